@@ -1,0 +1,107 @@
+import { CompactSign, compactVerify, createLocalJWKSet, importJWK, type JWK } from "jose";
+
+/** Algorithms we sign with, and the key type each one requires (contract: ES256 P-256, EdDSA Ed25519). */
+const KEY_SHAPE: Record<string, { kty: string; crv: string }> = {
+  ES256: { kty: "EC", crv: "P-256" },
+  EdDSA: { kty: "OKP", crv: "Ed25519" },
+};
+
+export type SigningAlgorithm = "ES256" | "EdDSA";
+
+export interface PublicSigningJwk {
+  kty: string;
+  crv: string;
+  x: string;
+  y?: string;
+  kid: string;
+  alg: SigningAlgorithm;
+  use: "sig";
+}
+
+export interface SessionKeys {
+  /** The first key of SESSION_KEYS: signs every token we issue. */
+  signing: { kid: string; alg: SigningAlgorithm; key: CryptoKey };
+  /** The public halves of every key, as published at /.well-known/jwks.json. */
+  publicJwks: { keys: PublicSigningJwk[] };
+  /** jose key resolver over the public halves: selects by `kid`, pins `alg` per key. */
+  verificationKeys: ReturnType<typeof createLocalJWKSet>;
+  algorithms: SigningAlgorithm[];
+}
+
+function publicHalf(jwk: JWK & { kid: string; alg: SigningAlgorithm }): PublicSigningJwk {
+  const half: PublicSigningJwk = { kty: jwk.kty!, crv: jwk.crv!, x: jwk.x!, kid: jwk.kid, alg: jwk.alg, use: "sig" };
+  if (jwk.y !== undefined) half.y = jwk.y;
+  return half;
+}
+
+function shapeProblems(jwk: unknown, label: string): string[] {
+  if (typeof jwk !== "object" || jwk === null || Array.isArray(jwk)) return [`${label}: not a JSON object`];
+  const key = jwk as Record<string, unknown>;
+  const problems: string[] = [];
+  if (typeof key.kid !== "string" || key.kid.length === 0) problems.push(`${label}: missing "kid"`);
+  const shape = typeof key.alg === "string" ? KEY_SHAPE[key.alg] : undefined;
+  if (!shape) {
+    problems.push(`${label}: "alg" must be ES256 or EdDSA`);
+  } else if (key.kty !== shape.kty || key.crv !== shape.crv) {
+    problems.push(`${label}: alg ${String(key.alg)} needs kty ${shape.kty} and crv ${shape.crv}`);
+  }
+  if (typeof key.d !== "string" || key.d.length === 0) problems.push(`${label}: not a private key (no "d")`);
+  if (typeof key.x !== "string" || (key.kty === "EC" && typeof key.y !== "string")) {
+    problems.push(`${label}: public coordinates missing`);
+  }
+  if (key.use !== undefined && key.use !== "sig") problems.push(`${label}: "use" must be "sig"`);
+  return problems;
+}
+
+/** Proves the private key and its public coordinates belong together, once per isolate. */
+async function importChecked(jwk: JWK & { kid: string; alg: SigningAlgorithm }, label: string) {
+  try {
+    const privateKey = (await importJWK(jwk, jwk.alg)) as CryptoKey;
+    const publicKey = await importJWK(publicHalf(jwk) as JWK, jwk.alg);
+    const probe = await new CompactSign(new TextEncoder().encode("key-check"))
+      .setProtectedHeader({ alg: jwk.alg })
+      .sign(privateKey);
+    await compactVerify(probe, publicKey);
+    return { key: privateKey };
+  } catch {
+    return { problem: `${label}: not a usable ${jwk.alg} private key (or its public half does not match)` };
+  }
+}
+
+/**
+ * Parses SESSION_KEYS (a JSON JWK Set of private keys). Returns every problem found; never
+ * echoes key material in a problem.
+ */
+export async function parseSessionKeys(raw: string): Promise<{ keys?: SessionKeys; problems: string[] }> {
+  let set: unknown;
+  try {
+    set = JSON.parse(raw);
+  } catch {
+    return { problems: ["SESSION_KEYS: not valid JSON"] };
+  }
+  const list = (set as { keys?: unknown })?.keys;
+  if (!Array.isArray(list) || list.length === 0) {
+    return { problems: ['SESSION_KEYS: must be a JWK Set {"keys":[...]} with at least one key'] };
+  }
+  const problems = list.flatMap((jwk, i) => shapeProblems(jwk, `SESSION_KEYS key #${i + 1}`));
+  const kids = list.map((jwk) => (jwk as { kid?: unknown })?.kid);
+  if (new Set(kids).size !== kids.length) problems.push('SESSION_KEYS: every "kid" must be unique');
+  if (problems.length > 0) return { problems };
+
+  const jwks = list as (JWK & { kid: string; alg: SigningAlgorithm })[];
+  const imported = await Promise.all(jwks.map((jwk, i) => importChecked(jwk, `SESSION_KEYS key #${i + 1}`)));
+  for (const result of imported) if (result.problem) problems.push(result.problem);
+  if (problems.length > 0) return { problems };
+
+  const publicKeys = jwks.map(publicHalf);
+  const first = jwks[0]!;
+  return {
+    problems,
+    keys: {
+      signing: { kid: first.kid, alg: first.alg, key: imported[0]!.key! },
+      publicJwks: { keys: publicKeys },
+      verificationKeys: createLocalJWKSet({ keys: publicKeys as JWK[] }),
+      algorithms: [...new Set(jwks.map((jwk) => jwk.alg))],
+    },
+  };
+}

@@ -1,0 +1,76 @@
+import { Hono } from "hono";
+import type { AppEnv } from "./app-env";
+import { loadConfig } from "./config/load-config";
+import type { Config } from "./config/parse-config";
+import type { Env } from "./env";
+import { AuthError } from "./errors";
+import { errorResponse, htmlPage } from "./http/error-response";
+import { logEvent } from "./log";
+import { gate } from "./middleware/gate";
+import { rejectCrossSite } from "./middleware/same-origin";
+import { callbackRoute } from "./routes/callback";
+import { jwksRoute } from "./routes/jwks";
+import { loginRoute } from "./routes/login";
+import { logoutPage, logoutRoute, meRoute, methodNotAllowed, notFound, refreshRoute } from "./routes/session-routes";
+import { createKvSessionStore } from "./session/refresh-store";
+
+/** The route table. AUTH_PREFIX is configuration, so there is one app per parsed config. */
+function createApp(config: Config) {
+  const auth = config.authPrefix;
+  const app = new Hono<AppEnv>();
+
+  app.use(async function requestContext(c, next) {
+    c.set("config", config);
+    c.set("issuer", config.publicOrigin ?? new URL(c.req.url).origin);
+    c.set("store", createKvSessionStore(c.env.SESSIONS));
+    c.set("now", Date.now());
+    await next();
+  });
+
+  app.get("/.well-known/jwks.json", jwksRoute);
+  app.get(`${auth}/login`, loginRoute);
+  app.get(`${auth}/callback`, callbackRoute);
+  app.get(`${auth}/me`, meRoute);
+  app.post(`${auth}/logout`, rejectCrossSite, logoutRoute);
+  app.get(`${auth}/logout`, logoutPage);
+  app.post(`${auth}/refresh`, rejectCrossSite, refreshRoute);
+  app.all(`${auth}/login`, methodNotAllowed("GET"));
+  app.all(`${auth}/callback`, methodNotAllowed("GET"));
+  app.all(`${auth}/me`, methodNotAllowed("GET"));
+  app.all(`${auth}/logout`, methodNotAllowed("GET, POST"));
+  app.all(`${auth}/refresh`, methodNotAllowed("POST"));
+  // The prefix belongs to the worker: nothing under it ever reaches the origin.
+  app.all(auth, notFound);
+  app.all(`${auth}/*`, notFound);
+  app.all("*", gate);
+
+  app.onError(function toErrorResponse(error, c) {
+    if (error instanceof AuthError) {
+      logEvent(error.status >= 500 ? "error" : "warn", "request_refused", { code: error.code, detail: error.detail });
+      return errorResponse(c.req.raw, error.status);
+    }
+    logEvent("error", "internal_error", { reason: error instanceof Error ? error.name : "unknown" });
+    return errorResponse(c.req.raw, 500);
+  });
+  return app;
+}
+
+const apps = new WeakMap<Config, Hono<AppEnv>>();
+
+function configErrorResponse(): Response {
+  return htmlPage(500, "Service misconfigured", "<p>This service is not configured correctly. The operator can find the details in the worker's logs.</p>");
+}
+
+export default {
+  async fetch(request, env, ctx) {
+    const result = await loadConfig(env);
+    if (!result.ok) {
+      // Every problem at once, so one deploy fixes them all; no problem names a secret's value.
+      logEvent("error", "config_invalid", { code: "ERR_CONFIG", problems: result.problems.join("; ") });
+      return configErrorResponse();
+    }
+    let app = apps.get(result.config);
+    if (!app) apps.set(result.config, (app = createApp(result.config)));
+    return app.fetch(request, env, ctx);
+  },
+} satisfies ExportedHandler<Env>;

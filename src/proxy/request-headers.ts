@@ -1,0 +1,53 @@
+import { withoutWorkerCookies } from "../http/cookies";
+import type { Identity } from "../session/identity";
+
+/** The identity headers we set; everything matching IDENTITY_HEADER_PATTERN is stripped first. */
+export const IDENTITY_HEADERS = {
+  sub: "X-Auth-User-Sub",
+  email: "X-Auth-User-Email",
+  assertion: "X-Auth-Assertion",
+} as const;
+
+/** `x-auth-*` in any case, with `_` or `-` (some servers turn `X_Auth_User` into `X-Auth-User`). */
+function isIdentityHeader(name: string): boolean {
+  return name.toLowerCase().replace(/_/g, "-").startsWith("x-auth-");
+}
+
+const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "proxy-authorization", "expect"];
+
+export function isWebSocketUpgrade(headers: Headers): boolean {
+  return (headers.get("upgrade") ?? "").toLowerCase() === "websocket";
+}
+
+/** Removes every client-supplied identity header, on every path (contract 4.1). Returns a copy. */
+export function stripIdentityHeaders(headers: Headers): Headers {
+  const copy = new Headers(headers);
+  for (const name of [...copy.keys()]) if (isIdentityHeader(name)) copy.delete(name);
+  return copy;
+}
+
+/**
+ * The headers the origin receives: hop-by-hop headers (and whatever `Connection` names) gone,
+ * our cookies gone, and for a signed-in user the identity headers, each removed before set.
+ * `Expect` goes too: forwarding `100-continue` makes fetch() see a 100 and fail.
+ */
+export function upstreamHeaders(incoming: Headers, identity?: { user: Identity; assertion: string; dropAuthorization: boolean }): Headers {
+  const headers = stripIdentityHeaders(incoming);
+  const webSocket = isWebSocketUpgrade(headers);
+  const named = (headers.get("connection") ?? "").split(",").map((token) => token.trim().toLowerCase()).filter(Boolean);
+  for (const name of [...HOP_BY_HOP, ...named]) {
+    if (webSocket && (name === "upgrade" || name === "connection")) continue;
+    headers.delete(name);
+  }
+  const cookie = withoutWorkerCookies(headers.get("cookie"));
+  if (cookie === null) headers.delete("cookie");
+  else headers.set("cookie", cookie);
+  if (identity) {
+    // The origin gets the assertion instead of our session token.
+    if (identity.dropAuthorization) headers.delete("authorization");
+    headers.set(IDENTITY_HEADERS.sub, identity.user.sub);
+    headers.set(IDENTITY_HEADERS.email, identity.user.email);
+    headers.set(IDENTITY_HEADERS.assertion, identity.assertion);
+  }
+  return headers;
+}

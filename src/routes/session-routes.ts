@@ -1,0 +1,71 @@
+import type { Context } from "hono";
+import type { AppEnv } from "../app-env";
+import { AuthError } from "../errors";
+import { readCookie, REFRESH_COOKIE } from "../http/cookies";
+import { errorResponse, htmlPage } from "../http/error-response";
+import { logEvent } from "../log";
+import { isAllowed } from "../oidc/allowlist";
+import { resolveSession, verifiedAccessToken } from "../session/resolve-session";
+import { CLEAR_SESSION_COOKIES, sessionCookies } from "../session/session-cookies";
+
+/** GET {AUTH_PREFIX}/me: who is signed in, and until when (the access token's `exp`). */
+export async function meRoute(c: Context<AppEnv>) {
+  const session = await resolveSession(c.req.raw, c.get("config"), c.get("issuer"), c.get("store"), c.get("now"));
+  if (session.kind === "none") return errorResponse(c.req.raw, 401, session.setCookies);
+  const headers = new Headers({ "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" });
+  for (const cookie of session.setCookies) headers.append("Set-Cookie", cookie);
+  const { sub, email } = session.identity;
+  return new Response(JSON.stringify({ sub, email, exp: session.expiresAt, expires_at: new Date(session.expiresAt * 1000).toISOString() }), { headers });
+}
+
+/** POST {AUTH_PREFIX}/refresh: rotates the refresh cookie and issues a new access token (204), or 401. */
+export async function refreshRoute(c: Context<AppEnv>) {
+  const config = c.get("config");
+  const token = readCookie(c.req.header("cookie") ?? null, REFRESH_COOKIE);
+  if (!token) return errorResponse(c.req.raw, 401, CLEAR_SESSION_COOKIES);
+  try {
+    const now = c.get("now");
+    const issued = await c.get("store").rotate(token, { now, graceSeconds: config.refreshReuseGraceSeconds, isAllowed: (identity) => isAllowed(config, identity) });
+    const session = await sessionCookies(config, c.get("issuer"), issued, now);
+    logEvent("info", "session_refreshed", { sub: session.identity.sub, family: issued.familyId });
+    const headers = new Headers({ "Cache-Control": "no-store" });
+    for (const cookie of session.setCookies) headers.append("Set-Cookie", cookie);
+    return new Response(null, { status: 204, headers });
+  } catch (error) {
+    if (!(error instanceof AuthError)) throw error;
+    logEvent("info", "refresh_refused", { code: error.code });
+    return errorResponse(c.req.raw, 401, CLEAR_SESSION_COOKIES);
+  }
+}
+
+/** POST {AUTH_PREFIX}/logout: revokes the session's family in KV, clears both cookies, 303 to /. */
+export async function logoutRoute(c: Context<AppEnv>) {
+  const store = c.get("store");
+  const now = c.get("now");
+  const token = readCookie(c.req.header("cookie") ?? null, REFRESH_COOKIE);
+  let familyId = token ? await store.familyOf(token) : undefined;
+  familyId ??= (await verifiedAccessToken(c.req.raw, c.get("config"), c.get("issuer"), Math.floor(now / 1000)))?.claims.sid;
+  const family = familyId ? await store.revokeFamily(familyId, now) : undefined;
+  logEvent("info", "logout", { sub: family?.sub, family: familyId });
+  const headers = new Headers({ Location: "/", "Cache-Control": "no-store" });
+  for (const cookie of CLEAR_SESSION_COOKIES) headers.append("Set-Cookie", cookie);
+  return new Response(null, { status: 303, headers });
+}
+
+/** GET {AUTH_PREFIX}/logout: a page with a sign-out button, since GET never changes state. */
+export function logoutPage(c: Context<AppEnv>) {
+  const action = `${c.get("config").authPrefix}/logout`;
+  return htmlPage(200, "Sign out", `<p>Sign out of this site on this browser?</p><form method="post" action="${action}"><button type="submit">Sign out</button></form>`);
+}
+
+export function methodNotAllowed(allow: string) {
+  return (c: Context<AppEnv>) => {
+    const response = errorResponse(c.req.raw, 405);
+    response.headers.set("Allow", allow);
+    return response;
+  };
+}
+
+export function notFound(c: Context<AppEnv>) {
+  return errorResponse(c.req.raw, 404);
+}

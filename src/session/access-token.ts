@@ -1,0 +1,65 @@
+import { jwtVerify, SignJWT, type JWTPayload } from "jose";
+import type { Config } from "../config/parse-config";
+import type { Identity } from "./identity";
+
+/** Our session JWTs say what they are, so no other JWT of ours (assertion, login) passes as one. */
+export const ACCESS_TOKEN_TYPE = "session+jwt";
+/** Longer is not ours; refuse before parsing. */
+const MAX_TOKEN_LENGTH = 4096;
+/** Allowed clock difference between edge locations, seconds. */
+export const CLOCK_SKEW_SECONDS = 30;
+
+export interface AccessClaims extends Identity {
+  /** The refresh-token family (session) this token was issued for. */
+  sid: string;
+  iat: number;
+  exp: number;
+}
+
+/** The `aud` of our own session tokens: the worker's auth routes, never the origin's audience. */
+export function sessionAudience(issuer: string, config: Config): string {
+  return `${issuer}${config.authPrefix}`;
+}
+
+/** Signs an access JWT with the first key of SESSION_KEYS; lifetime ACCESS_TOKEN_TTL seconds. */
+export async function signAccessToken(config: Config, issuer: string, identity: Identity, sid: string, nowSeconds: number): Promise<string> {
+  const { kid, alg, key } = config.sessionKeys.signing;
+  const claims: JWTPayload = { email: identity.email, sid };
+  if (identity.hd) claims.hd = identity.hd;
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg, kid, typ: ACCESS_TOKEN_TYPE })
+    .setIssuer(issuer)
+    .setAudience(sessionAudience(issuer, config))
+    .setSubject(identity.sub)
+    .setIssuedAt(nowSeconds)
+    .setExpirationTime(nowSeconds + config.accessTokenTtlSeconds)
+    .sign(key);
+}
+
+/**
+ * Verifies an access JWT locally, with no network: signature against SESSION_KEYS (key chosen
+ * by `kid`, algorithm pinned by that key), `typ`, `iss`, `aud`, `exp`, an `iat` not in the
+ * future, and a lifetime no longer than we issue. Returns undefined for anything else.
+ */
+export async function verifyAccessToken(config: Config, issuer: string, token: string, nowSeconds: number): Promise<AccessClaims | undefined> {
+  if (token.length > MAX_TOKEN_LENGTH) return undefined;
+  try {
+    const { payload } = await jwtVerify(token, config.sessionKeys.verificationKeys, {
+      algorithms: config.sessionKeys.algorithms,
+      typ: ACCESS_TOKEN_TYPE,
+      issuer,
+      audience: sessionAudience(issuer, config),
+      requiredClaims: ["sub", "iat", "exp", "sid", "email"],
+      clockTolerance: CLOCK_SKEW_SECONDS,
+      currentDate: new Date(nowSeconds * 1000),
+    });
+    const { sub, email, hd, sid, iat, exp } = payload;
+    if (typeof sub !== "string" || typeof email !== "string" || typeof sid !== "string") return undefined;
+    if (typeof iat !== "number" || typeof exp !== "number") return undefined;
+    if (iat > nowSeconds + CLOCK_SKEW_SECONDS) return undefined;
+    if (exp - iat > config.accessTokenTtlSeconds + CLOCK_SKEW_SECONDS) return undefined;
+    return { sub, email, sid, iat, exp, ...(typeof hd === "string" ? { hd } : {}) };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,25 @@
+import type { Config } from "../config/parse-config";
+import { ACCESS_COOKIE, clearCookie, REFRESH_COOKIE, serializeCookie } from "../http/cookies";
+import { signAccessToken } from "./access-token";
+import type { Identity } from "./identity";
+import type { IssuedRefreshToken } from "./refresh-store";
+
+/** The Set-Cookie values for a fresh access JWT plus the refresh token just issued. */
+export async function sessionCookies(config: Config, issuer: string, issued: IssuedRefreshToken, now: number) {
+  const identity: Identity = { sub: issued.family.sub, email: issued.family.email, ...(issued.family.hd ? { hd: issued.family.hd } : {}) };
+  const nowSeconds = Math.floor(now / 1000);
+  const accessToken = await signAccessToken(config, issuer, identity, issued.familyId, nowSeconds);
+  const sessionSecondsLeft = Math.floor((issued.family.expiresAt - now) / 1000);
+  return {
+    identity,
+    accessToken,
+    accessExpiresAt: nowSeconds + config.accessTokenTtlSeconds,
+    setCookies: [
+      serializeCookie(ACCESS_COOKIE, accessToken, Math.min(config.accessTokenTtlSeconds, sessionSecondsLeft)),
+      serializeCookie(REFRESH_COOKIE, issued.token, sessionSecondsLeft),
+    ],
+  };
+}
+
+/** Both session cookies, cleared with the same attributes they were set with. */
+export const CLEAR_SESSION_COOKIES: readonly string[] = [clearCookie(ACCESS_COOKIE), clearCookie(REFRESH_COOKIE)];
