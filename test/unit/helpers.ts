@@ -1,0 +1,53 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import worker from "../../src/index";
+import { loadConfig } from "../../src/config/load-config";
+import type { Config } from "../../src/config/parse-config";
+import type { Env } from "../../src/env";
+import { signAccessToken } from "../../src/session/access-token";
+import type { Identity } from "../../src/session/identity";
+import { createKvSessionStore } from "../../src/session/refresh-store";
+
+export const ISSUER = "https://app.test";
+export const testEnv = env as unknown as Env;
+export const ada: Identity = { sub: "1001", email: "ada@example.com" };
+
+export async function testConfig(): Promise<Config> {
+  const result = await loadConfig(testEnv);
+  if (!result.ok) throw new Error(result.problems.join("; "));
+  return result.config;
+}
+
+/** A request to the worker under test, through its real fetch handler. */
+export function call(path: string, init: RequestInit = {}): Promise<Response> {
+  return exports.default.fetch(new Request(`${ISSUER}${path}`, { redirect: "manual", ...init }));
+}
+
+/** A signed-in session as the callback would create it: a KV family plus cookies. */
+export async function signedIn(identity: Identity = ada) {
+  const config = await testConfig();
+  const store = createKvSessionStore(testEnv.SESSIONS);
+  const now = Date.now();
+  const issued = await store.createFamily(identity, config.refreshTokenTtlSeconds, now);
+  const access = await signAccessToken(config, ISSUER, identity, issued.familyId, Math.floor(now / 1000));
+  return { config, store, issued, access, refresh: issued.token, cookie: `__Host-access=${access}; __Host-refresh=${issued.token}` };
+}
+
+/** Every Set-Cookie value of a response, by cookie name. */
+export function setCookies(response: Response): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const value of response.headers.getSetCookie()) map.set(value.slice(0, value.indexOf("=")), value);
+  return map;
+}
+
+export function cookieValue(setCookie: string | undefined): string | undefined {
+  return setCookie?.slice(setCookie.indexOf("=") + 1).split(";")[0];
+}
+
+/** The worker's fetch handler with some bindings changed (configuration tests, a dead origin). */
+export async function callWith(overrides: Partial<Record<keyof Env, string>>, path: string, init: RequestInit = {}): Promise<Response> {
+  const ctx = createExecutionContext();
+  const response = await worker.fetch(new Request(`${ISSUER}${path}`, { redirect: "manual", ...init }) as never, { ...testEnv, ...overrides } as Env, ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
+}

@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { safeReturnTo } from "../../src/http/return-to";
+
+describe("safeReturnTo", () => {
+  it("keeps a path and query on our origin", () => {
+    expect(safeReturnTo("/a/b?c=1")).toBe("/a/b?c=1");
+    expect(safeReturnTo("/")).toBe("/");
+  });
+
+  it.each([
+    "//evil.example",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "/\t/evil.example",
+    "/.//evil.example",
+    "https://evil.example/",
+    "javascript:alert(1)",
+    "evil.example",
+    "/%0a/evil",
+    "/\u0000",
+    "",
+    "/" + "a".repeat(3000),
+  ])("turns %j into /", (value) => {
+    const result = safeReturnTo(value);
+    expect(result.startsWith("/")).toBe(true);
+    expect(result.startsWith("//")).toBe(false);
+    expect(new URL(result, "https://app.test").origin).toBe("https://app.test");
+  });
+
+  it("never lets a dot-segment trick produce a protocol-relative path", () => {
+    expect(safeReturnTo("/.//evil.example")).toBe("/");
+    expect(safeReturnTo("/a/..//evil.example")).toBe("/");
+  });
+});

@@ -1,0 +1,74 @@
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+// @ts-expect-error plain ESM script without types
+import { generateKeySet } from "./scripts/keys.mjs";
+
+/**
+ * Two projects: `workerd` runs unit and route tests inside workerd with miniflare's real KV;
+ * `e2e` drives the whole stack over HTTP (real local OpenID provider, real origin, the worker
+ * started by wrangler) from Node.
+ */
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest(async () => ({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                ORIGIN_URL: "http://origin.test",
+                PUBLIC_URL: "https://app.test",
+                OIDC_ISSUER: "https://issuer.test",
+                OIDC_CLIENT_ID: "unit-client",
+                OIDC_CLIENT_SECRET: "unit-secret",
+                SESSION_KEYS: JSON.stringify(await generateKeySet("ES256")),
+                ALLOWED_EMAILS: "ada@example.com",
+                ALLOWED_DOMAINS: "example.org",
+                PUBLIC_PATHS: "/healthz,/public/*",
+                REFRESH_REUSE_GRACE: "30",
+              },
+              // The origin and the provider for route tests: a real HTTP handler on the host
+              // that echoes what it received (e2e tests use real servers instead).
+              outboundService: async (request: Request) => {
+                const url = new URL(request.url);
+                if (url.href === "https://issuer.test/.well-known/openid-configuration") {
+                  return Response.json({
+                    issuer: "https://issuer.test",
+                    authorization_endpoint: "https://issuer.test/authorize",
+                    token_endpoint: "https://issuer.test/token",
+                    jwks_uri: "https://issuer.test/jwks",
+                    response_types_supported: ["code"],
+                    subject_types_supported: ["public"],
+                    id_token_signing_alg_values_supported: ["RS256"],
+                  });
+                }
+                const headers: Record<string, string> = {};
+                request.headers.forEach((value, name) => (headers[name] = value));
+                const response = new Response(JSON.stringify({ method: request.method, path: url.pathname + url.search, headers }), {
+                  headers: { "Content-Type": "application/json", "Cache-Control": url.pathname.startsWith("/cached") ? "public, max-age=60" : "no-cache" },
+                });
+                response.headers.append("Set-Cookie", "origin_a=1; Path=/");
+                response.headers.append("Set-Cookie", "__Host-access=forged; Path=/; Secure");
+                response.headers.append("Set-Cookie", "origin_b=2; Path=/");
+                return response;
+              },
+            },
+          })),
+        ],
+        test: { name: "workerd", include: ["test/unit/**/*.test.ts"] },
+      },
+      {
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 30_000,
+          hookTimeout: 90_000,
+          // Each file starts its own provider, origin and worker; two at a time fit 2 cores.
+          maxWorkers: 2,
+        },
+      },
+    ],
+  },
+});
