@@ -20,7 +20,7 @@ export async function testConfig(): Promise<Config> {
 
 /** A request to the worker under test, through its real fetch handler. */
 export function call(path: string, init: RequestInit = {}): Promise<Response> {
-  return exports.default.fetch(new Request(`${ISSUER}${path}`, { redirect: "manual", ...init }));
+  return (exports as unknown as { default: Fetcher }).default.fetch(new Request(`${ISSUER}${path}`, { redirect: "manual", ...init }));
 }
 
 /** A signed-in session as the callback would create it: a KV family plus cookies. */
