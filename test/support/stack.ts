@@ -1,0 +1,94 @@
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:net";
+// @ts-ignore plain ESM demo module (JSDoc-typed)
+import { startOrigin } from "../../demo/origin.mjs";
+// @ts-ignore plain ESM demo module (JSDoc-typed)
+import { startProvider } from "../../demo/provider.mjs";
+// @ts-ignore plain ESM demo module (JSDoc-typed)
+import { startWorker } from "../../demo/worker.mjs";
+// @ts-ignore plain ESM script
+import { generateKeySet } from "../../scripts/keys.mjs";
+
+export interface OriginRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface Stack {
+  workerUrl: string;
+  providerUrl: string;
+  originUrl: string;
+  clientId: string;
+  originRequests: OriginRequest[];
+  sessionKeys: { keys: Record<string, string>[] };
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  /** Worker vars on top of the defaults below (ALLOWED_DOMAINS "*" etc.). */
+  vars?: Record<string, string>;
+  /** Rewrites ID tokens at the provider's token endpoint (see demo/README.md). */
+  idTokenHook?: (claims: Record<string, unknown>) => unknown;
+  /** Point ORIGIN_URL at a port where nothing listens. */
+  originDown?: boolean;
+}
+
+/** A port nobody listens on right now (the worker's redirect URI must be known in advance). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * The whole system on loopback: the local OpenID provider (oidc-provider, behaving like
+ * Google), the demo origin, and this worker under wrangler's local runtime with real KV.
+ */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const workerPort = await freePort();
+  const workerUrl = `http://127.0.0.1:${workerPort}`;
+  const clientId = "e2e-client";
+  const clientSecret = randomBytes(24).toString("hex");
+  const sessionKeys = await generateKeySet("ES256");
+  const provider = await startProvider({
+    clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [`${workerUrl}/auth/callback`] }],
+    idTokenHook: options.idTokenHook,
+  });
+  const originPort = options.originDown ? await freePort() : 0;
+  const origin = options.originDown
+    ? { url: `http://127.0.0.1:${originPort}`, requests: [], close: async () => {} }
+    : await startOrigin({ jwksUrl: `${workerUrl}/.well-known/jwks.json`, issuer: workerUrl, audience: "e2e-origin" });
+  const worker = await startWorker({
+    port: workerPort,
+    vars: {
+      ORIGIN_URL: origin.url,
+      OIDC_ISSUER: provider.issuer,
+      OIDC_CLIENT_ID: clientId,
+      ALLOWED_DOMAINS: "*",
+      ORIGIN_AUDIENCE: "e2e-origin",
+      PUBLIC_PATHS: "/healthz,/public/*",
+      ...options.vars,
+    },
+    secrets: { OIDC_CLIENT_SECRET: clientSecret, SESSION_KEYS: JSON.stringify(sessionKeys) },
+    logLevel: "none",
+  });
+  return {
+    workerUrl,
+    providerUrl: provider.issuer,
+    originUrl: origin.url,
+    clientId,
+    originRequests: origin.requests,
+    sessionKeys,
+    async close() {
+      await worker.dispose();
+      await Promise.all([provider.close(), origin.close()]);
+    },
+  };
+}
