@@ -1,0 +1,434 @@
+// A real, local OpenID provider (oidc-provider) configured to look like Google from a
+// relying party's point of view: RS256 ID tokens, confidential clients with
+// client_secret_basic/post, the authorization-code flow with PKCE, and Google's claims
+// (`sub`, `email`, `email_verified`, `name`, `hd`) inside the ID token itself.
+// It is for the local demo (`npm start`) and for end-to-end tests; it is not hardened
+// for anything else (in-memory storage, any e-mail signs in without a password).
+import { createHash, randomBytes } from "node:crypto";
+import { createServer } from "node:http";
+import { CompactSign, decodeProtectedHeader, exportJWK, generateKeyPair, importJWK } from "jose";
+// A memory adapter per provider (so several providers in one test process do not share
+// state); the default one is the same code but prints a "MUST change" warning.
+import { createMemoryAdapter } from "oidc-provider/lib/adapters/memory_adapter.js";
+
+// oidc-provider 9 warns on import that Node 20 is not its supported runtime; it works on
+// Node 20 (the project's pinned runtime), so that one line is filtered out of the output.
+const Provider = await (async () => {
+  const warn = console.warn;
+  console.warn = (...args) => {
+    if (typeof args[0] === "string" && args[0].includes("Unsupported runtime")) return;
+    warn.apply(console, args);
+  };
+  try {
+    return (await import("oidc-provider")).default;
+  } finally {
+    console.warn = warn;
+  }
+})();
+
+/** Private JWK members: removed to publish a key, and never printed. */
+const PRIVATE_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
+
+/** Scopes this provider knows, with the claims each releases (Google's set, plus `hd`). */
+const CLAIMS_BY_SCOPE = { openid: ["sub"], email: ["email", "email_verified", "hd"], profile: ["name"] };
+const GRANTED_SCOPE = Object.keys(CLAIMS_BY_SCOPE).join(" ");
+
+const FORM_BODY_LIMIT = 16 * 1024;
+
+/**
+ * The stable subject for an e-mail: a hex SHA-256 prefix of the lowercased address.
+ * Like Google's numeric `sub`, it is not the address itself, so a relying party that
+ * keys users on the e-mail instead of `sub` is caught by tests.
+ * @param {string} email
+ * @returns {string}
+ */
+export function subjectFor(email) {
+  return createHash("sha256").update(String(email).trim().toLowerCase()).digest("hex").slice(0, 24);
+}
+
+/**
+ * The claims the provider releases for an e-mail, as they appear in the ID token.
+ * `hd` is set for every domain except gmail.com, as Google sends it only for Workspace accounts.
+ * @param {string} email
+ * @returns {{sub: string, email: string, email_verified: true, name: string, hd?: string}}
+ */
+export function claimsFor(email) {
+  const address = String(email).trim().toLowerCase();
+  const [local, domain] = address.split("@");
+  const name = (local ?? "")
+    .split(/[._+-]+/)
+    .filter(Boolean)
+    .map((part) => part[0].toUpperCase() + part.slice(1))
+    .join(" ");
+  const claims = { sub: subjectFor(address), email: address, email_verified: true, name: name || address };
+  if (domain && domain !== "gmail.com") claims.hd = domain;
+  return claims;
+}
+
+/** Loose e-mail check for the login form: one `@`, both sides non-empty, no spaces or controls. */
+function isPlausibleEmail(value) {
+  if (typeof value !== "string" || value.length === 0 || value.length > 254) return false;
+  if (/[\s\u0000-\u001f\u007f]/.test(value)) return false;
+  const parts = value.split("@");
+  return parts.length === 2 && parts[0].length > 0 && parts[1].length > 0;
+}
+
+function escapeHtml(value) {
+  return String(value).replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function publicJwk(jwk) {
+  const copy = { ...jwk };
+  for (const member of PRIVATE_MEMBERS) delete copy[member];
+  return copy;
+}
+
+async function generateRsaKeySet() {
+  const { privateKey } = await generateKeyPair("RS256", { modulusLength: 2048, extractable: true });
+  const jwk = await exportJWK(privateKey);
+  return { keys: [{ ...jwk, kid: `local-${randomBytes(6).toString("hex")}`, alg: "RS256", use: "sig" }] };
+}
+
+// Security headers for the provider's own HTML pages. No `form-action`: browsers apply
+// it to the redirect chain after a form post, which ends at the client's redirect_uri.
+function sendHtml(res, status, html) {
+  res.writeHead(status, {
+    "Content-Type": "text/html; charset=utf-8",
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+  });
+  res.end(html);
+}
+
+function page(title, body) {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>
+  body { font-family: system-ui, sans-serif; max-width: 28rem; margin: 3rem auto; padding: 0 1rem; color: #1b1b1b; }
+  label { display: block; margin: 1rem 0 .25rem; font-weight: 600; }
+  input[type=email] { width: 100%; box-sizing: border-box; padding: .5rem; font-size: 1rem; }
+  button { margin-top: 1rem; padding: .5rem 1.25rem; font-size: 1rem; }
+  .note { color: #555; font-size: .9rem; }
+  .error { color: #a00; font-weight: 600; }
+</style>
+</head>
+<body>
+${body}
+</body>
+</html>
+`;
+}
+
+function loginPage(uid, { error } = {}) {
+  return page(
+    "Sign in to the local test provider",
+    `<h1>Sign in to the local test provider</h1>
+<p class="note">This local provider stands in for Google. Any e-mail address works; there is no password.</p>
+${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ""}
+<form method="post" action="/interaction/${escapeHtml(encodeURIComponent(uid))}">
+  <label for="email">E-mail address</label>
+  <input id="email" name="email" type="email" autocomplete="email" required maxlength="254" autofocus>
+  <button type="submit">Sign in</button>
+</form>
+`,
+  );
+}
+
+function errorPage(message) {
+  return page("Sign-in problem", `<h1>Sign-in problem</h1>\n<p>${escapeHtml(message)}</p>\n`);
+}
+
+async function readFormBody(req) {
+  let size = 0;
+  const chunks = [];
+  for await (const chunk of req) {
+    size += chunk.length;
+    if (size > FORM_BODY_LIMIT) return null;
+    chunks.push(chunk);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
+}
+
+/** A grant for the fixed openid/email/profile scopes, so the consent prompt never shows. */
+async function createGrant(provider, clientId, accountId) {
+  const grant = new provider.Grant({ clientId, accountId });
+  grant.addOIDCScope(GRANTED_SCOPE);
+  grant.addOIDCClaims(Object.values(CLAIMS_BY_SCOPE).flat());
+  await grant.save();
+  return grant;
+}
+
+function base64urlJson(value) {
+  return Buffer.from(JSON.stringify(value)).toString("base64url");
+}
+
+/**
+ * Re-issue an ID token after the hook changed it. `sign` picks how:
+ *   undefined / "rs256": a valid signature with the provider's key (same kid),
+ *   "bad-signature":     the valid signature with bits flipped,
+ *   "wrong-key":         signed by a fresh RSA key that the JWKS does not contain (same kid),
+ *   "none":              `alg: none` and an empty signature.
+ */
+async function reissueIdToken(original, { claims, sign, header: headerOverride }, privateKeys) {
+  if (![undefined, "rs256", "bad-signature", "wrong-key", "none"].includes(sign)) {
+    throw new Error(`idTokenHook: unknown sign mode ${JSON.stringify(sign)}`);
+  }
+  const header = { ...decodeProtectedHeader(original), ...(headerOverride ?? {}) };
+  const payload = new TextEncoder().encode(JSON.stringify(claims));
+  if (sign === "none") {
+    const noneHeader = { ...header, alg: "none" };
+    delete noneHeader.kid;
+    return `${base64urlJson(noneHeader)}.${Buffer.from(payload).toString("base64url")}.`;
+  }
+  let jwk;
+  if (sign === "wrong-key") {
+    jwk = (await generateRsaKeySet()).keys[0];
+  } else {
+    jwk = privateKeys.find((key) => key.kid === header.kid) ?? privateKeys[0];
+  }
+  const key = await importJWK(jwk, header.alg ?? "RS256");
+  const token = await new CompactSign(payload).setProtectedHeader(header).sign(key);
+  if (sign === "bad-signature") {
+    const [h, p, s] = token.split(".");
+    const signature = Buffer.from(s, "base64url");
+    signature[signature.length >> 1] ^= 0xff;
+    return `${h}.${p}.${signature.toString("base64url")}`;
+  }
+  return token;
+}
+
+// A hook may return the claims themselves or a wrapper { claims, sign?, header? }.
+function normalizeHookResult(result) {
+  const keys = Object.keys(result);
+  const isWrapper = "claims" in result && keys.every((k) => ["claims", "sign", "header"].includes(k));
+  return isWrapper ? result : { claims: result };
+}
+
+/**
+ * Start a local OpenID provider that behaves like Google for the authorization-code flow.
+ *
+ * @param {object} options
+ * @param {string} [options.host="127.0.0.1"]
+ * @param {number} [options.port=0] 0 picks a free port.
+ * @param {{client_id: string, client_secret: string, redirect_uris: string[]}[]} options.clients
+ * @param {{keys: object[]}} [options.keys] private RS256 JWK Set; generated when absent.
+ * @param {(claims: object, account: object|undefined) => (object|{claims: object, sign?: "rs256"|"bad-signature"|"wrong-key"|"none", header?: object}|undefined|null)} [options.idTokenHook]
+ *   Called with the ID token's decoded payload on every successful token response; whatever
+ *   it returns replaces the ID token (see README.md). Returning nothing leaves it untouched.
+ * @param {boolean} [options.verbose=false] also log client errors (bad code, PKCE mismatch...).
+ * @returns {Promise<{issuer: string, url: string, jwks: {keys: object[]}, privateJwks: {keys: object[]}, provider: Provider, close(): Promise<void>}>}
+ */
+export async function startProvider(options = {}) {
+  const { host = "127.0.0.1", port = 0, clients = [], keys, idTokenHook, verbose = false } = options;
+  const privateJwks = keys ?? (await generateRsaKeySet());
+  const jwks = { keys: privateJwks.keys.map(publicJwk) };
+  // oidc-provider always uses the account id as `sub`, so the account id is the opaque
+  // subject and this map gives the e-mail back (filled when someone signs in).
+  const emailBySubject = new Map();
+
+  // Listen first so that the issuer carries the real port (port 0 = any free port).
+  let handle = (_req, res) => {
+    res.writeHead(503, { "Content-Type": "text/plain" });
+    res.end("starting\n");
+  };
+  const server = createServer((req, res) => handle(req, res));
+  await new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const hostPart = address.address.includes(":") ? `[${address.address}]` : address.address;
+  const issuer = `http://${hostPart}:${address.port}`;
+
+  let provider;
+  try {
+    provider = new Provider(issuer, {
+      clients: clients.map((client) => ({
+        client_id: client.client_id,
+        client_secret: client.client_secret,
+        redirect_uris: client.redirect_uris,
+        grant_types: ["authorization_code"],
+        response_types: ["code"],
+        token_endpoint_auth_method: client.token_endpoint_auth_method ?? "client_secret_basic",
+        id_token_signed_response_alg: "RS256",
+      })),
+      jwks: privateJwks,
+      adapter: createMemoryAdapter(),
+      // Google's discovery lists exactly these two.
+      clientAuthMethods: ["client_secret_basic", "client_secret_post"],
+      enabledJWA: { idTokenSigningAlgValues: ["RS256"] },
+      responseTypes: ["code"],
+      scopes: Object.keys(CLAIMS_BY_SCOPE),
+      claims: CLAIMS_BY_SCOPE,
+      // Google puts email/email_verified/hd in the ID token even when an access token is
+      // issued; oidc-provider's default (true) would move them to userinfo only.
+      conformIdTokenClaims: false,
+      // PKCE for every client, confidential ones too (oidc-provider only forces it for public
+      // clients by default). oidc-provider 9 accepts only S256.
+      pkce: { required: () => true },
+      features: {
+        devInteractions: { enabled: false },
+        rpInitiatedLogout: { enabled: false },
+        revocation: { enabled: true },
+        userinfo: { enabled: true },
+      },
+      cookies: {
+        // Random per run: the storage is in memory, so nothing outlives the process anyway.
+        // `secure` follows the request's protocol (plain http here), so no Secure flag.
+        keys: [randomBytes(32).toString("base64url")],
+      },
+      ttl: {
+        AccessToken: 3600,
+        AuthorizationCode: 60,
+        BackchannelAuthenticationRequest: 600,
+        ClientCredentials: 600,
+        DeviceCode: 600,
+        Grant: 86400,
+        IdToken: 3600,
+        Interaction: 600,
+        RefreshToken: 86400,
+        Session: 86400,
+      },
+      // Never offer the calling site to read tokens cross-origin.
+      clientBasedCORS: () => false,
+      async findAccount(_ctx, id) {
+        const email = emailBySubject.get(id);
+        if (email === undefined) return undefined;
+        const claims = claimsFor(email);
+        return {
+          accountId: claims.sub,
+          email: claims.email,
+          async claims() {
+            return { ...claims };
+          },
+        };
+      },
+      // Consent is never asked: the demo client is first-party. A grant from this browser
+      // session is reused if it belongs to the same account; otherwise a fresh one is made.
+      async loadExistingGrant(ctx) {
+        const { client, session } = ctx.oidc;
+        const grantId = ctx.oidc.result?.consent?.grantId || session.grantIdFor(client.clientId);
+        if (grantId) {
+          const grant = await ctx.oidc.provider.Grant.find(grantId);
+          if (grant && grant.accountId === session.accountId) return grant;
+        }
+        return createGrant(ctx.oidc.provider, client.clientId, session.accountId);
+      },
+      async renderError(ctx, out) {
+        ctx.type = "html";
+        const lines = Object.entries(out)
+          .map(([key, value]) => `<p><strong>${escapeHtml(key)}</strong>: ${escapeHtml(value)}</p>`)
+          .join("\n");
+        ctx.body = page("Sign-in problem", `<h1>Sign-in problem</h1>\n${lines}\n`);
+      },
+    });
+  } catch (error) {
+    // A bad client or key set: don't leave the port held by a server with no provider.
+    server.close();
+    throw error;
+  }
+
+  // Server errors are real bugs: print them, one line plus the stack. Client errors
+  // (expired code, PKCE mismatch, ...) are what tests provoke on purpose: quiet unless verbose.
+  provider.on("server_error", (_ctx, error) => console.error("local provider: server error:", error));
+  if (verbose) {
+    for (const event of ["authorization.error", "grant.error", "userinfo.error", "introspection.error", "revocation.error", "discovery.error", "jwks.error"]) {
+      provider.on(event, (_ctx, error) => console.error(`local provider: ${event}: ${error.message}${error.error_description ? ` (${error.error_description})` : ""}`));
+    }
+  }
+
+  if (idTokenHook) {
+    // Runs around oidc-provider's routes: after a successful token response, hand the
+    // ID token's claims to the hook and replace the token with whatever it asks for.
+    provider.use(async (ctx, next) => {
+      await next();
+      if (ctx.path !== "/token" || ctx.status !== 200 || typeof ctx.body?.id_token !== "string") return;
+      const original = ctx.body.id_token;
+      const claims = JSON.parse(Buffer.from(original.split(".")[1], "base64url").toString("utf8"));
+      const account = ctx.oidc?.account ?? (claims.email ? { accountId: claims.sub, email: claims.email } : undefined);
+      try {
+        const result = await idTokenHook(claims, account);
+        if (result === undefined || result === null) return;
+        ctx.body = { ...ctx.body, id_token: await reissueIdToken(original, normalizeHookResult(result), privateJwks.keys) };
+      } catch (error) {
+        // A broken hook is a bug in the test, not a provider outage: say so plainly.
+        console.error("local provider: idTokenHook failed:", error);
+        ctx.status = 500;
+        ctx.body = { error: "server_error", error_description: "idTokenHook failed" };
+      }
+    });
+  }
+
+  const providerCallback = provider.callback();
+
+  async function interaction(req, res, uid) {
+    let details;
+    try {
+      details = await provider.interactionDetails(req, res);
+    } catch {
+      // Expired interaction, missing cookie, another browser: nothing to resume.
+      return sendHtml(res, 400, errorPage("This sign-in request has expired or was started in another browser. Go back to the application and sign in again."));
+    }
+    if (details.uid !== uid) {
+      return sendHtml(res, 400, errorPage("This sign-in request does not match this browser. Go back to the application and sign in again."));
+    }
+    if (details.prompt.name !== "login") {
+      // Consent is granted automatically (loadExistingGrant); this path only covers an
+      // unexpected consent prompt, e.g. a grant that expired during the interaction.
+      const grant = await createGrant(provider, details.params.client_id, details.session?.accountId);
+      return provider.interactionFinished(req, res, { consent: { grantId: grant.jti } }, { mergeWithLastSubmission: true });
+    }
+    if (req.method === "GET" || req.method === "HEAD") return sendHtml(res, 200, loginPage(uid));
+    if (req.method !== "POST") {
+      res.writeHead(405, { Allow: "GET, POST", "Content-Type": "text/plain" });
+      return res.end("method not allowed\n");
+    }
+    const form = await readFormBody(req);
+    const email = form?.get("email")?.trim() ?? "";
+    if (!isPlausibleEmail(email)) {
+      return sendHtml(res, 400, loginPage(uid, { error: "Enter an e-mail address such as name@example.com." }));
+    }
+    const { sub, email: address } = claimsFor(email);
+    emailBySubject.set(sub, address);
+    return provider.interactionFinished(req, res, { login: { accountId: sub } }, { mergeWithLastSubmission: false });
+  }
+
+  handle = (req, res) => {
+    const path = (req.url ?? "/").split("?")[0];
+    const match = /^\/interaction\/([^/]+)$/.exec(path);
+    if (!match) return providerCallback(req, res);
+    let uid;
+    try {
+      uid = decodeURIComponent(match[1]);
+    } catch {
+      return sendHtml(res, 400, errorPage("Bad sign-in request."));
+    }
+    interaction(req, res, uid).catch((error) => {
+      console.error("local provider: interaction error:", error);
+      if (!res.headersSent) sendHtml(res, 500, errorPage("Something went wrong."));
+      else res.destroy();
+    });
+  };
+
+  return {
+    issuer,
+    url: issuer,
+    jwks,
+    privateJwks,
+    provider,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections?.();
+      }),
+  };
+}

@@ -1,0 +1,162 @@
+#!/usr/bin/env node
+// `npm start`: the whole thing on one machine, no Google account and no Cloudflare account.
+//   a local OpenID provider (stands in for Google)  http://127.0.0.1:$PROVIDER_PORT
+//   a demo origin (the app being protected)         http://127.0.0.1:$ORIGIN_PORT
+//   the worker in front of it                       http://localhost:$PORT
+// Dev signing keys and the client secret live in .demo/ (git-ignored) and are reused
+// across runs, so a browser session survives a restart of the demo.
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { generateKeySet } from "../scripts/keys.mjs";
+import { startOrigin } from "./origin.mjs";
+import { startProvider } from "./provider.mjs";
+import { startWorker } from "./worker.mjs";
+
+const STATE_DIR = fileURLToPath(new URL("../.demo/", import.meta.url));
+const CLIENT_ID = "demo-client";
+
+class StartError extends Error {}
+
+function portFromEnv(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new StartError(`${name}=${JSON.stringify(raw)} is not a port number (1-65535).`);
+  }
+  return port;
+}
+
+function busyPort(error, port, envName) {
+  if (error?.code === "EADDRINUSE" || error?.code === "EACCES") {
+    return new StartError(`Port ${port} is not available: set ${envName} to a free port (e.g. ${envName}=${port + 10} npm start).`);
+  }
+  return error;
+}
+
+/** Read a file from .demo/, or create it with `make()` on first run (mode 0600: these are secrets). */
+async function loadOrCreate(name, make, check) {
+  const path = `${STATE_DIR}${name}`;
+  try {
+    const text = await readFile(path, "utf8");
+    if (!check(text)) throw new StartError(`.demo/${name} is not valid: delete it (or the whole .demo/ folder) to generate a new one.`);
+    return text;
+  } catch (error) {
+    if (error?.code !== "ENOENT") throw error;
+  }
+  await mkdir(STATE_DIR, { recursive: true, mode: 0o700 });
+  const text = await make();
+  await writeFile(path, text, { mode: 0o600, flag: "wx" });
+  return text;
+}
+
+function isKeySet(text) {
+  try {
+    const set = JSON.parse(text);
+    return Array.isArray(set?.keys) && set.keys.length > 0 && set.keys.every((key) => key.kid && key.alg && key.d);
+  } catch {
+    return false;
+  }
+}
+
+async function main() {
+  const workerPort = portFromEnv("PORT", 8787);
+  const providerPort = portFromEnv("PROVIDER_PORT", 8788);
+  const originPort = portFromEnv("ORIGIN_PORT", 8789);
+  const publicUrl = `http://localhost:${workerPort}`;
+
+  const sessionKeys = (
+    await loadOrCreate("session-keys.json", async () => JSON.stringify(await generateKeySet("ES256"), null, 2) + "\n", isKeySet)
+  ).trim();
+  const clientSecret = (
+    await loadOrCreate("client-secret", async () => randomBytes(32).toString("base64url") + "\n", (text) => text.trim().length >= 32)
+  ).trim();
+
+  const running = [];
+  const stopAll = async () => {
+    for (const stop of running.reverse()) await stop().catch((error) => console.error("while stopping:", error?.message ?? error));
+    running.length = 0;
+  };
+
+  try {
+    // The browser talks to the worker as http://localhost:PORT, so that is the redirect URI
+    // registered at the provider (and the worker's PUBLIC_URL); the provider itself is
+    // reached directly at its issuer http://127.0.0.1:PROVIDER_PORT.
+    const provider = await startProvider({
+      port: providerPort,
+      clients: [{ client_id: CLIENT_ID, client_secret: clientSecret, redirect_uris: [`${publicUrl}/auth/callback`] }],
+    }).catch((error) => {
+      throw busyPort(error, providerPort, "PROVIDER_PORT");
+    });
+    running.push(provider.close);
+
+    const origin = await startOrigin({
+      port: originPort,
+      jwksUrl: `${publicUrl}/.well-known/jwks.json`,
+      issuer: publicUrl,
+      audience: `http://127.0.0.1:${originPort}`,
+    }).catch((error) => {
+      throw busyPort(error, originPort, "ORIGIN_PORT");
+    });
+    running.push(origin.close);
+
+    const worker = await startWorker({
+      port: workerPort,
+      logLevel: process.env.LOG_LEVEL || "log",
+      vars: {
+        ORIGIN_URL: origin.url,
+        PUBLIC_URL: publicUrl,
+        OIDC_ISSUER: provider.issuer,
+        OIDC_CLIENT_ID: CLIENT_ID,
+        ALLOWED_EMAILS: "",
+        ALLOWED_DOMAINS: "*",
+        PUBLIC_PATHS: "/public/*,/healthz",
+        ACCESS_TOKEN_TTL: "300",
+      },
+      secrets: { OIDC_CLIENT_SECRET: clientSecret, SESSION_KEYS: sessionKeys },
+    }).catch((error) => {
+      throw busyPort(error, workerPort, "PORT");
+    });
+    running.push(worker.dispose);
+
+    // Let wrangler's own "Ready on ..." line come out first, so the banner is the last thing shown.
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    console.log(`
+edge-auth-worker demo is running.
+
+  Open      ${publicUrl}/
+  Sign in   with any e-mail address: the local provider stands in for Google.
+  Provider  ${provider.issuer}  (OpenID provider, issuer)
+  Origin    ${origin.url}  (the app behind the worker)
+  Worker    ${worker.url}  (reached as ${publicUrl})
+
+Press Ctrl-C to stop.
+`);
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+
+  let stopping = false;
+  const shutdown = async (signal) => {
+    if (stopping) process.exit(130); // a second Ctrl-C: don't wait any longer
+    stopping = true;
+    console.log(`\n${signal}: stopping the demo...`);
+    await stopAll();
+    process.exit(0);
+  };
+  // Importing wrangler installs SIGINT/SIGTERM listeners that call process.exit() at once.
+  // This process owns its shutdown, so those are replaced by one that disposes the worker
+  // (and its workerd processes) and closes the servers before exiting.
+  for (const signal of ["SIGINT", "SIGTERM"]) {
+    process.removeAllListeners(signal);
+    process.on(signal, () => shutdown(signal));
+  }
+}
+
+main().catch((error) => {
+  if (error instanceof StartError) console.error(`npm start: ${error.message}`);
+  else console.error("npm start: could not start the demo:", error);
+  process.exit(1);
+});

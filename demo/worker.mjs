@@ -1,0 +1,95 @@
+// Start this repo's worker locally (workerd through wrangler's programmatic dev API),
+// with its configuration given entirely in code: no `.dev.vars`, no `.env`, no
+// persistence, no inspector, no telemetry.
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+
+const DEFAULT_CONFIG = fileURLToPath(new URL("../wrangler.toml", import.meta.url));
+
+// wrangler reads these when it is loaded and whenever it would call home: set them first
+// (wrangler is imported dynamically below) so nothing tries the internet.
+process.env.WRANGLER_SEND_METRICS = "false";
+process.env.WRANGLER_SEND_ERROR_REPORTS = "false";
+process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
+
+const READY_TIMEOUT_MS = 60_000;
+
+// wrangler does not fail when its port is taken (it waits), so check first. There is a
+// small race with whoever grabs the port next, which is fine for a demo and tests.
+async function assertPortFree(host, port) {
+  await new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", (error) => {
+      const busy = new Error(`port ${port} on ${host} is already in use`);
+      busy.code = error.code;
+      reject(busy);
+    });
+    probe.listen(port, host, () => probe.close(resolve));
+  });
+}
+
+/**
+ * Start the worker from `wrangler.toml` on 127.0.0.1.
+ *
+ * Every key of `vars` becomes a `plain_text` binding and every key of `secrets` a
+ * `secret_text` binding; they override `[vars]` from wrangler.toml. `SESSIONS` is a local
+ * (miniflare) KV namespace, in memory, empty at each start.
+ *
+ * @param {object} [options]
+ * @param {number} [options.port=0] 0 picks a free port.
+ * @param {Record<string, string>} [options.vars]
+ * @param {Record<string, string>} [options.secrets]
+ * @param {string} [options.config] wrangler config to use instead of the repo's wrangler.toml (for trying this helper with another script).
+ * @param {"none"|"error"|"warn"|"info"|"log"|"debug"} [options.logLevel="warn"] wrangler's own log level; the worker's console output is printed regardless.
+ * @returns {Promise<{url: string, worker: object, dispose(): Promise<void>}>}
+ */
+export async function startWorker({ port = 0, vars = {}, secrets = {}, config = DEFAULT_CONFIG, logLevel = "warn" } = {}) {
+  if (port !== 0) await assertPortFree("127.0.0.1", port);
+  const { unstable_startWorker } = await import("wrangler");
+
+  const bindings = {
+    // A local KV namespace; the id only names miniflare's in-memory store.
+    SESSIONS: { type: "kv_namespace", id: "demo-sessions" },
+  };
+  for (const [name, value] of Object.entries(vars)) bindings[name] = { type: "plain_text", value: String(value) };
+  for (const [name, value] of Object.entries(secrets)) bindings[name] = { type: "secret_text", value: String(value) };
+
+  const worker = await unstable_startWorker({
+    config,
+    // wrangler reads `.dev.vars` whenever `envFiles` is empty or absent (an empty array does
+    // NOT turn it off). A non-empty list skips `.dev.vars`; the one file named here never
+    // exists, so no `.env` file is read either (wrangler logs a missing one at debug level only).
+    envFiles: [".demo-no-env-file-please"],
+    bindings,
+    sendMetrics: false,
+    dev: {
+      server: { hostname: "127.0.0.1", port },
+      inspector: false,
+      persist: false,
+      remote: false,
+      watch: false,
+      liveReload: false,
+      generateTypes: false,
+      enableContainers: false,
+      logLevel,
+    },
+  });
+  let timer;
+  try {
+    const timeout = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the worker did not start within ${READY_TIMEOUT_MS / 1000} s`)), READY_TIMEOUT_MS);
+    });
+    await Promise.race([worker.ready, timeout]);
+    const url = await Promise.race([worker.url, timeout]);
+    return {
+      url: url.origin,
+      worker,
+      dispose: () => worker.dispose(),
+    };
+  } catch (error) {
+    await worker.dispose().catch(() => {});
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
