@@ -1,6 +1,5 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
-// @ts-expect-error plain ESM script without types
 import { generateKeySet } from "./scripts/keys.mjs";
 
 /**
@@ -56,7 +55,7 @@ export default defineConfig({
             },
           })),
         ],
-        test: { name: "workerd", include: ["test/unit/**/*.test.ts"] },
+        test: { name: "workerd", include: ["test/unit/**/*.test.ts"], sequence: { groupOrder: 0 } },
       },
       {
         test: {
@@ -67,6 +66,7 @@ export default defineConfig({
           hookTimeout: 90_000,
           // Each file starts its own provider, origin and worker; two at a time fit 2 cores.
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

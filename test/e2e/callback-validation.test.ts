@@ -7,7 +7,7 @@ type Claims = Record<string, unknown>;
 const now = () => Math.floor(Date.now() / 1000);
 
 /** How the misbehaving provider changes the ID token, keyed by the e-mail's local part. */
-const TAMPER: Record<string, (claims: Claims) => unknown> = {
+const TAMPER: Record<string, (claims: Claims) => object> = {
   "wrong-iss": (c) => ({ ...c, iss: "https://evil.example" }),
   "wrong-aud": (c) => ({ ...c, aud: "someone-else" }),
   "extra-aud": (c) => ({ ...c, aud: [c.aud, "someone-else"], azp: c.aud }),

@@ -14,7 +14,7 @@ export async function signInOutcome(stack: Stack, email: string): Promise<{ stat
   expect(callback, "the provider never redirected back to the callback").toBeDefined();
   const body = await response.text().catch(() => "");
   if (callback!.status >= 400) {
-    expect(callback!.setCookies.filter((cookie) => /^__Host-(access|refresh)=[^;]/.test(cookie))).toEqual([]);
+    expect(callback!.setCookies.filter((cookie: string) => /^__Host-(access|refresh)=[^;]/.test(cookie))).toEqual([]);
     expect(browser.jar.get(stack.workerUrl, "__Host-access")).toBeUndefined();
     expect(stack.originRequests.length).toBe(originBefore);
     expect(body).not.toMatch(/eyJ|code=|state=|at \w+ \(/);

@@ -1,12 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
-// @ts-ignore plain ESM demo module (JSDoc-typed)
 import { startOrigin } from "../../demo/origin.mjs";
-// @ts-ignore plain ESM demo module (JSDoc-typed)
 import { startProvider } from "../../demo/provider.mjs";
-// @ts-ignore plain ESM demo module (JSDoc-typed)
 import { startWorker } from "../../demo/worker.mjs";
-// @ts-ignore plain ESM script
 import { generateKeySet } from "../../scripts/keys.mjs";
 
 export interface OriginRequest {
@@ -22,7 +18,7 @@ export interface Stack {
   originUrl: string;
   clientId: string;
   originRequests: OriginRequest[];
-  sessionKeys: { keys: Record<string, string>[] };
+  sessionKeys: { keys: { kid: string; alg: string }[] };
   close(): Promise<void>;
 }
 
@@ -30,7 +26,7 @@ export interface StackOptions {
   /** Worker vars on top of the defaults below (ALLOWED_DOMAINS "*" etc.). */
   vars?: Record<string, string>;
   /** Rewrites ID tokens at the provider's token endpoint (see demo/README.md). */
-  idTokenHook?: (claims: Record<string, unknown>) => unknown;
+  idTokenHook?: (claims: Record<string, unknown>) => object | undefined;
   /** Point ORIGIN_URL at a port where nothing listens. */
   originDown?: boolean;
 }
@@ -59,7 +55,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const sessionKeys = await generateKeySet("ES256");
   const provider = await startProvider({
     clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [`${workerUrl}/auth/callback`] }],
-    idTokenHook: options.idTokenHook,
+    idTokenHook: options.idTokenHook && ((claims: object) => options.idTokenHook!(claims as Record<string, unknown>)),
   });
   const originPort = options.originDown ? await freePort() : 0;
   const origin = options.originDown
@@ -84,7 +80,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     providerUrl: provider.issuer,
     originUrl: origin.url,
     clientId,
-    originRequests: origin.requests,
+    // Node gives arrays only for Set-Cookie, which requests do not carry.
+    originRequests: origin.requests as OriginRequest[],
     sessionKeys,
     async close() {
       await worker.dispose();
