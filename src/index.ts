@@ -11,7 +11,8 @@ import { rejectCrossSite } from "./middleware/same-origin";
 import { callbackRoute } from "./routes/callback";
 import { jwksRoute } from "./routes/jwks";
 import { loginRoute } from "./routes/login";
-import { logoutPage, logoutRoute, meRoute, methodNotAllowed, notFound, refreshRoute } from "./routes/session-routes";
+import { logoutPage, methodNotAllowed, notFound } from "./routes/pages";
+import { logoutRoute, meRoute, refreshRoute } from "./routes/session-routes";
 import { createKvSessionStore } from "./session/refresh-store";
 
 /** The route table. AUTH_PREFIX is configuration, so there is one app per parsed config. */

@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { AuthError } from "../errors";
 import { readCookie, REFRESH_COOKIE } from "../http/cookies";
-import { errorResponse, htmlPage } from "../http/error-response";
+import { errorResponse } from "../http/error-response";
 import { logEvent } from "../log";
 import { isAllowed } from "../oidc/allowlist";
 import { resolveSession, verifiedAccessToken } from "../session/resolve-session";
@@ -50,22 +50,4 @@ export async function logoutRoute(c: Context<AppEnv>) {
   const headers = new Headers({ Location: "/", "Cache-Control": "no-store" });
   for (const cookie of CLEAR_SESSION_COOKIES) headers.append("Set-Cookie", cookie);
   return new Response(null, { status: 303, headers });
-}
-
-/** GET {AUTH_PREFIX}/logout: a page with a sign-out button, since GET never changes state. */
-export function logoutPage(c: Context<AppEnv>) {
-  const action = `${c.get("config").authPrefix}/logout`;
-  return htmlPage(200, "Sign out", `<p>Sign out of this site on this browser?</p><form method="post" action="${action}"><button type="submit">Sign out</button></form>`);
-}
-
-export function methodNotAllowed(allow: string) {
-  return (c: Context<AppEnv>) => {
-    const response = errorResponse(c.req.raw, 405);
-    response.headers.set("Allow", allow);
-    return response;
-  };
-}
-
-export function notFound(c: Context<AppEnv>) {
-  return errorResponse(c.req.raw, 404);
 }
