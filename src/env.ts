@@ -15,4 +15,5 @@ export interface Env {
   REFRESH_REUSE_GRACE?: string;
   ORIGIN_AUDIENCE?: string;
   AUTH_PREFIX?: string;
+  REVOCATION_CHECK?: string;
 }

@@ -23,6 +23,8 @@ export interface Config {
   refreshReuseGraceSeconds: number;
   originAudience: string;
   authPrefix: string;
+  /** REVOCATION_CHECK: look up the session in KV on every request, so revocation is immediate. */
+  revocationCheck: boolean;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -130,6 +132,9 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
     problems.push('AUTH_PREFIX: must be a path like "/auth" (no trailing slash)');
   }
 
+  const revocationRaw = text(env, "REVOCATION_CHECK", problems)?.toLowerCase() ?? "false";
+  if (revocationRaw !== "true" && revocationRaw !== "false") problems.push('REVOCATION_CHECK: must be "true" or "false"');
+
   const originAudience = text(env, "ORIGIN_AUDIENCE", problems) ?? originUrl?.origin ?? "";
   const sessions: unknown = env.SESSIONS;
   if (typeof (sessions as KVNamespace | undefined)?.get !== "function") problems.push("SESSIONS: KV namespace binding missing");
@@ -155,6 +160,7 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
       refreshReuseGraceSeconds,
       originAudience,
       authPrefix,
+      revocationCheck: revocationRaw === "true",
     },
   };
 }

@@ -38,15 +38,31 @@ export async function refreshRoute(c: Context<AppEnv>) {
   }
 }
 
-/** POST {AUTH_PREFIX}/logout: revokes the session's family in KV, clears both cookies, 303 to /. */
+/**
+ * POST {AUTH_PREFIX}/logout: revokes this session's family in KV, clears both cookies, 303 to /.
+ * `?scope=all` ("sign out everywhere") revokes every session of the signed-in user; it needs a
+ * live session, so an old stolen refresh token cannot sign its owner out everywhere.
+ */
 export async function logoutRoute(c: Context<AppEnv>) {
   const store = c.get("store");
   const now = c.get("now");
+  const scope = new URL(c.req.url).searchParams.getAll("scope");
+  if (scope.length > 1 || (scope.length === 1 && scope[0] !== "all")) throw new AuthError(400, "ERR_BAD_REQUEST", "unknown logout scope");
+
   const token = readCookie(c.req.header("cookie") ?? null, REFRESH_COOKIE);
-  let familyId = token ? await store.familyOf(token) : undefined;
-  familyId ??= (await verifiedAccessToken(c.req.raw, c.get("config"), c.get("issuer"), Math.floor(now / 1000)))?.claims.sid;
-  const family = familyId ? await store.revokeFamily(familyId, now) : undefined;
-  logEvent("info", "logout", { sub: family?.sub, family: familyId });
+  const fromRefresh = token ? await store.familyOf(token) : undefined;
+  const access = await verifiedAccessToken(c.req.raw, c.get("config"), c.get("issuer"), Math.floor(now / 1000));
+  const familyId = fromRefresh?.familyId ?? access?.claims.sid;
+  const family = fromRefresh?.family;
+  const liveSub = access?.claims.sub ?? (family && family.revokedAt === undefined && family.expiresAt > now ? family.sub : undefined);
+
+  if (scope[0] === "all" && liveSub) {
+    const revoked = await store.revokeAllFamilies(liveSub, now);
+    logEvent("info", "logout_everywhere", { sub: liveSub, revoked });
+  } else if (familyId) {
+    const revoked = await store.revokeFamily(familyId, now);
+    logEvent("info", "logout", { sub: revoked?.sub, family: familyId });
+  }
   const headers = new Headers({ Location: "/", "Cache-Control": "no-store" });
   for (const cookie of CLEAR_SESSION_COOKIES) headers.append("Set-Cookie", cookie);
   return new Response(null, { status: 303, headers });

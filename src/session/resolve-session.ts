@@ -41,7 +41,9 @@ export async function verifiedAccessToken(request: Request, config: Config, issu
  */
 export async function resolveSession(request: Request, config: Config, issuer: string, store: SessionStore, now: number): Promise<SessionResolution> {
   const verified = await verifiedAccessToken(request, config, issuer, Math.floor(now / 1000));
-  if (verified) return { kind: "session", ...fromClaims(verified.claims), setCookies: [], bearer: verified.bearer };
+  // Off by default: one KV read per request buys revocation before the access token expires.
+  const revoked = verified && config.revocationCheck && !(await store.isFamilyActive(verified.claims.sid, now));
+  if (verified && !revoked) return { kind: "session", ...fromClaims(verified.claims), setCookies: [], bearer: verified.bearer };
 
   const refreshToken = readCookie(request.headers.get("cookie"), REFRESH_COOKIE);
   if (!refreshToken) return { kind: "none", setCookies: [] };

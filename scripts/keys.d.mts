@@ -1,0 +1,12 @@
+// Types for keys.mjs, so TypeScript tests can import it.
+export interface PrivateSigningJwk {
+  kty: string;
+  crv: string;
+  x: string;
+  y?: string;
+  d: string;
+  kid: string;
+  alg: "ES256" | "EdDSA";
+}
+export function generateSigningKey(alg?: "ES256" | "EdDSA"): Promise<PrivateSigningJwk>;
+export function generateKeySet(alg?: "ES256" | "EdDSA"): Promise<{ keys: PrivateSigningJwk[] }>;
