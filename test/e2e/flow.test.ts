@@ -75,6 +75,16 @@ describe("sign-in through the local provider, end to end", () => {
     expect(refreshed.status).toBe(204);
   });
 
+  it("lets five parallel requests carrying only the same refresh cookie all succeed", async () => {
+    const browser = new Browser();
+    await browser.signIn(`${stack.workerUrl}/`, "tabs5@example.com");
+    const refresh = browser.jar.get(stack.workerUrl, "__Host-refresh")!;
+    const responses = await Promise.all(
+      Array.from({ length: 5 }, () => fetch(`${stack.workerUrl}/api/whoami`, { headers: { cookie: `__Host-refresh=${refresh}` } })),
+    );
+    expect(responses.map((response) => response.status)).toEqual([200, 200, 200, 200, 200]);
+  });
+
   it("keeps several Set-Cookie headers from the origin and marks authenticated responses private", async () => {
     const browser = new Browser();
     await browser.signIn(`${stack.workerUrl}/`, "sam@example.com");

@@ -1,0 +1,35 @@
+import { execFileSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+
+const run = (args: string[], input?: string) =>
+  execFileSync("node", ["scripts/keys.mjs", ...args], { input, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] });
+
+type KeySet = { keys: { kid: string; alg: string; crv: string; d?: string }[] };
+
+describe("npm run keys", () => {
+  it("generates an ES256 private key set by default and EdDSA on request", () => {
+    const es = JSON.parse(run(["generate"])) as KeySet;
+    expect(es.keys).toHaveLength(1);
+    expect(es.keys[0]).toMatchObject({ alg: "ES256", crv: "P-256" });
+    expect(es.keys[0]!.d).toBeTruthy();
+    const ed = JSON.parse(run(["generate", "--alg", "EdDSA"])) as KeySet;
+    expect(ed.keys[0]).toMatchObject({ alg: "EdDSA", crv: "Ed25519" });
+  });
+
+  it("rotates a fresh key in first and retires an old one by kid", () => {
+    const original = run(["generate"]);
+    const rotated = JSON.parse(run(["rotate", "-"], original)) as KeySet;
+    const oldKid = (JSON.parse(original) as KeySet).keys[0]!.kid;
+    expect(rotated.keys.map((key) => key.kid)).toEqual([rotated.keys[0]!.kid, oldKid]);
+    expect(rotated.keys[0]!.kid).not.toBe(oldKid);
+    const retired = JSON.parse(run(["retire", oldKid, "-"], JSON.stringify(rotated))) as KeySet;
+    expect(retired.keys.map((key) => key.kid)).toEqual([rotated.keys[0]!.kid]);
+  });
+
+  it("refuses to retire the last key or an unknown kid", () => {
+    const set = run(["generate"]);
+    const kid = (JSON.parse(set) as KeySet).keys[0]!.kid;
+    expect(() => run(["retire", kid, "-"], set)).toThrow(/last key/);
+    expect(() => run(["retire", "nope", "-"], set)).toThrow(/no key with kid/);
+  });
+});
