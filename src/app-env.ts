@@ -12,5 +12,7 @@ export interface AppEnv {
     store: SessionStore;
     /** The request's clock, ms since epoch: one reading per request. */
     now: number;
+    /** `cf-ray` or a random id: in every log line and sent to the origin as X-Request-Id. */
+    requestId: string;
   };
 }

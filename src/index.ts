@@ -6,9 +6,11 @@ import type { Env } from "./env";
 import { AuthError } from "./errors";
 import { errorResponse, htmlPage } from "./http/error-response";
 import { logEvent } from "./log";
+import { currentRequestId, requestIdFor, runInRequestScope } from "./request-scope";
 import { gate } from "./middleware/gate";
 import { rejectCrossSite } from "./middleware/same-origin";
 import { callbackRoute } from "./routes/callback";
+import { configInvalidHealth, healthRoute } from "./routes/health";
 import { jwksRoute } from "./routes/jwks";
 import { loginRoute } from "./routes/login";
 import { logoutPage, methodNotAllowed, notFound } from "./routes/pages";
@@ -21,10 +23,12 @@ function createApp(config: Config) {
   const app = new Hono<AppEnv>();
 
   app.use(async function requestContext(c, next) {
+    const requestId = currentRequestId() ?? requestIdFor(c.req.raw);
     c.set("config", config);
     c.set("issuer", config.publicOrigin ?? new URL(c.req.url).origin);
     c.set("store", createKvSessionStore(c.env.SESSIONS));
     c.set("now", Date.now());
+    c.set("requestId", requestId);
     await next();
   });
 
@@ -32,6 +36,7 @@ function createApp(config: Config) {
   app.get(`${auth}/login`, loginRoute);
   app.get(`${auth}/callback`, callbackRoute);
   app.get(`${auth}/me`, meRoute);
+  app.get(`${auth}/health`, healthRoute);
   app.post(`${auth}/logout`, rejectCrossSite, logoutRoute);
   app.get(`${auth}/logout`, logoutPage);
   app.post(`${auth}/refresh`, rejectCrossSite, refreshRoute);
@@ -62,16 +67,21 @@ function configErrorResponse(): Response {
   return htmlPage(500, "Service misconfigured", "<p>This service is not configured correctly. The operator can find the details in the worker's logs.</p>");
 }
 
+async function handle(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+  const result = await loadConfig(env);
+  if (!result.ok) {
+    // Every problem at once, so one deploy fixes them all; no problem names a secret's value.
+    logEvent("error", "config_invalid", { code: "ERR_CONFIG", problems: result.problems.join("; ") });
+    const healthPath = `${env.AUTH_PREFIX || "/auth"}/health`;
+    return new URL(request.url).pathname === healthPath ? configInvalidHealth() : configErrorResponse();
+  }
+  let app = apps.get(result.config);
+  if (!app) apps.set(result.config, (app = createApp(result.config)));
+  return app.fetch(request, env, ctx);
+}
+
 export default {
-  async fetch(request, env, ctx) {
-    const result = await loadConfig(env);
-    if (!result.ok) {
-      // Every problem at once, so one deploy fixes them all; no problem names a secret's value.
-      logEvent("error", "config_invalid", { code: "ERR_CONFIG", problems: result.problems.join("; ") });
-      return configErrorResponse();
-    }
-    let app = apps.get(result.config);
-    if (!app) apps.set(result.config, (app = createApp(result.config)));
-    return app.fetch(request, env, ctx);
+  fetch(request, env, ctx) {
+    return runInRequestScope({ requestId: requestIdFor(request) }, () => handle(request, env, ctx));
   },
 } satisfies ExportedHandler<Env>;

@@ -20,7 +20,7 @@ export async function gate(c: Context<AppEnv>) {
   const url = new URL(request.url);
 
   if (isPublicPath(url.pathname, config.publicPaths)) {
-    const upstream = await forwardToOrigin(request, config, url, upstreamHeaders(request.headers));
+    const upstream = await forwardToOrigin(request, config, url, upstreamHeaders(request.headers, c.get("requestId")));
     return toClientResponse(upstream, { authenticated: false, setCookies: [] });
   }
 
@@ -35,7 +35,7 @@ export async function gate(c: Context<AppEnv>) {
   }
 
   const assertion = await signOriginAssertion(config, c.get("issuer"), session.identity, Math.floor(c.get("now") / 1000));
-  const headers = upstreamHeaders(request.headers, { user: session.identity, assertion, dropAuthorization: session.bearer });
+  const headers = upstreamHeaders(request.headers, c.get("requestId"), { user: session.identity, assertion, dropAuthorization: session.bearer });
   const upstream = await forwardToOrigin(request, config, url, headers);
   return toClientResponse(upstream, { authenticated: true, setCookies: session.setCookies });
 }

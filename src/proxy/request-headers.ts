@@ -8,6 +8,9 @@ export const IDENTITY_HEADERS = {
   assertion: "X-Auth-Assertion",
 } as const;
 
+/** Set on every proxied request (replacing a client's), so origin logs line up with ours. */
+export const REQUEST_ID_HEADER = "X-Request-Id";
+
 /** `x-auth-*` in any case, with `_` or `-` (some servers turn `X_Auth_User` into `X-Auth-User`). */
 function isIdentityHeader(name: string): boolean {
   return name.toLowerCase().replace(/_/g, "-").startsWith("x-auth-");
@@ -31,8 +34,9 @@ export function stripIdentityHeaders(headers: Headers): Headers {
  * our cookies gone, and for a signed-in user the identity headers, each removed before set.
  * `Expect` goes too: forwarding `100-continue` makes fetch() see a 100 and fail.
  */
-export function upstreamHeaders(incoming: Headers, identity?: { user: Identity; assertion: string; dropAuthorization: boolean }): Headers {
+export function upstreamHeaders(incoming: Headers, requestId: string, identity?: { user: Identity; assertion: string; dropAuthorization: boolean }): Headers {
   const headers = stripIdentityHeaders(incoming);
+  headers.set(REQUEST_ID_HEADER, requestId);
   const webSocket = isWebSocketUpgrade(headers);
   const named = (headers.get("connection") ?? "").split(",").map((token) => token.trim().toLowerCase()).filter(Boolean);
   for (const name of [...HOP_BY_HOP, ...named]) {
