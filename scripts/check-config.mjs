@@ -1,0 +1,107 @@
+#!/usr/bin/env node
+// `npm run check`: validates the configuration about to be deployed with the worker's own parser
+// (src/config/parse-config.ts, bundled on the fly), and lists every problem with what to do.
+//   vars:    wrangler.toml [vars] (or --config FILE; [env.NAME.vars] with --env NAME)
+//   secrets: the environment, else .dev.vars; with --deploy, a secret missing here is only a
+//            warning, since Cloudflare keeps secrets out of reach (check `wrangler secret list`).
+import { build } from "esbuild";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+process.env.WRANGLER_SEND_METRICS = "false";
+const SECRETS = ["OIDC_CLIENT_SECRET", "SESSION_KEYS"];
+const PLACEHOLDER_KV_ID = /^0+$/;
+
+const HINTS = {
+  ORIGIN_URL: "set [vars] ORIGIN_URL to your origin's base URL, e.g. https://origin.example.com",
+  PUBLIC_URL: "set [vars] PUBLIC_URL to the worker's public origin, e.g. https://app.example.com",
+  OIDC_ISSUER: "leave empty for Google, or the provider's https issuer URL",
+  OIDC_CLIENT_ID: "paste the OAuth client id from the provider (Google Cloud console > Credentials)",
+  OIDC_CLIENT_SECRET: "npx wrangler secret put OIDC_CLIENT_SECRET (locally: a line in .dev.vars)",
+  SESSION_KEYS: "npm run keys -- generate | npx wrangler secret put SESSION_KEYS",
+  ALLOWED_EMAILS: "list who may sign in: ALLOWED_EMAILS and/or ALLOWED_DOMAINS (ALLOWED_DOMAINS=* for any verified account)",
+  ALLOWED_DOMAINS: "list who may sign in: ALLOWED_EMAILS and/or ALLOWED_DOMAINS (ALLOWED_DOMAINS=* for any verified account)",
+  SESSIONS: "npx wrangler kv namespace create SESSIONS, then paste its id into [[kv_namespaces]]",
+};
+
+/** KEY=VALUE lines, as wrangler reads .dev.vars (quotes stripped, # comments skipped). */
+function parseDotenv(text) {
+  const values = {};
+  for (const line of text.split(/\r?\n/)) {
+    const match = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)\s*$/.exec(line);
+    if (!match || line.trimStart().startsWith("#")) continue;
+    let value = match[2];
+    if (/^(["']).*\1$/.test(value)) value = value.slice(1, -1);
+    values[match[1]] = value;
+  }
+  return values;
+}
+
+async function loadParser() {
+  const entry = fileURLToPath(new URL("../src/config/parse-config.ts", import.meta.url));
+  const result = await build({ entryPoints: [entry], bundle: true, format: "esm", platform: "neutral", write: false, logLevel: "silent" });
+  const source = result.outputFiles[0].text;
+  return import(`data:text/javascript;base64,${Buffer.from(source).toString("base64")}`);
+}
+
+/** Every problem of the configuration in `configPath` (+ secrets from the environment or .dev.vars). */
+export async function checkConfig({ configPath = "wrangler.toml", env: environment, deploy = false } = {}) {
+  const { unstable_readConfig } = await import("wrangler");
+  const config = unstable_readConfig({ config: configPath, env: environment });
+  const devVarsPath = join(dirname(configPath), ".dev.vars");
+  const devVars = existsSync(devVarsPath) ? parseDotenv(readFileSync(devVarsPath, "utf8")) : {};
+  const bindings = { ...config.vars };
+  const warnings = [];
+  for (const name of SECRETS) {
+    const value = process.env[name] || devVars[name];
+    if (value !== undefined) bindings[name] = value;
+    else if (deploy) {
+      bindings[name] = undefined;
+      warnings.push(`${name}: not available here; make sure \`npx wrangler secret list\` shows it (${HINTS[name]})`);
+    }
+  }
+  const kv = config.kv_namespaces.find((namespace) => namespace.binding === "SESSIONS");
+  const extra = [];
+  if (!kv) extra.push("SESSIONS: no [[kv_namespaces]] binding named SESSIONS");
+  else if (deploy && PLACEHOLDER_KV_ID.test(kv.id ?? "")) extra.push("SESSIONS: the KV namespace id is still the placeholder");
+  // The parser checks a real binding's shape; here only its presence in wrangler.toml matters.
+  bindings.SESSIONS = { get() {} };
+
+  const { parseConfig } = await loadParser();
+  const result = await parseConfig(bindings);
+  const problems = [...(result.ok ? [] : result.problems), ...extra].filter(
+    // With --deploy, secrets we could not see are warnings, not "required" errors.
+    (problem) => !(deploy && SECRETS.some((name) => problem === `${name}: required` && bindings[name] === undefined)),
+  );
+  return { problems, warnings };
+}
+
+function hintFor(problem) {
+  const name = problem.split(":")[0].split(" ")[0];
+  return HINTS[name];
+}
+
+async function main(argv) {
+  const deploy = argv.includes("--deploy");
+  const option = (name) => (argv.indexOf(name) >= 0 ? argv[argv.indexOf(name) + 1] : undefined);
+  const { problems, warnings } = await checkConfig({ deploy, env: option("--env"), configPath: option("--config") });
+  for (const warning of warnings) console.warn(`warning: ${warning}`);
+  if (problems.length === 0) {
+    console.log("configuration OK");
+    return;
+  }
+  console.error(`${problems.length} configuration problem${problems.length === 1 ? "" : "s"}:`);
+  for (const problem of problems) {
+    const hint = hintFor(problem);
+    console.error(`  - ${problem}${hint ? `\n      fix: ${hint}` : ""}`);
+  }
+  process.exitCode = 1;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  main(process.argv.slice(2)).catch((error) => {
+    console.error(`check: ${error.message}`);
+    process.exitCode = 2;
+  });
+}
