@@ -1,0 +1,57 @@
+// Verifies the X-Auth-Assertion header that edge-auth-worker adds to every authenticated
+// request. Copy this file into your origin (it needs only `jose`) or import it.
+//
+// Why: the X-Auth-User-* headers are only trustworthy when the origin can be reached through
+// the worker alone. If it can be reached any other way, verify the assertion on every request.
+import { createRemoteJWKSet, jwtVerify } from "jose";
+
+/** Header name the worker uses. */
+export const ASSERTION_HEADER = "x-auth-assertion";
+
+// One key set per JWKS URL for the life of the process: jose caches the keys, refetches when an
+// unknown `kid` shows up (key rotation), at most once per 30 s, and times out after 5 s.
+const keySets = new Map();
+
+function keySetFor(jwksUrl) {
+  let keySet = keySets.get(jwksUrl);
+  if (!keySet) {
+    keySet = createRemoteJWKSet(new URL(jwksUrl), { timeoutDuration: 5000, cooldownDuration: 30_000, cacheMaxAge: 600_000 });
+    keySets.set(jwksUrl, keySet);
+  }
+  return keySet;
+}
+
+function headerOf(request) {
+  const headers = request.headers;
+  const value = typeof headers?.get === "function" ? headers.get(ASSERTION_HEADER) : headers?.[ASSERTION_HEADER];
+  return Array.isArray(value) ? undefined : value;
+}
+
+/**
+ * Verifies the request's X-Auth-Assertion and returns who it is for.
+ *
+ * @param {Request | import("node:http").IncomingMessage} request  a Fetch Request or a Node request
+ * @param {object} options
+ * @param {string} options.jwksUrl   the worker's key set: `${PUBLIC_URL}/.well-known/jwks.json`
+ * @param {string} options.issuer    the worker's public origin (PUBLIC_URL), e.g. "https://app.example.com"
+ * @param {string} options.audience  ORIGIN_AUDIENCE (default: your ORIGIN_URL's origin)
+ * @returns {Promise<{ sub: string, email: string, hd?: string, claims: import("jose").JWTPayload }>}
+ * @throws an Error with `code` "ERR_ASSERTION_MISSING", or jose's error codes
+ *   ("ERR_JWT_EXPIRED", "ERR_JWT_CLAIM_VALIDATION_FAILED", "ERR_JWS_SIGNATURE_VERIFICATION_FAILED", ...)
+ */
+export async function verifyAssertion(request, { jwksUrl, issuer, audience }) {
+  const assertion = headerOf(request);
+  if (typeof assertion !== "string" || assertion.length === 0 || assertion.length > 4096) {
+    throw Object.assign(new Error("no X-Auth-Assertion header"), { code: "ERR_ASSERTION_MISSING" });
+  }
+  const { payload } = await jwtVerify(assertion, keySetFor(jwksUrl), {
+    issuer,
+    audience,
+    algorithms: ["ES256", "EdDSA"],
+    requiredClaims: ["sub", "email", "iat", "exp"],
+    maxTokenAge: "5m",
+    clockTolerance: 30,
+  });
+  if (typeof payload.email !== "string") throw Object.assign(new Error("assertion without e-mail"), { code: "ERR_JWT_CLAIM_VALIDATION_FAILED" });
+  return { sub: payload.sub, email: payload.email, ...(typeof payload.hd === "string" ? { hd: payload.hd } : {}), claims: payload };
+}
