@@ -27,6 +27,8 @@ export interface StackOptions {
   vars?: Record<string, string>;
   /** Rewrites ID tokens at the provider's token endpoint (see demo/README.md). */
   idTokenHook?: (claims: Record<string, unknown>) => object | undefined;
+  /** wrangler's log level; "log" passes the worker's console output through. Default "none". */
+  logLevel?: "none" | "log";
   /** Point ORIGIN_URL at a port where nothing listens. */
   originDown?: boolean;
 }
@@ -73,7 +75,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ...options.vars,
     },
     secrets: { OIDC_CLIENT_SECRET: clientSecret, SESSION_KEYS: JSON.stringify(sessionKeys) },
-    logLevel: "none",
+    logLevel: options.logLevel ?? "none",
   });
   return {
     workerUrl,
