@@ -2,10 +2,11 @@ import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { isPublicPath } from "../config/public-paths";
 import { errorResponse } from "../http/error-response";
-import { isNavigation } from "../http/request-kind";
+import { AuthError } from "../errors";
+import { isCrossSite, isNavigation } from "../http/request-kind";
 import { forwardToOrigin } from "../proxy/forward";
 import { toClientResponse } from "../proxy/origin-response";
-import { upstreamHeaders } from "../proxy/request-headers";
+import { isWebSocketUpgrade, upstreamHeaders } from "../proxy/request-headers";
 import { signOriginAssertion } from "../session/origin-assertion";
 import { resolveSession } from "../session/resolve-session";
 
@@ -20,9 +21,13 @@ export async function gate(c: Context<AppEnv>) {
   const url = new URL(request.url);
 
   if (isPublicPath(url.pathname, config.publicPaths)) {
-    const upstream = await forwardToOrigin(request, config, url, upstreamHeaders(request.headers, c.get("requestId")));
+    const upstream = await forwardToOrigin(request, config, url, upstreamHeaders(request.headers, { requestId: c.get("requestId"), publicOrigin: c.get("issuer") }));
     return toClientResponse(upstream, { authenticated: false, setCookies: [] });
   }
+
+  // Cross-site WebSocket hijacking: browsers send cookies on cross-site upgrades, and the
+  // Origin header is the only defence (SameSite does not apply to ws:// handshakes everywhere).
+  if (isWebSocketUpgrade(request.headers) && isCrossSite(request, c.get("issuer"))) throw new AuthError(403, "ERR_CROSS_SITE", "websocket");
 
   const session = await resolveSession(request, config, c.get("issuer"), c.get("store"), c.get("now"));
   if (session.kind === "none") {
@@ -35,7 +40,11 @@ export async function gate(c: Context<AppEnv>) {
   }
 
   const assertion = await signOriginAssertion(config, c.get("issuer"), session.identity, Math.floor(c.get("now") / 1000));
-  const headers = upstreamHeaders(request.headers, c.get("requestId"), { user: session.identity, assertion, dropAuthorization: session.bearer });
+  const headers = upstreamHeaders(request.headers, {
+    requestId: c.get("requestId"),
+    publicOrigin: c.get("issuer"),
+    identity: { user: session.identity, assertion, dropAuthorization: session.bearer },
+  });
   const upstream = await forwardToOrigin(request, config, url, headers);
   return toClientResponse(upstream, { authenticated: true, setCookies: session.setCookies });
 }

@@ -16,6 +16,13 @@ function isIdentityHeader(name: string): boolean {
   return name.toLowerCase().replace(/_/g, "-").startsWith("x-auth-");
 }
 
+/**
+ * Headers some origins honour to route a request elsewhere than its path (IIS, Symfony, Zend:
+ * `X-Original-URL: /admin` on a public path), or to learn the public host. A client never gets
+ * to set them; the forwarding ones are set by us from PUBLIC_URL.
+ */
+const ROUTING_HEADERS = ["x-original-url", "x-rewrite-url", "x-override-url", "x-original-uri", "forwarded", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-forwarded-prefix"];
+
 const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "proxy-authorization", "expect"];
 
 export function isWebSocketUpgrade(headers: Headers): boolean {
@@ -30,12 +37,20 @@ export function stripIdentityHeaders(headers: Headers): Headers {
 }
 
 /**
- * The headers the origin receives: hop-by-hop headers (and whatever `Connection` names) gone,
+ * The headers the origin receives: hop-by-hop and routing headers (and whatever `Connection`
+ * names) gone, X-Forwarded-Host/-Proto from our public origin, X-Request-Id,
  * our cookies gone, and for a signed-in user the identity headers, each removed before set.
  * `Expect` goes too: forwarding `100-continue` makes fetch() see a 100 and fail.
  */
-export function upstreamHeaders(incoming: Headers, requestId: string, identity?: { user: Identity; assertion: string; dropAuthorization: boolean }): Headers {
+export function upstreamHeaders(
+  incoming: Headers,
+  { requestId, publicOrigin, identity }: { requestId: string; publicOrigin: string; identity?: { user: Identity; assertion: string; dropAuthorization: boolean } },
+): Headers {
   const headers = stripIdentityHeaders(incoming);
+  for (const name of ROUTING_HEADERS) headers.delete(name);
+  const { host, protocol } = new URL(publicOrigin);
+  headers.set("X-Forwarded-Host", host);
+  headers.set("X-Forwarded-Proto", protocol.slice(0, -1));
   headers.set(REQUEST_ID_HEADER, requestId);
   const webSocket = isWebSocketUpgrade(headers);
   const named = (headers.get("connection") ?? "").split(",").map((token) => token.trim().toLowerCase()).filter(Boolean);

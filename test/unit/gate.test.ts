@@ -105,3 +105,25 @@ describe("the gate", () => {
     expect(cookieValue(cookies.get("__Host-refresh"))).not.toBe(refresh);
   });
 });
+
+describe("proxy hygiene", () => {
+  it("strips routing headers a client could use to reach another path at the origin", async () => {
+    const echo = (await (
+      await call("/public/x", { headers: { "X-Original-URL": "/admin", "X-Rewrite-URL": "/admin", Forwarded: "host=evil", "X-Forwarded-Host": "evil.example", Host: "evil.example" } })
+    ).json()) as Echo;
+    expect(echo.path).toBe("/public/x");
+    expect(echo.headers["x-original-url"]).toBeUndefined();
+    expect(echo.headers["x-rewrite-url"]).toBeUndefined();
+    expect(echo.headers.forwarded).toBeUndefined();
+    expect(echo.headers["x-forwarded-host"]).toBe("app.test");
+    expect(echo.headers["x-forwarded-proto"]).toBe("https");
+  });
+
+  it("refuses a cross-site WebSocket upgrade with 403 and one without a session with 401", async () => {
+    const { cookie } = await signedIn();
+    const crossSite = await call("/ws", { headers: { cookie, upgrade: "websocket", connection: "Upgrade", origin: "https://evil.example" } });
+    expect(crossSite.status).toBe(403);
+    const anonymous = await call("/ws", { headers: { upgrade: "websocket", connection: "Upgrade", origin: "https://app.test" } });
+    expect(anonymous.status).toBe(401);
+  });
+});
