@@ -19,12 +19,13 @@ export type AuthErrorCode =
   | "ERR_REFRESH_EXPIRED"
   | "ERR_REFRESH_REVOKED"
   | "ERR_REFRESH_REUSED"
-  | "ERR_ORIGIN_UNAVAILABLE";
+  | "ERR_ORIGIN_UNAVAILABLE"
+  | "ERR_RATE_LIMITED";
 
 export class AuthError extends Error {
   override readonly name = "AuthError";
   constructor(
-    readonly status: 400 | 401 | 403 | 500 | 502,
+    readonly status: 400 | 401 | 403 | 429 | 500 | 502,
     readonly code: AuthErrorCode,
     /** For the log only; must never contain a token, cookie, code or secret. */
     readonly detail?: string,

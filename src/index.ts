@@ -8,6 +8,7 @@ import { errorResponse, htmlPage } from "./http/error-response";
 import { logEvent } from "./log";
 import { currentRequestId, requestIdFor, runInRequestScope } from "./request-scope";
 import { gate } from "./middleware/gate";
+import { rateLimit } from "./middleware/rate-limit";
 import { rejectCrossSite } from "./middleware/same-origin";
 import { callbackRoute } from "./routes/callback";
 import { configInvalidHealth, healthRoute } from "./routes/health";
@@ -33,13 +34,13 @@ function createApp(config: Config) {
   });
 
   app.get("/.well-known/jwks.json", jwksRoute);
-  app.get(`${auth}/login`, loginRoute);
-  app.get(`${auth}/callback`, callbackRoute);
+  app.get(`${auth}/login`, rateLimit("login"), loginRoute);
+  app.get(`${auth}/callback`, rateLimit("callback"), callbackRoute);
   app.get(`${auth}/me`, meRoute);
   app.get(`${auth}/health`, healthRoute);
   app.post(`${auth}/logout`, rejectCrossSite, logoutRoute);
   app.get(`${auth}/logout`, logoutPage);
-  app.post(`${auth}/refresh`, rejectCrossSite, refreshRoute);
+  app.post(`${auth}/refresh`, rejectCrossSite, rateLimit("refresh"), refreshRoute);
   app.all(`${auth}/login`, methodNotAllowed("GET"));
   app.all(`${auth}/callback`, methodNotAllowed("GET"));
   app.all(`${auth}/me`, methodNotAllowed("GET"));
