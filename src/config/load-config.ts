@@ -14,6 +14,17 @@ const CONFIG_NAMES = [
  * isolate. Keyed by the values themselves, since `env` need not be the same object each time.
  */
 export function loadConfig(env: Env): Promise<ConfigResult> {
+  // workerd hands every request of an isolate the same env object: skip the fingerprint then.
+  const known = byEnvObject.get(env);
+  if (known) return known;
+  const result = loadByValues(env);
+  byEnvObject.set(env, result);
+  return result;
+}
+
+const byEnvObject = new WeakMap<Env, Promise<ConfigResult>>();
+
+function loadByValues(env: Env): Promise<ConfigResult> {
   const key = JSON.stringify([...CONFIG_NAMES.map((name) => env[name]), typeof env.SESSIONS?.get]);
   let result = cache.get(key);
   if (!result) {

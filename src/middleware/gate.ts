@@ -7,7 +7,7 @@ import { isCrossSite, isNavigation } from "../http/request-kind";
 import { forwardToOrigin } from "../proxy/forward";
 import { toClientResponse } from "../proxy/origin-response";
 import { isWebSocketUpgrade, upstreamHeaders } from "../proxy/request-headers";
-import { signOriginAssertion } from "../session/origin-assertion";
+import { originAssertionFor } from "../session/origin-assertion";
 import { resolveSession } from "../session/resolve-session";
 
 /**
@@ -39,7 +39,7 @@ export async function gate(c: Context<AppEnv>) {
     return errorResponse(request, 401, session.setCookies);
   }
 
-  const assertion = await signOriginAssertion(config, c.get("issuer"), session.identity, Math.floor(c.get("now") / 1000));
+  const assertion = await originAssertionFor(config, c.get("issuer"), session.identity, Math.floor(c.get("now") / 1000));
   const headers = upstreamHeaders(request.headers, {
     requestId: c.get("requestId"),
     publicOrigin: c.get("issuer"),

@@ -1,5 +1,6 @@
 import { jwtVerify, SignJWT, type JWTPayload } from "jose";
 import type { Config } from "../config/parse-config";
+import { BoundedCache } from "./bounded-cache";
 import type { Identity } from "./identity";
 
 /** Our session JWTs say what they are, so no other JWT of ours (assertion, login) passes as one. */
@@ -43,6 +44,27 @@ export async function signAccessToken(config: Config, issuer: string, identity: 
  */
 export async function verifyAccessToken(config: Config, issuer: string, token: string, nowSeconds: number): Promise<AccessClaims | undefined> {
   if (token.length > MAX_TOKEN_LENGTH) return undefined;
+  // A token verified before needs only its expiry checked again: same bytes, same signature,
+  // same key set (the cache belongs to this Config, so a retired key empties it).
+  const cache = verifiedTokens(config);
+  const known = cache.get(`${issuer} ${token}`, nowSeconds);
+  if (known) return known;
+  const claims = await verifyFully(config, issuer, token, nowSeconds);
+  if (claims) cache.set(`${issuer} ${token}`, claims, claims.exp + CLOCK_SKEW_SECONDS);
+  return claims;
+}
+
+/** Verified access tokens kept per isolate, until they expire. */
+export const MAX_CACHED_TOKENS = 10_000;
+const verifiedByConfig = new WeakMap<Config, BoundedCache<AccessClaims>>();
+
+function verifiedTokens(config: Config): BoundedCache<AccessClaims> {
+  let cache = verifiedByConfig.get(config);
+  if (!cache) verifiedByConfig.set(config, (cache = new BoundedCache(MAX_CACHED_TOKENS)));
+  return cache;
+}
+
+async function verifyFully(config: Config, issuer: string, token: string, nowSeconds: number): Promise<AccessClaims | undefined> {
   try {
     const { payload } = await jwtVerify(token, config.sessionKeys.verificationKeys, {
       algorithms: config.sessionKeys.algorithms,

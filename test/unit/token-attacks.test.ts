@@ -16,7 +16,7 @@ async function signWithOurKey(payload: JWTPayload, header: Record<string, unknow
 }
 
 async function status(token: string, via: "cookie" | "bearer" = "bearer") {
-  const headers = via === "cookie" ? { cookie: `__Host-access=${token}` } : { authorization: `Bearer ${token}` };
+  const headers: Record<string, string> = via === "cookie" ? { cookie: `__Host-access=${token}` } : { authorization: `Bearer ${token}` };
   return (await call("/protected", { headers })).status;
 }
 
