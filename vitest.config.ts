@@ -3,9 +3,9 @@ import { defineConfig } from "vitest/config";
 import { generateKeySet } from "./scripts/keys.mjs";
 
 /**
- * Two projects: `workerd` runs unit and route tests inside workerd with miniflare's real KV;
+ * Three projects: `workerd` runs unit and route tests inside workerd with miniflare's real KV;
  * `e2e` drives the whole stack over HTTP (real local OpenID provider, real origin, the worker
- * started by wrangler) from Node.
+ * started by wrangler) from Node; `browser` drives the same stack with Chromium.
  */
 export default defineConfig({
   test: {
@@ -67,6 +67,19 @@ export default defineConfig({
           // Each file starts its own provider, origin and worker; two at a time fit 2 cores.
           maxWorkers: 2,
           sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        test: {
+          name: "browser",
+          include: ["test/browser/**/*.test.ts"],
+          environment: "node",
+          // Chromium (Debian's, through playwright-core) against the same local stack. A browser
+          // plus wrangler plus two servers is plenty for 2 cores: one file at a time, last.
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          maxWorkers: 1,
+          sequence: { groupOrder: 2 },
         },
       },
     ],

@@ -1,6 +1,7 @@
 // A small demo origin (the app behind the worker). It records every request it receives
 // so tests can assert on exactly what the worker forwarded, and it verifies the worker's
 // X-Auth-Assertion the way a real origin should: against the worker's published JWKS.
+import { createHash } from "node:crypto";
 import { createServer } from "node:http";
 import { createRemoteJWKSet, jwtVerify } from "jose";
 
@@ -43,44 +44,108 @@ function send(res, status, contentType, body, extra = {}) {
   res.end(res.req.method === "HEAD" ? undefined : body);
 }
 
+// The page's one stylesheet, allowed by its hash in the page's Content-Security-Policy.
+const PAGE_CSS = `:root{color-scheme:light;--bg:#f3f4f6;--card:#fff;--text:#1b1e23;--muted:#4a5260;--line:#d3d7de;--accent:#0b57d0;--ok:#146c2e;--ok-bg:#e7f4ea;--bad:#b3261e;--bad-bg:#fbeaea}
+*{box-sizing:border-box}
+body{margin:0;background:var(--bg);color:var(--text);font:1rem/1.5 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif}
+header,main{max-width:60rem;margin:0 auto;padding:0 1.25rem}
+header{padding-top:1.5rem}
+main{padding-bottom:2rem}
+.kicker{margin:0;color:var(--muted);font-size:.875rem;font-weight:600;letter-spacing:.02em}
+h1{margin:.25rem 0 1.25rem;font-size:1.625rem;line-height:1.25}
+h2{margin:0 0 .75rem;font-size:1.125rem}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(18rem,1fr));gap:1rem;margin-bottom:1rem}
+section{background:var(--card);border:1px solid var(--line);border-radius:.5rem;padding:1rem 1.25rem}
+p{margin:0 0 .5rem}
+.who{font-size:1.25rem;font-weight:700;overflow-wrap:anywhere}
+.muted{color:var(--muted);font-size:.875rem}
+code,pre{font:.8125rem/1.45 ui-monospace,"SFMono-Regular",Menlo,Consolas,monospace}
+.verdict{margin:0 0 .75rem;padding:.5rem .75rem;border-radius:.375rem;font-weight:700}
+.ok{color:var(--ok);background:var(--ok-bg)}.bad{color:var(--bad);background:var(--bad-bg)}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.125rem .75rem;margin:0}
+dt{color:var(--muted);font-size:.875rem}dd{margin:0;overflow-wrap:anywhere}
+.actions{display:flex;flex-wrap:wrap;align-items:center;gap:.75rem 1.25rem;margin:0 0 1rem}
+form{margin:0}
+button{padding:.5rem 1.125rem;border:2px solid var(--accent);border-radius:.375rem;background:var(--accent);color:#fff;font:inherit;font-weight:600;cursor:pointer}
+a{color:var(--accent);text-underline-offset:.2em}
+a:focus-visible,button:focus-visible{outline:3px solid var(--text);outline-offset:3px}
+table{width:100%;border-collapse:collapse;font-size:.8125rem}
+th,td{padding:.375rem .5rem;border-top:1px solid var(--line);text-align:left;vertical-align:top}
+th{width:13rem;font-weight:600;white-space:nowrap}
+td{font-family:ui-monospace,"SFMono-Regular",Menlo,Consolas,monospace;word-break:break-all}
+tr.identity th,tr.identity td{background:#eef3fd}`;
+// No `form-action`: browsers apply it to the redirects after the sign-out post as well, and
+// those go on to the provider (another origin), so `form-action 'self'` would block signing out.
+const PAGE_CSP = `default-src 'none'; style-src 'sha256-${createHash("sha256").update(PAGE_CSS).digest("base64")}'; base-uri 'none'; frame-ancestors 'none'`;
+
+const IDENTITY_HEADERS = ["x-auth-user-email", "x-auth-user-sub", "x-auth-assertion"];
+
+function when(seconds) {
+  return typeof seconds === "number" ? `${seconds} (${new Date(seconds * 1000).toISOString().replace(".000", "")})` : String(seconds);
+}
+
 function homePage({ email, sub, headers, assertion }) {
-  const rows = Object.entries(headers)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, value]) => `<tr><th scope="row">${escapeHtml(name)}</th><td>${escapeHtml(Array.isArray(value) ? value.join(", ") : value)}</td></tr>`)
+  const names = Object.keys(headers).sort((a, b) => {
+    const rank = (name) => (IDENTITY_HEADERS.includes(name) ? IDENTITY_HEADERS.indexOf(name) : IDENTITY_HEADERS.length);
+    return rank(a) - rank(b) || a.localeCompare(b);
+  });
+  const rows = names
+    .map((name) => {
+      const value = headers[name];
+      const shown = Array.isArray(value) ? value.join(", ") : value;
+      return `<tr${IDENTITY_HEADERS.includes(name) ? ' class="identity"' : ""}><th scope="row">${escapeHtml(name)}</th><td>${escapeHtml(shown)}</td></tr>`;
+    })
     .join("\n");
-  const who = email || sub
-    ? `<p class="who">Signed in as <strong id="email">${escapeHtml(email ?? "(no e-mail header)")}</strong><br>
-<span class="muted">sub (X-Auth-User-Sub):</span> <code id="sub">${escapeHtml(sub ?? "(none)")}</code></p>`
-    : `<p class="who">No identity headers: this request did not pass the worker's gate.</p>`;
+  const signedIn = Boolean(email || sub);
+  const who = signedIn
+    ? `<p class="muted">Signed in as</p>
+<p class="who" id="email">${escapeHtml(email ?? "(no e-mail header)")}</p>
+<dl><dt>sub</dt><dd><code id="sub">${escapeHtml(sub ?? "(none)")}</code></dd></dl>
+<p class="muted">From the <code>X-Auth-User-Email</code> and <code>X-Auth-User-Sub</code> headers the worker set.</p>`
+    : `<p class="who">Nobody</p><p class="muted">No identity headers: this request did not come through the worker's gate.</p>`;
+  const claims = assertion.valid
+    ? `<dl>${["iss", "aud", "sub", "email", "hd", "iat", "exp"]
+        .filter((name) => assertion.claims[name] !== undefined)
+        .map((name) => `<dt>${name}</dt><dd>${escapeHtml(name === "iat" || name === "exp" ? when(assertion.claims[name]) : String(assertion.claims[name]))}</dd>`)
+        .join("")}<dt>kid</dt><dd>${escapeHtml(String(assertion.header?.kid ?? ""))}</dd></dl>`
+    : "";
   const verdict = assertion.valid
-    ? `<p class="ok" id="assertion">X-Auth-Assertion: assertion verified against the worker's JWKS.</p>
-<pre>${escapeHtml(JSON.stringify(assertion.claims, null, 2))}</pre>`
-    : `<p class="bad" id="assertion">X-Auth-Assertion: not verified (<code>${escapeHtml(assertion.error)}</code>${assertion.claim ? `, claim <code>${escapeHtml(assertion.claim)}</code>` : ""}).</p>`;
+    ? `<p class="verdict ok" id="assertion">&#10003; X-Auth-Assertion: assertion verified against the worker's JWKS</p>${claims}`
+    : `<p class="verdict bad" id="assertion">&#10007; X-Auth-Assertion: not verified (<code>${escapeHtml(assertion.error)}</code>${assertion.claim ? `, claim <code>${escapeHtml(assertion.claim)}</code>` : ""})</p>
+<p class="muted">The origin checks the signature against the worker's <code>/.well-known/jwks.json</code>, the issuer, the audience and the age.</p>`;
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Signed in through edge-auth-worker</title>
-<style>
-  body { font-family: system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; padding: 0 1rem; color: #1b1b1b; }
-  table { border-collapse: collapse; width: 100%; font-size: .85rem; }
-  th, td { border: 1px solid #ccc; padding: .25rem .5rem; text-align: left; vertical-align: top; word-break: break-all; }
-  pre { background: #f4f4f4; padding: .75rem; overflow-x: auto; }
-  .ok { color: #065f06; font-weight: 600; } .bad { color: #a00; font-weight: 600; } .muted { color: #555; }
-  form { display: inline; } button { padding: .4rem 1rem; font-size: 1rem; }
-</style>
+<title>Demo origin: ${signedIn ? `signed in as ${escapeHtml(email ?? sub)}` : "not signed in"}</title>
+<style>${PAGE_CSS}</style>
 </head>
 <body>
-<h1>Signed in through edge-auth-worker</h1>
+<header>
+<p class="kicker">edge-auth-worker demo: the origin (the app behind the worker)</p>
+<h1>${signedIn ? "You are signed in" : "Not signed in"}</h1>
+</header>
+<main>
+<div class="cards">
+<section aria-labelledby="who-title"><h2 id="who-title">Who is signed in</h2>
 ${who}
+</section>
+<section aria-labelledby="assertion-title"><h2 id="assertion-title">Signed assertion</h2>
 ${verdict}
-<p><form method="post" action="/auth/logout"><button type="submit">Sign out</button></form>
-&nbsp; <a href="/auth/me">/auth/me</a> (the worker's view of the session) &nbsp; <a href="/api/whoami">/api/whoami</a></p>
-<h2>Request headers received by the origin</h2>
+</section>
+</div>
+<div class="actions">
+<form method="post" action="/auth/logout"><button type="submit">Sign out</button></form>
+<a href="/auth/me">/auth/me</a><span class="muted">the worker's view of the session</span>
+<a href="/api/whoami">/api/whoami</a><span class="muted">this page as JSON</span>
+</div>
+<section aria-labelledby="headers-title"><h2 id="headers-title">Request headers received by the origin</h2>
 <table>
 ${rows}
 </table>
+</section>
+</main>
 </body>
 </html>
 `;
@@ -162,7 +227,10 @@ export async function startOrigin(options = {}) {
     const assertion = await verifyAssertion(req, selfOrigin);
     const html = homePage({ email: header(req, "x-auth-user-email"), sub: header(req, "x-auth-user-sub"), headers: req.headers, assertion });
     return send(res, 200, "text/html; charset=utf-8", html, {
-      "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'",
+      "Content-Security-Policy": PAGE_CSP,
+      // Not `no-referrer` on this page: with it, browsers send `Origin: null` on the sign-out
+      // form's POST, and the worker refuses that as cross-site (403).
+      "Referrer-Policy": "same-origin",
     });
   }
 

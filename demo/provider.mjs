@@ -89,13 +89,32 @@ async function generateRsaKeySet() {
   return { keys: [{ ...jwk, kid: `local-${randomBytes(6).toString("hex")}`, alg: "RS256", use: "sig" }] };
 }
 
+// The pages' one stylesheet, allowed by its hash in the Content-Security-Policy below.
+const PAGE_CSS = `:root{color-scheme:light;--bg:#eef1f5;--card:#fff;--text:#1b1e23;--muted:#4a5260;--line:#c9ced6;--accent:#0b57d0;--bad:#b3261e;--bad-bg:#fbeaea}
+*{box-sizing:border-box}
+body{margin:0;min-height:100vh;padding:10vh 1rem 2rem;background:var(--bg);color:var(--text);font:1rem/1.5 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif}
+main{max-width:27rem;margin:0 auto;padding:2rem;background:var(--card);border:1px solid var(--line);border-radius:.75rem}
+.brand{margin:0 0 1.25rem;color:var(--muted);font-size:.875rem;font-weight:600;letter-spacing:.02em}
+h1{margin:0 0 .5rem;font-size:1.5rem;line-height:1.25}
+p{margin:0 0 1rem}
+.note{color:var(--muted);font-size:.9375rem}
+.error{padding:.5rem .75rem;border-radius:.375rem;background:var(--bad-bg);color:var(--bad);font-weight:600}
+label{display:block;margin:1.25rem 0 .375rem;font-weight:600}
+input{display:block;width:100%;padding:.625rem .75rem;border:1px solid #6b7280;border-radius:.375rem;font:inherit}
+button{margin-top:1.25rem;padding:.625rem 1.5rem;border:2px solid var(--accent);border-radius:.375rem;background:var(--accent);color:#fff;font:inherit;font-weight:600;cursor:pointer}
+input:focus-visible,button:focus-visible{outline:3px solid var(--text);outline-offset:2px}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem .75rem;margin:0;font-size:.875rem}
+dt{color:var(--muted)}dd{margin:0;overflow-wrap:anywhere}`;
+
 // Security headers for the provider's own HTML pages. No `form-action`: browsers apply
 // it to the redirect chain after a form post, which ends at the client's redirect_uri.
+const PAGE_CSP = `default-src 'none'; style-src 'sha256-${createHash("sha256").update(PAGE_CSS).digest("base64")}'; base-uri 'none'; frame-ancestors 'none'`;
+
 function sendHtml(res, status, html) {
   res.writeHead(status, {
     "Content-Type": "text/html; charset=utf-8",
     "Cache-Control": "no-store",
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'",
+    "Content-Security-Policy": PAGE_CSP,
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
   });
@@ -109,31 +128,29 @@ function page(title, body) {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
-<style>
-  body { font-family: system-ui, sans-serif; max-width: 28rem; margin: 3rem auto; padding: 0 1rem; color: #1b1b1b; }
-  label { display: block; margin: 1rem 0 .25rem; font-weight: 600; }
-  input[type=email] { width: 100%; box-sizing: border-box; padding: .5rem; font-size: 1rem; }
-  button { margin-top: 1rem; padding: .5rem 1.25rem; font-size: 1rem; }
-  .note { color: #555; font-size: .9rem; }
-  .error { color: #a00; font-weight: 600; }
-</style>
+<style>${PAGE_CSS}</style>
 </head>
 <body>
+<main>
+<p class="brand">Local test provider (stands in for Google)</p>
 ${body}
+</main>
 </body>
 </html>
 `;
 }
 
-function loginPage(uid, { error } = {}) {
+/** `continueTo`: the host of the client's (registered, checked) redirect URI, like Google's "to continue to". */
+function loginPage(uid, { error, continueTo } = {}) {
   return page(
     "Sign in to the local test provider",
-    `<h1>Sign in to the local test provider</h1>
-<p class="note">This local provider stands in for Google. Any e-mail address works; there is no password.</p>
-${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ""}
+    `<h1>Sign in</h1>
+<p>${continueTo ? `to continue to <strong>${escapeHtml(continueTo)}</strong>` : "to continue"}</p>
+<p class="note">Any e-mail address works here and there is no password: this provider is for local development and tests only.</p>
+${error ? `<p class="error" role="alert" id="email-error">${escapeHtml(error)}</p>` : ""}
 <form method="post" action="/interaction/${escapeHtml(encodeURIComponent(uid))}">
   <label for="email">E-mail address</label>
-  <input id="email" name="email" type="email" autocomplete="email" required maxlength="254" autofocus>
+  <input id="email" name="email" type="email" autocomplete="email" required maxlength="254" autofocus placeholder="name@example.com"${error ? ' aria-invalid="true" aria-describedby="email-error"' : ""}>
   <button type="submit">Sign in</button>
 </form>
 `,
@@ -325,10 +342,15 @@ export async function startProvider(options = {}) {
       },
       async renderError(ctx, out) {
         ctx.type = "html";
-        const lines = Object.entries(out)
-          .map(([key, value]) => `<p><strong>${escapeHtml(key)}</strong>: ${escapeHtml(value)}</p>`)
-          .join("\n");
-        ctx.body = page("Sign-in problem", `<h1>Sign-in problem</h1>\n${lines}\n`);
+        // The provider's own security headers for its pages (oidc-provider sets none here).
+        for (const [name, value] of Object.entries({ "Content-Security-Policy": PAGE_CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer" })) ctx.set(name, value);
+        const details = Object.entries(out)
+          .map(([key, value]) => `<dt>${escapeHtml(key)}</dt><dd>${escapeHtml(value)}</dd>`)
+          .join("");
+        ctx.body = page(
+          "Sign-in problem",
+          `<h1>Sign-in problem</h1>\n<p>The provider could not handle this sign-in request. Go back to the application and sign in again.</p>\n<dl>${details}</dl>\n`,
+        );
       },
     });
   } catch (error) {
@@ -387,7 +409,14 @@ export async function startProvider(options = {}) {
       const grant = await createGrant(provider, details.params.client_id, details.session?.accountId);
       return provider.interactionFinished(req, res, { consent: { grantId: grant.jti } }, { mergeWithLastSubmission: true });
     }
-    if (req.method === "GET" || req.method === "HEAD") return sendHtml(res, 200, loginPage(uid));
+    const continueTo = (() => {
+      try {
+        return new URL(details.params.redirect_uri).host;
+      } catch {
+        return undefined;
+      }
+    })();
+    if (req.method === "GET" || req.method === "HEAD") return sendHtml(res, 200, loginPage(uid, { continueTo }));
     if (req.method !== "POST") {
       res.writeHead(405, { Allow: "GET, POST", "Content-Type": "text/plain" });
       return res.end("method not allowed\n");
@@ -395,7 +424,7 @@ export async function startProvider(options = {}) {
     const form = await readFormBody(req);
     const email = form?.get("email")?.trim() ?? "";
     if (!isPlausibleEmail(email)) {
-      return sendHtml(res, 400, loginPage(uid, { error: "Enter an e-mail address such as name@example.com." }));
+      return sendHtml(res, 400, loginPage(uid, { error: "Enter an e-mail address such as name@example.com.", continueTo }));
     }
     const { sub, email: address } = claimsFor(email);
     emailBySubject.set(sub, address);

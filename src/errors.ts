@@ -29,6 +29,8 @@ export class AuthError extends Error {
     readonly code: AuthErrorCode,
     /** For the log only; must never contain a token, cookie, code or secret. */
     readonly detail?: string,
+    /** For the 403 page only: the verified e-mail of the account the allowlists refused. */
+    readonly refusedEmail?: string,
   ) {
     super(code);
   }

@@ -54,7 +54,7 @@ function createApp(config: Config) {
   app.onError(function toErrorResponse(error, c) {
     if (error instanceof AuthError) {
       logEvent(error.status >= 500 ? "error" : "warn", "request_refused", { code: error.code, detail: error.detail });
-      return errorResponse(c.req.raw, error.status);
+      return errorResponse(c.req.raw, error.status, [], { code: error.code, authPrefix: auth });
     }
     logEvent("error", "internal_error", { reason: error instanceof Error ? error.name : "unknown" });
     return errorResponse(c.req.raw, 500);

@@ -1,6 +1,9 @@
 /** A top-level browser navigation: it gets a redirect or an HTML page, not JSON (contract 4.5). */
 export function isNavigation(request: Request): boolean {
   if (request.method !== "GET" && request.method !== "HEAD") return false;
+  // The contract's rule, literally: `Accept: text/html` counts even when Sec-Fetch-Mode says
+  // otherwise (Node's fetch always sends `cors`). A page's fetch() that wants a 401 should
+  // not ask for text/html (htmx/Turbo users: see README).
   if (request.headers.get("sec-fetch-mode") === "navigate") return true;
   return (request.headers.get("accept") ?? "").toLowerCase().includes("text/html");
 }

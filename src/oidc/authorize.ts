@@ -15,7 +15,10 @@ export function redirectUri(config: Config, issuer: string): string {
  * Starts the authorization-code flow (contract 2, login): fresh `state`, `nonce` and PKCE S256
  * verifier, kept in this browser's login cookie; returns the provider URL and the cookies.
  */
-export async function startSignIn(request: Request, config: Config, issuer: string, returnTo: string | null, nowSeconds: number) {
+/** `prompt` values a sign-in link may ask the provider for (OpenID Connect Core 3.1.2.1). */
+export const ALLOWED_PROMPTS = new Set(["select_account", "login"]);
+
+export async function startSignIn(request: Request, config: Config, issuer: string, returnTo: string | null, nowSeconds: number, prompt?: string) {
   const provider = await getProvider(config);
   const state = oauth.generateRandomState();
   const nonce = oauth.generateRandomNonce();
@@ -29,6 +32,7 @@ export async function startSignIn(request: Request, config: Config, issuer: stri
   url.searchParams.set("nonce", nonce);
   url.searchParams.set("code_challenge", await oauth.calculatePKCECodeChallenge(codeVerifier));
   url.searchParams.set("code_challenge_method", "S256");
+  if (prompt && ALLOWED_PROMPTS.has(prompt)) url.searchParams.set("prompt", prompt);
   const setCookies = await saveLoginTransaction(request, config, issuer, { state, nonce, codeVerifier, returnTo: safeReturnTo(returnTo) }, nowSeconds);
   return { location: url.href, setCookies };
 }

@@ -86,6 +86,6 @@ export async function completeSignIn(callbackUrl: URL, config: Config, issuer: s
   if (!EMAIL.test(email) || email.length > 254) throw new AuthError(403, "ERR_EMAIL_NOT_VERIFIED", "no usable email");
   if (typeof claims.sub !== "string" || claims.sub.length === 0 || claims.sub.length > 255) throw new AuthError(400, "ERR_ID_TOKEN_INVALID", "sub");
   const identity: Identity = { sub: claims.sub, email, ...(typeof claims.hd === "string" ? { hd: claims.hd.toLowerCase() } : {}) };
-  if (!isAllowed(config, identity)) throw new AuthError(403, "ERR_ACCOUNT_NOT_ALLOWED", `sub ${identity.sub}`);
+  if (!isAllowed(config, identity)) throw new AuthError(403, "ERR_ACCOUNT_NOT_ALLOWED", `sub ${identity.sub}`, identity.email);
   return identity;
 }

@@ -41,6 +41,8 @@ export async function callbackRoute(c: Context<AppEnv>) {
   } catch (error) {
     if (!(error instanceof AuthError)) throw error;
     logEvent("warn", "sign_in_failed", { code: error.code, detail: error.detail });
-    return errorResponse(c.req.raw, error.status, spent);
+    // A retry must start a new sign-in: this callback's code and login cookie are spent.
+    const retryHref = `${config.authPrefix}/login`;
+    return errorResponse(c.req.raw, error.status, spent, { code: error.code, email: error.refusedEmail, authPrefix: config.authPrefix, retryHref });
   }
 }

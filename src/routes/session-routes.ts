@@ -63,7 +63,9 @@ export async function logoutRoute(c: Context<AppEnv>) {
     const revoked = await store.revokeFamily(familyId, now);
     logEvent("info", "logout", { sub: revoked?.sub, family: familyId });
   }
-  const headers = new Headers({ Location: "/", "Cache-Control": "no-store" });
+  // Back after sign-out must not show protected pages from the browser's cache; "cache" clears
+  // only that (not the origin's own cookies, as "cookies" would), and keeps normal caching fast.
+  const headers = new Headers({ Location: "/", "Cache-Control": "no-store", "Clear-Site-Data": '"cache"' });
   for (const cookie of CLEAR_SESSION_COOKIES) headers.append("Set-Cookie", cookie);
   return new Response(null, { status: 303, headers });
 }

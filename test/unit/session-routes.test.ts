@@ -141,3 +141,13 @@ describe("login", () => {
     expect(body).not.toContain("abcdefghijklmnop");
   });
 });
+
+describe("login prompt", () => {
+  it("passes prompt=select_account or login to the provider, and nothing else", async () => {
+    const location = async (query: string) => new URL((await call(`/auth/login${query}`)).headers.get("location")!).searchParams.get("prompt");
+    expect(await location("?prompt=select_account")).toBe("select_account");
+    expect(await location("?prompt=login")).toBe("login");
+    expect(await location("?prompt=none")).toBeNull();
+    expect(await location("")).toBeNull();
+  });
+});

@@ -1,0 +1,225 @@
+/**
+ * Signing in and out with a real browser (Debian's Chromium): the redirects, the cookies as
+ * Chromium stores them, refresh after the access token expires, sign-out, two tabs, and what a
+ * page's own fetch() sees. Same local stack as the e2e tests, with the worker on `localhost`.
+ */
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import {
+  describeInBrowser,
+  expectReadablePage,
+  launchChromium,
+  newContext,
+  screenshot,
+  sessionCookies,
+  signInAtProvider,
+  startBrowserStack,
+  watchCspViolations,
+  type BrowserStack,
+} from "./support";
+
+/** Short enough to wait out in a test. */
+const ACCESS_TOKEN_TTL = 2;
+
+describeInBrowser("signing in and out in Chromium", () => {
+  let stack: BrowserStack;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    [stack, browser] = await Promise.all([startBrowserStack({ vars: { ACCESS_TOKEN_TTL: String(ACCESS_TOKEN_TTL) } }), launchChromium()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  async function freshPage(): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await newContext(browser);
+    return { context, page: await context.newPage() };
+  }
+
+  /** Opens `path` on the worker in a fresh browser profile and signs in as `email`. */
+  async function signedIn(path: string, email: string) {
+    const { context, page } = await freshPage();
+    await page.goto(`${stack.workerUrl}${path}`);
+    await signInAtProvider(page, email);
+    await page.waitForURL(`${stack.workerUrl}${path}`);
+    await expect.poll(() => page.locator("#email").textContent()).toBe(email);
+    return { context, page };
+  }
+
+  const originPaths = () => stack.originRequests.map((request) => request.url);
+
+  it("goes from a protected page to the provider's sign-in page and back to that page, signed in", async () => {
+    const { page } = await freshPage();
+    const csp = watchCspViolations(page);
+    const before = stack.originRequests.length;
+
+    await page.goto(`${stack.workerUrl}/reports/q3?view=full`);
+    expect(page.url().startsWith(`${stack.providerUrl}/interaction/`)).toBe(true);
+    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Sign in");
+    expect(await page.locator("main").textContent()).toContain(new URL(stack.workerUrl).host);
+    await expectReadablePage(page);
+    // The e-mail field has focus (autofocus), so typing goes straight in.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("email");
+    await screenshot(page, "provider-sign-in");
+    // Nothing reached the origin before the sign-in.
+    expect(stack.originRequests.length).toBe(before);
+
+    await page.keyboard.type("ada@example.com");
+    await page.keyboard.press("Enter");
+    await page.waitForURL(`${stack.workerUrl}/reports/q3?view=full`);
+    expect(await page.locator("#email").textContent()).toBe("ada@example.com");
+    expect(await page.locator("#assertion").textContent()).toContain("assertion verified");
+    await expectReadablePage(page);
+    await screenshot(page, "origin-signed-in");
+
+    const received = stack.originRequests.at(-1)!;
+    expect(received.url).toBe("/reports/q3?view=full");
+    expect(received.headers["x-auth-user-email"]).toBe("ada@example.com");
+    expect(csp).toEqual([]);
+  });
+
+  it("keeps the session in host-only __Host- cookies (Secure, HttpOnly, SameSite=Lax, Path=/) that page scripts cannot read", async () => {
+    const { context, page } = await signedIn("/settings", "grace@example.org");
+    const { access, refresh } = await sessionCookies(context, stack.workerUrl);
+    const now = Date.now() / 1000;
+    for (const cookie of [access, refresh]) {
+      expect(cookie).toMatchObject({ secure: true, httpOnly: true, sameSite: "Lax", path: "/" });
+      // Host-only: exactly the worker's host. A Domain attribute would show as ".localhost".
+      expect(cookie!.domain).toBe("localhost");
+    }
+    expect(access!.expires).toBeGreaterThan(now);
+    expect(access!.expires).toBeLessThanOrEqual(now + ACCESS_TOKEN_TTL + 1);
+    expect(refresh!.expires).toBeGreaterThan(now + 29 * 24 * 3600);
+    // Cookies are per host, not per port: the provider (127.0.0.1) never sees the worker's.
+    expect((await context.cookies(stack.providerUrl)).map((cookie) => cookie.name)).not.toContain("__Host-refresh");
+
+    // /api/whoami makes the origin set two ordinary cookies: those the page can read, ours not.
+    await page.goto(`${stack.workerUrl}/api/whoami`);
+    const visible = await page.evaluate(() => document.cookie);
+    expect(visible).toContain("origin_pref=1");
+    expect(visible).not.toContain("__Host-");
+    expect(visible).not.toContain(refresh!.value);
+  });
+
+  it("still loads the page after the access token has expired, and the browser then holds rotated cookies", async () => {
+    const { context, page } = await signedIn("/inbox", "lin@example.com");
+    const before = await sessionCookies(context, stack.workerUrl);
+    await page.waitForTimeout((ACCESS_TOKEN_TTL + 1) * 1000);
+    // Chromium has dropped the expired access cookie; only the refresh cookie is left to send.
+    expect((await sessionCookies(context, stack.workerUrl)).access).toBeUndefined();
+
+    const response = await page.reload();
+    expect(response!.status()).toBe(200);
+    expect(await page.locator("#email").textContent()).toBe("lin@example.com");
+    expect(await page.locator("#assertion").textContent()).toContain("assertion verified");
+    const after = await sessionCookies(context, stack.workerUrl);
+    expect(after.access?.value).toBeTruthy();
+    expect(after.access!.value).not.toBe(before.access!.value);
+    expect(after.refresh!.value).not.toBe(before.refresh!.value);
+    expect(after.refresh).toMatchObject({ secure: true, httpOnly: true, sameSite: "Lax", path: "/", domain: "localhost" });
+  });
+
+  it("signs out from the origin's page: 303 to /, which signs in again; the provider remembers the browser, so a new session starts and the old one is revoked", async () => {
+    const { context, page } = await signedIn("/home", "kim@example.com");
+    const old = await sessionCookies(context, stack.workerUrl);
+
+    const logout = page.waitForResponse((response) => response.url() === `${stack.workerUrl}/auth/logout` && response.request().method() === "POST");
+    await page.getByRole("button", { name: "Sign out" }).click();
+    const answer = await logout;
+    expect(answer.status()).toBe(303);
+    expect(answer.headers().location).toBe("/");
+    const cleared = (await answer.headersArray()).filter((header) => header.name.toLowerCase() === "set-cookie").map((header) => header.value);
+    expect(cleared).toEqual(expect.arrayContaining([expect.stringMatching(/^__Host-access=; Max-Age=0;/), expect.stringMatching(/^__Host-refresh=; Max-Age=0;/)]));
+
+    // `/` is protected: sign-in starts again, and the provider (like Google) still has its own
+    // session in this browser, so it comes straight back without asking.
+    await page.waitForURL(`${stack.workerUrl}/`);
+    await expect.poll(() => page.locator("#email").textContent()).toBe("kim@example.com");
+    const renewed = await sessionCookies(context, stack.workerUrl);
+    expect(renewed.refresh!.value).not.toBe(old.refresh!.value);
+
+    const replay = await fetch(`${stack.workerLoopbackUrl}/auth/refresh`, { method: "POST", headers: { cookie: `__Host-refresh=${old.refresh!.value}` } });
+    expect(replay.status).toBe(401);
+  });
+
+  /** What Back showed after signing out, for the known-issue check below. */
+  let afterBack: { url: string; text: string; originRequests: number } | undefined;
+
+  it("signs out with the provider signed out too: ends on the sign-in page with no session cookie, and the protected page asks to sign in again", async () => {
+    const { context, page } = await signedIn("/account", "sam@example.com");
+    // Like signing out of Google as well: forget the provider's session in this browser.
+    await context.clearCookies({ domain: "127.0.0.1" });
+
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.waitForURL(/\/interaction\//);
+    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Sign in");
+    const { access, refresh } = await sessionCookies(context, stack.workerUrl);
+    expect(access).toBeUndefined();
+    expect(refresh).toBeUndefined();
+
+    // Back: what does the browser show for /account now? (See the known issue below.)
+    const before = stack.originRequests.length;
+    await page.goBack();
+    afterBack = { url: page.url(), text: await page.locator("body").innerText(), originRequests: stack.originRequests.length - before };
+    expect(afterBack.url === `${stack.workerUrl}/account` || afterBack.url.startsWith(`${stack.providerUrl}/interaction/`)).toBe(true);
+
+    // Opening the page anew always goes to the worker, which sends the browser to sign in.
+    const again = stack.originRequests.length;
+    await page.goto(`${stack.workerUrl}/account`);
+    expect(page.url().startsWith(`${stack.providerUrl}/interaction/`)).toBe(true);
+    expect(await page.locator("body").innerText()).not.toContain("sam@example.com");
+    expect(stack.originRequests.length).toBe(again);
+  });
+
+  // Authenticated responses are `Cache-Control: private` (browsers may cache them, shared caches
+  // may not). Sign-out answers with `Clear-Site-Data: "cache"`, so Back cannot show a protected
+  // page from Chromium's cache afterwards.
+  it("Back after sign-out does not show the protected page from the browser's cache", () => {
+    expect(afterBack, "the sign-out test above did not get as far as Back").toBeDefined();
+    expect(afterBack!.text).not.toContain("sam@example.com");
+  });
+
+  it("lets two tabs that start signing in at the same time both end up signed in, each on its own page", async () => {
+    const { context } = await freshPage();
+    const [tabA, tabB] = [await context.newPage(), await context.newPage()];
+    await Promise.all([tabA.goto(`${stack.workerUrl}/tab-a?n=1`), tabB.goto(`${stack.workerUrl}/tab-b?n=2`)]);
+    for (const tab of [tabA, tabB]) expect(tab.url().startsWith(`${stack.providerUrl}/interaction/`)).toBe(true);
+    // Two logins in flight: two login cookies, one per tab.
+    const logins = (await context.cookies(stack.workerUrl)).filter((cookie) => cookie.name.startsWith("__Host-login-"));
+    expect(logins).toHaveLength(2);
+
+    await Promise.all([signInAtProvider(tabA, "tabs@example.com"), signInAtProvider(tabB, "tabs@example.com")]);
+    await Promise.all([tabA.waitForURL(`${stack.workerUrl}/tab-a?n=1`), tabB.waitForURL(`${stack.workerUrl}/tab-b?n=2`)]);
+    for (const tab of [tabA, tabB]) {
+      expect(await tab.locator("#email").textContent()).toBe("tabs@example.com");
+      // And both stay signed in with whatever cookies the browser kept last.
+      await tab.reload();
+      expect(await tab.locator("#email").textContent()).toBe("tabs@example.com");
+    }
+    expect(originPaths()).toEqual(expect.arrayContaining(["/tab-a?n=1", "/tab-b?n=2"]));
+  });
+
+  it("answers a page's fetch() to a protected API without a session with a 401 and JSON it can read, not a redirect", async () => {
+    const { page } = await freshPage();
+    // A public page of the same site (no session needed) to run the fetch from.
+    await page.goto(`${stack.workerUrl}/public/start`);
+    const before = stack.originRequests.length;
+    const result = await page.evaluate(async () => {
+      const response = await fetch("/api/whoami", { credentials: "same-origin" });
+      return {
+        status: response.status,
+        type: response.type,
+        redirected: response.redirected,
+        contentType: response.headers.get("content-type"),
+        authenticate: response.headers.get("www-authenticate"),
+        body: await response.json(),
+      };
+    });
+    expect(result).toMatchObject({ status: 401, type: "basic", redirected: false, authenticate: 'Bearer realm="edge-auth"' });
+    expect(result.contentType).toMatch(/^application\/json/);
+    expect(result.body).toEqual({ error: "unauthorized", message: expect.any(String) });
+    expect(stack.originRequests.length).toBe(before);
+  });
+});

@@ -1,0 +1,262 @@
+/**
+ * Shared pieces of the browser tests: Chromium (Debian's, driven by playwright-core), the
+ * rule for a missing browser, a local stack whose worker is reached as `http://localhost`,
+ * and screenshots.
+ */
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { startOrigin } from "../../demo/origin.mjs";
+import { startProvider } from "../../demo/provider.mjs";
+import { startWorker } from "../../demo/worker.mjs";
+import { generateKeySet } from "../../scripts/keys.mjs";
+import { freePort } from "../support/stack";
+
+/** Debian's Chromium (`apt-get install chromium`). CHROMIUM_PATH overrides it (e.g. to try the skip). */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+
+const LAUNCH_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/** Small, readable screenshots: the pages are designed for this size. */
+export const VIEWPORT = { width: 1000, height: 700 };
+
+const MISSING = `Chromium not found at ${CHROMIUM_PATH}: install it with \`apt-get install -y --no-install-recommends chromium\` (Debian) to run the browser tests`;
+
+/**
+ * `describe` for a file of browser tests. Without Chromium the tests are reported as skipped,
+ * with the reason in the suite's name; with CI=true a missing browser fails instead, so CI can
+ * never go green without having run them.
+ */
+export function describeInBrowser(name: string, suite: () => void): void {
+  if (existsSync(CHROMIUM_PATH)) {
+    describe(name, suite);
+  } else if (process.env.CI === "true") {
+    describe(name, () => {
+      it("has a browser to run in (CI=true)", () => {
+        throw new Error(MISSING);
+      });
+    });
+  } else {
+    console.warn(`browser tests skipped: ${MISSING}`);
+    describe.skip(`${name} (skipped: ${MISSING})`, suite);
+  }
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: LAUNCH_ARGS, timeout: 60_000 });
+}
+
+/** A fresh browser profile (cookie jar, cache) with the screenshot viewport. */
+export function newContext(browser: Browser): Promise<BrowserContext> {
+  return browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1, locale: "en-GB", colorScheme: "light", reducedMotion: "reduce" });
+}
+
+const SCREENSHOT_DIR = fileURLToPath(new URL("../../docs/screenshots/", import.meta.url));
+
+/**
+ * Screenshots of the pages people see. They go to docs/screenshots/ (git-tracked) only when
+ * UPDATE_SCREENSHOTS=1, so that an ordinary `npm test` leaves the work tree clean (ports,
+ * times and tokens on the pages differ on every run); otherwise to a temporary directory.
+ */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  const dir = process.env.UPDATE_SCREENSHOTS === "1" ? SCREENSHOT_DIR : join(tmpdir(), "edge-auth-worker-screenshots");
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${name}.png`);
+  // The viewport only (not the full page): small files that show what a person sees first.
+  await page.screenshot({ path, animations: "disabled", caret: "hide", scale: "css" });
+  return path;
+}
+
+export interface BrowserStack {
+  /** The worker as the browser sees it: `http://localhost:<port>` (its PUBLIC_URL). */
+  workerUrl: string;
+  /** The same worker on 127.0.0.1, for requests from Node. */
+  workerLoopbackUrl: string;
+  /** The provider's issuer, `http://127.0.0.1:<port>`: another host, so another cookie jar. */
+  providerUrl: string;
+  originUrl: string;
+  originRequests: { method: string; url: string; headers: Record<string, string | string[] | undefined> }[];
+  /** Stops the provider (to show what happens when it is down). */
+  stopProvider(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface BrowserStackOptions {
+  vars?: Record<string, string>;
+  /** Point ORIGIN_URL at a port where nothing listens. */
+  originDown?: boolean;
+  /** The demo origin's test hook (see demo/README.md): runs before it answers a request. */
+  onOriginRequest?: Parameters<typeof startOrigin>[0]["onRequest"];
+}
+
+/**
+ * The local stack of test/support/stack.ts, except that the browser reaches the worker as
+ * `http://localhost:<port>` while the provider stays on `127.0.0.1`. Cookies are scoped by
+ * host, not port: with both on 127.0.0.1 the browser would send the provider's cookies to the
+ * worker and the worker's `__Host-` cookies to the provider, which no real deployment does.
+ */
+export async function startBrowserStack(options: BrowserStackOptions = {}): Promise<BrowserStack> {
+  const workerPort = await freePort();
+  const workerUrl = `http://localhost:${workerPort}`;
+  const workerLoopbackUrl = `http://127.0.0.1:${workerPort}`;
+  const clientId = "browser-client";
+  const clientSecret = randomBytes(24).toString("hex");
+  const provider = await startProvider({
+    clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [`${workerUrl}/auth/callback`] }],
+  });
+  const origin = options.originDown
+    ? { url: `http://127.0.0.1:${await freePort()}`, requests: [], close: async () => {} }
+    : // The origin fetches the worker's JWKS from Node: 127.0.0.1, not localhost (which may be ::1).
+      await startOrigin({ jwksUrl: `${workerLoopbackUrl}/.well-known/jwks.json`, issuer: workerUrl, audience: "browser-origin", onRequest: options.onOriginRequest });
+  let providerStopped = false;
+  try {
+    const worker = await startWorker({
+      port: workerPort,
+      vars: {
+        ORIGIN_URL: origin.url,
+        PUBLIC_URL: workerUrl,
+        OIDC_ISSUER: provider.issuer,
+        OIDC_CLIENT_ID: clientId,
+        ALLOWED_DOMAINS: "*",
+        ORIGIN_AUDIENCE: "browser-origin",
+        PUBLIC_PATHS: "/healthz,/public/*",
+        ...options.vars,
+      },
+      secrets: { OIDC_CLIENT_SECRET: clientSecret, SESSION_KEYS: JSON.stringify(await generateKeySet("ES256")) },
+      logLevel: "none",
+    });
+    return {
+      workerUrl,
+      workerLoopbackUrl,
+      providerUrl: provider.issuer,
+      originUrl: origin.url,
+      originRequests: origin.requests as BrowserStack["originRequests"],
+      async stopProvider() {
+        if (!providerStopped) await provider.close();
+        providerStopped = true;
+      },
+      async close() {
+        await worker.dispose();
+        await Promise.all([providerStopped ? undefined : provider.close(), origin.close()]);
+      },
+    };
+  } catch (error) {
+    await Promise.all([provider.close(), origin.close()]);
+    throw error;
+  }
+}
+
+/** On the local provider's sign-in page: type the e-mail and submit, as a person would. */
+export async function signInAtProvider(page: Page, email: string): Promise<void> {
+  await page.getByLabel("E-mail address").fill(email);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+/** The worker's session cookies as the browser stored them. */
+export async function sessionCookies(context: BrowserContext, workerUrl: string) {
+  const cookies = await context.cookies(workerUrl);
+  return {
+    access: cookies.find((cookie) => cookie.name === "__Host-access"),
+    refresh: cookies.find((cookie) => cookie.name === "__Host-refresh"),
+    all: cookies,
+  };
+}
+
+/**
+ * Collects what Chromium reports about Content-Security-Policy on this page (a blocked inline
+ * style, a blocked form post, ...): these tests expect none.
+ */
+export function watchCspViolations(page: Page): string[] {
+  const violations: string[] = [];
+  page.on("console", (message) => {
+    if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+  });
+  return violations;
+}
+
+/**
+ * Basic accessibility and styling of the page now shown: `lang`, a title, one `main` and one
+ * `h1`, the stylesheet applied (so the CSP let it through), and every piece of text with a
+ * contrast ratio of at least 4.5:1 against its background (3:1 for large text), WCAG AA.
+ */
+export async function expectReadablePage(page: Page): Promise<void> {
+  const report = await page.evaluate(() => {
+    const rgba = (value: string) => {
+      const parts = value.match(/[\d.]+/g)?.map(Number) ?? [0, 0, 0, 0];
+      return { r: parts[0]!, g: parts[1]!, b: parts[2]!, a: parts[3] ?? 1 };
+    };
+    const luminance = ({ r, g, b }: { r: number; g: number; b: number }) => {
+      const channel = (c: number) => ((c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+    };
+    const background = (element: Element | null) => {
+      for (let e = element; e; e = e.parentElement) {
+        const color = rgba(getComputedStyle(e).backgroundColor);
+        if (color.a > 0) return color;
+      }
+      return { r: 255, g: 255, b: 255, a: 1 };
+    };
+    const lowContrast: string[] = [];
+    for (const element of document.body.querySelectorAll("*")) {
+      const ownText = [...element.childNodes].some((node) => node.nodeType === Node.TEXT_NODE && node.textContent!.trim() !== "");
+      if (!ownText) continue;
+      const style = getComputedStyle(element);
+      const fg = luminance(rgba(style.color));
+      const bg = luminance(background(element));
+      const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+      const size = parseFloat(style.fontSize);
+      const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+      if (ratio < (large ? 3 : 4.5)) lowContrast.push(`${element.tagName.toLowerCase()} "${element.textContent!.trim().slice(0, 40)}": ${ratio.toFixed(2)}`);
+    }
+    return {
+      lang: document.documentElement.lang,
+      title: document.title,
+      mains: document.querySelectorAll("main").length,
+      h1s: document.querySelectorAll("h1").length,
+      bodyBackground: getComputedStyle(document.body).backgroundColor,
+      lowContrast,
+    };
+  });
+  expect(report.lang).toBe("en");
+  expect(report.title.length).toBeGreaterThan(0);
+  expect(report.mains).toBe(1);
+  expect(report.h1s).toBe(1);
+  // Every page here paints its body: without the stylesheet it would be transparent.
+  expect(report.bodyBackground).not.toBe("rgba(0, 0, 0, 0)");
+  expect(report.lowContrast).toEqual([]);
+}
+
+/**
+ * Tabs through every link, button and input on the page, as a keyboard user would, and returns
+ * what got focus, each with whether a focus indicator (an outline of at least 2px) shows.
+ */
+export async function tabThrough(page: Page): Promise<{ element: string; visible: boolean }[]> {
+  const count = await page.locator("a[href], button, input:not([type=hidden])").count();
+  const seen: { element: string; visible: boolean }[] = [];
+  // Start from the top of the document, not from an autofocused field.
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  for (let i = 0; i < count; i++) {
+    await page.keyboard.press("Tab");
+    seen.push(
+      await page.evaluate(() => {
+        const element = document.activeElement as HTMLElement;
+        const style = getComputedStyle(element);
+        const label = `${element.tagName.toLowerCase()} ${(element.textContent || element.getAttribute("name") || "").trim()}`;
+        return { element: label, visible: style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2 };
+      }),
+    );
+  }
+  return seen;
+}
