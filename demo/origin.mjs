@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import { createServer } from "node:http";
 import { createRemoteJWKSet, jwtVerify } from "jose";
+import { listen } from "./listen.mjs";
 
 const BODY_LIMIT = 1024 * 1024;
 const PUBLIC_PATH = /^\/(public(\/.*)?|healthz)$/;
@@ -262,15 +263,7 @@ export async function startOrigin(options = {}) {
     else socket.destroy();
   });
 
-  await new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  const url = `http://${address.address.includes(":") ? `[${address.address}]` : address.address}:${address.port}`;
+  const url = await listen(server, port, host);
   configure({ jwksUrl: options.jwksUrl, issuer: options.issuer, audience: options.audience ?? url });
 
   return {

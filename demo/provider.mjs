@@ -10,6 +10,7 @@ import { CompactSign, decodeProtectedHeader, exportJWK, generateKeyPair, importJ
 // A memory adapter per provider (so several providers in one test process do not share
 // state); the default one is the same code but prints a "MUST change" warning.
 import { createMemoryAdapter } from "oidc-provider/lib/adapters/memory_adapter.js";
+import { listen } from "./listen.mjs";
 
 // oidc-provider 9 warns on import that Node 20 is not its supported runtime; it works on
 // Node 20 (the project's pinned runtime), so that one line is filtered out of the output.
@@ -255,16 +256,7 @@ export async function startProvider(options = {}) {
     res.end("starting\n");
   };
   const server = createServer((req, res) => handle(req, res));
-  await new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  const hostPart = address.address.includes(":") ? `[${address.address}]` : address.address;
-  const issuer = `http://${hostPart}:${address.port}`;
+  const issuer = await listen(server, port, host);
 
   let provider;
   try {

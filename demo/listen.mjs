@@ -1,0 +1,21 @@
+// Shared by the demo servers: listen, and say where.
+
+/**
+ * Starts `server` listening on host:port (port 0 = any free port) and resolves to its base URL,
+ * `http://host:port`, or rejects with the listen error (EADDRINUSE, ...).
+ * @param {import("node:http").Server} server
+ * @param {number} port
+ * @param {string} host
+ * @returns {Promise<string>}
+ */
+export async function listen(server, port, host) {
+  await new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  return `http://${address.address.includes(":") ? `[${address.address}]` : address.address}:${address.port}`;
+}
