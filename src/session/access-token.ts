@@ -7,8 +7,12 @@ import type { Identity } from "./identity";
 export const ACCESS_TOKEN_TYPE = "session+jwt";
 /** Longer is not ours; refuse before parsing. */
 const MAX_TOKEN_LENGTH = 4096;
-/** Allowed clock difference between edge locations, seconds. */
-export const CLOCK_SKEW_SECONDS = 30;
+/**
+ * How far in the future an `iat` may be, seconds: edge clocks are NTP-synced, so only a little.
+ * `exp` gets no leeway at all: we issue and verify with the same clocks, and an access token
+ * that has expired must lead to a refresh (and a revocation window exactly ACCESS_TOKEN_TTL).
+ */
+export const IAT_LEEWAY_SECONDS = 5;
 
 export interface AccessClaims extends Identity {
   /** The refresh-token family (session) this token was issued for. */
@@ -22,8 +26,11 @@ export function sessionAudience(issuer: string, config: Config): string {
   return `${issuer}${config.authPrefix}`;
 }
 
-/** Signs an access JWT with the first key of SESSION_KEYS; lifetime ACCESS_TOKEN_TTL seconds. */
-export async function signAccessToken(config: Config, issuer: string, identity: Identity, sid: string, nowSeconds: number): Promise<string> {
+/**
+ * Signs an access JWT with the first key of SESSION_KEYS; it expires at `expSeconds`, by
+ * default ACCESS_TOKEN_TTL seconds from now (a session ending sooner ends it sooner).
+ */
+export async function signAccessToken(config: Config, issuer: string, identity: Identity, sid: string, nowSeconds: number, expSeconds = nowSeconds + config.accessTokenTtlSeconds): Promise<string> {
   const { kid, alg, key } = config.sessionKeys.signing;
   const claims: JWTPayload = { email: identity.email, sid };
   if (identity.hd) claims.hd = identity.hd;
@@ -33,7 +40,7 @@ export async function signAccessToken(config: Config, issuer: string, identity: 
     .setAudience(sessionAudience(issuer, config))
     .setSubject(identity.sub)
     .setIssuedAt(nowSeconds)
-    .setExpirationTime(nowSeconds + config.accessTokenTtlSeconds)
+    .setExpirationTime(expSeconds)
     .sign(key);
 }
 
@@ -50,7 +57,7 @@ export async function verifyAccessToken(config: Config, issuer: string, token: s
   const known = cache.get(`${issuer} ${token}`, nowSeconds);
   if (known) return known;
   const claims = await verifyFully(config, issuer, token, nowSeconds);
-  if (claims) cache.set(`${issuer} ${token}`, claims, claims.exp + CLOCK_SKEW_SECONDS);
+  if (claims) cache.set(`${issuer} ${token}`, claims, claims.exp);
   return claims;
 }
 
@@ -72,14 +79,13 @@ async function verifyFully(config: Config, issuer: string, token: string, nowSec
       issuer,
       audience: sessionAudience(issuer, config),
       requiredClaims: ["sub", "iat", "exp", "sid", "email"],
-      clockTolerance: CLOCK_SKEW_SECONDS,
       currentDate: new Date(nowSeconds * 1000),
     });
     const { sub, email, hd, sid, iat, exp } = payload;
     if (typeof sub !== "string" || typeof email !== "string" || typeof sid !== "string") return undefined;
     if (typeof iat !== "number" || typeof exp !== "number") return undefined;
-    if (iat > nowSeconds + CLOCK_SKEW_SECONDS) return undefined;
-    if (exp - iat > config.accessTokenTtlSeconds + CLOCK_SKEW_SECONDS) return undefined;
+    if (iat > nowSeconds + IAT_LEEWAY_SECONDS) return undefined;
+    if (exp - iat > config.accessTokenTtlSeconds) return undefined;
     return { sub, email, sid, iat, exp, ...(typeof hd === "string" ? { hd } : {}) };
   } catch {
     return undefined;

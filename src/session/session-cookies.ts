@@ -8,14 +8,16 @@ import type { IssuedRefreshToken } from "./refresh-store";
 export async function sessionCookies(config: Config, issuer: string, issued: IssuedRefreshToken, now: number) {
   const identity: Identity = { sub: issued.family.sub, email: issued.family.email, ...(issued.family.hd ? { hd: issued.family.hd } : {}) };
   const nowSeconds = Math.floor(now / 1000);
-  const accessToken = await signAccessToken(config, issuer, identity, issued.familyId, nowSeconds);
-  const sessionSecondsLeft = Math.floor((issued.family.expiresAt - now) / 1000);
+  const sessionSecondsLeft = Math.max(0, Math.floor((issued.family.expiresAt - now) / 1000));
+  // An access token never outlives its session (REFRESH_TOKEN_TTL may be the shorter one).
+  const accessSeconds = Math.min(config.accessTokenTtlSeconds, sessionSecondsLeft);
+  const accessToken = await signAccessToken(config, issuer, identity, issued.familyId, nowSeconds, nowSeconds + accessSeconds);
   return {
     identity,
     accessToken,
-    accessExpiresAt: nowSeconds + config.accessTokenTtlSeconds,
+    accessExpiresAt: nowSeconds + accessSeconds,
     setCookies: [
-      serializeCookie(ACCESS_COOKIE, accessToken, Math.min(config.accessTokenTtlSeconds, sessionSecondsLeft)),
+      serializeCookie(ACCESS_COOKIE, accessToken, accessSeconds),
       serializeCookie(REFRESH_COOKIE, issued.token, sessionSecondsLeft),
     ],
   };
