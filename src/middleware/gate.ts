@@ -36,7 +36,7 @@ export async function gate(c: Context<AppEnv>) {
       for (const cookie of session.setCookies) headers.append("Set-Cookie", cookie);
       return new Response(null, { status: 302, headers });
     }
-    return errorResponse(request, 401, session.setCookies);
+    return errorResponse(request, 401, session.setCookies, { authPrefix: config.authPrefix });
   }
 
   const assertion = await originAssertionFor(config, c.get("issuer"), session.identity, Math.floor(c.get("now") / 1000));

@@ -11,7 +11,7 @@ import { CLEAR_SESSION_COOKIES, sessionCookies } from "../session/session-cookie
 /** GET {AUTH_PREFIX}/me: who is signed in, and until when (the access token's `exp`). */
 export async function meRoute(c: Context<AppEnv>) {
   const session = await resolveSession(c.req.raw, c.get("config"), c.get("issuer"), c.get("store"), c.get("now"));
-  if (session.kind === "none") return errorResponse(c.req.raw, 401, session.setCookies);
+  if (session.kind === "none") return errorResponse(c.req.raw, 401, session.setCookies, { authPrefix: c.get("config").authPrefix });
   const headers = new Headers({ "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" });
   for (const cookie of session.setCookies) headers.append("Set-Cookie", cookie);
   const { sub, email } = session.identity;
