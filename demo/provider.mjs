@@ -239,11 +239,12 @@ function normalizeHookResult(result) {
  * @param {(claims: object, account: object|undefined) => (object|{claims: object, sign?: "rs256"|"bad-signature"|"wrong-key"|"none", header?: object}|undefined|null)} [options.idTokenHook]
  *   Called with the ID token's decoded payload on every successful token response; whatever
  *   it returns replaces the ID token (see README.md). Returning nothing leaves it untouched.
+ * @param {(req: import("node:http").IncomingMessage) => void} [options.onRequest] called first for every request.
  * @param {boolean} [options.verbose=false] also log client errors (bad code, PKCE mismatch...).
  * @returns {Promise<{issuer: string, url: string, jwks: {keys: object[]}, privateJwks: {keys: object[]}, provider: Provider, close(): Promise<void>}>}
  */
 export async function startProvider(options = {}) {
-  const { host = "127.0.0.1", port = 0, clients = [], keys, idTokenHook, verbose = false } = options;
+  const { host = "127.0.0.1", port = 0, clients = [], keys, idTokenHook, onRequest, verbose = false } = options;
   const privateJwks = keys ?? (await generateRsaKeySet());
   const jwks = { keys: privateJwks.keys.map(publicJwk) };
   // oidc-provider always uses the account id as `sub`, so the account id is the opaque
@@ -255,7 +256,11 @@ export async function startProvider(options = {}) {
     res.writeHead(503, { "Content-Type": "text/plain" });
     res.end("starting\n");
   };
-  const server = createServer((req, res) => handle(req, res));
+  // onRequest lets tests count what the worker asks of the provider (e.g. JWKS fetches).
+  const server = createServer((req, res) => {
+    onRequest?.(req);
+    handle(req, res);
+  });
   const issuer = await listen(server, port, host);
 
   let provider;

@@ -19,6 +19,8 @@ export interface Stack {
   clientId: string;
   originRequests: OriginRequest[];
   sessionKeys: { keys: { kid: string; alg: string }[] };
+  /** How many times each path of the provider was requested (e.g. "/jwks"). */
+  providerHits: Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -55,7 +57,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const clientId = "e2e-client";
   const clientSecret = randomBytes(24).toString("hex");
   const sessionKeys = await generateKeySet("ES256");
+  const providerHits = new Map<string, number>();
   const provider = await startProvider({
+    onRequest: (request: { url?: string }) => {
+      const path = new URL(request.url ?? "/", "http://provider").pathname;
+      providerHits.set(path, (providerHits.get(path) ?? 0) + 1);
+    },
     clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [`${workerUrl}/auth/callback`] }],
     idTokenHook: options.idTokenHook && ((claims: object) => options.idTokenHook!(claims as Record<string, unknown>)),
   });
@@ -85,6 +92,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // Node gives arrays only for Set-Cookie, which requests do not carry.
     originRequests: origin.requests as OriginRequest[],
     sessionKeys,
+    providerHits,
     async close() {
       await worker.dispose();
       await Promise.all([provider.close(), origin.close()]);
