@@ -38,6 +38,8 @@ async function verifyIdTokenSignature(provider: Provider, config: Config, idToke
     // The contract wants `aud` to be exactly our client id: no extra audiences.
     const aud = payload.aud;
     if (!(aud === config.clientId || (Array.isArray(aud) && aud.length === 1 && aud[0] === config.clientId))) throw new Error("aud");
+    // Core 3.1.3.7 step 5: an `azp`, when present, must be us.
+    if (payload.azp !== undefined && payload.azp !== config.clientId) throw new Error("azp");
     if (payload.nonce !== nonce) throw new Error("nonce");
     if ((payload.iat ?? 0) > Date.now() / 1000 + CLOCK_TOLERANCE_SECONDS) throw new Error("iat in the future");
     return payload;

@@ -11,6 +11,8 @@ const TAMPER: Record<string, (claims: Claims) => object> = {
   "wrong-iss": (c) => ({ ...c, iss: "https://evil.example" }),
   "wrong-aud": (c) => ({ ...c, aud: "someone-else" }),
   "extra-aud": (c) => ({ ...c, aud: [c.aud, "someone-else"], azp: c.aud }),
+  "wrong-azp": (c) => ({ ...c, azp: "someone-else" }),
+  "no-sub": ({ sub: _sub, ...c }) => c,
   "wrong-nonce": (c) => ({ ...c, nonce: "not-the-nonce" }),
   "no-nonce": ({ nonce: _nonce, ...c }) => c,
   expired: (c) => ({ ...c, iat: now() - 7200, exp: now() - 3600 }),
@@ -41,7 +43,7 @@ describe("the callback validates every ID-token step (a provider made to misbeha
     expect((await signInOutcome(stack, "honest@example.com")).status).toBe(302);
   });
 
-  it.each(["wrong-iss", "wrong-aud", "extra-aud", "wrong-nonce", "no-nonce", "expired", "future-iat", "bad-signature", "wrong-key", "alg-none"])(
+  it.each(["wrong-iss", "wrong-aud", "extra-aud", "wrong-azp", "no-sub", "wrong-nonce", "no-nonce", "expired", "future-iat", "bad-signature", "wrong-key", "alg-none"])(
     "refuses %s with 400 and no session",
     async (local) => {
       expect((await signInOutcome(stack, `${local}@example.com`)).status).toBe(400);
