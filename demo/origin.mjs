@@ -257,6 +257,21 @@ export async function startOrigin(options = {}) {
       else res.destroy();
     }
   });
+  // WebSocket handshakes (RFC 6455 4.2.2) are recorded like any request and accepted, so tests
+  // can see an authenticated upgrade arrive with its identity headers; frames are not spoken.
+  server.on("upgrade", (req, socket) => {
+    requests.push({ method: req.method, url: req.url, headers: { ...req.headers }, rawHeaders: [...req.rawHeaders], body: "" });
+    const key = req.headers["sec-websocket-key"];
+    if (typeof key !== "string" || (req.headers.upgrade ?? "").toLowerCase() !== "websocket") {
+      socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+      return;
+    }
+    const accept = createHash("sha1").update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest("base64");
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    socket.on("error", () => socket.destroy());
+    setTimeout(() => socket.destroy(), 2_000).unref();
+  });
+
   // Malformed HTTP never takes the server down.
   server.on("clientError", (_error, socket) => {
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
