@@ -1,0 +1,120 @@
+#!/usr/bin/env node
+// `node bench/profile.mjs [--seconds S] [--top N]`: where our worker's CPU goes, per scenario.
+//
+// Not part of `npm run bench` (which measures; this explains). It runs the unminified build
+// (same code, readable names) on a fresh workerd with the inspector open, drives scenarios
+// (b) bare proxy, (c) same session and (d) a new token per request with the same load as the
+// benchmark, and records V8's sampling CPU profile of our isolate (Profiler domain) during
+// each. Self time is summed per function and source line. V8 sees only JavaScript and the
+// builtins/runtime calls it makes: workerd's own C++ (HTTP parsing, sockets, the fetch to
+// the origin, BoringSSL behind crypto.subtle) shows up as "(program)" or inside the caller's
+// native frames, so the percentages are of the isolate's JS-visible time, not of all of
+// workerd. The sampler slows the worker a little; compare shares, not absolute numbers.
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import WebSocket from "ws";
+import { generateKeySet } from "../scripts/keys.mjs";
+import { BUILD, buildAll } from "./build.mjs";
+import { runLoad } from "./load.mjs";
+import { distinctCookies, sameCookie } from "./scenarios.mjs";
+import { freePort, startOrigin, startWorkerd, workerBindings } from "./stack.mjs";
+import { mintAccessToken, mintAccessTokens, signerFor } from "./tokens.mjs";
+
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const seconds = option("--seconds", 3);
+const top = option("--top", 22);
+
+async function inspector(mf, worker) {
+  const base = await mf.getInspectorURL();
+  const ws = new WebSocket(`ws://${base.host}/core:user:${worker}`);
+  await new Promise((resolve, reject) => {
+    ws.once("open", resolve);
+    ws.once("error", reject);
+  });
+  let id = 0;
+  const pending = new Map();
+  ws.on("message", (data) => {
+    const message = JSON.parse(data);
+    if (message.id !== undefined && pending.has(message.id)) {
+      pending.get(message.id)(message.result ?? {});
+      pending.delete(message.id);
+    }
+  });
+  return {
+    call: (method, params = {}) =>
+      new Promise((resolve) => {
+        const n = ++id;
+        pending.set(n, resolve);
+        ws.send(JSON.stringify({ id: n, method, params }));
+      }),
+    close: () => ws.close(),
+  };
+}
+
+/** Self time per function (name + file:line), from a V8 CPU profile. */
+function selfTimes(profile) {
+  const byNode = new Map(profile.nodes.map((node) => [node.id, node]));
+  const self = new Map();
+  let total = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const node = byNode.get(profile.samples[i]);
+    const dt = profile.timeDeltas[i] ?? 0;
+    total += dt;
+    const frame = node.callFrame;
+    const file = frame.url ? frame.url.split("/").pop() : "";
+    const key = `${frame.functionName || "(anonymous)"}${file ? ` ${file}:${frame.lineNumber + 1}` : ""}`;
+    self.set(key, (self.get(key) ?? 0) + dt);
+  }
+  return { total, rows: [...self].sort((a, b) => b[1] - a[1]) };
+}
+
+async function main() {
+  const build = await buildAll();
+  const keySet = await generateKeySet("ES256");
+  const signer = await signerFor(keySet);
+  const origin = await startOrigin();
+  const port = await freePort();
+  const publicUrl = `http://127.0.0.1:${port}`;
+  const stack = await startWorkerd(
+    [{ name: "edge-auth", scriptPath: join(BUILD, "worker-no-minify", "index.js"), kv: true, bindings: workerBindings({ originUrl: origin.url, publicUrl, keySet }), port, compatibilityDate: build.compatibilityDate, compatibilityFlags: build.compatibilityFlags }],
+    { inspector: true },
+  );
+  const session = await inspector(stack.mf, "edge-auth");
+  try {
+    const url = stack.urls["edge-auth"];
+    const token = await mintAccessToken(signer, publicUrl, { sub: "bench-user", email: "bench@example.com", sid: randomBytes(16).toString("base64url") });
+    const pool = await mintAccessTokens(signer, publicUrl, Math.ceil(6000 * seconds) + 3000);
+    const fresh = distinctCookies("__Host-access", pool);
+    const scenarios = [
+      { id: "b", label: "bare proxy (public path)", path: "/public/x", cookies: sameCookie("__Host-access", token) },
+      { id: "c", label: "gate, same session", path: "/app/x", cookies: sameCookie("__Host-access", token) },
+      { id: "d", label: "gate, new token (new user) per request", path: "/app/x", cookies: fresh },
+    ];
+    await session.call("Profiler.enable");
+    await session.call("Profiler.setSamplingInterval", { interval: 100 });
+    for (const s of scenarios) {
+      await runLoad({ url, path: s.path, nextCookie: s.cookies, connections: 8, amount: 2000 }); // warm
+      await session.call("Profiler.start");
+      const result = await runLoad({ url, path: s.path, nextCookie: s.cookies, connections: 8, durationSeconds: seconds });
+      const { profile } = await session.call("Profiler.stop");
+      const { total, rows } = selfTimes(profile);
+      console.log(`\n(${s.id}) ${s.label}: ${result.responses} requests, ${result.non2xx} non-2xx; ${(total / 1000).toFixed(0)} ms sampled, ${(total / result.responses).toFixed(0)} µs/request of isolate time`);
+      for (const [name, time] of rows.slice(0, top)) {
+        console.log(`  ${((100 * time) / total).toFixed(1).padStart(5)}%  ${(time / result.responses).toFixed(1).padStart(6)} µs/req  ${name}`);
+      }
+    }
+  } finally {
+    session.close();
+    await stack.mf.dispose();
+    await origin.stop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

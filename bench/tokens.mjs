@@ -1,0 +1,115 @@
+// Credentials for the scenarios, made in Node before any round starts, so that minting them
+// costs nothing while the worker is being measured.
+//
+//   - access JWTs exactly as src/session/access-token.ts signs them: header {alg, kid,
+//     typ: "session+jwt"}, iss = PUBLIC_URL, aud = PUBLIC_URL + AUTH_PREFIX, sub, email, sid,
+//     iat, exp = iat + ACCESS_TOKEN_TTL; one for (c), a pool of distinct ones for (d);
+//   - refresh tokens with their KV records, in the layout of src/session/kv-keys.ts and the
+//     shapes of src/session/refresh-store.ts, written straight into Miniflare's KV (signing in
+//     for real through a provider would take far longer than the benchmark itself);
+//   - @hono/oidc-auth's own session cookie: an HS256 JWT over {sub, email, rtk, rtkexp, ssnexp}
+//     keyed with OIDC_AUTH_SECRET, as its updateAuth() makes it with hono/jwt's sign().
+import { createHash, randomBytes } from "node:crypto";
+import { importJWK, SignJWT } from "jose";
+
+export const ACCESS_TTL_SECONDS = 900;
+export const AUTH_PREFIX = "/auth";
+
+const base64url = (bytes) => Buffer.from(bytes).toString("base64url");
+
+/** The first key of SESSION_KEYS, ready to sign in Node. */
+export async function signerFor(keySet) {
+  const jwk = keySet.keys[0];
+  return { kid: jwk.kid, alg: jwk.alg, key: await importJWK(jwk, jwk.alg) };
+}
+
+/** The public halves, as the worker publishes them at /.well-known/jwks.json. */
+export function publicJwks(keySet) {
+  return { keys: keySet.keys.map(({ kty, crv, x, y, kid, alg }) => ({ kty, crv, x, ...(y ? { y } : {}), kid, alg, use: "sig" })) };
+}
+
+/** One access JWT, as signAccessToken() makes it. */
+export function mintAccessToken(signer, issuer, { sub, email, sid }, nowSeconds = Math.floor(Date.now() / 1000)) {
+  return new SignJWT({ email, sid })
+    .setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: "session+jwt" })
+    .setIssuer(issuer)
+    .setAudience(`${issuer}${AUTH_PREFIX}`)
+    .setSubject(sub)
+    .setIssuedAt(nowSeconds)
+    .setExpirationTime(nowSeconds + ACCESS_TTL_SECONDS)
+    .sign(signer.key);
+}
+
+/**
+ * `count` distinct access JWTs, each for a new user and session (so that nothing the worker
+ * keeps per token or per user helps: the worst case), minted in small parallel batches.
+ */
+export async function mintAccessTokens(signer, issuer, count) {
+  const nowSeconds = Math.floor(Date.now() / 1000);
+  const tokens = new Array(count);
+  for (let start = 0; start < count; start += 256) {
+    const batch = [];
+    for (let i = start; i < Math.min(count, start + 256); i++) {
+      const user = randomBytes(6).toString("hex");
+      batch.push(mintAccessToken(signer, issuer, { sub: `user-${user}`, email: `user-${user}@example.com`, sid: base64url(randomBytes(16)) }, nowSeconds).then((t) => (tokens[i] = t)));
+    }
+    await Promise.all(batch);
+  }
+  return tokens;
+}
+
+/** SHA-256 of the token string, base64url without padding: src/session/hash.ts sha256(). */
+export const refreshTokenHash = (token) => createHash("sha256").update(token, "utf8").digest("base64url");
+
+/**
+ * `count` unused refresh tokens, written into KV as a sign-in would leave them: one family per
+ * `perFamily` tokens (the refresh path reads the family, so sharing one changes no work per
+ * request, and it halves the seeding). Returns the raw tokens, for the cookies.
+ */
+export async function seedRefreshTokens(kv, count, { perFamily = 4, concurrency = 64, sessionTtlSeconds = 2_592_000 } = {}) {
+  const now = Date.now();
+  const expirationTtl = sessionTtlSeconds;
+  const tokens = [];
+  const writes = [];
+  let familyId;
+  for (let i = 0; i < count; i++) {
+    if (i % perFamily === 0) {
+      familyId = base64url(randomBytes(16));
+      const family = { sub: `refresh-user-${i}`, email: `refresh-user-${i}@example.com`, createdAt: now, expiresAt: now + sessionTtlSeconds * 1000 };
+      writes.push([`family:${familyId}`, JSON.stringify(family)]);
+    }
+    const token = base64url(randomBytes(32));
+    tokens.push(token);
+    writes.push([`token:${refreshTokenHash(token)}`, JSON.stringify({ familyId, issuedAt: now })]);
+  }
+  let next = 0;
+  async function writer() {
+    while (next < writes.length) {
+      const [key, value] = writes[next++];
+      await kv.put(key, value, { expirationTtl });
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, writer));
+  return tokens;
+}
+
+/** @hono/oidc-auth session cookie values, distinct per user; valid for `hours`, no refresh due. */
+export async function mintOidcAuthSessions(secret, count, hours = 2) {
+  const key = new TextEncoder().encode(secret);
+  const now = Math.floor(Date.now() / 1000);
+  const sessions = new Array(count);
+  for (let start = 0; start < count; start += 256) {
+    const batch = [];
+    for (let i = start; i < Math.min(count, start + 256); i++) {
+      const user = `${start}-${i}-${randomBytes(4).toString("hex")}`;
+      batch.push(
+        new SignJWT({ sub: `user-${user}`, email: `user-${user}@example.com`, rtk: "", rtkexp: now + hours * 3600, ssnexp: now + hours * 3600 })
+          .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+          .sign(key)
+          .then((jwt) => (sessions[i] = jwt)),
+      );
+    }
+    await Promise.all(batch);
+  }
+  return sessions;
+}
