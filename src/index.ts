@@ -16,7 +16,7 @@ import { jwksRoute } from "./routes/jwks";
 import { loginRoute } from "./routes/login";
 import { logoutPage, methodNotAllowed, notFound } from "./routes/pages";
 import { logoutRoute, meRoute, refreshRoute } from "./routes/session-routes";
-import { createKvSessionStore } from "./session/refresh-store";
+import { sessionStoreFor } from "./session/refresh-store";
 
 /** The route table. AUTH_PREFIX is configuration, so there is one app per parsed config. */
 function createApp(config: Config) {
@@ -27,7 +27,7 @@ function createApp(config: Config) {
     const requestId = currentRequestId() ?? requestIdFor(c.req.raw);
     c.set("config", config);
     c.set("issuer", config.publicOrigin ?? new URL(c.req.url).origin);
-    c.set("store", createKvSessionStore(c.env.SESSIONS));
+    c.set("store", sessionStoreFor(c.env.SESSIONS));
     c.set("now", Date.now());
     c.set("requestId", requestId);
     await next();

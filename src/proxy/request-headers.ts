@@ -25,6 +25,20 @@ const ROUTING_HEADERS = ["x-original-url", "x-rewrite-url", "x-override-url", "x
 
 const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "proxy-authorization", "expect"];
 
+// Parsing the public origin once, not per request; bounded since, without PUBLIC_URL, it
+// comes from the request's Host.
+const forwarded = new Map<string, { host: string; proto: string }>();
+
+function forwardedFor(publicOrigin: string): { host: string; proto: string } {
+  let value = forwarded.get(publicOrigin);
+  if (!value) {
+    const { host, protocol } = new URL(publicOrigin);
+    if (forwarded.size >= 16) forwarded.clear();
+    forwarded.set(publicOrigin, (value = { host, proto: protocol.slice(0, -1) }));
+  }
+  return value;
+}
+
 export function isWebSocketUpgrade(headers: Headers): boolean {
   return (headers.get("upgrade") ?? "").toLowerCase() === "websocket";
 }
@@ -48,9 +62,9 @@ export function upstreamHeaders(
 ): Headers {
   const headers = stripIdentityHeaders(incoming);
   for (const name of ROUTING_HEADERS) headers.delete(name);
-  const { host, protocol } = new URL(publicOrigin);
+  const { host, proto } = forwardedFor(publicOrigin);
   headers.set("X-Forwarded-Host", host);
-  headers.set("X-Forwarded-Proto", protocol.slice(0, -1));
+  headers.set("X-Forwarded-Proto", proto);
   headers.set(REQUEST_ID_HEADER, requestId);
   const webSocket = isWebSocketUpgrade(headers);
   const named = (headers.get("connection") ?? "").split(",").map((token) => token.trim().toLowerCase()).filter(Boolean);

@@ -53,21 +53,29 @@ export async function verifyAccessToken(config: Config, issuer: string, token: s
   if (token.length > MAX_TOKEN_LENGTH) return undefined;
   // A token verified before needs only its expiry checked again: same bytes, same signature,
   // same key set (the cache belongs to this Config, so a retired key empties it).
-  const cache = verifiedTokens(config);
-  const known = cache.get(`${issuer} ${token}`, nowSeconds);
+  const cache = verifiedTokens(config, issuer);
+  const known = cache.get(token, nowSeconds);
   if (known) return known;
   const claims = await verifyFully(config, issuer, token, nowSeconds);
-  if (claims) cache.set(`${issuer} ${token}`, claims, claims.exp);
+  if (claims) cache.set(token, claims, claims.exp);
   return claims;
 }
 
 /** Verified access tokens kept per isolate, until they expire. */
 export const MAX_CACHED_TOKENS = 10_000;
-const verifiedByConfig = new WeakMap<Config, BoundedCache<AccessClaims>>();
+/** Issuers (public origins) with a cache each; more only when PUBLIC_URL is unset. */
+const MAX_ISSUERS_CACHED = 4;
+const verifiedByConfig = new WeakMap<Config, Map<string, BoundedCache<AccessClaims>>>();
 
-function verifiedTokens(config: Config): BoundedCache<AccessClaims> {
-  let cache = verifiedByConfig.get(config);
-  if (!cache) verifiedByConfig.set(config, (cache = new BoundedCache(MAX_CACHED_TOKENS)));
+function verifiedTokens(config: Config, issuer: string): BoundedCache<AccessClaims> {
+  let byIssuer = verifiedByConfig.get(config);
+  if (!byIssuer) verifiedByConfig.set(config, (byIssuer = new Map()));
+  let cache = byIssuer.get(issuer);
+  if (!cache) {
+    // Without PUBLIC_URL the issuer comes from the Host header: keep that map bounded too.
+    if (byIssuer.size >= MAX_ISSUERS_CACHED) byIssuer.clear();
+    byIssuer.set(issuer, (cache = new BoundedCache(MAX_CACHED_TOKENS)));
+  }
   return cache;
 }
 

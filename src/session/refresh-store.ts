@@ -188,3 +188,12 @@ export function createKvSessionStore(kv: SessionKv, rotations: RotationCache<Iss
 }
 
 export type SessionStore = ReturnType<typeof createKvSessionStore>;
+
+const storesByBinding = new WeakMap<SessionKv, SessionStore>();
+
+/** The isolate's store for this KV binding (the binding object lives as long as the isolate). */
+export function sessionStoreFor(kv: SessionKv): SessionStore {
+  let store = storesByBinding.get(kv);
+  if (!store) storesByBinding.set(kv, (store = createKvSessionStore(kv)));
+  return store;
+}
