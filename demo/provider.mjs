@@ -191,14 +191,20 @@ function base64urlJson(value) {
  *   undefined / "rs256": a valid signature with the provider's key (same kid),
  *   "bad-signature":     the valid signature with bits flipped,
  *   "wrong-key":         signed by a fresh RSA key that the JWKS does not contain (same kid),
- *   "none":              `alg: none` and an empty signature.
+ *   "none":              `alg: none` and an empty signature,
+ *   "hs256":             HS256 keyed with `secret` (e.g. the client secret): algorithm confusion.
  */
-async function reissueIdToken(original, { claims, sign, header: headerOverride }, privateKeys) {
-  if (![undefined, "rs256", "bad-signature", "wrong-key", "none"].includes(sign)) {
+async function reissueIdToken(original, { claims, sign, header: headerOverride, secret }, privateKeys) {
+  if (![undefined, "rs256", "bad-signature", "wrong-key", "none", "hs256"].includes(sign)) {
     throw new Error(`idTokenHook: unknown sign mode ${JSON.stringify(sign)}`);
   }
   const header = { ...decodeProtectedHeader(original), ...(headerOverride ?? {}) };
   const payload = new TextEncoder().encode(JSON.stringify(claims));
+  if (sign === "hs256") {
+    // Algorithm confusion: HMAC with a shared secret (the client secret, or the public key).
+    const hsHeader = { ...header, alg: "HS256" };
+    return new CompactSign(payload).setProtectedHeader(hsHeader).sign(new TextEncoder().encode(secret ?? ""));
+  }
   if (sign === "none") {
     const noneHeader = { ...header, alg: "none" };
     delete noneHeader.kid;
@@ -224,7 +230,7 @@ async function reissueIdToken(original, { claims, sign, header: headerOverride }
 // A hook may return the claims themselves or a wrapper { claims, sign?, header? }.
 function normalizeHookResult(result) {
   const keys = Object.keys(result);
-  const isWrapper = "claims" in result && keys.every((k) => ["claims", "sign", "header"].includes(k));
+  const isWrapper = "claims" in result && keys.every((k) => ["claims", "sign", "header", "secret"].includes(k));
   return isWrapper ? result : { claims: result };
 }
 

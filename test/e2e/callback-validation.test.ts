@@ -20,6 +20,7 @@ const TAMPER: Record<string, (claims: Claims) => object> = {
   "bad-signature": (c) => ({ claims: c, sign: "bad-signature" }),
   "wrong-key": (c) => ({ claims: c, sign: "wrong-key" }),
   "alg-none": (c) => ({ claims: c, sign: "none" }),
+  "hs256-client-secret": (c) => ({ claims: c, sign: "hs256", secret: stack.clientSecret }),
   unverified: (c) => ({ ...c, email_verified: false }),
   "unverified-string": (c) => ({ ...c, email_verified: "false" }),
   "verified-string": (c) => ({ ...c, email_verified: "true" }),
@@ -43,7 +44,7 @@ describe("the callback validates every ID-token step (a provider made to misbeha
     expect((await signInOutcome(stack, "honest@example.com")).status).toBe(302);
   });
 
-  it.each(["wrong-iss", "wrong-aud", "extra-aud", "wrong-azp", "no-sub", "wrong-nonce", "no-nonce", "expired", "future-iat", "bad-signature", "wrong-key", "alg-none"])(
+  it.each(["wrong-iss", "wrong-aud", "extra-aud", "wrong-azp", "no-sub", "wrong-nonce", "no-nonce", "expired", "future-iat", "bad-signature", "wrong-key", "alg-none", "hs256-client-secret"])(
     "refuses %s with 400 and no session",
     async (local) => {
       expect((await signInOutcome(stack, `${local}@example.com`)).status).toBe(400);

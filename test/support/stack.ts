@@ -17,6 +17,7 @@ export interface Stack {
   providerUrl: string;
   originUrl: string;
   clientId: string;
+  clientSecret: string;
   originRequests: OriginRequest[];
   sessionKeys: { keys: { kid: string; alg: string }[] };
   /** How many times each path of the provider was requested (e.g. "/jwks"). */
@@ -89,6 +90,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     providerUrl: provider.issuer,
     originUrl: origin.url,
     clientId,
+    clientSecret,
     // Node gives arrays only for Set-Cookie, which requests do not carry.
     originRequests: origin.requests as OriginRequest[],
     sessionKeys,
