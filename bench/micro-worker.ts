@@ -21,7 +21,7 @@
 //             Miniflare's local KV simulator (running inside the same workerd) charges, which
 //             scenario (e) includes and Cloudflare's edge would not bill to the isolate
 // The same token repeated K times is "seen before"; K distinct tokens are "first time".
-import { importJWK, jwtVerify, type JWK } from "jose";
+import { importJWK, jwtVerify, type JWK, type JWTVerifyGetKey } from "jose";
 import { loadConfig } from "../src/config/load-config";
 import type { Env } from "../src/env";
 import * as accessToken from "../src/session/access-token";
@@ -82,42 +82,15 @@ async function run(mode: string, tokens: string[], env: MicroEnv): Promise<Respo
       break;
     case "jose-key": {
       rawKey ??= crypto.subtle.importKey("jwk", publicJwk(env), { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
-      const key = await rawKey;
-      for (const token of tokens) {
-        try {
-          await jwtVerify(token, key, {
-            algorithms: ["ES256"],
-            typ: accessToken.ACCESS_TOKEN_TYPE,
-            issuer,
-            audience: `${issuer}${config.authPrefix}`,
-            requiredClaims: ["sub", "iat", "exp", "sid", "email"],
-          });
-          ok++;
-        } catch {
-          // counted as a failure
-        }
-      }
+      ok += await countJoseVerified(tokens, await rawKey, issuer, config.authPrefix);
       break;
     }
     case "jose-jwks": {
       // jose jwtVerify against the worker's own key resolver (createLocalJWKSet over
       // SESSION_KEYS, as config.sessionKeys holds it), same checks, no token cache.
-      const keys = (config as unknown as { sessionKeys?: { verificationKeys?: Parameters<typeof jwtVerify>[1] } }).sessionKeys?.verificationKeys;
+      const keys = (config as unknown as { sessionKeys?: { verificationKeys?: JWTVerifyGetKey } }).sessionKeys?.verificationKeys;
       if (typeof keys !== "function") return Response.json({ missing: "config.sessionKeys.verificationKeys" });
-      for (const token of tokens) {
-        try {
-          await jwtVerify(token, keys, {
-            algorithms: ["ES256"],
-            typ: accessToken.ACCESS_TOKEN_TYPE,
-            issuer,
-            audience: `${issuer}${config.authPrefix}`,
-            requiredClaims: ["sub", "iat", "exp", "sid", "email"],
-          });
-          ok++;
-        } catch {
-          // counted as a failure
-        }
-      }
+      ok += await countJoseVerified(tokens, keys, issuer, config.authPrefix);
       break;
     }
     case "raw": {
@@ -177,4 +150,19 @@ async function run(mode: string, tokens: string[], env: MicroEnv): Promise<Respo
       return Response.json({ error: `unknown mode ${mode}` }, { status: 400 });
   }
   return Response.json({ ok });
+}
+
+/** jose's jwtVerify with the gate's checks, no token cache; how many of `tokens` pass. */
+async function countJoseVerified(tokens: string[], key: CryptoKey | JWTVerifyGetKey, issuer: string, authPrefix: string): Promise<number> {
+  const options = { algorithms: ["ES256"], typ: accessToken.ACCESS_TOKEN_TYPE, issuer, audience: `${issuer}${authPrefix}`, requiredClaims: ["sub", "iat", "exp", "sid", "email"] };
+  let ok = 0;
+  for (const token of tokens) {
+    try {
+      await (typeof key === "function" ? jwtVerify(token, key, options) : jwtVerify(token, key, options));
+      ok++;
+    } catch {
+      // counted as a failure
+    }
+  }
+  return ok;
 }
