@@ -77,7 +77,7 @@ describeInBrowser("the worker's pages in Chromium", () => {
     expect(await page.locator(".account").innerText()).toBe("You are signed in as mallory@example.net.");
     expect(await page.locator("main").innerText()).toContain("This account is not allowed to use this site.");
     const another = page.getByRole("link", { name: "Sign in with another account" });
-    expect(await another.getAttribute("href")).toBe("/auth/login");
+    expect(await another.getAttribute("href")).toBe("/auth/login?prompt=select_account");
     await expectReadablePage(page);
     await screenshot(page, "worker-access-denied");
 
