@@ -41,6 +41,8 @@ export async function connectInspector(mf, workerName) {
     });
 
   return {
+    /** One Chrome DevTools protocol call; resolves to its result. */
+    call,
     /** Live JS heap after a full GC, bytes (plus V8's total heap size and the embedder's share). */
     async liveHeap() {
       await call("HeapProfiler.takeHeapSnapshot", { reportProgress: false });

@@ -21,7 +21,7 @@
 //             Miniflare's local KV simulator (running inside the same workerd) charges, which
 //             scenario (e) includes and Cloudflare's edge would not bill to the isolate
 // The same token repeated K times is "seen before"; K distinct tokens are "first time".
-import { importJWK, jwtVerify, type JWK, type JWTVerifyGetKey } from "jose";
+import { jwtVerify, type JWTVerifyGetKey } from "jose";
 import { loadConfig } from "../src/config/load-config";
 import type { Env } from "../src/env";
 import * as accessToken from "../src/session/access-token";

@@ -12,9 +12,9 @@
 // workerd. The sampler slows the worker a little; compare shares, not absolute numbers.
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import WebSocket from "ws";
 import { generateKeySet } from "../scripts/keys.mjs";
 import { BUILD, buildAll } from "./build.mjs";
+import { connectInspector } from "./inspector.mjs";
 import { runLoad } from "./load.mjs";
 import { distinctCookies, sameCookie } from "./scenarios.mjs";
 import { freePort, startOrigin, startWorkerd, workerBindings } from "./stack.mjs";
@@ -27,33 +27,6 @@ const option = (name, fallback) => {
 };
 const seconds = option("--seconds", 3);
 const top = option("--top", 22);
-
-async function inspector(mf, worker) {
-  const base = await mf.getInspectorURL();
-  const ws = new WebSocket(`ws://${base.host}/core:user:${worker}`);
-  await new Promise((resolve, reject) => {
-    ws.once("open", resolve);
-    ws.once("error", reject);
-  });
-  let id = 0;
-  const pending = new Map();
-  ws.on("message", (data) => {
-    const message = JSON.parse(data);
-    if (message.id !== undefined && pending.has(message.id)) {
-      pending.get(message.id)(message.result ?? {});
-      pending.delete(message.id);
-    }
-  });
-  return {
-    call: (method, params = {}) =>
-      new Promise((resolve) => {
-        const n = ++id;
-        pending.set(n, resolve);
-        ws.send(JSON.stringify({ id: n, method, params }));
-      }),
-    close: () => ws.close(),
-  };
-}
 
 /** Self time per function (name + file:line), from a V8 CPU profile. */
 function selfTimes(profile) {
@@ -83,7 +56,7 @@ async function main() {
     [{ name: "edge-auth", scriptPath: join(BUILD, "worker-no-minify", "index.js"), kv: true, bindings: workerBindings({ originUrl: origin.url, publicUrl, keySet }), port, compatibilityDate: build.compatibilityDate, compatibilityFlags: build.compatibilityFlags }],
     { inspector: true },
   );
-  const session = await inspector(stack.mf, "edge-auth");
+  const session = await connectInspector(stack.mf, "edge-auth");
   try {
     const url = stack.urls["edge-auth"];
     const token = await mintAccessToken(signer, publicUrl, { sub: "bench-user", email: "bench@example.com", sid: randomBytes(16).toString("base64url") });

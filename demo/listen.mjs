@@ -1,4 +1,4 @@
-// Shared by the demo servers: listen, and say where.
+// Shared by the demo servers: listen and say where; close, sockets included.
 
 /**
  * Starts `server` listening on host:port (port 0 = any free port) and resolves to its base URL,
@@ -18,4 +18,16 @@ export async function listen(server, port, host) {
   });
   const address = server.address();
   return `http://${address.address.includes(":") ? `[${address.address}]` : address.address}:${address.port}`;
+}
+
+/**
+ * Stops `server` and drops its open connections (keep-alive clients would hold it open).
+ * @param {import("node:http").Server} server
+ * @returns {Promise<void>}
+ */
+export function closeServer(server) {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections?.();
+  });
 }

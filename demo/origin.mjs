@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { createServer } from "node:http";
 import { createRemoteJWKSet, jwtVerify } from "jose";
-import { listen } from "./listen.mjs";
+import { closeServer, listen } from "./listen.mjs";
 
 const BODY_LIMIT = 1024 * 1024;
 const PUBLIC_PATH = /^\/(public(\/.*)?|healthz)$/;
@@ -285,10 +285,6 @@ export async function startOrigin(options = {}) {
     url,
     requests,
     configure,
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections?.();
-      }),
+    close: () => closeServer(server),
   };
 }

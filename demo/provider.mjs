@@ -10,7 +10,7 @@ import { CompactSign, decodeProtectedHeader, exportJWK, generateKeyPair, importJ
 // A memory adapter per provider (so several providers in one test process do not share
 // state); the default one is the same code but prints a "MUST change" warning.
 import { createMemoryAdapter } from "oidc-provider/lib/adapters/memory_adapter.js";
-import { listen } from "./listen.mjs";
+import { closeServer, listen } from "./listen.mjs";
 
 // oidc-provider 9 warns on import that Node 20 is not its supported runtime; it works on
 // Node 20 (the project's pinned runtime), so that one line is filtered out of the output.
@@ -457,10 +457,6 @@ export async function startProvider(options = {}) {
     jwks,
     privateJwks,
     provider,
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections?.();
-      }),
+    close: () => closeServer(server),
   };
 }

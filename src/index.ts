@@ -4,7 +4,8 @@ import { loadConfig } from "./config/load-config";
 import type { Config } from "./config/parse-config";
 import type { Env } from "./env";
 import { AuthError } from "./errors";
-import { errorResponse, htmlPage } from "./http/error-response";
+import { errorResponse } from "./http/error-response";
+import { misconfiguredPage, pageResponse } from "./http/pages";
 import { logEvent } from "./log";
 import { currentRequestId, requestIdFor, runInRequestScope } from "./request-scope";
 import { gate } from "./middleware/gate";
@@ -64,17 +65,13 @@ function createApp(config: Config) {
 
 const apps = new WeakMap<Config, Hono<AppEnv>>();
 
-function configErrorResponse(): Response {
-  return htmlPage(500, "Service misconfigured", "<p>This service is not configured correctly. The operator can find the details in the worker's logs.</p>");
-}
-
 async function handle(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
   const result = await loadConfig(env);
   if (!result.ok) {
     // Every problem at once, so one deploy fixes them all; no problem names a secret's value.
     logEvent("error", "config_invalid", { code: "ERR_CONFIG", problems: result.problems.join("; ") });
     const healthPath = `${env.AUTH_PREFIX || "/auth"}/health`;
-    return new URL(request.url).pathname === healthPath ? configInvalidHealth() : configErrorResponse();
+    return new URL(request.url).pathname === healthPath ? configInvalidHealth() : pageResponse(500, misconfiguredPage());
   }
   let app = apps.get(result.config);
   if (!app) apps.set(result.config, (app = createApp(result.config)));

@@ -1,4 +1,4 @@
-import { AuthError, type AuthErrorCode } from "../errors";
+import type { AuthErrorCode } from "../errors";
 import {
   accessDeniedPage,
   methodNotAllowedPage,
@@ -12,8 +12,6 @@ import {
   type Page,
 } from "./pages";
 import { isNavigation } from "./request-kind";
-
-export { PAGE_SECURITY_HEADERS } from "./pages";
 
 /** The JSON bodies, fixed per status (what a `fetch()` reads). */
 const TEXT: Record<number, { message: string; error: string }> = {
@@ -77,14 +75,6 @@ function pageFor(status: number, options: ErrorPageOptions): Page {
 }
 
 /**
- * A small self-contained HTML page; `body` must already be trusted HTML (nothing from the
- * request). For pages without their own entry in pages.ts, e.g. the configuration error.
- */
-export function htmlPage(status: number, title: string, body: string, headers: HeadersInit = {}): Response {
-  return pageResponse(status, { title, tone: status >= 500 ? "problem" : "info", body }, headers);
-}
-
-/**
  * The one place a refusal becomes a response: a page for navigations, JSON otherwise.
  * The JSON body is fixed per status; the page is fixed per status and `options.code`, and
  * shows nothing from the request but `options.email` (escaped). No code, token or stack trace.
@@ -101,9 +91,4 @@ export function errorResponse(request: Request, status: number, setCookies: read
     return new Response(JSON.stringify({ error: text.error, message: text.message }), { status, headers });
   }
   return pageResponse(status, pageFor(status, options), headers);
-}
-
-/** Maps any thrown value to a response; unknown errors are bugs, logged by the caller. */
-export function statusOf(error: unknown): number {
-  return error instanceof AuthError ? error.status : 500;
 }

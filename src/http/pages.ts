@@ -185,6 +185,15 @@ export function methodNotAllowedPage(): Page {
   return { title: "Not allowed here", tone: "info", body: `<p class="lead">This address does not accept that kind of request.</p>`, actions: [home] };
 }
 
+/** Every request while the configuration is invalid: names nothing, the log lists the problems. */
+export function misconfiguredPage(): Page {
+  return {
+    title: "Service misconfigured",
+    tone: "problem",
+    body: "<p>This service is not configured correctly. The operator can find the details in the worker's logs.</p>",
+  };
+}
+
 export function serverErrorPage(): Page {
   return {
     title: "Something went wrong",

@@ -1,7 +1,7 @@
 import { withoutWorkerCookies } from "../http/cookies";
 import type { Identity } from "../session/identity";
 
-/** The identity headers we set; everything matching IDENTITY_HEADER_PATTERN is stripped first. */
+/** The identity headers we set; every client header that isIdentityHeader() matches is stripped first. */
 export const IDENTITY_HEADERS = {
   sub: "X-Auth-User-Sub",
   email: "X-Auth-User-Email",

@@ -4,9 +4,8 @@ import { AuthError } from "../errors";
 import { readCookie, REFRESH_COOKIE } from "../http/cookies";
 import { errorResponse } from "../http/error-response";
 import { logEvent } from "../log";
-import { isAllowed } from "../oidc/allowlist";
-import { resolveSession, verifiedAccessToken } from "../session/resolve-session";
-import { CLEAR_SESSION_COOKIES, sessionCookies } from "../session/session-cookies";
+import { refreshFromCookie, resolveSession, verifiedAccessToken } from "../session/resolve-session";
+import { CLEAR_SESSION_COOKIES } from "../session/session-cookies";
 
 /** GET {AUTH_PREFIX}/me: who is signed in, and until when (the access token's `exp`). */
 export async function meRoute(c: Context<AppEnv>) {
@@ -20,22 +19,11 @@ export async function meRoute(c: Context<AppEnv>) {
 
 /** POST {AUTH_PREFIX}/refresh: rotates the refresh cookie and issues a new access token (204), or 401. */
 export async function refreshRoute(c: Context<AppEnv>) {
-  const config = c.get("config");
-  const token = readCookie(c.req.header("cookie") ?? null, REFRESH_COOKIE);
-  if (!token) return errorResponse(c.req.raw, 401, CLEAR_SESSION_COOKIES);
-  try {
-    const now = c.get("now");
-    const issued = await c.get("store").rotate(token, { now, graceSeconds: config.refreshReuseGraceSeconds, isAllowed: (identity) => isAllowed(config, identity) });
-    const session = await sessionCookies(config, c.get("issuer"), issued, now);
-    logEvent("info", "session_refreshed", { sub: session.identity.sub, family: issued.familyId });
-    const headers = new Headers({ "Cache-Control": "no-store" });
-    for (const cookie of session.setCookies) headers.append("Set-Cookie", cookie);
-    return new Response(null, { status: 204, headers });
-  } catch (error) {
-    if (!(error instanceof AuthError)) throw error;
-    logEvent("info", "refresh_refused", { code: error.code });
-    return errorResponse(c.req.raw, 401, CLEAR_SESSION_COOKIES);
-  }
+  const session = await refreshFromCookie(c.req.raw, c.get("config"), c.get("issuer"), c.get("store"), c.get("now"));
+  if (session.kind === "none") return errorResponse(c.req.raw, 401, CLEAR_SESSION_COOKIES);
+  const headers = new Headers({ "Cache-Control": "no-store" });
+  for (const cookie of session.setCookies) headers.append("Set-Cookie", cookie);
+  return new Response(null, { status: 204, headers });
 }
 
 /**

@@ -44,7 +44,14 @@ export async function resolveSession(request: Request, config: Config, issuer: s
   // Off by default: one KV read per request buys revocation before the access token expires.
   const revoked = verified && config.revocationCheck && !(await store.isFamilyActive(verified.claims.sid, now));
   if (verified && !revoked) return { kind: "session", ...fromClaims(verified.claims), setCookies: [], bearer: verified.bearer };
+  return refreshFromCookie(request, config, issuer, store, now);
+}
 
+/**
+ * Rotates the `__Host-refresh` cookie (contract 4.4 and POST {AUTH_PREFIX}/refresh): a session
+ * with new cookies, or "none" (with cookie-clearing headers when a token was refused).
+ */
+export async function refreshFromCookie(request: Request, config: Config, issuer: string, store: SessionStore, now: number): Promise<SessionResolution> {
   const refreshToken = readCookie(request.headers.get("cookie"), REFRESH_COOKIE);
   if (!refreshToken) return { kind: "none", setCookies: [] };
   try {
