@@ -1,37 +1,70 @@
 /**
- * One error type for every refusal the worker makes. `code` is stable and goes to the log;
- * the wire only ever sees the generic text for `status` (see http/error-response.ts).
+ * One error type for every refusal the worker makes. The code decides the status (one table,
+ * below); `detail` and `cause` go to the log only; the wire sees the generic text for the status
+ * (http/error-response.ts). Nothing here may hold a token, cookie, code or secret.
  */
-export type AuthErrorCode =
-  | "ERR_CONFIG"
-  | "ERR_BAD_REQUEST"
-  | "ERR_CROSS_SITE"
-  | "ERR_NO_SESSION"
-  | "ERR_LOGIN_TRANSACTION_MISSING"
-  | "ERR_STATE_MISMATCH"
-  | "ERR_PROVIDER_ERROR_RESPONSE"
-  | "ERR_ISSUER_MISMATCH"
-  | "ERR_ID_TOKEN_INVALID"
-  | "ERR_EMAIL_NOT_VERIFIED"
-  | "ERR_ACCOUNT_NOT_ALLOWED"
-  | "ERR_PROVIDER_UNAVAILABLE"
-  | "ERR_REFRESH_INVALID"
-  | "ERR_REFRESH_EXPIRED"
-  | "ERR_REFRESH_REVOKED"
-  | "ERR_REFRESH_REUSED"
-  | "ERR_ORIGIN_UNAVAILABLE"
-  | "ERR_RATE_LIMITED";
+const STATUS_BY_CODE = {
+  ERR_BAD_REQUEST: 400,
+  ERR_LOGIN_TRANSACTION_MISSING: 400,
+  ERR_STATE_MISMATCH: 400,
+  ERR_PROVIDER_ERROR_RESPONSE: 400,
+  ERR_ISSUER_MISMATCH: 400,
+  ERR_ID_TOKEN_INVALID: 400,
+  ERR_NO_SESSION: 401,
+  ERR_REFRESH_INVALID: 401,
+  ERR_REFRESH_EXPIRED: 401,
+  ERR_REFRESH_REVOKED: 401,
+  ERR_REFRESH_REUSED: 401,
+  ERR_CROSS_SITE: 403,
+  ERR_EMAIL_NOT_VERIFIED: 403,
+  ERR_ACCOUNT_NOT_ALLOWED: 403,
+  ERR_NOT_FOUND: 404,
+  ERR_METHOD_NOT_ALLOWED: 405,
+  ERR_RATE_LIMITED: 429,
+  ERR_PROVIDER_UNAVAILABLE: 502,
+  ERR_ORIGIN_UNAVAILABLE: 502,
+  ERR_SESSION_STORE_UNAVAILABLE: 503,
+} as const;
+
+export type AuthErrorCode = keyof typeof STATUS_BY_CODE;
+export type AuthErrorStatus = (typeof STATUS_BY_CODE)[AuthErrorCode];
+
+/** Refresh-token refusals: the session is over, so its cookies are cleared. */
+export const SESSION_ENDED_CODES: ReadonlySet<AuthErrorCode> = new Set(["ERR_REFRESH_INVALID", "ERR_REFRESH_EXPIRED", "ERR_REFRESH_REVOKED", "ERR_REFRESH_REUSED", "ERR_ACCOUNT_NOT_ALLOWED"]);
+
+export interface AuthErrorOptions {
+  /** For the log only. */
+  detail?: string;
+  /** The underlying failure, for the log (its name and a bounded message). */
+  cause?: unknown;
+  /** For the 403 page only: the verified e-mail of the account the policy refused. */
+  refusedEmail?: string;
+  /** For a 405: the methods the route accepts (the `Allow` header). */
+  allow?: string;
+}
 
 export class AuthError extends Error {
   override readonly name = "AuthError";
+  readonly status: AuthErrorStatus;
+  readonly detail?: string;
+  readonly refusedEmail?: string;
+  readonly allow?: string;
+
   constructor(
-    readonly status: 400 | 401 | 403 | 429 | 500 | 502,
     readonly code: AuthErrorCode,
-    /** For the log only; must never contain a token, cookie, code or secret. */
-    readonly detail?: string,
-    /** For the 403 page only: the verified e-mail of the account the allowlists refused. */
-    readonly refusedEmail?: string,
+    options: AuthErrorOptions = {},
   ) {
-    super(code);
+    super(code, options.cause === undefined ? undefined : { cause: options.cause });
+    this.status = STATUS_BY_CODE[code];
+    if (options.detail !== undefined) this.detail = options.detail;
+    if (options.refusedEmail !== undefined) this.refusedEmail = options.refusedEmail;
+    if (options.allow !== undefined) this.allow = options.allow;
   }
+}
+
+/** A short, token-free description of a caught value, for a log line. */
+export function describeCause(cause: unknown): string | undefined {
+  if (cause === undefined) return undefined;
+  const text = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+  return text.slice(0, 160);
 }

@@ -1,23 +1,39 @@
 import { Hono } from "hono";
-import type { AppEnv } from "./app-env";
+import { createRequestContext, type AppEnv } from "./app/request-context";
 import { loadConfig } from "./config/load-config";
-import type { Config } from "./config/parse-config";
+import { DEFAULT_AUTH_PREFIX, type Config } from "./config/parse-config";
 import type { Env } from "./env";
-import { AuthError } from "./errors";
-import { errorResponse } from "./http/error-response";
-import { misconfiguredPage, pageResponse } from "./http/pages";
+import { AuthError, describeCause } from "./errors";
+import { errorResponse, internalErrorResponse } from "./http/error-response";
+import { pageResponse } from "./http/page-shell";
+import { misconfiguredPage } from "./http/page-texts";
 import { logEvent } from "./log";
-import { currentRequestId, requestIdFor, runInRequestScope } from "./request-scope";
 import { gate } from "./middleware/gate";
 import { rateLimit } from "./middleware/rate-limit";
 import { rejectCrossSite } from "./middleware/same-origin";
+import { currentRequestId, requestIdFor, runInRequestScope } from "./request-scope";
 import { callbackRoute } from "./routes/callback";
 import { configInvalidHealth, healthRoute } from "./routes/health";
 import { jwksRoute } from "./routes/jwks";
 import { loginRoute } from "./routes/login";
 import { logoutPage, methodNotAllowed, notFound } from "./routes/pages";
 import { logoutRoute, meRoute, refreshRoute } from "./routes/session-routes";
-import { sessionStoreFor } from "./session/refresh-store";
+
+export { SessionFamilies } from "./session/session-families";
+
+/** Adds the Set-Cookie values the request earned to whatever response goes out. */
+function withEarnedCookies(response: Response, cookies: readonly string[]): Response {
+  if (cookies.length === 0) return response;
+  let out = response;
+  try {
+    for (const cookie of cookies) out.headers.append("Set-Cookie", cookie);
+  } catch {
+    // Immutable headers (a response passed through as it came): copy it first.
+    out = new Response(response.body, response);
+    for (const cookie of cookies) out.headers.append("Set-Cookie", cookie);
+  }
+  return out;
+}
 
 /** The route table. AUTH_PREFIX is configuration, so there is one app per parsed config. */
 function createApp(config: Config) {
@@ -25,13 +41,11 @@ function createApp(config: Config) {
   const app = new Hono<AppEnv>();
 
   app.use(async function requestContext(c, next) {
-    const requestId = currentRequestId() ?? requestIdFor(c.req.raw);
-    c.set("config", config);
-    c.set("issuer", config.publicOrigin ?? new URL(c.req.url).origin);
-    c.set("store", sessionStoreFor(c.env.SESSIONS));
-    c.set("now", Date.now());
-    c.set("requestId", requestId);
+    const ctx = createRequestContext(config, c.env, c.req.raw, currentRequestId() ?? requestIdFor(c.req.raw), (promise) => c.executionCtx.waitUntil(promise));
+    c.set("ctx", ctx);
     await next();
+    // Every response, error responses included, carries what the request earned.
+    c.res = withEarnedCookies(c.res, ctx.cookies);
   });
 
   app.get("/.well-known/jwks.json", jwksRoute);
@@ -41,7 +55,7 @@ function createApp(config: Config) {
   app.get(`${auth}/health`, healthRoute);
   app.post(`${auth}/logout`, rejectCrossSite, logoutRoute);
   app.get(`${auth}/logout`, logoutPage);
-  app.post(`${auth}/refresh`, rejectCrossSite, rateLimit("refresh"), refreshRoute);
+  app.post(`${auth}/refresh`, rejectCrossSite, refreshRoute);
   app.all(`${auth}/login`, methodNotAllowed("GET"));
   app.all(`${auth}/callback`, methodNotAllowed("GET"));
   app.all(`${auth}/me`, methodNotAllowed("GET"));
@@ -52,13 +66,16 @@ function createApp(config: Config) {
   app.all(`${auth}/*`, notFound);
   app.all("*", gate);
 
+  // The one error path: the code decides the status, the log gets code, detail and cause.
   app.onError(function toErrorResponse(error, c) {
+    const ctx = c.var.ctx;
     if (error instanceof AuthError) {
-      logEvent(error.status >= 500 ? "error" : "warn", "request_refused", { code: error.code, detail: error.detail });
-      return errorResponse(c.req.raw, error.status, [], { code: error.code, authPrefix: auth });
+      const level = error.status >= 500 ? "error" : error.status === 404 || error.status === 405 ? "info" : "warn";
+      logEvent(level, "request_refused", { code: error.code, detail: error.detail, cause: describeCause(error.cause) });
+      return errorResponse(error, { wantsPage: ctx?.request.wantsPage ?? false, authPrefix: auth, ...(ctx?.retryHref ? { retryHref: ctx.retryHref } : {}) });
     }
-    logEvent("error", "internal_error", { reason: error instanceof Error ? error.name : "unknown" });
-    return errorResponse(c.req.raw, 500);
+    logEvent("error", "internal_error", { reason: describeCause(error) });
+    return internalErrorResponse(ctx?.request.wantsPage ?? false);
   });
   return app;
 }
@@ -70,7 +87,7 @@ async function handle(request: Request, env: Env, ctx: ExecutionContext): Promis
   if (!result.ok) {
     // Every problem at once, so one deploy fixes them all; no problem names a secret's value.
     logEvent("error", "config_invalid", { code: "ERR_CONFIG", problems: result.problems.join("; ") });
-    const healthPath = `${env.AUTH_PREFIX || "/auth"}/health`;
+    const healthPath = `${env.AUTH_PREFIX || DEFAULT_AUTH_PREFIX}/health`;
     return new URL(request.url).pathname === healthPath ? configInvalidHealth() : pageResponse(500, misconfiguredPage());
   }
   let app = apps.get(result.config);

@@ -12,46 +12,59 @@ export function isWorkerCookieName(name: string): boolean {
   return lower === ACCESS_COOKIE.toLowerCase() || lower === REFRESH_COOKIE.toLowerCase() || lower.startsWith(LOGIN_COOKIE_PREFIX.toLowerCase());
 }
 
-/** Splits a Cookie header into name/value pairs without decoding; pairs without `=` are skipped. */
-export function parseCookieHeader(header: string | null): { name: string; value: string }[] {
+interface CookiePair {
+  name: string;
+  value: string;
+  /** The pair as the client sent it, trimmed: forwarded to the origin unchanged. */
+  raw: string;
+}
+
+/** The one Cookie parser: name/value pairs without decoding; a part without a name is kept only as `raw`. */
+function splitCookieHeader(header: string | null): CookiePair[] {
   if (!header) return [];
-  const pairs: { name: string; value: string }[] = [];
+  const pairs: CookiePair[] = [];
   for (const part of header.split(";")) {
-    const eq = part.indexOf("=");
-    if (eq <= 0) continue;
-    const name = part.slice(0, eq).trim();
-    let value = part.slice(eq + 1).trim();
+    const raw = part.trim();
+    if (!raw) continue;
+    const eq = raw.indexOf("=");
+    const name = (eq < 0 ? raw : raw.slice(0, eq)).trim();
+    let value = eq < 0 ? "" : raw.slice(eq + 1).trim();
     if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
-    if (name) pairs.push({ name, value });
+    pairs.push({ name: eq <= 0 ? "" : name, value, raw });
   }
   return pairs;
 }
 
-/**
- * The value of cookie `name` (exact, case-sensitive). A cookie sent twice is ambiguous (someone
- * planted a second one), so it counts as absent, as does an empty or oversized value.
- */
-export function readCookie(header: string | null, name: string): string | undefined {
-  const matches = parseCookieHeader(header).filter((pair) => pair.name === name);
-  if (matches.length !== 1) return undefined;
-  const value = matches[0]!.value;
-  return value.length > 0 && value.length <= MAX_COOKIE_VALUE_LENGTH ? value : undefined;
+/** A request's cookies, parsed once. */
+export interface CookieJar {
+  /**
+   * The value of cookie `name` (exact, case-sensitive). A cookie sent twice is ambiguous (someone
+   * planted a second one), so it counts as absent, as does an empty or oversized value.
+   */
+  get(name: string): string | undefined;
+  /** Every cookie whose name starts with `prefix`, for login transactions. */
+  withPrefix(prefix: string): { name: string; value: string }[];
+  /** The Cookie header for the origin: the worker's cookies removed, others untouched; null when none remain. */
+  forOrigin(): string | null;
 }
 
-/** Every cookie whose name starts with `prefix`, for login transactions. */
-export function readCookiesWithPrefix(header: string | null, prefix: string): { name: string; value: string }[] {
-  return parseCookieHeader(header).filter((pair) => pair.name.startsWith(prefix));
-}
-
-/** The Cookie header with the worker's cookies removed, others untouched; null when none remain. */
-export function withoutWorkerCookies(header: string | null): string | null {
-  if (!header) return null;
-  const kept = header.split(";").filter((part) => {
-    const eq = part.indexOf("=");
-    const name = (eq < 0 ? part : part.slice(0, eq)).trim();
-    return name.length > 0 && !isWorkerCookieName(name);
-  });
-  return kept.length > 0 ? kept.map((part) => part.trim()).join("; ") : null;
+export function parseCookies(header: string | null): CookieJar {
+  const pairs = splitCookieHeader(header);
+  return {
+    get(name) {
+      const matches = pairs.filter((pair) => pair.name === name);
+      if (matches.length !== 1) return undefined;
+      const value = matches[0]!.value;
+      return value.length > 0 && value.length <= MAX_COOKIE_VALUE_LENGTH ? value : undefined;
+    },
+    withPrefix(prefix) {
+      return pairs.filter((pair) => pair.name.length > 0 && pair.name.startsWith(prefix)).map(({ name, value }) => ({ name, value }));
+    },
+    forOrigin() {
+      const kept = pairs.filter((pair) => pair.name.length > 0 && !isWorkerCookieName(pair.name));
+      return kept.length > 0 ? kept.map((pair) => pair.raw).join("; ") : null;
+    },
+  };
 }
 
 /** A Set-Cookie value with the attributes the contract fixes for every cookie we set. */

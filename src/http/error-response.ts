@@ -1,17 +1,16 @@
-import type { AuthErrorCode } from "../errors";
+import type { AuthError, AuthErrorCode } from "../errors";
+import { pageResponse, type Page } from "./page-shell";
 import {
   accessDeniedPage,
   methodNotAllowedPage,
   notFoundPage,
-  pageResponse,
   serverErrorPage,
+  sessionStoreUnavailablePage,
   signInFailedPage,
   signInRequiredPage,
   unavailablePage,
   type AccessDeniedReason,
-  type Page,
-} from "./pages";
-import { isNavigation } from "./request-kind";
+} from "./page-texts";
 
 /** The JSON bodies, fixed per status (what a `fetch()` reads). */
 const TEXT: Record<number, { message: string; error: string }> = {
@@ -21,74 +20,71 @@ const TEXT: Record<number, { message: string; error: string }> = {
   404: { message: "There is nothing here.", error: "not_found" },
   405: { message: "This address does not accept that kind of request.", error: "method_not_allowed" },
   429: { message: "Too many attempts from your network. Wait a few seconds and try again.", error: "rate_limited" },
-  500: { message: "This service is not configured correctly. The operator has been told in the logs.", error: "server_error" },
+  500: { message: "This service could not handle the request. The operator has been told in the logs.", error: "server_error" },
   502: { message: "A service this page depends on did not answer. Try again in a moment.", error: "bad_gateway" },
+  503: { message: "Your session could not be checked just now. You are still signed in; try again in a few seconds.", error: "temporarily_unavailable" },
 };
 
-const DEFAULT_AUTH_PREFIX = "/auth";
+/** Seconds a client should wait after a 429 (the rate limit's window) or a 503 (a store outage). */
+const RETRY_AFTER_SECONDS: Record<number, string> = { 429: "10", 503: "5" };
 
-/** What a caller may add to pick the right page. None of it is shown except `email`, escaped. */
-export interface ErrorPageOptions {
-  /** The refusal's code, when the caller has it: picks the page (the code itself never appears). */
-  code?: AuthErrorCode;
-  /** 403 for an account refused by the allowlists: its e-mail from the verified ID token. */
-  email?: string;
-  /** AUTH_PREFIX, for the links that start a sign-in. Default `/auth`. */
-  authPrefix?: string;
+/** How the request wants its answer, and the links its page needs. */
+export interface ErrorAudience {
+  /** A browser will show the answer as a page; else JSON. */
+  wantsPage: boolean;
+  /** AUTH_PREFIX, for the links that start a sign-in. */
+  authPrefix: string;
   /** Where "Try again" leads on a 502 page. Default: reload this page. */
   retryHref?: string;
 }
 
-/**
- * Whether the browser will show the answer as a page: GET/HEAD navigations (the gate's rule,
- * request-kind.ts) and also form posts, which are navigations too (`Sec-Fetch-Mode: navigate`,
- * any method). Everything else (fetch, XHR, API clients) gets JSON.
- */
-export function wantsPage(request: Request): boolean {
-  return isNavigation(request) || request.headers.get("sec-fetch-mode") === "navigate";
-}
-
-function deniedReason(code: AuthErrorCode | undefined): AccessDeniedReason {
+function deniedReason(code: AuthErrorCode): AccessDeniedReason {
   if (code === "ERR_ACCOUNT_NOT_ALLOWED") return "not-allowed";
   if (code === "ERR_EMAIL_NOT_VERIFIED") return "email-not-verified";
   return "request";
 }
 
-function pageFor(status: number, options: ErrorPageOptions): Page {
-  const authPrefix = options.authPrefix ?? DEFAULT_AUTH_PREFIX;
-  switch (status) {
+function pageFor(error: AuthError, audience: ErrorAudience): Page {
+  switch (error.status) {
     case 401:
-      return signInRequiredPage(authPrefix);
+      return signInRequiredPage(audience.authPrefix);
     case 403:
-      return accessDeniedPage(authPrefix, deniedReason(options.code), options.email);
+      return accessDeniedPage(audience.authPrefix, deniedReason(error.code), error.refusedEmail);
     case 404:
       return notFoundPage();
     case 405:
       return methodNotAllowedPage();
-    case 502: {
-      const which = options.code === "ERR_PROVIDER_UNAVAILABLE" ? "provider" : options.code === "ERR_ORIGIN_UNAVAILABLE" ? "origin" : "unknown";
-      return unavailablePage(which, options.retryHref);
-    }
+    case 502:
+      return unavailablePage(error.code === "ERR_PROVIDER_UNAVAILABLE" ? "provider" : "origin", audience.retryHref);
+    case 503:
+      return sessionStoreUnavailablePage();
+    case 429:
+      return unavailablePage("rate-limited");
     default:
-      return status >= 500 ? serverErrorPage() : signInFailedPage(authPrefix);
+      return signInFailedPage(audience.authPrefix);
   }
 }
 
 /**
- * The one place a refusal becomes a response: a page for navigations, JSON otherwise.
- * The JSON body is fixed per status; the page is fixed per status and `options.code`, and
- * shows nothing from the request but `options.email` (escaped). No code, token or stack trace.
+ * The one place a refusal becomes a response: a page for browsers, JSON otherwise. The status
+ * comes from the error's code; bodies are fixed per status (and page per code) and show nothing
+ * from the request but the refused account's verified e-mail, escaped. Cookies the request
+ * earned are added by the caller (index.ts), on this response as on any other.
  */
-export function errorResponse(request: Request, status: number, setCookies: readonly string[] = [], options: ErrorPageOptions = {}): Response {
-  const text = TEXT[status] ?? TEXT[400]!;
-  const headers = new Headers();
-  for (const cookie of setCookies) headers.append("Set-Cookie", cookie);
-  if (status === 401) headers.set("WWW-Authenticate", 'Bearer realm="edge-auth"');
-  if (status === 429) headers.set("Retry-After", "10");
-  if (!wantsPage(request)) {
-    headers.set("Content-Type", "application/json; charset=utf-8");
-    headers.set("Cache-Control", "no-store");
-    return new Response(JSON.stringify({ error: text.error, message: text.message }), { status, headers });
-  }
-  return pageResponse(status, pageFor(status, options), headers);
+export function errorResponse(error: AuthError, audience: ErrorAudience): Response {
+  const headers: Record<string, string> = { "Cache-Control": "no-store" };
+  if (error.status === 401) headers["WWW-Authenticate"] = 'Bearer realm="edge-auth"';
+  const retryAfter = RETRY_AFTER_SECONDS[error.status];
+  if (retryAfter) headers["Retry-After"] = retryAfter;
+  if (error.allow) headers.Allow = error.allow;
+  if (audience.wantsPage) return pageResponse(error.status, pageFor(error, audience), headers);
+  const text = TEXT[error.status] ?? TEXT[400]!;
+  headers["Content-Type"] = "application/json; charset=utf-8";
+  return new Response(JSON.stringify({ error: text.error, message: text.message }), { status: error.status, headers });
+}
+
+/** Any other failure: a bug. Generic, never the error itself. */
+export function internalErrorResponse(wantsPage: boolean): Response {
+  if (wantsPage) return pageResponse(500, serverErrorPage());
+  return Response.json({ error: TEXT[500]!.error, message: TEXT[500]!.message }, { status: 500, headers: { "Cache-Control": "no-store" } });
 }

@@ -1,14 +1,34 @@
 import type { Context } from "hono";
-import type { AppEnv } from "../app-env";
-import { isPublicPath } from "../config/public-paths";
-import { errorResponse } from "../http/error-response";
+import type { AppEnv, RequestContext } from "../app/request-context";
+import { resolveSession } from "../app/resolve-session";
 import { AuthError } from "../errors";
-import { isCrossSite, isNavigation } from "../http/request-kind";
+import type { Identity } from "../identity";
+import { isPublicPath } from "../policy/public-path";
 import { forwardToOrigin } from "../proxy/forward";
 import { toClientResponse } from "../proxy/origin-response";
-import { isWebSocketUpgrade, upstreamHeaders } from "../proxy/request-headers";
-import { originAssertionFor } from "../session/origin-assertion";
-import { resolveSession } from "../session/resolve-session";
+import { upstreamHeaders } from "../proxy/request-headers";
+import { originAssertionFor } from "../tokens/token-caches";
+import { BoundedCache } from "../util/bounded-cache";
+
+/** Host and scheme of public origins, parsed once (more than one only without PUBLIC_URL). */
+const publicOrigins = new BoundedCache<{ host: string; proto: string }>(16);
+
+function publicHostOf(publicOrigin: string) {
+  let parsed = publicOrigins.get(publicOrigin, 0);
+  if (!parsed) {
+    const { host, protocol } = new URL(publicOrigin);
+    publicOrigins.set(publicOrigin, (parsed = { host, proto: protocol.slice(0, -1) }), Infinity);
+  }
+  return parsed;
+}
+
+async function proxy(ctx: RequestContext, identity?: { user: Identity; assertion: string }): Promise<Response> {
+  const { request } = ctx;
+  const { host, proto } = publicHostOf(ctx.publicOrigin);
+  const headers = upstreamHeaders(ctx.raw.headers, { ...request, requestId: ctx.requestId, publicHost: host, publicProto: proto }, identity);
+  const upstream = await forwardToOrigin(ctx.raw, ctx.config.originBase, request.url, headers);
+  return toClientResponse(upstream, identity !== undefined);
+}
 
 /**
  * Every request that is not one of the worker's own routes (contract section 4): public paths
@@ -16,35 +36,20 @@ import { resolveSession } from "../session/resolve-session";
  * from the refresh cookie when the access token has expired; then it is proxied with identity.
  */
 export async function gate(c: Context<AppEnv>) {
-  const request = c.req.raw;
-  const config = c.get("config");
-  const url = new URL(request.url);
-
-  if (isPublicPath(url.pathname, config.publicPaths)) {
-    const upstream = await forwardToOrigin(request, config, url, upstreamHeaders(request.headers, { requestId: c.get("requestId"), publicOrigin: c.get("issuer") }));
-    return toClientResponse(upstream, { authenticated: false, setCookies: [] });
-  }
+  const ctx = c.var.ctx;
+  const { request, config } = ctx;
+  if (isPublicPath(request.url.pathname, config.publicPaths)) return proxy(ctx);
 
   // Cross-site WebSocket hijacking: browsers send cookies on cross-site upgrades, and the
   // Origin header is the only defence (SameSite does not apply to ws:// handshakes everywhere).
-  if (isWebSocketUpgrade(request.headers) && isCrossSite(request, c.get("issuer"))) throw new AuthError(403, "ERR_CROSS_SITE", "websocket");
+  if (request.webSocketUpgrade && request.crossSite) throw new AuthError("ERR_CROSS_SITE", { detail: "websocket" });
 
-  const session = await resolveSession(request, config, c.get("issuer"), c.get("store"), c.get("now"));
-  if (session.kind === "none") {
-    if (isNavigation(request)) {
-      const headers = new Headers({ Location: `${config.authPrefix}/login?return_to=${encodeURIComponent(url.pathname + url.search)}`, "Cache-Control": "no-store" });
-      for (const cookie of session.setCookies) headers.append("Set-Cookie", cookie);
-      return new Response(null, { status: 302, headers });
-    }
-    return errorResponse(request, 401, session.setCookies, { authPrefix: config.authPrefix });
+  const session = await resolveSession(ctx);
+  if (!session) {
+    if (!request.navigation) throw new AuthError("ERR_NO_SESSION");
+    const returnTo = encodeURIComponent(request.url.pathname + request.url.search);
+    return new Response(null, { status: 302, headers: { Location: `${config.authPrefix}/login?return_to=${returnTo}`, "Cache-Control": "no-store" } });
   }
-
-  const assertion = await originAssertionFor(config, c.get("issuer"), session.identity, Math.floor(c.get("now") / 1000));
-  const headers = upstreamHeaders(request.headers, {
-    requestId: c.get("requestId"),
-    publicOrigin: c.get("issuer"),
-    identity: { user: session.identity, assertion, dropAuthorization: session.bearer },
-  });
-  const upstream = await forwardToOrigin(request, config, url, headers);
-  return toClientResponse(upstream, { authenticated: true, setCookies: session.setCookies });
+  const assertion = await originAssertionFor(config, ctx.publicOrigin, session.identity, ctx.nowSeconds);
+  return proxy(ctx, { user: session.identity, assertion });
 }

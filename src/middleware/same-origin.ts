@@ -1,10 +1,9 @@
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../app-env";
+import type { AppEnv } from "../app/request-context";
 import { AuthError } from "../errors";
-import { isCrossSite } from "../http/request-kind";
 
 /** Refuses state-changing requests that a browser sent from another site (contract 2: 403). */
 export const rejectCrossSite: MiddlewareHandler<AppEnv> = async function rejectCrossSite(c, next) {
-  if (isCrossSite(c.req.raw, c.get("issuer"))) throw new AuthError(403, "ERR_CROSS_SITE");
+  if (c.var.ctx.request.crossSite) throw new AuthError("ERR_CROSS_SITE");
   await next();
 };

@@ -2,30 +2,31 @@ import { errors as joseErrors, jwtVerify } from "jose";
 import * as oauth from "oauth4webapi";
 import type { Config } from "../config/parse-config";
 import { AuthError } from "../errors";
-import type { Identity } from "../session/identity";
-import { isAllowed } from "./allowlist";
-import { redirectUri } from "./authorize";
-import type { LoginTransaction } from "./login-transaction";
+import { identityOf, type Identity } from "../identity";
+import type { LoginTransaction } from "../tokens/our-tokens";
+import { isEmailAddress } from "../util/email";
 import { getProvider, PROVIDER_TIMEOUT_MS, type Provider } from "./provider-metadata";
+import { callbackUrl, type SignInScope } from "./sign-in-scope";
 
 const CLOCK_TOLERANCE_SECONDS = 60;
-const EMAIL = /^[^\s@]+@[^\s@]+$/;
+/** A `sub` that can travel in a header: printable ASCII, as Google's (digits) always is. */
+const SUB = /^[\x21-\x7e]{1,255}$/;
 /** Signature algorithms we accept from a provider: asymmetric only (RFC 8725 3.1). */
 const ID_TOKEN_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"];
 
 /** Network failures and provider 5xx are the provider's fault (502); everything else is the request's (400). */
 function providerFailure(error: unknown): AuthError {
   if (error instanceof AuthError) return error;
-  if (error instanceof oauth.ResponseBodyError && error.status < 500) return new AuthError(400, "ERR_BAD_REQUEST", `token endpoint: ${error.error}`);
+  if (error instanceof oauth.ResponseBodyError && error.status < 500) return new AuthError("ERR_BAD_REQUEST", { detail: `token endpoint: ${error.error}` });
   if (error instanceof oauth.OperationProcessingError) {
     const claimProblem = [oauth.JWT_CLAIM_COMPARISON, oauth.JWT_TIMESTAMP_CHECK, oauth.INVALID_RESPONSE, oauth.UNSUPPORTED_OPERATION].includes(error.code!);
-    if (claimProblem) return new AuthError(400, "ERR_ID_TOKEN_INVALID", error.message.slice(0, 120));
+    if (claimProblem) return new AuthError("ERR_ID_TOKEN_INVALID", { cause: error });
   }
-  return new AuthError(502, "ERR_PROVIDER_UNAVAILABLE", "token endpoint failed");
+  return new AuthError("ERR_PROVIDER_UNAVAILABLE", { detail: "token endpoint failed", cause: error });
 }
 
 /** OpenID Connect Core 3.1.3.7 step 6, which oauth4webapi leaves to TLS: the signature itself. */
-async function verifyIdTokenSignature(provider: Provider, config: Config, idToken: string, nonce: string) {
+async function verifyIdTokenSignature(provider: Provider, config: Config, idToken: string, nonce: string, nowSeconds: number) {
   try {
     const algorithms = (provider.as.id_token_signing_alg_values_supported ?? ["RS256"]).filter((alg) => ID_TOKEN_ALGORITHMS.includes(alg));
     const { payload } = await jwtVerify(idToken, provider.jwks, {
@@ -34,6 +35,7 @@ async function verifyIdTokenSignature(provider: Provider, config: Config, idToke
       audience: config.clientId,
       requiredClaims: ["sub", "iat", "exp", "nonce"],
       clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      currentDate: new Date(nowSeconds * 1000),
     });
     // The contract wants `aud` to be exactly our client id: no extra audiences.
     const aud = payload.aud;
@@ -41,33 +43,37 @@ async function verifyIdTokenSignature(provider: Provider, config: Config, idToke
     // Core 3.1.3.7 step 5: an `azp`, when present, must be us.
     if (payload.azp !== undefined && payload.azp !== config.clientId) throw new Error("azp");
     if (payload.nonce !== nonce) throw new Error("nonce");
-    if ((payload.iat ?? 0) > Date.now() / 1000 + CLOCK_TOLERANCE_SECONDS) throw new Error("iat in the future");
+    if ((payload.iat ?? 0) > nowSeconds + CLOCK_TOLERANCE_SECONDS) throw new Error("iat in the future");
     return payload;
   } catch (error) {
-    if (error instanceof joseErrors.JWKSTimeout || error instanceof TypeError) throw new AuthError(502, "ERR_PROVIDER_UNAVAILABLE", "jwks fetch failed");
-    throw new AuthError(400, "ERR_ID_TOKEN_INVALID", error instanceof Error ? error.message.slice(0, 120) : "invalid");
+    if (error instanceof joseErrors.JWKSTimeout || error instanceof TypeError) throw new AuthError("ERR_PROVIDER_UNAVAILABLE", { detail: "jwks fetch failed", cause: error });
+    throw new AuthError("ERR_ID_TOKEN_INVALID", { cause: error });
   }
 }
 
 /**
  * Completes the flow (contract 2, callback): `state`, the code exchange with the PKCE verifier,
- * full ID-token validation, `email_verified === true`, the allowlists. Returns who signed in.
+ * full ID-token validation, `email_verified === true`. Returns who signed in; the caller applies
+ * the policy.
  */
-export async function completeSignIn(callbackUrl: URL, config: Config, issuer: string, tx: LoginTransaction): Promise<Identity> {
-  const provider = await getProvider(config);
+export async function completeSignIn(scope: SignInScope, callbackRequestUrl: URL, tx: LoginTransaction): Promise<Identity> {
+  const { config, nowSeconds } = scope;
+  const provider = await getProvider(config, nowSeconds * 1000);
+  // RFC 9207: an `iss` parameter naming another provider (or missing where the provider
+  // promises one) is a mix-up attack, not a stale state.
+  const iss = callbackRequestUrl.searchParams.get("iss");
+  if (iss === null ? provider.as.authorization_response_iss_parameter_supported === true : iss !== provider.as.issuer) throw new AuthError("ERR_ISSUER_MISMATCH");
   let parameters: URLSearchParams;
   try {
-    parameters = oauth.validateAuthResponse(provider.as, provider.client, callbackUrl.searchParams, tx.state);
+    parameters = oauth.validateAuthResponse(provider.as, provider.client, callbackRequestUrl.searchParams, tx.state);
   } catch (error) {
-    if (error instanceof oauth.AuthorizationResponseError) throw new AuthError(400, "ERR_PROVIDER_ERROR_RESPONSE");
-    const message = error instanceof Error ? error.message : "";
-    throw new AuthError(400, /"iss"/.test(message) ? "ERR_ISSUER_MISMATCH" : "ERR_STATE_MISMATCH");
+    throw new AuthError(error instanceof oauth.AuthorizationResponseError ? "ERR_PROVIDER_ERROR_RESPONSE" : "ERR_STATE_MISMATCH", { cause: error });
   }
 
   let claims: oauth.IDToken;
   let idToken: string;
   try {
-    const response = await oauth.authorizationCodeGrantRequest(provider.as, provider.client, provider.clientAuth, parameters, redirectUri(config, issuer), tx.codeVerifier, {
+    const response = await oauth.authorizationCodeGrantRequest(provider.as, provider.client, provider.clientAuth, parameters, callbackUrl(scope), tx.codeVerifier, {
       ...provider.httpOptions,
       signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS),
     });
@@ -80,14 +86,12 @@ export async function completeSignIn(callbackUrl: URL, config: Config, issuer: s
   } catch (error) {
     throw providerFailure(error);
   }
-  await verifyIdTokenSignature(provider, config, idToken, tx.nonce);
+  await verifyIdTokenSignature(provider, config, idToken, tx.nonce, nowSeconds);
 
   // Google sends a JSON boolean; a string "true" is not a verification (nor is "false" falsy).
-  if (claims.email_verified !== true) throw new AuthError(403, "ERR_EMAIL_NOT_VERIFIED");
+  if (claims.email_verified !== true) throw new AuthError("ERR_EMAIL_NOT_VERIFIED");
   const email = typeof claims.email === "string" ? claims.email.toLowerCase() : "";
-  if (!EMAIL.test(email) || email.length > 254) throw new AuthError(403, "ERR_EMAIL_NOT_VERIFIED", "no usable email");
-  if (typeof claims.sub !== "string" || claims.sub.length === 0 || claims.sub.length > 255) throw new AuthError(400, "ERR_ID_TOKEN_INVALID", "sub");
-  const identity: Identity = { sub: claims.sub, email, ...(typeof claims.hd === "string" ? { hd: claims.hd.toLowerCase() } : {}) };
-  if (!isAllowed(config, identity)) throw new AuthError(403, "ERR_ACCOUNT_NOT_ALLOWED", `sub ${identity.sub}`, identity.email);
-  return identity;
+  if (!isEmailAddress(email)) throw new AuthError("ERR_EMAIL_NOT_VERIFIED", { detail: "no usable email" });
+  if (typeof claims.sub !== "string" || !SUB.test(claims.sub)) throw new AuthError("ERR_ID_TOKEN_INVALID", { detail: "sub" });
+  return identityOf({ sub: claims.sub, email, hd: typeof claims.hd === "string" ? claims.hd.toLowerCase() : undefined });
 }

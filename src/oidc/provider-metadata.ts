@@ -2,6 +2,7 @@ import { createRemoteJWKSet } from "jose";
 import * as oauth from "oauth4webapi";
 import { GOOGLE_ISSUER, type Config } from "../config/parse-config";
 import { AuthError } from "../errors";
+import { BoundedCache, cachedPromise } from "../util/bounded-cache";
 
 /** How long discovery metadata is kept per isolate. Failures are never kept. */
 const DISCOVERY_MAX_AGE_MS = 60 * 60 * 1000;
@@ -20,10 +21,11 @@ export interface Provider {
   issuers: string[];
 }
 
-const discovered = new Map<string, { at: number; provider: Promise<Provider> }>();
+/** Providers per isolate: one in production; a few in tests that vary the configuration. */
+const discovered = new BoundedCache<Promise<Provider>>(4);
 
 async function discover(config: Config): Promise<Provider> {
-  const issuerUrl = new URL(config.issuer);
+  const issuerUrl = new URL(config.providerIssuer);
   const insecure = issuerUrl.protocol === "http:";
   const httpOptions = insecure ? { [oauth.allowInsecureRequests]: true } : {};
   let as: oauth.AuthorizationServer;
@@ -31,10 +33,10 @@ async function discover(config: Config): Promise<Provider> {
     const response = await oauth.discoveryRequest(issuerUrl, { ...httpOptions, algorithm: "oidc", signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS) });
     as = await oauth.processDiscoveryResponse(issuerUrl, response);
   } catch {
-    throw new AuthError(502, "ERR_PROVIDER_UNAVAILABLE", "discovery failed");
+    throw new AuthError("ERR_PROVIDER_UNAVAILABLE", { detail: "discovery failed" });
   }
   if (!as.authorization_endpoint || !as.token_endpoint || !as.jwks_uri) {
-    throw new AuthError(502, "ERR_PROVIDER_UNAVAILABLE", "discovery document incomplete");
+    throw new AuthError("ERR_PROVIDER_UNAVAILABLE", { detail: "discovery document incomplete" });
   }
   const jwksUri = new URL(as.jwks_uri);
   const issuers = [as.issuer];
@@ -60,16 +62,8 @@ async function discover(config: Config): Promise<Provider> {
   };
 }
 
-/** The provider's metadata, discovered once per isolate and refreshed hourly. */
-export function getProvider(config: Config, now = Date.now()): Promise<Provider> {
-  const key = `${config.issuer}\n${config.clientId}\n${config.clientSecret}`;
-  const cached = discovered.get(key);
-  if (cached && now - cached.at < DISCOVERY_MAX_AGE_MS) return cached.provider;
-  const provider = discover(config);
-  if (discovered.size >= 4) discovered.clear();
-  discovered.set(key, { at: now, provider });
-  provider.catch(() => {
-    if (discovered.get(key)?.provider === provider) discovered.delete(key);
-  });
-  return provider;
+/** The provider's metadata, discovered once per isolate and refreshed hourly; failures are never kept. */
+export function getProvider(config: Config, nowMs: number): Promise<Provider> {
+  const key = `${config.providerIssuer}\n${config.clientId}\n${config.clientSecret}`;
+  return cachedPromise(discovered, key, nowMs, nowMs + DISCOVERY_MAX_AGE_MS, () => discover(config));
 }

@@ -1,13 +1,11 @@
-import type { Config } from "../config/parse-config";
 import { AuthError } from "../errors";
-import { logEvent } from "../log";
 
 /**
  * Sends the request to ORIGIN_URL + path + query. Where it goes depends on the configuration
  * alone: never on `Host`, `X-Forwarded-Host` or any other request header.
  */
-export async function forwardToOrigin(request: Request, config: Config, url: URL, headers: Headers): Promise<Response> {
-  const target = `${config.originBase}${url.pathname}${url.search}`;
+export async function forwardToOrigin(request: Request, originBase: string, url: URL, headers: Headers): Promise<Response> {
+  const target = `${originBase}${url.pathname}${url.search}`;
   const hasBody = request.method !== "GET" && request.method !== "HEAD";
   try {
     return await fetch(target, {
@@ -17,7 +15,6 @@ export async function forwardToOrigin(request: Request, config: Config, url: URL
       redirect: "manual",
     });
   } catch (error) {
-    logEvent("error", "origin_unavailable", { code: "ERR_ORIGIN_UNAVAILABLE", reason: String(error).slice(0, 120) });
-    throw new AuthError(502, "ERR_ORIGIN_UNAVAILABLE");
+    throw new AuthError("ERR_ORIGIN_UNAVAILABLE", { cause: error });
   }
 }

@@ -1,23 +1,33 @@
 import { setsWorkerCookie } from "../http/cookies";
 
+/** Cache headers meant for CDNs in front of us: an authenticated answer must not reach a shared cache. */
+const SHARED_CACHE_HEADERS = ["cdn-cache-control", "cloudflare-cdn-cache-control", "surrogate-control"];
+/** Clear-Site-Data directives that would delete our cookies (sign the person out) from the origin. */
+const CLEARS_OUR_COOKIES = /"(cookies|\*)"/i;
+
+function privateCacheControl(value: string | null): string {
+  const directives = (value ?? "").split(",").map((d) => d.trim()).filter(Boolean);
+  if (directives.some((d) => /^(private|no-store)$/i.test(d))) return directives.join(", ");
+  return ["private", ...directives.filter((d) => !/^(public|s-maxage\s*=.*)$/i.test(d))].join(", ");
+}
+
 /**
  * The origin's response as the browser will see it: unchanged, except that it cannot set or
- * clear our cookies, the worker's own cookies are appended, and (when authenticated) shared
- * caches are told not to store it (contract 4.6).
+ * clear our cookies (Set-Cookie or Clear-Site-Data), and (when authenticated) shared caches are
+ * told not to store it (contract 4.6). The worker's own cookies are added by index.ts.
  */
-export function toClientResponse(upstream: Response, options: { authenticated: boolean; setCookies: readonly string[] }): Response {
+export function toClientResponse(upstream: Response, authenticated: boolean): Response {
   const headers = new Headers(upstream.headers);
-  const originCookies = upstream.headers.getSetCookie();
   headers.delete("set-cookie");
-  for (const cookie of originCookies) if (!setsWorkerCookie(cookie)) headers.append("set-cookie", cookie);
-  for (const cookie of options.setCookies) headers.append("set-cookie", cookie);
-  if (options.authenticated) {
-    const directives = (headers.get("cache-control") ?? "").split(",").map((d) => d.trim()).filter(Boolean);
-    const lower = directives.map((d) => d.toLowerCase());
-    if (!lower.some((d) => d === "private" || d === "no-store")) {
-      const kept = directives.filter((d) => !/^(public|s-maxage\s*=.*)$/i.test(d));
-      headers.set("cache-control", ["private", ...kept].join(", "));
-    }
+  for (const cookie of upstream.headers.getSetCookie()) if (!setsWorkerCookie(cookie)) headers.append("set-cookie", cookie);
+  if (CLEARS_OUR_COOKIES.test(headers.get("clear-site-data") ?? "")) {
+    const kept = (headers.get("clear-site-data") ?? "").split(",").map((d) => d.trim()).filter((d) => d && !CLEARS_OUR_COOKIES.test(d));
+    if (kept.length > 0) headers.set("clear-site-data", kept.join(", "));
+    else headers.delete("clear-site-data");
+  }
+  if (authenticated) {
+    headers.set("cache-control", privateCacheControl(headers.get("cache-control")));
+    for (const name of SHARED_CACHE_HEADERS) headers.delete(name);
   }
   const init: ResponseInit & { webSocket?: WebSocket | null } = { status: upstream.status, statusText: upstream.statusText, headers };
   if (upstream.status === 101) init.webSocket = upstream.webSocket;

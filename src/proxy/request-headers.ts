@@ -1,5 +1,7 @@
-import { withoutWorkerCookies } from "../http/cookies";
-import type { Identity } from "../session/identity";
+import { decodeProtectedHeader } from "jose";
+import type { CookieJar } from "../http/cookies";
+import type { Identity } from "../identity";
+import { TOKEN_TYPES } from "../tokens/our-tokens";
 
 /** The identity headers we set; every client header that isIdentityHeader() matches is stripped first. */
 export const IDENTITY_HEADERS = {
@@ -11,73 +13,82 @@ export const IDENTITY_HEADERS = {
 /** Set on every proxied request (replacing a client's), so origin logs line up with ours. */
 export const REQUEST_ID_HEADER = "X-Request-Id";
 
-/** `x-auth-*` in any case, with `_` or `-` (some servers turn `X_Auth_User` into `X-Auth-User`). */
+/**
+ * Identity headers other proxies set (oauth2-proxy, Apache/nginx auth, Cloudflare Access, IAP):
+ * origins written for them trust them, so a client never gets to send them (contract 7).
+ */
+const FOREIGN_IDENTITY_HEADERS = new Set([
+  "x-forwarded-user", "x-forwarded-email", "x-forwarded-preferred-username", "x-forwarded-groups", "x-forwarded-access-token",
+  "remote-user", "x-remote-user", "x-webauth-user", "cf-access-jwt-assertion", "cf-access-authenticated-user-email", "x-goog-iap-jwt-assertion",
+]);
+
+/** `x-auth-*` in any case, with `_` or `-` (some servers turn `X_Auth_User` into `X-Auth-User`), and the foreign ones. */
 function isIdentityHeader(name: string): boolean {
-  return name.toLowerCase().replace(/_/g, "-").startsWith("x-auth-");
+  const dashed = name.toLowerCase().replace(/_/g, "-");
+  return dashed.startsWith("x-auth-") || dashed.startsWith("x-goog-authenticated-user-") || FOREIGN_IDENTITY_HEADERS.has(dashed);
 }
 
 /**
  * Headers some origins honour to route a request elsewhere than its path (IIS, Symfony, Zend:
- * `X-Original-URL: /admin` on a public path), or to learn the public host. A client never gets
- * to set them; the forwarding ones are set by us from PUBLIC_URL.
+ * `X-Original-URL: /admin` on a public path), or to learn the public host or the client's
+ * address. A client never gets to set them; the forwarding ones are set by us.
  */
-const ROUTING_HEADERS = ["x-original-url", "x-rewrite-url", "x-override-url", "x-original-uri", "forwarded", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-forwarded-prefix"];
+const ROUTING_HEADERS = ["x-original-url", "x-rewrite-url", "x-override-url", "x-original-uri", "forwarded", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-forwarded-prefix", "x-forwarded-for", "x-real-ip"];
 
 const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "proxy-authorization", "expect"];
 
-// Parsing the public origin once, not per request; bounded since, without PUBLIC_URL, it
-// comes from the request's Host.
-const forwarded = new Map<string, { host: string; proto: string }>();
-
-function forwardedFor(publicOrigin: string): { host: string; proto: string } {
-  let value = forwarded.get(publicOrigin);
-  if (!value) {
-    const { host, protocol } = new URL(publicOrigin);
-    if (forwarded.size >= 16) forwarded.clear();
-    forwarded.set(publicOrigin, (value = { host, proto: protocol.slice(0, -1) }));
+/** True when `Authorization` carries one of our access tokens: it never goes to the origin. */
+function carriesOurAccessToken(bearer: string | undefined): boolean {
+  if (!bearer) return false;
+  try {
+    return decodeProtectedHeader(bearer).typ === TOKEN_TYPES.access;
+  } catch {
+    return false;
   }
-  return value;
 }
 
-export function isWebSocketUpgrade(headers: Headers): boolean {
-  return (headers.get("upgrade") ?? "").toLowerCase() === "websocket";
-}
-
-/** Removes every client-supplied identity header, on every path (contract 4.1). Returns a copy. */
-export function stripIdentityHeaders(headers: Headers): Headers {
-  const copy = new Headers(headers);
-  for (const name of [...copy.keys()]) if (isIdentityHeader(name)) copy.delete(name);
-  return copy;
+export interface UpstreamFacts {
+  requestId: string;
+  /** Our public origin's host and scheme, for X-Forwarded-Host/-Proto. */
+  publicHost: string;
+  publicProto: string;
+  cookies: CookieJar;
+  bearer: string | undefined;
+  webSocketUpgrade: boolean;
+  clientIp: string | undefined;
 }
 
 /**
- * The headers the origin receives: hop-by-hop and routing headers (and whatever `Connection`
- * names) gone, X-Forwarded-Host/-Proto from our public origin, X-Request-Id,
- * our cookies gone, and for a signed-in user the identity headers, each removed before set.
- * `Expect` goes too: forwarding `100-continue` makes fetch() see a 100 and fail.
+ * The headers the origin receives: identity, hop-by-hop and routing headers (and whatever
+ * `Connection` names) gone; X-Forwarded-Host/-Proto from our public origin, X-Forwarded-For and
+ * X-Real-IP from Cloudflare's client address, X-Request-Id; our cookies and our access token
+ * gone; for a signed-in user the identity headers. `Expect` goes too: forwarding
+ * `100-continue` makes fetch() see a 100 and fail.
  */
-export function upstreamHeaders(
-  incoming: Headers,
-  { requestId, publicOrigin, identity }: { requestId: string; publicOrigin: string; identity?: { user: Identity; assertion: string; dropAuthorization: boolean } },
-): Headers {
-  const headers = stripIdentityHeaders(incoming);
-  for (const name of ROUTING_HEADERS) headers.delete(name);
-  const { host, proto } = forwardedFor(publicOrigin);
-  headers.set("X-Forwarded-Host", host);
-  headers.set("X-Forwarded-Proto", proto);
-  headers.set(REQUEST_ID_HEADER, requestId);
-  const webSocket = isWebSocketUpgrade(headers);
-  const named = (headers.get("connection") ?? "").split(",").map((token) => token.trim().toLowerCase()).filter(Boolean);
-  for (const name of [...HOP_BY_HOP, ...named]) {
-    if (webSocket && (name === "upgrade" || name === "connection")) continue;
-    headers.delete(name);
+export function upstreamHeaders(incoming: Headers, facts: UpstreamFacts, identity?: { user: Identity; assertion: string }): Headers {
+  const headers = new Headers();
+  const named = new Set((incoming.get("connection") ?? "").split(",").map((token) => token.trim().toLowerCase()).filter(Boolean));
+  for (const [name, value] of incoming) {
+    if (isIdentityHeader(name) || ROUTING_HEADERS.includes(name) || HOP_BY_HOP.includes(name) || named.has(name)) continue;
+    headers.append(name, value);
   }
-  const cookie = withoutWorkerCookies(headers.get("cookie"));
+  if (facts.webSocketUpgrade) {
+    // Only the upgrade itself passes, never the client's other Connection tokens.
+    headers.set("Connection", "Upgrade");
+    headers.set("Upgrade", "websocket");
+  }
+  headers.set("X-Forwarded-Host", facts.publicHost);
+  headers.set("X-Forwarded-Proto", facts.publicProto);
+  if (facts.clientIp) {
+    headers.set("X-Forwarded-For", facts.clientIp);
+    headers.set("X-Real-IP", facts.clientIp);
+  }
+  headers.set(REQUEST_ID_HEADER, facts.requestId);
+  const cookie = facts.cookies.forOrigin();
   if (cookie === null) headers.delete("cookie");
   else headers.set("cookie", cookie);
+  if (carriesOurAccessToken(facts.bearer)) headers.delete("authorization");
   if (identity) {
-    // The origin gets the assertion instead of our session token.
-    if (identity.dropAuthorization) headers.delete("authorization");
     headers.set(IDENTITY_HEADERS.sub, identity.user.sub);
     headers.set(IDENTITY_HEADERS.email, identity.user.email);
     headers.set(IDENTITY_HEADERS.assertion, identity.assertion);

@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import type { AppEnv } from "../app-env";
+import type { AppEnv } from "../app/request-context";
 import { getProvider } from "../oidc/provider-metadata";
 
 const NO_STORE = { "Cache-Control": "no-store" };
@@ -10,7 +10,8 @@ const NO_STORE = { "Cache-Control": "no-store" };
  * for up to an hour, failures never cached). Names nothing secret.
  */
 export async function healthRoute(c: Context<AppEnv>) {
-  const provider = await getProvider(c.get("config")).then(
+  const { config, nowMs } = c.var.ctx;
+  const provider = await getProvider(config, nowMs).then(
     () => "reachable" as const,
     () => "unreachable" as const,
   );

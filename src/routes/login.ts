@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import type { AppEnv } from "../app-env";
+import type { AppEnv } from "../app/request-context";
 import { AuthError } from "../errors";
 import { startSignIn } from "../oidc/authorize";
 
@@ -8,12 +8,11 @@ import { startSignIn } from "../oidc/authorize";
  * authorization endpoint. `prompt` is passed on only if it is `select_account` or `login`.
  */
 export async function loginRoute(c: Context<AppEnv>) {
-  const query = new URL(c.req.url).searchParams;
+  const ctx = c.var.ctx;
+  const query = ctx.request.url.searchParams;
   const returnTo = query.getAll("return_to");
-  if (returnTo.length > 1 || query.getAll("prompt").length > 1) throw new AuthError(400, "ERR_BAD_REQUEST", "parameter repeated");
-  const prompt = query.get("prompt") ?? undefined;
-  const { location, setCookies } = await startSignIn(c.req.raw, c.get("config"), c.get("issuer"), returnTo[0] ?? null, Math.floor(c.get("now") / 1000), prompt);
-  const headers = new Headers({ Location: location, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer" });
-  for (const cookie of setCookies) headers.append("Set-Cookie", cookie);
-  return new Response(null, { status: 302, headers });
+  if (returnTo.length > 1 || query.getAll("prompt").length > 1) throw new AuthError("ERR_BAD_REQUEST", { detail: "parameter repeated" });
+  const { location, setCookies } = await startSignIn(ctx, returnTo[0] ?? null, query.get("prompt") ?? undefined);
+  ctx.cookies.push(...setCookies);
+  return new Response(null, { status: 302, headers: { Location: location, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer" } });
 }

@@ -1,59 +1,66 @@
 import type { Context } from "hono";
-import type { AppEnv } from "../app-env";
+import type { AppEnv, RequestContext } from "../app/request-context";
+import { refreshFromCookie, resolveSession, verifiedAccess } from "../app/resolve-session";
+import { CLEAR_SESSION_COOKIES } from "../app/session-cookies";
 import { AuthError } from "../errors";
-import { readCookie, REFRESH_COOKIE } from "../http/cookies";
-import { errorResponse } from "../http/error-response";
+import { safeReturnTo } from "../http/return-to";
 import { logEvent } from "../log";
-import { refreshFromCookie, resolveSession, verifiedAccessToken } from "../session/resolve-session";
-import { CLEAR_SESSION_COOKIES } from "../session/session-cookies";
+import { isPublicPath } from "../policy/public-path";
 
 /** GET {AUTH_PREFIX}/me: who is signed in, and until when (the access token's `exp`). */
 export async function meRoute(c: Context<AppEnv>) {
-  const session = await resolveSession(c.req.raw, c.get("config"), c.get("issuer"), c.get("store"), c.get("now"));
-  if (session.kind === "none") return errorResponse(c.req.raw, 401, session.setCookies, { authPrefix: c.get("config").authPrefix });
-  const headers = new Headers({ "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" });
-  for (const cookie of session.setCookies) headers.append("Set-Cookie", cookie);
+  const session = await resolveSession(c.var.ctx);
+  if (!session) throw new AuthError("ERR_NO_SESSION");
   const { sub, email } = session.identity;
-  return new Response(JSON.stringify({ sub, email, exp: session.expiresAt, expires_at: new Date(session.expiresAt * 1000).toISOString() }), { headers });
+  const exp = session.accessExpiresAtSeconds;
+  return c.json({ sub, email, exp, expires_at: new Date(exp * 1000).toISOString() }, 200, { "Cache-Control": "no-store" });
 }
 
 /** POST {AUTH_PREFIX}/refresh: rotates the refresh cookie and issues a new access token (204), or 401. */
 export async function refreshRoute(c: Context<AppEnv>) {
-  const session = await refreshFromCookie(c.req.raw, c.get("config"), c.get("issuer"), c.get("store"), c.get("now"));
-  if (session.kind === "none") return errorResponse(c.req.raw, 401, CLEAR_SESSION_COOKIES);
-  const headers = new Headers({ "Cache-Control": "no-store" });
-  for (const cookie of session.setCookies) headers.append("Set-Cookie", cookie);
-  return new Response(null, { status: 204, headers });
+  const ctx = c.var.ctx;
+  if (!(await refreshFromCookie(ctx))) {
+    if (!ctx.cookies.length) ctx.cookies.push(...CLEAR_SESSION_COOKIES);
+    throw new AuthError("ERR_NO_SESSION");
+  }
+  return new Response(null, { status: 204, headers: { "Cache-Control": "no-store" } });
+}
+
+/** Where a signed-out browser goes: a public path it asked for, else our "You are signed out" page. */
+function afterLogout(ctx: RequestContext): string {
+  const asked = ctx.request.url.searchParams.getAll("return_to");
+  const path = asked.length === 1 ? safeReturnTo(asked[0], ctx.config.authPrefix) : "/";
+  return path !== "/" && isPublicPath(path.split("?")[0]!, ctx.config.publicPaths) ? path : `${ctx.config.authPrefix}/logout`;
 }
 
 /**
- * POST {AUTH_PREFIX}/logout: revokes this session's family in KV, clears both cookies, 303 to /.
- * `?scope=all` ("sign out everywhere") revokes every session of the signed-in user; it needs a
- * live session, so an old stolen refresh token cannot sign its owner out everywhere.
+ * POST {AUTH_PREFIX}/logout: revokes this session's family, clears both cookies, 303 to a page
+ * that does not sign the person straight back in. `?scope=all` ("sign out everywhere") revokes
+ * every session of the signed-in user; it needs a live session, so an old stolen refresh
+ * token cannot sign its owner out everywhere. A store outage answers 503 and keeps the cookies,
+ * so the person can try again and the session really ends.
  */
 export async function logoutRoute(c: Context<AppEnv>) {
-  const store = c.get("store");
-  const now = c.get("now");
-  const scope = new URL(c.req.url).searchParams.getAll("scope");
-  if (scope.length > 1 || (scope.length === 1 && scope[0] !== "all")) throw new AuthError(400, "ERR_BAD_REQUEST", "unknown logout scope");
+  const ctx = c.var.ctx;
+  const { store, nowMs } = ctx;
+  const scope = ctx.request.url.searchParams.getAll("scope");
+  if (scope.length > 1 || (scope.length === 1 && scope[0] !== "all")) throw new AuthError("ERR_BAD_REQUEST", { detail: "unknown logout scope" });
 
-  const token = readCookie(c.req.header("cookie") ?? null, REFRESH_COOKIE);
-  const fromRefresh = token ? await store.familyOf(token) : undefined;
-  const access = await verifiedAccessToken(c.req.raw, c.get("config"), c.get("issuer"), Math.floor(now / 1000));
-  const familyId = fromRefresh?.familyId ?? access?.claims.sid;
-  const family = fromRefresh?.family;
-  const liveSub = access?.claims.sub ?? (family && family.revokedAt === undefined && family.expiresAt > now ? family.sub : undefined);
-
-  if (scope[0] === "all" && liveSub) {
-    const revoked = await store.revokeAllFamilies(liveSub, now);
-    logEvent("info", "logout_everywhere", { sub: liveSub, revoked });
-  } else if (familyId) {
-    const revoked = await store.revokeFamily(familyId, now);
-    logEvent("info", "logout", { sub: revoked?.sub, family: familyId });
+  const access = await verifiedAccess(ctx);
+  const fromRefresh = ctx.request.refreshCookie ? await store.peek(ctx.request.refreshCookie, nowMs) : undefined;
+  const session = fromRefresh ?? (access ? { familyId: access.sid, sub: access.identity.sub } : undefined);
+  if (scope[0] === "all") {
+    const liveSub = access?.identity.sub ?? (fromRefresh && (await store.isActive(fromRefresh, nowMs)) ? fromRefresh.sub : undefined);
+    if (liveSub) {
+      await store.revokeUser(liveSub, nowMs);
+      logEvent("info", "logout_everywhere", { sub: liveSub });
+    }
+  } else if (session) {
+    await store.revoke(session, nowMs, "logout");
+    logEvent("info", "logout", { sub: session.sub, family: session.familyId });
   }
+  ctx.cookies.push(...CLEAR_SESSION_COOKIES);
   // Back after sign-out must not show protected pages from the browser's cache; "cache" clears
   // only that (not the origin's own cookies, as "cookies" would), and keeps normal caching fast.
-  const headers = new Headers({ Location: "/", "Cache-Control": "no-store", "Clear-Site-Data": '"cache"' });
-  for (const cookie of CLEAR_SESSION_COOKIES) headers.append("Set-Cookie", cookie);
-  return new Response(null, { status: 303, headers });
+  return new Response(null, { status: 303, headers: { Location: afterLogout(ctx), "Cache-Control": "no-store", "Clear-Site-Data": '"cache"' } });
 }

@@ -1,22 +1,23 @@
 /**
  * The whole KV key layout, in one place (README "KV schema"). Keys are built only from values
- * the worker generated or hashed, never from raw client input:
+ * the worker generated or hashed, never from raw client input (a family id from a cookie is
+ * used only after it matched the 22-character shape we generate):
  *
- *   family:<familyId>              FamilyRecord: identity, absolute expiry, revocation.
- *                                  familyId is 128 random bits we generate. Written at
- *                                  sign-in and at revocation only.
- *   token:<sha256(refreshToken)>   TokenRecord: which family, when it was rotated. Written
- *                                  when issued and once when rotated. The raw refresh token
- *                                  lives only in the browser's cookie.
- *   user:<sha256(sub)>:<familyId>  Empty marker: lets "sign out everywhere" list a user's
- *                                  sessions. Written once, at sign-in.
+ *   family:<familyId>        FamilyRecord: identity, absolute expiry, chain secret. Written
+ *                            once, at sign-in.
+ *   token:<sha256(token)>    TokenRecord: family and issue time. Written once, when issued; the
+ *                            successor's record is also its parent's "rotated" mark.
+ *   revoked:<familyId>       RevokedRecord: when and why. Written once (a second revocation
+ *                            within the second gets KV's 429: someone else wrote it).
+ *   user:<sha256(sub)>       { notBeforeMs }: "sign out everywhere". Rewritten only by another
+ *                            sign-out-everywhere, never within a second of the last one.
  *
- * All of them expire with the family (absolute REFRESH_TOKEN_TTL), never sooner than KV allows.
+ * All of them expire with the session (absolute REFRESH_TOKEN_TTL), never sooner than KV allows.
  */
 export const familyKey = (familyId: string) => `family:${familyId}`;
 export const tokenKey = (tokenHash: string) => `token:${tokenHash}`;
-export const userFamiliesPrefix = (subHash: string) => `user:${subHash}:`;
-export const userFamilyKey = (subHash: string, familyId: string) => `${userFamiliesPrefix(subHash)}${familyId}`;
+export const revokedKey = (familyId: string) => `revoked:${familyId}`;
+export const userKey = (subHash: string) => `user:${subHash}`;
 
 /** KV rejects `expiration`/`expirationTtl` less than 60 seconds away. */
 export const KV_MIN_EXPIRATION_TTL_SECONDS = 60;

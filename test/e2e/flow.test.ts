@@ -102,7 +102,7 @@ describe("sign-in through the local provider, end to end", () => {
     expect(crossSite.status).toBe(403);
     const logout = await browser.request(`${stack.workerUrl}/auth/logout`, { method: "POST", headers: { origin: stack.workerUrl } });
     expect(logout.status).toBe(303);
-    expect(logout.headers.get("location")).toBe("/");
+    expect(logout.headers.get("location")).toBe("/auth/logout");
     expect(browser.jar.get(stack.workerUrl, "__Host-access")).toBeUndefined();
     const replay = await fetch(`${stack.workerUrl}/auth/refresh`, { method: "POST", headers: { cookie: `__Host-refresh=${refresh}` } });
     expect(replay.status).toBe(401);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createKvSessionStore } from "../../src/session/refresh-store";
+import { createKvSessionStore } from "../../src/session/kv-store";
 import { ada, call, setCookies, testEnv } from "./helpers";
 
 const nasty: [string, RequestInit][] = [
@@ -37,9 +37,9 @@ describe("bad input", () => {
   });
 
   it("refuses an expired family and clears both cookies", async () => {
-    const store = createKvSessionStore(testEnv.SESSIONS);
-    const issued = await store.createFamily(ada, 60, Date.now() - 61_000);
-    const response = await call("/x", { headers: { cookie: `__Host-refresh=${issued.token}` } });
+    const store = createKvSessionStore(testEnv.SESSIONS, 60);
+    const issued = await store.create(ada, Date.now() - 61_000, 60);
+    const response = await call("/x", { headers: { cookie: `__Host-refresh=${issued.credential}` } });
     expect(response.status).toBe(401);
     const cookies = setCookies(response);
     expect(cookies.get("__Host-access")).toMatch(/Max-Age=0/);

@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { generateKeySet } from "../../scripts/keys.mjs";
-import { signAccessToken, verifyAccessToken } from "../../src/session/access-token";
-import { BoundedCache } from "../../src/session/bounded-cache";
-import { ada, callWith, ISSUER, signedIn, testConfig } from "./helpers";
+import { verifiedAccessToken as verifyAccessToken } from "../../src/tokens/token-caches";
+import { BoundedCache } from "../../src/util/bounded-cache";
+import { accessTokenFor, ada, callWith, ISSUER, signedIn, testConfig } from "./helpers";
 
 describe("per-isolate caches stay correct", () => {
   it("a cached verified token still expires", async () => {
     const config = await testConfig();
     const iat = Math.floor(Date.now() / 1000);
-    const token = await signAccessToken(config, ISSUER, ada, "sid", iat);
+    const token = await accessTokenFor(config, ada, "sid", iat);
     expect(await verifyAccessToken(config, ISSUER, token, iat)).toBeDefined();
     expect(await verifyAccessToken(config, ISSUER, token, iat + 1)).toBeDefined();
     expect(await verifyAccessToken(config, ISSUER, token, iat + config.accessTokenTtlSeconds - 1)).toBeDefined();
@@ -18,7 +18,7 @@ describe("per-isolate caches stay correct", () => {
   it("a cached token is not valid for another issuer", async () => {
     const config = await testConfig();
     const iat = Math.floor(Date.now() / 1000);
-    const token = await signAccessToken(config, ISSUER, ada, "sid", iat);
+    const token = await accessTokenFor(config, ada, "sid", iat);
     expect(await verifyAccessToken(config, ISSUER, token, iat)).toBeDefined();
     expect(await verifyAccessToken(config, "https://other.test", token, iat)).toBeUndefined();
   });
@@ -42,7 +42,7 @@ describe("per-isolate caches stay correct", () => {
 
 describe("origin assertion reuse", () => {
   it("reuses an assertion for at most a minute, then signs a fresh one with at least 4 minutes left", async () => {
-    const { originAssertionFor, ASSERTION_REUSE_SECONDS } = await import("../../src/session/origin-assertion");
+    const { originAssertionFor, ASSERTION_REUSE_SECONDS } = await import("../../src/tokens/token-caches");
     const { decodeJwt } = await import("jose");
     const config = await testConfig();
     const t = Math.floor(Date.now() / 1000);

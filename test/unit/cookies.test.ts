@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { parseCookieHeader, readCookie, serializeCookie, setsWorkerCookie, withoutWorkerCookies } from "../../src/http/cookies";
+import { parseCookies, serializeCookie, setsWorkerCookie } from "../../src/http/cookies";
+
+const readCookie = (header: string, name: string) => parseCookies(header).get(name);
+const withoutWorkerCookies = (header: string) => parseCookies(header).forOrigin();
 
 describe("cookies", () => {
   it("reads a single cookie exactly by name", () => {
@@ -14,7 +17,11 @@ describe("cookies", () => {
   });
 
   it("skips nameless and malformed pairs without throwing", () => {
-    expect(parseCookieHeader("=x; ;;novalue; a=b")).toEqual([{ name: "a", value: "b" }]);
+    const jar = parseCookies("=x; ;;novalue; a=b");
+    expect(jar.get("a")).toBe("b");
+    expect(jar.get("")).toBeUndefined();
+    expect(jar.get("novalue")).toBeUndefined();
+    expect(jar.withPrefix("")).toEqual([{ name: "a", value: "b" }]);
   });
 
   it("removes only the worker's cookies (any case) from the Cookie header", () => {

@@ -4,9 +4,9 @@ import worker from "../../src/index";
 import { loadConfig } from "../../src/config/load-config";
 import type { Config } from "../../src/config/parse-config";
 import type { Env } from "../../src/env";
-import { signAccessToken } from "../../src/session/access-token";
-import type { Identity } from "../../src/session/identity";
-import { createKvSessionStore } from "../../src/session/refresh-store";
+import type { Identity } from "../../src/identity";
+import { createKvSessionStore } from "../../src/session/kv-store";
+import { signAccessToken } from "../../src/tokens/our-tokens";
 
 export const ISSUER = "https://app.test";
 export const testEnv = env as unknown as Env;
@@ -23,14 +23,19 @@ export function call(path: string, init: RequestInit = {}): Promise<Response> {
   return (exports as unknown as { default: Fetcher }).default.fetch(new Request(`${ISSUER}${path}`, { redirect: "manual", ...init }));
 }
 
-/** A signed-in session as the callback would create it: a KV family plus cookies. */
+/** An access token as the worker signs it for ISSUER, issued at `iatSeconds` for ACCESS_TOKEN_TTL. */
+export function accessTokenFor(config: Config, identity: Identity, sid: string, iatSeconds: number): Promise<string> {
+  return signAccessToken(config.sessionKeys, { publicOrigin: ISSUER, authPrefix: config.authPrefix }, identity, sid, iatSeconds, iatSeconds + config.accessTokenTtlSeconds);
+}
+
+/** A signed-in session as the callback would create it: a session in the store plus cookies. */
 export async function signedIn(identity: Identity = ada) {
   const config = await testConfig();
-  const store = createKvSessionStore(testEnv.SESSIONS);
+  const store = createKvSessionStore(testEnv.SESSIONS, config.refreshTokenTtlSeconds);
   const now = Date.now();
-  const issued = await store.createFamily(identity, config.refreshTokenTtlSeconds, now);
-  const access = await signAccessToken(config, ISSUER, identity, issued.familyId, Math.floor(now / 1000));
-  return { config, store, issued, access, refresh: issued.token, cookie: `__Host-access=${access}; __Host-refresh=${issued.token}` };
+  const issued = await store.create(identity, now, config.refreshTokenTtlSeconds);
+  const access = await accessTokenFor(config, identity, issued.familyId, Math.floor(now / 1000));
+  return { config, store, issued, access, refresh: issued.credential, cookie: `__Host-access=${access}; __Host-refresh=${issued.credential}` };
 }
 
 /** Every Set-Cookie value of a response, by cookie name. */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { isPublicPath, parsePublicPath, type PublicPathPattern } from "../../src/config/public-paths";
+import { parsePublicPath, type PathPattern } from "../../src/config/public-paths";
+import { isPublicPath } from "../../src/policy/public-path";
 
-const patterns = ["/healthz", "/public/*"].map(parsePublicPath) as PublicPathPattern[];
+const patterns = ["/healthz", "/public/*"].map(parsePublicPath) as PathPattern[];
 
 describe("public paths", () => {
   it("matches exact paths and prefixes", () => {

@@ -3,8 +3,8 @@ import { safeReturnTo } from "../../src/http/return-to";
 
 describe("safeReturnTo", () => {
   it("keeps a path and query on our origin", () => {
-    expect(safeReturnTo("/a/b?c=1")).toBe("/a/b?c=1");
-    expect(safeReturnTo("/")).toBe("/");
+    expect(safeReturnTo("/a/b?c=1", "/auth")).toBe("/a/b?c=1");
+    expect(safeReturnTo("/", "/auth")).toBe("/");
   });
 
   it.each([
@@ -21,14 +21,14 @@ describe("safeReturnTo", () => {
     "",
     "/" + "a".repeat(3000),
   ])("turns %j into /", (value) => {
-    const result = safeReturnTo(value);
+    const result = safeReturnTo(value, "/auth");
     expect(result.startsWith("/")).toBe(true);
     expect(result.startsWith("//")).toBe(false);
     expect(new URL(result, "https://app.test").origin).toBe("https://app.test");
   });
 
   it("never lets a dot-segment trick produce a protocol-relative path", () => {
-    expect(safeReturnTo("/.//evil.example")).toBe("/");
-    expect(safeReturnTo("/a/..//evil.example")).toBe("/");
+    expect(safeReturnTo("/.//evil.example", "/auth")).toBe("/");
+    expect(safeReturnTo("/a/..//evil.example", "/auth")).toBe("/");
   });
 });

@@ -28,7 +28,7 @@ describe("session routes", () => {
     const response = await call("/auth/refresh", { method: "POST", headers: { cookie: `__Host-refresh=${refresh}` } });
     expect(response.status).toBe(204);
     const cookies = setCookies(response);
-    expect(cookieValue(cookies.get("__Host-refresh"))).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(cookieValue(cookies.get("__Host-refresh"))).toMatch(/^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/);
     expect(cookieValue(cookies.get("__Host-refresh"))).not.toBe(refresh);
     expect(decodeJwt(cookieValue(cookies.get("__Host-access"))!).email).toBe("ada@example.com");
     expect((await call("/auth/refresh", { method: "POST" })).status).toBe(401);
@@ -46,11 +46,11 @@ describe("session routes", () => {
     expect((await call("/auth/me", { headers: { cookie } })).status).toBe(200);
   });
 
-  it("POST /auth/logout revokes the family, clears cookies and redirects to /", async () => {
+  it("POST /auth/logout revokes the family, clears cookies and redirects to the signed-out page", async () => {
     const { cookie, refresh } = await signedIn();
     const response = await call("/auth/logout", { method: "POST", headers: { cookie, origin: "https://app.test", "sec-fetch-site": "same-origin" } });
     expect(response.status).toBe(303);
-    expect(response.headers.get("location")).toBe("/");
+    expect(response.headers.get("location")).toBe("/auth/logout");
     const cleared = setCookies(response);
     expect(cleared.get("__Host-access")).toBe("__Host-access=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Lax");
     expect(cleared.get("__Host-refresh")).toBe("__Host-refresh=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Lax");

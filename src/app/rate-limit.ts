@@ -1,0 +1,34 @@
+import { AuthError } from "../errors";
+import type { RequestContext } from "./request-context";
+
+// Loopback is never a real client behind Cloudflare; it is local development and tests.
+const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
+
+export type RateLimitedRoute = "login" | "callback" | "refresh";
+
+/**
+ * The limiter key for a client address: IPv4 as is; IPv6 by its /64, since one subscriber
+ * usually holds a whole /64 and could otherwise rotate addresses inside it for free.
+ */
+export function clientKey(ip: string): string {
+  if (!ip.includes(":")) return ip;
+  const [head = "", tail = ""] = ip.toLowerCase().split("::");
+  const headGroups = head ? head.split(":") : [];
+  const tailGroups = tail ? tail.split(":") : [];
+  const groups = ip.includes("::") ? [...headGroups, ...new Array<string>(Math.max(0, 8 - headGroups.length - tailGroups.length)).fill("0"), ...tailGroups] : headGroups;
+  return `${groups.slice(0, 4).map((group) => group.replace(/^0+(?=.)/, "")).join(":")}::/64`;
+}
+
+/**
+ * Counts one attempt of `route` for this client with the Workers Rate Limiting binding
+ * AUTH_RATE_LIMIT (wrangler.toml `[[ratelimits]]`; counters are per Cloudflare location and
+ * approximate, as the platform documents); throws ERR_RATE_LIMITED past the budget. Without
+ * the binding, or for a loopback client, it lets everything through.
+ */
+export async function consumeRateLimit(ctx: RequestContext, route: RateLimitedRoute): Promise<void> {
+  const limiter = (ctx.env as { AUTH_RATE_LIMIT?: RateLimit }).AUTH_RATE_LIMIT;
+  const ip = ctx.request.clientIp;
+  if (!limiter || !ip || LOOPBACK.test(ip)) return;
+  const { success } = await limiter.limit({ key: `${route}:${clientKey(ip)}` });
+  if (!success) throw new AuthError("ERR_RATE_LIMITED", { detail: route });
+}

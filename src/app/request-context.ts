@@ -1,0 +1,57 @@
+import type { Config } from "../config/parse-config";
+import type { Env } from "../env";
+import { readRequest, type RequestFacts } from "../http/request-facts";
+import { sessionStoreFor } from "../session/store-for";
+import type { SessionStore } from "../session/store";
+
+/**
+ * Everything a request's handling reads, made once at its start (index.ts) and passed whole:
+ * no handler re-reads headers or the clock, and none threads config, origin, store and time
+ * through its calls one by one.
+ */
+export interface RequestContext {
+  config: Config;
+  env: Env;
+  /** Our public origin: PUBLIC_URL, else the request's own origin. Issuer of our tokens. */
+  publicOrigin: string;
+  store: SessionStore;
+  /** The request's clock, one reading: the seam tests move (vi.setSystemTime) instead of sleeping. */
+  nowMs: number;
+  nowSeconds: number;
+  /** `cf-ray` or a random id: in every log line and sent to the origin as X-Request-Id. */
+  requestId: string;
+  request: RequestFacts;
+  raw: Request;
+  /**
+   * Set-Cookie values this request has earned (a rotation, a sign-in, a cleared session).
+   * index.ts adds them to whatever response goes out, error responses included, so nothing
+   * earned is lost when something fails afterwards.
+   */
+  cookies: string[];
+  /** Where "Try again" leads on this request's 502 page; default: reload. */
+  retryHref?: string;
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+export interface AppEnv {
+  Bindings: Env;
+  Variables: { ctx: RequestContext };
+}
+
+export function createRequestContext(config: Config, env: Env, raw: Request, requestId: string, waitUntil: (promise: Promise<unknown>) => void): RequestContext {
+  const publicOrigin = config.publicOrigin ?? new URL(raw.url).origin;
+  const nowMs = Date.now();
+  return {
+    config,
+    env,
+    publicOrigin,
+    store: sessionStoreFor(config, env),
+    nowMs,
+    nowSeconds: Math.floor(nowMs / 1000),
+    requestId,
+    request: readRequest(raw, publicOrigin),
+    raw,
+    cookies: [],
+    waitUntil,
+  };
+}

@@ -1,0 +1,84 @@
+import { AuthError, SESSION_ENDED_CODES } from "../errors";
+import { identityOf, type Identity } from "../identity";
+import { logEvent } from "../log";
+import { isAllowed } from "../policy/allowlist";
+import { verifiedAccessToken } from "../tokens/token-caches";
+import type { AccessClaims } from "../tokens/our-tokens";
+import { consumeRateLimit } from "./rate-limit";
+import type { RequestContext } from "./request-context";
+import { CLEAR_SESSION_COOKIES, earnSessionCookies } from "./session-cookies";
+
+export interface Session {
+  identity: Identity;
+  /** The session (refresh-token family) id. */
+  sid: string;
+  /** When the access token ends, seconds since epoch. */
+  accessExpiresAtSeconds: number;
+  /** Authenticated by `Authorization: Bearer` (not the cookie). */
+  bearer: boolean;
+}
+
+const fromClaims = (claims: AccessClaims, bearer: boolean): Session => ({
+  identity: identityOf(claims),
+  sid: claims.sid,
+  accessExpiresAtSeconds: claims.exp,
+  bearer,
+});
+
+/** The caller's valid access JWT, from the `__Host-access` cookie or else `Authorization: Bearer`. */
+export async function verifiedAccess(ctx: RequestContext): Promise<Session | undefined> {
+  const { accessCookie, bearer } = ctx.request;
+  const fromCookie = accessCookie ? await verifiedAccessToken(ctx.config, ctx.publicOrigin, accessCookie, ctx.nowSeconds) : undefined;
+  if (fromCookie) return fromClaims(fromCookie, false);
+  const fromHeader = bearer ? await verifiedAccessToken(ctx.config, ctx.publicOrigin, bearer, ctx.nowSeconds) : undefined;
+  return fromHeader ? fromClaims(fromHeader, true) : undefined;
+}
+
+/** REVOCATION_CHECK: one store lookup per request. A store outage never signs anyone out. */
+async function stillActive(ctx: RequestContext, session: Session): Promise<boolean> {
+  try {
+    return await ctx.store.isActive({ familyId: session.sid, sub: session.identity.sub }, ctx.nowMs);
+  } catch (error) {
+    if (!(error instanceof AuthError) || error.code !== "ERR_SESSION_STORE_UNAVAILABLE") throw error;
+    logEvent("warn", "revocation_check_skipped", { code: error.code });
+    return true;
+  }
+}
+
+/**
+ * The caller's session (contract 4.3-4.4): a valid access JWT, with no network at all (one
+ * store read with REVOCATION_CHECK); failing that, the refresh cookie, rotated in place.
+ */
+export async function resolveSession(ctx: RequestContext): Promise<Session | undefined> {
+  const verified = await verifiedAccess(ctx);
+  if (verified && (!ctx.config.revocationCheck || (await stillActive(ctx, verified)))) return verified;
+  return refreshFromCookie(ctx);
+}
+
+/**
+ * Rotates the `__Host-refresh` cookie (the gate, and POST {AUTH_PREFIX}/refresh): a session
+ * with its new cookies earned on the request, or undefined when there is none (a refused
+ * token's cookies are cleared). Every attempt counts against the client's refresh rate limit,
+ * so random cookies cannot buy unlimited store reads. A store outage throws (503), cookies kept.
+ */
+export async function refreshFromCookie(ctx: RequestContext): Promise<Session | undefined> {
+  const credential = ctx.request.refreshCookie;
+  if (!credential) return undefined;
+  await consumeRateLimit(ctx, "refresh");
+  try {
+    const issued = await ctx.store.rotate(credential, ctx.nowMs, ctx.config.refreshReuseGraceSeconds);
+    // Policy is re-applied at every refresh: the allowlists may have changed since sign-in.
+    if (!isAllowed(ctx.config, issued.identity)) {
+      await ctx.store.revoke(issued, ctx.nowMs, "not-allowed");
+      throw new AuthError("ERR_ACCOUNT_NOT_ALLOWED", { detail: "allowlist changed" });
+    }
+    const accessExpiresAtSeconds = await earnSessionCookies(ctx, issued);
+    logEvent("info", "session_refreshed", { sub: issued.sub, family: issued.familyId });
+    return { identity: issued.identity, sid: issued.familyId, accessExpiresAtSeconds, bearer: false };
+  } catch (error) {
+    if (!(error instanceof AuthError) || !SESSION_ENDED_CODES.has(error.code)) throw error;
+    logEvent("info", "refresh_refused", { code: error.code, detail: error.detail });
+    ctx.cookies.push(...CLEAR_SESSION_COOKIES);
+    return undefined;
+  }
+}

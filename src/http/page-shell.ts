@@ -1,0 +1,105 @@
+/**
+ * The shell of the pages the worker shows: one small self-contained HTML document (no scripts,
+ * no external assets) and one stylesheet allowed by its hash in a strict
+ * Content-Security-Policy. The texts are in page-texts.ts.
+ */
+
+/**
+ * The only stylesheet. The CSP allows exactly this text by its SHA-256 (PAGE_CSS_HASH), so any
+ * edit here needs the new hash: the browser tests compute it and fail with the right value.
+ */
+export const PAGE_CSS = `:root{color-scheme:light dark;--bg:#f3f4f6;--card:#fff;--text:#1b1e23;--muted:#4a5260;--line:#d3d7de;--accent:#0b57d0;--on-accent:#fff;--tone:#0b57d0}
+@media (prefers-color-scheme:dark){:root{--bg:#111418;--card:#1b1f24;--text:#e8eaed;--muted:#b4bac4;--line:#3a414b;--accent:#8ab4f8;--on-accent:#0b1d3a;--tone:#8ab4f8}}
+.tone-problem{--tone:#b3261e}.tone-warning{--tone:#b06000}
+@media (prefers-color-scheme:dark){.tone-problem{--tone:#f2b8b5}.tone-warning{--tone:#f5c26b}}
+*{box-sizing:border-box}
+body{margin:0;min-height:100vh;padding:10vh 1rem 2rem;background:var(--bg);color:var(--text);font:1rem/1.55 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
+main{max-width:35rem;margin:0 auto;padding:2rem 2rem 1.75rem;background:var(--card);border:1px solid var(--line);border-top:.375rem solid var(--tone);border-radius:.5rem}
+h1{margin:0 0 1rem;font-size:1.625rem;line-height:1.25}
+p{margin:0 0 1rem}
+.lead{font-size:1.125rem}
+.account{padding:.75rem 1rem;border:1px solid var(--line);border-radius:.375rem;overflow-wrap:anywhere}
+.muted{color:var(--muted);font-size:.9375rem}
+.actions{display:flex;flex-wrap:wrap;align-items:center;gap:.75rem 1.5rem;margin:1.5rem 0 0}
+form{margin:0}
+a{color:var(--accent);text-underline-offset:.2em}
+.button{display:inline-block;margin:0;padding:.625rem 1.25rem;border:2px solid var(--accent);border-radius:.375rem;background:var(--accent);color:var(--on-accent);font:inherit;font-weight:600;text-decoration:none;cursor:pointer}
+a:focus-visible,.button:focus-visible{outline:3px solid var(--text);outline-offset:3px}`;
+
+/** `sha256-` + base64 of SHA-256(PAGE_CSS), for `style-src`. Checked by test/browser/pages.test.ts. */
+export const PAGE_CSS_HASH = "sha256-NV6Kq4wH1KR9NPXypRqOZQ6La54/9ZaLNgRBNRlnJBY=";
+
+/**
+ * No scripts, images, fonts, frames or connections at all; the one stylesheet by hash; no
+ * forms; never framed; no `<base>`.
+ */
+export const PAGE_CSP = `default-src 'none'; style-src '${PAGE_CSS_HASH}'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'`;
+
+/**
+ * The same for a page with a form (sign out), minus `form-action`: browsers apply it to every
+ * redirect after the post too, and signing out goes on `/` -> sign-in -> the provider (another
+ * origin), so `form-action 'self'` blocks it. Such a page shows nothing from the request, and
+ * its one form has a fixed action.
+ */
+export const FORM_PAGE_CSP = `default-src 'none'; style-src '${PAGE_CSS_HASH}'; frame-ancestors 'none'; base-uri 'none'`;
+
+export const PAGE_SECURITY_HEADERS = {
+  "Content-Security-Policy": PAGE_CSP,
+  "X-Content-Type-Options": "nosniff",
+  "Referrer-Policy": "no-referrer",
+  "Cache-Control": "no-store",
+} as const;
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export type Tone = "info" | "warning" | "problem";
+
+/** A link or a button in the row of actions under the text. `href` and `label` are trusted. */
+export type Action = { kind: "link"; href: string; label: string; primary?: boolean } | { kind: "post"; action: string; label: string };
+
+export interface Page {
+  title: string;
+  tone: Tone;
+  /** Trusted HTML for the text of the page (escape anything that is not a literal). */
+  body: string;
+  actions?: readonly Action[];
+}
+
+function actionHtml(action: Action): string {
+  if (action.kind === "post") {
+    return `<form method="post" action="${escapeHtml(action.action)}"><button class="button" type="submit">${escapeHtml(action.label)}</button></form>`;
+  }
+  return `<a${action.primary ? ' class="button"' : ""} href="${escapeHtml(action.href)}">${escapeHtml(action.label)}</a>`;
+}
+
+export function renderPageHtml(page: Page): string {
+  const actions = page.actions?.length ? `\n<div class="actions">${page.actions.map(actionHtml).join("")}</div>` : "";
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="robots" content="noindex">
+<title>${escapeHtml(page.title)}</title>
+<style>${PAGE_CSS}</style>
+</head>
+<body>
+<main class="tone-${page.tone}">
+<h1>${escapeHtml(page.title)}</h1>
+${page.body}${actions}
+</main>
+</body>
+</html>
+`;
+}
+
+/** The response for a page: HTML, the strict CSP, never cached, never a referrer. */
+export function pageResponse(status: number, page: Page, headers: Record<string, string> = {}): Response {
+  const hasForm = page.actions?.some((action) => action.kind === "post") ?? false;
+  return new Response(renderPageHtml(page), {
+    status,
+    headers: { "Content-Type": "text/html; charset=utf-8", ...PAGE_SECURITY_HEADERS, ...(hasForm ? { "Content-Security-Policy": FORM_PAGE_CSP } : {}), ...headers },
+  });
+}

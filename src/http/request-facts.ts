@@ -1,0 +1,63 @@
+import { ACCESS_COOKIE, parseCookies, REFRESH_COOKIE, type CookieJar } from "./cookies";
+
+/**
+ * What the worker needs to know about a request, read once at its start: the rest of the
+ * request's handling reads this value, never the headers again.
+ */
+export interface RequestFacts {
+  url: URL;
+  method: string;
+  cookies: CookieJar;
+  accessCookie: string | undefined;
+  refreshCookie: string | undefined;
+  /** `Authorization: Bearer <jwt-shaped token>`, or undefined. */
+  bearer: string | undefined;
+  /** A top-level browser navigation: it gets a redirect to sign in, not a 401 (contract 4.5). */
+  navigation: boolean;
+  /** The browser will show the answer as a page: navigations and form posts. Else JSON. */
+  wantsPage: boolean;
+  /** Sent by a browser from another site (contract 2, logout). */
+  crossSite: boolean;
+  webSocketUpgrade: boolean;
+  /** CF-Connecting-IP: the client's address as Cloudflare saw it. */
+  clientIp: string | undefined;
+}
+
+const BEARER = /^Bearer[ ]+([A-Za-z0-9\-_.]+)\s*$/i;
+
+export function readRequest(request: Request, publicOrigin: string): RequestFacts {
+  const headers = request.headers;
+  const cookies = parseCookies(headers.get("cookie"));
+  const fetchMode = headers.get("sec-fetch-mode");
+  const getOrHead = request.method === "GET" || request.method === "HEAD";
+  // The contract's rule, literally: `Accept: text/html` counts even when Sec-Fetch-Mode says
+  // otherwise (Node's fetch always sends `cors`). A page's fetch() that wants a 401 should
+  // not ask for text/html (htmx/Turbo users: see README).
+  const navigation = getOrHead && (fetchMode === "navigate" || (headers.get("accept") ?? "").toLowerCase().includes("text/html"));
+  const authorization = headers.get("authorization");
+  return {
+    url: new URL(request.url),
+    method: request.method,
+    cookies,
+    accessCookie: cookies.get(ACCESS_COOKIE),
+    refreshCookie: cookies.get(REFRESH_COOKIE),
+    bearer: authorization ? BEARER.exec(authorization)?.[1] : undefined,
+    navigation,
+    wantsPage: navigation || fetchMode === "navigate",
+    crossSite: isCrossSite(headers, publicOrigin),
+    webSocketUpgrade: (headers.get("upgrade") ?? "").toLowerCase() === "websocket",
+    clientIp: headers.get("cf-connecting-ip") ?? undefined,
+  };
+}
+
+/**
+ * Cross-site per the contract: an `Origin` that is present and not ours, or a `Sec-Fetch-Site`
+ * that is present and neither `same-origin` nor `none`. Requests with neither header are not
+ * from a browser, so they cannot carry a victim's cookies cross-site.
+ */
+function isCrossSite(headers: Headers, publicOrigin: string): boolean {
+  const origin = headers.get("origin");
+  if (origin !== null && origin !== publicOrigin) return true;
+  const site = headers.get("sec-fetch-site");
+  return site !== null && site !== "same-origin" && site !== "none";
+}

@@ -1,0 +1,66 @@
+import { AuthError } from "../errors";
+import { sha256 } from "../util/hash";
+import type { SessionFamilies, Settled } from "./session-families";
+import type { SessionStore } from "./store";
+
+/** base64url SHA-256 of `sub`: the name of the person's Durable Object. */
+const USER_NAME = /^[A-Za-z0-9_-]{43}$/;
+
+const unavailable = (cause: unknown) => new AuthError("ERR_SESSION_STORE_UNAVAILABLE", { cause });
+
+/** A call to the object: a refusal comes back as its code; a failed call means "unavailable". */
+async function call<T>(run: () => Promise<Settled<T>>): Promise<T> {
+  let settled: Settled<T>;
+  try {
+    settled = await run();
+  } catch (error) {
+    throw unavailable(error);
+  }
+  if (!settled.ok) throw new AuthError(settled.code, settled.detail === undefined ? {} : { detail: settled.detail });
+  return settled.value;
+}
+
+async function plain<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw unavailable(error);
+  }
+}
+
+/**
+ * Sessions in SQLite-backed Durable Objects, one per person (SESSION_STORE=durable-object).
+ * The credential in the cookie is `<user object name>.<familyId>.<token>`, so a refresh finds
+ * its object without a lookup.
+ */
+export function createDurableObjectSessionStore(namespace: DurableObjectNamespace<SessionFamilies>): SessionStore {
+  const byName = (name: string) => namespace.get(namespace.idFromName(name));
+  const forSub = async (sub: string) => byName(await sha256(sub));
+  /** The object a credential names, and the credential as the object knows it. */
+  const route = (credential: string) => {
+    const dot = credential.indexOf(".");
+    const name = credential.slice(0, dot);
+    return dot > 0 && USER_NAME.test(name) ? { stub: byName(name), inner: credential.slice(dot + 1) } : undefined;
+  };
+
+  return {
+    async create(identity, nowMs, ttlSeconds) {
+      const name = await sha256(identity.sub);
+      const issued = await call(() => byName(name).create(identity, nowMs, ttlSeconds));
+      return { ...issued, credential: `${name}.${issued.credential}` };
+    },
+    async rotate(credential, nowMs, graceSeconds) {
+      const target = route(credential);
+      if (!target) throw new AuthError("ERR_REFRESH_INVALID", { detail: "malformed" });
+      const issued = await call(() => target.stub.rotate(target.inner, nowMs, graceSeconds));
+      return { ...issued, credential: `${credential.slice(0, credential.indexOf("."))}.${issued.credential}` };
+    },
+    async peek(credential, nowMs) {
+      const target = route(credential);
+      return target ? call(() => target.stub.peek(target.inner, nowMs)) : undefined;
+    },
+    isActive: async (session, nowMs) => plain(async () => (await forSub(session.sub)).isActive(session, nowMs)),
+    revoke: async (session, nowMs, because) => plain(async () => (await forSub(session.sub)).revoke(session, nowMs, because)),
+    revokeUser: async (sub, nowMs) => plain(async () => (await forSub(sub)).revokeUser(sub, nowMs)),
+  };
+}

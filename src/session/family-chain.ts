@@ -1,0 +1,119 @@
+import { AuthError } from "../errors";
+import { identityOf, type Identity } from "../identity";
+import { logEvent } from "../log";
+import { sha256 } from "../util/hash";
+import type { IssuedSession, RevocationReason, SessionRef } from "./store";
+import { formatCredential, newFamilyId, newToken, parseCredential, successorOf } from "./successor";
+
+/**
+ * The session algorithm, once, over a small record interface that each store implements:
+ * Workers KV (eventually consistent, one write per key per second) or a Durable Object's
+ * SQLite (serialized, exact). Every record is written once: a family at sign-in, a token when
+ * it is issued, a revocation when it happens. A token's successor record doubles as its
+ * "rotated" mark, so no flow ever writes the same key twice (only "sign out everywhere" may
+ * rewrite its per-user mark, and a concurrent write there means the same thing).
+ */
+export interface FamilyRecord extends Identity {
+  createdAtMs: number;
+  /** Absolute end of the session, ms since epoch. */
+  expiresAtMs: number;
+  /** HMAC key of the token chain (successor.ts). */
+  secret: string;
+}
+export interface TokenRecord {
+  familyId: string;
+  issuedAtMs: number;
+}
+export interface RevokedRecord {
+  atMs: number;
+  because: RevocationReason;
+}
+
+export interface FamilyRecords {
+  readToken(tokenHash: string): Promise<TokenRecord | null>;
+  readFamily(familyId: string): Promise<FamilyRecord | null>;
+  readRevoked(familyId: string): Promise<RevokedRecord | null>;
+  /** "Sign out everywhere": families of this user created at or before it are revoked. */
+  readUserNotBefore(subHash: string): Promise<number | null>;
+  /** Write-once writes: a concurrent writer of the same record wins silently (same meaning). */
+  writeFamily(familyId: string, family: FamilyRecord, nowMs: number): Promise<void>;
+  writeToken(tokenHash: string, token: TokenRecord, family: FamilyRecord, nowMs: number): Promise<void>;
+  writeRevoked(familyId: string, revoked: RevokedRecord, family: FamilyRecord, nowMs: number): Promise<void>;
+  writeUserNotBefore(subHash: string, notBeforeMs: number, nowMs: number): Promise<void>;
+}
+
+const refuse = (code: "ERR_REFRESH_INVALID" | "ERR_REFRESH_EXPIRED" | "ERR_REFRESH_REVOKED" | "ERR_REFRESH_REUSED", detail?: string) =>
+  new AuthError(code, detail === undefined ? {} : { detail });
+
+function issued(familyId: string, family: FamilyRecord, token: string): IssuedSession {
+  return { familyId, sub: family.sub, credential: formatCredential(familyId, token), identity: identityOf(family), expiresAtMs: family.expiresAtMs };
+}
+
+export async function createSession(records: FamilyRecords, identity: Identity, nowMs: number, ttlSeconds: number): Promise<IssuedSession> {
+  const familyId = newFamilyId();
+  const token = newToken();
+  const family: FamilyRecord = { ...identityOf(identity), createdAtMs: nowMs, expiresAtMs: nowMs + ttlSeconds * 1000, secret: newToken() };
+  await records.writeFamily(familyId, family, nowMs);
+  await records.writeToken(await sha256(token), { familyId, issuedAtMs: nowMs }, family, nowMs);
+  return issued(familyId, family, token);
+}
+
+/** The family of a credential whose token record names it, and whether it is still live. */
+async function inspect(records: FamilyRecords, credential: string, nowMs: number) {
+  const parsed = parseCredential(credential);
+  if (!parsed) throw refuse("ERR_REFRESH_INVALID", "malformed");
+  const [token, family, revoked] = await Promise.all([sha256(parsed.token).then((hash) => records.readToken(hash)), records.readFamily(parsed.familyId), records.readRevoked(parsed.familyId)]);
+  if (!token || !family || token.familyId !== parsed.familyId) throw refuse("ERR_REFRESH_INVALID", "unknown token");
+  return { ...parsed, family, revoked, live: family.expiresAtMs > nowMs && !revoked };
+}
+
+async function userRevoked(records: FamilyRecords, family: FamilyRecord): Promise<boolean> {
+  const notBefore = await records.readUserNotBefore(await sha256(family.sub));
+  return notBefore !== null && family.createdAtMs <= notBefore;
+}
+
+export async function rotateSession(records: FamilyRecords, credential: string, nowMs: number, graceSeconds: number): Promise<IssuedSession> {
+  const { familyId, token, family, revoked } = await inspect(records, credential, nowMs);
+  if (family.expiresAtMs <= nowMs) throw refuse("ERR_REFRESH_EXPIRED");
+  if (revoked) throw refuse("ERR_REFRESH_REVOKED", revoked.because);
+  const successor = await successorOf(family.secret, token);
+  const successorHash = await sha256(successor);
+  const [rotated, revokedByUser] = await Promise.all([records.readToken(successorHash), userRevoked(records, family)]);
+  if (revokedByUser) throw refuse("ERR_REFRESH_REVOKED", "logout-everywhere");
+  if (rotated) {
+    if (nowMs - rotated.issuedAtMs > graceSeconds * 1000) {
+      await records.writeRevoked(familyId, { atMs: nowMs, because: "reuse" }, family, nowMs);
+      logEvent("warn", "refresh_reuse_detected", { code: "ERR_REFRESH_REUSED", sub: family.sub, family: familyId });
+      throw refuse("ERR_REFRESH_REUSED");
+    }
+    return issued(familyId, family, successor);
+  }
+  await records.writeToken(successorHash, { familyId, issuedAtMs: nowMs }, family, nowMs);
+  return issued(familyId, family, successor);
+}
+
+export async function peekSession(records: FamilyRecords, credential: string, nowMs: number): Promise<SessionRef | undefined> {
+  try {
+    const { familyId, family } = await inspect(records, credential, nowMs);
+    return { familyId, sub: family.sub };
+  } catch (error) {
+    if (error instanceof AuthError && error.code === "ERR_REFRESH_INVALID") return undefined;
+    throw error;
+  }
+}
+
+export async function isSessionActive(records: FamilyRecords, session: SessionRef, nowMs: number): Promise<boolean> {
+  const [family, revoked] = await Promise.all([records.readFamily(session.familyId), records.readRevoked(session.familyId)]);
+  if (!family || family.sub !== session.sub || revoked || family.expiresAtMs <= nowMs) return false;
+  return !(await userRevoked(records, family));
+}
+
+export async function revokeSession(records: FamilyRecords, session: SessionRef, nowMs: number, because: RevocationReason): Promise<void> {
+  const family = await records.readFamily(session.familyId);
+  if (!family || family.sub !== session.sub) return;
+  await records.writeRevoked(session.familyId, { atMs: nowMs, because }, family, nowMs);
+}
+
+export async function revokeUserSessions(records: FamilyRecords, sub: string, nowMs: number): Promise<void> {
+  await records.writeUserNotBefore(await sha256(sub), nowMs, nowMs);
+}

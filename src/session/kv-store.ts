@@ -1,0 +1,84 @@
+import { AuthError } from "../errors";
+import { BoundedCache } from "../util/bounded-cache";
+import { createSession, isSessionActive, peekSession, revokeSession, revokeUserSessions, rotateSession, type FamilyRecord, type FamilyRecords } from "./family-chain";
+import { familyKey, kvExpirationTtl, revokedKey, tokenKey, userKey } from "./kv-keys";
+import type { SessionStore } from "./store";
+
+/** What the store needs of Workers KV; the binding satisfies it, and so does the test model. */
+export interface SessionKv {
+  get(key: string): Promise<string | null>;
+  put(key: string, value: string, options: { expirationTtl: number }): Promise<void>;
+}
+
+/** Family records kept per isolate: they never change once written, so a read can be skipped. */
+const MAX_CACHED_FAMILIES = 10_000;
+
+/** KV answers a second write to a key within a second with 429 (documented limit). */
+function isRateLimited(error: unknown): boolean {
+  return error instanceof Error && /\b429\b/.test(error.message);
+}
+
+const unavailable = (cause: unknown) => new AuthError("ERR_SESSION_STORE_UNAVAILABLE", { cause });
+
+function parse<T>(text: string | null): T | null {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return null;
+  }
+}
+
+/** FamilyRecords over Workers KV: every failure is "store unavailable", never a sign-out. */
+function kvRecords(kv: SessionKv, maxSessionSeconds: number): FamilyRecords {
+  const families = new BoundedCache<FamilyRecord>(MAX_CACHED_FAMILIES);
+  const read = async <T>(key: string) => {
+    try {
+      return parse<T>(await kv.get(key));
+    } catch (error) {
+      throw unavailable(error);
+    }
+  };
+  /** A write-once write: KV's 429 means another request wrote this record within the second. */
+  const writeOnce = async (key: string, value: unknown, expiresAtMs: number, nowMs: number) => {
+    try {
+      await kv.put(key, JSON.stringify(value), { expirationTtl: kvExpirationTtl(expiresAtMs, nowMs) });
+    } catch (error) {
+      if (!isRateLimited(error)) throw unavailable(error);
+    }
+  };
+  return {
+    readToken: (hash) => read(tokenKey(hash)),
+    async readFamily(familyId) {
+      // Immutable records: no expiry needed for correctness (the chain checks expiresAtMs).
+      const cached = families.get(familyId, 0);
+      if (cached) return cached;
+      const family = await read<FamilyRecord>(familyKey(familyId));
+      if (family) families.set(familyId, family, Infinity);
+      return family;
+    },
+    readRevoked: (familyId) => read(revokedKey(familyId)),
+    readUserNotBefore: async (subHash) => (await read<{ notBeforeMs: number }>(userKey(subHash)))?.notBeforeMs ?? null,
+    writeFamily: (familyId, family, nowMs) => writeOnce(familyKey(familyId), family, family.expiresAtMs, nowMs),
+    writeToken: (hash, token, family, nowMs) => writeOnce(tokenKey(hash), token, family.expiresAtMs, nowMs),
+    writeRevoked: (familyId, revoked, family, nowMs) => writeOnce(revokedKey(familyId), revoked, family.expiresAtMs, nowMs),
+    // Must outlive every session that started before it: the longest a session can last.
+    writeUserNotBefore: (subHash, notBeforeMs, nowMs) => writeOnce(userKey(subHash), { notBeforeMs }, nowMs + maxSessionSeconds * 1000, nowMs),
+  };
+}
+
+/**
+ * Sessions in Workers KV (key layout: kv-keys.ts). Eventually consistent: the README says
+ * what that means for revocation. `maxSessionSeconds` is REFRESH_TOKEN_TTL.
+ */
+export function createKvSessionStore(kv: SessionKv, maxSessionSeconds: number): SessionStore {
+  const records = kvRecords(kv, maxSessionSeconds);
+  return {
+    create: (identity, nowMs, ttlSeconds) => createSession(records, identity, nowMs, ttlSeconds),
+    rotate: (credential, nowMs, graceSeconds) => rotateSession(records, credential, nowMs, graceSeconds),
+    peek: (credential, nowMs) => peekSession(records, credential, nowMs),
+    isActive: (session, nowMs) => isSessionActive(records, session, nowMs),
+    revoke: (session, nowMs, because) => revokeSession(records, session, nowMs, because),
+    revokeUser: (sub, nowMs) => revokeUserSessions(records, sub, nowMs),
+  };
+}

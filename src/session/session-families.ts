@@ -1,0 +1,107 @@
+import { DurableObject } from "cloudflare:workers";
+import { AuthError, type AuthErrorCode } from "../errors";
+import type { Identity } from "../identity";
+import { createSession, isSessionActive, peekSession, revokeSession, revokeUserSessions, rotateSession, type FamilyRecords } from "./family-chain";
+import type { IssuedSession, RevocationReason, SessionRef } from "./store";
+
+/** What crosses the RPC boundary: a value, or the refusal's code (classes do not survive it). */
+export type Settled<T> = { ok: true; value: T } | { ok: false; code: AuthErrorCode; detail?: string };
+
+async function settle<T>(run: () => Promise<T>): Promise<Settled<T>> {
+  try {
+    return { ok: true, value: await run() };
+  } catch (error) {
+    if (error instanceof AuthError) return { ok: false, code: error.code, ...(error.detail ? { detail: error.detail } : {}) };
+    throw error;
+  }
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS families (family_id TEXT PRIMARY KEY, record TEXT NOT NULL, expires_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS tokens (hash TEXT PRIMARY KEY, family_id TEXT NOT NULL, issued_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS revoked (family_id TEXT PRIMARY KEY, record TEXT NOT NULL, expires_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS user_state (id INTEGER PRIMARY KEY CHECK (id = 1), not_before_ms INTEGER NOT NULL);`;
+
+/** FamilyRecords over this object's SQLite: reads see every write before them, exactly. */
+function sqlRecords(sql: SqlStorage): FamilyRecords {
+  const one = <T>(query: string, ...bindings: unknown[]) => (sql.exec(query, ...bindings).toArray()[0] as T | undefined) ?? null;
+  return {
+    readToken: async (hash) => {
+      const row = one<{ family_id: string; issued_ms: number }>("SELECT family_id, issued_ms FROM tokens WHERE hash = ?", hash);
+      return row && { familyId: row.family_id, issuedAtMs: row.issued_ms };
+    },
+    readFamily: async (familyId) => JSON.parse(one<{ record: string }>("SELECT record FROM families WHERE family_id = ?", familyId)?.record ?? "null"),
+    readRevoked: async (familyId) => JSON.parse(one<{ record: string }>("SELECT record FROM revoked WHERE family_id = ?", familyId)?.record ?? "null"),
+    readUserNotBefore: async () => one<{ not_before_ms: number }>("SELECT not_before_ms FROM user_state WHERE id = 1")?.not_before_ms ?? null,
+    writeFamily: async (familyId, family) => {
+      sql.exec("INSERT OR IGNORE INTO families VALUES (?, ?, ?)", familyId, JSON.stringify(family), family.expiresAtMs);
+    },
+    writeToken: async (hash, token, family) => {
+      sql.exec("INSERT OR IGNORE INTO tokens VALUES (?, ?, ?, ?)", hash, token.familyId, token.issuedAtMs, family.expiresAtMs);
+    },
+    writeRevoked: async (familyId, revoked, family) => {
+      sql.exec("INSERT OR IGNORE INTO revoked VALUES (?, ?, ?)", familyId, JSON.stringify(revoked), family.expiresAtMs);
+    },
+    writeUserNotBefore: async (_subHash, notBeforeMs) => {
+      sql.exec("INSERT INTO user_state VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET not_before_ms = max(not_before_ms, excluded.not_before_ms)", notBeforeMs);
+    },
+  };
+}
+
+/**
+ * One SQLite-backed Durable Object per user (named by SHA-256 of `sub`): every session of that
+ * person, so rotation, reuse detection, revocation and "sign out everywhere" are exact, with no
+ * replication lag and no per-key write limit. Tables are made only by a sign-in, so a forged
+ * credential naming a user that has none costs no storage.
+ */
+export class SessionFamilies extends DurableObject {
+  private records(create: boolean): FamilyRecords | undefined {
+    const sql = this.ctx.storage.sql;
+    if (create) sql.exec(SCHEMA);
+    else if (sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'families'").toArray().length === 0) return undefined;
+    return sqlRecords(sql);
+  }
+
+  async create(identity: Identity, nowMs: number, ttlSeconds: number): Promise<Settled<IssuedSession>> {
+    const records = this.records(true)!;
+    const issued = await settle(() => createSession(records, identity, nowMs, ttlSeconds));
+    // Housekeeping: this person's expired sessions go, and an alarm clears the last ones.
+    const sql = this.ctx.storage.sql;
+    for (const table of ["families", "tokens", "revoked"]) sql.exec(`DELETE FROM ${table} WHERE expires_ms < ?`, nowMs);
+    if (issued.ok) await this.ctx.storage.setAlarm(issued.value.expiresAtMs);
+    return issued;
+  }
+
+  async rotate(credential: string, nowMs: number, graceSeconds: number): Promise<Settled<IssuedSession>> {
+    const records = this.records(false);
+    if (!records) return { ok: false, code: "ERR_REFRESH_INVALID", detail: "unknown user" };
+    return settle(() => rotateSession(records, credential, nowMs, graceSeconds));
+  }
+
+  async peek(credential: string, nowMs: number): Promise<Settled<SessionRef | undefined>> {
+    const records = this.records(false);
+    return records ? settle(() => peekSession(records, credential, nowMs)) : { ok: true, value: undefined };
+  }
+
+  async isActive(session: SessionRef, nowMs: number): Promise<boolean> {
+    const records = this.records(false);
+    return records ? isSessionActive(records, session, nowMs) : false;
+  }
+
+  async revoke(session: SessionRef, nowMs: number, because: RevocationReason): Promise<void> {
+    const records = this.records(false);
+    if (records) await revokeSession(records, session, nowMs, because);
+  }
+
+  async revokeUser(sub: string, nowMs: number): Promise<void> {
+    await revokeUserSessions(this.records(true)!, sub, nowMs);
+  }
+
+  override async alarm(): Promise<void> {
+    // Every session has ended: nothing of this person's needs keeping.
+    const sql = this.ctx.storage.sql;
+    const live = sql.exec("SELECT max(expires_ms) AS until FROM families").toArray()[0] as { until: number | null } | undefined;
+    if (live?.until && live.until > Date.now()) await this.ctx.storage.setAlarm(live.until);
+    else await this.ctx.storage.deleteAll();
+  }
+}

@@ -1,0 +1,121 @@
+import { jwtVerify, SignJWT, type JWTPayload } from "jose";
+import type { SessionKeys } from "../config/session-keys";
+import { identityOf, type Identity } from "../identity";
+
+/**
+ * The one home of the JWTs the worker signs with SESSION_KEYS: the access token, the origin
+ * assertion and the login transaction. Each has its own `typ`, so none passes as another
+ * (RFC 8725 3.11), and its own audience. Only this module signs or verifies them.
+ */
+export const TOKEN_TYPES = { access: "session+jwt", assertion: "auth-assertion+jwt", login: "login+jwt" } as const;
+
+/** Longer is not ours (an ES256 access JWT is about 500 bytes): refuse before parsing. */
+const MAX_TOKEN_LENGTH = 4096;
+/**
+ * How far in the future an `iat` may be, seconds: edge clocks are NTP-synced, so only a little.
+ * `exp` gets no leeway at all: we issue and verify with the same clocks, and an access token
+ * that has expired must lead to a refresh (and a revocation window exactly ACCESS_TOKEN_TTL).
+ */
+export const IAT_LEEWAY_SECONDS = 5;
+
+interface Issue {
+  issuer: string;
+  audience: string;
+  subject?: string;
+  issuedAtSeconds: number;
+  expiresAtSeconds: number;
+}
+
+function sign(keys: SessionKeys, typ: string, claims: JWTPayload, issue: Issue): Promise<string> {
+  const { kid, alg, key } = keys.signing;
+  const jwt = new SignJWT(claims)
+    .setProtectedHeader({ alg, kid, typ })
+    .setIssuer(issue.issuer)
+    .setAudience(issue.audience)
+    .setIssuedAt(issue.issuedAtSeconds)
+    .setExpirationTime(issue.expiresAtSeconds);
+  return (issue.subject === undefined ? jwt : jwt.setSubject(issue.subject)).sign(key);
+}
+
+/** Signature (key by `kid`, algorithm pinned by that key), `typ`, `iss`, `aud`, `exp`, `iat` not in the future. */
+async function verify(keys: SessionKeys, typ: string, token: string, expect: { issuer: string; audience: string; nowSeconds: number; requiredClaims: string[] }) {
+  if (token.length > MAX_TOKEN_LENGTH) return undefined;
+  try {
+    const { payload } = await jwtVerify(token, keys.verificationKeys, {
+      algorithms: keys.algorithms,
+      typ,
+      issuer: expect.issuer,
+      audience: expect.audience,
+      requiredClaims: ["iat", "exp", ...expect.requiredClaims],
+      currentDate: new Date(expect.nowSeconds * 1000),
+    });
+    if (typeof payload.iat !== "number" || typeof payload.exp !== "number" || payload.iat > expect.nowSeconds + IAT_LEEWAY_SECONDS) return undefined;
+    return payload as JWTPayload & { iat: number; exp: number };
+  } catch {
+    return undefined;
+  }
+}
+
+// ---- Access token: our session, verified at the edge on every request ----------------------
+
+export interface AccessClaims extends Identity {
+  /** The session (refresh-token family) this token was issued for. */
+  sid: string;
+  iat: number;
+  exp: number;
+}
+
+/** Where our access tokens are valid: the worker's auth routes, never the origin's audience. */
+export interface AccessAudience {
+  publicOrigin: string;
+  authPrefix: string;
+}
+const sessionAudience = ({ publicOrigin, authPrefix }: AccessAudience) => `${publicOrigin}${authPrefix}`;
+
+export function signAccessToken(keys: SessionKeys, where: AccessAudience, identity: Identity, sid: string, issuedAtSeconds: number, expiresAtSeconds: number): Promise<string> {
+  const claims: JWTPayload = { email: identity.email, sid, ...(identity.hd ? { hd: identity.hd } : {}) };
+  return sign(keys, TOKEN_TYPES.access, claims, { issuer: where.publicOrigin, audience: sessionAudience(where), subject: identity.sub, issuedAtSeconds, expiresAtSeconds });
+}
+
+/** A valid access token's claims, or undefined. A lifetime longer than `maxTtlSeconds` is refused. */
+export async function verifyAccessToken(keys: SessionKeys, where: AccessAudience, token: string, nowSeconds: number, maxTtlSeconds: number): Promise<AccessClaims | undefined> {
+  const payload = await verify(keys, TOKEN_TYPES.access, token, { issuer: where.publicOrigin, audience: sessionAudience(where), nowSeconds, requiredClaims: ["sub", "sid", "email"] });
+  if (!payload) return undefined;
+  const { sub, email, sid, iat, exp } = payload;
+  if (typeof sub !== "string" || typeof email !== "string" || typeof sid !== "string" || exp - iat > maxTtlSeconds) return undefined;
+  return { ...identityOf({ sub, email, hd: payload.hd }), sid, iat, exp };
+}
+
+// ---- Origin assertion: what the origin verifies against /.well-known/jwks.json -------------
+
+/** Lifetime of X-Auth-Assertion; the contract caps it at 5 minutes. */
+export const ASSERTION_TTL_SECONDS = 300;
+
+export function signOriginAssertion(keys: SessionKeys, publicOrigin: string, originAudience: string, identity: Identity, nowSeconds: number): Promise<string> {
+  const claims: JWTPayload = { email: identity.email, ...(identity.hd ? { hd: identity.hd } : {}) };
+  return sign(keys, TOKEN_TYPES.assertion, claims, { issuer: publicOrigin, audience: originAudience, subject: identity.sub, issuedAtSeconds: nowSeconds, expiresAtSeconds: nowSeconds + ASSERTION_TTL_SECONDS });
+}
+
+// ---- Login transaction: state, nonce and PKCE verifier, in this browser's login cookie -----
+
+export interface LoginTransaction {
+  state: string;
+  nonce: string;
+  codeVerifier: string;
+  returnTo: string;
+}
+
+/** How long a person may spend at the provider's sign-in page, seconds. */
+export const LOGIN_TTL_SECONDS = 600;
+
+export function signLoginTransaction(keys: SessionKeys, publicOrigin: string, callbackUrl: string, tx: LoginTransaction, nowSeconds: number): Promise<string> {
+  const claims = { st: tx.state, nonce: tx.nonce, cv: tx.codeVerifier, rt: tx.returnTo };
+  return sign(keys, TOKEN_TYPES.login, claims, { issuer: publicOrigin, audience: callbackUrl, issuedAtSeconds: nowSeconds, expiresAtSeconds: nowSeconds + LOGIN_TTL_SECONDS });
+}
+
+export async function verifyLoginTransaction(keys: SessionKeys, publicOrigin: string, callbackUrl: string, token: string, nowSeconds: number): Promise<LoginTransaction | undefined> {
+  const payload = await verify(keys, TOKEN_TYPES.login, token, { issuer: publicOrigin, audience: callbackUrl, nowSeconds, requiredClaims: [] });
+  const { st, nonce, cv, rt } = payload ?? ({} as JWTPayload);
+  if (typeof st !== "string" || typeof nonce !== "string" || typeof cv !== "string" || typeof rt !== "string") return undefined;
+  return { state: st, nonce, codeVerifier: cv, returnTo: rt };
+}
