@@ -18,12 +18,21 @@ describe("npm run keys", () => {
 
   it("rotates a fresh key in first and retires an old one by kid", () => {
     const original = run(["generate"]);
+    const [oldKey] = (JSON.parse(original) as KeySet).keys;
     const rotated = JSON.parse(run(["rotate", "-"], original)) as KeySet;
-    const oldKid = (JSON.parse(original) as KeySet).keys[0]!.kid;
-    expect(rotated.keys.map((key) => key.kid)).toEqual([rotated.keys[0]!.kid, oldKid]);
-    expect(rotated.keys[0]!.kid).not.toBe(oldKid);
-    const retired = JSON.parse(run(["retire", oldKid, "-"], JSON.stringify(rotated))) as KeySet;
-    expect(retired.keys.map((key) => key.kid)).toEqual([rotated.keys[0]!.kid]);
+    expect(rotated.keys).toHaveLength(2);
+    const [fresh, kept] = rotated.keys;
+    // The input's key, unchanged, comes second; the first is new, with a kid of its own.
+    expect(kept).toEqual(oldKey);
+    expect(fresh).toMatchObject({ alg: "ES256", crv: "P-256", kid: expect.any(String) });
+    expect(fresh!.kid).not.toBe(oldKey!.kid);
+    expect(fresh!.d).toBeTruthy();
+    expect(fresh!.d).not.toBe(oldKey!.d);
+
+    // Retiring the old kid from that two-key input leaves exactly the input's other key.
+    const retired = JSON.parse(run(["retire", oldKey!.kid, "-"], JSON.stringify(rotated))) as KeySet;
+    expect(retired).toEqual({ keys: [fresh] });
+    expect(retired.keys.map((key) => key.kid)).not.toContain(oldKey!.kid);
   });
 
   it("refuses to retire the last key or an unknown kid", () => {
