@@ -31,6 +31,8 @@ export default defineConfig({
               // that echoes what it received (e2e tests use real servers instead).
               outboundService: async (request: Request) => {
                 const url = new URL(request.url);
+                // An origin in trouble: it answers every request with a 503.
+                if (url.hostname === "failing.origin.test") return new Response("overloaded", { status: 503 });
                 if (url.href === "https://issuer.test/.well-known/openid-configuration") {
                   return Response.json({
                     issuer: "https://issuer.test",

@@ -4,7 +4,9 @@ import { startStack, type Stack } from "../support/stack";
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ originDown: true, vars: { PUBLIC_URL: "" } });
+  // No grace: a rotated refresh token presented again is theft at once, so a lost successor
+  // would sign the person out on the next request.
+  stack = await startStack({ originDown: true, vars: { PUBLIC_URL: "", REFRESH_REUSE_GRACE: "0" } });
 });
 afterAll(() => stack?.close());
 
@@ -22,5 +24,18 @@ describe("an unreachable origin", () => {
     expect(browser.jar.get(stack.workerUrl, "__Host-refresh")).toBeTruthy();
     const me = await browser.request(`${stack.workerUrl}/auth/me`);
     expect(me.status).toBe(200);
+  });
+
+  it("a 502 that follows a rotation carries the successor's cookies: the next request is still signed in", async () => {
+    const browser = new Browser();
+    await browser.signIn(`${stack.workerUrl}/app`, "rotated@example.com");
+    const before = browser.jar.get(stack.workerUrl, "__Host-refresh");
+    browser.jar.delete(stack.workerUrl, "__Host-access");
+    const down = await browser.request(`${stack.workerUrl}/app`);
+    expect(down.status).toBe(502);
+    expect(browser.jar.get(stack.workerUrl, "__Host-refresh")).not.toBe(before);
+    expect(browser.jar.get(stack.workerUrl, "__Host-access")).toBeTruthy();
+    browser.jar.delete(stack.workerUrl, "__Host-access");
+    expect((await browser.request(`${stack.workerUrl}/auth/me`)).status).toBe(200);
   });
 });

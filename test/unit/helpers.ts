@@ -29,9 +29,9 @@ export function accessTokenFor(config: Config, identity: Identity, sid: string, 
 }
 
 /** A signed-in session as the callback would create it: a session in the store plus cookies. */
-export async function signedIn(identity: Identity = ada) {
+export async function signedIn(identity: Identity = ada, kv: KVNamespace = testEnv.SESSIONS) {
   const config = await testConfig();
-  const store = createKvSessionStore(testEnv.SESSIONS, config.refreshTokenTtlSeconds);
+  const store = createKvSessionStore(kv, config.refreshTokenTtlSeconds);
   const now = Date.now();
   const issued = await store.create(identity, now, config.refreshTokenTtlSeconds);
   const access = await accessTokenFor(config, identity, issued.familyId, Math.floor(now / 1000));
@@ -50,7 +50,7 @@ export function cookieValue(setCookie: string | undefined): string | undefined {
 }
 
 /** The worker's fetch handler with some bindings changed (configuration tests, a dead origin). */
-export async function callWith(overrides: Partial<Record<keyof Env, string>>, path: string, init: RequestInit = {}): Promise<Response> {
+export async function callWith(overrides: Partial<Record<keyof Env, unknown>>, path: string, init: RequestInit = {}): Promise<Response> {
   const ctx = createExecutionContext();
   const response = await worker.fetch(new Request(`${ISSUER}${path}`, { redirect: "manual", ...init }) as never, { ...testEnv, ...overrides } as Env, ctx);
   await waitOnExecutionContext(ctx);
