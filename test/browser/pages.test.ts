@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { PAGE_CSS, PAGE_CSS_HASH } from "../../src/http/pages";
+import { PAGE_CSS, PAGE_CSS_HASH } from "../../src/http/page-shell";
 import {
   describeInBrowser,
   expectReadablePage,
@@ -24,26 +24,29 @@ import {
 
 it("allows the pages' stylesheet in the CSP by its exact hash", () => {
   const hash = `sha256-${createHash("sha256").update(PAGE_CSS).digest("base64")}`;
-  expect(PAGE_CSS_HASH, "src/http/pages.ts: PAGE_CSS changed, so PAGE_CSS_HASH must be updated to this value").toBe(hash);
+  expect(PAGE_CSS_HASH, "src/http/page-shell.ts: PAGE_CSS changed, so PAGE_CSS_HASH must be updated to this value").toBe(hash);
 });
 
 describeInBrowser("the worker's pages in Chromium", () => {
   /** Only ada@example.com may sign in: everyone else gets the access-denied page. */
   let allowlisted: BrowserStack;
-  /** The origin does not answer; the provider is stopped in the last test. */
+  /** The origin does not answer. */
   let down: BrowserStack;
+  /** Only for the provider-unavailable test, which stops its provider: no other test sees that. */
+  let providerGoesDown: BrowserStack;
   let browser: Browser;
 
   beforeAll(async () => {
-    [allowlisted, down, browser] = await Promise.all([
+    [allowlisted, down, providerGoesDown, browser] = await Promise.all([
       startBrowserStack({ vars: { ALLOWED_EMAILS: "ada@example.com", ALLOWED_DOMAINS: "" } }),
       startBrowserStack({ originDown: true }),
+      startBrowserStack(),
       launchChromium(),
     ]);
   });
   afterAll(async () => {
     await browser?.close();
-    await Promise.all([allowlisted?.close(), down?.close()]);
+    await Promise.all([allowlisted?.close(), down?.close(), providerGoesDown?.close()]);
   });
 
   async function freshPage(): Promise<{ page: Page; csp: string[] }> {
@@ -167,13 +170,12 @@ describeInBrowser("the worker's pages in Chromium", () => {
     const posted = page.waitForResponse((r) => r.url() === `${allowlisted.workerUrl}/auth/logout` && r.request().method() === "POST");
     await page.keyboard.press("Enter");
     expect((await posted).status()).toBe(303);
-    await page.waitForURL(/\/interaction\//);
+    // The 303 leads to this same address, which now says you are signed out.
+    await expect.poll(() => page.title()).toBe("You are signed out");
+    expect(page.url()).toBe(`${allowlisted.workerUrl}/auth/logout`);
     const { access, refresh } = await sessionCookies(page.context(), allowlisted.workerUrl);
     expect(access).toBeUndefined();
     expect(refresh).toBeUndefined();
-
-    await page.goto(`${allowlisted.workerUrl}/auth/logout`);
-    expect(await page.title()).toBe("You are signed out");
     expect(await page.getByRole("link", { name: "Sign in again" }).getAttribute("href")).toBe("/auth/login");
     await expectReadablePage(page);
     await screenshot(page, "worker-signed-out");
@@ -216,7 +218,10 @@ describeInBrowser("the worker's pages in Chromium", () => {
     expectPageHeaders(response.headers());
     const body = await response.text();
     expect(body).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|Error:|at \w+ \(/);
-    expect(await page.getByRole("heading", { level: 1 }).textContent()).toMatch(/unavailable/);
+    // The origin's own page (src/http/pages.ts, unavailablePage("origin")), not the generic one.
+    expect(await page.title()).toBe("Site unavailable");
+    expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Site unavailable");
+    expect(await page.locator("main").innerText()).toContain("You are still signed in.");
     await expectReadablePage(page);
     await screenshot(page, "worker-origin-unavailable");
     expect((await sessionCookies(page.context(), down.workerUrl)).refresh).toBeDefined();
@@ -230,7 +235,7 @@ describeInBrowser("the worker's pages in Chromium", () => {
 
   it("the provider unavailable at sign-in (502): says so, and Try again leads to a new sign-in, not to the spent callback", async () => {
     const { page, csp } = await freshPage();
-    await page.goto(`${down.workerUrl}/reports`);
+    await page.goto(`${providerGoesDown.workerUrl}/reports`);
     // The provider goes away between its sign-in page and the code exchange. (page.route cannot
     // hold the callback: routes never see a request reached through redirects.) So the form
     // post and the provider's redirect are made with the context's own request API, which
@@ -240,8 +245,8 @@ describeInBrowser("the worker's pages in Chromium", () => {
     expect(posted.status()).toBe(303);
     const resumed = await page.context().request.get(new URL(posted.headers().location!, interaction).href, { maxRedirects: 0 });
     const callbackUrl = new URL(resumed.headers().location!, interaction);
-    expect(callbackUrl.origin + callbackUrl.pathname).toBe(`${down.workerUrl}/auth/callback`);
-    await down.stopProvider();
+    expect(callbackUrl.origin + callbackUrl.pathname).toBe(`${providerGoesDown.workerUrl}/auth/callback`);
+    await providerGoesDown.stopProvider();
     const response = (await page.goto(callbackUrl.href))!;
     expect(response.status()).toBe(502);
     expectPageHeaders(response.headers());
@@ -250,7 +255,7 @@ describeInBrowser("the worker's pages in Chromium", () => {
     expect(await response.text()).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|code=|Error:/);
     await expectReadablePage(page);
     await screenshot(page, "worker-provider-unavailable");
-    expect((await sessionCookies(page.context(), down.workerUrl)).refresh).toBeUndefined();
+    expect((await sessionCookies(page.context(), providerGoesDown.workerUrl)).refresh).toBeUndefined();
     expect(csp).toEqual([]);
   });
 });
