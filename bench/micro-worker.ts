@@ -8,25 +8,29 @@
 //
 // POST / {"mode": "...", "tokens": ["<jwt>", ...]} -> {"ok": <operations that succeeded>}
 //   noop      walk the tokens, nothing else (the baseline)
-//   ours      verifyAccessToken() from src/session/access-token.ts: the gate's verification
+//   ours      verifiedAccessToken() from src/tokens/token-caches.ts: the gate's verification
 //   jose-key  jose jwtVerify with the same checks against the CryptoKey directly (no JWK Set)
 //   jose-jwks jose jwtVerify with the same checks against the worker's createLocalJWKSet
 //   raw       the least a JWT signature check needs: split, base64url-decode the signature,
 //             encode the signing input, crypto.subtle.verify (ECDSA P-256 SHA-256), nothing more
-//   assert    signOriginAssertion(): the ES256 signature of X-Auth-Assertion
+//   assert    signOriginAssertion() from src/tokens/our-tokens.ts: the ES256 signature of X-Auth-Assertion
 //   assert-cached  originAssertionFor(), the gate's call, same user each time (a cache, if any)
 //   headers   upstreamHeaders(): the header copies and filters the gate makes for every request
 //   config    loadConfig(env): the per-request lookup of the parsed configuration
-//   kv-put    SESSIONS.put of a token record under a new key; kv-get reads it back: what
-//             Miniflare's local KV simulator (running inside the same workerd) charges, which
-//             scenario (e) includes and Cloudflare's edge would not bill to the isolate
+//   kv-put    SESSIONS.put of a token record under a new tokenKey() (src/session/kv-keys.ts);
+//             kv-get reads it back: what Miniflare's local KV simulator (running inside the
+//             same workerd) charges, which scenario (e) includes and Cloudflare's edge would
+//             not bill to the isolate
 // The same token repeated K times is "seen before"; K distinct tokens are "first time".
 import { jwtVerify, type JWTVerifyGetKey } from "jose";
 import { loadConfig } from "../src/config/load-config";
 import type { Env } from "../src/env";
-import * as accessToken from "../src/session/access-token";
-import * as originAssertion from "../src/session/origin-assertion";
+import { parseCookies } from "../src/http/cookies";
 import * as requestHeaders from "../src/proxy/request-headers";
+import type { TokenRecord } from "../src/session/family-chain";
+import { tokenKey } from "../src/session/kv-keys";
+import { signOriginAssertion, TOKEN_TYPES } from "../src/tokens/our-tokens";
+import * as tokenCaches from "../src/tokens/token-caches";
 
 interface MicroEnv extends Env {
   BENCH_ISSUER: string;
@@ -34,7 +38,7 @@ interface MicroEnv extends Env {
 
 const encoder = new TextEncoder();
 let rawKey: Promise<CryptoKey> | undefined;
-const TOKEN_RECORD = '{"familyId":"AAAAAAAAAAAAAAAAAAAAAA","issuedAt":1700000000000}';
+const TOKEN_RECORD = JSON.stringify({ familyId: "AAAAAAAAAAAAAAAAAAAAAA", issuedAtMs: 1700000000000 } satisfies TokenRecord);
 
 function base64urlDecode(text: string): Uint8Array {
   const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
@@ -78,7 +82,7 @@ async function run(mode: string, tokens: string[], env: MicroEnv): Promise<Respo
       for (const token of tokens) if (token.length > 0) ok++;
       break;
     case "ours":
-      for (const token of tokens) if (await accessToken.verifyAccessToken(config, issuer, token, nowSeconds)) ok++;
+      for (const token of tokens) if (await tokenCaches.verifiedAccessToken(config, issuer, token, nowSeconds)) ok++;
       break;
     case "jose-key": {
       rawKey ??= crypto.subtle.importKey("jwk", publicJwk(env), { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
@@ -101,15 +105,15 @@ async function run(mode: string, tokens: string[], env: MicroEnv): Promise<Respo
     }
     case "assert": {
       // The ES256 signature itself (what a cache miss costs).
-      if (typeof originAssertion.signOriginAssertion !== "function") return Response.json({ missing: "signOriginAssertion" });
+      if (typeof signOriginAssertion !== "function") return Response.json({ missing: "signOriginAssertion" });
       const identity = { sub: "bench-user", email: "bench@example.com" };
-      for (const token of tokens) if (token && (await originAssertion.signOriginAssertion(config, issuer, identity, nowSeconds)).length > 0) ok++;
+      for (const token of tokens) if (token && (await signOriginAssertion(config.sessionKeys, issuer, config.originAudience, identity, nowSeconds)).length > 0) ok++;
       break;
     }
     case "assert-cached": {
       // What the gate calls per request; same user every time, so after the first call this
       // is the per-isolate cache's lookup (where the source has such a cache).
-      const assertionFor = (originAssertion as Record<string, unknown>).originAssertionFor as typeof originAssertion.signOriginAssertion | undefined;
+      const assertionFor = (tokenCaches as Record<string, unknown>).originAssertionFor as typeof tokenCaches.originAssertionFor | undefined;
       if (typeof assertionFor !== "function") return Response.json({ missing: "originAssertionFor" });
       const identity = { sub: "bench-user", email: "bench@example.com" };
       for (const token of tokens) if (token && (await assertionFor(config, issuer, identity, nowSeconds)).length > 0) ok++;
@@ -119,9 +123,12 @@ async function run(mode: string, tokens: string[], env: MicroEnv): Promise<Respo
       // upstreamHeaders() as src/middleware/gate.ts calls it for a signed-in user. Tied to its
       // current signature: if that changes, this mode reports an error instead of a figure.
       if (typeof requestHeaders.upstreamHeaders !== "function") return Response.json({ missing: "upstreamHeaders" });
-      const upstreamHeaders = requestHeaders.upstreamHeaders as unknown as (incoming: Headers, options: unknown) => Headers;
+      // The cookie jar is parsed in the loop: filtering our cookies out is part of the copy.
+      const upstreamHeaders = requestHeaders.upstreamHeaders;
       const user = { sub: "bench-user", email: "bench@example.com" };
-      const options = { requestId: "bench-request", publicOrigin: issuer, identity: { user, assertion: tokens[0]!, dropAuthorization: false } };
+      const { host, protocol } = new URL(issuer);
+      const facts = { requestId: "bench-request", publicHost: host, publicProto: protocol.slice(0, -1), bearer: undefined, webSocketUpgrade: false, clientIp: undefined };
+      const identity = { user, assertion: tokens[0]! };
       // What a browser sends, with the access cookie; upstreamHeaders() copies, never mutates.
       const incoming = new Headers({
         host: "127.0.0.1",
@@ -130,18 +137,18 @@ async function run(mode: string, tokens: string[], env: MicroEnv): Promise<Respo
         "accept-encoding": "gzip",
         cookie: `__Host-access=${tokens[0]}; theme=dark`,
       });
-      for (const token of tokens) if (token && upstreamHeaders(incoming, options).has("x-auth-assertion")) ok++;
+      for (const token of tokens) if (token && upstreamHeaders(incoming, { ...facts, cookies: parseCookies(incoming.get("cookie")) }, identity).has("x-auth-assertion")) ok++;
       break;
     }
     case "kv-put":
       // New keys, as a refresh writes its successor's record.
       for (const key of tokens) {
-        await env.SESSIONS.put(key, TOKEN_RECORD, { expirationTtl: 86_400 });
+        await env.SESSIONS.put(tokenKey(key), TOKEN_RECORD, { expirationTtl: 86_400 });
         ok++;
       }
       break;
     case "kv-get":
-      for (const key of tokens) if (await env.SESSIONS.get(key)) ok++;
+      for (const key of tokens) if (await env.SESSIONS.get(tokenKey(key))) ok++;
       break;
     case "config":
       for (const token of tokens) if ((await loadConfig(env)).ok && token) ok++;
@@ -154,7 +161,7 @@ async function run(mode: string, tokens: string[], env: MicroEnv): Promise<Respo
 
 /** jose's jwtVerify with the gate's checks, no token cache; how many of `tokens` pass. */
 async function countJoseVerified(tokens: string[], key: CryptoKey | JWTVerifyGetKey, issuer: string, authPrefix: string): Promise<number> {
-  const options = { algorithms: ["ES256"], typ: accessToken.ACCESS_TOKEN_TYPE, issuer, audience: `${issuer}${authPrefix}`, requiredClaims: ["sub", "iat", "exp", "sid", "email"] };
+  const options = { algorithms: ["ES256"], typ: TOKEN_TYPES.access, issuer, audience: `${issuer}${authPrefix}`, requiredClaims: ["sub", "iat", "exp", "sid", "email"] };
   let ok = 0;
   for (const token of tokens) {
     try {

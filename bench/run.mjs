@@ -268,7 +268,7 @@ function print({ summaries, micro, bundle, firstRequest, memory, analysis, origi
   out.push(...ratioLines(analysis.ratios));
   out.push(`  the gate's own CPU over the bare proxy: (c)-(b) ${analysis.gateExtraUs.c.toFixed(0)} µs/req, (d)-(b) ${analysis.gateExtraUs.d.toFixed(0)} µs/req, (e)-(b) ${analysis.gateExtraUs.e.toFixed(0)} µs/req`);
   out.push(`  micro-benchmark (one per request): (c) verify known token + assertion for known user ${analysis.explainedUs.c.toFixed(0)} µs; (d) full verify + new assertion signature ${analysis.explainedUs.d.toFixed(0)} µs`);
-  out.push(`  (e) includes Miniflare's local KV simulator, which runs inside the same workerd: 2 gets + 2 puts per refresh cost ${analysis.kvPerRefreshUs.toFixed(0)} µs`);
+  out.push(`  (e) includes Miniflare's local KV simulator, which runs inside the same workerd: 5 gets + 1 put per refresh cost ${analysis.kvPerRefreshUs.toFixed(0)} µs`);
   out.push(`      when measured one at a time (micro); on Cloudflare KV is a separate service: its CPU is not the isolate's, its latency is.`);
   out.push("");
   out.push("Micro-benchmark inside workerd, CPU per operation:");

@@ -1,16 +1,39 @@
 // Credentials for the scenarios, made in Node before any round starts, so that minting them
 // costs nothing while the worker is being measured.
 //
-//   - access JWTs exactly as src/session/access-token.ts signs them: header {alg, kid,
+//   - access JWTs exactly as src/tokens/our-tokens.ts signs them: header {alg, kid,
 //     typ: "session+jwt"}, iss = PUBLIC_URL, aud = PUBLIC_URL + AUTH_PREFIX, sub, email, sid,
 //     iat, exp = iat + ACCESS_TOKEN_TTL; one for (c), a pool of distinct ones for (d);
-//   - refresh tokens with their KV records, in the layout of src/session/kv-keys.ts and the
-//     shapes of src/session/refresh-store.ts, written straight into Miniflare's KV (signing in
-//     for real through a provider would take far longer than the benchmark itself);
+//   - refresh credentials `<familyId>.<token>` with their KV records, under the keys of
+//     src/session/kv-keys.ts (imported from the source, below) and in the record shapes of
+//     src/session/family-chain.ts, written straight into Miniflare's KV (signing in for real
+//     through a provider would take far longer than the benchmark itself);
 //   - @hono/oidc-auth's own session cookie: an HS256 JWT over {sub, email, rtk, rtkexp, ssnexp}
 //     keyed with OIDC_AUTH_SECRET, as its updateAuth() makes it with hono/jwt's sign().
 import { createHash, randomBytes } from "node:crypto";
+import { build } from "esbuild";
 import { importJWK, SignJWT } from "jose";
+
+/**
+ * The KV key builders and the credential format, from the source itself (Node cannot import
+ * TypeScript, so esbuild bundles them in memory): the bench has no copy of the layout.
+ */
+const fromSource = await (async () => {
+  const { outputFiles } = await build({
+    stdin: {
+      contents: 'export { familyKey, tokenKey, kvExpirationTtl } from "./src/session/kv-keys.ts"; export { formatCredential } from "./src/session/successor.ts";',
+      resolveDir: new URL("..", import.meta.url).pathname,
+      loader: "ts",
+    },
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    write: false,
+    logLevel: "warning",
+  });
+  return import(`data:text/javascript;base64,${Buffer.from(outputFiles[0].contents).toString("base64")}`);
+})();
+const { familyKey, tokenKey, kvExpirationTtl, formatCredential } = fromSource;
 
 export const ACCESS_TTL_SECONDS = 900;
 export const AUTH_PREFIX = "/auth";
@@ -58,29 +81,32 @@ export async function mintAccessTokens(signer, issuer, count) {
   return tokens;
 }
 
-/** SHA-256 of the token string, base64url without padding: src/session/hash.ts sha256(). */
+/** SHA-256 of the token string, base64url without padding: src/util/hash.ts sha256(). */
 export const refreshTokenHash = (token) => createHash("sha256").update(token, "utf8").digest("base64url");
 
 /**
- * `count` unused refresh tokens, written into KV as a sign-in would leave them: one family per
- * `perFamily` tokens (the refresh path reads the family, so sharing one changes no work per
- * request, and it halves the seeding). Returns the raw tokens, for the cookies.
+ * `count` unused refresh credentials, written into KV as a sign-in would leave them (family and
+ * token records, FamilyRecord and TokenRecord of src/session/family-chain.ts): one family per
+ * `perFamily` credentials. The default is a family each, as for a new session per request: the
+ * KV store keeps family records per isolate, so a shared family would skip its read. Returns
+ * the cookie values, `<familyId>.<token>`.
  */
-export async function seedRefreshTokens(kv, count, { perFamily = 4, concurrency = 64, sessionTtlSeconds = 2_592_000 } = {}) {
+export async function seedRefreshTokens(kv, count, { perFamily = 1, concurrency = 64, sessionTtlSeconds = 2_592_000 } = {}) {
   const now = Date.now();
-  const expirationTtl = sessionTtlSeconds;
-  const tokens = [];
+  const expiresAtMs = now + sessionTtlSeconds * 1000;
+  const expirationTtl = kvExpirationTtl(expiresAtMs, now);
+  const credentials = [];
   const writes = [];
   let familyId;
   for (let i = 0; i < count; i++) {
     if (i % perFamily === 0) {
       familyId = base64url(randomBytes(16));
-      const family = { sub: `refresh-user-${i}`, email: `refresh-user-${i}@example.com`, createdAt: now, expiresAt: now + sessionTtlSeconds * 1000 };
-      writes.push([`family:${familyId}`, JSON.stringify(family)]);
+      const family = { sub: `refresh-user-${i}`, email: `refresh-user-${i}@example.com`, createdAtMs: now, expiresAtMs, secret: base64url(randomBytes(32)) };
+      writes.push([familyKey(familyId), JSON.stringify(family)]);
     }
     const token = base64url(randomBytes(32));
-    tokens.push(token);
-    writes.push([`token:${refreshTokenHash(token)}`, JSON.stringify({ familyId, issuedAt: now })]);
+    credentials.push(formatCredential(familyId, token));
+    writes.push([tokenKey(refreshTokenHash(token)), JSON.stringify({ familyId, issuedAtMs: now })]);
   }
   let next = 0;
   async function writer() {
@@ -90,7 +116,7 @@ export async function seedRefreshTokens(kv, count, { perFamily = 4, concurrency 
     }
   }
   await Promise.all(Array.from({ length: concurrency }, writer));
-  return tokens;
+  return credentials;
 }
 
 /** @hono/oidc-auth session cookie values, distinct per user; valid for `hours`, no refresh due. */
