@@ -1,5 +1,5 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import worker from "../../src/index";
 import { loadConfig } from "../../src/config/load-config";
 import type { Config } from "../../src/config/parse-config";
@@ -7,6 +7,7 @@ import type { Env } from "../../src/env";
 import type { Identity } from "../../src/identity";
 import { createKvSessionStore } from "../../src/session/kv-store";
 import { signAccessToken } from "../../src/tokens/our-tokens";
+import { createCloudflareKv } from "../support/cloudflare-kv";
 
 export const ISSUER = "https://app.test";
 export const testEnv = env as unknown as Env;
@@ -18,9 +19,16 @@ export async function testConfig(): Promise<Config> {
   return result.config;
 }
 
-/** A request to the worker under test, through its real fetch handler. */
+/**
+ * The KV every unit test's worker sees: Cloudflare's as modelled (one write per key per second,
+ * 1,000 operations per invocation, ...) over miniflare's real binding, never miniflare's alone.
+ * Its clock is the worker's own (Date.now, which vi.setSystemTime moves).
+ */
+export const cloudflareKv = createCloudflareKv(testEnv.SESSIONS as never, { clock: () => Date.now() });
+
+/** A request to the worker under test, through its real fetch handler, as one invocation. */
 export function call(path: string, init: RequestInit = {}): Promise<Response> {
-  return (exports as unknown as { default: Fetcher }).default.fetch(new Request(`${ISSUER}${path}`, { redirect: "manual", ...init }));
+  return callWith({}, path, init);
 }
 
 /** An access token as the worker signs it for ISSUER, issued at `iatSeconds` for ACCESS_TOKEN_TTL. */
@@ -29,7 +37,7 @@ export function accessTokenFor(config: Config, identity: Identity, sid: string, 
 }
 
 /** A signed-in session as the callback would create it: a session in the store plus cookies. */
-export async function signedIn(identity: Identity = ada, kv: KVNamespace = testEnv.SESSIONS) {
+export async function signedIn(identity: Identity = ada, kv = cloudflareKv.binding() as unknown as KVNamespace) {
   const config = await testConfig();
   const store = createKvSessionStore(kv, config.refreshTokenTtlSeconds);
   const now = Date.now();
@@ -49,10 +57,11 @@ export function cookieValue(setCookie: string | undefined): string | undefined {
   return setCookie?.slice(setCookie.indexOf("=") + 1).split(";")[0];
 }
 
-/** The worker's fetch handler with some bindings changed (configuration tests, a dead origin). */
+/** The worker's fetch handler, as one invocation, with some bindings changed (configuration tests, a dead origin). */
 export async function callWith(overrides: Partial<Record<keyof Env, unknown>>, path: string, init: RequestInit = {}): Promise<Response> {
   const ctx = createExecutionContext();
-  const response = await worker.fetch(new Request(`${ISSUER}${path}`, { redirect: "manual", ...init }) as never, { ...testEnv, ...overrides } as Env, ctx);
+  const bindings = { ...testEnv, SESSIONS: cloudflareKv.binding(), ...overrides } as Env;
+  const response = await worker.fetch(new Request(`${ISSUER}${path}`, { redirect: "manual", ...init }) as never, bindings, ctx);
   await waitOnExecutionContext(ctx);
   return response;
 }

@@ -1,6 +1,10 @@
 import { decodeJwt } from "jose";
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { call, callWith, cookieValue, setCookies, signedIn, testEnv } from "./helpers";
+
+// The worker's clock is Date.now, read once per request: tests move it instead of sleeping.
+beforeEach(() => vi.useFakeTimers({ toFake: ["Date"], now: Date.now() }));
+afterEach(() => vi.useRealTimers());
 
 describe("session routes", () => {
   it("publishes only public keys at /.well-known/jwks.json", async () => {
@@ -74,7 +78,7 @@ describe("session routes", () => {
     const { refresh } = await signedIn();
     const first = await callWith({ REFRESH_REUSE_GRACE: "0" }, "/auth/refresh", { method: "POST", headers: { cookie: `__Host-refresh=${refresh}` } });
     const newest = cookieValue(setCookies(first).get("__Host-refresh"))!;
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    vi.setSystemTime(Date.now() + 1000);
     const reuse = await callWith({ REFRESH_REUSE_GRACE: "0" }, "/auth/refresh", { method: "POST", headers: { cookie: `__Host-refresh=${refresh}` } });
     expect(reuse.status).toBe(401);
     const afterTheft = await callWith({ REFRESH_REUSE_GRACE: "0" }, "/auth/refresh", { method: "POST", headers: { cookie: `__Host-refresh=${newest}` } });
@@ -127,7 +131,8 @@ describe("login", () => {
         else jar.set(name, cookieValue(setCookie)!);
       }
       cookieHeader = [...jar].map(([name, value]) => `${name}=${value}`).join("; ");
-      await new Promise((resolve) => setTimeout(resolve, 1100 * Number(i === 3)));
+      // Later logins are newer (`iat` in whole seconds): the oldest are the ones dropped.
+      vi.setSystemTime(Date.now() + 1000);
     }
     expect(states.size).toBe(7);
     expect(cookieHeader.split("; ").length).toBe(5);
