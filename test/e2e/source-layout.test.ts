@@ -1,0 +1,59 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+
+/**
+ * The shape of src/, checked: imports run one way, from higher layers to lower ones, and no file
+ * grows past what one reading holds. A module may import its own layer or any lower one.
+ */
+const SRC = resolve(__dirname, "../../src");
+const LAYERS: [number, RegExp][] = [
+  [0, /^(util\/|env\.ts$|identity\.ts$|errors\.ts$|request-scope\.ts$|log\.ts$|node-async-hooks\.d\.ts$)/],
+  [1, /^config\//],
+  [2, /^http\//],
+  [3, /^tokens\//],
+  [4, /^policy\//],
+  [5, /^(oidc|session)\//],
+  [6, /^proxy\//],
+  [7, /^app\//],
+  [8, /^(middleware|routes)\//],
+  [9, /^index\.ts$/],
+];
+const MAX_LINES = 200;
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? files(path) : path.endsWith(".ts") ? [path] : [];
+  });
+}
+
+function layerOf(path: string): number {
+  const name = relative(SRC, path);
+  const layer = LAYERS.find(([, pattern]) => pattern.test(name));
+  if (!layer) throw new Error(`${name} belongs to no layer: add it to LAYERS`);
+  return layer[0];
+}
+
+function localImports(path: string): string[] {
+  const text = readFileSync(path, "utf8");
+  return [...text.matchAll(/from "(\.{1,2}\/[^"]+)"/g)].map((match) => resolve(dirname(path), `${match[1]}.ts`));
+}
+
+describe("the layout of src/", () => {
+  const sources = files(SRC);
+
+  it("has no import from a lower layer to a higher one", () => {
+    const upward = sources.flatMap((path) =>
+      localImports(path)
+        .filter((target) => layerOf(target) > layerOf(path))
+        .map((target) => `${relative(SRC, path)} -> ${relative(SRC, target)}`),
+    );
+    expect(upward).toEqual([]);
+  });
+
+  it(`keeps every file at ${MAX_LINES} lines or fewer`, () => {
+    const long = sources.filter((path) => readFileSync(path, "utf8").split("\n").length > MAX_LINES).map((path) => relative(SRC, path));
+    expect(long).toEqual([]);
+  });
+});
