@@ -3,7 +3,7 @@
 // X-Auth-Assertion the way a real origin should: against the worker's published JWKS.
 import { createHash } from "node:crypto";
 import { createServer } from "node:http";
-import { createRemoteJWKSet, jwtVerify } from "jose";
+import { verifyAssertion as verifyWorkerAssertion } from "../verifier/verify-assertion.mjs";
 import { closeServer, listen } from "./listen.mjs";
 
 const BODY_LIMIT = 1024 * 1024;
@@ -169,7 +169,6 @@ export async function startOrigin(options = {}) {
   const { host = "127.0.0.1", port = 0, onRequest } = options;
   const requests = [];
   let verification = {};
-  let jwks;
 
   // The key set is fetched lazily and cached by jose; tests that start the worker after
   // the origin pass its JWKS URL later through configure().
@@ -177,22 +176,17 @@ export async function startOrigin(options = {}) {
     const jwksUrl = next.jwksUrl ?? verification.jwksUrl;
     const issuer = next.issuer ?? verification.issuer ?? (jwksUrl ? new URL(jwksUrl).origin : undefined);
     verification = { jwksUrl, issuer, audience: next.audience ?? verification.audience };
-    jwks = jwksUrl ? createRemoteJWKSet(new URL(jwksUrl)) : undefined;
   }
 
   async function verifyAssertion(req, selfOrigin) {
     const assertion = req.headers["x-auth-assertion"];
     if (assertion === undefined) return { valid: false, error: "missing" };
     if (typeof assertion !== "string" || assertion.length > 16 * 1024) return { valid: false, error: "malformed" };
-    if (!jwks) return { valid: false, error: "no-jwks-url-configured" };
+    if (!verification.jwksUrl) return { valid: false, error: "no-jwks-url-configured" };
     try {
-      const { payload, protectedHeader } = await jwtVerify(assertion, jwks, {
-        issuer: verification.issuer,
-        audience: verification.audience ?? selfOrigin,
-        algorithms: ["ES256", "EdDSA"],
-        maxTokenAge: "5m",
-      });
-      return { valid: true, claims: payload, header: protectedHeader };
+      // The same check every origin should make: verifier/verify-assertion.mjs.
+      const { claims, header } = await verifyWorkerAssertion(req, { jwksUrl: verification.jwksUrl, issuer: verification.issuer, audience: verification.audience ?? selfOrigin });
+      return { valid: true, claims, header };
     } catch (error) {
       // jose errors carry a stable `code` (ERR_JWS_SIGNATURE_VERIFICATION_FAILED, ...);
       // a network failure fetching the JWKS does not, so fall back to its name.

@@ -7,6 +7,8 @@ import { createRemoteJWKSet, jwtVerify } from "jose";
 
 /** Header name the worker uses. */
 export const ASSERTION_HEADER = "x-auth-assertion";
+/** The assertion's JWT type: no other token the worker signs (its session tokens) has it. */
+export const ASSERTION_TYPE = "auth-assertion+jwt";
 
 // One key set per JWKS URL for the life of the process: jose caches the keys, refetches when an
 // unknown `kid` shows up (key rotation), at most once per 30 s, and times out after 5 s.
@@ -35,7 +37,7 @@ function headerOf(request) {
  * @param {string} options.jwksUrl   the worker's key set: `${PUBLIC_URL}/.well-known/jwks.json`
  * @param {string} options.issuer    the worker's public origin (PUBLIC_URL), e.g. "https://app.example.com"
  * @param {string} options.audience  ORIGIN_AUDIENCE (default: your ORIGIN_URL's origin)
- * @returns {Promise<{ sub: string, email: string, hd?: string, claims: import("jose").JWTPayload }>}
+ * @returns {Promise<{ sub: string, email: string, hd?: string, claims: import("jose").JWTPayload, header: import("jose").JWTHeaderParameters }>}
  * @throws an Error with `code` "ERR_ASSERTION_MISSING", or jose's error codes
  *   ("ERR_JWT_EXPIRED", "ERR_JWT_CLAIM_VALIDATION_FAILED", "ERR_JWS_SIGNATURE_VERIFICATION_FAILED", ...)
  */
@@ -44,7 +46,8 @@ export async function verifyAssertion(request, { jwksUrl, issuer, audience }) {
   if (typeof assertion !== "string" || assertion.length === 0 || assertion.length > 4096) {
     throw Object.assign(new Error("no X-Auth-Assertion header"), { code: "ERR_ASSERTION_MISSING" });
   }
-  const { payload } = await jwtVerify(assertion, keySetFor(jwksUrl), {
+  const { payload, protectedHeader } = await jwtVerify(assertion, keySetFor(jwksUrl), {
+    typ: ASSERTION_TYPE,
     issuer,
     audience,
     algorithms: ["ES256", "EdDSA"],
@@ -53,5 +56,5 @@ export async function verifyAssertion(request, { jwksUrl, issuer, audience }) {
     clockTolerance: 30,
   });
   if (typeof payload.email !== "string") throw Object.assign(new Error("assertion without e-mail"), { code: "ERR_JWT_CLAIM_VALIDATION_FAILED" });
-  return { sub: payload.sub, email: payload.email, ...(typeof payload.hd === "string" ? { hd: payload.hd } : {}), claims: payload };
+  return { sub: payload.sub, email: payload.email, ...(typeof payload.hd === "string" ? { hd: payload.hd } : {}), claims: payload, header: protectedHeader };
 }

@@ -8,7 +8,7 @@ const ISSUER = "https://app.example.com";
 const AUDIENCE = "https://origin.example.com";
 let server: Server;
 let jwksUrl: string;
-let sign: (claims: Record<string, unknown>, options?: { iss?: string; aud?: string; iat?: number; exp?: number; forged?: boolean }) => Promise<string>;
+let sign: (claims: Record<string, unknown>, options?: { iss?: string; aud?: string; iat?: number; exp?: number; forged?: boolean; typ?: string }) => Promise<string>;
 
 beforeAll(async () => {
   const { keys } = await generateKeySet("ES256");
@@ -17,9 +17,9 @@ beforeAll(async () => {
   server = createServer((_req, res) => res.end(JSON.stringify({ keys: [{ ...publicKey, use: "sig" }] })));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   jwksUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}/jwks`;
-  sign = async (claims, { iss = ISSUER, aud = AUDIENCE, iat = Math.floor(Date.now() / 1000), exp = iat + 300, forged = false } = {}) => {
+  sign = async (claims, { iss = ISSUER, aud = AUDIENCE, iat = Math.floor(Date.now() / 1000), exp = iat + 300, forged = false, typ = "auth-assertion+jwt" } = {}) => {
     const jwk = forged ? { ...forger!, kid: keys[0]!.kid } : keys[0]!;
-    return new SignJWT(claims).setProtectedHeader({ alg: "ES256", kid: keys[0]!.kid, typ: "JWT" }).setIssuer(iss).setAudience(aud)
+    return new SignJWT(claims).setProtectedHeader({ alg: "ES256", kid: keys[0]!.kid, typ }).setIssuer(iss).setAudience(aud)
       .setSubject("1001").setIssuedAt(iat).setExpirationTime(exp).sign(await importJWK(jwk as JWK, "ES256"));
   };
 });
@@ -51,5 +51,11 @@ describe("verifyAssertion (the origin's side)", () => {
     expect(await code(verifyAssertion(request(await sign({ email: "a@x" }, { iat: old, exp: old + 300 })), options()))).toBe("ERR_JWT_EXPIRED");
     expect(await code(verifyAssertion(request(await sign({ email: "a@x" }, { forged: true })), options()))).toBe("ERR_JWS_SIGNATURE_VERIFICATION_FAILED");
     expect(await code(verifyAssertion(request(), options()))).toBe("ERR_ASSERTION_MISSING");
+  });
+
+  it("rejects another of the worker's tokens in its place: a session token, or an untyped JWT", async () => {
+    for (const typ of ["session+jwt", "JWT"]) {
+      expect(await code(verifyAssertion(request(await sign({ email: "a@x" }, { typ })), options()))).toBe("ERR_JWT_CLAIM_VALIDATION_FAILED");
+    }
   });
 });
