@@ -65,6 +65,9 @@ async function main() {
   const providerPort = portFromEnv("PROVIDER_PORT", 8788);
   const originPort = portFromEnv("ORIGIN_PORT", 8789);
   const publicUrl = `http://localhost:${workerPort}`;
+  // SESSION_STORE=durable-object npm start: the exact store, on a local Durable Object.
+  const sessionStore = process.env.SESSION_STORE || "kv";
+  if (!["kv", "durable-object"].includes(sessionStore)) throw new StartError(`SESSION_STORE=${JSON.stringify(sessionStore)}: use "kv" or "durable-object".`);
 
   const sessionKeys = (
     await loadOrCreate("session-keys.json", async () => JSON.stringify(await generateKeySet("ES256"), null, 2) + "\n", isKeySet)
@@ -113,6 +116,7 @@ async function main() {
         ALLOWED_DOMAINS: "*",
         PUBLIC_PATHS: "/public/*,/healthz",
         ACCESS_TOKEN_TTL: "300",
+        SESSION_STORE: sessionStore,
       },
       secrets: { OIDC_CLIENT_SECRET: clientSecret, SESSION_KEYS: sessionKeys },
     }).catch((error) => {
@@ -130,6 +134,7 @@ edge-auth-worker demo is running.
   Provider  ${provider.issuer}  (OpenID provider, issuer)
   Origin    ${origin.url}  (the app behind the worker)
   Worker    ${worker.url}  (reached as ${publicUrl})
+  Sessions  ${sessionStore === "kv" ? "Workers KV (local)" : "a Durable Object (local)"}; SESSION_STORE=${sessionStore === "kv" ? "durable-object" : "kv"} npm start for the other store
 
 Press Ctrl-C to stop.
 `);
