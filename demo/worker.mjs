@@ -62,6 +62,9 @@ export async function startWorker({ port = 0, vars = {}, secrets = {}, config = 
     envFiles: [".demo-no-env-file-please"],
     bindings,
     sendMetrics: false,
+    // `wrangler dev` derives this from compatibility_flags; the programmatic API does not, and
+    // without it warns at every start that node:async_hooks needs nodejs_compat (it has it).
+    build: { nodejsCompatMode: "v2" },
     dev: {
       server: { hostname: "127.0.0.1", port },
       inspector: false,

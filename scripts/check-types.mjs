@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Fails when worker-configuration.d.ts no longer matches wrangler.toml + secret-names.env.
+// Fails when worker-configuration.d.ts no longer matches wrangler.toml.
 // `wrangler types --check` ignores --env-file (so it always sees the secrets as missing);
 // instead regenerate in place and compare, restoring the committed file either way.
 import { execFileSync } from "node:child_process";

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
  */
 const SRC = resolve(__dirname, "../../src");
 const LAYERS: [number, RegExp][] = [
-  [0, /^(util\/|env\.ts$|identity\.ts$|errors\.ts$|request-scope\.ts$|log\.ts$|node-async-hooks\.d\.ts$)/],
+  [0, /^(util\/|env\.ts$|secrets\.d\.ts$|identity\.ts$|errors\.ts$|request-scope\.ts$|log\.ts$|node-async-hooks\.d\.ts$)/],
   [1, /^config\//],
   [2, /^http\//],
   [3, /^tokens\//],

@@ -1,0 +1,10 @@
+// The worker's secrets (`wrangler secret put NAME`; `.dev.vars` locally), which `wrangler types`
+// cannot see in wrangler.toml. Declared here, by name only, rather than generated from an env
+// file: generated that way, the types' hash differs from the one `wrangler dev` computes, and
+// every start printed "types might be out of date".
+declare namespace Cloudflare {
+  interface Env {
+    OIDC_CLIENT_SECRET: string;
+    SESSION_KEYS: string;
+  }
+}
