@@ -103,9 +103,14 @@ export async function peekSession(records: FamilyRecords, credential: string, no
 }
 
 export async function isSessionActive(records: FamilyRecords, session: SessionRef, nowMs: number): Promise<boolean> {
-  const [family, revoked] = await Promise.all([records.readFamily(session.familyId), records.readRevoked(session.familyId)]);
+  // One round trip: the person is known from the session, so their mark is read alongside.
+  const [family, revoked, notBefore] = await Promise.all([
+    records.readFamily(session.familyId),
+    records.readRevoked(session.familyId),
+    sha256(session.sub).then((subHash) => records.readUserNotBefore(subHash)),
+  ]);
   if (!family || family.sub !== session.sub || revoked || family.expiresAtMs <= nowMs) return false;
-  return !(await userRevoked(records, family));
+  return notBefore === null || family.createdAtMs > notBefore;
 }
 
 export async function revokeSession(records: FamilyRecords, session: SessionRef, nowMs: number, because: RevocationReason): Promise<void> {
