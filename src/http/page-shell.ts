@@ -43,7 +43,7 @@ export const PAGE_CSP = `default-src 'none'; style-src '${PAGE_CSS_HASH}'; form-
  */
 export const FORM_PAGE_CSP = `default-src 'none'; style-src '${PAGE_CSS_HASH}'; frame-ancestors 'none'; base-uri 'none'`;
 
-export const PAGE_SECURITY_HEADERS = {
+const PAGE_SECURITY_HEADERS = {
   "Content-Security-Policy": PAGE_CSP,
   "X-Content-Type-Options": "nosniff",
   "Referrer-Policy": "no-referrer",
@@ -74,7 +74,7 @@ function actionHtml(action: Action): string {
   return `<a${action.primary ? ' class="button"' : ""} href="${escapeHtml(action.href)}">${escapeHtml(action.label)}</a>`;
 }
 
-export function renderPageHtml(page: Page): string {
+function renderPageHtml(page: Page): string {
   const actions = page.actions?.length ? `\n<div class="actions">${page.actions.map(actionHtml).join("")}</div>` : "";
   return `<!doctype html>
 <html lang="en">

@@ -5,10 +5,10 @@ import { getProvider } from "./provider-metadata";
 import { callbackUrl, type SignInScope } from "./sign-in-scope";
 
 /** Scopes we ask for: nothing beyond who the user is (`email` brings `email_verified` and `hd`). */
-export const SCOPES = "openid email";
+const SCOPES = "openid email";
 
 /** `prompt` values a sign-in link may ask the provider for (OpenID Connect Core 3.1.2.1). */
-export const ALLOWED_PROMPTS = new Set(["select_account", "login"]);
+const ALLOWED_PROMPTS = new Set(["select_account", "login"]);
 
 /**
  * Starts the authorization-code flow (contract 2, login): fresh `state`, `nonce` and PKCE S256

@@ -11,7 +11,7 @@ import { callbackUrl, type SignInScope } from "./sign-in-scope";
  */
 
 /** Logins in progress per browser; starting another drops the oldest. */
-export const MAX_PENDING_LOGINS = 5;
+const MAX_PENDING_LOGINS = 5;
 /** The `state` we issue: oauth4webapi's 32 random bytes, base64url. Nothing else names a cookie. */
 const STATE_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 

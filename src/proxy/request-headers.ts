@@ -11,7 +11,7 @@ export const IDENTITY_HEADERS = {
 } as const;
 
 /** Set on every proxied request (replacing a client's), so origin logs line up with ours. */
-export const REQUEST_ID_HEADER = "X-Request-Id";
+const REQUEST_ID_HEADER = "X-Request-Id";
 
 /**
  * Identity headers other proxies set (oauth2-proxy, Apache/nginx auth, Cloudflare Access, IAP):
@@ -22,10 +22,15 @@ const FOREIGN_IDENTITY_HEADERS = new Set([
   "remote-user", "x-remote-user", "x-webauth-user", "cf-access-jwt-assertion", "cf-access-authenticated-user-email", "x-goog-iap-jwt-assertion",
 ]);
 
-/** `x-auth-*` in any case, with `_` or `-` (some servers turn `X_Auth_User` into `X-Auth-User`), and the foreign ones. */
+/**
+ * A header name as an origin may read it: lower case, `_` as `-` (CGI, PHP and some frameworks
+ * turn both `X-Forwarded-For` and `X_Forwarded_For` into `HTTP_X_FORWARDED_FOR`).
+ */
+const dashed = (name: string) => name.toLowerCase().replace(/_/g, "-");
+
+/** `x-auth-*` and the foreign ones; `name` as dashed() spells it. */
 function isIdentityHeader(name: string): boolean {
-  const dashed = name.toLowerCase().replace(/_/g, "-");
-  return dashed.startsWith("x-auth-") || dashed.startsWith("x-goog-authenticated-user-") || FOREIGN_IDENTITY_HEADERS.has(dashed);
+  return name.startsWith("x-auth-") || name.startsWith("x-goog-authenticated-user-") || FOREIGN_IDENTITY_HEADERS.has(name);
 }
 
 /**
@@ -33,18 +38,27 @@ function isIdentityHeader(name: string): boolean {
  * `X-Original-URL: /admin` on a public path), or to learn the public host or the client's
  * address. A client never gets to set them; the forwarding ones are set by us.
  */
-const ROUTING_HEADERS = ["x-original-url", "x-rewrite-url", "x-override-url", "x-original-uri", "forwarded", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-forwarded-prefix", "x-forwarded-for", "x-real-ip"];
+const ROUTING_HEADERS = ["x-original-url", "x-rewrite-url", "x-override-url", "x-original-uri", "forwarded", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-forwarded-prefix", "x-forwarded-for", "x-real-ip",
+  // Other spellings of the client's address that origins and their frameworks read.
+  "true-client-ip", "x-client-ip", "client-ip", "x-cluster-client-ip", "fastly-client-ip"];
 
 const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "proxy-authorization", "expect"];
 
-/** True when `Authorization` carries one of our access tokens: it never goes to the origin. */
-function carriesOurAccessToken(bearer: string | undefined): boolean {
-  if (!bearer) return false;
+function isOurAccessToken(token: string): boolean {
   try {
-    return decodeProtectedHeader(bearer).typ === TOKEN_TYPES.access;
+    return decodeProtectedHeader(token).typ === TOKEN_TYPES.access;
   } catch {
     return false;
   }
+}
+
+/**
+ * True when `Authorization` carries one of our access tokens, valid, expired or beaten by the
+ * cookie, under any scheme (`Bearer`, `bearer`, `DPoP`, a list): it never goes to the origin.
+ */
+function carriesOurAccessToken(authorization: string | null, bearer: string | undefined): boolean {
+  if (bearer && isOurAccessToken(bearer)) return true;
+  return (authorization ?? "").split(/[\s,]+/).some((part) => part.split(".").length === 3 && isOurAccessToken(part));
 }
 
 export interface UpstreamFacts {
@@ -69,7 +83,8 @@ export function upstreamHeaders(incoming: Headers, facts: UpstreamFacts, identit
   const headers = new Headers();
   const named = new Set((incoming.get("connection") ?? "").split(",").map((token) => token.trim().toLowerCase()).filter(Boolean));
   for (const [name, value] of incoming) {
-    if (isIdentityHeader(name) || ROUTING_HEADERS.includes(name) || HOP_BY_HOP.includes(name) || named.has(name)) continue;
+    const canonical = dashed(name);
+    if (isIdentityHeader(canonical) || ROUTING_HEADERS.includes(canonical) || HOP_BY_HOP.includes(canonical) || named.has(name)) continue;
     headers.append(name, value);
   }
   if (facts.webSocketUpgrade) {
@@ -87,7 +102,7 @@ export function upstreamHeaders(incoming: Headers, facts: UpstreamFacts, identit
   const cookie = facts.cookies.forOrigin();
   if (cookie === null) headers.delete("cookie");
   else headers.set("cookie", cookie);
-  if (carriesOurAccessToken(facts.bearer)) headers.delete("authorization");
+  if (carriesOurAccessToken(incoming.get("authorization"), facts.bearer)) headers.delete("authorization");
   if (identity) {
     headers.set(IDENTITY_HEADERS.sub, identity.user.sub);
     headers.set(IDENTITY_HEADERS.email, identity.user.email);

@@ -20,7 +20,7 @@ export const revokedKey = (familyId: string) => `revoked:${familyId}`;
 export const userKey = (subHash: string) => `user:${subHash}`;
 
 /** KV rejects `expiration`/`expirationTtl` less than 60 seconds away. */
-export const KV_MIN_EXPIRATION_TTL_SECONDS = 60;
+const KV_MIN_EXPIRATION_TTL_SECONDS = 60;
 
 export function kvExpirationTtl(expiresAtMs: number, nowMs: number): number {
   return Math.max(KV_MIN_EXPIRATION_TTL_SECONDS, Math.ceil((expiresAtMs - nowMs) / 1000));

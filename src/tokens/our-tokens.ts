@@ -16,7 +16,7 @@ const MAX_TOKEN_LENGTH = 4096;
  * `exp` gets no leeway at all: we issue and verify with the same clocks, and an access token
  * that has expired must lead to a refresh (and a revocation window exactly ACCESS_TOKEN_TTL).
  */
-export const IAT_LEEWAY_SECONDS = 5;
+const IAT_LEEWAY_SECONDS = 5;
 
 interface Issue {
   issuer: string;
@@ -89,7 +89,7 @@ export async function verifyAccessToken(keys: SessionKeys, where: AccessAudience
 // ---- Origin assertion: what the origin verifies against /.well-known/jwks.json -------------
 
 /** Lifetime of X-Auth-Assertion; the contract caps it at 5 minutes. */
-export const ASSERTION_TTL_SECONDS = 300;
+const ASSERTION_TTL_SECONDS = 300;
 
 export function signOriginAssertion(keys: SessionKeys, publicOrigin: string, originAudience: string, identity: Identity, nowSeconds: number): Promise<string> {
   const claims: JWTPayload = { email: identity.email, ...(identity.hd ? { hd: identity.hd } : {}) };

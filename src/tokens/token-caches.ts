@@ -10,7 +10,7 @@ import { signOriginAssertion, verifyAccessToken, type AccessAudience, type Acces
  */
 
 /** Verified access tokens kept per isolate, until they expire. */
-export const MAX_CACHED_TOKENS = 10_000;
+const MAX_CACHED_TOKENS = 10_000;
 /** Public origins with a cache each; more than one only when PUBLIC_URL is unset (Host decides). */
 const MAX_ORIGINS_CACHED = 4;
 const verifiedByConfig = new WeakMap<Config, BoundedCache<BoundedCache<AccessClaims>>>();
