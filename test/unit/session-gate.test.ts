@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { clientKey } from "../../src/app/rate-limit";
+import { createKvSessionStore } from "../../src/session/kv-store";
 import { createCloudflareKv } from "../support/cloudflare-kv";
 import { accessTokenFor, ada, callWith, cookieValue, setCookies, signedIn, testConfig, testEnv } from "./helpers";
 
@@ -85,37 +86,37 @@ describe("sessions at the gate, on Cloudflare's KV as modelled", () => {
   });
 });
 
+/** One session, and a store per Cloudflare location over one modelled KV; the test moves the clock. */
+async function twoLocations() {
+  const clock = { now: Date.now() };
+  const kv = createCloudflareKv(testEnv.SESSIONS as unknown as KVNamespace, { clock: () => clock.now });
+  const at = (location: string) => createKvSessionStore(kv.binding(location) as unknown as KVNamespace, 3600);
+  return { clock, at, issued: await at("here").create(ada, clock.now, 3600) };
+}
+
 describe("sessions across two KV locations (lag up to 60 s, cached reads 60 s)", () => {
   it("a token presented at two locations at once gets one successor: no fork", async () => {
-    let now = Date.now();
-    const kv = createCloudflareKv(testEnv.SESSIONS as unknown as KVNamespace, { clock: () => now });
-    const { createKvSessionStore } = await import("../../src/session/kv-store");
-    const at = (location: string) => createKvSessionStore(kv.binding(location) as unknown as KVNamespace, 3600);
-    const issued = await at("here").create(ada, now, 3600);
+    const { clock, at, issued } = await twoLocations();
     // A new session is visible everywhere once KV has propagated it.
-    now += 61_000;
-    const owner = await at("here").rotate(issued.credential, now, 30);
-    const thief = await at("there").rotate(issued.credential, now, 30);
+    clock.now += 61_000;
+    const owner = await at("here").rotate(issued.credential, clock.now, 30);
+    const thief = await at("there").rotate(issued.credential, clock.now, 30);
     expect(thief.credential).toBe(owner.credential);
     // Once both see the rotation, a late replay anywhere revokes the one shared session.
-    now += 120_000;
-    await expect(at("there").rotate(issued.credential, now, 30)).rejects.toMatchObject({ code: "ERR_REFRESH_REUSED" });
-    now += 120_000;
-    await expect(at("here").rotate(owner.credential, now, 30)).rejects.toMatchObject({ code: "ERR_REFRESH_REVOKED" });
+    clock.now += 120_000;
+    await expect(at("there").rotate(issued.credential, clock.now, 30)).rejects.toMatchObject({ code: "ERR_REFRESH_REUSED" });
+    clock.now += 120_000;
+    await expect(at("here").rotate(owner.credential, clock.now, 30)).rejects.toMatchObject({ code: "ERR_REFRESH_REVOKED" });
   });
 
   it("a revoked session can still refresh elsewhere for at most lag + cache (120 s in the model), never after", async () => {
-    let now = Date.now();
-    const kv = createCloudflareKv(testEnv.SESSIONS as unknown as KVNamespace, { clock: () => now });
-    const { createKvSessionStore } = await import("../../src/session/kv-store");
-    const at = (location: string) => createKvSessionStore(kv.binding(location) as unknown as KVNamespace, 3600);
-    const issued = await at("here").create(ada, now, 3600);
-    now += 60_000;
-    const seen = await at("there").rotate(issued.credential, now, 30);
-    await at("here").revoke(issued, now, "logout");
-    now += 59_000;
-    const stillThere = await at("there").rotate(seen.credential, now, 30);
-    now += 61_000;
-    await expect(at("there").rotate(stillThere.credential, now, 30)).rejects.toMatchObject({ code: "ERR_REFRESH_REVOKED" });
+    const { clock, at, issued } = await twoLocations();
+    clock.now += 60_000;
+    const seen = await at("there").rotate(issued.credential, clock.now, 30);
+    await at("here").revoke(issued, clock.now, "logout");
+    clock.now += 59_000;
+    const stillThere = await at("there").rotate(seen.credential, clock.now, 30);
+    clock.now += 61_000;
+    await expect(at("there").rotate(stillThere.credential, clock.now, 30)).rejects.toMatchObject({ code: "ERR_REFRESH_REVOKED" });
   });
 });
