@@ -4,7 +4,7 @@
 //     with wrangler.toml as it is (and twice more, with --minify and --no-minify, only to
 //     report the bundle sizes); its compatibility date and flags are read from wrangler.toml
 //     with wrangler's own reader, so workerd runs it the way Cloudflare would;
-//   - the peers in bench/peers and bench/micro-worker.ts with the esbuild wrangler itself uses
+//   - the peers in bench/peers, bench/micro-worker.ts and bench/latency-worker.ts with the esbuild wrangler itself uses
 //     (node_modules/.bin/esbuild), with the same settings wrangler applies to a worker: ESM,
 //     browser platform, "workerd"/"worker" export conditions.
 import { execFile } from "node:child_process";
@@ -49,6 +49,7 @@ async function esbuild(entry, outfile) {
     "--conditions=workerd,worker,browser",
     "--log-level=warning",
     "--external:node:*", // provided by workerd under nodejs_compat, as for the real worker
+    "--external:cloudflare:*", // cloudflare:workers (DurableObject), provided by workerd
     `--outfile=${outfile}`,
   ];
   try {
@@ -69,7 +70,7 @@ async function readWranglerConfig() {
 /** Builds everything; returns the paths and the real worker's bundle sizes. */
 export async function buildAll() {
   mkdirSync(BUILD, { recursive: true });
-  const [worker, minified, unminified, oidcPeer, jwkPeer, passthrough, micro, config] = await Promise.all([
+  const [worker, minified, unminified, oidcPeer, jwkPeer, passthrough, micro, latency, config] = await Promise.all([
     wranglerDryRun(join(BUILD, "worker"), undefined),
     wranglerDryRun(join(BUILD, "worker-minify"), "--minify"),
     wranglerDryRun(join(BUILD, "worker-no-minify"), "--no-minify"),
@@ -77,12 +78,14 @@ export async function buildAll() {
     esbuild(join(ROOT, "bench", "peers", "jwk-gate.ts"), join(BUILD, "peers", "jwk-gate.js")),
     esbuild(join(ROOT, "bench", "peers", "passthrough.ts"), join(BUILD, "peers", "passthrough.js")),
     esbuild(join(ROOT, "bench", "micro-worker.ts"), join(BUILD, "micro-worker.js")),
+    esbuild(join(ROOT, "bench", "latency-worker.ts"), join(BUILD, "latency-worker.js")),
     readWranglerConfig(),
   ]);
   return {
     worker: worker.file,
     peers: { oidc: oidcPeer.file, jwk: jwkPeer.file, passthrough: passthrough.file },
     micro: micro.file,
+    latency: latency.file,
     compatibilityDate: config.compatibilityDate,
     compatibilityFlags: config.compatibilityFlags,
     bundle: {

@@ -21,14 +21,20 @@ function percentile(sorted, p) {
  * One round against `url` + `path`. `nextCookie()` gives the Cookie header of each request
  * (undefined: none). Returns counts by status class and latency percentiles in ms.
  * Either `durationSeconds` or `amount` (a fixed number of requests) bounds the round.
+ * `check` ({ every, fn(sentCookie, status, headers) -> problem or undefined }): every `every`th
+ * response is checked against the Cookie header its request carried (with pipelining 1, a
+ * connection's last request is the one answered); returns `checked` and the first `problems`.
  */
-export function runLoad({ url, path, nextCookie, connections, durationSeconds, amount }) {
+export function runLoad({ url, path, nextCookie, connections, durationSeconds, amount, check }) {
   return new Promise((resolve, reject) => {
     const latencies = [];
     const statuses = new Map();
     let responses = 0;
     let non2xx = 0;
     let errors = 0;
+    let seen = 0;
+    let checked = 0;
+    const problems = [];
     const started = process.hrtime.bigint();
     let lastResponse = started;
     const instance = autocannon(
@@ -45,11 +51,22 @@ export function runLoad({ url, path, nextCookie, connections, durationSeconds, a
           {
             method: "GET",
             path,
-            setupRequest(request) {
+            setupRequest(request, context) {
               const cookie = nextCookie();
               request.headers = cookie ? { accept: "*/*", cookie } : { accept: "*/*" };
+              if (check) context.sentCookie = cookie;
               return request;
             },
+            ...(check
+              ? {
+                  onResponse(status, _body, context, headers) {
+                    if (seen++ % check.every !== 0) return;
+                    checked++;
+                    const problem = check.fn(context.sentCookie, status, headers);
+                    if (problem && problems.length < 5) problems.push(problem);
+                  },
+                }
+              : {}),
           },
         ],
       },
@@ -69,6 +86,7 @@ export function runLoad({ url, path, nextCookie, connections, durationSeconds, a
           requestsPerSecond: responses / elapsedSeconds,
           p50Ms: percentile(latencies, 50),
           p99Ms: percentile(latencies, 99),
+          ...(check ? { checked, problems } : {}),
         });
       },
     );

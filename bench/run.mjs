@@ -7,9 +7,11 @@
 //   a   the origin directly             b0  a 5-line fetch() worker (the floor)
 //   b   our worker as a bare proxy      c   our gate, the same valid session every request
 //   d   our gate, a new token each      e   only a refresh cookie: rotation with KV
+//   e2  the same on the Durable Object store (SESSION_STORE=durable-object, SQLite-backed)
 //   f1  @hono/oidc-auth                 f2  a hand-written hono/jwk gate (each: c- and d-style)
 // plus a micro-benchmark of our verification against raw crypto.subtle.verify inside workerd,
-// the bundle size, the first request after isolate start, and memory under many sessions.
+// the bundle size, the first request after isolate start, memory under many sessions, and one
+// refresh on each store in wall-clock time with a storage latency model (bench/latency.mjs).
 // CPU per request is workerd's own accounting (bench/workerd-process.mjs).
 // Exits non-zero only when something did not work (non-2xx answers, errors), never because a
 // target was missed.
@@ -18,12 +20,14 @@ import { writeFileSync } from "node:fs";
 import { generateKeySet } from "../scripts/keys.mjs";
 import { buildAll } from "./build.mjs";
 import { measureFirstRequest, measureMemory } from "./isolate.mjs";
+import { latencyLines, measureRefreshLatency } from "./latency.mjs";
+import { describeModel, LATENCY_MODEL } from "./latency-model.mjs";
 import { runLoad } from "./load.mjs";
 import { closeMicro, microPoolSize, runMicro } from "./micro.mjs";
 import { analyse, EXPLANATIONS, microLines, ratioLines, scenarioTable, summarize } from "./report.mjs";
 import { defineScenarios } from "./scenarios.mjs";
 import { freePort, startOrigin, startWorkerd, workerBindings } from "./stack.mjs";
-import { mintAccessToken, mintAccessTokens, mintOidcAuthSessions, publicJwks, seedRefreshTokens, signerFor } from "./tokens.mjs";
+import { mintAccessToken, mintAccessTokens, mintOidcAuthSessions, publicJwks, seedDurableObjectSessions, seedRefreshTokens, signerFor } from "./tokens.mjs";
 import { cpuNs, cpuSample, memoryKiB } from "./workerd-process.mjs";
 
 function parseArgs(argv) {
@@ -41,8 +45,8 @@ function parseArgs(argv) {
     }
   }
   const base = args.quick
-    ? { rounds: 2, seconds: 1, connections: 8, warmup: 300, micro: { rounds: 2, requestsPerMode: 6, opsPerRequest: 50, singleRequests: 300 }, firstRepeats: 3, memory: { control: 2000, distinct: 12000 } }
-    : { rounds: 5, seconds: 2.5, connections: 8, warmup: 1000, micro: { rounds: 5, requestsPerMode: 10, opsPerRequest: 100, singleRequests: 1000 }, firstRepeats: 5, memory: { control: 10000, distinct: 20000 } };
+    ? { rounds: 2, seconds: 1, connections: 8, warmup: 300, micro: { rounds: 2, requestsPerMode: 6, opsPerRequest: 50, singleRequests: 300 }, firstRepeats: 3, memory: { control: 2000, distinct: 12000 }, latencyRepeats: 10 }
+    : { rounds: 5, seconds: 2.5, connections: 8, warmup: 1000, micro: { rounds: 5, requestsPerMode: 10, opsPerRequest: 100, singleRequests: 1000 }, firstRepeats: 5, memory: { control: 10000, distinct: 20000 }, latencyRepeats: 30 };
   return { ...base, ...Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined && !Number.isNaN(v))) };
 }
 
@@ -64,7 +68,7 @@ async function main() {
   const keySet = await generateKeySet("ES256");
   const signer = await signerFor(keySet);
   const origin = await startOrigin();
-  const ports = { worker: await freePort(), oidc: await freePort(), jwk: await freePort(), passthrough: await freePort(), micro: await freePort() };
+  const ports = { worker: await freePort(), workerDo: await freePort(), oidc: await freePort(), jwk: await freePort(), passthrough: await freePort(), micro: await freePort(), latencyKv: await freePort(), latencyDo: await freePort() };
   const publicUrl = `http://127.0.0.1:${ports.worker}`;
   const oidcSecret = randomBytes(24).toString("hex");
   const bindings = workerBindings({ originUrl: origin.url, publicUrl, keySet });
@@ -72,9 +76,25 @@ async function main() {
   // Our worker (and the micro-worker, which imports its modules) run with wrangler.toml's
   // compatibility date and flags; the peers with the same date and no flags.
   const compat = { compatibilityDate: build.compatibilityDate, compatibilityFlags: build.compatibilityFlags };
-  say("starting workerd (Miniflare) with our worker, the two peers, the floor and the micro-worker");
+  // (e2): the same build, SESSION_STORE=durable-object, its own SQLite-backed SessionFamilies.
+  // The latency workers (bench/latency-worker.ts: the worker behind the storage latency model)
+  // have their own KV namespace; their SESSION_FAMILIES binding names edge-auth-do's class, so
+  // the Durable Object code is the deployed build's, and latency-do's seed route makes (e2)'s
+  // sessions too.
+  const urlOf = (port) => `http://127.0.0.1:${port}`;
+  const sessionFamilies = (scriptName) => ({ SESSION_FAMILIES: { className: "SessionFamilies", useSQLite: true, ...(scriptName ? { scriptName } : {}) } });
+  const latencyBindings = (port, store) => ({ ...workerBindings({ originUrl: origin.url, publicUrl: urlOf(port), keySet }), SESSION_STORE: store, LATENCY_MODEL: JSON.stringify(LATENCY_MODEL) });
+  say("starting workerd (Miniflare) with our worker (KV and Durable Object stores), the two peers, the floor, the micro-worker and the latency-model workers");
   const stack = await startWorkerd([
     { name: "edge-auth", scriptPath: build.worker, kv: true, bindings, port: ports.worker, ...compat },
+    {
+      name: "edge-auth-do",
+      scriptPath: build.worker,
+      durableObjects: sessionFamilies(),
+      bindings: { ...workerBindings({ originUrl: origin.url, publicUrl: urlOf(ports.workerDo), keySet }), SESSION_STORE: "durable-object" },
+      port: ports.workerDo,
+      ...compat,
+    },
     {
       name: "peer-oidc-auth",
       scriptPath: build.peers.oidc,
@@ -89,6 +109,8 @@ async function main() {
     },
     { name: "floor-passthrough", scriptPath: build.peers.passthrough, bindings: { ORIGIN_URL: origin.url }, port: ports.passthrough },
     { name: "micro", scriptPath: build.micro, kv: true, bindings: { ...bindings, BENCH_ISSUER: publicUrl }, port: ports.micro, ...compat },
+    { name: "latency-kv", scriptPath: build.latency, kv: true, bindings: latencyBindings(ports.latencyKv, "kv"), port: ports.latencyKv, ...compat },
+    { name: "latency-do", scriptPath: build.latency, durableObjects: sessionFamilies("edge-auth-do"), bindings: latencyBindings(ports.latencyDo, "durable-object"), port: ports.latencyDo, ...compat },
   ]);
   const pid = stack.pid;
   const kv = await stack.mf.getKVNamespace("SESSIONS", "edge-auth");
@@ -97,27 +119,40 @@ async function main() {
   try {
     // Credentials: one of each for the "same session" scenarios, small pools for the warm-up.
     const ctx = {
-      urls: { origin: origin.url, worker: stack.urls["edge-auth"], oidc: stack.urls["peer-oidc-auth"], jwk: stack.urls["peer-hono-jwk"], passthrough: stack.urls["floor-passthrough"] },
+      urls: { origin: origin.url, worker: stack.urls["edge-auth"], workerDo: stack.urls["edge-auth-do"], oidc: stack.urls["peer-oidc-auth"], jwk: stack.urls["peer-hono-jwk"], passthrough: stack.urls["floor-passthrough"] },
       accessToken: await mintAccessToken(signer, publicUrl, { sub: "bench-user", email: "bench@example.com", sid: randomBytes(16).toString("base64url") }),
       accessPool: await mintAccessTokens(signer, publicUrl, opts.warmup + 100),
       oidcSession: (await mintOidcAuthSessions(oidcSecret, 1))[0],
       oidcPool: await mintOidcAuthSessions(oidcSecret, opts.warmup + 100),
       refreshPool: await seedRefreshTokens(kv, opts.warmup + 100),
+      refreshDoPool: await seedDurableObjectSessions(stack.urls["latency-do"], opts.warmup + 100),
     };
     const scenarios = defineScenarios(ctx);
 
     // Sanity: one request per scenario must come back 200 from the origin.
     for (const s of scenarios) {
-      const response = await fetch(`${s.url}${s.path}`, { headers: { cookie: s.cookies() }, redirect: "manual" });
+      const sent = s.cookies();
+      const response = await fetch(`${s.url}${s.path}`, { headers: { cookie: sent }, redirect: "manual" });
       const body = await response.text();
       if (response.status !== 200) throw new Error(`sanity check: (${s.id}) ${s.label} answered ${response.status}: ${body.slice(0, 200)}`);
+      const problem = s.check?.fn(sent, response.status, { "set-cookie": response.headers.getSetCookie() });
+      if (problem) throw new Error(`sanity check: (${s.id}) ${s.label} did not rotate the refresh cookie: ${problem}`);
     }
 
     say(`warm-up: ${opts.warmup} requests per scenario`);
     const estimate = {};
+    // Refresh scenarios: a sample of answers (every 10th) must carry a new refresh cookie.
+    const rotationChecks = new Map(scenarios.filter((s) => s.check).map((s) => [s.id, { checked: 0, problems: [] }]));
+    const recordChecks = (s, result, when) => {
+      const tally = rotationChecks.get(s.id);
+      if (!tally) return;
+      tally.checked += result.checked;
+      for (const problem of result.problems) if (tally.problems.length < 5) tally.problems.push(`${when}: ${problem}`);
+    };
     for (const s of scenarios) {
-      const result = await runLoad({ url: s.url, path: s.path, nextCookie: s.cookies, connections: opts.connections, amount: opts.warmup });
+      const result = await runLoad({ url: s.url, path: s.path, nextCookie: s.cookies, connections: opts.connections, amount: opts.warmup, check: s.check });
       if (result.non2xx || result.errors) failures.push(`warm-up (${s.id}): ${result.non2xx} non-2xx, ${result.errors} errors ${JSON.stringify(result.statuses)}`);
+      recordChecks(s, result, "warm-up");
       estimate[s.id] = result.requestsPerSecond;
     }
 
@@ -133,8 +168,9 @@ async function main() {
       access: Math.max(perRound(Math.max(estimate.d, estimate.f2d)) * opts.rounds, microNeed),
       oidc: perRound(estimate.f1d) * opts.rounds,
       refresh: perRound(estimate.e) * opts.rounds,
+      refreshDo: perRound(estimate.e2) * opts.rounds,
     };
-    const pools = { access: "accessPool", oidc: "oidcPool", refresh: "refreshPool" };
+    const pools = { access: "accessPool", oidc: "oidcPool", refresh: "refreshPool", refreshDo: "refreshDoPool" };
     const topUp = async (pool, count) => {
       if (count <= 0) return;
       if (pool === "access") ctx.accessPool.push(...(await mintAccessTokens(signer, publicUrl, count)));
@@ -143,8 +179,12 @@ async function main() {
         ctx.refreshPool.push(...(await seedRefreshTokens(kv, count, { concurrency: 128 })));
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
+      if (pool === "refreshDo") {
+        ctx.refreshDoPool.push(...(await seedDurableObjectSessions(stack.urls["latency-do"], count)));
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
     };
-    say(`credential pools: ${poolNeeds.access} access JWTs, ${poolNeeds.oidc} oidc-auth sessions, ${poolNeeds.refresh} refresh tokens seeded into KV (fastest warm-up ${fastest.toFixed(0)} req/s)`);
+    say(`credential pools: ${poolNeeds.access} access JWTs, ${poolNeeds.oidc} oidc-auth sessions, ${poolNeeds.refresh} refresh tokens seeded into KV, ${poolNeeds.refreshDo} Durable Object sessions (fastest warm-up ${fastest.toFixed(0)} req/s)`);
     const seedStarted = Date.now();
     for (const [pool, target] of Object.entries(poolNeeds)) {
       const used = Math.max(...scenarios.filter((s) => s.pool === pool).map((s) => s.cookies.used()));
@@ -171,8 +211,9 @@ async function main() {
         await new Promise((resolve) => setTimeout(resolve, 100));
         const before = cpuSample(pid);
         const otherBefore = otherCpuNs(origin.pid);
-        const result = await runLoad({ url: s.url, path: s.path, nextCookie: s.cookies, connections: opts.connections, durationSeconds: opts.seconds });
+        const result = await runLoad({ url: s.url, path: s.path, nextCookie: s.cookies, connections: opts.connections, durationSeconds: opts.seconds, check: s.check });
         const after = cpuSample(pid);
+        recordChecks(s, result, `round ${round + 1}`);
         const otherAfter = otherCpuNs(origin.pid);
         if (result.non2xx || result.errors) failures.push(`round ${round + 1} (${s.id}) ${s.label}: ${result.non2xx} non-2xx, ${result.errors} errors ${JSON.stringify(result.statuses)}`);
         rounds.get(s.id).push({ ...result, cpuNs: after.schedNs - before.schedNs, ticksNs: after.ticksNs - before.ticksNs, otherCpuNs: otherAfter - otherBefore });
@@ -180,12 +221,27 @@ async function main() {
       }
     }
     for (const s of scenarios) if (s.cookies.reused > 0) failures.push(`(${s.id}): credential pool ran out, ${s.cookies.reused} credentials were used twice (sizing bug)`);
+    for (const [id, tally] of rotationChecks) {
+      if (tally.checked === 0) failures.push(`(${id}): no answer was checked for a rotated refresh cookie`);
+      for (const problem of tally.problems) failures.push(`(${id}) rotation check, ${problem}`);
+    }
     const summaries = scenarios.map((s) => summarize(s, rounds.get(s.id)));
 
     say("micro-benchmark inside workerd");
     const micro = await runMicro({ url: stack.urls.micro, pid, seenToken: ctx.accessToken, freshPool: ctx.accessPool, ...opts.micro });
     closeMicro();
     failures.push(...micro.failures.slice(0, 5));
+
+    say(`one refresh per store with the storage latency model: ${opts.latencyRepeats} x 2 modes x 2 stores, one at a time`);
+    const latencyNeed = (opts.latencyRepeats + 2) * 2;
+    const refreshLatency = await measureRefreshLatency({
+      repeats: opts.latencyRepeats,
+      targets: [
+        { store: "kv", url: stack.urls["latency-kv"], credentials: await seedRefreshTokens(await stack.mf.getKVNamespace("SESSIONS", "latency-kv"), latencyNeed) },
+        { store: "durable-object", url: stack.urls["latency-do"], credentials: await seedDurableObjectSessions(stack.urls["latency-do"], latencyNeed) },
+      ],
+    });
+    for (const r of refreshLatency) for (const problem of r.problems) failures.push(`latency model, refresh on ${r.store}: ${problem}`);
     const originCounts = await origin.counts();
     const rssAfterRounds = memoryKiB(pid);
     await stack.mf.dispose();
@@ -219,7 +275,7 @@ async function main() {
     };
 
     const analysis = analyse({ summaries, micro, bundle: build.bundle, firstRequest, memory });
-    print({ summaries, micro, bundle: build.bundle, firstRequest, memory, analysis, originCounts, rssAfterRounds });
+    print({ summaries, micro, bundle: build.bundle, firstRequest, memory, analysis, originCounts, rssAfterRounds, refreshLatency, rotationChecks });
 
     if (opts.json) {
       writeFileSync(
@@ -235,6 +291,8 @@ async function main() {
             targets: analysis.targets,
             gate: { extraCpuUsPerRequest: analysis.gateExtraUs, verifyPlusAssertionUs: analysis.explainedUs, kvSimulatorUsPerRefresh: analysis.kvPerRefreshUs },
             micro,
+            refreshLatency: { model: LATENCY_MODEL, stores: refreshLatency },
+            rotationChecks: Object.fromEntries(rotationChecks),
             bundle: build.bundle,
             firstRequest,
             memory,
@@ -255,7 +313,7 @@ async function main() {
   }
 }
 
-function print({ summaries, micro, bundle, firstRequest, memory, analysis, originCounts }) {
+function print({ summaries, micro, bundle, firstRequest, memory, analysis, originCounts, refreshLatency, rotationChecks }) {
   const out = [];
   out.push("");
   out.push(`edge-auth-worker benchmark (${opts.quick ? "quick" : "full"}): workerd via Miniflare direct sockets, ${opts.rounds} interleaved rounds x ${opts.seconds}s, ${opts.connections} connections, medians`);
@@ -266,10 +324,15 @@ function print({ summaries, micro, bundle, firstRequest, memory, analysis, origi
   out.push("");
   out.push("Ratios (for CPU, below 1.00x means the first one spends less; for req/s, above 1.00x means it serves more):");
   out.push(...ratioLines(analysis.ratios));
-  out.push(`  the gate's own CPU over the bare proxy: (c)-(b) ${analysis.gateExtraUs.c.toFixed(0)} µs/req, (d)-(b) ${analysis.gateExtraUs.d.toFixed(0)} µs/req, (e)-(b) ${analysis.gateExtraUs.e.toFixed(0)} µs/req`);
+  out.push(`  the gate's own CPU over the bare proxy: (c)-(b) ${analysis.gateExtraUs.c.toFixed(0)} µs/req, (d)-(b) ${analysis.gateExtraUs.d.toFixed(0)} µs/req, (e)-(b) ${analysis.gateExtraUs.e.toFixed(0)} µs/req, (e2)-(b) ${analysis.gateExtraUs.e2.toFixed(0)} µs/req`);
   out.push(`  micro-benchmark (one per request): (c) verify known token + assertion for known user ${analysis.explainedUs.c.toFixed(0)} µs; (d) full verify + new assertion signature ${analysis.explainedUs.d.toFixed(0)} µs`);
   out.push(`  (e) includes Miniflare's local KV simulator, which runs inside the same workerd: 5 gets + 1 put per refresh cost ${analysis.kvPerRefreshUs.toFixed(0)} µs`);
   out.push(`      when measured one at a time (micro); on Cloudflare KV is a separate service: its CPU is not the isolate's, its latency is.`);
+  out.push(`  (e2) includes the Durable Object too (its SQLite, one object per person, in the same workerd); on Cloudflare it runs apart.`);
+  out.push(`  rotation check: ${[...rotationChecks].map(([id, t]) => `(${id}) ${t.checked} sampled answers${t.problems.length ? `, ${t.problems.length}+ without a new refresh cookie` : ""}`).join(", ")}; ${[...rotationChecks.values()].every((t) => t.checked > 0 && t.problems.length === 0) ? "each carried a new __Host-refresh cookie" : "SEE FAILURES"}`);
+  out.push("");
+  out.push("One refresh (expired access token + refresh cookie), wall clock with the storage latency model, requests one at a time:");
+  out.push(...latencyLines(refreshLatency, LATENCY_MODEL, describeModel()));
   out.push("");
   out.push("Micro-benchmark inside workerd, CPU per operation:");
   out.push(...microLines(micro));

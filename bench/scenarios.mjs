@@ -25,9 +25,39 @@ export function sameCookie(name, value) {
   return source;
 }
 
+/** The `__Host-refresh` value a Set-Cookie header (string or array, as autocannon or fetch give it) sets. */
+export function refreshCookieSet(setCookie) {
+  for (const line of [setCookie ?? []].flat()) {
+    const match = /^__Host-refresh=([^;]*)/.exec(line);
+    if (match) return match[1];
+  }
+  return undefined;
+}
+
+const CREDENTIAL = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$/;
+
 /**
- * `ctx`: { urls: {origin, worker, oidc, jwk, passthrough}, accessToken, accessPool, oidcSession,
- * oidcPool, refreshPool }. Pools are arrays; each scenario walks its own cursor.
+ * Did this refresh really rotate? 2xx, and a new, well-formed `__Host-refresh` cookie in the
+ * answer, in the same format as the one sent (same number of parts; on the Durable Object store
+ * the first part, the person's object, stays). A problem as text, or undefined.
+ */
+export function rotationProblem(sentCookie, status, headers) {
+  const sent = /__Host-refresh=([^;]*)/.exec(sentCookie ?? "")?.[1];
+  const set = refreshCookieSet(headers?.["set-cookie"] ?? headers?.["Set-Cookie"]);
+  if (status < 200 || status > 299) return `status ${status}`;
+  if (!set) return "no __Host-refresh cookie in the answer";
+  if (!CREDENTIAL.test(set)) return `malformed new credential ${set.slice(0, 20)}...`;
+  if (set === sent) return "the same credential came back";
+  const parts = (value) => value.split(".");
+  if (sent && parts(set).length !== parts(sent).length) return "credential format changed";
+  if (sent && parts(sent).length === 3 && parts(set)[0] !== parts(sent)[0]) return "another person's object";
+  return undefined;
+}
+
+/**
+ * `ctx`: { urls: {origin, worker, workerDo, oidc, jwk, passthrough}, accessToken, accessPool,
+ * oidcSession, oidcPool, refreshPool, refreshDoPool }. Pools are arrays; each scenario walks its
+ * own cursor. Refresh scenarios carry `check`: every 10th answer must carry a new refresh cookie.
  */
 export function defineScenarios(ctx) {
   const access = () => sameCookie("__Host-access", ctx.accessToken);
@@ -37,7 +67,8 @@ export function defineScenarios(ctx) {
     { id: "b", label: "ours, bare proxy (PUBLIC_PATHS)", url: ctx.urls.worker, path: "/public/x", cookies: access(), worker: true },
     { id: "c", label: "ours, gate, same session", url: ctx.urls.worker, path: "/app/x", cookies: access(), worker: true },
     { id: "d", label: "ours, gate, new token each req", url: ctx.urls.worker, path: "/app/x", cookies: distinctCookies("__Host-access", ctx.accessPool), worker: true, pool: "access" },
-    { id: "e", label: "ours, refresh cookie only (KV)", url: ctx.urls.worker, path: "/app/x", cookies: distinctCookies("__Host-refresh", ctx.refreshPool), worker: true, pool: "refresh" },
+    { id: "e", label: "ours, refresh cookie only (KV)", url: ctx.urls.worker, path: "/app/x", cookies: distinctCookies("__Host-refresh", ctx.refreshPool), worker: true, pool: "refresh", check: { every: 10, fn: rotationProblem } },
+    { id: "e2", label: "ours, refresh cookie only (DO)", url: ctx.urls.workerDo, path: "/app/x", cookies: distinctCookies("__Host-refresh", ctx.refreshDoPool), worker: true, pool: "refreshDo", check: { every: 10, fn: rotationProblem } },
     { id: "f1c", label: "@hono/oidc-auth, same session", url: ctx.urls.oidc, path: "/app/x", cookies: sameCookie("oidc-auth", ctx.oidcSession), worker: true },
     { id: "f1d", label: "@hono/oidc-auth, new session each", url: ctx.urls.oidc, path: "/app/x", cookies: distinctCookies("oidc-auth", ctx.oidcPool), worker: true, pool: "oidc" },
     { id: "f2c", label: "hono/jwk gate, same token", url: ctx.urls.jwk, path: "/app/x", cookies: access(), worker: true },

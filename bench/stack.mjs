@@ -72,9 +72,10 @@ function drainStdio(stdout, stderr) {
 }
 
 /**
- * One workerd with the given workers, each `{ name, scriptPath, bindings, kv, port,
- * compatibilityDate?, compatibilityFlags? }` on its own
- * direct socket. Returns the Miniflare instance, the workerd PID and each worker's URL.
+ * One workerd with the given workers, each `{ name, scriptPath, bindings, kv, durableObjects?,
+ * port, compatibilityDate?, compatibilityFlags? }` on its own direct socket (`durableObjects`:
+ * Miniflare's option as is, e.g. `{ SESSION_FAMILIES: { className, useSQLite: true } }`, or with
+ * `scriptName` for a binding to another worker's class). Returns the Miniflare instance, the workerd PID and each worker's URL.
  * `inspector: true` opens workerd's DevTools port (bench/inspector.mjs), for the memory run only.
  */
 export async function startWorkerd(workers, { inspector = false } = {}) {
@@ -91,6 +92,7 @@ export async function startWorkerd(workers, { inspector = false } = {}) {
       compatibilityDate: worker.compatibilityDate ?? COMPATIBILITY_DATE,
       compatibilityFlags: worker.compatibilityFlags ?? [],
       ...(worker.kv ? { kvNamespaces: ["SESSIONS"] } : {}),
+      ...(worker.durableObjects ? { durableObjects: worker.durableObjects } : {}),
       bindings: worker.bindings,
       unsafeDirectSockets: [{ host: "127.0.0.1", port: worker.port }],
     })),

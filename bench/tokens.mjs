@@ -8,6 +8,9 @@
 //     src/session/kv-keys.ts (imported from the source, below) and in the record shapes of
 //     src/session/family-chain.ts, written straight into Miniflare's KV (signing in for real
 //     through a provider would take far longer than the benchmark itself);
+//   - refresh credentials on the Durable Object store, `<sha256(sub)>.<familyId>.<token>`: made by
+//     the worker's own store code (createDurableObjectSessionStore(...).create(...)) inside
+//     workerd, through the seed route of bench/latency-worker.ts, one person (object) each;
 //   - @hono/oidc-auth's own session cookie: an HS256 JWT over {sub, email, rtk, rtkexp, ssnexp}
 //     keyed with OIDC_AUTH_SECRET, as its updateAuth() makes it with hono/jwt's sign().
 import { createHash, randomBytes } from "node:crypto";
@@ -116,6 +119,28 @@ export async function seedRefreshTokens(kv, count, { perFamily = 1, concurrency 
     }
   }
   await Promise.all(Array.from({ length: concurrency }, writer));
+  return credentials;
+}
+
+/**
+ * `count` Durable Object sessions, one person each, created through the worker's own store
+ * code by `seedUrl` (bench/latency-worker.ts, POST /__bench/seed-do) in the namespace its
+ * SESSION_FAMILIES binding names. Returns the `__Host-refresh` values.
+ */
+export async function seedDurableObjectSessions(seedUrl, count, { chunk = 100 } = {}) {
+  const credentials = [];
+  const seed = async (n) => {
+    const response = await fetch(`${seedUrl}/__bench/seed-do`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ count: n }) });
+    const text = await response.text();
+    if (response.status !== 200) throw new Error(`seeding Durable Object sessions: HTTP ${response.status} ${text.slice(0, 300)}`);
+    return JSON.parse(text).credentials;
+  };
+  for (let done = 0; done < count; done += chunk) {
+    const n = Math.min(chunk, count - done);
+    // Once seen here: a kept-alive socket closed under a request ("other side closed"). One
+    // retry; a chunk made twice only leaves unused sessions behind.
+    credentials.push(...(await seed(n).catch(() => new Promise((resolve) => setTimeout(resolve, 500)).then(() => seed(n)))));
+  }
   return credentials;
 }
 

@@ -1,0 +1,99 @@
+// One refresh on each session store, in wall-clock time with the storage latency model
+// (bench/latency-model.mjs) and without it. The requests go one at a time (no queueing) to
+// bench/latency-worker.ts, the real worker behind the model, configured once with
+// SESSION_STORE=kv and once with SESSION_STORE=durable-object; each carries only a refresh cookie
+// never used before (a person whose access token has expired), stores and modes interleaved.
+// The worker reports, in `x-bench-storage`, the storage round trips on the critical path and
+// the modelled milliseconds of each; the wall clock is measured here, from sending the request
+// to the end of the answer (local origin included, about a millisecond).
+import { median } from "./report.mjs";
+import { refreshCookieSet, rotationProblem } from "./scenarios.mjs";
+
+async function refreshOnce(url, credential, delays) {
+  const headers = { accept: "*/*", cookie: `__Host-refresh=${credential}`, ...(delays ? {} : { "x-bench-latency": "off" }) };
+  const started = performance.now();
+  const response = await fetch(`${url}/app/x`, { headers, redirect: "manual" });
+  await response.arrayBuffer();
+  const wallMs = performance.now() - started;
+  const setCookie = response.headers.getSetCookie();
+  const problem = rotationProblem(`__Host-refresh=${credential}`, response.status, { "set-cookie": setCookie });
+  const storage = JSON.parse(response.headers.get("x-bench-storage") ?? '{"roundTrips":[],"modelledMs":NaN}');
+  return { wallMs, problem, storage, rotatedTo: refreshCookieSet(setCookie) };
+}
+
+/** "2 read round trips + 1 write (...)": a round trip is a write if any operation in it writes. */
+export function describeRoundTrips(roundTrips) {
+  const ops = roundTrips.flatMap((trip) => trip.ops);
+  const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  if (ops.length > 0 && ops.every((op) => op.startsWith("durable object"))) {
+    return `${plural(roundTrips.length, "round trip")} (${roundTrips.map((trip) => trip.ops.join(" + ")).join(", then ")}: one call; the object's SQLite reads and its write run inside it)`;
+  }
+  const writes = (op) => /put|delete/.test(op);
+  const readTrips = roundTrips.filter((trip) => !trip.ops.some(writes)).length;
+  const reads = ops.filter((op) => op.startsWith("kv.get"));
+  const misses = reads.filter((op) => op.includes("miss")).length;
+  const readText = `${plural(reads.length, "KV read")}${reads.length ? (misses === reads.length ? ", all cache misses" : `, ${misses} cache misses`) : ""}`;
+  return `${plural(readTrips, "read round trip")} + ${plural(roundTrips.length - readTrips, "write")} (${roundTrips.map((trip) => trip.ops.length).join(", then ")} operations in parallel: ${readText}, ${plural(ops.filter(writes).length, "KV write")})`;
+}
+
+/**
+ * `targets`: [{ store, url, credentials }], `repeats` measured refreshes per store and mode
+ * (after 2 unmeasured ones each: a fresh isolate's first requests). Returns per store the
+ * medians with and without the model, the round trips, and any rotation problems.
+ */
+export async function measureRefreshLatency({ targets, repeats }) {
+  const cursors = new Map(targets.map((t) => [t.store, 0]));
+  const next = (target) => {
+    const i = cursors.get(target.store);
+    if (i >= target.credentials.length) throw new Error(`latency: too few ${target.store} credentials (${target.credentials.length})`);
+    cursors.set(target.store, i + 1);
+    return target.credentials[i];
+  };
+  const samples = new Map(targets.map((t) => [t.store, { on: [], off: [], problems: [] }]));
+  for (let i = 0; i < repeats + 2; i++) {
+    for (const target of targets) {
+      for (const delays of [true, false]) {
+        const result = await refreshOnce(target.url, next(target), delays);
+        const s = samples.get(target.store);
+        if (result.problem && s.problems.length < 5) s.problems.push(result.problem);
+        if (i >= 2) (delays ? s.on : s.off).push(result);
+      }
+    }
+  }
+  return targets.map(({ store }) => {
+    const { on, off, problems } = samples.get(store);
+    const shapes = new Set(on.map((r) => JSON.stringify(r.storage.roundTrips.map((trip) => trip.ops))));
+    const typical = on[Math.floor(on.length / 2)]?.storage.roundTrips ?? [];
+    return {
+      store,
+      requests: on.length + off.length,
+      roundTrips: typical.length,
+      roundTripDetail: typical,
+      described: describeRoundTrips(typical),
+      shapesSeen: shapes.size,
+      modelledMs: median(on.map((r) => r.storage.modelledMs)),
+      wallMs: median(on.map((r) => r.wallMs)),
+      wallMsMin: Math.min(...on.map((r) => r.wallMs)),
+      wallMsMax: Math.max(...on.map((r) => r.wallMs)),
+      localWallMs: median(off.map((r) => r.wallMs)),
+      problems,
+    };
+  });
+}
+
+/** Modelled ms of these round trips had every KV read hit the location's cache (the best case). */
+function allHitMs(roundTrips, model) {
+  return roundTrips.reduce((sum, trip) => sum + Math.max(...trip.ops.map((op) => (op.startsWith("kv.get") ? model.kvReadHitMs : op.startsWith("kv.") ? model.kvWriteMs : NaN))), 0);
+}
+
+export function latencyLines(results, model, modelText) {
+  const lines = [`  model: ${modelText}`];
+  for (const r of results) {
+    lines.push(`  refresh on ${r.store}: ${r.described}; ${r.wallMs.toFixed(1)} ms with the latency model`);
+    const best = allHitMs(r.roundTripDetail, model);
+    lines.push(
+      `      (median of ${r.requests / 2}, ${r.wallMsMin.toFixed(1)}-${r.wallMsMax.toFixed(1)} ms: ${r.modelledMs.toFixed(0)} ms modelled storage on the critical path${Number.isFinite(best) ? `, ${best.toFixed(0)} ms had every read hit the cache` : ""}; the same request ${r.localWallMs.toFixed(1)} ms locally without the model${r.shapesSeen > 1 ? `; ${r.shapesSeen} different storage patterns seen` : ""})`,
+    );
+  }
+  return lines;
+}
