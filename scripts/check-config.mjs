@@ -1,12 +1,15 @@
 #!/usr/bin/env node
-// `npm run check`: validates the configuration about to be deployed with the worker's own parser
+// `npm run check`: validates a configuration with the worker's own parser
 // (src/config/parse-config.ts, bundled on the fly), and lists every problem with what to do.
-//   vars:    wrangler.toml [vars] (or --config FILE; [env.NAME.vars] with --env NAME)
-//   secrets: the environment, else .dev.vars; with --deploy, a secret missing here is only a
-//            warning, since Cloudflare keeps secrets out of reach (check `wrangler secret list`).
+//   npm run check               what `wrangler dev` would run: wrangler.toml [vars] (or --config
+//                               FILE; [env.NAME.vars] with --env NAME) with `.dev.vars`
+//                               (`.dev.vars.NAME`; without one, `.env` files) over them, merged by
+//                               wrangler's own code, exactly as `wrangler dev` merges them.
+//   npm run check -- --deploy   what `wrangler deploy` would run: [vars] only (`.dev.vars` is never
+//                               uploaded). Secrets live at Cloudflare, out of reach: one given in
+//                               the environment is checked, a missing one is only a warning
+//                               (check `wrangler secret list`).
 import { build } from "esbuild";
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 process.env.WRANGLER_SEND_METRICS = "false";
@@ -25,19 +28,6 @@ const HINTS = {
   SESSIONS: "npx wrangler kv namespace create SESSIONS, then paste its id into [[kv_namespaces]]",
 };
 
-/** KEY=VALUE lines, as wrangler reads .dev.vars (quotes stripped, # comments skipped). */
-function parseDotenv(text) {
-  const values = {};
-  for (const line of text.split(/\r?\n/)) {
-    const match = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)\s*$/.exec(line);
-    if (!match || line.trimStart().startsWith("#")) continue;
-    let value = match[2];
-    if (/^(["']).*\1$/.test(value)) value = value.slice(1, -1);
-    values[match[1]] = value;
-  }
-  return values;
-}
-
 async function loadParser() {
   const entry = fileURLToPath(new URL("../src/config/parse-config.ts", import.meta.url));
   const result = await build({ entryPoints: [entry], bundle: true, format: "esm", platform: "neutral", write: false, logLevel: "silent" });
@@ -45,22 +35,34 @@ async function loadParser() {
   return import(`data:text/javascript;base64,${Buffer.from(source).toString("base64")}`);
 }
 
-/** Every problem of the configuration in `configPath` (+ secrets from the environment or .dev.vars). */
-export async function checkConfig({ configPath = "wrangler.toml", env: environment, deploy = false } = {}) {
-  const { unstable_readConfig } = await import("wrangler");
-  const config = unstable_readConfig({ config: configPath, env: environment });
-  const devVarsPath = join(dirname(configPath), ".dev.vars");
-  const devVars = existsSync(devVarsPath) ? parseDotenv(readFileSync(devVarsPath, "utf8")) : {};
+/** The bindings `wrangler dev` would give the worker: [vars] with .dev.vars (or .env) over them, as wrangler merges them. */
+function devBindings(getVarsForDev, configPath, config, environment) {
+  const merged = getVarsForDev(configPath, undefined, config.vars, environment, true, config.secrets);
+  return Object.fromEntries(Object.entries(merged).map(([name, binding]) => [name, binding.value]));
+}
+
+/** The bindings `wrangler deploy` would give it: [vars]; secrets only when the environment has them. */
+function deployBindings(config, warnings) {
   const bindings = { ...config.vars };
-  const warnings = [];
   for (const name of SECRETS) {
-    const value = process.env[name] || devVars[name];
-    if (value !== undefined) bindings[name] = value;
-    else if (deploy) {
+    if (process.env[name]) bindings[name] = process.env[name];
+    else {
       bindings[name] = undefined;
       warnings.push(`${name}: not available here; make sure \`npx wrangler secret list\` shows it (${HINTS[name]})`);
     }
   }
+  return bindings;
+}
+
+/**
+ * Every problem of the configuration in `configPath`: as `wrangler dev` would run it, or with
+ * `deploy` as `wrangler deploy` would.
+ */
+export async function checkConfig({ configPath = "wrangler.toml", env: environment, deploy = false } = {}) {
+  const { unstable_readConfig, unstable_getVarsForDev } = await import("wrangler");
+  const config = unstable_readConfig({ config: configPath, env: environment });
+  const warnings = [];
+  const bindings = deploy ? deployBindings(config, warnings) : devBindings(unstable_getVarsForDev, configPath, config, environment);
   const kv = config.kv_namespaces.find((namespace) => namespace.binding === "SESSIONS");
   const extra = [];
   if (!kv) extra.push("SESSIONS: no [[kv_namespaces]] binding named SESSIONS");
@@ -86,6 +88,9 @@ async function main(argv) {
   const deploy = argv.includes("--deploy");
   const option = (name) => (argv.indexOf(name) >= 0 ? argv[argv.indexOf(name) + 1] : undefined);
   const { problems, warnings } = await checkConfig({ deploy, env: option("--env"), configPath: option("--config") });
+  console.log(deploy
+    ? "checking what `wrangler deploy` would run: [vars]; secrets are at Cloudflare"
+    : "checking what `wrangler dev` would run: [vars] with .dev.vars (or .env) over them; --deploy for production");
   for (const warning of warnings) console.warn(`warning: ${warning}`);
   if (problems.length === 0) {
     console.log("configuration OK");

@@ -49,7 +49,11 @@ function parsePublicPaths(env: Env, problems: string[]): PathPattern[] {
   for (const entry of list(text(env, "PUBLIC_PATHS", problems))) {
     const parsed = parsePublicPath(entry);
     if (typeof parsed === "string") problems.push(parsed);
-    else if (parsed.kind === "prefix" && parsed.prefix === "/") problems.push(`PUBLIC_PATHS: "${entry}" makes the whole site public; list the public paths instead`);
+    // `/*` makes the whole site public, and a bare `/` is almost always meant the same way (or
+    // serves the home page, with whatever it shows, to everyone): both are refused.
+    else if (parsed.kind === "prefix" ? parsed.prefix === "/" : parsed.path === "/") {
+      problems.push(`PUBLIC_PATHS: "${entry}" would make the whole site (or its home page) public; list the public paths instead, e.g. "/healthz,/assets/*"`);
+    }
     else patterns.push(parsed);
   }
   return patterns;

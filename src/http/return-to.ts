@@ -4,11 +4,30 @@ const MAX_RETURN_TO_LENGTH = 2048;
 const UNSAFE = /[\u0000-\u0020\u007f-\uffff\\]/;
 const BASE = "https://return-to.invalid";
 
+/** Percent-escapes of ASCII characters decoded once, as a router may (Hono serves `/%61uth/login` as `/auth/login`). */
+function decodeAsciiEscapes(path: string): string {
+  return path.replace(/%([0-7][0-9a-f])/gi, (_escape, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+/**
+ * True when `pathname`, however it is spelled (case, ASCII escapes, dot segments or `\` hidden
+ * behind escapes), names AUTH_PREFIX or a path below it. Errs towards "own": the cost is a `/`.
+ */
+function isOwnRoute(pathname: string, authPrefix: string): boolean {
+  const prefix = authPrefix.toLowerCase();
+  const decoded = decodeAsciiEscapes(pathname);
+  const resolved = new URL(decoded.replace(/\?/g, "%3F").replace(/#/g, "%23"), BASE).pathname;
+  return [pathname, decoded, resolved].some((path) => {
+    const lower = path.toLowerCase();
+    return lower === prefix || lower.startsWith(`${prefix}/`);
+  });
+}
+
 /**
  * Reduces a client-supplied `return_to` to a path on our own origin; anything else becomes `/`.
  * The result always starts with exactly one `/`, so it can never be protocol-relative. A path
- * under `authPrefix` (the worker's own routes: login, callback, logout) becomes `/` too: no
- * sign-in loops, no replayed callbacks.
+ * under `authPrefix` (the worker's own routes: login, callback, logout), in any case or
+ * spelling, becomes `/` too: no sign-in loops, no replayed callbacks.
  */
 export function safeReturnTo(raw: string | null | undefined, authPrefix: string): string {
   if (!raw || raw.length > MAX_RETURN_TO_LENGTH || !raw.startsWith("/") || UNSAFE.test(raw)) return "/";
@@ -20,6 +39,5 @@ export function safeReturnTo(raw: string | null | undefined, authPrefix: string)
   }
   if (url.origin !== BASE) return "/";
   const path = url.pathname + url.search;
-  const own = url.pathname.toLowerCase() === authPrefix.toLowerCase() || url.pathname.toLowerCase().startsWith(`${authPrefix.toLowerCase()}/`);
-  return own || path.startsWith("//") || path.startsWith("/\\") ? "/" : path;
+  return isOwnRoute(url.pathname, authPrefix) || path.startsWith("//") || path.startsWith("/\\") ? "/" : path;
 }

@@ -26,8 +26,9 @@ async function proxy(ctx: RequestContext, identity?: { user: Identity; assertion
   const { request } = ctx;
   const { host, proto } = publicHostOf(ctx.publicOrigin);
   const headers = upstreamHeaders(ctx.raw.headers, { ...request, requestId: ctx.requestId, publicHost: host, publicProto: proto }, identity);
-  const upstream = await forwardToOrigin(ctx.raw, ctx.config.originBase, request.url, headers);
-  return toClientResponse(upstream, identity !== undefined);
+  const authenticated = identity !== undefined;
+  const upstream = await forwardToOrigin(ctx.raw, ctx.config.originBase, request.url, headers, authenticated);
+  return toClientResponse(upstream, authenticated);
 }
 
 /**

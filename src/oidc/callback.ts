@@ -14,15 +14,38 @@ const SUB = /^[\x21-\x7e]{1,255}$/;
 /** Signature algorithms we accept from a provider: asymmetric only (RFC 8725 3.1). */
 const ID_TOKEN_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"];
 
-/** Network failures and provider 5xx are the provider's fault (502); everything else is the request's (400). */
+/** True when oauth4webapi refused the token response's body itself (not the ID token's claims in it). */
+function isResponseBodyProblem(error: oauth.OperationProcessingError | oauth.UnsupportedOperationError): boolean {
+  const cause = error.cause;
+  return typeof cause === "object" && cause !== null && "body" in cause;
+}
+
+/**
+ * Whose fault a failed code exchange is. The request's (400): `invalid_grant` (RFC 6749 5.2: the
+ * code is spent, expired or another client's, e.g. a replayed callback) and an ID token whose
+ * claims do not fit this sign-in. Everything else is the provider misbehaving (502, the
+ * sign-in-service page): no answer, a 5xx, an error that is not OAuth JSON, any other OAuth
+ * error (invalid_client and the like are the deployment's, not the person's), a body that is
+ * not JSON or lacks the tokens.
+ */
 function providerFailure(error: unknown): AuthError {
   if (error instanceof AuthError) return error;
-  if (error instanceof oauth.ResponseBodyError && error.status < 500) return new AuthError("ERR_BAD_REQUEST", { detail: `token endpoint: ${error.error}` });
-  if (error instanceof oauth.OperationProcessingError) {
-    const claimProblem = [oauth.JWT_CLAIM_COMPARISON, oauth.JWT_TIMESTAMP_CHECK, oauth.INVALID_RESPONSE, oauth.UNSUPPORTED_OPERATION].includes(error.code!);
-    if (claimProblem) return new AuthError("ERR_ID_TOKEN_INVALID", { cause: error });
+  if (error instanceof oauth.ResponseBodyError && error.status < 500 && error.error === "invalid_grant") {
+    return new AuthError("ERR_BAD_REQUEST", { detail: "token endpoint: invalid_grant" });
   }
-  return new AuthError("ERR_PROVIDER_UNAVAILABLE", { detail: "token endpoint failed", cause: error });
+  if (error instanceof oauth.OperationProcessingError || error instanceof oauth.UnsupportedOperationError) {
+    const claimCheck = error.code === oauth.JWT_CLAIM_COMPARISON || error.code === oauth.JWT_TIMESTAMP_CHECK;
+    const tokenProblem = (error.code === oauth.INVALID_RESPONSE || error.code === oauth.UNSUPPORTED_OPERATION) && !isResponseBodyProblem(error);
+    if (claimCheck || tokenProblem) return new AuthError("ERR_ID_TOKEN_INVALID", { cause: error });
+  }
+  const detail = error instanceof oauth.ResponseBodyError ? `token endpoint: HTTP ${error.status} ${String(error.error).slice(0, 40)}` : "token endpoint failed";
+  return new AuthError("ERR_PROVIDER_UNAVAILABLE", { detail, cause: error });
+}
+
+/** RFC 6749 5.1: a token response is `application/json`; anything else is not one, whatever it parses as. */
+function assertJsonTokenResponse(response: Response): void {
+  const type = (response.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  if (response.ok && type !== "application/json") throw new AuthError("ERR_PROVIDER_UNAVAILABLE", { detail: `token endpoint: content-type ${type.slice(0, 40) || "missing"}` });
 }
 
 /** OpenID Connect Core 3.1.3.7 step 6, which oauth4webapi leaves to TLS: the signature itself. */
@@ -77,6 +100,7 @@ export async function completeSignIn(scope: SignInScope, callbackRequestUrl: URL
       ...provider.httpOptions,
       signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS),
     });
+    assertJsonTokenResponse(response);
     const result = await oauth.processAuthorizationCodeResponse(provider.as, provider.client, response, {
       expectedNonce: tx.nonce,
       requireIdToken: true,

@@ -2,8 +2,11 @@ import { setsWorkerCookie } from "../http/cookies";
 
 /** Cache headers meant for CDNs in front of us: an authenticated answer must not reach a shared cache. */
 const SHARED_CACHE_HEADERS = ["cdn-cache-control", "cloudflare-cdn-cache-control", "surrogate-control"];
-/** Clear-Site-Data directives that would delete our cookies (sign the person out) from the origin. */
-const CLEARS_OUR_COOKIES = /"(cookies|\*)"/i;
+/**
+ * Clear-Site-Data directives that would delete our cookies (sign the person out) from the origin:
+ * `"cookies"` and `"*"`, quoted as the spec says or not (a lenient parser may accept either).
+ */
+const CLEARS_OUR_COOKIES = /^\s*"?\s*(cookies|\*)\s*"?\s*$/i;
 
 function privateCacheControl(value: string | null): string {
   const directives = (value ?? "").split(",").map((d) => d.trim()).filter(Boolean);
@@ -20,8 +23,9 @@ export function toClientResponse(upstream: Response, authenticated: boolean): Re
   const headers = new Headers(upstream.headers);
   headers.delete("set-cookie");
   for (const cookie of upstream.headers.getSetCookie()) if (!setsWorkerCookie(cookie)) headers.append("set-cookie", cookie);
-  if (CLEARS_OUR_COOKIES.test(headers.get("clear-site-data") ?? "")) {
-    const kept = (headers.get("clear-site-data") ?? "").split(",").map((d) => d.trim()).filter((d) => d && !CLEARS_OUR_COOKIES.test(d));
+  const clearSiteData = headers.get("clear-site-data");
+  if (clearSiteData !== null) {
+    const kept = clearSiteData.split(",").map((d) => d.trim()).filter((d) => d && !CLEARS_OUR_COOKIES.test(d));
     if (kept.length > 0) headers.set("clear-site-data", kept.join(", "));
     else headers.delete("clear-site-data");
   }

@@ -1,0 +1,94 @@
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startWorker } from "../../demo/worker.mjs";
+import { generateKeySet } from "../../scripts/keys.mjs";
+import { startBrokenProvider, type BrokenProvider, type TokenMode } from "../support/broken-provider";
+import { freePort } from "../support/stack";
+
+/**
+ * Item 4: a provider that misbehaves at its token endpoint is the sign-in service failing, not a
+ * bad request: 502 with the "Sign-in service unavailable" page, no session. Only what the
+ * request itself got wrong stays 400: `invalid_grant` (a replayed or foreign code) and ID-token
+ * claims that do not fit this sign-in (the full list is in callback-validation.test.ts).
+ */
+const PROVIDER_PAGE = "Sign-in service unavailable";
+const CLIENT_ID = "broken-provider-client";
+
+let provider: BrokenProvider;
+let worker: Awaited<ReturnType<typeof startWorker>>;
+
+beforeAll(async () => {
+  provider = await startBrokenProvider(CLIENT_ID);
+  worker = await startWorker({
+    port: await freePort(),
+    vars: { ORIGIN_URL: `http://127.0.0.1:${await freePort()}`, OIDC_ISSUER: provider.issuer, OIDC_CLIENT_ID: CLIENT_ID, ALLOWED_DOMAINS: "*" },
+    secrets: { OIDC_CLIENT_SECRET: randomBytes(16).toString("hex"), SESSION_KEYS: JSON.stringify(await generateKeySet("ES256")) },
+    logLevel: "none",
+  });
+});
+afterAll(async () => {
+  await worker?.dispose();
+  await provider?.close();
+});
+
+/** Starts a sign-in, then comes back to the callback with a code that makes the provider do `mode`. */
+async function callbackWith(mode: TokenMode) {
+  const login = await fetch(`${worker.url}/auth/login?return_to=/after`, { redirect: "manual" });
+  expect(login.status).toBe(302);
+  const authorize = new URL(login.headers.get("location")!);
+  const state = authorize.searchParams.get("state")!;
+  const nonce = authorize.searchParams.get("nonce")!;
+  const cookie = login.headers.getSetCookie().map((value) => value.split(";")[0]).join("; ");
+  const response = await fetch(`${worker.url}/auth/callback?code=${mode}.${nonce}&state=${state}`, { redirect: "manual", headers: { cookie, accept: "text/html" } });
+  const sessionCookies = response.headers.getSetCookie().filter((value) => /^__Host-(access|refresh)=[^;]/.test(value));
+  return { status: response.status, body: await response.text(), sessionCookies, location: response.headers.get("location") };
+}
+
+describe("the token endpoint misbehaving", () => {
+  it("signs in when the provider behaves (the control case)", async () => {
+    const { status, location, sessionCookies } = await callbackWith("ok");
+    expect(status).toBe(302);
+    expect(location).toBe("/after");
+    expect(sessionCookies).toHaveLength(2);
+  });
+
+  it.each<TokenMode>([
+    "no-id-token",
+    "no-access-token",
+    "id-token-not-string",
+    "unknown-token-type",
+    "json-array",
+    "not-json",
+    "html-page",
+    "json-as-text-plain",
+    "no-content-type",
+    "http-500-json",
+    "http-503-html",
+    "http-400-html",
+    "http-404-empty",
+    "invalid-client",
+    "unauthorized-client",
+  ])("%s: 502 with the sign-in-service page, no session", async (mode) => {
+    const { status, body, sessionCookies } = await callbackWith(mode);
+    expect(status).toBe(502);
+    expect(body).toContain(PROVIDER_PAGE);
+    expect(body).not.toMatch(/at-123|eyJ|Maintenance|Bad Gateway|invalid_client/);
+    expect(sessionCookies).toEqual([]);
+  });
+
+  it("a token endpoint that does not answer in time: 502 as well", async () => {
+    const { status, body, sessionCookies } = await callbackWith("too-slow");
+    expect(status).toBe(502);
+    expect(body).toContain(PROVIDER_PAGE);
+    expect(sessionCookies).toEqual([]);
+  });
+});
+
+describe("what the request got wrong stays a 400", () => {
+  it.each<TokenMode>(["invalid-grant", "claims-wrong-aud", "claims-no-sub", "claims-expired"])("%s: 400, no session", async (mode) => {
+    const { status, body, sessionCookies } = await callbackWith(mode);
+    expect(status).toBe(400);
+    expect(body).not.toContain(PROVIDER_PAGE);
+    expect(sessionCookies).toEqual([]);
+  });
+});
