@@ -5,6 +5,19 @@ import { call, cookieValue, ISSUER, setCookies, signedIn, testConfig } from "./h
 type Echo = { method: string; path: string; headers: Record<string, string> };
 
 describe("the gate", () => {
+  it("answers a form post without a session with the 401 page, not a redirect that would drop its body", async () => {
+    const response = await call("/comments", {
+      method: "POST",
+      headers: { "sec-fetch-mode": "navigate", accept: "text/html", "content-type": "application/x-www-form-urlencoded" },
+      body: "text=hello",
+    });
+    expect(response.status).toBe(401);
+    expect(response.headers.get("location")).toBeNull();
+    // The worker's own page (the echo origin would have answered JSON), with a way to sign in.
+    expect(response.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(await response.text()).toContain('href="/auth/login"');
+  });
+
   it("proxies an authenticated request with identity headers and a verifiable assertion", async () => {
     const { cookie, config } = await signedIn();
     const response = await call("/a/b?c=1", { headers: { cookie: `${cookie}; theme=dark` } });
