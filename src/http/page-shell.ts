@@ -36,12 +36,12 @@ export const PAGE_CSS_HASH = "sha256-NV6Kq4wH1KR9NPXypRqOZQ6La54/9ZaLNgRBNRlnJBY
 export const PAGE_CSP = `default-src 'none'; style-src '${PAGE_CSS_HASH}'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'`;
 
 /**
- * The same for a page with a form (sign out), minus `form-action`: browsers apply it to every
- * redirect after the post too, and signing out goes on `/` -> sign-in -> the provider (another
- * origin), so `form-action 'self'` blocks it. Such a page shows nothing from the request, and
- * its one form has a fixed action.
+ * The same for a page with a form (sign out), whose one form posts to the worker itself:
+ * `form-action 'self'`. Browsers apply `form-action` to every redirect after the post too,
+ * which is fine: signing out ends on the worker's own "You are signed out" page (or a public
+ * path of this site), never at the provider.
  */
-export const FORM_PAGE_CSP = `default-src 'none'; style-src '${PAGE_CSS_HASH}'; frame-ancestors 'none'; base-uri 'none'`;
+export const FORM_PAGE_CSP = `default-src 'none'; style-src '${PAGE_CSS_HASH}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
 
 const PAGE_SECURITY_HEADERS = {
   "Content-Security-Policy": PAGE_CSP,
