@@ -12,6 +12,8 @@ export type RateLimitedRoute = "login" | "callback" | "refresh";
  */
 export function clientKey(ip: string): string {
   if (!ip.includes(":")) return ip;
+  // An IPv4 address written as IPv6 (`::ffff:203.0.113.9`) is that IPv4 client.
+  if (ip.includes(".")) return ip.slice(ip.lastIndexOf(":") + 1);
   const [head = "", tail = ""] = ip.toLowerCase().split("::");
   const headGroups = head ? head.split(":") : [];
   const tailGroups = tail ? tail.split(":") : [];

@@ -81,6 +81,7 @@ describe("sessions at the gate, on Cloudflare's KV as modelled", () => {
     expect((await callWith({ AUTH_RATE_LIMIT: limiter }, "/api", init("2001:db8:1:2::3"))).status).toBe(429);
     expect(keys).toEqual(["refresh:2001:db8:1:2::/64", "refresh:2001:db8:1:2::/64", "refresh:2001:db8:1:2::/64"]);
     expect(clientKey("203.0.113.9")).toBe("203.0.113.9");
+    expect(clientKey("::ffff:203.0.113.9")).toBe("203.0.113.9");
     expect(clientKey("::1")).toBe("0:0:0:0::/64");
     expect(clientKey("2001:0db8:0000:0001:ffff:ffff:ffff:ffff")).toBe("2001:db8:0:1::/64");
   });
