@@ -41,7 +41,7 @@ function createApp(config: Config) {
   const app = new Hono<AppEnv>();
 
   app.use(async function requestContext(c, next) {
-    const ctx = createRequestContext(config, c.env, c.req.raw, currentRequestId() ?? requestIdFor(c.req.raw), (promise) => c.executionCtx.waitUntil(promise));
+    const ctx = createRequestContext(config, c.env, c.req.raw, currentRequestId() ?? requestIdFor(c.req.raw));
     c.set("ctx", ctx);
     await next();
     // Every response, error responses included, carries what the request earned.

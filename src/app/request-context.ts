@@ -30,7 +30,6 @@ export interface RequestContext {
   cookies: string[];
   /** Where "Try again" leads on this request's 502 page; default: reload. */
   retryHref?: string;
-  waitUntil(promise: Promise<unknown>): void;
 }
 
 export interface AppEnv {
@@ -38,7 +37,7 @@ export interface AppEnv {
   Variables: { ctx: RequestContext };
 }
 
-export function createRequestContext(config: Config, env: Env, raw: Request, requestId: string, waitUntil: (promise: Promise<unknown>) => void): RequestContext {
+export function createRequestContext(config: Config, env: Env, raw: Request, requestId: string): RequestContext {
   const publicOrigin = config.publicOrigin ?? new URL(raw.url).origin;
   const nowMs = Date.now();
   return {
@@ -52,6 +51,5 @@ export function createRequestContext(config: Config, env: Env, raw: Request, req
     request: readRequest(raw, publicOrigin),
     raw,
     cookies: [],
-    waitUntil,
   };
 }

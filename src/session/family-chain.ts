@@ -114,8 +114,9 @@ export async function isSessionActive(records: FamilyRecords, session: SessionRe
 }
 
 export async function revokeSession(records: FamilyRecords, session: SessionRef, nowMs: number, because: RevocationReason): Promise<void> {
-  const family = await records.readFamily(session.familyId);
-  if (!family || family.sub !== session.sub) return;
+  // Already revoked: nothing to write (a record is written once, even a second later).
+  const [family, revoked] = await Promise.all([records.readFamily(session.familyId), records.readRevoked(session.familyId)]);
+  if (!family || family.sub !== session.sub || revoked) return;
   await records.writeRevoked(session.familyId, { atMs: nowMs, because }, family, nowMs);
 }
 
