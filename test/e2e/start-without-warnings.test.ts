@@ -1,0 +1,45 @@
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { describe, expect, it } from "vitest";
+
+/** A warning printed at every start teaches people to ignore warnings: `npm start` prints none. */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe("npm start", () => {
+  it("starts the demo with no warning (no stale-types notice, no nodejs_compat warning)", async () => {
+    const [port, providerPort, originPort] = [await freePort(), await freePort(), await freePort()];
+    const child = spawn(process.execPath, ["demo/start.mjs"], {
+      env: { ...process.env, PORT: String(port), PROVIDER_PORT: String(providerPort), ORIGIN_PORT: String(originPort), WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const onData = (chunk: Buffer) => {
+          output += chunk.toString();
+          // wrangler's "Ready on" comes last: by then the build and its checks have spoken.
+          if (output.includes("demo is running") && output.includes("Ready on")) resolve();
+        };
+        child.stdout.on("data", onData);
+        child.stderr.on("data", onData);
+        child.once("exit", () => reject(new Error(`npm start exited early:\n${output}`)));
+      });
+      const health = await fetch(`http://127.0.0.1:${port}/auth/health`);
+      expect(health.status).toBe(200);
+    } finally {
+      child.kill("SIGTERM");
+      await exited;
+    }
+    expect(output).not.toMatch(/WARNING|types might be out of date|ERROR/i);
+  }, 90_000);
+});
