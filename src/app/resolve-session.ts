@@ -68,7 +68,7 @@ export async function refreshFromCookie(ctx: RequestContext): Promise<Session | 
   try {
     const issued = await ctx.store.rotate(credential, ctx.nowMs, ctx.config.refreshReuseGraceSeconds);
     // Policy is re-applied at every refresh: the allowlists may have changed since sign-in.
-    if (!isAllowed(ctx.config, issued.identity)) {
+    if (!isAllowed(ctx.config.policy, issued.identity)) {
       await ctx.store.revoke(issued, ctx.nowMs, "not-allowed");
       throw new AuthError("ERR_ACCOUNT_NOT_ALLOWED", { detail: "allowlist changed" });
     }

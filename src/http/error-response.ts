@@ -40,6 +40,7 @@ export interface ErrorAudience {
 
 function deniedReason(code: AuthErrorCode): AccessDeniedReason {
   if (code === "ERR_ACCOUNT_NOT_ALLOWED") return "not-allowed";
+  if (code === "ERR_ACCESS_DENIED") return "path-not-allowed";
   if (code === "ERR_EMAIL_NOT_VERIFIED") return "email-not-verified";
   return "request";
 }

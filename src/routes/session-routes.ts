@@ -5,7 +5,7 @@ import { CLEAR_SESSION_COOKIES } from "../app/session-cookies";
 import { AuthError } from "../errors";
 import { safeReturnTo } from "../http/return-to";
 import { logEvent } from "../log";
-import { isPublicPath } from "../policy/public-path";
+import { accessDecision } from "../policy/access-decision";
 
 /** GET {AUTH_PREFIX}/me: who is signed in, and until when (the access token's `exp`). */
 export async function meRoute(c: Context<AppEnv>) {
@@ -30,7 +30,7 @@ export async function refreshRoute(c: Context<AppEnv>) {
 function afterLogout(ctx: RequestContext): string {
   const asked = ctx.request.url.searchParams.getAll("return_to");
   const path = asked.length === 1 ? safeReturnTo(asked[0], ctx.config.authPrefix) : "/";
-  return path !== "/" && isPublicPath(path.split("?")[0]!, ctx.config.publicPaths) ? path : `${ctx.config.authPrefix}/logout`;
+  return path !== "/" && accessDecision(ctx.config.policy, path.split("?")[0]!, "GET").public ? path : `${ctx.config.authPrefix}/logout`;
 }
 
 /**
