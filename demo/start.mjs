@@ -2,6 +2,7 @@
 // `npm start`: the whole thing on one machine, no Google account and no Cloudflare account.
 //   a local OpenID provider (stands in for Google)  http://127.0.0.1:$PROVIDER_PORT
 //   a demo origin (the app being protected)         http://127.0.0.1:$ORIGIN_PORT
+//   a fake Google directory (groups) and token URL  http://127.0.0.1:$DIRECTORY_PORT
 //   the worker in front of it                       http://localhost:$PORT
 // Dev signing keys and the client secret live in .demo/ (git-ignored) and are reused
 // across runs, so a browser session survives a restart of the demo.
@@ -9,12 +10,20 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { generateKeySet } from "../scripts/keys.mjs";
+import { startGoogleDirectory } from "./google-directory.mjs";
 import { startOrigin } from "./origin.mjs";
 import { startProvider } from "./provider.mjs";
 import { startWorker } from "./worker.mjs";
 
 const STATE_DIR = fileURLToPath(new URL("../.demo/", import.meta.url));
 const CLIENT_ID = "demo-client";
+// The group-protected part of the demo: /eng/ is for members of this (fake) Google group.
+const DEMO_GROUP = "engineering@demo.test";
+const DEMO_MEMBERS = ["ada@demo.test", "grace@demo.test"];
+const DEMO_POLICY = [
+  { path: "/eng/*", allow: { groups: [DEMO_GROUP] } },
+  { path: "/eng", allow: { groups: [DEMO_GROUP] } },
+];
 
 class StartError extends Error {}
 
@@ -64,6 +73,7 @@ async function main() {
   const workerPort = portFromEnv("PORT", 8787);
   const providerPort = portFromEnv("PROVIDER_PORT", 8788);
   const originPort = portFromEnv("ORIGIN_PORT", 8789);
+  const directoryPort = portFromEnv("DIRECTORY_PORT", 8790);
   const publicUrl = `http://localhost:${workerPort}`;
   // SESSION_STORE=durable-object npm start: the exact store, on a local Durable Object.
   const sessionStore = process.env.SESSION_STORE || "kv";
@@ -104,6 +114,11 @@ async function main() {
     });
     running.push(origin.close);
 
+    const directory = await startGoogleDirectory({ port: directoryPort, groups: { [DEMO_GROUP]: DEMO_MEMBERS } }).catch((error) => {
+      throw busyPort(error, directoryPort, "DIRECTORY_PORT");
+    });
+    running.push(directory.close);
+
     const worker = await startWorker({
       port: workerPort,
       logLevel: process.env.LOG_LEVEL || "log",
@@ -117,8 +132,11 @@ async function main() {
         PUBLIC_PATHS: "/public/*,/healthz",
         ACCESS_TOKEN_TTL: "300",
         SESSION_STORE: sessionStore,
+        ACCESS_POLICY: JSON.stringify(DEMO_POLICY),
+        GOOGLE_API_BASE_URL: directory.apiBaseUrl,
+        GOOGLE_OAUTH_TOKEN_URL: directory.tokenUrl,
       },
-      secrets: { OIDC_CLIENT_SECRET: clientSecret, SESSION_KEYS: sessionKeys },
+      secrets: { OIDC_CLIENT_SECRET: clientSecret, SESSION_KEYS: sessionKeys, GOOGLE_GROUPS_CREDENTIALS: directory.credentials },
     }).catch((error) => {
       throw busyPort(error, workerPort, "PORT");
     });
@@ -131,6 +149,9 @@ edge-auth-worker demo is running.
 
   Open      ${publicUrl}/
   Sign in   with any e-mail address: the local provider stands in for Google.
+  Groups    ${publicUrl}/eng/ is for the group ${DEMO_GROUP} (${DEMO_MEMBERS.join(", ")});
+            anyone else gets the worker's 403 page there.
+  Directory ${directory.url}  (fake Google token URL and Directory API)
   Provider  ${provider.issuer}  (OpenID provider, issuer)
   Origin    ${origin.url}  (the app behind the worker)
   Worker    ${worker.url}  (reached as ${publicUrl})

@@ -2,6 +2,7 @@ import type { AuthError, AuthErrorCode } from "../errors";
 import { pageResponse, type Page } from "./page-shell";
 import {
   accessDeniedPage,
+  directoryUnavailablePage,
   methodNotAllowedPage,
   notFoundPage,
   serverErrorPage,
@@ -23,6 +24,11 @@ const TEXT: Record<number, { message: string; error: string }> = {
   500: { message: "This service could not handle the request. The operator has been told in the logs.", error: "server_error" },
   502: { message: "A service this page depends on did not answer. Try again in a moment.", error: "bad_gateway" },
   503: { message: "Your session could not be checked just now. You are still signed in; try again in a few seconds.", error: "temporarily_unavailable" },
+};
+
+/** JSON bodies for codes whose status alone says too little. */
+const TEXT_BY_CODE: Partial<Record<AuthErrorCode, { message: string; error: string }>> = {
+  ERR_DIRECTORY_UNAVAILABLE: { message: "Your group memberships could not be checked just now, so access is refused for the moment. Try again in a minute.", error: "temporarily_unavailable" },
 };
 
 /** Seconds a client should wait after a 429 (the rate limit's window) or a 503 (a store outage). */
@@ -58,7 +64,7 @@ function pageFor(error: AuthError, audience: ErrorAudience): Page {
     case 502:
       return unavailablePage(error.code === "ERR_PROVIDER_UNAVAILABLE" ? "provider" : "origin", audience.retryHref);
     case 503:
-      return sessionStoreUnavailablePage();
+      return error.code === "ERR_DIRECTORY_UNAVAILABLE" ? directoryUnavailablePage(audience.retryHref) : sessionStoreUnavailablePage();
     case 429:
       return unavailablePage("rate-limited");
     default:
@@ -79,7 +85,7 @@ export function errorResponse(error: AuthError, audience: ErrorAudience): Respon
   if (retryAfter) headers["Retry-After"] = retryAfter;
   if (error.allow) headers.Allow = error.allow;
   if (audience.wantsPage) return pageResponse(error.status, pageFor(error, audience), headers);
-  const text = TEXT[error.status] ?? TEXT[400]!;
+  const text = TEXT_BY_CODE[error.code] ?? TEXT[error.status] ?? TEXT[400]!;
   headers["Content-Type"] = "application/json; charset=utf-8";
   return new Response(JSON.stringify({ error: text.error, message: text.message }), { status: error.status, headers });
 }

@@ -153,6 +153,17 @@ export function sessionStoreUnavailablePage(): Page {
   };
 }
 
+/** 503: the Workspace directory did not answer, so group rules cannot be checked: fail closed. */
+export function directoryUnavailablePage(retryHref = ""): Page {
+  return {
+    title: "Access temporarily unavailable",
+    tone: "warning",
+    body: `<p class="lead">Your group memberships could not be checked just now, so this site cannot let you in for the moment.</p>
+<p>Nothing is wrong with your account. Try again in a minute.</p>`,
+    actions: [{ kind: "link", href: retryHref, label: "Try again", primary: true }],
+  };
+}
+
 /** GET {AUTH_PREFIX}/logout with a session: asks first, since a GET never changes anything. */
 export function signOutPage(authPrefix: string): Page {
   return {

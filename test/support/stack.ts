@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
+import { startGoogleDirectory } from "../../demo/google-directory.mjs";
 import { startOrigin } from "../../demo/origin.mjs";
 import { startProvider } from "../../demo/provider.mjs";
 import { startWorker } from "../../demo/worker.mjs";
@@ -22,6 +23,8 @@ export interface Stack {
   sessionKeys: { keys: { kid: string; alg: string }[] };
   /** How many times each path of the provider was requested (e.g. "/jwks"). */
   providerHits: Map<string, number>;
+  /** The fake Google directory, when the stack was started with `groups`. */
+  directory?: Awaited<ReturnType<typeof startGoogleDirectory>>;
   close(): Promise<void>;
 }
 
@@ -34,6 +37,11 @@ export interface StackOptions {
   logLevel?: "none" | "log";
   /** Point ORIGIN_URL at a port where nothing listens. */
   originDown?: boolean;
+  /**
+   * Start the fake Google directory with these groups (group address -> members) and point
+   * the worker at it with a service account (GOOGLE_GROUPS_CREDENTIALS).
+   */
+  groups?: Record<string, string[]>;
 }
 
 /** A port nobody listens on right now (the worker's redirect URI must be known in advance). */
@@ -71,6 +79,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const origin = options.originDown
     ? { url: `http://127.0.0.1:${originPort}`, requests: [], close: async () => {} }
     : await startOrigin({ jwksUrl: `${workerUrl}/.well-known/jwks.json`, issuer: workerUrl, audience: "e2e-origin" });
+  const directory = options.groups ? await startGoogleDirectory({ groups: options.groups }) : undefined;
+  const directoryVars: Record<string, string> = directory ? { GOOGLE_API_BASE_URL: directory.apiBaseUrl, GOOGLE_OAUTH_TOKEN_URL: directory.tokenUrl } : {};
   const worker = await startWorker({
     port: workerPort,
     vars: {
@@ -80,9 +90,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ALLOWED_DOMAINS: "*",
       ORIGIN_AUDIENCE: "e2e-origin",
       PUBLIC_PATHS: "/healthz,/public/*",
+      ...directoryVars,
       ...options.vars,
     },
-    secrets: { OIDC_CLIENT_SECRET: clientSecret, SESSION_KEYS: JSON.stringify(sessionKeys) },
+    secrets: { OIDC_CLIENT_SECRET: clientSecret, SESSION_KEYS: JSON.stringify(sessionKeys), ...(directory ? { GOOGLE_GROUPS_CREDENTIALS: directory.credentials } : {}) },
     logLevel: options.logLevel ?? "none",
   });
   return {
@@ -95,9 +106,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     originRequests: origin.requests as OriginRequest[],
     sessionKeys,
     providerHits,
+    ...(directory ? { directory } : {}),
     async close() {
       await worker.dispose();
-      await Promise.all([provider.close(), origin.close()]);
+      await Promise.all([provider.close(), origin.close(), directory?.close()]);
     },
   };
 }
