@@ -11,6 +11,8 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { generateKeySet } from "../scripts/keys.mjs";
 import { startGoogleDirectory } from "./google-directory.mjs";
+import { createRiscTransmitter } from "./risc-transmitter.mjs";
+import { createServiceAccount } from "./service-account.mjs";
 import { startOrigin } from "./origin.mjs";
 import { startProvider } from "./provider.mjs";
 import { startWorker } from "./worker.mjs";
@@ -96,13 +98,21 @@ async function main() {
     // The browser talks to the worker as http://localhost:PORT, so that is the redirect URI
     // registered at the provider (and the worker's PUBLIC_URL); the provider itself is
     // reached directly at its issuer http://127.0.0.1:PROVIDER_PORT.
+    // Google's RISC transmitter, served at the provider's issuer like Google's, and the service
+    // account that may manage it (its key in .demo/, for `npm run google -- risc ...`).
+    const riscAccount = await createServiceAccount({ clientEmail: "risc-admin@demo-project.iam.gserviceaccount.com" });
+    const transmitter = await createRiscTransmitter({ audience: CLIENT_ID, serviceAccount: riscAccount });
+    await mkdir(STATE_DIR, { recursive: true, mode: 0o700 });
+    await writeFile(`${STATE_DIR}risc-service-account.json`, riscAccount.credentials, { mode: 0o600 });
     const provider = await startProvider({
+      routes: transmitter.handle,
       port: providerPort,
       clients: [{ client_id: CLIENT_ID, client_secret: clientSecret, redirect_uris: [`${publicUrl}/auth/callback`] }],
     }).catch((error) => {
       throw busyPort(error, providerPort, "PROVIDER_PORT");
     });
     running.push(provider.close);
+    transmitter.bind(provider.issuer);
 
     const origin = await startOrigin({
       port: originPort,
@@ -152,6 +162,10 @@ edge-auth-worker demo is running.
   Groups    ${publicUrl}/eng/ is for the group ${DEMO_GROUP} (${DEMO_MEMBERS.join(", ")});
             anyone else gets the worker's 403 page there.
   Directory ${directory.url}  (fake Google token URL and Directory API)
+  RISC      the provider is also a RISC transmitter. Register the worker, then disable an account:
+              npm run google -- risc register --issuer ${provider.issuer} --url ${publicUrl}/auth/risc --credentials .demo/risc-service-account.json
+              curl -X POST '${provider.issuer}/risc/_fake/account-disabled?email=ada@demo.test'
+            (every session of ada@demo.test ends: the next refresh signs her out)
   Provider  ${provider.issuer}  (OpenID provider, issuer)
   Origin    ${origin.url}  (the app behind the worker)
   Worker    ${worker.url}  (reached as ${publicUrl})

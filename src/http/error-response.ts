@@ -29,6 +29,19 @@ const TEXT: Record<number, { message: string; error: string }> = {
 /** JSON bodies for codes whose status alone says too little. */
 const TEXT_BY_CODE: Partial<Record<AuthErrorCode, { message: string; error: string }>> = {
   ERR_DIRECTORY_UNAVAILABLE: { message: "Your group memberships could not be checked just now, so access is refused for the moment. Try again in a minute.", error: "temporarily_unavailable" },
+  ERR_TRANSMITTER_UNAVAILABLE: { message: "The security event transmitter's configuration or keys could not be fetched; deliver the event again later.", error: "temporarily_unavailable" },
+};
+
+/**
+ * RFC 8935 2.3: a Security Event Token the receiver refuses gets 400 and `{"err", "description"}`
+ * with one of the registered error codes (RFC 8935 2.4). A replay is a request error.
+ */
+const SET_ERRORS: Partial<Record<AuthErrorCode, { err: string; description: string }>> = {
+  ERR_SET_INVALID_REQUEST: { err: "invalid_request", description: "The request is not a valid Security Event Token (application/secevent+jwt) with jti, iat and events." },
+  ERR_SET_INVALID_KEY: { err: "invalid_key", description: "The SET's signature does not verify with the transmitter's published keys." },
+  ERR_SET_INVALID_ISSUER: { err: "invalid_issuer", description: "The SET's issuer is not this receiver's transmitter." },
+  ERR_SET_INVALID_AUDIENCE: { err: "invalid_audience", description: "The SET's audience is not this receiver's client id." },
+  ERR_SET_REPLAYED: { err: "invalid_request", description: "This SET (its jti) was already received." },
 };
 
 /** Seconds a client should wait after a 429 (the rate limit's window) or a 503 (a store outage). */
@@ -84,6 +97,8 @@ export function errorResponse(error: AuthError, audience: ErrorAudience): Respon
   const retryAfter = RETRY_AFTER_SECONDS[error.status];
   if (retryAfter) headers["Retry-After"] = retryAfter;
   if (error.allow) headers.Allow = error.allow;
+  const setError = SET_ERRORS[error.code];
+  if (setError) return Response.json(setError, { status: error.status, headers });
   if (audience.wantsPage) return pageResponse(error.status, pageFor(error, audience), headers);
   const text = TEXT_BY_CODE[error.code] ?? TEXT[error.status] ?? TEXT[400]!;
   headers["Content-Type"] = "application/json; charset=utf-8";
