@@ -31,15 +31,15 @@ const assertionOnly: oauth.ClientAuth = () => {};
 
 async function requestToken(directory: GroupDirectory, nowMs: number): Promise<{ token: string; expiresInSeconds: number }> {
   const nowSeconds = Math.floor(nowMs / 1000);
-  const assertion = await new SignJWT({ scope: DIRECTORY_SCOPE })
+  const jwt = new SignJWT({ scope: DIRECTORY_SCOPE })
     .setProtectedHeader({ alg: "RS256", typ: "JWT", ...(directory.keyId ? { kid: directory.keyId } : {}) })
     .setIssuer(directory.clientEmail)
     .setAudience(directory.tokenUrl)
     .setIssuedAt(nowSeconds)
-    .setExpirationTime(nowSeconds + ASSERTION_TTL_SECONDS)
-    // Domain-wide delegation: act as this administrator. Without it, the service account's own role.
-    .setSubject(directory.adminEmail ?? directory.clientEmail)
-    .sign(directory.privateKey);
+    .setExpirationTime(nowSeconds + ASSERTION_TTL_SECONDS);
+  // Domain-wide delegation: `sub` is the administrator to act as. Without it, no `sub`: the
+  // service account acts as itself, with the admin role assigned to it.
+  const assertion = await (directory.adminEmail ? jwt.setSubject(directory.adminEmail) : jwt).sign(directory.privateKey);
   const tokenUrl = new URL(directory.tokenUrl);
   const as: oauth.AuthorizationServer = { issuer: tokenUrl.origin, token_endpoint: tokenUrl.href };
   const client: oauth.Client = { client_id: directory.clientEmail };

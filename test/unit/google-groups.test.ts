@@ -68,7 +68,7 @@ describe("the directory's access token", () => {
     expect(calls.token).toBe(1);
   });
 
-  it("acts as GOOGLE_GROUPS_ADMIN when set (domain-wide delegation), else as the service account", async () => {
+  it("acts as GOOGLE_GROUPS_ADMIN when set (domain-wide delegation: its `sub`), else as the service account itself (no `sub`)", async () => {
     const { directory } = await fakeGoogle("who@p.iam.gserviceaccount.com", {});
     const sent: string[] = [];
     const real = vi.mocked(globalThis.fetch).getMockImplementation()!;
@@ -78,7 +78,7 @@ describe("the directory's access token", () => {
     });
     await directoryAccessToken(directory, Date.now());
     await directoryAccessToken({ ...directory, adminEmail: "admin@corp.test" }, Date.now());
-    expect(sent).toEqual(["who@p.iam.gserviceaccount.com", "admin@corp.test"]);
+    expect(sent).toEqual(["undefined", "admin@corp.test"]);
   });
 });
 
