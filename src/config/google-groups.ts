@@ -1,4 +1,3 @@
-import { importPKCS8 } from "jose";
 import type { Env } from "../env";
 import { isEmailAddress } from "../util/email";
 import { httpUrl, text } from "./env-values";
@@ -23,6 +22,17 @@ export interface GroupDirectory {
   tokenUrl: string;
   /** GOOGLE_API_BASE_URL without a trailing slash: the Admin SDK Directory API's origin. */
   apiBaseUrl: string;
+}
+
+/**
+ * The RS256 signing key of a PKCS#8 PEM, imported by WebCrypto itself (Google's keys are always
+ * "-----BEGIN PRIVATE KEY-----"); jose's own importer would add an ASN.1 parser to the bundle.
+ */
+async function importRsaPrivateKey(pem: string): Promise<CryptoKey> {
+  const body = /^-----BEGIN PRIVATE KEY-----([A-Za-z0-9+/=\s]+)-----END PRIVATE KEY-----\s*$/.exec(pem.trim())?.[1];
+  if (!body) throw new Error("not a PKCS#8 PEM");
+  const der = Uint8Array.from(atob(body.replace(/\s/g, "")), (char) => char.charCodeAt(0));
+  return crypto.subtle.importKey("pkcs8", der, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, false, ["sign"]);
 }
 
 const FIX = "paste the whole JSON key of a service account (Google Cloud console > IAM > Service accounts > Keys > Add key > JSON)";
@@ -55,7 +65,7 @@ export async function parseGroupDirectory(env: Env, problems: string[]): Promise
   if (!isEmailAddress(clientEmail)) problems.push(`GOOGLE_GROUPS_CREDENTIALS: "client_email" missing; ${FIX}`);
   let privateKey: CryptoKey | undefined;
   try {
-    privateKey = await importPKCS8(String(key.private_key ?? ""), "RS256");
+    privateKey = await importRsaPrivateKey(String(key.private_key ?? ""));
   } catch {
     problems.push(`GOOGLE_GROUPS_CREDENTIALS: "private_key" is not an RSA private key (PKCS#8 PEM); ${FIX}`);
   }
