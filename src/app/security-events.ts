@@ -2,7 +2,7 @@ import { GOOGLE_ISSUER } from "../config/parse-config";
 import { AuthError } from "../errors";
 import { logEvent } from "../log";
 import { getTransmitter } from "../risc/transmitter";
-import { REVOKING_EVENTS, SET_MAX_AGE_SECONDS, VERIFICATION_EVENT, verifySecurityEvent } from "../risc/security-event";
+import { assertSetShape, REVOKING_EVENTS, SET_MAX_AGE_SECONDS, VERIFICATION_EVENT, verifySecurityEvent } from "../risc/security-event";
 import type { RequestContext } from "./request-context";
 
 /** An issuer as both its spellings compare: without a trailing slash (Google's SETs name `https://accounts.google.com/`). */
@@ -21,6 +21,7 @@ const canonicalIssuer = (issuer: string) => {
  */
 export async function receiveSecurityEvent(ctx: RequestContext, token: string): Promise<void> {
   const { config, store, nowMs } = ctx;
+  assertSetShape(token);
   const transmitter = await getTransmitter(config, nowMs);
   const event = await verifySecurityEvent(token, transmitter, config.clientId, ctx.nowSeconds);
   const eventId = `${transmitter.issuer}\n${event.jti}`;

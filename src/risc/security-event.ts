@@ -76,6 +76,11 @@ function eventsOf(payload: JWTPayload): SecurityEvent["events"] {
   });
 }
 
+/** Refuses what cannot be a SET before anything is fetched for it: junk never costs a network call. */
+export function assertSetShape(token: string): void {
+  if (token.length > MAX_SET_LENGTH || !COMPACT_JWS.test(token)) throw refuse("ERR_SET_INVALID_REQUEST", "not a compact JWS");
+}
+
 /**
  * Verifies a Security Event Token (RFC 8417) as Google's RISC documentation asks: the signature
  * against the transmitter's keys (asymmetric algorithms only), `iss` = the transmitter, `aud` =
@@ -84,7 +89,7 @@ function eventsOf(payload: JWTPayload): SecurityEvent["events"] {
  * the RFC 8935 error they answer with.
  */
 export async function verifySecurityEvent(token: string, transmitter: Transmitter, clientId: string, nowSeconds: number): Promise<SecurityEvent> {
-  if (token.length > MAX_SET_LENGTH || !COMPACT_JWS.test(token)) throw refuse("ERR_SET_INVALID_REQUEST", "not a compact JWS");
+  assertSetShape(token);
   let verified: Awaited<ReturnType<typeof jwtVerify>>;
   try {
     verified = await jwtVerify(token, transmitter.jwks, {

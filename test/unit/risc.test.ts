@@ -95,6 +95,13 @@ describe("POST /auth/risc in workerd", () => {
     }
   });
 
+  it("refuses junk with 400 before asking the transmitter anything (no input a client sends yields a 5xx)", async () => {
+    const before = vi.mocked(globalThis.fetch).mock.calls.length;
+    const response = await post("not.a-jwt", { OIDC_ISSUER: "https://down.test" });
+    expect(response.status).toBe(400);
+    expect(vi.mocked(globalThis.fetch).mock.calls.length).toBe(before);
+  });
+
   it("answers 503 when the transmitter cannot be reached, so it delivers again", async () => {
     const response = await post(await set(about("sessions-revoked", "x")), { OIDC_ISSUER: "https://down.test" });
     expect(response.status).toBe(503);
