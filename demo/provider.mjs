@@ -246,11 +246,13 @@ function normalizeHookResult(result) {
  *   Called with the ID token's decoded payload on every successful token response; whatever
  *   it returns replaces the ID token (see README.md). Returning nothing leaves it untouched.
  * @param {(req: import("node:http").IncomingMessage) => void} [options.onRequest] called first for every request.
+ * @param {(req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse, issuer: string) => boolean} [options.routes]
+ *   more routes at the provider's origin (e.g. the RISC transmitter's): return true when handled.
  * @param {boolean} [options.verbose=false] also log client errors (bad code, PKCE mismatch...).
  * @returns {Promise<{issuer: string, url: string, jwks: {keys: object[]}, privateJwks: {keys: object[]}, provider: Provider, close(): Promise<void>}>}
  */
 export async function startProvider(options = {}) {
-  const { host = "127.0.0.1", port = 0, clients = [], keys, idTokenHook, onRequest, verbose = false } = options;
+  const { host = "127.0.0.1", port = 0, clients = [], keys, idTokenHook, onRequest, routes, verbose = false } = options;
   const privateJwks = keys ?? (await generateRsaKeySet());
   const jwks = { keys: privateJwks.keys.map(publicJwk) };
   // oidc-provider always uses the account id as `sub`, so the account id is the opaque
@@ -435,6 +437,7 @@ export async function startProvider(options = {}) {
   }
 
   handle = (req, res) => {
+    if (routes?.(req, res, issuer)) return;
     const path = (req.url ?? "/").split("?")[0];
     const match = /^\/interaction\/([^/]+)$/.exec(path);
     if (!match) return providerCallback(req, res);

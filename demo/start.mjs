@@ -2,6 +2,7 @@
 // `npm start`: the whole thing on one machine, no Google account and no Cloudflare account.
 //   a local OpenID provider (stands in for Google)  http://127.0.0.1:$PROVIDER_PORT
 //   a demo origin (the app being protected)         http://127.0.0.1:$ORIGIN_PORT
+//   a fake Google directory (groups) and token URL  http://127.0.0.1:$DIRECTORY_PORT
 //   the worker in front of it                       http://localhost:$PORT
 // Dev signing keys and the client secret live in .demo/ (git-ignored) and are reused
 // across runs, so a browser session survives a restart of the demo.
@@ -9,12 +10,22 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { generateKeySet } from "../scripts/keys.mjs";
+import { startGoogleDirectory } from "./google-directory.mjs";
+import { createRiscTransmitter } from "./risc-transmitter.mjs";
+import { createServiceAccount } from "./service-account.mjs";
 import { startOrigin } from "./origin.mjs";
 import { startProvider } from "./provider.mjs";
 import { startWorker } from "./worker.mjs";
 
 const STATE_DIR = fileURLToPath(new URL("../.demo/", import.meta.url));
 const CLIENT_ID = "demo-client";
+// The group-protected part of the demo: /eng/ is for members of this (fake) Google group.
+const DEMO_GROUP = "engineering@demo.test";
+const DEMO_MEMBERS = ["ada@demo.test", "grace@demo.test"];
+const DEMO_POLICY = [
+  { path: "/eng/*", allow: { groups: [DEMO_GROUP] } },
+  { path: "/eng", allow: { groups: [DEMO_GROUP] } },
+];
 
 class StartError extends Error {}
 
@@ -64,6 +75,7 @@ async function main() {
   const workerPort = portFromEnv("PORT", 8787);
   const providerPort = portFromEnv("PROVIDER_PORT", 8788);
   const originPort = portFromEnv("ORIGIN_PORT", 8789);
+  const directoryPort = portFromEnv("DIRECTORY_PORT", 8790);
   const publicUrl = `http://localhost:${workerPort}`;
   // SESSION_STORE=durable-object npm start: the exact store, on a local Durable Object.
   const sessionStore = process.env.SESSION_STORE || "kv";
@@ -86,13 +98,21 @@ async function main() {
     // The browser talks to the worker as http://localhost:PORT, so that is the redirect URI
     // registered at the provider (and the worker's PUBLIC_URL); the provider itself is
     // reached directly at its issuer http://127.0.0.1:PROVIDER_PORT.
+    // Google's RISC transmitter, served at the provider's issuer like Google's, and the service
+    // account that may manage it (its key in .demo/, for `npm run google -- risc ...`).
+    const riscAccount = await createServiceAccount({ clientEmail: "risc-admin@demo-project.iam.gserviceaccount.com" });
+    const transmitter = await createRiscTransmitter({ audience: CLIENT_ID, serviceAccount: riscAccount });
+    await mkdir(STATE_DIR, { recursive: true, mode: 0o700 });
+    await writeFile(`${STATE_DIR}risc-service-account.json`, riscAccount.credentials, { mode: 0o600 });
     const provider = await startProvider({
+      routes: transmitter.handle,
       port: providerPort,
       clients: [{ client_id: CLIENT_ID, client_secret: clientSecret, redirect_uris: [`${publicUrl}/auth/callback`] }],
     }).catch((error) => {
       throw busyPort(error, providerPort, "PROVIDER_PORT");
     });
     running.push(provider.close);
+    transmitter.bind(provider.issuer);
 
     const origin = await startOrigin({
       port: originPort,
@@ -103,6 +123,11 @@ async function main() {
       throw busyPort(error, originPort, "ORIGIN_PORT");
     });
     running.push(origin.close);
+
+    const directory = await startGoogleDirectory({ port: directoryPort, groups: { [DEMO_GROUP]: DEMO_MEMBERS } }).catch((error) => {
+      throw busyPort(error, directoryPort, "DIRECTORY_PORT");
+    });
+    running.push(directory.close);
 
     const worker = await startWorker({
       port: workerPort,
@@ -117,8 +142,11 @@ async function main() {
         PUBLIC_PATHS: "/public/*,/healthz",
         ACCESS_TOKEN_TTL: "300",
         SESSION_STORE: sessionStore,
+        ACCESS_POLICY: JSON.stringify(DEMO_POLICY),
+        GOOGLE_API_BASE_URL: directory.apiBaseUrl,
+        GOOGLE_OAUTH_TOKEN_URL: directory.tokenUrl,
       },
-      secrets: { OIDC_CLIENT_SECRET: clientSecret, SESSION_KEYS: sessionKeys },
+      secrets: { OIDC_CLIENT_SECRET: clientSecret, SESSION_KEYS: sessionKeys, GOOGLE_GROUPS_CREDENTIALS: directory.credentials },
     }).catch((error) => {
       throw busyPort(error, workerPort, "PORT");
     });
@@ -131,6 +159,13 @@ edge-auth-worker demo is running.
 
   Open      ${publicUrl}/
   Sign in   with any e-mail address: the local provider stands in for Google.
+  Groups    ${publicUrl}/eng/ is for the group ${DEMO_GROUP} (${DEMO_MEMBERS.join(", ")});
+            anyone else gets the worker's 403 page there.
+  Directory ${directory.url}  (fake Google token URL and Directory API)
+  RISC      the provider is also a RISC transmitter. Register the worker, then disable an account:
+              npm run google -- risc register --issuer ${provider.issuer} --url ${publicUrl}/auth/risc --credentials .demo/risc-service-account.json
+              curl -X POST '${provider.issuer}/risc/_fake/account-disabled?email=ada@demo.test'
+            (every session of ada@demo.test ends: the next refresh signs her out)
   Provider  ${provider.issuer}  (OpenID provider, issuer)
   Origin    ${origin.url}  (the app behind the worker)
   Worker    ${worker.url}  (reached as ${publicUrl})

@@ -26,7 +26,12 @@ const HINTS = {
   ALLOWED_EMAILS: "list who may sign in: ALLOWED_EMAILS and/or ALLOWED_DOMAINS (ALLOWED_DOMAINS=* for any verified account)",
   ALLOWED_DOMAINS: "list who may sign in: ALLOWED_EMAILS and/or ALLOWED_DOMAINS (ALLOWED_DOMAINS=* for any verified account)",
   SESSIONS: "npx wrangler kv namespace create SESSIONS, then paste its id into [[kv_namespaces]]",
+  ACCESS_POLICY: "edit [vars] ACCESS_POLICY (schema/access-policy.schema.json; README \"Who may see what\")",
+  GOOGLE_GROUPS_CREDENTIALS: "npx wrangler secret put GOOGLE_GROUPS_CREDENTIALS < service-account-key.json (README \"Google Workspace groups\")",
+  GOOGLE_GROUPS_ADMIN: "an administrator's e-mail for domain-wide delegation, or empty (README \"Google Workspace groups\")",
 };
+/** Secrets only some configurations need: unseen with --deploy, the problems they cause are warnings. */
+const OPTIONAL_SECRETS = ["GOOGLE_GROUPS_CREDENTIALS"];
 
 async function loadParser() {
   const entry = fileURLToPath(new URL("../src/config/parse-config.ts", import.meta.url));
@@ -51,6 +56,7 @@ function deployBindings(config, warnings) {
       warnings.push(`${name}: not available here; make sure \`npx wrangler secret list\` shows it (${HINTS[name]})`);
     }
   }
+  for (const name of OPTIONAL_SECRETS) if (process.env[name]) bindings[name] = process.env[name];
   return bindings;
 }
 
@@ -72,15 +78,21 @@ export async function checkConfig({ configPath = "wrangler.toml", env: environme
 
   const { parseConfig } = await loadParser();
   const result = await parseConfig(bindings);
-  const problems = [...(result.ok ? [] : result.problems), ...extra].filter(
-    // With --deploy, secrets we could not see are warnings, not "required" errors.
-    (problem) => !(deploy && SECRETS.some((name) => problem === `${name}: required` && bindings[name] === undefined)),
-  );
-  return { problems, warnings };
+  const unseen = (problem) =>
+    // With --deploy, secrets we could not see are warnings, not errors.
+    deploy &&
+    (SECRETS.some((name) => problem === `${name}: required` && bindings[name] === undefined) ||
+      OPTIONAL_SECRETS.some((name) => problem.includes(`${name} is not set`) && bindings[name] === undefined));
+  const all = [...(result.ok ? [] : result.problems), ...extra];
+  for (const problem of all.filter(unseen)) {
+    if (!problem.endsWith(": required")) warnings.push(`${problem.replace(/is not set.*$/, "is not visible here")}; make sure \`npx wrangler secret list\` shows it`);
+  }
+  return { problems: all.filter((problem) => !unseen(problem)), warnings };
 }
 
 function hintFor(problem) {
-  const name = problem.split(":")[0].split(" ")[0];
+  const name = problem.split(/[:[ ]/)[0];
+  if (name === "ACCESS_POLICY" && problem.includes("GOOGLE_GROUPS_CREDENTIALS is not set")) return HINTS.GOOGLE_GROUPS_CREDENTIALS;
   return HINTS[name];
 }
 

@@ -1,6 +1,7 @@
 /**
- * Who a session belongs to: the provider's verified claims we keep (contract 4.6). A neutral
- * module: oidc produces identities, session stores keep them, proxy forwards them.
+ * Who a session belongs to: the provider's verified claims we keep (contract 4.6), and the
+ * policy's groups the person was found in. A neutral module: oidc produces identities, the
+ * directory adds groups, session stores keep them, proxy forwards them.
  */
 export interface Identity {
   /** The provider's `sub`: the stable user key. */
@@ -9,9 +10,26 @@ export interface Identity {
   email: string;
   /** Google Workspace domain (`hd` claim), when the provider sent one. */
   hd?: string;
+  /**
+   * Groups named in ACCESS_POLICY that the person belongs to, lowercased and sorted (never every
+   * group they have). Absent when the policy names no groups.
+   */
+  groups?: readonly string[];
+}
+
+/** At most this many groups travel with a session (the policy may name no more). */
+const MAX_GROUPS = 20;
+
+function groupsOf(value: unknown): string[] | undefined {
+  if (!Array.isArray(value) || value.length > MAX_GROUPS || !value.every((group) => typeof group === "string")) return undefined;
+  return value as string[];
 }
 
 /** The Identity in any record or claim set that carries one; drops every other field. */
-export function identityOf(source: { sub: string; email: string; hd?: unknown }): Identity {
-  return typeof source.hd === "string" ? { sub: source.sub, email: source.email, hd: source.hd } : { sub: source.sub, email: source.email };
+export function identityOf(source: { sub: string; email: string; hd?: unknown; groups?: unknown }): Identity {
+  const identity: Identity = { sub: source.sub, email: source.email };
+  if (typeof source.hd === "string") identity.hd = source.hd;
+  const groups = groupsOf(source.groups);
+  if (groups && groups.length > 0) identity.groups = groups;
+  return identity;
 }

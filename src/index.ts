@@ -17,6 +17,7 @@ import { configInvalidHealth, healthRoute } from "./routes/health";
 import { jwksRoute } from "./routes/jwks";
 import { loginRoute } from "./routes/login";
 import { logoutPage, methodNotAllowed, notFound } from "./routes/pages";
+import { riscRoute } from "./routes/risc";
 import { logoutRoute, meRoute, refreshRoute } from "./routes/session-routes";
 
 export { SessionFamilies } from "./session/session-families";
@@ -56,11 +57,14 @@ function createApp(config: Config) {
   app.post(`${auth}/logout`, rejectCrossSite, logoutRoute);
   app.get(`${auth}/logout`, logoutPage);
   app.post(`${auth}/refresh`, rejectCrossSite, refreshRoute);
+  // Server to server (Google's RISC transmitter): no cookies, no cross-site question.
+  app.post(`${auth}/risc`, rateLimit("risc"), riscRoute);
   app.all(`${auth}/login`, methodNotAllowed("GET"));
   app.all(`${auth}/callback`, methodNotAllowed("GET"));
   app.all(`${auth}/me`, methodNotAllowed("GET"));
   app.all(`${auth}/logout`, methodNotAllowed("GET, POST"));
   app.all(`${auth}/refresh`, methodNotAllowed("POST"));
+  app.all(`${auth}/risc`, methodNotAllowed("POST"));
   // The prefix belongs to the worker: nothing under it ever reaches the origin.
   app.all(auth, notFound);
   app.all(`${auth}/*`, notFound);

@@ -6,5 +6,7 @@ declare namespace Cloudflare {
   interface Env {
     OIDC_CLIENT_SECRET: string;
     SESSION_KEYS: string;
+    /** Optional: a Google service-account key (JSON) for Workspace group lookups. */
+    GOOGLE_GROUPS_CREDENTIALS?: string;
   }
 }

@@ -6,7 +6,8 @@ import { verifiedAccessToken } from "../tokens/token-caches";
 import type { AccessClaims } from "../tokens/our-tokens";
 import { consumeRateLimit } from "./rate-limit";
 import type { RequestContext } from "./request-context";
-import { CLEAR_SESSION_COOKIES, earnSessionCookies } from "./session-cookies";
+import { withPolicyGroups } from "./policy-groups";
+import { CLEAR_SESSION_COOKIES, earnRefreshCookie, earnSessionCookies } from "./session-cookies";
 
 export interface Session {
   identity: Identity;
@@ -66,15 +67,23 @@ export async function refreshFromCookie(ctx: RequestContext): Promise<Session | 
   if (!credential) return undefined;
   await consumeRateLimit(ctx, "refresh");
   try {
-    const issued = await ctx.store.rotate(credential, ctx.nowMs, ctx.config.refreshReuseGraceSeconds);
-    // Policy is re-applied at every refresh: the allowlists may have changed since sign-in.
-    if (!isAllowed(ctx.config, issued.identity)) {
+    const rotated = await ctx.store.rotate(credential, ctx.nowMs, ctx.config.refreshReuseGraceSeconds);
+    // Groups are looked up again at every refresh (someone removed from a group loses it now).
+    // If the directory fails, the successor's refresh cookie is still earned: the old token
+    // would count as reused once the grace period is over, and an outage signs nobody out.
+    const identity = await withPolicyGroups(ctx, rotated.identity).catch((error: unknown) => {
+      earnRefreshCookie(ctx, rotated);
+      throw error;
+    });
+    const issued = { ...rotated, identity };
+    // Policy is re-applied at every refresh: the rules or groups may have changed since sign-in.
+    if (!isAllowed(ctx.config.policy, identity)) {
       await ctx.store.revoke(issued, ctx.nowMs, "not-allowed");
-      throw new AuthError("ERR_ACCOUNT_NOT_ALLOWED", { detail: "allowlist changed" });
+      throw new AuthError("ERR_ACCOUNT_NOT_ALLOWED", { detail: "no rule admits the person any more" });
     }
     const accessExpiresAtSeconds = await earnSessionCookies(ctx, issued);
     logEvent("info", "session_refreshed", { sub: issued.sub, family: issued.familyId });
-    return { identity: issued.identity, sid: issued.familyId, accessExpiresAtSeconds, bearer: false };
+    return { identity, sid: issued.familyId, accessExpiresAtSeconds, bearer: false };
   } catch (error) {
     if (!(error instanceof AuthError) || !SESSION_ENDED_CODES.has(error.code)) throw error;
     logEvent("info", "refresh_refused", { code: error.code, detail: error.detail });

@@ -12,11 +12,18 @@ export const CLEAR_SESSION_COOKIES: readonly string[] = [clearCookie(ACCESS_COOK
  */
 export async function earnSessionCookies(ctx: RequestContext, issued: IssuedSession): Promise<number> {
   const { config, nowMs, nowSeconds } = ctx;
-  const sessionSecondsLeft = Math.max(0, Math.floor((issued.expiresAtMs - nowMs) / 1000));
+  const sessionSecondsLeft = secondsLeft(ctx, issued);
   // An access token never outlives its session (REFRESH_TOKEN_TTL may be the shorter one).
   const accessSeconds = Math.min(config.accessTokenTtlSeconds, sessionSecondsLeft);
   const where = { publicOrigin: ctx.publicOrigin, authPrefix: config.authPrefix };
   const accessToken = await signAccessToken(config.sessionKeys, where, issued.identity, issued.familyId, nowSeconds, nowSeconds + accessSeconds);
   ctx.cookies.push(serializeCookie(ACCESS_COOKIE, accessToken, accessSeconds), serializeCookie(REFRESH_COOKIE, issued.credential, sessionSecondsLeft));
   return nowSeconds + accessSeconds;
+}
+
+const secondsLeft = (ctx: RequestContext, issued: IssuedSession) => Math.max(0, Math.floor((issued.expiresAtMs - ctx.nowMs) / 1000));
+
+/** Only the refresh cookie of a session just rotated: what a failure after the rotation must not lose. */
+export function earnRefreshCookie(ctx: RequestContext, issued: IssuedSession): void {
+  ctx.cookies.push(serializeCookie(REFRESH_COOKIE, issued.credential, secondsLeft(ctx, issued)));
 }

@@ -1,6 +1,8 @@
 import type { Env } from "../env";
-import { isEmailAddress } from "../util/email";
+import { allowFrom, parseAccessPolicyRules } from "./access-policy";
 import { httpUrl, list, oneOf, required, seconds, text } from "./env-values";
+import { parseGroupDirectory, type GroupDirectory } from "./google-groups";
+import { assemblePolicy, type AccessPolicy } from "./policy-checks";
 import { parsePublicPath, type PathPattern } from "./public-paths";
 import { parseSessionKeys, type SessionKeys } from "./session-keys";
 
@@ -20,10 +22,10 @@ export interface Config {
   clientId: string;
   clientSecret: string;
   sessionKeys: SessionKeys;
-  allowedEmails: ReadonlySet<string>;
-  allowedDomains: ReadonlySet<string>;
-  allowAnyVerifiedEmail: boolean;
-  publicPaths: readonly PathPattern[];
+  /** Who may see what: ACCESS_POLICY, PUBLIC_PATHS and the default rule (ALLOWED_EMAILS/ALLOWED_DOMAINS). */
+  policy: AccessPolicy;
+  /** GOOGLE_GROUPS_CREDENTIALS and where to call: set when the policy names groups. */
+  groupDirectory?: GroupDirectory;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   refreshReuseGraceSeconds: number;
@@ -37,7 +39,6 @@ export interface Config {
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
 
-const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/;
 const AUTH_PREFIX = /^(\/[A-Za-z0-9\-._~]+)+$/;
 
 function hasMethod(binding: unknown, method: string): boolean {
@@ -57,6 +58,20 @@ function parsePublicPaths(env: Env, problems: string[]): PathPattern[] {
     else patterns.push(parsed);
   }
   return patterns;
+}
+
+/**
+ * The workload names TRUSTED_WORKLOADS defines (a JSON object keyed by name). Workload tokens
+ * themselves are another feature's; the policy only needs to know which names exist.
+ */
+function trustedWorkloadNames(env: Env): Set<string> {
+  const raw: unknown = (env as { TRUSTED_WORKLOADS?: unknown }).TRUSTED_WORKLOADS;
+  try {
+    const value: unknown = typeof raw === "string" && raw.trim() !== "" ? JSON.parse(raw) : raw;
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? new Set(Object.keys(value)) : new Set();
+  } catch {
+    return new Set();
+  }
 }
 
 /**
@@ -82,13 +97,8 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
   const parsedKeys = keysRaw ? await parseSessionKeys(keysRaw) : undefined;
   problems.push(...(parsedKeys?.problems ?? []));
 
-  const allowedEmails = list(text(env, "ALLOWED_EMAILS", problems)).map((email) => email.toLowerCase());
-  for (const email of allowedEmails) if (!isEmailAddress(email)) problems.push(`ALLOWED_EMAILS: "${email}" is not an e-mail address`);
-  const domains = list(text(env, "ALLOWED_DOMAINS", problems)).map((domain) => domain.toLowerCase());
-  for (const domain of domains) if (domain !== "*" && !DOMAIN.test(domain)) problems.push(`ALLOWED_DOMAINS: "${domain}" is not a domain`);
-  if (allowedEmails.length === 0 && domains.length === 0) {
-    problems.push("ALLOWED_EMAILS and ALLOWED_DOMAINS are both empty: refusing to let anyone in (use ALLOWED_DOMAINS=* to allow every verified account)");
-  }
+  const { emails } = allowFrom({ emails: list(text(env, "ALLOWED_EMAILS", problems)) }, "ALLOWED_EMAILS", problems);
+  const { domains, anyVerifiedEmail } = allowFrom({ domains: list(text(env, "ALLOWED_DOMAINS", problems)) }, "ALLOWED_DOMAINS", problems);
   const publicPaths = parsePublicPaths(env, problems);
 
   const accessTokenTtlSeconds = seconds(env, "ACCESS_TOKEN_TTL", 900, 1, 86_400, problems);
@@ -103,6 +113,19 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
   }
   const revocationCheck = oneOf(env, "REVOCATION_CHECK", ["true", "false"], "false", problems) === "true";
   const originAudience = text(env, "ORIGIN_AUDIENCE", problems) ?? originUrl?.origin ?? "";
+
+  const groupDirectory = await parseGroupDirectory(env, problems);
+  const policy = assemblePolicy(
+    {
+      policyRules: parseAccessPolicyRules(env.ACCESS_POLICY as unknown, problems),
+      publicPaths,
+      defaultAllow: { emails, domains, anyVerifiedEmail, groups: new Set(), workloads: new Set() },
+      authPrefix,
+      hasGroupCredentials: text(env, "GOOGLE_GROUPS_CREDENTIALS", []) !== undefined,
+      workloadNames: trustedWorkloadNames(env),
+    },
+    problems,
+  );
 
   const sessionStore = oneOf(env, "SESSION_STORE", ["kv", "durable-object"], "kv", problems);
   if (sessionStore === "kv" && !hasMethod(env.SESSIONS, "get")) problems.push("SESSIONS: KV namespace binding missing");
@@ -122,10 +145,8 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
       clientId,
       clientSecret,
       sessionKeys: parsedKeys.keys,
-      allowedEmails: new Set(allowedEmails),
-      allowedDomains: new Set(domains.filter((domain) => domain !== "*")),
-      allowAnyVerifiedEmail: domains.includes("*"),
-      publicPaths,
+      policy,
+      ...(groupDirectory ? { groupDirectory } : {}),
       accessTokenTtlSeconds,
       refreshTokenTtlSeconds,
       refreshReuseGraceSeconds,

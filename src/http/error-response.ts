@@ -2,6 +2,7 @@ import type { AuthError, AuthErrorCode } from "../errors";
 import { pageResponse, type Page } from "./page-shell";
 import {
   accessDeniedPage,
+  directoryUnavailablePage,
   methodNotAllowedPage,
   notFoundPage,
   serverErrorPage,
@@ -25,6 +26,24 @@ const TEXT: Record<number, { message: string; error: string }> = {
   503: { message: "Your session could not be checked just now. You are still signed in; try again in a few seconds.", error: "temporarily_unavailable" },
 };
 
+/** JSON bodies for codes whose status alone says too little. */
+const TEXT_BY_CODE: Partial<Record<AuthErrorCode, { message: string; error: string }>> = {
+  ERR_DIRECTORY_UNAVAILABLE: { message: "Your group memberships could not be checked just now, so access is refused for the moment. Try again in a minute.", error: "temporarily_unavailable" },
+  ERR_TRANSMITTER_UNAVAILABLE: { message: "The security event transmitter's configuration or keys could not be fetched; deliver the event again later.", error: "temporarily_unavailable" },
+};
+
+/**
+ * RFC 8935 2.3: a Security Event Token the receiver refuses gets 400 and `{"err", "description"}`
+ * with one of the registered error codes (RFC 8935 2.4). A replay is a request error.
+ */
+const SET_ERRORS: Partial<Record<AuthErrorCode, { err: string; description: string }>> = {
+  ERR_SET_INVALID_REQUEST: { err: "invalid_request", description: "The request is not a valid Security Event Token (application/secevent+jwt) with jti, iat and events." },
+  ERR_SET_INVALID_KEY: { err: "invalid_key", description: "The SET's signature does not verify with the transmitter's published keys." },
+  ERR_SET_INVALID_ISSUER: { err: "invalid_issuer", description: "The SET's issuer is not this receiver's transmitter." },
+  ERR_SET_INVALID_AUDIENCE: { err: "invalid_audience", description: "The SET's audience is not this receiver's client id." },
+  ERR_SET_REPLAYED: { err: "invalid_request", description: "This SET (its jti) was already received." },
+};
+
 /** Seconds a client should wait after a 429 (the rate limit's window) or a 503 (a store outage). */
 const RETRY_AFTER_SECONDS: Record<number, string> = { 429: "10", 503: "5" };
 
@@ -40,6 +59,7 @@ export interface ErrorAudience {
 
 function deniedReason(code: AuthErrorCode): AccessDeniedReason {
   if (code === "ERR_ACCOUNT_NOT_ALLOWED") return "not-allowed";
+  if (code === "ERR_ACCESS_DENIED") return "path-not-allowed";
   if (code === "ERR_EMAIL_NOT_VERIFIED") return "email-not-verified";
   return "request";
 }
@@ -57,7 +77,7 @@ function pageFor(error: AuthError, audience: ErrorAudience): Page {
     case 502:
       return unavailablePage(error.code === "ERR_PROVIDER_UNAVAILABLE" ? "provider" : "origin", audience.retryHref);
     case 503:
-      return sessionStoreUnavailablePage();
+      return error.code === "ERR_DIRECTORY_UNAVAILABLE" ? directoryUnavailablePage(audience.retryHref) : sessionStoreUnavailablePage();
     case 429:
       return unavailablePage("rate-limited");
     default:
@@ -77,8 +97,10 @@ export function errorResponse(error: AuthError, audience: ErrorAudience): Respon
   const retryAfter = RETRY_AFTER_SECONDS[error.status];
   if (retryAfter) headers["Retry-After"] = retryAfter;
   if (error.allow) headers.Allow = error.allow;
+  const setError = SET_ERRORS[error.code];
+  if (setError) return Response.json(setError, { status: error.status, headers });
   if (audience.wantsPage) return pageResponse(error.status, pageFor(error, audience), headers);
-  const text = TEXT[error.status] ?? TEXT[400]!;
+  const text = TEXT_BY_CODE[error.code] ?? TEXT[error.status] ?? TEXT[400]!;
   headers["Content-Type"] = "application/json; charset=utf-8";
   return new Response(JSON.stringify({ error: text.error, message: text.message }), { status: error.status, headers });
 }

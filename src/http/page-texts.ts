@@ -6,7 +6,7 @@ import { escapeHtml, type Action, type Page } from "./page-shell";
  * access-denied page, which the shell escapes.
  */
 
-const home: Action = { kind: "link", href: "/", label: "Go to the home page" };
+const home: Action & { kind: "link" } = { kind: "link", href: "/", label: "Go to the home page" };
 
 export function signInRequiredPage(authPrefix: string): Page {
   return {
@@ -28,7 +28,7 @@ export function signInFailedPage(authPrefix: string): Page {
   };
 }
 
-export type AccessDeniedReason = "not-allowed" | "email-not-verified" | "request";
+export type AccessDeniedReason = "not-allowed" | "path-not-allowed" | "email-not-verified" | "request";
 
 /**
  * 403. `email` is the address from the verified ID token (the only request-derived text any
@@ -38,10 +38,19 @@ export function accessDeniedPage(authPrefix: string, reason: AccessDeniedReason,
   // prompt=select_account makes Google show its account chooser instead of the same account.
   const signInAgain: Action = { kind: "link", href: `${authPrefix}/login?prompt=select_account`, label: "Sign in with another account", primary: true };
   const switchNote = `<p class="muted">If you are signed straight back in with the same account, sign out of it at your sign-in provider (for example Google) first, or pick another account there.</p>`;
+  const who = email ? `<p class="account">You are signed in as <strong>${escapeHtml(email)}</strong>.</p>` : "";
+  if (reason === "path-not-allowed") {
+    return {
+      title: "Access denied",
+      tone: "problem",
+      body: `${who}
+<p class="lead">This account may not see this page.</p>
+<p>Other pages of this site may still be open to you. If you think this account should have access here, ask the people who run this site${email ? ", and give them the address above and this page's address" : ""}. If you have another account that is allowed here, sign in with that one.</p>
+${switchNote}`,
+      actions: [{ ...home, primary: true }, { ...signInAgain, primary: false }],
+    };
+  }
   if (reason === "not-allowed") {
-    const who = email
-      ? `<p class="account">You are signed in as <strong>${escapeHtml(email)}</strong>.</p>`
-      : "";
     return {
       title: "Access denied",
       tone: "problem",
@@ -141,6 +150,17 @@ export function sessionStoreUnavailablePage(): Page {
     body: `<p class="lead">Your session could not be checked just now.</p>
 <p>You are still signed in. Try again in a few seconds.</p>`,
     actions: [{ kind: "link", href: "", label: "Try again", primary: true }],
+  };
+}
+
+/** 503: the Workspace directory did not answer, so group rules cannot be checked: fail closed. */
+export function directoryUnavailablePage(retryHref = ""): Page {
+  return {
+    title: "Access temporarily unavailable",
+    tone: "warning",
+    body: `<p class="lead">Your group memberships could not be checked just now, so this site cannot let you in for the moment.</p>
+<p>Nothing is wrong with your account. Try again in a minute.</p>`,
+    actions: [{ kind: "link", href: retryHref, label: "Try again", primary: true }],
   };
 }
 

@@ -3,7 +3,7 @@ import type { AppEnv, RequestContext } from "../app/request-context";
 import { resolveSession } from "../app/resolve-session";
 import { AuthError } from "../errors";
 import type { Identity } from "../identity";
-import { isPublicPath } from "../policy/public-path";
+import { accessDecision, isAdmitted } from "../policy/access-decision";
 import { forwardToOrigin } from "../proxy/forward";
 import { toClientResponse } from "../proxy/origin-response";
 import { upstreamHeaders } from "../proxy/request-headers";
@@ -32,14 +32,16 @@ async function proxy(ctx: RequestContext, identity?: { user: Identity; assertion
 }
 
 /**
- * Every request that is not one of the worker's own routes (contract section 4): public paths
- * go straight through; everything else needs a session, verified locally, refreshed in place
- * from the refresh cookie when the access token has expired; then it is proxied with identity.
+ * Every request that is not one of the worker's own routes (contract sections 4 and 7): its
+ * rule decides. Public paths go straight through; everything else needs a session, verified
+ * locally, refreshed in place from the refresh cookie when the access token has expired, and a
+ * person the rule admits (else 403 naming the account); then it is proxied with identity.
  */
 export async function gate(c: Context<AppEnv>) {
   const ctx = c.var.ctx;
   const { request, config } = ctx;
-  if (isPublicPath(request.url.pathname, config.publicPaths)) return proxy(ctx);
+  const decision = accessDecision(config.policy, request.url.pathname, request.method);
+  if (decision.public) return proxy(ctx);
 
   // Cross-site WebSocket hijacking: browsers send cookies on cross-site upgrades, and the
   // Origin header is the only defence (SameSite does not apply to ws:// handshakes everywhere).
@@ -50,6 +52,10 @@ export async function gate(c: Context<AppEnv>) {
     if (!request.navigation) throw new AuthError("ERR_NO_SESSION");
     const returnTo = encodeURIComponent(request.url.pathname + request.url.search);
     return new Response(null, { status: 302, headers: { Location: `${config.authPrefix}/login?return_to=${returnTo}`, "Cache-Control": "no-store" } });
+  }
+  if (!isAdmitted(decision, session.identity)) {
+    const rules = decision.rules.map((rule) => rule.label).join("; ");
+    throw new AuthError("ERR_ACCESS_DENIED", { detail: `sub ${session.identity.sub}: ${rules}`, refusedEmail: session.identity.email });
   }
   const assertion = await originAssertionFor(config, ctx.publicOrigin, session.identity, ctx.nowSeconds);
   return proxy(ctx, { user: session.identity, assertion });

@@ -8,6 +8,8 @@ export const IDENTITY_HEADERS = {
   sub: "X-Auth-User-Sub",
   email: "X-Auth-User-Email",
   assertion: "X-Auth-Assertion",
+  /** Comma-separated: the person's groups that ACCESS_POLICY names (contract 7); only when there are any. */
+  groups: "X-Auth-User-Groups",
 } as const;
 
 /** Set on every proxied request (replacing a client's), so origin logs line up with ours. */
@@ -107,6 +109,7 @@ export function upstreamHeaders(incoming: Headers, facts: UpstreamFacts, identit
     headers.set(IDENTITY_HEADERS.sub, identity.user.sub);
     headers.set(IDENTITY_HEADERS.email, identity.user.email);
     headers.set(IDENTITY_HEADERS.assertion, identity.assertion);
+    if (identity.user.groups?.length) headers.set(IDENTITY_HEADERS.groups, identity.user.groups.join(","));
   }
   return headers;
 }

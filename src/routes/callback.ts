@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { withPolicyGroups } from "../app/policy-groups";
 import type { AppEnv, RequestContext } from "../app/request-context";
 import { earnSessionCookies } from "../app/session-cookies";
 import { AuthError } from "../errors";
@@ -40,8 +41,9 @@ export async function callbackRoute(c: Context<AppEnv>) {
   const tx = await readLoginTransaction(ctx, state);
   if (!tx) throw new AuthError("ERR_LOGIN_TRANSACTION_MISSING");
 
-  const identity: Identity = await completeSignIn(ctx, ctx.request.url, tx);
-  if (!isAllowed(ctx.config, identity)) throw new AuthError("ERR_ACCOUNT_NOT_ALLOWED", { detail: `sub ${identity.sub}`, refusedEmail: identity.email });
+  // Groups come from the directory now; an outage is a 503 page, and no session starts.
+  const identity: Identity = await withPolicyGroups(ctx, await completeSignIn(ctx, ctx.request.url, tx));
+  if (!isAllowed(ctx.config.policy, identity)) throw new AuthError("ERR_ACCOUNT_NOT_ALLOWED", { detail: `sub ${identity.sub}`, refusedEmail: identity.email });
   await revokeReplacedSession(ctx);
   const issued = await ctx.store.create(identity, ctx.nowMs, ctx.config.refreshTokenTtlSeconds);
   await earnSessionCookies(ctx, issued);

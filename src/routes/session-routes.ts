@@ -5,15 +5,15 @@ import { CLEAR_SESSION_COOKIES } from "../app/session-cookies";
 import { AuthError } from "../errors";
 import { safeReturnTo } from "../http/return-to";
 import { logEvent } from "../log";
-import { isPublicPath } from "../policy/public-path";
+import { accessDecision } from "../policy/access-decision";
 
-/** GET {AUTH_PREFIX}/me: who is signed in, and until when (the access token's `exp`). */
+/** GET {AUTH_PREFIX}/me: who is signed in (with their policy groups), and until when (the access token's `exp`). */
 export async function meRoute(c: Context<AppEnv>) {
   const session = await resolveSession(c.var.ctx);
   if (!session) throw new AuthError("ERR_NO_SESSION");
-  const { sub, email } = session.identity;
+  const { sub, email, groups } = session.identity;
   const exp = session.accessExpiresAtSeconds;
-  return c.json({ sub, email, exp, expires_at: new Date(exp * 1000).toISOString() }, 200, { "Cache-Control": "no-store" });
+  return c.json({ sub, email, ...(groups ? { groups } : {}), exp, expires_at: new Date(exp * 1000).toISOString() }, 200, { "Cache-Control": "no-store" });
 }
 
 /** POST {AUTH_PREFIX}/refresh: rotates the refresh cookie and issues a new access token (204), or 401. */
@@ -30,7 +30,7 @@ export async function refreshRoute(c: Context<AppEnv>) {
 function afterLogout(ctx: RequestContext): string {
   const asked = ctx.request.url.searchParams.getAll("return_to");
   const path = asked.length === 1 ? safeReturnTo(asked[0], ctx.config.authPrefix) : "/";
-  return path !== "/" && isPublicPath(path.split("?")[0]!, ctx.config.publicPaths) ? path : `${ctx.config.authPrefix}/logout`;
+  return path !== "/" && accessDecision(ctx.config.policy, path.split("?")[0]!, "GET").public ? path : `${ctx.config.authPrefix}/logout`;
 }
 
 /**

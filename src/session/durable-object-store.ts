@@ -6,6 +6,9 @@ import type { SessionStore } from "./store";
 /** base64url SHA-256 of `sub`: the name of the person's Durable Object. */
 const USER_NAME = /^[A-Za-z0-9_-]{43}$/;
 
+/** The object that records security events: a `sub` no provider issues (it has a space and a colon). */
+const EVENTS_OBJECT = "security events: received";
+
 const unavailable = (cause: unknown) => new AuthError("ERR_SESSION_STORE_UNAVAILABLE", { cause });
 
 /** A call to the object: a refusal comes back as its code; a failed call means "unavailable". */
@@ -62,5 +65,8 @@ export function createDurableObjectSessionStore(namespace: DurableObjectNamespac
     isActive: async (session, nowMs) => plain(async () => (await forSub(session.sub)).isActive(session, nowMs)),
     revoke: async (session, nowMs, because) => plain(async () => (await forSub(session.sub)).revoke(session, nowMs, because)),
     revokeUser: async (sub, nowMs) => plain(async () => (await forSub(sub)).revokeUser(sub, nowMs)),
+    // Security events are few: one object keeps them all, named like no person's can be.
+    hasEvent: async (eventId, nowMs) => plain(async () => (await forSub(EVENTS_OBJECT)).hasEvent(await sha256(eventId), nowMs)),
+    recordEvent: async (eventId, untilMs, nowMs) => plain(async () => (await forSub(EVENTS_OBJECT)).recordEvent(await sha256(eventId), untilMs, nowMs)),
   };
 }

@@ -11,13 +11,17 @@
  *                            within the second gets KV's 429: someone else wrote it).
  *   user:<sha256(sub)>       { notBeforeMs }: "sign out everywhere". Rewritten only by another
  *                            sign-out-everywhere, never within a second of the last one.
+ *   event:<sha256(id)>       { atMs }: a security event (RISC) already received, by its issuer
+ *                            and `jti`. Written once; expires when the event would be too old.
  *
- * All of them expire with the session (absolute REFRESH_TOKEN_TTL), never sooner than KV allows.
+ * The first four expire with the session (absolute REFRESH_TOKEN_TTL); every key no sooner than
+ * KV allows.
  */
 export const familyKey = (familyId: string) => `family:${familyId}`;
 export const tokenKey = (tokenHash: string) => `token:${tokenHash}`;
 export const revokedKey = (familyId: string) => `revoked:${familyId}`;
 export const userKey = (subHash: string) => `user:${subHash}`;
+export const eventKey = (eventHash: string) => `event:${eventHash}`;
 
 /** KV rejects `expiration`/`expirationTtl` less than 60 seconds away. */
 const KV_MIN_EXPIRATION_TTL_SECONDS = 60;

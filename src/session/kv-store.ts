@@ -1,7 +1,8 @@
 import { AuthError } from "../errors";
 import { BoundedCache } from "../util/bounded-cache";
 import { createSession, isSessionActive, peekSession, revokeSession, revokeUserSessions, rotateSession, type FamilyRecord, type FamilyRecords } from "./family-chain";
-import { familyKey, kvExpirationTtl, revokedKey, tokenKey, userKey } from "./kv-keys";
+import { sha256 } from "../util/hash";
+import { eventKey, familyKey, kvExpirationTtl, revokedKey, tokenKey, userKey } from "./kv-keys";
 import type { SessionStore } from "./store";
 
 /** What the store needs of Workers KV; the binding satisfies it, and so does the test model. */
@@ -29,8 +30,8 @@ function parse<T>(text: string | null): T | null {
   }
 }
 
-/** FamilyRecords over Workers KV: every failure is "store unavailable", never a sign-out. */
-function kvRecords(kv: SessionKv, maxSessionSeconds: number): FamilyRecords {
+/** FamilyRecords over Workers KV (and the event records): every failure is "store unavailable", never a sign-out. */
+function kvRecords(kv: SessionKv, maxSessionSeconds: number): FamilyRecords & Pick<SessionStore, "hasEvent" | "recordEvent"> {
   const families = new BoundedCache<FamilyRecord>(MAX_CACHED_FAMILIES);
   const read = async <T>(key: string) => {
     try {
@@ -64,6 +65,8 @@ function kvRecords(kv: SessionKv, maxSessionSeconds: number): FamilyRecords {
     writeRevoked: (familyId, revoked, family, nowMs) => writeOnce(revokedKey(familyId), revoked, family.expiresAtMs, nowMs),
     // Must outlive every session that started before it: the longest a session can last.
     writeUserNotBefore: (subHash, notBeforeMs, nowMs) => writeOnce(userKey(subHash), { notBeforeMs }, nowMs + maxSessionSeconds * 1000, nowMs),
+    hasEvent: async (eventId) => (await read(eventKey(await sha256(eventId)))) !== null,
+    recordEvent: async (eventId, untilMs, nowMs) => writeOnce(eventKey(await sha256(eventId)), { atMs: nowMs }, untilMs, nowMs),
   };
 }
 
@@ -80,5 +83,7 @@ export function createKvSessionStore(kv: SessionKv, maxSessionSeconds: number): 
     isActive: (session, nowMs) => isSessionActive(records, session, nowMs),
     revoke: (session, nowMs, because) => revokeSession(records, session, nowMs, because),
     revokeUser: (sub, nowMs) => revokeUserSessions(records, sub, nowMs),
+    hasEvent: records.hasEvent,
+    recordEvent: records.recordEvent,
   };
 }

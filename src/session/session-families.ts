@@ -22,6 +22,8 @@ CREATE TABLE IF NOT EXISTS tokens (hash TEXT PRIMARY KEY, family_id TEXT NOT NUL
 CREATE TABLE IF NOT EXISTS revoked (family_id TEXT PRIMARY KEY, record TEXT NOT NULL, expires_ms INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS user_state (id INTEGER PRIMARY KEY CHECK (id = 1), not_before_ms INTEGER NOT NULL);`;
 
+const EVENTS_SCHEMA = "CREATE TABLE IF NOT EXISTS events (hash TEXT PRIMARY KEY, expires_ms INTEGER NOT NULL)";
+
 /** FamilyRecords over this object's SQLite: reads see every write before them, exactly. */
 function sqlRecords(sql: SqlStorage): FamilyRecords {
   const one = <T>(query: string, ...bindings: unknown[]) => (sql.exec(query, ...bindings).toArray()[0] as T | undefined) ?? null;
@@ -97,11 +99,29 @@ export class SessionFamilies extends DurableObject {
     await revokeUserSessions(this.records(true)!, sub, nowMs);
   }
 
-  override async alarm(): Promise<void> {
-    // Every session has ended: nothing of this person's needs keeping.
+  /** Security events (only in the object the store names for them), by hashed issuer and `jti`. */
+  async hasEvent(eventHash: string, nowMs: number): Promise<boolean> {
     const sql = this.ctx.storage.sql;
-    const live = sql.exec("SELECT max(expires_ms) AS until FROM families").toArray()[0] as { until: number | null } | undefined;
-    if (live?.until && live.until > Date.now()) await this.ctx.storage.setAlarm(live.until);
+    if (sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").toArray().length === 0) return false;
+    return sql.exec("SELECT 1 FROM events WHERE hash = ? AND expires_ms > ?", eventHash, nowMs).toArray().length > 0;
+  }
+
+  async recordEvent(eventHash: string, untilMs: number, nowMs: number): Promise<void> {
+    const sql = this.ctx.storage.sql;
+    sql.exec(EVENTS_SCHEMA);
+    sql.exec("DELETE FROM events WHERE expires_ms <= ?", nowMs);
+    sql.exec("INSERT OR IGNORE INTO events VALUES (?, ?)", eventHash, untilMs);
+    const alarm = await this.ctx.storage.getAlarm();
+    if (alarm === null || alarm < untilMs) await this.ctx.storage.setAlarm(untilMs);
+  }
+
+  override async alarm(): Promise<void> {
+    // Every session (and event record) has ended: nothing here needs keeping.
+    const sql = this.ctx.storage.sql;
+    const tables = sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('families', 'events')").toArray().map((row) => String(row.name));
+    const untils = tables.map((table) => (sql.exec(`SELECT max(expires_ms) AS until FROM ${table}`).toArray()[0] as { until: number | null } | undefined)?.until ?? 0);
+    const until = Math.max(0, ...untils);
+    if (until > Date.now()) await this.ctx.storage.setAlarm(until);
     else await this.ctx.storage.deleteAll();
   }
 }

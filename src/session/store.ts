@@ -25,6 +25,13 @@ export interface SessionStore {
   revoke(session: SessionRef, nowMs: number, because: RevocationReason): Promise<void>;
   /** Ends every session of `sub` that started at or before `nowMs` ("sign out everywhere"). */
   revokeUser(sub: string, nowMs: number): Promise<void>;
+  /**
+   * Whether a one-time event (a security event's issuer and `jti`) was recorded and its record
+   * has not expired. With KV, a record made at another location may take up to 60 s to be seen.
+   */
+  hasEvent(eventId: string, nowMs: number): Promise<boolean>;
+  /** Records a one-time event until `untilMs`; written once (recording it again changes nothing). */
+  recordEvent(eventId: string, untilMs: number, nowMs: number): Promise<void>;
 }
 
 /** Names one session: its family id and whose it is (a Durable Object store finds it by `sub`). */

@@ -72,8 +72,15 @@ export interface AccessAudience {
 }
 const sessionAudience = ({ publicOrigin, authPrefix }: AccessAudience) => `${publicOrigin}${authPrefix}`;
 
+/** The identity's optional claims: `hd`, and `groups` (only the policy's, so the token stays small). */
+const identityClaims = (identity: Identity): JWTPayload => ({
+  email: identity.email,
+  ...(identity.hd ? { hd: identity.hd } : {}),
+  ...(identity.groups?.length ? { groups: [...identity.groups] } : {}),
+});
+
 export function signAccessToken(keys: SessionKeys, where: AccessAudience, identity: Identity, sid: string, issuedAtSeconds: number, expiresAtSeconds: number): Promise<string> {
-  const claims: JWTPayload = { email: identity.email, sid, ...(identity.hd ? { hd: identity.hd } : {}) };
+  const claims: JWTPayload = { ...identityClaims(identity), sid };
   return sign(keys, TOKEN_TYPES.access, claims, { issuer: where.publicOrigin, audience: sessionAudience(where), subject: identity.sub, issuedAtSeconds, expiresAtSeconds });
 }
 
@@ -83,7 +90,7 @@ export async function verifyAccessToken(keys: SessionKeys, where: AccessAudience
   if (!payload) return undefined;
   const { sub, email, sid, iat, exp } = payload;
   if (typeof sub !== "string" || typeof email !== "string" || typeof sid !== "string" || exp - iat > maxTtlSeconds) return undefined;
-  return { ...identityOf({ sub, email, hd: payload.hd }), sid, iat, exp };
+  return { ...identityOf({ sub, email, hd: payload.hd, groups: payload.groups }), sid, iat, exp };
 }
 
 // ---- Origin assertion: what the origin verifies against /.well-known/jwks.json -------------
@@ -92,8 +99,7 @@ export async function verifyAccessToken(keys: SessionKeys, where: AccessAudience
 const ASSERTION_TTL_SECONDS = 300;
 
 export function signOriginAssertion(keys: SessionKeys, publicOrigin: string, originAudience: string, identity: Identity, nowSeconds: number): Promise<string> {
-  const claims: JWTPayload = { email: identity.email, ...(identity.hd ? { hd: identity.hd } : {}) };
-  return sign(keys, TOKEN_TYPES.assertion, claims, { issuer: publicOrigin, audience: originAudience, subject: identity.sub, issuedAtSeconds: nowSeconds, expiresAtSeconds: nowSeconds + ASSERTION_TTL_SECONDS });
+  return sign(keys, TOKEN_TYPES.assertion, identityClaims(identity), { issuer: publicOrigin, audience: originAudience, subject: identity.sub, issuedAtSeconds: nowSeconds, expiresAtSeconds: nowSeconds + ASSERTION_TTL_SECONDS });
 }
 
 // ---- Login transaction: state, nonce and PKCE verifier, in this browser's login cookie -----

@@ -44,7 +44,7 @@ const assertionsByConfig = new WeakMap<Config, BoundedCache<string>>();
 export async function originAssertionFor(config: Config, publicOrigin: string, identity: Identity, nowSeconds: number): Promise<string> {
   let cache = assertionsByConfig.get(config);
   if (!cache) assertionsByConfig.set(config, (cache = new BoundedCache(MAX_CACHED_ASSERTIONS)));
-  const key = JSON.stringify([publicOrigin, identity.sub, identity.email, identity.hd ?? null]);
+  const key = JSON.stringify([publicOrigin, identity.sub, identity.email, identity.hd ?? null, identity.groups ?? []]);
   const cached = cache.get(key, nowSeconds);
   if (cached) return cached;
   const assertion = await signOriginAssertion(config.sessionKeys, publicOrigin, config.originAudience, identity, nowSeconds);

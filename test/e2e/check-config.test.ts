@@ -44,4 +44,27 @@ describe("npm run check", () => {
     expect(code).toBe(0);
     expect(output).toMatch(/warning: SESSION_KEYS/);
   });
+
+  it("reports every ACCESS_POLICY mistake with its fix: unknown keys, unreachable rules, a public catch-all, groups without credentials", () => {
+    const policy = JSON.stringify([
+      { path: "/admin/*", allow: { groups: ["admins@example.com"] } },
+      { path: "/admin/*", allow: { emails: ["boss@example.com"] } },
+      { path: "/*", public: true },
+      { path: "/x", alow: { emails: ["a@example.com"] } },
+    ]);
+    // A TOML multi-line literal string: how a readable policy is written in wrangler.toml.
+    const path = project(`ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "id"\nALLOWED_DOMAINS = "example.com"\nACCESS_POLICY = '''\n${policy}\n'''`, "OIDC_CLIENT_SECRET=s\n");
+    const { code, output } = check(path);
+    expect(code).toBe(1);
+    for (const expected of [
+      'ACCESS_POLICY[0] "/admin/*": names groups, but GOOGLE_GROUPS_CREDENTIALS is not set',
+      'ACCESS_POLICY[1] "/admin/*": unreachable: ACCESS_POLICY[0] "/admin/*" has the same path',
+      'ACCESS_POLICY[2] "/*": would make the whole site (or its home page) public',
+      'ACCESS_POLICY[3] "/x": unknown key "alow"',
+      "fix: npx wrangler secret put GOOGLE_GROUPS_CREDENTIALS",
+      "fix: edit [vars] ACCESS_POLICY",
+    ]) {
+      expect(output).toContain(expected);
+    }
+  });
 });

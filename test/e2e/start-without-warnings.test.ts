@@ -16,9 +16,9 @@ async function freePort(): Promise<number> {
 
 describe("npm start", () => {
   it("starts the demo with no warning (no stale-types notice, no nodejs_compat warning)", async () => {
-    const [port, providerPort, originPort] = [await freePort(), await freePort(), await freePort()];
+    const [port, providerPort, originPort, directoryPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const child = spawn(process.execPath, ["demo/start.mjs"], {
-      env: { ...process.env, PORT: String(port), PROVIDER_PORT: String(providerPort), ORIGIN_PORT: String(originPort), WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+      env: { ...process.env, PORT: String(port), PROVIDER_PORT: String(providerPort), ORIGIN_PORT: String(originPort), DIRECTORY_PORT: String(directoryPort), WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";

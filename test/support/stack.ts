@@ -1,7 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
+import { startGoogleDirectory } from "../../demo/google-directory.mjs";
 import { startOrigin } from "../../demo/origin.mjs";
 import { startProvider } from "../../demo/provider.mjs";
+import { createRiscTransmitter } from "../../demo/risc-transmitter.mjs";
+import { createServiceAccount } from "../../demo/service-account.mjs";
 import { startWorker } from "../../demo/worker.mjs";
 import { generateKeySet } from "../../scripts/keys.mjs";
 
@@ -22,6 +25,10 @@ export interface Stack {
   sessionKeys: { keys: { kid: string; alg: string }[] };
   /** How many times each path of the provider was requested (e.g. "/jwks"). */
   providerHits: Map<string, number>;
+  /** The provider's fake RISC transmitter and the service account that may manage it (with `risc`). */
+  risc?: { transmitter: Awaited<ReturnType<typeof createRiscTransmitter>>; serviceAccount: Awaited<ReturnType<typeof createServiceAccount>> };
+  /** The fake Google directory, when the stack was started with `groups`. */
+  directory?: Awaited<ReturnType<typeof startGoogleDirectory>>;
   close(): Promise<void>;
 }
 
@@ -34,6 +41,13 @@ export interface StackOptions {
   logLevel?: "none" | "log";
   /** Point ORIGIN_URL at a port where nothing listens. */
   originDown?: boolean;
+  /**
+   * Start the fake Google directory with these groups (group address -> members) and point
+   * the worker at it with a service account (GOOGLE_GROUPS_CREDENTIALS).
+   */
+  groups?: Record<string, string[]>;
+  /** Serve a fake RISC transmitter at the provider's issuer (its SETs are for this stack's client id). */
+  risc?: boolean;
 }
 
 /** A port nobody listens on right now (the worker's redirect URI must be known in advance). */
@@ -59,7 +73,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const clientSecret = randomBytes(24).toString("hex");
   const sessionKeys = await generateKeySet("ES256");
   const providerHits = new Map<string, number>();
+  const serviceAccount = options.risc ? await createServiceAccount() : undefined;
+  const transmitter = serviceAccount ? await createRiscTransmitter({ audience: clientId, serviceAccount }) : undefined;
   const provider = await startProvider({
+    ...(transmitter ? { routes: transmitter.handle } : {}),
     onRequest: (request: { url?: string }) => {
       const path = new URL(request.url ?? "/", "http://provider").pathname;
       providerHits.set(path, (providerHits.get(path) ?? 0) + 1);
@@ -67,10 +84,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [`${workerUrl}/auth/callback`] }],
     idTokenHook: options.idTokenHook && ((claims: object) => options.idTokenHook!(claims as Record<string, unknown>)),
   });
+  transmitter?.bind(provider.issuer);
   const originPort = options.originDown ? await freePort() : 0;
   const origin = options.originDown
     ? { url: `http://127.0.0.1:${originPort}`, requests: [], close: async () => {} }
     : await startOrigin({ jwksUrl: `${workerUrl}/.well-known/jwks.json`, issuer: workerUrl, audience: "e2e-origin" });
+  const directory = options.groups ? await startGoogleDirectory({ groups: options.groups }) : undefined;
+  const directoryVars: Record<string, string> = directory ? { GOOGLE_API_BASE_URL: directory.apiBaseUrl, GOOGLE_OAUTH_TOKEN_URL: directory.tokenUrl } : {};
   const worker = await startWorker({
     port: workerPort,
     vars: {
@@ -80,9 +100,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ALLOWED_DOMAINS: "*",
       ORIGIN_AUDIENCE: "e2e-origin",
       PUBLIC_PATHS: "/healthz,/public/*",
+      ...directoryVars,
       ...options.vars,
     },
-    secrets: { OIDC_CLIENT_SECRET: clientSecret, SESSION_KEYS: JSON.stringify(sessionKeys) },
+    secrets: { OIDC_CLIENT_SECRET: clientSecret, SESSION_KEYS: JSON.stringify(sessionKeys), ...(directory ? { GOOGLE_GROUPS_CREDENTIALS: directory.credentials } : {}) },
     logLevel: options.logLevel ?? "none",
   });
   return {
@@ -95,9 +116,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     originRequests: origin.requests as OriginRequest[],
     sessionKeys,
     providerHits,
+    ...(directory ? { directory } : {}),
+    ...(transmitter && serviceAccount ? { risc: { transmitter, serviceAccount } } : {}),
     async close() {
       await worker.dispose();
-      await Promise.all([provider.close(), origin.close()]);
+      await Promise.all([provider.close(), origin.close(), directory?.close()]);
     },
   };
 }

@@ -1,4 +1,5 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { exportPKCS8, generateKeyPair } from "jose";
 import { env } from "cloudflare:workers";
 import worker from "../../src/index";
 import { loadConfig } from "../../src/config/load-config";
@@ -64,4 +65,10 @@ export async function callWith(overrides: Partial<Record<keyof Env, unknown>>, p
   const response = await worker.fetch(new Request(`${ISSUER}${path}`, { redirect: "manual", ...init }) as never, bindings, ctx);
   await waitOnExecutionContext(ctx);
   return response;
+}
+
+/** A Google service-account key as the Cloud console downloads it (JSON), with a fresh RSA key. */
+export async function serviceAccountKey(clientEmail = "groups-reader@project.iam.gserviceaccount.com"): Promise<string> {
+  const { privateKey } = await generateKeyPair("RS256", { extractable: true });
+  return JSON.stringify({ type: "service_account", project_id: "project", private_key_id: "k1", private_key: await exportPKCS8(privateKey), client_email: clientEmail, token_uri: "https://oauth2.googleapis.com/token" });
 }

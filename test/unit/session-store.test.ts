@@ -132,12 +132,26 @@ describe.each([
     expect(await refusal(rotate(h, bystander.credential))).toBe("accepted");
   }, 120_000);
 
+  it("records a security event once: unknown before, known after (a second record changes nothing), gone when it expires", async () => {
+    const h = makeHarness();
+    const id = `https://issuer.test/\nevent-${Date.now()}-${++users}`;
+    expect(await h.store().hasEvent(id, h.now())).toBe(false);
+    await h.store().recordEvent(id, h.now() + 600_000, h.now());
+    await h.store().recordEvent(id, h.now() + 600_000, h.now());
+    expect(await h.store().hasEvent(id, h.now())).toBe(true);
+    expect(await h.store().hasEvent(`${id}-other`, h.now())).toBe(false);
+    h.advance(600_001);
+    expect(await h.store().hasEvent(id, h.now())).toBe(false);
+  });
+
   it("answers a store outage with ERR_SESSION_STORE_UNAVAILABLE, and the session is intact afterwards", async () => {
     const h = makeHarness();
     const issued = await h.store().create(someone(), h.now(), TTL_SECONDS);
     h.outage(true);
     expect(await refusal(rotate(h, issued.credential))).toBe("ERR_SESSION_STORE_UNAVAILABLE");
     expect(await refusal(h.store().revoke(issued, h.now(), "logout"))).toBe("ERR_SESSION_STORE_UNAVAILABLE");
+    expect(await refusal(h.store().hasEvent("event", h.now()))).toBe("ERR_SESSION_STORE_UNAVAILABLE");
+    expect(await refusal(h.store().recordEvent("event", h.now() + 60_000, h.now()))).toBe("ERR_SESSION_STORE_UNAVAILABLE");
     h.outage(false);
     expect(await refusal(rotate(h, issued.credential))).toBe("accepted");
   });

@@ -1,0 +1,44 @@
+import { GOOGLE_ISSUER } from "../config/parse-config";
+import { AuthError } from "../errors";
+import { logEvent } from "../log";
+import { getTransmitter } from "../risc/transmitter";
+import { assertSetShape, REVOKING_EVENTS, SET_MAX_AGE_SECONDS, VERIFICATION_EVENT, verifySecurityEvent } from "../risc/security-event";
+import type { RequestContext } from "./request-context";
+
+/** An issuer as both its spellings compare: without a trailing slash (Google's SETs name `https://accounts.google.com/`). */
+const canonicalIssuer = (issuer: string) => {
+  const trimmed = issuer.replace(/\/$/, "");
+  return trimmed === "accounts.google.com" ? GOOGLE_ISSUER : trimmed;
+};
+
+/**
+ * Receives one Security Event Token (contract 7; RFC 8417, RFC 8935 push, Google's RISC): verified
+ * against the provider's transmitter, refused if its `jti` was already received, then every event
+ * about an account of our provider revokes all that account's sessions (`store.revokeUser`).
+ * Verification events are logged and change nothing; other events are accepted and ignored.
+ * The `jti` is recorded only once everything is applied, so a store outage (503) lets the
+ * transmitter deliver it again instead of losing it.
+ */
+export async function receiveSecurityEvent(ctx: RequestContext, token: string): Promise<void> {
+  const { config, store, nowMs } = ctx;
+  assertSetShape(token);
+  const transmitter = await getTransmitter(config, nowMs);
+  const event = await verifySecurityEvent(token, transmitter, config.clientId, ctx.nowSeconds);
+  const eventId = `${transmitter.issuer}\n${event.jti}`;
+  if (await store.hasEvent(eventId, nowMs)) throw new AuthError("ERR_SET_REPLAYED", { detail: `jti ${event.jti.slice(0, 64)}` });
+
+  for (const { type, subject, state } of event.events) {
+    if (type === VERIFICATION_EVENT) {
+      logEvent("info", "security_event_verification", { jti: event.jti.slice(0, 64), state });
+    } else if (!REVOKING_EVENTS.has(type) || !subject) {
+      logEvent("info", "security_event_ignored", { jti: event.jti.slice(0, 64), type: type.slice(0, 120) });
+    } else if (canonicalIssuer(subject.iss) !== canonicalIssuer(config.providerIssuer)) {
+      // An account of another issuer: none of our sessions can belong to it.
+      logEvent("warn", "security_event_other_issuer", { jti: event.jti.slice(0, 64), type });
+    } else {
+      await store.revokeUser(subject.sub, nowMs);
+      logEvent("warn", "sessions_revoked_by_provider", { sub: subject.sub, type, jti: event.jti.slice(0, 64) });
+    }
+  }
+  await store.recordEvent(eventId, nowMs + SET_MAX_AGE_SECONDS * 1000, nowMs);
+}

@@ -1,0 +1,151 @@
+import { isEmailAddress } from "../util/email";
+import { parsePublicPath, type PathPattern } from "./public-paths";
+
+/** Who a rule lets in: any one match admits (contract 7). */
+export interface Allow {
+  /** Exact addresses, lowercased. */
+  emails: ReadonlySet<string>;
+  /** Google Workspace domains, lowercased, matched against the ID token's `hd` (never the e-mail's suffix). */
+  domains: ReadonlySet<string>;
+  /** `"*"` among the domains: every account with a verified e-mail. */
+  anyVerifiedEmail: boolean;
+  /** Google group addresses, lowercased: membership is looked up in the Workspace directory. */
+  groups: ReadonlySet<string>;
+  /** Names from TRUSTED_WORKLOADS. They admit workloads, never a person. */
+  workloads: ReadonlySet<string>;
+}
+
+export interface AccessRule {
+  /** Where the rule comes from, for problems and logs: `ACCESS_POLICY[2] "/admin/*"`, `PUBLIC_PATHS "/healthz"`, `the default rule`. */
+  label: string;
+  pattern: PathPattern;
+  /** Upper-case methods the rule applies to (GET brings HEAD along); undefined: every method. */
+  methods?: ReadonlySet<string>;
+  /** "public": served without a session. */
+  allow: Allow | "public";
+}
+
+export const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/;
+/** An HTTP method token (RFC 9110 5.6.2), letters only in practice. */
+const METHOD = /^[A-Za-z]{1,20}$/;
+/** A TRUSTED_WORKLOADS name. */
+const WORKLOAD_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+const RULE_KEYS = new Set(["path", "methods", "allow", "public"]);
+const ALLOW_KEYS = ["emails", "domains", "groups", "workloads"] as const;
+
+type Lists = Record<(typeof ALLOW_KEYS)[number], string[]>;
+
+/** The lists of an allowlist, checked; ALLOWED_EMAILS/ALLOWED_DOMAINS and `allow` share it. */
+export function allowFrom(lists: Partial<Lists>, label: string, problems: string[]): Allow {
+  const emails = (lists.emails ?? []).map((email) => email.trim().toLowerCase());
+  for (const email of emails) if (!isEmailAddress(email)) problems.push(`${label}: "${email}" is not an e-mail address`);
+  const domains = (lists.domains ?? []).map((domain) => domain.trim().toLowerCase());
+  for (const domain of domains) if (domain !== "*" && !DOMAIN.test(domain)) problems.push(`${label}: "${domain}" is not a domain`);
+  const groups = (lists.groups ?? []).map((group) => group.trim().toLowerCase());
+  for (const group of groups) if (!isEmailAddress(group)) problems.push(`${label}: group "${group}" is not a group's e-mail address`);
+  const workloads = lists.workloads ?? [];
+  for (const name of workloads) if (!WORKLOAD_NAME.test(name)) problems.push(`${label}: workload "${name}" is not a TRUSTED_WORKLOADS name`);
+  return {
+    emails: new Set(emails),
+    domains: new Set(domains.filter((domain) => domain !== "*")),
+    anyVerifiedEmail: domains.includes("*"),
+    groups: new Set(groups),
+    workloads: new Set(workloads),
+  };
+}
+
+/** True when the allowlist names nobody at all. */
+export function admitsNobody(allow: Allow): boolean {
+  return allow.emails.size + allow.domains.size + allow.groups.size + allow.workloads.size === 0 && !allow.anyVerifiedEmail;
+}
+
+function stringList(value: unknown, label: string, problems: string[]): string[] | undefined {
+  if (Array.isArray(value) && value.every((item) => typeof item === "string" && item.trim() !== "")) return value as string[];
+  problems.push(`${label}: must be an array of non-empty strings`);
+  return undefined;
+}
+
+function parseMethods(value: unknown, label: string, problems: string[]): Set<string> | undefined {
+  const methods = stringList(value, `${label} "methods"`, problems);
+  if (!methods) return undefined;
+  if (methods.length === 0) {
+    problems.push(`${label} "methods": empty; leave "methods" out to match every method`);
+    return undefined;
+  }
+  const bad = methods.filter((method) => !METHOD.test(method));
+  if (bad.length > 0) problems.push(`${label} "methods": ${bad.map((method) => JSON.stringify(method)).join(", ")} is not an HTTP method`);
+  const upper = new Set(methods.map((method) => method.toUpperCase()));
+  // A HEAD answer carries GET's headers (and tells whether the page exists): it follows GET's rule.
+  if (upper.has("GET")) upper.add("HEAD");
+  return upper;
+}
+
+function parseAllow(value: unknown, label: string, problems: string[]): Allow | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    problems.push(`${label} "allow": must be an object with "emails", "domains", "groups" and/or "workloads"`);
+    return undefined;
+  }
+  const entries = value as Record<string, unknown>;
+  const lists: Partial<Lists> = {};
+  for (const [key, item] of Object.entries(entries)) {
+    if (!(ALLOW_KEYS as readonly string[]).includes(key)) {
+      problems.push(`${label} "allow": unknown key "${key}" (allowed: ${ALLOW_KEYS.join(", ")})`);
+      continue;
+    }
+    const list = stringList(item, `${label} "allow.${key}"`, problems);
+    if (list) lists[key as keyof Lists] = list;
+  }
+  const allow = allowFrom(lists, label, problems);
+  if (admitsNobody(allow)) problems.push(`${label} "allow": admits nobody; name at least one e-mail, domain, group or workload`);
+  return allow;
+}
+
+function parseRule(value: unknown, index: number, problems: string[]): AccessRule | undefined {
+  let label = `ACCESS_POLICY[${index}]`;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    problems.push(`${label}: must be an object like {"path": "/admin/*", "allow": {"emails": ["a@example.com"]}}`);
+    return undefined;
+  }
+  const rule = value as Record<string, unknown>;
+  const before = problems.length;
+  if (typeof rule.path === "string") label = `${label} "${rule.path}"`;
+  for (const key of Object.keys(rule)) if (!RULE_KEYS.has(key)) problems.push(`${label}: unknown key "${key}" (allowed: path, methods, allow, public)`);
+  let pattern: PathPattern | undefined;
+  if (typeof rule.path !== "string") problems.push(`${label}: "path" is required, e.g. "/admin/*" or "/status"`);
+  else {
+    const parsed = parsePublicPath(rule.path);
+    if (typeof parsed === "string") problems.push(`${label}: "path" must be a plain absolute path, optionally ending in "/*"`);
+    else pattern = parsed;
+  }
+  const methods = rule.methods === undefined ? undefined : parseMethods(rule.methods, label, problems);
+  if (rule.public !== undefined && typeof rule.public !== "boolean") problems.push(`${label}: "public" must be true or left out`);
+  const isPublic = rule.public === true;
+  if (isPublic && rule.allow !== undefined) problems.push(`${label}: has both "public" and "allow"; a public path needs no allowlist, so keep one`);
+  if (!isPublic && rule.allow === undefined) problems.push(`${label}: needs "allow" (who may pass) or "public": true`);
+  const allow = !isPublic && rule.allow !== undefined ? parseAllow(rule.allow, label, problems) : undefined;
+  if (problems.length > before || !pattern) return undefined;
+  return { label, pattern, ...(methods ? { methods } : {}), allow: isPublic ? "public" : allow! };
+}
+
+/**
+ * ACCESS_POLICY's rules as written (a JSON array, as a string, or already parsed when wrangler
+ * gives a JSON var); each rule's own problems, every one. How rules relate to each other (order,
+ * duplicates, the default rule) is policy-checks.ts's.
+ */
+export function parseAccessPolicyRules(raw: unknown, problems: string[]): AccessRule[] {
+  if (raw === undefined || raw === null || (typeof raw === "string" && raw.trim() === "")) return [];
+  let value = raw;
+  if (typeof raw === "string") {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      problems.push("ACCESS_POLICY: not valid JSON (check commas and quotes; schema/access-policy.schema.json describes it)");
+      return [];
+    }
+  }
+  if (!Array.isArray(value)) {
+    problems.push('ACCESS_POLICY: must be a JSON array of rules, e.g. [{"path": "/admin/*", "allow": {"groups": ["admins@example.com"]}}]');
+    return [];
+  }
+  return value.flatMap((rule, index) => parseRule(rule, index, problems) ?? []);
+}

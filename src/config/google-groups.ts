@@ -1,0 +1,81 @@
+import type { Env } from "../env";
+import { isEmailAddress } from "../util/email";
+import { httpUrl, text } from "./env-values";
+
+export const GOOGLE_API_BASE_URL = "https://admin.googleapis.com";
+export const GOOGLE_OAUTH_TOKEN_URL = "https://oauth2.googleapis.com/token";
+
+/** How the worker reaches the Workspace directory: a service account and where to call. */
+export interface GroupDirectory {
+  /** The service account's `client_email`: the `iss` of the JWT it signs. */
+  clientEmail: string;
+  /** The key's `private_key_id`, sent as `kid`. */
+  keyId?: string;
+  /** RS256 private key from `private_key`. */
+  privateKey: CryptoKey;
+  /**
+   * GOOGLE_GROUPS_ADMIN: the admin the service account acts as through domain-wide delegation
+   * (the JWT's `sub`). Undefined: the service account holds a groups-reading admin role itself.
+   */
+  adminEmail?: string;
+  /** GOOGLE_OAUTH_TOKEN_URL: where the JWT is exchanged for an access token (and its `aud`). */
+  tokenUrl: string;
+  /** GOOGLE_API_BASE_URL without a trailing slash: the Admin SDK Directory API's origin. */
+  apiBaseUrl: string;
+}
+
+/**
+ * The RS256 signing key of a PKCS#8 PEM, imported by WebCrypto itself (Google's keys are always
+ * "-----BEGIN PRIVATE KEY-----"); jose's own importer would add an ASN.1 parser to the bundle.
+ */
+async function importRsaPrivateKey(pem: string): Promise<CryptoKey> {
+  const body = /^-----BEGIN PRIVATE KEY-----([A-Za-z0-9+/=\s]+)-----END PRIVATE KEY-----\s*$/.exec(pem.trim())?.[1];
+  if (!body) throw new Error("not a PKCS#8 PEM");
+  const der = Uint8Array.from(atob(body.replace(/\s/g, "")), (char) => char.charCodeAt(0));
+  return crypto.subtle.importKey("pkcs8", der, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, false, ["sign"]);
+}
+
+const FIX = "paste the whole JSON key of a service account (Google Cloud console > IAM > Service accounts > Keys > Add key > JSON)";
+
+/**
+ * GOOGLE_GROUPS_CREDENTIALS (a service-account key, JSON) and the variables around it. Undefined
+ * when it is not set; every problem is pushed, and none ever quotes the key.
+ */
+export async function parseGroupDirectory(env: Env, problems: string[]): Promise<GroupDirectory | undefined> {
+  const apiBase = text(env, "GOOGLE_API_BASE_URL", problems) ?? GOOGLE_API_BASE_URL;
+  const apiBaseUrl = httpUrl("GOOGLE_API_BASE_URL", apiBase, problems, true);
+  const tokenUrl = httpUrl("GOOGLE_OAUTH_TOKEN_URL", text(env, "GOOGLE_OAUTH_TOKEN_URL", problems) ?? GOOGLE_OAUTH_TOKEN_URL, problems, true);
+  const adminEmail = text(env, "GOOGLE_GROUPS_ADMIN", problems)?.toLowerCase();
+  if (adminEmail !== undefined && !isEmailAddress(adminEmail)) problems.push("GOOGLE_GROUPS_ADMIN: must be an administrator's e-mail address, or empty");
+
+  const raw = text(env, "GOOGLE_GROUPS_CREDENTIALS", problems);
+  if (raw === undefined) return undefined;
+  let key: Record<string, unknown>;
+  try {
+    key = JSON.parse(raw) as Record<string, unknown>;
+  } catch {
+    problems.push(`GOOGLE_GROUPS_CREDENTIALS: not valid JSON; ${FIX}`);
+    return undefined;
+  }
+  if (typeof key !== "object" || key === null || key.type !== "service_account") {
+    problems.push(`GOOGLE_GROUPS_CREDENTIALS: not a service-account key ("type": "service_account"); ${FIX}`);
+    return undefined;
+  }
+  const clientEmail = typeof key.client_email === "string" ? key.client_email : "";
+  if (!isEmailAddress(clientEmail)) problems.push(`GOOGLE_GROUPS_CREDENTIALS: "client_email" missing; ${FIX}`);
+  let privateKey: CryptoKey | undefined;
+  try {
+    privateKey = await importRsaPrivateKey(String(key.private_key ?? ""));
+  } catch {
+    problems.push(`GOOGLE_GROUPS_CREDENTIALS: "private_key" is not an RSA private key (PKCS#8 PEM); ${FIX}`);
+  }
+  if (!privateKey || !apiBaseUrl || !tokenUrl || !isEmailAddress(clientEmail)) return undefined;
+  return {
+    clientEmail,
+    ...(typeof key.private_key_id === "string" ? { keyId: key.private_key_id } : {}),
+    privateKey,
+    ...(adminEmail ? { adminEmail } : {}),
+    tokenUrl: tokenUrl.href,
+    apiBaseUrl: apiBaseUrl.href.replace(/\/$/, ""),
+  };
+}

@@ -1,0 +1,110 @@
+import { admitsNobody, type AccessRule, type Allow } from "./access-policy";
+import type { PathPattern } from "./public-paths";
+
+/** The whole policy: every rule, most specific first, the default rule last. */
+export interface AccessPolicy {
+  rules: readonly AccessRule[];
+  /** Every group some rule names: the only groups looked up, kept with a session and sent on. */
+  groups: readonly string[];
+}
+
+/**
+ * Groups one person's lookup may ask about: the directory is asked once per group, at sign-in
+ * and at each refresh, and a Worker invocation has 50 subrequests on the free plan.
+ */
+export const MAX_POLICY_GROUPS = 20;
+
+export interface PolicyParts {
+  /** ACCESS_POLICY's rules, in the order written. */
+  policyRules: readonly AccessRule[];
+  /** PUBLIC_PATHS entries. */
+  publicPaths: readonly PathPattern[];
+  /** ALLOWED_EMAILS / ALLOWED_DOMAINS. */
+  defaultAllow: Allow;
+  authPrefix: string;
+  /** GOOGLE_GROUPS_CREDENTIALS is set (and valid, or reported on its own). */
+  hasGroupCredentials: boolean;
+  /** The names TRUSTED_WORKLOADS defines (none when it is unset). */
+  workloadNames: ReadonlySet<string>;
+}
+
+const patternText = (pattern: PathPattern) => (pattern.kind === "exact" ? pattern.path : `${pattern.prefix}*`);
+const samePattern = (a: PathPattern, b: PathPattern) => patternText(a) === patternText(b);
+
+/** Exact over prefix, longer prefix over shorter, a rule with methods over one without (contract 7). */
+function bySpecificity(a: AccessRule, b: AccessRule): number {
+  const exact = Number(b.pattern.kind === "exact") - Number(a.pattern.kind === "exact");
+  if (exact !== 0) return exact;
+  const length = patternText(b.pattern).length - patternText(a.pattern).length;
+  return length !== 0 ? length : Number(b.methods !== undefined) - Number(a.methods !== undefined);
+}
+
+/** Methods both rules apply to: "every" when neither names any. Empty: they never compete. */
+function sharedMethods(a: AccessRule, b: AccessRule): string[] | "every" {
+  if (!a.methods && !b.methods) return "every";
+  if (!a.methods || !b.methods) return [];
+  return [...a.methods].filter((method) => b.methods!.has(method));
+}
+
+function isUnder(pattern: PathPattern, prefix: string): boolean {
+  const path = pattern.kind === "exact" ? pattern.path : pattern.prefix;
+  return path === prefix || path.startsWith(`${prefix}/`) || path === "/.well-known/jwks.json";
+}
+
+/** One rule's problems that depend on the rest of the configuration. */
+function ruleProblems(rule: AccessRule, parts: PolicyParts): string[] {
+  const problems: string[] = [];
+  const root = rule.pattern.kind === "prefix" ? rule.pattern.prefix === "/" : rule.pattern.path === "/";
+  if (rule.allow === "public" && root) problems.push(`${rule.label}: would make the whole site (or its home page) public; list the public paths instead, e.g. "/status" or "/assets/*"`);
+  if (isUnder(rule.pattern, parts.authPrefix)) problems.push(`${rule.label}: never applies: ${parts.authPrefix} and /.well-known/jwks.json are the worker's own routes; remove the rule`);
+  if (rule.allow === "public") return problems;
+  if (rule.allow.groups.size > 0 && !parts.hasGroupCredentials) {
+    problems.push(`${rule.label}: names groups, but GOOGLE_GROUPS_CREDENTIALS is not set, so membership cannot be looked up; set it (README "Google Workspace groups") or allow by "emails"/"domains"`);
+  }
+  for (const name of rule.allow.workloads) {
+    if (parts.workloadNames.size === 0) problems.push(`${rule.label}: names workload "${name}", but TRUSTED_WORKLOADS defines none; define it there or remove it here`);
+    else if (!parts.workloadNames.has(name)) problems.push(`${rule.label}: workload "${name}" is not defined in TRUSTED_WORKLOADS (defined: ${[...parts.workloadNames].join(", ")})`);
+  }
+  return problems;
+}
+
+/**
+ * Puts the policy together (contract 7): ACCESS_POLICY's rules, PUBLIC_PATHS as public rules,
+ * ALLOWED_EMAILS/ALLOWED_DOMAINS as the default rule for every path no rule matches; ordered
+ * most specific first. Reports every problem: a rule that can never decide anything (the same
+ * path and methods as another), a public rule over the whole site, rules under the worker's own
+ * routes, groups without credentials, workloads that are not defined, and an empty default.
+ */
+export function assemblePolicy(parts: PolicyParts, problems: string[]): AccessPolicy {
+  const publicRules: AccessRule[] = parts.publicPaths.map((pattern) => ({ label: `PUBLIC_PATHS "${patternText(pattern)}"`, pattern, allow: "public" }));
+  const written = [...publicRules, ...parts.policyRules];
+  for (const rule of parts.policyRules) problems.push(...ruleProblems(rule, parts));
+  written.forEach((later, index) => {
+    for (const earlier of written.slice(0, index)) {
+      if (!samePattern(earlier.pattern, later.pattern)) continue;
+      const shared = sharedMethods(earlier, later);
+      if (shared === "every" || shared.length > 0) {
+        const which = shared === "every" ? "" : ` for ${shared.join(", ")}`;
+        problems.push(`${later.label}: unreachable${which}: ${earlier.label} has the same path${shared === "every" ? "" : " and methods"}, and only one rule can decide a request; merge the two`);
+        break;
+      }
+    }
+  });
+
+  const catchAll = parts.policyRules.find((rule) => rule.pattern.kind === "prefix" && rule.pattern.prefix === "/" && !rule.methods && rule.allow !== "public");
+  const defaultEmpty = admitsNobody(parts.defaultAllow);
+  if (catchAll && !defaultEmpty) {
+    problems.push(`ALLOWED_EMAILS/ALLOWED_DOMAINS: never decide anything, because ${catchAll.label} covers every path; move them into that rule or empty them`);
+  }
+  if (!catchAll && defaultEmpty) {
+    problems.push("ALLOWED_EMAILS and ALLOWED_DOMAINS are both empty: refusing to let anyone in (use ALLOWED_DOMAINS=* to allow every verified account)");
+  }
+  const defaultRule: AccessRule = { label: "the default rule (ALLOWED_EMAILS / ALLOWED_DOMAINS)", pattern: { kind: "prefix", prefix: "/" }, allow: parts.defaultAllow };
+
+  const groups = [...new Set(parts.policyRules.flatMap((rule) => (rule.allow === "public" ? [] : [...rule.allow.groups])))].sort();
+  if (groups.length > MAX_POLICY_GROUPS) {
+    problems.push(`ACCESS_POLICY: names ${groups.length} groups; at most ${MAX_POLICY_GROUPS} (each is one directory lookup per sign-in and refresh): use a group that contains the others`);
+  }
+  // Stable sort: equally specific rules keep the order written (they never compete, see above).
+  return { rules: [...[...written].sort(bySpecificity), defaultRule], groups };
+}

@@ -1,0 +1,60 @@
+import type { AccessRule } from "../config/access-policy";
+import type { AccessPolicy } from "../config/policy-checks";
+import type { PathPattern } from "../config/public-paths";
+import type { Identity } from "../identity";
+import { admits } from "./allowlist";
+import { AMBIGUOUS } from "./public-path";
+
+/** What a request needs: nothing (public), or a person every one of `rules` admits. */
+export type AccessDecision = { public: true } | { public: false; rules: readonly AccessRule[] };
+
+/** One way an origin may read the path: as sent, or case-folded (IIS, macOS and Windows file systems). */
+interface Reading {
+  path: string;
+  folded: boolean;
+}
+
+function matches(pattern: PathPattern, reading: Reading): boolean {
+  const fold = (text: string) => (reading.folded ? text.toLowerCase() : text);
+  return pattern.kind === "exact" ? reading.path === fold(pattern.path) : reading.path.startsWith(fold(pattern.prefix));
+}
+
+/** The most specific rule for one reading: the rules are sorted, so the first match decides. */
+function ruleFor(policy: AccessPolicy, reading: Reading, method: string): AccessRule {
+  const rule = policy.rules.find((candidate) => (!candidate.methods || candidate.methods.has(method)) && matches(candidate.pattern, reading));
+  // The default rule matches every path and method, so there always is one.
+  return rule ?? policy.rules[policy.rules.length - 1]!;
+}
+
+/**
+ * Escapes an origin decodes to plain characters (`%61dmin` is `admin` to it). Escapes of `/`,
+ * `\`, `.`, `%`, `;`, NUL and non-ASCII bytes never get here: AMBIGUOUS catches them first.
+ */
+const decodePlain = (path: string) => path.replace(/%([0-7][0-9a-f])/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+
+/**
+ * The rule(s) that decide a request (contract 7: the most specific rule wins). An origin may read
+ * a path otherwise than the worker does, so each reading it might make gets its rule, and the
+ * request must pass all of them: a rule cannot be skipped by spelling its path as `/ADMIN/x` or
+ * `/%61dmin/x`. A path that could mean anything (encoded `/` or `.`, `;`, `//`, `\`, double
+ * escapes, see public-path.ts) is never public and needs every rule that applies to its method.
+ */
+export function accessDecision(policy: AccessPolicy, pathname: string, method: string): AccessDecision {
+  const verb = method.toUpperCase();
+  if (AMBIGUOUS.test(pathname)) {
+    return { public: false, rules: policy.rules.filter((rule) => rule.allow !== "public" && (!rule.methods || rule.methods.has(verb))) };
+  }
+  const decoded = decodePlain(pathname);
+  const readings: Reading[] = [
+    { path: pathname, folded: false },
+    { path: decoded, folded: false },
+    { path: decoded.toLowerCase(), folded: true },
+  ];
+  const deciding = [...new Set(readings.map((reading) => ruleFor(policy, reading, verb)))].filter((rule) => rule.allow !== "public");
+  return deciding.length === 0 ? { public: true } : { public: false, rules: deciding };
+}
+
+/** True when every rule of the decision lets this person in. */
+export function isAdmitted(decision: AccessDecision, identity: Identity): boolean {
+  return decision.public || decision.rules.every((rule) => rule.allow !== "public" && admits(rule.allow, identity));
+}
