@@ -26,6 +26,7 @@ const HINTS = {
   ALLOWED_EMAILS: "list who may sign in: ALLOWED_EMAILS and/or ALLOWED_DOMAINS (ALLOWED_DOMAINS=* for any verified account)",
   ALLOWED_DOMAINS: "list who may sign in: ALLOWED_EMAILS and/or ALLOWED_DOMAINS (ALLOWED_DOMAINS=* for any verified account)",
   SESSIONS: "npx wrangler kv namespace create SESSIONS, then paste its id into [[kv_namespaces]]",
+  ORIGIN_AUDIENCE: "set [vars] ORIGIN_AUDIENCE to the `aud` your origin checks in X-Auth-Assertion, e.g. https://origin.example.com",
 };
 
 async function loadParser() {
@@ -69,6 +70,7 @@ export async function checkConfig({ configPath = "wrangler.toml", env: environme
   else if (deploy && PLACEHOLDER_KV_ID.test(kv.id ?? "")) extra.push("SESSIONS: the KV namespace id is still the placeholder");
   // The parser checks a real binding's shape; here only its presence in wrangler.toml matters.
   bindings.SESSIONS = { get() {} };
+  if (config.services?.some((service) => service.binding === "ORIGIN")) bindings.ORIGIN = { fetch() {} };
 
   const { parseConfig } = await loadParser();
   const result = await parseConfig(bindings);

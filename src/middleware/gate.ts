@@ -27,7 +27,7 @@ async function proxy(ctx: RequestContext, identity?: { user: Identity; assertion
   const { host, proto } = publicHostOf(ctx.publicOrigin);
   const headers = upstreamHeaders(ctx.raw.headers, { ...request, requestId: ctx.requestId, publicHost: host, publicProto: proto }, identity);
   const authenticated = identity !== undefined;
-  const upstream = await forwardToOrigin(ctx.raw, ctx.config.originBase, request.url, headers, authenticated);
+  const upstream = await forwardToOrigin(ctx, ctx.raw, request.url, headers, authenticated);
   return toClientResponse(upstream, authenticated);
 }
 

@@ -15,10 +15,10 @@ async function freePort(): Promise<number> {
 }
 
 describe("npm start", () => {
-  it("starts the demo with no warning (no stale-types notice, no nodejs_compat warning)", async () => {
+  it.each(["url", "service-binding"])("starts the demo with no warning (no stale-types notice, no nodejs_compat warning), ORIGIN_VIA=%s", async (originVia) => {
     const [port, providerPort, originPort] = [await freePort(), await freePort(), await freePort()];
     const child = spawn(process.execPath, ["demo/start.mjs"], {
-      env: { ...process.env, PORT: String(port), PROVIDER_PORT: String(providerPort), ORIGIN_PORT: String(originPort), WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+      env: { ...process.env, PORT: String(port), PROVIDER_PORT: String(providerPort), ORIGIN_PORT: String(originPort), ORIGIN_VIA: originVia, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
@@ -36,6 +36,9 @@ describe("npm start", () => {
       });
       const health = await fetch(`http://127.0.0.1:${port}/auth/health`);
       expect(health.status).toBe(200);
+      // The demo origin answers through the worker, by ORIGIN_URL or by the ORIGIN service binding.
+      expect(await (await fetch(`http://127.0.0.1:${port}/public/hello`)).text()).toBe("public: /public/hello\n");
+      expect(output).toContain(originVia === "url" ? `http://127.0.0.1:${originPort}  (ORIGIN_URL)` : "the ORIGIN service binding -> demo-origin-worker");
     } finally {
       child.kill("SIGTERM");
       await exited;

@@ -1,8 +1,11 @@
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startOrigin } from "../../demo/origin.mjs";
 import { startProvider } from "../../demo/provider.mjs";
-import { startWorker } from "../../demo/worker.mjs";
+import { startOriginWorker, startWorker } from "../../demo/worker.mjs";
 import { generateKeySet } from "../../scripts/keys.mjs";
 
 export interface OriginRequest {
@@ -32,8 +35,14 @@ export interface StackOptions {
   idTokenHook?: (claims: Record<string, unknown>) => object | undefined;
   /** wrangler's log level; "log" passes the worker's console output through. Default "none". */
   logLevel?: "none" | "log";
-  /** Point ORIGIN_URL at a port where nothing listens. */
+  /** Point ORIGIN_URL (or, behind the binding, the origin Worker) at a port where nothing listens. */
   originDown?: boolean;
+  /**
+   * How the worker reaches the origin: "url" (ORIGIN_URL, the default) or "service-binding"
+   * (no ORIGIN_URL: the ORIGIN binding to demo/origin-worker/, a Worker in front of the demo
+   * origin, with ORIGIN_AUDIENCE "e2e-origin").
+   */
+  originVia?: "url" | "service-binding";
 }
 
 /** A port nobody listens on right now (the worker's redirect URI must be known in advance). */
@@ -71,10 +80,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const origin = options.originDown
     ? { url: `http://127.0.0.1:${originPort}`, requests: [], close: async () => {} }
     : await startOrigin({ jwksUrl: `${workerUrl}/.well-known/jwks.json`, issuer: workerUrl, audience: "e2e-origin" });
+  const viaBinding = options.originVia === "service-binding";
+  const registry = viaBinding ? mkdtempSync(join(tmpdir(), "e2e-registry-")) : undefined;
+  const originWorker = registry ? await startOriginWorker({ privateOriginUrl: origin.url, registry, logLevel: "none" }) : undefined;
   const worker = await startWorker({
     port: workerPort,
+    ...(registry && originWorker ? { originService: { registry, service: originWorker.name } } : {}),
     vars: {
-      ORIGIN_URL: origin.url,
+      ORIGIN_URL: viaBinding ? "" : origin.url,
       OIDC_ISSUER: provider.issuer,
       OIDC_CLIENT_ID: clientId,
       ALLOWED_DOMAINS: "*",
@@ -96,8 +109,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     sessionKeys,
     providerHits,
     async close() {
+      // The origin Worker first: stopping the worker first makes its dev session rebuild as it goes.
+      await originWorker?.dispose();
       await worker.dispose();
       await Promise.all([provider.close(), origin.close()]);
+      if (registry) rmSync(registry, { recursive: true, force: true });
     },
   };
 }

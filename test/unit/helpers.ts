@@ -26,6 +26,19 @@ export async function testConfig(): Promise<Config> {
  */
 export const cloudflareKv = createCloudflareKv(testEnv.SESSIONS as never, { clock: () => Date.now() });
 
+/** The echo origin (test/support/echo-origin.mjs) as a second worker in workerd, for the ORIGIN service binding. */
+export const echoOriginWorker = (env as unknown as { ECHO_ORIGIN_WORKER: Fetcher }).ECHO_ORIGIN_WORKER;
+
+/**
+ * The two ways the gate reaches the origin (contract 7), for the promises that must hold on
+ * both: the network to ORIGIN_URL, and the ORIGIN service binding (no ORIGIN_URL at all, so
+ * ORIGIN_AUDIENCE is required). Both lead to the same echo origin.
+ */
+export const ORIGIN_PATHS = [
+  { name: "ORIGIN_URL", bindings: {}, audience: "http://origin.test" },
+  { name: "the ORIGIN service binding", bindings: { ORIGIN: echoOriginWorker, ORIGIN_URL: "", ORIGIN_AUDIENCE: "urn:example:echo-origin" }, audience: "urn:example:echo-origin" },
+] as const;
+
 /** A request to the worker under test, through its real fetch handler, as one invocation. */
 export function call(path: string, init: RequestInit = {}): Promise<Response> {
   return callWith({}, path, init);
