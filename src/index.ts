@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { decisionOf, OUTCOME_CONFIG, recordDecision } from "./app/decision-metrics";
 import { createRequestContext, type AppEnv } from "./app/request-context";
 import { loadConfig } from "./config/load-config";
 import { DEFAULT_AUTH_PREFIX, type Config } from "./config/parse-config";
@@ -46,6 +47,8 @@ function createApp(config: Config) {
     await next();
     // Every response, error responses included, carries what the request earned.
     c.res = withEarnedCookies(c.res, ctx.cookies);
+    // One data point per decision, error responses included (onError has answered by now).
+    await recordDecision(c.env.AUTH_METRICS, decisionOf(ctx, c.error));
   });
 
   app.get("/.well-known/jwks.json", jwksRoute);
@@ -86,7 +89,8 @@ async function handle(request: Request, env: Env, ctx: ExecutionContext): Promis
   const result = await loadConfig(env);
   if (!result.ok) {
     // Every problem at once, so one deploy fixes them all; no problem names a secret's value.
-    logEvent("error", "config_invalid", { code: "ERR_CONFIG", problems: result.problems.join("; ") });
+    logEvent("error", "config_invalid", { code: OUTCOME_CONFIG, problems: result.problems.join("; ") });
+    await recordDecision(env.AUTH_METRICS, { outcome: OUTCOME_CONFIG, routeKind: "unconfigured", refreshed: false, workerMs: 0 });
     const healthPath = `${env.AUTH_PREFIX || DEFAULT_AUTH_PREFIX}/health`;
     return new URL(request.url).pathname === healthPath ? configInvalidHealth() : pageResponse(500, misconfiguredPage());
   }

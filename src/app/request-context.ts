@@ -1,5 +1,6 @@
 import type { Config } from "../config/parse-config";
 import type { Env } from "../env";
+import type { AuthErrorCode } from "../errors";
 import { readRequest, type RequestFacts } from "../http/request-facts";
 import { sessionStoreFor } from "../session/store-for";
 import type { SessionStore } from "../session/store";
@@ -30,6 +31,14 @@ export interface RequestContext {
   cookies: string[];
   /** Where "Try again" leads on this request's 502 page; default: reload. */
   retryHref?: string;
+  /** For the decision's data point (app/decision-metrics.ts): a refresh token was rotated. */
+  refreshed: boolean;
+  /** For the decision's data point: whose request it was (`sub`), once known. Hashed there. */
+  subject?: string;
+  /** For the decision's data point: a refusal handled without throwing (it says why). */
+  outcome?: AuthErrorCode;
+  /** Milliseconds spent waiting for the origin: the origin's time, not the worker's. */
+  originWaitMs: number;
 }
 
 export interface AppEnv {
@@ -51,5 +60,7 @@ export function createRequestContext(config: Config, env: Env, raw: Request, req
     request: readRequest(raw, publicOrigin),
     raw,
     cookies: [],
+    refreshed: false,
+    originWaitMs: 0,
   };
 }

@@ -51,7 +51,10 @@ async function stillActive(ctx: RequestContext, session: Session): Promise<boole
  */
 export async function resolveSession(ctx: RequestContext): Promise<Session | undefined> {
   const verified = await verifiedAccess(ctx);
-  if (verified && (!ctx.config.revocationCheck || (await stillActive(ctx, verified)))) return verified;
+  if (verified && (!ctx.config.revocationCheck || (await stillActive(ctx, verified)))) {
+    ctx.subject = verified.identity.sub;
+    return verified;
+  }
   return refreshFromCookie(ctx);
 }
 
@@ -67,17 +70,20 @@ export async function refreshFromCookie(ctx: RequestContext): Promise<Session | 
   await consumeRateLimit(ctx, "refresh");
   try {
     const issued = await ctx.store.rotate(credential, ctx.nowMs, ctx.config.refreshReuseGraceSeconds);
+    ctx.subject = issued.sub;
     // Policy is re-applied at every refresh: the allowlists may have changed since sign-in.
     if (!isAllowed(ctx.config, issued.identity)) {
       await ctx.store.revoke(issued, ctx.nowMs, "not-allowed");
       throw new AuthError("ERR_ACCOUNT_NOT_ALLOWED", { detail: "allowlist changed" });
     }
     const accessExpiresAtSeconds = await earnSessionCookies(ctx, issued);
+    ctx.refreshed = true;
     logEvent("info", "session_refreshed", { sub: issued.sub, family: issued.familyId });
     return { identity: issued.identity, sid: issued.familyId, accessExpiresAtSeconds, bearer: false };
   } catch (error) {
     if (!(error instanceof AuthError) || !SESSION_ENDED_CODES.has(error.code)) throw error;
     logEvent("info", "refresh_refused", { code: error.code, detail: error.detail });
+    ctx.outcome = error.code;
     ctx.cookies.push(...CLEAR_SESSION_COOKIES);
     return undefined;
   }

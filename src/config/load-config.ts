@@ -21,7 +21,7 @@ const CONFIG_NAMES = [
 export function loadConfig(env: Env): Promise<ConfigResult> {
   const known = byEnvObject.get(env);
   if (known) return known;
-  const key = JSON.stringify([...CONFIG_NAMES.map((name) => env[name]), typeof env.SESSIONS?.get, typeof env.SESSION_FAMILIES?.idFromName, typeof env.ORIGIN?.fetch]);
+  const key = JSON.stringify([...CONFIG_NAMES.map((name) => env[name]), typeof env.SESSIONS?.get, typeof env.SESSION_FAMILIES?.idFromName, typeof env.ORIGIN?.fetch, typeof env.AUTH_METRICS?.writeDataPoint]);
   let result = byValues.get(key, 0);
   if (!result) byValues.set(key, (result = parseConfig(env)), Infinity);
   byEnvObject.set(env, result);

@@ -118,6 +118,9 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
   }
   const originAudience = audienceRaw ?? originUrl?.origin ?? "";
 
+  if (env.AUTH_METRICS !== undefined && env.AUTH_METRICS !== null && !hasMethod(env.AUTH_METRICS, "writeDataPoint")) {
+    problems.push("AUTH_METRICS: must be an Analytics Engine dataset binding ([[analytics_engine_datasets]] in wrangler.toml)");
+  }
   const sessionStore = oneOf(env, "SESSION_STORE", ["kv", "durable-object"], "kv", problems);
   if (sessionStore === "kv" && !hasMethod(env.SESSIONS, "get")) problems.push("SESSIONS: KV namespace binding missing");
   if (sessionStore === "durable-object" && !hasMethod(env.SESSION_FAMILIES, "idFromName")) {

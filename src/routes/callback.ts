@@ -41,6 +41,7 @@ export async function callbackRoute(c: Context<AppEnv>) {
   if (!tx) throw new AuthError("ERR_LOGIN_TRANSACTION_MISSING");
 
   const identity: Identity = await completeSignIn(ctx, ctx.request.url, tx);
+  ctx.subject = identity.sub;
   if (!isAllowed(ctx.config, identity)) throw new AuthError("ERR_ACCOUNT_NOT_ALLOWED", { detail: `sub ${identity.sub}`, refusedEmail: identity.email });
   await revokeReplacedSession(ctx);
   const issued = await ctx.store.create(identity, ctx.nowMs, ctx.config.refreshTokenTtlSeconds);

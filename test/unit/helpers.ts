@@ -70,11 +70,14 @@ export function cookieValue(setCookie: string | undefined): string | undefined {
   return setCookie?.slice(setCookie.indexOf("=") + 1).split(";")[0];
 }
 
-/** The worker's fetch handler, as one invocation, with some bindings changed (configuration tests, a dead origin). */
-export async function callWith(overrides: Partial<Record<keyof Env, unknown>>, path: string, init: RequestInit = {}): Promise<Response> {
+/**
+ * The worker's fetch handler, as one invocation, with some bindings changed (configuration
+ * tests, a dead origin, a service binding, a recording AUTH_METRICS), on `origin` (default: ours).
+ */
+export async function callWith(overrides: Partial<Record<keyof Env, unknown>>, path: string, init: RequestInit = {}, origin = ISSUER): Promise<Response> {
   const ctx = createExecutionContext();
   const bindings = { ...testEnv, SESSIONS: cloudflareKv.binding(), ...overrides } as Env;
-  const response = await worker.fetch(new Request(`${ISSUER}${path}`, { redirect: "manual", ...init }) as never, bindings, ctx);
+  const response = await worker.fetch(new Request(`${origin}${path}`, { redirect: "manual", ...init }) as never, bindings, ctx);
   await waitOnExecutionContext(ctx);
   return response;
 }
