@@ -3,7 +3,4 @@
  * wrangler.toml into worker-configuration.d.ts (and the secrets from src/secrets.d.ts). Every value may still be
  * missing or blank at run time; src/config/parse-config.ts checks them all.
  */
-export type Env = Cloudflare.Env & {
-  /** Optional service binding to the origin (contract 7); wrangler.toml shows it commented out. */
-  ORIGIN?: Fetcher;
-};
+export type Env = Cloudflare.Env;

@@ -33,7 +33,7 @@ function metrics(args: string[], env: Record<string, string> = {}): Promise<{ co
 describe("npm run metrics", () => {
   it("posts the dashboard's SQL over the AUTH_METRICS dataset to the account's SQL API, with the token", async () => {
     received.length = 0;
-    const { code, output } = await metrics(["latency", "--hours", "6"], { CLOUDFLARE_ACCOUNT_ID: "acc123", CLOUDFLARE_API_TOKEN: "tok456" });
+    const { code, output } = await metrics(["latency", "--hours", "6", "--env", "production"], { CLOUDFLARE_ACCOUNT_ID: "acc123", CLOUDFLARE_API_TOKEN: "tok456" });
     expect(code).toBe(0);
     expect(output).toContain('"p50_ms":1');
     expect(received).toEqual([{ url: "/client/v4/accounts/acc123/analytics_engine/sql", authorization: "Bearer tok456", body: dashboardQueries("edge_auth_decisions", 6).latency }]);
@@ -42,12 +42,14 @@ describe("npm run metrics", () => {
   });
 
   it("prints the SQL and the curl command with --print, and needs no credentials for that", async () => {
+    expect((await metrics(["decisions", "--print", "--env", "staging"])).output).toContain("FROM edge_auth_decisions_staging\n");
     const { code, output } = await metrics(["all", "--print"]);
     expect(code).toBe(0);
     for (const name of ["decisions", "refresh-rate", "latency"]) expect(output).toContain(`-- ${name}`);
     expect(output).toContain('curl -sS "');
     expect(output).toContain("/accounts/$CLOUDFLARE_ACCOUNT_ID/analytics_engine/sql");
-    expect(output).toContain("FROM edge_auth_decisions");
+    // The top level's dataset (local development) without --env.
+    expect(output).toContain("FROM edge_auth_decisions_dev\n");
   });
 
   it("refuses to run without credentials, and refuses hours that are not whole numbers", async () => {
