@@ -29,6 +29,7 @@ const HINTS = {
   ALLOWED_EMAILS: "list who may sign in: ALLOWED_EMAILS and/or ALLOWED_DOMAINS (ALLOWED_DOMAINS=* for any verified account)",
   ALLOWED_DOMAINS: "list who may sign in: ALLOWED_EMAILS and/or ALLOWED_DOMAINS (ALLOWED_DOMAINS=* for any verified account)",
   SESSIONS: "npx wrangler kv namespace create SESSIONS, then paste its id into [[kv_namespaces]]",
+  PREVIEW_HOSTS: "host patterns of your preview deployments, e.g. *-edge-auth-worker-staging.example.workers.dev (and set PUBLIC_URL)",
   ORIGIN_AUDIENCE: "set [vars] ORIGIN_AUDIENCE to the `aud` your origin checks in X-Auth-Assertion, e.g. https://origin.example.com",
 };
 

@@ -18,6 +18,7 @@ import { configInvalidHealth, healthRoute } from "./routes/health";
 import { jwksRoute } from "./routes/jwks";
 import { loginRoute } from "./routes/login";
 import { logoutPage, methodNotAllowed, notFound } from "./routes/pages";
+import { relayRoute } from "./routes/relay";
 import { logoutRoute, meRoute, refreshRoute } from "./routes/session-routes";
 
 export { SessionFamilies } from "./session/session-families";
@@ -54,6 +55,7 @@ function createApp(config: Config) {
   app.get("/.well-known/jwks.json", jwksRoute);
   app.get(`${auth}/login`, rateLimit("login"), loginRoute);
   app.get(`${auth}/callback`, rateLimit("callback"), callbackRoute);
+  app.get(`${auth}/relay`, rateLimit("callback"), relayRoute);
   app.get(`${auth}/me`, meRoute);
   app.get(`${auth}/health`, healthRoute);
   app.post(`${auth}/logout`, rejectCrossSite, logoutRoute);
@@ -61,6 +63,7 @@ function createApp(config: Config) {
   app.post(`${auth}/refresh`, rejectCrossSite, refreshRoute);
   app.all(`${auth}/login`, methodNotAllowed("GET"));
   app.all(`${auth}/callback`, methodNotAllowed("GET"));
+  app.all(`${auth}/relay`, methodNotAllowed("GET"));
   app.all(`${auth}/me`, methodNotAllowed("GET"));
   app.all(`${auth}/logout`, methodNotAllowed("GET, POST"));
   app.all(`${auth}/refresh`, methodNotAllowed("POST"));

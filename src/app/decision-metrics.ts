@@ -6,7 +6,7 @@ import { sha256 } from "../util/hash";
 import type { RequestContext } from "./request-context";
 
 /** What kind of request a decision was about: the worker's own routes, or the gate. */
-export type RouteKind = "gate" | "public" | "login" | "callback" | "refresh" | "logout" | "me" | "health" | "jwks" | "other" | "unconfigured";
+export type RouteKind = "gate" | "public" | "login" | "callback" | "relay" | "refresh" | "logout" | "me" | "health" | "jwks" | "other" | "unconfigured";
 
 /** Outcome of a request that no refusal stopped (an AuthError code otherwise, or these). */
 export const OUTCOME_OK = "OK";
@@ -29,7 +29,7 @@ export interface Decision {
   workerMs: number;
 }
 
-const OWN_ROUTES: Record<string, RouteKind> = { login: "login", callback: "callback", refresh: "refresh", logout: "logout", me: "me", health: "health" };
+const OWN_ROUTES: Record<string, RouteKind> = { login: "login", callback: "callback", relay: "relay", refresh: "refresh", logout: "logout", me: "me", health: "health" };
 
 /** The route kind of a path: low-cardinality, so it can be grouped by and used as the index. */
 export function routeKindOf(config: Config, pathname: string): RouteKind {

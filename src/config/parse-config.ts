@@ -1,6 +1,7 @@
 import type { Env } from "../env";
 import { isEmailAddress } from "../util/email";
 import { httpUrl, list, oneOf, required, seconds, text } from "./env-values";
+import { parsePreviewHost, type HostPattern } from "./preview-hosts";
 import { parsePublicPath, type PathPattern } from "./public-paths";
 import { parseSessionKeys, type SessionKeys } from "./session-keys";
 
@@ -39,6 +40,8 @@ export interface Config {
   revocationCheck: boolean;
   /** SESSION_STORE: where refresh-token families live. */
   sessionStore: SessionStoreKind;
+  /** PREVIEW_HOSTS: preview deployments that sign in through the registered host (PUBLIC_URL). */
+  previewHosts: readonly HostPattern[];
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -121,6 +124,15 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
   if (env.AUTH_METRICS !== undefined && env.AUTH_METRICS !== null && !hasMethod(env.AUTH_METRICS, "writeDataPoint")) {
     problems.push("AUTH_METRICS: must be an Analytics Engine dataset binding ([[analytics_engine_datasets]] in wrangler.toml)");
   }
+  const previewHosts: HostPattern[] = [];
+  for (const entry of list(text(env, "PREVIEW_HOSTS", problems))) {
+    const parsed = parsePreviewHost(entry);
+    if (typeof parsed === "string") problems.push(parsed);
+    else previewHosts.push(parsed);
+  }
+  // The relay starts and ends at one registered host: it must be fixed, and never a preview.
+  if (previewHosts.length > 0 && !publicUrl) problems.push("PREVIEW_HOSTS: needs PUBLIC_URL (the registered host that runs every sign-in)");
+  if (publicUrl && previewHosts.some((pattern) => pattern.regex.test(publicUrl.host))) problems.push("PREVIEW_HOSTS: must not match PUBLIC_URL's own host");
   const sessionStore = oneOf(env, "SESSION_STORE", ["kv", "durable-object"], "kv", problems);
   if (sessionStore === "kv" && !hasMethod(env.SESSIONS, "get")) problems.push("SESSIONS: KV namespace binding missing");
   if (sessionStore === "durable-object" && !hasMethod(env.SESSION_FAMILIES, "idFromName")) {
@@ -151,6 +163,7 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
       authPrefix,
       revocationCheck,
       sessionStore,
+      previewHosts,
     },
   };
 }

@@ -62,5 +62,7 @@ export function createDurableObjectSessionStore(namespace: DurableObjectNamespac
     isActive: async (session, nowMs) => plain(async () => (await forSub(session.sub)).isActive(session, nowMs)),
     revoke: async (session, nowMs, because) => plain(async () => (await forSub(session.sub)).revoke(session, nowMs, because)),
     revokeUser: async (sub, nowMs) => plain(async () => (await forSub(sub)).revokeUser(sub, nowMs)),
+    // In the person's own object: exact, whatever the location.
+    claimOnce: async (sub, value, nowMs, expiresAtMs) => plain(async () => (await forSub(sub)).claimOnce(await sha256(value), nowMs, expiresAtMs)),
   };
 }

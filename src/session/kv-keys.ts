@@ -11,13 +11,16 @@
  *                            within the second gets KV's 429: someone else wrote it).
  *   user:<sha256(sub)>       { notBeforeMs }: "sign out everywhere". Rewritten only by another
  *                            sign-out-everywhere, never within a second of the last one.
+ *   once:<sha256(value)>     { atMs }: a one-time value (a relay code's jti) was used. Written
+ *                            once; expires with the value (a minute), never sooner than KV allows.
  *
- * All of them expire with the session (absolute REFRESH_TOKEN_TTL), never sooner than KV allows.
+ * The session records expire with the session (absolute REFRESH_TOKEN_TTL), never sooner than KV allows.
  */
 export const familyKey = (familyId: string) => `family:${familyId}`;
 export const tokenKey = (tokenHash: string) => `token:${tokenHash}`;
 export const revokedKey = (familyId: string) => `revoked:${familyId}`;
 export const userKey = (subHash: string) => `user:${subHash}`;
+export const onceKey = (valueHash: string) => `once:${valueHash}`;
 
 /** KV rejects `expiration`/`expirationTtl` less than 60 seconds away. */
 const KV_MIN_EXPIRATION_TTL_SECONDS = 60;

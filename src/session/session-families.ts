@@ -20,7 +20,8 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS families (family_id TEXT PRIMARY KEY, record TEXT NOT NULL, expires_ms INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS tokens (hash TEXT PRIMARY KEY, family_id TEXT NOT NULL, issued_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS revoked (family_id TEXT PRIMARY KEY, record TEXT NOT NULL, expires_ms INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS user_state (id INTEGER PRIMARY KEY CHECK (id = 1), not_before_ms INTEGER NOT NULL);`;
+CREATE TABLE IF NOT EXISTS user_state (id INTEGER PRIMARY KEY CHECK (id = 1), not_before_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS used_once (hash TEXT PRIMARY KEY, expires_ms INTEGER NOT NULL);`;
 
 /** FamilyRecords over this object's SQLite: reads see every write before them, exactly. */
 function sqlRecords(sql: SqlStorage): FamilyRecords {
@@ -95,6 +96,17 @@ export class SessionFamilies extends DurableObject {
 
   async revokeUser(sub: string, nowMs: number): Promise<void> {
     await revokeUserSessions(this.records(true)!, sub, nowMs);
+  }
+
+  /** Records a one-time value's hash: true the first time. The object runs one call at a time. */
+  async claimOnce(valueHash: string, nowMs: number, expiresAtMs: number): Promise<boolean> {
+    const sql = this.ctx.storage.sql;
+    sql.exec(SCHEMA);
+    sql.exec("DELETE FROM used_once WHERE expires_ms < ?", nowMs);
+    const first = sql.exec("INSERT INTO used_once VALUES (?, ?) ON CONFLICT (hash) DO NOTHING RETURNING hash", valueHash, expiresAtMs).toArray().length === 1;
+    // A person with no session yet keeps nothing beyond the value's life (the alarm clears it).
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(expiresAtMs);
+    return first;
   }
 
   override async alarm(): Promise<void> {

@@ -25,6 +25,11 @@ export interface SessionStore {
   revoke(session: SessionRef, nowMs: number, because: RevocationReason): Promise<void>;
   /** Ends every session of `sub` that started at or before `nowMs` ("sign out everywhere"). */
   revokeUser(sub: string, nowMs: number): Promise<void>;
+  /**
+   * Records a one-time value of `sub`'s (a relay code's `jti`): true the first time, false when
+   * it was recorded before (a replay). Kept until `expiresAtMs`, the value's own expiry.
+   */
+  claimOnce(sub: string, value: string, nowMs: number, expiresAtMs: number): Promise<boolean>;
 }
 
 /** Names one session: its family id and whose it is (a Durable Object store finds it by `sub`). */

@@ -17,6 +17,8 @@ export interface OriginRequest {
 
 export interface Stack {
   workerUrl: string;
+  /** With `previewHost`: the same worker under a second hostname, a preview host PREVIEW_HOSTS names. */
+  previewUrl: string;
   providerUrl: string;
   originUrl: string;
   clientId: string;
@@ -43,6 +45,12 @@ export interface StackOptions {
    * origin, with ORIGIN_AUDIENCE "e2e-origin").
    */
   originVia?: "url" | "service-binding";
+  /**
+   * A preview deployment under a second hostname: PUBLIC_URL is http://127.0.0.1:PORT (the
+   * registered host, the only redirect URI the provider knows) and PREVIEW_HOSTS names
+   * localhost:PORT, the same worker reached by another host name.
+   */
+  previewHost?: boolean;
 }
 
 /** A port nobody listens on right now (the worker's redirect URI must be known in advance). */
@@ -93,6 +101,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ALLOWED_DOMAINS: "*",
       ORIGIN_AUDIENCE: "e2e-origin",
       PUBLIC_PATHS: "/healthz,/public/*",
+      ...(options.previewHost ? { PUBLIC_URL: workerUrl, PREVIEW_HOSTS: `localhost:${workerPort}` } : {}),
       ...options.vars,
     },
     secrets: { OIDC_CLIENT_SECRET: clientSecret, SESSION_KEYS: JSON.stringify(sessionKeys) },
@@ -100,6 +109,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   });
   return {
     workerUrl,
+    previewUrl: `http://localhost:${workerPort}`,
     providerUrl: provider.issuer,
     originUrl: origin.url,
     clientId,

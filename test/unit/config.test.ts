@@ -95,4 +95,17 @@ describe("configuration", () => {
     await callWith({ ...vars, ORIGIN: echoOriginWorker }, "/public/x");
     expect(viaNetwork).not.toHaveBeenCalled();
   });
+
+  it("parses PREVIEW_HOSTS: one * in the first label, never right below a host every account shares", async () => {
+    const problemsOf = async (value: string, more: Partial<Env> = {}) => {
+      const result = await parseConfig({ ...testEnv, PREVIEW_HOSTS: value, ...more } as Env);
+      return result.ok ? [] : result.problems;
+    };
+    expect(await problemsOf("*-app.acme.workers.dev, feature-*.preview.example.com, localhost:8788")).toEqual([]);
+    for (const broad of ["*.workers.dev", "*-x.pages.dev", "*.com", "*"]) expect((await problemsOf(broad)).join(), broad).toMatch(/PREVIEW_HOSTS/);
+    for (const bad of ["a.*.example.com", "**.example.com", "https://x.example.com", "x.example.com/path", "x.example.com:http"]) expect((await problemsOf(bad)).join(), bad).toMatch(/PREVIEW_HOSTS/);
+    // The registered host runs every sign-in: it must be set, and must not be a preview itself.
+    expect(await problemsOf("*-app.preview.test", { PUBLIC_URL: "" })).toEqual(["PREVIEW_HOSTS: needs PUBLIC_URL (the registered host that runs every sign-in)"]);
+    expect(await problemsOf("app.test")).toEqual(["PREVIEW_HOSTS: must not match PUBLIC_URL's own host"]);
+  });
 });

@@ -38,6 +38,22 @@ function installProvider() {
 }
 
 /**
+ * The provider's side of a sign-in started at `authorizeLocation` (the worker's redirect to the
+ * authorization endpoint): `who` consents, and the browser is sent back. Returns the callback
+ * URL the provider redirects to, with a one-time code for an ID token with the login's nonce.
+ */
+export function consent(authorizeLocation: string, who: { sub: string; email: string; email_verified?: unknown }): URL {
+  installProvider();
+  const authorize = new URL(authorizeLocation);
+  if (authorize.origin !== PROVIDER) throw new Error(`not the provider: ${authorize.origin}`);
+  const code = crypto.randomUUID();
+  codes.set(code, { email_verified: true, ...who, nonce: authorize.searchParams.get("nonce") });
+  const callback = new URL(authorize.searchParams.get("redirect_uri") ?? "");
+  callback.search = new URLSearchParams({ code, state: authorize.searchParams.get("state") ?? "" }).toString();
+  return callback;
+}
+
+/**
  * A whole sign-in through the worker's real routes: GET /auth/login on `host` (default our
  * public origin), the provider's consent (here: a code for `sub`/`email`), then the callback
  * with this browser's login cookie. Returns the callback's response.
@@ -50,11 +66,7 @@ export async function signInThroughProvider(
   const bindings = options.bindings ?? {};
   const origin = options.origin ?? ISSUER;
   const login = await callWith(bindings, `/auth/login?return_to=${encodeURIComponent(options.returnTo ?? "/")}`, {}, origin);
-  const authorize = new URL(login.headers.get("location") ?? "");
   const cookie = login.headers.getSetCookie().map((line) => line.split(";")[0]).join("; ");
-  const code = crypto.randomUUID();
-  codes.set(code, { sub: who.sub, email: who.email, email_verified: true, nonce: authorize.searchParams.get("nonce") });
-  const callback = new URL(authorize.searchParams.get("redirect_uri") ?? "");
-  callback.search = new URLSearchParams({ code, state: authorize.searchParams.get("state") ?? "" }).toString();
+  const callback = consent(login.headers.get("location") ?? "", who);
   return callWith(bindings, callback.pathname + callback.search, { headers: { cookie } }, callback.origin);
 }
