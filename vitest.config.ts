@@ -1,6 +1,7 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 import { generateKeySet } from "./scripts/keys.mjs";
+import { echoOrigin } from "./test/support/echo-origin.mjs";
 
 /**
  * Three projects: `workerd` runs unit and route tests inside workerd with miniflare's real KV;
@@ -27,8 +28,8 @@ export default defineConfig({
                 PUBLIC_PATHS: "/healthz,/public/*",
                 REFRESH_REUSE_GRACE: "30",
               },
-              // The origin and the provider for route tests: a real HTTP handler on the host
-              // that echoes what it received (e2e tests use real servers instead).
+              // The origin (reached by ORIGIN_URL) and the provider for route tests: real HTTP handlers
+              // on the host (e2e tests use real servers instead).
               outboundService: async (request: Request) => {
                 const url = new URL(request.url);
                 // An origin in trouble: it answers every request with a 503.
@@ -44,16 +45,16 @@ export default defineConfig({
                     id_token_signing_alg_values_supported: ["RS256"],
                   });
                 }
-                const headers: Record<string, string> = {};
-                request.headers.forEach((value, name) => (headers[name] = value));
-                const response = new Response(JSON.stringify({ method: request.method, path: url.pathname + url.search, headers }), {
-                  headers: { "Content-Type": "application/json", "Cache-Control": url.pathname.startsWith("/cached") ? "public, max-age=60" : "no-cache" },
-                });
-                response.headers.append("Set-Cookie", "origin_a=1; Path=/");
-                response.headers.append("Set-Cookie", "__Host-access=forged; Path=/; Secure");
-                response.headers.append("Set-Cookie", "origin_b=2; Path=/");
-                return response;
+                if (url.hostname === "origin.test") return echoOrigin(request);
+                // Nothing else is out there: a request that leaves for another host is a bug (one
+                // that ignored the ORIGIN service binding, for one), never an answer from the echo.
+                return new Response("no such host in the unit tests", { status: 599 });
               },
+              // The same origin as a Worker of its own, for the ORIGIN service binding. Bound under
+              // another name so that every other test keeps the ORIGIN_URL path; tests that want the
+              // binding pass it as ORIGIN (test/unit/helpers.ts, ORIGIN_PATHS).
+              serviceBindings: { ECHO_ORIGIN_WORKER: "echo-origin" },
+              workers: [{ name: "echo-origin", modules: true, scriptPath: "./test/support/echo-origin.mjs", compatibilityDate: "2026-05-03" }],
             },
           })),
         ],

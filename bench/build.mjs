@@ -28,7 +28,8 @@ const QUIET_ENV = {
 
 async function wranglerDryRun(outdir, minifyFlag) {
   rmSync(outdir, { recursive: true, force: true });
-  const args = ["deploy", "--dry-run", "--outdir", outdir, ...(minifyFlag ? [minifyFlag] : [])];
+  // `--env=`: the top level, on purpose (wrangler warns when environments exist and none is named).
+  const args = ["deploy", "--dry-run", "--outdir", outdir, "--env=", ...(minifyFlag ? [minifyFlag] : [])];
   try {
     await run(join(ROOT, "node_modules", ".bin", "wrangler"), args, { cwd: ROOT, env: QUIET_ENV, maxBuffer: 16 << 20 });
   } catch (error) {

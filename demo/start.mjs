@@ -4,10 +4,14 @@
 //   a demo origin (the app being protected)         http://127.0.0.1:$ORIGIN_PORT
 //   a fake Google directory (groups) and token URL  http://127.0.0.1:$DIRECTORY_PORT
 //   the worker in front of it                       http://localhost:$PORT
+// ORIGIN_VIA=service-binding puts the origin behind a Worker of its own (demo/origin-worker/)
+// that the worker reaches only through its ORIGIN service binding, as in production.
 // Dev signing keys and the client secret live in .demo/ (git-ignored) and are reused
 // across runs, so a browser session survives a restart of the demo.
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateKeySet } from "../scripts/keys.mjs";
 import { startGoogleDirectory } from "./google-directory.mjs";
@@ -15,7 +19,7 @@ import { createRiscTransmitter } from "./risc-transmitter.mjs";
 import { createServiceAccount } from "./service-account.mjs";
 import { startOrigin } from "./origin.mjs";
 import { startProvider } from "./provider.mjs";
-import { startWorker } from "./worker.mjs";
+import { startOriginWorker, startWorker } from "./worker.mjs";
 
 const STATE_DIR = fileURLToPath(new URL("../.demo/", import.meta.url));
 const CLIENT_ID = "demo-client";
@@ -26,6 +30,8 @@ const DEMO_POLICY = [
   { path: "/eng/*", allow: { groups: [DEMO_GROUP] } },
   { path: "/eng", allow: { groups: [DEMO_GROUP] } },
 ];
+// What the origin expects as the assertion's `aud` behind the service binding (it has no URL there).
+const SERVICE_ORIGIN_AUDIENCE = "urn:edge-auth-demo:origin";
 
 class StartError extends Error {}
 
@@ -80,6 +86,10 @@ async function main() {
   // SESSION_STORE=durable-object npm start: the exact store, on a local Durable Object.
   const sessionStore = process.env.SESSION_STORE || "kv";
   if (!["kv", "durable-object"].includes(sessionStore)) throw new StartError(`SESSION_STORE=${JSON.stringify(sessionStore)}: use "kv" or "durable-object".`);
+  // ORIGIN_VIA=service-binding npm start: the origin reached through the ORIGIN service binding.
+  const originVia = process.env.ORIGIN_VIA || "url";
+  if (!["url", "service-binding"].includes(originVia)) throw new StartError(`ORIGIN_VIA=${JSON.stringify(originVia)}: use "url" or "service-binding".`);
+  const viaBinding = originVia === "service-binding";
 
   const sessionKeys = (
     await loadOrCreate("session-keys.json", async () => JSON.stringify(await generateKeySet("ES256"), null, 2) + "\n", isKeySet)
@@ -118,7 +128,7 @@ async function main() {
       port: originPort,
       jwksUrl: `${publicUrl}/.well-known/jwks.json`,
       issuer: publicUrl,
-      audience: `http://127.0.0.1:${originPort}`,
+      audience: viaBinding ? SERVICE_ORIGIN_AUDIENCE : `http://127.0.0.1:${originPort}`,
     }).catch((error) => {
       throw busyPort(error, originPort, "ORIGIN_PORT");
     });
@@ -128,12 +138,23 @@ async function main() {
       throw busyPort(error, directoryPort, "DIRECTORY_PORT");
     });
     running.push(directory.close);
+    // Behind the binding: the origin Worker in front of the demo origin, found by the worker
+    // through a dev registry of their own (not wrangler's global one, shared with other sessions).
+    let originService;
+    if (viaBinding) {
+      const registry = await mkdtemp(join(tmpdir(), "edge-auth-demo-registry-"));
+      running.push(() => rm(registry, { recursive: true, force: true }));
+      const originWorker = await startOriginWorker({ privateOriginUrl: origin.url, registry });
+      running.push(originWorker.dispose);
+      originService = { registry, service: originWorker.name, dispose: originWorker.dispose };
+    }
 
     const worker = await startWorker({
       port: workerPort,
       logLevel: process.env.LOG_LEVEL || "log",
+      originService,
       vars: {
-        ORIGIN_URL: origin.url,
+        ...(viaBinding ? { ORIGIN_URL: "", ORIGIN_AUDIENCE: SERVICE_ORIGIN_AUDIENCE } : { ORIGIN_URL: origin.url }),
         PUBLIC_URL: publicUrl,
         OIDC_ISSUER: provider.issuer,
         OIDC_CLIENT_ID: CLIENT_ID,
@@ -151,6 +172,10 @@ async function main() {
       throw busyPort(error, workerPort, "PORT");
     });
     running.push(worker.dispose);
+    // The origin Worker stops before the worker bound to it: stopped the other way round, the
+    // registry changes under the origin Worker's dev session, which rebuilds while it is being
+    // disposed and prints a build error. (`running` is stopped in reverse order.)
+    if (originService) running.push(running.splice(running.indexOf(originService.dispose), 1)[0]);
 
     // Let wrangler's own "Ready on ..." line come out first, so the banner is the last thing shown.
     await new Promise((resolve) => setTimeout(resolve, 250));
@@ -167,9 +192,10 @@ edge-auth-worker demo is running.
               curl -X POST '${provider.issuer}/risc/_fake/account-disabled?email=ada@demo.test'
             (every session of ada@demo.test ends: the next refresh signs her out)
   Provider  ${provider.issuer}  (OpenID provider, issuer)
-  Origin    ${origin.url}  (the app behind the worker)
+  Origin    ${viaBinding ? `the ORIGIN service binding -> demo-origin-worker -> ${origin.url}` : `${origin.url}  (ORIGIN_URL)`}  (the app behind the worker)
   Worker    ${worker.url}  (reached as ${publicUrl})
-  Sessions  ${sessionStore === "kv" ? "Workers KV (local)" : "a Durable Object (local)"}; SESSION_STORE=${sessionStore === "kv" ? "durable-object" : "kv"} npm start for the other store
+  Sessions  ${sessionStore === "kv" ? "Workers KV (local)" : "a Durable Object (local)"}; SESSION_STORE=${sessionStore === "kv" ? "durable-object" : "kv"} npm start for the other store;
+            ORIGIN_VIA=${viaBinding ? "url" : "service-binding"} npm start for the other way to the origin
 
 Press Ctrl-C to stop.
 `);

@@ -5,6 +5,7 @@ import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 
 const DEFAULT_CONFIG = fileURLToPath(new URL("../wrangler.toml", import.meta.url));
+const ORIGIN_WORKER_CONFIG = fileURLToPath(new URL("./origin-worker/wrangler.toml", import.meta.url));
 
 // wrangler reads these when it is loaded and whenever it would call home: set them first
 // (wrangler is imported dynamically below) so nothing tries the internet.
@@ -41,21 +42,45 @@ async function assertPortFree(host, port) {
  * @param {Record<string, string>} [options.secrets]
  * @param {string} [options.config] wrangler config to use instead of the repo's wrangler.toml (for trying this helper with another script).
  * @param {"none"|"error"|"warn"|"info"|"log"|"debug"} [options.logLevel="warn"] wrangler's own log level; the worker's console output is printed regardless.
+ * @param {{registry: string, service: string}} [options.originService] bind ORIGIN to this worker (see startOriginWorker), found through this dev registry directory.
  * @returns {Promise<{url: string, worker: object, dispose(): Promise<void>}>}
  */
-export async function startWorker({ port = 0, vars = {}, secrets = {}, config = DEFAULT_CONFIG, logLevel = "warn" } = {}) {
-  if (port !== 0) await assertPortFree("127.0.0.1", port);
-  const { unstable_startWorker } = await import("wrangler");
-
+export async function startWorker({ port = 0, vars = {}, secrets = {}, config = DEFAULT_CONFIG, logLevel = "warn", originService } = {}) {
   const bindings = {
     // A local KV namespace; the id only names miniflare's in-memory store.
     SESSIONS: { type: "kv_namespace", id: "demo-sessions" },
   };
   for (const [name, value] of Object.entries(vars)) bindings[name] = { type: "plain_text", value: String(value) };
   for (const [name, value] of Object.entries(secrets)) bindings[name] = { type: "secret_text", value: String(value) };
+  if (originService) bindings.ORIGIN = { type: "service", service: originService.service };
+  return startDev({ config, bindings, port, logLevel, registry: originService?.registry });
+}
 
-  const worker = await unstable_startWorker({
-    config,
+/**
+ * Start demo/origin-worker/: the origin as a Worker of its own, in front of the (private)
+ * service at `privateOriginUrl`, registered in the dev registry `registry` so that a worker
+ * started with `originService: { registry, service: name }` reaches it by its ORIGIN binding.
+ *
+ * @param {{privateOriginUrl: string, registry: string, logLevel?: string}} options
+ * @returns {Promise<{url: string, name: string, worker: object, dispose(): Promise<void>}>}
+ */
+export async function startOriginWorker({ privateOriginUrl, registry, logLevel = "warn" }) {
+  const name = "demo-origin-worker";
+  const started = await startDev({
+    config: ORIGIN_WORKER_CONFIG,
+    bindings: { PRIVATE_ORIGIN_URL: { type: "plain_text", value: privateOriginUrl } },
+    port: 0,
+    logLevel,
+    registry,
+  });
+  return { ...started, name };
+}
+
+async function startDev({ port, logLevel, registry, bindings, ...worker }) {
+  if (port !== 0) await assertPortFree("127.0.0.1", port);
+  const { unstable_startWorker } = await import("wrangler");
+  const started = await unstable_startWorker({
+    ...worker,
     // wrangler reads `.dev.vars` whenever `envFiles` is empty or absent (an empty array does
     // NOT turn it off). A non-empty list skips `.dev.vars`; the one file named here never
     // exists, so no `.env` file is read either (wrangler logs a missing one at debug level only).
@@ -75,6 +100,8 @@ export async function startWorker({ port = 0, vars = {}, secrets = {}, config = 
       generateTypes: false,
       enableContainers: false,
       logLevel,
+      // Workers started with the same registry directory find each other's service bindings.
+      ...(registry ? { registry } : {}),
     },
   });
   let timer;
@@ -82,15 +109,15 @@ export async function startWorker({ port = 0, vars = {}, secrets = {}, config = 
     const timeout = new Promise((_, reject) => {
       timer = setTimeout(() => reject(new Error(`the worker did not start within ${READY_TIMEOUT_MS / 1000} s`)), READY_TIMEOUT_MS);
     });
-    await Promise.race([worker.ready, timeout]);
-    const url = await Promise.race([worker.url, timeout]);
+    await Promise.race([started.ready, timeout]);
+    const url = await Promise.race([started.url, timeout]);
     return {
       url: url.origin,
-      worker,
-      dispose: () => worker.dispose(),
+      worker: started,
+      dispose: () => started.dispose(),
     };
   } catch (error) {
-    await worker.dispose().catch(() => {});
+    await started.dispose().catch(() => {});
     throw error;
   } finally {
     clearTimeout(timer);

@@ -9,6 +9,9 @@
 //                               uploaded). Secrets live at Cloudflare, out of reach: one given in
 //                               the environment is checked, a missing one is only a warning
 //                               (check `wrangler secret list`).
+//   --env NAME                  that environment: [env.NAME] alone, since wrangler inherits no var
+//                               and no binding into it. A NAME wrangler.toml does not define is an
+//                               error (wrangler would silently fall back to the top level).
 import { build } from "esbuild";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -29,6 +32,8 @@ const HINTS = {
   ACCESS_POLICY: "edit [vars] ACCESS_POLICY (schema/access-policy.schema.json; README \"Who may see what\")",
   GOOGLE_GROUPS_CREDENTIALS: "npx wrangler secret put GOOGLE_GROUPS_CREDENTIALS < service-account-key.json (README \"Google Workspace groups\")",
   GOOGLE_GROUPS_ADMIN: "an administrator's e-mail for domain-wide delegation, or empty (README \"Google Workspace groups\")",
+  PREVIEW_HOSTS: "host patterns of your preview deployments, e.g. *-edge-auth-worker-staging.example.workers.dev (and set PUBLIC_URL)",
+  ORIGIN_AUDIENCE: "set [vars] ORIGIN_AUDIENCE to the `aud` your origin checks in X-Auth-Assertion, e.g. https://origin.example.com",
 };
 /** Secrets only some configurations need: unseen with --deploy, the problems they cause are warnings. */
 const OPTIONAL_SECRETS = ["GOOGLE_GROUPS_CREDENTIALS"];
@@ -47,34 +52,55 @@ function devBindings(getVarsForDev, configPath, config, environment) {
 }
 
 /** The bindings `wrangler deploy` would give it: [vars]; secrets only when the environment has them. */
-function deployBindings(config, warnings) {
+function deployBindings(config, warnings, environment) {
   const bindings = { ...config.vars };
   for (const name of SECRETS) {
     if (process.env[name]) bindings[name] = process.env[name];
     else {
       bindings[name] = undefined;
-      warnings.push(`${name}: not available here; make sure \`npx wrangler secret list\` shows it (${HINTS[name]})`);
+      const list = `npx wrangler secret list${environment ? ` --env ${environment}` : ""}`;
+      warnings.push(`${name}: not available here; make sure \`${list}\` shows it (${hintFor(`${name}:`, environment)})`);
     }
   }
   for (const name of OPTIONAL_SECRETS) if (process.env[name]) bindings[name] = process.env[name];
   return bindings;
 }
 
+/** The SESSIONS namespace id of the top level and of every environment, by where it is declared. */
+function sessionsIds(raw) {
+  const idOf = (table) => (table?.kv_namespaces ?? []).find((namespace) => namespace.binding === "SESSIONS")?.id;
+  const ids = [["the top level", idOf(raw)]];
+  for (const [name, table] of Object.entries(raw.env ?? {})) ids.push([`[env.${name}]`, idOf(table)]);
+  return ids;
+}
+
 /**
  * Every problem of the configuration in `configPath`: as `wrangler dev` would run it, or with
- * `deploy` as `wrangler deploy` would.
+ * `deploy` as `wrangler deploy` would; with `env`, of that environment.
  */
 export async function checkConfig({ configPath = "wrangler.toml", env: environment, deploy = false } = {}) {
-  const { unstable_readConfig, unstable_getVarsForDev } = await import("wrangler");
+  const { unstable_readConfig, unstable_getVarsForDev, experimental_readRawConfig } = await import("wrangler");
+  const { rawConfig } = experimental_readRawConfig({ config: configPath });
+  const environments = Object.keys(rawConfig.env ?? {});
+  if (environment && !environments.includes(environment)) {
+    return { problems: [`--env ${environment}: ${configPath} has no [env.${environment}] (environments: ${environments.join(", ") || "none"})`], warnings: [] };
+  }
   const config = unstable_readConfig({ config: configPath, env: environment });
   const warnings = [];
-  const bindings = deploy ? deployBindings(config, warnings) : devBindings(unstable_getVarsForDev, configPath, config, environment);
+  const bindings = deploy ? deployBindings(config, warnings, environment) : devBindings(unstable_getVarsForDev, configPath, config, environment);
   const kv = config.kv_namespaces.find((namespace) => namespace.binding === "SESSIONS");
   const extra = [];
   if (!kv) extra.push("SESSIONS: no [[kv_namespaces]] binding named SESSIONS");
   else if (deploy && PLACEHOLDER_KV_ID.test(kv.id ?? "")) extra.push("SESSIONS: the KV namespace id is still the placeholder");
+  else if (kv.id && !PLACEHOLDER_KV_ID.test(kv.id)) {
+    // Two environments on one namespace would read and revoke each other's sessions' records.
+    const here = environment ? `[env.${environment}]` : "the top level";
+    const shared = sessionsIds(rawConfig).filter(([where, id]) => where !== here && id === kv.id).map(([where]) => where);
+    if (shared.length > 0) extra.push(`SESSIONS: the same KV namespace as ${shared.join(" and ")}; give each environment its own`);
+  }
   // The parser checks a real binding's shape; here only its presence in wrangler.toml matters.
   bindings.SESSIONS = { get() {} };
+  if (config.services?.some((service) => service.binding === "ORIGIN")) bindings.ORIGIN = { fetch() {} };
 
   const { parseConfig } = await loadParser();
   const result = await parseConfig(bindings);
@@ -90,19 +116,27 @@ export async function checkConfig({ configPath = "wrangler.toml", env: environme
   return { problems: all.filter((problem) => !unseen(problem)), warnings };
 }
 
-function hintFor(problem) {
+/** The fix for a problem; for an environment, with its wrangler flag and its tables. */
+function hintFor(problem, environment) {
   const name = problem.split(/[:[ ]/)[0];
-  if (name === "ACCESS_POLICY" && problem.includes("GOOGLE_GROUPS_CREDENTIALS is not set")) return HINTS.GOOGLE_GROUPS_CREDENTIALS;
-  return HINTS[name];
+  const hint = name === "ACCESS_POLICY" && problem.includes("GOOGLE_GROUPS_CREDENTIALS is not set") ? HINTS.GOOGLE_GROUPS_CREDENTIALS : HINTS[name];
+  if (!hint || !environment) return hint;
+  return hint
+    .replace(/(wrangler (?:secret put|kv namespace create) [A-Z_]+)/, `$1 --env ${environment}`)
+    .replace("[[kv_namespaces]]", `[[env.${environment}.kv_namespaces]]`)
+    .replace("[vars]", `[env.${environment}.vars]`)
+    .replace(".dev.vars", `.dev.vars.${environment}`);
 }
 
 async function main(argv) {
   const deploy = argv.includes("--deploy");
   const option = (name) => (argv.indexOf(name) >= 0 ? argv[argv.indexOf(name) + 1] : undefined);
-  const { problems, warnings } = await checkConfig({ deploy, env: option("--env"), configPath: option("--config") });
+  const environment = option("--env");
+  const { problems, warnings } = await checkConfig({ deploy, env: environment, configPath: option("--config") });
+  const vars = environment ? `[env.${environment}.vars]` : "[vars]";
   console.log(deploy
-    ? "checking what `wrangler deploy` would run: [vars]; secrets are at Cloudflare"
-    : "checking what `wrangler dev` would run: [vars] with .dev.vars (or .env) over them; --deploy for production");
+    ? `checking what \`wrangler deploy${environment ? ` --env ${environment}` : ""}\` would run: ${vars}; secrets are at Cloudflare`
+    : `checking what \`wrangler dev${environment ? ` --env ${environment}` : ""}\` would run: ${vars} with .dev.vars${environment ? `.${environment}` : ""} (or .env) over them; --deploy for what is deployed`);
   for (const warning of warnings) console.warn(`warning: ${warning}`);
   if (problems.length === 0) {
     console.log("configuration OK");
@@ -110,7 +144,7 @@ async function main(argv) {
   }
   console.error(`${problems.length} configuration problem${problems.length === 1 ? "" : "s"}:`);
   for (const problem of problems) {
-    const hint = hintFor(problem);
+    const hint = hintFor(problem, environment);
     console.error(`  - ${problem}${hint ? `\n      fix: ${hint}` : ""}`);
   }
   process.exitCode = 1;

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { decisionOf, OUTCOME_CONFIG, recordDecision } from "./app/decision-metrics";
 import { createRequestContext, type AppEnv } from "./app/request-context";
 import { loadConfig } from "./config/load-config";
 import { DEFAULT_AUTH_PREFIX, type Config } from "./config/parse-config";
@@ -18,6 +19,7 @@ import { jwksRoute } from "./routes/jwks";
 import { loginRoute } from "./routes/login";
 import { logoutPage, methodNotAllowed, notFound } from "./routes/pages";
 import { riscRoute } from "./routes/risc";
+import { relayRoute } from "./routes/relay";
 import { logoutRoute, meRoute, refreshRoute } from "./routes/session-routes";
 
 export { SessionFamilies } from "./session/session-families";
@@ -47,11 +49,14 @@ function createApp(config: Config) {
     await next();
     // Every response, error responses included, carries what the request earned.
     c.res = withEarnedCookies(c.res, ctx.cookies);
+    // One data point per decision, error responses included (onError has answered by now).
+    await recordDecision(c.env.AUTH_METRICS, decisionOf(ctx, c.error));
   });
 
   app.get("/.well-known/jwks.json", jwksRoute);
   app.get(`${auth}/login`, rateLimit("login"), loginRoute);
   app.get(`${auth}/callback`, rateLimit("callback"), callbackRoute);
+  app.get(`${auth}/relay`, rateLimit("callback"), relayRoute);
   app.get(`${auth}/me`, meRoute);
   app.get(`${auth}/health`, healthRoute);
   app.post(`${auth}/logout`, rejectCrossSite, logoutRoute);
@@ -61,6 +66,7 @@ function createApp(config: Config) {
   app.post(`${auth}/risc`, rateLimit("risc"), riscRoute);
   app.all(`${auth}/login`, methodNotAllowed("GET"));
   app.all(`${auth}/callback`, methodNotAllowed("GET"));
+  app.all(`${auth}/relay`, methodNotAllowed("GET"));
   app.all(`${auth}/me`, methodNotAllowed("GET"));
   app.all(`${auth}/logout`, methodNotAllowed("GET, POST"));
   app.all(`${auth}/refresh`, methodNotAllowed("POST"));
@@ -90,7 +96,8 @@ async function handle(request: Request, env: Env, ctx: ExecutionContext): Promis
   const result = await loadConfig(env);
   if (!result.ok) {
     // Every problem at once, so one deploy fixes them all; no problem names a secret's value.
-    logEvent("error", "config_invalid", { code: "ERR_CONFIG", problems: result.problems.join("; ") });
+    logEvent("error", "config_invalid", { code: OUTCOME_CONFIG, problems: result.problems.join("; ") });
+    await recordDecision(env.AUTH_METRICS, { outcome: OUTCOME_CONFIG, routeKind: "unconfigured", refreshed: false, workerMs: 0 });
     const healthPath = `${env.AUTH_PREFIX || DEFAULT_AUTH_PREFIX}/health`;
     return new URL(request.url).pathname === healthPath ? configInvalidHealth() : pageResponse(500, misconfiguredPage());
   }

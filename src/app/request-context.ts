@@ -1,6 +1,8 @@
 import type { Config } from "../config/parse-config";
 import type { Env } from "../env";
+import type { AuthErrorCode } from "../errors";
 import { readRequest, type RequestFacts } from "../http/request-facts";
+import { isPreviewOrigin } from "../policy/preview-origin";
 import { sessionStoreFor } from "../session/store-for";
 import type { SessionStore } from "../session/store";
 
@@ -12,8 +14,13 @@ import type { SessionStore } from "../session/store";
 export interface RequestContext {
   config: Config;
   env: Env;
-  /** Our public origin: PUBLIC_URL, else the request's own origin. Issuer of our tokens. */
+  /**
+   * Our public origin: PUBLIC_URL, else the request's own origin; on a preview deployment's host
+   * (PREVIEW_HOSTS), that host's origin. Issuer of our tokens, so a preview's are its own.
+   */
   publicOrigin: string;
+  /** Served on a preview deployment's host: its sign-ins go through the registered host (PUBLIC_URL). */
+  preview: boolean;
   store: SessionStore;
   /** The request's clock, one reading: the seam tests move (vi.setSystemTime) instead of sleeping. */
   nowMs: number;
@@ -30,6 +37,14 @@ export interface RequestContext {
   cookies: string[];
   /** Where "Try again" leads on this request's 502 page; default: reload. */
   retryHref?: string;
+  /** For the decision's data point (app/decision-metrics.ts): a refresh token was rotated. */
+  refreshed: boolean;
+  /** For the decision's data point: whose request it was (`sub`), once known. Hashed there. */
+  subject?: string;
+  /** For the decision's data point: a refusal handled without throwing (it says why). */
+  outcome?: AuthErrorCode;
+  /** Milliseconds spent waiting for the origin: the origin's time, not the worker's. */
+  originWaitMs: number;
 }
 
 export interface AppEnv {
@@ -38,12 +53,16 @@ export interface AppEnv {
 }
 
 export function createRequestContext(config: Config, env: Env, raw: Request, requestId: string): RequestContext {
-  const publicOrigin = config.publicOrigin ?? new URL(raw.url).origin;
+  // Only a host PREVIEW_HOSTS names is served as itself; any other is served as PUBLIC_URL.
+  const requestOrigin = config.publicOrigin === undefined || config.previewHosts.length > 0 ? new URL(raw.url).origin : config.publicOrigin;
+  const preview = requestOrigin !== config.publicOrigin && isPreviewOrigin(requestOrigin, config.previewHosts);
+  const publicOrigin = preview ? requestOrigin : config.publicOrigin ?? requestOrigin;
   const nowMs = Date.now();
   return {
     config,
     env,
     publicOrigin,
+    preview,
     store: sessionStoreFor(config, env),
     nowMs,
     nowSeconds: Math.floor(nowMs / 1000),
@@ -51,5 +70,7 @@ export function createRequestContext(config: Config, env: Env, raw: Request, req
     request: readRequest(raw, publicOrigin),
     raw,
     cookies: [],
+    refreshed: false,
+    originWaitMs: 0,
   };
 }

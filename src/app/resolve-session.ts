@@ -52,7 +52,10 @@ async function stillActive(ctx: RequestContext, session: Session): Promise<boole
  */
 export async function resolveSession(ctx: RequestContext): Promise<Session | undefined> {
   const verified = await verifiedAccess(ctx);
-  if (verified && (!ctx.config.revocationCheck || (await stillActive(ctx, verified)))) return verified;
+  if (verified && (!ctx.config.revocationCheck || (await stillActive(ctx, verified)))) {
+    ctx.subject = verified.identity.sub;
+    return verified;
+  }
   return refreshFromCookie(ctx);
 }
 
@@ -68,6 +71,7 @@ export async function refreshFromCookie(ctx: RequestContext): Promise<Session | 
   await consumeRateLimit(ctx, "refresh");
   try {
     const rotated = await ctx.store.rotate(credential, ctx.nowMs, ctx.config.refreshReuseGraceSeconds);
+    ctx.subject = rotated.sub;
     // Groups are looked up again at every refresh (someone removed from a group loses it now).
     // If the directory fails, the successor's refresh cookie is still earned: the old token
     // would count as reused once the grace period is over, and an outage signs nobody out.
@@ -82,11 +86,13 @@ export async function refreshFromCookie(ctx: RequestContext): Promise<Session | 
       throw new AuthError("ERR_ACCOUNT_NOT_ALLOWED", { detail: "no rule admits the person any more" });
     }
     const accessExpiresAtSeconds = await earnSessionCookies(ctx, issued);
+    ctx.refreshed = true;
     logEvent("info", "session_refreshed", { sub: issued.sub, family: issued.familyId });
     return { identity, sid: issued.familyId, accessExpiresAtSeconds, bearer: false };
   } catch (error) {
     if (!(error instanceof AuthError) || !SESSION_ENDED_CODES.has(error.code)) throw error;
     logEvent("info", "refresh_refused", { code: error.code, detail: error.detail });
+    ctx.outcome = error.code;
     ctx.cookies.push(...CLEAR_SESSION_COOKIES);
     return undefined;
   }

@@ -3,6 +3,7 @@ import { allowFrom, parseAccessPolicyRules } from "./access-policy";
 import { httpUrl, list, oneOf, required, seconds, text } from "./env-values";
 import { parseGroupDirectory, type GroupDirectory } from "./google-groups";
 import { assemblePolicy, type AccessPolicy } from "./policy-checks";
+import { parsePreviewHost, type HostPattern } from "./preview-hosts";
 import { parsePublicPath, type PathPattern } from "./public-paths";
 import { parseSessionKeys, type SessionKeys } from "./session-keys";
 
@@ -10,11 +11,17 @@ export const GOOGLE_ISSUER = "https://accounts.google.com";
 export const DEFAULT_AUTH_PREFIX = "/auth";
 
 export type SessionStoreKind = "kv" | "durable-object";
+/** How the gate reaches the origin: `fetch()` to ORIGIN_URL, or the ORIGIN service binding. */
+export type OriginVia = "url" | "service-binding";
 
 /** Everything the worker needs, parsed once per isolate from the bindings (contract section 1). */
 export interface Config {
-  /** ORIGIN_URL without a trailing slash; request paths are appended to it. */
-  originBase: string;
+  /**
+   * ORIGIN_URL without a trailing slash; request paths are appended to it. Undefined only with
+   * the ORIGIN service binding, which then gets the request's URL on our public origin.
+   */
+  originBase: string | undefined;
+  originVia: OriginVia;
   /** PUBLIC_URL's origin, or undefined to take each request's own origin. */
   publicOrigin: string | undefined;
   /** OIDC_ISSUER: the OpenID provider (never our own origin, which issues our tokens). */
@@ -35,6 +42,8 @@ export interface Config {
   revocationCheck: boolean;
   /** SESSION_STORE: where refresh-token families live. */
   sessionStore: SessionStoreKind;
+  /** PREVIEW_HOSTS: preview deployments that sign in through the registered host (PUBLIC_URL). */
+  previewHosts: readonly HostPattern[];
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -81,7 +90,10 @@ function trustedWorkloadNames(env: Env): Set<string> {
 export async function parseConfig(env: Env): Promise<ConfigResult> {
   const problems: string[] = [];
 
-  const originRaw = required(env, "ORIGIN_URL", problems);
+  // A service binding reaches the origin without any address: ORIGIN_URL is then optional.
+  const originVia: OriginVia = env.ORIGIN === undefined || env.ORIGIN === null ? "url" : "service-binding";
+  if (originVia === "service-binding" && !hasMethod(env.ORIGIN, "fetch")) problems.push("ORIGIN: must be a service binding ([[services]] in wrangler.toml)");
+  const originRaw = originVia === "url" ? required(env, "ORIGIN_URL", problems) : text(env, "ORIGIN_URL", problems);
   const originUrl = originRaw ? httpUrl("ORIGIN_URL", originRaw, problems, false) : undefined;
 
   const publicRaw = text(env, "PUBLIC_URL", problems);
@@ -112,7 +124,12 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
     problems.push('AUTH_PREFIX: must be a path like "/auth" (no trailing slash)');
   }
   const revocationCheck = oneOf(env, "REVOCATION_CHECK", ["true", "false"], "false", problems) === "true";
-  const originAudience = text(env, "ORIGIN_AUDIENCE", problems) ?? originUrl?.origin ?? "";
+  const audienceRaw = text(env, "ORIGIN_AUDIENCE", problems);
+  // Behind a service binding the origin's own URL, if any, says nothing about who it is.
+  if (originVia === "service-binding" && audienceRaw === undefined) {
+    problems.push("ORIGIN_AUDIENCE: required with the ORIGIN service binding (the `aud` the origin expects in X-Auth-Assertion)");
+  }
+  const originAudience = audienceRaw ?? originUrl?.origin ?? "";
 
   const groupDirectory = await parseGroupDirectory(env, problems);
   const policy = assemblePolicy(
@@ -127,19 +144,32 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
     problems,
   );
 
+  if (env.AUTH_METRICS !== undefined && env.AUTH_METRICS !== null && !hasMethod(env.AUTH_METRICS, "writeDataPoint")) {
+    problems.push("AUTH_METRICS: must be an Analytics Engine dataset binding ([[analytics_engine_datasets]] in wrangler.toml)");
+  }
+  const previewHosts: HostPattern[] = [];
+  for (const entry of list(text(env, "PREVIEW_HOSTS", problems))) {
+    const parsed = parsePreviewHost(entry);
+    if (typeof parsed === "string") problems.push(parsed);
+    else previewHosts.push(parsed);
+  }
+  // The relay starts and ends at one registered host: it must be fixed, and never a preview.
+  if (previewHosts.length > 0 && !publicUrl) problems.push("PREVIEW_HOSTS: needs PUBLIC_URL (the registered host that runs every sign-in)");
+  if (publicUrl && previewHosts.some((pattern) => pattern.regex.test(publicUrl.host))) problems.push("PREVIEW_HOSTS: must not match PUBLIC_URL's own host");
   const sessionStore = oneOf(env, "SESSION_STORE", ["kv", "durable-object"], "kv", problems);
   if (sessionStore === "kv" && !hasMethod(env.SESSIONS, "get")) problems.push("SESSIONS: KV namespace binding missing");
   if (sessionStore === "durable-object" && !hasMethod(env.SESSION_FAMILIES, "idFromName")) {
     problems.push("SESSION_FAMILIES: Durable Object binding missing (needed by SESSION_STORE=durable-object)");
   }
 
-  if (problems.length > 0 || !originUrl || !clientId || !clientSecret || !parsedKeys?.keys) {
+  if (problems.length > 0 || (originVia === "url" && !originUrl) || !clientId || !clientSecret || !parsedKeys?.keys) {
     return { ok: false, problems };
   }
   return {
     ok: true,
     config: {
-      originBase: originUrl.href.replace(/\/$/, ""),
+      originBase: originUrl?.href.replace(/\/$/, ""),
+      originVia,
       publicOrigin: publicUrl?.origin,
       providerIssuer,
       clientId,
@@ -154,6 +184,7 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
       authPrefix,
       revocationCheck,
       sessionStore,
+      previewHosts,
     },
   };
 }

@@ -27,8 +27,13 @@ async function proxy(ctx: RequestContext, identity?: { user: Identity; assertion
   const { host, proto } = publicHostOf(ctx.publicOrigin);
   const headers = upstreamHeaders(ctx.raw.headers, { ...request, requestId: ctx.requestId, publicHost: host, publicProto: proto }, identity);
   const authenticated = identity !== undefined;
-  const upstream = await forwardToOrigin(ctx.raw, ctx.config.originBase, request.url, headers, authenticated);
-  return toClientResponse(upstream, authenticated);
+  const sentMs = Date.now();
+  try {
+    const upstream = await forwardToOrigin(ctx, ctx.raw, request.url, headers, authenticated);
+    return toClientResponse(upstream, authenticated);
+  } finally {
+    ctx.originWaitMs += Date.now() - sentMs;
+  }
 }
 
 /**
@@ -50,6 +55,7 @@ export async function gate(c: Context<AppEnv>) {
   const session = await resolveSession(ctx);
   if (!session) {
     if (!request.navigation) throw new AuthError("ERR_NO_SESSION");
+    ctx.outcome ??= "ERR_NO_SESSION";
     const returnTo = encodeURIComponent(request.url.pathname + request.url.search);
     return new Response(null, { status: 302, headers: { Location: `${config.authPrefix}/login?return_to=${returnTo}`, "Cache-Control": "no-store" } });
   }

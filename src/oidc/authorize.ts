@@ -1,5 +1,6 @@
 import * as oauth from "oauth4webapi";
 import { safeReturnTo } from "../http/return-to";
+import type { LoginTransaction } from "../tokens/our-tokens";
 import { saveLoginTransaction } from "./login-transaction";
 import { getProvider } from "./provider-metadata";
 import { callbackUrl, type SignInScope } from "./sign-in-scope";
@@ -13,8 +14,9 @@ const ALLOWED_PROMPTS = new Set(["select_account", "login"]);
 /**
  * Starts the authorization-code flow (contract 2, login): fresh `state`, `nonce` and PKCE S256
  * verifier, kept in this browser's login cookie; returns the provider URL and the cookies.
+ * With `relay`, the sign-in is for that preview deployment (routes/relay.ts).
  */
-export async function startSignIn(scope: SignInScope, returnTo: string | null, prompt?: string) {
+export async function startSignIn(scope: SignInScope, returnTo: string | null, prompt?: string, relay?: LoginTransaction["relay"]) {
   const provider = await getProvider(scope.config, scope.nowSeconds * 1000);
   const state = oauth.generateRandomState();
   const nonce = oauth.generateRandomNonce();
@@ -29,6 +31,7 @@ export async function startSignIn(scope: SignInScope, returnTo: string | null, p
   url.searchParams.set("code_challenge", await oauth.calculatePKCECodeChallenge(codeVerifier));
   url.searchParams.set("code_challenge_method", "S256");
   if (prompt && ALLOWED_PROMPTS.has(prompt)) url.searchParams.set("prompt", prompt);
-  const setCookies = await saveLoginTransaction(scope, { state, nonce, codeVerifier, returnTo: safeReturnTo(returnTo, scope.config.authPrefix) });
+  const tx: LoginTransaction = { state, nonce, codeVerifier, returnTo: safeReturnTo(returnTo, scope.config.authPrefix), ...(relay ? { relay } : {}) };
+  const setCookies = await saveLoginTransaction(scope, tx);
   return { location: url.href, setCookies };
 }

@@ -1,24 +1,51 @@
+import type { Config } from "../config/parse-config";
+import type { Env } from "../env";
 import { AuthError } from "../errors";
 
+/** What decides where a request goes: the configuration and its bindings, never the request. */
+export interface OriginRoute {
+  config: Config;
+  env: Env;
+  /** Our public origin: the URL an ORIGIN service binding sees when ORIGIN_URL is unset. */
+  publicOrigin: string;
+}
+
 /**
- * Sends the request to ORIGIN_URL + path + query. Where it goes depends on the configuration
- * alone: never on `Host`, `X-Forwarded-Host` or any other request header.
+ * The one place that chooses how the origin is reached: the ORIGIN service binding when
+ * configured (the origin then has no public address at all), else the network to ORIGIN_URL.
+ * Both get the same Request; everything around the call is shared.
+ */
+function sendToOrigin(route: OriginRoute, request: Request): Promise<Response> {
+  if (route.config.originVia === "service-binding") {
+    const binding = route.env.ORIGIN;
+    if (!binding) throw new TypeError("ORIGIN service binding missing");
+    return binding.fetch(request);
+  }
+  return fetch(request);
+}
+
+/**
+ * Sends the request to ORIGIN_URL (or, with the ORIGIN service binding and no ORIGIN_URL, our
+ * public origin) + path + query. Where it goes depends on the configuration alone: never on
+ * `Host`, `X-Forwarded-Host` or any other request header. An origin that cannot be reached, or
+ * an origin Worker that throws, is ERR_ORIGIN_UNAVAILABLE (502).
  *
  * An authenticated request bypasses Cloudflare's cache both ways, `cache: "no-store"`: an answer
  * meant for one person is never stored for, nor served from, the cache that another person's
  * request would hit (the cache key is the URL; the identity headers are not part of it).
  */
-export async function forwardToOrigin(request: Request, originBase: string, url: URL, headers: Headers, authenticated: boolean): Promise<Response> {
-  const target = `${originBase}${url.pathname}${url.search}`;
+export async function forwardToOrigin(route: OriginRoute, request: Request, url: URL, headers: Headers, authenticated: boolean): Promise<Response> {
+  const target = `${route.config.originBase ?? route.publicOrigin}${url.pathname}${url.search}`;
   const hasBody = request.method !== "GET" && request.method !== "HEAD";
   try {
-    return await fetch(target, {
+    const upstream = new Request(target, {
       method: request.method,
       headers,
       body: hasBody ? request.body : null,
       redirect: "manual",
       ...(authenticated ? { cache: "no-store" as const } : {}),
     });
+    return await sendToOrigin(route, upstream);
   } catch (error) {
     throw new AuthError("ERR_ORIGIN_UNAVAILABLE", { cause: error });
   }

@@ -1,33 +1,24 @@
 import type { Context } from "hono";
 import { withPolicyGroups } from "../app/policy-groups";
-import type { AppEnv, RequestContext } from "../app/request-context";
-import { earnSessionCookies } from "../app/session-cookies";
+import type { AppEnv } from "../app/request-context";
+import { startSession } from "../app/start-session";
 import { AuthError } from "../errors";
 import { clearCookie } from "../http/cookies";
 import type { Identity } from "../identity";
-import { logEvent } from "../log";
 import { completeSignIn } from "../oidc/callback";
 import { isIssuedStateShape, loginCookieName, readLoginTransaction } from "../oidc/login-transaction";
 import { isAllowed } from "../policy/allowlist";
-
-/** Signing in again ends the session whose cookie it replaces; a failure there never blocks the sign-in. */
-async function revokeReplacedSession(ctx: RequestContext): Promise<void> {
-  const credential = ctx.request.refreshCookie;
-  if (!credential) return;
-  try {
-    const replaced = await ctx.store.peek(credential, ctx.nowMs);
-    if (replaced) await ctx.store.revoke(replaced, ctx.nowMs, "replaced");
-  } catch (error) {
-    logEvent("warn", "replaced_session_not_revoked", { code: error instanceof AuthError ? error.code : "ERR_INTERNAL" });
-  }
-}
+import { handToPreview } from "./relay";
 
 /**
  * GET {AUTH_PREFIX}/callback: finishes the sign-in and starts a session. Every failure is a
  * 4xx (502 when the provider fails) with no session cookie; the login cookie is always spent.
+ * A sign-in started for a preview deployment is handed to it instead (routes/relay.ts).
  */
 export async function callbackRoute(c: Context<AppEnv>) {
   const ctx = c.var.ctx;
+  // The provider only ever returns to the registered host: a preview's callback is nobody's.
+  if (ctx.preview) throw new AuthError("ERR_NOT_FOUND", { detail: "callback on a preview host" });
   const query = ctx.request.url.searchParams;
   // A retry must start a new sign-in: this callback's code and login cookie are spent.
   ctx.retryHref = `${ctx.config.authPrefix}/login`;
@@ -43,10 +34,9 @@ export async function callbackRoute(c: Context<AppEnv>) {
 
   // Groups come from the directory now; an outage is a 503 page, and no session starts.
   const identity: Identity = await withPolicyGroups(ctx, await completeSignIn(ctx, ctx.request.url, tx));
+  ctx.subject = identity.sub;
   if (!isAllowed(ctx.config.policy, identity)) throw new AuthError("ERR_ACCOUNT_NOT_ALLOWED", { detail: `sub ${identity.sub}`, refusedEmail: identity.email });
-  await revokeReplacedSession(ctx);
-  const issued = await ctx.store.create(identity, ctx.nowMs, ctx.config.refreshTokenTtlSeconds);
-  await earnSessionCookies(ctx, issued);
-  logEvent("info", "sign_in", { sub: identity.sub, family: issued.familyId });
+  if (tx.relay) return handToPreview(ctx, identity, tx.relay);
+  await startSession(ctx, identity, "callback");
   return new Response(null, { status: 302, headers: { Location: tx.returnTo, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer" } });
 }

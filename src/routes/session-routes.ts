@@ -52,10 +52,12 @@ export async function logoutRoute(c: Context<AppEnv>) {
   if (scope[0] === "all") {
     const liveSub = access?.identity.sub ?? (fromRefresh && (await store.isActive(fromRefresh, nowMs)) ? fromRefresh.sub : undefined);
     if (liveSub) {
+      ctx.subject = liveSub;
       await store.revokeUser(liveSub, nowMs);
       logEvent("info", "logout_everywhere", { sub: liveSub });
     }
   } else if (session) {
+    ctx.subject = session.sub;
     await store.revoke(session, nowMs, "logout");
     logEvent("info", "logout", { sub: session.sub, family: session.familyId });
   }

@@ -68,5 +68,7 @@ export function createDurableObjectSessionStore(namespace: DurableObjectNamespac
     // Security events are few: one object keeps them all, named like no person's can be.
     hasEvent: async (eventId, nowMs) => plain(async () => (await forSub(EVENTS_OBJECT)).hasEvent(await sha256(eventId), nowMs)),
     recordEvent: async (eventId, untilMs, nowMs) => plain(async () => (await forSub(EVENTS_OBJECT)).recordEvent(await sha256(eventId), untilMs, nowMs)),
+    // In the person's own object: exact, whatever the location.
+    claimOnce: async (sub, value, nowMs, expiresAtMs) => plain(async () => (await forSub(sub)).claimOnce(await sha256(value), nowMs, expiresAtMs)),
   };
 }

@@ -13,6 +13,8 @@
  *                            sign-out-everywhere, never within a second of the last one.
  *   event:<sha256(id)>       { atMs }: a security event (RISC) already received, by its issuer
  *                            and `jti`. Written once; expires when the event would be too old.
+ *   once:<sha256(value)>     { atMs }: a one-time value (a relay code's jti) was used. Written
+ *                            once; expires with the value (a minute).
  *
  * The first four expire with the session (absolute REFRESH_TOKEN_TTL); every key no sooner than
  * KV allows.
@@ -22,6 +24,7 @@ export const tokenKey = (tokenHash: string) => `token:${tokenHash}`;
 export const revokedKey = (familyId: string) => `revoked:${familyId}`;
 export const userKey = (subHash: string) => `user:${subHash}`;
 export const eventKey = (eventHash: string) => `event:${eventHash}`;
+export const onceKey = (valueHash: string) => `once:${valueHash}`;
 
 /** KV rejects `expiration`/`expirationTtl` less than 60 seconds away. */
 const KV_MIN_EXPIRATION_TTL_SECONDS = 60;

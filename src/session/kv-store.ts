@@ -2,7 +2,7 @@ import { AuthError } from "../errors";
 import { BoundedCache } from "../util/bounded-cache";
 import { createSession, isSessionActive, peekSession, revokeSession, revokeUserSessions, rotateSession, type FamilyRecord, type FamilyRecords } from "./family-chain";
 import { sha256 } from "../util/hash";
-import { eventKey, familyKey, kvExpirationTtl, revokedKey, tokenKey, userKey } from "./kv-keys";
+import { eventKey, familyKey, kvExpirationTtl, onceKey, revokedKey, tokenKey, userKey } from "./kv-keys";
 import type { SessionStore } from "./store";
 
 /** What the store needs of Workers KV; the binding satisfies it, and so does the test model. */
@@ -74,6 +74,23 @@ function kvRecords(kv: SessionKv, maxSessionSeconds: number): FamilyRecords & Pi
  * Sessions in Workers KV (key layout: kv-keys.ts). Eventually consistent: the README says
  * what that means for revocation. `maxSessionSeconds` is REFRESH_TOKEN_TTL.
  */
+/**
+ * A one-time value in KV: read, then written once. A second use at the same location reads the
+ * record; two uses racing within the second get KV's 429 on the second write. Another location
+ * may not see the record for up to KV's propagation delay (README "Preview deployments").
+ */
+async function claimOnceInKv(kv: SessionKv, value: string, nowMs: number, expiresAtMs: number): Promise<boolean> {
+  const key = onceKey(await sha256(value));
+  try {
+    if ((await kv.get(key)) !== null) return false;
+    await kv.put(key, JSON.stringify({ atMs: nowMs }), { expirationTtl: kvExpirationTtl(expiresAtMs, nowMs) });
+    return true;
+  } catch (error) {
+    if (isRateLimited(error)) return false;
+    throw unavailable(error);
+  }
+}
+
 export function createKvSessionStore(kv: SessionKv, maxSessionSeconds: number): SessionStore {
   const records = kvRecords(kv, maxSessionSeconds);
   return {
@@ -85,5 +102,6 @@ export function createKvSessionStore(kv: SessionKv, maxSessionSeconds: number): 
     revokeUser: (sub, nowMs) => revokeUserSessions(records, sub, nowMs),
     hasEvent: records.hasEvent,
     recordEvent: records.recordEvent,
+    claimOnce: (_sub, value, nowMs, expiresAtMs) => claimOnceInKv(kv, value, nowMs, expiresAtMs),
   };
 }

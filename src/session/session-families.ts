@@ -20,7 +20,8 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS families (family_id TEXT PRIMARY KEY, record TEXT NOT NULL, expires_ms INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS tokens (hash TEXT PRIMARY KEY, family_id TEXT NOT NULL, issued_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS revoked (family_id TEXT PRIMARY KEY, record TEXT NOT NULL, expires_ms INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS user_state (id INTEGER PRIMARY KEY CHECK (id = 1), not_before_ms INTEGER NOT NULL);`;
+CREATE TABLE IF NOT EXISTS user_state (id INTEGER PRIMARY KEY CHECK (id = 1), not_before_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS used_once (hash TEXT PRIMARY KEY, expires_ms INTEGER NOT NULL);`;
 
 const EVENTS_SCHEMA = "CREATE TABLE IF NOT EXISTS events (hash TEXT PRIMARY KEY, expires_ms INTEGER NOT NULL)";
 
@@ -99,6 +100,17 @@ export class SessionFamilies extends DurableObject {
     await revokeUserSessions(this.records(true)!, sub, nowMs);
   }
 
+  /** Records a one-time value's hash: true the first time. The object runs one call at a time. */
+  async claimOnce(valueHash: string, nowMs: number, expiresAtMs: number): Promise<boolean> {
+    const sql = this.ctx.storage.sql;
+    sql.exec(SCHEMA);
+    sql.exec("DELETE FROM used_once WHERE expires_ms < ?", nowMs);
+    const first = sql.exec("INSERT INTO used_once VALUES (?, ?) ON CONFLICT (hash) DO NOTHING RETURNING hash", valueHash, expiresAtMs).toArray().length === 1;
+    // A person with no session yet keeps nothing beyond the value's life (the alarm clears it).
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(expiresAtMs);
+    return first;
+  }
+
   /** Security events (only in the object the store names for them), by hashed issuer and `jti`. */
   async hasEvent(eventHash: string, nowMs: number): Promise<boolean> {
     const sql = this.ctx.storage.sql;
@@ -116,9 +128,9 @@ export class SessionFamilies extends DurableObject {
   }
 
   override async alarm(): Promise<void> {
-    // Every session (and event record) has ended: nothing here needs keeping.
+    // Every session, event record and one-time value has ended: nothing here needs keeping.
     const sql = this.ctx.storage.sql;
-    const tables = sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('families', 'events')").toArray().map((row) => String(row.name));
+    const tables = sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('families', 'events', 'used_once')").toArray().map((row) => String(row.name));
     const untils = tables.map((table) => (sql.exec(`SELECT max(expires_ms) AS until FROM ${table}`).toArray()[0] as { until: number | null } | undefined)?.until ?? 0);
     const until = Math.max(0, ...untils);
     if (until > Date.now()) await this.ctx.storage.setAlarm(until);

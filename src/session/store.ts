@@ -32,6 +32,11 @@ export interface SessionStore {
   hasEvent(eventId: string, nowMs: number): Promise<boolean>;
   /** Records a one-time event until `untilMs`; written once (recording it again changes nothing). */
   recordEvent(eventId: string, untilMs: number, nowMs: number): Promise<void>;
+  /**
+   * Records a one-time value of `sub`'s (a relay code's `jti`): true the first time, false when
+   * it was recorded before (a replay). Kept until `expiresAtMs`, the value's own expiry.
+   */
+  claimOnce(sub: string, value: string, nowMs: number, expiresAtMs: number): Promise<boolean>;
 }
 
 /** Names one session: its family id and whose it is (a Durable Object store finds it by `sub`). */

@@ -4,10 +4,10 @@ import { identityOf, type Identity } from "../identity";
 
 /**
  * The one home of the JWTs the worker signs with SESSION_KEYS: the access token, the origin
- * assertion and the login transaction. Each has its own `typ`, so none passes as another
- * (RFC 8725 3.11), and its own audience. Only this module signs or verifies them.
+ * assertion, the login transaction and the preview relay code. Each has its own `typ`, so none
+ * passes as another (RFC 8725 3.11), and its own audience. Only this module signs or verifies them.
  */
-export const TOKEN_TYPES = { access: "session+jwt", assertion: "auth-assertion+jwt", login: "login+jwt" } as const;
+export const TOKEN_TYPES = { access: "session+jwt", assertion: "auth-assertion+jwt", login: "login+jwt", relay: "relay+jwt" } as const;
 
 /** Longer is not ours (an ES256 access JWT is about 500 bytes): refuse before parsing. */
 const MAX_TOKEN_LENGTH = 4096;
@@ -109,19 +109,56 @@ export interface LoginTransaction {
   nonce: string;
   codeVerifier: string;
   returnTo: string;
+  /**
+   * On the registered host, a sign-in for a preview deployment: the preview's origin (checked
+   * against PREVIEW_HOSTS) and the `state` of the login waiting in that browser's preview cookie.
+   */
+  relay?: { to: string; state: string };
 }
 
 /** How long a person may spend at the provider's sign-in page, seconds. */
 export const LOGIN_TTL_SECONDS = 600;
 
 export function signLoginTransaction(keys: SessionKeys, publicOrigin: string, callbackUrl: string, tx: LoginTransaction, nowSeconds: number): Promise<string> {
-  const claims = { st: tx.state, nonce: tx.nonce, cv: tx.codeVerifier, rt: tx.returnTo };
+  const claims = { st: tx.state, nonce: tx.nonce, cv: tx.codeVerifier, rt: tx.returnTo, ...(tx.relay ? { rl: tx.relay } : {}) };
   return sign(keys, TOKEN_TYPES.login, claims, { issuer: publicOrigin, audience: callbackUrl, issuedAtSeconds: nowSeconds, expiresAtSeconds: nowSeconds + LOGIN_TTL_SECONDS });
 }
 
 export async function verifyLoginTransaction(keys: SessionKeys, publicOrigin: string, callbackUrl: string, token: string, nowSeconds: number): Promise<LoginTransaction | undefined> {
   const payload = await verify(keys, TOKEN_TYPES.login, token, { issuer: publicOrigin, audience: callbackUrl, nowSeconds, requiredClaims: [] });
-  const { st, nonce, cv, rt } = payload ?? ({} as JWTPayload);
+  const { st, nonce, cv, rt, rl } = payload ?? ({} as JWTPayload);
   if (typeof st !== "string" || typeof nonce !== "string" || typeof cv !== "string" || typeof rt !== "string") return undefined;
-  return { state: st, nonce, codeVerifier: cv, returnTo: rt };
+  const relay = rl as { to?: unknown; state?: unknown } | undefined;
+  const tx: LoginTransaction = { state: st, nonce, codeVerifier: cv, returnTo: rt };
+  if (relay === undefined) return tx;
+  return typeof relay.to === "string" && typeof relay.state === "string" ? { ...tx, relay: { to: relay.to, state: relay.state } } : undefined;
+}
+
+// ---- Relay code: a sign-in handed from the registered host to one preview deployment -------
+
+/** A relay code lives one minute: long enough for one redirect, short for anything else. */
+export const RELAY_CODE_TTL_SECONDS = 60;
+
+export interface RelayCode {
+  identity: Identity;
+  /** The `state` of the login waiting in the preview browser's cookie: binds the code to it. */
+  state: string;
+  /** Accepted once: the store records it (write-once) when the code is redeemed. */
+  jti: string;
+  exp: number;
+}
+
+/** Signed by the registered host (`iss`) for exactly one preview origin (`aud`). */
+export function signRelayCode(keys: SessionKeys, registeredOrigin: string, previewOrigin: string, code: Omit<RelayCode, "exp">, nowSeconds: number): Promise<string> {
+  const claims: JWTPayload = { ...identityClaims(code.identity), st: code.state, jti: code.jti };
+  return sign(keys, TOKEN_TYPES.relay, claims, { issuer: registeredOrigin, audience: previewOrigin, subject: code.identity.sub, issuedAtSeconds: nowSeconds, expiresAtSeconds: nowSeconds + RELAY_CODE_TTL_SECONDS });
+}
+
+/** A valid relay code for this preview origin, or undefined (forged, expired, another audience, too long-lived). */
+export async function verifyRelayCode(keys: SessionKeys, registeredOrigin: string, previewOrigin: string, token: string, nowSeconds: number): Promise<RelayCode | undefined> {
+  const payload = await verify(keys, TOKEN_TYPES.relay, token, { issuer: registeredOrigin, audience: previewOrigin, nowSeconds, requiredClaims: ["sub", "email", "st", "jti"] });
+  if (!payload) return undefined;
+  const { sub, email, st, jti, iat, exp } = payload;
+  if (typeof sub !== "string" || typeof email !== "string" || typeof st !== "string" || typeof jti !== "string" || exp - iat > RELAY_CODE_TTL_SECONDS) return undefined;
+  return { identity: identityOf({ sub, email, hd: payload.hd, groups: payload.groups }), state: st, jti, exp };
 }

@@ -5,9 +5,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { generateKeySet } from "../../scripts/keys.mjs";
 
-function project(vars: string, devVars?: string) {
+function project(vars: string, devVars?: string, tables = "") {
   const dir = mkdtempSync(join(tmpdir(), "check-config-"));
-  writeFileSync(join(dir, "wrangler.toml"), `name = "t"\nmain = "index.js"\ncompatibility_date = "2026-05-03"\n[[kv_namespaces]]\nbinding = "SESSIONS"\nid = "0123456789abcdef0123456789abcdef"\n[vars]\n${vars}\n`);
+  writeFileSync(join(dir, "wrangler.toml"), `name = "t"\nmain = "index.js"\ncompatibility_date = "2026-05-03"\n[[kv_namespaces]]\nbinding = "SESSIONS"\nid = "0123456789abcdef0123456789abcdef"\n${tables}[vars]\n${vars}\n`);
   if (devVars !== undefined) writeFileSync(join(dir, ".dev.vars"), devVars);
   return join(dir, "wrangler.toml");
 }
@@ -66,5 +66,18 @@ describe("npm run check", () => {
     ]) {
       expect(output).toContain(expected);
     }
+  });
+
+  it("knows the ORIGIN service binding: ORIGIN_URL optional, ORIGIN_AUDIENCE required", () => {
+    const vars = 'OIDC_CLIENT_ID = "id"\nALLOWED_EMAILS = "a@example.com"';
+    const withoutOrigin = check(project(vars), "--deploy");
+    expect(withoutOrigin.code).toBe(1);
+    expect(withoutOrigin.output).toContain("ORIGIN_URL: required");
+    const binding = '\n[[services]]\nbinding = "ORIGIN"\nservice = "my-app-origin"\n';
+    const noAudience = check(project(vars, undefined, binding), "--deploy");
+    expect(noAudience.code).toBe(1);
+    expect(noAudience.output).not.toContain("ORIGIN_URL");
+    expect(noAudience.output).toContain("ORIGIN_AUDIENCE: required with the ORIGIN service binding");
+    expect(check(project(`${vars}\nORIGIN_AUDIENCE = "https://origin.example.com"`, undefined, binding), "--deploy")).toMatchObject({ code: 0 });
   });
 });

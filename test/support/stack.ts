@@ -1,11 +1,14 @@
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startGoogleDirectory } from "../../demo/google-directory.mjs";
 import { startOrigin } from "../../demo/origin.mjs";
 import { startProvider } from "../../demo/provider.mjs";
 import { createRiscTransmitter } from "../../demo/risc-transmitter.mjs";
 import { createServiceAccount } from "../../demo/service-account.mjs";
-import { startWorker } from "../../demo/worker.mjs";
+import { startOriginWorker, startWorker } from "../../demo/worker.mjs";
 import { generateKeySet } from "../../scripts/keys.mjs";
 
 export interface OriginRequest {
@@ -17,6 +20,8 @@ export interface OriginRequest {
 
 export interface Stack {
   workerUrl: string;
+  /** With `previewHost`: the same worker under a second hostname, a preview host PREVIEW_HOSTS names. */
+  previewUrl: string;
   providerUrl: string;
   originUrl: string;
   clientId: string;
@@ -39,7 +44,7 @@ export interface StackOptions {
   idTokenHook?: (claims: Record<string, unknown>) => object | undefined;
   /** wrangler's log level; "log" passes the worker's console output through. Default "none". */
   logLevel?: "none" | "log";
-  /** Point ORIGIN_URL at a port where nothing listens. */
+  /** Point ORIGIN_URL (or, behind the binding, the origin Worker) at a port where nothing listens. */
   originDown?: boolean;
   /**
    * Start the fake Google directory with these groups (group address -> members) and point
@@ -48,6 +53,18 @@ export interface StackOptions {
   groups?: Record<string, string[]>;
   /** Serve a fake RISC transmitter at the provider's issuer (its SETs are for this stack's client id). */
   risc?: boolean;
+  /**
+   * How the worker reaches the origin: "url" (ORIGIN_URL, the default) or "service-binding"
+   * (no ORIGIN_URL: the ORIGIN binding to demo/origin-worker/, a Worker in front of the demo
+   * origin, with ORIGIN_AUDIENCE "e2e-origin").
+   */
+  originVia?: "url" | "service-binding";
+  /**
+   * A preview deployment under a second hostname: PUBLIC_URL is http://127.0.0.1:PORT (the
+   * registered host, the only redirect URI the provider knows) and PREVIEW_HOSTS names
+   * localhost:PORT, the same worker reached by another host name.
+   */
+  previewHost?: boolean;
 }
 
 /** A port nobody listens on right now (the worker's redirect URI must be known in advance). */
@@ -91,16 +108,21 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     : await startOrigin({ jwksUrl: `${workerUrl}/.well-known/jwks.json`, issuer: workerUrl, audience: "e2e-origin" });
   const directory = options.groups ? await startGoogleDirectory({ groups: options.groups }) : undefined;
   const directoryVars: Record<string, string> = directory ? { GOOGLE_API_BASE_URL: directory.apiBaseUrl, GOOGLE_OAUTH_TOKEN_URL: directory.tokenUrl } : {};
+  const viaBinding = options.originVia === "service-binding";
+  const registry = viaBinding ? mkdtempSync(join(tmpdir(), "e2e-registry-")) : undefined;
+  const originWorker = registry ? await startOriginWorker({ privateOriginUrl: origin.url, registry, logLevel: "none" }) : undefined;
   const worker = await startWorker({
     port: workerPort,
+    ...(registry && originWorker ? { originService: { registry, service: originWorker.name } } : {}),
     vars: {
-      ORIGIN_URL: origin.url,
+      ORIGIN_URL: viaBinding ? "" : origin.url,
       OIDC_ISSUER: provider.issuer,
       OIDC_CLIENT_ID: clientId,
       ALLOWED_DOMAINS: "*",
       ORIGIN_AUDIENCE: "e2e-origin",
       PUBLIC_PATHS: "/healthz,/public/*",
       ...directoryVars,
+      ...(options.previewHost ? { PUBLIC_URL: workerUrl, PREVIEW_HOSTS: `localhost:${workerPort}` } : {}),
       ...options.vars,
     },
     secrets: { OIDC_CLIENT_SECRET: clientSecret, SESSION_KEYS: JSON.stringify(sessionKeys), ...(directory ? { GOOGLE_GROUPS_CREDENTIALS: directory.credentials } : {}) },
@@ -108,6 +130,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   });
   return {
     workerUrl,
+    previewUrl: `http://localhost:${workerPort}`,
     providerUrl: provider.issuer,
     originUrl: origin.url,
     clientId,
@@ -119,8 +142,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...(directory ? { directory } : {}),
     ...(transmitter && serviceAccount ? { risc: { transmitter, serviceAccount } } : {}),
     async close() {
+      // The origin Worker first: stopping the worker first makes its dev session rebuild as it goes.
+      await originWorker?.dispose();
       await worker.dispose();
       await Promise.all([provider.close(), origin.close(), directory?.close()]);
+      if (registry) rmSync(registry, { recursive: true, force: true });
     },
   };
 }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { parseConfig } from "../../src/config/parse-config";
 import type { Env } from "../../src/env";
-import { callWith, testEnv } from "./helpers";
+import { callWith, echoOriginWorker, testEnv } from "./helpers";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -69,5 +69,43 @@ describe("configuration", () => {
     const logged = errors.mock.calls.map((args) => String(args[0])).join("\n");
     expect(logged).toContain("OIDC_CLIENT_SECRET: required");
     expect(logged).toContain("ALLOWED_EMAILS and ALLOWED_DOMAINS are both empty");
+  });
+
+  it("with the ORIGIN service binding, ORIGIN_URL is optional and ORIGIN_AUDIENCE required", async () => {
+    const viaBinding = await parseConfig({ ...testEnv, ORIGIN: echoOriginWorker, ORIGIN_URL: "", ORIGIN_AUDIENCE: "urn:app" } as Env);
+    expect(viaBinding.ok && viaBinding.config).toMatchObject({ originVia: "service-binding", originBase: undefined, originAudience: "urn:app" });
+    // ORIGIN_URL's origin says nothing about a Worker behind a binding: no default audience.
+    const noAudience = await parseConfig({ ...testEnv, ORIGIN: echoOriginWorker } as Env);
+    expect(noAudience.ok ? [] : noAudience.problems).toEqual([expect.stringMatching(/^ORIGIN_AUDIENCE: required with the ORIGIN service binding/)]);
+    const notABinding = await parseConfig({ ...testEnv, ORIGIN: "https://origin.example", ORIGIN_AUDIENCE: "urn:app" } as unknown as Env);
+    expect(notABinding.ok ? [] : notABinding.problems).toEqual([expect.stringMatching(/^ORIGIN: must be a service binding/)]);
+    // Without the binding, ORIGIN_URL stays required.
+    const neither = await parseConfig({ ...testEnv, ORIGIN_URL: "" } as Env);
+    expect(neither.ok ? [] : neither.problems).toEqual(["ORIGIN_URL: required"]);
+  });
+
+  it("treats the same vars with and without the ORIGIN binding as two configurations", async () => {
+    const vars = { ORIGIN_AUDIENCE: "urn:app" };
+    const byUrl = (await (await callWith(vars, "/public/x")).json()) as { url: string };
+    const byBinding = (await (await callWith({ ...vars, ORIGIN: echoOriginWorker }, "/public/x")).json()) as { url: string };
+    expect(byUrl.url).toBe("http://origin.test/public/x");
+    // Behind the binding the request still carries ORIGIN_URL when one is set.
+    expect(byBinding.url).toBe("http://origin.test/public/x");
+    const viaNetwork = vi.spyOn(globalThis, "fetch");
+    await callWith({ ...vars, ORIGIN: echoOriginWorker }, "/public/x");
+    expect(viaNetwork).not.toHaveBeenCalled();
+  });
+
+  it("parses PREVIEW_HOSTS: one * in the first label, never right below a host every account shares", async () => {
+    const problemsOf = async (value: string, more: Partial<Env> = {}) => {
+      const result = await parseConfig({ ...testEnv, PREVIEW_HOSTS: value, ...more } as Env);
+      return result.ok ? [] : result.problems;
+    };
+    expect(await problemsOf("*-app.acme.workers.dev, feature-*.preview.example.com, localhost:8788")).toEqual([]);
+    for (const broad of ["*.workers.dev", "*-x.pages.dev", "*.com", "*"]) expect((await problemsOf(broad)).join(), broad).toMatch(/PREVIEW_HOSTS/);
+    for (const bad of ["a.*.example.com", "**.example.com", "https://x.example.com", "x.example.com/path", "x.example.com:http"]) expect((await problemsOf(bad)).join(), bad).toMatch(/PREVIEW_HOSTS/);
+    // The registered host runs every sign-in: it must be set, and must not be a preview itself.
+    expect(await problemsOf("*-app.preview.test", { PUBLIC_URL: "" })).toEqual(["PREVIEW_HOSTS: needs PUBLIC_URL (the registered host that runs every sign-in)"]);
+    expect(await problemsOf("app.test")).toEqual(["PREVIEW_HOSTS: must not match PUBLIC_URL's own host"]);
   });
 });

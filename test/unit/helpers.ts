@@ -27,6 +27,19 @@ export async function testConfig(): Promise<Config> {
  */
 export const cloudflareKv = createCloudflareKv(testEnv.SESSIONS as never, { clock: () => Date.now() });
 
+/** The echo origin (test/support/echo-origin.mjs) as a second worker in workerd, for the ORIGIN service binding. */
+export const echoOriginWorker = (env as unknown as { ECHO_ORIGIN_WORKER: Fetcher }).ECHO_ORIGIN_WORKER;
+
+/**
+ * The two ways the gate reaches the origin (contract 7), for the promises that must hold on
+ * both: the network to ORIGIN_URL, and the ORIGIN service binding (no ORIGIN_URL at all, so
+ * ORIGIN_AUDIENCE is required). Both lead to the same echo origin.
+ */
+export const ORIGIN_PATHS = [
+  { name: "ORIGIN_URL", bindings: {}, audience: "http://origin.test" },
+  { name: "the ORIGIN service binding", bindings: { ORIGIN: echoOriginWorker, ORIGIN_URL: "", ORIGIN_AUDIENCE: "urn:example:echo-origin" }, audience: "urn:example:echo-origin" },
+] as const;
+
 /** A request to the worker under test, through its real fetch handler, as one invocation. */
 export function call(path: string, init: RequestInit = {}): Promise<Response> {
   return callWith({}, path, init);
@@ -58,11 +71,14 @@ export function cookieValue(setCookie: string | undefined): string | undefined {
   return setCookie?.slice(setCookie.indexOf("=") + 1).split(";")[0];
 }
 
-/** The worker's fetch handler, as one invocation, with some bindings changed (configuration tests, a dead origin). */
-export async function callWith(overrides: Partial<Record<keyof Env, unknown>>, path: string, init: RequestInit = {}): Promise<Response> {
+/**
+ * The worker's fetch handler, as one invocation, with some bindings changed (configuration
+ * tests, a dead origin, a service binding, a recording AUTH_METRICS), on `origin` (default: ours).
+ */
+export async function callWith(overrides: Partial<Record<keyof Env, unknown>>, path: string, init: RequestInit = {}, origin = ISSUER): Promise<Response> {
   const ctx = createExecutionContext();
   const bindings = { ...testEnv, SESSIONS: cloudflareKv.binding(), ...overrides } as Env;
-  const response = await worker.fetch(new Request(`${ISSUER}${path}`, { redirect: "manual", ...init }) as never, bindings, ctx);
+  const response = await worker.fetch(new Request(`${origin}${path}`, { redirect: "manual", ...init }) as never, bindings, ctx);
   await waitOnExecutionContext(ctx);
   return response;
 }

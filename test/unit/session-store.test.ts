@@ -155,4 +155,18 @@ describe.each([
     h.outage(false);
     expect(await refusal(rotate(h, issued.credential))).toBe("accepted");
   });
+
+  it("accepts a one-time value once, even twice at once, and answers an outage as unavailable", async () => {
+    const h = makeHarness();
+    const { sub } = someone();
+    const expiresAtMs = h.now() + 60_000;
+    // Two redemptions racing: exactly one wins (KV: the second write within the second gets 429).
+    const raced = await Promise.all([h.store().claimOnce(sub, "jti-1", h.now(), expiresAtMs), h.store().claimOnce(sub, "jti-1", h.now(), expiresAtMs)]);
+    expect(raced.filter(Boolean)).toHaveLength(1);
+    h.advance(5_000);
+    expect(await h.store().claimOnce(sub, "jti-1", h.now(), expiresAtMs)).toBe(false);
+    expect(await h.store().claimOnce(sub, "jti-2", h.now(), expiresAtMs)).toBe(true);
+    h.outage(true);
+    expect(await refusal(h.store().claimOnce(sub, "jti-3", h.now(), expiresAtMs))).toBe("ERR_SESSION_STORE_UNAVAILABLE");
+  });
 });

@@ -1,0 +1,28 @@
+import { AuthError } from "../errors";
+import type { Identity } from "../identity";
+import { logEvent } from "../log";
+import type { RequestContext } from "./request-context";
+import { earnSessionCookies } from "./session-cookies";
+
+/** Signing in again ends the session whose cookie it replaces; a failure there never blocks the sign-in. */
+async function revokeReplacedSession(ctx: RequestContext): Promise<void> {
+  const credential = ctx.request.refreshCookie;
+  if (!credential) return;
+  try {
+    const replaced = await ctx.store.peek(credential, ctx.nowMs);
+    if (replaced) await ctx.store.revoke(replaced, ctx.nowMs, "replaced");
+  } catch (error) {
+    logEvent("warn", "replaced_session_not_revoked", { code: error instanceof AuthError ? error.code : "ERR_INTERNAL" });
+  }
+}
+
+/**
+ * Starts a session for someone who just signed in (the callback, or a preview's relay): ends
+ * the one it replaces, creates the family, earns both cookies on the request.
+ */
+export async function startSession(ctx: RequestContext, identity: Identity, via: "callback" | "relay"): Promise<void> {
+  await revokeReplacedSession(ctx);
+  const issued = await ctx.store.create(identity, ctx.nowMs, ctx.config.refreshTokenTtlSeconds);
+  await earnSessionCookies(ctx, issued);
+  logEvent("info", "sign_in", { sub: identity.sub, family: issued.familyId, ...(via === "relay" ? { via } : {}) });
+}

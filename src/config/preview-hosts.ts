@@ -1,0 +1,39 @@
+/**
+ * PREVIEW_HOSTS: hosts of preview deployments allowed to sign in through the registered host.
+ * A pattern is a host (with `:port` if not the default) whose first label may hold one `*`,
+ * standing for one or more of `a-z 0-9 -` (never a dot): `*-app.acme.workers.dev` matches
+ * `0f1e2d3c-app.acme.workers.dev` and `feature-x-app.acme.workers.dev`, not
+ * `x.y-app.acme.workers.dev`. Matched against the request's own host, lowercased by the URL parser.
+ */
+export interface HostPattern {
+  source: string;
+  regex: RegExp;
+}
+
+const LABEL = /^[a-z0-9-]{1,63}$/;
+const WILD_LABEL = /^[a-z0-9-]{0,62}\*[a-z0-9-]{0,62}$/;
+const PORT = /^[0-9]{1,5}$/;
+/** Hosts shared by every Cloudflare account: a wildcard right below one would admit anyone's Worker. */
+const SHARED_SUFFIXES = new Set(["workers.dev", "pages.dev"]);
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&");
+
+/** Parses one PREVIEW_HOSTS entry; a string is a problem for the log. */
+export function parsePreviewHost(entry: string): HostPattern | string {
+  const problem = `PREVIEW_HOSTS: "${entry}" must be a host like "*-app.example.workers.dev" (one * in the first label only)`;
+  const lower = entry.toLowerCase();
+  const colon = lower.lastIndexOf(":");
+  const host = colon < 0 ? lower : lower.slice(0, colon);
+  const port = colon < 0 ? undefined : lower.slice(colon + 1);
+  if (port !== undefined && !PORT.test(port)) return problem;
+  const [first = "", ...rest] = host.split(".");
+  const wild = first.includes("*");
+  if (!(wild ? WILD_LABEL : LABEL).test(first) || !rest.every((label) => LABEL.test(label))) return problem;
+  if (wild && (rest.length < 2 || SHARED_SUFFIXES.has(rest.join(".")))) {
+    return `PREVIEW_HOSTS: "${entry}" is too broad: a * needs at least two labels after it that are yours (not "${rest.join(".")}")`;
+  }
+  const [before = "", after = ""] = first.split("*");
+  const firstPattern = wild ? `${escape(before)}[a-z0-9-]+${escape(after)}` : escape(first);
+  const hostPattern = [firstPattern, ...rest.map(escape)].join("\\.");
+  return { source: entry, regex: new RegExp(`^${hostPattern}${port === undefined ? "" : `:${port}`}$`) };
+}

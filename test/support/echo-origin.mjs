@@ -1,0 +1,28 @@
+// The origin of the route tests (test/unit), written once as plain Fetch code so that it runs
+// both ways the worker can reach an origin: behind ORIGIN_URL (miniflare's outboundService,
+// vitest.config.ts) and behind the ORIGIN service binding (a second worker in workerd).
+
+// Every named export of a Worker's module must be a handler, so no constants are exported here.
+
+/**
+ * Echoes what it received as JSON ({method, path, url, headers, body}), and tries to set the
+ * worker's cookies between two of its own. `/cached...` answers are publicly cacheable; on a path
+ * ending in `/origin-throws` it throws.
+ */
+export async function echoOrigin(request) {
+  const url = new URL(request.url);
+  // An origin in trouble: its fetch handler throws (an origin Worker's uncaught exception).
+  if (url.pathname.endsWith("/origin-throws")) throw new Error("the origin crashed");
+  const headers = {};
+  request.headers.forEach((value, name) => (headers[name] = value));
+  const body = request.method === "GET" || request.method === "HEAD" ? "" : await request.text();
+  const response = new Response(JSON.stringify({ method: request.method, path: url.pathname + url.search, url: request.url, headers, body }), {
+    headers: { "Content-Type": "application/json", "Cache-Control": url.pathname.startsWith("/cached") ? "public, max-age=60" : "no-cache" },
+  });
+  response.headers.append("Set-Cookie", "origin_a=1; Path=/");
+  response.headers.append("Set-Cookie", "__Host-access=forged; Path=/; Secure");
+  response.headers.append("Set-Cookie", "origin_b=2; Path=/");
+  return response;
+}
+
+export default { fetch: echoOrigin };
