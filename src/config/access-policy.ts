@@ -1,5 +1,6 @@
 import { isEmailAddress } from "../util/email";
 import { parsePublicPath, type PathPattern } from "./public-paths";
+import { WORKLOAD_NAME } from "./trusted-workloads";
 
 /** Who a rule lets in: any one match admits (contract 7). */
 export interface Allow {
@@ -28,9 +29,7 @@ export interface AccessRule {
 export const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/;
 /** An HTTP method token (RFC 9110 5.6.2), letters only in practice. */
 const METHOD = /^[A-Za-z]{1,20}$/;
-/** A TRUSTED_WORKLOADS name. */
-const WORKLOAD_NAME = /^[A-Za-z0-9._-]{1,64}$/;
-const RULE_KEYS = new Set(["path", "methods", "allow", "public"]);
+const RULE_KEYS = ["path", "methods", "allow", "public"];
 const ALLOW_KEYS = ["emails", "domains", "groups", "workloads"] as const;
 
 type Lists = Record<(typeof ALLOW_KEYS)[number], string[]>;
@@ -109,7 +108,7 @@ function parseRule(value: unknown, index: number, problems: string[]): AccessRul
   const rule = value as Record<string, unknown>;
   const before = problems.length;
   if (typeof rule.path === "string") label = `${label} "${rule.path}"`;
-  for (const key of Object.keys(rule)) if (!RULE_KEYS.has(key)) problems.push(`${label}: unknown key "${key}" (allowed: path, methods, allow, public)`);
+  for (const key of Object.keys(rule)) if (!RULE_KEYS.includes(key)) problems.push(`${label}: unknown key "${key}" (allowed: ${RULE_KEYS.join(", ")})`);
   let pattern: PathPattern | undefined;
   if (typeof rule.path !== "string") problems.push(`${label}: "path" is required, e.g. "/admin/*" or "/status"`);
   else {
