@@ -58,3 +58,13 @@ export function accessDecision(policy: AccessPolicy, pathname: string, method: s
 export function isAdmitted(decision: AccessDecision, identity: Identity): boolean {
   return decision.public || decision.rules.every((rule) => rule.allow !== "public" && admits(rule.allow, identity));
 }
+
+/**
+ * Which of a workload token's names may pass: the first (in TRUSTED_WORKLOADS order) that every
+ * rule of the decision names in `workloads`, or undefined. `emails`, `domains` and `groups` never
+ * admit a workload, and a workload never passes the default rule.
+ */
+export function admittedWorkload(decision: AccessDecision, names: readonly string[]): string | undefined {
+  if (decision.public) return names[0];
+  return names.find((name) => decision.rules.every((rule) => rule.allow !== "public" && rule.allow.workloads.has(name)));
+}
