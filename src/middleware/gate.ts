@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import type { AppEnv, RequestContext } from "../app/request-context";
 import { resolveSession } from "../app/resolve-session";
 import { AuthError } from "../errors";
-import { accessDecision, admittedWorkload, isAdmitted, type AccessDecision } from "../policy/access-decision";
+import { accessDecision, admittedWorkload, isAdmitted, preflightPasses, type AccessDecision } from "../policy/access-decision";
 import { forwardToOrigin } from "../proxy/forward";
 import { toClientResponse } from "../proxy/origin-response";
 import { upstreamHeaders, type ForwardedIdentity } from "../proxy/request-headers";
@@ -46,7 +46,8 @@ async function proxyWorkload(ctx: RequestContext, decision: Extract<AccessDecisi
 
 /**
  * Every request that is not one of the worker's own routes (contract sections 4 and 7): its
- * rule decides. Public paths go straight through; a bearer token of a TRUSTED_WORKLOADS issuer
+ * rule decides. Public paths go straight through, and so do CORS preflights where the rule of
+ * the request they announce says `"preflight": true` (without identity); a bearer token of a TRUSTED_WORKLOADS issuer
  * is a workload's, admitted only where a rule names it; everything else needs a session,
  * verified locally, refreshed in place from the refresh cookie when the access token has
  * expired, and a person the rule admits (else 403 naming the account); then it is proxied
@@ -57,6 +58,7 @@ export async function gate(c: Context<AppEnv>) {
   const { request, config } = ctx;
   const decision = accessDecision(config.policy, request.url.pathname, request.method);
   if (decision.public) return proxy(ctx);
+  if (request.preflightMethod !== undefined && preflightPasses(config.policy, request.url.pathname, request.preflightMethod)) return proxy(ctx);
 
   // Cross-site WebSocket hijacking: browsers send cookies on cross-site upgrades, and the
   // Origin header is the only defence (SameSite does not apply to ws:// handshakes everywhere).

@@ -68,3 +68,14 @@ export function admittedWorkload(decision: AccessDecision, names: readonly strin
   if (decision.public) return names[0];
   return names.find((name) => decision.rules.every((rule) => rule.allow !== "public" && rule.allow.workloads.has(name)));
 }
+
+/**
+ * Whether a CORS preflight may go to the origin without a session: the request it announces (its
+ * path, the method of Access-Control-Request-Method) is public, or every rule that would decide
+ * that request says `"preflight": true`. A preflight carries no identity, so it learns nothing;
+ * the real request that follows is decided by its rule as usual.
+ */
+export function preflightPasses(policy: AccessPolicy, pathname: string, requestedMethod: string): boolean {
+  const decision = accessDecision(policy, pathname, requestedMethod);
+  return decision.public || decision.rules.every((rule) => rule.preflight === true);
+}

@@ -114,7 +114,7 @@ describe("ACCESS_POLICY, checked", () => {
   });
 
   it("agrees with the JSON Schema editors complete from: the same keys, and the schema's own example parses", async () => {
-    expect(Object.keys(schema.$defs.rule.properties).sort()).toEqual(["allow", "methods", "path", "public"]);
+    expect(Object.keys(schema.$defs.rule.properties).sort()).toEqual(["allow", "methods", "path", "preflight", "public"]);
     expect(Object.keys(schema.$defs.allow.properties).sort()).toEqual(["domains", "emails", "groups", "workloads"]);
     const examples = schema.$defs.rule.properties.path.examples.map((path) => ({ path, allow: { emails: ["a@example.com"] } }));
     expect(await problemsFor(examples)).toEqual([]);

@@ -82,3 +82,17 @@ describe("TRUSTED_WORKLOADS, checked", () => {
     expect(schema.$defs.workload.properties.claims.propertyNames.not.enum.sort()).toEqual(["aud", "email_verified", "exp", "iat", "iss", "nbf"]);
   });
 });
+
+describe("ACCESS_POLICY's preflight key", () => {
+  it("is accepted on a rule with allow, and refused when not true or on a public rule", async () => {
+    const workloads = { "ci-main": ciMain };
+    expect(await problemsFor(workloads, [{ path: "/api/*", allow: { workloads: ["ci-main"] }, preflight: true }])).toEqual([]);
+    expect(await problemsFor(workloads, [
+      { path: "/a", allow: { emails: ["a@example.com"] }, preflight: "yes" },
+      { path: "/b", public: true, preflight: true },
+    ])).toEqual([
+      expect.stringMatching(/^ACCESS_POLICY\[0\] "\/a": "preflight" must be true or left out/),
+      expect.stringMatching(/^ACCESS_POLICY\[1\] "\/b": "preflight" on a public rule changes nothing/),
+    ]);
+  });
+});
