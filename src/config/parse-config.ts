@@ -105,6 +105,10 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
 
   const groupDirectory = await parseGroupDirectory(env, problems);
   const trusted = parseTrustedWorkloads(env.TRUSTED_WORKLOADS as unknown, problems);
+  for (const workload of trusted.workloads) {
+    // Our own tokens name PUBLIC_URL as their issuer: they must never be taken for a workload's.
+    if (publicUrl && workload.issuer.replace(/\/$/, "") === publicUrl.origin) problems.push(`TRUSTED_WORKLOADS "${workload.name}": "issuer" is this worker's own PUBLIC_URL; name the workload's platform (e.g. https://token.actions.githubusercontent.com)`);
+  }
   const policy = assemblePolicy(
     {
       policyRules: parseAccessPolicyRules(env.ACCESS_POLICY as unknown, problems),

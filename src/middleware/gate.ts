@@ -9,7 +9,7 @@ import { upstreamHeaders, type ForwardedIdentity } from "../proxy/request-header
 import { originAssertionFor, workloadAssertionFor } from "../tokens/token-caches";
 import { BoundedCache } from "../util/bounded-cache";
 import { workloadFromBearer } from "../workloads/verified-workloads";
-import type { WorkloadToken } from "../workloads/workload-token";
+import { trustedIssuerOf, type WorkloadToken } from "../workloads/workload-token";
 
 /** Host and scheme of public origins, parsed once (more than one only without PUBLIC_URL). */
 const publicOrigins = new BoundedCache<{ host: string; proto: string }>(16);
@@ -26,7 +26,9 @@ function publicHostOf(publicOrigin: string) {
 async function proxy(ctx: RequestContext, identity?: ForwardedIdentity): Promise<Response> {
   const { request } = ctx;
   const { host, proto } = publicHostOf(ctx.publicOrigin);
-  const headers = upstreamHeaders(ctx.raw.headers, { ...request, requestId: ctx.requestId, publicHost: host, publicProto: proto }, identity);
+  // A workload's token on a public path authenticates nothing, and still is not the origin's to see.
+  const workloadBearer = identity?.workload !== undefined || (request.bearer !== undefined && trustedIssuerOf(ctx.config.workloads, request.bearer) !== undefined);
+  const headers = upstreamHeaders(ctx.raw.headers, { ...request, requestId: ctx.requestId, publicHost: host, publicProto: proto, workloadBearer }, identity);
   const authenticated = identity !== undefined;
   const upstream = await forwardToOrigin(ctx.raw, ctx.config.originBase, request.url, headers, authenticated);
   return toClientResponse(upstream, authenticated);

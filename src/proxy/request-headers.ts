@@ -81,13 +81,15 @@ export interface UpstreamFacts {
   bearer: string | undefined;
   webSocketUpgrade: boolean;
   clientIp: string | undefined;
+  /** The bearer token is a TRUSTED_WORKLOADS issuer's: meant for us, so never the origin's, on any path. */
+  workloadBearer?: boolean;
 }
 
 /**
  * The headers the origin receives: identity, hop-by-hop and routing headers (and whatever
  * `Connection` names) gone; X-Forwarded-Host/-Proto from our public origin, X-Forwarded-For and
  * X-Real-IP from Cloudflare's client address, X-Request-Id; our cookies and our access token
- * gone (and a workload's token: it was meant for us); for a signed-in user or a workload the
+ * gone (and a workload's token, on every path: it was meant for us); for a signed-in user or a workload the
  * identity headers. `Expect` goes too: forwarding `100-continue` makes fetch() see a 100 and fail.
  */
 export function upstreamHeaders(incoming: Headers, facts: UpstreamFacts, identity?: ForwardedIdentity): Headers {
@@ -113,7 +115,7 @@ export function upstreamHeaders(incoming: Headers, facts: UpstreamFacts, identit
   const cookie = facts.cookies.forOrigin();
   if (cookie === null) headers.delete("cookie");
   else headers.set("cookie", cookie);
-  if (identity?.workload !== undefined || carriesOurAccessToken(incoming.get("authorization"), facts.bearer)) headers.delete("authorization");
+  if (facts.workloadBearer || identity?.workload !== undefined || carriesOurAccessToken(incoming.get("authorization"), facts.bearer)) headers.delete("authorization");
   if (identity) {
     headers.set(IDENTITY_HEADERS.sub, identity.user.sub);
     if (identity.user.email) headers.set(IDENTITY_HEADERS.email, identity.user.email);

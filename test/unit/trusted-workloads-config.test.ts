@@ -72,6 +72,12 @@ describe("TRUSTED_WORKLOADS, checked", () => {
     expect(await problemsFor(many)).toEqual([expect.stringMatching(/^TRUSTED_WORKLOADS: 9 issuers; at most 8/)]);
   });
 
+  it("refuses the worker's own PUBLIC_URL as a workload issuer: its tokens are sessions, never a workload's", async () => {
+    expect(await problemsFor({ self: { issuer: "https://app.test", audience: "a", claims: { sub: "x" } } })).toEqual([
+      expect.stringMatching(/^TRUSTED_WORKLOADS "self": "issuer" is this worker's own PUBLIC_URL/),
+    ]);
+  });
+
   it("a broken entry is reported once, not again by the rule that names it", async () => {
     const problems = await problemsFor({ "ci-main": { ...ciMain, claims: {} } }, [{ path: "/api/*", allow: { workloads: ["ci-main"] } }]);
     expect(problems).toEqual([expect.stringMatching(/^TRUSTED_WORKLOADS "ci-main" "claims": empty/)]);

@@ -51,6 +51,14 @@ describe("a trusted workload", () => {
     expect(payload.email).toBeUndefined();
   });
 
+  it("does not hand its token to the origin on a public path either", async () => {
+    const response = await asWorkload(await issuer.token(), "/public/x");
+    expect(response.status).toBe(200);
+    const echo = (await response.json()) as Echo;
+    expect(echo.headers.authorization).toBeUndefined();
+    expect(echo.headers["x-auth-workload"]).toBeUndefined();
+  });
+
   it("is told apart from a person with the same sub and e-mail: its own assertion, with its workload claim", async () => {
     const claims = serviceAccountClaims("1001");
     const person = await signedIn({ sub: "1001", email: "deployer@project.iam.gserviceaccount.com" });
