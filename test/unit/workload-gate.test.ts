@@ -59,16 +59,18 @@ describe("a trusted workload", () => {
     expect(echo.headers["x-auth-workload"]).toBeUndefined();
   });
 
-  it("is told apart from a person with the same sub and e-mail: its own assertion, with its workload claim", async () => {
+  it("is told apart from a person with the same sub and e-mail: its own assertion, with its workload claim; a person's X-Auth-Workload is stripped", async () => {
     const claims = serviceAccountClaims("1001");
     const person = await signedIn({ sub: "1001", email: "deployer@project.iam.gserviceaccount.com" });
-    const personEcho = (await (await callWith({ ...bindings, ALLOWED_EMAILS: "deployer@project.iam.gserviceaccount.com" }, "/anything", { headers: { cookie: person.cookie } })).json()) as Echo;
+    const personEcho = (await (await callWith({ ...bindings, ALLOWED_EMAILS: "deployer@project.iam.gserviceaccount.com" }, "/anything", { headers: { cookie: person.cookie, "X-Auth-Workload": "deployer" } })).json()) as Echo;
     const workloadEcho = (await (await asWorkload(await issuer.token(claims), "/api/reports/q3")).json()) as Echo;
     expect(workloadEcho.headers["x-auth-workload"]).toBe("deployer");
     expect(workloadEcho.headers["x-auth-user-email"]).toBe("deployer@project.iam.gserviceaccount.com");
     const decode = (jwt: string) => JSON.parse(new TextDecoder().decode(base64url.decode(jwt.split(".")[1]!))) as Record<string, unknown>;
     expect(decode(workloadEcho.headers["x-auth-assertion"]!).workload).toBe("deployer");
     expect(decode(personEcho.headers["x-auth-assertion"]!).workload).toBeUndefined();
+    // A person cannot claim to be a workload: a client's X-Auth-Workload is stripped like every X-Auth-*.
+    expect(personEcho.headers["x-auth-workload"]).toBeUndefined();
   });
 
   it("gets 403 on a path no rule names it for, the default rule's included, and the origin nothing", async () => {
