@@ -19,13 +19,13 @@ function percentile(sorted, p) {
 
 /**
  * One round against `url` + `path`. `nextCookie()` gives the Cookie header of each request
- * (undefined: none). Returns counts by status class and latency percentiles in ms.
+ * (undefined: none), or the `header` named instead (the workload scenario's Authorization). Returns counts by status class and latency percentiles in ms.
  * Either `durationSeconds` or `amount` (a fixed number of requests) bounds the round.
  * `check` ({ every, fn(sentCookie, status, headers) -> problem or undefined }): every `every`th
  * response is checked against the Cookie header its request carried (with pipelining 1, a
  * connection's last request is the one answered); returns `checked` and the first `problems`.
  */
-export function runLoad({ url, path, nextCookie, connections, durationSeconds, amount, check }) {
+export function runLoad({ url, path, nextCookie, header = "cookie", connections, durationSeconds, amount, check }) {
   return new Promise((resolve, reject) => {
     const latencies = [];
     const statuses = new Map();
@@ -53,7 +53,7 @@ export function runLoad({ url, path, nextCookie, connections, durationSeconds, a
             path,
             setupRequest(request, context) {
               const cookie = nextCookie();
-              request.headers = cookie ? { accept: "*/*", cookie } : { accept: "*/*" };
+              request.headers = cookie ? { accept: "*/*", [header]: cookie } : { accept: "*/*" };
               if (check) context.sentCookie = cookie;
               return request;
             },

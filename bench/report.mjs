@@ -84,6 +84,8 @@ export function analyse({ summaries, micro, bundle, firstRequest, memory }) {
     "e2/b CPU (refresh on the Durable Object store)": cpu("e2") / cpu("b"),
     "e2/b req/s": rps("e2") / rps("b"),
     "e2/e CPU (Durable Object vs KV refresh)": cpu("e2") / cpu("e"),
+    "w/c CPU (workload bearer vs cookie session)": cpu("w") / cpu("c"),
+    "w/c req/s": rps("w") / rps("c"),
     "b/b0 CPU (our bare path vs 5-line worker)": cpu("b") / cpu("b0"),
     "c/f1c CPU (ours vs @hono/oidc-auth)": cpu("c") / cpu("f1c"),
     "c/f1c req/s": rps("c") / rps("f1c"),
@@ -99,7 +101,7 @@ export function analyse({ summaries, micro, bundle, firstRequest, memory }) {
     "verify jose+CryptoKey/raw, first-time (1/req)": us["jose-key-fresh"] / us["raw-fresh"],
     "verify ours/raw, first-time token (hot loop)": hot["ours-fresh"] / hot["raw-fresh"],
   };
-  const gateExtra = { c: cpu("c") - cpu("b"), d: cpu("d") - cpu("b"), e: cpu("e") - cpu("b"), e2: cpu("e2") - cpu("b") };
+  const gateExtra = { c: cpu("c") - cpu("b"), d: cpu("d") - cpu("b"), e: cpu("e") - cpu("b"), e2: cpu("e2") - cpu("b"), w: cpu("w") - cpu("b") };
   // What the micro-benchmark says these should cost: (c) a verification of a known token and
   // the assertion for a known user; (d) a full verification and a new signature (new user).
   const assertKnown = Number.isFinite(us["assert-cached"]) ? us["assert-cached"] : us["assert"];

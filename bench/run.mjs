@@ -8,6 +8,7 @@
 //   b   our worker as a bare proxy      c   our gate, the same valid session every request
 //   d   our gate, a new token each      e   only a refresh cookie: rotation with KV
 //   e2  the same on the Durable Object store (SESSION_STORE=durable-object, SQLite-backed)
+//   w   our gate, a workload (CI job) with its own OIDC token as a bearer (TRUSTED_WORKLOADS)
 //   f1  @hono/oidc-auth                 f2  a hand-written hono/jwk gate (each: c- and d-style)
 // plus a micro-benchmark of our verification against raw crypto.subtle.verify inside workerd,
 // the bundle size, the first request after isolate start, memory under many sessions, and one
@@ -17,6 +18,7 @@
 // target was missed.
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
+import { startWorkloadIssuer } from "../demo/workload-issuer.mjs";
 import { generateKeySet } from "../scripts/keys.mjs";
 import { buildAll } from "./build.mjs";
 import { measureFirstRequest, measureMemory } from "./isolate.mjs";
@@ -68,10 +70,20 @@ async function main() {
   const keySet = await generateKeySet("ES256");
   const signer = await signerFor(keySet);
   const origin = await startOrigin();
-  const ports = { worker: await freePort(), workerDo: await freePort(), oidc: await freePort(), jwk: await freePort(), passthrough: await freePort(), micro: await freePort(), latencyKv: await freePort(), latencyDo: await freePort() };
+  const ports = { worker: await freePort(), workerDo: await freePort(), workerWl: await freePort(), oidc: await freePort(), jwk: await freePort(), passthrough: await freePort(), micro: await freePort(), latencyKv: await freePort(), latencyDo: await freePort() };
   const publicUrl = `http://127.0.0.1:${ports.worker}`;
   const oidcSecret = randomBytes(24).toString("hex");
+  const urlOf = (port) => `http://127.0.0.1:${port}`;
   const bindings = workerBindings({ originUrl: origin.url, publicUrl, keySet });
+  // (w): a stand-in for GitHub Actions' token service (the worker fetches its keys once), and a
+  // worker that trusts its jobs of bench-org/app on /app/*.
+  const github = await startWorkloadIssuer({ job: { repository: "bench-org/app" } });
+  const workloadAudience = urlOf(ports.workerWl);
+  const workloadBindings = {
+    ...workerBindings({ originUrl: origin.url, publicUrl: workloadAudience, keySet }),
+    TRUSTED_WORKLOADS: JSON.stringify({ "bench-ci": { issuer: github.issuer, audience: workloadAudience, claims: { repository: "bench-org/app", ref: "refs/heads/main" } } }),
+    ACCESS_POLICY: JSON.stringify([{ path: "/app/*", allow: { workloads: ["bench-ci"], domains: ["*"] } }]),
+  };
 
   // Our worker (and the micro-worker, which imports its modules) run with wrangler.toml's
   // compatibility date and flags; the peers with the same date and no flags.
@@ -81,7 +93,6 @@ async function main() {
   // have their own KV namespace; their SESSION_FAMILIES binding names edge-auth-do's class, so
   // the Durable Object code is the deployed build's, and latency-do's seed route makes (e2)'s
   // sessions too.
-  const urlOf = (port) => `http://127.0.0.1:${port}`;
   const sessionFamilies = (scriptName) => ({ SESSION_FAMILIES: { className: "SessionFamilies", useSQLite: true, ...(scriptName ? { scriptName } : {}) } });
   const latencyBindings = (port, store) => ({ ...workerBindings({ originUrl: origin.url, publicUrl: urlOf(port), keySet }), SESSION_STORE: store, LATENCY_MODEL: JSON.stringify(LATENCY_MODEL) });
   say("starting workerd (Miniflare) with our worker (KV and Durable Object stores), the two peers, the floor, the micro-worker and the latency-model workers");
@@ -95,6 +106,7 @@ async function main() {
       port: ports.workerDo,
       ...compat,
     },
+    { name: "edge-auth-wl", scriptPath: build.worker, kv: true, bindings: workloadBindings, port: ports.workerWl, ...compat },
     {
       name: "peer-oidc-auth",
       scriptPath: build.peers.oidc,
@@ -119,9 +131,11 @@ async function main() {
   try {
     // Credentials: one of each for the "same session" scenarios, small pools for the warm-up.
     const ctx = {
-      urls: { origin: origin.url, worker: stack.urls["edge-auth"], workerDo: stack.urls["edge-auth-do"], oidc: stack.urls["peer-oidc-auth"], jwk: stack.urls["peer-hono-jwk"], passthrough: stack.urls["floor-passthrough"] },
+      urls: { origin: origin.url, worker: stack.urls["edge-auth"], workerDo: stack.urls["edge-auth-do"], workerWl: stack.urls["edge-auth-wl"], oidc: stack.urls["peer-oidc-auth"], jwk: stack.urls["peer-hono-jwk"], passthrough: stack.urls["floor-passthrough"] },
       accessToken: await mintAccessToken(signer, publicUrl, { sub: "bench-user", email: "bench@example.com", sid: randomBytes(16).toString("base64url") }),
       accessPool: await mintAccessTokens(signer, publicUrl, opts.warmup + 100),
+      // An hour, like a Google service account's token: it must outlive the whole run.
+      workloadToken: await github.sign({ aud: workloadAudience }, { lifetimeSeconds: 3600 }),
       oidcSession: (await mintOidcAuthSessions(oidcSecret, 1))[0],
       oidcPool: await mintOidcAuthSessions(oidcSecret, opts.warmup + 100),
       refreshPool: await seedRefreshTokens(kv, opts.warmup + 100),
@@ -132,7 +146,7 @@ async function main() {
     // Sanity: one request per scenario must come back 200 from the origin.
     for (const s of scenarios) {
       const sent = s.cookies();
-      const response = await fetch(`${s.url}${s.path}`, { headers: { cookie: sent }, redirect: "manual" });
+      const response = await fetch(`${s.url}${s.path}`, { headers: { [s.header ?? "cookie"]: sent }, redirect: "manual" });
       const body = await response.text();
       if (response.status !== 200) throw new Error(`sanity check: (${s.id}) ${s.label} answered ${response.status}: ${body.slice(0, 200)}`);
       const problem = s.check?.fn(sent, response.status, { "set-cookie": response.headers.getSetCookie() });
@@ -150,7 +164,7 @@ async function main() {
       for (const problem of result.problems) if (tally.problems.length < 5) tally.problems.push(`${when}: ${problem}`);
     };
     for (const s of scenarios) {
-      const result = await runLoad({ url: s.url, path: s.path, nextCookie: s.cookies, connections: opts.connections, amount: opts.warmup, check: s.check });
+      const result = await runLoad({ url: s.url, path: s.path, nextCookie: s.cookies, header: s.header, connections: opts.connections, amount: opts.warmup, check: s.check });
       if (result.non2xx || result.errors) failures.push(`warm-up (${s.id}): ${result.non2xx} non-2xx, ${result.errors} errors ${JSON.stringify(result.statuses)}`);
       recordChecks(s, result, "warm-up");
       estimate[s.id] = result.requestsPerSecond;
@@ -211,7 +225,7 @@ async function main() {
         await new Promise((resolve) => setTimeout(resolve, 100));
         const before = cpuSample(pid);
         const otherBefore = otherCpuNs(origin.pid);
-        const result = await runLoad({ url: s.url, path: s.path, nextCookie: s.cookies, connections: opts.connections, durationSeconds: opts.seconds, check: s.check });
+        const result = await runLoad({ url: s.url, path: s.path, nextCookie: s.cookies, header: s.header, connections: opts.connections, durationSeconds: opts.seconds, check: s.check });
         const after = cpuSample(pid);
         recordChecks(s, result, `round ${round + 1}`);
         const otherAfter = otherCpuNs(origin.pid);
@@ -243,6 +257,8 @@ async function main() {
     });
     for (const r of refreshLatency) for (const problem of r.problems) failures.push(`latency model, refresh on ${r.store}: ${problem}`);
     const originCounts = await origin.counts();
+    const workloadIssuerHits = Object.fromEntries(github.hits);
+    await github.close();
     const rssAfterRounds = memoryKiB(pid);
     await stack.mf.dispose();
 
@@ -275,7 +291,7 @@ async function main() {
     };
 
     const analysis = analyse({ summaries, micro, bundle: build.bundle, firstRequest, memory });
-    print({ summaries, micro, bundle: build.bundle, firstRequest, memory, analysis, originCounts, rssAfterRounds, refreshLatency, rotationChecks });
+    print({ summaries, micro, bundle: build.bundle, firstRequest, memory, analysis, originCounts, rssAfterRounds, refreshLatency, rotationChecks, workloadIssuerHits });
 
     if (opts.json) {
       writeFileSync(
@@ -297,6 +313,7 @@ async function main() {
             firstRequest,
             memory,
             originCounts,
+            workloadIssuerHits,
             failures,
             durationSeconds: (Date.now() - startedAt) / 1000,
           },
@@ -309,11 +326,12 @@ async function main() {
   } catch (error) {
     await stack.mf.dispose().catch(() => {});
     await origin.stop().catch(() => {});
+    await github.close().catch(() => {});
     throw error;
   }
 }
 
-function print({ summaries, micro, bundle, firstRequest, memory, analysis, originCounts, refreshLatency, rotationChecks }) {
+function print({ summaries, micro, bundle, firstRequest, memory, analysis, originCounts, refreshLatency, rotationChecks, workloadIssuerHits }) {
   const out = [];
   out.push("");
   out.push(`edge-auth-worker benchmark (${opts.quick ? "quick" : "full"}): workerd via Miniflare direct sockets, ${opts.rounds} interleaved rounds x ${opts.seconds}s, ${opts.connections} connections, medians`);
@@ -324,11 +342,12 @@ function print({ summaries, micro, bundle, firstRequest, memory, analysis, origi
   out.push("");
   out.push("Ratios (for CPU, below 1.00x means the first one spends less; for req/s, above 1.00x means it serves more):");
   out.push(...ratioLines(analysis.ratios));
-  out.push(`  the gate's own CPU over the bare proxy: (c)-(b) ${analysis.gateExtraUs.c.toFixed(0)} µs/req, (d)-(b) ${analysis.gateExtraUs.d.toFixed(0)} µs/req, (e)-(b) ${analysis.gateExtraUs.e.toFixed(0)} µs/req, (e2)-(b) ${analysis.gateExtraUs.e2.toFixed(0)} µs/req`);
+  out.push(`  the gate's own CPU over the bare proxy: (c)-(b) ${analysis.gateExtraUs.c.toFixed(0)} µs/req, (d)-(b) ${analysis.gateExtraUs.d.toFixed(0)} µs/req, (e)-(b) ${analysis.gateExtraUs.e.toFixed(0)} µs/req, (e2)-(b) ${analysis.gateExtraUs.e2.toFixed(0)} µs/req, (w)-(b) ${analysis.gateExtraUs.w.toFixed(0)} µs/req`);
   out.push(`  micro-benchmark (one per request): (c) verify known token + assertion for known user ${analysis.explainedUs.c.toFixed(0)} µs; (d) full verify + new assertion signature ${analysis.explainedUs.d.toFixed(0)} µs`);
   out.push(`  (e) includes Miniflare's local KV simulator, which runs inside the same workerd: 5 gets + 1 put per refresh cost ${analysis.kvPerRefreshUs.toFixed(0)} µs`);
   out.push(`      when measured one at a time (micro); on Cloudflare KV is a separate service: its CPU is not the isolate's, its latency is.`);
   out.push(`  (e2) includes the Durable Object too (its SQLite, one object per person, in the same workerd); on Cloudflare it runs apart.`);
+  out.push(`  (w) the workload issuer was asked ${workloadIssuerHits["/.well-known/openid-configuration"] ?? 0}x for discovery and ${workloadIssuerHits["/.well-known/jwks"] ?? 0}x for keys in the whole run: the token is verified once, then found in the per-isolate cache.`);
   out.push(`  rotation check: ${[...rotationChecks].map(([id, t]) => `(${id}) ${t.checked} sampled answers${t.problems.length ? `, ${t.problems.length}+ without a new refresh cookie` : ""}`).join(", ")}; ${[...rotationChecks.values()].every((t) => t.checked > 0 && t.problems.length === 0) ? "each carried a new __Host-refresh cookie" : "SEE FAILURES"}`);
   out.push("");
   out.push("One refresh (expired access token + refresh cookie), wall clock with the storage latency model, requests one at a time:");

@@ -1,4 +1,5 @@
-// The load scenarios, side by side. Each is a target URL, a path and a cookie source.
+// The load scenarios, side by side. Each is a target URL, a path and a cookie source (for (w),
+// an Authorization source: `header` names the header its values go in).
 //
 // Every request carries a cookie of about the same size (an access JWT, ~530 bytes, or a peer's
 // own session cookie), even to the origin and the public path, so the scenarios differ only in
@@ -18,8 +19,8 @@ export function distinctCookies(name, pool) {
   return source;
 }
 
-export function sameCookie(name, value) {
-  const source = () => `${name}=${value}`;
+export function sameCookie(name, value, separator = "=") {
+  const source = () => `${name}${separator}${value}`;
   source.reused = 0;
   source.used = () => 0;
   return source;
@@ -55,7 +56,7 @@ export function rotationProblem(sentCookie, status, headers) {
 }
 
 /**
- * `ctx`: { urls: {origin, worker, workerDo, oidc, jwk, passthrough}, accessToken, accessPool,
+ * `ctx`: { urls: {origin, worker, workerDo, workerWl, oidc, jwk, passthrough}, accessToken, workloadToken, accessPool,
  * oidcSession, oidcPool, refreshPool, refreshDoPool }. Pools are arrays; each scenario walks its
  * own cursor. Refresh scenarios carry `check`: every 10th answer must carry a new refresh cookie.
  */
@@ -67,6 +68,9 @@ export function defineScenarios(ctx) {
     { id: "b", label: "ours, bare proxy (PUBLIC_PATHS)", url: ctx.urls.worker, path: "/public/x", cookies: access(), worker: true },
     { id: "c", label: "ours, gate, same session", url: ctx.urls.worker, path: "/app/x", cookies: access(), worker: true },
     { id: "d", label: "ours, gate, new token each req", url: ctx.urls.worker, path: "/app/x", cookies: distinctCookies("__Host-access", ctx.accessPool), worker: true, pool: "access" },
+    // A CI job's own OIDC token (RS256, GitHub's claims, about 1.3 KB) as a bearer, the same one each
+    // request, to a worker with TRUSTED_WORKLOADS; no cookie. Next to (c): a known caller, verified before.
+    { id: "w", label: "ours, gate, workload bearer (same)", url: ctx.urls.workerWl, path: "/app/x", cookies: sameCookie("Bearer", ctx.workloadToken, " "), header: "authorization", worker: true },
     { id: "e", label: "ours, refresh cookie only (KV)", url: ctx.urls.worker, path: "/app/x", cookies: distinctCookies("__Host-refresh", ctx.refreshPool), worker: true, pool: "refresh", check: { every: 10, fn: rotationProblem } },
     { id: "e2", label: "ours, refresh cookie only (DO)", url: ctx.urls.workerDo, path: "/app/x", cookies: distinctCookies("__Host-refresh", ctx.refreshDoPool), worker: true, pool: "refreshDo", check: { every: 10, fn: rotationProblem } },
     { id: "f1c", label: "@hono/oidc-auth, same session", url: ctx.urls.oidc, path: "/app/x", cookies: sameCookie("oidc-auth", ctx.oidcSession), worker: true },

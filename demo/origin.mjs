@@ -79,13 +79,13 @@ tr.identity th,tr.identity td{background:#eef3fd}`;
 // those go on to the provider (another origin), so `form-action 'self'` would block signing out.
 const PAGE_CSP = `default-src 'none'; style-src 'sha256-${createHash("sha256").update(PAGE_CSS).digest("base64")}'; base-uri 'none'; frame-ancestors 'none'`;
 
-const IDENTITY_HEADERS = ["x-auth-user-email", "x-auth-user-sub", "x-auth-assertion"];
+const IDENTITY_HEADERS = ["x-auth-workload", "x-auth-user-email", "x-auth-user-sub", "x-auth-assertion"];
 
 function when(seconds) {
   return typeof seconds === "number" ? `${seconds} (${new Date(seconds * 1000).toISOString().replace(".000", "")})` : String(seconds);
 }
 
-function homePage({ email, sub, headers, assertion }) {
+function homePage({ email, sub, workload, headers, assertion }) {
   const names = Object.keys(headers).sort((a, b) => {
     const rank = (name) => (IDENTITY_HEADERS.includes(name) ? IDENTITY_HEADERS.indexOf(name) : IDENTITY_HEADERS.length);
     return rank(a) - rank(b) || a.localeCompare(b);
@@ -98,14 +98,19 @@ function homePage({ email, sub, headers, assertion }) {
     })
     .join("\n");
   const signedIn = Boolean(email || sub);
-  const who = signedIn
+  const who = workload
+    ? `<p class="muted">A workload (a machine, not a person)</p>
+<p class="who" id="workload">${escapeHtml(workload)}</p>
+<dl><dt>sub</dt><dd><code id="sub">${escapeHtml(sub ?? "(none)")}</code></dd>${email ? `<dt>email</dt><dd>${escapeHtml(email)}</dd>` : ""}</dl>
+<p class="muted">From the <code>X-Auth-Workload</code> and <code>X-Auth-User-Sub</code> headers the worker set after verifying the workload's own OIDC token.</p>`
+    : signedIn
     ? `<p class="muted">Signed in as</p>
 <p class="who" id="email">${escapeHtml(email ?? "(no e-mail header)")}</p>
 <dl><dt>sub</dt><dd><code id="sub">${escapeHtml(sub ?? "(none)")}</code></dd></dl>
 <p class="muted">From the <code>X-Auth-User-Email</code> and <code>X-Auth-User-Sub</code> headers the worker set.</p>`
     : `<p class="who">Nobody</p><p class="muted">No identity headers: this request did not come through the worker's gate.</p>`;
   const claims = assertion.valid
-    ? `<dl>${["iss", "aud", "sub", "email", "hd", "iat", "exp"]
+    ? `<dl>${["iss", "aud", "sub", "workload", "email", "hd", "iat", "exp"]
         .filter((name) => assertion.claims[name] !== undefined)
         .map((name) => `<dt>${name}</dt><dd>${escapeHtml(name === "iat" || name === "exp" ? when(assertion.claims[name]) : String(assertion.claims[name]))}</dd>`)
         .join("")}<dt>kid</dt><dd>${escapeHtml(String(assertion.header?.kid ?? ""))}</dd></dl>`
@@ -119,13 +124,13 @@ function homePage({ email, sub, headers, assertion }) {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Demo origin: ${signedIn ? `signed in as ${escapeHtml(email ?? sub)}` : "not signed in"}</title>
+<title>Demo origin: ${workload ? `workload ${escapeHtml(workload)}` : signedIn ? `signed in as ${escapeHtml(email ?? sub)}` : "not signed in"}</title>
 <style>${PAGE_CSS}</style>
 </head>
 <body>
 <header>
 <p class="kicker">edge-auth-worker demo: the origin (the app behind the worker)</p>
-<h1>${signedIn ? "You are signed in" : "Not signed in"}</h1>
+<h1>${workload ? "A workload is calling" : signedIn ? "You are signed in" : "Not signed in"}</h1>
 </header>
 <main>
 <div class="cards">
@@ -185,7 +190,8 @@ export async function startOrigin(options = {}) {
     if (!verification.jwksUrl) return { valid: false, error: "no-jwks-url-configured" };
     try {
       // The same check every origin should make: verifier/verify-assertion.mjs.
-      const { claims, header } = await verifyWorkerAssertion(req, { jwksUrl: verification.jwksUrl, issuer: verification.issuer, audience: verification.audience ?? selfOrigin });
+      // This origin serves people and workloads (a CI job in `npm start`) alike.
+      const { claims, header } = await verifyWorkerAssertion(req, { jwksUrl: verification.jwksUrl, issuer: verification.issuer, audience: verification.audience ?? selfOrigin, workloads: true });
       return { valid: true, claims, header };
     } catch (error) {
       // jose errors carry a stable `code` (ERR_JWS_SIGNATURE_VERIFICATION_FAILED, ...);
@@ -220,7 +226,7 @@ export async function startOrigin(options = {}) {
     }
 
     const assertion = await verifyAssertion(req, selfOrigin);
-    const html = homePage({ email: header(req, "x-auth-user-email"), sub: header(req, "x-auth-user-sub"), headers: req.headers, assertion });
+    const html = homePage({ email: header(req, "x-auth-user-email"), sub: header(req, "x-auth-user-sub"), workload: header(req, "x-auth-workload"), headers: req.headers, assertion });
     return send(res, 200, "text/html; charset=utf-8", html, {
       "Content-Security-Policy": PAGE_CSP,
       // Not `no-referrer` on this page: with it, browsers send `Origin: null` on the sign-out

@@ -3,6 +3,7 @@
 //   a local OpenID provider (stands in for Google)  http://127.0.0.1:$PROVIDER_PORT
 //   a demo origin (the app being protected)         http://127.0.0.1:$ORIGIN_PORT
 //   a fake Google directory (groups) and token URL  http://127.0.0.1:$DIRECTORY_PORT
+//   a stand-in for GitHub Actions' OIDC tokens      http://127.0.0.1:$WORKLOAD_ISSUER_PORT
 //   the worker in front of it                       http://localhost:$PORT
 // ORIGIN_VIA=service-binding puts the origin behind a Worker of its own (demo/origin-worker/)
 // that the worker reaches only through its ORIGIN service binding, as in production.
@@ -20,15 +21,19 @@ import { createServiceAccount } from "./service-account.mjs";
 import { startOrigin } from "./origin.mjs";
 import { startProvider } from "./provider.mjs";
 import { startOriginWorker, startWorker } from "./worker.mjs";
+import { startWorkloadIssuer } from "./workload-issuer.mjs";
 
 const STATE_DIR = fileURLToPath(new URL("../.demo/", import.meta.url));
 const CLIENT_ID = "demo-client";
 // The group-protected part of the demo: /eng/ is for members of this (fake) Google group.
 const DEMO_GROUP = "engineering@demo.test";
 const DEMO_MEMBERS = ["ada@demo.test", "grace@demo.test"];
+// The workload part: a CI job of demo-org/demo-app on main may POST /api/deploy, nobody else.
+const DEMO_REPOSITORY = "demo-org/demo-app";
 const DEMO_POLICY = [
   { path: "/eng/*", allow: { groups: [DEMO_GROUP] } },
   { path: "/eng", allow: { groups: [DEMO_GROUP] } },
+  { path: "/api/deploy", methods: ["POST"], allow: { workloads: ["demo-ci"] } },
 ];
 // What the origin expects as the assertion's `aud` behind the service binding (it has no URL there).
 const SERVICE_ORIGIN_AUDIENCE = "urn:edge-auth-demo:origin";
@@ -82,6 +87,7 @@ async function main() {
   const providerPort = portFromEnv("PROVIDER_PORT", 8788);
   const originPort = portFromEnv("ORIGIN_PORT", 8789);
   const directoryPort = portFromEnv("DIRECTORY_PORT", 8790);
+  const workloadIssuerPort = portFromEnv("WORKLOAD_ISSUER_PORT", 8791);
   const publicUrl = `http://localhost:${workerPort}`;
   // SESSION_STORE=durable-object npm start: the exact store, on a local Durable Object.
   const sessionStore = process.env.SESSION_STORE || "kv";
@@ -149,6 +155,16 @@ async function main() {
       originService = { registry, service: originWorker.name, dispose: originWorker.dispose };
     }
 
+    // GitHub Actions, as far as the worker can tell: the issuer of a job's OIDC tokens.
+    const github = await startWorkloadIssuer({ port: workloadIssuerPort, job: { repository: DEMO_REPOSITORY } }).catch((error) => {
+      throw busyPort(error, workloadIssuerPort, "WORKLOAD_ISSUER_PORT");
+    });
+    running.push(github.close);
+    // What GitHub gives a job in its environment, for `npm run demo:workload` (demo/workload-call.mjs).
+    const job = { tokenRequestUrl: github.tokenRequestUrl, requestToken: github.requestToken, audience: publicUrl, workerUrl: publicUrl };
+    await writeFile(`${STATE_DIR}workload-job.json`, JSON.stringify(job, null, 2) + "\n", { mode: 0o600 });
+    const trustedWorkloads = { "demo-ci": { issuer: github.issuer, audience: publicUrl, claims: { repository: DEMO_REPOSITORY, ref: "refs/heads/main" } } };
+
     const worker = await startWorker({
       port: workerPort,
       logLevel: process.env.LOG_LEVEL || "log",
@@ -164,6 +180,7 @@ async function main() {
         ACCESS_TOKEN_TTL: "300",
         SESSION_STORE: sessionStore,
         ACCESS_POLICY: JSON.stringify(DEMO_POLICY),
+        TRUSTED_WORKLOADS: JSON.stringify(trustedWorkloads),
         GOOGLE_API_BASE_URL: directory.apiBaseUrl,
         GOOGLE_OAUTH_TOKEN_URL: directory.tokenUrl,
       },
@@ -186,6 +203,9 @@ edge-auth-worker demo is running.
   Sign in   with any e-mail address: the local provider stands in for Google.
   Groups    ${publicUrl}/eng/ is for the group ${DEMO_GROUP} (${DEMO_MEMBERS.join(", ")});
             anyone else gets the worker's 403 page there.
+  Workload  a CI job of ${DEMO_REPOSITORY} may POST ${publicUrl}/api/deploy with its own OIDC token
+            (no cookie, no secret). See it call the origin:  npm run demo:workload
+            (GitHub Actions' token service is stood in for at ${github.issuer})
   Directory ${directory.url}  (fake Google token URL and Directory API)
   RISC      the provider is also a RISC transmitter. Register the worker, then disable an account:
               npm run google -- risc register --issuer ${provider.issuer} --url ${publicUrl}/auth/risc --credentials .demo/risc-service-account.json

@@ -30,6 +30,7 @@ const HINTS = {
   ALLOWED_DOMAINS: "list who may sign in: ALLOWED_EMAILS and/or ALLOWED_DOMAINS (ALLOWED_DOMAINS=* for any verified account)",
   SESSIONS: "npx wrangler kv namespace create SESSIONS, then paste its id into [[kv_namespaces]]",
   ACCESS_POLICY: "edit [vars] ACCESS_POLICY (schema/access-policy.schema.json; README \"Who may see what\")",
+  TRUSTED_WORKLOADS: "edit [vars] TRUSTED_WORKLOADS (schema/trusted-workloads.schema.json; README \"Machines as callers\")",
   GOOGLE_GROUPS_CREDENTIALS: "npx wrangler secret put GOOGLE_GROUPS_CREDENTIALS < service-account-key.json (README \"Google Workspace groups\")",
   GOOGLE_GROUPS_ADMIN: "an administrator's e-mail for domain-wide delegation, or empty (README \"Google Workspace groups\")",
   PREVIEW_HOSTS: "host patterns of your preview deployments, e.g. *-edge-auth-worker-staging.example.workers.dev (and set PUBLIC_URL)",

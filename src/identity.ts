@@ -17,6 +17,20 @@ export interface Identity {
   groups?: readonly string[];
 }
 
+/**
+ * A machine caller as the origin learns of it (contract 7): the TRUSTED_WORKLOADS entry its OIDC
+ * token satisfied, and who the token says it is. Never a person: it has no session, no cookie,
+ * no groups, and no rule's `emails`, `domains` or `groups` admit it.
+ */
+export interface Workload {
+  /** The TRUSTED_WORKLOADS name (X-Auth-Workload). */
+  name: string;
+  /** The token's `sub` (a GitHub job's `repo:org/app:ref:refs/heads/main`, a service account's id). */
+  sub: string;
+  /** The token's e-mail, lowercased, only when it carries `email_verified: true`. */
+  email?: string;
+}
+
 /** At most this many groups travel with a session (the policy may name no more). */
 const MAX_GROUPS = 20;
 

@@ -37,11 +37,16 @@ function headerOf(request) {
  * @param {string} options.jwksUrl   the worker's key set: `${PUBLIC_URL}/.well-known/jwks.json`
  * @param {string} options.issuer    the worker's public origin (PUBLIC_URL), e.g. "https://app.example.com"
  * @param {string} options.audience  ORIGIN_AUDIENCE (default: your ORIGIN_URL's origin)
- * @returns {Promise<{ sub: string, email: string, hd?: string, claims: import("jose").JWTPayload, header: import("jose").JWTHeaderParameters }>}
- * @throws an Error with `code` "ERR_ASSERTION_MISSING", or jose's error codes
+ * @param {boolean} [options.workloads=false]  accept a workload's assertion (a CI job, a service
+ *   account: TRUSTED_WORKLOADS), which carries `workload` and has an `email` only when its token
+ *   had a verified one. Off by default, so code written for people never takes a machine for one.
+ * @returns {Promise<{ sub: string, email?: string, hd?: string, workload?: string, claims: import("jose").JWTPayload, header: import("jose").JWTHeaderParameters }>}
+ *   `email` is always there for a person; `workload` (its TRUSTED_WORKLOADS name) only for a workload.
+ * @throws an Error with `code` "ERR_ASSERTION_MISSING", "ERR_ASSERTION_WORKLOAD" (a workload's,
+ *   without `workloads: true`), or jose's error codes
  *   ("ERR_JWT_EXPIRED", "ERR_JWT_CLAIM_VALIDATION_FAILED", "ERR_JWS_SIGNATURE_VERIFICATION_FAILED", ...)
  */
-export async function verifyAssertion(request, { jwksUrl, issuer, audience }) {
+export async function verifyAssertion(request, { jwksUrl, issuer, audience, workloads = false }) {
   const assertion = headerOf(request);
   if (typeof assertion !== "string" || assertion.length === 0 || assertion.length > 4096) {
     throw Object.assign(new Error("no X-Auth-Assertion header"), { code: "ERR_ASSERTION_MISSING" });
@@ -51,10 +56,15 @@ export async function verifyAssertion(request, { jwksUrl, issuer, audience }) {
     issuer,
     audience,
     algorithms: ["ES256", "EdDSA"],
-    requiredClaims: ["sub", "email", "iat", "exp"],
+    requiredClaims: ["sub", "iat", "exp"],
     maxTokenAge: "5m",
     clockTolerance: 30,
   });
+  if (payload.workload !== undefined) {
+    if (!workloads) throw Object.assign(new Error("a workload's assertion (pass workloads: true to accept them)"), { code: "ERR_ASSERTION_WORKLOAD" });
+    if (typeof payload.workload !== "string") throw Object.assign(new Error("workload is not a string"), { code: "ERR_JWT_CLAIM_VALIDATION_FAILED" });
+    return { sub: payload.sub, ...(typeof payload.email === "string" ? { email: payload.email } : {}), workload: payload.workload, claims: payload, header: protectedHeader };
+  }
   if (typeof payload.email !== "string") throw Object.assign(new Error("assertion without e-mail"), { code: "ERR_JWT_CLAIM_VALIDATION_FAILED" });
   return { sub: payload.sub, email: payload.email, ...(typeof payload.hd === "string" ? { hd: payload.hd } : {}), claims: payload, header: protectedHeader };
 }

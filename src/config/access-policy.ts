@@ -1,5 +1,6 @@
 import { isEmailAddress } from "../util/email";
 import { parsePublicPath, type PathPattern } from "./public-paths";
+import { WORKLOAD_NAME } from "./trusted-workloads";
 
 /** Who a rule lets in: any one match admits (contract 7). */
 export interface Allow {
@@ -23,14 +24,19 @@ export interface AccessRule {
   methods?: ReadonlySet<string>;
   /** "public": served without a session. */
   allow: Allow | "public";
+  /**
+   * `"preflight": true`: a browser's CORS preflight for a request this rule decides (an `OPTIONS`
+   * with `Origin` and `Access-Control-Request-Method`) goes to the origin without a session and
+   * without identity. Preflights carry no cookies, so without it a cross-origin app is stopped
+   * at the 401 before its real, credentialed request is ever sent.
+   */
+  preflight?: true;
 }
 
 export const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/;
 /** An HTTP method token (RFC 9110 5.6.2), letters only in practice. */
 const METHOD = /^[A-Za-z]{1,20}$/;
-/** A TRUSTED_WORKLOADS name. */
-const WORKLOAD_NAME = /^[A-Za-z0-9._-]{1,64}$/;
-const RULE_KEYS = new Set(["path", "methods", "allow", "public"]);
+const RULE_KEYS = ["path", "methods", "allow", "public", "preflight"];
 const ALLOW_KEYS = ["emails", "domains", "groups", "workloads"] as const;
 
 type Lists = Record<(typeof ALLOW_KEYS)[number], string[]>;
@@ -109,7 +115,7 @@ function parseRule(value: unknown, index: number, problems: string[]): AccessRul
   const rule = value as Record<string, unknown>;
   const before = problems.length;
   if (typeof rule.path === "string") label = `${label} "${rule.path}"`;
-  for (const key of Object.keys(rule)) if (!RULE_KEYS.has(key)) problems.push(`${label}: unknown key "${key}" (allowed: path, methods, allow, public)`);
+  for (const key of Object.keys(rule)) if (!RULE_KEYS.includes(key)) problems.push(`${label}: unknown key "${key}" (allowed: ${RULE_KEYS.join(", ")})`);
   let pattern: PathPattern | undefined;
   if (typeof rule.path !== "string") problems.push(`${label}: "path" is required, e.g. "/admin/*" or "/status"`);
   else {
@@ -123,8 +129,10 @@ function parseRule(value: unknown, index: number, problems: string[]): AccessRul
   if (isPublic && rule.allow !== undefined) problems.push(`${label}: has both "public" and "allow"; a public path needs no allowlist, so keep one`);
   if (!isPublic && rule.allow === undefined) problems.push(`${label}: needs "allow" (who may pass) or "public": true`);
   const allow = !isPublic && rule.allow !== undefined ? parseAllow(rule.allow, label, problems) : undefined;
+  if (rule.preflight !== undefined && rule.preflight !== true) problems.push(`${label}: "preflight" must be true or left out`);
+  if (rule.preflight === true && isPublic) problems.push(`${label}: "preflight" on a public rule changes nothing (its preflights pass already); remove it`);
   if (problems.length > before || !pattern) return undefined;
-  return { label, pattern, ...(methods ? { methods } : {}), allow: isPublic ? "public" : allow! };
+  return { label, pattern, ...(methods ? { methods } : {}), allow: isPublic ? "public" : allow!, ...(rule.preflight === true ? { preflight: true as const } : {}) };
 }
 
 /**

@@ -11,7 +11,7 @@ const CONFIG_NAMES = [
   "ORIGIN_URL", "PUBLIC_URL", "OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "SESSION_KEYS", "ALLOWED_EMAILS",
   "ALLOWED_DOMAINS", "PUBLIC_PATHS", "ACCESS_TOKEN_TTL", "REFRESH_TOKEN_TTL", "REFRESH_REUSE_GRACE", "ORIGIN_AUDIENCE", "AUTH_PREFIX",
   "REVOCATION_CHECK", "SESSION_STORE", "ACCESS_POLICY", "GOOGLE_GROUPS_CREDENTIALS", "GOOGLE_GROUPS_ADMIN", "GOOGLE_API_BASE_URL",
-  "GOOGLE_OAUTH_TOKEN_URL", "PREVIEW_HOSTS",
+  "GOOGLE_OAUTH_TOKEN_URL", "PREVIEW_HOSTS", "TRUSTED_WORKLOADS",
 ] as const;
 
 /**
@@ -22,10 +22,8 @@ const CONFIG_NAMES = [
 export function loadConfig(env: Env): Promise<ConfigResult> {
   const known = byEnvObject.get(env);
   if (known) return known;
-  // TRUSTED_WORKLOADS belongs to another feature (not in wrangler.toml yet); the policy reads its names.
-  const workloads = (env as { TRUSTED_WORKLOADS?: unknown }).TRUSTED_WORKLOADS;
   const bindings = [typeof env.SESSIONS?.get, typeof env.SESSION_FAMILIES?.idFromName, typeof env.ORIGIN?.fetch, typeof env.AUTH_METRICS?.writeDataPoint];
-  const key = JSON.stringify([...CONFIG_NAMES.map((name) => env[name]), workloads, ...bindings]);
+  const key = JSON.stringify([...CONFIG_NAMES.map((name) => env[name]), ...bindings]);
   let result = byValues.get(key, 0);
   if (!result) byValues.set(key, (result = parseConfig(env)), Infinity);
   byEnvObject.set(env, result);

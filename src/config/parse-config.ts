@@ -6,6 +6,7 @@ import { assemblePolicy, type AccessPolicy } from "./policy-checks";
 import { parsePreviewHost, type HostPattern } from "./preview-hosts";
 import { parsePublicPath, type PathPattern } from "./public-paths";
 import { parseSessionKeys, type SessionKeys } from "./session-keys";
+import { parseTrustedWorkloads, type TrustedWorkload } from "./trusted-workloads";
 
 export const GOOGLE_ISSUER = "https://accounts.google.com";
 export const DEFAULT_AUTH_PREFIX = "/auth";
@@ -31,6 +32,8 @@ export interface Config {
   sessionKeys: SessionKeys;
   /** Who may see what: ACCESS_POLICY, PUBLIC_PATHS and the default rule (ALLOWED_EMAILS/ALLOWED_DOMAINS). */
   policy: AccessPolicy;
+  /** TRUSTED_WORKLOADS: machine callers whose OIDC tokens are accepted where a rule names them. */
+  workloads: readonly TrustedWorkload[];
   /** GOOGLE_GROUPS_CREDENTIALS and where to call: set when the policy names groups. */
   groupDirectory?: GroupDirectory;
   accessTokenTtlSeconds: number;
@@ -67,20 +70,6 @@ function parsePublicPaths(env: Env, problems: string[]): PathPattern[] {
     else patterns.push(parsed);
   }
   return patterns;
-}
-
-/**
- * The workload names TRUSTED_WORKLOADS defines (a JSON object keyed by name). Workload tokens
- * themselves are another feature's; the policy only needs to know which names exist.
- */
-function trustedWorkloadNames(env: Env): Set<string> {
-  const raw: unknown = (env as { TRUSTED_WORKLOADS?: unknown }).TRUSTED_WORKLOADS;
-  try {
-    const value: unknown = typeof raw === "string" && raw.trim() !== "" ? JSON.parse(raw) : raw;
-    return typeof value === "object" && value !== null && !Array.isArray(value) ? new Set(Object.keys(value)) : new Set();
-  } catch {
-    return new Set();
-  }
 }
 
 /**
@@ -132,6 +121,11 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
   const originAudience = audienceRaw ?? originUrl?.origin ?? "";
 
   const groupDirectory = await parseGroupDirectory(env, problems);
+  const trusted = parseTrustedWorkloads(env.TRUSTED_WORKLOADS as unknown, problems);
+  for (const workload of trusted.workloads) {
+    // Our own tokens name PUBLIC_URL as their issuer: they must never be taken for a workload's.
+    if (publicUrl && workload.issuer.replace(/\/$/, "") === publicUrl.origin) problems.push(`TRUSTED_WORKLOADS "${workload.name}": "issuer" is this worker's own PUBLIC_URL; name the workload's platform (e.g. https://token.actions.githubusercontent.com)`);
+  }
   const policy = assemblePolicy(
     {
       policyRules: parseAccessPolicyRules(env.ACCESS_POLICY as unknown, problems),
@@ -139,7 +133,7 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
       defaultAllow: { emails, domains, anyVerifiedEmail, groups: new Set(), workloads: new Set() },
       authPrefix,
       hasGroupCredentials: text(env, "GOOGLE_GROUPS_CREDENTIALS", []) !== undefined,
-      workloadNames: trustedWorkloadNames(env),
+      workloadNames: trusted.names,
     },
     problems,
   );
@@ -176,6 +170,7 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
       clientSecret,
       sessionKeys: parsedKeys.keys,
       policy,
+      workloads: trusted.workloads,
       ...(groupDirectory ? { groupDirectory } : {}),
       accessTokenTtlSeconds,
       refreshTokenTtlSeconds,

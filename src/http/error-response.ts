@@ -29,6 +29,8 @@ const TEXT: Record<number, { message: string; error: string }> = {
 /** JSON bodies for codes whose status alone says too little. */
 const TEXT_BY_CODE: Partial<Record<AuthErrorCode, { message: string; error: string }>> = {
   ERR_DIRECTORY_UNAVAILABLE: { message: "Your group memberships could not be checked just now, so access is refused for the moment. Try again in a minute.", error: "temporarily_unavailable" },
+  ERR_WORKLOAD_TOKEN_INVALID: { message: "The bearer token is not one this service accepts: check its audience, its claims and its age.", error: "invalid_token" },
+  ERR_WORKLOAD_ISSUER_UNAVAILABLE: { message: "The keys of the token's issuer could not be fetched just now; try again in a few seconds.", error: "temporarily_unavailable" },
   ERR_TRANSMITTER_UNAVAILABLE: { message: "The security event transmitter's configuration or keys could not be fetched; deliver the event again later.", error: "temporarily_unavailable" },
 };
 
@@ -93,7 +95,8 @@ function pageFor(error: AuthError, audience: ErrorAudience): Page {
  */
 export function errorResponse(error: AuthError, audience: ErrorAudience): Response {
   const headers: Record<string, string> = { "Cache-Control": "no-store" };
-  if (error.status === 401) headers["WWW-Authenticate"] = 'Bearer realm="edge-auth"';
+  // RFC 6750 3.1: a bearer token that was presented and refused is an "invalid_token".
+  if (error.status === 401) headers["WWW-Authenticate"] = error.code === "ERR_WORKLOAD_TOKEN_INVALID" ? 'Bearer realm="edge-auth", error="invalid_token"' : 'Bearer realm="edge-auth"';
   const retryAfter = RETRY_AFTER_SECONDS[error.status];
   if (retryAfter) headers["Retry-After"] = retryAfter;
   if (error.allow) headers.Allow = error.allow;

@@ -19,11 +19,25 @@ export interface RequestFacts {
   /** Sent by a browser from another site (contract 2, logout). */
   crossSite: boolean;
   webSocketUpgrade: boolean;
+  /**
+   * A browser's CORS preflight: the method its Access-Control-Request-Method asks about, upper
+   * case. Only an OPTIONS with `Origin` and neither `Cookie` nor `Authorization` is one: the Fetch
+   * standard sends preflights without credentials, so a request carrying them is something else.
+   */
+  preflightMethod: string | undefined;
   /** CF-Connecting-IP: the client's address as Cloudflare saw it. */
   clientIp: string | undefined;
 }
 
 const BEARER = /^Bearer[ ]+([A-Za-z0-9\-_.]+)\s*$/i;
+/** An HTTP method token as policies name them (RFC 9110 5.6.2, letters in practice). */
+const METHOD = /^[A-Za-z]{1,20}$/;
+
+function preflightMethodOf(request: Request, headers: Headers): string | undefined {
+  if (request.method !== "OPTIONS" || !headers.has("origin") || headers.has("cookie") || headers.has("authorization")) return undefined;
+  const requested = headers.get("access-control-request-method");
+  return requested !== null && METHOD.test(requested) ? requested.toUpperCase() : undefined;
+}
 
 export function readRequest(request: Request, publicOrigin: string): RequestFacts {
   const headers = request.headers;
@@ -46,6 +60,7 @@ export function readRequest(request: Request, publicOrigin: string): RequestFact
     wantsPage: navigation || fetchMode === "navigate",
     crossSite: isCrossSite(headers, publicOrigin),
     webSocketUpgrade: (headers.get("upgrade") ?? "").toLowerCase() === "websocket",
+    preflightMethod: preflightMethodOf(request, headers),
     clientIp: headers.get("cf-connecting-ip") ?? undefined,
   };
 }

@@ -58,3 +58,24 @@ export function accessDecision(policy: AccessPolicy, pathname: string, method: s
 export function isAdmitted(decision: AccessDecision, identity: Identity): boolean {
   return decision.public || decision.rules.every((rule) => rule.allow !== "public" && admits(rule.allow, identity));
 }
+
+/**
+ * Which of a workload token's names may pass: the first (in TRUSTED_WORKLOADS order) that every
+ * rule of the decision names in `workloads`, or undefined. `emails`, `domains` and `groups` never
+ * admit a workload, and a workload never passes the default rule.
+ */
+export function admittedWorkload(decision: AccessDecision, names: readonly string[]): string | undefined {
+  if (decision.public) return names[0];
+  return names.find((name) => decision.rules.every((rule) => rule.allow !== "public" && rule.allow.workloads.has(name)));
+}
+
+/**
+ * Whether a CORS preflight may go to the origin without a session: the request it announces (its
+ * path, the method of Access-Control-Request-Method) is public, or every rule that would decide
+ * that request says `"preflight": true`. A preflight carries no identity, so it learns nothing;
+ * the real request that follows is decided by its rule as usual.
+ */
+export function preflightPasses(policy: AccessPolicy, pathname: string, requestedMethod: string): boolean {
+  const decision = accessDecision(policy, pathname, requestedMethod);
+  return decision.public || decision.rules.every((rule) => rule.preflight === true);
+}

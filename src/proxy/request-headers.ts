@@ -1,6 +1,5 @@
 import { decodeProtectedHeader } from "jose";
 import type { CookieJar } from "../http/cookies";
-import type { Identity } from "../identity";
 import { TOKEN_TYPES } from "../tokens/our-tokens";
 
 /** The identity headers we set; every client header that isIdentityHeader() matches is stripped first. */
@@ -10,6 +9,8 @@ export const IDENTITY_HEADERS = {
   assertion: "X-Auth-Assertion",
   /** Comma-separated: the person's groups that ACCESS_POLICY names (contract 7); only when there are any. */
   groups: "X-Auth-User-Groups",
+  /** The TRUSTED_WORKLOADS name, on requests a workload token authenticated (contract 7). */
+  workload: "X-Auth-Workload",
 } as const;
 
 /** Set on every proxied request (replacing a client's), so origin logs line up with ours. */
@@ -63,6 +64,14 @@ function carriesOurAccessToken(authorization: string | null, bearer: string | un
   return (authorization ?? "").split(/[\s,]+/).some((part) => part.split(".").length === 3 && isOurAccessToken(part));
 }
 
+/** Who the origin is told about: a signed-in person, or a workload (with its name). */
+export interface ForwardedIdentity {
+  user: { sub: string; email?: string; groups?: readonly string[] };
+  /** Set when a workload token authenticated the request: that token is not forwarded. */
+  workload?: string;
+  assertion: string;
+}
+
 export interface UpstreamFacts {
   requestId: string;
   /** Our public origin's host and scheme, for X-Forwarded-Host/-Proto. */
@@ -72,16 +81,18 @@ export interface UpstreamFacts {
   bearer: string | undefined;
   webSocketUpgrade: boolean;
   clientIp: string | undefined;
+  /** The bearer token is a TRUSTED_WORKLOADS issuer's: meant for us, so never the origin's, on any path. */
+  workloadBearer?: boolean;
 }
 
 /**
  * The headers the origin receives: identity, hop-by-hop and routing headers (and whatever
  * `Connection` names) gone; X-Forwarded-Host/-Proto from our public origin, X-Forwarded-For and
  * X-Real-IP from Cloudflare's client address, X-Request-Id; our cookies and our access token
- * gone; for a signed-in user the identity headers. `Expect` goes too: forwarding
- * `100-continue` makes fetch() see a 100 and fail.
+ * gone (and a workload's token, on every path: it was meant for us); for a signed-in user or a workload the
+ * identity headers. `Expect` goes too: forwarding `100-continue` makes fetch() see a 100 and fail.
  */
-export function upstreamHeaders(incoming: Headers, facts: UpstreamFacts, identity?: { user: Identity; assertion: string }): Headers {
+export function upstreamHeaders(incoming: Headers, facts: UpstreamFacts, identity?: ForwardedIdentity): Headers {
   const headers = new Headers();
   const named = new Set((incoming.get("connection") ?? "").split(",").map((token) => token.trim().toLowerCase()).filter(Boolean));
   for (const [name, value] of incoming) {
@@ -104,12 +115,13 @@ export function upstreamHeaders(incoming: Headers, facts: UpstreamFacts, identit
   const cookie = facts.cookies.forOrigin();
   if (cookie === null) headers.delete("cookie");
   else headers.set("cookie", cookie);
-  if (carriesOurAccessToken(incoming.get("authorization"), facts.bearer)) headers.delete("authorization");
+  if (facts.workloadBearer || identity?.workload !== undefined || carriesOurAccessToken(incoming.get("authorization"), facts.bearer)) headers.delete("authorization");
   if (identity) {
     headers.set(IDENTITY_HEADERS.sub, identity.user.sub);
-    headers.set(IDENTITY_HEADERS.email, identity.user.email);
+    if (identity.user.email) headers.set(IDENTITY_HEADERS.email, identity.user.email);
     headers.set(IDENTITY_HEADERS.assertion, identity.assertion);
     if (identity.user.groups?.length) headers.set(IDENTITY_HEADERS.groups, identity.user.groups.join(","));
+    if (identity.workload !== undefined) headers.set(IDENTITY_HEADERS.workload, identity.workload);
   }
   return headers;
 }

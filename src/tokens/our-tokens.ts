@@ -1,6 +1,6 @@
 import { jwtVerify, SignJWT, type JWTPayload } from "jose";
 import type { SessionKeys } from "../config/session-keys";
-import { identityOf, type Identity } from "../identity";
+import { identityOf, type Identity, type Workload } from "../identity";
 
 /**
  * The one home of the JWTs the worker signs with SESSION_KEYS: the access token, the origin
@@ -100,6 +100,15 @@ const ASSERTION_TTL_SECONDS = 300;
 
 export function signOriginAssertion(keys: SessionKeys, publicOrigin: string, originAudience: string, identity: Identity, nowSeconds: number): Promise<string> {
   return sign(keys, TOKEN_TYPES.assertion, identityClaims(identity), { issuer: publicOrigin, audience: originAudience, subject: identity.sub, issuedAtSeconds: nowSeconds, expiresAtSeconds: nowSeconds + ASSERTION_TTL_SECONDS });
+}
+
+/**
+ * A workload's assertion: `workload` (its TRUSTED_WORKLOADS name) tells the origin it is no
+ * person; `sub` is the workload token's, `email` only a verified one. No `hd`, no `groups`.
+ */
+export function signWorkloadAssertion(keys: SessionKeys, publicOrigin: string, originAudience: string, workload: Workload, nowSeconds: number): Promise<string> {
+  const claims: JWTPayload = { workload: workload.name, ...(workload.email ? { email: workload.email } : {}) };
+  return sign(keys, TOKEN_TYPES.assertion, claims, { issuer: publicOrigin, audience: originAudience, subject: workload.sub, issuedAtSeconds: nowSeconds, expiresAtSeconds: nowSeconds + ASSERTION_TTL_SECONDS });
 }
 
 // ---- Login transaction: state, nonce and PKCE verifier, in this browser's login cookie -----

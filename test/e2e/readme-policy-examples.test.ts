@@ -6,11 +6,13 @@ import { createServiceAccount } from "../../demo/service-account.mjs";
 import { checkConfig } from "../../scripts/check-config.mjs";
 import { generateKeySet } from "../../scripts/keys.mjs";
 
-/** The README's policy examples are meant to be copied: each one passes `npm run check` as written. */
+/** The README's policy and workload examples are meant to be copied: each one passes `npm run check` as written. */
 const README = readFileSync(join(__dirname, "../../README.md"), "utf8");
 const section = README.slice(README.indexOf("## Who may see what"), README.indexOf("## Google Workspace groups"));
 const tomlExample = /```toml\n([\s\S]*?)```/.exec(section)![1]!;
 const jsonExamples = /```jsonc\n([\s\S]*?)```/.exec(section)![1]!.split("\n").filter((line) => line.startsWith("["));
+const machines = README.slice(README.indexOf("## Machines as callers"), README.indexOf("## Accounts Google disables"));
+const workloadsExample = /```toml\n([\s\S]*?)```/.exec(machines)![1]!;
 
 async function problemsOf(vars: string): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), "readme-policy-"));
@@ -25,11 +27,16 @@ async function problemsOf(vars: string): Promise<string[]> {
 describe("the README's ACCESS_POLICY examples", () => {
   it("finds them", () => {
     expect(tomlExample).toContain("ACCESS_POLICY = '''");
-    expect(jsonExamples.length).toBeGreaterThanOrEqual(4);
+    expect(jsonExamples.length).toBeGreaterThanOrEqual(5);
+    expect(workloadsExample).toContain("TRUSTED_WORKLOADS = '''");
   });
 
   it("the wrangler.toml example passes npm run check", async () => {
     expect(await problemsOf(tomlExample)).toEqual([]);
+  });
+
+  it("the TRUSTED_WORKLOADS example (GitHub Actions and a Google service account) passes npm run check", async () => {
+    expect(await problemsOf(workloadsExample)).toEqual([]);
   });
 
   it("every one-line example passes npm run check", async () => {

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 
@@ -15,10 +15,10 @@ async function freePort(): Promise<number> {
 }
 
 describe("npm start", () => {
-  it.each(["url", "service-binding"])("starts the demo with no warning (no stale-types notice, no nodejs_compat warning), ORIGIN_VIA=%s", async (originVia) => {
-    const [port, providerPort, originPort, directoryPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  it.each(["url", "service-binding"])("starts the demo with no warning (no stale-types notice, no nodejs_compat warning), and the demo's CI job reaches the origin, ORIGIN_VIA=%s", async (originVia) => {
+    const [port, providerPort, originPort, directoryPort, workloadIssuerPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
     const child = spawn(process.execPath, ["demo/start.mjs"], {
-      env: { ...process.env, PORT: String(port), PROVIDER_PORT: String(providerPort), ORIGIN_PORT: String(originPort), DIRECTORY_PORT: String(directoryPort), ORIGIN_VIA: originVia, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+      env: { ...process.env, PORT: String(port), PROVIDER_PORT: String(providerPort), ORIGIN_PORT: String(originPort), DIRECTORY_PORT: String(directoryPort), WORKLOAD_ISSUER_PORT: String(workloadIssuerPort), ORIGIN_VIA: originVia, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
@@ -41,6 +41,11 @@ describe("npm start", () => {
       expect(await (await fetch(`http://127.0.0.1:${port}/public/hello`)).text()).toBe("public: /public/hello\n");
       startOutput = output;
       expect(output).toContain(originVia === "url" ? `http://127.0.0.1:${originPort}  (ORIGIN_URL)` : "the ORIGIN service binding -> demo-origin-worker");
+      // `npm run demo:workload`: a GitHub Actions job's token from the demo's stand-in, sent as a bearer.
+      const call = await new Promise<string>((resolve) => execFile(process.execPath, ["demo/workload-call.mjs"], { encoding: "utf8" }, (_error, stdout, stderr) => resolve(stdout + stderr)));
+      expect(call).toContain("POST /api/deploy -> HTTP 200");
+      expect(call).toContain("origin saw x-auth-workload: demo-ci");
+      expect(call).toContain("origin's check of X-Auth-Assertion: verified, workload=demo-ci");
     } finally {
       child.kill("SIGTERM");
       await exited;

@@ -53,6 +53,16 @@ describe("verifyAssertion (the origin's side)", () => {
     expect(await code(verifyAssertion(request(), options()))).toBe("ERR_ASSERTION_MISSING");
   });
 
+  it("refuses a workload's assertion unless the origin asks for workloads, then says which workload it is", async () => {
+    const assertion = await sign({ workload: "ci-main" });
+    expect(await code(verifyAssertion(request(assertion), options()))).toBe("ERR_ASSERTION_WORKLOAD");
+    const verified = await verifyAssertion(request(assertion), { ...options(), workloads: true });
+    expect(verified).toMatchObject({ sub: "1001", workload: "ci-main" });
+    expect(verified.email).toBeUndefined();
+    // A person's assertion still needs its e-mail, workloads or not.
+    expect(await code(verifyAssertion(request(await sign({})), { ...options(), workloads: true }))).toBe("ERR_JWT_CLAIM_VALIDATION_FAILED");
+  });
+
   it("rejects another of the worker's tokens in its place: a session token, or an untyped JWT", async () => {
     for (const typ of ["session+jwt", "JWT"]) {
       expect(await code(verifyAssertion(request(await sign({ email: "a@x" }, { typ })), options()))).toBe("ERR_JWT_CLAIM_VALIDATION_FAILED");

@@ -99,7 +99,7 @@ describe("ACCESS_POLICY, checked", () => {
   it("accepts workloads only when TRUSTED_WORKLOADS defines them", async () => {
     const policy = [{ path: "/api/deploy", methods: ["POST"], allow: { workloads: ["ci-main"] } }];
     expect(await problemsFor(policy)).toEqual([expect.stringMatching(/names workload "ci-main", but TRUSTED_WORKLOADS defines none/)]);
-    const workloads = { "ci-main": { issuer: "https://token.actions.githubusercontent.com", audience: "https://app.test", claims: {} } };
+    const workloads = { "ci-main": { issuer: "https://token.actions.githubusercontent.com", audience: "https://app.test", claims: { repository: "org/app" } } };
     expect(await problemsFor(policy, { TRUSTED_WORKLOADS: JSON.stringify(workloads) })).toEqual([]);
     expect(await problemsFor([{ path: "/x", allow: { workloads: ["other"] } }], { TRUSTED_WORKLOADS: JSON.stringify(workloads) })).toEqual([
       expect.stringMatching(/workload "other" is not defined in TRUSTED_WORKLOADS \(defined: ci-main\)/),
@@ -114,7 +114,7 @@ describe("ACCESS_POLICY, checked", () => {
   });
 
   it("agrees with the JSON Schema editors complete from: the same keys, and the schema's own example parses", async () => {
-    expect(Object.keys(schema.$defs.rule.properties).sort()).toEqual(["allow", "methods", "path", "public"]);
+    expect(Object.keys(schema.$defs.rule.properties).sort()).toEqual(["allow", "methods", "path", "preflight", "public"]);
     expect(Object.keys(schema.$defs.allow.properties).sort()).toEqual(["domains", "emails", "groups", "workloads"]);
     const examples = schema.$defs.rule.properties.path.examples.map((path) => ({ path, allow: { emails: ["a@example.com"] } }));
     expect(await problemsFor(examples)).toEqual([]);

@@ -1,0 +1,128 @@
+import { httpUrl } from "./env-values";
+
+/**
+ * One TRUSTED_WORKLOADS entry (contract 7): a machine caller that proves who it is with an OIDC
+ * token its platform signs (a GitHub Actions job, a Google service account, ...), no stored secret.
+ */
+export interface TrustedWorkload {
+  /** The key in TRUSTED_WORKLOADS: what ACCESS_POLICY's `workloads` name, and X-Auth-Workload. */
+  name: string;
+  /** The token's `iss`, exactly; keys come from `{issuer}/.well-known/openid-configuration`. */
+  issuer: string;
+  /** One of the token's `aud` values, exactly. */
+  audience: string;
+  /** Claims the token must carry, each a string equal to the value here. */
+  claims: Readonly<Record<string, string>>;
+}
+
+/** A TRUSTED_WORKLOADS name (and an ACCESS_POLICY `workloads` entry). */
+export const WORKLOAD_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+export const GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com";
+/**
+ * Distinct issuers: each is one discovery document and one key set kept per isolate, and an
+ * unknown one is never fetched. A handful covers every real deployment (CI, a cloud, an IdP).
+ */
+export const MAX_WORKLOAD_ISSUERS = 8;
+const MAX_WORKLOADS = 100;
+const KEYS = new Set(["issuer", "audience", "claims"]);
+/** Checked by the worker itself, whatever the entry says: they cannot be "required claims". */
+const CHECKED_CLAIMS: Record<string, string> = {
+  iss: 'put the issuer in "issuer"',
+  aud: 'put the audience in "audience"',
+  exp: "the worker checks it on every token",
+  iat: "the worker checks it on every token",
+  nbf: "the worker checks it on every token",
+  email_verified: 'the worker requires email_verified=true itself whenever "email" is required or forwarded',
+};
+
+/**
+ * Claims that say *who* the caller is, per well-known issuer. Anyone can get a token from these
+ * issuers for any audience they like (a workflow in any repository chooses its `audience`; any
+ * Google service account can ask for any `--audiences`), so an entry that names none of them
+ * would admit every GitHub repository or every service account in the world.
+ */
+const IDENTIFYING_CLAIMS: { issuer: (issuer: string) => boolean; claims: string[]; example: string }[] = [
+  {
+    // GitHub Enterprise Cloud can give an enterprise its own issuer below this one.
+    issuer: (issuer) => issuer === GITHUB_ACTIONS_ISSUER || issuer.startsWith(`${GITHUB_ACTIONS_ISSUER}/`),
+    claims: ["repository", "repository_id", "repository_owner", "repository_owner_id", "sub"],
+    example: '"repository": "org/app"',
+  },
+  { issuer: (issuer) => issuer === "https://accounts.google.com", claims: ["email", "sub", "azp"], example: '"email": "deployer@project.iam.gserviceaccount.com"' },
+];
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+
+function parseClaims(value: unknown, label: string, problems: string[]): Record<string, string> | undefined {
+  if (!isObject(value)) {
+    problems.push(`${label} "claims": must be an object of claim names to exact string values, e.g. {"repository": "org/app", "ref": "refs/heads/main"}`);
+    return undefined;
+  }
+  const claims: Record<string, string> = {};
+  for (const [name, expected] of Object.entries(value)) {
+    if (CHECKED_CLAIMS[name]) problems.push(`${label} "claims.${name}": not allowed here; ${CHECKED_CLAIMS[name]}`);
+    else if (typeof expected !== "string" || expected === "") problems.push(`${label} "claims.${name}": must be a non-empty string (claims are matched exactly, as strings)`);
+    else claims[name] = expected;
+  }
+  if (Object.keys(value).length === 0) problems.push(`${label} "claims": empty; name the claims that say who the caller is, or any token of the issuer for this audience would pass`);
+  return claims;
+}
+
+function parseWorkload(name: string, value: unknown, problems: string[]): TrustedWorkload | undefined {
+  const label = `TRUSTED_WORKLOADS "${name}"`;
+  const before = problems.length;
+  if (!WORKLOAD_NAME.test(name)) problems.push(`${label}: the name may hold only letters, digits, ".", "_" and "-" (at most 64)`);
+  if (!isObject(value)) {
+    problems.push(`${label}: must be an object like {"issuer": "https://token.actions.githubusercontent.com", "audience": "https://app.example.com", "claims": {"repository": "org/app"}}`);
+    return undefined;
+  }
+  for (const key of Object.keys(value)) if (!KEYS.has(key)) problems.push(`${label}: unknown key "${key}" (allowed: issuer, audience, claims)`);
+  const { issuer, audience } = value;
+  if (typeof issuer !== "string" || issuer === "") problems.push(`${label}: "issuer" is required, e.g. "${GITHUB_ACTIONS_ISSUER}"`);
+  else httpUrl(`${label} "issuer"`, issuer, problems, true);
+  if (typeof audience !== "string" || audience.trim() === "") problems.push(`${label}: "audience" is required: the audience the workload asks its platform for, e.g. your PUBLIC_URL`);
+  const claims = parseClaims(value.claims, label, problems);
+  if (claims && typeof issuer === "string") {
+    const known = IDENTIFYING_CLAIMS.find((entry) => entry.issuer(issuer));
+    if (known && Object.keys(claims).length > 0 && !known.claims.some((claim) => claim in claims)) {
+      problems.push(`${label} "claims": names none of ${known.claims.join(", ")}, so any caller of this issuer could pass; add one, e.g. ${known.example}`);
+    }
+  }
+  if (problems.length > before || typeof issuer !== "string" || typeof audience !== "string" || !claims) return undefined;
+  return { name, issuer, audience, claims };
+}
+
+export interface TrustedWorkloads {
+  workloads: readonly TrustedWorkload[];
+  /** Every name written, valid or not: ACCESS_POLICY's check needs no second problem for a broken entry. */
+  names: ReadonlySet<string>;
+}
+
+const NONE: TrustedWorkloads = { workloads: [], names: new Set() };
+
+/**
+ * TRUSTED_WORKLOADS (a JSON object keyed by name, as a string or as wrangler's parsed JSON var):
+ * every entry checked, every problem pushed. Unset or blank: no workloads.
+ */
+export function parseTrustedWorkloads(raw: unknown, problems: string[]): TrustedWorkloads {
+  if (raw === undefined || raw === null || (typeof raw === "string" && raw.trim() === "")) return NONE;
+  let value = raw;
+  if (typeof raw === "string") {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      problems.push("TRUSTED_WORKLOADS: not valid JSON (check commas and quotes; schema/trusted-workloads.schema.json describes it)");
+      return NONE;
+    }
+  }
+  if (!isObject(value)) {
+    problems.push('TRUSTED_WORKLOADS: must be a JSON object of named workloads, e.g. {"ci-main": {"issuer": "...", "audience": "...", "claims": {...}}}');
+    return NONE;
+  }
+  const entries = Object.entries(value);
+  if (entries.length > MAX_WORKLOADS) problems.push(`TRUSTED_WORKLOADS: ${entries.length} workloads; at most ${MAX_WORKLOADS}`);
+  const workloads = entries.flatMap(([name, entry]) => parseWorkload(name, entry, problems) ?? []);
+  const issuers = new Set(workloads.map((workload) => workload.issuer));
+  if (issuers.size > MAX_WORKLOAD_ISSUERS) problems.push(`TRUSTED_WORKLOADS: ${issuers.size} issuers; at most ${MAX_WORKLOAD_ISSUERS} (each one's keys are kept in every isolate)`);
+  return { workloads, names: new Set(entries.map(([name]) => name)) };
+}
