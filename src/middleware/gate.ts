@@ -1,5 +1,4 @@
-import type { Context } from "hono";
-import type { AppEnv, RequestContext } from "../app/request-context";
+import type { RequestContext } from "../app/request-context";
 import { resolveSession } from "../app/resolve-session";
 import { AuthError } from "../errors";
 import type { Identity } from "../identity";
@@ -42,8 +41,7 @@ async function proxy(ctx: RequestContext, identity?: { user: Identity; assertion
  * locally, refreshed in place from the refresh cookie when the access token has expired, and a
  * person the rule admits (else 403 naming the account); then it is proxied with identity.
  */
-export async function gate(c: Context<AppEnv>) {
-  const ctx = c.var.ctx;
+export async function gate(ctx: RequestContext): Promise<Response> {
   const { request, config } = ctx;
   const decision = accessDecision(config.policy, request.url.pathname, request.method);
   if (decision.public) return proxy(ctx);
