@@ -58,8 +58,10 @@ export async function createSession(records: FamilyRecords, identity: Identity, 
   const familyId = newFamilyId();
   const token = newToken();
   const family: FamilyRecord = { ...identityOf(identity), createdAtMs: nowMs, expiresAtMs: nowMs + ttlSeconds * 1000, secret: newToken() };
-  await records.writeFamily(familyId, family, nowMs);
-  await records.writeToken(await sha256(token), { familyId, issuedAtMs: nowMs }, family, nowMs);
+  // One round: neither record is any use without the other, and the credential is handed out
+  // only once both are written (a failed write leaves an orphan that nothing can present).
+  const tokenHash = await sha256(token);
+  await Promise.all([records.writeFamily(familyId, family, nowMs), records.writeToken(tokenHash, { familyId, issuedAtMs: nowMs }, family, nowMs)]);
   return issued(familyId, family, token);
 }
 
