@@ -9,7 +9,9 @@
 // one is in flight overlap it), and the modelled milliseconds of those round trips.
 //
 // Request header `x-bench-latency: off` runs the same request with no delay (still recorded):
-// the local time of the same path, for comparison.
+// the local time of the same path, for comparison. `x-bench-later: 1` models a request made an
+// access-token lifetime after the last one: the location's KV cache has forgotten every key (all
+// reads are misses), while the isolate (and whatever it cached) is still there.
 //
 // POST /__bench/seed-do {"count": n} creates n sessions (one person each) through the worker's
 // own Durable Object store code, createDurableObjectSessionStore(...).create(...), on the
@@ -39,6 +41,8 @@ interface RoundTrip {
 
 interface Trace {
   delays: boolean;
+  /** Every KV read misses the location's cache (x-bench-later). */
+  later: boolean;
   inFlight: number;
   roundTrips: RoundTrip[];
 }
@@ -69,7 +73,7 @@ const lastRead = new Map<string, number>();
 function modelKv(kv: KVNamespace, model: Model): KVNamespace {
   const read = (key: string) => {
     const now = Date.now();
-    const hit = (lastRead.get(key) ?? -Infinity) > now - model.kvCacheTtlSeconds * 1000;
+    const hit = !traces.getStore()?.later && (lastRead.get(key) ?? -Infinity) > now - model.kvCacheTtlSeconds * 1000;
     if (lastRead.size > 100_000) lastRead.clear();
     lastRead.set(key, now);
     return hit;
@@ -146,7 +150,7 @@ async function seedDurableObjectSessions(request: Request, env: BenchEnv): Promi
 export default {
   async fetch(request: Request<unknown, IncomingRequestCfProperties>, env: BenchEnv, ctx: ExecutionContext): Promise<Response> {
     if (new URL(request.url).pathname === "/__bench/seed-do" && request.method === "POST") return seedDurableObjectSessions(request, env);
-    const trace: Trace = { delays: request.headers.get("x-bench-latency") !== "off", inFlight: 0, roundTrips: [] };
+    const trace: Trace = { delays: request.headers.get("x-bench-latency") !== "off", later: request.headers.get("x-bench-later") === "1", inFlight: 0, roundTrips: [] };
     const response = await traces.run(trace, () => worker.fetch(request, modelledEnv(env), ctx));
     const out = new Response(response.body, response);
     out.headers.set("x-bench-storage", JSON.stringify({ roundTrips: trace.roundTrips, modelledMs: trace.roundTrips.reduce((sum, trip) => sum + trip.ms, 0) }));

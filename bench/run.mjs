@@ -233,6 +233,7 @@ async function main() {
     failures.push(...micro.failures.slice(0, 5));
 
     say(`one refresh per store with the storage latency model: ${opts.latencyRepeats} x 2 modes x 2 stores, one at a time`);
+    // Each credential's successor is refreshed too: no extra credentials needed for that.
     const latencyNeed = (opts.latencyRepeats + 2) * 2;
     const refreshLatency = await measureRefreshLatency({
       repeats: opts.latencyRepeats,
