@@ -1,4 +1,5 @@
-import { Hono } from "hono";
+import { HonoBase as Hono } from "hono/hono-base";
+import { RegExpRouter } from "hono/router/reg-exp-router";
 import { decisionOf, OUTCOME_CONFIG, recordDecision } from "./app/decision-metrics";
 import { createRequestContext, type AppEnv, type RequestContext } from "./app/request-context";
 import { loadConfig } from "./config/load-config";
@@ -58,7 +59,7 @@ function refusal(error: unknown, ctx: RequestContext): Response {
  */
 function createOwnRoutes(config: Config) {
   const auth = config.authPrefix;
-  const app = new Hono<AppEnv>();
+  const app = new Hono<AppEnv>({ router: new RegExpRouter() });
   app.use(function requestContext(c, next) {
     c.set("ctx", c.env);
     return next();
