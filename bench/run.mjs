@@ -275,7 +275,7 @@ async function main() {
       summary: `live JS heap after ${memoryResult.steps.map((step) => `${mib(step.heapUsedBytes)}`).join(" -> ")} MiB (warm-up, control, +${opts.memory.distinct} sessions, +${opts.memory.distinct} more); second run ${memoryResult.heap.secondDistinct >= 0 ? "+" : ""}${mib(memoryResult.heap.secondDistinct)} MiB`,
     };
 
-    const analysis = analyse({ summaries, micro, bundle: build.bundle, firstRequest, memory });
+    const analysis = analyse({ summaries, micro, bundle: build.bundle, firstRequest, memory, refreshLatency });
     print({ summaries, micro, bundle: build.bundle, firstRequest, memory, analysis, originCounts, rssAfterRounds, refreshLatency, rotationChecks });
 
     if (opts.json) {
