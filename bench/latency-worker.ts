@@ -13,6 +13,10 @@
 // access-token lifetime after the last one: the location's KV cache has forgotten every key (all
 // reads are misses), while the isolate (and whatever it cached) is still there.
 //
+// The worker's calls to the OpenID provider (OIDC_ISSUER = bench/provider-stub.ts's issuer) are
+// answered by that stub, each recorded as a round trip with the model's provider delay: a
+// sign-in's callback reports its provider round trips next to its storage ones.
+//
 // POST /__bench/seed-do {"count": n} creates n sessions (one person each) through the worker's
 // own Durable Object store code, createDurableObjectSessionStore(...).create(...), on the
 // unwrapped binding, and answers {"credentials": [...]}: valid `__Host-refresh` values.
@@ -20,6 +24,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import worker from "../src/index";
 import type { Env } from "../src/env";
 import { createDurableObjectSessionStore } from "../src/session/durable-object-store";
+import { providerAnswer } from "./provider-stub";
 
 interface Model {
   kvReadHitMs: number;
@@ -28,6 +33,7 @@ interface Model {
   kvCacheTtlSeconds: number;
   doCallMs: number;
   doWriteMs: number;
+  providerMs: number;
 }
 
 interface BenchEnv extends Env {
@@ -114,6 +120,16 @@ function modelNamespace(namespace: Env["SESSION_FAMILIES"], model: Model): Env["
   return wrapped as unknown as Env["SESSION_FAMILIES"];
 }
 
+/** The worker's outbound fetch(): calls to the provider go to the stub, as modelled round trips. */
+const realFetch = globalThis.fetch;
+let provider: { issuer: string; clientId: string; origin: string; model: Model } | undefined;
+globalThis.fetch = async function benchFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  const request = new Request(input, init);
+  if (!provider || new URL(request.url).origin !== provider.origin) return realFetch(request);
+  const { model } = provider;
+  return timed(`provider ${request.method} ${new URL(request.url).pathname}`, model.providerMs, () => providerAnswer(request, provider!));
+};
+
 /** One modelled env per real env object (the worker keeps its store per binding object). */
 const modelled = new WeakMap<object, Env>();
 
@@ -121,6 +137,7 @@ function modelledEnv(env: BenchEnv): Env {
   let out = modelled.get(env);
   if (!out) {
     const model = JSON.parse(env.LATENCY_MODEL) as Model;
+    provider = { issuer: env.OIDC_ISSUER, clientId: env.OIDC_CLIENT_ID, origin: new URL(env.OIDC_ISSUER).origin, model };
     out = { ...env };
     if (env.SESSIONS) out.SESSIONS = modelKv(env.SESSIONS, model);
     if (env.SESSION_FAMILIES) out.SESSION_FAMILIES = modelNamespace(env.SESSION_FAMILIES, model);

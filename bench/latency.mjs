@@ -114,3 +114,64 @@ export function latencyLines(results, model, modelText) {
   }
   return lines;
 }
+
+/** Storage and provider round trips of one request, in words. */
+function describeSignIn(roundTrips) {
+  const provider = roundTrips.filter((trip) => trip.ops.some((op) => op.startsWith("provider")));
+  const storage = roundTrips.filter((trip) => !trip.ops.some((op) => op.startsWith("provider")));
+  return {
+    providerRoundTrips: provider.length,
+    storageRoundTrips: storage.length,
+    described: `${provider.length} to the provider (${provider.map((trip) => trip.ops.join(" + ")).join(", then ") || "none"}), ${storage.length} to storage (${storage.map((trip) => trip.ops.join(" + ")).join(", then ") || "none"})`,
+  };
+}
+
+/**
+ * One sign-in's callback per store, one at a time, discovery and JWKS already cached (two
+ * sign-ins first, unmeasured): GET {AUTH_PREFIX}/login, then the callback with the code the
+ * stub provider (bench/provider-stub.ts) accepts. Returns per store the round trips to the
+ * provider and to storage, and the callback's wall time with and without the model.
+ */
+export async function measureSignIn({ targets, repeats }) {
+  const results = [];
+  for (const { store, url } of targets) {
+    const on = [];
+    const off = [];
+    const problems = [];
+    for (let i = 0; i < repeats + 2; i++) {
+      for (const delays of [true, false]) {
+        const modelHeaders = delays ? {} : { "x-bench-latency": "off" };
+        const login = await fetch(`${url}/auth/login?return_to=/app/x`, { headers: { accept: "text/html", ...modelHeaders }, redirect: "manual" });
+        await login.arrayBuffer();
+        const location = new URL(login.headers.get("location") ?? "http://invalid/");
+        const state = location.searchParams.get("state");
+        const nonce = location.searchParams.get("nonce");
+        const cookie = login.headers.getSetCookie().map((line) => line.split(";")[0]).join("; ");
+        if (login.status !== 302 || !state || !nonce) {
+          if (problems.length < 5) problems.push(`login answered ${login.status}`);
+          continue;
+        }
+        const who = `signin-${store}-${i}-${delays ? "on" : "off"}-${Date.now()}`;
+        const code = Buffer.from(JSON.stringify({ nonce, sub: who, email: `${who}@example.com` })).toString("base64url");
+        const started = performance.now();
+        const callback = await fetch(`${url}/auth/callback?code=${code}&state=${encodeURIComponent(state)}`, { headers: { accept: "text/html", cookie, ...modelHeaders }, redirect: "manual" });
+        await callback.arrayBuffer();
+        const wallMs = performance.now() - started;
+        const signedIn = callback.status === 302 && callback.headers.getSetCookie().some((line) => line.startsWith("__Host-refresh="));
+        if (!signedIn) {
+          if (problems.length < 5) problems.push(`callback answered ${callback.status} without a session`);
+          continue;
+        }
+        const storage = JSON.parse(callback.headers.get("x-bench-storage") ?? '{"roundTrips":[],"modelledMs":NaN}');
+        if (i >= 2) (delays ? on : off).push({ wallMs, storage });
+      }
+    }
+    const typical = on[Math.floor(on.length / 2)]?.storage.roundTrips ?? [];
+    results.push({ store, requests: on.length + off.length, ...describeSignIn(typical), roundTripDetail: typical, wallMs: median(on.map((r) => r.wallMs)), modelledMs: median(on.map((r) => r.storage.modelledMs)), localWallMs: median(off.map((r) => r.wallMs)), problems });
+  }
+  return results;
+}
+
+export function signInLines(results) {
+  return results.map((r) => `  sign-in callback on ${r.store}: ${r.described}; ${r.wallMs.toFixed(1)} ms with the latency model (${r.modelledMs.toFixed(0)} ms modelled), ${r.localWallMs.toFixed(1)} ms locally without it (median of ${r.requests / 2})`);
+}

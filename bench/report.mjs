@@ -115,7 +115,7 @@ export function analyse({ summaries, micro, bundle, firstRequest, memory, refres
     verdict(ratios["verify ours/raw, first-time token (1/request)"] <= 1.3, `(d) our verification <= 1.3x raw crypto.subtle.verify: ${x(ratios["verify ours/raw, first-time token (1/request)"])} first-time, one per request (${fmt(us["ours-fresh"], 1)} vs ${fmt(us["raw-fresh"], 1)} µs); hot loop ${x(ratios["verify ours/raw, first-time token (hot loop)"])}; seen before ${x(ratios["verify ours/raw, token seen before (1/request)"])}`),
     verdict(ratios["d/b CPU"] <= 1.35, `(d)/(b) CPU/req <= 1.35: ${within(ratios["d/b CPU"], 1.35)}, ${fmt(cpu("d"))} vs ${fmt(cpu("b"))} µs`),
     ...refreshTargets,
-    ...(signIn ? [verdict(signIn.providerRoundTrips === 1, `sign-in callback, discovery and JWKS cached: exactly 1 round trip to the provider: ${signIn.providerRoundTrips} (${signIn.described})`)] : []),
+    ...(signIn ?? []).map((r) => verdict(r.providerRoundTrips === 1, `sign-in callback on ${r.store}, discovery and JWKS cached: exactly 1 round trip to the provider: ${r.providerRoundTrips} (${r.described}); ${fmt(r.wallMs, 1)} ms with the latency model`)),
     verdict(bundle.gzipBytes <= 50 * KiB, `bundle <= 50 KiB gzipped: ${fmt(bundle.gzipBytes / KiB, 1)} KiB as deployed (wrangler.toml minify = ${bundle.configuredMinify}); ${fmt(bundle.minifiedGzipBytes / KiB, 1)} KiB with --minify, ${fmt(bundle.unminifiedGzipBytes / KiB, 1)} KiB with --no-minify`),
     verdict(firstRequest.extraMs <= 15, `first request after isolate start <= 15 ms extra: ${fmt(firstRequest.extraMs, 1)} ms (median of ${firstRequest.runs.length} fresh isolates)`),
     verdict(memory.flat, `memory flat under many distinct sessions: ${memory.summary}`),

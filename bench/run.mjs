@@ -20,7 +20,7 @@ import { writeFileSync } from "node:fs";
 import { generateKeySet } from "../scripts/keys.mjs";
 import { buildAll } from "./build.mjs";
 import { measureFirstRequest, measureMemory } from "./isolate.mjs";
-import { latencyLines, measureRefreshLatency } from "./latency.mjs";
+import { latencyLines, measureRefreshLatency, measureSignIn, signInLines } from "./latency.mjs";
 import { describeModel, LATENCY_MODEL } from "./latency-model.mjs";
 import { runLoad } from "./load.mjs";
 import { closeMicro, microPoolSize, runMicro } from "./micro.mjs";
@@ -83,7 +83,8 @@ async function main() {
   // sessions too.
   const urlOf = (port) => `http://127.0.0.1:${port}`;
   const sessionFamilies = (scriptName) => ({ SESSION_FAMILIES: { className: "SessionFamilies", useSQLite: true, ...(scriptName ? { scriptName } : {}) } });
-  const latencyBindings = (port, store) => ({ ...workerBindings({ originUrl: origin.url, publicUrl: urlOf(port), keySet }), SESSION_STORE: store, LATENCY_MODEL: JSON.stringify(LATENCY_MODEL) });
+  // Their OpenID provider is bench/provider-stub.ts, inside the latency worker, at an address no network knows.
+  const latencyBindings = (port, store) => ({ ...workerBindings({ originUrl: origin.url, publicUrl: urlOf(port), keySet }), OIDC_ISSUER: "https://provider.bench.test", SESSION_STORE: store, LATENCY_MODEL: JSON.stringify(LATENCY_MODEL) });
   say("starting workerd (Miniflare) with our worker (KV and Durable Object stores), the two peers, the floor, the micro-worker and the latency-model workers");
   const stack = await startWorkerd([
     { name: "edge-auth", scriptPath: build.worker, kv: true, bindings, port: ports.worker, ...compat },
@@ -243,6 +244,9 @@ async function main() {
       ],
     });
     for (const r of refreshLatency) for (const problem of r.problems) failures.push(`latency model, refresh on ${r.store}: ${problem}`);
+    say(`one sign-in callback per store with the latency model: ${opts.latencyRepeats} x 2 modes x 2 stores, discovery and JWKS cached`);
+    const signIn = await measureSignIn({ repeats: opts.latencyRepeats, targets: [{ store: "kv", url: stack.urls["latency-kv"] }, { store: "durable-object", url: stack.urls["latency-do"] }] });
+    for (const r of signIn) for (const problem of r.problems) failures.push(`latency model, sign-in on ${r.store}: ${problem}`);
     const originCounts = await origin.counts();
     const rssAfterRounds = memoryKiB(pid);
     await stack.mf.dispose();
@@ -275,8 +279,8 @@ async function main() {
       summary: `live JS heap after ${memoryResult.steps.map((step) => `${mib(step.heapUsedBytes)}`).join(" -> ")} MiB (warm-up, control, +${opts.memory.distinct} sessions, +${opts.memory.distinct} more); second run ${memoryResult.heap.secondDistinct >= 0 ? "+" : ""}${mib(memoryResult.heap.secondDistinct)} MiB`,
     };
 
-    const analysis = analyse({ summaries, micro, bundle: build.bundle, firstRequest, memory, refreshLatency });
-    print({ summaries, micro, bundle: build.bundle, firstRequest, memory, analysis, originCounts, rssAfterRounds, refreshLatency, rotationChecks });
+    const analysis = analyse({ summaries, micro, bundle: build.bundle, firstRequest, memory, refreshLatency, signIn });
+    print({ summaries, micro, bundle: build.bundle, firstRequest, memory, analysis, originCounts, rssAfterRounds, refreshLatency, signIn, rotationChecks });
 
     if (opts.json) {
       writeFileSync(
@@ -293,6 +297,7 @@ async function main() {
             gate: { extraCpuUsPerRequest: analysis.gateExtraUs, verifyPlusAssertionUs: analysis.explainedUs, kvSimulatorUsPerRefresh: analysis.kvPerRefreshUs },
             micro,
             refreshLatency: { model: LATENCY_MODEL, stores: refreshLatency },
+            signIn,
             rotationChecks: Object.fromEntries(rotationChecks),
             bundle: build.bundle,
             firstRequest,
@@ -314,7 +319,7 @@ async function main() {
   }
 }
 
-function print({ summaries, micro, bundle, firstRequest, memory, analysis, originCounts, refreshLatency, rotationChecks }) {
+function print({ summaries, micro, bundle, firstRequest, memory, analysis, originCounts, refreshLatency, signIn, rotationChecks }) {
   const out = [];
   out.push("");
   out.push(`edge-auth-worker benchmark (${opts.quick ? "quick" : "full"}): workerd via Miniflare direct sockets, ${opts.rounds} interleaved rounds x ${opts.seconds}s, ${opts.connections} connections, medians`);
@@ -334,6 +339,9 @@ function print({ summaries, micro, bundle, firstRequest, memory, analysis, origi
   out.push("");
   out.push("One refresh (expired access token + refresh cookie), wall clock with the storage latency model, requests one at a time:");
   out.push(...latencyLines(refreshLatency, LATENCY_MODEL, describeModel()));
+  out.push("");
+  out.push("One sign-in (the callback, after GET /auth/login; discovery and JWKS cached), wall clock with the same model:");
+  out.push(...signInLines(signIn));
   out.push("");
   out.push("Micro-benchmark inside workerd, CPU per operation:");
   out.push(...microLines(micro));
