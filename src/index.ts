@@ -2,7 +2,7 @@ import { HonoBase as Hono } from "hono/hono-base";
 import { RegExpRouter } from "hono/router/reg-exp-router";
 import { decisionOf, OUTCOME_CONFIG, recordDecision } from "./app/decision-metrics";
 import { createRequestContext, type AppEnv, type RequestContext } from "./app/request-context";
-import { loadConfig } from "./config/load-config";
+import { loadConfig, loadedConfig } from "./config/load-config";
 import { DEFAULT_AUTH_PREFIX, type Config } from "./config/parse-config";
 import type { Env } from "./env";
 import { AuthError, describeCause } from "./errors";
@@ -115,7 +115,7 @@ async function route(ctx: RequestContext, executionCtx: ExecutionContext): Promi
 }
 
 async function handle(request: Request, env: Env, executionCtx: ExecutionContext, requestId: string): Promise<Response> {
-  const result = await loadConfig(env);
+  const result = loadedConfig(env) ?? (await loadConfig(env));
   if (!result.ok) {
     // Every problem at once, so one deploy fixes them all; no problem names a secret's value.
     logEvent("error", "config_invalid", { code: OUTCOME_CONFIG, problems: result.problems.join("; ") });
