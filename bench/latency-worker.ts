@@ -17,7 +17,7 @@
 // answered by that stub, each recorded as a round trip with the model's provider delay: a
 // sign-in's callback reports its provider round trips next to its storage ones.
 //
-// POST /__bench/seed-do {"count": n} creates n sessions (one person each) through the worker's
+// POST /__bench/seed-do {"count": n, "perPerson": k} creates n sessions (k per person, default 1) through the worker's
 // own Durable Object store code, createDurableObjectSessionStore(...).create(...), on the
 // unwrapped binding, and answers {"credentials": [...]}: valid `__Host-refresh` values.
 import { AsyncLocalStorage } from "node:async_hooks";
@@ -147,7 +147,8 @@ function modelledEnv(env: BenchEnv): Env {
 }
 
 async function seedDurableObjectSessions(request: Request, env: BenchEnv): Promise<Response> {
-  const { count } = (await request.json()) as { count: number };
+  const { count, perPerson = 1 } = (await request.json()) as { count: number; perPerson?: number };
+  const people = Array.from({ length: Math.ceil(count / perPerson) }, () => crypto.randomUUID());
   const store = createDurableObjectSessionStore(env.SESSION_FAMILIES);
   const ttlSeconds = Number(env.REFRESH_TOKEN_TTL) || 2_592_000;
   const credentials: string[] = new Array(count);
@@ -156,7 +157,7 @@ async function seedDurableObjectSessions(request: Request, env: BenchEnv): Promi
   const run = async () => {
     while (next < count) {
       const i = next++;
-      const user = crypto.randomUUID();
+      const user = people[Math.floor(i / perPerson)]!;
       credentials[i] = (await store.create({ sub: `do-user-${user}`, email: `do-user-${user}@example.com` }, nowMs, ttlSeconds)).credential;
     }
   };
