@@ -9,15 +9,22 @@
 // one is in flight overlap it), and the modelled milliseconds of those round trips.
 //
 // Request header `x-bench-latency: off` runs the same request with no delay (still recorded):
-// the local time of the same path, for comparison.
+// the local time of the same path, for comparison. `x-bench-later: 1` models a request made an
+// access-token lifetime after the last one: the location's KV cache has forgotten every key (all
+// reads are misses), while the isolate (and whatever it cached) is still there.
 //
-// POST /__bench/seed-do {"count": n} creates n sessions (one person each) through the worker's
+// The worker's calls to the OpenID provider (OIDC_ISSUER = bench/provider-stub.ts's issuer) are
+// answered by that stub, each recorded as a round trip with the model's provider delay: a
+// sign-in's callback reports its provider round trips next to its storage ones.
+//
+// POST /__bench/seed-do {"count": n, "perPerson": k} creates n sessions (k per person, default 1) through the worker's
 // own Durable Object store code, createDurableObjectSessionStore(...).create(...), on the
 // unwrapped binding, and answers {"credentials": [...]}: valid `__Host-refresh` values.
 import { AsyncLocalStorage } from "node:async_hooks";
 import worker from "../src/index";
 import type { Env } from "../src/env";
 import { createDurableObjectSessionStore } from "../src/session/durable-object-store";
+import { providerAnswer } from "./provider-stub";
 
 interface Model {
   kvReadHitMs: number;
@@ -26,6 +33,7 @@ interface Model {
   kvCacheTtlSeconds: number;
   doCallMs: number;
   doWriteMs: number;
+  providerMs: number;
 }
 
 interface BenchEnv extends Env {
@@ -39,6 +47,8 @@ interface RoundTrip {
 
 interface Trace {
   delays: boolean;
+  /** Every KV read misses the location's cache (x-bench-later). */
+  later: boolean;
   inFlight: number;
   roundTrips: RoundTrip[];
 }
@@ -69,7 +79,7 @@ const lastRead = new Map<string, number>();
 function modelKv(kv: KVNamespace, model: Model): KVNamespace {
   const read = (key: string) => {
     const now = Date.now();
-    const hit = (lastRead.get(key) ?? -Infinity) > now - model.kvCacheTtlSeconds * 1000;
+    const hit = !traces.getStore()?.later && (lastRead.get(key) ?? -Infinity) > now - model.kvCacheTtlSeconds * 1000;
     if (lastRead.size > 100_000) lastRead.clear();
     lastRead.set(key, now);
     return hit;
@@ -110,6 +120,16 @@ function modelNamespace(namespace: Env["SESSION_FAMILIES"], model: Model): Env["
   return wrapped as unknown as Env["SESSION_FAMILIES"];
 }
 
+/** The worker's outbound fetch(): calls to the provider go to the stub, as modelled round trips. */
+const realFetch = globalThis.fetch;
+let provider: { issuer: string; clientId: string; origin: string; model: Model } | undefined;
+globalThis.fetch = async function benchFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  const request = new Request(input, init);
+  if (!provider || new URL(request.url).origin !== provider.origin) return realFetch(request);
+  const { model } = provider;
+  return timed(`provider ${request.method} ${new URL(request.url).pathname}`, model.providerMs, () => providerAnswer(request, provider!));
+};
+
 /** One modelled env per real env object (the worker keeps its store per binding object). */
 const modelled = new WeakMap<object, Env>();
 
@@ -117,6 +137,7 @@ function modelledEnv(env: BenchEnv): Env {
   let out = modelled.get(env);
   if (!out) {
     const model = JSON.parse(env.LATENCY_MODEL) as Model;
+    provider = { issuer: env.OIDC_ISSUER, clientId: env.OIDC_CLIENT_ID, origin: new URL(env.OIDC_ISSUER).origin, model };
     out = { ...env };
     if (env.SESSIONS) out.SESSIONS = modelKv(env.SESSIONS, model);
     if (env.SESSION_FAMILIES) out.SESSION_FAMILIES = modelNamespace(env.SESSION_FAMILIES, model);
@@ -126,7 +147,8 @@ function modelledEnv(env: BenchEnv): Env {
 }
 
 async function seedDurableObjectSessions(request: Request, env: BenchEnv): Promise<Response> {
-  const { count } = (await request.json()) as { count: number };
+  const { count, perPerson = 1 } = (await request.json()) as { count: number; perPerson?: number };
+  const people = Array.from({ length: Math.ceil(count / perPerson) }, () => crypto.randomUUID());
   const store = createDurableObjectSessionStore(env.SESSION_FAMILIES);
   const ttlSeconds = Number(env.REFRESH_TOKEN_TTL) || 2_592_000;
   const credentials: string[] = new Array(count);
@@ -135,7 +157,7 @@ async function seedDurableObjectSessions(request: Request, env: BenchEnv): Promi
   const run = async () => {
     while (next < count) {
       const i = next++;
-      const user = crypto.randomUUID();
+      const user = people[Math.floor(i / perPerson)]!;
       credentials[i] = (await store.create({ sub: `do-user-${user}`, email: `do-user-${user}@example.com` }, nowMs, ttlSeconds)).credential;
     }
   };
@@ -146,7 +168,7 @@ async function seedDurableObjectSessions(request: Request, env: BenchEnv): Promi
 export default {
   async fetch(request: Request<unknown, IncomingRequestCfProperties>, env: BenchEnv, ctx: ExecutionContext): Promise<Response> {
     if (new URL(request.url).pathname === "/__bench/seed-do" && request.method === "POST") return seedDurableObjectSessions(request, env);
-    const trace: Trace = { delays: request.headers.get("x-bench-latency") !== "off", inFlight: 0, roundTrips: [] };
+    const trace: Trace = { delays: request.headers.get("x-bench-latency") !== "off", later: request.headers.get("x-bench-later") === "1", inFlight: 0, roundTrips: [] };
     const response = await traces.run(trace, () => worker.fetch(request, modelledEnv(env), ctx));
     const out = new Response(response.body, response);
     out.headers.set("x-bench-storage", JSON.stringify({ roundTrips: trace.roundTrips, modelledMs: trace.roundTrips.reduce((sum, trip) => sum + trip.ms, 0) }));

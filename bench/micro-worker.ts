@@ -10,7 +10,7 @@
 //   noop      walk the tokens, nothing else (the baseline)
 //   ours      verifiedAccessToken() from src/tokens/token-caches.ts: the gate's verification
 //   jose-key  jose jwtVerify with the same checks against the CryptoKey directly (no JWK Set)
-//   jose-jwks jose jwtVerify with the same checks against the worker's createLocalJWKSet
+//   jose-jwks jose jwtVerify with the same checks against the worker's key resolver (by kid)
 //   raw       the least a JWT signature check needs: split, base64url-decode the signature,
 //             encode the signing input, crypto.subtle.verify (ECDSA P-256 SHA-256), nothing more
 //   assert    signOriginAssertion() from src/tokens/our-tokens.ts: the ES256 signature of X-Auth-Assertion
@@ -90,7 +90,7 @@ async function run(mode: string, tokens: string[], env: MicroEnv): Promise<Respo
       break;
     }
     case "jose-jwks": {
-      // jose jwtVerify against the worker's own key resolver (createLocalJWKSet over
+      // jose jwtVerify against the worker's own key resolver (a Map by kid over
       // SESSION_KEYS, as config.sessionKeys holds it), same checks, no token cache.
       const keys = (config as unknown as { sessionKeys?: { verificationKeys?: JWTVerifyGetKey } }).sessionKeys?.verificationKeys;
       if (typeof keys !== "function") return Response.json({ missing: "config.sessionKeys.verificationKeys" });

@@ -3,9 +3,9 @@
 //
 // Not part of `npm run bench` (which measures; this explains). It runs the unminified build
 // (same code, readable names) on a fresh workerd with the inspector open, drives scenarios
-// (b) bare proxy, (c) same session and (d) a new token per request with the same load as the
+// (b0) the floor, (b) bare proxy, (c) same session and (d) a new token per request with the same load as the
 // benchmark, and records V8's sampling CPU profile of our isolate (Profiler domain) during
-// each. Self time is summed per function and source line. V8 sees only JavaScript and the
+// each; and the same for the floor (b0), the 5-line fetch() worker, for comparison. Self time is summed per function and source line. V8 sees only JavaScript and the
 // builtins/runtime calls it makes: workerd's own C++ (HTTP parsing, sockets, the fetch to
 // the origin, BoringSSL behind crypto.subtle) shows up as "(program)" or inside the caller's
 // native frames, so the percentages are of the isolate's JS-visible time, not of all of
@@ -51,28 +51,36 @@ async function main() {
   const signer = await signerFor(keySet);
   const origin = await startOrigin();
   const port = await freePort();
+  const floorPort = await freePort();
   const publicUrl = `http://127.0.0.1:${port}`;
   const stack = await startWorkerd(
-    [{ name: "edge-auth", scriptPath: join(BUILD, "worker-no-minify", "index.js"), kv: true, bindings: workerBindings({ originUrl: origin.url, publicUrl, keySet }), port, compatibilityDate: build.compatibilityDate, compatibilityFlags: build.compatibilityFlags }],
+    [
+      { name: "edge-auth", scriptPath: join(BUILD, "worker-no-minify", "index.js"), kv: true, bindings: workerBindings({ originUrl: origin.url, publicUrl, keySet }), port, compatibilityDate: build.compatibilityDate, compatibilityFlags: build.compatibilityFlags },
+      { name: "floor-passthrough", scriptPath: build.peers.passthrough, bindings: { ORIGIN_URL: origin.url }, port: floorPort },
+    ],
     { inspector: true },
   );
-  const session = await connectInspector(stack.mf, "edge-auth");
+  const sessions = { "edge-auth": await connectInspector(stack.mf, "edge-auth"), "floor-passthrough": await connectInspector(stack.mf, "floor-passthrough") };
   try {
-    const url = stack.urls["edge-auth"];
     const token = await mintAccessToken(signer, publicUrl, { sub: "bench-user", email: "bench@example.com", sid: randomBytes(16).toString("base64url") });
     const pool = await mintAccessTokens(signer, publicUrl, Math.ceil(6000 * seconds) + 3000);
     const fresh = distinctCookies("__Host-access", pool);
     const scenarios = [
+      { id: "b0", label: "floor: the 5-line fetch() worker", worker: "floor-passthrough", path: "/public/x", cookies: sameCookie("__Host-access", token) },
       { id: "b", label: "bare proxy (public path)", path: "/public/x", cookies: sameCookie("__Host-access", token) },
       { id: "c", label: "gate, same session", path: "/app/x", cookies: sameCookie("__Host-access", token) },
       { id: "d", label: "gate, new token (new user) per request", path: "/app/x", cookies: fresh },
     ];
-    await session.call("Profiler.enable");
-    await session.call("Profiler.setSamplingInterval", { interval: 100 });
+    for (const session of Object.values(sessions)) {
+      await session.call("Profiler.enable");
+      await session.call("Profiler.setSamplingInterval", { interval: 100 });
+    }
     for (const s of scenarios) {
-      await runLoad({ url, path: s.path, nextCookie: s.cookies, connections: 8, amount: 2000 }); // warm
+      const session = sessions[s.worker ?? "edge-auth"];
+      const target = stack.urls[s.worker ?? "edge-auth"];
+      await runLoad({ url: target, path: s.path, nextCookie: s.cookies, connections: 8, amount: 2000 }); // warm
       await session.call("Profiler.start");
-      const result = await runLoad({ url, path: s.path, nextCookie: s.cookies, connections: 8, durationSeconds: seconds });
+      const result = await runLoad({ url: target, path: s.path, nextCookie: s.cookies, connections: 8, durationSeconds: seconds });
       const { profile } = await session.call("Profiler.stop");
       const { total, rows } = selfTimes(profile);
       console.log(`\n(${s.id}) ${s.label}: ${result.responses} requests, ${result.non2xx} non-2xx; ${(total / 1000).toFixed(0)} ms sampled, ${(total / result.responses).toFixed(0)} µs/request of isolate time`);
@@ -81,7 +89,7 @@ async function main() {
       }
     }
   } finally {
-    session.close();
+    for (const session of Object.values(sessions)) session.close();
     await stack.mf.dispose();
     await origin.stop();
   }

@@ -22,7 +22,7 @@ import { startWorkloadIssuer } from "../demo/workload-issuer.mjs";
 import { generateKeySet } from "../scripts/keys.mjs";
 import { buildAll } from "./build.mjs";
 import { measureFirstRequest, measureMemory } from "./isolate.mjs";
-import { latencyLines, measureRefreshLatency } from "./latency.mjs";
+import { latencyLines, measureRefreshLatency, measureSignIn, signInLines } from "./latency.mjs";
 import { describeModel, LATENCY_MODEL } from "./latency-model.mjs";
 import { runLoad } from "./load.mjs";
 import { closeMicro, microPoolSize, runMicro } from "./micro.mjs";
@@ -53,6 +53,10 @@ function parseArgs(argv) {
 }
 
 const opts = parseArgs(process.argv.slice(2));
+// (e2)'s sessions, 4 to a person: every person is an object with its own SQLite files (3 open
+// files each), and a full run's pool of one person per session (several thousand) ran workerd
+// out of file descriptors (SQLITE_NOMEM). Each session is still refreshed once.
+const DO_SESSIONS_PER_PERSON = 4;
 const startedAt = Date.now();
 const failures = [];
 const say = (text) => process.stderr.write(`[bench +${((Date.now() - startedAt) / 1000).toFixed(1)}s] ${text}\n`);
@@ -94,7 +98,8 @@ async function main() {
   // the Durable Object code is the deployed build's, and latency-do's seed route makes (e2)'s
   // sessions too.
   const sessionFamilies = (scriptName) => ({ SESSION_FAMILIES: { className: "SessionFamilies", useSQLite: true, ...(scriptName ? { scriptName } : {}) } });
-  const latencyBindings = (port, store) => ({ ...workerBindings({ originUrl: origin.url, publicUrl: urlOf(port), keySet }), SESSION_STORE: store, LATENCY_MODEL: JSON.stringify(LATENCY_MODEL) });
+  // Their OpenID provider is bench/provider-stub.ts, inside the latency worker, at an address no network knows.
+  const latencyBindings = (port, store) => ({ ...workerBindings({ originUrl: origin.url, publicUrl: urlOf(port), keySet }), OIDC_ISSUER: "https://provider.bench.test", SESSION_STORE: store, LATENCY_MODEL: JSON.stringify(LATENCY_MODEL) });
   say("starting workerd (Miniflare) with our worker (KV and Durable Object stores), the two peers, the floor, the micro-worker and the latency-model workers");
   const stack = await startWorkerd([
     { name: "edge-auth", scriptPath: build.worker, kv: true, bindings, port: ports.worker, ...compat },
@@ -139,7 +144,7 @@ async function main() {
       oidcSession: (await mintOidcAuthSessions(oidcSecret, 1))[0],
       oidcPool: await mintOidcAuthSessions(oidcSecret, opts.warmup + 100),
       refreshPool: await seedRefreshTokens(kv, opts.warmup + 100),
-      refreshDoPool: await seedDurableObjectSessions(stack.urls["latency-do"], opts.warmup + 100),
+      refreshDoPool: await seedDurableObjectSessions(stack.urls["latency-do"], opts.warmup + 100, { perPerson: DO_SESSIONS_PER_PERSON }),
     };
     const scenarios = defineScenarios(ctx);
 
@@ -194,7 +199,7 @@ async function main() {
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
       if (pool === "refreshDo") {
-        ctx.refreshDoPool.push(...(await seedDurableObjectSessions(stack.urls["latency-do"], count)));
+        ctx.refreshDoPool.push(...(await seedDurableObjectSessions(stack.urls["latency-do"], count, { perPerson: DO_SESSIONS_PER_PERSON })));
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     };
@@ -247,6 +252,7 @@ async function main() {
     failures.push(...micro.failures.slice(0, 5));
 
     say(`one refresh per store with the storage latency model: ${opts.latencyRepeats} x 2 modes x 2 stores, one at a time`);
+    // Each credential's successor is refreshed too: no extra credentials needed for that.
     const latencyNeed = (opts.latencyRepeats + 2) * 2;
     const refreshLatency = await measureRefreshLatency({
       repeats: opts.latencyRepeats,
@@ -256,6 +262,9 @@ async function main() {
       ],
     });
     for (const r of refreshLatency) for (const problem of r.problems) failures.push(`latency model, refresh on ${r.store}: ${problem}`);
+    say(`one sign-in callback per store with the latency model: ${opts.latencyRepeats} x 2 modes x 2 stores, discovery and JWKS cached`);
+    const signIn = await measureSignIn({ repeats: opts.latencyRepeats, targets: [{ store: "kv", url: stack.urls["latency-kv"] }, { store: "durable-object", url: stack.urls["latency-do"] }] });
+    for (const r of signIn) for (const problem of r.problems) failures.push(`latency model, sign-in on ${r.store}: ${problem}`);
     const originCounts = await origin.counts();
     const workloadIssuerHits = Object.fromEntries(github.hits);
     await github.close();
@@ -290,8 +299,8 @@ async function main() {
       summary: `live JS heap after ${memoryResult.steps.map((step) => `${mib(step.heapUsedBytes)}`).join(" -> ")} MiB (warm-up, control, +${opts.memory.distinct} sessions, +${opts.memory.distinct} more); second run ${memoryResult.heap.secondDistinct >= 0 ? "+" : ""}${mib(memoryResult.heap.secondDistinct)} MiB`,
     };
 
-    const analysis = analyse({ summaries, micro, bundle: build.bundle, firstRequest, memory });
-    print({ summaries, micro, bundle: build.bundle, firstRequest, memory, analysis, originCounts, rssAfterRounds, refreshLatency, rotationChecks, workloadIssuerHits });
+    const analysis = analyse({ summaries, micro, bundle: build.bundle, firstRequest, memory, refreshLatency, signIn });
+    print({ summaries, micro, bundle: build.bundle, firstRequest, memory, analysis, originCounts, rssAfterRounds, refreshLatency, signIn, rotationChecks, workloadIssuerHits });
 
     if (opts.json) {
       writeFileSync(
@@ -308,6 +317,7 @@ async function main() {
             gate: { extraCpuUsPerRequest: analysis.gateExtraUs, verifyPlusAssertionUs: analysis.explainedUs, kvSimulatorUsPerRefresh: analysis.kvPerRefreshUs },
             micro,
             refreshLatency: { model: LATENCY_MODEL, stores: refreshLatency },
+            signIn,
             rotationChecks: Object.fromEntries(rotationChecks),
             bundle: build.bundle,
             firstRequest,
@@ -331,7 +341,7 @@ async function main() {
   }
 }
 
-function print({ summaries, micro, bundle, firstRequest, memory, analysis, originCounts, refreshLatency, rotationChecks, workloadIssuerHits }) {
+function print({ summaries, micro, bundle, firstRequest, memory, analysis, originCounts, refreshLatency, signIn, rotationChecks, workloadIssuerHits }) {
   const out = [];
   out.push("");
   out.push(`edge-auth-worker benchmark (${opts.quick ? "quick" : "full"}): workerd via Miniflare direct sockets, ${opts.rounds} interleaved rounds x ${opts.seconds}s, ${opts.connections} connections, medians`);
@@ -352,6 +362,9 @@ function print({ summaries, micro, bundle, firstRequest, memory, analysis, origi
   out.push("");
   out.push("One refresh (expired access token + refresh cookie), wall clock with the storage latency model, requests one at a time:");
   out.push(...latencyLines(refreshLatency, LATENCY_MODEL, describeModel()));
+  out.push("");
+  out.push("One sign-in (the callback, after GET /auth/login; discovery and JWKS cached), wall clock with the same model:");
+  out.push(...signInLines(signIn));
   out.push("");
   out.push("Micro-benchmark inside workerd, CPU per operation:");
   out.push(...microLines(micro));

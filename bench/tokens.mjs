@@ -123,14 +123,14 @@ export async function seedRefreshTokens(kv, count, { perFamily = 1, concurrency 
 }
 
 /**
- * `count` Durable Object sessions, one person each, created through the worker's own store
- * code by `seedUrl` (bench/latency-worker.ts, POST /__bench/seed-do) in the namespace its
- * SESSION_FAMILIES binding names. Returns the `__Host-refresh` values.
+ * `count` Durable Object sessions, `perPerson` to a person (one object each), created through
+ * the worker's own store code by `seedUrl` (bench/latency-worker.ts, POST /__bench/seed-do) in
+ * the namespace its SESSION_FAMILIES binding names. Returns the `__Host-refresh` values.
  */
-export async function seedDurableObjectSessions(seedUrl, count, { chunk = 100 } = {}) {
+export async function seedDurableObjectSessions(seedUrl, count, { chunk = 100, perPerson = 1 } = {}) {
   const credentials = [];
   const seed = async (n) => {
-    const response = await fetch(`${seedUrl}/__bench/seed-do`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ count: n }) });
+    const response = await fetch(`${seedUrl}/__bench/seed-do`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ count: n, perPerson }) });
     const text = await response.text();
     if (response.status !== 200) throw new Error(`seeding Durable Object sessions: HTTP ${response.status} ${text.slice(0, 300)}`);
     return JSON.parse(text).credentials;

@@ -77,9 +77,14 @@ export class AuthError extends Error {
   }
 }
 
-/** A short, token-free description of a caught value, for a log line. */
+/**
+ * A short, token-free description of a caught value, for a log line. A library error says its
+ * stable `code` (jose's ERR_JWT_EXPIRED, oauth4webapi's OAUTH_*): the deployed bundle does not keep
+ * class names (wrangler.toml, keep_names), and code is what a reader searches for anyway.
+ */
 export function describeCause(cause: unknown): string | undefined {
   if (cause === undefined) return undefined;
-  const text = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+  const code = (cause as { code?: unknown } | null)?.code;
+  const text = cause instanceof Error ? `${typeof code === "string" ? code : cause.name}: ${cause.message}` : String(cause);
   return text.slice(0, 160);
 }

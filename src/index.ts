@@ -1,7 +1,8 @@
-import { Hono } from "hono";
+import { HonoBase as Hono } from "hono/hono-base";
+import { RegExpRouter } from "hono/router/reg-exp-router";
 import { decisionOf, OUTCOME_CONFIG, recordDecision } from "./app/decision-metrics";
-import { createRequestContext, type AppEnv } from "./app/request-context";
-import { loadConfig } from "./config/load-config";
+import { createRequestContext, type AppEnv, type RequestContext } from "./app/request-context";
+import { loadConfig, loadedConfig } from "./config/load-config";
 import { DEFAULT_AUTH_PREFIX, type Config } from "./config/parse-config";
 import type { Env } from "./env";
 import { AuthError, describeCause } from "./errors";
@@ -12,7 +13,7 @@ import { logEvent } from "./log";
 import { gate } from "./middleware/gate";
 import { rateLimit } from "./middleware/rate-limit";
 import { rejectCrossSite } from "./middleware/same-origin";
-import { currentRequestId, requestIdFor, runInRequestScope } from "./request-scope";
+import { requestIdFor, runInRequestScope } from "./request-scope";
 import { callbackRoute } from "./routes/callback";
 import { configInvalidHealth, healthRoute } from "./routes/health";
 import { jwksRoute } from "./routes/jwks";
@@ -23,6 +24,8 @@ import { relayRoute } from "./routes/relay";
 import { logoutRoute, meRoute, refreshRoute } from "./routes/session-routes";
 
 export { SessionFamilies } from "./session/session-families";
+
+const JWKS_PATH = "/.well-known/jwks.json";
 
 /** Adds the Set-Cookie values the request earned to whatever response goes out. */
 function withEarnedCookies(response: Response, cookies: readonly string[]): Response {
@@ -38,22 +41,30 @@ function withEarnedCookies(response: Response, cookies: readonly string[]): Resp
   return out;
 }
 
-/** The route table. AUTH_PREFIX is configuration, so there is one app per parsed config. */
-function createApp(config: Config) {
+/** The one error path: the code decides the status, the log gets code, detail and cause. */
+function refusal(error: unknown, ctx: RequestContext): Response {
+  const wantsPage = ctx.request.wantsPage;
+  if (error instanceof AuthError) {
+    const level = error.status >= 500 ? "error" : error.status === 404 || error.status === 405 ? "info" : "warn";
+    logEvent(level, "request_refused", { code: error.code, detail: error.detail, cause: describeCause(error.cause) });
+    return errorResponse(error, { wantsPage, authPrefix: ctx.config.authPrefix, ...(ctx.retryHref ? { retryHref: ctx.retryHref } : {}) });
+  }
+  logEvent("error", "internal_error", { reason: describeCause(error) });
+  return internalErrorResponse(wantsPage);
+}
+
+/**
+ * The worker's own routes (AUTH_PREFIX, the JWKS). AUTH_PREFIX is configuration, so there is one
+ * app per parsed config. Hono's `env` is the request context; its errors go to refusal().
+ */
+function createOwnRoutes(config: Config) {
   const auth = config.authPrefix;
-  const app = new Hono<AppEnv>();
-
-  app.use(async function requestContext(c, next) {
-    const ctx = createRequestContext(config, c.env, c.req.raw, currentRequestId() ?? requestIdFor(c.req.raw));
-    c.set("ctx", ctx);
-    await next();
-    // Every response, error responses included, carries what the request earned.
-    c.res = withEarnedCookies(c.res, ctx.cookies);
-    // One data point per decision, error responses included (onError has answered by now).
-    await recordDecision(c.env.AUTH_METRICS, decisionOf(ctx, c.error));
+  const app = new Hono<AppEnv>({ router: new RegExpRouter() });
+  app.use(function requestContext(c, next) {
+    c.set("ctx", c.env);
+    return next();
   });
-
-  app.get("/.well-known/jwks.json", jwksRoute);
+  app.get(JWKS_PATH, jwksRoute);
   app.get(`${auth}/login`, rateLimit("login"), loginRoute);
   app.get(`${auth}/callback`, rateLimit("callback"), callbackRoute);
   app.get(`${auth}/relay`, rateLimit("callback"), relayRoute);
@@ -74,26 +85,37 @@ function createApp(config: Config) {
   // The prefix belongs to the worker: nothing under it ever reaches the origin.
   app.all(auth, notFound);
   app.all(`${auth}/*`, notFound);
-  app.all("*", gate);
-
-  // The one error path: the code decides the status, the log gets code, detail and cause.
-  app.onError(function toErrorResponse(error, c) {
-    const ctx = c.var.ctx;
-    if (error instanceof AuthError) {
-      const level = error.status >= 500 ? "error" : error.status === 404 || error.status === 405 ? "info" : "warn";
-      logEvent(level, "request_refused", { code: error.code, detail: error.detail, cause: describeCause(error.cause) });
-      return errorResponse(error, { wantsPage: ctx?.request.wantsPage ?? false, authPrefix: auth, ...(ctx?.retryHref ? { retryHref: ctx.retryHref } : {}) });
-    }
-    logEvent("error", "internal_error", { reason: describeCause(error) });
-    return internalErrorResponse(ctx?.request.wantsPage ?? false);
+  // A path with escapes that decodes to none of the above.
+  app.all("*", (c) => gate(c.var.ctx));
+  app.onError((error) => {
+    throw error;
   });
   return app;
 }
 
-const apps = new WeakMap<Config, Hono<AppEnv>>();
+const ownRoutes = new WeakMap<Config, Hono<AppEnv>>();
 
-async function handle(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-  const result = await loadConfig(env);
+/**
+ * True when the request is for the gate alone, so Hono's router (which would send it to "*")
+ * is skipped. Hono routes on the percent-decoded path, so a path with any escape goes to it.
+ */
+function isGateOnly(config: Config, rawUrl: string, pathname: string): boolean {
+  const escape = rawUrl.indexOf("%");
+  if (escape >= 0 && (escape < rawUrl.indexOf("?") || !rawUrl.includes("?"))) return false;
+  const auth = config.authPrefix;
+  return pathname !== JWKS_PATH && pathname !== auth && !pathname.startsWith(`${auth}/`);
+}
+
+async function route(ctx: RequestContext, executionCtx: ExecutionContext): Promise<Response> {
+  const { config, raw } = ctx;
+  if (isGateOnly(config, raw.url, ctx.request.url.pathname)) return gate(ctx);
+  let app = ownRoutes.get(config);
+  if (!app) ownRoutes.set(config, (app = createOwnRoutes(config)));
+  return app.fetch(raw, ctx, executionCtx);
+}
+
+async function handle(request: Request, env: Env, executionCtx: ExecutionContext, requestId: string): Promise<Response> {
+  const result = loadedConfig(env) ?? (await loadConfig(env));
   if (!result.ok) {
     // Every problem at once, so one deploy fixes them all; no problem names a secret's value.
     logEvent("error", "config_invalid", { code: OUTCOME_CONFIG, problems: result.problems.join("; ") });
@@ -101,13 +123,27 @@ async function handle(request: Request, env: Env, ctx: ExecutionContext): Promis
     const healthPath = `${env.AUTH_PREFIX || DEFAULT_AUTH_PREFIX}/health`;
     return new URL(request.url).pathname === healthPath ? configInvalidHealth() : pageResponse(500, misconfiguredPage());
   }
-  let app = apps.get(result.config);
-  if (!app) apps.set(result.config, (app = createApp(result.config)));
-  return app.fetch(request, env, ctx);
+  const ctx = createRequestContext(result.config, env, request, requestId);
+  let response: Response;
+  let error: unknown;
+  try {
+    response = await route(ctx, executionCtx);
+  } catch (thrown) {
+    error = thrown;
+    response = refusal(thrown, ctx);
+    // HEAD gets the headers of GET's answer and no body (Hono does the same for its routes).
+    if (request.method === "HEAD" && response.body !== null) response = new Response(null, response);
+  }
+  // Every response, error responses included, carries what the request earned.
+  response = withEarnedCookies(response, ctx.cookies);
+  // One data point per decision, error responses included; nothing to compute without the dataset.
+  if (env.AUTH_METRICS) await recordDecision(env.AUTH_METRICS, decisionOf(ctx, error));
+  return response;
 }
 
 export default {
-  fetch(request, env, ctx) {
-    return runInRequestScope({ requestId: requestIdFor(request) }, () => handle(request, env, ctx));
+  fetch(request, env, executionCtx) {
+    const requestId = requestIdFor(request);
+    return runInRequestScope({ requestId }, () => handle(request, env, executionCtx, requestId));
   },
 } satisfies ExportedHandler<Env>;

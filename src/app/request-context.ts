@@ -47,8 +47,9 @@ export interface RequestContext {
   originWaitMs: number;
 }
 
+/** Hono's types for the worker's own routes: index.ts hands them the request context as `env`. */
 export interface AppEnv {
-  Bindings: Env;
+  Bindings: RequestContext;
   Variables: { ctx: RequestContext };
 }
 

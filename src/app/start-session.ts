@@ -21,8 +21,8 @@ async function revokeReplacedSession(ctx: RequestContext): Promise<void> {
  * the one it replaces, creates the family, earns both cookies on the request.
  */
 export async function startSession(ctx: RequestContext, identity: Identity, via: "callback" | "relay"): Promise<void> {
-  await revokeReplacedSession(ctx);
-  const issued = await ctx.store.create(identity, ctx.nowMs, ctx.config.refreshTokenTtlSeconds);
+  // Side by side: ending the old session never fails the sign-in, and the new one does not need it ended first.
+  const [, issued] = await Promise.all([revokeReplacedSession(ctx), ctx.store.create(identity, ctx.nowMs, ctx.config.refreshTokenTtlSeconds)]);
   await earnSessionCookies(ctx, issued);
   logEvent("info", "sign_in", { sub: identity.sub, family: issued.familyId, ...(via === "relay" ? { via } : {}) });
 }

@@ -27,5 +27,18 @@ export function loadConfig(env: Env): Promise<ConfigResult> {
   let result = byValues.get(key, 0);
   if (!result) byValues.set(key, (result = parseConfig(env)), Infinity);
   byEnvObject.set(env, result);
+  result.then((value) => (settled = { env, value }), () => undefined);
   return result;
+}
+
+/** The last env's configuration once parsed, for the next request with the same env. */
+let settled: { env: Env; value: ConfigResult } | undefined;
+
+/**
+ * The configuration for `env` without waiting, when it is already parsed: workerd gives every
+ * request of an isolate the same env object, so after the first request this is a comparison,
+ * and a request skips a turn of the microtask queue. Undefined: call loadConfig().
+ */
+export function loadedConfig(env: Env): ConfigResult | undefined {
+  return settled?.env === env ? settled.value : undefined;
 }

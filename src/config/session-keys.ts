@@ -1,4 +1,4 @@
-import { CompactSign, compactVerify, createLocalJWKSet, importJWK, type JWK } from "jose";
+import { CompactSign, compactVerify, errors, importJWK, type JWK, type JWTVerifyGetKey } from "jose";
 
 /** Algorithms we sign with, and the key type each one requires (contract: ES256 P-256, EdDSA Ed25519). */
 const KEY_SHAPE: Record<string, { kty: string; crv: string }> = {
@@ -24,7 +24,7 @@ export interface SessionKeys {
   /** The public halves of every key, as published at /.well-known/jwks.json. */
   publicJwks: { keys: PublicSigningJwk[] };
   /** jose key resolver over the public halves: selects by `kid`, pins `alg` per key. */
-  verificationKeys: ReturnType<typeof createLocalJWKSet>;
+  verificationKeys: JWTVerifyGetKey;
   algorithms: SigningAlgorithm[];
 }
 
@@ -62,10 +62,23 @@ async function importChecked(jwk: JWK & { kid: string; alg: SigningAlgorithm }, 
       .setProtectedHeader({ alg: jwk.alg })
       .sign(privateKey);
     await compactVerify(probe, publicKey);
-    return { key: privateKey };
+    return { key: privateKey, publicKey: publicKey as CryptoKey };
   } catch {
     return { problem: `${label}: not a usable ${jwk.alg} private key (or its public half does not match)` };
   }
+}
+
+/**
+ * The public key a token's `kid` names, only for the algorithm that key has. The keys were
+ * imported (and checked) once, at parse time: jose's createLocalJWKSet would filter the set and
+ * import each key again on first use.
+ */
+function keyResolver(byKid: ReadonlyMap<string, { alg: SigningAlgorithm; key: CryptoKey }>): JWTVerifyGetKey {
+  return function sessionKeyFor(header) {
+    const entry = typeof header.kid === "string" ? byKid.get(header.kid) : undefined;
+    if (!entry || entry.alg !== header.alg) throw new errors.JWKSNoMatchingKey();
+    return entry.key;
+  };
 }
 
 /**
@@ -95,12 +108,13 @@ export async function parseSessionKeys(raw: string): Promise<{ keys?: SessionKey
 
   const publicKeys = jwks.map(publicHalf);
   const first = jwks[0]!;
+  const byKid = new Map(jwks.map((jwk, i) => [jwk.kid, { alg: jwk.alg, key: imported[i]!.publicKey! }]));
   return {
     problems,
     keys: {
       signing: { kid: first.kid, alg: first.alg, key: imported[0]!.key! },
       publicJwks: { keys: publicKeys },
-      verificationKeys: createLocalJWKSet({ keys: publicKeys as JWK[] }),
+      verificationKeys: keyResolver(byKid),
       algorithms: [...new Set(jwks.map((jwk) => jwk.alg))],
     },
   };

@@ -1,5 +1,4 @@
-import type { Context } from "hono";
-import type { AppEnv, RequestContext } from "../app/request-context";
+import type { RequestContext } from "../app/request-context";
 import { resolveSession } from "../app/resolve-session";
 import { AuthError } from "../errors";
 import { accessDecision, admittedWorkload, isAdmitted, preflightPasses, type AccessDecision } from "../policy/access-decision";
@@ -60,8 +59,7 @@ async function proxyWorkload(ctx: RequestContext, decision: Extract<AccessDecisi
  * expired, and a person the rule admits (else 403 naming the account); then it is proxied
  * with identity.
  */
-export async function gate(c: Context<AppEnv>) {
-  const ctx = c.var.ctx;
+export async function gate(ctx: RequestContext): Promise<Response> {
   const { request, config } = ctx;
   const decision = accessDecision(config.policy, request.url.pathname, request.method);
   if (decision.public) return proxy(ctx);

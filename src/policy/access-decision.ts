@@ -15,8 +15,9 @@ interface Reading {
 }
 
 function matches(pattern: PathPattern, reading: Reading): boolean {
-  const fold = (text: string) => (reading.folded ? text.toLowerCase() : text);
-  return pattern.kind === "exact" ? reading.path === fold(pattern.path) : reading.path.startsWith(fold(pattern.prefix));
+  const text = pattern.kind === "exact" ? pattern.path : pattern.prefix;
+  const expected = reading.folded ? text.toLowerCase() : text;
+  return pattern.kind === "exact" ? reading.path === expected : reading.path.startsWith(expected);
 }
 
 /** The most specific rule for one reading: the rules are sorted, so the first match decides. */
@@ -44,13 +45,16 @@ export function accessDecision(policy: AccessPolicy, pathname: string, method: s
   if (AMBIGUOUS.test(pathname)) {
     return { public: false, rules: policy.rules.filter((rule) => rule.allow !== "public" && (!rule.methods || rule.methods.has(verb))) };
   }
-  const decoded = decodePlain(pathname);
-  const readings: Reading[] = [
-    { path: pathname, folded: false },
-    { path: decoded, folded: false },
-    { path: decoded.toLowerCase(), folded: true },
-  ];
-  const deciding = [...new Set(readings.map((reading) => ruleFor(policy, reading, verb)))].filter((rule) => rule.allow !== "public");
+  // Without an escape the decoded reading is the path itself: two readings, not three.
+  const decoded = pathname.includes("%") ? decodePlain(pathname) : pathname;
+  const readings: Reading[] = [{ path: pathname, folded: false }];
+  if (decoded !== pathname) readings.push({ path: decoded, folded: false });
+  readings.push({ path: decoded.toLowerCase(), folded: true });
+  const deciding: AccessRule[] = [];
+  for (const reading of readings) {
+    const rule = ruleFor(policy, reading, verb);
+    if (rule.allow !== "public" && !deciding.includes(rule)) deciding.push(rule);
+  }
   return deciding.length === 0 ? { public: true } : { public: false, rules: deciding };
 }
 

@@ -13,15 +13,16 @@ export interface OriginRoute {
 /**
  * The one place that chooses how the origin is reached: the ORIGIN service binding when
  * configured (the origin then has no public address at all), else the network to ORIGIN_URL.
- * Both get the same Request; everything around the call is shared.
+ * Both get the same URL and init; everything around the call is shared. The runtime builds the
+ * Request once, from these, instead of copying one we built.
  */
-function sendToOrigin(route: OriginRoute, request: Request): Promise<Response> {
+function sendToOrigin(route: OriginRoute, target: string, init: RequestInit): Promise<Response> {
   if (route.config.originVia === "service-binding") {
     const binding = route.env.ORIGIN;
     if (!binding) throw new TypeError("ORIGIN service binding missing");
-    return binding.fetch(request);
+    return binding.fetch(target, init);
   }
-  return fetch(request);
+  return fetch(target, init);
 }
 
 /**
@@ -37,15 +38,10 @@ function sendToOrigin(route: OriginRoute, request: Request): Promise<Response> {
 export async function forwardToOrigin(route: OriginRoute, request: Request, url: URL, headers: Headers, authenticated: boolean): Promise<Response> {
   const target = `${route.config.originBase ?? route.publicOrigin}${url.pathname}${url.search}`;
   const hasBody = request.method !== "GET" && request.method !== "HEAD";
+  const init: RequestInit = { method: request.method, headers, body: hasBody ? request.body : null, redirect: "manual" };
+  if (authenticated) init.cache = "no-store";
   try {
-    const upstream = new Request(target, {
-      method: request.method,
-      headers,
-      body: hasBody ? request.body : null,
-      redirect: "manual",
-      ...(authenticated ? { cache: "no-store" as const } : {}),
-    });
-    return await sendToOrigin(route, upstream);
+    return await sendToOrigin(route, target, init);
   } catch (error) {
     throw new AuthError("ERR_ORIGIN_UNAVAILABLE", { cause: error });
   }

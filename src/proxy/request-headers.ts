@@ -29,7 +29,10 @@ const FOREIGN_IDENTITY_HEADERS = new Set([
  * A header name as an origin may read it: lower case, `_` as `-` (CGI, PHP and some frameworks
  * turn both `X-Forwarded-For` and `X_Forwarded_For` into `HTTP_X_FORWARDED_FOR`).
  */
-const dashed = (name: string) => name.toLowerCase().replace(/_/g, "-");
+function dashed(name: string): string {
+  const lower = name.toLowerCase();
+  return lower.includes("_") ? lower.replace(/_/g, "-") : lower;
+}
 
 /** `x-auth-*` and the foreign ones; `name` as dashed() spells it. */
 function isIdentityHeader(name: string): boolean {
@@ -46,6 +49,9 @@ const ROUTING_HEADERS = ["x-original-url", "x-rewrite-url", "x-override-url", "x
   "true-client-ip", "x-client-ip", "client-ip", "x-cluster-client-ip", "fastly-client-ip"];
 
 const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "proxy-authorization", "expect"];
+
+/** Both lists, for one lookup per header. */
+const NOT_FORWARDED: ReadonlySet<string> = new Set([...ROUTING_HEADERS, ...HOP_BY_HOP]);
 
 function isOurAccessToken(token: string): boolean {
   try {
@@ -93,12 +99,14 @@ export interface UpstreamFacts {
  * identity headers. `Expect` goes too: forwarding `100-continue` makes fetch() see a 100 and fail.
  */
 export function upstreamHeaders(incoming: Headers, facts: UpstreamFacts, identity?: ForwardedIdentity): Headers {
-  const headers = new Headers();
-  const named = new Set((incoming.get("connection") ?? "").split(",").map((token) => token.trim().toLowerCase()).filter(Boolean));
-  for (const [name, value] of incoming) {
+  // A copy made by the runtime, then the few headers that must not pass deleted: several times
+  // cheaper than appending every header from JavaScript (README, "Where the microseconds go").
+  const headers = new Headers(incoming);
+  const connection = incoming.get("connection");
+  const named = connection ? new Set(connection.split(",").map((token) => token.trim().toLowerCase()).filter(Boolean)) : undefined;
+  for (const name of incoming.keys()) {
     const canonical = dashed(name);
-    if (isIdentityHeader(canonical) || ROUTING_HEADERS.includes(canonical) || HOP_BY_HOP.includes(canonical) || named.has(name)) continue;
-    headers.append(name, value);
+    if (isIdentityHeader(canonical) || NOT_FORWARDED.has(canonical) || named?.has(name.toLowerCase())) headers.delete(name);
   }
   if (facts.webSocketUpgrade) {
     // Only the upgrade itself passes, never the client's other Connection tokens.

@@ -32,6 +32,11 @@ export interface RevokedRecord {
 export interface FamilyRecords {
   readToken(tokenHash: string): Promise<TokenRecord | null>;
   readFamily(familyId: string): Promise<FamilyRecord | null>;
+  /**
+   * The family, when this store already holds it without a read (KV: this isolate read or
+   * wrote it before; a family record never changes). Lets a rotation make all its reads at once.
+   */
+  knownFamily?(familyId: string): FamilyRecord | undefined;
   readRevoked(familyId: string): Promise<RevokedRecord | null>;
   /** "Sign out everywhere": families of this user created at or before it are revoked. */
   readUserNotBefore(subHash: string): Promise<number | null>;
@@ -53,8 +58,10 @@ export async function createSession(records: FamilyRecords, identity: Identity, 
   const familyId = newFamilyId();
   const token = newToken();
   const family: FamilyRecord = { ...identityOf(identity), createdAtMs: nowMs, expiresAtMs: nowMs + ttlSeconds * 1000, secret: newToken() };
-  await records.writeFamily(familyId, family, nowMs);
-  await records.writeToken(await sha256(token), { familyId, issuedAtMs: nowMs }, family, nowMs);
+  // One round: neither record is any use without the other, and the credential is handed out
+  // only once both are written (a failed write leaves an orphan that nothing can present).
+  const tokenHash = await sha256(token);
+  await Promise.all([records.writeFamily(familyId, family, nowMs), records.writeToken(tokenHash, { familyId, issuedAtMs: nowMs }, family, nowMs)]);
   return issued(familyId, family, token);
 }
 
@@ -67,19 +74,45 @@ async function inspect(records: FamilyRecords, credential: string, nowMs: number
   return { ...parsed, family, revoked, live: family.expiresAtMs > nowMs && !revoked };
 }
 
-async function userRevoked(records: FamilyRecords, family: FamilyRecord): Promise<boolean> {
-  const notBefore = await records.readUserNotBefore(await sha256(family.sub));
-  return notBefore !== null && family.createdAtMs <= notBefore;
+/** Whether "sign out everywhere" (a not-before mark at or after its start) ended the family. */
+const endedByUser = (family: FamilyRecord, notBeforeMs: number | null) => notBeforeMs !== null && family.createdAtMs <= notBeforeMs;
+
+/**
+ * Everything a rotation decides on: the presented token's record, its family, the family's
+ * revocation, the person's "sign out everywhere" mark and the successor's record (its parent's
+ * "rotated" mark). The successor is derived from the family's secret, so with the family known
+ * up front this is one round of parallel reads; otherwise the family comes first (two rounds).
+ */
+async function readRotation(records: FamilyRecords, credential: string, nowMs: number) {
+  const parsed = parseCredential(credential);
+  const known = parsed && records.knownFamily?.(parsed.familyId);
+  if (!parsed || !known) {
+    const inspected = await inspect(records, credential, nowMs);
+    // Expired or revoked: refused on what was read, without reading more.
+    if (!inspected.live) return { ...inspected, successor: "", successorHash: "", rotated: null, notBeforeMs: null };
+    const successor = await successorOf(inspected.family.secret, inspected.token);
+    const successorHash = await sha256(successor);
+    const [rotated, notBeforeMs] = await Promise.all([records.readToken(successorHash), sha256(inspected.family.sub).then((hash) => records.readUserNotBefore(hash))]);
+    return { ...inspected, successor, successorHash, rotated, notBeforeMs };
+  }
+  const { familyId, token } = parsed;
+  const successor = await successorOf(known.secret, token);
+  const successorHash = await sha256(successor);
+  const [tokenRecord, revoked, rotated, notBeforeMs] = await Promise.all([
+    sha256(token).then((hash) => records.readToken(hash)),
+    records.readRevoked(familyId),
+    records.readToken(successorHash),
+    sha256(known.sub).then((hash) => records.readUserNotBefore(hash)),
+  ]);
+  if (!tokenRecord || tokenRecord.familyId !== familyId) throw refuse("ERR_REFRESH_INVALID", "unknown token");
+  return { familyId, token, family: known, revoked, successor, successorHash, rotated, notBeforeMs };
 }
 
 export async function rotateSession(records: FamilyRecords, credential: string, nowMs: number, graceSeconds: number): Promise<IssuedSession> {
-  const { familyId, token, family, revoked } = await inspect(records, credential, nowMs);
+  const { familyId, family, revoked, successor, successorHash, rotated, notBeforeMs } = await readRotation(records, credential, nowMs);
   if (family.expiresAtMs <= nowMs) throw refuse("ERR_REFRESH_EXPIRED");
   if (revoked) throw refuse("ERR_REFRESH_REVOKED", revoked.because);
-  const successor = await successorOf(family.secret, token);
-  const successorHash = await sha256(successor);
-  const [rotated, revokedByUser] = await Promise.all([records.readToken(successorHash), userRevoked(records, family)]);
-  if (revokedByUser) throw refuse("ERR_REFRESH_REVOKED", "logout-everywhere");
+  if (endedByUser(family, notBeforeMs)) throw refuse("ERR_REFRESH_REVOKED", "logout-everywhere");
   if (rotated) {
     if (nowMs - rotated.issuedAtMs > graceSeconds * 1000) {
       await records.writeRevoked(familyId, { atMs: nowMs, because: "reuse" }, family, nowMs);

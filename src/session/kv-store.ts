@@ -31,8 +31,7 @@ function parse<T>(text: string | null): T | null {
 }
 
 /** FamilyRecords over Workers KV (and the event records): every failure is "store unavailable", never a sign-out. */
-function kvRecords(kv: SessionKv, maxSessionSeconds: number): FamilyRecords & Pick<SessionStore, "hasEvent" | "recordEvent"> {
-  const families = new BoundedCache<FamilyRecord>(MAX_CACHED_FAMILIES);
+function kvRecords(kv: SessionKv, maxSessionSeconds: number, families: BoundedCache<FamilyRecord>): FamilyRecords & Pick<SessionStore, "hasEvent" | "recordEvent"> {
   const read = async <T>(key: string) => {
     try {
       return parse<T>(await kv.get(key));
@@ -58,9 +57,14 @@ function kvRecords(kv: SessionKv, maxSessionSeconds: number): FamilyRecords & Pi
       if (family) families.set(familyId, family, Infinity);
       return family;
     },
+    knownFamily: (familyId) => families.get(familyId, 0),
     readRevoked: (familyId) => read(revokedKey(familyId)),
     readUserNotBefore: async (subHash) => (await read<{ notBeforeMs: number }>(userKey(subHash)))?.notBeforeMs ?? null,
-    writeFamily: (familyId, family, nowMs) => writeOnce(familyKey(familyId), family, family.expiresAtMs, nowMs),
+    async writeFamily(familyId, family, nowMs) {
+      await writeOnce(familyKey(familyId), family, family.expiresAtMs, nowMs);
+      // Known here from now on: the first refresh in this isolate makes all its reads at once.
+      families.set(familyId, family, Infinity);
+    },
     writeToken: (hash, token, family, nowMs) => writeOnce(tokenKey(hash), token, family.expiresAtMs, nowMs),
     writeRevoked: (familyId, revoked, family, nowMs) => writeOnce(revokedKey(familyId), revoked, family.expiresAtMs, nowMs),
     // Must outlive every session that started before it: the longest a session can last.
@@ -91,8 +95,11 @@ async function claimOnceInKv(kv: SessionKv, value: string, nowMs: number, expire
   }
 }
 
-export function createKvSessionStore(kv: SessionKv, maxSessionSeconds: number): SessionStore {
-  const records = kvRecords(kv, maxSessionSeconds);
+/** A per-isolate cache of family records; each store makes its own unless given one (tests share one across invocations). */
+export const newFamilyCache = () => new BoundedCache<FamilyRecord>(MAX_CACHED_FAMILIES);
+
+export function createKvSessionStore(kv: SessionKv, maxSessionSeconds: number, families = newFamilyCache()): SessionStore {
+  const records = kvRecords(kv, maxSessionSeconds, families);
   return {
     create: (identity, nowMs, ttlSeconds) => createSession(records, identity, nowMs, ttlSeconds),
     rotate: (credential, nowMs, graceSeconds) => rotateSession(records, credential, nowMs, graceSeconds),

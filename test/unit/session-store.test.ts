@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { AuthError } from "../../src/errors";
 import type { Identity } from "../../src/identity";
 import { createDurableObjectSessionStore } from "../../src/session/durable-object-store";
-import { createKvSessionStore } from "../../src/session/kv-store";
+import { createKvSessionStore, newFamilyCache } from "../../src/session/kv-store";
 import type { SessionStore } from "../../src/session/store";
 import { createCloudflareKv, type CloudflareKv } from "../support/cloudflare-kv";
 import { testEnv } from "./helpers";
@@ -31,6 +31,17 @@ function kvHarness(): Harness & { kv: CloudflareKv } {
   let now = Date.now();
   const kv = createCloudflareKv(testEnv.SESSIONS as unknown as KVNamespace, { clock: () => now });
   return { kv, store: () => createKvSessionStore(kv.binding("here") as unknown as KVNamespace, TTL_SECONDS), now: () => now, advance: (ms) => (now += ms), outage: (on) => kv.setOutage(on) };
+}
+
+/**
+ * KV as one isolate sees it across invocations: families it wrote or read are known without a
+ * read (the isolate's cache, as sessionStoreFor keeps it), so a rotation makes one round of
+ * reads; each invocation still gets its own binding (its own 1,000 operations).
+ */
+function kvOneIsolateHarness(): Harness {
+  const harness = kvHarness();
+  const families = newFamilyCache();
+  return { ...harness, store: () => createKvSessionStore(harness.kv.binding("here") as unknown as KVNamespace, TTL_SECONDS, families) };
 }
 
 function durableObjectHarness(): Harness {
@@ -62,6 +73,7 @@ async function refusal(promise: Promise<unknown>): Promise<string> {
 
 describe.each([
   ["kv", kvHarness],
+  ["kv, one isolate", kvOneIsolateHarness],
   ["durable-object", durableObjectHarness],
 ] as const)("session store: %s", (_name, makeHarness) => {
   const rotate = (h: Harness, credential: string) => h.store().rotate(credential, h.now(), GRACE_SECONDS);
@@ -158,15 +170,16 @@ describe.each([
 
   it("accepts a one-time value once, even twice at once, and answers an outage as unavailable", async () => {
     const h = makeHarness();
+    // Values unique to this run: the KV suites share one namespace.
     const { sub } = someone();
     const expiresAtMs = h.now() + 60_000;
     // Two redemptions racing: exactly one wins (KV: the second write within the second gets 429).
-    const raced = await Promise.all([h.store().claimOnce(sub, "jti-1", h.now(), expiresAtMs), h.store().claimOnce(sub, "jti-1", h.now(), expiresAtMs)]);
+    const raced = await Promise.all([h.store().claimOnce(sub, `${sub}-jti-1`, h.now(), expiresAtMs), h.store().claimOnce(sub, `${sub}-jti-1`, h.now(), expiresAtMs)]);
     expect(raced.filter(Boolean)).toHaveLength(1);
     h.advance(5_000);
-    expect(await h.store().claimOnce(sub, "jti-1", h.now(), expiresAtMs)).toBe(false);
-    expect(await h.store().claimOnce(sub, "jti-2", h.now(), expiresAtMs)).toBe(true);
+    expect(await h.store().claimOnce(sub, `${sub}-jti-1`, h.now(), expiresAtMs)).toBe(false);
+    expect(await h.store().claimOnce(sub, `${sub}-jti-2`, h.now(), expiresAtMs)).toBe(true);
     h.outage(true);
-    expect(await refusal(h.store().claimOnce(sub, "jti-3", h.now(), expiresAtMs))).toBe("ERR_SESSION_STORE_UNAVAILABLE");
+    expect(await refusal(h.store().claimOnce(sub, `${sub}-jti-3`, h.now(), expiresAtMs))).toBe("ERR_SESSION_STORE_UNAVAILABLE");
   });
 });
