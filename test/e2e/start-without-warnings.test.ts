@@ -1,19 +1,8 @@
 import { execFile, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
+import { freePort } from "../support/stack";
 
 /** A warning printed at every start teaches people to ignore warnings: `npm start` prints none. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 describe("npm start", () => {
   it.each(["url", "service-binding"])("starts the demo with no warning (no stale-types notice, no nodejs_compat warning), and the demo's CI job reaches the origin, ORIGIN_VIA=%s", async (originVia) => {
     const [port, providerPort, originPort, directoryPort, workloadIssuerPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
