@@ -119,7 +119,7 @@ async function handle(request: Request, env: Env, executionCtx: ExecutionContext
   if (!result.ok) {
     // Every problem at once, so one deploy fixes them all; no problem names a secret's value.
     logEvent("error", "config_invalid", { code: OUTCOME_CONFIG, problems: result.problems.join("; ") });
-    await recordDecision(env.AUTH_METRICS, { outcome: OUTCOME_CONFIG, routeKind: "unconfigured", refreshed: false, workerMs: 0 });
+    if (env.AUTH_METRICS) executionCtx.waitUntil(recordDecision(env.AUTH_METRICS, { outcome: OUTCOME_CONFIG, routeKind: "unconfigured", refreshed: false, workerMs: 0 }));
     const healthPath = `${env.AUTH_PREFIX || DEFAULT_AUTH_PREFIX}/health`;
     return new URL(request.url).pathname === healthPath ? configInvalidHealth() : pageResponse(500, misconfiguredPage());
   }
@@ -137,7 +137,8 @@ async function handle(request: Request, env: Env, executionCtx: ExecutionContext
   // Every response, error responses included, carries what the request earned.
   response = withEarnedCookies(response, ctx.cookies);
   // One data point per decision, error responses included; nothing to compute without the dataset.
-  if (env.AUTH_METRICS) await recordDecision(env.AUTH_METRICS, decisionOf(ctx, error));
+  // Written after the answer (hashing `sub` is async): metrics never delay a response.
+  if (env.AUTH_METRICS) executionCtx.waitUntil(recordDecision(env.AUTH_METRICS, decisionOf(ctx, error)));
   return response;
 }
 
