@@ -9,8 +9,8 @@ import type { RequestContext } from "./request-context";
 export type RouteKind = "gate" | "public" | "login" | "callback" | "relay" | "refresh" | "logout" | "me" | "health" | "jwks" | "other" | "unconfigured";
 
 /** Outcome of a request that no refusal stopped (an AuthError code otherwise, or these). */
-export const OUTCOME_OK = "OK";
-export const OUTCOME_INTERNAL = "ERR_INTERNAL";
+const OUTCOME_OK = "OK";
+const OUTCOME_INTERNAL = "ERR_INTERNAL";
 export const OUTCOME_CONFIG = "ERR_CONFIG";
 
 /**
@@ -32,7 +32,7 @@ export interface Decision {
 const OWN_ROUTES: Record<string, RouteKind> = { login: "login", callback: "callback", relay: "relay", refresh: "refresh", logout: "logout", me: "me", health: "health" };
 
 /** The route kind of a path: low-cardinality, so it can be grouped by and used as the index. */
-export function routeKindOf(config: Config, pathname: string, method: string): RouteKind {
+function routeKindOf(config: Config, pathname: string, method: string): RouteKind {
   if (pathname === "/.well-known/jwks.json") return "jwks";
   const auth = config.authPrefix;
   if (pathname === auth || pathname.startsWith(`${auth}/`)) return OWN_ROUTES[pathname.slice(auth.length + 1)] ?? "other";

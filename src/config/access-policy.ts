@@ -33,7 +33,7 @@ export interface AccessRule {
   preflight?: true;
 }
 
-export const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/;
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/;
 /** An HTTP method token (RFC 9110 5.6.2), letters only in practice. */
 const METHOD = /^[A-Za-z]{1,20}$/;
 const RULE_KEYS = ["path", "methods", "allow", "public", "preflight"];

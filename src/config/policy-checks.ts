@@ -12,7 +12,7 @@ export interface AccessPolicy {
  * Groups one person's lookup may ask about: the directory is asked once per group, at sign-in
  * and at each refresh, and a Worker invocation has 50 subrequests on the free plan.
  */
-export const MAX_POLICY_GROUPS = 20;
+const MAX_POLICY_GROUPS = 20;
 
 export interface PolicyParts {
   /** ACCESS_POLICY's rules, in the order written. */

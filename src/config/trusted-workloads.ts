@@ -17,7 +17,7 @@ export interface TrustedWorkload {
 
 /** A TRUSTED_WORKLOADS name (and an ACCESS_POLICY `workloads` entry). */
 export const WORKLOAD_NAME = /^[A-Za-z0-9._-]{1,64}$/;
-export const GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com";
+const GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com";
 /**
  * Distinct issuers: each is one discovery document and one key set kept per isolate, and an
  * unknown one is never fetched. A handful covers every real deployment (CI, a cloud, an IdP).

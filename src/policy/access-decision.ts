@@ -3,10 +3,16 @@ import type { AccessPolicy } from "../config/policy-checks";
 import type { PathPattern } from "../config/public-paths";
 import type { Identity } from "../identity";
 import { admits } from "./allowlist";
-import { AMBIGUOUS } from "./public-path";
 
 /** What a request needs: nothing (public), or a person every one of `rules` admits. */
 export type AccessDecision = { public: true } | { public: false; rules: readonly AccessRule[] };
+
+// Encoded separators and dots, backslashes, `;` parameters and empty segments are spelled
+// differently by different origins (Tomcat's `;`, IIS's `\`, decoders of `%2F`), so a path
+// carrying any of them is never treated as public: it goes through the gate instead.
+// `%25` (an escaped `%`: an origin that decodes twice sees `%2e%2e`) and escapes of non-ASCII
+// bytes (overlong UTF-8 such as `%c0%ae` for `.`) are ambiguous in the same way.
+const AMBIGUOUS = /%2f|%5c|%2e|%00|%25|%3b|%[89a-f][0-9a-f]|\\|;|\/\//i;
 
 /** One way an origin may read the path: as sent, or case-folded (IIS, macOS and Windows file systems). */
 interface Reading {
@@ -38,7 +44,7 @@ const decodePlain = (path: string) => path.replace(/%([0-7][0-9a-f])/gi, (_, hex
  * a path otherwise than the worker does, so each reading it might make gets its rule, and the
  * request must pass all of them: a rule cannot be skipped by spelling its path as `/ADMIN/x` or
  * `/%61dmin/x`. A path that could mean anything (encoded `/` or `.`, `;`, `//`, `\`, double
- * escapes, see public-path.ts) is never public and needs every rule that applies to its method.
+ * escapes: AMBIGUOUS) is never public and needs every rule that applies to its method.
  */
 export function accessDecision(policy: AccessPolicy, pathname: string, method: string): AccessDecision {
   const verb = method.toUpperCase();

@@ -146,7 +146,7 @@ export async function verifyLoginTransaction(keys: SessionKeys, publicOrigin: st
 // ---- Relay code: a sign-in handed from the registered host to one preview deployment -------
 
 /** A relay code lives one minute: long enough for one redirect, short for anything else. */
-export const RELAY_CODE_TTL_SECONDS = 60;
+const RELAY_CODE_TTL_SECONDS = 60;
 
 export interface RelayCode {
   identity: Identity;

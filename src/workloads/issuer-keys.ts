@@ -19,7 +19,7 @@ const ISSUER_TIMEOUT_MS = 5_000;
  * most once per cooldown, ms: a flood of made-up `kid`s costs one fetch per 30 s, never one per
  * request.
  */
-export const JWKS_COOLDOWN_MS = 30_000;
+const JWKS_COOLDOWN_MS = 30_000;
 /** Keys are refetched at the latest after this long, ms (10 minutes, jose's default). */
 const JWKS_MAX_AGE_MS = 10 * 60_000;
 /** Issuers per isolate: at most MAX_WORKLOAD_ISSUERS per configuration; twice that across a rollout. */
