@@ -41,6 +41,8 @@ export interface RequestContext {
   refreshed: boolean;
   /** For the decision's data point: whose request it was (`sub`), once known. Hashed there. */
   subject?: string;
+  /** Why the request's access token was not taken (jose's error): the cause of a 401 it leads to. */
+  accessRejection?: unknown;
   /** For the decision's data point: a refusal handled without throwing (it says why). */
   outcome?: AuthErrorCode;
   /** Milliseconds spent waiting for the origin: the origin's time, not the worker's. */

@@ -26,13 +26,25 @@ const fromClaims = (claims: AccessClaims, bearer: boolean): Session => ({
   bearer,
 });
 
+async function accessFrom(ctx: RequestContext, token: string | undefined, bearer: boolean): Promise<Session | undefined> {
+  if (!token) return undefined;
+  try {
+    return fromClaims(await verifiedAccessToken(ctx.config, ctx.publicOrigin, token, ctx.nowSeconds), bearer);
+  } catch (error) {
+    // Kept for the refusal this may lead to, so that its log line says why (jose's code).
+    ctx.accessRejection ??= error;
+    return undefined;
+  }
+}
+
 /** The caller's valid access JWT, from the `__Host-access` cookie or else `Authorization: Bearer`. */
 export async function verifiedAccess(ctx: RequestContext): Promise<Session | undefined> {
-  const { accessCookie, bearer } = ctx.request;
-  const fromCookie = accessCookie ? await verifiedAccessToken(ctx.config, ctx.publicOrigin, accessCookie, ctx.nowSeconds) : undefined;
-  if (fromCookie) return fromClaims(fromCookie, false);
-  const fromHeader = bearer ? await verifiedAccessToken(ctx.config, ctx.publicOrigin, bearer, ctx.nowSeconds) : undefined;
-  return fromHeader ? fromClaims(fromHeader, true) : undefined;
+  return (await accessFrom(ctx, ctx.request.accessCookie, false)) ?? (await accessFrom(ctx, ctx.request.bearer, true));
+}
+
+/** The refusal of a request with no session: the access token's rejection (if any) is its cause. */
+export function noSession(ctx: RequestContext): AuthError {
+  return new AuthError("ERR_NO_SESSION", ctx.accessRejection === undefined ? {} : { cause: ctx.accessRejection });
 }
 
 /** REVOCATION_CHECK: one store lookup per request. A store outage never signs anyone out. */

@@ -1,5 +1,5 @@
 import type { RequestContext } from "../app/request-context";
-import { resolveSession } from "../app/resolve-session";
+import { noSession, resolveSession } from "../app/resolve-session";
 import { AuthError } from "../errors";
 import { accessDecision, admittedWorkload, isAdmitted, preflightPasses, type AccessDecision } from "../policy/access-decision";
 import { forwardToOrigin } from "../proxy/forward";
@@ -75,7 +75,7 @@ export async function gate(ctx: RequestContext): Promise<Response> {
 
   const session = await resolveSession(ctx);
   if (!session) {
-    if (!request.navigation) throw new AuthError("ERR_NO_SESSION");
+    if (!request.navigation) throw noSession(ctx);
     ctx.outcome ??= "ERR_NO_SESSION";
     const returnTo = encodeURIComponent(request.url.pathname + request.url.search);
     return new Response(null, { status: 302, headers: { Location: `${config.authPrefix}/login?return_to=${returnTo}`, "Cache-Control": "no-store" } });

@@ -1,4 +1,5 @@
 import { decodeJwt } from "jose";
+import { AuthError } from "../errors";
 import { clearCookie, LOGIN_COOKIE_PREFIX, serializeCookie } from "../http/cookies";
 import { LOGIN_TTL_SECONDS, signLoginTransaction, verifyLoginTransaction, type LoginTransaction } from "../tokens/our-tokens";
 import { callbackUrl, type SignInScope } from "./sign-in-scope";
@@ -41,10 +42,19 @@ export async function saveLoginTransaction(scope: SignInScope, tx: LoginTransact
   return [...dropped, serializeCookie(loginCookieName(tx.state), value, LOGIN_TTL_SECONDS)];
 }
 
-/** The transaction this callback's `state` belongs to, if this browser started it and it is intact. */
-export async function readLoginTransaction(scope: SignInScope, state: string): Promise<LoginTransaction | undefined> {
+/**
+ * The transaction this callback's `state` belongs to, when this browser started it and it is
+ * intact; else ERR_LOGIN_TRANSACTION_MISSING, with jose's reason as the cause (expired, forged).
+ */
+export async function readLoginTransaction(scope: SignInScope, state: string): Promise<LoginTransaction> {
   const value = scope.request.cookies.get(loginCookieName(state));
-  if (!value) return undefined;
-  const tx = await verifyLoginTransaction(scope.config.sessionKeys, scope.publicOrigin, callbackUrl(scope), value, scope.nowSeconds);
-  return tx?.state === state ? tx : undefined;
+  if (!value) throw new AuthError("ERR_LOGIN_TRANSACTION_MISSING", { detail: "no login cookie for this state" });
+  let tx: LoginTransaction;
+  try {
+    tx = await verifyLoginTransaction(scope.config.sessionKeys, scope.publicOrigin, callbackUrl(scope), value, scope.nowSeconds);
+  } catch (error) {
+    throw new AuthError("ERR_LOGIN_TRANSACTION_MISSING", { detail: "login cookie refused", cause: error });
+  }
+  if (tx.state !== state) throw new AuthError("ERR_LOGIN_TRANSACTION_MISSING", { detail: "login cookie for another state" });
+  return tx;
 }

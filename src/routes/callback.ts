@@ -30,7 +30,6 @@ export async function callbackRoute(c: Context<AppEnv>) {
   if (state === null || !isIssuedStateShape(state)) throw new AuthError("ERR_STATE_MISMATCH", { detail: "state missing or malformed" });
   ctx.cookies.push(clearCookie(loginCookieName(state)));
   const tx = await readLoginTransaction(ctx, state);
-  if (!tx) throw new AuthError("ERR_LOGIN_TRANSACTION_MISSING");
 
   // Groups come from the directory now; an outage is a 503 page, and no session starts.
   const identity: Identity = await withPolicyGroups(ctx, await completeSignIn(ctx, ctx.request.url, tx));

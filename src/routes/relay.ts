@@ -71,14 +71,16 @@ export async function relayRoute(c: Context<AppEnv>) {
   ctx.retryHref = `${config.authPrefix}/login`;
   const codes = ctx.request.url.searchParams.getAll("code");
   if (codes.length !== 1) throw new AuthError("ERR_BAD_REQUEST", { detail: "code missing or repeated" });
-  const code = await verifyRelayCode(config.sessionKeys, config.publicOrigin, ctx.publicOrigin, codes[0]!, ctx.nowSeconds);
+  const code = await verifyRelayCode(config.sessionKeys, config.publicOrigin, ctx.publicOrigin, codes[0]!, ctx.nowSeconds).catch((error: unknown) => {
+    throw new AuthError("ERR_RELAY_CODE_INVALID", { cause: error });
+  });
   // Only a state of the shape we issue may name a cookie.
-  if (!code || !isIssuedStateShape(code.state)) throw new AuthError("ERR_RELAY_CODE_INVALID");
+  if (!isIssuedStateShape(code.state)) throw new AuthError("ERR_RELAY_CODE_INVALID", { detail: "state shape" });
   ctx.subject = code.identity.sub;
   ctx.cookies.push(clearCookie(loginCookieName(code.state)));
   // This browser must be the one that started the sign-in on this host.
   const waiting = await readLoginTransaction(ctx, code.state);
-  if (!waiting || waiting.relay) throw new AuthError("ERR_LOGIN_TRANSACTION_MISSING", { detail: "relay" });
+  if (waiting.relay) throw new AuthError("ERR_LOGIN_TRANSACTION_MISSING", { detail: "relay" });
   if (!(await ctx.store.claimOnce(code.identity.sub, code.jti, ctx.nowMs, code.exp * 1000))) throw new AuthError("ERR_RELAY_CODE_REPLAYED");
   if (!isAllowed(config.policy, code.identity)) throw new AuthError("ERR_ACCOUNT_NOT_ALLOWED", { detail: "relay", refusedEmail: code.identity.email });
   await startSession(ctx, code.identity, "relay");

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { AppEnv, RequestContext } from "../app/request-context";
-import { refreshFromCookie, resolveSession, verifiedAccess } from "../app/resolve-session";
+import { noSession, refreshFromCookie, resolveSession, verifiedAccess } from "../app/resolve-session";
 import { CLEAR_SESSION_COOKIES } from "../app/session-cookies";
 import { AuthError } from "../errors";
 import { safeReturnTo } from "../http/return-to";
@@ -10,7 +10,7 @@ import { accessDecision } from "../policy/access-decision";
 /** GET {AUTH_PREFIX}/me: who is signed in (with their policy groups), and until when (the access token's `exp`). */
 export async function meRoute(c: Context<AppEnv>) {
   const session = await resolveSession(c.var.ctx);
-  if (!session) throw new AuthError("ERR_NO_SESSION");
+  if (!session) throw noSession(c.var.ctx);
   const { sub, email, groups } = session.identity;
   const exp = session.accessExpiresAtSeconds;
   return c.json({ sub, email, ...(groups ? { groups } : {}), exp, expires_at: new Date(exp * 1000).toISOString() }, 200, { "Cache-Control": "no-store" });

@@ -1,4 +1,4 @@
-import { jwtVerify, SignJWT, type JWTPayload } from "jose";
+import { errors, jwtVerify, SignJWT, type JWTPayload } from "jose";
 import type { SessionKeys } from "../config/session-keys";
 import { identityOf, type Identity, type Workload } from "../identity";
 
@@ -37,23 +37,38 @@ function sign(keys: SessionKeys, typ: string, claims: JWTPayload, issue: Issue):
   return (issue.subject === undefined ? jwt : jwt.setSubject(issue.subject)).sign(key);
 }
 
-/** Signature (key by `kid`, algorithm pinned by that key), `typ`, `iss`, `aud`, `exp`, `iat` not in the future. */
+/**
+ * A claim of ours that jose does not check itself, refused the way jose refuses one: with its
+ * code (ERR_JWT_CLAIM_VALIDATION_FAILED) and the claim's name, never its value.
+ */
+function claimRefused(claim: string, reason: string, payload: JWTPayload): never {
+  throw new errors.JWTClaimValidationFailed(`"${claim}" claim ${reason}`, payload, claim, "check_failed");
+}
+
+/**
+ * Signature (key by `kid`, algorithm pinned by that key), `typ`, `iss`, `aud`, `exp`, `iat` not in
+ * the future. Throws jose's error on any failure, so its stable code (ERR_JWT_EXPIRED,
+ * ERR_JWS_SIGNATURE_VERIFICATION_FAILED, ERR_JWKS_NO_MATCHING_KEY, ERR_JWT_CLAIM_VALIDATION_FAILED
+ * with its claim) says why in the log and in tests.
+ */
 async function verify(keys: SessionKeys, typ: string, token: string, expect: { issuer: string; audience: string; nowSeconds: number; requiredClaims: string[] }) {
-  if (token.length > MAX_TOKEN_LENGTH) return undefined;
-  try {
-    const { payload } = await jwtVerify(token, keys.verificationKeys, {
-      algorithms: keys.algorithms,
-      typ,
-      issuer: expect.issuer,
-      audience: expect.audience,
-      requiredClaims: ["iat", "exp", ...expect.requiredClaims],
-      currentDate: new Date(expect.nowSeconds * 1000),
-    });
-    if (typeof payload.iat !== "number" || typeof payload.exp !== "number" || payload.iat > expect.nowSeconds + IAT_LEEWAY_SECONDS) return undefined;
-    return payload as JWTPayload & { iat: number; exp: number };
-  } catch {
-    return undefined;
-  }
+  if (token.length > MAX_TOKEN_LENGTH) throw new errors.JWTInvalid(`longer than ${MAX_TOKEN_LENGTH} characters`);
+  const { payload } = await jwtVerify(token, keys.verificationKeys, {
+    algorithms: keys.algorithms,
+    typ,
+    issuer: expect.issuer,
+    audience: expect.audience,
+    requiredClaims: ["iat", "exp", ...expect.requiredClaims],
+    currentDate: new Date(expect.nowSeconds * 1000),
+  });
+  if (typeof payload.iat !== "number" || typeof payload.exp !== "number") claimRefused("iat", "is not a number", payload);
+  if (payload.iat > expect.nowSeconds + IAT_LEEWAY_SECONDS) claimRefused("iat", "is in the future", payload);
+  return payload as JWTPayload & { iat: number; exp: number };
+}
+
+/** Claims that must be strings (jose's requiredClaims checks presence only). */
+function requireStrings(payload: JWTPayload, claims: readonly string[]): void {
+  for (const claim of claims) if (typeof payload[claim] !== "string") claimRefused(claim, "is not a string", payload);
 }
 
 // ---- Access token: our session, verified at the edge on every request ----------------------
@@ -84,12 +99,15 @@ export function signAccessToken(keys: SessionKeys, where: AccessAudience, identi
   return sign(keys, TOKEN_TYPES.access, claims, { issuer: where.publicOrigin, audience: sessionAudience(where), subject: identity.sub, issuedAtSeconds, expiresAtSeconds });
 }
 
-/** A valid access token's claims, or undefined. A lifetime longer than `maxTtlSeconds` is refused. */
-export async function verifyAccessToken(keys: SessionKeys, where: AccessAudience, token: string, nowSeconds: number, maxTtlSeconds: number): Promise<AccessClaims | undefined> {
+/**
+ * A valid access token's claims. A lifetime longer than `maxTtlSeconds` is refused. Throws jose's
+ * error (with its code) for any token that is not one.
+ */
+export async function verifyAccessToken(keys: SessionKeys, where: AccessAudience, token: string, nowSeconds: number, maxTtlSeconds: number): Promise<AccessClaims> {
   const payload = await verify(keys, TOKEN_TYPES.access, token, { issuer: where.publicOrigin, audience: sessionAudience(where), nowSeconds, requiredClaims: ["sub", "sid", "email"] });
-  if (!payload) return undefined;
-  const { sub, email, sid, iat, exp } = payload;
-  if (typeof sub !== "string" || typeof email !== "string" || typeof sid !== "string" || exp - iat > maxTtlSeconds) return undefined;
+  requireStrings(payload, ["sub", "email", "sid"]);
+  const { sub, email, sid, iat, exp } = payload as JWTPayload & { sub: string; email: string; sid: string; iat: number; exp: number };
+  if (exp - iat > maxTtlSeconds) claimRefused("exp", "is further from iat than ACCESS_TOKEN_TTL", payload);
   return { ...identityOf({ sub, email, hd: payload.hd, groups: payload.groups }), sid, iat, exp };
 }
 
@@ -133,14 +151,16 @@ export function signLoginTransaction(keys: SessionKeys, publicOrigin: string, ca
   return sign(keys, TOKEN_TYPES.login, claims, { issuer: publicOrigin, audience: callbackUrl, issuedAtSeconds: nowSeconds, expiresAtSeconds: nowSeconds + LOGIN_TTL_SECONDS });
 }
 
-export async function verifyLoginTransaction(keys: SessionKeys, publicOrigin: string, callbackUrl: string, token: string, nowSeconds: number): Promise<LoginTransaction | undefined> {
+/** The login transaction in a login cookie; throws jose's error (with its code) for anything else. */
+export async function verifyLoginTransaction(keys: SessionKeys, publicOrigin: string, callbackUrl: string, token: string, nowSeconds: number): Promise<LoginTransaction> {
   const payload = await verify(keys, TOKEN_TYPES.login, token, { issuer: publicOrigin, audience: callbackUrl, nowSeconds, requiredClaims: [] });
-  const { st, nonce, cv, rt, rl } = payload ?? ({} as JWTPayload);
-  if (typeof st !== "string" || typeof nonce !== "string" || typeof cv !== "string" || typeof rt !== "string") return undefined;
+  requireStrings(payload, ["st", "nonce", "cv", "rt"]);
+  const { st, nonce, cv, rt, rl } = payload as JWTPayload & { st: string; nonce: string; cv: string; rt: string };
   const relay = rl as { to?: unknown; state?: unknown } | undefined;
   const tx: LoginTransaction = { state: st, nonce, codeVerifier: cv, returnTo: rt };
   if (relay === undefined) return tx;
-  return typeof relay.to === "string" && typeof relay.state === "string" ? { ...tx, relay: { to: relay.to, state: relay.state } } : undefined;
+  if (typeof relay.to !== "string" || typeof relay.state !== "string") claimRefused("rl", "is not a relay", payload);
+  return { ...tx, relay: { to: relay.to, state: relay.state } };
 }
 
 // ---- Relay code: a sign-in handed from the registered host to one preview deployment -------
@@ -163,11 +183,14 @@ export function signRelayCode(keys: SessionKeys, registeredOrigin: string, previ
   return sign(keys, TOKEN_TYPES.relay, claims, { issuer: registeredOrigin, audience: previewOrigin, subject: code.identity.sub, issuedAtSeconds: nowSeconds, expiresAtSeconds: nowSeconds + RELAY_CODE_TTL_SECONDS });
 }
 
-/** A valid relay code for this preview origin, or undefined (forged, expired, another audience, too long-lived). */
-export async function verifyRelayCode(keys: SessionKeys, registeredOrigin: string, previewOrigin: string, token: string, nowSeconds: number): Promise<RelayCode | undefined> {
+/**
+ * A valid relay code for this preview origin. Throws jose's error (with its code) when it is
+ * forged, expired, for another audience or too long-lived.
+ */
+export async function verifyRelayCode(keys: SessionKeys, registeredOrigin: string, previewOrigin: string, token: string, nowSeconds: number): Promise<RelayCode> {
   const payload = await verify(keys, TOKEN_TYPES.relay, token, { issuer: registeredOrigin, audience: previewOrigin, nowSeconds, requiredClaims: ["sub", "email", "st", "jti"] });
-  if (!payload) return undefined;
-  const { sub, email, st, jti, iat, exp } = payload;
-  if (typeof sub !== "string" || typeof email !== "string" || typeof st !== "string" || typeof jti !== "string" || exp - iat > RELAY_CODE_TTL_SECONDS) return undefined;
+  requireStrings(payload, ["sub", "email", "st", "jti"]);
+  const { sub, email, st, jti, iat, exp } = payload as JWTPayload & { sub: string; email: string; st: string; jti: string; iat: number; exp: number };
+  if (exp - iat > RELAY_CODE_TTL_SECONDS) claimRefused("exp", "is more than a minute after iat", payload);
   return { identity: identityOf({ sub, email, hd: payload.hd, groups: payload.groups }), state: st, jti, exp };
 }

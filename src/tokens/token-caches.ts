@@ -17,9 +17,9 @@ const verifiedByConfig = new WeakMap<Config, BoundedCache<BoundedCache<AccessCla
 
 /**
  * An access token's claims, verified fully once and then only for expiry: same bytes, same
- * signature, same key set.
+ * signature, same key set. A token that is not one throws jose's error (never cached).
  */
-export async function verifiedAccessToken(config: Config, publicOrigin: string, token: string, nowSeconds: number): Promise<AccessClaims | undefined> {
+export async function verifiedAccessToken(config: Config, publicOrigin: string, token: string, nowSeconds: number): Promise<AccessClaims> {
   let byOrigin = verifiedByConfig.get(config);
   if (!byOrigin) verifiedByConfig.set(config, (byOrigin = new BoundedCache(MAX_ORIGINS_CACHED)));
   let cache = byOrigin.get(publicOrigin, 0);
@@ -28,7 +28,7 @@ export async function verifiedAccessToken(config: Config, publicOrigin: string, 
   if (known) return known;
   const where: AccessAudience = { publicOrigin, authPrefix: config.authPrefix };
   const claims = await verifyAccessToken(config.sessionKeys, where, token, nowSeconds, config.accessTokenTtlSeconds);
-  if (claims) cache.set(token, claims, claims.exp);
+  cache.set(token, claims, claims.exp);
   return claims;
 }
 

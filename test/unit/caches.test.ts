@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { generateKeySet } from "../../scripts/keys.mjs";
-import { verifiedAccessToken as verifyAccessToken } from "../../src/tokens/token-caches";
+import { verifiedAccessToken } from "../../src/tokens/token-caches";
 import { BoundedCache } from "../../src/util/bounded-cache";
 import { accessTokenFor, ada, callWith, ISSUER, signedIn, testConfig } from "./helpers";
 
@@ -9,18 +9,18 @@ describe("per-isolate caches stay correct", () => {
     const config = await testConfig();
     const iat = Math.floor(Date.now() / 1000);
     const token = await accessTokenFor(config, ada, "sid", iat);
-    expect(await verifyAccessToken(config, ISSUER, token, iat)).toBeDefined();
-    expect(await verifyAccessToken(config, ISSUER, token, iat + 1)).toBeDefined();
-    expect(await verifyAccessToken(config, ISSUER, token, iat + config.accessTokenTtlSeconds - 1)).toBeDefined();
-    expect(await verifyAccessToken(config, ISSUER, token, iat + config.accessTokenTtlSeconds)).toBeUndefined();
+    expect(await verifiedAccessToken(config, ISSUER, token, iat)).toBeDefined();
+    expect(await verifiedAccessToken(config, ISSUER, token, iat + 1)).toBeDefined();
+    expect(await verifiedAccessToken(config, ISSUER, token, iat + config.accessTokenTtlSeconds - 1)).toBeDefined();
+    await expect(verifiedAccessToken(config, ISSUER, token, iat + config.accessTokenTtlSeconds)).rejects.toMatchObject({ code: "ERR_JWT_EXPIRED" });
   });
 
   it("a cached token is not valid for another issuer", async () => {
     const config = await testConfig();
     const iat = Math.floor(Date.now() / 1000);
     const token = await accessTokenFor(config, ada, "sid", iat);
-    expect(await verifyAccessToken(config, ISSUER, token, iat)).toBeDefined();
-    expect(await verifyAccessToken(config, "https://other.test", token, iat)).toBeUndefined();
+    expect(await verifiedAccessToken(config, ISSUER, token, iat)).toBeDefined();
+    await expect(verifiedAccessToken(config, "https://other.test", token, iat)).rejects.toMatchObject({ code: "ERR_JWT_CLAIM_VALIDATION_FAILED", claim: "iss" });
   });
 
   it("retiring a key drops tokens it signed, even ones verified (and cached) before", async () => {
