@@ -1,8 +1,7 @@
-import { HonoBase as Hono } from "hono/hono-base";
-import { RegExpRouter } from "hono/router/reg-exp-router";
 import { decisionOf, OUTCOME_CONFIG, recordDecision } from "./app/decision-metrics";
-import { createRequestContext, type AppEnv, type RequestContext } from "./app/request-context";
+import { createRequestContext, type RequestContext } from "./app/request-context";
 import { loadConfig, loadedConfig } from "./config/load-config";
+import { isOwnPath } from "./config/own-routes";
 import { DEFAULT_AUTH_PREFIX, type Config } from "./config/parse-config";
 import type { Env } from "./env";
 import { AuthError, describeCause } from "./errors";
@@ -10,22 +9,12 @@ import { errorResponse, internalErrorResponse } from "./http/error-response";
 import { pageResponse } from "./http/page-shell";
 import { misconfiguredPage } from "./http/page-texts";
 import { logEvent } from "./log";
-import { gate } from "./middleware/gate";
-import { rateLimit } from "./middleware/rate-limit";
-import { rejectCrossSite } from "./middleware/same-origin";
 import { requestIdFor, runInRequestScope } from "./request-scope";
-import { callbackRoute } from "./routes/callback";
-import { configInvalidHealth, healthRoute } from "./routes/health";
-import { jwksRoute } from "./routes/jwks";
-import { loginRoute } from "./routes/login";
-import { logoutPage, methodNotAllowed, notFound } from "./routes/pages";
-import { riscRoute } from "./routes/risc";
-import { relayRoute } from "./routes/relay";
-import { logoutRoute, meRoute, refreshRoute } from "./routes/session-routes";
+import { gate } from "./routes/gate";
+import { configInvalidHealth } from "./routes/health";
+import { createOwnRoutes } from "./routes/route-table";
 
 export { SessionFamilies } from "./session/session-families";
-
-const JWKS_PATH = "/.well-known/jwks.json";
 
 /** Adds the Set-Cookie values the request earned to whatever response goes out. */
 function withEarnedCookies(response: Response, cookies: readonly string[]): Response {
@@ -53,65 +42,21 @@ function refusal(error: unknown, ctx: RequestContext): Response {
   return internalErrorResponse(wantsPage);
 }
 
-/**
- * The worker's own routes (AUTH_PREFIX, the JWKS). AUTH_PREFIX is configuration, so there is one
- * app per parsed config. Hono's `env` is the request context; its errors go to refusal().
- */
-function createOwnRoutes(config: Config) {
-  const auth = config.authPrefix;
-  const app = new Hono<AppEnv>({ router: new RegExpRouter() });
-  app.use(function requestContext(c, next) {
-    c.set("ctx", c.env);
-    return next();
-  });
-  app.get(JWKS_PATH, jwksRoute);
-  app.get(`${auth}/login`, rateLimit("login"), loginRoute);
-  app.get(`${auth}/callback`, rateLimit("callback"), callbackRoute);
-  app.get(`${auth}/relay`, rateLimit("callback"), relayRoute);
-  app.get(`${auth}/me`, meRoute);
-  app.get(`${auth}/health`, healthRoute);
-  app.post(`${auth}/logout`, rejectCrossSite, logoutRoute);
-  app.get(`${auth}/logout`, logoutPage);
-  app.post(`${auth}/refresh`, rejectCrossSite, refreshRoute);
-  // Server to server (Google's RISC transmitter): no cookies, no cross-site question.
-  app.post(`${auth}/risc`, rateLimit("risc"), riscRoute);
-  app.all(`${auth}/login`, methodNotAllowed("GET"));
-  app.all(`${auth}/callback`, methodNotAllowed("GET"));
-  app.all(`${auth}/relay`, methodNotAllowed("GET"));
-  app.all(`${auth}/me`, methodNotAllowed("GET"));
-  app.all(`${auth}/logout`, methodNotAllowed("GET, POST"));
-  app.all(`${auth}/refresh`, methodNotAllowed("POST"));
-  app.all(`${auth}/risc`, methodNotAllowed("POST"));
-  // The prefix belongs to the worker: nothing under it ever reaches the origin.
-  app.all(auth, notFound);
-  app.all(`${auth}/*`, notFound);
-  // A path with escapes that decodes to none of the above.
-  app.all("*", (c) => gate(c.var.ctx));
-  app.onError((error) => {
-    throw error;
-  });
-  return app;
-}
-
-const ownRoutes = new WeakMap<Config, Hono<AppEnv>>();
+const ownRoutes = new WeakMap<Config, ReturnType<typeof createOwnRoutes>>();
 
 /**
- * True when the request is for the gate alone, so Hono's router (which would send it to "*")
- * is skipped. Hono routes on the percent-decoded path, so a path with any escape goes to it.
+ * Where a request goes: our own routes (config/own-routes.ts) to their router, everything else
+ * straight to the gate. The router matches on the percent-decoded path, so a path with any escape
+ * goes to it too; it hands the gate whatever decodes to none of our routes.
  */
-function isGateOnly(config: Config, rawUrl: string, pathname: string): boolean {
-  const escape = rawUrl.indexOf("%");
-  if (escape >= 0 && (escape < rawUrl.indexOf("?") || !rawUrl.includes("?"))) return false;
-  const auth = config.authPrefix;
-  return pathname !== JWKS_PATH && pathname !== auth && !pathname.startsWith(`${auth}/`);
-}
-
 async function route(ctx: RequestContext, executionCtx: ExecutionContext): Promise<Response> {
   const { config, raw } = ctx;
-  if (isGateOnly(config, raw.url, ctx.request.url.pathname)) return gate(ctx);
+  const escape = raw.url.indexOf("%");
+  const escaped = escape >= 0 && (escape < raw.url.indexOf("?") || !raw.url.includes("?"));
+  if (!escaped && !isOwnPath(config.authPrefix, ctx.request.url.pathname)) return gate(ctx);
   let app = ownRoutes.get(config);
   if (!app) ownRoutes.set(config, (app = createOwnRoutes(config)));
-  return app.fetch(raw, ctx, executionCtx);
+  return app.fetch(raw, ctx.env, executionCtx);
 }
 
 async function handle(request: Request, env: Env, executionCtx: ExecutionContext, requestId: string): Promise<Response> {

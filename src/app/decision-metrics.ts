@@ -1,12 +1,11 @@
-import type { Config } from "../config/parse-config";
+import { isOwnPath, ownRouteAt, type OwnRouteKind } from "../config/own-routes";
 import { AuthError } from "../errors";
 import { logEvent } from "../log";
-import { accessDecision } from "../policy/access-decision";
 import { sha256 } from "../util/hash";
 import type { RequestContext } from "./request-context";
 
-/** What kind of request a decision was about: the worker's own routes, or the gate. */
-export type RouteKind = "gate" | "public" | "login" | "callback" | "relay" | "refresh" | "logout" | "me" | "health" | "jwks" | "other" | "unconfigured";
+/** What kind of request a decision was about: one of the worker's own routes, or the gate. */
+export type RouteKind = OwnRouteKind | "gate" | "public" | "other" | "unconfigured";
 
 /** Outcome of a request that no refusal stopped (an AuthError code otherwise, or these). */
 const OUTCOME_OK = "OK";
@@ -15,7 +14,7 @@ export const OUTCOME_CONFIG = "ERR_CONFIG";
 
 /**
  * One decision as a Workers Analytics Engine data point (AUTH_METRICS). The layout is the
- * dashboard's contract (README "Metrics"); append, never reorder:
+ * dashboard's interface (docs/operating.md, "Metrics"); append, never reorder:
  *   blob1 outcome (`OK` or an `ERR_*` code), blob2 route kind, blob3 refreshed (`yes`/`no`),
  *   blob4 SHA-256 of `sub` (base64url, as in the KV keys; empty when nobody is known),
  *   double1 time in the worker, ms, index1 route kind (Analytics Engine samples per index).
@@ -29,14 +28,15 @@ export interface Decision {
   workerMs: number;
 }
 
-const OWN_ROUTES: Record<string, RouteKind> = { login: "login", callback: "callback", relay: "relay", refresh: "refresh", logout: "logout", me: "me", health: "health" };
-
-/** The route kind of a path: low-cardinality, so it can be grouped by and used as the index. */
-function routeKindOf(config: Config, pathname: string, method: string): RouteKind {
-  if (pathname === "/.well-known/jwks.json") return "jwks";
-  const auth = config.authPrefix;
-  if (pathname === auth || pathname.startsWith(`${auth}/`)) return OWN_ROUTES[pathname.slice(auth.length + 1)] ?? "other";
-  return accessDecision(config.policy, pathname, method).public ? "public" : "gate";
+/**
+ * The route kind of a request: low-cardinality, so it can be grouped by and used as the index.
+ * A gate request's kind comes from the decision the gate made (none when it never got that far).
+ */
+function routeKindOf(ctx: RequestContext): RouteKind {
+  const { authPrefix } = ctx.config;
+  const { pathname } = ctx.request.url;
+  if (isOwnPath(authPrefix, pathname)) return ownRouteAt(authPrefix, pathname)?.kind ?? "other";
+  return ctx.decision?.public ? "public" : "gate";
 }
 
 /**
@@ -52,7 +52,7 @@ export function decisionOf(ctx: RequestContext, error: unknown, nowMs = Date.now
   const outcome = (thrown === undefined || thrown === "ERR_NO_SESSION" ? ctx.outcome : undefined) ?? thrown ?? OUTCOME_OK;
   return {
     outcome,
-    routeKind: routeKindOf(ctx.config, ctx.request.url.pathname, ctx.request.method),
+    routeKind: routeKindOf(ctx),
     refreshed: ctx.refreshed,
     ...(ctx.subject === undefined ? {} : { sub: ctx.subject }),
     workerMs: Math.max(0, nowMs - ctx.nowMs - ctx.originWaitMs),

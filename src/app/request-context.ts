@@ -2,6 +2,7 @@ import type { Config } from "../config/parse-config";
 import type { Env } from "../env";
 import type { AuthErrorCode } from "../errors";
 import { readRequest, type RequestFacts } from "../http/request-facts";
+import type { AccessDecision } from "../policy/access-decision";
 import { isPreviewOrigin } from "../policy/preview-origin";
 import { sessionStoreFor } from "../session/store-for";
 import type { SessionStore } from "../session/store";
@@ -43,16 +44,28 @@ export interface RequestContext {
   subject?: string;
   /** Why the request's access token was not taken (jose's error): the cause of a 401 it leads to. */
   accessRejection?: unknown;
+  /** The access decision for the request's path, made once by the gate (metrics read it too). */
+  decision?: AccessDecision;
   /** For the decision's data point: a refusal handled without throwing (it says why). */
   outcome?: AuthErrorCode;
   /** Milliseconds spent waiting for the origin: the origin's time, not the worker's. */
   originWaitMs: number;
 }
 
-/** Hono's types for the worker's own routes: index.ts hands them the request context as `env`. */
+/** Hono's types for the worker's own routes: the Worker's env, and the request context as a variable. */
 export interface AppEnv {
-  Bindings: RequestContext;
+  Bindings: Env;
   Variables: { ctx: RequestContext };
+}
+
+/** Each request's context, found again by the router's middleware from the request itself. */
+const contexts = new WeakMap<Request, RequestContext>();
+
+/** The context createRequestContext made for this request. */
+export function contextOf(raw: Request): RequestContext {
+  const ctx = contexts.get(raw);
+  if (!ctx) throw new Error("no request context for this request");
+  return ctx;
 }
 
 export function createRequestContext(config: Config, env: Env, raw: Request, requestId: string): RequestContext {
@@ -61,7 +74,7 @@ export function createRequestContext(config: Config, env: Env, raw: Request, req
   const preview = requestOrigin !== config.publicOrigin && isPreviewOrigin(requestOrigin, config.previewHosts);
   const publicOrigin = preview ? requestOrigin : config.publicOrigin ?? requestOrigin;
   const nowMs = Date.now();
-  return {
+  const ctx: RequestContext = {
     config,
     env,
     publicOrigin,
@@ -76,4 +89,6 @@ export function createRequestContext(config: Config, env: Env, raw: Request, req
     refreshed: false,
     originWaitMs: 0,
   };
+  contexts.set(raw, ctx);
+  return ctx;
 }

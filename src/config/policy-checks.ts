@@ -1,5 +1,6 @@
 import { admitsNobody, type AccessRule, type Allow } from "./access-policy";
 import type { PathPattern } from "./public-paths";
+import { isOwnPath, JWKS_PATH } from "./own-routes";
 
 /** The whole policy: every rule, most specific first, the default rule last. */
 export interface AccessPolicy {
@@ -31,7 +32,7 @@ export interface PolicyParts {
 const patternText = (pattern: PathPattern) => (pattern.kind === "exact" ? pattern.path : `${pattern.prefix}*`);
 const samePattern = (a: PathPattern, b: PathPattern) => patternText(a) === patternText(b);
 
-/** Exact over prefix, longer prefix over shorter, a rule with methods over one without (contract 7). */
+/** Exact over prefix, longer prefix over shorter, a rule with methods over one without (docs/access-policies.md). */
 function bySpecificity(a: AccessRule, b: AccessRule): number {
   const exact = Number(b.pattern.kind === "exact") - Number(a.pattern.kind === "exact");
   if (exact !== 0) return exact;
@@ -47,8 +48,7 @@ function sharedMethods(a: AccessRule, b: AccessRule): string[] | "every" {
 }
 
 function isUnder(pattern: PathPattern, prefix: string): boolean {
-  const path = pattern.kind === "exact" ? pattern.path : pattern.prefix;
-  return path === prefix || path.startsWith(`${prefix}/`) || path === "/.well-known/jwks.json";
+  return isOwnPath(prefix, pattern.kind === "exact" ? pattern.path : pattern.prefix);
 }
 
 /** One rule's problems that depend on the rest of the configuration. */
@@ -56,7 +56,7 @@ function ruleProblems(rule: AccessRule, parts: PolicyParts): string[] {
   const problems: string[] = [];
   const root = rule.pattern.kind === "prefix" ? rule.pattern.prefix === "/" : rule.pattern.path === "/";
   if (rule.allow === "public" && root) problems.push(`${rule.label}: would make the whole site (or its home page) public; list the public paths instead, e.g. "/status" or "/assets/*"`);
-  if (isUnder(rule.pattern, parts.authPrefix)) problems.push(`${rule.label}: never applies: ${parts.authPrefix} and /.well-known/jwks.json are the worker's own routes; remove the rule`);
+  if (isUnder(rule.pattern, parts.authPrefix)) problems.push(`${rule.label}: never applies: ${parts.authPrefix} and ${JWKS_PATH} are the worker's own routes; remove the rule`);
   if (rule.allow === "public") return problems;
   if (rule.allow.groups.size > 0 && !parts.hasGroupCredentials) {
     problems.push(`${rule.label}: names groups, but GOOGLE_GROUPS_CREDENTIALS is not set, so membership cannot be looked up; set it (README "Google Workspace groups") or allow by "emails"/"domains"`);
@@ -69,7 +69,7 @@ function ruleProblems(rule: AccessRule, parts: PolicyParts): string[] {
 }
 
 /**
- * Puts the policy together (contract 7): ACCESS_POLICY's rules, PUBLIC_PATHS as public rules,
+ * Puts the policy together (docs/access-policies.md): ACCESS_POLICY's rules, PUBLIC_PATHS as public rules,
  * ALLOWED_EMAILS/ALLOWED_DOMAINS as the default rule for every path no rule matches; ordered
  * most specific first. Reports every problem: a rule that can never decide anything (the same
  * path and methods as another), a public rule over the whole site, rules under the worker's own

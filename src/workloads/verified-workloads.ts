@@ -1,6 +1,6 @@
 import type { TrustedWorkload } from "../config/trusted-workloads";
 import { BoundedCache } from "../util/bounded-cache";
-import { trustedIssuerOf, verifyWorkloadToken, type WorkloadToken } from "./workload-token";
+import { verifyWorkloadToken, type WorkloadToken } from "./workload-token";
 
 /**
  * Verified workload tokens kept per isolate. A deployment has few machine callers, and each
@@ -17,16 +17,12 @@ const REVERIFY_AFTER_SECONDS = 600;
 const verifiedByWorkloads = new WeakMap<readonly TrustedWorkload[], BoundedCache<WorkloadToken>>();
 
 /**
- * The workload a bearer token proves (contract 7), or undefined when the token names no
- * TRUSTED_WORKLOADS issuer: then it is not a workload's token, and the request goes on as a
- * person's. A token of a trusted issuer that fails any check throws ERR_WORKLOAD_TOKEN_INVALID
+ * The workload a bearer token of a TRUSTED_WORKLOADS issuer proves (`issuer`: what
+ * trustedIssuerOf read from it). A token that fails any check throws ERR_WORKLOAD_TOKEN_INVALID
  * (401), never falling back to cookies: a workload never refreshes and never gets a session.
  * Verified fully once, then only for expiry (same bytes, same signature); failures are never kept.
  */
-export async function workloadFromBearer(workloads: readonly TrustedWorkload[], bearer: string | undefined, nowSeconds: number, nowMs: number): Promise<WorkloadToken | undefined> {
-  if (!bearer) return undefined;
-  const issuer = trustedIssuerOf(workloads, bearer);
-  if (!issuer) return undefined;
+export async function workloadFromBearer(workloads: readonly TrustedWorkload[], bearer: string, issuer: string, nowSeconds: number, nowMs: number): Promise<WorkloadToken> {
   let cache = verifiedByWorkloads.get(workloads);
   if (!cache) verifiedByWorkloads.set(workloads, (cache = new BoundedCache(MAX_CACHED_TOKENS)));
   const known = cache.get(bearer, nowSeconds);

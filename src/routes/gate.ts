@@ -1,0 +1,60 @@
+import type { RequestContext } from "../app/request-context";
+import { noSession, resolveSession } from "../app/resolve-session";
+import { AuthError } from "../errors";
+import { accessDecision, admittedWorkload, isAdmitted, preflightPasses } from "../policy/access-decision";
+import { proxy } from "../proxy/proxy";
+import { originAssertionFor, workloadAssertionFor } from "../tokens/token-caches";
+import { workloadFromBearer } from "../workloads/verified-workloads";
+import { trustedIssuerOf } from "../workloads/workload-token";
+
+/**
+ * Every request that is not one of the worker's own routes: its rule decides (docs/reference.md,
+ * "The gate"). Public paths go straight through, and so do CORS preflights where the rule of the
+ * request they announce says `"preflight": true` (without identity); a bearer token of a
+ * TRUSTED_WORKLOADS issuer is a workload's, admitted only where a rule names it; everything else
+ * needs a session, verified locally, refreshed in place from the refresh cookie when the access
+ * token has expired, and a person the rule admits (else 403 naming the account); then it is
+ * proxied with identity.
+ */
+export async function gate(ctx: RequestContext): Promise<Response> {
+  const { request, config } = ctx;
+  const decision = (ctx.decision = accessDecision(config.policy, request.url.pathname, request.method));
+  // Read once: a workload's token is meant for us, so the origin never sees it, on any path.
+  const workloadIssuer = request.bearer === undefined ? undefined : trustedIssuerOf(config.workloads, request.bearer);
+  const workloadBearer = workloadIssuer !== undefined;
+  if (decision.public) return proxy(ctx, undefined, workloadBearer);
+  if (request.preflightMethod !== undefined && preflightPasses(config.policy, request.url.pathname, request.preflightMethod)) {
+    return proxy(ctx, undefined, workloadBearer);
+  }
+
+  // Cross-site WebSocket hijacking: browsers send cookies on cross-site upgrades, and the
+  // Origin header is the only defence (SameSite does not apply to ws:// handshakes everywhere).
+  if (request.webSocketUpgrade && request.crossSite) throw new AuthError("ERR_CROSS_SITE", { detail: "websocket" });
+
+  // Before any cookie is looked at: a workload never refreshes and never gets a session.
+  if (workloadIssuer !== undefined) {
+    const token = await workloadFromBearer(config.workloads, request.bearer!, workloadIssuer, ctx.nowSeconds, ctx.nowMs);
+    const name = admittedWorkload(decision, token.names);
+    if (name === undefined) {
+      const rules = decision.rules.map((rule) => rule.label).join("; ");
+      throw new AuthError("ERR_ACCESS_DENIED", { detail: `workload ${token.names.join(", ")}: ${rules}` });
+    }
+    const workload = { name, sub: token.sub, ...(token.email ? { email: token.email } : {}) };
+    const assertion = await workloadAssertionFor(config, ctx.publicOrigin, workload, ctx.nowSeconds);
+    return proxy(ctx, { user: workload, workload: name, assertion }, true);
+  }
+
+  const session = await resolveSession(ctx);
+  if (!session) {
+    if (!request.navigation) throw noSession(ctx);
+    ctx.outcome ??= "ERR_NO_SESSION";
+    const returnTo = encodeURIComponent(request.url.pathname + request.url.search);
+    return new Response(null, { status: 302, headers: { Location: `${config.authPrefix}/login?return_to=${returnTo}`, "Cache-Control": "no-store" } });
+  }
+  if (!isAdmitted(decision, session.identity)) {
+    const rules = decision.rules.map((rule) => rule.label).join("; ");
+    throw new AuthError("ERR_ACCESS_DENIED", { detail: `sub ${session.identity.sub}: ${rules}`, refusedEmail: session.identity.email });
+  }
+  const assertion = await originAssertionFor(config, ctx.publicOrigin, session.identity, ctx.nowSeconds);
+  return proxy(ctx, { user: session.identity, assertion }, false);
+}

@@ -1,0 +1,66 @@
+import type { Handler, MiddlewareHandler } from "hono";
+import { HonoBase } from "hono/hono-base";
+import { RegExpRouter } from "hono/router/reg-exp-router";
+import { contextOf, type AppEnv } from "../app/request-context";
+import type { Config } from "../config/parse-config";
+import { OWN_ROUTES, ownRoutePath, type OwnRouteKind, type OwnRouteMethod } from "../config/own-routes";
+import { rateLimit } from "../middleware/rate-limit";
+import { rejectCrossSite } from "../middleware/same-origin";
+import { callbackRoute } from "./callback";
+import { gate } from "./gate";
+import { healthRoute } from "./health";
+import { jwksRoute } from "./jwks";
+import { loginRoute } from "./login";
+import { logoutPage, methodNotAllowed, notFound } from "./pages";
+import { relayRoute } from "./relay";
+import { riscRoute } from "./risc";
+import { logoutRoute, meRoute, refreshRoute } from "./session-routes";
+
+type Chain = [...MiddlewareHandler<AppEnv>[], Handler<AppEnv>];
+
+/**
+ * What answers each of our routes (config/own-routes.ts lists them, with their methods), by
+ * method: middleware first, the handler last. The type makes every listed route and method have
+ * exactly one chain here.
+ */
+const HANDLERS: { [K in OwnRouteKind]: { [M in Extract<(typeof OWN_ROUTES)[number], { kind: K }>["methods"][number]]: Chain } } = {
+  jwks: { GET: [jwksRoute] },
+  login: { GET: [rateLimit("login"), loginRoute] },
+  callback: { GET: [rateLimit("callback"), callbackRoute] },
+  relay: { GET: [rateLimit("callback"), relayRoute] },
+  me: { GET: [meRoute] },
+  health: { GET: [healthRoute] },
+  logout: { GET: [logoutPage], POST: [rejectCrossSite, logoutRoute] },
+  refresh: { POST: [rejectCrossSite, refreshRoute] },
+  // Server to server (the provider's RISC transmitter): no cookies, no cross-site question.
+  risc: { POST: [rateLimit("risc"), riscRoute] },
+};
+
+/**
+ * The router for our own routes. AUTH_PREFIX is configuration, so there is one per parsed config.
+ * HonoBase with the RegExpRouter alone is `Hono` without the two routers we never use, which keeps
+ * them out of the bundle. Bindings are the Worker's env; the request context is a variable.
+ */
+export function createOwnRoutes(config: Config): HonoBase<AppEnv> {
+  const auth = config.authPrefix;
+  const app = new HonoBase<AppEnv>({ router: new RegExpRouter() });
+  app.use(function requestContext(c, next) {
+    c.set("ctx", contextOf(c.req.raw));
+    return next();
+  });
+  for (const route of OWN_ROUTES) {
+    const path = ownRoutePath(route, auth);
+    const chains = HANDLERS[route.kind] as Partial<Record<OwnRouteMethod, Chain>>;
+    for (const method of route.methods) app.on(method, path, ...(chains[method] as [Handler<AppEnv>]));
+    app.all(path, methodNotAllowed(route.methods.join(", ")));
+  }
+  // The prefix belongs to the worker: nothing under it ever reaches the origin.
+  app.all(auth, notFound);
+  app.all(`${auth}/*`, notFound);
+  // A path with escapes that decodes to none of the above.
+  app.all("*", (c) => gate(c.var.ctx));
+  app.onError((error) => {
+    throw error;
+  });
+  return app;
+}
