@@ -1,18 +1,12 @@
-import { GOOGLE_ISSUER } from "../config/parse-config";
 import { AuthError } from "../errors";
 import { logEvent } from "../log";
 import { getTransmitter } from "../risc/transmitter";
 import { assertSetShape, REVOKING_EVENTS, SET_MAX_AGE_SECONDS, VERIFICATION_EVENT, verifySecurityEvent } from "../risc/security-event";
 import type { RequestContext } from "./request-context";
-
-/** An issuer as both its spellings compare: without a trailing slash (Google's SETs name `https://accounts.google.com/`). */
-const canonicalIssuer = (issuer: string) => {
-  const trimmed = issuer.replace(/\/$/, "");
-  return trimmed === "accounts.google.com" ? GOOGLE_ISSUER : trimmed;
-};
+import { canonicalIssuer } from "../util/issuer-rules";
 
 /**
- * Receives one Security Event Token (contract 7; RFC 8417, RFC 8935 push, Google's RISC): verified
+ * Receives one Security Event Token (docs/operating.md, "RISC"; RFC 8417, RFC 8935 push, Google's RISC): verified
  * against the provider's transmitter, refused if its `jti` was already received, then every event
  * about an account of our provider revokes all that account's sessions (`store.revokeUser`).
  * Verification events are logged and change nothing; other events are accepted and ignored.

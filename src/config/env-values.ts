@@ -1,8 +1,7 @@
 import type { Env } from "../env";
+import { isSecureOrLoopback } from "../util/issuer-rules";
 
 /** Reading single bindings as typed values; every problem is pushed onto `problems`. */
-
-const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
 /** A value that is absent or blank counts as unset, so `VAR = ""` in wrangler.toml means "default". */
 export function text(env: Env, name: keyof Env, problems: string[]): string | undefined {
@@ -36,7 +35,7 @@ export function httpUrl(name: string, value: string, problems: string[], httpsOn
   }
   const before = problems.length;
   if (url.protocol !== "https:" && url.protocol !== "http:") problems.push(`${name}: must be http(s)`);
-  if (httpsOnlyUnlessLoopback && url.protocol === "http:" && !LOOPBACK_HOSTS.has(url.hostname)) {
+  if (httpsOnlyUnlessLoopback && url.protocol === "http:" && !isSecureOrLoopback(url)) {
     problems.push(`${name}: must be https (http only for localhost or 127.0.0.1)`);
   }
   if (url.username || url.password) problems.push(`${name}: must not contain credentials`);

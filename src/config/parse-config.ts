@@ -7,15 +7,15 @@ import { parsePreviewHost, type HostPattern } from "./preview-hosts";
 import { parsePublicPath, type PathPattern } from "./public-paths";
 import { parseSessionKeys, type SessionKeys } from "./session-keys";
 import { parseTrustedWorkloads, type TrustedWorkload } from "./trusted-workloads";
+import { GOOGLE_ISSUER } from "../util/issuer-rules";
 
-export const GOOGLE_ISSUER = "https://accounts.google.com";
 export const DEFAULT_AUTH_PREFIX = "/auth";
 
 export type SessionStoreKind = "kv" | "durable-object";
 /** How the gate reaches the origin: `fetch()` to ORIGIN_URL, or the ORIGIN service binding. */
 export type OriginVia = "url" | "service-binding";
 
-/** Everything the worker needs, parsed once per isolate from the bindings (contract section 1). */
+/** Everything the worker needs, parsed once per isolate from the bindings (docs/configuration.md). */
 export interface Config {
   /**
    * ORIGIN_URL without a trailing slash; request paths are appended to it. Undefined only with

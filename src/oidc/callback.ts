@@ -3,16 +3,16 @@ import * as oauth from "oauth4webapi";
 import type { Config } from "../config/parse-config";
 import { AuthError } from "../errors";
 import { identityOf, type Identity } from "../identity";
+import { ISSUER_TIMEOUT_MS } from "../issuers/remote-issuer";
 import type { LoginTransaction } from "../tokens/our-tokens";
 import { isEmailAddress } from "../util/email";
-import { getProvider, PROVIDER_TIMEOUT_MS, type Provider } from "./provider-metadata";
+import { ASYMMETRIC_ALGORITHMS } from "../util/issuer-rules";
+import { getProvider, type Provider } from "./provider-metadata";
 import { callbackUrl, type SignInScope } from "./sign-in-scope";
 
 const CLOCK_TOLERANCE_SECONDS = 60;
 /** A `sub` that can travel in a header: printable ASCII, as Google's (digits) always is. */
 const SUB = /^[\x21-\x7e]{1,255}$/;
-/** Signature algorithms we accept from a provider: asymmetric only (RFC 8725 3.1). */
-const ID_TOKEN_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"];
 
 /** True when oauth4webapi refused the token response's body itself (not the ID token's claims in it). */
 function isResponseBodyProblem(error: oauth.OperationProcessingError | oauth.UnsupportedOperationError): boolean {
@@ -51,7 +51,7 @@ function assertJsonTokenResponse(response: Response): void {
 /** OpenID Connect Core 3.1.3.7 step 6, which oauth4webapi leaves to TLS: the signature itself. */
 async function verifyIdTokenSignature(provider: Provider, config: Config, idToken: string, nonce: string, nowSeconds: number) {
   try {
-    const algorithms = (provider.as.id_token_signing_alg_values_supported ?? ["RS256"]).filter((alg) => ID_TOKEN_ALGORITHMS.includes(alg));
+    const algorithms = (provider.as.id_token_signing_alg_values_supported ?? ["RS256"]).filter((alg) => ASYMMETRIC_ALGORITHMS.includes(alg));
     const { payload } = await jwtVerify(idToken, provider.jwks, {
       algorithms,
       issuer: provider.issuers,
@@ -60,7 +60,7 @@ async function verifyIdTokenSignature(provider: Provider, config: Config, idToke
       clockTolerance: CLOCK_TOLERANCE_SECONDS,
       currentDate: new Date(nowSeconds * 1000),
     });
-    // The contract wants `aud` to be exactly our client id: no extra audiences.
+    // `aud` must be exactly our client id, no extra audiences (OpenID Connect Core 3.1.3.7, step 3).
     const aud = payload.aud;
     if (!(aud === config.clientId || (Array.isArray(aud) && aud.length === 1 && aud[0] === config.clientId))) throw new Error("aud");
     // Core 3.1.3.7 step 5: an `azp`, when present, must be us.
@@ -75,7 +75,7 @@ async function verifyIdTokenSignature(provider: Provider, config: Config, idToke
 }
 
 /**
- * Completes the flow (contract 2, callback): `state`, the code exchange with the PKCE verifier,
+ * Completes the flow (docs/reference.md, "Routes"; OpenID Connect Core 3.1.3.7): `state`, the code exchange with the PKCE verifier,
  * full ID-token validation, `email_verified === true`. Returns who signed in; the caller applies
  * the policy.
  */
@@ -98,7 +98,7 @@ export async function completeSignIn(scope: SignInScope, callbackRequestUrl: URL
   try {
     const response = await oauth.authorizationCodeGrantRequest(provider.as, provider.client, provider.clientAuth, parameters, callbackUrl(scope), tx.codeVerifier, {
       ...provider.httpOptions,
-      signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS),
+      signal: AbortSignal.timeout(ISSUER_TIMEOUT_MS),
     });
     assertJsonTokenResponse(response);
     const result = await oauth.processAuthorizationCodeResponse(provider.as, provider.client, response, {

@@ -1,6 +1,5 @@
 import type { HostPattern } from "../config/preview-hosts";
-
-const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+import { isSecureOrLoopback } from "../util/issuer-rules";
 
 /**
  * True when `origin` (scheme://host[:port], nothing else) is a preview deployment PREVIEW_HOSTS
@@ -16,6 +15,6 @@ export function isPreviewOrigin(origin: string, patterns: readonly HostPattern[]
     return false;
   }
   if (url.origin !== origin) return false;
-  if (url.protocol !== "https:" && !(url.protocol === "http:" && LOOPBACK_HOSTS.has(url.hostname))) return false;
+  if (!isSecureOrLoopback(url)) return false;
   return patterns.some((pattern) => pattern.regex.test(url.host));
 }

@@ -1,6 +1,7 @@
 import { errors as joseErrors, jwtVerify, type JWTPayload } from "jose";
 import { AuthError, type AuthErrorCode } from "../errors";
 import type { Transmitter } from "./transmitter";
+import { ASYMMETRIC_ALGORITHMS } from "../util/issuer-rules";
 
 const RISC = "https://schemas.openid.net/secevent/risc/event-type/";
 export const VERIFICATION_EVENT = `${RISC}verification`;
@@ -26,7 +27,6 @@ export const REVOKING_EVENTS: ReadonlySet<string> = new Set([
 export const SET_MAX_AGE_SECONDS = 7 * 24 * 3600;
 /** SETs are a kilobyte or so; anything much longer is not one. */
 export const MAX_SET_LENGTH = 16 * 1024;
-const ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"];
 const CLOCK_TOLERANCE_SECONDS = 60;
 const MAX_EVENTS = 16;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
@@ -93,7 +93,7 @@ export async function verifySecurityEvent(token: string, transmitter: Transmitte
   let verified: Awaited<ReturnType<typeof jwtVerify>>;
   try {
     verified = await jwtVerify(token, transmitter.jwks, {
-      algorithms: ALGORITHMS,
+      algorithms: ASYMMETRIC_ALGORITHMS,
       issuer: transmitter.issuer,
       audience: clientId,
       requiredClaims: ["iat", "jti", "events"],

@@ -3,6 +3,7 @@ import type { TrustedWorkload } from "../config/trusted-workloads";
 import { AuthError } from "../errors";
 import { isEmailAddress } from "../util/email";
 import { issuerKeysFor } from "./issuer-keys";
+import { ASYMMETRIC_ALGORITHMS, canonicalIssuer, GOOGLE_ISSUER, GOOGLE_ISSUER_HOST } from "../util/issuer-rules";
 
 /** A workload token that verified: every TRUSTED_WORKLOADS name it satisfies, and who it names. */
 export interface WorkloadToken {
@@ -15,8 +16,6 @@ export interface WorkloadToken {
   exp: number;
 }
 
-/** Signature algorithms a workload may use: asymmetric only (RFC 8725 3.1), so never `none` or HS256. */
-const ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"];
 /** GitHub's tokens are about 1.5 KiB with every claim; anything past this is not a workload token. */
 const MAX_TOKEN_LENGTH = 8 * 1024;
 /** Seconds of clock difference tolerated on `exp`, `nbf` and `iat`: the issuer's clock is not ours. */
@@ -25,12 +24,8 @@ const CLOCK_TOLERANCE_SECONDS = 30;
 const MAX_LIFETIME_SECONDS = 24 * 3600;
 /** A `sub` that can travel in a header: printable ASCII. */
 const SUB = /^[\x21-\x7e]{1,255}$/;
-const GOOGLE_ISSUER = "https://accounts.google.com";
 
 const invalid = (detail: string, cause?: unknown) => new AuthError("ERR_WORKLOAD_TOKEN_INVALID", cause === undefined ? { detail } : { detail, cause });
-
-/** Google's ID tokens may name its issuer without the scheme (as at sign-in). */
-const canonicalIssuer = (iss: string) => (iss === "accounts.google.com" ? GOOGLE_ISSUER : iss);
 
 /**
  * The trusted issuer a bearer token claims to come from (read without verifying, to pick the keys
@@ -70,7 +65,7 @@ function misses(workload: TrustedWorkload, payload: JWTPayload): string[] {
 }
 
 /**
- * Verifies a workload's OIDC token (contract 7): the signature against the issuer's published
+ * Verifies a workload's OIDC token (docs/workloads.md): the signature against the issuer's published
  * keys (asymmetric algorithms only), `iss` exactly, `exp` and `nbf` (30 s of clock tolerance),
  * an `iat` not in the future and at most a day before `exp`, a printable `sub`; then the
  * TRUSTED_WORKLOADS entries of that issuer whose `audience` is among the token's `aud` and whose
@@ -82,8 +77,8 @@ export async function verifyWorkloadToken(workloads: readonly TrustedWorkload[],
   try {
     const keys = await issuerKeysFor(issuer, nowMs);
     ({ payload } = await jwtVerify(token, keys.jwks, {
-      algorithms: ALGORITHMS,
-      issuer: issuer === GOOGLE_ISSUER ? [GOOGLE_ISSUER, "accounts.google.com"] : issuer,
+      algorithms: ASYMMETRIC_ALGORITHMS,
+      issuer: issuer === GOOGLE_ISSUER ? [GOOGLE_ISSUER, GOOGLE_ISSUER_HOST] : issuer,
       requiredClaims: ["sub", "aud", "iat", "exp"],
       clockTolerance: CLOCK_TOLERANCE_SECONDS,
       currentDate: new Date(nowSeconds * 1000),

@@ -13,7 +13,7 @@ const LAYERS: [number, RegExp][] = [
   [2, /^http\//],
   [3, /^tokens\//],
   [4, /^policy\//],
-  [5, /^(oidc|session|google|risc|workloads)\//],
+  [5, /^(oidc|session|google|risc|workloads|issuers)\//],
   [6, /^proxy\//],
   [7, /^app\//],
   [8, /^(middleware|routes)\//],

@@ -22,6 +22,8 @@ beforeAll(async () => {
     if (url === "https://issuer.test/.well-known/risc-configuration") return Response.json({ issuer: ISSUER, jwks_uri: "https://issuer.test/risc/jwks" });
     if (url === "https://issuer.test/risc/jwks") return Response.json(jwks);
     if (url.startsWith("https://down.test/")) throw new TypeError("Network connection lost.");
+    // A provider that publishes no RISC configuration at all (most besides Google).
+    if (url === "https://no-risc.test/.well-known/risc-configuration") return new Response("not found", { status: 404 });
     return realFetch(input as RequestInfo, init);
   });
 });
@@ -107,6 +109,21 @@ describe("POST /auth/risc in workerd", () => {
     expect(response.status).toBe(503);
     expect(response.headers.get("retry-after")).toBe("5");
     expect(await response.json()).toMatchObject({ error: "temporarily_unavailable" });
+  });
+
+  it("remembers a provider without RISC for a minute: one fetch, not one per event", async () => {
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
+    try {
+      const fetches = () => vi.mocked(globalThis.fetch).mock.calls.filter(([input]) => String(input).startsWith("https://no-risc.test/")).length;
+      const before = fetches();
+      for (let i = 0; i < 3; i++) expect((await post(await set(about("sessions-revoked", "x")), { OIDC_ISSUER: "https://no-risc.test" })).status).toBe(404);
+      expect(fetches() - before).toBe(1);
+      vi.setSystemTime(Date.now() + 61_000);
+      expect((await post(await set(about("sessions-revoked", "x")), { OIDC_ISSUER: "https://no-risc.test" })).status).toBe(404);
+      expect(fetches() - before).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("takes only POST, and needs no cookie", async () => {

@@ -55,14 +55,20 @@ describe("an issuer that cannot be reached", () => {
     issuer = await fakeWorkloadIssuer("https://down.workloads.test");
   });
 
-  it("gets its workloads a 503 with Retry-After, never a pass; the failure is not kept, so they pass once it is back", async () => {
+  it("gets its workloads a 503 with Retry-After, never a pass; the failure is remembered a minute, then they pass once it is back", async () => {
     issuer.setAvailable(false);
     const token = await issuer.token();
     const down = await get(issuer, token);
     expect(down.status).toBe(503);
     expect(down.headers.get("retry-after")).toBe("5");
     expect(await down.json()).toMatchObject({ error: "temporarily_unavailable" });
+    // Within the minute, every request is answered from the remembered failure: no call each time.
+    for (let i = 0; i < 5; i++) expect((await get(issuer, token)).status).toBe(503);
+    expect(issuer.hits.discovery).toBe(1);
     issuer.setAvailable(true);
+    vi.setSystemTime(Date.now() + 59_000);
+    expect((await get(issuer, token)).status).toBe(503);
+    vi.setSystemTime(Date.now() + 2_000);
     expect((await get(issuer, token)).status).toBe(200);
     expect(issuer.hits.discovery).toBe(2);
   });
