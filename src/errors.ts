@@ -44,7 +44,10 @@ const STATUS_BY_CODE = {
 export type AuthErrorCode = keyof typeof STATUS_BY_CODE;
 export type AuthErrorStatus = (typeof STATUS_BY_CODE)[AuthErrorCode];
 
-/** Refresh-token refusals: the session is over, so its cookies are cleared. */
+/**
+ * Refusals that end the session, so its cookies are cleared: the refresh token is invalid,
+ * expired, revoked or reused, or the person it belongs to is no longer allowed in.
+ */
 export const SESSION_ENDED_CODES: ReadonlySet<AuthErrorCode> = new Set(["ERR_REFRESH_INVALID", "ERR_REFRESH_EXPIRED", "ERR_REFRESH_REVOKED", "ERR_REFRESH_REUSED", "ERR_ACCOUNT_NOT_ALLOWED"]);
 
 export interface AuthErrorOptions {

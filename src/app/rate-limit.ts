@@ -28,7 +28,7 @@ export function clientKey(ip: string): string {
  * the binding, or for a loopback client, it lets everything through.
  */
 export async function consumeRateLimit(ctx: RequestContext, route: RateLimitedRoute): Promise<void> {
-  const limiter = (ctx.env as { AUTH_RATE_LIMIT?: RateLimit }).AUTH_RATE_LIMIT;
+  const limiter: RateLimit | undefined = ctx.env.AUTH_RATE_LIMIT;
   const ip = ctx.request.clientIp;
   if (!limiter || !ip || LOOPBACK.test(ip)) return;
   const { success } = await limiter.limit({ key: `${route}:${clientKey(ip)}` });

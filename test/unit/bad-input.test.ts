@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createKvSessionStore } from "../../src/session/kv-store";
-import { ada, call, setCookies, testEnv } from "./helpers";
+import { ada, call, cloudflareKv, setCookies } from "./helpers";
 
 const nasty: [string, RequestInit][] = [
   ["/%", {}],
@@ -37,7 +37,7 @@ describe("bad input", () => {
   });
 
   it("refuses an expired family and clears both cookies", async () => {
-    const store = createKvSessionStore(testEnv.SESSIONS, 60);
+    const store = createKvSessionStore(cloudflareKv.binding() as unknown as KVNamespace, 60);
     const issued = await store.create(ada, Date.now() - 61_000, 60);
     const response = await call("/x", { headers: { cookie: `__Host-refresh=${issued.credential}` } });
     expect(response.status).toBe(401);
