@@ -1,5 +1,5 @@
 /**
- * Who a session belongs to: the provider's verified claims we keep (contract 4.6), and the
+ * Who a session belongs to: the provider's verified claims we keep (docs/reference.md, "What the origin receives"), and the
  * policy's groups the person was found in. A neutral module: oidc produces identities, the
  * directory adds groups, session stores keep them, proxy forwards them.
  */
@@ -18,7 +18,7 @@ export interface Identity {
 }
 
 /**
- * A machine caller as the origin learns of it (contract 7): the TRUSTED_WORKLOADS entry its OIDC
+ * A machine caller as the origin learns of it (docs/workloads.md): the TRUSTED_WORKLOADS entry its OIDC
  * token satisfied, and who the token says it is. Never a person: it has no session, no cookie,
  * no groups, and no rule's `emails`, `domains` or `groups` admit it.
  */

@@ -59,7 +59,7 @@ async function stillActive(ctx: RequestContext, session: Session): Promise<boole
 }
 
 /**
- * The caller's session (contract 4.3-4.4): a valid access JWT, with no network at all (one
+ * The caller's session (docs/reference.md, "The gate"): a valid access JWT, with no network at all (one
  * store read with REVOCATION_CHECK); failing that, the refresh cookie, rotated in place.
  */
 export async function resolveSession(ctx: RequestContext): Promise<Session | undefined> {

@@ -2,7 +2,7 @@ import { isEmailAddress } from "../util/email";
 import { parsePublicPath, type PathPattern } from "./public-paths";
 import { WORKLOAD_NAME } from "./trusted-workloads";
 
-/** Who a rule lets in: any one match admits (contract 7). */
+/** Who a rule lets in: any one match admits (docs/access-policies.md). */
 export interface Allow {
   /** Exact addresses, lowercased. */
   emails: ReadonlySet<string>;

@@ -1,6 +1,6 @@
 import { CompactSign, compactVerify, errors, importJWK, type JWK, type JWTVerifyGetKey } from "jose";
 
-/** Algorithms we sign with, and the key type each one requires (contract: ES256 P-256, EdDSA Ed25519). */
+/** Algorithms we sign with, and the key type each one requires (ES256 on P-256, EdDSA on Ed25519; docs/configuration.md). */
 const KEY_SHAPE: Record<string, { kty: string; crv: string }> = {
   ES256: { kty: "EC", crv: "P-256" },
   EdDSA: { kty: "OKP", crv: "Ed25519" },

@@ -1,7 +1,7 @@
 import { httpUrl } from "./env-values";
 
 /**
- * One TRUSTED_WORKLOADS entry (contract 7): a machine caller that proves who it is with an OIDC
+ * One TRUSTED_WORKLOADS entry (docs/workloads.md): a machine caller that proves who it is with an OIDC
  * token its platform signs (a GitHub Actions job, a Google service account, ...), no stored secret.
  */
 export interface TrustedWorkload {

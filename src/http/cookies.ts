@@ -1,4 +1,4 @@
-/** The worker's own cookie names (contract section 3). Login transactions get one cookie each. */
+/** The worker's own cookie names (docs/reference.md, "Cookies"). Login transactions get one cookie each. */
 export const ACCESS_COOKIE = "__Host-access";
 export const REFRESH_COOKIE = "__Host-refresh";
 export const LOGIN_COOKIE_PREFIX = "__Host-login-";
@@ -67,7 +67,7 @@ export function parseCookies(header: string | null): CookieJar {
   };
 }
 
-/** A Set-Cookie value with the attributes the contract fixes for every cookie we set. */
+/** A Set-Cookie value with the attributes every cookie we set has (docs/reference.md, "Cookies"). */
 export function serializeCookie(name: string, value: string, maxAgeSeconds: number): string {
   return `${name}=${value}; Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}; Path=/; Secure; HttpOnly; SameSite=Lax`;
 }

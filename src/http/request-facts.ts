@@ -12,11 +12,11 @@ export interface RequestFacts {
   refreshCookie: string | undefined;
   /** `Authorization: Bearer <jwt-shaped token>`, or undefined. */
   bearer: string | undefined;
-  /** A top-level browser navigation: it gets a redirect to sign in, not a 401 (contract 4.5). */
+  /** A top-level browser navigation: it gets a redirect to sign in, not a 401 (docs/reference.md, "The gate"). */
   navigation: boolean;
   /** The browser will show the answer as a page: navigations and form posts. Else JSON. */
   wantsPage: boolean;
-  /** Sent by a browser from another site (contract 2, logout). */
+  /** Sent by a browser from another site (docs/reference.md, "Cross-site requests"). */
   crossSite: boolean;
   webSocketUpgrade: boolean;
   /**
@@ -44,9 +44,9 @@ export function readRequest(request: Request, publicOrigin: string): RequestFact
   const cookies = parseCookies(headers.get("cookie"));
   const fetchMode = headers.get("sec-fetch-mode");
   const getOrHead = request.method === "GET" || request.method === "HEAD";
-  // The contract's rule, literally: `Accept: text/html` counts even when Sec-Fetch-Mode says
+  // The documented rule, literally: `Accept: text/html` counts even when Sec-Fetch-Mode says
   // otherwise (Node's fetch always sends `cors`). A page's fetch() that wants a 401 should
-  // not ask for text/html (htmx/Turbo users: see README).
+  // not ask for text/html (htmx/Turbo users: see docs/reference.md).
   const navigation = getOrHead && (fetchMode === "navigate" || (headers.get("accept") ?? "").toLowerCase().includes("text/html"));
   const authorization = headers.get("authorization");
   return {
@@ -66,7 +66,7 @@ export function readRequest(request: Request, publicOrigin: string): RequestFact
 }
 
 /**
- * Cross-site per the contract: an `Origin` that is present and not ours, or a `Sec-Fetch-Site`
+ * Cross-site, as docs/reference.md defines it: an `Origin` that is present and not ours, or a `Sec-Fetch-Site`
  * that is present and neither `same-origin` nor `none`. Requests with neither header are not
  * from a browser, so they cannot carry a victim's cookies cross-site.
  */

@@ -12,7 +12,7 @@ const SCOPES = "openid email";
 const ALLOWED_PROMPTS = new Set(["select_account", "login"]);
 
 /**
- * Starts the authorization-code flow (contract 2, login): fresh `state`, `nonce` and PKCE S256
+ * Starts the authorization-code flow (docs/reference.md, "Routes"): fresh `state`, `nonce` and PKCE S256
  * verifier, kept in this browser's login cookie; returns the provider URL and the cookies.
  * With `relay`, the sign-in is for that preview deployment (routes/relay.ts).
  */

@@ -10,7 +10,7 @@ export interface SignInScope {
   request: { cookies: CookieJar };
 }
 
-/** `redirect_uri`: {public origin}{AUTH_PREFIX}/callback (contract 2). */
+/** `redirect_uri`: {public origin}{AUTH_PREFIX}/callback (docs/reference.md). */
 export function callbackUrl(scope: Pick<SignInScope, "config" | "publicOrigin">): string {
   return `${scope.publicOrigin}${scope.config.authPrefix}/callback`;
 }

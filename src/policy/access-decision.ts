@@ -40,7 +40,7 @@ function ruleFor(policy: AccessPolicy, reading: Reading, method: string): Access
 const decodePlain = (path: string) => path.replace(/%([0-7][0-9a-f])/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 
 /**
- * The rule(s) that decide a request (contract 7: the most specific rule wins). An origin may read
+ * The rule(s) that decide a request (docs/access-policies.md: the most specific rule wins). An origin may read
  * a path otherwise than the worker does, so each reading it might make gets its rule, and the
  * request must pass all of them: a rule cannot be skipped by spelling its path as `/ADMIN/x` or
  * `/%61dmin/x`. A path that could mean anything (encoded `/` or `.`, `;`, `//`, `\`, double

@@ -7,9 +7,9 @@ export const IDENTITY_HEADERS = {
   sub: "X-Auth-User-Sub",
   email: "X-Auth-User-Email",
   assertion: "X-Auth-Assertion",
-  /** Comma-separated: the person's groups that ACCESS_POLICY names (contract 7); only when there are any. */
+  /** Comma-separated: the person's groups that ACCESS_POLICY names (docs/access-policies.md); only when there are any. */
   groups: "X-Auth-User-Groups",
-  /** The TRUSTED_WORKLOADS name, on requests a workload token authenticated (contract 7). */
+  /** The TRUSTED_WORKLOADS name, on requests a workload token authenticated (docs/workloads.md). */
   workload: "X-Auth-Workload",
 } as const;
 
@@ -18,7 +18,7 @@ const REQUEST_ID_HEADER = "X-Request-Id";
 
 /**
  * Identity headers other proxies set (oauth2-proxy, Apache/nginx auth, Cloudflare Access, IAP):
- * origins written for them trust them, so a client never gets to send them (contract 7).
+ * origins written for them trust them, so a client never gets to send them (docs/security.md).
  */
 const FOREIGN_IDENTITY_HEADERS = new Set([
   "x-forwarded-user", "x-forwarded-email", "x-forwarded-preferred-username", "x-forwarded-groups", "x-forwarded-access-token",

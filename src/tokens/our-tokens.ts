@@ -113,7 +113,7 @@ export async function verifyAccessToken(keys: SessionKeys, where: AccessAudience
 
 // ---- Origin assertion: what the origin verifies against /.well-known/jwks.json -------------
 
-/** Lifetime of X-Auth-Assertion; the contract caps it at 5 minutes. */
+/** Lifetime of X-Auth-Assertion, seconds: at most 5 minutes (docs/reference.md). */
 const ASSERTION_TTL_SECONDS = 300;
 
 export function signOriginAssertion(keys: SessionKeys, publicOrigin: string, originAudience: string, identity: Identity, nowSeconds: number): Promise<string> {

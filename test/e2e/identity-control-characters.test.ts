@@ -3,7 +3,7 @@ import { signInOutcome } from "../support/sign-in-outcome";
 import { startStack, type Stack } from "../support/stack";
 
 /**
- * Item 10: the e-mail and `sub` become origin headers (X-Auth-User-Email, X-Auth-User-Sub), so a
+ * The e-mail and `sub` become origin headers (X-Auth-User-Email, X-Auth-User-Sub), so a
  * provider other than Google that sends control characters, spaces or non-ASCII in them (a
  * compromised or sloppy IdP, a self-service username) is refused at the callback, with no session
  * and nothing sent to the origin. The e-mail's local part picks the tampering.

@@ -6,7 +6,7 @@ import { startBrokenProvider, type BrokenProvider, type TokenMode } from "../sup
 import { freePort } from "../support/stack";
 
 /**
- * Item 4: a provider that misbehaves at its token endpoint is the sign-in service failing, not a
+ * A provider that misbehaves at its token endpoint is the sign-in service failing, not a
  * bad request: 502 with the "Sign-in service unavailable" page, no session. Only what the
  * request itself got wrong stays 400: `invalid_grant` (a replayed or foreign code) and ID-token
  * claims that do not fit this sign-in (the full list is in callback-validation.test.ts).

@@ -10,7 +10,7 @@ async function problemsFor(policy: unknown, extra: Record<string, unknown> = {})
 }
 
 describe("ACCESS_POLICY, checked", () => {
-  it("accepts the contract's example shapes, as a string or as wrangler's parsed JSON var", async () => {
+  it("accepts the documented example shapes, as a string or as wrangler's parsed JSON var", async () => {
     const policy = [
       { path: "/admin/*", allow: { emails: ["boss@example.com"], domains: ["corp.example"] } },
       { path: "/api/deploy", methods: ["POST"], allow: { emails: ["ci@example.com"] } },

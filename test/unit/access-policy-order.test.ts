@@ -7,7 +7,7 @@ import { isAllowed } from "../../src/policy/allowlist";
 import { serviceAccountKey, testEnv } from "./helpers";
 
 /**
- * The most specific rule decides (contract 7): exact over prefix, longer prefix over shorter, a
+ * The most specific rule decides (docs/access-policies.md): exact over prefix, longer prefix over shorter, a
  * rule with methods over one without, whatever order they are written in. The default rule is
  * the test bindings' ALLOWED_EMAILS=ada@example.com, ALLOWED_DOMAINS=example.org; PUBLIC_PATHS
  * are /healthz and /public/*.

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { accessTokenFor, ada, call, signedIn } from "./helpers";
 
 /**
- * Item 5: our access JWT never reaches the origin, whether it authenticated the request or not:
+ * Our access JWT never reaches the origin, whether it authenticated the request or not:
  * on a public path, when it had expired (the cookie or the refresh cookie carried the request),
  * when the cookie won over it. Anybody else's bearer token is the origin's business and passes.
  */

@@ -29,7 +29,7 @@ describe("cookies", () => {
     expect(withoutWorkerCookies("__Host-access=x")).toBeNull();
   });
 
-  it("serializes with the contract's attributes and recognizes our Set-Cookie", () => {
+  it("serializes with the documented attributes and recognizes our Set-Cookie", () => {
     expect(serializeCookie("__Host-access", "v", 900)).toBe("__Host-access=v; Max-Age=900; Path=/; Secure; HttpOnly; SameSite=Lax");
     expect(setsWorkerCookie("__Host-refresh=x; Path=/")).toBe(true);
     expect(setsWorkerCookie("session=x; Path=/")).toBe(false);

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { call, signedIn } from "./helpers";
 
 /**
- * Item 7 (contract 7, end): identity headers that other proxies set (oauth2-proxy, Apache and
+ * identity headers that other proxies set (oauth2-proxy, Apache and
  * nginx auth, Cloudflare Access, Google IAP) never come from a client, on any path; and
  * X-Forwarded-For / X-Real-IP carry the address Cloudflare saw (CF-Connecting-IP), never a
  * client-sent value.

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { call } from "./helpers";
 
 /**
- * Item 1: the callback's `state` names the login cookie it spends, so a `state` is a header
+ * The callback's `state` names the login cookie it spends, so a `state` is a header
  * value in waiting. Only the shape we issue (43 base64url characters) may reach Set-Cookie;
  * anything else is a plain 400, never a 5xx from a Headers API refusing a CR or NUL.
  */

@@ -31,7 +31,7 @@ export const cloudflareKv = createCloudflareKv(testEnv.SESSIONS as never, { cloc
 export const echoOriginWorker = (env as unknown as { ECHO_ORIGIN_WORKER: Fetcher }).ECHO_ORIGIN_WORKER;
 
 /**
- * The two ways the gate reaches the origin (contract 7), for the promises that must hold on
+ * The two ways the gate reaches the origin (docs/configuration.md, ORIGIN), for the promises that must hold on
  * both: the network to ORIGIN_URL, and the ORIGIN service binding (no ORIGIN_URL at all, so
  * ORIGIN_AUDIENCE is required). Both lead to the same echo origin.
  */

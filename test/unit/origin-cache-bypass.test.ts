@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { callWith, signedIn } from "./helpers";
 
 /**
- * Item 6 (request side): the subrequest for an authenticated request is neither served from nor
+ * On the request side: the subrequest for an authenticated request is neither served from nor
  * stored in Cloudflare's cache (`cache: "no-store"`), whatever the origin's Cache-Control says;
  * the cache key is the URL, so a stored answer would reach the next person asking for it.
  */

@@ -3,7 +3,7 @@ import { toClientResponse } from "../../src/proxy/origin-response";
 import { callWith, signedIn } from "./helpers";
 
 /**
- * Item 6 (response side): the origin cannot sign people out (Clear-Site-Data "cookies" or "*"
+ * On the response side: the origin cannot sign people out (Clear-Site-Data "cookies" or "*"
  * would delete our cookies) nor have an authenticated answer kept by a CDN in front of us
  * (CDN-Cache-Control, Cloudflare-CDN-Cache-Control, Surrogate-Control), on any path.
  */

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { call, signedIn } from "./helpers";
 
 /**
- * Item 3: behind a public prefix (PUBLIC_PATHS "/healthz,/public/*" here), a path an origin
+ * Behind a public prefix (PUBLIC_PATHS "/healthz,/public/*" here), a path an origin
  * could decode into something else is not public: double-encoded dots, `;` parameters in any
  * spelling, overlong UTF-8 and other non-ASCII escapes. They need a session like any other path.
  */

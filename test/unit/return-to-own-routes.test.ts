@@ -4,7 +4,7 @@ import { safeReturnTo } from "../../src/http/return-to";
 import { call, callWith } from "./helpers";
 
 /**
- * Item 2: `return_to` never leads back into the worker's own routes (a sign-in loop, a replayed
+ * `return_to` never leads back into the worker's own routes (a sign-in loop, a replayed
  * callback, a logout link that signs people out after signing in). Any path under AUTH_PREFIX,
  * in any case, becomes `/`; the site's own paths are kept.
  */

@@ -17,7 +17,7 @@ async function problemsFor(workloads: unknown, policy: unknown = []): Promise<st
 }
 
 describe("TRUSTED_WORKLOADS, checked", () => {
-  it("accepts the contract's example, as a string or as wrangler's parsed JSON var, and keeps each entry", async () => {
+  it("accepts the documented example, as a string or as wrangler's parsed JSON var, and keeps each entry", async () => {
     expect(await problemsFor({ "ci-main": ciMain })).toEqual([]);
     const parsed = await parseConfig({ ...testEnv, TRUSTED_WORKLOADS: { "ci-main": ciMain } as never } as Env);
     expect(parsed.ok && parsed.config.workloads).toEqual([{ name: "ci-main", ...ciMain }]);

@@ -3,7 +3,7 @@ import { parseCookies } from "../../src/http/cookies";
 import { upstreamHeaders, type UpstreamFacts } from "../../src/proxy/request-headers";
 
 /**
- * Item 8: a WebSocket upgrade reaches the origin with `Connection: Upgrade` and
+ * A WebSocket upgrade reaches the origin with `Connection: Upgrade` and
  * `Upgrade: websocket`, never the client's Connection list: a token the client names there
  * (`keep-alive`, `close`, `X-Auth-User-Sub`, any header it wants the origin's proxy to drop)
  * is not passed on, and every header it names is removed as hop-by-hop.
