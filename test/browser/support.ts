@@ -98,7 +98,7 @@ export interface BrowserStackOptions {
   /** Point ORIGIN_URL at a port where nothing listens. */
   originDown?: boolean;
   /** The demo origin's test hook (see demo/README.md): runs before it answers a request. */
-  onOriginRequest?: Parameters<typeof startOrigin>[0]["onRequest"];
+  onOriginRequest?: NonNullable<Parameters<typeof startOrigin>[0]>["onRequest"];
 }
 
 /**
