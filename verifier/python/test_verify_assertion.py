@@ -103,7 +103,8 @@ class VerifyAssertionTest(unittest.TestCase):
     def test_refuses_options_that_would_check_nothing(self):
         with self.assertRaises(ValueError) as raised:
             AssertionVerifier(jwks_url="file:///etc/passwd", issuer="", audience=None)
-        expected = "issuer must be a non-empty string; audience must be a non-empty string; jwks_url must be an http(s) URL"
+        expected = "issuer must be a non-empty string; audience must be a non-empty string; "
+        expected += "jwks_url must be an http(s) URL"
         self.assertEqual(str(raised.exception), expected)
 
 
