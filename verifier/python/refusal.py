@@ -20,6 +20,6 @@ def refusal(error: InvalidAssertion):
     headers = [("Content-Type", "application/json"), ("Cache-Control", "no-store")]
     if error.code == "ERR_JWKS_UNAVAILABLE":
         # The worker's keys could not be fetched: not the caller's fault, and worth a retry.
-        body = json.dumps({"error": "cannot verify the request now"}).encode()
+        body = json.dumps({"error": "cannot verify the request now"}, separators=(",", ":")).encode()
         return 503, "Service Unavailable", headers + [("Retry-After", str(RETRY_AFTER_SECONDS))], body
-    return 401, "Unauthorized", headers, json.dumps({"error": "unauthorized"}).encode()
+    return 401, "Unauthorized", headers, json.dumps({"error": "unauthorized"}, separators=(",", ":")).encode()
