@@ -142,6 +142,15 @@ class WorkerKeySetTest(unittest.TestCase):
         self.verifier.verify(self.worker.sign())
         self.assertEqual(self.worker.hits, 3)
 
+    def test_skips_a_key_it_cannot_read_and_uses_the_others(self):
+        unreadable = {"kty": "EC", "crv": "P-256", "x": "not-a-point", "y": "not-a-point", "kid": "odd", "use": "sig"}
+        self.worker.keys.insert(0, {"jwk": unreadable})
+        self.assertEqual(self.code(self.worker.sign(key=self.worker.keys[1])), "accepted")
+        self.assertEqual(self.code(self.worker.sign(key=self.worker.keys[2])), "accepted")
+        self.worker.keys[1:] = [{"jwk": {"kty": "unknown", "kid": "odder"}}]
+        self.clock += 601
+        self.assertEqual(self.code(self.worker.sign(key=new_key("ES256"))), "ERR_JWKS_UNAVAILABLE")
+
     def test_says_the_key_set_is_unavailable_when_it_cannot_be_fetched(self):
         self.worker.down = True
         self.assertEqual(self.code(self.worker.sign()), "ERR_JWKS_UNAVAILABLE")

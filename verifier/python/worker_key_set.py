@@ -51,10 +51,22 @@ class WorkerKeySet(jwt.PyJWKClient):
                 age = time.monotonic() - self._fetched_at
                 if age < (KEYS_COOLDOWN_SECONDS if refresh else KEYS_MAX_AGE_SECONDS):
                     return self._key_set
-            data = self.fetch_data()
-            try:
-                key_set = jwt.PyJWKSet.from_dict(data)
-            except (jwt.PyJWKSetError, AttributeError) as error:
-                raise KeySetUnavailable("the key set holds no usable key") from error
+            key_set = _usable(self.fetch_data())
             self._key_set, self._fetched_at = key_set, time.monotonic()
             return key_set
+
+
+def _usable(data) -> jwt.PyJWKSet:
+    """The keys this library can read. One it cannot (a new key type, a typo) is skipped rather
+    than failing the whole set; PyJWKSet itself skips only some kinds of unusable key."""
+    keys = data.get("keys") if isinstance(data, dict) else None
+    usable = []
+    for key in keys if isinstance(keys, list) else []:
+        try:
+            jwt.PyJWK(key)
+        except (jwt.PyJWTError, AttributeError, TypeError, ValueError):
+            continue
+        usable.append(key)
+    if not usable:
+        raise KeySetUnavailable("the key set holds no usable key")
+    return jwt.PyJWKSet(usable)

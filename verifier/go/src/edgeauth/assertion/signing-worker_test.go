@@ -54,11 +54,12 @@ func newKey(t *testing.T, alg jose.SignatureAlgorithm) *testKey {
 // signingWorker is the worker's side, for the tests: its public keys served as a JWK Set over real
 // HTTP on 127.0.0.1 (fetches counted), and assertions signed with its keys.
 type signingWorker struct {
-	mu   sync.Mutex
-	keys []*testKey
-	hits int
-	down bool
-	url  string
+	mu    sync.Mutex
+	keys  []*testKey
+	extra []json.RawMessage // published before the keys: JWKs as written, readable or not
+	hits  int
+	down  bool
+	url   string
 }
 
 func newSigningWorker(t *testing.T) *signingWorker {
@@ -71,7 +72,12 @@ func newSigningWorker(t *testing.T) *signingWorker {
 			rw.WriteHeader(http.StatusServiceUnavailable)
 			return
 		}
-		set := jose.JSONWebKeySet{}
+		set := struct {
+			Keys []interface{} `json:"keys"`
+		}{}
+		for _, raw := range w.extra {
+			set.Keys = append(set.Keys, raw)
+		}
 		for _, key := range w.keys {
 			set.Keys = append(set.Keys, key.public)
 		}

@@ -3,6 +3,7 @@ package assertion
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -179,6 +180,24 @@ func TestFindsAKeyRotatedInAndRefetchesTheSetAfter10Minutes(t *testing.T) {
 	f.clock = f.clock.Add(2 * time.Second)
 	expect(t, "after 10 minutes", f.code(f.sign(t, token{})), "accepted")
 	expect(t, "fetches after 10 minutes", strconv.Itoa(f.worker.fetches()), "3")
+}
+
+func TestSkipsAKeyItCannotReadAndUsesTheOthers(t *testing.T) {
+	f := newFixture(t, false)
+	f.worker.mu.Lock()
+	f.worker.extra = []json.RawMessage{
+		json.RawMessage(`{"kty":"EC","crv":"P-256","x":"not-a-point","y":"not-a-point","kid":"odd","use":"sig"}`),
+		json.RawMessage(`{"kty":"unknown","kid":"odder"}`),
+	}
+	f.worker.mu.Unlock()
+	for _, key := range f.worker.keys {
+		expect(t, string(key.alg), f.code(f.sign(t, token{key: key})), "accepted")
+	}
+	f.worker.mu.Lock()
+	f.worker.keys = nil
+	f.worker.mu.Unlock()
+	f.clock = f.clock.Add(601 * time.Second)
+	expect(t, "nothing usable", f.code(f.sign(t, token{key: newKey(t, jose.ES256)})), CodeKeySetUnavailable)
 }
 
 func TestSaysTheKeySetIsUnavailableWhenItCannotBeFetched(t *testing.T) {
