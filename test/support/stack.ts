@@ -65,6 +65,15 @@ export interface StackOptions {
    * localhost:PORT, the same worker reached by another host name.
    */
   previewHost?: boolean;
+  /**
+   * An origin of the test's own instead of the demo origin (an example origin in another
+   * language, say), started once the worker's address is known: it verifies assertions against
+   * `${workerUrl}/.well-known/jwks.json` with `iss` = workerUrl and `aud` = "e2e-origin" (the
+   * stack's ORIGIN_AUDIENCE). Stopped with the stack. `originRequests` stays empty.
+   */
+  origin?: (worker: { workerUrl: string; audience: string }) => Promise<{ url: string; close(): Promise<void> }>;
+  /** SESSION_KEYS (a private JWK Set, first key signs); default: one fresh ES256 key. */
+  sessionKeys?: { keys: { kid: string; alg: string }[] };
 }
 
 /** A port nobody listens on right now (the worker's redirect URI must be known in advance). */
@@ -88,7 +97,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const workerUrl = `http://127.0.0.1:${workerPort}`;
   const clientId = "e2e-client";
   const clientSecret = randomBytes(24).toString("hex");
-  const sessionKeys = await generateKeySet("ES256");
+  const sessionKeys = options.sessionKeys ?? (await generateKeySet("ES256"));
   const providerHits = new Map<string, number>();
   const serviceAccount = options.risc ? await createServiceAccount() : undefined;
   const transmitter = serviceAccount ? await createRiscTransmitter({ audience: clientId, serviceAccount }) : undefined;
@@ -105,7 +114,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const originPort = options.originDown ? await freePort() : 0;
   const origin = options.originDown
     ? { url: `http://127.0.0.1:${originPort}`, requests: [], close: async () => {} }
-    : await startOrigin({ jwksUrl: `${workerUrl}/.well-known/jwks.json`, issuer: workerUrl, audience: "e2e-origin" });
+    : options.origin
+      ? { requests: [], ...(await options.origin({ workerUrl, audience: "e2e-origin" })) }
+      : await startOrigin({ jwksUrl: `${workerUrl}/.well-known/jwks.json`, issuer: workerUrl, audience: "e2e-origin" });
   const directory = options.groups ? await startGoogleDirectory({ groups: options.groups }) : undefined;
   const directoryVars: Record<string, string> = directory ? { GOOGLE_API_BASE_URL: directory.apiBaseUrl, GOOGLE_OAUTH_TOKEN_URL: directory.tokenUrl } : {};
   const viaBinding = options.originVia === "service-binding";
