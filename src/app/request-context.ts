@@ -74,12 +74,16 @@ export function createRequestContext(config: Config, env: Env, raw: Request, req
   const preview = requestOrigin !== config.publicOrigin && isPreviewOrigin(requestOrigin, config.previewHosts);
   const publicOrigin = preview ? requestOrigin : config.publicOrigin ?? requestOrigin;
   const nowMs = Date.now();
+  let store: SessionStore | undefined;
   const ctx: RequestContext = {
     config,
+    // Made when first used: a request that a valid access token answers never touches the store.
+    get store() {
+      return (store ??= sessionStoreFor(config, env));
+    },
     env,
     publicOrigin,
     preview,
-    store: sessionStoreFor(config, env),
     nowMs,
     nowSeconds: Math.floor(nowMs / 1000),
     requestId,

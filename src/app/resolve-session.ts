@@ -1,5 +1,5 @@
 import { AuthError, SESSION_ENDED_CODES } from "../errors";
-import { identityOf, type Identity } from "../identity";
+import type { Identity } from "../identity";
 import { logEvent } from "../log";
 import { isAllowed } from "../policy/allowlist";
 import { verifiedAccessToken } from "../tokens/token-caches";
@@ -20,7 +20,7 @@ export interface Session {
 }
 
 const fromClaims = (claims: AccessClaims, bearer: boolean): Session => ({
-  identity: identityOf(claims),
+  identity: claims.identity,
   sid: claims.sid,
   accessExpiresAtSeconds: claims.exp,
   bearer,

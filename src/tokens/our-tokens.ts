@@ -73,7 +73,8 @@ function requireStrings(payload: JWTPayload, claims: readonly string[]): void {
 
 // ---- Access token: our session, verified at the edge on every request ----------------------
 
-export interface AccessClaims extends Identity {
+export interface AccessClaims {
+  identity: Identity;
   /** The session (refresh-token family) this token was issued for. */
   sid: string;
   iat: number;
@@ -108,7 +109,7 @@ export async function verifyAccessToken(keys: SessionKeys, where: AccessAudience
   requireStrings(payload, ["sub", "email", "sid"]);
   const { sub, email, sid, iat, exp } = payload as JWTPayload & { sub: string; email: string; sid: string; iat: number; exp: number };
   if (exp - iat > maxTtlSeconds) claimRefused("exp", "is further from iat than ACCESS_TOKEN_TTL", payload);
-  return { ...identityOf({ sub, email, hd: payload.hd, groups: payload.groups }), sid, iat, exp };
+  return { identity: identityOf({ sub, email, hd: payload.hd, groups: payload.groups }), sid, iat, exp };
 }
 
 // ---- Origin assertion: what the origin verifies against /.well-known/jwks.json -------------
