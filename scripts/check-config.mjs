@@ -25,7 +25,7 @@ const HINTS = {
   OIDC_ISSUER: "leave empty for Google, or the provider's https issuer URL",
   OIDC_CLIENT_ID: "paste the OAuth client id from the provider (Google Cloud console > Credentials)",
   OIDC_CLIENT_SECRET: "npx wrangler secret put OIDC_CLIENT_SECRET (locally: a line in .dev.vars)",
-  SESSION_KEYS: "npm run keys -- generate | npx wrangler secret put SESSION_KEYS",
+  SESSION_KEYS: "node scripts/keys.mjs generate | npx wrangler secret put SESSION_KEYS",
   ALLOWED_EMAILS: "list who may sign in: ALLOWED_EMAILS and/or ALLOWED_DOMAINS (ALLOWED_DOMAINS=* for any verified account)",
   ALLOWED_DOMAINS: "list who may sign in: ALLOWED_EMAILS and/or ALLOWED_DOMAINS (ALLOWED_DOMAINS=* for any verified account)",
   SESSIONS: "npx wrangler kv namespace create SESSIONS, then paste its id into [[kv_namespaces]]",
