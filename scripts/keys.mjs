@@ -28,7 +28,7 @@ function readKeySet(file) {
   return set;
 }
 
-const USAGE = `usage: npm run keys -- <command>
+const USAGE = `usage: node scripts/keys.mjs <command>   (or: npm run --silent keys -- <command>)
   generate [--alg ES256|EdDSA]            print a new key set
   rotate [--alg ES256|EdDSA] [FILE|-]     print FILE's set (or stdin) with a fresh signing key first
                                           (the algorithm of its current signing key unless --alg)
