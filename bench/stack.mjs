@@ -46,7 +46,7 @@ export async function startOrigin() {
   };
 }
 
-/** The bindings of the real worker (README "Configuration"). */
+/** The bindings of the real worker (docs/configuration.md). */
 export function workerBindings({ originUrl, publicUrl, keySet }) {
   return {
     ORIGIN_URL: originUrl,

@@ -24,7 +24,7 @@ const GOOGLE_ENDPOINTS = {
   verification_endpoint: "https://risc.googleapis.com/v1beta/stream:verify",
 };
 const PUSH = "https://schemas.openid.net/secevent/risc/delivery-method/push";
-/** What the worker acts on (README "Accounts Google disables"), plus verification. */
+/** What the worker acts on (docs/operating.md, "Accounts Google disables"), plus verification. */
 export const EVENTS_REQUESTED = [
   "https://schemas.openid.net/secevent/risc/event-type/sessions-revoked",
   "https://schemas.openid.net/secevent/oauth/event-type/tokens-revoked",

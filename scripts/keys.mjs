@@ -28,21 +28,23 @@ function readKeySet(file) {
   return set;
 }
 
-const USAGE = `usage: npm run keys -- <command>
+const USAGE = `usage: node scripts/keys.mjs <command>   (or: npm run --silent keys -- <command>)
   generate [--alg ES256|EdDSA]            print a new key set
   rotate [--alg ES256|EdDSA] [FILE|-]     print FILE's set (or stdin) with a fresh signing key first
+                                          (the algorithm of its current signing key unless --alg)
   retire <kid> [FILE|-]                   print FILE's set (or stdin) without key <kid>`;
 
 async function main(argv) {
   const [command, ...rest] = argv;
   const algIndex = rest.indexOf("--alg");
-  const alg = algIndex >= 0 ? rest.splice(algIndex, 2)[1] : "ES256";
+  const alg = algIndex >= 0 ? rest.splice(algIndex, 2)[1] : undefined;
   let set;
   if (command === "generate") {
     set = await generateKeySet(alg);
   } else if (command === "rotate") {
     const current = readKeySet(rest[0]);
-    set = { keys: [await generateSigningKey(alg), ...current.keys] };
+    // A rotation replaces the key, not the algorithm: origins may pin the one they verify.
+    set = { keys: [await generateSigningKey(alg ?? current.keys[0]?.alg ?? "ES256"), ...current.keys] };
   } else if (command === "retire" && rest[0]) {
     const current = readKeySet(rest[1]);
     const keys = current.keys.filter((key) => key.kid !== rest[0]);

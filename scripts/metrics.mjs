@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run metrics -- QUERY [--hours N] [--env NAME] [--config FILE] [--print]`: the small
-// dashboard of README "Metrics", run against the Workers Analytics Engine SQL API (wrangler has
+// dashboard of docs/operating.md "Metrics", run against the Workers Analytics Engine SQL API (wrangler has
 // no command for it). The dataset is the one wrangler.toml binds as AUTH_METRICS (in [env.NAME]
 // with --env).
 //   QUERY    decisions (sign-ins and refusals per hour, by code), refresh-rate (per hour),

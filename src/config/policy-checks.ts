@@ -59,7 +59,7 @@ function ruleProblems(rule: AccessRule, parts: PolicyParts): string[] {
   if (isUnder(rule.pattern, parts.authPrefix)) problems.push(`${rule.label}: never applies: ${parts.authPrefix} and ${JWKS_PATH} are the worker's own routes; remove the rule`);
   if (rule.allow === "public") return problems;
   if (rule.allow.groups.size > 0 && !parts.hasGroupCredentials) {
-    problems.push(`${rule.label}: names groups, but GOOGLE_GROUPS_CREDENTIALS is not set, so membership cannot be looked up; set it (README "Google Workspace groups") or allow by "emails"/"domains"`);
+    problems.push(`${rule.label}: names groups, but GOOGLE_GROUPS_CREDENTIALS is not set, so membership cannot be looked up; set it (docs/access-policies.md, "Google Workspace groups") or allow by "emails"/"domains"`);
   }
   for (const name of rule.allow.workloads) {
     if (parts.workloadNames.size === 0) problems.push(`${rule.label}: names workload "${name}", but TRUSTED_WORKLOADS defines none; define it there or remove it here`);

@@ -28,7 +28,7 @@ async function hasMember(directory: GroupDirectory, token: string, group: string
     return false;
   }
   // 401: the token was revoked or the key rotated; the next request gets a fresh one. 403: the
-  // service account lacks the role or the delegation (README "Google Workspace groups").
+  // service account lacks the role or the delegation (docs/access-policies.md, "Google Workspace groups").
   if (response.status === 401) forgetDirectoryToken(directory);
   throw directoryUnavailable(`hasMember: HTTP ${response.status}`);
 }

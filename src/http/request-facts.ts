@@ -46,7 +46,7 @@ export function readRequest(request: Request, publicOrigin: string): RequestFact
   const getOrHead = request.method === "GET" || request.method === "HEAD";
   // The documented rule, literally: `Accept: text/html` counts even when Sec-Fetch-Mode says
   // otherwise (Node's fetch always sends `cors`). A page's fetch() that wants a 401 should
-  // not ask for text/html (htmx/Turbo users: see docs/reference.md).
+  // not ask for text/html (htmx/Turbo users: see docs/security.md).
   const navigation = getOrHead && (fetchMode === "navigate" || (headers.get("accept") ?? "").toLowerCase().includes("text/html"));
   const authorization = headers.get("authorization");
   return {

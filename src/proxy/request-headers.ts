@@ -100,7 +100,7 @@ export interface UpstreamFacts {
  */
 export function upstreamHeaders(incoming: Headers, facts: UpstreamFacts, identity?: ForwardedIdentity): Headers {
   // A copy made by the runtime, then the few headers that must not pass deleted: several times
-  // cheaper than appending every header from JavaScript (README, "Where the microseconds go").
+  // cheaper than appending every header from JavaScript (bench/README.md, "Where the microseconds go").
   const headers = new Headers(incoming);
   const connection = incoming.get("connection");
   const named = connection ? new Set(connection.split(",").map((token) => token.trim().toLowerCase()).filter(Boolean)) : undefined;

@@ -75,13 +75,13 @@ function kvRecords(kv: SessionKv, maxSessionSeconds: number, families: BoundedCa
 }
 
 /**
- * Sessions in Workers KV (key layout: kv-keys.ts). Eventually consistent: the README says
+ * Sessions in Workers KV (key layout: kv-keys.ts). Eventually consistent: docs/session-stores.md says
  * what that means for revocation. `maxSessionSeconds` is REFRESH_TOKEN_TTL.
  */
 /**
  * A one-time value in KV: read, then written once. A second use at the same location reads the
  * record; two uses racing within the second get KV's 429 on the second write. Another location
- * may not see the record for up to KV's propagation delay (README "Preview deployments").
+ * may not see the record for up to KV's propagation delay (docs/preview-deployments.md).
  */
 async function claimOnceInKv(kv: SessionKv, value: string, nowMs: number, expiresAtMs: number): Promise<boolean> {
   const key = onceKey(await sha256(value));

@@ -16,7 +16,7 @@ beforeAll(async () => {
   keys = JSON.stringify(await generateKeySet());
 });
 
-/** A project as `wrangler init` + this README leave it: [vars] with the repo's empty defaults. */
+/** A project as `wrangler init` + the documentation leave it: [vars] with the repo's empty defaults. */
 function project(files: Record<string, string>, vars = TOML_VARS, extraToml = "") {
   const dir = mkdtempSync(join(tmpdir(), "check-sources-"));
   writeFileSync(join(dir, "wrangler.toml"), `name = "t"\nmain = "index.js"\ncompatibility_date = "2026-05-03"\n[[kv_namespaces]]\nbinding = "SESSIONS"\nid = "0123456789abcdef0123456789abcdef"\n[vars]\n${vars}\n${extraToml}`);

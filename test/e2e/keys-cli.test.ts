@@ -35,6 +35,21 @@ describe("npm run keys", () => {
     expect(retired.keys.map((key) => key.kid)).not.toContain(oldKey!.kid);
   });
 
+  it("rotate keeps the algorithm of the current signing key, unless --alg says otherwise", () => {
+    const ed = run(["generate", "--alg", "EdDSA"]);
+    const rotated = JSON.parse(run(["rotate", "-"], ed)) as KeySet;
+    expect(rotated.keys.map((key) => key.alg)).toEqual(["EdDSA", "EdDSA"]);
+    expect(rotated.keys[0]).toMatchObject({ crv: "Ed25519" });
+
+    // The first key is the signing one: a set led by ES256 keeps ES256 even with an EdDSA key behind it.
+    const mixed = JSON.stringify({ keys: [...(JSON.parse(run(["generate"])) as KeySet).keys, ...rotated.keys] });
+    expect((JSON.parse(run(["rotate", "-"], mixed)) as KeySet).keys[0]).toMatchObject({ alg: "ES256", crv: "P-256" });
+
+    // Asked for, the algorithm changes.
+    const switched = JSON.parse(run(["rotate", "--alg", "ES256", "-"], ed)) as KeySet;
+    expect(switched.keys.map((key) => key.alg)).toEqual(["ES256", "EdDSA"]);
+  });
+
   it("refuses to retire the last key or an unknown kid", () => {
     const set = run(["generate"]);
     const kid = (JSON.parse(set) as KeySet).keys[0]!.kid;

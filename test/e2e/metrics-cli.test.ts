@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dashboardQueries } from "../../scripts/metrics.mjs";
 
-/** `npm run metrics`: the README's dashboard, sent to a local stand-in for the Analytics Engine SQL API. */
+/** `npm run metrics`: the dashboard of docs/operating.md, sent to a local stand-in for the Analytics Engine SQL API. */
 const received: { url: string; authorization: string | undefined; body: string }[] = [];
 const api = createServer(async (request: IncomingMessage, response) => {
   let body = "";
