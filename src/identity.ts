@@ -1,5 +1,5 @@
 /**
- * Who a session belongs to: the provider's verified claims we keep (docs/reference.md, "What the origin receives"), and the
+ * Who a session belongs to: the provider's verified claims we keep (docs/reference.md, "Headers the origin receives"), and the
  * policy's groups the person was found in. A neutral module: oidc produces identities, the
  * directory adds groups, session stores keep them, proxy forwards them.
  */

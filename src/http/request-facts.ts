@@ -16,7 +16,7 @@ export interface RequestFacts {
   navigation: boolean;
   /** The browser will show the answer as a page: navigations and form posts. Else JSON. */
   wantsPage: boolean;
-  /** Sent by a browser from another site (docs/reference.md, "Cross-site requests"). */
+  /** Sent by a browser from another site (docs/reference.md, "Routes"). */
   crossSite: boolean;
   webSocketUpgrade: boolean;
   /**

@@ -25,7 +25,7 @@ function privateCacheControlOf(value: string | null): string {
 /**
  * The origin's response as the browser will see it: unchanged, except that it cannot set or
  * clear our cookies (Set-Cookie or Clear-Site-Data), and (when authenticated) shared caches are
- * told not to store it (docs/reference.md, "What the origin receives"). The worker's own cookies are added by index.ts.
+ * told not to store it (docs/reference.md, "Headers the origin receives"). The worker's own cookies are added by index.ts.
  * A public answer that needs none of this is passed through as it came, without a copy.
  */
 export function toClientResponse(upstream: Response, authenticated: boolean): Response {

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 
@@ -55,5 +55,24 @@ describe("the layout of src/", () => {
   it(`keeps every file at ${MAX_LINES} lines or fewer`, () => {
     const long = sources.filter((path) => readFileSync(path, "utf8").split("\n").length > MAX_LINES).map((path) => relative(SRC, path));
     expect(long).toEqual([]);
+  });
+
+  it("cites only documents the repository holds, and sections they have", () => {
+    const ROOT = resolve(SRC, "..");
+    const cited = [...sources, ...files(resolve(ROOT, "test"))].flatMap((path) =>
+      [...readFileSync(path, "utf8").matchAll(/docs\/([a-z-]+\.md)(?:, "([^"]+)")?/g)].map((match) => ({
+        from: relative(ROOT, path),
+        doc: match[1]!,
+        section: match[2],
+      })),
+    );
+    expect(cited.length).toBeGreaterThan(10);
+    const broken = cited.filter(({ doc, section }) => {
+      const path = resolve(ROOT, "docs", doc);
+      if (!existsSync(path)) return true;
+      const headings = readFileSync(path, "utf8").split("\n").filter((line) => line.startsWith("#"));
+      return section !== undefined && !headings.some((heading) => heading.includes(section));
+    });
+    expect(broken).toEqual([]);
   });
 });

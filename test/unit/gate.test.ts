@@ -59,7 +59,7 @@ describe("proxy hygiene", () => {
 });
 
 /**
- * What the gate promises about the origin (docs/reference.md, "What the origin receives"), held on both ways of reaching it:
+ * What the gate promises about the origin (docs/reference.md, "Headers the origin receives"), held on both ways of reaching it:
  * the network to ORIGIN_URL, and the ORIGIN service binding to a second worker in workerd.
  */
 describe.each(ORIGIN_PATHS)("the gate, to an origin behind $name", ({ name, bindings, audience }) => {
