@@ -22,6 +22,7 @@ import { logoutPage, methodNotAllowed, notFound } from "./routes/pages";
 import { riscRoute } from "./routes/risc";
 import { relayRoute } from "./routes/relay";
 import { logoutRoute, meRoute, refreshRoute } from "./routes/session-routes";
+import { revokeSessionsRoute, sessionsRoute } from "./routes/sessions";
 
 export { SessionFamilies } from "./session/session-families";
 
@@ -73,6 +74,8 @@ function createOwnRoutes(config: Config) {
   app.post(`${auth}/logout`, rejectCrossSite, logoutRoute);
   app.get(`${auth}/logout`, logoutPage);
   app.post(`${auth}/refresh`, rejectCrossSite, refreshRoute);
+  app.get(`${auth}/sessions`, sessionsRoute);
+  app.post(`${auth}/sessions/revoke`, rejectCrossSite, revokeSessionsRoute);
   // Server to server (Google's RISC transmitter): no cookies, no cross-site question.
   app.post(`${auth}/risc`, rateLimit("risc"), riscRoute);
   app.all(`${auth}/login`, methodNotAllowed("GET"));
@@ -81,6 +84,8 @@ function createOwnRoutes(config: Config) {
   app.all(`${auth}/me`, methodNotAllowed("GET"));
   app.all(`${auth}/logout`, methodNotAllowed("GET, POST"));
   app.all(`${auth}/refresh`, methodNotAllowed("POST"));
+  app.all(`${auth}/sessions`, methodNotAllowed("GET"));
+  app.all(`${auth}/sessions/revoke`, methodNotAllowed("POST"));
   app.all(`${auth}/risc`, methodNotAllowed("POST"));
   // The prefix belongs to the worker: nothing under it ever reaches the origin.
   app.all(auth, notFound);
