@@ -55,7 +55,8 @@ export async function sessionsRoute(c: Context<AppEnv>) {
   }
   ctx.subject = session.identity.sub;
   const summaries = await ctx.store.listSessions(session.identity.sub, ctx.nowMs, session.sid);
-  const sessions = summaries.map((summary) => view(summary, session.sid));
+  // This browser's own session first, then the others, most recently used first.
+  const sessions = summaries.map((summary) => view(summary, session.sid)).sort((a, b) => Number(b.current) - Number(a.current));
   if (!request.navigation || wantsJson(ctx)) return c.json({ sessions }, 200, noStore);
   const lag = config.sessionStore === "kv" ? KV_LISTING_LAG_SECONDS : 0;
   // The forms must send our Origin (see routes/pages.ts, logoutPage): `same-origin` keeps it.
