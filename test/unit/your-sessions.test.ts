@@ -19,13 +19,13 @@ const JSON_ACCEPT = { accept: "application/json" };
 let people = 0;
 
 /** A browser signing in: login, the provider's consent, the callback (with its User-Agent and Cloudflare's location). */
-async function browserSignsIn(who: { sub: string; email: string }, userAgent: string, cf?: Record<string, string>): Promise<string> {
+async function browserSignsIn(who: { sub: string; email: string }, userAgent: string, cf?: Record<string, string>, bindings: Record<string, unknown> = {}): Promise<string> {
   vi.setSystemTime(Date.now() + 1_000);
-  const login = await call("/auth/login");
+  const login = await callWith(bindings, "/auth/login");
   const loginCookie = login.headers.getSetCookie().map((line) => line.split(";")[0]).join("; ");
   const callback = consent(login.headers.get("location") ?? "", who);
   const init = { headers: { cookie: loginCookie, "user-agent": userAgent, "cf-connecting-ip": "203.0.113.77" }, ...(cf ? { cf } : {}) };
-  const response = await callWith({}, callback.pathname + callback.search, init as RequestInit, callback.origin);
+  const response = await callWith(bindings, callback.pathname + callback.search, init as RequestInit, callback.origin);
   expect(response.status).toBe(302);
   return [...setCookies(response)].map(([name, line]) => `${name}=${line.slice(name.length + 1).split(";")[0]}`).join("; ");
 }
@@ -175,6 +175,30 @@ describe("POST /auth/sessions/revoke", () => {
     expect((await revoke("", `id=${issued.familyId}`, JSON_ACCEPT)).status).toBe(401);
     expect((await call("/auth/sessions/revoke", { headers: { cookie } })).status).toBe(405);
     expect(await refreshWorks(cookie)).toBe(true);
+  });
+});
+
+describe("with the Durable Object store", () => {
+  const DO = { SESSION_STORE: "durable-object" };
+  const doCall = (path: string, init: RequestInit) => callWith(DO, path, init);
+
+  it("lists the person's sessions exactly and ends another one by id", async () => {
+    const person = someone();
+    const other = await browserSignsIn(person, LINUX_FIREFOX, undefined, DO);
+    const here = await browserSignsIn(person, MAC_CHROME, { country: "NZ", city: "Wellington" }, DO);
+    // The Durable Object store's credential names the person's object first.
+    expect(here.split("; ").find((c) => c.startsWith("__Host-refresh="))!.split(".")).toHaveLength(3);
+    const list = async (cookie: string) => ((await (await doCall("/auth/sessions", { headers: { cookie, ...JSON_ACCEPT } })).json()) as { sessions: Listed[] }).sessions;
+    const sessions = await list(here);
+    expect(sessions.map((s) => [s.current, s.device, s.place])).toEqual([
+      [true, "Chrome on macOS", "Wellington, New Zealand"],
+      [false, "Firefox on Linux", "Unknown location"],
+    ]);
+    const ended = await doCall("/auth/sessions/revoke", { method: "POST", headers: { cookie: here, ...SAME_ORIGIN, ...FORM }, body: `id=${sessions[1]!.id}` });
+    expect(ended.status).toBe(303);
+    const refreshOther = await doCall("/auth/refresh", { method: "POST", headers: { cookie: other.split("; ").find((c) => c.startsWith("__Host-refresh="))! } });
+    expect(refreshOther.status).toBe(401);
+    expect((await list(here)).map((s) => s.current)).toEqual([true]);
   });
 });
 
