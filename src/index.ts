@@ -74,8 +74,8 @@ function createOwnRoutes(config: Config) {
   app.post(`${auth}/logout`, rejectCrossSite, logoutRoute);
   app.get(`${auth}/logout`, logoutPage);
   app.post(`${auth}/refresh`, rejectCrossSite, refreshRoute);
-  app.get(`${auth}/sessions`, sessionsRoute);
-  app.post(`${auth}/sessions/revoke`, rejectCrossSite, revokeSessionsRoute);
+  app.get(`${auth}/sessions`, rateLimit("sessions"), sessionsRoute);
+  app.post(`${auth}/sessions/revoke`, rejectCrossSite, rateLimit("sessions"), revokeSessionsRoute);
   // Server to server (Google's RISC transmitter): no cookies, no cross-site question.
   app.post(`${auth}/risc`, rateLimit("risc"), riscRoute);
   app.all(`${auth}/login`, methodNotAllowed("GET"));
