@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { deviceName } from "../../src/http/device-name";
 import { placeName } from "../../src/http/place-name";
-import { call, callWith, ISSUER, setCookies, signedIn } from "./helpers";
+import { MAX_LISTED_SESSIONS } from "../../src/session/store";
+import { call, callWith, cloudflareKv, ISSUER, setCookies, signedIn } from "./helpers";
 import { consent } from "./provider-stub";
 
 /**
@@ -166,6 +167,23 @@ describe("POST /auth/sessions/revoke", () => {
     }
     expect(await refreshWorks(other)).toBe(true);
   });
+
+  it(`ends ${MAX_LISTED_SESSIONS - 1} other sessions in one request, within KV's 1,000 operations per invocation`, async () => {
+    const person = { sub: `many-${Date.now()}`, email: "many@example.org", hd: "example.org" };
+    const others = [];
+    for (let i = 0; i < MAX_LISTED_SESSIONS - 1; i++) others.push(await signedIn(person));
+    vi.setSystemTime(Date.now() + 1_000);
+    const { cookie } = await signedIn(person);
+    const before = cloudflareKv.stats();
+    const response = await revoke(cookie, "others=1");
+    const after = cloudflareKv.stats();
+    expect(response.status).toBe(303);
+    // Every read and write of that one request, list pages included (the model refuses the 1,001st).
+    expect(after.reads - before.reads + (after.writes - before.writes)).toBeLessThan(1_000);
+    expect(after.writes - before.writes).toBe(MAX_LISTED_SESSIONS - 1);
+    for (const other of [others[0]!, others.at(-1)!]) expect(await refreshWorks(other.cookie)).toBe(false);
+    expect(await refreshWorks(cookie)).toBe(true);
+  }, 60_000);
 
   it("refuses a form without exactly one of id or others=1 (400), and a request without a session (401)", async () => {
     const { cookie, issued } = await signedIn();
