@@ -28,9 +28,12 @@ export async function listSessions(records: FamilyRecords, sub: string, nowMs: n
   }
   const candidates = families.filter((family) => family.expiresAtMs > nowMs && (notBefore === null || family.createdAtMs > notBefore));
   const revoked = await Promise.all(candidates.map((family) => records.readRevoked(family.familyId)));
-  const live = candidates.filter((_family, i) => revoked[i] === null).slice(0, MAX_LISTED_SESSIONS);
-  const lastIssued = await Promise.all(live.map((family) => records.lastIssuedAt(family.familyId)));
-  return live
+  const live = candidates.filter((_family, i) => revoked[i] === null);
+  // The session asking is always shown, however many newer ones there are.
+  const own = live.filter((family) => family.familyId === current);
+  const shown = [...own, ...live.filter((family) => family.familyId !== current).slice(0, MAX_LISTED_SESSIONS - own.length)];
+  const lastIssued = await Promise.all(shown.map((family) => records.lastIssuedAt(family.familyId)));
+  return shown
     .map((family, i) => summary(family, lastIssued[i] ?? null))
     .sort((a, b) => b.lastActiveAtMs - a.lastActiveAtMs || b.createdAtMs - a.createdAtMs);
 }

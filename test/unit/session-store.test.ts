@@ -222,6 +222,9 @@ describe.each([
     const listed = await h.store().listSessions(person.sub, h.now());
     const expected = created.slice(0, -20).slice(-MAX_LISTED_SESSIONS).reverse().map((session) => session.familyId);
     expect(listed.map((session) => session.familyId)).toEqual(expected);
+    // The session asking is listed however old it is, in place of the oldest of the rest.
+    const asking = await h.store().listSessions(person.sub, h.now(), created[0]!.familyId);
+    expect(asking.map((session) => session.familyId)).toEqual([...expected.slice(0, -1), created[0]!.familyId]);
   }, 120_000);
 
   it("lists nobody's sessions for a person who never signed in, and answers an outage as unavailable", async () => {
