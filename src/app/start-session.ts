@@ -33,7 +33,10 @@ function signInFacts(request: Request): SignInFacts {
 export async function startSession(ctx: RequestContext, identity: Identity, via: "callback" | "relay"): Promise<void> {
   // Side by side: ending the old session never fails the sign-in, and the new one does not need it ended first.
   const signIn = signInFacts(ctx.raw);
-  const [, issued] = await Promise.all([revokeReplacedSession(ctx), ctx.store.create(identity, ctx.nowMs, ctx.config.refreshTokenTtlSeconds, signIn)]);
+  const [, issued] = await Promise.all([
+    revokeReplacedSession(ctx),
+    ctx.store.create(identity, ctx.nowMs, ctx.config.refreshTokenTtlSeconds, signIn),
+  ]);
   await earnSessionCookies(ctx, issued);
   logEvent("info", "sign_in", { sub: identity.sub, family: issued.familyId, ...(via === "relay" ? { via } : {}) });
 }

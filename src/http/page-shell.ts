@@ -74,8 +74,11 @@ export interface Page {
 
 /** A form that posts to the worker itself: one button, and hidden fields (escaped here). */
 export function postForm(action: string, label: string, fields: Readonly<Record<string, string>> = {}): string {
-  const hidden = Object.entries(fields).map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`).join("");
-  return `<form method="post" action="${escapeHtml(action)}">${hidden}<button class="button" type="submit">${escapeHtml(label)}</button></form>`;
+  const hidden = Object.entries(fields)
+    .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
+    .join("");
+  const button = `<button class="button" type="submit">${escapeHtml(label)}</button>`;
+  return `<form method="post" action="${escapeHtml(action)}">${hidden}${button}</form>`;
 }
 
 function actionHtml(action: Action): string {

@@ -26,7 +26,10 @@ function countryName(code: string): string {
 
 /** "City, Country", "Country", or undefined when Cloudflare did not say (local development). */
 export function placeName(cf: { country?: unknown; city?: unknown } | undefined): string | undefined {
-  const country = typeof cf?.country === "string" && COUNTRY.test(cf.country) && !NOT_A_PLACE.has(cf.country) ? countryName(cf.country) : undefined;
+  const country =
+    typeof cf?.country === "string" && COUNTRY.test(cf.country) && !NOT_A_PLACE.has(cf.country)
+      ? countryName(cf.country)
+      : undefined;
   if (!country) return undefined;
   const city = typeof cf?.city === "string" ? cf.city.trim() : "";
   return city && city.length <= MAX_CITY_LENGTH && !CONTROL.test(city) ? `${city}, ${country}` : country;

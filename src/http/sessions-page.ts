@@ -24,7 +24,8 @@ function sessionHtml(session: SessionView, revokePath: string): string {
   const label = session.current ? "Sign out here" : "End this session";
   return `<div class="account">
 <p><strong>${escapeHtml(session.device)}</strong>${session.current ? " (this browser)" : ""}</p>
-<p class="muted">${escapeHtml(session.place)}. Signed in ${timeHtml(session.createdAt)}; last active ${timeHtml(session.lastActiveAt)}.</p>
+<p class="muted">${escapeHtml(session.place)}. Signed in ${timeHtml(session.createdAt)}; \
+last active ${timeHtml(session.lastActiveAt)}.</p>
 ${postForm(revokePath, label, { id: session.id })}
 </div>`;
 }
@@ -34,20 +35,29 @@ ${postForm(revokePath, label, { id: session.id })}
  * ends it, and one that ends every other. Device and place come from our own records; `email` is
  * the verified address; all are escaped.
  */
-export function sessionsPage(authPrefix: string, email: string, sessions: readonly SessionView[], listingLagSeconds: number): Page {
+export function sessionsPage(
+  authPrefix: string,
+  email: string,
+  sessions: readonly SessionView[],
+  listingLagSeconds: number,
+): Page {
   const revokePath = `${authPrefix}/sessions/revoke`;
   const others = sessions.filter((session) => !session.current).length;
-  const lag = listingLagSeconds > 0 ? ` A sign-in from the last ${listingLagSeconds} seconds may not be listed yet.` : "";
+  const where = others === 0 ? "You are signed in on this browser only." : `You are signed in on ${others + 1} browsers`;
+  const lag =
+    listingLagSeconds > 0 ? ` A sign-in from the last ${listingLagSeconds} seconds may not be listed yet.` : "";
   return {
     title: "Your sessions",
     tone: "info",
     body: `<p class="account">Signed in as <strong>${escapeHtml(email)}</strong>.</p>
-<p class="lead">${others === 0 ? "You are signed in on this browser only." : `You are signed in on ${others + 1} browsers or devices.`}</p>
+<p class="lead">${where}${others === 0 ? "" : " or devices."}</p>
 <p class="muted">If you see one you do not recognise, end it. Places are approximate.${lag}</p>
 ${sessions.map((session) => sessionHtml(session, revokePath)).join("\n")}`,
     bodyForms: true,
     actions: [
-      ...(others > 0 ? [{ kind: "post" as const, action: revokePath, label: "End all other sessions", fields: { others: "1" } }] : []),
+      ...(others > 0
+        ? [{ kind: "post" as const, action: revokePath, label: "End all other sessions", fields: { others: "1" } }]
+        : []),
       { kind: "link", href: "/", label: "Go to the home page" },
     ],
   };

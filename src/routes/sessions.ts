@@ -51,16 +51,23 @@ export async function sessionsRoute(c: Context<AppEnv>) {
   if (!session) {
     if (!request.navigation) throw new AuthError("ERR_NO_SESSION");
     const returnTo = encodeURIComponent(`${config.authPrefix}/sessions`);
-    return new Response(null, { status: 302, headers: { Location: `${config.authPrefix}/login?return_to=${returnTo}`, ...noStore } });
+    return new Response(null, {
+      status: 302,
+      headers: { Location: `${config.authPrefix}/login?return_to=${returnTo}`, ...noStore },
+    });
   }
   ctx.subject = session.identity.sub;
   const summaries = await ctx.store.listSessions(session.identity.sub, ctx.nowMs, session.sid);
   // This browser's own session first, then the others, most recently used first.
-  const sessions = summaries.map((summary) => view(summary, session.sid)).sort((a, b) => Number(b.current) - Number(a.current));
+  const sessions = summaries
+    .map((summary) => view(summary, session.sid))
+    .sort((a, b) => Number(b.current) - Number(a.current));
   if (!request.navigation || wantsJson(ctx)) return c.json({ sessions }, 200, noStore);
   const lag = config.sessionStore === "kv" ? KV_LISTING_LAG_SECONDS : 0;
   // The forms must send our Origin (see routes/pages.ts, logoutPage): `same-origin` keeps it.
-  return pageResponse(200, sessionsPage(config.authPrefix, session.identity.email, sessions, lag), { "Referrer-Policy": "same-origin" });
+  return pageResponse(200, sessionsPage(config.authPrefix, session.identity.email, sessions, lag), {
+    "Referrer-Policy": "same-origin",
+  });
 }
 
 /** The form: exactly one of `id=<session id>` or `others=1`; anything else is a bad request. */
@@ -94,9 +101,15 @@ export async function revokeSessionsRoute(c: Context<AppEnv>) {
     // Whatever this request earned before (a rotation) belongs to the session just ended.
     ctx.cookies.splice(0, ctx.cookies.length, ...CLEAR_SESSION_COOKIES);
     if (wantsJson(ctx)) return new Response(null, { status: 204, headers: noStore });
-    return new Response(null, { status: 303, headers: { Location: `${config.authPrefix}/logout`, ...noStore, "Clear-Site-Data": '"cache"' } });
+    return new Response(null, {
+      status: 303,
+      headers: { Location: `${config.authPrefix}/logout`, ...noStore, "Clear-Site-Data": '"cache"' },
+    });
   }
-  const ended = "id" in form ? [form.id] : (await store.listSessions(sub, nowMs, session.sid)).map((s) => s.familyId).filter((id) => id !== session.sid);
+  const ended =
+    "id" in form
+      ? [form.id]
+      : (await store.listSessions(sub, nowMs, session.sid)).map((s) => s.familyId).filter((id) => id !== session.sid);
   // revoke() checks the family is this person's: another person's id is left as it was.
   await Promise.all(ended.map((familyId) => store.revoke({ familyId, sub }, nowMs, "ended-by-owner")));
   logEvent("info", "sessions_ended_by_owner", { sub, count: ended.length });

@@ -70,7 +70,8 @@ function issued(familyId: string, family: FamilyRecord, token: string): IssuedSe
 export async function createSession(records: FamilyRecords, identity: Identity, nowMs: number, ttlSeconds: number, signIn: SignInFacts = {}): Promise<IssuedSession> {
   const familyId = newFamilyId();
   const token = newToken();
-  const facts = { ...(signIn.device ? { device: signIn.device } : {}), ...(signIn.place ? { place: signIn.place } : {}) };
+  const { device, place } = signIn;
+  const facts = { ...(device ? { device } : {}), ...(place ? { place } : {}) };
   const family: FamilyRecord = { ...identityOf(identity), ...facts, createdAtMs: nowMs, expiresAtMs: nowMs + ttlSeconds * 1000, secret: newToken() };
   // One round: neither record is any use without the other, and the credential is handed out
   // only once both are written (a failed write leaves an orphan that nothing can present).

@@ -10,7 +10,14 @@ import type { SessionStore } from "./store";
 export interface SessionKv {
   get(key: string): Promise<string | null>;
   put(key: string, value: string, options: { expirationTtl: number; metadata?: unknown }): Promise<void>;
-  list(options: { prefix: string; cursor?: string }): Promise<{ keys: { name: string; metadata?: unknown }[]; list_complete: boolean; cursor?: string }>;
+  list(options: { prefix: string; cursor?: string }): Promise<SessionKvPage>;
+}
+
+/** One page of a KV key listing, as the store reads it. */
+export interface SessionKvPage {
+  keys: { name: string; metadata?: unknown }[];
+  list_complete: boolean;
+  cursor?: string;
 }
 
 /**
@@ -32,7 +39,8 @@ function listedFamily(name: string, metadata: unknown): ListedFamily[] {
   const m = metadata as Partial<IndexMetadata> | null | undefined;
   if (!m || typeof m.c !== "number" || typeof m.e !== "number") return [];
   const familyId = name.slice(name.lastIndexOf(":") + 1);
-  return [{ familyId, createdAtMs: m.c, expiresAtMs: m.e, ...(typeof m.d === "string" ? { device: m.d } : {}), ...(typeof m.p === "string" ? { place: m.p } : {}) }];
+  const facts = { ...(typeof m.d === "string" ? { device: m.d } : {}), ...(typeof m.p === "string" ? { place: m.p } : {}) };
+  return [{ familyId, createdAtMs: m.c, expiresAtMs: m.e, ...facts }];
 }
 
 /** Family records kept per isolate: they never change once written, so a read can be skipped. */
@@ -66,7 +74,8 @@ function kvRecords(kv: SessionKv, maxSessionSeconds: number, families: BoundedCa
   /** A write-once write: KV's 429 means another request wrote this record within the second. */
   const writeOnce = async (key: string, value: unknown, expiresAtMs: number, nowMs: number, metadata?: unknown) => {
     try {
-      await kv.put(key, JSON.stringify(value), { expirationTtl: kvExpirationTtl(expiresAtMs, nowMs), ...(metadata === undefined ? {} : { metadata }) });
+      const expirationTtl = kvExpirationTtl(expiresAtMs, nowMs);
+      await kv.put(key, JSON.stringify(value), { expirationTtl, ...(metadata === undefined ? {} : { metadata }) });
     } catch (error) {
       if (!isRateLimited(error)) throw unavailable(error);
     }
@@ -93,20 +102,27 @@ function kvRecords(kv: SessionKv, maxSessionSeconds: number, families: BoundedCa
     readRevoked: (familyId) => read(revokedKey(familyId)),
     readUserNotBefore: async (subHash) => (await read<{ notBeforeMs: number }>(userKey(subHash)))?.notBeforeMs ?? null,
     async writeFamily(familyId, family, nowMs) {
-      const listing: IndexMetadata = { c: family.createdAtMs, e: family.expiresAtMs, ...(family.device ? { d: family.device } : {}), ...(family.place ? { p: family.place } : {}) };
+      const { createdAtMs: c, expiresAtMs: e, device: d, place: p } = family;
+      const listing: IndexMetadata = { c, e, ...(d ? { d } : {}), ...(p ? { p } : {}) };
       const index = sessionIndexKey(await sha256(family.sub), familyId);
-      await Promise.all([writeOnce(familyKey(familyId), family, family.expiresAtMs, nowMs), writeOnce(index, "", family.expiresAtMs, nowMs, listing)]);
+      await Promise.all([
+        writeOnce(familyKey(familyId), family, family.expiresAtMs, nowMs),
+        writeOnce(index, "", family.expiresAtMs, nowMs, listing),
+      ]);
       // Known here from now on: the first refresh in this isolate makes all its reads at once.
       families.set(familyId, family, Infinity);
     },
-    writeToken: (hash, token, family, nowMs) => writeOnce(tokenKey(token.familyId, hash), token, family.expiresAtMs, nowMs, { at: token.issuedAtMs }),
+    writeToken: (hash, token, family, nowMs) =>
+      writeOnce(tokenKey(token.familyId, hash), token, family.expiresAtMs, nowMs, { at: token.issuedAtMs }),
     writeRevoked: (familyId, revoked, family, nowMs) => writeOnce(revokedKey(familyId), revoked, family.expiresAtMs, nowMs),
     // Must outlive every session that started before it: the longest a session can last.
     writeUserNotBefore: (subHash, notBeforeMs, nowMs) => writeOnce(userKey(subHash), { notBeforeMs }, nowMs + maxSessionSeconds * 1000, nowMs),
     async listFamilies(subHash, nowMs, limit) {
       // One page (1,000 sessions): a person has a handful; the newest are the ones shown.
       const page = await list(sessionIndexPrefix(subHash));
-      const families = page.keys.flatMap((key) => listedFamily(key.name, key.metadata)).filter((family) => family.expiresAtMs > nowMs);
+      const families = page.keys
+        .flatMap((key) => listedFamily(key.name, key.metadata))
+        .filter((family) => family.expiresAtMs > nowMs);
       return families.sort((a, b) => b.createdAtMs - a.createdAtMs).slice(0, limit);
     },
     async lastIssuedAt(familyId) {

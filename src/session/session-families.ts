@@ -53,13 +53,19 @@ function sqlRecords(sql: SqlStorage): FamilyRecords {
     // Every family here is this person's: the object is theirs.
     listFamilies: async (_subHash, nowMs, limit) =>
       sql
-        .exec<{ family_id: string; record: string }>("SELECT family_id, record FROM families WHERE expires_ms > ? ORDER BY json_extract(record, '$.createdAtMs') DESC LIMIT ?", nowMs, limit)
+        .exec<{ family_id: string; record: string }>(
+          "SELECT family_id, record FROM families WHERE expires_ms > ? ORDER BY json_extract(record, '$.createdAtMs') DESC LIMIT ?",
+          nowMs,
+          limit,
+        )
         .toArray()
         .map((row) => {
           const { createdAtMs, expiresAtMs, device, place } = JSON.parse(row.record) as FamilyRecord;
-          return { familyId: row.family_id, createdAtMs, expiresAtMs, ...(device ? { device } : {}), ...(place ? { place } : {}) };
+          const facts = { ...(device ? { device } : {}), ...(place ? { place } : {}) };
+          return { familyId: row.family_id, createdAtMs, expiresAtMs, ...facts };
         }),
-    lastIssuedAt: async (familyId) => one<{ at: number | null }>("SELECT max(issued_ms) AS at FROM tokens WHERE family_id = ?", familyId)?.at ?? null,
+    lastIssuedAt: async (familyId) =>
+      one<{ at: number | null }>("SELECT max(issued_ms) AS at FROM tokens WHERE family_id = ?", familyId)?.at ?? null,
   };
 }
 
@@ -77,7 +83,12 @@ export class SessionFamilies extends DurableObject {
     return sqlRecords(sql);
   }
 
-  async create(identity: Identity, nowMs: number, ttlSeconds: number, signIn?: SignInFacts): Promise<Settled<IssuedSession>> {
+  async create(
+    identity: Identity,
+    nowMs: number,
+    ttlSeconds: number,
+    signIn?: SignInFacts,
+  ): Promise<Settled<IssuedSession>> {
     const records = this.records(true)!;
     const issued = await settle(() => createSession(records, identity, nowMs, ttlSeconds, signIn));
     // Housekeeping: this person's expired sessions go, and an alarm clears the last ones.

@@ -14,7 +14,12 @@ const MAX_FAMILIES_CHECKED = 2 * MAX_LISTED_SESSIONS;
  * ones and those "sign out everywhere" ended, each with its last rotation. `current` is read
  * directly when the listing does not show it yet (KV's list lags behind its writes).
  */
-export async function listSessions(records: FamilyRecords, sub: string, nowMs: number, current?: string): Promise<SessionSummary[]> {
+export async function listSessions(
+  records: FamilyRecords,
+  sub: string,
+  nowMs: number,
+  current?: string,
+): Promise<SessionSummary[]> {
   const subHash = await sha256(sub);
   const [listed, notBefore, currentFamily] = await Promise.all([
     records.listFamilies(subHash, nowMs, MAX_FAMILIES_CHECKED),
@@ -22,16 +27,33 @@ export async function listSessions(records: FamilyRecords, sub: string, nowMs: n
     current ? records.readFamily(current) : null,
   ]);
   const families = [...listed];
-  if (current && currentFamily && currentFamily.sub === sub && currentFamily.expiresAtMs > nowMs && !families.some((f) => f.familyId === current)) {
+  if (
+    current &&
+    currentFamily &&
+    currentFamily.sub === sub &&
+    currentFamily.expiresAtMs > nowMs &&
+    !families.some((f) => f.familyId === current)
+  ) {
     const { createdAtMs, expiresAtMs, device, place } = currentFamily;
-    families.unshift({ familyId: current, createdAtMs, expiresAtMs, ...(device ? { device } : {}), ...(place ? { place } : {}) });
+    families.unshift({
+      familyId: current,
+      createdAtMs,
+      expiresAtMs,
+      ...(device ? { device } : {}),
+      ...(place ? { place } : {}),
+    });
   }
-  const candidates = families.filter((family) => family.expiresAtMs > nowMs && (notBefore === null || family.createdAtMs > notBefore));
+  const candidates = families.filter(
+    (family) => family.expiresAtMs > nowMs && (notBefore === null || family.createdAtMs > notBefore),
+  );
   const revoked = await Promise.all(candidates.map((family) => records.readRevoked(family.familyId)));
   const live = candidates.filter((_family, i) => revoked[i] === null);
   // The session asking is always shown, however many newer ones there are.
   const own = live.filter((family) => family.familyId === current);
-  const shown = [...own, ...live.filter((family) => family.familyId !== current).slice(0, MAX_LISTED_SESSIONS - own.length)];
+  const shown = [
+    ...own,
+    ...live.filter((family) => family.familyId !== current).slice(0, MAX_LISTED_SESSIONS - own.length),
+  ];
   const lastIssued = await Promise.all(shown.map((family) => records.lastIssuedAt(family.familyId)));
   return shown
     .map((family, i) => summary(family, lastIssued[i] ?? null))
@@ -40,5 +62,11 @@ export async function listSessions(records: FamilyRecords, sub: string, nowMs: n
 
 function summary(family: ListedFamily, lastIssuedAtMs: number | null): SessionSummary {
   const { familyId, createdAtMs, device, place } = family;
-  return { familyId, createdAtMs, lastActiveAtMs: Math.max(createdAtMs, lastIssuedAtMs ?? 0), ...(device ? { device } : {}), ...(place ? { place } : {}) };
+  return {
+    familyId,
+    createdAtMs,
+    lastActiveAtMs: Math.max(createdAtMs, lastIssuedAtMs ?? 0),
+    ...(device ? { device } : {}),
+    ...(place ? { place } : {}),
+  };
 }

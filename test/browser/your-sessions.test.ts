@@ -59,7 +59,9 @@ describeInBrowser("your sessions in Chromium", () => {
 
     const other = sessions.filter({ hasNotText: "(this browser)" });
     expect(await other.count()).toBe(1);
-    const posted = laptop.page.waitForResponse((r) => r.url() === `${stack.workerUrl}/auth/sessions/revoke` && r.request().method() === "POST");
+    const posted = laptop.page.waitForResponse(
+      (r) => r.url() === `${stack.workerUrl}/auth/sessions/revoke` && r.request().method() === "POST",
+    );
     await other.getByRole("button", { name: "End this session" }).click();
     expect((await posted).status()).toBe(303);
     await laptop.page.waitForURL(`${stack.workerUrl}/auth/sessions`);
@@ -69,7 +71,10 @@ describeInBrowser("your sessions in Chromium", () => {
 
     // The other browser's very next request: its access token is still unexpired, but the
     // revocation check refuses it, the refresh token is refused too, and it is sent to sign in.
-    const next = await phone.page.request.get(`${stack.workerUrl}/api/whoami`, { headers: { accept: "application/json" }, maxRedirects: 0 });
+    const next = await phone.page.request.get(`${stack.workerUrl}/api/whoami`, {
+      headers: { accept: "application/json" },
+      maxRedirects: 0,
+    });
     expect(next.status()).toBe(401);
     expect((await sessionCookies(phone.context, stack.workerUrl)).refresh).toBeUndefined();
     // The laptop is still signed in.

@@ -12,7 +12,8 @@ import { consent } from "./provider-stub";
 beforeEach(() => vi.useFakeTimers({ toFake: ["Date"], now: Date.now() }));
 afterEach(() => vi.useRealTimers());
 
-const MAC_CHROME = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+const MAC_CHROME =
+  "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 const LINUX_FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
 const SAME_ORIGIN = { origin: ISSUER, "sec-fetch-site": "same-origin" };
 const FORM = { "content-type": "application/x-www-form-urlencoded" };
@@ -20,15 +21,28 @@ const JSON_ACCEPT = { accept: "application/json" };
 let people = 0;
 
 /** A browser signing in: login, the provider's consent, the callback (with its User-Agent and Cloudflare's location). */
-async function browserSignsIn(who: { sub: string; email: string }, userAgent: string, cf?: Record<string, string>, bindings: Record<string, unknown> = {}): Promise<string> {
+async function browserSignsIn(
+  who: { sub: string; email: string },
+  userAgent: string,
+  cf?: Record<string, string>,
+  bindings: Record<string, unknown> = {},
+): Promise<string> {
   vi.setSystemTime(Date.now() + 1_000);
   const login = await callWith(bindings, "/auth/login");
-  const loginCookie = login.headers.getSetCookie().map((line) => line.split(";")[0]).join("; ");
+  const loginCookie = login.headers
+    .getSetCookie()
+    .map((line) => line.split(";")[0])
+    .join("; ");
   const callback = consent(login.headers.get("location") ?? "", who);
-  const init = { headers: { cookie: loginCookie, "user-agent": userAgent, "cf-connecting-ip": "203.0.113.77" }, ...(cf ? { cf } : {}) };
+  const init = {
+    headers: { cookie: loginCookie, "user-agent": userAgent, "cf-connecting-ip": "203.0.113.77" },
+    ...(cf ? { cf } : {}),
+  };
   const response = await callWith(bindings, callback.pathname + callback.search, init as RequestInit, callback.origin);
   expect(response.status).toBe(302);
-  return [...setCookies(response)].map(([name, line]) => `${name}=${line.slice(name.length + 1).split(";")[0]}`).join("; ");
+  return [...setCookies(response)]
+    .map(([name, line]) => `${name}=${line.slice(name.length + 1).split(";")[0]}`)
+    .join("; ");
 }
 
 interface Listed {
@@ -45,10 +59,21 @@ async function listOf(cookie: string): Promise<Listed[]> {
   return ((await response.json()) as { sessions: Listed[] }).sessions;
 }
 
-const refreshWorks = async (cookie: string) => (await call("/auth/refresh", { method: "POST", headers: { cookie: cookie.split("; ").find((c) => c.startsWith("__Host-refresh="))! } })).status === 204;
-const revoke = (cookie: string, body: string, headers: Record<string, string> = {}) => call("/auth/sessions/revoke", { method: "POST", headers: { cookie, ...SAME_ORIGIN, ...FORM, ...headers }, body });
+const refreshWorks = async (cookie: string) =>
+  (
+    await call("/auth/refresh", {
+      method: "POST",
+      headers: { cookie: cookie.split("; ").find((c) => c.startsWith("__Host-refresh="))! },
+    })
+  ).status === 204;
+const revoke = (cookie: string, body: string, headers: Record<string, string> = {}) =>
+  call("/auth/sessions/revoke", { method: "POST", headers: { cookie, ...SAME_ORIGIN, ...FORM, ...headers }, body });
 /** A person the unit configuration admits (ALLOWED_DOMAINS=example.org, by the `hd` claim). */
-const someone = () => ({ sub: `sessions-${Date.now()}-${++people}`, email: `person${people}@example.org`, hd: "example.org" });
+const someone = () => ({
+  sub: `sessions-${Date.now()}-${++people}`,
+  email: `person${people}@example.org`,
+  hd: "example.org",
+});
 
 describe("GET /auth/sessions", () => {
   it("lists the person's own sessions as JSON: which is this one, when, which browser, where; never an address", async () => {
@@ -63,11 +88,26 @@ describe("GET /auth/sessions", () => {
     expect(text).not.toContain("203.0.113.77");
     const { sessions } = JSON.parse(text) as { sessions: Listed[] };
     expect(sessions.map(({ id: _id, ...rest }) => rest)).toEqual([
-      { current: true, createdAt: new Date(signInAt + 1_000).toISOString(), lastActiveAt: new Date(signInAt + 1_000).toISOString(), device: "Firefox on Linux", place: "Germany" },
-      { current: false, createdAt: new Date(signInAt).toISOString(), lastActiveAt: new Date(signInAt).toISOString(), device: "Chrome on macOS", place: "Lisbon, Portugal" },
+      {
+        current: true,
+        createdAt: new Date(signInAt + 1_000).toISOString(),
+        lastActiveAt: new Date(signInAt + 1_000).toISOString(),
+        device: "Firefox on Linux",
+        place: "Germany",
+      },
+      {
+        current: false,
+        createdAt: new Date(signInAt).toISOString(),
+        lastActiveAt: new Date(signInAt).toISOString(),
+        device: "Chrome on macOS",
+        place: "Lisbon, Portugal",
+      },
     ]);
     // Each browser sees its own session first.
-    expect((await listOf(laptop)).map((session) => [session.id, session.current])).toEqual([[sessions[1]!.id, true], [sessions[0]!.id, false]]);
+    expect((await listOf(laptop)).map((session) => [session.id, session.current])).toEqual([
+      [sessions[1]!.id, true],
+      [sessions[0]!.id, false],
+    ]);
     // The id is no credential: as a refresh cookie it is refused.
     expect(await refreshWorks(`__Host-refresh=${sessions[1]!.id}`)).toBe(false);
   });
@@ -86,7 +126,9 @@ describe("GET /auth/sessions", () => {
     const person = { sub: `page-${Date.now()}`, email: "o'brien@example.org", hd: "example.org" };
     await browserSignsIn(person, LINUX_FIREFOX);
     const cookie = await browserSignsIn(person, MAC_CHROME, { country: "JP", city: "<Tokyo>" });
-    const response = await call("/auth/sessions", { headers: { cookie, accept: "text/html", "sec-fetch-mode": "navigate" } });
+    const response = await call("/auth/sessions", {
+      headers: { cookie, accept: "text/html", "sec-fetch-mode": "navigate" },
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("text/html; charset=utf-8");
     expect(response.headers.get("content-security-policy")).toContain("form-action 'self'");
@@ -109,7 +151,10 @@ describe("POST /auth/sessions/revoke", () => {
     const other = await browserSignsIn(person, LINUX_FIREFOX);
     const third = await browserSignsIn(person, LINUX_FIREFOX);
     const here = await browserSignsIn(person, MAC_CHROME);
-    const [otherId, thirdId] = [(await listOf(other)).find((s) => s.current)!.id, (await listOf(third)).find((s) => s.current)!.id];
+    const [otherId, thirdId] = [
+      (await listOf(other)).find((s) => s.current)!.id,
+      (await listOf(third)).find((s) => s.current)!.id,
+    ];
     const ended = await revoke(here, `id=${otherId}`);
     expect(ended.status).toBe(303);
     expect(ended.headers.get("location")).toBe("/auth/sessions");
@@ -160,8 +205,15 @@ describe("POST /auth/sessions/revoke", () => {
     const person = someone();
     const other = await browserSignsIn(person, LINUX_FIREFOX);
     const here = await browserSignsIn(person, MAC_CHROME);
-    for (const headers of [{ origin: "https://evil.example" }, { "sec-fetch-site": "cross-site" }] as Record<string, string>[]) {
-      const response = await call("/auth/sessions/revoke", { method: "POST", headers: { cookie: here, ...FORM, ...headers }, body: "others=1" });
+    for (const headers of [{ origin: "https://evil.example" }, { "sec-fetch-site": "cross-site" }] as Record<
+      string,
+      string
+    >[]) {
+      const response = await call("/auth/sessions/revoke", {
+        method: "POST",
+        headers: { cookie: here, ...FORM, ...headers },
+        body: "others=1",
+      });
       expect(response.status).toBe(403);
       expect(response.headers.getSetCookie()).toEqual([]);
     }
@@ -187,7 +239,14 @@ describe("POST /auth/sessions/revoke", () => {
 
   it("refuses a form without exactly one of id or others=1 (400), and a request without a session (401)", async () => {
     const { cookie, issued } = await signedIn();
-    for (const body of ["", "others=2", "id=short", `id=${issued.familyId}&others=1`, `id=${issued.familyId}&id=${issued.familyId}`, `id=${"A".repeat(300)}`]) {
+    for (const body of [
+      "",
+      "others=2",
+      "id=short",
+      `id=${issued.familyId}&others=1`,
+      `id=${issued.familyId}&id=${issued.familyId}`,
+      `id=${"A".repeat(300)}`,
+    ]) {
       expect((await revoke(cookie, body)).status, body).toBe(400);
     }
     expect((await revoke("", `id=${issued.familyId}`, JSON_ACCEPT)).status).toBe(401);
@@ -205,16 +264,33 @@ describe("with the Durable Object store", () => {
     const other = await browserSignsIn(person, LINUX_FIREFOX, undefined, DO);
     const here = await browserSignsIn(person, MAC_CHROME, { country: "NZ", city: "Wellington" }, DO);
     // The Durable Object store's credential names the person's object first.
-    expect(here.split("; ").find((c) => c.startsWith("__Host-refresh="))!.split(".")).toHaveLength(3);
-    const list = async (cookie: string) => ((await (await doCall("/auth/sessions", { headers: { cookie, ...JSON_ACCEPT } })).json()) as { sessions: Listed[] }).sessions;
+    expect(
+      here
+        .split("; ")
+        .find((c) => c.startsWith("__Host-refresh="))!
+        .split("."),
+    ).toHaveLength(3);
+    const list = async (cookie: string) =>
+      (
+        (await (await doCall("/auth/sessions", { headers: { cookie, ...JSON_ACCEPT } })).json()) as {
+          sessions: Listed[];
+        }
+      ).sessions;
     const sessions = await list(here);
     expect(sessions.map((s) => [s.current, s.device, s.place])).toEqual([
       [true, "Chrome on macOS", "Wellington, New Zealand"],
       [false, "Firefox on Linux", "Unknown location"],
     ]);
-    const ended = await doCall("/auth/sessions/revoke", { method: "POST", headers: { cookie: here, ...SAME_ORIGIN, ...FORM }, body: `id=${sessions[1]!.id}` });
+    const ended = await doCall("/auth/sessions/revoke", {
+      method: "POST",
+      headers: { cookie: here, ...SAME_ORIGIN, ...FORM },
+      body: `id=${sessions[1]!.id}`,
+    });
     expect(ended.status).toBe(303);
-    const refreshOther = await doCall("/auth/refresh", { method: "POST", headers: { cookie: other.split("; ").find((c) => c.startsWith("__Host-refresh="))! } });
+    const refreshOther = await doCall("/auth/refresh", {
+      method: "POST",
+      headers: { cookie: other.split("; ").find((c) => c.startsWith("__Host-refresh="))! },
+    });
     expect(refreshOther.status).toBe(401);
     expect((await list(here)).map((s) => s.current)).toEqual([true]);
   });
@@ -224,10 +300,22 @@ describe("what a session is recognised by", () => {
   it.each([
     [MAC_CHROME, "Chrome on macOS"],
     [LINUX_FIREFOX, "Firefox on Linux"],
-    ["Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0", "Edge on Windows"],
-    ["Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1", "Safari on iOS"],
-    ["Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36", "Chrome on Android"],
-    ["Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36", "Chrome on Linux"],
+    [
+      "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
+      "Edge on Windows",
+    ],
+    [
+      "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+      "Safari on iOS",
+    ],
+    [
+      "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36",
+      "Chrome on Android",
+    ],
+    [
+      "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36",
+      "Chrome on Linux",
+    ],
     ["curl/8.5.0", "curl"],
     ["", undefined],
     ["x".repeat(2000), undefined],
