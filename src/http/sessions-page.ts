@@ -43,7 +43,8 @@ export function sessionsPage(
 ): Page {
   const revokePath = `${authPrefix}/sessions/revoke`;
   const others = sessions.filter((session) => !session.current).length;
-  const where = others === 0 ? "You are signed in on this browser only." : `You are signed in on ${others + 1} browsers`;
+  const count = others + 1;
+  const where = others === 0 ? "You are signed in on this browser only." : `You are signed in on ${count} browsers`;
   const lag =
     listingLagSeconds > 0 ? ` A sign-in from the last ${listingLagSeconds} seconds may not be listed yet.` : "";
   return {
