@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { deviceName } from "../../src/http/device-name";
 import { placeName } from "../../src/http/place-name";
+import { safeReturnTo } from "../../src/http/return-to";
 import { MAX_LISTED_SESSIONS } from "../../src/session/store";
 import { call, callWith, cloudflareKv, ISSUER, setCookies, signedIn } from "./helpers";
 import { consent } from "./provider-stub";
@@ -118,6 +119,11 @@ describe("GET /auth/sessions", () => {
     expect(navigation.headers.get("location")).toBe("/auth/login?return_to=%2Fauth%2Fsessions");
     const login = await call(navigation.headers.get("location")!);
     expect(login.status).toBe(302);
+    // After signing in, back to the list: the one own route a sign-in may return to, spelled exactly.
+    expect(safeReturnTo("/auth/sessions", "/auth")).toBe("/auth/sessions");
+    for (const other of ["/auth/sessions/revoke", "/AUTH/sessions", "/auth/sessions?x=1", "/auth/%73essions"]) {
+      expect(safeReturnTo(other, "/auth")).toBe("/");
+    }
     expect((await call("/auth/sessions", { headers: JSON_ACCEPT })).status).toBe(401);
     expect((await call("/auth/sessions", { method: "POST" })).status).toBe(405);
   });
