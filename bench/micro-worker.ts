@@ -38,7 +38,8 @@ interface MicroEnv extends Env {
 
 const encoder = new TextEncoder();
 let rawKey: Promise<CryptoKey> | undefined;
-const TOKEN_RECORD = JSON.stringify({ familyId: "AAAAAAAAAAAAAAAAAAAAAA", issuedAtMs: 1700000000000 } satisfies TokenRecord);
+const BENCH_FAMILY = "AAAAAAAAAAAAAAAAAAAAAA";
+const TOKEN_RECORD = JSON.stringify({ familyId: BENCH_FAMILY, issuedAtMs: 1700000000000 } satisfies TokenRecord);
 
 function base64urlDecode(text: string): Uint8Array {
   const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
@@ -143,12 +144,12 @@ async function run(mode: string, tokens: string[], env: MicroEnv): Promise<Respo
     case "kv-put":
       // New keys, as a refresh writes its successor's record.
       for (const key of tokens) {
-        await env.SESSIONS.put(tokenKey(key), TOKEN_RECORD, { expirationTtl: 86_400 });
+        await env.SESSIONS.put(tokenKey(BENCH_FAMILY, key), TOKEN_RECORD, { expirationTtl: 86_400 });
         ok++;
       }
       break;
     case "kv-get":
-      for (const key of tokens) if (await env.SESSIONS.get(tokenKey(key))) ok++;
+      for (const key of tokens) if (await env.SESSIONS.get(tokenKey(BENCH_FAMILY, key))) ok++;
       break;
     case "config":
       for (const token of tokens) if ((await loadConfig(env)).ok && token) ok++;

@@ -143,6 +143,8 @@ ${verdict}
 </div>
 <div class="actions">
 <form method="post" action="/auth/logout"><button type="submit">Sign out</button></form>
+<a href="/auth/sessions">Your sessions</a>
+<span class="muted">where you are signed in; end the ones you do not use</span>
 <a href="/auth/me">/auth/me</a><span class="muted">the worker's view of the session</span>
 <a href="/api/whoami">/api/whoami</a><span class="muted">this page as JSON</span>
 </div>

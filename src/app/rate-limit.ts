@@ -4,7 +4,8 @@ import type { RequestContext } from "./request-context";
 // Loopback is never a real client behind Cloudflare; it is local development and tests.
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
-export type RateLimitedRoute = "login" | "callback" | "refresh" | "risc";
+/** `sessions`: a listing costs up to a few hundred KV operations (docs/your-sessions.md). */
+export type RateLimitedRoute = "login" | "callback" | "refresh" | "risc" | "sessions";
 
 /**
  * The limiter key for a client address: IPv4 as is; IPv6 by its /64, since one subscriber

@@ -13,6 +13,8 @@ export const OWN_ROUTES = [
   { kind: "health", path: "/health", underPrefix: true, methods: ["GET"] },
   { kind: "logout", path: "/logout", underPrefix: true, methods: ["GET", "POST"] },
   { kind: "refresh", path: "/refresh", underPrefix: true, methods: ["POST"] },
+  { kind: "sessions", path: "/sessions", underPrefix: true, methods: ["GET"] },
+  { kind: "sessions-revoke", path: "/sessions/revoke", underPrefix: true, methods: ["POST"] },
   { kind: "risc", path: "/risc", underPrefix: true, methods: ["POST"] },
 ] as const;
 

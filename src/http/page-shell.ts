@@ -19,6 +19,7 @@ h1{margin:0 0 1rem;font-size:1.625rem;line-height:1.25}
 p{margin:0 0 1rem}
 .lead{font-size:1.125rem}
 .account{padding:.75rem 1rem;border:1px solid var(--line);border-radius:.375rem;overflow-wrap:anywhere}
+.account+.account{margin-top:.75rem}.account p{margin:0 0 .5rem}
 .muted{color:var(--muted);font-size:.9375rem}
 .actions{display:flex;flex-wrap:wrap;align-items:center;gap:.75rem 1.5rem;margin:1.5rem 0 0}
 form{margin:0}
@@ -27,7 +28,7 @@ a{color:var(--accent);text-underline-offset:.2em}
 a:focus-visible,.button:focus-visible{outline:3px solid var(--text);outline-offset:3px}`;
 
 /** `sha256-` + base64 of SHA-256(PAGE_CSS), for `style-src`. Checked by test/browser/pages.test.ts. */
-export const PAGE_CSS_HASH = "sha256-NV6Kq4wH1KR9NPXypRqOZQ6La54/9ZaLNgRBNRlnJBY=";
+export const PAGE_CSS_HASH = "sha256-rde2HIu2EN7dY/BYfiSnuMUZL48nywNKpafRmBzRPak=";
 
 /**
  * No scripts, images, fonts, frames or connections at all; the one stylesheet by hash; no
@@ -57,20 +58,31 @@ export function escapeHtml(value: string): string {
 export type Tone = "info" | "warning" | "problem";
 
 /** A link or a button in the row of actions under the text. `href` and `label` are trusted. */
-export type Action = { kind: "link"; href: string; label: string; primary?: boolean } | { kind: "post"; action: string; label: string };
+export type Action =
+  | { kind: "link"; href: string; label: string; primary?: boolean }
+  | { kind: "post"; action: string; label: string; fields?: Readonly<Record<string, string>> };
 
 export interface Page {
   title: string;
   tone: Tone;
   /** Trusted HTML for the text of the page (escape anything that is not a literal). */
   body: string;
+  /** The body holds forms of its own (postForm), so the page needs `form-action 'self'`. */
+  bodyForms?: boolean;
   actions?: readonly Action[];
 }
 
+/** A form that posts to the worker itself: one button, and hidden fields (escaped here). */
+export function postForm(action: string, label: string, fields: Readonly<Record<string, string>> = {}): string {
+  const hidden = Object.entries(fields)
+    .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
+    .join("");
+  const button = `<button class="button" type="submit">${escapeHtml(label)}</button>`;
+  return `<form method="post" action="${escapeHtml(action)}">${hidden}${button}</form>`;
+}
+
 function actionHtml(action: Action): string {
-  if (action.kind === "post") {
-    return `<form method="post" action="${escapeHtml(action.action)}"><button class="button" type="submit">${escapeHtml(action.label)}</button></form>`;
-  }
+  if (action.kind === "post") return postForm(action.action, action.label, action.fields);
   return `<a${action.primary ? ' class="button"' : ""} href="${escapeHtml(action.href)}">${escapeHtml(action.label)}</a>`;
 }
 
@@ -97,7 +109,7 @@ ${page.body}${actions}
 
 /** The response for a page: HTML, the strict CSP, never cached, never a referrer. */
 export function pageResponse(status: number, page: Page, headers: Record<string, string> = {}): Response {
-  const hasForm = page.actions?.some((action) => action.kind === "post") ?? false;
+  const hasForm = page.bodyForms === true || (page.actions?.some((action) => action.kind === "post") ?? false);
   return new Response(renderPageHtml(page), {
     status,
     headers: { "Content-Type": "text/html; charset=utf-8", ...PAGE_SECURITY_HEADERS, ...(hasForm ? { "Content-Security-Policy": FORM_PAGE_CSP } : {}), ...headers },

@@ -47,7 +47,11 @@ export function accessDeniedPage(authPrefix: string, reason: AccessDeniedReason,
 <p class="lead">This account may not see this page.</p>
 <p>Other pages of this site may still be open to you. If you think this account should have access here, ask the people who run this site${email ? ", and give them the address above and this page's address" : ""}. If you have another account that is allowed here, sign in with that one.</p>
 ${switchNote}`,
-      actions: [{ ...home, primary: true }, { ...signInAgain, primary: false }],
+      actions: [
+        { ...home, primary: true },
+        { ...signInAgain, primary: false },
+        { kind: "link", href: `${authPrefix}/sessions`, label: "Your sessions" },
+      ],
     };
   }
   if (reason === "not-allowed") {

@@ -27,7 +27,8 @@ function isOwnRoute(pathname: string, authPrefix: string): boolean {
  * Reduces a client-supplied `return_to` to a path on our own origin; anything else becomes `/`.
  * The result always starts with exactly one `/`, so it can never be protocol-relative. A path
  * under `authPrefix` (the worker's own routes: login, callback, logout), in any case or
- * spelling, becomes `/` too: no sign-in loops, no replayed callbacks.
+ * spelling, becomes `/` too: no sign-in loops, no replayed callbacks. The exception is
+ * `{authPrefix}/sessions` spelled exactly so, the sessions page, which changes nothing.
  */
 export function safeReturnTo(raw: string | null | undefined, authPrefix: string): string {
   if (!raw || raw.length > MAX_RETURN_TO_LENGTH || !raw.startsWith("/") || UNSAFE.test(raw)) return "/";
@@ -39,5 +40,7 @@ export function safeReturnTo(raw: string | null | undefined, authPrefix: string)
   }
   if (url.origin !== BASE) return "/";
   const path = url.pathname + url.search;
+  // The one own route worth coming back to after signing in: a page that only shows things.
+  if (raw === `${authPrefix}/sessions`) return raw;
   return isOwnRoute(url.pathname, authPrefix) || path.startsWith("//") || path.startsWith("/\\") ? "/" : path;
 }

@@ -15,6 +15,7 @@ import { logoutPage, methodNotAllowed, notFound } from "./pages";
 import { relayRoute } from "./relay";
 import { riscRoute } from "./risc";
 import { logoutRoute, meRoute, refreshRoute } from "./session-routes";
+import { revokeSessionsRoute, sessionsRoute } from "./sessions";
 
 type Chain = [...MiddlewareHandler<AppEnv>[], Handler<AppEnv>];
 
@@ -32,6 +33,9 @@ const HANDLERS: { [K in OwnRouteKind]: { [M in Extract<(typeof OWN_ROUTES)[numbe
   health: { GET: [healthRoute] },
   logout: { GET: [logoutPage], POST: [rejectCrossSite, logoutRoute] },
   refresh: { POST: [rejectCrossSite, refreshRoute] },
+  // A listing costs a store list and reads: limited per client like sign-in and refresh.
+  sessions: { GET: [rateLimit("sessions"), sessionsRoute] },
+  "sessions-revoke": { POST: [rejectCrossSite, rateLimit("sessions"), revokeSessionsRoute] },
   // Server to server (the provider's RISC transmitter): no cookies, no cross-site question.
   risc: { POST: [rateLimit("risc"), riscRoute] },
 };

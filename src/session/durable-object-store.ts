@@ -47,9 +47,9 @@ export function createDurableObjectSessionStore(namespace: DurableObjectNamespac
   };
 
   return {
-    async create(identity, nowMs, ttlSeconds) {
+    async create(identity, nowMs, ttlSeconds, signIn) {
       const name = await sha256(identity.sub);
-      const issued = await call(() => byName(name).create(identity, nowMs, ttlSeconds));
+      const issued = await call(() => byName(name).create(identity, nowMs, ttlSeconds, signIn));
       return { ...issued, credential: `${name}.${issued.credential}` };
     },
     async rotate(credential, nowMs, graceSeconds) {
@@ -64,6 +64,8 @@ export function createDurableObjectSessionStore(namespace: DurableObjectNamespac
     },
     isActive: async (session, nowMs) => plain(async () => (await forSub(session.sub)).isActive(session, nowMs)),
     revoke: async (session, nowMs, because) => plain(async () => (await forSub(session.sub)).revoke(session, nowMs, because)),
+    listSessions: async (sub, nowMs, current) =>
+      plain(async () => (await forSub(sub)).listSessions(sub, nowMs, current)),
     revokeUser: async (sub, nowMs) => plain(async () => (await forSub(sub)).revokeUser(sub, nowMs)),
     // Security events are few: one object keeps them all, named like no person's can be.
     hasEvent: async (eventId, nowMs) => plain(async () => (await forSub(EVENTS_OBJECT)).hasEvent(await sha256(eventId), nowMs)),

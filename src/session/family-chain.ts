@@ -2,7 +2,7 @@ import { AuthError } from "../errors";
 import { identityOf, type Identity } from "../identity";
 import { logEvent } from "../log";
 import { sha256 } from "../util/hash";
-import type { IssuedSession, RevocationReason, SessionRef } from "./store";
+import type { IssuedSession, RevocationReason, SessionRef, SignInFacts } from "./store";
 import { formatCredential, newFamilyId, newToken, parseCredential, successorOf } from "./successor";
 
 /**
@@ -13,7 +13,7 @@ import { formatCredential, newFamilyId, newToken, parseCredential, successorOf }
  * "rotated" mark, so no flow ever writes the same key twice (only "sign out everywhere" may
  * rewrite its per-user mark, and a concurrent write there means the same thing).
  */
-export interface FamilyRecord extends Identity {
+export interface FamilyRecord extends Identity, SignInFacts {
   createdAtMs: number;
   /** Absolute end of the session, ms since epoch. */
   expiresAtMs: number;
@@ -29,8 +29,17 @@ export interface RevokedRecord {
   because: RevocationReason;
 }
 
+/** A family as its owner's listing finds it (session-list.ts). */
+export interface ListedFamily extends SignInFacts {
+  familyId: string;
+  createdAtMs: number;
+  expiresAtMs: number;
+}
+
 export interface FamilyRecords {
-  readToken(tokenHash: string): Promise<TokenRecord | null>;
+  readToken(familyId: string, tokenHash: string): Promise<TokenRecord | null>;
+  /** A token written before token records were kept per family (KV): read only when the first read misses. */
+  readLegacyToken?(tokenHash: string): Promise<TokenRecord | null>;
   readFamily(familyId: string): Promise<FamilyRecord | null>;
   /**
    * The family, when this store already holds it without a read (KV: this isolate read or
@@ -45,6 +54,10 @@ export interface FamilyRecords {
   writeToken(tokenHash: string, token: TokenRecord, family: FamilyRecord, nowMs: number): Promise<void>;
   writeRevoked(familyId: string, revoked: RevokedRecord, family: FamilyRecord, nowMs: number): Promise<void>;
   writeUserNotBefore(subHash: string, notBeforeMs: number, nowMs: number): Promise<void>;
+  /** The person's families that have not expired, up to `limit`, newest first (KV: eventually). */
+  listFamilies(subHash: string, nowMs: number, limit: number): Promise<ListedFamily[]>;
+  /** When the family's newest refresh token was issued (its last rotation), ms; null if unknown. */
+  lastIssuedAt(familyId: string): Promise<number | null>;
 }
 
 const refuse = (code: "ERR_REFRESH_INVALID" | "ERR_REFRESH_EXPIRED" | "ERR_REFRESH_REVOKED" | "ERR_REFRESH_REUSED", detail?: string) =>
@@ -54,10 +67,12 @@ function issued(familyId: string, family: FamilyRecord, token: string): IssuedSe
   return { familyId, sub: family.sub, credential: formatCredential(familyId, token), identity: identityOf(family), expiresAtMs: family.expiresAtMs };
 }
 
-export async function createSession(records: FamilyRecords, identity: Identity, nowMs: number, ttlSeconds: number): Promise<IssuedSession> {
+export async function createSession(records: FamilyRecords, identity: Identity, nowMs: number, ttlSeconds: number, signIn: SignInFacts = {}): Promise<IssuedSession> {
   const familyId = newFamilyId();
   const token = newToken();
-  const family: FamilyRecord = { ...identityOf(identity), createdAtMs: nowMs, expiresAtMs: nowMs + ttlSeconds * 1000, secret: newToken() };
+  const { device, place } = signIn;
+  const facts = { ...(device ? { device } : {}), ...(place ? { place } : {}) };
+  const family: FamilyRecord = { ...identityOf(identity), ...facts, createdAtMs: nowMs, expiresAtMs: nowMs + ttlSeconds * 1000, secret: newToken() };
   // One round: neither record is any use without the other, and the credential is handed out
   // only once both are written (a failed write leaves an orphan that nothing can present).
   const tokenHash = await sha256(token);
@@ -65,11 +80,17 @@ export async function createSession(records: FamilyRecords, identity: Identity, 
   return issued(familyId, family, token);
 }
 
+/** The record of a presented token; a token issued before records were kept per family is read where it was written. */
+async function readPresented(records: FamilyRecords, familyId: string, token: string): Promise<TokenRecord | null> {
+  const hash = await sha256(token);
+  return (await records.readToken(familyId, hash)) ?? (records.readLegacyToken ? records.readLegacyToken(hash) : null);
+}
+
 /** The family of a credential whose token record names it, and whether it is still live. */
 async function inspect(records: FamilyRecords, credential: string, nowMs: number) {
   const parsed = parseCredential(credential);
   if (!parsed) throw refuse("ERR_REFRESH_INVALID", "malformed");
-  const [token, family, revoked] = await Promise.all([sha256(parsed.token).then((hash) => records.readToken(hash)), records.readFamily(parsed.familyId), records.readRevoked(parsed.familyId)]);
+  const [token, family, revoked] = await Promise.all([readPresented(records, parsed.familyId, parsed.token), records.readFamily(parsed.familyId), records.readRevoked(parsed.familyId)]);
   if (!token || !family || token.familyId !== parsed.familyId) throw refuse("ERR_REFRESH_INVALID", "unknown token");
   return { ...parsed, family, revoked, live: family.expiresAtMs > nowMs && !revoked };
 }
@@ -92,16 +113,16 @@ async function readRotation(records: FamilyRecords, credential: string, nowMs: n
     if (!inspected.live) return { ...inspected, successor: "", successorHash: "", rotated: null, notBeforeMs: null };
     const successor = await successorOf(inspected.family.secret, inspected.token);
     const successorHash = await sha256(successor);
-    const [rotated, notBeforeMs] = await Promise.all([records.readToken(successorHash), sha256(inspected.family.sub).then((hash) => records.readUserNotBefore(hash))]);
+    const [rotated, notBeforeMs] = await Promise.all([records.readToken(inspected.familyId, successorHash), sha256(inspected.family.sub).then((hash) => records.readUserNotBefore(hash))]);
     return { ...inspected, successor, successorHash, rotated, notBeforeMs };
   }
   const { familyId, token } = parsed;
   const successor = await successorOf(known.secret, token);
   const successorHash = await sha256(successor);
   const [tokenRecord, revoked, rotated, notBeforeMs] = await Promise.all([
-    sha256(token).then((hash) => records.readToken(hash)),
+    readPresented(records, familyId, token),
     records.readRevoked(familyId),
-    records.readToken(successorHash),
+    records.readToken(familyId, successorHash),
     sha256(known.sub).then((hash) => records.readUserNotBefore(hash)),
   ]);
   if (!tokenRecord || tokenRecord.familyId !== familyId) throw refuse("ERR_REFRESH_INVALID", "unknown token");

@@ -5,8 +5,15 @@
  *
  *   family:<familyId>        FamilyRecord: identity, absolute expiry, chain secret. Written
  *                            once, at sign-in.
- *   token:<sha256(token)>    TokenRecord: family and issue time. Written once, when issued; the
- *                            successor's record is also its parent's "rotated" mark.
+ *   token:<familyId>:<sha256(token)>
+ *                            TokenRecord: family and issue time, the time also as metadata (so
+ *                            a list of the family's tokens tells when it was last used). Written
+ *                            once, when issued; the successor's record is also its parent's
+ *                            "rotated" mark. (Tokens issued before this layout live at
+ *                            `token:<sha256(token)>` and are still read there.)
+ *   session:<sha256(sub)>:<familyId>
+ *                            "" with the listing's metadata (sign-in time, expiry, device,
+ *                            place): the person's list of sessions. Written once, at sign-in.
  *   revoked:<familyId>       RevokedRecord: when and why. Written once (a second revocation
  *                            within the second gets KV's 429: someone else wrote it).
  *   user:<sha256(sub)>       { notBeforeMs }: "sign out everywhere". Rewritten only by another
@@ -16,11 +23,15 @@
  *   once:<sha256(value)>     { atMs }: a one-time value (a relay code's jti) was used. Written
  *                            once; expires with the value (a minute).
  *
- * The first four expire with the session (absolute REFRESH_TOKEN_TTL); every key no sooner than
+ * The first five expire with the session (absolute REFRESH_TOKEN_TTL); every key no sooner than
  * KV allows.
  */
 export const familyKey = (familyId: string) => `family:${familyId}`;
-export const tokenKey = (tokenHash: string) => `token:${tokenHash}`;
+export const tokenKey = (familyId: string, tokenHash: string) => `token:${familyId}:${tokenHash}`;
+export const familyTokensPrefix = (familyId: string) => `token:${familyId}:`;
+export const legacyTokenKey = (tokenHash: string) => `token:${tokenHash}`;
+export const sessionIndexKey = (subHash: string, familyId: string) => `session:${subHash}:${familyId}`;
+export const sessionIndexPrefix = (subHash: string) => `session:${subHash}:`;
 export const revokedKey = (familyId: string) => `revoked:${familyId}`;
 export const userKey = (subHash: string) => `user:${subHash}`;
 export const eventKey = (eventHash: string) => `event:${eventHash}`;

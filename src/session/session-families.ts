@@ -1,8 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import { AuthError, type AuthErrorCode } from "../errors";
 import type { Identity } from "../identity";
-import { createSession, isSessionActive, peekSession, revokeSession, revokeUserSessions, rotateSession, type FamilyRecords } from "./family-chain";
-import type { IssuedSession, RevocationReason, SessionRef } from "./store";
+import { createSession, isSessionActive, peekSession, revokeSession, revokeUserSessions, rotateSession, type FamilyRecord, type FamilyRecords } from "./family-chain";
+import { listSessions } from "./session-list";
+import type { IssuedSession, RevocationReason, SessionRef, SessionSummary, SignInFacts } from "./store";
 
 /** What crosses the RPC boundary: a value, or the refusal's code (classes do not survive it). */
 export type Settled<T> = { ok: true; value: T } | { ok: false; code: AuthErrorCode; detail?: string };
@@ -19,6 +20,7 @@ async function settle<T>(run: () => Promise<T>): Promise<Settled<T>> {
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS families (family_id TEXT PRIMARY KEY, record TEXT NOT NULL, expires_ms INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS tokens (hash TEXT PRIMARY KEY, family_id TEXT NOT NULL, issued_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS tokens_by_family ON tokens (family_id, issued_ms);
 CREATE TABLE IF NOT EXISTS revoked (family_id TEXT PRIMARY KEY, record TEXT NOT NULL, expires_ms INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS user_state (id INTEGER PRIMARY KEY CHECK (id = 1), not_before_ms INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS used_once (hash TEXT PRIMARY KEY, expires_ms INTEGER NOT NULL);`;
@@ -29,7 +31,7 @@ const EVENTS_SCHEMA = "CREATE TABLE IF NOT EXISTS events (hash TEXT PRIMARY KEY,
 function sqlRecords(sql: SqlStorage): FamilyRecords {
   const one = <T>(query: string, ...bindings: unknown[]) => (sql.exec(query, ...bindings).toArray()[0] as T | undefined) ?? null;
   return {
-    readToken: async (hash) => {
+    readToken: async (_familyId, hash) => {
       const row = one<{ family_id: string; issued_ms: number }>("SELECT family_id, issued_ms FROM tokens WHERE hash = ?", hash);
       return row && { familyId: row.family_id, issuedAtMs: row.issued_ms };
     },
@@ -48,6 +50,22 @@ function sqlRecords(sql: SqlStorage): FamilyRecords {
     writeUserNotBefore: async (_subHash, notBeforeMs) => {
       sql.exec("INSERT INTO user_state VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET not_before_ms = max(not_before_ms, excluded.not_before_ms)", notBeforeMs);
     },
+    // Every family here is this person's: the object is theirs.
+    listFamilies: async (_subHash, nowMs, limit) =>
+      sql
+        .exec<{ family_id: string; record: string }>(
+          "SELECT family_id, record FROM families WHERE expires_ms > ? ORDER BY json_extract(record, '$.createdAtMs') DESC LIMIT ?",
+          nowMs,
+          limit,
+        )
+        .toArray()
+        .map((row) => {
+          const { createdAtMs, expiresAtMs, device, place } = JSON.parse(row.record) as FamilyRecord;
+          const facts = { ...(device ? { device } : {}), ...(place ? { place } : {}) };
+          return { familyId: row.family_id, createdAtMs, expiresAtMs, ...facts };
+        }),
+    lastIssuedAt: async (familyId) =>
+      one<{ at: number | null }>("SELECT max(issued_ms) AS at FROM tokens WHERE family_id = ?", familyId)?.at ?? null,
   };
 }
 
@@ -65,9 +83,14 @@ export class SessionFamilies extends DurableObject {
     return sqlRecords(sql);
   }
 
-  async create(identity: Identity, nowMs: number, ttlSeconds: number): Promise<Settled<IssuedSession>> {
+  async create(
+    identity: Identity,
+    nowMs: number,
+    ttlSeconds: number,
+    signIn?: SignInFacts,
+  ): Promise<Settled<IssuedSession>> {
     const records = this.records(true)!;
-    const issued = await settle(() => createSession(records, identity, nowMs, ttlSeconds));
+    const issued = await settle(() => createSession(records, identity, nowMs, ttlSeconds, signIn));
     // Housekeeping: this person's expired sessions go, and an alarm clears the last ones.
     const sql = this.ctx.storage.sql;
     for (const table of ["families", "tokens", "revoked"]) sql.exec(`DELETE FROM ${table} WHERE expires_ms < ?`, nowMs);
@@ -94,6 +117,12 @@ export class SessionFamilies extends DurableObject {
   async revoke(session: SessionRef, nowMs: number, because: RevocationReason): Promise<void> {
     const records = this.records(false);
     if (records) await revokeSession(records, session, nowMs, because);
+  }
+
+  /** Exact: this object holds every session of the person, and sees every write before it. */
+  async listSessions(sub: string, nowMs: number, current?: string): Promise<SessionSummary[]> {
+    const records = this.records(false);
+    return records ? listSessions(records, sub, nowMs, current) : [];
   }
 
   async revokeUser(sub: string, nowMs: number): Promise<void> {

@@ -9,8 +9,11 @@ import type { Identity } from "../identity";
  * anyone out. Times are ms since epoch.
  */
 export interface SessionStore {
-  /** Starts a session after sign-in: a new family and its first refresh credential. */
-  create(identity: Identity, nowMs: number, ttlSeconds: number): Promise<IssuedSession>;
+  /**
+   * Starts a session after sign-in: a new family and its first refresh credential. `signIn`
+   * (what the person will recognise the session by) is kept with the family, written once.
+   */
+  create(identity: Identity, nowMs: number, ttlSeconds: number, signIn?: SignInFacts): Promise<IssuedSession>;
   /**
    * Exchanges a refresh credential for its successor in the same family. A credential already
    * rotated is accepted again for `graceSeconds` and yields the same successor (parallel tabs,
@@ -23,6 +26,13 @@ export interface SessionStore {
   isActive(session: SessionRef, nowMs: number): Promise<boolean>;
   /** Ends one session: every credential of the family stops working. Idempotent. */
   revoke(session: SessionRef, nowMs: number, because: RevocationReason): Promise<void>;
+  /**
+   * The person's active sessions (not expired, not revoked), newest activity first, at most
+   * MAX_LISTED_SESSIONS. `current` is always included while active, even before a KV listing
+   * shows it. With KV the listing is eventually consistent (docs/your-sessions.md); with the
+   * Durable Object it is exact.
+   */
+  listSessions(sub: string, nowMs: number, current?: string): Promise<SessionSummary[]>;
   /** Ends every session of `sub` that started at or before `nowMs` ("sign out everywhere"). */
   revokeUser(sub: string, nowMs: number): Promise<void>;
   /**
@@ -53,4 +63,23 @@ export interface IssuedSession extends SessionRef {
   expiresAtMs: number;
 }
 
-export type RevocationReason = "logout" | "logout-everywhere" | "reuse" | "replaced" | "not-allowed";
+export type RevocationReason = "logout" | "logout-everywhere" | "reuse" | "replaced" | "not-allowed" | "ended-by-owner";
+
+/** What a person recognises a session by, taken from the sign-in request. Never an IP address. */
+export interface SignInFacts {
+  /** Browser and system, "Chrome on macOS" (http/device-name.ts). */
+  device?: string;
+  /** Country, and city where known, from Cloudflare's request data (http/place-name.ts). */
+  place?: string;
+}
+
+/** One active session as its owner sees it (GET {AUTH_PREFIX}/sessions). Times in ms since epoch. */
+export interface SessionSummary extends SignInFacts {
+  familyId: string;
+  createdAtMs: number;
+  /** The newest rotation of its refresh token, else its sign-in. */
+  lastActiveAtMs: number;
+}
+
+/** A listing shows at most this many sessions (the newest), which bounds its storage reads. */
+export const MAX_LISTED_SESSIONS = 50;

@@ -20,6 +20,8 @@ describe("ACCESS_POLICY at the gate", () => {
     const page = await response.text();
     expect(page).toContain("<strong>ada@example.com</strong>");
     expect(page).toContain("This account may not see this page.");
+    // Still signed in: the person can see (and end) their sessions from here.
+    expect(page).toContain('<a href="/auth/sessions">Your sessions</a>');
     // A refusal of one path is not the end of the session: no cookie is cleared.
     expect([...setCookies(response).keys()]).toEqual([]);
     expect((await withPolicy("/reports/q3", { headers: { cookie, ...NAVIGATE } })).status).toBe(200);

@@ -52,6 +52,15 @@ async function statusesOf(count: number, request: () => Promise<Response>): Prom
 }
 
 describe("rate limiting of the auth routes (AUTH_RATE_LIMIT, 60 per 10 s per route and IP)", () => {
+  it("limits the sessions list and its revoke route too: each listing costs hundreds of KV operations", async () => {
+    const worker = limitedWorker();
+    const statuses = await statusesOf(LIMIT, () => worker.call("/auth/sessions", "203.0.113.12"));
+    expect(statuses).toEqual(Array(LIMIT).fill(401));
+    expect((await worker.call("/auth/sessions", "203.0.113.12")).status).toBe(429);
+    expect((await worker.call("/auth/sessions/revoke", "203.0.113.12", { method: "POST", body: "others=1" })).status).toBe(429);
+    expect(worker.keys.at(-1)).toBe("sessions:203.0.113.12");
+  });
+
   it("admits 60 logins from one client in a window and answers the 61st with 429 and Retry-After", async () => {
     const worker = limitedWorker();
     const statuses = await statusesOf(LIMIT, () => worker.call("/auth/login", "203.0.113.9"));

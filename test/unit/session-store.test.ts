@@ -4,8 +4,9 @@ import { AuthError } from "../../src/errors";
 import type { Identity } from "../../src/identity";
 import { createDurableObjectSessionStore } from "../../src/session/durable-object-store";
 import { createKvSessionStore, newFamilyCache } from "../../src/session/kv-store";
-import type { SessionStore } from "../../src/session/store";
+import { MAX_LISTED_SESSIONS, type SessionStore } from "../../src/session/store";
 import { createCloudflareKv, type CloudflareKv } from "../support/cloudflare-kv";
+import { sha256 } from "../../src/util/hash";
 import { testEnv } from "./helpers";
 
 /**
@@ -168,6 +169,71 @@ describe.each([
     expect(await refusal(rotate(h, issued.credential))).toBe("accepted");
   });
 
+  it("lists a person's own active sessions, with how they signed in and when each was last used", async () => {
+    const h = makeHarness();
+    const person = someone();
+    const t0 = h.now();
+    const short = await h.store().create(person, h.now(), 60, { device: "Safari on iOS" });
+    const first = await h.store().create(person, h.now(), TTL_SECONDS, { device: "Chrome on macOS", place: "Lisbon, Portugal" });
+    h.advance(5_000);
+    const second = await h.store().create(person, h.now(), TTL_SECONDS, { device: "Firefox on Linux" });
+    const ended = await h.store().create(person, h.now(), TTL_SECONDS);
+    const stranger = await h.store().create(someone(), h.now(), TTL_SECONDS, { device: "Edge on Windows" });
+    await h.store().revoke(ended, h.now(), "ended-by-owner");
+    h.advance(60_000);
+    const rotatedAt = h.now();
+    await rotate(h, first.credential);
+    const listed = await h.store().listSessions(person.sub, h.now());
+    expect(listed).toEqual([
+      { familyId: first.familyId, createdAtMs: t0, lastActiveAtMs: rotatedAt, device: "Chrome on macOS", place: "Lisbon, Portugal" },
+      { familyId: second.familyId, createdAtMs: t0 + 5_000, lastActiveAtMs: t0 + 5_000, device: "Firefox on Linux" },
+    ]);
+    expect(listed.map((session) => session.familyId)).not.toContain(short.familyId);
+    expect((await h.store().listSessions(stranger.sub, h.now())).map((session) => session.familyId)).toEqual([stranger.familyId]);
+  });
+
+  it("ends a listed session by id; another person's id changes nothing; sign out everywhere empties the list", async () => {
+    const h = makeHarness();
+    const person = someone();
+    const mine = [await h.store().create(person, h.now(), TTL_SECONDS), await h.store().create(person, h.now(), TTL_SECONDS)];
+    const theirs = await h.store().create(someone(), h.now(), TTL_SECONDS);
+    await h.store().revoke({ familyId: theirs.familyId, sub: person.sub }, h.now(), "ended-by-owner");
+    expect(await refusal(rotate(h, theirs.credential))).toBe("accepted");
+    await h.store().revoke({ familyId: mine[0]!.familyId, sub: person.sub }, h.now(), "ended-by-owner");
+    expect(await refusal(rotate(h, mine[0]!.credential))).toBe("ERR_REFRESH_REVOKED");
+    expect((await h.store().listSessions(person.sub, h.now())).map((session) => session.familyId)).toEqual([mine[1]!.familyId]);
+    await h.store().revokeUser(person.sub, h.now());
+    h.advance(1);
+    expect(await h.store().listSessions(person.sub, h.now())).toEqual([]);
+    const later = await h.store().create(person, h.now(), TTL_SECONDS);
+    expect((await h.store().listSessions(person.sub, h.now())).map((session) => session.familyId)).toEqual([later.familyId]);
+  });
+
+  it(`lists at most the newest ${MAX_LISTED_SESSIONS} sessions, within one invocation's limits`, async () => {
+    const h = makeHarness();
+    const person = someone();
+    const created = [];
+    for (let i = 0; i < MAX_LISTED_SESSIONS + 30; i++) {
+      created.push(await h.store().create(person, h.now(), TTL_SECONDS));
+      h.advance(10);
+    }
+    // Revoked ones among the newest do not crowd live ones out.
+    for (const session of created.slice(-20)) await h.store().revoke(session, h.now(), "ended-by-owner");
+    const listed = await h.store().listSessions(person.sub, h.now());
+    const expected = created.slice(0, -20).slice(-MAX_LISTED_SESSIONS).reverse().map((session) => session.familyId);
+    expect(listed.map((session) => session.familyId)).toEqual(expected);
+    // The session asking is listed however old it is, in place of the oldest of the rest.
+    const asking = await h.store().listSessions(person.sub, h.now(), created[0]!.familyId);
+    expect(asking.map((session) => session.familyId)).toEqual([...expected.slice(0, -1), created[0]!.familyId]);
+  }, 120_000);
+
+  it("lists nobody's sessions for a person who never signed in, and answers an outage as unavailable", async () => {
+    const h = makeHarness();
+    expect(await h.store().listSessions(someone().sub, h.now())).toEqual([]);
+    h.outage(true);
+    expect(await refusal(h.store().listSessions(someone().sub, h.now()))).toBe("ERR_SESSION_STORE_UNAVAILABLE");
+  });
+
   it("accepts a one-time value once, even twice at once, and answers an outage as unavailable", async () => {
     const h = makeHarness();
     // Values unique to this run: the KV suites share one namespace.
@@ -181,5 +247,45 @@ describe.each([
     expect(await h.store().claimOnce(sub, `${sub}-jti-2`, h.now(), expiresAtMs)).toBe(true);
     h.outage(true);
     expect(await refusal(h.store().claimOnce(sub, `${sub}-jti-3`, h.now(), expiresAtMs))).toBe("ERR_SESSION_STORE_UNAVAILABLE");
+  });
+});
+
+describe("session store: kv, what only KV does", () => {
+  it("lists a session signed in at another location once KV has propagated it (up to 60 s), the current one at once", async () => {
+    const h = kvHarness();
+    const person = someone();
+    // One isolate whose KV list lags behind its own sign-in: it knows the family it wrote, and
+    // the list (served from "here") does not show it yet.
+    const families = newFamilyCache();
+    const there = createKvSessionStore(h.kv.binding("there") as unknown as KVNamespace, TTL_SECONDS, families);
+    const here = () => createKvSessionStore(h.kv.binding("here") as unknown as KVNamespace, TTL_SECONDS, families);
+    const local = await here().create(person, h.now(), TTL_SECONDS);
+    const remote = await there.create(person, h.now(), TTL_SECONDS);
+    h.advance(1_000);
+    expect((await here().listSessions(person.sub, h.now())).map((s) => s.familyId)).toEqual([local.familyId]);
+    // Its own session: read directly when the listing does not show it yet.
+    expect((await here().listSessions(person.sub, h.now(), remote.familyId)).map((s) => s.familyId).sort()).toEqual([local.familyId, remote.familyId].sort());
+    h.advance(60_000);
+    expect((await here().listSessions(person.sub, h.now())).map((s) => s.familyId).sort()).toEqual([local.familyId, remote.familyId].sort());
+  });
+
+  it("still accepts a refresh token whose record was written before token records were kept per family", async () => {
+    const h = kvHarness();
+    const issued = await h.store().create(someone(), h.now(), TTL_SECONDS);
+    const [familyId, token] = issued.credential.split(".") as [string, string];
+    const tokenHash = await sha256(token);
+    const kv = h.kv.binding("here");
+    h.advance(2_000);
+    const record = await kv.get(`token:${familyId}:${tokenHash}`);
+    expect(record).not.toBeNull();
+    await kv.put(`token:${tokenHash}`, record!, { expirationTtl: TTL_SECONDS });
+    await kv.delete(`token:${familyId}:${tokenHash}`);
+    h.advance(2_000);
+    const successor = await h.store().rotate(issued.credential, h.now(), GRACE_SECONDS);
+    expect(successor.familyId).toBe(familyId);
+    expect(await kv.get(`token:${familyId}:${await sha256(successor.credential.split(".")[1]!)}`)).not.toBeNull();
+    // A token of another family does not pass as this one's, in either layout.
+    const other = await h.store().create(someone(), h.now(), TTL_SECONDS);
+    expect(await refusal(h.store().rotate(`${other.familyId}.${token}`, h.now(), GRACE_SECONDS))).toBe("ERR_REFRESH_INVALID");
   });
 });

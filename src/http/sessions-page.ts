@@ -1,0 +1,65 @@
+import { escapeHtml, postForm, type Page } from "./page-shell";
+
+/** One session as the page and the JSON show it (GET {AUTH_PREFIX}/sessions). Times ISO 8601. */
+export interface SessionView {
+  id: string;
+  current: boolean;
+  createdAt: string;
+  lastActiveAt: string;
+  device: string;
+  place: string;
+}
+
+/** What a session shows when its sign-in named no browser we know, or Cloudflare named no place. */
+export const UNKNOWN_DEVICE = "Unknown browser";
+export const UNKNOWN_PLACE = "Unknown location";
+
+const when = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+
+function timeHtml(iso: string): string {
+  return `<time datetime="${escapeHtml(iso)}">${escapeHtml(when.format(new Date(iso)))} UTC</time>`;
+}
+
+function sessionHtml(session: SessionView, revokePath: string): string {
+  const label = session.current ? "Sign out here" : "End this session";
+  return `<div class="account">
+<p><strong>${escapeHtml(session.device)}</strong>${session.current ? " (this browser)" : ""}</p>
+<p class="muted">${escapeHtml(session.place)}. Signed in ${timeHtml(session.createdAt)}; \
+last active ${timeHtml(session.lastActiveAt)}.</p>
+${postForm(revokePath, label, { id: session.id })}
+</div>`;
+}
+
+/**
+ * GET {AUTH_PREFIX}/sessions as a page: the signed-in person's sessions, each with a button that
+ * ends it, and one that ends every other. Device and place come from our own records; `email` is
+ * the verified address; all are escaped.
+ */
+export function sessionsPage(
+  authPrefix: string,
+  email: string,
+  sessions: readonly SessionView[],
+  listingLagSeconds: number,
+): Page {
+  const revokePath = `${authPrefix}/sessions/revoke`;
+  const others = sessions.filter((session) => !session.current).length;
+  const count = others + 1;
+  const where = others === 0 ? "You are signed in on this browser only." : `You are signed in on ${count} browsers`;
+  const lag =
+    listingLagSeconds > 0 ? ` A sign-in from the last ${listingLagSeconds} seconds may not be listed yet.` : "";
+  return {
+    title: "Your sessions",
+    tone: "info",
+    body: `<p class="account">Signed in as <strong>${escapeHtml(email)}</strong>.</p>
+<p class="lead">${where}${others === 0 ? "" : " or devices."}</p>
+<p class="muted">If you see one you do not recognise, end it. Places are approximate.${lag}</p>
+${sessions.map((session) => sessionHtml(session, revokePath)).join("\n")}`,
+    bodyForms: true,
+    actions: [
+      ...(others > 0
+        ? [{ kind: "post" as const, action: revokePath, label: "End all other sessions", fields: { others: "1" } }]
+        : []),
+      { kind: "link", href: "/", label: "Go to the home page" },
+    ],
+  };
+}

@@ -1,0 +1,72 @@
+import { sha256 } from "../util/hash";
+import type { FamilyRecords, ListedFamily } from "./family-chain";
+import { MAX_LISTED_SESSIONS, type SessionSummary } from "./store";
+
+/**
+ * Families whose revocation is read before the newest MAX_LISTED_SESSIONS live ones are picked:
+ * a person who signed in and out many times has revoked families that have not expired yet.
+ * Bounds the reads of one listing (KV allows 1,000 operations per invocation).
+ */
+const MAX_FAMILIES_CHECKED = 2 * MAX_LISTED_SESSIONS;
+
+/**
+ * The person's active sessions, on any store: the families it lists for them, less the revoked
+ * ones and those "sign out everywhere" ended, each with its last rotation. `current` is read
+ * directly when the listing does not show it yet (KV's list lags behind its writes).
+ */
+export async function listSessions(
+  records: FamilyRecords,
+  sub: string,
+  nowMs: number,
+  current?: string,
+): Promise<SessionSummary[]> {
+  const subHash = await sha256(sub);
+  const [listed, notBefore, currentFamily] = await Promise.all([
+    records.listFamilies(subHash, nowMs, MAX_FAMILIES_CHECKED),
+    records.readUserNotBefore(subHash),
+    current ? records.readFamily(current) : null,
+  ]);
+  const families = [...listed];
+  if (
+    current &&
+    currentFamily &&
+    currentFamily.sub === sub &&
+    currentFamily.expiresAtMs > nowMs &&
+    !families.some((f) => f.familyId === current)
+  ) {
+    const { createdAtMs, expiresAtMs, device, place } = currentFamily;
+    families.unshift({
+      familyId: current,
+      createdAtMs,
+      expiresAtMs,
+      ...(device ? { device } : {}),
+      ...(place ? { place } : {}),
+    });
+  }
+  const candidates = families.filter(
+    (family) => family.expiresAtMs > nowMs && (notBefore === null || family.createdAtMs > notBefore),
+  );
+  const revoked = await Promise.all(candidates.map((family) => records.readRevoked(family.familyId)));
+  const live = candidates.filter((_family, i) => revoked[i] === null);
+  // The session asking is always shown, however many newer ones there are.
+  const own = live.filter((family) => family.familyId === current);
+  const shown = [
+    ...own,
+    ...live.filter((family) => family.familyId !== current).slice(0, MAX_LISTED_SESSIONS - own.length),
+  ];
+  const lastIssued = await Promise.all(shown.map((family) => records.lastIssuedAt(family.familyId)));
+  return shown
+    .map((family, i) => summary(family, lastIssued[i] ?? null))
+    .sort((a, b) => b.lastActiveAtMs - a.lastActiveAtMs || b.createdAtMs - a.createdAtMs);
+}
+
+function summary(family: ListedFamily, lastIssuedAtMs: number | null): SessionSummary {
+  const { familyId, createdAtMs, device, place } = family;
+  return {
+    familyId,
+    createdAtMs,
+    lastActiveAtMs: Math.max(createdAtMs, lastIssuedAtMs ?? 0),
+    ...(device ? { device } : {}),
+    ...(place ? { place } : {}),
+  };
+}
