@@ -1,10 +1,12 @@
 import type { RequestContext } from "../app/request-context";
 import { resolveSession } from "../app/resolve-session";
 import { AuthError } from "../errors";
-import { accessDecision, admittedWorkload, isAdmitted, preflightPasses, type AccessDecision } from "../policy/access-decision";
+import { socketWatchFor } from "../app/socket-watch";
+import { accessDecision, admittedWorkload, isAdmitted, preflightPasses, relaysWebSocket, type AccessDecision } from "../policy/access-decision";
 import { forwardToOrigin } from "../proxy/forward";
 import { toClientResponse } from "../proxy/origin-response";
 import { upstreamHeaders, type ForwardedIdentity } from "../proxy/request-headers";
+import { relayWebSocket, type SocketWatch } from "../proxy/websocket-relay";
 import { originAssertionFor, workloadAssertionFor } from "../tokens/token-caches";
 import { BoundedCache } from "../util/bounded-cache";
 import { workloadFromBearer } from "../workloads/verified-workloads";
@@ -22,7 +24,8 @@ function publicHostOf(publicOrigin: string) {
   return parsed;
 }
 
-async function proxy(ctx: RequestContext, identity?: ForwardedIdentity): Promise<Response> {
+/** `watch`: a WebSocket the origin accepts is relayed and kept only while the watch allows. */
+async function proxy(ctx: RequestContext, identity?: ForwardedIdentity, watch?: SocketWatch): Promise<Response> {
   const { request } = ctx;
   const { host, proto } = publicHostOf(ctx.publicOrigin);
   // A workload's token on a public path authenticates nothing, and still is not the origin's to see.
@@ -32,7 +35,8 @@ async function proxy(ctx: RequestContext, identity?: ForwardedIdentity): Promise
   const sentMs = Date.now();
   try {
     const upstream = await forwardToOrigin(ctx, ctx.raw, request.url, headers, authenticated);
-    return toClientResponse(upstream, authenticated);
+    const response = toClientResponse(upstream, authenticated);
+    return watch && response.status === 101 && response.webSocket ? relayWebSocket(response, watch) : response;
   } finally {
     ctx.originWaitMs += Date.now() - sentMs;
   }
@@ -57,7 +61,8 @@ async function proxyWorkload(ctx: RequestContext, decision: Extract<AccessDecisi
  * is a workload's, admitted only where a rule names it; everything else needs a session,
  * verified locally, refreshed in place from the refresh cookie when the access token has
  * expired, and a person the rule admits (else 403 naming the account); then it is proxied
- * with identity.
+ * with identity; a WebSocket is relayed and closed when its session ends (4401) or its rule
+ * stops admitting the person (4403), unless its rule says `"websocket": "pass-through"`.
  */
 export async function gate(ctx: RequestContext): Promise<Response> {
   const { request, config } = ctx;
@@ -85,5 +90,7 @@ export async function gate(ctx: RequestContext): Promise<Response> {
     throw new AuthError("ERR_ACCESS_DENIED", { detail: `sub ${session.identity.sub}: ${rules}`, refusedEmail: session.identity.email });
   }
   const assertion = await originAssertionFor(config, ctx.publicOrigin, session.identity, ctx.nowSeconds);
-  return proxy(ctx, { user: session.identity, assertion });
+  // A socket outlives the request that opened it: relayed, it ends with its session (docs/websockets.md).
+  const watch = request.webSocketUpgrade && relaysWebSocket(decision) ? socketWatchFor(ctx, decision, session) : undefined;
+  return proxy(ctx, { user: session.identity, assertion }, watch);
 }
