@@ -169,7 +169,7 @@ ${rows}
  * @param {string} [options.audience] expected `aud`; default: this server's own origin (`http://127.0.0.1:<port>`).
  * @param {(req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse, record: object) => (boolean|void|Promise<boolean|void>)} [options.onRequest]
  *   optional test hook, called after recording and before routing; return true (or end the response) to take over.
- * @returns {Promise<{url: string, requests: {method: string, url: string, headers: Record<string, string|string[]>, rawHeaders: string[], body: string}[], configure(options: {jwksUrl?: string, issuer?: string, audience?: string}): void, close(): Promise<void>}>}
+ * @returns {Promise<{url: string, requests: {method: string, url: string, headers: Record<string, string|string[]>, rawHeaders: string[], body: string}[], socketCloses: {url: string, code: number, reason: string}[], configure(options: {jwksUrl?: string, issuer?: string, audience?: string}): void, close(): Promise<void>}>}
  */
 export async function startOrigin(options = {}) {
   const { host = "127.0.0.1", port = 0, onRequest } = options;

@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../src/env";
 import type { Identity } from "../../src/identity";
+import { sendableCloseCode } from "../../src/proxy/websocket-relay";
 import { createDurableObjectSessionStore } from "../../src/session/durable-object-store";
 import { accessTokenFor, callWith, cloudflareKv, echoOriginWorker, serviceAccountKey, signedIn, testConfig } from "./helpers";
 
@@ -148,6 +149,22 @@ describe("a relayed WebSocket", () => {
     expect(await socket.closing).toEqual({ code: 4403, reason: "access denied" });
   });
 
+  it("costs, idle at the defaults on KV, 4 checks an hour: 3 KV reads at the first (the family, its revocation, the person's mark), 2 after", async () => {
+    const { cookie } = await signedIn();
+    const socket = await open(cookie);
+    const readsBefore = cloudflareKv.stats().reads;
+    await pass(ACCESS_TTL_MS - 1);
+    expect(cloudflareKv.stats().reads).toBe(readsBefore);
+    await pass(1);
+    expect(cloudflareKv.stats().reads).toBe(readsBefore + 3);
+    await pass(3 * ACCESS_TTL_MS);
+    expect(cloudflareKv.stats().reads).toBe(readsBefore + 3 + 3 * 2);
+    expect(vi.getTimerCount()).toBe(1);
+    await pass(4 * ACCESS_TTL_MS);
+    expect(cloudflareKv.stats().reads).toBe(readsBefore + 3 + 7 * 2);
+    expect(socket.isOpen()).toBe(true);
+  });
+
   it("is passed straight through where its rule says \"websocket\": \"pass-through\": it outlives the session, as before", async () => {
     const policy = { ACCESS_POLICY: JSON.stringify([{ path: "/live/*", allow: { emails: ["ada@example.com"] }, websocket: "pass-through" }]) };
     const { cookie, store, issued } = await signedIn();
@@ -158,5 +175,13 @@ describe("a relayed WebSocket", () => {
     expect(await relayed.closing).toEqual({ code: 4401, reason: "session ended" });
     expect(passed.isOpen()).toBe(true);
     expect(await passed.ask("who")).toBe("ada@example.com");
+  });
+});
+
+describe("a close code passed from one peer to the other", () => {
+  it("is kept when it may be sent, and replaced by 1000 (no code) or 1001 (gone) when it only reports", () => {
+    for (const code of [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 4000, 4401, 4999]) expect(sendableCloseCode(code)).toBe(code);
+    expect(sendableCloseCode(1005)).toBe(1000);
+    for (const code of [1004, 1006, 1015, 999, 2000, 5000]) expect(sendableCloseCode(code)).toBe(1001);
   });
 });
