@@ -20,8 +20,8 @@ afterAll(() => stack?.close());
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A WebSocket client (the `ws` package) on the worker, with a browser's cookies and Origin. */
-async function connect(workerUrl: string, path: string, cookie: string) {
-  const socket = new WebSocket(`${workerUrl.replace(/^http/, "ws")}${path}`, { headers: { Cookie: cookie, Origin: workerUrl } });
+async function connect(workerUrl: string, path: string, cookie: string, protocols: string[] = []) {
+  const socket = new WebSocket(`${workerUrl.replace(/^http/, "ws")}${path}`, protocols, { headers: { Cookie: cookie, Origin: workerUrl } });
   const inbox: string[] = [];
   const waiting: ((message: string) => void)[] = [];
   socket.on("message", (data, isBinary) => {
@@ -37,13 +37,14 @@ async function connect(workerUrl: string, path: string, cookie: string) {
   });
   return {
     closed,
+    protocol: socket.protocol,
     isOpen: () => socket.readyState === WebSocket.OPEN,
     ask(message: string | Buffer) {
       const answer = new Promise<string>((resolve) => (inbox.length > 0 ? resolve(inbox.shift()!) : waiting.push(resolve)));
       socket.send(message);
       return answer;
     },
-    close: () => socket.close(1000),
+    close: (code = 1000, reason = "") => socket.close(code, reason),
   };
 }
 
@@ -92,14 +93,22 @@ describe("WebSockets through the gate", () => {
     expect(stack.originSocketCloses.filter((close) => close.url === "/chat")).toEqual([{ url: "/chat", code: 4401, reason: "session ended" }]);
   });
 
-  it("passes the origin's close code on to the client", async () => {
+  it("passes the subprotocol the origin chose, and each side's close code and reason on to the other", async () => {
     const browser = new Browser();
     await browser.signIn(`${stack.workerUrl}/`, "closing@example.com");
-    const socket = await connect(stack.workerUrl, "/origin-closes", browser.jar.header(stack.workerUrl));
+    const socket = await connect(stack.workerUrl, "/origin-closes", browser.jar.header(stack.workerUrl), ["chat.v2", "chat.v1"]);
+    expect(socket.protocol).toBe("chat.v2");
     expect(await socket.ask("ping")).toBe("ping");
     void socket.ask("close 4000");
     const closed = await socket.closed;
     expect({ code: closed.code, reason: closed.reason }).toEqual({ code: 4000, reason: "origin closed" });
+
+    const leaving = await connect(stack.workerUrl, "/client-closes", browser.jar.header(stack.workerUrl));
+    expect(await leaving.ask("ping")).toBe("ping");
+    leaving.close(3001, "tab closed");
+    await leaving.closed;
+    await sleep(300);
+    expect(stack.originSocketCloses.filter((close) => close.url === "/client-closes")).toEqual([{ url: "/client-closes", code: 3001, reason: "tab closed" }]);
   });
 
   it("keeps the old pass-through on a rule that says \"websocket\": \"pass-through\": the socket outlives the logout", async () => {

@@ -4,8 +4,9 @@ declare module "ws" {
 
   export default class WebSocket extends EventEmitter {
     static readonly OPEN: 1;
-    constructor(url: string, options?: { headers?: Record<string, string> });
+    constructor(url: string, protocols: string[], options?: { headers?: Record<string, string> });
     readonly readyState: 0 | 1 | 2 | 3;
+    readonly protocol: string;
     send(data: string | Buffer): void;
     close(code?: number, reason?: string): void;
     on(event: "message", listener: (data: Buffer, isBinary: boolean) => void): this;
