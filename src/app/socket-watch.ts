@@ -24,7 +24,12 @@ export function socketCheckSeconds(config: Config): number {
  * and the person, with their groups looked up again as a refresh does, must still be let in by the
  * policy and by every rule that decided the socket's path (else 4403).
  */
-export function socketWatchFor(ctx: RequestContext, decision: AccessDecision, session: Session, everyMs = socketCheckSeconds(ctx.config) * 1000): SocketWatch {
+export function socketWatchFor(
+  ctx: RequestContext,
+  decision: AccessDecision,
+  session: Session,
+  everyMs = socketCheckSeconds(ctx.config) * 1000,
+): SocketWatch {
   const { config, store } = ctx;
   const { sub } = session.identity;
   return {
@@ -34,7 +39,8 @@ export function socketWatchFor(ctx: RequestContext, decision: AccessDecision, se
       const state = await store.sessionState(sub, session.sid, nowMs);
       if (!state.active) return { open: false, close: SOCKET_SESSION_ENDED };
       const identity = await withPolicyGroups({ ...ctx, nowMs, nowSeconds: Math.floor(nowMs / 1000) }, state.identity);
-      if (!isAllowed(config.policy, identity) || !isAdmitted(decision, identity)) return { open: false, close: SOCKET_NOT_ADMITTED };
+      const admitted = isAllowed(config.policy, identity) && isAdmitted(decision, identity);
+      if (!admitted) return { open: false, close: SOCKET_NOT_ADMITTED };
       return { open: true, untilMs: state.expiresAtMs };
     },
   };

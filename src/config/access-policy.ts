@@ -139,12 +139,16 @@ function parseRule(value: unknown, index: number, problems: string[]): AccessRul
   const allow = !isPublic && rule.allow !== undefined ? parseAllow(rule.allow, label, problems) : undefined;
   if (rule.preflight !== undefined && rule.preflight !== true) problems.push(`${label}: "preflight" must be true or left out`);
   if (rule.preflight === true && isPublic) problems.push(`${label}: "preflight" on a public rule changes nothing (its preflights pass already); remove it`);
-  if (rule.websocket !== undefined && !WEBSOCKET_MODES.includes(rule.websocket as string)) problems.push(`${label}: "websocket" must be "relay" (the default) or "pass-through"`);
-  else if (rule.websocket !== undefined && isPublic) problems.push(`${label}: "websocket" on a public rule changes nothing (its sockets carry no session); remove it`);
+  if (rule.websocket !== undefined && !WEBSOCKET_MODES.includes(rule.websocket as string)) {
+    problems.push(`${label}: "websocket" must be "relay" (the default) or "pass-through"`);
+  } else if (rule.websocket !== undefined && isPublic) {
+    problems.push(`${label}: "websocket" on a public rule changes nothing (its sockets carry no session); remove it`);
+  }
   if (problems.length > before || !pattern) return undefined;
   const passThrough = rule.websocket === "pass-through" ? { webSocket: "pass-through" as const } : {};
   const preflight = rule.preflight === true ? { preflight: true as const } : {};
-  return { label, pattern, ...(methods ? { methods } : {}), allow: isPublic ? "public" : allow!, ...preflight, ...passThrough };
+  const allowed = isPublic ? ("public" as const) : allow!;
+  return { label, pattern, ...(methods ? { methods } : {}), allow: allowed, ...preflight, ...passThrough };
 }
 
 /**

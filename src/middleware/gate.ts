@@ -2,7 +2,14 @@ import type { RequestContext } from "../app/request-context";
 import { resolveSession } from "../app/resolve-session";
 import { AuthError } from "../errors";
 import { socketWatchFor } from "../app/socket-watch";
-import { accessDecision, admittedWorkload, isAdmitted, preflightPasses, relaysWebSocket, type AccessDecision } from "../policy/access-decision";
+import {
+  accessDecision,
+  admittedWorkload,
+  isAdmitted,
+  preflightPasses,
+  relaysWebSocket,
+  type AccessDecision,
+} from "../policy/access-decision";
 import { forwardToOrigin } from "../proxy/forward";
 import { toClientResponse } from "../proxy/origin-response";
 import { upstreamHeaders, type ForwardedIdentity } from "../proxy/request-headers";
@@ -91,6 +98,7 @@ export async function gate(ctx: RequestContext): Promise<Response> {
   }
   const assertion = await originAssertionFor(config, ctx.publicOrigin, session.identity, ctx.nowSeconds);
   // A socket outlives the request that opened it: relayed, it ends with its session (docs/websockets.md).
-  const watch = request.webSocketUpgrade && relaysWebSocket(decision) ? socketWatchFor(ctx, decision, session) : undefined;
+  const relayed = request.webSocketUpgrade && relaysWebSocket(decision);
+  const watch = relayed ? socketWatchFor(ctx, decision, session) : undefined;
   return proxy(ctx, { user: session.identity, assertion }, watch);
 }

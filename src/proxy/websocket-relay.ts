@@ -10,7 +10,9 @@ export const SOCKET_SESSION_ENDED = { code: 4401, reason: "session ended" } as c
 export const SOCKET_NOT_ADMITTED = { code: 4403, reason: "access denied" } as const;
 
 /** What a check says: keep the socket open (until `untilMs` at the latest), or close it. */
-export type SocketVerdict = { open: true; untilMs: number } | { open: false; close: typeof SOCKET_SESSION_ENDED | typeof SOCKET_NOT_ADMITTED };
+export type SocketVerdict =
+  | { open: true; untilMs: number }
+  | { open: false; close: typeof SOCKET_SESSION_ENDED | typeof SOCKET_NOT_ADMITTED };
 
 /** How a relayed socket keeps checking whether it may stay open. */
 export interface SocketWatch {
@@ -30,7 +32,8 @@ export interface SocketWatch {
  * @see https://www.rfc-editor.org/rfc/rfc6455#section-7.4.1
  */
 export function sendableCloseCode(code: number): number {
-  if (code === 1000 || (code >= 1001 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999)) return code;
+  const sendable = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+  if (sendable) return code;
   // A close without a code is a normal close; a peer that vanished has gone away.
   return code === 1005 ? 1000 : 1001;
 }
@@ -110,5 +113,6 @@ export function relayWebSocket(response: Response, watch: SocketWatch): Response
     schedule(verdict?.untilMs ?? Infinity);
   };
   schedule(Infinity);
-  return new Response(null, { status: 101, statusText: response.statusText, headers: response.headers, webSocket: client });
+  const { statusText, headers } = response;
+  return new Response(null, { status: 101, statusText, headers, webSocket: client });
 }

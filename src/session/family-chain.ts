@@ -147,13 +147,18 @@ export async function isSessionActive(records: FamilyRecords, session: SessionRe
 }
 
 /** isSessionActive, with the family's identity and end for a caller that re-applies policy. */
-export async function readSessionState(records: FamilyRecords, session: SessionRef, nowMs: number): Promise<SessionState> {
+export async function readSessionState(
+  records: FamilyRecords,
+  session: SessionRef,
+  nowMs: number,
+): Promise<SessionState> {
   const [family, revoked, notBefore] = await Promise.all([
     records.knownFamily?.(session.familyId) ?? records.readFamily(session.familyId),
     records.readRevoked(session.familyId),
     sha256(session.sub).then((subHash) => records.readUserNotBefore(subHash)),
   ]);
-  if (!family || family.sub !== session.sub || revoked || family.expiresAtMs <= nowMs || endedByUser(family, notBefore)) return { active: false };
+  const ended = !family || family.sub !== session.sub || revoked || family.expiresAtMs <= nowMs;
+  if (ended || endedByUser(family, notBefore)) return { active: false };
   return { active: true, identity: identityOf(family), expiresAtMs: family.expiresAtMs };
 }
 
