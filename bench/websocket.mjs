@@ -23,7 +23,13 @@ import { COMPATIBILITY_DATE, freePort } from "./stack.mjs";
 import { mintAccessToken, signerFor } from "./tokens.mjs";
 import { cpuNs, newWorkerdChild, workerdChildren } from "./workerd-process.mjs";
 
-const { values: args } = parseArgs({ options: { rounds: { type: "string", default: "5" }, messages: { type: "string", default: "2000" }, sockets: { type: "string", default: "8" } } });
+const { values: args } = parseArgs({
+  options: {
+    rounds: { type: "string", default: "5" },
+    messages: { type: "string", default: "2000" },
+    sockets: { type: "string", default: "8" },
+  },
+});
 const ROUNDS = Number(args.rounds);
 const MESSAGES = Number(args.messages);
 const SOCKETS = Number(args.sockets);
@@ -39,8 +45,18 @@ const ECHO_ORIGIN = `export default { fetch(request) {
 
 function buildWorker() {
   const outdir = join(BUILD, "websocket-worker");
-  const env = { ...process.env, WRANGLER_SEND_METRICS: "false", WRANGLER_SEND_ERROR_REPORTS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1" };
-  execFileSync(join(ROOT, "node_modules", ".bin", "wrangler"), ["deploy", "--dry-run", "--outdir", outdir, "--env="], { cwd: ROOT, env, stdio: "ignore" });
+  const env = {
+    ...process.env,
+    WRANGLER_SEND_METRICS: "false",
+    WRANGLER_SEND_ERROR_REPORTS: "false",
+    CLOUDFLARE_CF_FETCH_ENABLED: "false",
+    NO_COLOR: "1",
+  };
+  execFileSync(join(ROOT, "node_modules", ".bin", "wrangler"), ["deploy", "--dry-run", "--outdir", outdir, "--env="], {
+    cwd: ROOT,
+    env,
+    stdio: "ignore",
+  });
   return join(outdir, "index.js");
 }
 
@@ -74,7 +90,13 @@ async function start(scriptPath, keySet) {
         },
         unsafeDirectSockets: [{ host: "127.0.0.1", port: workerPort }],
       },
-      { name: "ws-origin", modules: true, script: ECHO_ORIGIN, compatibilityDate: COMPATIBILITY_DATE, unsafeDirectSockets: [{ host: "127.0.0.1", port: originPort }] },
+      {
+        name: "ws-origin",
+        modules: true,
+        script: ECHO_ORIGIN,
+        compatibilityDate: COMPATIBILITY_DATE,
+        unsafeDirectSockets: [{ host: "127.0.0.1", port: originPort }],
+      },
     ],
   });
   await mf.ready;
@@ -86,7 +108,9 @@ function connect(url, headers) {
     const socket = new WebSocket(url, { headers });
     socket.once("open", () => resolve(socket));
     socket.once("error", reject);
-    socket.once("unexpected-response", (_request, response) => reject(new Error(`${url}: HTTP ${response.statusCode}`)));
+    socket.once("unexpected-response", (_request, response) =>
+      reject(new Error(`${url}: HTTP ${response.statusCode}`)),
+    );
   });
 }
 
@@ -109,7 +133,9 @@ async function round(pid, url, headers) {
   const startNs = cpuNs(pid);
   await Promise.all(sockets.map((socket) => pingPong(socket, MESSAGES)));
   const usedNs = cpuNs(pid) - startNs;
-  await Promise.all(sockets.map((socket) => new Promise((resolve) => (socket.once("close", resolve), socket.close(1000)))));
+  await Promise.all(
+    sockets.map((socket) => new Promise((resolve) => (socket.once("close", resolve), socket.close(1000)))),
+  );
   return usedNs / 1000 / (SOCKETS * MESSAGES);
 }
 
@@ -118,20 +144,36 @@ const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1]
 const keySet = await generateKeySet("ES256");
 const { mf, pid, publicUrl, originUrl } = await start(buildWorker(), keySet);
 try {
-  const access = await mintAccessToken(await signerFor(keySet), publicUrl, { sub: "bench-1", email: "bench@example.com", sid: "bench-session" });
+  const access = await mintAccessToken(await signerFor(keySet), publicUrl, {
+    sub: "bench-1",
+    email: "bench@example.com",
+    sid: "bench-session",
+  });
   const headers = { Cookie: `__Host-access=${access}`, Origin: publicUrl };
   const ws = (base, path) => `${base.replace(/^http/, "ws")}${path}`;
-  const modes = { direct: [ws(originUrl, "/echo"), {}], "pass-through": [ws(publicUrl, "/live/echo"), headers], relay: [ws(publicUrl, "/chat/echo"), headers] };
+  const modes = {
+    direct: [ws(originUrl, "/echo"), {}],
+    "pass-through": [ws(publicUrl, "/live/echo"), headers],
+    relay: [ws(publicUrl, "/chat/echo"), headers],
+  };
   const results = Object.fromEntries(Object.keys(modes).map((mode) => [mode, []]));
-  for (let r = 0; r < ROUNDS; r++) for (const [mode, [url, h]] of Object.entries(modes)) results[mode].push(await round(pid, url, h));
+  for (let r = 0; r < ROUNDS; r++)
+    for (const [mode, [url, h]] of Object.entries(modes)) results[mode].push(await round(pid, url, h));
   const at = Object.fromEntries(Object.entries(results).map(([mode, values]) => [mode, median(values)]));
   const perMessage = (mode) => (at[mode] - at.direct) / 2;
-  console.log(`workerd CPU per echo (median of ${ROUNDS} rounds, ${SOCKETS} sockets x ${MESSAGES} echoes, ${PAYLOAD.length}-byte text):`);
-  for (const mode of Object.keys(modes)) console.log(`  ${mode.padEnd(13)} ${at[mode].toFixed(1).padStart(7)} µs/echo   rounds: ${results[mode].map((v) => v.toFixed(1)).join(", ")}`);
+  console.log(
+    `workerd CPU per echo (median of ${ROUNDS} rounds, ${SOCKETS} sockets x ${MESSAGES} echoes, ${PAYLOAD.length}-byte text):`,
+  );
+  for (const mode of Object.keys(modes))
+    console.log(
+      `  ${mode.padEnd(13)} ${at[mode].toFixed(1).padStart(7)} µs/echo   rounds: ${results[mode].map((v) => v.toFixed(1)).join(", ")}`,
+    );
   console.log(`worker's own CPU per message (over direct, an echo being two messages):`);
   console.log(`  pass-through ${perMessage("pass-through").toFixed(1).padStart(7)} µs/message`);
   console.log(`  relay        ${perMessage("relay").toFixed(1).padStart(7)} µs/message`);
-  console.log(`ratios: relay / pass-through per echo ${(at.relay / at["pass-through"]).toFixed(2)}, relay / direct ${(at.relay / at.direct).toFixed(2)}, pass-through / direct ${(at["pass-through"] / at.direct).toFixed(2)}`);
+  console.log(
+    `ratios: relay / pass-through per echo ${(at.relay / at["pass-through"]).toFixed(2)}, relay / direct ${(at.relay / at.direct).toFixed(2)}, pass-through / direct ${(at["pass-through"] / at.direct).toFixed(2)}`,
+  );
 } finally {
   await mf.dispose();
 }

@@ -11,8 +11,7 @@ export const SOCKET_NOT_ADMITTED = { code: 4403, reason: "access denied" } as co
 
 /** What a check says: keep the socket open (until `untilMs` at the latest), or close it. */
 export type SocketVerdict =
-  | { open: true; untilMs: number }
-  | { open: false; close: typeof SOCKET_SESSION_ENDED | typeof SOCKET_NOT_ADMITTED };
+  { open: true; untilMs: number } | { open: false; close: typeof SOCKET_SESSION_ENDED | typeof SOCKET_NOT_ADMITTED };
 
 /** How a relayed socket keeps checking whether it may stay open. */
 export interface SocketWatch {

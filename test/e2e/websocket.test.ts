@@ -13,7 +13,9 @@ const CHECK_SECONDS = 2;
 const POLICY = [{ path: "/live/*", allow: { domains: ["*"] }, websocket: "pass-through" }];
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ vars: { ACCESS_TOKEN_TTL: String(CHECK_SECONDS), ACCESS_POLICY: JSON.stringify(POLICY) } });
+  stack = await startStack({
+    vars: { ACCESS_TOKEN_TTL: String(CHECK_SECONDS), ACCESS_POLICY: JSON.stringify(POLICY) },
+  });
 });
 afterAll(() => stack?.close());
 
@@ -21,7 +23,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A WebSocket client (the `ws` package) on the worker, with a browser's cookies and Origin. */
 async function connect(workerUrl: string, path: string, cookie: string, protocols: string[] = []) {
-  const socket = new WebSocket(`${workerUrl.replace(/^http/, "ws")}${path}`, protocols, { headers: { Cookie: cookie, Origin: workerUrl } });
+  const socket = new WebSocket(`${workerUrl.replace(/^http/, "ws")}${path}`, protocols, {
+    headers: { Cookie: cookie, Origin: workerUrl },
+  });
   const inbox: string[] = [];
   const waiting: ((message: string) => void)[] = [];
   socket.on("message", (data, isBinary) => {
@@ -30,7 +34,9 @@ async function connect(workerUrl: string, path: string, cookie: string, protocol
     if (next) next(text);
     else inbox.push(text);
   });
-  const closed = new Promise<{ code: number; reason: string; atMs: number }>((resolve) => socket.on("close", (code, reason) => resolve({ code, reason: reason.toString(), atMs: Date.now() })));
+  const closed = new Promise<{ code: number; reason: string; atMs: number }>((resolve) =>
+    socket.on("close", (code, reason) => resolve({ code, reason: reason.toString(), atMs: Date.now() })),
+  );
   await new Promise((resolve, reject) => {
     socket.once("open", resolve);
     socket.once("error", reject);
@@ -40,7 +46,9 @@ async function connect(workerUrl: string, path: string, cookie: string, protocol
     protocol: socket.protocol,
     isOpen: () => socket.readyState === WebSocket.OPEN,
     ask(message: string | Buffer) {
-      const answer = new Promise<string>((resolve) => (inbox.length > 0 ? resolve(inbox.shift()!) : waiting.push(resolve)));
+      const answer = new Promise<string>((resolve) =>
+        inbox.length > 0 ? resolve(inbox.shift()!) : waiting.push(resolve),
+      );
       socket.send(message);
       return answer;
     },
@@ -56,7 +64,13 @@ function handshake(path: string, headers: Record<string, string>): Promise<numbe
       hostname,
       port,
       path,
-      headers: { Connection: "Upgrade", Upgrade: "websocket", "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": randomBytes(16).toString("base64"), ...headers },
+      headers: {
+        Connection: "Upgrade",
+        Upgrade: "websocket",
+        "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": randomBytes(16).toString("base64"),
+        ...headers,
+      },
     });
     request.on("upgrade", (response, socket) => {
       socket.destroy();
@@ -82,7 +96,10 @@ describe("WebSockets through the gate", () => {
     // One check passes with the session live: the socket stays.
     await sleep(CHECK_SECONDS * 1000 + 500);
     expect(socket.isOpen()).toBe(true);
-    const logout = await browser.request(`${stack.workerUrl}/auth/logout`, { method: "POST", headers: { origin: stack.workerUrl } });
+    const logout = await browser.request(`${stack.workerUrl}/auth/logout`, {
+      method: "POST",
+      headers: { origin: stack.workerUrl },
+    });
     expect(logout.status).toBe(303);
     const loggedOutAtMs = Date.now();
     const closed = await socket.closed;
@@ -90,13 +107,18 @@ describe("WebSockets through the gate", () => {
     // Within one interval (plus the time a check takes on a loaded machine).
     expect(closed.atMs - loggedOutAtMs).toBeLessThan(CHECK_SECONDS * 1000 + 1500);
     await sleep(200);
-    expect(stack.originSocketCloses.filter((close) => close.url === "/chat")).toEqual([{ url: "/chat", code: 4401, reason: "session ended" }]);
+    expect(stack.originSocketCloses.filter((close) => close.url === "/chat")).toEqual([
+      { url: "/chat", code: 4401, reason: "session ended" },
+    ]);
   });
 
   it("passes the subprotocol the origin chose, and each side's close code and reason on to the other", async () => {
     const browser = new Browser();
     await browser.signIn(`${stack.workerUrl}/`, "closing@example.com");
-    const socket = await connect(stack.workerUrl, "/origin-closes", browser.jar.header(stack.workerUrl), ["chat.v2", "chat.v1"]);
+    const socket = await connect(stack.workerUrl, "/origin-closes", browser.jar.header(stack.workerUrl), [
+      "chat.v2",
+      "chat.v1",
+    ]);
     expect(socket.protocol).toBe("chat.v2");
     expect(await socket.ask("ping")).toBe("ping");
     void socket.ask("close 4000");
@@ -108,15 +130,20 @@ describe("WebSockets through the gate", () => {
     leaving.close(3001, "tab closed");
     await leaving.closed;
     await sleep(300);
-    expect(stack.originSocketCloses.filter((close) => close.url === "/client-closes")).toEqual([{ url: "/client-closes", code: 3001, reason: "tab closed" }]);
+    expect(stack.originSocketCloses.filter((close) => close.url === "/client-closes")).toEqual([
+      { url: "/client-closes", code: 3001, reason: "tab closed" },
+    ]);
   });
 
-  it("keeps the old pass-through on a rule that says \"websocket\": \"pass-through\": the socket outlives the logout", async () => {
+  it('keeps the old pass-through on a rule that says "websocket": "pass-through": the socket outlives the logout', async () => {
     const browser = new Browser();
     await browser.signIn(`${stack.workerUrl}/`, "streamer@example.com");
     const socket = await connect(stack.workerUrl, "/live/feed", browser.jar.header(stack.workerUrl));
     expect(await socket.ask("who")).toBe("streamer@example.com");
-    const logout = await browser.request(`${stack.workerUrl}/auth/logout`, { method: "POST", headers: { origin: stack.workerUrl } });
+    const logout = await browser.request(`${stack.workerUrl}/auth/logout`, {
+      method: "POST",
+      headers: { origin: stack.workerUrl },
+    });
     expect(logout.status).toBe(303);
     await sleep(2 * CHECK_SECONDS * 1000 + 500);
     expect(socket.isOpen()).toBe(true);
@@ -147,7 +174,9 @@ describe("a relayed WebSocket whose session reaches its end", () => {
   const REFRESH_SECONDS = 6;
   let short: Stack;
   beforeAll(async () => {
-    short = await startStack({ vars: { ACCESS_TOKEN_TTL: String(CHECK_SECONDS), REFRESH_TOKEN_TTL: String(REFRESH_SECONDS) } });
+    short = await startStack({
+      vars: { ACCESS_TOKEN_TTL: String(CHECK_SECONDS), REFRESH_TOKEN_TTL: String(REFRESH_SECONDS) },
+    });
   });
   afterAll(() => short?.close());
 

@@ -12,7 +12,8 @@
 export async function echoOrigin(request) {
   const url = new URL(request.url);
   // Inside workerd (the service binding), a WebSocket upgrade is accepted and spoken (echoSocket).
-  if ((request.headers.get("upgrade") ?? "").toLowerCase() === "websocket" && typeof WebSocketPair === "function") return echoSocket(request);
+  const upgrade = (request.headers.get("upgrade") ?? "").toLowerCase() === "websocket";
+  if (upgrade && typeof WebSocketPair === "function") return echoSocket(request);
   // An origin in trouble: its fetch handler throws (an origin Worker's uncaught exception).
   if (url.pathname.endsWith("/origin-throws")) throw new Error("the origin crashed");
   const headers = {};
@@ -37,11 +38,12 @@ function echoSocket(request) {
   server.accept();
   server.addEventListener("message", (event) => {
     if (event.data === "who") server.send(request.headers.get("x-auth-user-email") ?? "");
-    else if (typeof event.data === "string" && event.data.startsWith("close ")) server.close(Number(event.data.slice(6)), "origin closed");
+    else if (String(event.data).startsWith("close ")) server.close(Number(event.data.slice(6)), "origin closed");
     else server.send(event.data);
   });
   const protocol = request.headers.get("sec-websocket-protocol")?.split(",")[0]?.trim();
-  return new Response(null, { status: 101, headers: protocol ? { "Sec-WebSocket-Protocol": protocol } : {}, webSocket: client });
+  const headers = protocol ? { "Sec-WebSocket-Protocol": protocol } : {};
+  return new Response(null, { status: 101, headers, webSocket: client });
 }
 
 export default { fetch: echoOrigin };

@@ -122,7 +122,7 @@ describe.each([
     expect(await refusal(rotate(h, mine.credential))).toMatch(/ERR_REFRESH_(EXPIRED|INVALID)/);
   });
 
-  it("reads a session's state without a credential and without rotating: live with whose it is, then ended by each way a session ends", async () => {
+  it("reads a session's state without a credential or a rotation: live and whose, then ended each way", async () => {
     const h = makeHarness();
     const person = { ...someone(), hd: "example.org" };
     const revoked = await h.store().create(person, h.now(), TTL_SECONDS);

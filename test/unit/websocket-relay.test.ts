@@ -4,7 +4,15 @@ import type { Env } from "../../src/env";
 import type { Identity } from "../../src/identity";
 import { sendableCloseCode } from "../../src/proxy/websocket-relay";
 import { createDurableObjectSessionStore } from "../../src/session/durable-object-store";
-import { accessTokenFor, callWith, cloudflareKv, echoOriginWorker, serviceAccountKey, signedIn, testConfig } from "./helpers";
+import {
+  accessTokenFor,
+  callWith,
+  cloudflareKv,
+  echoOriginWorker,
+  serviceAccountKey,
+  signedIn,
+  testConfig,
+} from "./helpers";
 
 /**
  * A WebSocket on a protected path is relayed through the worker and ends with its session
@@ -24,7 +32,9 @@ afterEach(() => {
 });
 
 async function open(cookie: string, path = "/ws", overrides: Record<string, unknown> = {}) {
-  const response = await callWith({ ...ORIGIN, ...overrides }, path, { headers: { cookie, upgrade: "websocket", connection: "Upgrade", origin: "https://app.test" } });
+  const response = await callWith({ ...ORIGIN, ...overrides }, path, {
+    headers: { cookie, upgrade: "websocket", connection: "Upgrade", origin: "https://app.test" },
+  });
   expect(response.status).toBe(101);
   const socket = response.webSocket!;
   const messages: string[] = [];
@@ -34,7 +44,8 @@ async function open(cookie: string, path = "/ws", overrides: Record<string, unkn
     socket.addEventListener("close", (event) => resolve((closed = { code: event.code, reason: event.reason })));
   });
   socket.addEventListener("message", (event) => {
-    const text = typeof event.data === "string" ? event.data : `bytes:${[...new Uint8Array(event.data as ArrayBuffer)].join(",")}`;
+    const text =
+      typeof event.data === "string" ? event.data : `bytes:${[...new Uint8Array(event.data as ArrayBuffer)].join(",")}`;
     const next = waiting.shift();
     if (next) next(text);
     else messages.push(text);
@@ -47,7 +58,9 @@ async function open(cookie: string, path = "/ws", overrides: Record<string, unkn
     isOpen: () => closed === undefined,
     /** Sends a message and waits for the echo's answer. */
     ask(message: string | ArrayBuffer) {
-      const answer = new Promise<string>((resolve) => (messages.length > 0 ? resolve(messages.shift()!) : waiting.push(resolve)));
+      const answer = new Promise<string>((resolve) =>
+        messages.length > 0 ? resolve(messages.shift()!) : waiting.push(resolve),
+      );
       socket.send(message);
       return answer;
     },
@@ -131,12 +144,16 @@ describe("a relayed WebSocket", () => {
     const members = new Set(["ada@example.com"]);
     vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
       const url = new URL(new Request(input as RequestInfo, init).url);
-      if (url.href === "https://oauth2.googleapis.com/token") return Response.json({ access_token: "directory-token", expires_in: 3600, token_type: "Bearer" });
+      if (url.href === "https://oauth2.googleapis.com/token")
+        return Response.json({ access_token: "directory-token", expires_in: 3600, token_type: "Bearer" });
       const match = /^\/admin\/directory\/v1\/groups\/team%40example\.org\/hasMember\/([^/]+)$/.exec(url.pathname);
       if (match) return Response.json({ isMember: members.has(decodeURIComponent(match[1]!)) });
       return new Response("unexpected", { status: 500 });
     });
-    const groups = { ACCESS_POLICY: JSON.stringify([{ path: "/team/*", allow: { groups: ["team@example.org"] } }]), GOOGLE_GROUPS_CREDENTIALS: await serviceAccountKey() };
+    const groups = {
+      ACCESS_POLICY: JSON.stringify([{ path: "/team/*", allow: { groups: ["team@example.org"] } }]),
+      GOOGLE_GROUPS_CREDENTIALS: await serviceAccountKey(),
+    };
     const { config, store } = await signedIn();
     const person: Identity = { sub: "1001", email: "ada@example.com", groups: ["team@example.org"] };
     const issued = await store.create(person, Date.now(), config.refreshTokenTtlSeconds);
@@ -165,8 +182,12 @@ describe("a relayed WebSocket", () => {
     expect(socket.isOpen()).toBe(true);
   });
 
-  it("is passed straight through where its rule says \"websocket\": \"pass-through\": it outlives the session, as before", async () => {
-    const policy = { ACCESS_POLICY: JSON.stringify([{ path: "/live/*", allow: { emails: ["ada@example.com"] }, websocket: "pass-through" }]) };
+  it('is passed straight through where its rule says "websocket": "pass-through": it outlives the session, as before', async () => {
+    const policy = {
+      ACCESS_POLICY: JSON.stringify([
+        { path: "/live/*", allow: { emails: ["ada@example.com"] }, websocket: "pass-through" },
+      ]),
+    };
     const { cookie, store, issued } = await signedIn();
     const passed = await open(cookie, "/live/ws", policy);
     const relayed = await open(cookie, "/other/ws", policy);
@@ -180,7 +201,8 @@ describe("a relayed WebSocket", () => {
 
 describe("a close code passed from one peer to the other", () => {
   it("is kept when it may be sent, and replaced by 1000 (no code) or 1001 (gone) when it only reports", () => {
-    for (const code of [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 4000, 4401, 4999]) expect(sendableCloseCode(code)).toBe(code);
+    for (const code of [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 4000, 4401, 4999])
+      expect(sendableCloseCode(code)).toBe(code);
     expect(sendableCloseCode(1005)).toBe(1000);
     for (const code of [1004, 1006, 1015, 999, 2000, 5000]) expect(sendableCloseCode(code)).toBe(1001);
   });
