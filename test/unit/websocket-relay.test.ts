@@ -26,7 +26,16 @@ const ACCESS_TTL_MS = 900_000;
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"] });
 });
+/** Every socket a test opened: closed after it, so no relay outlives its test. */
+const opened: WebSocket[] = [];
 afterEach(() => {
+  for (const socket of opened.splice(0)) {
+    try {
+      socket.close(1000);
+    } catch {
+      // Already closed by the test.
+    }
+  }
   vi.useRealTimers();
   vi.restoreAllMocks();
 });
@@ -37,6 +46,7 @@ async function open(cookie: string, path = "/ws", overrides: Record<string, unkn
   });
   expect(response.status).toBe(101);
   const socket = response.webSocket!;
+  opened.push(socket);
   const messages: string[] = [];
   const waiting: ((message: string) => void)[] = [];
   let closed: { code: number; reason: string } | undefined;
