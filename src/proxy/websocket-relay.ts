@@ -9,6 +9,8 @@ import { logEvent } from "../log";
 export const SOCKET_SESSION_ENDED = { code: 4401, reason: "session ended" } as const;
 export const SOCKET_NOT_ADMITTED = { code: 4403, reason: "access denied" } as const;
 
+const MIN_CHECK_GAP_MS = 1000;
+
 /** What a check says: keep the socket open (until `untilMs` at the latest), or close it. */
 export type SocketVerdict =
   { open: true; untilMs: number } | { open: false; close: typeof SOCKET_SESSION_ENDED | typeof SOCKET_NOT_ADMITTED };
@@ -91,8 +93,10 @@ export function relayWebSocket(response: Response, watch: SocketWatch): Response
   pump(relay, origin, ended);
   pump(origin, relay, ended);
 
+  // At least a second apart: a check that lands just before the session's end (timers are not
+  // exact) must not turn into a burst of store reads until the end is reached.
   const schedule = (untilMs: number) => {
-    if (open) timer = setTimeout(checkNow, Math.max(0, Math.min(watch.everyMs, untilMs - Date.now())));
+    if (open) timer = setTimeout(checkNow, Math.max(MIN_CHECK_GAP_MS, Math.min(watch.everyMs, untilMs - Date.now())));
   };
   const checkNow = async () => {
     let verdict: SocketVerdict | undefined;
