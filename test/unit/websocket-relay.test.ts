@@ -40,9 +40,12 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-async function open(cookie: string, path = "/ws", overrides: Record<string, unknown> = {}) {
+/** `credentials`: a Cookie header, or `{ bearer }` for an access token in Authorization. */
+async function open(credentials: string | { bearer: string }, path = "/ws", overrides: Record<string, unknown> = {}) {
+  const sent: Record<string, string> =
+    typeof credentials === "string" ? { cookie: credentials } : { authorization: `Bearer ${credentials.bearer}` };
   const response = await callWith({ ...ORIGIN, ...overrides }, path, {
-    headers: { cookie, upgrade: "websocket", connection: "Upgrade", origin: "https://app.test" },
+    headers: { ...sent, upgrade: "websocket", connection: "Upgrade", origin: "https://app.test" },
   });
   expect(response.status).toBe(101);
   const socket = response.webSocket!;
@@ -108,6 +111,15 @@ describe("a relayed WebSocket", () => {
     expect(await socket.closing).toEqual({ code: 4401, reason: "session ended" });
   });
 
+  it("opened with the access token as a bearer token (no cookie), is watched all the same", async () => {
+    const { access, store, issued } = await signedIn();
+    const socket = await open({ bearer: access });
+    expect(await socket.ask("who")).toBe("ada@example.com");
+    await store.revoke(issued, Date.now(), "logout");
+    await pass(ACCESS_TTL_MS);
+    expect(await socket.closing).toEqual({ code: 4401, reason: "session ended" });
+  });
+
   it("closes with 4401 when the session reaches its end, between two checks", async () => {
     const { config, store } = await signedIn();
     const issued = await store.create({ sub: "1001", email: "ada@example.com" }, Date.now(), 1000);
@@ -121,7 +133,7 @@ describe("a relayed WebSocket", () => {
     expect(await socket.closing).toEqual({ code: 4401, reason: "session ended" });
   });
 
-  it("stays open through a store outage at a check (an outage signs nobody out), and closes at the next check once it can read", async () => {
+  it("stays open through a store outage (an outage signs nobody out), and closes at the next check that can read", async () => {
     const { cookie, store, issued } = await signedIn();
     const socket = await open(cookie);
     await store.revoke(issued, Date.now(), "logout");
@@ -136,7 +148,7 @@ describe("a relayed WebSocket", () => {
     expect(await socket.closing).toEqual({ code: 4401, reason: "session ended" });
   });
 
-  it("with the Durable Object store, checks every 60 seconds: closed with 4401 within a minute of a revocation", async () => {
+  it("on the Durable Object store, is checked every 60 s: closed with 4401 within a minute of a revocation", async () => {
     const config = await testConfig();
     const store = createDurableObjectSessionStore((env as unknown as Env).SESSION_FAMILIES);
     const person: Identity = { sub: `do-socket-${Date.now()}`, email: "ada@example.com" };
@@ -150,7 +162,7 @@ describe("a relayed WebSocket", () => {
     expect(await socket.closing).toEqual({ code: 4401, reason: "session ended" });
   });
 
-  it("closes with 4403 once the person's groups, looked up again, no longer admit them on the socket's path", async () => {
+  it("closes with 4403 once the person's groups, looked up again, no longer admit them on its path", async () => {
     const members = new Set(["ada@example.com"]);
     vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
       const url = new URL(new Request(input as RequestInfo, init).url);
@@ -176,7 +188,7 @@ describe("a relayed WebSocket", () => {
     expect(await socket.closing).toEqual({ code: 4403, reason: "access denied" });
   });
 
-  it("costs, idle at the defaults on KV, 4 checks an hour: 3 KV reads at the first (the family, its revocation, the person's mark), 2 after", async () => {
+  it("costs, idle at the defaults on KV, 4 checks an hour: 3 KV reads at the first, 2 at each after", async () => {
     const { cookie } = await signedIn();
     const socket = await open(cookie);
     const readsBefore = cloudflareKv.stats().reads;
@@ -192,7 +204,7 @@ describe("a relayed WebSocket", () => {
     expect(socket.isOpen()).toBe(true);
   });
 
-  it('is passed straight through where its rule says "websocket": "pass-through": it outlives the session, as before', async () => {
+  it('is passed straight through where its rule says "websocket": "pass-through": it outlives the session', async () => {
     const policy = {
       ACCESS_POLICY: JSON.stringify([
         { path: "/live/*", allow: { emails: ["ada@example.com"] }, websocket: "pass-through" },
