@@ -3,6 +3,7 @@
 // X-Auth-Assertion the way a real origin should: against the worker's published JWKS.
 import { createHash } from "node:crypto";
 import { createServer } from "node:http";
+import { WebSocketServer } from "ws";
 import { verifyAssertion as verifyWorkerAssertion } from "../verifier/verify-assertion.mjs";
 import { closeServer, listen } from "./listen.mjs";
 
@@ -170,7 +171,7 @@ ${rows}
  * @param {string} [options.audience] expected `aud`; default: this server's own origin (`http://127.0.0.1:<port>`).
  * @param {(req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse, record: object) => (boolean|void|Promise<boolean|void>)} [options.onRequest]
  *   optional test hook, called after recording and before routing; return true (or end the response) to take over.
- * @returns {Promise<{url: string, requests: {method: string, url: string, headers: Record<string, string|string[]>, rawHeaders: string[], body: string}[], configure(options: {jwksUrl?: string, issuer?: string, audience?: string}): void, close(): Promise<void>}>}
+ * @returns {Promise<{url: string, requests: {method: string, url: string, headers: Record<string, string|string[]>, rawHeaders: string[], body: string}[], socketCloses: {url: string, code: number, reason: string}[], configure(options: {jwksUrl?: string, issuer?: string, audience?: string}): void, close(): Promise<void>}>}
  */
 export async function startOrigin(options = {}) {
   const { host = "127.0.0.1", port = 0, onRequest } = options;
@@ -259,19 +260,25 @@ export async function startOrigin(options = {}) {
       else res.destroy();
     }
   });
-  // WebSocket handshakes (RFC 6455 4.2.2) are recorded like any request and accepted, so tests
-  // can see an authenticated upgrade arrive with its identity headers; frames are not spoken.
-  server.on("upgrade", (req, socket) => {
+  // WebSocket handshakes are recorded like any request and accepted; the socket echoes each
+  // message, answers `who` with the X-Auth-User-Email it was opened with, closes with code N on
+  // `close N`, and keeps every close it sees (code, reason) in `socketCloses`, so tests can see
+  // what reached the origin and how the worker ended it.
+  const sockets = new WebSocketServer({ noServer: true });
+  const socketCloses = [];
+  server.on("upgrade", (req, socket, head) => {
     requests.push({ method: req.method, url: req.url, headers: { ...req.headers }, rawHeaders: [...req.rawHeaders], body: "" });
-    const key = req.headers["sec-websocket-key"];
-    if (typeof key !== "string" || (req.headers.upgrade ?? "").toLowerCase() !== "websocket") {
-      socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
-      return;
-    }
-    const accept = createHash("sha1").update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest("base64");
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
     socket.on("error", () => socket.destroy());
-    setTimeout(() => socket.destroy(), 2_000).unref();
+    sockets.handleUpgrade(req, socket, head, (ws) => {
+      ws.on("message", (data, isBinary) => {
+        const text = isBinary ? undefined : data.toString();
+        if (text === "who") ws.send(header(req, "x-auth-user-email") ?? "");
+        else if (text?.startsWith("close ")) ws.close(Number(text.slice(6)), "origin closed");
+        else ws.send(data, { binary: isBinary });
+      });
+      ws.on("close", (code, reason) => socketCloses.push({ url: req.url, code, reason: reason.toString() }));
+      ws.on("error", () => ws.terminate());
+    });
   });
 
   // Malformed HTTP never takes the server down.
@@ -286,7 +293,11 @@ export async function startOrigin(options = {}) {
   return {
     url,
     requests,
+    socketCloses,
     configure,
-    close: () => closeServer(server),
+    close: () => {
+      for (const ws of sockets.clients) ws.terminate();
+      return closeServer(server);
+    },
   };
 }

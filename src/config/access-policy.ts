@@ -31,12 +31,20 @@ export interface AccessRule {
    * at the 401 before its real, credentialed request is ever sent.
    */
   preflight?: true;
+  /**
+   * `"websocket": "pass-through"`: a WebSocket on this rule's paths goes straight to the origin,
+   * checked at its upgrade only, as before relaying existed. The default (`"relay"`) relays it
+   * through the worker, which closes it when the session ends or the rule stops admitting the
+   * person (docs/websockets.md).
+   */
+  webSocket?: "pass-through";
 }
 
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/;
 /** An HTTP method token (RFC 9110 5.6.2), letters only in practice. */
 const METHOD = /^[A-Za-z]{1,20}$/;
-const RULE_KEYS = ["path", "methods", "allow", "public", "preflight"];
+const RULE_KEYS = ["path", "methods", "allow", "public", "preflight", "websocket"];
+const WEBSOCKET_MODES = ["relay", "pass-through"];
 const ALLOW_KEYS = ["emails", "domains", "groups", "workloads"] as const;
 
 type Lists = Record<(typeof ALLOW_KEYS)[number], string[]>;
@@ -131,8 +139,16 @@ function parseRule(value: unknown, index: number, problems: string[]): AccessRul
   const allow = !isPublic && rule.allow !== undefined ? parseAllow(rule.allow, label, problems) : undefined;
   if (rule.preflight !== undefined && rule.preflight !== true) problems.push(`${label}: "preflight" must be true or left out`);
   if (rule.preflight === true && isPublic) problems.push(`${label}: "preflight" on a public rule changes nothing (its preflights pass already); remove it`);
+  if (rule.websocket !== undefined && !WEBSOCKET_MODES.includes(rule.websocket as string)) {
+    problems.push(`${label}: "websocket" must be "relay" (the default) or "pass-through"`);
+  } else if (rule.websocket !== undefined && isPublic) {
+    problems.push(`${label}: "websocket" on a public rule changes nothing (its sockets carry no session); remove it`);
+  }
   if (problems.length > before || !pattern) return undefined;
-  return { label, pattern, ...(methods ? { methods } : {}), allow: isPublic ? "public" : allow!, ...(rule.preflight === true ? { preflight: true as const } : {}) };
+  const passThrough = rule.websocket === "pass-through" ? { webSocket: "pass-through" as const } : {};
+  const preflight = rule.preflight === true ? { preflight: true as const } : {};
+  const allowed = isPublic ? ("public" as const) : allow!;
+  return { label, pattern, ...(methods ? { methods } : {}), allow: allowed, ...preflight, ...passThrough };
 }
 
 /**

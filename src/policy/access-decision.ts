@@ -89,3 +89,12 @@ export function preflightPasses(policy: AccessPolicy, pathname: string, requeste
   const decision = accessDecision(policy, pathname, requestedMethod);
   return decision.public || decision.rules.every((rule) => rule.preflight === true);
 }
+
+/**
+ * Whether a WebSocket the decision admits is relayed (and closed when its session ends) rather
+ * than passed straight through: relayed unless every deciding rule says `"websocket": "pass-through"`,
+ * so a path that several rules decide is relayed as soon as one of them wants it.
+ */
+export function relaysWebSocket(decision: AccessDecision): boolean {
+  return !decision.public && !decision.rules.every((rule) => rule.webSocket === "pass-through");
+}

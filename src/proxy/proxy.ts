@@ -3,6 +3,7 @@ import { BoundedCache } from "../util/bounded-cache";
 import { forwardToOrigin, type OriginRoute } from "./forward";
 import { toClientResponse } from "./origin-response";
 import { upstreamHeaders, type ForwardedIdentity } from "./request-headers";
+import { relayWebSocket, type SocketWatch } from "./websocket-relay";
 
 /** What proxying a request reads of it (the request context has all of it). */
 export interface ProxiedRequest extends OriginRoute {
@@ -29,9 +30,15 @@ function publicHostOf(publicOrigin: string) {
  * Sends the request on to the origin and hands back its answer: with `identity`, as that person's
  * or workload's (identity headers and assertion); without, as anyone's (a public path, a
  * preflight). `workloadBearer`: the Authorization header holds a token meant for us (a trusted
- * workload's), which the origin never sees, authenticated or not.
+ * workload's), which the origin never sees, authenticated or not. `watch`: a WebSocket the origin
+ * accepts is relayed and kept only while the watch allows (docs/websockets.md).
  */
-export async function proxy(scope: ProxiedRequest, identity: ForwardedIdentity | undefined, workloadBearer: boolean): Promise<Response> {
+export async function proxy(
+  scope: ProxiedRequest,
+  identity: ForwardedIdentity | undefined,
+  workloadBearer: boolean,
+  watch?: SocketWatch,
+): Promise<Response> {
   const { request } = scope;
   const { host, proto } = publicHostOf(scope.publicOrigin);
   const facts = { ...request, requestId: scope.requestId, publicHost: host, publicProto: proto, workloadBearer };
@@ -40,7 +47,8 @@ export async function proxy(scope: ProxiedRequest, identity: ForwardedIdentity |
   const sentMs = Date.now();
   try {
     const upstream = await forwardToOrigin(scope, scope.raw, request.url, headers, authenticated);
-    return toClientResponse(upstream, authenticated);
+    const response = toClientResponse(upstream, authenticated);
+    return watch && response.status === 101 && response.webSocket ? relayWebSocket(response, watch) : response;
   } finally {
     scope.originWaitMs += Date.now() - sentMs;
   }

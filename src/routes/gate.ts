@@ -1,7 +1,8 @@
 import type { RequestContext } from "../app/request-context";
 import { noSession, resolveSession } from "../app/resolve-session";
+import { socketWatchFor } from "../app/socket-watch";
 import { AuthError } from "../errors";
-import { accessDecision, admittedWorkload, isAdmitted, preflightPasses } from "../policy/access-decision";
+import { accessDecision, admittedWorkload, isAdmitted, preflightPasses, relaysWebSocket } from "../policy/access-decision";
 import { proxy } from "../proxy/proxy";
 import { originAssertionFor, workloadAssertionFor } from "../tokens/token-caches";
 import { workloadFromBearer } from "../workloads/verified-workloads";
@@ -14,7 +15,8 @@ import { trustedIssuerOf } from "../workloads/workload-token";
  * TRUSTED_WORKLOADS issuer is a workload's, admitted only where a rule names it; everything else
  * needs a session, verified locally, refreshed in place from the refresh cookie when the access
  * token has expired, and a person the rule admits (else 403 naming the account); then it is
- * proxied with identity.
+ * proxied with identity; a WebSocket is relayed and closed when its session ends (4401) or its
+ * rule stops admitting the person (4403), unless its rule says `"websocket": "pass-through"`.
  */
 export async function gate(ctx: RequestContext): Promise<Response> {
   const { request, config } = ctx;
@@ -56,5 +58,7 @@ export async function gate(ctx: RequestContext): Promise<Response> {
     throw new AuthError("ERR_ACCESS_DENIED", { detail: `sub ${session.identity.sub}: ${rules}`, refusedEmail: session.identity.email });
   }
   const assertion = await originAssertionFor(config, ctx.publicOrigin, session.identity, ctx.nowSeconds);
-  return proxy(ctx, { user: session.identity, assertion }, false);
+  // A socket outlives the request that opened it: relayed, it ends with its session (docs/websockets.md).
+  const watch = request.webSocketUpgrade && relaysWebSocket(decision) ? socketWatchFor(ctx, decision, session) : undefined;
+  return proxy(ctx, { user: session.identity, assertion }, false, watch);
 }

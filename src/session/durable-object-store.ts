@@ -63,6 +63,8 @@ export function createDurableObjectSessionStore(namespace: DurableObjectNamespac
       return target ? call(() => target.stub.peek(target.inner, nowMs)) : undefined;
     },
     isActive: async (session, nowMs) => plain(async () => (await forSub(session.sub)).isActive(session, nowMs)),
+    sessionState: async (sub, sid, nowMs) =>
+      plain(async () => (await forSub(sub)).sessionState({ familyId: sid, sub }, nowMs)),
     revoke: async (session, nowMs, because) => plain(async () => (await forSub(session.sub)).revoke(session, nowMs, because)),
     listSessions: async (sub, nowMs, current) =>
       plain(async () => (await forSub(sub)).listSessions(sub, nowMs, current)),

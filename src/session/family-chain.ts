@@ -2,7 +2,7 @@ import { AuthError } from "../errors";
 import { identityOf, type Identity } from "../identity";
 import { logEvent } from "../log";
 import { sha256 } from "../util/hash";
-import type { IssuedSession, RevocationReason, SessionRef, SignInFacts } from "./store";
+import type { IssuedSession, RevocationReason, SessionRef, SessionState, SignInFacts } from "./store";
 import { formatCredential, newFamilyId, newToken, parseCredential, successorOf } from "./successor";
 
 /**
@@ -165,6 +165,22 @@ export async function isSessionActive(records: FamilyRecords, session: SessionRe
   ]);
   if (!family || family.sub !== session.sub || revoked || family.expiresAtMs <= nowMs) return false;
   return notBefore === null || family.createdAtMs > notBefore;
+}
+
+/** isSessionActive, with the family's identity and end for a caller that re-applies policy. */
+export async function readSessionState(
+  records: FamilyRecords,
+  session: SessionRef,
+  nowMs: number,
+): Promise<SessionState> {
+  const [family, revoked, notBefore] = await Promise.all([
+    records.knownFamily?.(session.familyId) ?? records.readFamily(session.familyId),
+    records.readRevoked(session.familyId),
+    sha256(session.sub).then((subHash) => records.readUserNotBefore(subHash)),
+  ]);
+  const ended = !family || family.sub !== session.sub || revoked || family.expiresAtMs <= nowMs;
+  if (ended || endedByUser(family, notBefore)) return { active: false };
+  return { active: true, identity: identityOf(family), expiresAtMs: family.expiresAtMs };
 }
 
 export async function revokeSession(records: FamilyRecords, session: SessionRef, nowMs: number, because: RevocationReason): Promise<void> {

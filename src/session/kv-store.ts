@@ -1,6 +1,6 @@
 import { AuthError } from "../errors";
 import { BoundedCache } from "../util/bounded-cache";
-import { createSession, isSessionActive, peekSession, revokeSession, revokeUserSessions, rotateSession, type FamilyRecord, type FamilyRecords, type ListedFamily } from "./family-chain";
+import { createSession, isSessionActive, peekSession, readSessionState, revokeSession, revokeUserSessions, rotateSession, type FamilyRecord, type FamilyRecords, type ListedFamily } from "./family-chain";
 import { sha256 } from "../util/hash";
 import { eventKey, familyKey, familyTokensPrefix, kvExpirationTtl, legacyTokenKey, onceKey, revokedKey, sessionIndexKey, sessionIndexPrefix, tokenKey, userKey } from "./kv-keys";
 import { listSessions } from "./session-list";
@@ -175,6 +175,7 @@ export function createKvSessionStore(kv: SessionKv, maxSessionSeconds: number, f
     rotate: (credential, nowMs, graceSeconds) => rotateSession(records, credential, nowMs, graceSeconds),
     peek: (credential, nowMs) => peekSession(records, credential, nowMs),
     isActive: (session, nowMs) => isSessionActive(records, session, nowMs),
+    sessionState: (sub, sid, nowMs) => readSessionState(records, { familyId: sid, sub }, nowMs),
     revoke: (session, nowMs, because) => revokeSession(records, session, nowMs, because),
     revokeUser: (sub, nowMs) => revokeUserSessions(records, sub, nowMs),
     listSessions: (sub, nowMs, current) => listSessions(records, sub, nowMs, current),

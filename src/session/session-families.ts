@@ -1,9 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import { AuthError, type AuthErrorCode } from "../errors";
 import type { Identity } from "../identity";
-import { createSession, isSessionActive, peekSession, revokeSession, revokeUserSessions, rotateSession, type FamilyRecord, type FamilyRecords } from "./family-chain";
+import { createSession, isSessionActive, peekSession, readSessionState, revokeSession, revokeUserSessions, rotateSession, type FamilyRecord, type FamilyRecords } from "./family-chain";
 import { listSessions } from "./session-list";
-import type { IssuedSession, RevocationReason, SessionRef, SessionSummary, SignInFacts } from "./store";
+import type { IssuedSession, RevocationReason, SessionRef, SessionState, SessionSummary, SignInFacts } from "./store";
 
 /** What crosses the RPC boundary: a value, or the refusal's code (classes do not survive it). */
 export type Settled<T> = { ok: true; value: T } | { ok: false; code: AuthErrorCode; detail?: string };
@@ -112,6 +112,11 @@ export class SessionFamilies extends DurableObject {
   async isActive(session: SessionRef, nowMs: number): Promise<boolean> {
     const records = this.records(false);
     return records ? isSessionActive(records, session, nowMs) : false;
+  }
+
+  async sessionState(session: SessionRef, nowMs: number): Promise<SessionState> {
+    const records = this.records(false);
+    return records ? readSessionState(records, session, nowMs) : { active: false };
   }
 
   async revoke(session: SessionRef, nowMs: number, because: RevocationReason): Promise<void> {

@@ -24,6 +24,12 @@ export interface SessionStore {
   peek(credential: string, nowMs: number): Promise<SessionRef | undefined>;
   /** True while the session exists, has not expired and has not been revoked (REVOCATION_CHECK). */
   isActive(session: SessionRef, nowMs: number): Promise<boolean>;
+  /**
+   * What a live connection (a relayed WebSocket) needs to know of its session, without a
+   * credential and without rotating: the reads a refresh makes (the family, its revocation, the
+   * person's "sign out everywhere" mark), nothing written. `sid` is the family id.
+   */
+  sessionState(sub: string, sid: string, nowMs: number): Promise<SessionState>;
   /** Ends one session: every credential of the family stops working. Idempotent. */
   revoke(session: SessionRef, nowMs: number, because: RevocationReason): Promise<void>;
   /**
@@ -62,6 +68,9 @@ export interface IssuedSession extends SessionRef {
   /** Absolute end of the session (REFRESH_TOKEN_TTL after sign-in), ms since epoch. */
   expiresAtMs: number;
 }
+
+/** A session as sessionState reads it: ended (revoked, expired, unknown), or live with whose it is. */
+export type SessionState = { active: false } | { active: true; identity: Identity; expiresAtMs: number };
 
 export type RevocationReason = "logout" | "logout-everywhere" | "reuse" | "replaced" | "not-allowed" | "ended-by-owner";
 

@@ -1,14 +1,60 @@
 import { randomBytes } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { Browser } from "../support/http-client";
 import { startStack, type Stack } from "../support/stack";
 
+/**
+ * ACCESS_TOKEN_TTL is the interval at which a relayed socket's session is checked, so a short
+ * one here makes the checks come every 2 s, in real time. `/live/*` keeps the old pass-through.
+ */
+const CHECK_SECONDS = 2;
+const POLICY = [{ path: "/live/*", allow: { domains: ["*"] }, websocket: "pass-through" }];
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({
+    vars: { ACCESS_TOKEN_TTL: String(CHECK_SECONDS), ACCESS_POLICY: JSON.stringify(POLICY) },
+  });
 });
 afterAll(() => stack?.close());
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A WebSocket client (the `ws` package) on the worker, with a browser's cookies and Origin. */
+async function connect(workerUrl: string, path: string, cookie: string, protocols: string[] = []) {
+  const socket = new WebSocket(`${workerUrl.replace(/^http/, "ws")}${path}`, protocols, {
+    headers: { Cookie: cookie, Origin: workerUrl },
+  });
+  const inbox: string[] = [];
+  const waiting: ((message: string) => void)[] = [];
+  socket.on("message", (data, isBinary) => {
+    const text = isBinary ? `bytes:${[...(data as Buffer)].join(",")}` : data.toString();
+    const next = waiting.shift();
+    if (next) next(text);
+    else inbox.push(text);
+  });
+  const closed = new Promise<{ code: number; reason: string; atMs: number }>((resolve) =>
+    socket.on("close", (code, reason) => resolve({ code, reason: reason.toString(), atMs: Date.now() })),
+  );
+  await new Promise((resolve, reject) => {
+    socket.once("open", resolve);
+    socket.once("error", reject);
+  });
+  return {
+    closed,
+    protocol: socket.protocol,
+    isOpen: () => socket.readyState === WebSocket.OPEN,
+    ask(message: string | Buffer) {
+      const answer = new Promise<string>((resolve) =>
+        inbox.length > 0 ? resolve(inbox.shift()!) : waiting.push(resolve),
+      );
+      socket.send(message);
+      return answer;
+    },
+    close: (code = 1000, reason = "") => socket.close(code, reason),
+  };
+}
 
 /** A WebSocket handshake over raw HTTP: resolves to the status the client saw (101 or other). */
 function handshake(path: string, headers: Record<string, string>): Promise<number> {
@@ -18,7 +64,13 @@ function handshake(path: string, headers: Record<string, string>): Promise<numbe
       hostname,
       port,
       path,
-      headers: { Connection: "Upgrade", Upgrade: "websocket", "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": randomBytes(16).toString("base64"), ...headers },
+      headers: {
+        Connection: "Upgrade",
+        Upgrade: "websocket",
+        "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": randomBytes(16).toString("base64"),
+        ...headers,
+      },
     });
     request.on("upgrade", (response, socket) => {
       socket.destroy();
@@ -34,6 +86,71 @@ function handshake(path: string, headers: Record<string, string>): Promise<numbe
 }
 
 describe("WebSockets through the gate", () => {
+  it("relays messages both ways, and closes the socket with 4401 within one check of a logout from the same session", async () => {
+    const browser = new Browser();
+    await browser.signIn(`${stack.workerUrl}/`, "relayed@example.com");
+    const socket = await connect(stack.workerUrl, "/chat", browser.jar.header(stack.workerUrl));
+    expect(await socket.ask("who")).toBe("relayed@example.com");
+    expect(await socket.ask("hello")).toBe("hello");
+    expect(await socket.ask(Buffer.from([1, 2, 250]))).toBe("bytes:1,2,250");
+    // One check passes with the session live: the socket stays.
+    await sleep(CHECK_SECONDS * 1000 + 500);
+    expect(socket.isOpen()).toBe(true);
+    const logout = await browser.request(`${stack.workerUrl}/auth/logout`, {
+      method: "POST",
+      headers: { origin: stack.workerUrl },
+    });
+    expect(logout.status).toBe(303);
+    const loggedOutAtMs = Date.now();
+    const closed = await socket.closed;
+    expect({ code: closed.code, reason: closed.reason }).toEqual({ code: 4401, reason: "session ended" });
+    // Within one interval (plus the time a check takes on a loaded machine).
+    expect(closed.atMs - loggedOutAtMs).toBeLessThan(CHECK_SECONDS * 1000 + 1500);
+    await sleep(200);
+    expect(stack.originSocketCloses.filter((close) => close.url === "/chat")).toEqual([
+      { url: "/chat", code: 4401, reason: "session ended" },
+    ]);
+  });
+
+  it("passes the subprotocol the origin chose, and each side's close code and reason on to the other", async () => {
+    const browser = new Browser();
+    await browser.signIn(`${stack.workerUrl}/`, "closing@example.com");
+    const socket = await connect(stack.workerUrl, "/origin-closes", browser.jar.header(stack.workerUrl), [
+      "chat.v2",
+      "chat.v1",
+    ]);
+    expect(socket.protocol).toBe("chat.v2");
+    expect(await socket.ask("ping")).toBe("ping");
+    void socket.ask("close 4000");
+    const closed = await socket.closed;
+    expect({ code: closed.code, reason: closed.reason }).toEqual({ code: 4000, reason: "origin closed" });
+
+    const leaving = await connect(stack.workerUrl, "/client-closes", browser.jar.header(stack.workerUrl));
+    expect(await leaving.ask("ping")).toBe("ping");
+    leaving.close(3001, "tab closed");
+    await leaving.closed;
+    await sleep(300);
+    expect(stack.originSocketCloses.filter((close) => close.url === "/client-closes")).toEqual([
+      { url: "/client-closes", code: 3001, reason: "tab closed" },
+    ]);
+  });
+
+  it('keeps the old pass-through on a rule that says "websocket": "pass-through": the socket outlives the logout', async () => {
+    const browser = new Browser();
+    await browser.signIn(`${stack.workerUrl}/`, "streamer@example.com");
+    const socket = await connect(stack.workerUrl, "/live/feed", browser.jar.header(stack.workerUrl));
+    expect(await socket.ask("who")).toBe("streamer@example.com");
+    const logout = await browser.request(`${stack.workerUrl}/auth/logout`, {
+      method: "POST",
+      headers: { origin: stack.workerUrl },
+    });
+    expect(logout.status).toBe(303);
+    await sleep(2 * CHECK_SECONDS * 1000 + 500);
+    expect(socket.isOpen()).toBe(true);
+    expect(await socket.ask("still here")).toBe("still here");
+    socket.close();
+  });
+
   it("proxies an authenticated upgrade with the identity headers, refuses anonymous (401) and cross-site (403) ones", async () => {
     const browser = new Browser();
     await browser.signIn(`${stack.workerUrl}/`, "socket@example.com");
@@ -50,5 +167,29 @@ describe("WebSockets through the gate", () => {
     expect(await handshake("/ws", { Origin: stack.workerUrl })).toBe(401);
     expect(await handshake("/ws", { Cookie: cookie, Origin: "https://evil.example" })).toBe(403);
     expect(stack.originRequests.length).toBe(count);
+  });
+});
+
+describe("a relayed WebSocket whose session reaches its end", () => {
+  const REFRESH_SECONDS = 6;
+  let short: Stack;
+  beforeAll(async () => {
+    short = await startStack({
+      vars: { ACCESS_TOKEN_TTL: String(CHECK_SECONDS), REFRESH_TOKEN_TTL: String(REFRESH_SECONDS) },
+    });
+  });
+  afterAll(() => short?.close());
+
+  it("is closed with 4401 when the refresh family expires, and not before", async () => {
+    const browser = new Browser();
+    await browser.signIn(`${short.workerUrl}/`, "expiring@example.com");
+    const signedInAtMs = Date.now();
+    const socket = await connect(short.workerUrl, "/ws", browser.jar.header(short.workerUrl));
+    expect(await socket.ask("who")).toBe("expiring@example.com");
+    const closed = await socket.closed;
+    expect({ code: closed.code, reason: closed.reason }).toEqual({ code: 4401, reason: "session ended" });
+    // The family began before signedInAtMs, so it ended before signedInAtMs + REFRESH_SECONDS.
+    expect(closed.atMs - signedInAtMs).toBeLessThan(REFRESH_SECONDS * 1000 + 1500);
+    expect(closed.atMs - signedInAtMs).toBeGreaterThan(REFRESH_SECONDS * 1000 - 2500);
   });
 });

@@ -11,6 +11,9 @@
  */
 export async function echoOrigin(request) {
   const url = new URL(request.url);
+  // Inside workerd (the service binding), a WebSocket upgrade is accepted and spoken (echoSocket).
+  const upgrade = (request.headers.get("upgrade") ?? "").toLowerCase() === "websocket";
+  if (upgrade && typeof WebSocketPair === "function") return echoSocket(request);
   // An origin in trouble: its fetch handler throws (an origin Worker's uncaught exception).
   if (url.pathname.endsWith("/origin-throws")) throw new Error("the origin crashed");
   const headers = {};
@@ -23,6 +26,24 @@ export async function echoOrigin(request) {
   response.headers.append("Set-Cookie", "__Host-access=forged; Path=/; Secure");
   response.headers.append("Set-Cookie", "origin_b=2; Path=/");
   return response;
+}
+
+/**
+ * A WebSocket that echoes each message back; `who` answers with the X-Auth-User-Email it was
+ * opened with, `close <code>` makes the origin close with that code.
+ */
+function echoSocket(request) {
+  const [client, server] = Object.values(new WebSocketPair());
+  server.binaryType = "arraybuffer";
+  server.accept();
+  server.addEventListener("message", (event) => {
+    if (event.data === "who") server.send(request.headers.get("x-auth-user-email") ?? "");
+    else if (String(event.data).startsWith("close ")) server.close(Number(event.data.slice(6)), "origin closed");
+    else server.send(event.data);
+  });
+  const protocol = request.headers.get("sec-websocket-protocol")?.split(",")[0]?.trim();
+  const headers = protocol ? { "Sec-WebSocket-Protocol": protocol } : {};
+  return new Response(null, { status: 101, headers, webSocket: client });
 }
 
 export default { fetch: echoOrigin };

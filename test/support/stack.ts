@@ -27,6 +27,8 @@ export interface Stack {
   clientId: string;
   clientSecret: string;
   originRequests: OriginRequest[];
+  /** Every WebSocket close the origin saw: its path, code and reason. */
+  originSocketCloses: { url: string; code: number; reason: string }[];
   sessionKeys: { keys: { kid: string; alg: string }[] };
   /** How many times each path of the provider was requested (e.g. "/jwks"). */
   providerHits: Map<string, number>;
@@ -113,9 +115,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   transmitter?.bind(provider.issuer);
   const originPort = options.originDown ? await freePort() : 0;
   const origin = options.originDown
-    ? { url: `http://127.0.0.1:${originPort}`, requests: [], close: async () => {} }
+    ? { url: `http://127.0.0.1:${originPort}`, requests: [], socketCloses: [], close: async () => {} }
     : options.origin
-      ? { requests: [], ...(await options.origin({ workerUrl, audience: "e2e-origin" })) }
+      ? { requests: [], socketCloses: [], ...(await options.origin({ workerUrl, audience: "e2e-origin" })) }
       : await startOrigin({ jwksUrl: `${workerUrl}/.well-known/jwks.json`, issuer: workerUrl, audience: "e2e-origin" });
   const directory = options.groups ? await startGoogleDirectory({ groups: options.groups }) : undefined;
   const directoryVars: Record<string, string> = directory ? { GOOGLE_API_BASE_URL: directory.apiBaseUrl, GOOGLE_OAUTH_TOKEN_URL: directory.tokenUrl } : {};
@@ -148,6 +150,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     clientSecret,
     // Node gives arrays only for Set-Cookie, which requests do not carry.
     originRequests: origin.requests as OriginRequest[],
+    originSocketCloses: origin.socketCloses,
     sessionKeys,
     providerHits,
     ...(directory ? { directory } : {}),

@@ -113,8 +113,33 @@ describe("ACCESS_POLICY, checked", () => {
     expect(await problemsFor([], { ALLOWED_EMAILS: "", ALLOWED_DOMAINS: "" })).toEqual([expect.stringMatching(/both empty/)]);
   });
 
+  it("takes \"websocket\": \"relay\" or \"pass-through\" on a rule with allow, and says what is wrong otherwise", async () => {
+    const allow = { emails: ["a@example.com"] };
+    const policy = [
+      { path: "/live/*", allow, websocket: "pass-through" },
+      { path: "/chat/*", allow, websocket: "relay" },
+    ];
+    expect(await problemsFor(policy)).toEqual([]);
+    const parsed = await parseConfig({ ...testEnv, ACCESS_POLICY: JSON.stringify(policy) } as Env);
+    const rules = parsed.ok ? parsed.config.policy.rules : [];
+    expect(rules.find((rule) => rule.label.includes("/live/*"))?.webSocket).toBe("pass-through");
+    expect(rules.find((rule) => rule.label.includes("/chat/*"))?.webSocket).toBeUndefined();
+    const wrong = [
+      { path: "/a", allow, websocket: "off" },
+      { path: "/b", allow, websocket: true },
+      { path: "/c", public: true, websocket: "pass-through" },
+    ];
+    expect(await problemsFor(wrong)).toEqual([
+      expect.stringMatching(/^ACCESS_POLICY\[0\] "\/a": "websocket" must be "relay" \(the default\) or "pass-through"/),
+      expect.stringMatching(/^ACCESS_POLICY\[1\] "\/b": "websocket" must be "relay" \(the default\) or "pass-through"/),
+      expect.stringMatching(/^ACCESS_POLICY\[2\] "\/c": "websocket" on a public rule changes nothing/),
+    ]);
+    expect(schema.$defs.rule.properties.websocket.enum).toEqual(["relay", "pass-through"]);
+  });
+
   it("agrees with the JSON Schema editors complete from: the same keys, and the schema's own example parses", async () => {
-    expect(Object.keys(schema.$defs.rule.properties).sort()).toEqual(["allow", "methods", "path", "preflight", "public"]);
+    const ruleKeys = ["allow", "methods", "path", "preflight", "public", "websocket"];
+    expect(Object.keys(schema.$defs.rule.properties).sort()).toEqual(ruleKeys);
     expect(Object.keys(schema.$defs.allow.properties).sort()).toEqual(["domains", "emails", "groups", "workloads"]);
     const examples = schema.$defs.rule.properties.path.examples.map((path) => ({ path, allow: { emails: ["a@example.com"] } }));
     expect(await problemsFor(examples)).toEqual([]);

@@ -123,6 +123,29 @@ describe.each([
     expect(await refusal(rotate(h, mine.credential))).toMatch(/ERR_REFRESH_(EXPIRED|INVALID)/);
   });
 
+  it("reads a session's state without a credential or a rotation: live and whose, then ended each way", async () => {
+    const h = makeHarness();
+    const person = { ...someone(), hd: "example.org" };
+    const revoked = await h.store().create(person, h.now(), TTL_SECONDS);
+    const expiring = await h.store().create(person, h.now(), 60);
+    const state = (s: { sub: string; familyId: string }) => h.store().sessionState(s.sub, s.familyId, h.now());
+    expect(await state(revoked)).toEqual({ active: true, identity: person, expiresAtMs: h.now() + TTL_SECONDS * 1000 });
+    // Read-only: reading does not spend the credential, which still rotates once and normally.
+    expect(await refusal(rotate(h, revoked.credential))).toBe("accepted");
+    expect(await state({ sub: "someone-else", familyId: revoked.familyId })).toEqual({ active: false });
+    expect(await state({ sub: person.sub, familyId: "unknown-family" })).toEqual({ active: false });
+    await h.store().revoke(revoked, h.now(), "logout");
+    expect(await state(revoked)).toEqual({ active: false });
+    expect((await state(expiring)).active).toBe(true);
+    h.advance(60_000);
+    expect(await state(expiring)).toEqual({ active: false });
+    h.advance(1);
+    const everywhere = await h.store().create(person, h.now(), TTL_SECONDS);
+    h.advance(1);
+    await h.store().revokeUser(person.sub, h.now());
+    expect(await state(everywhere)).toEqual({ active: false });
+  });
+
   it("peeks at a credential's session without using it", async () => {
     const h = makeHarness();
     const issued = await h.store().create(someone(), h.now(), TTL_SECONDS);
