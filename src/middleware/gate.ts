@@ -22,7 +22,7 @@ function publicHostOf(publicOrigin: string) {
   return parsed;
 }
 
-async function proxy(ctx: RequestContext, identity?: ForwardedIdentity): Promise<Response> {
+async function proxy(ctx: RequestContext, identity?: ForwardedIdentity, preflight = false): Promise<Response> {
   const { request } = ctx;
   const { host, proto } = publicHostOf(ctx.publicOrigin);
   // A workload's token on a public path authenticates nothing, and still is not the origin's to see.
@@ -31,7 +31,7 @@ async function proxy(ctx: RequestContext, identity?: ForwardedIdentity): Promise
   const authenticated = identity !== undefined;
   const sentMs = Date.now();
   try {
-    const upstream = await forwardToOrigin(ctx, ctx.raw, request.url, headers, authenticated);
+    const upstream = await forwardToOrigin(ctx, ctx.raw, request.url, headers, authenticated, preflight);
     return toClientResponse(upstream, authenticated);
   } finally {
     ctx.originWaitMs += Date.now() - sentMs;
@@ -63,7 +63,7 @@ export async function gate(ctx: RequestContext): Promise<Response> {
   const { request, config } = ctx;
   const decision = accessDecision(config.policy, request.url.pathname, request.method);
   if (decision.public) return proxy(ctx);
-  if (request.preflightMethod !== undefined && preflightPasses(config.policy, request.url.pathname, request.preflightMethod)) return proxy(ctx);
+  if (request.preflightMethod !== undefined && preflightPasses(config.policy, request.url.pathname, request.preflightMethod)) return proxy(ctx, undefined, true);
 
   // Cross-site WebSocket hijacking: browsers send cookies on cross-site upgrades, and the
   // Origin header is the only defence (SameSite does not apply to ws:// handshakes everywhere).
