@@ -106,7 +106,7 @@ export function createKvSessionStore(kv: SessionKv, maxSessionSeconds: number, f
     peek: (credential, nowMs) => peekSession(records, credential, nowMs),
     isActive: (session, nowMs) => isSessionActive(records, session, nowMs),
     revoke: (session, nowMs, because) => revokeSession(records, session, nowMs, because),
-    revokeUser: (sub, nowMs) => revokeUserSessions(records, sub, nowMs),
+    revokeUser: (sub, notBeforeMs, nowMs) => revokeUserSessions(records, sub, notBeforeMs, nowMs),
     hasEvent: records.hasEvent,
     recordEvent: records.recordEvent,
     claimOnce: (_sub, value, nowMs, expiresAtMs) => claimOnceInKv(kv, value, nowMs, expiresAtMs),

@@ -96,8 +96,8 @@ export class SessionFamilies extends DurableObject {
     if (records) await revokeSession(records, session, nowMs, because);
   }
 
-  async revokeUser(sub: string, nowMs: number): Promise<void> {
-    await revokeUserSessions(this.records(true)!, sub, nowMs);
+  async revokeUser(sub: string, notBeforeMs: number, nowMs: number): Promise<void> {
+    await revokeUserSessions(this.records(true)!, sub, notBeforeMs, nowMs);
   }
 
   /** Records a one-time value's hash: true the first time. The object runs one call at a time. */
