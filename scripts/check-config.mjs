@@ -40,8 +40,11 @@ const HINTS = {
 const OPTIONAL_SECRETS = ["GOOGLE_GROUPS_CREDENTIALS"];
 
 async function loadParser() {
-  const entry = fileURLToPath(new URL("../src/config/parse-config.ts", import.meta.url));
-  const result = await build({ entryPoints: [entry], bundle: true, format: "esm", platform: "neutral", write: false, logLevel: "silent" });
+  // The worker's parser, and the policy warnings only this check gives (they cost the worker nothing).
+  const contents = 'export { parseConfig } from "./config/parse-config.ts";\nexport { formatSuffixWarnings } from "./policy/format-suffix-warnings.ts";\n';
+  const resolveDir = fileURLToPath(new URL("../src/", import.meta.url));
+  const stdin = { contents, resolveDir, loader: "ts", sourcefile: "check-entry.ts" };
+  const result = await build({ stdin, bundle: true, format: "esm", platform: "neutral", write: false, logLevel: "silent" });
   const source = result.outputFiles[0].text;
   return import(`data:text/javascript;base64,${Buffer.from(source).toString("base64")}`);
 }
@@ -103,8 +106,9 @@ export async function checkConfig({ configPath = "wrangler.toml", env: environme
   bindings.SESSIONS = { get() {} };
   if (config.services?.some((service) => service.binding === "ORIGIN")) bindings.ORIGIN = { fetch() {} };
 
-  const { parseConfig } = await loadParser();
+  const { parseConfig, formatSuffixWarnings } = await loadParser();
   const result = await parseConfig(bindings);
+  if (result.ok) warnings.push(...formatSuffixWarnings(result.config.policy));
   const unseen = (problem) =>
     // With --deploy, secrets we could not see are warnings, not errors.
     deploy &&

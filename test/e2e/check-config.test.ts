@@ -68,6 +68,16 @@ describe("npm run check", () => {
     }
   });
 
+  it("warns, without failing, when a rule's .json variant (a format to Rails) falls to a looser rule", async () => {
+    const keys = JSON.stringify(await generateKeySet());
+    const policy = JSON.stringify([{ path: "/admin/*", allow: { emails: ["boss@example.com"] } }]);
+    const vars = `ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "id"\nALLOWED_DOMAINS = "example.com"\nACCESS_POLICY = '${policy}'`;
+    const { code, output } = check(project(vars, `OIDC_CLIENT_SECRET=s3cret\nSESSION_KEYS='${keys}'\n`));
+    expect(code).toBe(0);
+    expect(output).toContain("configuration OK");
+    expect(output).toContain('warning: ACCESS_POLICY[0] "/admin/*": "/admin.json" is decided by the default rule');
+  });
+
   it("knows the ORIGIN service binding: ORIGIN_URL optional, ORIGIN_AUDIENCE required", () => {
     const vars = 'OIDC_CLIENT_ID = "id"\nALLOWED_EMAILS = "a@example.com"';
     const withoutOrigin = check(project(vars), "--deploy");

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/parse-config";
 import type { Env } from "../../src/env";
 import { accessDecision } from "../../src/policy/access-decision";
+import { formatSuffixWarnings } from "../../src/policy/format-suffix-warnings";
 import { callWith, signedIn, testEnv } from "./helpers";
 
 /**
@@ -84,5 +85,35 @@ describe("at the gate", () => {
     for (const path of ["/api/deploy", "/api/deploy/", "/api/deploy."]) {
       expect([path, (await withPolicy(path, { method: "POST", headers: { cookie: ada.cookie } })).status]).toEqual([path, 403]);
     }
+  });
+});
+
+describe("format suffixes (`/admin.json` is `/admin` to Rails): a warning from npm run check, not a reading", () => {
+  async function warningsFor(rules: object[]) {
+    const result = await parseConfig({ ...testEnv, ACCESS_POLICY: JSON.stringify(rules) } as Env);
+    if (!result.ok) throw new Error(result.problems.join("; "));
+    return formatSuffixWarnings(result.config.policy);
+  }
+
+  it("warns about each rule whose .json variant falls to a rule that lets in people it does not", async () => {
+    const warnings = await warningsFor(RULES);
+    expect(warnings).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^ACCESS_POLICY\[0\] "\/admin\/\*": "\/admin\.json" is decided by the default rule .*Rails.*add a rule for "\/admin\.json"/),
+      expect.stringMatching(/^ACCESS_POLICY\[1\] "\/api\/deploy": "\/api\/deploy\.json" is decided by the default rule/),
+      expect.stringMatching(/^ACCESS_POLICY\[3\] "\/landing\/\*": "\/landing\.json" is decided by the default rule/),
+    ]));
+    expect(warnings).toHaveLength(3);
+  });
+
+  it("stays quiet where the variant's rule admits no one more, or a rule names the variant", async () => {
+    expect(await warningsFor([{ path: "/reports/*", allow: { emails: ["ada@example.com"], domains: ["example.org"] } }])).toEqual([]);
+    const named = [
+      { path: "/admin/*", allow: { emails: ["boss@example.com"] } },
+      { path: "/admin.json", allow: { emails: ["boss@example.com"] } },
+    ];
+    expect(await warningsFor(named)).toEqual([]);
+    // A public parent is the loosest rule there is.
+    const underPublic = [{ path: "/docs/*", public: true }, { path: "/docs/internal/*", allow: { emails: ["boss@example.com"] } }];
+    expect(await warningsFor(underPublic)).toEqual([expect.stringContaining('"/docs/internal.json" is public')]);
   });
 });
