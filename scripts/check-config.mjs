@@ -49,6 +49,26 @@ async function loadParser() {
   return import(`data:text/javascript;base64,${Buffer.from(source).toString("base64")}`);
 }
 
+/**
+ * PREVIEW_HOSTS wildcards right below a public suffix of the Public Suffix List (its private
+ * domains too: hosting platforms such as blogspot.com or s3.amazonaws.com), where anyone can have
+ * a host. The worker refuses the common ones itself (src/config/preview-hosts.ts); the whole
+ * list is too large to carry in it, so it is checked here.
+ */
+async function previewHostProblems(previewHosts) {
+  const { getPublicSuffix } = await import("tldts");
+  const problems = [];
+  for (const entry of String(previewHosts ?? "").split(",").map((item) => item.trim().toLowerCase()).filter(Boolean)) {
+    const [first, ...rest] = entry.replace(/:[0-9]+$/, "").split(".");
+    const fixed = rest.join(".");
+    if (!first.includes("*") || fixed === "") continue;
+    if (getPublicSuffix(fixed, { allowPrivateDomains: true }) === fixed) {
+      problems.push(`PREVIEW_HOSTS: "${entry}" is right below "${fixed}", a public suffix (publicsuffix.org) where anyone can have a host; put the * below a domain of your own`);
+    }
+  }
+  return problems;
+}
+
 /** The bindings `wrangler dev` would give the worker: [vars] with .dev.vars (or .env) over them, as wrangler merges them. */
 function devBindings(getVarsForDev, configPath, config, environment) {
   const merged = getVarsForDev(configPath, undefined, config.vars, environment, true, config.secrets);
@@ -114,7 +134,10 @@ export async function checkConfig({ configPath = "wrangler.toml", env: environme
     deploy &&
     (SECRETS.some((name) => problem === `${name}: required` && bindings[name] === undefined) ||
       OPTIONAL_SECRETS.some((name) => problem.includes(`${name} is not set`) && bindings[name] === undefined));
-  const all = [...(result.ok ? [] : result.problems), ...extra];
+  const known = result.ok ? [] : result.problems;
+  // Entries the worker already refuses are listed once, by the worker's own message.
+  const suffixProblems = (await previewHostProblems(bindings.PREVIEW_HOSTS)).filter((problem) => !known.some((other) => other.startsWith(problem.slice(0, problem.indexOf(" is ")))));
+  const all = [...known, ...suffixProblems, ...extra];
   for (const problem of all.filter(unseen)) {
     if (!problem.endsWith(": required")) warnings.push(`${problem.replace(/is not set.*$/, "is not visible here")}; make sure \`npx wrangler secret list\` shows it`);
   }
