@@ -41,10 +41,14 @@ const OPTIONAL_SECRETS = ["GOOGLE_GROUPS_CREDENTIALS"];
 
 async function loadParser() {
   // The worker's parser, and the policy warnings only this check gives (they cost the worker nothing).
-  const contents = 'export { parseConfig } from "./config/parse-config.ts";\nexport { formatSuffixWarnings } from "./policy/format-suffix-warnings.ts";\n';
+  const contents = [
+    'export { parseConfig } from "./config/parse-config.ts";',
+    'export { formatSuffixWarnings } from "./policy/format-suffix-warnings.ts";',
+  ].join("\n");
   const resolveDir = fileURLToPath(new URL("../src/", import.meta.url));
   const stdin = { contents, resolveDir, loader: "ts", sourcefile: "check-entry.ts" };
-  const result = await build({ stdin, bundle: true, format: "esm", platform: "neutral", write: false, logLevel: "silent" });
+  const options = { stdin, bundle: true, format: "esm", platform: "neutral", write: false, logLevel: "silent" };
+  const result = await build(options);
   const source = result.outputFiles[0].text;
   return import(`data:text/javascript;base64,${Buffer.from(source).toString("base64")}`);
 }
@@ -63,7 +67,8 @@ async function previewHostProblems(previewHosts) {
     const fixed = rest.join(".");
     if (!first.includes("*") || fixed === "") continue;
     if (getPublicSuffix(fixed, { allowPrivateDomains: true }) === fixed) {
-      problems.push(`PREVIEW_HOSTS: "${entry}" is right below "${fixed}", a public suffix (publicsuffix.org) where anyone can have a host; put the * below a domain of your own`);
+      const why = `a public suffix (publicsuffix.org) where anyone can have a host`;
+      problems.push(`PREVIEW_HOSTS: "${entry}" is right below "${fixed}", ${why}; put the * below your own domain`);
     }
   }
   return problems;
@@ -136,7 +141,8 @@ export async function checkConfig({ configPath = "wrangler.toml", env: environme
       OPTIONAL_SECRETS.some((name) => problem.includes(`${name} is not set`) && bindings[name] === undefined));
   const known = result.ok ? [] : result.problems;
   // Entries the worker already refuses are listed once, by the worker's own message.
-  const suffixProblems = (await previewHostProblems(bindings.PREVIEW_HOSTS)).filter((problem) => !known.some((other) => other.startsWith(problem.slice(0, problem.indexOf(" is ")))));
+  const alreadyKnown = (problem) => known.some((other) => other.startsWith(problem.slice(0, problem.indexOf(" is "))));
+  const suffixProblems = (await previewHostProblems(bindings.PREVIEW_HOSTS)).filter((p) => !alreadyKnown(p));
   const all = [...known, ...suffixProblems, ...extra];
   for (const problem of all.filter(unseen)) {
     if (!problem.endsWith(": required")) warnings.push(`${problem.replace(/is not set.*$/, "is not visible here")}; make sure \`npx wrangler secret list\` shows it`);

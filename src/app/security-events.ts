@@ -2,7 +2,14 @@ import { GOOGLE_ISSUER } from "../config/parse-config";
 import { AuthError } from "../errors";
 import { logEvent } from "../log";
 import { getTransmitter } from "../risc/transmitter";
-import { assertSetShape, CLOCK_TOLERANCE_SECONDS, REVOKING_EVENTS, SET_MAX_AGE_SECONDS, VERIFICATION_EVENT, verifySecurityEvent } from "../risc/security-event";
+import {
+  assertSetShape,
+  CLOCK_TOLERANCE_SECONDS,
+  REVOKING_EVENTS,
+  SET_MAX_AGE_SECONDS,
+  VERIFICATION_EVENT,
+  verifySecurityEvent,
+} from "../risc/security-event";
 import type { RequestContext } from "./request-context";
 
 /** An issuer as both its spellings compare: without a trailing slash (Google's SETs name `https://accounts.google.com/`). */
@@ -48,7 +55,8 @@ export async function receiveSecurityEvent(ctx: RequestContext, token: string): 
       // An account of another issuer: none of our sessions can belong to it.
       logEvent("warn", "security_event_other_issuer", { jti: event.jti.slice(0, 64), type });
     } else {
-      await store.revokeUser(subject.sub, revokedUpToMs(event.iatSeconds, nowMs, config.refreshTokenTtlSeconds), nowMs);
+      const upToMs = revokedUpToMs(event.iatSeconds, nowMs, config.refreshTokenTtlSeconds);
+      await store.revokeUser(subject.sub, upToMs, nowMs);
       logEvent("warn", "sessions_revoked_by_provider", { sub: subject.sub, type, jti: event.jti.slice(0, 64) });
     }
   }

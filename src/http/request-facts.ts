@@ -38,7 +38,8 @@ const METHOD = /^[A-Za-z]{1,20}$/;
 /** A body announced in any way: a stream, Content-Type, a non-zero Content-Length, Transfer-Encoding. */
 function carriesBody(request: Request, headers: Headers): boolean {
   const length = headers.get("content-length");
-  return request.body !== null || headers.has("content-type") || headers.has("transfer-encoding") || (length !== null && length.trim() !== "0");
+  if (request.body !== null || headers.has("content-type") || headers.has("transfer-encoding")) return true;
+  return length !== null && length.trim() !== "0";
 }
 
 function preflightMethodOf(request: Request, headers: Headers): string | undefined {

@@ -63,7 +63,9 @@ export async function gate(ctx: RequestContext): Promise<Response> {
   const { request, config } = ctx;
   const decision = accessDecision(config.policy, request.url.pathname, request.method);
   if (decision.public) return proxy(ctx);
-  if (request.preflightMethod !== undefined && preflightPasses(config.policy, request.url.pathname, request.preflightMethod)) return proxy(ctx, undefined, true);
+  const announced = request.preflightMethod;
+  const { pathname } = request.url;
+  if (announced !== undefined && preflightPasses(config.policy, pathname, announced)) return proxy(ctx, undefined, true);
 
   // Cross-site WebSocket hijacking: browsers send cookies on cross-site upgrades, and the
   // Origin header is the only defence (SameSite does not apply to ws:// handshakes everywhere).

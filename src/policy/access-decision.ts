@@ -65,7 +65,8 @@ function rulesFor(policy: AccessPolicy, reading: Reading, method: string): Acces
   // The default rule matches every path and method, so there always is a literal one.
   const found = literal ?? policy.rules[policy.rules.length - 1]!;
   if (twins.length === 0) return [found];
-  const namesThisPath = found.pattern.kind === "exact" || textOf(found.pattern, reading) === `${reading.path.replace(/\/$/, "")}/`;
+  const base = reading.path.replace(/\/$/, "");
+  const namesThisPath = found.pattern.kind === "exact" || textOf(found.pattern, reading) === `${base}/`;
   return namesThisPath ? [found, ...twins] : twins;
 }
 
@@ -102,7 +103,9 @@ export function accessDecision(policy: AccessPolicy, pathname: string, method: s
   }
   const deciding: AccessRule[] = [];
   for (const reading of readings) {
-    for (const rule of rulesFor(policy, reading, verb)) if (rule.allow !== "public" && !deciding.includes(rule)) deciding.push(rule);
+    for (const rule of rulesFor(policy, reading, verb)) {
+      if (rule.allow !== "public" && !deciding.includes(rule)) deciding.push(rule);
+    }
   }
   return deciding.length === 0 ? { public: true } : { public: false, rules: deciding };
 }

@@ -11,7 +11,8 @@ const within = (inner: ReadonlySet<string>, outer: ReadonlySet<string>) => [...i
 function admitsNoMoreThan(inner: Allow, outer: Allow): boolean {
   if (inner.anyVerifiedEmail && !outer.anyVerifiedEmail) return false;
   const domainsWithin = outer.anyVerifiedEmail || within(inner.domains, outer.domains);
-  return domainsWithin && within(inner.emails, outer.emails) && within(inner.groups, outer.groups) && within(inner.workloads, outer.workloads);
+  const listsWithin = within(inner.emails, outer.emails) && within(inner.groups, outer.groups);
+  return domainsWithin && listsWithin && within(inner.workloads, outer.workloads);
 }
 
 /**
@@ -25,19 +26,23 @@ export function formatSuffixWarnings(policy: AccessPolicy): string[] {
   const warnings: string[] = [];
   for (const rule of policy.rules) {
     if (rule.allow === "public") continue;
-    const path = rule.pattern.kind === "exact" ? rule.pattern.path.replace(/\/$/, "") : rule.pattern.prefix.slice(0, -1);
+    const { pattern } = rule;
+    const path = pattern.kind === "exact" ? pattern.path.replace(/\/$/, "") : pattern.prefix.slice(0, -1);
     if (path === "" || path.endsWith(SUFFIX)) continue;
     const variant = `${path}${SUFFIX}`;
-    const looser = [...(rule.methods ?? ["GET"])].map((method) => accessDecision(policy, variant, method)).find((decision) => looserThan(decision, rule.allow as Allow));
+    const allow = rule.allow;
+    const decisions = [...(rule.methods ?? ["GET"])].map((method) => accessDecision(policy, variant, method));
+    const looser = decisions.find((decision) => looserThan(decision, allow));
     if (!looser) continue;
     const by = looser.public ? "public" : `decided by ${looser.rules.map((other) => other.label).join(" and ")}`;
-    warnings.push(
-      `${rule.label}: "${variant}" is ${by}, which lets in people this rule does not; an origin that reads a ".json" (or any ".ext") suffix as a format, as Rails does, serves ${path} there: add a rule for "${variant}" with the same "allow", or turn such suffixes off at the origin`,
-    );
+    const fix = `add a rule for "${variant}" with the same "allow", or turn such suffixes off at the origin`;
+    const why = `an origin that reads a ".json" (or any ".ext") suffix as a format (Rails) serves ${path} there`;
+    warnings.push(`${rule.label}: "${variant}" is ${by}, which lets in people this rule does not; ${why}: ${fix}`);
   }
   return warnings;
 }
 
 function looserThan(decision: ReturnType<typeof accessDecision>, allow: Allow): boolean {
-  return decision.public || !decision.rules.some((other: AccessRule) => other.allow !== "public" && admitsNoMoreThan(other.allow, allow));
+  if (decision.public) return true;
+  return !decision.rules.some((other: AccessRule) => other.allow !== "public" && admitsNoMoreThan(other.allow, allow));
 }

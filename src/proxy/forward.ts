@@ -36,7 +36,14 @@ function sendToOrigin(route: OriginRoute, target: string, init: RequestInit): Pr
  * meant for one person is never stored for, nor served from, the cache that another person's
  * request would hit (the cache key is the URL; the identity headers are not part of it).
  */
-export async function forwardToOrigin(route: OriginRoute, request: Request, url: URL, headers: Headers, authenticated: boolean, preflight = false): Promise<Response> {
+export async function forwardToOrigin(
+  route: OriginRoute,
+  request: Request,
+  url: URL,
+  headers: Headers,
+  authenticated: boolean,
+  preflight = false,
+): Promise<Response> {
   const target = `${route.config.originBase ?? route.publicOrigin}${url.pathname}${url.search}`;
   // A preflight let through without a session is an OPTIONS and nothing more: whatever body or
   // body headers came with it never reach the origin unauthenticated.

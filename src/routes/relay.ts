@@ -78,7 +78,8 @@ export async function relayRoute(c: Context<AppEnv>) {
   ctx.subject = code.identity.sub;
   // Spent as soon as it is known to be ours, before any other check: a code that lands in the
   // wrong browser (a leaked link) is worthless to the right one too, not redeemable for its minute.
-  if (!(await ctx.store.claimOnce(code.identity.sub, code.jti, ctx.nowMs, code.exp * 1000))) throw new AuthError("ERR_RELAY_CODE_REPLAYED");
+  const first = await ctx.store.claimOnce(code.identity.sub, code.jti, ctx.nowMs, code.exp * 1000);
+  if (!first) throw new AuthError("ERR_RELAY_CODE_REPLAYED");
   ctx.cookies.push(clearCookie(loginCookieName(code.state)));
   // This browser must be the one that started the sign-in on this host.
   const waiting = await readLoginTransaction(ctx, code.state);

@@ -154,7 +154,12 @@ export async function revokeSession(records: FamilyRecords, session: SessionRef,
 }
 
 /** Ends every session of `sub` started at or before `notBeforeMs`; the mark only ever moves forward. */
-export async function revokeUserSessions(records: FamilyRecords, sub: string, notBeforeMs: number, nowMs: number): Promise<void> {
+export async function revokeUserSessions(
+  records: FamilyRecords,
+  sub: string,
+  notBeforeMs: number,
+  nowMs: number,
+): Promise<void> {
   const subHash = await sha256(sub);
   // A late security event about an earlier moment must not undo a later "sign out everywhere".
   const current = await records.readUserNotBefore(subHash);
