@@ -35,16 +35,20 @@ const BEARER = /^Bearer[ ]+([A-Za-z0-9\-_.]+)\s*$/i;
 /** An HTTP method token as policies name them (RFC 9110 5.6.2, letters in practice). */
 const METHOD = /^[A-Za-z]{1,20}$/;
 
-/** A body announced in any way: a stream, Content-Type, a non-zero Content-Length, Transfer-Encoding. */
-function carriesBody(request: Request, headers: Headers): boolean {
+/**
+ * A body announced by its headers: Content-Type, Transfer-Encoding, a non-zero Content-Length
+ * (RFC 9112 6.3). Not `request.body`: the runtime gives a bodiless request an empty stream too.
+ * A preflight's body, if any, is never sent on (proxy/forward.ts).
+ */
+function carriesBody(headers: Headers): boolean {
   const length = headers.get("content-length");
-  if (request.body !== null || headers.has("content-type") || headers.has("transfer-encoding")) return true;
+  if (headers.has("content-type") || headers.has("transfer-encoding")) return true;
   return length !== null && length.trim() !== "0";
 }
 
 function preflightMethodOf(request: Request, headers: Headers): string | undefined {
   if (request.method !== "OPTIONS" || !headers.has("origin") || headers.has("cookie") || headers.has("authorization")) return undefined;
-  if (carriesBody(request, headers)) return undefined;
+  if (carriesBody(headers)) return undefined;
   const requested = headers.get("access-control-request-method");
   return requested !== null && METHOD.test(requested) ? requested.toUpperCase() : undefined;
 }
