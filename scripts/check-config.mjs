@@ -40,10 +40,38 @@ const HINTS = {
 const OPTIONAL_SECRETS = ["GOOGLE_GROUPS_CREDENTIALS"];
 
 async function loadParser() {
-  const entry = fileURLToPath(new URL("../src/config/parse-config.ts", import.meta.url));
-  const result = await build({ entryPoints: [entry], bundle: true, format: "esm", platform: "neutral", write: false, logLevel: "silent" });
+  // The worker's parser, and the policy warnings only this check gives (they cost the worker nothing).
+  const contents = [
+    'export { parseConfig } from "./config/parse-config.ts";',
+    'export { formatSuffixWarnings } from "./policy/format-suffix-warnings.ts";',
+  ].join("\n");
+  const resolveDir = fileURLToPath(new URL("../src/", import.meta.url));
+  const stdin = { contents, resolveDir, loader: "ts", sourcefile: "check-entry.ts" };
+  const options = { stdin, bundle: true, format: "esm", platform: "neutral", write: false, logLevel: "silent" };
+  const result = await build(options);
   const source = result.outputFiles[0].text;
   return import(`data:text/javascript;base64,${Buffer.from(source).toString("base64")}`);
+}
+
+/**
+ * PREVIEW_HOSTS wildcards right below a public suffix of the Public Suffix List (its private
+ * domains too: hosting platforms such as blogspot.com or s3.amazonaws.com), where anyone can have
+ * a host. The worker refuses the common ones itself (src/config/preview-hosts.ts); the whole
+ * list is too large to carry in it, so it is checked here.
+ */
+async function previewHostProblems(previewHosts) {
+  const { getPublicSuffix } = await import("tldts");
+  const problems = [];
+  for (const entry of String(previewHosts ?? "").split(",").map((item) => item.trim().toLowerCase()).filter(Boolean)) {
+    const [first, ...rest] = entry.replace(/:[0-9]+$/, "").split(".");
+    const fixed = rest.join(".");
+    if (!first.includes("*") || fixed === "") continue;
+    if (getPublicSuffix(fixed, { allowPrivateDomains: true }) === fixed) {
+      const why = `a public suffix (publicsuffix.org) where anyone can have a host`;
+      problems.push(`PREVIEW_HOSTS: "${entry}" is right below "${fixed}", ${why}; put the * below your own domain`);
+    }
+  }
+  return problems;
 }
 
 /** The bindings `wrangler dev` would give the worker: [vars] with .dev.vars (or .env) over them, as wrangler merges them. */
@@ -103,14 +131,19 @@ export async function checkConfig({ configPath = "wrangler.toml", env: environme
   bindings.SESSIONS = { get() {} };
   if (config.services?.some((service) => service.binding === "ORIGIN")) bindings.ORIGIN = { fetch() {} };
 
-  const { parseConfig } = await loadParser();
+  const { parseConfig, formatSuffixWarnings } = await loadParser();
   const result = await parseConfig(bindings);
+  if (result.ok) warnings.push(...formatSuffixWarnings(result.config.policy));
   const unseen = (problem) =>
     // With --deploy, secrets we could not see are warnings, not errors.
     deploy &&
     (SECRETS.some((name) => problem === `${name}: required` && bindings[name] === undefined) ||
       OPTIONAL_SECRETS.some((name) => problem.includes(`${name} is not set`) && bindings[name] === undefined));
-  const all = [...(result.ok ? [] : result.problems), ...extra];
+  const known = result.ok ? [] : result.problems;
+  // Entries the worker already refuses are listed once, by the worker's own message.
+  const alreadyKnown = (problem) => known.some((other) => other.startsWith(problem.slice(0, problem.indexOf(" is "))));
+  const suffixProblems = (await previewHostProblems(bindings.PREVIEW_HOSTS)).filter((p) => !alreadyKnown(p));
+  const all = [...known, ...suffixProblems, ...extra];
   for (const problem of all.filter(unseen)) {
     if (!problem.endsWith(": required")) warnings.push(`${problem.replace(/is not set.*$/, "is not visible here")}; make sure \`npx wrangler secret list\` shows it`);
   }

@@ -1,14 +1,33 @@
 import { AuthError } from "../errors";
 import { logEvent } from "../log";
 import { getTransmitter } from "../risc/transmitter";
-import { assertSetShape, REVOKING_EVENTS, SET_MAX_AGE_SECONDS, VERIFICATION_EVENT, verifySecurityEvent } from "../risc/security-event";
+import {
+  assertSetShape,
+  CLOCK_TOLERANCE_SECONDS,
+  REVOKING_EVENTS,
+  SET_MAX_AGE_SECONDS,
+  VERIFICATION_EVENT,
+  verifySecurityEvent,
+} from "../risc/security-event";
 import type { RequestContext } from "./request-context";
 import { canonicalIssuer } from "../util/issuer-rules";
 
 /**
+ * The moment an event revokes up to, ms: its `iat`, so a late delivery does not end sessions
+ * started after the event, plus the clock tolerance (a session started at the event by our clock,
+ * a little ahead of the transmitter's, still ends); never in the future, and never before the
+ * longest a session lives (REFRESH_TOKEN_TTL: older sessions have ended on their own).
+ */
+function revokedUpToMs(iatSeconds: number, nowMs: number, refreshTokenTtlSeconds: number): number {
+  const atMs = (iatSeconds + CLOCK_TOLERANCE_SECONDS) * 1000;
+  return Math.min(nowMs, Math.max(atMs, nowMs - refreshTokenTtlSeconds * 1000));
+}
+
+/**
  * Receives one Security Event Token (docs/operating.md, "RISC"; RFC 8417, RFC 8935 push, Google's RISC): verified
  * against the provider's transmitter, refused if its `jti` was already received, then every event
- * about an account of our provider revokes all that account's sessions (`store.revokeUser`).
+ * about an account of our provider revokes all that account's sessions started up to the event's
+ * `iat` (`store.revokeUser`; revokedUpToMs).
  * Verification events are logged and change nothing; other events are accepted and ignored.
  * The `jti` is recorded only once everything is applied, so a store outage (503) lets the
  * transmitter deliver it again instead of losing it.
@@ -30,7 +49,8 @@ export async function receiveSecurityEvent(ctx: RequestContext, token: string): 
       // An account of another issuer: none of our sessions can belong to it.
       logEvent("warn", "security_event_other_issuer", { jti: event.jti.slice(0, 64), type });
     } else {
-      await store.revokeUser(subject.sub, nowMs);
+      const upToMs = revokedUpToMs(event.iatSeconds, nowMs, config.refreshTokenTtlSeconds);
+      await store.revokeUser(subject.sub, upToMs, nowMs);
       logEvent("warn", "sessions_revoked_by_provider", { sub: subject.sub, type, jti: event.jti.slice(0, 64) });
     }
   }

@@ -13,8 +13,20 @@ export interface HostPattern {
 const LABEL = /^[a-z0-9-]{1,63}$/;
 const WILD_LABEL = /^[a-z0-9-]{0,62}\*[a-z0-9-]{0,62}$/;
 const PORT = /^[0-9]{1,5}$/;
-/** Hosts shared by every Cloudflare account: a wildcard right below one would admit anyone's Worker. */
-const SHARED_SUFFIXES = new Set(["workers.dev", "pages.dev"]);
+/**
+ * Suffixes where anyone can get a host (hosting platforms): a wildcard right below one would
+ * admit anyone's deployment. The worker carries only these and COUNTRY_SECOND_LEVEL; the whole
+ * Public Suffix List (tens of KiB) is checked by `npm run check` (docs/security-changes.md).
+ */
+const SHARED_SUFFIXES = new Set([
+  "workers.dev", "pages.dev", "r2.dev", "trycloudflare.com", "vercel.app", "now.sh", "netlify.app",
+  "github.io", "gitlab.io", "herokuapp.com", "herokudns.com", "onrender.com", "fly.dev", "web.app",
+  "firebaseapp.com", "appspot.com", "azurewebsites.net", "azurestaticapps.net", "cloudfront.net",
+  "amplifyapp.com", "ngrok.io", "ngrok-free.app", "ngrok.app", "glitch.me", "replit.app", "railway.app",
+  "deno.dev", "surge.sh", "blogspot.com",
+]);
+/** `co.uk`, `com.au`, `ne.jp`: a country's second level, where anyone registers a domain. */
+const COUNTRY_SECOND_LEVEL = /^(co|com|net|org|gov|edu|ac|ne|or|go|gv|nic|ltd|plc|me|info|biz)\.[a-z]{2}$/;
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&");
 
@@ -29,8 +41,10 @@ export function parsePreviewHost(entry: string): HostPattern | string {
   const [first = "", ...rest] = host.split(".");
   const wild = first.includes("*");
   if (!(wild ? WILD_LABEL : LABEL).test(first) || !rest.every((label) => LABEL.test(label))) return problem;
-  if (wild && (rest.length < 2 || SHARED_SUFFIXES.has(rest.join(".")))) {
-    return `PREVIEW_HOSTS: "${entry}" is too broad: a * needs at least two labels after it that are yours (not "${rest.join(".")}")`;
+  const fixed = rest.join(".");
+  if (wild && (rest.length < 2 || SHARED_SUFFIXES.has(fixed) || COUNTRY_SECOND_LEVEL.test(fixed))) {
+    const why = `a * needs at least two labels after it that are yours (not "${fixed}")`;
+    return `PREVIEW_HOSTS: "${entry}" is too broad: ${why}`;
   }
   const [before = "", after = ""] = first.split("*");
   const firstPattern = wild ? `${escape(before)}[a-z0-9-]+${escape(after)}` : escape(first);

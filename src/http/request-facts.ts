@@ -21,8 +21,10 @@ export interface RequestFacts {
   webSocketUpgrade: boolean;
   /**
    * A browser's CORS preflight: the method its Access-Control-Request-Method asks about, upper
-   * case. Only an OPTIONS with `Origin` and neither `Cookie` nor `Authorization` is one: the Fetch
-   * standard sends preflights without credentials, so a request carrying them is something else.
+   * case. Only an OPTIONS with `Origin` and neither `Cookie` nor `Authorization`, nor a body or
+   * `Content-Type`, is one: the Fetch standard sends preflights without credentials and without
+   * a body, so a request carrying any of them is something else and needs a session.
+   * @see https://fetch.spec.whatwg.org/#cors-preflight-fetch
    */
   preflightMethod: string | undefined;
   /** CF-Connecting-IP: the client's address as Cloudflare saw it. */
@@ -33,8 +35,20 @@ const BEARER = /^Bearer[ ]+([A-Za-z0-9\-_.]+)\s*$/i;
 /** An HTTP method token as policies name them (RFC 9110 5.6.2, letters in practice). */
 const METHOD = /^[A-Za-z]{1,20}$/;
 
+/**
+ * A body announced by its headers: Content-Type, Transfer-Encoding, a non-zero Content-Length
+ * (RFC 9112 6.3). Not `request.body`: the runtime gives a bodiless request an empty stream too.
+ * A preflight's body, if any, is never sent on (proxy/forward.ts).
+ */
+function carriesBody(headers: Headers): boolean {
+  const length = headers.get("content-length");
+  if (headers.has("content-type") || headers.has("transfer-encoding")) return true;
+  return length !== null && length.trim() !== "0";
+}
+
 function preflightMethodOf(request: Request, headers: Headers): string | undefined {
   if (request.method !== "OPTIONS" || !headers.has("origin") || headers.has("cookie") || headers.has("authorization")) return undefined;
+  if (carriesBody(headers)) return undefined;
   const requested = headers.get("access-control-request-method");
   return requested !== null && METHOD.test(requested) ? requested.toUpperCase() : undefined;
 }

@@ -16,8 +16,16 @@ function decodeAsciiEscapes(path: string): string {
 function isOwnRoute(pathname: string, authPrefix: string): boolean {
   const prefix = authPrefix.toLowerCase();
   const decoded = decodeAsciiEscapes(pathname);
-  const resolved = new URL(decoded.replace(/\?/g, "%3F").replace(/#/g, "%23"), BASE).pathname;
-  return [pathname, decoded, resolved].some((path) => {
+  // Resolved as the path of BASE, never as a reference: a decoded `//`, `/\` or `/<tab>/` would
+  // otherwise be read as an authority, which is empty or invalid and makes the parser throw.
+  let resolved: string;
+  try {
+    resolved = new URL(`${BASE}${decoded.replace(/\?/g, "%3F").replace(/#/g, "%23")}`).pathname;
+  } catch {
+    return true; // Unresolvable: errs towards "own".
+  }
+  // The last reading: empty segments collapsed, as many routers do.
+  return [pathname, decoded, resolved, resolved.replace(/\/{2,}/g, "/")].some((path) => {
     const lower = path.toLowerCase();
     return lower === prefix || lower.startsWith(`${prefix}/`);
   });

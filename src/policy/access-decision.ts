@@ -20,17 +20,54 @@ interface Reading {
   folded: boolean;
 }
 
-function matches(pattern: PathPattern, reading: Reading): boolean {
+const textOf = (pattern: PathPattern, reading: Reading) => {
   const text = pattern.kind === "exact" ? pattern.path : pattern.prefix;
-  const expected = reading.folded ? text.toLowerCase() : text;
-  return pattern.kind === "exact" ? reading.path === expected : reading.path.startsWith(expected);
+  return reading.folded ? text.toLowerCase() : text;
+};
+
+function matches(pattern: PathPattern, reading: Reading): boolean {
+  const text = textOf(pattern, reading);
+  return pattern.kind === "exact" ? reading.path === text : reading.path.startsWith(text);
 }
 
-/** The most specific rule for one reading: the rules are sorted, so the first match decides. */
-function ruleFor(policy: AccessPolicy, reading: Reading, method: string): AccessRule {
-  const rule = policy.rules.find((candidate) => (!candidate.methods || candidate.methods.has(method)) && matches(candidate.pattern, reading));
-  // The default rule matches every path and method, so there always is one.
-  return rule ?? policy.rules[policy.rules.length - 1]!;
+/**
+ * Whether a rule names this very path with or without its trailing slash, which most routers
+ * serve alike: exact `P` for `P/` (and exact `P/` for `P`), prefix `P/*` for `P`.
+ */
+function namesWithoutSlash(pattern: PathPattern, reading: Reading): boolean {
+  const text = textOf(pattern, reading);
+  if (pattern.kind === "prefix") return `${reading.path}/` === text;
+  return text === `${reading.path}/` || `${text}/` === reading.path;
+}
+
+const appliesTo = (rule: AccessRule, method: string) => !rule.methods || rule.methods.has(method);
+
+/**
+ * The rules that decide one reading. The most specific matching rule (the rules are sorted, so
+ * the first match), and any rule that names the same path without or with its trailing slash: a
+ * rule `P/*` decides `P` and an exact `P` decides `P/`, in place of a broader prefix (the default
+ * rule), and beside an exact rule or `P/*` itself, so a request must pass both. A public rule only
+ * ever decides the paths it lists, never such a variant: it can open nothing more.
+ */
+function rulesFor(policy: AccessPolicy, reading: Reading, method: string): AccessRule[] {
+  let literal: AccessRule | undefined;
+  const twins: AccessRule[] = [];
+  const twinPatterns: string[] = [];
+  for (const rule of policy.rules) {
+    if (!appliesTo(rule, method)) continue;
+    if (!literal && matches(rule.pattern, reading)) literal = rule;
+    else if (rule.allow !== "public" && reading.path !== "/" && namesWithoutSlash(rule.pattern, reading)) {
+      // The first of a pattern's rules for this method is its most specific (sorted): one per pattern.
+      const key = `${rule.pattern.kind} ${textOf(rule.pattern, reading)}`;
+      if (!twinPatterns.includes(key)) twinPatterns.push(key), twins.push(rule);
+    }
+  }
+  // The default rule matches every path and method, so there always is a literal one.
+  const found = literal ?? policy.rules[policy.rules.length - 1]!;
+  if (twins.length === 0) return [found];
+  const base = reading.path.replace(/\/$/, "");
+  const namesThisPath = found.pattern.kind === "exact" || textOf(found.pattern, reading) === `${base}/`;
+  return namesThisPath ? [found, ...twins] : twins;
 }
 
 /**
@@ -39,11 +76,15 @@ function ruleFor(policy: AccessPolicy, reading: Reading, method: string): Access
  */
 const decodePlain = (path: string) => path.replace(/%([0-7][0-9a-f])/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 
+/** Trailing dots and spaces of a segment, which IIS and Windows file systems drop (`/admin./x` is `/admin/x`). */
+const TRAILING_DOTS = /[. ]+(?=\/|$)/g;
+
 /**
  * The rule(s) that decide a request (docs/access-policies.md: the most specific rule wins). An origin may read
- * a path otherwise than the worker does, so each reading it might make gets its rule, and the
- * request must pass all of them: a rule cannot be skipped by spelling its path as `/ADMIN/x` or
- * `/%61dmin/x`. A path that could mean anything (encoded `/` or `.`, `;`, `//`, `\`, double
+ * a path otherwise than the worker does, so each reading it might make gets its rules, and the
+ * request must pass all of them: a rule cannot be skipped by spelling its path as `/ADMIN/x`,
+ * `/%61dmin/x`, `/admin./x`, `/admin%20` or, for an exact rule `/admin`, `/admin/`
+ * (docs/security-changes.md). A path that could mean anything (encoded `/` or `.`, `;`, `//`, `\`, double
  * escapes: AMBIGUOUS) is never public and needs every rule that applies to its method.
  */
 export function accessDecision(policy: AccessPolicy, pathname: string, method: string): AccessDecision {
@@ -56,10 +97,15 @@ export function accessDecision(policy: AccessPolicy, pathname: string, method: s
   const readings: Reading[] = [{ path: pathname, folded: false }];
   if (decoded !== pathname) readings.push({ path: decoded, folded: false });
   readings.push({ path: decoded.toLowerCase(), folded: true });
+  for (const { path, folded } of [...readings]) {
+    const trimmed = path.replace(TRAILING_DOTS, "");
+    if (trimmed !== path) readings.push({ path: trimmed || "/", folded });
+  }
   const deciding: AccessRule[] = [];
   for (const reading of readings) {
-    const rule = ruleFor(policy, reading, verb);
-    if (rule.allow !== "public" && !deciding.includes(rule)) deciding.push(rule);
+    for (const rule of rulesFor(policy, reading, verb)) {
+      if (rule.allow !== "public" && !deciding.includes(rule)) deciding.push(rule);
+    }
   }
   return deciding.length === 0 ? { public: true } : { public: false, rules: deciding };
 }

@@ -28,16 +28,27 @@ function sendToOrigin(route: OriginRoute, target: string, init: RequestInit): Pr
 /**
  * Sends the request to ORIGIN_URL (or, with the ORIGIN service binding and no ORIGIN_URL, our
  * public origin) + path + query. Where it goes depends on the configuration alone: never on
- * `Host`, `X-Forwarded-Host` or any other request header. An origin that cannot be reached, or
+ * `Host`, `X-Forwarded-Host` or any other request header. With `preflight`, a CORS preflight
+ * passed without a session, it goes as a bare OPTIONS. An origin that cannot be reached, or
  * an origin Worker that throws, is ERR_ORIGIN_UNAVAILABLE (502).
  *
  * An authenticated request bypasses Cloudflare's cache both ways, `cache: "no-store"`: an answer
  * meant for one person is never stored for, nor served from, the cache that another person's
  * request would hit (the cache key is the URL; the identity headers are not part of it).
  */
-export async function forwardToOrigin(route: OriginRoute, request: Request, url: URL, headers: Headers, authenticated: boolean): Promise<Response> {
+export async function forwardToOrigin(
+  route: OriginRoute,
+  request: Request,
+  url: URL,
+  headers: Headers,
+  authenticated: boolean,
+  preflight = false,
+): Promise<Response> {
   const target = `${route.config.originBase ?? route.publicOrigin}${url.pathname}${url.search}`;
-  const hasBody = request.method !== "GET" && request.method !== "HEAD";
+  // A preflight let through without a session is an OPTIONS and nothing more: whatever body or
+  // body headers came with it never reach the origin unauthenticated.
+  if (preflight) for (const name of ["content-type", "content-length", "transfer-encoding"]) headers.delete(name);
+  const hasBody = !preflight && request.method !== "GET" && request.method !== "HEAD";
   const init: RequestInit = { method: request.method, headers, body: hasBody ? request.body : null, redirect: "manual" };
   if (authenticated) init.cache = "no-store";
   try {

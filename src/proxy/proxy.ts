@@ -26,19 +26,22 @@ function publicHostOf(publicOrigin: string) {
   return parsed;
 }
 
+/** How a request is sent on, beyond whose it is. */
+export interface ProxyOptions {
+  /** The Authorization header holds a token meant for us (a trusted workload's): the origin never sees it. */
+  workloadBearer: boolean;
+  /** A CORS preflight let through without a session: sent as a bare OPTIONS, no body, no body headers. */
+  preflight?: boolean;
+  /** A WebSocket the origin accepts is relayed, and kept only while the watch allows (docs/websockets.md). */
+  watch?: SocketWatch;
+}
+
 /**
  * Sends the request on to the origin and hands back its answer: with `identity`, as that person's
- * or workload's (identity headers and assertion); without, as anyone's (a public path, a
- * preflight). `workloadBearer`: the Authorization header holds a token meant for us (a trusted
- * workload's), which the origin never sees, authenticated or not. `watch`: a WebSocket the origin
- * accepts is relayed and kept only while the watch allows (docs/websockets.md).
+ * or workload's (identity headers and assertion); without, as anyone's (a public path, a preflight).
  */
-export async function proxy(
-  scope: ProxiedRequest,
-  identity: ForwardedIdentity | undefined,
-  workloadBearer: boolean,
-  watch?: SocketWatch,
-): Promise<Response> {
+export async function proxy(scope: ProxiedRequest, identity: ForwardedIdentity | undefined, options: ProxyOptions): Promise<Response> {
+  const { workloadBearer, preflight = false, watch } = options;
   const { request } = scope;
   const { host, proto } = publicHostOf(scope.publicOrigin);
   const facts = { ...request, requestId: scope.requestId, publicHost: host, publicProto: proto, workloadBearer };
@@ -46,7 +49,7 @@ export async function proxy(
   const authenticated = identity !== undefined;
   const sentMs = Date.now();
   try {
-    const upstream = await forwardToOrigin(scope, scope.raw, request.url, headers, authenticated);
+    const upstream = await forwardToOrigin(scope, scope.raw, request.url, headers, authenticated, preflight);
     const response = toClientResponse(upstream, authenticated);
     return watch && response.status === 101 && response.webSocket ? relayWebSocket(response, watch) : response;
   } finally {

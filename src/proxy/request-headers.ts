@@ -48,10 +48,17 @@ const ROUTING_HEADERS = ["x-original-url", "x-rewrite-url", "x-override-url", "x
   // Other spellings of the client's address that origins and their frameworks read.
   "true-client-ip", "x-client-ip", "client-ip", "x-cluster-client-ip", "fastly-client-ip"];
 
+/**
+ * Headers that make frameworks (Rails' and Laravel's method spoofing, Express's method-override,
+ * Symfony, ASP.NET) treat a request as another method than the one the policy decided: a GET a
+ * public rule let through would arrive as a DELETE.
+ */
+const METHOD_OVERRIDE_HEADERS = ["x-http-method-override", "x-http-method", "x-method-override"];
+
 const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "proxy-authorization", "expect"];
 
-/** Both lists, for one lookup per header. */
-const NOT_FORWARDED: ReadonlySet<string> = new Set([...ROUTING_HEADERS, ...HOP_BY_HOP]);
+/** The lists, for one lookup per header. */
+const NOT_FORWARDED: ReadonlySet<string> = new Set([...ROUTING_HEADERS, ...METHOD_OVERRIDE_HEADERS, ...HOP_BY_HOP]);
 
 function isOurAccessToken(token: string): boolean {
   try {
@@ -92,7 +99,7 @@ export interface UpstreamFacts {
 }
 
 /**
- * The headers the origin receives: identity, hop-by-hop and routing headers (and whatever
+ * The headers the origin receives: identity, hop-by-hop, routing and method-override headers (and whatever
  * `Connection` names) gone; X-Forwarded-Host/-Proto from our public origin, X-Forwarded-For and
  * X-Real-IP from Cloudflare's client address, X-Request-Id; our cookies and our access token
  * gone (and a workload's token, on every path: it was meant for us); for a signed-in user or a workload the

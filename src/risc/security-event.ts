@@ -27,12 +27,14 @@ export const REVOKING_EVENTS: ReadonlySet<string> = new Set([
 export const SET_MAX_AGE_SECONDS = 7 * 24 * 3600;
 /** SETs are a kilobyte or so; anything much longer is not one. */
 export const MAX_SET_LENGTH = 16 * 1024;
-const CLOCK_TOLERANCE_SECONDS = 60;
+export const CLOCK_TOLERANCE_SECONDS = 60;
 const MAX_EVENTS = 16;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 export interface SecurityEvent {
   jti: string;
+  /** When the transmitter says the event happened (`iat`), seconds; verified within the clock tolerance. */
+  iatSeconds: number;
   events: { type: string; subject?: { iss: string; sub: string }; state?: string }[];
 }
 
@@ -109,5 +111,5 @@ export async function verifySecurityEvent(token: string, transmitter: Transmitte
   if (typ !== undefined && !/^(application\/)?secevent\+jwt$/i.test(typ)) throw refuse("ERR_SET_INVALID_REQUEST", "typ");
   const jti = verified.payload.jti;
   if (typeof jti !== "string" || jti.length === 0 || jti.length > 256) throw refuse("ERR_SET_INVALID_REQUEST", "jti");
-  return { jti, events: eventsOf(verified.payload) };
+  return { jti, iatSeconds: verified.payload.iat!, events: eventsOf(verified.payload) };
 }

@@ -24,9 +24,9 @@ export async function gate(ctx: RequestContext): Promise<Response> {
   // Read once: a workload's token is meant for us, so the origin never sees it, on any path.
   const workloadIssuer = request.bearer === undefined ? undefined : trustedIssuerOf(config.workloads, request.bearer);
   const workloadBearer = workloadIssuer !== undefined;
-  if (decision.public) return proxy(ctx, undefined, workloadBearer);
+  if (decision.public) return proxy(ctx, undefined, { workloadBearer });
   if (request.preflightMethod !== undefined && preflightPasses(config.policy, request.url.pathname, request.preflightMethod)) {
-    return proxy(ctx, undefined, workloadBearer);
+    return proxy(ctx, undefined, { workloadBearer, preflight: true });
   }
 
   // Cross-site WebSocket hijacking: browsers send cookies on cross-site upgrades, and the
@@ -43,7 +43,7 @@ export async function gate(ctx: RequestContext): Promise<Response> {
     }
     const workload = { name, sub: token.sub, ...(token.email ? { email: token.email } : {}) };
     const assertion = await workloadAssertionFor(config, ctx.publicOrigin, workload, ctx.nowSeconds);
-    return proxy(ctx, { user: workload, workload: name, assertion }, true);
+    return proxy(ctx, { user: workload, workload: name, assertion }, { workloadBearer: true });
   }
 
   const session = await resolveSession(ctx);
@@ -60,5 +60,5 @@ export async function gate(ctx: RequestContext): Promise<Response> {
   const assertion = await originAssertionFor(config, ctx.publicOrigin, session.identity, ctx.nowSeconds);
   // A socket outlives the request that opened it: relayed, it ends with its session (docs/websockets.md).
   const watch = request.webSocketUpgrade && relaysWebSocket(decision) ? socketWatchFor(ctx, decision, session) : undefined;
-  return proxy(ctx, { user: session.identity, assertion }, false, watch);
+  return proxy(ctx, { user: session.identity, assertion }, { workloadBearer: false, watch });
 }

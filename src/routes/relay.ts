@@ -21,9 +21,10 @@ import { randomToken } from "../util/hash";
  *   2. The registered host runs the whole sign-in; its callback, instead of starting a session,
  *      sends the browser to P's /relay with a relay code: a JWT signed with SESSION_KEYS,
  *      `typ` relay+jwt, `aud` = P, valid 60 s, carrying who signed in, P's state and a `jti`.
- *   3. P's /relay accepts a code only for itself, only with the login cookie its state names
- *      (so a code cannot sign someone else's browser in), and only once (the store records the
- *      `jti` write-once); then it starts P's own session.
+ *   3. P's /relay accepts a code only for itself, only once (the store records the `jti`
+ *      write-once as soon as the signature verifies, whatever happens next), and only with the
+ *      login cookie its state names (so a code cannot sign someone else's browser in); then it
+ *      starts P's own session.
  * No token ever travels in a URL: the code is not a session, and is worthless a minute later,
  * a second time, on another host, or in another browser.
  */
@@ -77,11 +78,14 @@ export async function relayRoute(c: Context<AppEnv>) {
   // Only a state of the shape we issue may name a cookie.
   if (!isIssuedStateShape(code.state)) throw new AuthError("ERR_RELAY_CODE_INVALID", { detail: "state shape" });
   ctx.subject = code.identity.sub;
+  // Spent as soon as it is known to be ours, before any other check: a code that lands in the
+  // wrong browser (a leaked link) is worthless to the right one too, not redeemable for its minute.
+  const first = await ctx.store.claimOnce(code.identity.sub, code.jti, ctx.nowMs, code.exp * 1000);
+  if (!first) throw new AuthError("ERR_RELAY_CODE_REPLAYED");
   ctx.cookies.push(clearCookie(loginCookieName(code.state)));
   // This browser must be the one that started the sign-in on this host.
   const waiting = await readLoginTransaction(ctx, code.state);
   if (waiting.relay) throw new AuthError("ERR_LOGIN_TRANSACTION_MISSING", { detail: "relay" });
-  if (!(await ctx.store.claimOnce(code.identity.sub, code.jti, ctx.nowMs, code.exp * 1000))) throw new AuthError("ERR_RELAY_CODE_REPLAYED");
   if (!isAllowed(config.policy, code.identity)) throw new AuthError("ERR_ACCOUNT_NOT_ALLOWED", { detail: "relay", refusedEmail: code.identity.email });
   await startSession(ctx, code.identity, "relay");
   return new Response(null, { status: 302, headers: headers(waiting.returnTo) });

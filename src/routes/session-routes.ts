@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { consumeRateLimit } from "../app/rate-limit";
 import type { AppEnv, RequestContext } from "../app/request-context";
 import { noSession, refreshFromCookie, resolveSession, verifiedAccess } from "../app/resolve-session";
 import { CLEAR_SESSION_COOKIES } from "../app/session-cookies";
@@ -38,7 +39,8 @@ function afterLogout(ctx: RequestContext): string {
  * that does not sign the person straight back in. `?scope=all` ("sign out everywhere") revokes
  * every session of the signed-in user; it needs a live session, so an old stolen refresh
  * token cannot sign its owner out everywhere. A store outage answers 503 and keeps the cookies,
- * so the person can try again and the session really ends.
+ * so the person can try again and the session really ends. A refresh cookie counts against the
+ * refresh rate limit, as at POST {AUTH_PREFIX}/refresh (429 past it, cookies kept).
  */
 export async function logoutRoute(c: Context<AppEnv>) {
   const ctx = c.var.ctx;
@@ -47,13 +49,15 @@ export async function logoutRoute(c: Context<AppEnv>) {
   if (scope.length > 1 || (scope.length === 1 && scope[0] !== "all")) throw new AuthError("ERR_BAD_REQUEST", { detail: "unknown logout scope" });
 
   const access = await verifiedAccess(ctx);
+  // A refresh cookie costs a store read, whatever it holds: it counts like one sent to refresh.
+  if (ctx.request.refreshCookie) await consumeRateLimit(ctx, "refresh");
   const fromRefresh = ctx.request.refreshCookie ? await store.peek(ctx.request.refreshCookie, nowMs) : undefined;
   const session = fromRefresh ?? (access ? { familyId: access.sid, sub: access.identity.sub } : undefined);
   if (scope[0] === "all") {
     const liveSub = access?.identity.sub ?? (fromRefresh && (await store.isActive(fromRefresh, nowMs)) ? fromRefresh.sub : undefined);
     if (liveSub) {
       ctx.subject = liveSub;
-      await store.revokeUser(liveSub, nowMs);
+      await store.revokeUser(liveSub, nowMs, nowMs);
       logEvent("info", "logout_everywhere", { sub: liveSub });
     }
   } else if (session) {

@@ -190,6 +190,16 @@ export async function revokeSession(records: FamilyRecords, session: SessionRef,
   await records.writeRevoked(session.familyId, { atMs: nowMs, because }, family, nowMs);
 }
 
-export async function revokeUserSessions(records: FamilyRecords, sub: string, nowMs: number): Promise<void> {
-  await records.writeUserNotBefore(await sha256(sub), nowMs, nowMs);
+/** Ends every session of `sub` started at or before `notBeforeMs`; the mark only ever moves forward. */
+export async function revokeUserSessions(
+  records: FamilyRecords,
+  sub: string,
+  notBeforeMs: number,
+  nowMs: number,
+): Promise<void> {
+  const subHash = await sha256(sub);
+  // A late security event about an earlier moment must not undo a later "sign out everywhere".
+  const current = await records.readUserNotBefore(subHash);
+  if (current !== null && current >= notBeforeMs) return;
+  await records.writeUserNotBefore(subHash, notBeforeMs, nowMs);
 }

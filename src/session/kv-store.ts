@@ -177,7 +177,7 @@ export function createKvSessionStore(kv: SessionKv, maxSessionSeconds: number, f
     isActive: (session, nowMs) => isSessionActive(records, session, nowMs),
     sessionState: (sub, sid, nowMs) => readSessionState(records, { familyId: sid, sub }, nowMs),
     revoke: (session, nowMs, because) => revokeSession(records, session, nowMs, because),
-    revokeUser: (sub, nowMs) => revokeUserSessions(records, sub, nowMs),
+    revokeUser: (sub, notBeforeMs, nowMs) => revokeUserSessions(records, sub, notBeforeMs, nowMs),
     listSessions: (sub, nowMs, current) => listSessions(records, sub, nowMs, current),
     hasEvent: records.hasEvent,
     recordEvent: records.recordEvent,

@@ -130,8 +130,8 @@ export class SessionFamilies extends DurableObject {
     return records ? listSessions(records, sub, nowMs, current) : [];
   }
 
-  async revokeUser(sub: string, nowMs: number): Promise<void> {
-    await revokeUserSessions(this.records(true)!, sub, nowMs);
+  async revokeUser(sub: string, notBeforeMs: number, nowMs: number): Promise<void> {
+    await revokeUserSessions(this.records(true)!, sub, notBeforeMs, nowMs);
   }
 
   /** Records a one-time value's hash: true the first time. The object runs one call at a time. */

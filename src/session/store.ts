@@ -39,8 +39,11 @@ export interface SessionStore {
    * Durable Object it is exact.
    */
   listSessions(sub: string, nowMs: number, current?: string): Promise<SessionSummary[]>;
-  /** Ends every session of `sub` that started at or before `nowMs` ("sign out everywhere"). */
-  revokeUser(sub: string, nowMs: number): Promise<void>;
+  /**
+   * Ends every session of `sub` that started at or before `notBeforeMs`: `nowMs` for "sign out
+   * everywhere", the moment a security event happened for the provider's. A later mark stays.
+   */
+  revokeUser(sub: string, notBeforeMs: number, nowMs: number): Promise<void>;
   /**
    * Whether a one-time event (a security event's issuer and `jti`) was recorded and its record
    * has not expired. With KV, a record made at another location may take up to 60 s to be seen.

@@ -68,6 +68,28 @@ describe("npm run check", () => {
     }
   });
 
+  it("warns, without failing, when a rule's .json variant (a format to Rails) falls to a looser rule", async () => {
+    const keys = JSON.stringify(await generateKeySet());
+    const policy = JSON.stringify([{ path: "/admin/*", allow: { emails: ["boss@example.com"] } }]);
+    const vars = `ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "id"\nALLOWED_DOMAINS = "example.com"\nACCESS_POLICY = '${policy}'`;
+    const { code, output } = check(project(vars, `OIDC_CLIENT_SECRET=s3cret\nSESSION_KEYS='${keys}'\n`));
+    expect(code).toBe(0);
+    expect(output).toContain("configuration OK");
+    expect(output).toContain('warning: ACCESS_POLICY[0] "/admin/*": "/admin.json" is decided by the default rule');
+  });
+
+  it("refuses a PREVIEW_HOSTS wildcard right below any public suffix of the Public Suffix List, private domains included", async () => {
+    const keys = JSON.stringify(await generateKeySet());
+    const hosts = "*-app.acme.workers.dev, *.myshopify.com, *-x.s3.amazonaws.com, *.preview.example.com";
+    const vars = `ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "id"\nALLOWED_DOMAINS = "example.com"\nPUBLIC_URL = "https://app.example.com"\nPREVIEW_HOSTS = "${hosts}"`;
+    const { code, output } = check(project(vars, `OIDC_CLIENT_SECRET=s3cret\nSESSION_KEYS='${keys}'\n`));
+    expect(code).toBe(1);
+    expect(output).toContain('PREVIEW_HOSTS: "*.myshopify.com" is right below "myshopify.com", a public suffix');
+    expect(output).toContain('PREVIEW_HOSTS: "*-x.s3.amazonaws.com" is right below "s3.amazonaws.com", a public suffix');
+    expect(output).not.toContain("*-app.acme.workers.dev");
+    expect(output).not.toContain("*.preview.example.com");
+  });
+
   it("knows the ORIGIN service binding: ORIGIN_URL optional, ORIGIN_AUDIENCE required", () => {
     const vars = 'OIDC_CLIENT_ID = "id"\nALLOWED_EMAILS = "a@example.com"';
     const withoutOrigin = check(project(vars), "--deploy");

@@ -119,4 +119,12 @@ describe("a CORS preflight", () => {
     expect((await preflight("/elsewhere")).status).toBe(401);
     expect(stack.originRequests.length).toBe(before + 1);
   });
+
+  it("is never an OPTIONS that carries a body: that needs a session, and the origin sees nothing of it", async () => {
+    const before = stack.originRequests.length;
+    const headers = { origin: "https://spa.e2e", "access-control-request-method": "PUT", "content-type": "application/json" };
+    const response = await fetch(`${stack.workerUrl}/api/items?delete=all`, { method: "OPTIONS", headers, body: '{"drop":"all"}' });
+    expect(response.status).toBe(401);
+    expect(stack.originRequests.length).toBe(before);
+  });
 });

@@ -104,6 +104,12 @@ describe("configuration", () => {
     expect(await problemsOf("*-app.acme.workers.dev, feature-*.preview.example.com, localhost:8788")).toEqual([]);
     for (const broad of ["*.workers.dev", "*-x.pages.dev", "*.com", "*"]) expect((await problemsOf(broad)).join(), broad).toMatch(/PREVIEW_HOSTS/);
     for (const bad of ["a.*.example.com", "**.example.com", "https://x.example.com", "x.example.com/path", "x.example.com:http"]) expect((await problemsOf(bad)).join(), bad).toMatch(/PREVIEW_HOSTS/);
+    // Shared hosting suffixes (anyone can have a host there) and country second levels, in the worker itself.
+    for (const shared of ["*.vercel.app", "*-x.github.io", "*.herokuapp.com", "*.co.uk", "*.com.au", "*.r2.dev", "*.trycloudflare.com", "*.netlify.app"]) {
+      expect((await problemsOf(shared)).join(), shared).toMatch(/PREVIEW_HOSTS: ".*" is too broad/);
+    }
+    // A host of one's own under those suffixes is fine.
+    expect(await problemsOf("*-app.acme.vercel.app, *.preview.example.co.uk")).toEqual([]);
     // The registered host runs every sign-in: it must be set, and must not be a preview itself.
     expect(await problemsOf("*-app.preview.test", { PUBLIC_URL: "" })).toEqual(["PREVIEW_HOSTS: needs PUBLIC_URL (the registered host that runs every sign-in)"]);
     expect(await problemsOf("app.test")).toEqual(["PREVIEW_HOSTS: must not match PUBLIC_URL's own host"]);

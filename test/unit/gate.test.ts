@@ -114,6 +114,17 @@ describe.each(ORIGIN_PATHS)("the gate, to an origin behind $name", ({ name, bind
     expect(echo.headers["x-forwarded-proto"]).toBe("https");
   });
 
+  it("strips method-override headers, in every spelling, on public and signed-in requests alike", async () => {
+    const { cookie } = await signedIn();
+    const overrides = { "X-HTTP-Method-Override": "DELETE", "X-HTTP-Method": "PUT", "X-Method-Override": "PATCH", X_HTTP_Method_Override: "DELETE" };
+    for (const [path, extra] of [["/public/x", {}], ["/private", { cookie }]] as const) {
+      const response = await call(path, { headers: { ...overrides, ...extra } });
+      expect(response.status).toBe(200);
+      const echo = (await response.json()) as Echo;
+      expect(Object.keys(echo.headers).filter((name) => /method/.test(name))).toEqual([]);
+    }
+  });
+
   it("keeps the origin's cookies but never lets it set ours", async () => {
     const { cookie } = await signedIn();
     expect([...setCookies(await call("/public/x")).keys()]).toEqual(["origin_a", "origin_b"]);

@@ -13,7 +13,7 @@ const POLICY = JSON.stringify([
   { path: "/hooks/github", methods: ["POST"], public: true },
 ]);
 const APP = "https://spa.example";
-type Echo = { method: string; path: string; headers: Record<string, string> };
+type Echo = { method: string; path: string; headers: Record<string, string>; body: string };
 
 function preflight(path: string, method: string, headers: Record<string, string> = {}) {
   return callWith({ ACCESS_POLICY: POLICY }, path, {
@@ -45,6 +45,24 @@ describe("a CORS preflight", () => {
     // A public request needs no session, and neither does its preflight.
     expect((await preflight("/hooks/github", "POST")).status).toBe(200);
     expect((await preflight("/hooks/github", "GET")).status).toBe(401);
+  });
+
+  it("reaches the origin as a bare OPTIONS: no body and no body headers, whatever came with it", async () => {
+    const response = await preflight("/api/items?page=2", "POST", { "content-length": "0" });
+    expect(response.status).toBe(200);
+    const echo = (await response.json()) as Echo;
+    expect([echo.method, echo.path, echo.body]).toEqual(["OPTIONS", "/api/items?page=2", ""]);
+    expect(Object.keys(echo.headers).filter((name) => name === "content-type" || name === "transfer-encoding")).toEqual([]);
+    // workerd announces a request without a body as `Content-Length: 0` on its own; nothing more may arrive.
+    expect(echo.headers["content-length"] ?? "0").toBe("0");
+  });
+
+  it("is never an OPTIONS that carries a body or a Content-Type: that needs a session, and the origin gets nothing", async () => {
+    const withBody = { method: "OPTIONS", headers: { origin: APP, "access-control-request-method": "POST", "content-type": "application/json" } };
+    expect((await callWith({ ACCESS_POLICY: POLICY }, "/api/items?delete=all", { ...withBody, body: '{"drop":"everything"}' })).status).toBe(401);
+    expect((await callWith({ ACCESS_POLICY: POLICY }, "/api/items", withBody)).status).toBe(401);
+    const bodyOnly = { method: "OPTIONS", headers: { origin: APP, "access-control-request-method": "POST" }, body: "x=1" };
+    expect((await callWith({ ACCESS_POLICY: POLICY }, "/api/items", bodyOnly)).status).toBe(401);
   });
 
   it("is only an OPTIONS with Origin, a method in Access-Control-Request-Method, and no credentials", async () => {

@@ -121,6 +121,16 @@ describe("signing a preview deployment in through the registered host", () => {
     expect(victim.cookieNames(PREVIEW).filter((name) => name === "__Host-access" || name === "__Host-refresh")).toEqual([]);
   });
 
+  it("spends a code the moment its signature verifies: after it lands in the wrong browser, the right one cannot redeem it", async () => {
+    const browser = new Browser();
+    const { relayUrl } = await relayedSignIn(browser);
+    // A leaked code (a shared link, a history sync) opened first in a browser without the login cookie.
+    expect((await new Browser().get(relayUrl)).status).toBe(400);
+    const late = await browser.get(relayUrl);
+    expect(late.status).toBe(400);
+    expect(browser.cookieNames(PREVIEW).filter((name) => name === "__Host-access" || name === "__Host-refresh")).toEqual([]);
+  });
+
   it("refuses a code on another preview host, on the registered host, and after its minute", async () => {
     const browser = new Browser();
     const { relayUrl } = await relayedSignIn(browser);

@@ -36,6 +36,7 @@ function limitedWorker() {
   const bindings = { AUTH_RATE_LIMIT: limiter as unknown as string };
   return {
     keys,
+    bindings,
     advance: (ms: number) => (now += ms),
     call: (path: string, ip: string, init: RequestInit = {}) => callWith(bindings, path, { ...init, headers: { "cf-connecting-ip": ip } }),
   };
@@ -81,6 +82,18 @@ describe("rate limiting of the auth routes (AUTH_RATE_LIMIT, 60 per 10 s per rou
     // Past the limiter, the refresh route refuses the missing cookie itself: 401, not 429.
     expect((await worker.call("/auth/refresh", "203.0.113.9", { method: "POST" })).status).toBe(401);
     expect((await worker.call("/auth/callback", "203.0.113.9")).status).not.toBe(429);
+  });
+
+  it("counts a logout that carries a refresh cookie against the refresh budget: forged cookies buy no unlimited store reads", async () => {
+    const worker = limitedWorker();
+    const forged = (n: number) => ({ method: "POST", headers: { "cf-connecting-ip": "203.0.113.9", cookie: `__Host-refresh=${String(n).padStart(43, "A")}` } });
+    let n = 0;
+    const statuses = await statusesOf(LIMIT, () => callWith(worker.bindings, "/auth/logout", forged(n++)));
+    expect(statuses).toEqual(Array(LIMIT).fill(303));
+    expect((await callWith(worker.bindings, "/auth/logout", forged(n++))).status).toBe(429);
+    expect(new Set(worker.keys)).toEqual(new Set(["refresh:203.0.113.9"]));
+    // A logout without a refresh cookie reads nothing from the store, and is not counted.
+    expect((await callWith(worker.bindings, "/auth/logout", { method: "POST", headers: { "cf-connecting-ip": "203.0.113.9" } })).status).toBe(303);
   });
 
   it("admits the client again once the window rolls over, and not before", async () => {

@@ -27,6 +27,16 @@ describe("safeReturnTo", () => {
     expect(new URL(result, "https://app.test").origin).toBe("https://app.test");
   });
 
+  it.each(["/%2f", "/%2F%2F", "/%5c", "/%2f%5cevil", "/%09/", "/a/..%2f%2f", "/%2f%2fevil.example/x", "/%2e%2e%2f%2f"])(
+    "never throws on %j, whose escapes decode to `//`, `/\\` or a tab, and keeps it a path on our origin",
+    (value) => {
+      const result = safeReturnTo(value, "/auth");
+      expect(result.startsWith("/")).toBe(true);
+      expect(result.startsWith("//")).toBe(false);
+      expect(new URL(result, "https://app.test").origin).toBe("https://app.test");
+    },
+  );
+
   it("never lets a dot-segment trick produce a protocol-relative path", () => {
     expect(safeReturnTo("/.//evil.example", "/auth")).toBe("/");
     expect(safeReturnTo("/a/..//evil.example", "/auth")).toBe("/");

@@ -56,6 +56,25 @@ describe("POST /auth/risc in workerd", () => {
     expect(await refreshStatus(two.refresh)).toBe(401);
   });
 
+  it("revokes by the time the event happened (its iat), not by the time it arrived: a session started since survives", async () => {
+    const sub = `late-${Date.now()}`;
+    const eventAtSeconds = Math.floor(Date.now() / 1000) - 600;
+    try {
+      vi.useFakeTimers({ toFake: ["Date"] });
+      vi.setSystemTime((eventAtSeconds - 300) * 1000);
+      const before = await signedIn({ ...ada, sub });
+      // Signed in again five minutes after the event, before its late delivery.
+      vi.setSystemTime((eventAtSeconds + 300) * 1000);
+      const since = await signedIn({ ...ada, sub });
+      vi.setSystemTime((eventAtSeconds + 600) * 1000);
+      expect((await post(await set(about("sessions-revoked", sub), { iat: eventAtSeconds }))).status).toBe(202);
+      expect(await refreshStatus(before.refresh)).toBe(401);
+      expect(await refreshStatus(since.refresh)).toBe(204);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("ignores an event about another issuer's account, and an event type it does not act on", async () => {
     const sub = `other-${Date.now()}`;
     const session = await signedIn({ ...ada, sub });

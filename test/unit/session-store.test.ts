@@ -142,7 +142,7 @@ describe.each([
     h.advance(1);
     const everywhere = await h.store().create(person, h.now(), TTL_SECONDS);
     h.advance(1);
-    await h.store().revokeUser(person.sub, h.now());
+    await h.store().revokeUser(person.sub, h.now(), h.now());
     expect(await state(everywhere)).toEqual({ active: false });
   });
 
@@ -160,13 +160,32 @@ describe.each([
     const sessions = [];
     for (let i = 0; i < 600; i++) sessions.push(await h.store().create(person, h.now(), TTL_SECONDS));
     const bystander = await h.store().create(someone(), h.now(), TTL_SECONDS);
-    await h.store().revokeUser(person.sub, h.now());
+    await h.store().revokeUser(person.sub, h.now(), h.now());
     h.advance(1);
     const later = await h.store().create(person, h.now(), TTL_SECONDS);
     for (const session of [sessions[0]!, sessions[299]!, sessions[599]!]) expect(await refusal(rotate(h, session.credential))).toBe("ERR_REFRESH_REVOKED");
     expect(await refusal(rotate(h, later.credential))).toBe("accepted");
     expect(await refusal(rotate(h, bystander.credential))).toBe("accepted");
   }, 120_000);
+
+  it("revokes up to a given moment, and a later mark is never moved back by an earlier one (a late security event)", async () => {
+    const h = makeHarness();
+    const person = someone();
+    const early = await h.store().create(person, h.now(), TTL_SECONDS);
+    const eventMs = h.now();
+    h.advance(5_000);
+    const middle = await h.store().create(person, h.now(), TTL_SECONDS);
+    const everywhereMs = h.now();
+    h.advance(5_000);
+    const late = await h.store().create(person, h.now(), TTL_SECONDS);
+    h.advance(5_000);
+    await h.store().revokeUser(person.sub, everywhereMs, h.now());
+    h.advance(2_000);
+    await h.store().revokeUser(person.sub, eventMs, h.now());
+    h.advance(1);
+    for (const session of [early, middle]) expect(await h.store().isActive(session, h.now())).toBe(false);
+    expect(await h.store().isActive(late, h.now())).toBe(true);
+  });
 
   it("records a security event once: unknown before, known after (a second record changes nothing), gone when it expires", async () => {
     const h = makeHarness();
@@ -225,7 +244,7 @@ describe.each([
     await h.store().revoke({ familyId: mine[0]!.familyId, sub: person.sub }, h.now(), "ended-by-owner");
     expect(await refusal(rotate(h, mine[0]!.credential))).toBe("ERR_REFRESH_REVOKED");
     expect((await h.store().listSessions(person.sub, h.now())).map((session) => session.familyId)).toEqual([mine[1]!.familyId]);
-    await h.store().revokeUser(person.sub, h.now());
+    await h.store().revokeUser(person.sub, h.now(), h.now());
     h.advance(1);
     expect(await h.store().listSessions(person.sub, h.now())).toEqual([]);
     const later = await h.store().create(person, h.now(), TTL_SECONDS);
