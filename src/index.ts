@@ -1,5 +1,5 @@
 import { HonoBase as Hono } from "hono/hono-base";
-import { RegExpRouter } from "hono/router/reg-exp-router";
+import { PatternRouter } from "hono/router/pattern-router";
 import { decisionOf, OUTCOME_CONFIG, recordDecision } from "./app/decision-metrics";
 import { createRequestContext, type AppEnv, type RequestContext } from "./app/request-context";
 import { loadConfig, loadedConfig } from "./config/load-config";
@@ -59,7 +59,7 @@ function refusal(error: unknown, ctx: RequestContext): Response {
  */
 function createOwnRoutes(config: Config) {
   const auth = config.authPrefix;
-  const app = new Hono<AppEnv>({ router: new RegExpRouter() });
+  const app = new Hono<AppEnv>({ router: new PatternRouter() });
   app.use(function requestContext(c, next) {
     c.set("ctx", c.env);
     return next();
