@@ -41,8 +41,8 @@ export interface RequestContext {
   refreshed: boolean;
   /** For the decision's data point: whose request it was (`sub`), once known. Hashed there. */
   subject?: string;
-  /** For the decision's data point: a refusal handled without throwing (it says why). */
-  outcome?: AuthErrorCode;
+  /** For the decision's data point: a refusal handled without throwing (it says why), or a held rotation. */
+  outcome?: AuthErrorCode | "OK_ROTATION_HELD";
   /** Milliseconds spent waiting for the origin: the origin's time, not the worker's. */
   originWaitMs: number;
 }

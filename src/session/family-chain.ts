@@ -45,6 +45,28 @@ export interface FamilyRecords {
   writeToken(tokenHash: string, token: TokenRecord, family: FamilyRecord, nowMs: number): Promise<void>;
   writeRevoked(familyId: string, revoked: RevokedRecord, family: FamilyRecord, nowMs: number): Promise<void>;
   writeUserNotBefore(subHash: string, notBeforeMs: number, nowMs: number): Promise<void>;
+  /**
+   * Stores that keep families without a read (knownFamily) and may refuse writes for the day
+   * (KV's daily quota) end a family by deleting its record instead (deletes have a quota of
+   * their own): confirmFamily reads the record past the cache, deleteFamily and
+   * deleteUserFamilies remove one family, or every family of a person started at or before `nowMs`.
+   */
+  confirmFamily?(familyId: string): Promise<boolean>;
+  deleteFamily?(familyId: string): Promise<void>;
+  deleteUserFamilies?(subHash: string, nowMs: number): Promise<void>;
+}
+
+/** The store refused a write for the rest of the day (ERR_SESSION_STORE_QUOTA). */
+const isQuotaRefusal = (error: unknown) => error instanceof AuthError && error.code === "ERR_SESSION_STORE_QUOTA";
+
+/** Ends a family: its revocation record, or while writes are refused for the day, its deletion. */
+async function endFamily(records: FamilyRecords, familyId: string, revoked: RevokedRecord, family: FamilyRecord, nowMs: number) {
+  try {
+    await records.writeRevoked(familyId, revoked, family, nowMs);
+  } catch (error) {
+    if (!isQuotaRefusal(error) || !records.deleteFamily) throw error;
+    await records.deleteFamily(familyId);
+  }
 }
 
 const refuse = (code: "ERR_REFRESH_INVALID" | "ERR_REFRESH_EXPIRED" | "ERR_REFRESH_REVOKED" | "ERR_REFRESH_REUSED", detail?: string) =>
@@ -98,30 +120,39 @@ async function readRotation(records: FamilyRecords, credential: string, nowMs: n
   const { familyId, token } = parsed;
   const successor = await successorOf(known.secret, token);
   const successorHash = await sha256(successor);
-  const [tokenRecord, revoked, rotated, notBeforeMs] = await Promise.all([
+  const [tokenRecord, revoked, rotated, notBeforeMs, stillThere] = await Promise.all([
     sha256(token).then((hash) => records.readToken(hash)),
     records.readRevoked(familyId),
     records.readToken(successorHash),
     sha256(known.sub).then((hash) => records.readUserNotBefore(hash)),
+    // A family ended by deletion (endFamily) is still in this isolate's cache: read past it.
+    records.confirmFamily?.(familyId) ?? true,
   ]);
-  if (!tokenRecord || tokenRecord.familyId !== familyId) throw refuse("ERR_REFRESH_INVALID", "unknown token");
+  if (!tokenRecord || tokenRecord.familyId !== familyId || !stillThere) throw refuse("ERR_REFRESH_INVALID", "unknown token");
   return { familyId, token, family: known, revoked, successor, successorHash, rotated, notBeforeMs };
 }
 
 export async function rotateSession(records: FamilyRecords, credential: string, nowMs: number, graceSeconds: number): Promise<IssuedSession> {
-  const { familyId, family, revoked, successor, successorHash, rotated, notBeforeMs } = await readRotation(records, credential, nowMs);
+  const { familyId, token, family, revoked, successor, successorHash, rotated, notBeforeMs } = await readRotation(records, credential, nowMs);
   if (family.expiresAtMs <= nowMs) throw refuse("ERR_REFRESH_EXPIRED");
   if (revoked) throw refuse("ERR_REFRESH_REVOKED", revoked.because);
   if (endedByUser(family, notBeforeMs)) throw refuse("ERR_REFRESH_REVOKED", "logout-everywhere");
   if (rotated) {
     if (nowMs - rotated.issuedAtMs > graceSeconds * 1000) {
-      await records.writeRevoked(familyId, { atMs: nowMs, because: "reuse" }, family, nowMs);
+      await endFamily(records, familyId, { atMs: nowMs, because: "reuse" }, family, nowMs);
       logEvent("warn", "refresh_reuse_detected", { code: "ERR_REFRESH_REUSED", sub: family.sub, family: familyId });
       throw refuse("ERR_REFRESH_REUSED");
     }
     return issued(familyId, family, successor);
   }
-  await records.writeToken(successorHash, { familyId, issuedAtMs: nowMs }, family, nowMs);
+  try {
+    await records.writeToken(successorHash, { familyId, issuedAtMs: nowMs }, family, nowMs);
+  } catch (error) {
+    // Writes refused for the day: every check above was made on what the store holds, so the
+    // presented token stays the family's newest and is handed back (docs/capacity.md).
+    if (!isQuotaRefusal(error)) throw error;
+    return { ...issued(familyId, family, token), held: true };
+  }
   return issued(familyId, family, successor);
 }
 
@@ -150,9 +181,15 @@ export async function revokeSession(records: FamilyRecords, session: SessionRef,
   // Already revoked: nothing to write (a record is written once, even a second later).
   const [family, revoked] = await Promise.all([records.readFamily(session.familyId), records.readRevoked(session.familyId)]);
   if (!family || family.sub !== session.sub || revoked) return;
-  await records.writeRevoked(session.familyId, { atMs: nowMs, because }, family, nowMs);
+  await endFamily(records, session.familyId, { atMs: nowMs, because }, family, nowMs);
 }
 
 export async function revokeUserSessions(records: FamilyRecords, sub: string, nowMs: number): Promise<void> {
-  await records.writeUserNotBefore(await sha256(sub), nowMs, nowMs);
+  const subHash = await sha256(sub);
+  try {
+    await records.writeUserNotBefore(subHash, nowMs, nowMs);
+  } catch (error) {
+    if (!isQuotaRefusal(error) || !records.deleteUserFamilies) throw error;
+    await records.deleteUserFamilies(subHash, nowMs);
+  }
 }

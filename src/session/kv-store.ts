@@ -8,7 +8,15 @@ import type { SessionStore } from "./store";
 /** What the store needs of Workers KV; the binding satisfies it, and so does the test model. */
 export interface SessionKv {
   get(key: string): Promise<string | null>;
-  put(key: string, value: string, options: { expirationTtl: number }): Promise<void>;
+  put(key: string, value: string, options: { expirationTtl: number; metadata?: FamilyMetadata }): Promise<void>;
+  delete(key: string): Promise<void>;
+  list(options: { prefix: string; cursor?: string }): Promise<{ keys: { name: string; metadata?: unknown }[]; list_complete: boolean; cursor?: string }>;
+}
+
+/** Kept with each family key, so "sign out everywhere" can find a person's families by listing. */
+interface FamilyMetadata {
+  subHash: string;
+  createdAtMs: number;
 }
 
 /** Family records kept per isolate: they never change once written, so a read can be skipped. */
@@ -19,7 +27,19 @@ function isRateLimited(error: unknown): boolean {
   return error instanceof Error && /\b429\b/.test(error.message);
 }
 
-const unavailable = (cause: unknown) => new AuthError("ERR_SESSION_STORE_UNAVAILABLE", { cause });
+/**
+ * Workers Free refuses each kind of KV operation past its daily quota until 00:00 UTC with
+ * "KV put() limit exceeded for the day." (get, delete, list alike): not an outage.
+ * @see https://developers.cloudflare.com/kv/platform/limits/
+ */
+const isDailyLimit = (error: unknown) => error instanceof Error && /limit exceeded for the day/.test(error.message);
+
+const unavailable = (cause: unknown) =>
+  new AuthError(isDailyLimit(cause) ? "ERR_SESSION_STORE_QUOTA" : "ERR_SESSION_STORE_UNAVAILABLE", { cause });
+
+function ignoreQuota(error: unknown): void {
+  if (!(error instanceof AuthError && error.code === "ERR_SESSION_STORE_QUOTA")) throw error;
+}
 
 function parse<T>(text: string | null): T | null {
   if (text === null) return null;
@@ -40,13 +60,25 @@ function kvRecords(kv: SessionKv, maxSessionSeconds: number, families: BoundedCa
     }
   };
   /** A write-once write: KV's 429 means another request wrote this record within the second. */
-  const writeOnce = async (key: string, value: unknown, expiresAtMs: number, nowMs: number) => {
+  const writeOnce = async (key: string, value: unknown, expiresAtMs: number, nowMs: number, metadata?: FamilyMetadata) => {
     try {
-      await kv.put(key, JSON.stringify(value), { expirationTtl: kvExpirationTtl(expiresAtMs, nowMs) });
+      await kv.put(key, JSON.stringify(value), { expirationTtl: kvExpirationTtl(expiresAtMs, nowMs), ...(metadata && { metadata }) });
     } catch (error) {
       if (!isRateLimited(error)) throw unavailable(error);
     }
   };
+  const remove = async (key: string) => {
+    try {
+      await kv.delete(key);
+    } catch (error) {
+      throw unavailable(error);
+    }
+  };
+  async function deleteFamily(familyId: string) {
+    await remove(familyKey(familyId));
+    const cached = families.get(familyId, 0);
+    if (cached) families.deleteIf(familyId, cached);
+  }
   return {
     readToken: (hash) => read(tokenKey(hash)),
     async readFamily(familyId) {
@@ -61,7 +93,8 @@ function kvRecords(kv: SessionKv, maxSessionSeconds: number, families: BoundedCa
     readRevoked: (familyId) => read(revokedKey(familyId)),
     readUserNotBefore: async (subHash) => (await read<{ notBeforeMs: number }>(userKey(subHash)))?.notBeforeMs ?? null,
     async writeFamily(familyId, family, nowMs) {
-      await writeOnce(familyKey(familyId), family, family.expiresAtMs, nowMs);
+      const metadata = { subHash: await sha256(family.sub), createdAtMs: family.createdAtMs };
+      await writeOnce(familyKey(familyId), family, family.expiresAtMs, nowMs, metadata);
       // Known here from now on: the first refresh in this isolate makes all its reads at once.
       families.set(familyId, family, Infinity);
     },
@@ -69,8 +102,22 @@ function kvRecords(kv: SessionKv, maxSessionSeconds: number, families: BoundedCa
     writeRevoked: (familyId, revoked, family, nowMs) => writeOnce(revokedKey(familyId), revoked, family.expiresAtMs, nowMs),
     // Must outlive every session that started before it: the longest a session can last.
     writeUserNotBefore: (subHash, notBeforeMs, nowMs) => writeOnce(userKey(subHash), { notBeforeMs }, nowMs + maxSessionSeconds * 1000, nowMs),
+    confirmFamily: async (familyId) => (await read(familyKey(familyId))) !== null,
+    deleteFamily,
+    async deleteUserFamilies(subHash, nowMs) {
+      // Only while writes are refused: one list per 1,000 families of everyone (lists have a daily quota too).
+      for (let cursor: string | undefined, done = false; !done; ) {
+        const page = await kv.list({ prefix: familyKey(""), ...(cursor && { cursor }) }).catch((error: unknown) => Promise.reject(unavailable(error)));
+        for (const { name, metadata } of page.keys) {
+          const owner = metadata as Partial<FamilyMetadata> | undefined;
+          if (owner?.subHash === subHash && (owner.createdAtMs ?? 0) <= nowMs) await deleteFamily(name.slice(familyKey("").length));
+        }
+        [cursor, done] = [page.cursor, page.list_complete];
+      }
+    },
     hasEvent: async (eventId) => (await read(eventKey(await sha256(eventId)))) !== null,
-    recordEvent: async (eventId, untilMs, nowMs) => writeOnce(eventKey(await sha256(eventId)), { atMs: nowMs }, untilMs, nowMs),
+    // Past the daily write quota an event goes unrecorded: what it does (revoking) is idempotent.
+    recordEvent: async (eventId, untilMs, nowMs) => writeOnce(eventKey(await sha256(eventId)), { atMs: nowMs }, untilMs, nowMs).catch(ignoreQuota),
   };
 }
 
