@@ -25,14 +25,32 @@ function countsOf(response) {
   const { roundTrips } = JSON.parse(response.headers.get("x-bench-storage") ?? '{"roundTrips":[]}');
   const ops = roundTrips.flatMap((trip) => trip.ops).filter((op) => !op.startsWith("provider"));
   const counts = Object.fromEntries(KINDS.map(([kind, is]) => [kind, ops.filter(is).length]));
-  return { ...counts, roundTrips: roundTrips.filter((trip) => !trip.ops.every((op) => op.startsWith("provider"))).length };
+  return {
+    ...counts,
+    roundTrips: roundTrips.filter((trip) => !trip.ops.every((op) => op.startsWith("provider"))).length,
+  };
 }
 
-const cookiesOf = (response) => Object.fromEntries(response.headers.getSetCookie().map((line) => line.split(";")[0].split("=")).map(([name, ...value]) => [name, value.join("=")]));
-const cookieHeader = (jar) => Object.entries(jar).filter(([, value]) => value).map(([name, value]) => `${name}=${value}`).join("; ");
+const cookiesOf = (response) =>
+  Object.fromEntries(
+    response.headers
+      .getSetCookie()
+      .map((line) => line.split(";")[0].split("="))
+      .map(([name, ...value]) => [name, value.join("=")]),
+  );
+const cookieHeader = (jar) =>
+  Object.entries(jar)
+    .filter(([, value]) => value)
+    .map(([name, value]) => `${name}=${value}`)
+    .join("; ");
 
 async function send(url, path, { jar = {}, method = "GET", headers = {}, body } = {}) {
-  const response = await fetch(`${url}${path}`, { method, body, redirect: "manual", headers: { accept: "application/json", cookie: cookieHeader(jar), ...OFF, ...headers } });
+  const response = await fetch(`${url}${path}`, {
+    method,
+    body,
+    redirect: "manual",
+    headers: { accept: "application/json", cookie: cookieHeader(jar), ...OFF, ...headers },
+  });
   await response.arrayBuffer();
   return { status: response.status, counts: countsOf(response), cookies: cookiesOf(response) };
 }
@@ -40,14 +58,28 @@ async function send(url, path, { jar = {}, method = "GET", headers = {}, body } 
 /** A sign-in through the stub provider: the callback's operations, and the session's cookies. */
 async function signIn(url, who) {
   const login = await send(url, "/auth/login?return_to=/app/x", { headers: { accept: "text/html" } });
-  const location = await fetch(`${url}/auth/login?return_to=/app/x`, { redirect: "manual", headers: { accept: "text/html", ...OFF } });
+  const location = await fetch(`${url}/auth/login?return_to=/app/x`, {
+    redirect: "manual",
+    headers: { accept: "text/html", ...OFF },
+  });
   await location.arrayBuffer();
   const authorize = new URL(location.headers.get("location"));
-  const code = Buffer.from(JSON.stringify({ nonce: authorize.searchParams.get("nonce"), sub: who, email: `${who}@example.com` })).toString("base64url");
+  const code = Buffer.from(
+    JSON.stringify({ nonce: authorize.searchParams.get("nonce"), sub: who, email: `${who}@example.com` }),
+  ).toString("base64url");
   const jar = cookiesOf(location);
-  const callback = await send(url, `/auth/callback?code=${code}&state=${encodeURIComponent(authorize.searchParams.get("state"))}`, { jar, headers: { accept: "text/html" } });
-  if (callback.status !== 302 || !callback.cookies["__Host-refresh"]) throw new Error(`store-ops: sign-in answered ${callback.status}`);
-  return { login: login.counts, callback: callback.counts, jar: { "__Host-access": callback.cookies["__Host-access"], "__Host-refresh": callback.cookies["__Host-refresh"] } };
+  const callback = await send(
+    url,
+    `/auth/callback?code=${code}&state=${encodeURIComponent(authorize.searchParams.get("state"))}`,
+    { jar, headers: { accept: "text/html" } },
+  );
+  if (callback.status !== 302 || !callback.cookies["__Host-refresh"])
+    throw new Error(`store-ops: sign-in answered ${callback.status}`);
+  return {
+    login: login.counts,
+    callback: callback.counts,
+    jar: { "__Host-access": callback.cookies["__Host-access"], "__Host-refresh": callback.cookies["__Host-refresh"] },
+  };
 }
 
 function expectStatus(flow, status, wanted) {
@@ -67,7 +99,10 @@ export async function measureFlows(url, store) {
   expectStatus("request with REVOCATION_CHECK", r.status, 200);
   flows.requestWithRevocationCheck = r.counts;
   // A refresh an access-token lifetime later: the isolate knows the family, the location's cache forgot.
-  r = await send(url, "/app/x", { jar: { "__Host-refresh": first.jar["__Host-refresh"] }, headers: { "x-bench-later": "1" } });
+  r = await send(url, "/app/x", {
+    jar: { "__Host-refresh": first.jar["__Host-refresh"] },
+    headers: { "x-bench-later": "1" },
+  });
   expectStatus("refresh", r.status, 200);
   flows.refresh = r.counts;
   const jar = { "__Host-access": r.cookies["__Host-access"], "__Host-refresh": r.cookies["__Host-refresh"] };
@@ -78,8 +113,14 @@ export async function measureFlows(url, store) {
   r = await send(url, "/auth/logout?scope=all", { jar: second.jar, method: "POST" });
   expectStatus("sign out everywhere", r.status, 303);
   flows.signOutEverywhere = r.counts;
-  const token = await (await fetch(`${url}/__bench/security-event`, { method: "POST", body: JSON.stringify({ sub: ada }) })).text();
-  r = await send(url, "/auth/risc", { method: "POST", body: token, headers: { "content-type": "application/secevent+jwt" } });
+  const token = await (
+    await fetch(`${url}/__bench/security-event`, { method: "POST", body: JSON.stringify({ sub: ada }) })
+  ).text();
+  r = await send(url, "/auth/risc", {
+    method: "POST",
+    body: token,
+    headers: { "content-type": "application/secevent+jwt" },
+  });
   expectStatus("RISC event", r.status, 202);
   flows.riscEvent = r.counts;
   return flows;
@@ -90,7 +131,11 @@ export async function measureFlows(url, store) {
  * person's family keys and read each family record (KV), or make one call to their object (DO).
  */
 export const SESSIONS_LIST_ESTIMATE = {
-  kv: { kvLists: 1, kvReadsPerSession: 1, note: "estimate until measured: one list of the person's family keys and a read of each family" },
+  kv: {
+    kvLists: 1,
+    kvReadsPerSession: 1,
+    note: "estimate until measured: one list of the person's family keys and a read of each family",
+  },
   "durable-object": { doRequests: 1, note: "estimate until measured: one call to the person's object" },
 };
 
@@ -106,7 +151,9 @@ export function storeOpsLines(result) {
   const lines = [];
   for (const [store, flows] of Object.entries(result.flows)) {
     for (const [flow, c] of Object.entries(flows)) {
-      const parts = KINDS.map(([kind]) => (c[kind] ? `${c[kind]} ${kind.replace(/^kv|^do/, "").toLowerCase()}` : "")).filter(Boolean);
+      const parts = KINDS.map(([kind]) =>
+        c[kind] ? `${c[kind]} ${kind.replace(/^kv|^do/, "").toLowerCase()}` : "",
+      ).filter(Boolean);
       lines.push(`  ${store} ${flow}: ${parts.join(", ") || "no store operation"}`);
     }
   }
@@ -120,18 +167,44 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const { LATENCY_MODEL } = await import("./latency-model.mjs");
   const built = join(ROOT, "bench", ".build", "store-ops-worker.js");
   const esbuild = join(ROOT, "node_modules", ".bin", "esbuild");
-  execFileSync(esbuild, [join(ROOT, "bench", "latency-worker.ts"), "--bundle", "--format=esm", "--platform=browser", "--target=es2022", "--conditions=workerd,worker,browser", "--log-level=warning", "--external:node:*", "--external:cloudflare:*", `--outfile=${built}`]);
+  execFileSync(esbuild, [
+    join(ROOT, "bench", "latency-worker.ts"),
+    "--bundle",
+    "--format=esm",
+    "--platform=browser",
+    "--target=es2022",
+    "--conditions=workerd,worker,browser",
+    "--log-level=warning",
+    "--external:node:*",
+    "--external:cloudflare:*",
+    `--outfile=${built}`,
+  ]);
   const origin = await startOrigin();
   const keySet = await generateKeySet("ES256");
   const [kvPort, doPort] = [await freePort(), await freePort()];
-  const bindings = (port, store) => ({ ...workerBindings({ originUrl: origin.url, publicUrl: `http://127.0.0.1:${port}`, keySet }), OIDC_ISSUER: "https://provider.bench.test", SESSION_STORE: store, LATENCY_MODEL: JSON.stringify(LATENCY_MODEL) });
+  const bindings = (port, store) => ({
+    ...workerBindings({ originUrl: origin.url, publicUrl: `http://127.0.0.1:${port}`, keySet }),
+    OIDC_ISSUER: "https://provider.bench.test",
+    SESSION_STORE: store,
+    LATENCY_MODEL: JSON.stringify(LATENCY_MODEL),
+  });
   const compat = { compatibilityFlags: ["nodejs_compat"] };
   const stack = await startWorkerd([
     { name: "ops-kv", scriptPath: built, kv: true, bindings: bindings(kvPort, "kv"), port: kvPort, ...compat },
-    { name: "ops-do", scriptPath: built, durableObjects: { SESSION_FAMILIES: { className: "SessionFamilies", useSQLite: true } }, bindings: bindings(doPort, "durable-object"), port: doPort, ...compat },
+    {
+      name: "ops-do",
+      scriptPath: built,
+      durableObjects: { SESSION_FAMILIES: { className: "SessionFamilies", useSQLite: true } },
+      bindings: bindings(doPort, "durable-object"),
+      port: doPort,
+      ...compat,
+    },
   ]);
   try {
-    const result = await measureStoreOps([{ store: "kv", url: stack.urls["ops-kv"] }, { store: "durable-object", url: stack.urls["ops-do"] }]);
+    const result = await measureStoreOps([
+      { store: "kv", url: stack.urls["ops-kv"] },
+      { store: "durable-object", url: stack.urls["ops-do"] },
+    ]);
     console.log(storeOpsLines(result).join("\n"));
     console.log(`written to ${STORE_OPS_FILE}`);
   } finally {

@@ -20,11 +20,25 @@ export const STORE_OPS_FILE = new URL("../bench/store-ops.json", import.meta.url
  */
 export const PLANS = {
   free: {
-    perDay: { workerRequests: 100_000, kvReads: 100_000, kvWrites: 1_000, kvDeletes: 1_000, kvLists: 1_000, doRequests: 100_000 },
+    perDay: {
+      workerRequests: 100_000,
+      kvReads: 100_000,
+      kvWrites: 1_000,
+      kvDeletes: 1_000,
+      kvLists: 1_000,
+      doRequests: 100_000,
+    },
   },
   paid: {
     baseUsdPerMonth: 5,
-    includedPerMonth: { workerRequests: 10_000_000, kvReads: 10_000_000, kvWrites: 1_000_000, kvDeletes: 1_000_000, kvLists: 1_000_000, doRequests: 1_000_000 },
+    includedPerMonth: {
+      workerRequests: 10_000_000,
+      kvReads: 10_000_000,
+      kvWrites: 1_000_000,
+      kvDeletes: 1_000_000,
+      kvLists: 1_000_000,
+      doRequests: 1_000_000,
+    },
     usdPerMillion: { workerRequests: 0.3, kvReads: 0.5, kvWrites: 5, kvDeletes: 5, kvLists: 5, doRequests: 0.15 },
   },
 };
@@ -37,7 +51,14 @@ export const ACTIVE_HOURS_PER_DAY = 8;
 export const REQUESTS_PER_ACTIVE_HOUR = 120;
 const DAYS_PER_MONTH = 30;
 const KINDS = ["workerRequests", "kvReads", "kvWrites", "kvDeletes", "kvLists", "doRequests"];
-const LIMIT_NAMES = { workerRequests: "Worker requests", kvReads: "KV reads", kvWrites: "KV writes", kvDeletes: "KV deletes", kvLists: "KV lists", doRequests: "Durable Object requests" };
+const LIMIT_NAMES = {
+  workerRequests: "Worker requests",
+  kvReads: "KV reads",
+  kvWrites: "KV writes",
+  kvDeletes: "KV deletes",
+  kvLists: "KV lists",
+  doRequests: "Durable Object requests",
+};
 
 export function readStoreOps(file = STORE_OPS_FILE) {
   return JSON.parse(readFileSync(file, "utf8"));
@@ -63,26 +84,44 @@ export function usagePerPersonDay(ops, { store, accessTokenTtlSeconds, refreshTo
   const flows = ops.flows[store];
   const activeSeconds = ACTIVE_HOURS_PER_DAY * 3600;
   const refreshes = activeSeconds / accessTokenTtlSeconds;
-  const signIns = refreshTokenTtlSeconds >= 86_400 ? 86_400 / refreshTokenTtlSeconds : Math.max(1, activeSeconds / refreshTokenTtlSeconds);
+  const signIns =
+    refreshTokenTtlSeconds >= 86_400
+      ? 86_400 / refreshTokenTtlSeconds
+      : Math.max(1, activeSeconds / refreshTokenTtlSeconds);
   const requests = Math.max(ACTIVE_HOURS_PER_DAY * REQUESTS_PER_ACTIVE_HOUR, refreshes);
   const plain = revocationCheck ? flows.requestWithRevocationCheck : flows.request;
   const usage = { workerRequests: requests + 2 * signIns }; // A sign-in is two requests: login, callback.
-  for (const kind of KINDS.slice(1)) usage[kind] = refreshes * flows.refresh[kind] + signIns * flows.signIn[kind] + (requests - refreshes) * plain[kind];
+  for (const kind of KINDS.slice(1))
+    usage[kind] = refreshes * flows.refresh[kind] + signIns * flows.signIn[kind] + (requests - refreshes) * plain[kind];
   return { refreshes, signIns, requests, usage };
 }
 
 /** People a day the Free plan carries, and the limit reached first. */
 export function freeCapacity(usage) {
-  const fits = KINDS.filter((kind) => usage[kind] > 0).map((kind) => ({ kind, people: PLANS.free.perDay[kind] / usage[kind] }));
+  const fits = KINDS.filter((kind) => usage[kind] > 0).map((kind) => ({
+    kind,
+    people: PLANS.free.perDay[kind] / usage[kind],
+  }));
   const first = fits.reduce((low, fit) => (fit.people < low.people ? fit : low));
-  return { people: Math.floor(first.people), limit: first.kind, limitPerDay: PLANS.free.perDay[first.kind], perPerson: usage[first.kind] };
+  return {
+    people: Math.floor(first.people),
+    limit: first.kind,
+    limitPerDay: PLANS.free.perDay[first.kind],
+    perPerson: usage[first.kind],
+  };
 }
 
 /** Paid: people a day within the included amounts, and the month's cost of 1,000 more every day. */
 export function paidCapacity(usage) {
-  const fits = KINDS.filter((kind) => usage[kind] > 0).map((kind) => ({ kind, people: PLANS.paid.includedPerMonth[kind] / DAYS_PER_MONTH / usage[kind] }));
+  const fits = KINDS.filter((kind) => usage[kind] > 0).map((kind) => ({
+    kind,
+    people: PLANS.paid.includedPerMonth[kind] / DAYS_PER_MONTH / usage[kind],
+  }));
   const first = fits.reduce((low, fit) => (fit.people < low.people ? fit : low));
-  const usdPerThousandPeople = KINDS.reduce((sum, kind) => sum + ((usage[kind] * 1000 * DAYS_PER_MONTH) / 1e6) * PLANS.paid.usdPerMillion[kind], 0);
+  const usdPerThousandPeople = KINDS.reduce(
+    (sum, kind) => sum + ((usage[kind] * 1000 * DAYS_PER_MONTH) / 1e6) * PLANS.paid.usdPerMillion[kind],
+    0,
+  );
   return { includedPeople: Math.floor(first.people), limit: first.kind, usdPerThousandPeople };
 }
 
@@ -93,7 +132,8 @@ const usd = (n) => `$${n.toFixed(2)}`;
 export function capacityLine(bindings, ops = readStoreOps()) {
   const settings = settingsFrom(bindings);
   const { usage } = usagePerPersonDay(ops, settings);
-  const free = freeCapacity(usage), paid = paidCapacity(usage);
+  const free = freeCapacity(usage),
+    paid = paidCapacity(usage);
   return (
     `capacity (SESSION_STORE=${settings.store}, ACCESS_TOKEN_TTL=${settings.accessTokenTtlSeconds}, REFRESH_TOKEN_TTL=${settings.refreshTokenTtlSeconds}` +
     `${settings.revocationCheck ? ", REVOCATION_CHECK" : ""}; ${ACTIVE_HOURS_PER_DAY} active hours of ${REQUESTS_PER_ACTIVE_HOUR} requests a person): ` +
@@ -105,14 +145,22 @@ export function capacityLine(bindings, ops = readStoreOps()) {
 
 /** The table of docs/capacity.md: both stores, with and without REVOCATION_CHECK, at `bindings`' lifetimes. */
 export function capacityLines(bindings = {}, ops = readStoreOps()) {
-  const lines = ["| store | REVOCATION_CHECK | per person a day | Free: people a day (first limit) | Paid: people a day included | Paid: per 1,000 more a month |", "|---|---|---|---|---|---|"];
+  const lines = [
+    "| store | REVOCATION_CHECK | per person a day | Free: people a day (first limit) | Paid: people a day included | Paid: per 1,000 more a month |",
+    "|---|---|---|---|---|---|",
+  ];
   for (const store of ["kv", "durable-object"]) {
     for (const revocationCheck of [false, true]) {
       const settings = { ...settingsFrom(bindings), store, revocationCheck };
       const { usage } = usagePerPersonDay(ops, settings);
-      const free = freeCapacity(usage), paid = paidCapacity(usage);
-      const per = KINDS.filter((kind) => usage[kind] > 0).map((kind) => `${usage[kind].toFixed(1)} ${LIMIT_NAMES[kind]}`).join(", ");
-      lines.push(`| ${store} | ${revocationCheck ? "on" : "off"} | ${per} | ${count(free.people)} (${LIMIT_NAMES[free.limit]}) | ${count(paid.includedPeople)} (${LIMIT_NAMES[paid.limit]}) | ${usd(paid.usdPerThousandPeople)} |`);
+      const free = freeCapacity(usage),
+        paid = paidCapacity(usage);
+      const per = KINDS.filter((kind) => usage[kind] > 0)
+        .map((kind) => `${usage[kind].toFixed(1)} ${LIMIT_NAMES[kind]}`)
+        .join(", ");
+      lines.push(
+        `| ${store} | ${revocationCheck ? "on" : "off"} | ${per} | ${count(free.people)} (${LIMIT_NAMES[free.limit]}) | ${count(paid.includedPeople)} (${LIMIT_NAMES[paid.limit]}) | ${usd(paid.usdPerThousandPeople)} |`,
+      );
     }
   }
   return lines;

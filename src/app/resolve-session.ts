@@ -89,7 +89,8 @@ export async function refreshFromCookie(ctx: RequestContext): Promise<Session | 
     const accessExpiresAtSeconds = await earnSessionCookies(ctx, issued);
     if (issued.held) noteRotationHeld(ctx);
     ctx.refreshed = !issued.held;
-    logEvent("info", "session_refreshed", { sub: issued.sub, family: issued.familyId, ...(issued.held && { held: true }) });
+    const held = issued.held ? { held: true } : {};
+    logEvent("info", "session_refreshed", { sub: issued.sub, family: issued.familyId, ...held });
     return { identity, sid: issued.familyId, accessExpiresAtSeconds, bearer: false };
   } catch (error) {
     if (!(error instanceof AuthError) || !SESSION_ENDED_CODES.has(error.code)) throw error;

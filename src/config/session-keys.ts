@@ -65,8 +65,9 @@ const IMPORT_ALGORITHM: Record<SigningAlgorithm, { name: string; namedCurve?: st
  */
 function importKeyHalf(jwk: JWK & { alg: SigningAlgorithm }, half: "private" | "public"): Promise<CryptoKey> {
   const { kty, crv, x, y, d } = jwk;
-  const members = { kty, crv, x, ...(y === undefined ? {} : { y }), ...(half === "private" ? { d } : {}) } as JsonWebKey;
-  return crypto.subtle.importKey("jwk", members, IMPORT_ALGORITHM[jwk.alg], false, [half === "private" ? "sign" : "verify"]);
+  const members = { kty, crv, x, ...(y === undefined ? {} : { y }), ...(half === "private" ? { d } : {}) };
+  const usage = half === "private" ? "sign" : "verify";
+  return crypto.subtle.importKey("jwk", members as JsonWebKey, IMPORT_ALGORITHM[jwk.alg], false, [usage]);
 }
 
 /** Proves the private key and its public coordinates belong together, once per isolate. */

@@ -70,7 +70,9 @@ async function verifyIdTokenSignature(provider: Provider, config: Config, idToke
     if ((payload.iat ?? 0) > nowSeconds + CLOCK_TOLERANCE_SECONDS) throw new Error("iat in the future");
     return payload;
   } catch (error) {
-    if (isJoseError(error, "ERR_JWKS_TIMEOUT") || error instanceof TypeError) throw new AuthError("ERR_PROVIDER_UNAVAILABLE", { detail: "jwks fetch failed", cause: error });
+    if (isJoseError(error, "ERR_JWKS_TIMEOUT") || error instanceof TypeError) {
+      throw new AuthError("ERR_PROVIDER_UNAVAILABLE", { detail: "jwks fetch failed", cause: error });
+    }
     throw new AuthError("ERR_ID_TOKEN_INVALID", { cause: error });
   }
 }

@@ -44,13 +44,17 @@ function verificationFailure(error: unknown): AuthError {
   if (error instanceof TypeError || isJoseError(error, "ERR_JWKS_TIMEOUT", "ERR_JWKS_INVALID")) {
     return refuse("ERR_TRANSMITTER_UNAVAILABLE", "transmitter keys unavailable", error);
   }
-  if (isJoseError(error, "ERR_JWS_SIGNATURE_VERIFICATION_FAILED", "ERR_JWKS_NO_MATCHING_KEY", "ERR_JWKS_MULTIPLE_MATCHING_KEYS", "ERR_JOSE_ALG_NOT_ALLOWED")) {
+  const keyCodes = ["ERR_JWKS_NO_MATCHING_KEY", "ERR_JWKS_MULTIPLE_MATCHING_KEYS", "ERR_JOSE_ALG_NOT_ALLOWED"] as const;
+  if (isJoseError(error, "ERR_JWS_SIGNATURE_VERIFICATION_FAILED", ...keyCodes)) {
     return refuse("ERR_SET_INVALID_KEY", "signature", error);
   }
-  if (isJoseError(error, "ERR_JWT_CLAIM_VALIDATION_FAILED") && joseClaim(error) === "iss") return refuse("ERR_SET_INVALID_ISSUER", "iss", error);
-  if (isJoseError(error, "ERR_JWT_CLAIM_VALIDATION_FAILED") && joseClaim(error) === "aud") return refuse("ERR_SET_INVALID_AUDIENCE", "aud", error);
+  const claim = isJoseError(error, "ERR_JWT_CLAIM_VALIDATION_FAILED") ? joseClaim(error) : undefined;
+  if (claim === "iss") return refuse("ERR_SET_INVALID_ISSUER", "iss", error);
+  if (claim === "aud") return refuse("ERR_SET_INVALID_AUDIENCE", "aud", error);
   // jose says "Expected 200 OK" as a generic error when the key set cannot be fetched.
-  if (isJoseError(error, "ERR_JOSE_GENERIC")) return refuse("ERR_TRANSMITTER_UNAVAILABLE", "transmitter keys unavailable", error);
+  if (isJoseError(error, "ERR_JOSE_GENERIC")) {
+    return refuse("ERR_TRANSMITTER_UNAVAILABLE", "transmitter keys unavailable", error);
+  }
   return refuse("ERR_SET_INVALID_REQUEST", "claims", error);
 }
 

@@ -4,6 +4,7 @@ import { logEvent } from "../log";
 import { sha256 } from "../util/hash";
 import type { IssuedSession, RevocationReason, SessionRef } from "./store";
 import { formatCredential, newFamilyId, newToken, parseCredential, successorOf } from "./successor";
+import { endFamily, isQuotaRefusal } from "./writes-refused";
 
 /**
  * The session algorithm, once, over a small record interface that each store implements:
@@ -54,19 +55,6 @@ export interface FamilyRecords {
   confirmFamily?(familyId: string): Promise<boolean>;
   deleteFamily?(familyId: string): Promise<void>;
   deleteUserFamilies?(subHash: string, nowMs: number): Promise<void>;
-}
-
-/** The store refused a write for the rest of the day (ERR_SESSION_STORE_QUOTA). */
-const isQuotaRefusal = (error: unknown) => error instanceof AuthError && error.code === "ERR_SESSION_STORE_QUOTA";
-
-/** Ends a family: its revocation record, or while writes are refused for the day, its deletion. */
-async function endFamily(records: FamilyRecords, familyId: string, revoked: RevokedRecord, family: FamilyRecord, nowMs: number) {
-  try {
-    await records.writeRevoked(familyId, revoked, family, nowMs);
-  } catch (error) {
-    if (!isQuotaRefusal(error) || !records.deleteFamily) throw error;
-    await records.deleteFamily(familyId);
-  }
 }
 
 const refuse = (code: "ERR_REFRESH_INVALID" | "ERR_REFRESH_EXPIRED" | "ERR_REFRESH_REVOKED" | "ERR_REFRESH_REUSED", detail?: string) =>
@@ -128,12 +116,18 @@ async function readRotation(records: FamilyRecords, credential: string, nowMs: n
     // A family ended by deletion (endFamily) is still in this isolate's cache: read past it.
     records.confirmFamily?.(familyId) ?? true,
   ]);
-  if (!tokenRecord || tokenRecord.familyId !== familyId || !stillThere) throw refuse("ERR_REFRESH_INVALID", "unknown token");
+  if (!tokenRecord || tokenRecord.familyId !== familyId || !stillThere) {
+    throw refuse("ERR_REFRESH_INVALID", "unknown token");
+  }
   return { familyId, token, family: known, revoked, successor, successorHash, rotated, notBeforeMs };
 }
 
 export async function rotateSession(records: FamilyRecords, credential: string, nowMs: number, graceSeconds: number): Promise<IssuedSession> {
-  const { familyId, token, family, revoked, successor, successorHash, rotated, notBeforeMs } = await readRotation(records, credential, nowMs);
+  const { familyId, token, family, revoked, successor, successorHash, rotated, notBeforeMs } = await readRotation(
+    records,
+    credential,
+    nowMs,
+  );
   if (family.expiresAtMs <= nowMs) throw refuse("ERR_REFRESH_EXPIRED");
   if (revoked) throw refuse("ERR_REFRESH_REVOKED", revoked.because);
   if (endedByUser(family, notBeforeMs)) throw refuse("ERR_REFRESH_REVOKED", "logout-everywhere");

@@ -10,7 +10,11 @@ export interface SessionKv {
   get(key: string): Promise<string | null>;
   put(key: string, value: string, options: { expirationTtl: number; metadata?: FamilyMetadata }): Promise<void>;
   delete(key: string): Promise<void>;
-  list(options: { prefix: string; cursor?: string }): Promise<{ keys: { name: string; metadata?: unknown }[]; list_complete: boolean; cursor?: string }>;
+  list(options: { prefix: string; cursor?: string }): Promise<{
+    keys: { name: string; metadata?: unknown }[];
+    list_complete: boolean;
+    cursor?: string;
+  }>;
 }
 
 /** Kept with each family key, so "sign out everywhere" can find a person's families by listing. */
@@ -60,9 +64,10 @@ function kvRecords(kv: SessionKv, maxSessionSeconds: number, families: BoundedCa
     }
   };
   /** A write-once write: KV's 429 means another request wrote this record within the second. */
-  const writeOnce = async (key: string, value: unknown, expiresAtMs: number, nowMs: number, metadata?: FamilyMetadata) => {
+  const writeOnce = async (key: string, value: unknown, expiresAtMs: number, nowMs: number, meta?: FamilyMetadata) => {
     try {
-      await kv.put(key, JSON.stringify(value), { expirationTtl: kvExpirationTtl(expiresAtMs, nowMs), ...(metadata && { metadata }) });
+      const expirationTtl = kvExpirationTtl(expiresAtMs, nowMs);
+      await kv.put(key, JSON.stringify(value), { expirationTtl, ...(meta && { metadata: meta }) });
     } catch (error) {
       if (!isRateLimited(error)) throw unavailable(error);
     }
@@ -107,17 +112,21 @@ function kvRecords(kv: SessionKv, maxSessionSeconds: number, families: BoundedCa
     async deleteUserFamilies(subHash, nowMs) {
       // Only while writes are refused: one list per 1,000 families of everyone (lists have a daily quota too).
       for (let cursor: string | undefined, done = false; !done; ) {
-        const page = await kv.list({ prefix: familyKey(""), ...(cursor && { cursor }) }).catch((error: unknown) => Promise.reject(unavailable(error)));
+        const page = await kv
+          .list({ prefix: familyKey(""), ...(cursor && { cursor }) })
+          .catch((error: unknown) => Promise.reject(unavailable(error)));
         for (const { name, metadata } of page.keys) {
           const owner = metadata as Partial<FamilyMetadata> | undefined;
-          if (owner?.subHash === subHash && (owner.createdAtMs ?? 0) <= nowMs) await deleteFamily(name.slice(familyKey("").length));
+          const started = owner?.createdAtMs ?? Infinity;
+          if (owner?.subHash === subHash && started <= nowMs) await deleteFamily(name.slice(familyKey("").length));
         }
         [cursor, done] = [page.cursor, page.list_complete];
       }
     },
     hasEvent: async (eventId) => (await read(eventKey(await sha256(eventId)))) !== null,
     // Past the daily write quota an event goes unrecorded: what it does (revoking) is idempotent.
-    recordEvent: async (eventId, untilMs, nowMs) => writeOnce(eventKey(await sha256(eventId)), { atMs: nowMs }, untilMs, nowMs).catch(ignoreQuota),
+    recordEvent: async (eventId, untilMs, nowMs) =>
+      writeOnce(eventKey(await sha256(eventId)), { atMs: nowMs }, untilMs, nowMs).catch(ignoreQuota),
   };
 }
 

@@ -21,7 +21,8 @@ export function joseCode(error: unknown): string | undefined {
 }
 
 /** Whether a failure is one of jose's with one of `codes`. */
-export const isJoseError = (error: unknown, ...codes: JoseCode[]): boolean => codes.includes(joseCode(error) as JoseCode);
+export const isJoseError = (error: unknown, ...codes: JoseCode[]): boolean =>
+  codes.includes(joseCode(error) as JoseCode);
 
 /** The claim a failed claim check names (`iss`, `aud`, `exp`, ...), or undefined. */
 export function joseClaim(error: unknown): string | undefined {

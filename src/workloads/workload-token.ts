@@ -54,7 +54,8 @@ export function trustedIssuerOf(workloads: readonly TrustedWorkload[], token: st
 /** The issuer's keys could not be fetched (503); anything else is the token's fault (401). */
 function verificationFailure(error: unknown): AuthError {
   if (error instanceof AuthError) return error;
-  const unreachable = error instanceof TypeError || isJoseError(error, "ERR_JWKS_TIMEOUT", "ERR_JWKS_INVALID", "ERR_JOSE_GENERIC");
+  const unreachable =
+    error instanceof TypeError || isJoseError(error, "ERR_JWKS_TIMEOUT", "ERR_JWKS_INVALID", "ERR_JOSE_GENERIC");
   if (unreachable) return new AuthError("ERR_WORKLOAD_ISSUER_UNAVAILABLE", { detail: "issuer keys unavailable", cause: error });
   const claim = isJoseError(error, "ERR_JWT_CLAIM_VALIDATION_FAILED") ? ` (${joseClaim(error)})` : "";
   return invalid(`${joseCode(error) ?? "ERR_JWT_INVALID"}${claim}`, error);

@@ -10,8 +10,18 @@ import { generateKeySet } from "../../scripts/keys.mjs";
 const zero = { kvReads: 0, kvWrites: 0, kvDeletes: 0, kvLists: 0, doRequests: 0 };
 const ops = {
   flows: {
-    kv: { signIn: { ...zero, kvWrites: 2 }, request: zero, requestWithRevocationCheck: { ...zero, kvReads: 2 }, refresh: { ...zero, kvReads: 5, kvWrites: 1 } },
-    "durable-object": { signIn: { ...zero, doRequests: 1 }, request: zero, requestWithRevocationCheck: { ...zero, doRequests: 1 }, refresh: { ...zero, doRequests: 1 } },
+    kv: {
+      signIn: { ...zero, kvWrites: 2 },
+      request: zero,
+      requestWithRevocationCheck: { ...zero, kvReads: 2 },
+      refresh: { ...zero, kvReads: 5, kvWrites: 1 },
+    },
+    "durable-object": {
+      signIn: { ...zero, doRequests: 1 },
+      request: zero,
+      requestWithRevocationCheck: { ...zero, doRequests: 1 },
+      refresh: { ...zero, doRequests: 1 },
+    },
   },
 };
 const defaults = { accessTokenTtlSeconds: 900, refreshTokenTtlSeconds: 2_592_000, revocationCheck: false };
@@ -32,7 +42,12 @@ describe("capacity arithmetic (scripts/capacity.mjs)", () => {
   });
 
   it("REVOCATION_CHECK reads the store on every other request; sessions shorter than a day sign in each day", () => {
-    const { usage } = usagePerPersonDay(ops, { ...defaults, revocationCheck: true, refreshTokenTtlSeconds: 3600, store: "kv" });
+    const { usage } = usagePerPersonDay(ops, {
+      ...defaults,
+      revocationCheck: true,
+      refreshTokenTtlSeconds: 3600,
+      store: "kv",
+    });
     // 960 requests, 32 of them refreshes (5 reads), 928 checks (2 reads), 8 sign-ins (2 writes).
     expect(usage.kvReads).toBe(32 * 5 + 928 * 2);
     expect(usage.kvWrites).toBe(32 + 8 * 2);
@@ -53,10 +68,19 @@ describe("capacity arithmetic (scripts/capacity.mjs)", () => {
 describe("npm run check prints the capacity of the environment it checks", () => {
   it("from its ACCESS_TOKEN_TTL and SESSION_STORE, with the counts in bench/store-ops.json", async () => {
     const dir = mkdtempSync(join(tmpdir(), "capacity-"));
-    const vars = 'ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "id"\nALLOWED_DOMAINS = "example.com"\nACCESS_TOKEN_TTL = "1800"';
-    writeFileSync(join(dir, "wrangler.toml"), `name = "t"\nmain = "index.js"\ncompatibility_date = "2026-05-03"\n[[kv_namespaces]]\nbinding = "SESSIONS"\nid = "0123456789abcdef0123456789abcdef"\n[vars]\n${vars}\n`);
-    writeFileSync(join(dir, ".dev.vars"), `OIDC_CLIENT_SECRET=s3cret\nSESSION_KEYS='${JSON.stringify(await generateKeySet())}'\n`);
-    const result = spawnSync("node", ["scripts/check-config.mjs", "--config", join(dir, "wrangler.toml")], { encoding: "utf8" });
+    const vars =
+      'ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "id"\nALLOWED_DOMAINS = "example.com"\nACCESS_TOKEN_TTL = "1800"';
+    writeFileSync(
+      join(dir, "wrangler.toml"),
+      `name = "t"\nmain = "index.js"\ncompatibility_date = "2026-05-03"\n[[kv_namespaces]]\nbinding = "SESSIONS"\nid = "0123456789abcdef0123456789abcdef"\n[vars]\n${vars}\n`,
+    );
+    writeFileSync(
+      join(dir, ".dev.vars"),
+      `OIDC_CLIENT_SECRET=s3cret\nSESSION_KEYS='${JSON.stringify(await generateKeySet())}'\n`,
+    );
+    const result = spawnSync("node", ["scripts/check-config.mjs", "--config", join(dir, "wrangler.toml")], {
+      encoding: "utf8",
+    });
     expect(result.status).toBe(0);
     // 16 refreshes of the measured writes each, and a 30th of a sign-in's, against 1,000 a day.
     const { kv } = readStoreOps().flows;

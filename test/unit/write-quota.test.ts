@@ -32,7 +32,10 @@ function setup(kind: "kv" | "durable-object") {
   let bindings: () => Partial<Record<keyof Env, unknown>>;
   let store: () => SessionStore;
   if (kind === "kv") {
-    const kv = createCloudflareKv(testEnv.SESSIONS as unknown as KVNamespace, { clock: () => Date.now(), dailyLimits: { ...FREE_PLAN_DAILY_LIMITS, writes: WRITES_A_DAY } });
+    const kv = createCloudflareKv(testEnv.SESSIONS as unknown as KVNamespace, {
+      clock: () => Date.now(),
+      dailyLimits: { ...FREE_PLAN_DAILY_LIMITS, writes: WRITES_A_DAY },
+    });
     model = kv;
     bindings = () => ({ SESSIONS: kv.binding() });
     store = () => createKvSessionStore(kv.binding() as unknown as KVNamespace, 30 * 86_400);
@@ -46,8 +49,13 @@ function setup(kind: "kv" | "durable-object") {
 
   /** One request of the person whose cookies `jar` holds; the jar takes what the response sets. */
   async function visit(jar: Jar, path = "/app", init: RequestInit = {}): Promise<number> {
-    const cookie = [jar.access && `__Host-access=${jar.access}`, jar.refresh && `__Host-refresh=${jar.refresh}`].filter(Boolean).join("; ");
-    const response = await callWith({ ...bindings(), AUTH_METRICS: metrics }, path, { ...init, headers: { Accept: "application/json", Cookie: cookie } });
+    const cookie = [jar.access && `__Host-access=${jar.access}`, jar.refresh && `__Host-refresh=${jar.refresh}`]
+      .filter(Boolean)
+      .join("; ");
+    const response = await callWith({ ...bindings(), AUTH_METRICS: metrics }, path, {
+      ...init,
+      headers: { Accept: "application/json", Cookie: cookie },
+    });
     for (const line of response.headers.getSetCookie()) {
       const [name] = line.split("=", 1);
       const value = cookieValue(line);
@@ -71,9 +79,13 @@ describe.each(["kv", "durable-object"] as const)("a day past the daily write quo
     const warn = vi.spyOn(console, "warn");
     const day = setup(kind);
     const innocent = { fay: await day.signIn("fay"), gus: await day.signIn("gus"), hal: await day.signIn("hal") };
-    const ada = await day.signIn("ada"), bob = await day.signIn("bob"), eve = await day.signIn("eve");
-    const cyLaptop = await day.signIn("cy"), cyPhone = await day.signIn("cy");
-    const deeLaptop = await day.signIn("dee"), deePhone = await day.signIn("dee");
+    const ada = await day.signIn("ada"),
+      bob = await day.signIn("bob"),
+      eve = await day.signIn("eve");
+    const cyLaptop = await day.signIn("cy"),
+      cyPhone = await day.signIn("cy");
+    const deeLaptop = await day.signIn("dee"),
+      deePhone = await day.signIn("dee");
     const everyone = () => [...Object.values(innocent), ada, bob, eve, cyLaptop, cyPhone, deeLaptop, deePhone];
     const statuses = new Map<Jar, number[]>();
     const round = async () => {
@@ -86,14 +98,16 @@ describe.each(["kv", "durable-object"] as const)("a day past the daily write quo
     const eveStolen = stale(eve); // Rotated at the next round: presented later, it is a reuse.
     await round();
     // Before the quota: ada logs out, dee signs out everywhere from the laptop.
-    const adaCopy = stale(ada), deePhoneCopy = stale(deePhone);
+    const adaCopy = stale(ada),
+      deePhoneCopy = stale(deePhone);
     expect(await day.logout(ada)).toBe(303);
     expect(await day.logout(deeLaptop, "?scope=all")).toBe(303);
     const quotaReached = () => (day.model ? day.model.today().writes >= WRITES_A_DAY : Date.now() >= at(11));
     while (!quotaReached()) await round();
     await round();
     // Past the quota: bob logs out, cy signs out everywhere from the laptop, eve's old token comes back.
-    const bobCopy = stale(bob), cyPhoneCopy = stale(cyPhone);
+    const bobCopy = stale(bob),
+      cyPhoneCopy = stale(cyPhone);
     expect(day.model?.today().writes ?? WRITES_A_DAY).toBe(WRITES_A_DAY);
     expect(await day.logout(bob)).toBe(303);
     expect(await day.logout(cyLaptop, "?scope=all")).toBe(303);
@@ -104,7 +118,8 @@ describe.each(["kv", "durable-object"] as const)("a day past the daily write quo
     // Nobody innocent was ever refused, all day long.
     for (const jar of Object.values(innocent)) expect(new Set(statuses.get(jar))).toEqual(new Set([200]));
     // Every revocation held, before and after the quota: stale copies and other devices are refused.
-    for (const revoked of [adaCopy, bobCopy, cyPhoneCopy, deePhoneCopy, eveStolen]) expect(await day.visit(revoked)).toBe(401);
+    for (const revoked of [adaCopy, bobCopy, cyPhoneCopy, deePhoneCopy, eveStolen])
+      expect(await day.visit(revoked)).toBe(401);
     expect(statuses.get(cyPhone)!.at(-1)).toBe(401);
     expect(statuses.get(deePhone)!.at(-1)).toBe(401);
     expect(statuses.get(eve)!.at(-1)).toBe(401); // The reuse ended eve's family too.
