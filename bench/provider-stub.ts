@@ -57,9 +57,11 @@ export async function providerAnswer(request: Request, { issuer, clientId }: { i
 }
 
 /** A RISC `sessions-revoked` Security Event Token about `sub`, as the transmitter pushes it (RFC 8417). */
-export async function signSecurityEvent(sub: string, { issuer, clientId }: { issuer: string; clientId: string }): Promise<string> {
-  const event = { subject: { subject_type: "iss-sub", iss: issuer, sub } };
-  return new SignJWT({ jti: crypto.randomUUID(), events: { "https://schemas.openid.net/secevent/risc/event-type/sessions-revoked": event } })
+export async function signSecurityEvent(sub: string, provider: { issuer: string; clientId: string }): Promise<string> {
+  const { issuer, clientId } = provider;
+  const subject = { subject_type: "iss-sub", iss: issuer, sub };
+  const events = { "https://schemas.openid.net/secevent/risc/event-type/sessions-revoked": { subject } };
+  return new SignJWT({ jti: crypto.randomUUID(), events })
     .setProtectedHeader({ alg: "ES256", kid: "bench-provider", typ: "secevent+jwt" })
     .setIssuer(issuer)
     .setAudience(clientId)

@@ -267,8 +267,12 @@ async function main() {
     say(`one sign-in callback per store with the latency model: ${opts.latencyRepeats} x 2 modes x 2 stores, discovery and JWKS cached`);
     const signIn = await measureSignIn({ repeats: opts.latencyRepeats, targets: [{ store: "kv", url: stack.urls["latency-kv"] }, { store: "durable-object", url: stack.urls["latency-do"] }] });
     for (const r of signIn) for (const problem of r.problems) failures.push(`latency model, sign-in on ${r.store}: ${problem}`);
-    say("store operations per flow (sign-in, request, refresh, logout, sign out everywhere, RISC), each store, to bench/store-ops.json");
-    const storeOps = await measureStoreOps([{ store: "kv", url: stack.urls["latency-kv"] }, { store: "durable-object", url: stack.urls["latency-do"] }]).catch((error) => {
+    say("store operations per flow, each store, to bench/store-ops.json");
+    const opsTargets = [
+      { store: "kv", url: stack.urls["latency-kv"] },
+      { store: "durable-object", url: stack.urls["latency-do"] },
+    ];
+    const storeOps = await measureStoreOps(opsTargets).catch((error) => {
       failures.push(`store operations: ${error.message}`);
       return undefined;
     });
@@ -307,7 +311,9 @@ async function main() {
     };
 
     const analysis = analyse({ summaries, micro, bundle: build.bundle, firstRequest, memory, refreshLatency, signIn });
-    print({ summaries, micro, bundle: build.bundle, firstRequest, memory, analysis, originCounts, rssAfterRounds, refreshLatency, signIn, rotationChecks, workloadIssuerHits, storeOps });
+    const bundle = build.bundle;
+    const measured = { summaries, micro, bundle, firstRequest, memory, analysis, originCounts, rssAfterRounds };
+    print({ ...measured, refreshLatency, signIn, rotationChecks, workloadIssuerHits, storeOps });
 
     if (opts.json) {
       writeFileSync(
@@ -349,7 +355,9 @@ async function main() {
   }
 }
 
-function print({ summaries, micro, bundle, firstRequest, memory, analysis, originCounts, refreshLatency, signIn, rotationChecks, workloadIssuerHits, storeOps }) {
+function print(measured) {
+  const { summaries, micro, bundle, firstRequest, memory, analysis, originCounts, refreshLatency, signIn } = measured;
+  const { rotationChecks, workloadIssuerHits, storeOps } = measured;
   const out = [];
   out.push("");
   out.push(`edge-auth-worker benchmark (${opts.quick ? "quick" : "full"}): workerd via Miniflare direct sockets, ${opts.rounds} interleaved rounds x ${opts.seconds}s, ${opts.connections} connections, medians`);
@@ -375,7 +383,7 @@ function print({ summaries, micro, bundle, firstRequest, memory, analysis, origi
   out.push(...signInLines(signIn));
   out.push("");
   if (storeOps) {
-    out.push("Session-store operations per flow (bench/store-ops.json; capacity from them: npm run check, docs/capacity.md):");
+    out.push("Session-store operations per flow (bench/store-ops.json; capacity: npm run check, docs/capacity.md):");
     out.push(...storeOpsLines(storeOps));
     out.push(...capacityLines().map((line) => `  ${line}`));
     out.push("");

@@ -134,7 +134,8 @@ async function main(argv) {
   const deploy = argv.includes("--deploy");
   const option = (name) => (argv.indexOf(name) >= 0 ? argv[argv.indexOf(name) + 1] : undefined);
   const environment = option("--env");
-  const { problems, warnings, capacity } = await checkConfig({ deploy, env: environment, configPath: option("--config") });
+  const checked = await checkConfig({ deploy, env: environment, configPath: option("--config") });
+  const { problems, warnings, capacity } = checked;
   const vars = environment ? `[env.${environment}.vars]` : "[vars]";
   console.log(deploy
     ? `checking what \`wrangler deploy${environment ? ` --env ${environment}` : ""}\` would run: ${vars}; secrets are at Cloudflare`

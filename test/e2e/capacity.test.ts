@@ -32,7 +32,8 @@ describe("capacity arithmetic (scripts/capacity.mjs)", () => {
     expect([refreshes, signIns]).toEqual([32, 1 / 30]);
     expect(usage.kvWrites).toBeCloseTo(32 + 2 / 30, 10);
     expect(usage.kvReads).toBe(160);
-    expect(freeCapacity(usage)).toMatchObject({ people: 31, limit: "kvWrites", limitPerDay: 1000 }); // 1000 / 32.067 = 31.2
+    // 1000 / 32.067 = 31.2
+    expect(freeCapacity(usage)).toMatchObject({ people: 31, limit: "kvWrites", limitPerDay: 1000 });
   });
 
   it("a longer ACCESS_TOKEN_TTL is fewer writes: with an hour, KV's writes (123 people) no longer come first, the Worker's requests do", () => {

@@ -57,7 +57,12 @@ const absent: State = { bytes: null, metadata: null, expiresAt: null };
 const fail = (op: string, status: string) => new Error(`KV ${op} failed: ${status}`);
 const DAY_MS = 86_400_000;
 /** The daily quota's refusal, as the runtime throws it (no status: it is not an HTTP failure). */
-const NAME_BY_KIND: Record<keyof DailyLimits, string> = { reads: "get", writes: "put", deletes: "delete", lists: "list" };
+const NAME_BY_KIND: Record<keyof DailyLimits, string> = {
+  reads: "get",
+  writes: "put",
+  deletes: "delete",
+  lists: "list",
+};
 const overQuota = (kind: keyof DailyLimits) => new Error(`KV ${NAME_BY_KIND[kind]}() limit exceeded for the day.`);
 
 function checkKey(op: string, key: string) {

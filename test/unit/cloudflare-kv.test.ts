@@ -153,7 +153,8 @@ describe("Cloudflare KV model", () => {
     expect(await rejection(at().put(key("c"), "3"))).toBe("KV put() limit exceeded for the day.");
     expect(calls.length).toBe(before); // Refused before storage is touched, and not charged.
     clock.now += 60_000; // Both writes visible everywhere.
-    expect(await at("there").get([key("a"), key("b")])).toEqual(new Map([[key("a"), "1"], [key("b"), "2"]])); // Billed per key.
+    const both = new Map([[key("a"), "1"], [key("b"), "2"]]);
+    expect(await at("there").get([key("a"), key("b")])).toEqual(both); // Billed per key.
     expect(await rejection(at().get([key("a"), key("b")]))).toBe("KV get() limit exceeded for the day.");
     expect(await at().get(key("a"))).toBe("1"); // The refused bulk read was not charged.
     expect(await rejection(at().get(key("a")))).toBe("KV get() limit exceeded for the day.");

@@ -29,7 +29,8 @@ interface Harness {
 
 function kvHarness(dailyLimits?: Partial<DailyLimits>): Harness & { kv: CloudflareKv } {
   let now = Date.now();
-  const kv = createCloudflareKv(testEnv.SESSIONS as unknown as KVNamespace, { clock: () => now, ...(dailyLimits && { dailyLimits }) });
+  const options = { clock: () => now, ...(dailyLimits && { dailyLimits }) };
+  const kv = createCloudflareKv(testEnv.SESSIONS as unknown as KVNamespace, options);
   return { kv, store: () => createKvSessionStore(kv.binding("here") as unknown as KVNamespace, TTL_SECONDS), now: () => now, advance: (ms) => (now += ms), outage: (on) => kv.setOutage(on) };
 }
 
@@ -194,21 +195,30 @@ describe.each([
   it("holds rotation (same credential, every check made), and still ends sessions: one, a person's all, a reused one", async () => {
     const h = makeHarness({ writes: 8 }); // Four sign-ins; nothing else can be written today.
     const person = someone(), other = someone();
-    const [laptop, phone, tablet, theirs] = [await h.store().create(person, h.now(), LONG_TTL_SECONDS), await h.store().create(person, h.now(), LONG_TTL_SECONDS), await h.store().create(person, h.now(), LONG_TTL_SECONDS), await h.store().create(other, h.now(), LONG_TTL_SECONDS)];
+    const create = (who: Identity) => h.store().create(who, h.now(), LONG_TTL_SECONDS);
+    const [laptop, phone, tablet] = [await create(person), await create(person), await create(person)];
+    const theirs = await create(other);
     h.advance(60_000);
-    for (const session of [laptop, phone, tablet, theirs]) expect(await rotate(h, session.credential)).toMatchObject({ credential: session.credential, familyId: session.familyId, held: true });
-    expect(await refusal(h.store().create(person, h.now(), LONG_TTL_SECONDS))).toBe("ERR_SESSION_STORE_QUOTA"); // Nobody new gets in.
+    for (const session of [laptop, phone, tablet, theirs]) {
+      const { credential, familyId } = session;
+      expect(await rotate(h, credential)).toMatchObject({ credential, familyId, held: true });
+    }
+    expect(await refusal(create(person))).toBe("ERR_SESSION_STORE_QUOTA"); // Nobody new gets in.
     await h.store().revoke(laptop, h.now(), "logout");
     expect(await refusal(rotate(h, laptop.credential))).toBe("ERR_REFRESH_INVALID");
     expect(await h.store().peek(laptop.credential, h.now())).toBeUndefined();
     await h.store().revokeUser(person.sub, h.now());
-    for (const session of [phone, tablet]) expect(await refusal(rotate(h, session.credential))).toBe("ERR_REFRESH_INVALID");
+    for (const { credential } of [phone, tablet]) {
+      expect(await refusal(rotate(h, credential))).toBe("ERR_REFRESH_INVALID");
+    }
     expect((await rotate(h, theirs.credential)).held).toBe(true); // Another person's session is untouched.
     h.advance(86_400_000 - (h.now() % 86_400_000)); // 00:00 UTC: rotation resumes, the ended stay ended.
     const next = await rotate(h, theirs.credential);
     expect(next.credential).not.toBe(theirs.credential);
     expect(next.held).toBeUndefined();
-    for (const session of [laptop, phone, tablet]) expect(await refusal(rotate(h, session.credential))).toBe("ERR_REFRESH_INVALID");
+    for (const { credential } of [laptop, phone, tablet]) {
+      expect(await refusal(rotate(h, credential))).toBe("ERR_REFRESH_INVALID");
+    }
   });
 
   it("detects reuse of a token rotated before the quota, and ends its family by deletion", async () => {
