@@ -4,7 +4,10 @@
  * used only after it matched the 22-character shape we generate):
  *
  *   family:<familyId>        FamilyRecord: identity, absolute expiry, chain secret. Written
- *                            once, at sign-in.
+ *                            once, at sign-in; its metadata names the owner ({ subHash,
+ *                            createdAtMs }) so that, while KV refuses writes for the day, "sign
+ *                            out everywhere" can find and delete a person's families by listing
+ *                            (docs/capacity.md). Deleted only then.
  *   token:<sha256(token)>    TokenRecord: family and issue time. Written once, when issued; the
  *                            successor's record is also its parent's "rotated" mark.
  *   revoked:<familyId>       RevokedRecord: when and why. Written once (a second revocation
