@@ -17,6 +17,10 @@
 // answered by that stub, each recorded as a round trip with the model's provider delay: a
 // sign-in's callback reports its provider round trips next to its storage ones.
 //
+// POST /__bench/security-event {"sub"} answers a RISC Security Event Token the stub provider
+// signed (sessions-revoked for that sub), for POST {AUTH_PREFIX}/risc. Request header
+// `x-bench-revocation-check: 1` runs the request with REVOCATION_CHECK=true.
+//
 // POST /__bench/seed-do {"count": n, "perPerson": k} creates n sessions (k per person, default 1) through the worker's
 // own Durable Object store code, createDurableObjectSessionStore(...).create(...), on the
 // unwrapped binding, and answers {"credentials": [...]}: valid `__Host-refresh` values.
@@ -24,7 +28,10 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import worker from "../src/index";
 import type { Env } from "../src/env";
 import { createDurableObjectSessionStore } from "../src/session/durable-object-store";
-import { providerAnswer } from "./provider-stub";
+import { providerAnswer, signSecurityEvent } from "./provider-stub";
+
+// The Durable Object class, for a stack without the deployed build (bench/store-ops.mjs alone).
+export { SessionFamilies } from "../src/index";
 
 interface Model {
   kvReadHitMs: number;
@@ -91,6 +98,7 @@ function modelKv(kv: KVNamespace, model: Model): KVNamespace {
     },
     put: (key: string, value: string, options?: KVNamespacePutOptions) => timed("kv.put", model.kvWriteMs, () => kv.put(key, value, options)),
     delete: (key: string) => timed("kv.delete", model.kvWriteMs, () => kv.delete(key)),
+    list: (options?: KVNamespaceListOptions) => timed("kv.list", model.kvReadMissMs, () => kv.list(options)),
   };
   return wrapped as unknown as KVNamespace;
 }
@@ -133,6 +141,16 @@ globalThis.fetch = async function benchFetch(input: RequestInfo | URL, init?: Re
 /** One modelled env per real env object (the worker keeps its store per binding object). */
 const modelled = new WeakMap<object, Env>();
 
+const withRevocationCheck = new WeakMap<object, BenchEnv>();
+
+/** `x-bench-revocation-check: 1`: the same worker with REVOCATION_CHECK=true (its own config and store). */
+function envFor(request: Request, env: BenchEnv): BenchEnv {
+  if (request.headers.get("x-bench-revocation-check") !== "1") return env;
+  let variant = withRevocationCheck.get(env);
+  if (!variant) withRevocationCheck.set(env, (variant = { ...env, REVOCATION_CHECK: "true" }));
+  return variant;
+}
+
 function modelledEnv(env: BenchEnv): Env {
   let out = modelled.get(env);
   if (!out) {
@@ -168,6 +186,11 @@ async function seedDurableObjectSessions(request: Request, env: BenchEnv): Promi
 export default {
   async fetch(request: Request<unknown, IncomingRequestCfProperties>, env: BenchEnv, ctx: ExecutionContext): Promise<Response> {
     if (new URL(request.url).pathname === "/__bench/seed-do" && request.method === "POST") return seedDurableObjectSessions(request, env);
+    if (new URL(request.url).pathname === "/__bench/security-event" && request.method === "POST") {
+      const { sub } = (await request.json()) as { sub: string };
+      return new Response(await signSecurityEvent(sub, { issuer: env.OIDC_ISSUER, clientId: env.OIDC_CLIENT_ID }));
+    }
+    env = envFor(request, env);
     const trace: Trace = { delays: request.headers.get("x-bench-latency") !== "off", later: request.headers.get("x-bench-later") === "1", inFlight: 0, roundTrips: [] };
     const response = await traces.run(trace, () => worker.fetch(request, modelledEnv(env), ctx));
     const out = new Response(response.body, response);

@@ -37,6 +37,8 @@ export async function providerAnswer(request: Request, { issuer, clientId }: { i
     });
   }
   if (url.pathname === "/jwks") return json({ keys: [(await providerKeys()).jwk] });
+  // Its RISC transmitter (Google's shape): the same keys sign the Security Event Tokens.
+  if (url.pathname === "/.well-known/risc-configuration") return json({ issuer, jwks_uri: `${issuer}/jwks` });
   if (url.pathname === "/token" && request.method === "POST") {
     const code = new URLSearchParams(await request.text()).get("code") ?? "";
     const { nonce, sub, email } = JSON.parse(atob(code.replace(/-/g, "+").replace(/_/g, "/"))) as { nonce: string; sub: string; email: string };
@@ -52,4 +54,17 @@ export async function providerAnswer(request: Request, { issuer, clientId }: { i
     return json({ access_token: "bench-access-token", token_type: "Bearer", expires_in: 300, id_token: idToken });
   }
   return new Response("not found", { status: 404 });
+}
+
+/** A RISC `sessions-revoked` Security Event Token about `sub`, as the transmitter pushes it (RFC 8417). */
+export async function signSecurityEvent(sub: string, provider: { issuer: string; clientId: string }): Promise<string> {
+  const { issuer, clientId } = provider;
+  const subject = { subject_type: "iss-sub", iss: issuer, sub };
+  const events = { "https://schemas.openid.net/secevent/risc/event-type/sessions-revoked": { subject } };
+  return new SignJWT({ jti: crypto.randomUUID(), events })
+    .setProtectedHeader({ alg: "ES256", kid: "bench-provider", typ: "secevent+jwt" })
+    .setIssuer(issuer)
+    .setAudience(clientId)
+    .setIssuedAt()
+    .sign((await providerKeys()).privateKey);
 }

@@ -23,6 +23,8 @@ import { generateKeySet } from "../scripts/keys.mjs";
 import { buildAll } from "./build.mjs";
 import { measureFirstRequest, measureMemory } from "./isolate.mjs";
 import { latencyLines, measureRefreshLatency, measureSignIn, signInLines } from "./latency.mjs";
+import { measureStoreOps, storeOpsLines } from "./store-ops.mjs";
+import { capacityLines } from "../scripts/capacity.mjs";
 import { describeModel, LATENCY_MODEL } from "./latency-model.mjs";
 import { runLoad } from "./load.mjs";
 import { closeMicro, microPoolSize, runMicro } from "./micro.mjs";
@@ -265,6 +267,15 @@ async function main() {
     say(`one sign-in callback per store with the latency model: ${opts.latencyRepeats} x 2 modes x 2 stores, discovery and JWKS cached`);
     const signIn = await measureSignIn({ repeats: opts.latencyRepeats, targets: [{ store: "kv", url: stack.urls["latency-kv"] }, { store: "durable-object", url: stack.urls["latency-do"] }] });
     for (const r of signIn) for (const problem of r.problems) failures.push(`latency model, sign-in on ${r.store}: ${problem}`);
+    say("store operations per flow, each store, to bench/store-ops.json");
+    const opsTargets = [
+      { store: "kv", url: stack.urls["latency-kv"] },
+      { store: "durable-object", url: stack.urls["latency-do"] },
+    ];
+    const storeOps = await measureStoreOps(opsTargets).catch((error) => {
+      failures.push(`store operations: ${error.message}`);
+      return undefined;
+    });
     const originCounts = await origin.counts();
     const workloadIssuerHits = Object.fromEntries(github.hits);
     await github.close();
@@ -300,7 +311,9 @@ async function main() {
     };
 
     const analysis = analyse({ summaries, micro, bundle: build.bundle, firstRequest, memory, refreshLatency, signIn });
-    print({ summaries, micro, bundle: build.bundle, firstRequest, memory, analysis, originCounts, rssAfterRounds, refreshLatency, signIn, rotationChecks, workloadIssuerHits });
+    const bundle = build.bundle;
+    const measured = { summaries, micro, bundle, firstRequest, memory, analysis, originCounts, rssAfterRounds };
+    print({ ...measured, refreshLatency, signIn, rotationChecks, workloadIssuerHits, storeOps });
 
     if (opts.json) {
       writeFileSync(
@@ -318,6 +331,7 @@ async function main() {
             micro,
             refreshLatency: { model: LATENCY_MODEL, stores: refreshLatency },
             signIn,
+            storeOps,
             rotationChecks: Object.fromEntries(rotationChecks),
             bundle: build.bundle,
             firstRequest,
@@ -341,7 +355,9 @@ async function main() {
   }
 }
 
-function print({ summaries, micro, bundle, firstRequest, memory, analysis, originCounts, refreshLatency, signIn, rotationChecks, workloadIssuerHits }) {
+function print(measured) {
+  const { summaries, micro, bundle, firstRequest, memory, analysis, originCounts, refreshLatency, signIn } = measured;
+  const { rotationChecks, workloadIssuerHits, storeOps } = measured;
   const out = [];
   out.push("");
   out.push(`edge-auth-worker benchmark (${opts.quick ? "quick" : "full"}): workerd via Miniflare direct sockets, ${opts.rounds} interleaved rounds x ${opts.seconds}s, ${opts.connections} connections, medians`);
@@ -366,6 +382,12 @@ function print({ summaries, micro, bundle, firstRequest, memory, analysis, origi
   out.push("One sign-in (the callback, after GET /auth/login; discovery and JWKS cached), wall clock with the same model:");
   out.push(...signInLines(signIn));
   out.push("");
+  if (storeOps) {
+    out.push("Session-store operations per flow (bench/store-ops.json; capacity: npm run check, docs/capacity.md):");
+    out.push(...storeOpsLines(storeOps));
+    out.push(...capacityLines().map((line) => `  ${line}`));
+    out.push("");
+  }
   out.push("Micro-benchmark inside workerd, CPU per operation:");
   out.push(...microLines(micro));
   out.push("");

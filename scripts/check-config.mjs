@@ -13,6 +13,7 @@
 //                               and no binding into it. A NAME wrangler.toml does not define is an
 //                               error (wrangler would silently fall back to the top level).
 import { build } from "esbuild";
+import { capacityLine } from "./capacity.mjs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 process.env.WRANGLER_SEND_METRICS = "false";
@@ -147,7 +148,7 @@ export async function checkConfig({ configPath = "wrangler.toml", env: environme
   for (const problem of all.filter(unseen)) {
     if (!problem.endsWith(": required")) warnings.push(`${problem.replace(/is not set.*$/, "is not visible here")}; make sure \`npx wrangler secret list\` shows it`);
   }
-  return { problems: all.filter((problem) => !unseen(problem)), warnings };
+  return { problems: all.filter((problem) => !unseen(problem)), warnings, capacity: capacityLine(bindings) };
 }
 
 /** The fix for a problem; for an environment, with its wrangler flag and its tables. */
@@ -166,7 +167,8 @@ async function main(argv) {
   const deploy = argv.includes("--deploy");
   const option = (name) => (argv.indexOf(name) >= 0 ? argv[argv.indexOf(name) + 1] : undefined);
   const environment = option("--env");
-  const { problems, warnings } = await checkConfig({ deploy, env: environment, configPath: option("--config") });
+  const checked = await checkConfig({ deploy, env: environment, configPath: option("--config") });
+  const { problems, warnings, capacity } = checked;
   const vars = environment ? `[env.${environment}.vars]` : "[vars]";
   console.log(deploy
     ? `checking what \`wrangler deploy${environment ? ` --env ${environment}` : ""}\` would run: ${vars}; secrets are at Cloudflare`
@@ -174,6 +176,7 @@ async function main(argv) {
   for (const warning of warnings) console.warn(`warning: ${warning}`);
   if (problems.length === 0) {
     console.log("configuration OK");
+    console.log(capacity);
     return;
   }
   console.error(`${problems.length} configuration problem${problems.length === 1 ? "" : "s"}:`);

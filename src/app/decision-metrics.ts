@@ -15,7 +15,8 @@ export const OUTCOME_CONFIG = "ERR_CONFIG";
 /**
  * One decision as a Workers Analytics Engine data point (AUTH_METRICS). The layout is the
  * dashboard's columns (docs/operating.md, "Metrics"); append, never reorder:
- *   blob1 outcome (`OK` or an `ERR_*` code), blob2 route kind, blob3 refreshed (`yes`/`no`),
+ *   blob1 outcome (`OK`, `OK_ROTATION_HELD` (a refresh kept its token: KV's daily write quota,
+ *   docs/capacity.md) or an `ERR_*` code), blob2 route kind, blob3 refreshed (`yes`/`no`),
  *   blob4 SHA-256 of `sub` (base64url, as in the KV keys; empty when nobody is known),
  *   double1 time in the worker, ms, index1 route kind (Analytics Engine samples per index).
  * No e-mail, no raw `sub`, no token, path or address ever goes in.

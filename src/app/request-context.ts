@@ -46,8 +46,8 @@ export interface RequestContext {
   accessRejection?: unknown;
   /** The access decision for the request's path, made once by the gate (metrics read it too). */
   decision?: AccessDecision;
-  /** For the decision's data point: a refusal handled without throwing (it says why). */
-  outcome?: AuthErrorCode;
+  /** For the decision's data point: a refusal handled without throwing (it says why), or a held rotation. */
+  outcome?: AuthErrorCode | "OK_ROTATION_HELD";
   /** Milliseconds spent waiting for the origin: the origin's time, not the worker's. */
   originWaitMs: number;
 }

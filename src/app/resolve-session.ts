@@ -7,6 +7,7 @@ import type { AccessClaims } from "../tokens/our-tokens";
 import { consumeRateLimit } from "./rate-limit";
 import type { RequestContext } from "./request-context";
 import { withPolicyGroups } from "./policy-groups";
+import { noteRotationHeld } from "./rotation-held";
 import { CLEAR_SESSION_COOKIES, earnRefreshCookie, earnSessionCookies } from "./session-cookies";
 
 export interface Session {
@@ -98,8 +99,10 @@ export async function refreshFromCookie(ctx: RequestContext): Promise<Session | 
       throw new AuthError("ERR_ACCOUNT_NOT_ALLOWED", { detail: "no rule admits the person any more" });
     }
     const accessExpiresAtSeconds = await earnSessionCookies(ctx, issued);
-    ctx.refreshed = true;
-    logEvent("info", "session_refreshed", { sub: issued.sub, family: issued.familyId });
+    if (issued.held) noteRotationHeld(ctx);
+    ctx.refreshed = !issued.held;
+    const held = issued.held ? { held: true } : {};
+    logEvent("info", "session_refreshed", { sub: issued.sub, family: issued.familyId, ...held });
     return { identity, sid: issued.familyId, accessExpiresAtSeconds, bearer: false };
   } catch (error) {
     if (!(error instanceof AuthError) || !SESSION_ENDED_CODES.has(error.code)) throw error;

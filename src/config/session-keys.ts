@@ -1,4 +1,4 @@
-import { CompactSign, compactVerify, errors, importJWK, type JWK, type JWTVerifyGetKey } from "jose";
+import { CompactSign, compactVerify, type JWK, type JWTVerifyGetKey } from "jose";
 
 /** Algorithms we sign with, and the key type each one requires (ES256 on P-256, EdDSA on Ed25519; docs/configuration.md). */
 const KEY_SHAPE: Record<string, { kty: string; crv: string }> = {
@@ -53,16 +53,33 @@ function shapeProblems(jwk: unknown, label: string): string[] {
   return problems;
 }
 
+/** WebCrypto's name for each algorithm's key (RFC 7518 3.4; RFC 8037 3.1). */
+const IMPORT_ALGORITHM: Record<SigningAlgorithm, { name: string; namedCurve?: string }> = {
+  ES256: { name: "ECDSA", namedCurve: "P-256" },
+  EdDSA: { name: "Ed25519" },
+};
+
+/**
+ * Imports one half of a checked key with WebCrypto directly (jose's importJWK would bring its
+ * table of every JWE algorithm into the bundle): only the members the key type defines.
+ */
+function importKeyHalf(jwk: JWK & { alg: SigningAlgorithm }, half: "private" | "public"): Promise<CryptoKey> {
+  const { kty, crv, x, y, d } = jwk;
+  const members = { kty, crv, x, ...(y === undefined ? {} : { y }), ...(half === "private" ? { d } : {}) };
+  const usage = half === "private" ? "sign" : "verify";
+  return crypto.subtle.importKey("jwk", members as JsonWebKey, IMPORT_ALGORITHM[jwk.alg], false, [usage]);
+}
+
 /** Proves the private key and its public coordinates belong together, once per isolate. */
 async function importChecked(jwk: JWK & { kid: string; alg: SigningAlgorithm }, label: string) {
   try {
-    const privateKey = (await importJWK(jwk, jwk.alg)) as CryptoKey;
-    const publicKey = await importJWK(publicHalf(jwk) as JWK, jwk.alg);
+    const privateKey = await importKeyHalf(jwk, "private");
+    const publicKey = await importKeyHalf(jwk, "public");
     const probe = await new CompactSign(new TextEncoder().encode("key-check"))
       .setProtectedHeader({ alg: jwk.alg })
       .sign(privateKey);
     await compactVerify(probe, publicKey);
-    return { key: privateKey, publicKey: publicKey as CryptoKey };
+    return { key: privateKey, publicKey };
   } catch {
     return { problem: `${label}: not a usable ${jwk.alg} private key (or its public half does not match)` };
   }
@@ -76,7 +93,7 @@ async function importChecked(jwk: JWK & { kid: string; alg: SigningAlgorithm }, 
 function keyResolver(byKid: ReadonlyMap<string, { alg: SigningAlgorithm; key: CryptoKey }>): JWTVerifyGetKey {
   return function sessionKeyFor(header) {
     const entry = typeof header.kid === "string" ? byKid.get(header.kid) : undefined;
-    if (!entry || entry.alg !== header.alg) throw new errors.JWKSNoMatchingKey();
+    if (!entry || entry.alg !== header.alg) throw new Error("no session key has this kid and alg");
     return entry.key;
   };
 }

@@ -1,4 +1,4 @@
-import { errors as joseErrors, jwtVerify } from "jose";
+import { jwtVerify } from "jose";
 import * as oauth from "oauth4webapi";
 import type { Config } from "../config/parse-config";
 import { AuthError } from "../errors";
@@ -7,6 +7,7 @@ import { ISSUER_TIMEOUT_MS } from "../issuers/remote-issuer";
 import type { LoginTransaction } from "../tokens/our-tokens";
 import { isEmailAddress } from "../util/email";
 import { ASYMMETRIC_ALGORITHMS } from "../util/issuer-rules";
+import { isJoseError } from "../util/jose-codes";
 import { getProvider, type Provider } from "./provider-metadata";
 import { callbackUrl, type SignInScope } from "./sign-in-scope";
 
@@ -69,7 +70,9 @@ async function verifyIdTokenSignature(provider: Provider, config: Config, idToke
     if ((payload.iat ?? 0) > nowSeconds + CLOCK_TOLERANCE_SECONDS) throw new Error("iat in the future");
     return payload;
   } catch (error) {
-    if (error instanceof joseErrors.JWKSTimeout || error instanceof TypeError) throw new AuthError("ERR_PROVIDER_UNAVAILABLE", { detail: "jwks fetch failed", cause: error });
+    if (isJoseError(error, "ERR_JWKS_TIMEOUT") || error instanceof TypeError) {
+      throw new AuthError("ERR_PROVIDER_UNAVAILABLE", { detail: "jwks fetch failed", cause: error });
+    }
     throw new AuthError("ERR_ID_TOKEN_INVALID", { cause: error });
   }
 }

@@ -4,6 +4,7 @@ import { logEvent } from "../log";
 import { sha256 } from "../util/hash";
 import type { IssuedSession, RevocationReason, SessionRef, SessionState, SignInFacts } from "./store";
 import { formatCredential, newFamilyId, newToken, parseCredential, successorOf } from "./successor";
+import { endFamily, isQuotaRefusal } from "./writes-refused";
 
 /**
  * The session algorithm, once, over a small record interface that each store implements:
@@ -58,6 +59,15 @@ export interface FamilyRecords {
   listFamilies(subHash: string, nowMs: number, limit: number): Promise<ListedFamily[]>;
   /** When the family's newest refresh token was issued (its last rotation), ms; null if unknown. */
   lastIssuedAt(familyId: string): Promise<number | null>;
+  /**
+   * Stores that keep families without a read (knownFamily) and may refuse writes for the day
+   * (KV's daily quota) end a family by deleting its record instead (deletes have a quota of
+   * their own): confirmFamily reads the record past the cache, deleteFamily and
+   * deleteUserFamilies remove one family, or every family of a person started at or before `nowMs`.
+   */
+  confirmFamily?(familyId: string): Promise<boolean>;
+  deleteFamily?(familyId: string): Promise<void>;
+  deleteUserFamilies?(subHash: string, nowMs: number): Promise<void>;
 }
 
 const refuse = (code: "ERR_REFRESH_INVALID" | "ERR_REFRESH_EXPIRED" | "ERR_REFRESH_REVOKED" | "ERR_REFRESH_REUSED", detail?: string) =>
@@ -119,30 +129,45 @@ async function readRotation(records: FamilyRecords, credential: string, nowMs: n
   const { familyId, token } = parsed;
   const successor = await successorOf(known.secret, token);
   const successorHash = await sha256(successor);
-  const [tokenRecord, revoked, rotated, notBeforeMs] = await Promise.all([
+  const [tokenRecord, revoked, rotated, notBeforeMs, stillThere] = await Promise.all([
     readPresented(records, familyId, token),
     records.readRevoked(familyId),
     records.readToken(familyId, successorHash),
     sha256(known.sub).then((hash) => records.readUserNotBefore(hash)),
+    // A family ended by deletion (endFamily) is still in this isolate's cache: read past it.
+    records.confirmFamily?.(familyId) ?? true,
   ]);
-  if (!tokenRecord || tokenRecord.familyId !== familyId) throw refuse("ERR_REFRESH_INVALID", "unknown token");
+  if (!tokenRecord || tokenRecord.familyId !== familyId || !stillThere) {
+    throw refuse("ERR_REFRESH_INVALID", "unknown token");
+  }
   return { familyId, token, family: known, revoked, successor, successorHash, rotated, notBeforeMs };
 }
 
 export async function rotateSession(records: FamilyRecords, credential: string, nowMs: number, graceSeconds: number): Promise<IssuedSession> {
-  const { familyId, family, revoked, successor, successorHash, rotated, notBeforeMs } = await readRotation(records, credential, nowMs);
+  const { familyId, token, family, revoked, successor, successorHash, rotated, notBeforeMs } = await readRotation(
+    records,
+    credential,
+    nowMs,
+  );
   if (family.expiresAtMs <= nowMs) throw refuse("ERR_REFRESH_EXPIRED");
   if (revoked) throw refuse("ERR_REFRESH_REVOKED", revoked.because);
   if (endedByUser(family, notBeforeMs)) throw refuse("ERR_REFRESH_REVOKED", "logout-everywhere");
   if (rotated) {
     if (nowMs - rotated.issuedAtMs > graceSeconds * 1000) {
-      await records.writeRevoked(familyId, { atMs: nowMs, because: "reuse" }, family, nowMs);
+      await endFamily(records, familyId, { atMs: nowMs, because: "reuse" }, family, nowMs);
       logEvent("warn", "refresh_reuse_detected", { code: "ERR_REFRESH_REUSED", sub: family.sub, family: familyId });
       throw refuse("ERR_REFRESH_REUSED");
     }
     return issued(familyId, family, successor);
   }
-  await records.writeToken(successorHash, { familyId, issuedAtMs: nowMs }, family, nowMs);
+  try {
+    await records.writeToken(successorHash, { familyId, issuedAtMs: nowMs }, family, nowMs);
+  } catch (error) {
+    // Writes refused for the day: every check above was made on what the store holds, so the
+    // presented token stays the family's newest and is handed back (docs/capacity.md).
+    if (!isQuotaRefusal(error)) throw error;
+    return { ...issued(familyId, family, token), held: true };
+  }
   return issued(familyId, family, successor);
 }
 
@@ -187,10 +212,13 @@ export async function revokeSession(records: FamilyRecords, session: SessionRef,
   // Already revoked: nothing to write (a record is written once, even a second later).
   const [family, revoked] = await Promise.all([records.readFamily(session.familyId), records.readRevoked(session.familyId)]);
   if (!family || family.sub !== session.sub || revoked) return;
-  await records.writeRevoked(session.familyId, { atMs: nowMs, because }, family, nowMs);
+  await endFamily(records, session.familyId, { atMs: nowMs, because }, family, nowMs);
 }
 
-/** Ends every session of `sub` started at or before `notBeforeMs`; the mark only ever moves forward. */
+/**
+ * Ends every session of `sub` started at or before `notBeforeMs`; the mark only ever moves
+ * forward. While KV refuses writes for the day, the person's families are deleted instead.
+ */
 export async function revokeUserSessions(
   records: FamilyRecords,
   sub: string,
@@ -201,5 +229,10 @@ export async function revokeUserSessions(
   // A late security event about an earlier moment must not undo a later "sign out everywhere".
   const current = await records.readUserNotBefore(subHash);
   if (current !== null && current >= notBeforeMs) return;
-  await records.writeUserNotBefore(subHash, notBeforeMs, nowMs);
+  try {
+    await records.writeUserNotBefore(subHash, notBeforeMs, nowMs);
+  } catch (error) {
+    if (!isQuotaRefusal(error) || !records.deleteUserFamilies) throw error;
+    await records.deleteUserFamilies(subHash, notBeforeMs);
+  }
 }

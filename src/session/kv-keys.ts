@@ -14,6 +14,8 @@
  *   session:<sha256(sub)>:<familyId>
  *                            "" with the listing's metadata (sign-in time, expiry, device,
  *                            place): the person's list of sessions. Written once, at sign-in.
+ *                            While KV refuses writes for the day, "sign out everywhere" lists it
+ *                            to find the person's families and deletes them (docs/capacity.md).
  *   revoked:<familyId>       RevokedRecord: when and why. Written once (a second revocation
  *                            within the second gets KV's 429: someone else wrote it).
  *   user:<sha256(sub)>       { notBeforeMs }: "sign out everywhere". Rewritten only by another

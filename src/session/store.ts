@@ -5,8 +5,8 @@ import type { Identity } from "../identity";
  * Durable Object (durable-object-store.ts). Both keep the same promises, proven by one shared
  * test suite; both store refresh tokens only as hashes. Stores store: policy (allowlists) is
  * applied by the caller. Every method throws AuthError: a refusal (ERR_REFRESH_*) or
- * ERR_SESSION_STORE_UNAVAILABLE when the store cannot be reached, which must never sign
- * anyone out. Times are ms since epoch.
+ * ERR_SESSION_STORE_UNAVAILABLE when the store cannot be reached (ERR_SESSION_STORE_QUOTA when
+ * it refuses writes for the rest of the day), which must never sign anyone out. Times are ms since epoch.
  */
 export interface SessionStore {
   /**
@@ -70,6 +70,11 @@ export interface IssuedSession extends SessionRef {
   identity: Identity;
   /** Absolute end of the session (REFRESH_TOKEN_TTL after sign-in), ms since epoch. */
   expiresAtMs: number;
+  /**
+   * True when `credential` is the presented one, not rotated: the store refused the write for
+   * the day (KV's daily quota, docs/capacity.md). The session goes on; every check was made.
+   */
+  held?: boolean;
 }
 
 /** A session as sessionState reads it: ended (revoked, expired, unknown), or live with whose it is. */

@@ -16,7 +16,24 @@ export interface CloudflareKvOptions {
   lagMs?: number;
   /** How long a location keeps serving a value (or a miss) it has read, ms. Default 60_000 (KV's default cacheTtl). */
   cacheTtlMs?: number;
+  /**
+   * Operations allowed per UTC day (by the model's clock), per kind; past one, that kind fails
+   * until 00:00 UTC. Default: none (Workers Paid). FREE_PLAN_DAILY_LIMITS is the Free plan.
+   */
+  dailyLimits?: Partial<DailyLimits>;
 }
+export interface DailyLimits {
+  reads: number;
+  writes: number;
+  deletes: number;
+  lists: number;
+}
+/**
+ * Workers Free (Limits; Pricing: "Free plan ... 100,000 reads/day, 1,000 writes/day, 1,000
+ * deletes/day, 1,000 lists/day", each reset at 00:00 UTC).
+ * @see https://developers.cloudflare.com/kv/platform/pricing/
+ */
+export const FREE_PLAN_DAILY_LIMITS: DailyLimits = { reads: 100_000, writes: 1_000, deletes: 1_000, lists: 1_000 };
 export interface CloudflareKv {
   /** A binding as one Worker invocation at `location` sees it (default "here"); each call is a new invocation. */
   binding(location?: string): KVNamespace;
@@ -24,6 +41,8 @@ export interface CloudflareKv {
   setOutage(on: boolean): void;
   /** Counters for assertions: writes (put+delete) and reads (get/list) so far, in total and per key. */
   stats(): { reads: number; writes: number; writesByKey: Map<string, number> };
+  /** Operations of each kind charged to the current UTC day (the model's clock), refused ones not included. */
+  today(): DailyLimits;
 }
 
 /** A key as some location sees it: bytes null = absent; expiresAt in ms, null = none known. */
@@ -36,6 +55,15 @@ const MIN_TTL = 60, MIN_CACHE_TTL = 30, MAX_BULK = 100, MAX_LIST = 1000, WRITE_I
 const encoder = new TextEncoder();
 const absent: State = { bytes: null, metadata: null, expiresAt: null };
 const fail = (op: string, status: string) => new Error(`KV ${op} failed: ${status}`);
+const DAY_MS = 86_400_000;
+/** The daily quota's refusal, as the runtime throws it (no status: it is not an HTTP failure). */
+const NAME_BY_KIND: Record<keyof DailyLimits, string> = {
+  reads: "get",
+  writes: "put",
+  deletes: "delete",
+  lists: "list",
+};
+const overQuota = (kind: keyof DailyLimits) => new Error(`KV ${NAME_BY_KIND[kind]}() limit exceeded for the day.`);
 
 function checkKey(op: string, key: string) {
   if (key === "") throw new TypeError("Key name cannot be empty.");
@@ -93,6 +121,15 @@ export function createCloudflareKv(kv: KVNamespace, options: CloudflareKvOptions
   const caches = new Map<string, Map<string, { state: State; until: number }>>();
   const counts = { reads: 0, writes: 0, writesByKey: new Map<string, number>() };
   let outage = false;
+  const limits = options.dailyLimits ?? {};
+  let day = -1, used: DailyLimits = { reads: 0, writes: 0, deletes: 0, lists: 0 };
+  /** Charges `n` operations of `kind` to today's quota, or refuses them all (a bulk read is n reads). */
+  function charge(kind: keyof DailyLimits, n = 1) {
+    const today = Math.floor(clock() / DAY_MS);
+    if (today !== day) [day, used] = [today, { reads: 0, writes: 0, deletes: 0, lists: 0 }];
+    if (used[kind] + n > (limits[kind] ?? Infinity)) throw overQuota(kind);
+    used[kind] += n;
+  }
 
   const cacheAt = (location: string) => caches.get(location) ?? caches.set(location, new Map()).get(location)!;
   const live = (state: State, now: number) => (state.expiresAt !== null && now >= state.expiresAt ? absent : state);
@@ -166,6 +203,7 @@ export function createCloudflareKv(kv: KVNamespace, options: CloudflareKvOptions
       if (!Array.isArray(key)) {
         checkKey("GET", key);
         if (!["text", "json", "arrayBuffer", "stream"].includes(type)) throw new TypeError(`Unknown response type "${type}".`);
+        charge("reads");
         counts.reads++;
         return format((await read(location, [key], cacheTtl, false))[0]!, type);
       }
@@ -173,6 +211,7 @@ export function createCloudflareKv(kv: KVNamespace, options: CloudflareKvOptions
       if (key.length < 1 || key.length > MAX_BULK) throw fail("GET_BULK", key.length ? `400 You can request a maximum of ${MAX_BULK} keys` : "400 You must request a minimum of 1 key");
       if (type !== "text" && type !== "json") throw fail("GET_BULK", `400 "${type}" is not a valid type. Use "json" or "text"`);
       key.forEach((k) => checkKey("GET_BULK", k));
+      charge("reads", key.length);
       counts.reads += key.length; // Pricing: reads are billed per key, a bulk read included.
       const states = await read(location, key, cacheTtl, true);
       return new Map(key.map((k, i) => [k, format(states[i]!, type)]));
@@ -188,6 +227,7 @@ export function createCloudflareKv(kv: KVNamespace, options: CloudflareKvOptions
         // Limits: "Key metadata: 1024 bytes", serialized as JSON.
         const metadataLength = options.metadata == null ? 0 : encoder.encode(JSON.stringify(options.metadata)).byteLength;
         if (metadataLength > MAX_METADATA) throw fail("PUT", `413 Metadata length of ${metadataLength} exceeds limit of ${MAX_METADATA}.`);
+        charge("writes");
         const bytes = await toBytes(value);
         // Limits: "Value size: 25 MiB".
         if (bytes.byteLength > MAX_VALUE) throw fail("PUT", `413 Value length of ${bytes.byteLength} exceeds limit of ${MAX_VALUE}.`);
@@ -199,6 +239,7 @@ export function createCloudflareKv(kv: KVNamespace, options: CloudflareKvOptions
       async delete(key: string) {
         enter("DELETE");
         checkKey("DELETE", key);
+        charge("deletes");
         await write(location, "DELETE", key, clock(), absent, () => kv.delete(key));
       },
       async list(options: KVNamespaceListOptions = {}) {
@@ -207,6 +248,7 @@ export function createCloudflareKv(kv: KVNamespace, options: CloudflareKvOptions
         const { limit = MAX_LIST } = options, prefix = options.prefix ?? "";
         if (!(Number.isInteger(limit) && limit >= 1 && limit <= MAX_LIST)) throw fail("LIST", `400 Invalid key_count_limit of ${limit}. Please specify an integer between 1 and ${MAX_LIST}.`);
         const after = cursorKey(options.cursor);
+        charge("lists");
         counts.reads++;
         const now = clock(), real = new Map<string, KVNamespaceListKey<unknown>>();
         for (let page = await kv.list({ prefix }); ; page = await kv.list({ prefix, cursor: page.cursor })) {
@@ -233,5 +275,6 @@ export function createCloudflareKv(kv: KVNamespace, options: CloudflareKvOptions
     binding,
     setOutage: (on) => void (outage = on),
     stats: () => ({ reads: counts.reads, writes: counts.writes, writesByKey: new Map(counts.writesByKey) }),
+    today: () => (Math.floor(clock() / DAY_MS) === day ? { ...used } : { reads: 0, writes: 0, deletes: 0, lists: 0 }),
   };
 }

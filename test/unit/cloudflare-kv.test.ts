@@ -144,6 +144,34 @@ describe("Cloudflare KV model", () => {
     expect(await kv.get(key("a"))).toBe("1");
   });
 
+  it("rule 9: past a daily quota (Free plan) that kind of operation fails for the day, other kinds go on; 00:00 UTC resets it", async () => {
+    const { clock, key, at, calls, model } = world({ dailyLimits: { reads: 3, writes: 2, deletes: 1, lists: 1 } });
+    clock.now += 23 * 3_600_000; // 23:00 UTC: the quota is per UTC day, not per 24 hours of use.
+    await at().put(key("a"), "1");
+    await at("there").put(key("b"), "2"); // Counted for the account, whatever the location.
+    const before = calls.length;
+    expect(await rejection(at().put(key("c"), "3"))).toBe("KV put() limit exceeded for the day.");
+    expect(calls.length).toBe(before); // Refused before storage is touched, and not charged.
+    clock.now += 60_000; // Both writes visible everywhere.
+    const both = new Map([[key("a"), "1"], [key("b"), "2"]]);
+    expect(await at("there").get([key("a"), key("b")])).toEqual(both); // Billed per key.
+    expect(await rejection(at().get([key("a"), key("b")]))).toBe("KV get() limit exceeded for the day.");
+    expect(await at().get(key("a"))).toBe("1"); // The refused bulk read was not charged.
+    expect(await rejection(at().get(key("a")))).toBe("KV get() limit exceeded for the day.");
+    await at().delete(key("a"));
+    expect(await rejection(at().delete(key("b")))).toBe("KV delete() limit exceeded for the day.");
+    await at().list({ prefix: key("") });
+    expect(await rejection(at().list({ prefix: key("") }))).toBe("KV list() limit exceeded for the day.");
+    expect(model.today()).toEqual({ reads: 3, writes: 2, deletes: 1, lists: 1 });
+    // Not an outage: the message has no status, and the quota is not the outage switch.
+    clock.now += 3_600_000 - 60_001;
+    expect(await rejection(at().put(key("c"), "3"))).toBe("KV put() limit exceeded for the day.");
+    clock.now += 1; // 00:00 UTC
+    expect(model.today()).toEqual({ reads: 0, writes: 0, deletes: 0, lists: 0 });
+    await at().put(key("c"), "3");
+    expect(await at().get(key("c"))).toBe("3");
+  });
+
   it("rule 8: expirations reach the binding, and values read as null once the test clock passes them", async () => {
     const { clock, prefix, key, at } = world();
     await at("here").put(key("ttl"), "v", { expirationTtl: 60 });

@@ -5,7 +5,7 @@ import type { Identity } from "../../src/identity";
 import { createDurableObjectSessionStore } from "../../src/session/durable-object-store";
 import { createKvSessionStore, newFamilyCache } from "../../src/session/kv-store";
 import { MAX_LISTED_SESSIONS, type SessionStore } from "../../src/session/store";
-import { createCloudflareKv, type CloudflareKv } from "../support/cloudflare-kv";
+import { createCloudflareKv, type CloudflareKv, type DailyLimits } from "../support/cloudflare-kv";
 import { sha256 } from "../../src/util/hash";
 import { testEnv } from "./helpers";
 
@@ -28,9 +28,10 @@ interface Harness {
   outage(on: boolean): void;
 }
 
-function kvHarness(): Harness & { kv: CloudflareKv } {
+function kvHarness(dailyLimits?: Partial<DailyLimits>): Harness & { kv: CloudflareKv } {
   let now = Date.now();
-  const kv = createCloudflareKv(testEnv.SESSIONS as unknown as KVNamespace, { clock: () => now });
+  const options = { clock: () => now, ...(dailyLimits && { dailyLimits }) };
+  const kv = createCloudflareKv(testEnv.SESSIONS as unknown as KVNamespace, options);
   return { kv, store: () => createKvSessionStore(kv.binding("here") as unknown as KVNamespace, TTL_SECONDS), now: () => now, advance: (ms) => (now += ms), outage: (on) => kv.setOutage(on) };
 }
 
@@ -39,8 +40,8 @@ function kvHarness(): Harness & { kv: CloudflareKv } {
  * read (the isolate's cache, as sessionStoreFor keeps it), so a rotation makes one round of
  * reads; each invocation still gets its own binding (its own 1,000 operations).
  */
-function kvOneIsolateHarness(): Harness {
-  const harness = kvHarness();
+function kvOneIsolateHarness(dailyLimits?: Partial<DailyLimits>): Harness {
+  const harness = kvHarness(dailyLimits);
   const families = newFamilyCache();
   return { ...harness, store: () => createKvSessionStore(harness.kv.binding("here") as unknown as KVNamespace, TTL_SECONDS, families) };
 }
@@ -329,5 +330,54 @@ describe("session store: kv, what only KV does", () => {
     // A token of another family does not pass as this one's, in either layout.
     const other = await h.store().create(someone(), h.now(), TTL_SECONDS);
     expect(await refusal(h.store().rotate(`${other.familyId}.${token}`, h.now(), GRACE_SECONDS))).toBe("ERR_REFRESH_INVALID");
+  });
+});
+
+describe.each([
+  ["kv", kvHarness],
+  ["kv, one isolate", kvOneIsolateHarness],
+] as const)("session store past KV's daily write quota: %s", (_name, makeHarness) => {
+  const LONG_TTL_SECONDS = 2 * 86_400; // Sessions that outlive the next 00:00 UTC.
+  const rotate = (h: Harness, credential: string) => h.store().rotate(credential, h.now(), GRACE_SECONDS);
+
+  it("holds rotation (same credential, every check made), and still ends sessions: one, a person's all, a reused one", async () => {
+    // Four sign-ins (a family, its listing entry, its first token: three writes each); nothing else can be written today.
+    const h = makeHarness({ writes: 12 });
+    const person = someone(), other = someone();
+    const create = (who: Identity) => h.store().create(who, h.now(), LONG_TTL_SECONDS);
+    const [laptop, phone, tablet] = [await create(person), await create(person), await create(person)];
+    const theirs = await create(other);
+    h.advance(60_000);
+    for (const session of [laptop, phone, tablet, theirs]) {
+      const { credential, familyId } = session;
+      expect(await rotate(h, credential)).toMatchObject({ credential, familyId, held: true });
+    }
+    expect(await refusal(create(person))).toBe("ERR_SESSION_STORE_QUOTA"); // Nobody new gets in.
+    await h.store().revoke(laptop, h.now(), "logout");
+    expect(await refusal(rotate(h, laptop.credential))).toBe("ERR_REFRESH_INVALID");
+    expect(await h.store().peek(laptop.credential, h.now())).toBeUndefined();
+    await h.store().revokeUser(person.sub, h.now(), h.now());
+    for (const { credential } of [phone, tablet]) {
+      expect(await refusal(rotate(h, credential))).toBe("ERR_REFRESH_INVALID");
+    }
+    expect((await rotate(h, theirs.credential)).held).toBe(true); // Another person's session is untouched.
+    h.advance(86_400_000 - (h.now() % 86_400_000)); // 00:00 UTC: rotation resumes, the ended stay ended.
+    const next = await rotate(h, theirs.credential);
+    expect(next.credential).not.toBe(theirs.credential);
+    expect(next.held).toBeUndefined();
+    for (const { credential } of [laptop, phone, tablet]) {
+      expect(await refusal(rotate(h, credential))).toBe("ERR_REFRESH_INVALID");
+    }
+  });
+
+  it("detects reuse of a token rotated before the quota, and ends its family by deletion", async () => {
+    const h = makeHarness({ writes: 4 });
+    const first = await h.store().create(someone(), h.now(), LONG_TTL_SECONDS);
+    h.advance(60_000);
+    const second = await rotate(h, first.credential); // The fourth write: the quota is spent.
+    h.advance(GRACE_SECONDS * 1000 + 1);
+    expect((await rotate(h, second.credential)).held).toBe(true);
+    expect(await refusal(rotate(h, first.credential))).toBe("ERR_REFRESH_REUSED");
+    expect(await refusal(rotate(h, second.credential))).toBe("ERR_REFRESH_INVALID");
   });
 });

@@ -1,0 +1,175 @@
+import { AuthError } from "../errors";
+import type { BoundedCache } from "../util/bounded-cache";
+import { sha256 } from "../util/hash";
+import type { FamilyRecord, FamilyRecords, ListedFamily } from "./family-chain";
+import { eventKey, familyKey, familyTokensPrefix, kvExpirationTtl, legacyTokenKey, revokedKey, sessionIndexKey, sessionIndexPrefix, tokenKey, userKey } from "./kv-keys";
+import type { SessionStore } from "./store";
+
+/** What the store needs of Workers KV; the binding satisfies it, and so does the test model. */
+export interface SessionKv {
+  get(key: string): Promise<string | null>;
+  put(key: string, value: string, options: { expirationTtl: number; metadata?: unknown }): Promise<void>;
+  delete(key: string): Promise<void>;
+  list(options: { prefix: string; cursor?: string }): Promise<SessionKvPage>;
+}
+
+/** One page of a KV key listing, as the store reads it. */
+export interface SessionKvPage {
+  keys: { name: string; metadata?: unknown }[];
+  list_complete: boolean;
+  cursor?: string;
+}
+
+/**
+ * Pages of a family's token list read for its last use: 3,000 rotations, more than a session
+ * of REFRESH_TOKEN_TTL 30 days with an ACCESS_TOKEN_TTL of 15 minutes makes (2,880). One page
+ * is one of an invocation's 1,000 KV operations.
+ */
+const MAX_TOKEN_PAGES = 3;
+
+/** The listing's metadata on a `session:` key: sign-in time, expiry (ms), device, place. */
+interface IndexMetadata {
+  c: number;
+  e: number;
+  d?: string;
+  p?: string;
+}
+
+function listedFamily(name: string, metadata: unknown): ListedFamily[] {
+  const m = metadata as Partial<IndexMetadata> | null | undefined;
+  if (!m || typeof m.c !== "number" || typeof m.e !== "number") return [];
+  const familyId = name.slice(name.lastIndexOf(":") + 1);
+  const facts = { ...(typeof m.d === "string" ? { device: m.d } : {}), ...(typeof m.p === "string" ? { place: m.p } : {}) };
+  return [{ familyId, createdAtMs: m.c, expiresAtMs: m.e, ...facts }];
+}
+
+/** KV answers a second write to a key within a second with 429 (documented limit). */
+export function isRateLimited(error: unknown): boolean {
+  return error instanceof Error && /\b429\b/.test(error.message);
+}
+
+/**
+ * Workers Free refuses each kind of KV operation past its daily quota until 00:00 UTC with
+ * "KV put() limit exceeded for the day." (get, delete, list alike): not an outage.
+ * @see https://developers.cloudflare.com/kv/platform/limits/
+ */
+const isDailyLimit = (error: unknown) => error instanceof Error && /limit exceeded for the day/.test(error.message);
+
+export const unavailable = (cause: unknown) =>
+  new AuthError(isDailyLimit(cause) ? "ERR_SESSION_STORE_QUOTA" : "ERR_SESSION_STORE_UNAVAILABLE", { cause });
+
+function ignoreQuota(error: unknown): void {
+  if (!(error instanceof AuthError && error.code === "ERR_SESSION_STORE_QUOTA")) throw error;
+}
+
+function parse<T>(text: string | null): T | null {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return null;
+  }
+}
+
+/** FamilyRecords over Workers KV (and the event records): every failure is "store unavailable", never a sign-out. */
+export function kvRecords(kv: SessionKv, maxSessionSeconds: number, families: BoundedCache<FamilyRecord>): FamilyRecords & Pick<SessionStore, "hasEvent" | "recordEvent"> {
+  const read = async <T>(key: string) => {
+    try {
+      return parse<T>(await kv.get(key));
+    } catch (error) {
+      throw unavailable(error);
+    }
+  };
+  /** A write-once write: KV's 429 means another request wrote this record within the second. */
+  const writeOnce = async (key: string, value: unknown, expiresAtMs: number, nowMs: number, metadata?: unknown) => {
+    try {
+      const expirationTtl = kvExpirationTtl(expiresAtMs, nowMs);
+      await kv.put(key, JSON.stringify(value), { expirationTtl, ...(metadata === undefined ? {} : { metadata }) });
+    } catch (error) {
+      if (!isRateLimited(error)) throw unavailable(error);
+    }
+  };
+  const list = async (prefix: string, cursor?: string) => {
+    try {
+      return await kv.list({ prefix, ...(cursor ? { cursor } : {}) });
+    } catch (error) {
+      throw unavailable(error);
+    }
+  };
+  async function deleteFamily(familyId: string) {
+    try {
+      await kv.delete(familyKey(familyId));
+    } catch (error) {
+      throw unavailable(error);
+    }
+    const cached = families.get(familyId, 0);
+    if (cached) families.deleteIf(familyId, cached);
+  }
+  return {
+    readToken: (familyId, hash) => read(tokenKey(familyId, hash)),
+    readLegacyToken: (hash) => read(legacyTokenKey(hash)),
+    async readFamily(familyId) {
+      // Immutable records: no expiry needed for correctness (the chain checks expiresAtMs).
+      const cached = families.get(familyId, 0);
+      if (cached) return cached;
+      const family = await read<FamilyRecord>(familyKey(familyId));
+      if (family) families.set(familyId, family, Infinity);
+      return family;
+    },
+    knownFamily: (familyId) => families.get(familyId, 0),
+    readRevoked: (familyId) => read(revokedKey(familyId)),
+    readUserNotBefore: async (subHash) => (await read<{ notBeforeMs: number }>(userKey(subHash)))?.notBeforeMs ?? null,
+    async writeFamily(familyId, family, nowMs) {
+      const { createdAtMs: c, expiresAtMs: e, device: d, place: p } = family;
+      const listing: IndexMetadata = { c, e, ...(d ? { d } : {}), ...(p ? { p } : {}) };
+      const index = sessionIndexKey(await sha256(family.sub), familyId);
+      await Promise.all([
+        writeOnce(familyKey(familyId), family, family.expiresAtMs, nowMs),
+        writeOnce(index, "", family.expiresAtMs, nowMs, listing),
+      ]);
+      // Known here from now on: the first refresh in this isolate makes all its reads at once.
+      families.set(familyId, family, Infinity);
+    },
+    writeToken: (hash, token, family, nowMs) =>
+      writeOnce(tokenKey(token.familyId, hash), token, family.expiresAtMs, nowMs, { at: token.issuedAtMs }),
+    writeRevoked: (familyId, revoked, family, nowMs) => writeOnce(revokedKey(familyId), revoked, family.expiresAtMs, nowMs),
+    // Must outlive every session that started before it: the longest a session can last.
+    writeUserNotBefore: (subHash, notBeforeMs, nowMs) => writeOnce(userKey(subHash), { notBeforeMs }, nowMs + maxSessionSeconds * 1000, nowMs),
+    async listFamilies(subHash, nowMs, limit) {
+      // One page (1,000 sessions): a person has a handful; the newest are the ones shown.
+      const page = await list(sessionIndexPrefix(subHash));
+      const listed = page.keys.flatMap((key) => listedFamily(key.name, key.metadata)).filter((family) => family.expiresAtMs > nowMs);
+      return listed.sort((a, b) => b.createdAtMs - a.createdAtMs).slice(0, limit);
+    },
+    async lastIssuedAt(familyId) {
+      let newest: number | null = null;
+      let cursor: string | undefined;
+      for (let page = 0; page < MAX_TOKEN_PAGES; page++) {
+        const tokens = await list(familyTokensPrefix(familyId), cursor);
+        for (const key of tokens.keys) {
+          const at = (key.metadata as { at?: unknown } | null | undefined)?.at;
+          if (typeof at === "number" && (newest === null || at > newest)) newest = at;
+        }
+        if (tokens.list_complete || !tokens.cursor) break;
+        cursor = tokens.cursor;
+      }
+      return newest;
+    },
+    confirmFamily: async (familyId) => (await read(familyKey(familyId))) !== null,
+    deleteFamily,
+    async deleteUserFamilies(subHash, notBeforeMs) {
+      // Only while writes are refused: the person's own session index finds their families.
+      for (let cursor: string | undefined, done = false; !done; ) {
+        const page = await list(sessionIndexPrefix(subHash), cursor);
+        for (const family of page.keys.flatMap((key) => listedFamily(key.name, key.metadata))) {
+          if (family.createdAtMs <= notBeforeMs) await deleteFamily(family.familyId);
+        }
+        [cursor, done] = [page.cursor, page.list_complete || !page.cursor];
+      }
+    },
+    hasEvent: async (eventId) => (await read(eventKey(await sha256(eventId)))) !== null,
+    // Past the daily write quota an event goes unrecorded: what it does (revoking) is idempotent.
+    recordEvent: async (eventId, untilMs, nowMs) =>
+      writeOnce(eventKey(await sha256(eventId)), { atMs: nowMs }, untilMs, nowMs).catch(ignoreQuota),
+  };
+}

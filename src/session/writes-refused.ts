@@ -1,0 +1,26 @@
+import { AuthError } from "../errors";
+import type { FamilyRecord, FamilyRecords, RevokedRecord } from "./family-chain";
+
+/**
+ * The store refused a write for the rest of the day (ERR_SESSION_STORE_QUOTA: Workers KV's daily
+ * quota on the Free plan, docs/capacity.md). The session algorithm then holds rotations and turns
+ * revocations into deletions.
+ */
+export const isQuotaRefusal = (error: unknown) =>
+  error instanceof AuthError && error.code === "ERR_SESSION_STORE_QUOTA";
+
+/** Ends a family: its revocation record, or while writes are refused for the day, its deletion. */
+export async function endFamily(
+  records: FamilyRecords,
+  familyId: string,
+  revoked: RevokedRecord,
+  family: FamilyRecord,
+  nowMs: number,
+) {
+  try {
+    await records.writeRevoked(familyId, revoked, family, nowMs);
+  } catch (error) {
+    if (!isQuotaRefusal(error) || !records.deleteFamily) throw error;
+    await records.deleteFamily(familyId);
+  }
+}
