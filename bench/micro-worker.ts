@@ -27,7 +27,7 @@ import { loadConfig } from "../src/config/load-config";
 import type { Env } from "../src/env";
 import { parseCookies } from "../src/http/cookies";
 import * as requestHeaders from "../src/proxy/request-headers";
-import type { TokenRecord } from "../src/session/family-chain";
+import type { TokenRecord } from "../src/session/family-records";
 import { tokenKey } from "../src/session/kv-keys";
 import { signOriginAssertion, TOKEN_TYPES } from "../src/tokens/our-tokens";
 import * as tokenCaches from "../src/tokens/token-caches";

@@ -1,7 +1,7 @@
 import { AuthError } from "../errors";
 import type { BoundedCache } from "../util/bounded-cache";
 import { sha256 } from "../util/hash";
-import type { FamilyRecord, FamilyRecords, ListedFamily } from "./family-chain";
+import type { FamilyRecord, FamilyRecords, ListedFamily } from "./family-records";
 import { eventKey, familyKey, familyTokensPrefix, kvExpirationTtl, legacyTokenKey, revokedKey, sessionIndexKey, sessionIndexPrefix, tokenKey, userKey } from "./kv-keys";
 import type { SessionStore } from "./store";
 

@@ -1,6 +1,7 @@
 import { BoundedCache } from "../util/bounded-cache";
 import { sha256 } from "../util/hash";
-import { createSession, isSessionActive, peekSession, readSessionState, revokeSession, revokeUserSessions, rotateSession, type FamilyRecord } from "./family-chain";
+import { createSession, isSessionActive, peekSession, readSessionState, revokeSession, revokeUserSessions, rotateSession } from "./family-chain";
+import type { FamilyRecord } from "./family-records";
 import { kvExpirationTtl, onceKey } from "./kv-keys";
 import { isRateLimited, kvRecords, unavailable, type SessionKv } from "./kv-records";
 import { listSessions } from "./session-list";

@@ -1,7 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { AuthError, type AuthErrorCode } from "../errors";
 import type { Identity } from "../identity";
-import { createSession, isSessionActive, peekSession, readSessionState, revokeSession, revokeUserSessions, rotateSession, type FamilyRecord, type FamilyRecords } from "./family-chain";
+import { createSession, isSessionActive, peekSession, readSessionState, revokeSession, revokeUserSessions, rotateSession } from "./family-chain";
+import type { FamilyRecord, FamilyRecords } from "./family-records";
 import { listSessions } from "./session-list";
 import type { IssuedSession, RevocationReason, SessionRef, SessionState, SessionSummary, SignInFacts } from "./store";
 

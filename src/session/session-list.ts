@@ -1,5 +1,5 @@
 import { sha256 } from "../util/hash";
-import type { FamilyRecords, ListedFamily } from "./family-chain";
+import type { FamilyRecords, ListedFamily } from "./family-records";
 import { MAX_LISTED_SESSIONS, type SessionSummary } from "./store";
 
 /**

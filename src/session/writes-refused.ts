@@ -1,5 +1,5 @@
 import { AuthError } from "../errors";
-import type { FamilyRecord, FamilyRecords, RevokedRecord } from "./family-chain";
+import type { FamilyRecord, FamilyRecords, RevokedRecord } from "./family-records";
 
 /**
  * The store refused a write for the rest of the day (ERR_SESSION_STORE_QUOTA: Workers KV's daily

@@ -1,0 +1,66 @@
+import type { Identity } from "../identity";
+import type { RevocationReason, SignInFacts } from "./store";
+
+/**
+ * The session algorithm, once, over a small record interface that each store implements:
+ * Workers KV (eventually consistent, one write per key per second) or a Durable Object's
+ * SQLite (serialized, exact). Every record is written once: a family at sign-in, a token when
+ * it is issued, a revocation when it happens. A token's successor record doubles as its
+ * "rotated" mark, so no flow ever writes the same key twice (only "sign out everywhere" may
+ * rewrite its per-user mark, and a concurrent write there means the same thing).
+ */
+export interface FamilyRecord extends Identity, SignInFacts {
+  createdAtMs: number;
+  /** Absolute end of the session, ms since epoch. */
+  expiresAtMs: number;
+  /** HMAC key of the token chain (successor.ts). */
+  secret: string;
+}
+export interface TokenRecord {
+  familyId: string;
+  issuedAtMs: number;
+}
+export interface RevokedRecord {
+  atMs: number;
+  because: RevocationReason;
+}
+
+/** A family as its owner's listing finds it (session-list.ts). */
+export interface ListedFamily extends SignInFacts {
+  familyId: string;
+  createdAtMs: number;
+  expiresAtMs: number;
+}
+
+export interface FamilyRecords {
+  readToken(familyId: string, tokenHash: string): Promise<TokenRecord | null>;
+  /** A token written before token records were kept per family (KV): read only when the first read misses. */
+  readLegacyToken?(tokenHash: string): Promise<TokenRecord | null>;
+  readFamily(familyId: string): Promise<FamilyRecord | null>;
+  /**
+   * The family, when this store already holds it without a read (KV: this isolate read or
+   * wrote it before; a family record never changes). Lets a rotation make all its reads at once.
+   */
+  knownFamily?(familyId: string): FamilyRecord | undefined;
+  readRevoked(familyId: string): Promise<RevokedRecord | null>;
+  /** "Sign out everywhere": families of this user created at or before it are revoked. */
+  readUserNotBefore(subHash: string): Promise<number | null>;
+  /** Write-once writes: a concurrent writer of the same record wins silently (same meaning). */
+  writeFamily(familyId: string, family: FamilyRecord, nowMs: number): Promise<void>;
+  writeToken(tokenHash: string, token: TokenRecord, family: FamilyRecord, nowMs: number): Promise<void>;
+  writeRevoked(familyId: string, revoked: RevokedRecord, family: FamilyRecord, nowMs: number): Promise<void>;
+  writeUserNotBefore(subHash: string, notBeforeMs: number, nowMs: number): Promise<void>;
+  /** The person's families that have not expired, up to `limit`, newest first (KV: eventually). */
+  listFamilies(subHash: string, nowMs: number, limit: number): Promise<ListedFamily[]>;
+  /** When the family's newest refresh token was issued (its last rotation), ms; null if unknown. */
+  lastIssuedAt(familyId: string): Promise<number | null>;
+  /**
+   * Stores that keep families without a read (knownFamily) and may refuse writes for the day
+   * (KV's daily quota) end a family by deleting its record instead (deletes have a quota of
+   * their own): confirmFamily reads the record past the cache, deleteFamily and
+   * deleteUserFamilies remove one family, or every family of a person started at or before `nowMs`.
+   */
+  confirmFamily?(familyId: string): Promise<boolean>;
+  deleteFamily?(familyId: string): Promise<void>;
+  deleteUserFamilies?(subHash: string, nowMs: number): Promise<void>;
+}
