@@ -72,10 +72,11 @@ export async function setup(argv) {
       console.log(`KV namespace SESSIONS: created, its id written into [[env.${env}.kv_namespaces]]`);
     } else console.log(`KV namespace SESSIONS: kept (${id})`);
 
-    const checked = await putSecrets(flags, clientSecret, asker);
-    const check = spawnSync(process.execPath, [CHECK, "--deploy", "--env", env, "--config", configPath], {
+    const { put, names } = await putSecrets(flags, clientSecret, asker);
+    // The values just put are checked as values; the names of all of them, for a misspelled one.
+    const check = spawnSync(process.execPath, [CHECK, "--deploy", "--env", env, "--config", configPath, "--secret-names", names.join(",")], {
       stdio: "inherit",
-      env: { ...process.env, ...checked },
+      env: { ...process.env, ...put },
     });
     if (check.status !== 0) {
       console.error(`setup: the check found problems (above); fix them and run setup again`);
@@ -110,7 +111,7 @@ function writeAnswers(lines, env, answers) {
   });
 }
 
-/** Puts the secrets the Worker lacks; returns the values it put, for the check to see. */
+/** Puts the secrets the Worker lacks; returns the values it put, and the names the Worker now has. */
 async function putSecrets(flags, clientSecret, asker) {
   const existing = await secretNames(flags);
   const put = {};
@@ -130,7 +131,7 @@ async function putSecrets(flags, clientSecret, asker) {
     await putSecret("SESSION_KEYS", put.SESSION_KEYS, flags);
     console.log("secret SESSION_KEYS: a new key set generated and put");
   }
-  return put;
+  return { put, names: [...new Set([...existing, ...Object.keys(put)])] };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

@@ -1,5 +1,5 @@
 // One environment of wrangler.toml ([env.NAME] and its [[env.NAME.*]] tables), edited in place.
-import { contentEnd, keysOf, removeTable, setKey, tables, tomlString } from "./toml-lines.mjs";
+import { contentEnd, keysOf, removeTable, setKey, tables, tomlString } from "../lib/toml-lines.mjs";
 
 export const PLACEHOLDER_KV_ID = "00000000000000000000000000000000";
 

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { generateKeySet } from "../../scripts/keys.mjs";
 
 /**
- * Item 14: `npm run check` checks what `wrangler dev` would run (.dev.vars over [vars], as
+ * `npm run check` checks what `wrangler dev` would run (.dev.vars over [vars], as
  * wrangler merges them: every key, not only the secrets), and `npm run check -- --deploy` what
  * `wrangler deploy` would ([vars] only; .dev.vars is never uploaded, secrets are at Cloudflare).
  */

@@ -154,11 +154,13 @@ describe("npm run setup -- --env NAME", () => {
     expect((await environment(space.toml, "demo")).vars).toMatchObject({ PUBLIC_URL: "https://demo.example.org", OIDC_CLIENT_ID: "demo-client", ALLOWED_DOMAINS: "example.org" });
   }, 120_000);
 
-  it("reads the client secret from stdin with --client-secret -", () => {
+  it("reads the client secret from stdin with --client-secret -, and the check flags a misspelled secret already there", () => {
     const space = workspace();
+    writeFileSync(space.state, JSON.stringify({ namespaces: [], workers: { "edge-auth-worker-demo": { secrets: { OIDC_CLIENT_SECRTE: "typo" } } } }));
     const result = space.run(["--env", "demo", "--yes", ...ANSWERS, "--client-secret", "-"], { input: `${SECRET}\n` });
-    expect(result.code).toBe(0);
     expect(secretsOf(space.account(), "edge-auth-worker-demo").OIDC_CLIENT_SECRET).toBe(SECRET);
+    expect(result.output).toContain("OIDC_CLIENT_SECRTE (a secret of the Worker): not a name the worker reads; did you mean OIDC_CLIENT_SECRET?");
+    expect(result.code).toBe(1);
   }, 120_000);
 
   it("with --yes and answers missing, lists every one and changes nothing", () => {
