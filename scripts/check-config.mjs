@@ -48,9 +48,10 @@ const OPTIONAL_SECRETS = ["GOOGLE_GROUPS_CREDENTIALS"];
 
 /** The worker's own parser, and the names it reads (CONFIG_NAMES, the one list of them). */
 async function loadParser() {
-  const contents = 'export { parseConfig } from "./parse-config.ts";\nexport { CONFIG_NAMES } from "./load-config.ts";\n';
+  const contents = ['export { parseConfig } from "./parse-config.ts";', 'export { CONFIG_NAMES } from "./load-config.ts";'];
   const resolveDir = fileURLToPath(new URL("../src/config/", import.meta.url));
-  const result = await build({ stdin: { contents, resolveDir, loader: "js" }, bundle: true, format: "esm", platform: "neutral", write: false, logLevel: "silent" });
+  const stdin = { contents: contents.join("\n"), resolveDir, loader: "js" };
+  const result = await build({ stdin, bundle: true, format: "esm", platform: "neutral", write: false, logLevel: "silent" });
   const source = result.outputFiles[0].text;
   return import(`data:text/javascript;base64,${Buffer.from(source).toString("base64")}`);
 }
@@ -88,7 +89,8 @@ function sessionsIds(raw) {
  * Every problem of the configuration in `configPath`: as `wrangler dev` would run it, or with
  * `deploy` as `wrangler deploy` would; with `env`, of that environment.
  */
-export async function checkConfig({ configPath = "wrangler.toml", env: environment, deploy = false, secretNames = [] } = {}) {
+export async function checkConfig(options = {}) {
+  const { configPath = "wrangler.toml", env: environment, deploy = false, secretNames = [] } = options;
   const { unstable_readConfig, unstable_getVarsForDev, experimental_readRawConfig } = await import("wrangler");
   let rawConfig;
   try {
@@ -97,7 +99,8 @@ export async function checkConfig({ configPath = "wrangler.toml", env: environme
     // wrangler's ParseError: the TOML parser's message, with the file and the 1-based line.
     if (!error.location) throw error;
     const { file, line, column } = error.location;
-    return { problems: [`${file} line ${line}, column ${column + 1}: not valid TOML (${error.text ?? error.message})`], warnings: [], sources: new Map() };
+    const problem = `${file} line ${line}, column ${column + 1}: not valid TOML (${error.text ?? error.message})`;
+    return { problems: [problem], warnings: [], sources: new Map() };
   }
   const environments = Object.keys(rawConfig.env ?? {});
   if (environment && !environments.includes(environment)) {
@@ -123,16 +126,16 @@ export async function checkConfig({ configPath = "wrangler.toml", env: environme
   const { parseConfig, CONFIG_NAMES } = await loadParser();
   const result = await parseConfig(bindings);
   const sources = valueSources(configPath, environment, deploy);
-  const names = unknownNames(
-    [...[...sources].map(([name, source]) => ({ name, where: source.label })), ...secretNames.map((name) => ({ name, where: "a secret of the Worker" }))],
-    CONFIG_NAMES,
-  );
+  const named = [...sources].map(([name, source]) => ({ name, where: source.label }));
+  for (const name of secretNames) named.push({ name, where: "a secret of the Worker" });
+  const names = unknownNames(named, CONFIG_NAMES);
   extra.push(...names.problems);
   warnings.push(...names.warnings);
   // "not valid JSON" alone: say where in the value, and where in the file.
   const located = (problem) => {
     const name = JSON_NAMES.find((candidate) => problem.startsWith(`${candidate}: not valid JSON`));
-    return (name && typeof bindings[name] === "string" && describeJsonError(name, bindings[name], sources.get(name))) || problem;
+    const value = name && bindings[name];
+    return (typeof value === "string" && describeJsonError(name, value, sources.get(name))) || problem;
   };
   const unseen = (problem) =>
     // With --deploy, secrets we could not see are warnings, not errors.
@@ -154,7 +157,8 @@ function hintFor(problem, environment, sources = new Map(), configPath = "wrangl
   const name = problem.split(/[:[ ]/)[0];
   const hint = name === "ACCESS_POLICY" && problem.includes("GOOGLE_GROUPS_CREDENTIALS is not set") ? HINTS.GOOGLE_GROUPS_CREDENTIALS : HINTS[name];
   if (!hint) return hint;
-  const where = sources.get(name)?.label ?? `${basename(configPath)} [${environment ? `env.${environment}.vars` : "vars"}]`;
+  const table = environment ? `env.${environment}.vars` : "vars";
+  const where = sources.get(name)?.label ?? `${basename(configPath)} [${table}]`;
   if (!environment) return hint.replace("{where}", where);
   return hint
     .replace("{where}", where)

@@ -57,7 +57,8 @@ export async function setup(argv) {
     const fresh = table.ensureEnvironment(lines, env);
     const answers = await collectAnswers(options, lines, env, asker.ask, fresh);
     if (answers.problems.length > 0) {
-      console.error(`setup: nothing changed; ${answers.problems.length} answer${answers.problems.length === 1 ? "" : "s"} missing or wrong:`);
+      const count = answers.problems.length;
+      console.error(`setup: nothing changed; ${count} answer${count === 1 ? "" : "s"} missing or wrong:`);
       for (const problem of answers.problems) console.error(`  - ${problem}`);
       return 1;
     }
@@ -74,10 +75,14 @@ export async function setup(argv) {
 
     const { put, names } = await putSecrets(flags, clientSecret, asker);
     // The values just put are checked as values; the names of all of them, for a misspelled one.
-    const check = spawnSync(process.execPath, [CHECK, "--deploy", "--env", env, "--config", configPath, "--secret-names", names.join(",")], {
-      stdio: "inherit",
-      env: { ...process.env, ...put },
-    });
+    const check = spawnSync(
+      process.execPath,
+      [CHECK, "--deploy", "--env", env, "--config", configPath, "--secret-names", names.join(",")],
+      {
+        stdio: "inherit",
+        env: { ...process.env, ...put },
+      },
+    );
     if (check.status !== 0) {
       console.error(`setup: the check found problems (above); fix them and run setup again`);
       return 1;
@@ -99,7 +104,8 @@ Then deploy:
 function writeAnswers(lines, env, answers) {
   const host = new URL(answers.publicUrl).host;
   // A workers.dev address comes with the Worker; any other host is attached as a custom domain.
-  if (!host.endsWith(".workers.dev")) table.setEnvironmentKey(lines, env, "routes", `[{ pattern = "${host}", custom_domain = true }]`);
+  if (!host.endsWith(".workers.dev"))
+    table.setEnvironmentKey(lines, env, "routes", `[{ pattern = "${host}", custom_domain = true }]`);
   table.setOriginService(lines, env, answers.origin.service);
   table.setVars(lines, env, {
     PUBLIC_URL: answers.publicUrl,
@@ -116,12 +122,16 @@ async function putSecrets(flags, clientSecret, asker) {
   const existing = await secretNames(flags);
   const put = {};
   let secret = clientSecret;
-  if (!secret && !existing.includes("OIDC_CLIENT_SECRET")) secret = await asker.ask("Google OAuth client secret (not shown)", undefined, { hidden: true });
-  if (!secret && !existing.includes("OIDC_CLIENT_SECRET")) throw new Error("OIDC_CLIENT_SECRET: required (docs/setup.md: how to give it)");
+  if (!secret && !existing.includes("OIDC_CLIENT_SECRET"))
+    secret = await asker.ask("Google OAuth client secret (not shown)", undefined, { hidden: true });
+  if (!secret && !existing.includes("OIDC_CLIENT_SECRET"))
+    throw new Error("OIDC_CLIENT_SECRET: required (docs/setup.md: how to give it)");
   if (secret) {
     await putSecret("OIDC_CLIENT_SECRET", secret, flags);
     put.OIDC_CLIENT_SECRET = secret;
-    console.log(`secret OIDC_CLIENT_SECRET: ${existing.includes("OIDC_CLIENT_SECRET") ? "replaced with the one given" : "put"}`);
+    console.log(
+      `secret OIDC_CLIENT_SECRET: ${existing.includes("OIDC_CLIENT_SECRET") ? "replaced with the one given" : "put"}`,
+    );
   } else console.log("secret OIDC_CLIENT_SECRET: kept");
   if (existing.includes("SESSION_KEYS")) {
     // Replacing the keys would sign everyone out: rotation is its own step (npm run keys -- rotate).
@@ -135,8 +145,11 @@ async function putSecrets(flags, clientSecret, asker) {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  setup(process.argv.slice(2)).then((code) => (process.exitCode = code), (error) => {
-    console.error(`setup: ${error.message}`);
-    process.exitCode = 1;
-  });
+  setup(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (error) => {
+      console.error(`setup: ${error.message}`);
+      process.exitCode = 1;
+    },
+  );
 }

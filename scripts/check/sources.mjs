@@ -25,10 +25,16 @@ function tomlSources(configPath, environment) {
 }
 
 function dotEnvFiles(dir, environment) {
-  const devVars = [...(environment ? [`.dev.vars.${environment}`] : []), ".dev.vars"].find((name) => existsSync(join(dir, name)));
+  const devVars = [...(environment ? [`.dev.vars.${environment}`] : []), ".dev.vars"].find((name) =>
+    existsSync(join(dir, name)),
+  );
   if (devVars) return [devVars];
   if (process.env.CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV === "false") return [];
-  const candidates = [".env", ".env.local", ...(environment ? [`.env.${environment}`, `.env.${environment}.local`] : [])];
+  const candidates = [
+    ".env",
+    ".env.local",
+    ...(environment ? [`.env.${environment}`, `.env.${environment}.local`] : []),
+  ];
   return candidates.filter((name) => existsSync(join(dir, name)));
 }
 

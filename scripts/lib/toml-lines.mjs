@@ -20,7 +20,8 @@ function valueEnd(lines, at) {
     let depth = 0;
     for (let end = at; end < lines.length; end++) {
       const text = end === at ? value : lines[end].replace(/#.*$/, "");
-      for (const char of text.replace(/"(?:[^"\\]|\\.)*"|'[^']*'/g, "")) depth += char === "[" ? 1 : char === "]" ? -1 : 0;
+      for (const char of text.replace(/"(?:[^"\\]|\\.)*"|'[^']*'/g, ""))
+        depth += char === "[" ? 1 : char === "]" ? -1 : 0;
       if (depth <= 0) return end + 1;
     }
   }

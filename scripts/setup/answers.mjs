@@ -9,7 +9,9 @@ export function publicOrigin(answer) {
   if (!answer) return undefined;
   try {
     const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(answer) ? answer : `https://${answer}`);
-    return url.protocol === "https:" && url.pathname === "/" && !url.search && !url.hash && !url.username ? url.origin : undefined;
+    return url.protocol === "https:" && url.pathname === "/" && !url.search && !url.hash && !url.username
+      ? url.origin
+      : undefined;
   } catch {
     return undefined;
   }
@@ -24,12 +26,20 @@ export async function collectAnswers(options, lines, env, ask, fresh) {
   const problems = [];
   const current = (key) => (fresh ? undefined : readVar(lines, env, key) || undefined);
 
-  const publicAnswer = options["public-url"] ?? (await ask("Public hostname of the worker (e.g. app.example.com)", current("PUBLIC_URL")));
+  const publicAnswer =
+    options["public-url"] ?? (await ask("Public hostname of the worker (e.g. app.example.com)", current("PUBLIC_URL")));
   const publicUrl = publicOrigin(publicAnswer);
-  if (!publicUrl) problems.push(publicAnswer ? `--public-url: "${publicAnswer}" is not an https origin (e.g. app.example.com)` : "--public-url: required");
+  if (!publicUrl)
+    problems.push(
+      publicAnswer
+        ? `--public-url: "${publicAnswer}" is not an https origin (e.g. app.example.com)`
+        : "--public-url: required",
+    );
 
   const currentService = fresh ? undefined : readOriginService(lines, env);
-  let originAnswer = options["origin-url"] ?? (options["origin-service"] === undefined ? undefined : `service:${options["origin-service"]}`);
+  let originAnswer =
+    options["origin-url"] ??
+    (options["origin-service"] === undefined ? undefined : `service:${options["origin-service"]}`);
   originAnswer ??= await ask(
     "Origin: its URL (https://...), or the name of the Worker to reach through the ORIGIN service binding",
     currentService ?? current("ORIGIN_URL"),
@@ -39,10 +49,12 @@ export async function collectAnswers(options, lines, env, ask, fresh) {
   else if (/^https?:\/\//.test(originAnswer)) origin.url = originAnswer;
   else origin.service = originAnswer.replace(/^service:/, "");
   if (origin.url && !URL.canParse(origin.url)) problems.push(`--origin-url: "${origin.url}" is not a URL`);
-  if (origin.service !== undefined && !WORKER_NAME.test(origin.service)) problems.push(`--origin-service: "${origin.service}" is not a Worker name`);
+  if (origin.service !== undefined && !WORKER_NAME.test(origin.service))
+    problems.push(`--origin-service: "${origin.service}" is not a Worker name`);
 
   // The `aud` of X-Auth-Assertion: kept while the origin stays the same; else the new origin's.
-  const sameOrigin = origin.service !== undefined ? origin.service === currentService : origin.url === current("ORIGIN_URL");
+  const sameOrigin =
+    origin.service !== undefined ? origin.service === currentService : origin.url === current("ORIGIN_URL");
   const originAudience =
     options["origin-audience"] ??
     (sameOrigin ? current("ORIGIN_AUDIENCE") : undefined) ??
@@ -51,9 +63,25 @@ export async function collectAnswers(options, lines, env, ask, fresh) {
   const clientId = options["client-id"] ?? (await ask("Google OAuth client id", current("OIDC_CLIENT_ID")));
   if (!clientId) problems.push("--client-id: required");
 
-  const allowedEmails = options["allowed-emails"] ?? (await ask("Who may sign in: e-mail addresses, comma-separated (empty: none)", current("ALLOWED_EMAILS") ?? ""));
-  const allowedDomains = options["allowed-domains"] ?? (await ask("Who may sign in: Google Workspace domains, comma-separated (* = any verified account)", current("ALLOWED_DOMAINS") ?? ""));
-  if (!allowedEmails?.trim() && !allowedDomains?.trim()) problems.push("--allowed-emails or --allowed-domains: at least one is required");
+  const allowedEmails =
+    options["allowed-emails"] ??
+    (await ask("Who may sign in: e-mail addresses, comma-separated (empty: none)", current("ALLOWED_EMAILS") ?? ""));
+  const allowedDomains =
+    options["allowed-domains"] ??
+    (await ask(
+      "Who may sign in: Google Workspace domains, comma-separated (* = any verified account)",
+      current("ALLOWED_DOMAINS") ?? "",
+    ));
+  if (!allowedEmails?.trim() && !allowedDomains?.trim())
+    problems.push("--allowed-emails or --allowed-domains: at least one is required");
 
-  return { problems, publicUrl, origin, originAudience: originAudience || "", clientId, allowedEmails: allowedEmails ?? "", allowedDomains: allowedDomains ?? "" };
+  return {
+    problems,
+    publicUrl,
+    origin,
+    originAudience: originAudience || "",
+    clientId,
+    allowedEmails: allowedEmails ?? "",
+    allowedDomains: allowedDomains ?? "",
+  };
 }

@@ -4,11 +4,18 @@ import { contentEnd, keysOf, removeTable, setKey, tables, tomlString } from "../
 export const PLACEHOLDER_KV_ID = "00000000000000000000000000000000";
 
 const quoted = (text) => text.replace(/"/g, "");
-const tablesOf = (lines, env) => tables(lines).filter((table) => quoted(table.name) === `env.${env}` || quoted(table.name).startsWith(`env.${env}.`));
+const tablesOf = (lines, env) =>
+  tables(lines).filter((table) => quoted(table.name) === `env.${env}` || quoted(table.name).startsWith(`env.${env}.`));
 const tableNamed = (lines, name) => tables(lines).find((table) => !table.array && quoted(table.name) === name);
 const valueOf = (lines, table, key) => {
   const entry = keysOf(lines, table).find((found) => found.key === key);
-  return entry && lines[entry.start].replace(/^[^=]*=\s*/, "").replace(/\s+#.*$/, "").replace(/^"(.*)"$/, "$1");
+  return (
+    entry &&
+    lines[entry.start]
+      .replace(/^[^=]*=\s*/, "")
+      .replace(/\s+#.*$/, "")
+      .replace(/^"(.*)"$/, "$1")
+  );
 };
 
 /**
@@ -62,7 +69,15 @@ export function ensureEnvironment(lines, env) {
     return false;
   }
   const top = tableNamed(lines, "vars");
-  const topVars = Object.fromEntries((top ? keysOf(lines, top) : []).map(({ key, start, end }) => [key, lines.slice(start, end).join("\n").replace(/^[^=]*=\s*/, "")]));
+  const topVars = Object.fromEntries(
+    (top ? keysOf(lines, top) : []).map(({ key, start, end }) => [
+      key,
+      lines
+        .slice(start, end)
+        .join("\n")
+        .replace(/^[^=]*=\s*/, ""),
+    ]),
+  );
   while (lines.length > 0 && lines.at(-1).trim() === "") lines.pop();
   lines.push(...newEnvironment(env, topVars, nextRateLimitId(lines)), "");
   return true;
@@ -79,7 +94,8 @@ export function setVars(lines, env, vars) {
     const last = tablesOf(lines, env).at(-1);
     lines.splice(contentEnd(lines, last), 0, "", `[env.${env}.vars]`);
   }
-  for (const [key, value] of Object.entries(vars)) setKey(lines, tableNamed(lines, `env.${env}.vars`), key, tomlString(value));
+  for (const [key, value] of Object.entries(vars))
+    setKey(lines, tableNamed(lines, `env.${env}.vars`), key, tomlString(value));
 }
 
 /** The environment's var as written, or undefined. */
@@ -90,7 +106,9 @@ export function readVar(lines, env, key) {
 
 /** The [[env.NAME.<kind>]] entry whose `field` is `value`. */
 function entry(lines, env, kind, field, value) {
-  return tables(lines).find((table) => table.array && quoted(table.name) === `env.${env}.${kind}` && valueOf(lines, table, field) === value);
+  return tables(lines).find(
+    (table) => table.array && quoted(table.name) === `env.${env}.${kind}` && valueOf(lines, table, field) === value,
+  );
 }
 
 /** Writes the SESSIONS namespace id, adding the binding when the environment has none. */
@@ -108,7 +126,15 @@ export function setOriginService(lines, env, service) {
   if (table) return setKey(lines, table, "service", tomlString(service));
   if (service === undefined) return;
   const at = contentEnd(lines, tableNamed(lines, `env.${env}`));
-  lines.splice(at, 0, "", `[[env.${env}.services]]`, "# The origin Worker, reached only through this binding.", 'binding = "ORIGIN"', `service = ${tomlString(service)}`);
+  lines.splice(
+    at,
+    0,
+    "",
+    `[[env.${env}.services]]`,
+    "# The origin Worker, reached only through this binding.",
+    'binding = "ORIGIN"',
+    `service = ${tomlString(service)}`,
+  );
 }
 
 /** The SESSIONS namespace id written for the environment, or undefined. */

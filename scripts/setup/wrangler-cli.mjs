@@ -12,14 +12,20 @@ const PROJECT_BIN = fileURLToPath(new URL("../../node_modules/.bin", import.meta
 export function wrangler(args, input) {
   return new Promise((resolve, reject) => {
     const child = spawn("wrangler", args, {
-      env: { ...process.env, PATH: `${process.env.PATH ?? ""}${delimiter}${PROJECT_BIN}`, WRANGLER_SEND_METRICS: process.env.WRANGLER_SEND_METRICS ?? "false" },
+      env: {
+        ...process.env,
+        PATH: `${process.env.PATH ?? ""}${delimiter}${PROJECT_BIN}`,
+        WRANGLER_SEND_METRICS: process.env.WRANGLER_SEND_METRICS ?? "false",
+      },
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => (stdout += chunk));
     child.stderr.on("data", (chunk) => (stderr += chunk));
-    child.once("error", (error) => reject(new Error(`cannot run wrangler (${error.message}); run setup as \`npm run setup\``)));
+    child.once("error", (error) =>
+      reject(new Error(`cannot run wrangler (${error.message}); run setup as \`npm run setup\``)),
+    );
     child.once("close", (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(input ?? "");
   });
@@ -40,7 +46,12 @@ export async function createSessionsNamespace(flags, env) {
   if (!/already exists/.test(created.stdout + created.stderr)) throw failure("kv namespace create", created);
   // wrangler titles an environment's namespace "<env>-<name>".
   const title = `${env}-SESSIONS`;
-  const listed = await wrangler(["kv", "namespace", "list", ...flags.filter((flag, i) => flag !== "--env" && flags[i - 1] !== "--env")]);
+  const listed = await wrangler([
+    "kv",
+    "namespace",
+    "list",
+    ...flags.filter((flag, i) => flag !== "--env" && flags[i - 1] !== "--env"),
+  ]);
   if (listed.code !== 0) throw failure("kv namespace list", listed);
   const existing = JSON.parse(listed.stdout).find((namespace) => namespace.title === title);
   if (!existing) throw new Error(`wrangler says a KV namespace "${title}" exists but does not list it`);

@@ -15,17 +15,25 @@ describe("npm run dev", () => {
   it("starts with a .dev.vars and prints no stale-types notice", async () => {
     const dir = mkdtempSync(join(tmpdir(), "dev-start-"));
     for (const entry of readdirSync(".")) {
-      if ([".git", ".wrangler", ".demo"].includes(entry) || entry.startsWith(".dev.vars") || entry.startsWith(".env")) continue;
+      if ([".git", ".wrangler", ".demo"].includes(entry) || entry.startsWith(".dev.vars") || entry.startsWith(".env"))
+        continue;
       symlinkSync(resolve(entry), join(dir, entry));
     }
-    writeFileSync(join(dir, ".dev.vars"), `OIDC_CLIENT_SECRET=local-secret\nSESSION_KEYS='${JSON.stringify(await generateKeySet())}'\n`);
+    writeFileSync(
+      join(dir, ".dev.vars"),
+      `OIDC_CLIENT_SECRET=local-secret\nSESSION_KEYS='${JSON.stringify(await generateKeySet())}'\n`,
+    );
     const [port, inspectorPort] = [await freePort(), await freePort()];
-    const child = spawn("npm", ["run", "dev", "--", "--port", String(port), "--inspector-port", String(inspectorPort)], {
-      cwd: dir,
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    });
+    const child = spawn(
+      "npm",
+      ["run", "dev", "--", "--port", String(port), "--inspector-port", String(inspectorPort)],
+      {
+        cwd: dir,
+        env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+        stdio: ["ignore", "pipe", "pipe"],
+        detached: true,
+      },
+    );
     let output = "";
     const exited = new Promise((done) => child.once("exit", done));
     try {
