@@ -68,9 +68,11 @@ export async function setup(argv) {
 
     const id = table.readSessionsId(lines, env);
     if (!id || id === table.PLACEHOLDER_KV_ID) {
-      table.setSessionsId(lines, env, await createSessionsNamespace(flags, env));
+      const namespace = await createSessionsNamespace(flags, env);
+      table.setSessionsId(lines, env, namespace.id);
       writeFileSync(configPath, lines.join("\n"));
-      console.log(`KV namespace SESSIONS: created, its id written into [[env.${env}.kv_namespaces]]`);
+      const how = namespace.created ? "created" : `found at Cloudflare as ${env}-SESSIONS`;
+      console.log(`KV namespace SESSIONS: ${how}, its id written into [[env.${env}.kv_namespaces]]`);
     } else console.log(`KV namespace SESSIONS: kept (${id})`);
 
     const { put, names } = await putSecrets(flags, clientSecret, asker);

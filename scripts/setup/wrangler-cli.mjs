@@ -35,14 +35,14 @@ export function wrangler(args, input) {
 export const shown = (args) => `npx wrangler ${args.join(" ")}`;
 
 /**
- * Creates the SESSIONS namespace and returns its id. wrangler prints a snippet to paste,
+ * Creates the SESSIONS namespace: { id, created }. wrangler prints a snippet to paste,
  * `[[kv_namespaces]]` with `id = "..."` (TOML, or JSON for a JSON config). When a namespace of
  * that title already exists (a run that stopped before writing the id), its id is looked up.
  */
 export async function createSessionsNamespace(flags, env) {
   const created = await wrangler(["kv", "namespace", "create", "SESSIONS", ...flags]);
   const id = /\bid"?\s*[=:]\s*"([0-9a-f]{32})"/.exec(created.stdout)?.[1];
-  if (created.code === 0 && id) return id;
+  if (created.code === 0 && id) return { id, created: true };
   if (!/already exists/.test(created.stdout + created.stderr)) throw failure("kv namespace create", created);
   // wrangler titles an environment's namespace "<env>-<name>".
   const title = `${env}-SESSIONS`;
@@ -55,7 +55,7 @@ export async function createSessionsNamespace(flags, env) {
   if (listed.code !== 0) throw failure("kv namespace list", listed);
   const existing = JSON.parse(listed.stdout).find((namespace) => namespace.title === title);
   if (!existing) throw new Error(`wrangler says a KV namespace "${title}" exists but does not list it`);
-  return existing.id;
+  return { id: existing.id, created: false };
 }
 
 /** The names of the secrets the environment's Worker has; none when the Worker does not exist yet. */

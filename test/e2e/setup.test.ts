@@ -148,6 +148,7 @@ describe("npm run setup -- --env NAME", () => {
     expect(second.output).toContain("configuration OK");
     expect(second.code).toBe(0);
     expect(second.output).toContain("secret SESSION_KEYS: kept");
+    expect(second.output).toContain("KV namespace SESSIONS: found at Cloudflare as demo-SESSIONS");
     const repaired = space.account();
     expect(repaired.namespaces).toHaveLength(1);
     expect((await environment(space.toml, "demo")).kv_namespaces).toEqual([{ binding: "SESSIONS", id: namespaceId }]);
