@@ -5,7 +5,7 @@ import tseslint from "typescript-eslint";
  * that run in workerd (tsconfig.json), and the Node side (tsconfig.node.json).
  */
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", ".wrangler/", ".demo/", "worker-configuration.d.ts", "**/*.mjs", "**/*.js"] },
+  { ignores: ["node_modules/", "dist/", ".wrangler/", ".demo/", "types/", "**/*.mjs", "**/*.js"] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { project: ["./tsconfig.json", "./tsconfig.node.json"], tsconfigRootDir: import.meta.dirname } },

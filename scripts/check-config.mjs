@@ -12,17 +12,24 @@
 //   --env NAME                  that environment: [env.NAME] alone, since wrangler inherits no var
 //                               and no binding into it. A NAME wrangler.toml does not define is an
 //                               error (wrangler would silently fall back to the top level).
+//   --secret-names A,B          the names `wrangler secret list` shows: each is checked like a var's.
+// Every name the worker does not read is reported (a near miss of a known name is an error), and a
+// JSON value or a wrangler.toml that does not parse is reported with its line and column.
 import { build } from "esbuild";
 import { capacityLine } from "./capacity.mjs";
+import { basename } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { describeJsonError, JSON_NAMES } from "./check/json-position.mjs";
+import { unknownNames } from "./check/names.mjs";
+import { valueSources } from "./check/sources.mjs";
 
 process.env.WRANGLER_SEND_METRICS = "false";
 const SECRETS = ["OIDC_CLIENT_SECRET", "SESSION_KEYS"];
 const PLACEHOLDER_KV_ID = /^0+$/;
 
 const HINTS = {
-  ORIGIN_URL: "set [vars] ORIGIN_URL to your origin's base URL, e.g. https://origin.example.com",
-  PUBLIC_URL: "set [vars] PUBLIC_URL to the worker's public origin, e.g. https://app.example.com",
+  ORIGIN_URL: "set ORIGIN_URL in {where} to your origin's base URL, e.g. https://origin.example.com",
+  PUBLIC_URL: "set PUBLIC_URL in {where} to the worker's public origin, e.g. https://app.example.com",
   OIDC_ISSUER: "leave empty for Google, or the provider's https issuer URL",
   OIDC_CLIENT_ID: "paste the OAuth client id from the provider (Google Cloud console > Credentials)",
   OIDC_CLIENT_SECRET: "npx wrangler secret put OIDC_CLIENT_SECRET (locally: a line in .dev.vars)",
@@ -30,20 +37,22 @@ const HINTS = {
   ALLOWED_EMAILS: "list who may sign in: ALLOWED_EMAILS and/or ALLOWED_DOMAINS (ALLOWED_DOMAINS=* for any verified account)",
   ALLOWED_DOMAINS: "list who may sign in: ALLOWED_EMAILS and/or ALLOWED_DOMAINS (ALLOWED_DOMAINS=* for any verified account)",
   SESSIONS: "npx wrangler kv namespace create SESSIONS, then paste its id into [[kv_namespaces]]",
-  ACCESS_POLICY: "edit [vars] ACCESS_POLICY (schema/access-policy.schema.json; docs/access-policies.md)",
-  TRUSTED_WORKLOADS: "edit [vars] TRUSTED_WORKLOADS (schema/trusted-workloads.schema.json; docs/workloads.md)",
+  ACCESS_POLICY: "edit ACCESS_POLICY in {where} (schema/access-policy.schema.json; docs/access-policies.md)",
+  TRUSTED_WORKLOADS: "edit TRUSTED_WORKLOADS in {where} (schema/trusted-workloads.schema.json; docs/workloads.md)",
   GOOGLE_GROUPS_CREDENTIALS: "npx wrangler secret put GOOGLE_GROUPS_CREDENTIALS < service-account-key.json (docs/access-policies.md, \"Google Workspace groups\")",
   GOOGLE_GROUPS_ADMIN: "an administrator's e-mail for domain-wide delegation, or empty (docs/access-policies.md, \"Google Workspace groups\")",
   PREVIEW_HOSTS: "host patterns of your preview deployments, e.g. *-edge-auth-worker-staging.example.workers.dev (and set PUBLIC_URL)",
-  ORIGIN_AUDIENCE: "set [vars] ORIGIN_AUDIENCE to the `aud` your origin checks in X-Auth-Assertion, e.g. https://origin.example.com",
+  ORIGIN_AUDIENCE: "set ORIGIN_AUDIENCE in {where} to the `aud` your origin checks in X-Auth-Assertion, e.g. https://origin.example.com",
 };
 /** Secrets only some configurations need: unseen with --deploy, the problems they cause are warnings. */
 const OPTIONAL_SECRETS = ["GOOGLE_GROUPS_CREDENTIALS"];
 
+/** The worker's own parser, and the names it reads (CONFIG_NAMES, the one list of them). */
 async function loadParser() {
-  // The worker's parser, and the policy warnings only this check gives (they cost the worker nothing).
+  // The worker's parser and its list of names, and the policy warnings only this check gives (they cost the worker nothing).
   const contents = [
     'export { parseConfig } from "./config/parse-config.ts";',
+    'export { CONFIG_NAMES } from "./config/load-config.ts";',
     'export { formatSuffixWarnings } from "./policy/format-suffix-warnings.ts";',
   ].join("\n");
   const resolveDir = fileURLToPath(new URL("../src/", import.meta.url));
@@ -108,9 +117,19 @@ function sessionsIds(raw) {
  * Every problem of the configuration in `configPath`: as `wrangler dev` would run it, or with
  * `deploy` as `wrangler deploy` would; with `env`, of that environment.
  */
-export async function checkConfig({ configPath = "wrangler.toml", env: environment, deploy = false } = {}) {
+export async function checkConfig(options = {}) {
+  const { configPath = "wrangler.toml", env: environment, deploy = false, secretNames = [] } = options;
   const { unstable_readConfig, unstable_getVarsForDev, experimental_readRawConfig } = await import("wrangler");
-  const { rawConfig } = experimental_readRawConfig({ config: configPath });
+  let rawConfig;
+  try {
+    ({ rawConfig } = experimental_readRawConfig({ config: configPath }));
+  } catch (error) {
+    // wrangler's ParseError: the TOML parser's message, with the file and the 1-based line.
+    if (!error.location) throw error;
+    const { file, line, column } = error.location;
+    const problem = `${file} line ${line}, column ${column + 1}: not valid TOML (${error.text ?? error.message})`;
+    return { problems: [problem], warnings: [], sources: new Map() };
+  }
   const environments = Object.keys(rawConfig.env ?? {});
   if (environment && !environments.includes(environment)) {
     return { problems: [`--env ${environment}: ${configPath} has no [env.${environment}] (environments: ${environments.join(", ") || "none"})`], warnings: [] };
@@ -132,15 +151,27 @@ export async function checkConfig({ configPath = "wrangler.toml", env: environme
   bindings.SESSIONS = { get() {} };
   if (config.services?.some((service) => service.binding === "ORIGIN")) bindings.ORIGIN = { fetch() {} };
 
-  const { parseConfig, formatSuffixWarnings } = await loadParser();
+  const { parseConfig, CONFIG_NAMES, formatSuffixWarnings } = await loadParser();
   const result = await parseConfig(bindings);
   if (result.ok) warnings.push(...formatSuffixWarnings(result.config.policy));
+  const sources = valueSources(configPath, environment, deploy);
+  const named = [...sources].map(([name, source]) => ({ name, where: source.label }));
+  for (const name of secretNames) named.push({ name, where: "a secret of the Worker" });
+  const names = unknownNames(named, CONFIG_NAMES);
+  extra.push(...names.problems);
+  warnings.push(...names.warnings);
+  // "not valid JSON" alone: say where in the value, and where in the file.
+  const located = (problem) => {
+    const name = JSON_NAMES.find((candidate) => problem.startsWith(`${candidate}: not valid JSON`));
+    const value = name && bindings[name];
+    return (typeof value === "string" && describeJsonError(name, value, sources.get(name))) || problem;
+  };
   const unseen = (problem) =>
     // With --deploy, secrets we could not see are warnings, not errors.
     deploy &&
     (SECRETS.some((name) => problem === `${name}: required` && bindings[name] === undefined) ||
       OPTIONAL_SECRETS.some((name) => problem.includes(`${name} is not set`) && bindings[name] === undefined));
-  const known = result.ok ? [] : result.problems;
+  const known = result.ok ? [] : result.problems.map(located);
   // Entries the worker already refuses are listed once, by the worker's own message.
   const alreadyKnown = (problem) => known.some((other) => other.startsWith(problem.slice(0, problem.indexOf(" is "))));
   const suffixProblems = (await previewHostProblems(bindings.PREVIEW_HOSTS)).filter((p) => !alreadyKnown(p));
@@ -148,27 +179,34 @@ export async function checkConfig({ configPath = "wrangler.toml", env: environme
   for (const problem of all.filter(unseen)) {
     if (!problem.endsWith(": required")) warnings.push(`${problem.replace(/is not set.*$/, "is not visible here")}; make sure \`npx wrangler secret list\` shows it`);
   }
-  return { problems: all.filter((problem) => !unseen(problem)), warnings, capacity: capacityLine(bindings) };
+  return { problems: all.filter((problem) => !unseen(problem)), warnings, sources, capacity: capacityLine(bindings) };
 }
 
-/** The fix for a problem; for an environment, with its wrangler flag and its tables. */
-function hintFor(problem, environment) {
+/**
+ * The fix for a problem: in the file its value came from (`sources`, by name), else in the
+ * vars table it belongs in; for an environment, with its wrangler flag and its tables.
+ */
+function hintFor(problem, environment, sources = new Map(), configPath = "wrangler.toml") {
   const name = problem.split(/[:[ ]/)[0];
   const hint = name === "ACCESS_POLICY" && problem.includes("GOOGLE_GROUPS_CREDENTIALS is not set") ? HINTS.GOOGLE_GROUPS_CREDENTIALS : HINTS[name];
-  if (!hint || !environment) return hint;
+  if (!hint) return hint;
+  const table = environment ? `env.${environment}.vars` : "vars";
+  const where = sources.get(name)?.label ?? `${basename(configPath)} [${table}]`;
+  if (!environment) return hint.replace("{where}", where);
   return hint
+    .replace("{where}", where)
     .replace(/(wrangler (?:secret put|kv namespace create) [A-Z_]+)/, `$1 --env ${environment}`)
     .replace("[[kv_namespaces]]", `[[env.${environment}.kv_namespaces]]`)
-    .replace("[vars]", `[env.${environment}.vars]`)
-    .replace(".dev.vars", `.dev.vars.${environment}`);
+    .replace("(locally: a line in .dev.vars)", `(locally: a line in .dev.vars.${environment})`);
 }
 
 async function main(argv) {
   const deploy = argv.includes("--deploy");
   const option = (name) => (argv.indexOf(name) >= 0 ? argv[argv.indexOf(name) + 1] : undefined);
   const environment = option("--env");
-  const checked = await checkConfig({ deploy, env: environment, configPath: option("--config") });
-  const { problems, warnings, capacity } = checked;
+  const configPath = option("--config") ?? "wrangler.toml";
+  const secretNames = (option("--secret-names") ?? "").split(",").filter(Boolean);
+  const { problems, warnings, sources, capacity } = await checkConfig({ deploy, env: environment, configPath, secretNames });
   const vars = environment ? `[env.${environment}.vars]` : "[vars]";
   console.log(deploy
     ? `checking what \`wrangler deploy${environment ? ` --env ${environment}` : ""}\` would run: ${vars}; secrets are at Cloudflare`
@@ -181,7 +219,7 @@ async function main(argv) {
   }
   console.error(`${problems.length} configuration problem${problems.length === 1 ? "" : "s"}:`);
   for (const problem of problems) {
-    const hint = hintFor(problem, environment);
+    const hint = hintFor(problem, environment, sources, configPath);
     console.error(`  - ${problem}${hint ? `\n      fix: ${hint}` : ""}`);
   }
   process.exitCode = 1;

@@ -7,7 +7,8 @@ const MAX_CACHED_CONFIGS = 8;
 const byValues = new BoundedCache<Promise<ConfigResult>>(MAX_CACHED_CONFIGS);
 const byEnvObject = new WeakMap<Env, Promise<ConfigResult>>();
 
-const CONFIG_NAMES = [
+/** Every configuration name (var or secret) the worker reads; `npm run check` flags any other. */
+export const CONFIG_NAMES = [
   "ORIGIN_URL", "PUBLIC_URL", "OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "SESSION_KEYS", "ALLOWED_EMAILS",
   "ALLOWED_DOMAINS", "PUBLIC_PATHS", "ACCESS_TOKEN_TTL", "REFRESH_TOKEN_TTL", "REFRESH_REUSE_GRACE", "ORIGIN_AUDIENCE", "AUTH_PREFIX",
   "REVOCATION_CHECK", "SESSION_STORE", "ACCESS_POLICY", "GOOGLE_GROUPS_CREDENTIALS", "GOOGLE_GROUPS_ADMIN", "GOOGLE_API_BASE_URL",

@@ -62,7 +62,7 @@ describe("npm run check", () => {
       'ACCESS_POLICY[2] "/*": would make the whole site (or its home page) public',
       'ACCESS_POLICY[3] "/x": unknown key "alow"',
       "fix: npx wrangler secret put GOOGLE_GROUPS_CREDENTIALS",
-      "fix: edit [vars] ACCESS_POLICY",
+      "fix: edit ACCESS_POLICY in wrangler.toml [vars]",
     ]) {
       expect(output).toContain(expected);
     }

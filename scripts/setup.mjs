@@ -1,0 +1,157 @@
+#!/usr/bin/env node
+// `npm run setup -- --env NAME`: a guided first deploy of one environment (docs/setup.md).
+// Asks for the public hostname, the origin, the Google client and who may sign in; writes them
+// into [env.NAME] of wrangler.toml (comments and everything else kept); creates the SESSIONS KV
+// namespace; puts OIDC_CLIENT_SECRET and a fresh SESSION_KEYS as secrets (on wrangler's stdin);
+// checks the result. Run again, it adds only what is missing and never replaces SESSION_KEYS.
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { generateKeySet } from "./keys.mjs";
+import { collectAnswers } from "./setup/answers.mjs";
+import { createAsker } from "./setup/ask.mjs";
+import * as table from "./setup/environment-table.mjs";
+import { createSessionsNamespace, putSecret, secretNames } from "./setup/wrangler-cli.mjs";
+
+const OPTIONS = {
+  env: { type: "string" },
+  config: { type: "string" },
+  "public-url": { type: "string" },
+  "origin-url": { type: "string" },
+  "origin-service": { type: "string" },
+  "origin-audience": { type: "string" },
+  "client-id": { type: "string" },
+  "client-secret": { type: "string" },
+  "allowed-emails": { type: "string" },
+  "allowed-domains": { type: "string" },
+  yes: { type: "boolean", short: "y" },
+  help: { type: "boolean", short: "h" },
+};
+const USAGE = `usage: npm run setup -- --env NAME [--yes] [--config wrangler.toml]
+  [--public-url HOST] [--origin-url URL | --origin-service WORKER] [--origin-audience AUD]
+  [--client-id ID] [--client-secret -] [--allowed-emails LIST] [--allowed-domains LIST]
+The client secret: OIDC_CLIENT_SECRET in the environment, or --client-secret - to read it from
+stdin, or typed at the prompt (not echoed). See docs/setup.md.`;
+const CHECK = fileURLToPath(new URL("./check-config.mjs", import.meta.url));
+
+/** The client secret given without a prompt: from stdin (`--client-secret -`), the flag, or OIDC_CLIENT_SECRET. */
+function givenClientSecret(options) {
+  if (options["client-secret"] === "-") return readFileSync(0, "utf8").trim() || undefined;
+  return options["client-secret"] ?? (process.env.OIDC_CLIENT_SECRET || undefined);
+}
+
+export async function setup(argv) {
+  const { values: options } = parseArgs({ args: argv, options: OPTIONS, strict: true });
+  if (options.help || !options.env) {
+    console.log(USAGE);
+    return options.help ? 0 : 2;
+  }
+  const env = options.env;
+  const configPath = options.config ?? "wrangler.toml";
+  const flags = ["--env", env, ...(options.config ? ["--config", configPath] : [])];
+  const clientSecret = givenClientSecret(options);
+  const asker = createAsker({ yes: options.yes || options["client-secret"] === "-" });
+  try {
+    const lines = readFileSync(configPath, "utf8").split("\n");
+    const fresh = table.ensureEnvironment(lines, env);
+    const answers = await collectAnswers(options, lines, env, asker.ask, fresh);
+    if (answers.problems.length > 0) {
+      const count = answers.problems.length;
+      console.error(`setup: nothing changed; ${count} answer${count === 1 ? "" : "s"} missing or wrong:`);
+      for (const problem of answers.problems) console.error(`  - ${problem}`);
+      return 1;
+    }
+    writeAnswers(lines, env, answers);
+    writeFileSync(configPath, lines.join("\n"));
+    console.log(`${configPath}: ${fresh ? "added" : "updated"} [env.${env}] with the answers`);
+
+    const id = table.readSessionsId(lines, env);
+    if (!id || id === table.PLACEHOLDER_KV_ID) {
+      const namespace = await createSessionsNamespace(flags, env);
+      table.setSessionsId(lines, env, namespace.id);
+      writeFileSync(configPath, lines.join("\n"));
+      const how = namespace.created ? "created" : `found at Cloudflare as ${env}-SESSIONS`;
+      console.log(`KV namespace SESSIONS: ${how}, its id written into [[env.${env}.kv_namespaces]]`);
+    } else console.log(`KV namespace SESSIONS: kept (${id})`);
+
+    const { put, names } = await putSecrets(flags, clientSecret, asker);
+    // The values just put are checked as values; the names of all of them, for a misspelled one.
+    const check = spawnSync(
+      process.execPath,
+      [CHECK, "--deploy", "--env", env, "--config", configPath, "--secret-names", names.join(",")],
+      {
+        stdio: "inherit",
+        env: { ...process.env, ...put },
+      },
+    );
+    if (check.status !== 0) {
+      console.error(`setup: the check found problems (above); fix them and run setup again`);
+      return 1;
+    }
+    const prefix = table.readVar(lines, env, "AUTH_PREFIX") || "/auth";
+    console.log(`
+In the Google Cloud console (APIs & Services > Credentials > your OAuth client), register:
+  Authorized JavaScript origin:  ${answers.publicUrl}
+  Authorized redirect URI:       ${answers.publicUrl}${prefix}/callback
+
+Then deploy:
+  npm run deploy -- --env ${env}${options.config ? ` --config ${configPath}` : ""}`);
+    return 0;
+  } finally {
+    asker.close();
+  }
+}
+
+function writeAnswers(lines, env, answers) {
+  const host = new URL(answers.publicUrl).host;
+  // A workers.dev address comes with the Worker; any other host is attached as a custom domain.
+  if (!host.endsWith(".workers.dev"))
+    table.setEnvironmentKey(lines, env, "routes", `[{ pattern = "${host}", custom_domain = true }]`);
+  table.setOriginService(lines, env, answers.origin.service);
+  table.setVars(lines, env, {
+    PUBLIC_URL: answers.publicUrl,
+    ORIGIN_URL: answers.origin.url ?? "",
+    ORIGIN_AUDIENCE: answers.originAudience,
+    OIDC_CLIENT_ID: answers.clientId,
+    ALLOWED_EMAILS: answers.allowedEmails,
+    ALLOWED_DOMAINS: answers.allowedDomains,
+  });
+}
+
+/** Puts the secrets the Worker lacks; returns the values it put, and the names the Worker now has. */
+async function putSecrets(flags, clientSecret, asker) {
+  const existing = await secretNames(flags);
+  const put = {};
+  let secret = clientSecret;
+  if (!secret && !existing.includes("OIDC_CLIENT_SECRET"))
+    secret = await asker.ask("Google OAuth client secret (not shown)", undefined, { hidden: true });
+  if (!secret && !existing.includes("OIDC_CLIENT_SECRET"))
+    throw new Error("OIDC_CLIENT_SECRET: required (docs/setup.md: how to give it)");
+  if (secret) {
+    await putSecret("OIDC_CLIENT_SECRET", secret, flags);
+    put.OIDC_CLIENT_SECRET = secret;
+    console.log(
+      `secret OIDC_CLIENT_SECRET: ${existing.includes("OIDC_CLIENT_SECRET") ? "replaced with the one given" : "put"}`,
+    );
+  } else console.log("secret OIDC_CLIENT_SECRET: kept");
+  if (existing.includes("SESSION_KEYS")) {
+    // Replacing the keys would sign everyone out: rotation is its own step (npm run keys -- rotate).
+    console.log("secret SESSION_KEYS: kept (never replaced; rotate with `npm run keys -- rotate`)");
+  } else {
+    put.SESSION_KEYS = JSON.stringify(await generateKeySet());
+    await putSecret("SESSION_KEYS", put.SESSION_KEYS, flags);
+    console.log("secret SESSION_KEYS: a new key set generated and put");
+  }
+  return { put, names: [...new Set([...existing, ...Object.keys(put)])] };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  setup(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (error) => {
+      console.error(`setup: ${error.message}`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,256 @@
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+
+/**
+ * `npm run setup -- --env NAME` against a stand-in `wrangler` on PATH (test/support/fake-wrangler.mjs:
+ * wrangler 4.86's output, a JSON file for the Cloudflare account), on a copy of this repository's
+ * wrangler.toml, from nothing to a passing check, then again to repair what went missing.
+ */
+const REPO_TOML = readFileSync("wrangler.toml", "utf8");
+const SECRET = "client-secret-value-for-tests";
+
+interface Account {
+  namespaces: { id: string; title: string }[];
+  workers: Record<string, { secrets: Record<string, string> }>;
+}
+
+function workspace() {
+  const dir = mkdtempSync(join(tmpdir(), "setup-"));
+  const bin = join(dir, "bin");
+  mkdirSync(bin);
+  writeFileSync(
+    join(bin, "wrangler"),
+    `#!/bin/sh\nexec "${process.execPath}" "${resolve("test/support/fake-wrangler.mjs")}" "$@"\n`,
+  );
+  chmodSync(join(bin, "wrangler"), 0o755);
+  writeFileSync(join(dir, "wrangler.toml"), REPO_TOML);
+  const paths = { toml: join(dir, "wrangler.toml"), state: join(dir, "account.json"), calls: join(dir, "calls.jsonl") };
+  return {
+    ...paths,
+    run(args: string[], { input = "", env = {} }: { input?: string; env?: Record<string, string> } = {}) {
+      writeFileSync(paths.calls, "");
+      const { OIDC_CLIENT_SECRET: _secret, SESSION_KEYS: _keys, ...inherited } = process.env;
+      const result = spawnSync(process.execPath, ["scripts/setup.mjs", "--config", paths.toml, ...args], {
+        encoding: "utf8",
+        input,
+        env: {
+          ...inherited,
+          ...env,
+          PATH: `${bin}${delimiter}${process.env.PATH}`,
+          FAKE_WRANGLER_STATE: paths.state,
+          FAKE_WRANGLER_CALLS: paths.calls,
+          WRANGLER_SEND_METRICS: "false",
+        },
+      });
+      const calls = readFileSync(paths.calls, "utf8")
+        .trim()
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { args: string[]; stdinBytes: number });
+      return { code: result.status, output: result.stdout + result.stderr, calls };
+    },
+    account: (): Account => JSON.parse(readFileSync(paths.state, "utf8")),
+    text: () => readFileSync(paths.toml, "utf8"),
+  };
+}
+
+interface Environment {
+  vars: Record<string, string>;
+  kv_namespaces: { binding: string; id: string }[];
+  routes?: unknown;
+  services?: { binding: string; service: string }[];
+}
+
+/** [env.NAME] of the file as wrangler reads it. */
+async function environment(path: string, name: string): Promise<Environment> {
+  const { experimental_readRawConfig } = await import("wrangler");
+  const found = (
+    experimental_readRawConfig({ config: path }).rawConfig.env as Record<string, Environment> | undefined
+  )?.[name];
+  if (!found) throw new Error(`${path} has no [env.${name}]`);
+  return found;
+}
+
+/** The secrets the stand-in account holds for a Worker. */
+function secretsOf(account: Account, worker: string): Record<string, string> {
+  const found = account.workers[worker];
+  if (!found) throw new Error(`no Worker ${worker} in the account`);
+  return found.secrets;
+}
+
+const ANSWERS = [
+  "--public-url",
+  "demo.example.org",
+  "--origin-url",
+  "https://origin.example.org",
+  "--client-id",
+  "demo-client",
+  "--allowed-domains",
+  "example.org",
+];
+
+describe("npm run setup -- --env NAME", () => {
+  it("takes a new environment to a passing check, then repairs a lost KV id and secret, keeping the keys", async () => {
+    const space = workspace();
+    const first = space.run(["--env", "demo", "--yes", ...ANSWERS], { env: { OIDC_CLIENT_SECRET: SECRET } });
+    expect(first.output).toContain("configuration OK");
+    expect(first.code).toBe(0);
+    // What to register with Google, and the one command that deploys.
+    expect(first.output).toContain("Authorized redirect URI:       https://demo.example.org/auth/callback");
+    expect(first.output).toContain("Authorized JavaScript origin:  https://demo.example.org\n");
+    expect(first.output).toContain("npm run deploy -- --env demo --config");
+
+    // The file as it was, comments and all, with the new environment after it.
+    expect(space.text().startsWith(REPO_TOML.trimEnd())).toBe(true);
+    const demo = await environment(space.toml, "demo");
+    const account = space.account();
+    expect(account.namespaces).toEqual([expect.objectContaining({ title: "demo-SESSIONS" })]);
+    const namespaceId = account.namespaces[0]?.id ?? "";
+    expect(demo.kv_namespaces).toEqual([{ binding: "SESSIONS", id: namespaceId }]);
+    expect(demo.vars).toMatchObject({
+      PUBLIC_URL: "https://demo.example.org",
+      ORIGIN_URL: "https://origin.example.org",
+      ORIGIN_AUDIENCE: "https://origin.example.org",
+      OIDC_CLIENT_ID: "demo-client",
+      ALLOWED_DOMAINS: "example.org",
+      ALLOWED_EMAILS: "",
+    });
+    expect(demo.routes).toEqual([{ pattern: "demo.example.org", custom_domain: true }]);
+    const secrets = secretsOf(account, "edge-auth-worker-demo");
+    expect(secrets.OIDC_CLIENT_SECRET).toBe(SECRET);
+    const keys = (JSON.parse(secrets.SESSION_KEYS ?? "") as { keys: { kid: string; d: string }[] }).keys;
+    expect(keys).toHaveLength(1);
+    const privateKey = keys[0]?.d ?? "";
+    expect(privateKey.length).toBeGreaterThan(20);
+    // Secrets only ever on wrangler's stdin.
+    expect(first.calls.map((call) => call.args.join(" "))).toEqual([
+      `kv namespace create SESSIONS --env demo --config ${space.toml}`,
+      `secret list --env demo --config ${space.toml}`,
+      `secret put OIDC_CLIENT_SECRET --env demo --config ${space.toml}`,
+      `secret put SESSION_KEYS --env demo --config ${space.toml}`,
+    ]);
+    expect(first.calls.filter((call) => call.stdinBytes > 0).map((call) => call.args[2])).toEqual([
+      "OIDC_CLIENT_SECRET",
+      "SESSION_KEYS",
+    ]);
+    expect(first.output).not.toContain(SECRET);
+    expect(first.output).not.toContain(privateKey);
+
+    // Lost: the namespace id in wrangler.toml, and the client secret at Cloudflare.
+    writeFileSync(space.toml, space.text().replace(namespaceId, "00000000000000000000000000000000"));
+    const state = space.account();
+    delete secretsOf(state, "edge-auth-worker-demo").OIDC_CLIENT_SECRET;
+    writeFileSync(space.state, JSON.stringify(state));
+    const second = space.run(["--env", "demo", "--yes"], { env: { OIDC_CLIENT_SECRET: SECRET } });
+    expect(second.output).toContain("configuration OK");
+    expect(second.code).toBe(0);
+    expect(second.output).toContain("secret SESSION_KEYS: kept");
+    expect(second.output).toContain("KV namespace SESSIONS: found at Cloudflare as demo-SESSIONS");
+    const repaired = space.account();
+    expect(repaired.namespaces).toHaveLength(1);
+    expect((await environment(space.toml, "demo")).kv_namespaces).toEqual([{ binding: "SESSIONS", id: namespaceId }]);
+    expect(secretsOf(repaired, "edge-auth-worker-demo")).toEqual({
+      OIDC_CLIENT_SECRET: SECRET,
+      SESSION_KEYS: secrets.SESSION_KEYS,
+    });
+    expect(second.calls.map((call) => call.args.slice(0, 3).join(" "))).not.toContain("secret put SESSION_KEYS");
+    // The answers were kept from the first run.
+    expect((await environment(space.toml, "demo")).vars).toEqual(demo.vars);
+  }, 120_000);
+
+  it("edits an existing [env.NAME] in place: only its answers change, comments and other tables stay", async () => {
+    const space = workspace();
+    const result = space.run(
+      [
+        "--env",
+        "staging",
+        "--yes",
+        "--public-url",
+        "https://login.example.net",
+        "--origin-service",
+        "app-origin",
+        "--client-id",
+        "staging-client",
+        "--allowed-emails",
+        "ada@example.net",
+      ],
+      { env: { OIDC_CLIENT_SECRET: SECRET } },
+    );
+    expect(result.output).toContain("configuration OK");
+    expect(result.code).toBe(0);
+    const before = REPO_TOML.split("\n");
+    const after = space.text().split("\n");
+    // Lines outside staging's tables are untouched.
+    expect(after.slice(0, before.indexOf("[env.staging]"))).toEqual(before.slice(0, before.indexOf("[env.staging]")));
+    const production = before.findIndex((line) => line.startsWith("# Production:"));
+    expect(after.slice(after.findIndex((line) => line.startsWith("# Production:")))).toEqual(before.slice(production));
+    // Staging's own comments are kept too.
+    for (const line of before.slice(before.indexOf("[env.staging]"), production).filter((text) => text.startsWith("#")))
+      expect(after).toContain(line);
+    const staging = await environment(space.toml, "staging");
+    expect(staging.services).toEqual([{ binding: "ORIGIN", service: "app-origin" }]);
+    expect(staging.vars).toMatchObject({
+      ORIGIN_URL: "",
+      ORIGIN_AUDIENCE: "https://login.example.net/origin",
+      PUBLIC_URL: "https://login.example.net",
+      ALLOWED_EMAILS: "ada@example.net",
+      PREVIEW_HOSTS: "*-edge-auth-worker-staging.example.workers.dev",
+    });
+    expect(staging.routes).toEqual([{ pattern: "login.example.net", custom_domain: true }]);
+    expect(result.output).toContain("Authorized redirect URI:       https://login.example.net/auth/callback");
+  }, 120_000);
+
+  it("asks on the terminal, with the secret read without echo, when no flag answers", async () => {
+    const space = workspace();
+    const input =
+      ["demo.example.org", "https://origin.example.org", "demo-client", "", "example.org", SECRET].join("\n") + "\n";
+    const result = space.run(["--env", "demo"], { input });
+    expect(result.output).toContain("Public hostname of the worker");
+    expect(result.output).toContain("Google OAuth client secret (not shown)");
+    expect(result.output).toContain("configuration OK");
+    expect(result.code).toBe(0);
+    expect(secretsOf(space.account(), "edge-auth-worker-demo").OIDC_CLIENT_SECRET).toBe(SECRET);
+    expect((await environment(space.toml, "demo")).vars).toMatchObject({
+      PUBLIC_URL: "https://demo.example.org",
+      OIDC_CLIENT_ID: "demo-client",
+      ALLOWED_DOMAINS: "example.org",
+    });
+  }, 120_000);
+
+  it("reads the client secret from stdin (--client-secret -); the check flags a misspelled secret", () => {
+    const space = workspace();
+    writeFileSync(
+      space.state,
+      JSON.stringify({
+        namespaces: [],
+        workers: { "edge-auth-worker-demo": { secrets: { OIDC_CLIENT_SECRTE: "typo" } } },
+      }),
+    );
+    const result = space.run(["--env", "demo", "--yes", ...ANSWERS, "--client-secret", "-"], { input: `${SECRET}\n` });
+    expect(secretsOf(space.account(), "edge-auth-worker-demo").OIDC_CLIENT_SECRET).toBe(SECRET);
+    expect(result.output).toContain(
+      "OIDC_CLIENT_SECRTE (a secret of the Worker): not a name the worker reads; did you mean OIDC_CLIENT_SECRET?",
+    );
+    expect(result.code).toBe(1);
+  }, 120_000);
+
+  it("with --yes and answers missing, lists every one and changes nothing", () => {
+    const space = workspace();
+    const result = space.run(["--env", "demo", "--yes", "--public-url", "http://demo.example.org/app"]);
+    expect(result.code).toBe(1);
+    for (const expected of [
+      '--public-url: "http://demo.example.org/app" is not an https origin',
+      "--origin-url or --origin-service: required",
+      "--client-id: required",
+      "--allowed-emails or --allowed-domains",
+    ]) {
+      expect(result.output).toContain(expected);
+    }
+    expect(space.text()).toBe(REPO_TOML);
+    expect(result.calls).toEqual([]);
+    expect(existsSync(space.state)).toBe(false);
+  }, 60_000);
+});
