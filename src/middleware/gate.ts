@@ -1,5 +1,6 @@
 import type { RequestContext } from "../app/request-context";
 import { resolveSession } from "../app/resolve-session";
+import { signInRedirect } from "../app/sign-in-redirect";
 import { AuthError } from "../errors";
 import { accessDecision, admittedWorkload, isAdmitted, preflightPasses, type AccessDecision } from "../policy/access-decision";
 import { forwardToOrigin } from "../proxy/forward";
@@ -77,8 +78,7 @@ export async function gate(ctx: RequestContext): Promise<Response> {
   if (!session) {
     if (!request.navigation) throw new AuthError("ERR_NO_SESSION");
     ctx.outcome ??= "ERR_NO_SESSION";
-    const returnTo = encodeURIComponent(request.url.pathname + request.url.search);
-    return new Response(null, { status: 302, headers: { Location: `${config.authPrefix}/login?return_to=${returnTo}`, "Cache-Control": "no-store" } });
+    return signInRedirect(ctx);
   }
   if (!isAdmitted(decision, session.identity)) {
     const rules = decision.rules.map((rule) => rule.label).join("; ");
