@@ -57,6 +57,8 @@ export interface ErrorAudience {
   authPrefix: string;
   /** Where "Try again" leads on a 502 page. Default: reload this page. */
   retryHref?: string;
+  /** The page a 403's "Sign in with another account" comes back to: a path of this site. */
+  returnTo?: string;
 }
 
 function deniedReason(code: AuthErrorCode): AccessDeniedReason {
@@ -71,7 +73,7 @@ function pageFor(error: AuthError, audience: ErrorAudience): Page {
     case 401:
       return signInRequiredPage(audience.authPrefix);
     case 403:
-      return accessDeniedPage(audience.authPrefix, deniedReason(error.code), error.refusedEmail);
+      return accessDeniedPage(audience.authPrefix, deniedReason(error.code), error.refusedEmail, audience.returnTo);
     case 404:
       return notFoundPage();
     case 405:
