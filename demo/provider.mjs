@@ -383,7 +383,8 @@ export async function startProvider(options = {}) {
           },
           async postLogoutSuccessSource(ctx) {
             setPageHeaders(ctx);
-            const registered = ctx.oidc.client?.redirectUris?.[0];
+            // oidc-provider forgets the client once the person said yes: with one client, it is that one.
+            const registered = ctx.oidc.client?.redirectUris?.[0] ?? (clients.length === 1 ? clients[0].redirect_uris[0] : undefined);
             ctx.body = signedOutOfProviderPage(registered ? new URL("/", registered).href : undefined);
           },
         },

@@ -61,4 +61,28 @@ describeInBrowser("switching accounts in Chromium", () => {
     await page.waitForURL(`${stack.workerUrl}/eng/`);
     await expect.poll(() => page.locator("#email").textContent()).toBe("kai@example.com");
   });
+
+  it("leaves the provider's session from the worker's signed-out page: the next sign-in asks for an account again", async () => {
+    const page = await (await newContext(browser)).newPage();
+    await page.goto(`${stack.workerUrl}/home`);
+    await signInAtProvider(page, "grace@example.org");
+    await page.waitForURL(`${stack.workerUrl}/home`);
+    await page.goto(`${stack.workerUrl}/auth/logout`);
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect.poll(() => page.title()).toBe("You are signed out");
+    // How it goes with Google, which keeps the browser signed in to the Google account.
+    expect(await page.locator("main").innerText()).toContain("Google");
+    expect(await page.getByRole("link", { name: "Sign in with another account" }).getAttribute("href")).toBe("/auth/login?prompt=select_account");
+
+    // The local provider advertises an end_session_endpoint (Google does not): a way out of it.
+    await page.getByRole("link", { name: "Sign out of the sign-in provider" }).click();
+    expect(page.url().startsWith(`${stack.providerUrl}/`)).toBe(true);
+    await expectReadablePage(page);
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Signed out");
+    await page.getByRole("link", { name: `Back to ${new URL(stack.workerUrl).host}` }).click();
+    // Not signed straight back in as grace: the provider asks who is signing in.
+    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Sign in");
+    expect(page.url().startsWith(`${stack.providerUrl}/interaction/`)).toBe(true);
+  });
 });
