@@ -28,6 +28,7 @@ const CLIENT_ID = "demo-client";
 // The group-protected part of the demo: /eng/ is for members of this (fake) Google group.
 const DEMO_GROUP = "engineering@demo.test";
 const DEMO_MEMBERS = ["ada@demo.test", "grace@demo.test"];
+const DEMO_OUTSIDER = "lin@demo.test";
 // The workload part: a CI job of demo-org/demo-app on main may POST /api/deploy, nobody else.
 const DEMO_REPOSITORY = "demo-org/demo-app";
 const DEMO_POLICY = [
@@ -123,6 +124,8 @@ async function main() {
     const provider = await startProvider({
       routes: transmitter.handle,
       port: providerPort,
+      // Listed by the account chooser ("Sign in with another account"): two group members, one not.
+      accounts: [...DEMO_MEMBERS, DEMO_OUTSIDER],
       clients: [{ client_id: CLIENT_ID, client_secret: clientSecret, redirect_uris: [`${publicUrl}/auth/callback`] }],
     }).catch((error) => {
       throw busyPort(error, providerPort, "PROVIDER_PORT");
@@ -202,7 +205,7 @@ edge-auth-worker demo is running.
   Open      ${publicUrl}/
   Sign in   with any e-mail address: the local provider stands in for Google.
   Groups    ${publicUrl}/eng/ is for the group ${DEMO_GROUP} (${DEMO_MEMBERS.join(", ")});
-            anyone else gets the worker's 403 page there.
+            anyone else (${DEMO_OUTSIDER}) gets the worker's 403 page there, with "Sign in with another account".
   Workload  a CI job of ${DEMO_REPOSITORY} may POST ${publicUrl}/api/deploy with its own OIDC token
             (no cookie, no secret). See it call the origin:  npm run demo:workload
             (GitHub Actions' token service is stood in for at ${github.issuer})
