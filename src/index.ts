@@ -45,7 +45,9 @@ function withEarnedCookies(response: Response, cookies: readonly string[]): Resp
 function refusal(error: unknown, ctx: RequestContext): Response {
   const wantsPage = ctx.request.wantsPage;
   if (error instanceof AuthError) {
-    const level = error.status >= 500 ? "error" : error.status === 404 || error.status === 405 ? "info" : "warn";
+    // No session at all is how every sign-in starts: nothing to warn about.
+    const expected = error.status === 404 || error.status === 405 || error.code === "ERR_NO_SESSION";
+    const level = error.status >= 500 ? "error" : expected ? "info" : "warn";
     logEvent(level, "request_refused", { code: error.code, detail: error.detail, cause: describeCause(error.cause) });
     const { url } = ctx.request;
     // Only the gate refuses a page with this code: another account comes back to it. (Never one

@@ -36,7 +36,7 @@ export async function receiveSecurityEvent(ctx: RequestContext, token: string): 
       // An account of another issuer: none of our sessions can belong to it.
       logEvent("warn", "security_event_other_issuer", { jti: event.jti.slice(0, 64), type });
     } else {
-      await store.revokeUser(subject.sub, nowMs);
+      await store.revokeUser(subject.sub, nowMs, "risc");
       logEvent("warn", "sessions_revoked_by_provider", { sub: subject.sub, type, jti: event.jti.slice(0, 64) });
     }
   }

@@ -44,7 +44,7 @@ async function proxyWorkload(ctx: RequestContext, decision: Extract<AccessDecisi
   const name = admittedWorkload(decision, token.names);
   if (name === undefined) {
     const rules = decision.rules.map((rule) => rule.label).join("; ");
-    throw new AuthError("ERR_ACCESS_DENIED", { detail: `workload ${token.names.join(", ")}: ${rules}` });
+    throw new AuthError("ERR_WORKLOAD_NOT_ADMITTED", { detail: `workload ${token.names.join(", ")}: ${rules}` });
   }
   const workload = { name, sub: token.sub, ...(token.email ? { email: token.email } : {}) };
   const assertion = await workloadAssertionFor(ctx.config, ctx.publicOrigin, workload, ctx.nowSeconds);

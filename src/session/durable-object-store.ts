@@ -64,7 +64,7 @@ export function createDurableObjectSessionStore(namespace: DurableObjectNamespac
     },
     isActive: async (session, nowMs) => plain(async () => (await forSub(session.sub)).isActive(session, nowMs)),
     revoke: async (session, nowMs, because) => plain(async () => (await forSub(session.sub)).revoke(session, nowMs, because)),
-    revokeUser: async (sub, nowMs) => plain(async () => (await forSub(sub)).revokeUser(sub, nowMs)),
+    revokeUser: async (sub, nowMs, because) => plain(async () => (await forSub(sub)).revokeUser(sub, nowMs, because)),
     // Security events are few: one object keeps them all, named like no person's can be.
     hasEvent: async (eventId, nowMs) => plain(async () => (await forSub(EVENTS_OBJECT)).hasEvent(await sha256(eventId), nowMs)),
     recordEvent: async (eventId, untilMs, nowMs) => plain(async () => (await forSub(EVENTS_OBJECT)).recordEvent(await sha256(eventId), untilMs, nowMs)),

@@ -2,7 +2,7 @@ import { AuthError } from "../errors";
 import { identityOf, type Identity } from "../identity";
 import { logEvent } from "../log";
 import { sha256 } from "../util/hash";
-import type { IssuedSession, RevocationReason, SessionRef } from "./store";
+import type { IssuedSession, RevocationReason, SessionRef, UserRevocationReason } from "./store";
 import { formatCredential, newFamilyId, newToken, parseCredential, successorOf } from "./successor";
 
 /**
@@ -28,6 +28,11 @@ export interface RevokedRecord {
   atMs: number;
   because: RevocationReason;
 }
+/** Every session of a person created at or before `notBeforeMs` is over; `because` absent in marks older than it. */
+export interface UserMark {
+  notBeforeMs: number;
+  because?: UserRevocationReason;
+}
 
 export interface FamilyRecords {
   readToken(tokenHash: string): Promise<TokenRecord | null>;
@@ -38,13 +43,13 @@ export interface FamilyRecords {
    */
   knownFamily?(familyId: string): FamilyRecord | undefined;
   readRevoked(familyId: string): Promise<RevokedRecord | null>;
-  /** "Sign out everywhere": families of this user created at or before it are revoked. */
-  readUserNotBefore(subHash: string): Promise<number | null>;
+  /** "Sign out everywhere" or RISC: families of this user created at or before it are revoked. */
+  readUserNotBefore(subHash: string): Promise<UserMark | null>;
   /** Write-once writes: a concurrent writer of the same record wins silently (same meaning). */
   writeFamily(familyId: string, family: FamilyRecord, nowMs: number): Promise<void>;
   writeToken(tokenHash: string, token: TokenRecord, family: FamilyRecord, nowMs: number): Promise<void>;
   writeRevoked(familyId: string, revoked: RevokedRecord, family: FamilyRecord, nowMs: number): Promise<void>;
-  writeUserNotBefore(subHash: string, notBeforeMs: number, nowMs: number): Promise<void>;
+  writeUserNotBefore(subHash: string, mark: Required<UserMark>, nowMs: number): Promise<void>;
 }
 
 const refuse = (code: "ERR_REFRESH_INVALID" | "ERR_REFRESH_EXPIRED" | "ERR_REFRESH_REVOKED" | "ERR_REFRESH_REUSED", detail?: string) =>
@@ -75,7 +80,7 @@ async function inspect(records: FamilyRecords, credential: string, nowMs: number
 }
 
 /** Whether "sign out everywhere" (a not-before mark at or after its start) ended the family. */
-const endedByUser = (family: FamilyRecord, notBeforeMs: number | null) => notBeforeMs !== null && family.createdAtMs <= notBeforeMs;
+const endedByUser = (family: FamilyRecord, mark: UserMark | null) => mark !== null && family.createdAtMs <= mark.notBeforeMs;
 
 /**
  * Everything a rotation decides on: the presented token's record, its family, the family's
@@ -112,7 +117,7 @@ export async function rotateSession(records: FamilyRecords, credential: string, 
   const { familyId, family, revoked, successor, successorHash, rotated, notBeforeMs } = await readRotation(records, credential, nowMs);
   if (family.expiresAtMs <= nowMs) throw refuse("ERR_REFRESH_EXPIRED");
   if (revoked) throw refuse("ERR_REFRESH_REVOKED", revoked.because);
-  if (endedByUser(family, notBeforeMs)) throw refuse("ERR_REFRESH_REVOKED", "logout-everywhere");
+  if (endedByUser(family, notBeforeMs)) throw refuse("ERR_REFRESH_REVOKED", notBeforeMs?.because ?? "logout-everywhere");
   if (rotated) {
     if (nowMs - rotated.issuedAtMs > graceSeconds * 1000) {
       await records.writeRevoked(familyId, { atMs: nowMs, because: "reuse" }, family, nowMs);
@@ -143,7 +148,7 @@ export async function isSessionActive(records: FamilyRecords, session: SessionRe
     sha256(session.sub).then((subHash) => records.readUserNotBefore(subHash)),
   ]);
   if (!family || family.sub !== session.sub || revoked || family.expiresAtMs <= nowMs) return false;
-  return notBefore === null || family.createdAtMs > notBefore;
+  return !endedByUser(family, notBefore);
 }
 
 export async function revokeSession(records: FamilyRecords, session: SessionRef, nowMs: number, because: RevocationReason): Promise<void> {
@@ -153,6 +158,6 @@ export async function revokeSession(records: FamilyRecords, session: SessionRef,
   await records.writeRevoked(session.familyId, { atMs: nowMs, because }, family, nowMs);
 }
 
-export async function revokeUserSessions(records: FamilyRecords, sub: string, nowMs: number): Promise<void> {
-  await records.writeUserNotBefore(await sha256(sub), nowMs, nowMs);
+export async function revokeUserSessions(records: FamilyRecords, sub: string, nowMs: number, because: UserRevocationReason): Promise<void> {
+  await records.writeUserNotBefore(await sha256(sub), { notBeforeMs: nowMs, because }, nowMs);
 }

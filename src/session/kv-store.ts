@@ -1,6 +1,6 @@
 import { AuthError } from "../errors";
 import { BoundedCache } from "../util/bounded-cache";
-import { createSession, isSessionActive, peekSession, revokeSession, revokeUserSessions, rotateSession, type FamilyRecord, type FamilyRecords } from "./family-chain";
+import { createSession, isSessionActive, peekSession, revokeSession, revokeUserSessions, rotateSession, type FamilyRecord, type FamilyRecords, type UserMark } from "./family-chain";
 import { sha256 } from "../util/hash";
 import { eventKey, familyKey, kvExpirationTtl, onceKey, revokedKey, tokenKey, userKey } from "./kv-keys";
 import type { SessionStore } from "./store";
@@ -59,7 +59,7 @@ function kvRecords(kv: SessionKv, maxSessionSeconds: number, families: BoundedCa
     },
     knownFamily: (familyId) => families.get(familyId, 0),
     readRevoked: (familyId) => read(revokedKey(familyId)),
-    readUserNotBefore: async (subHash) => (await read<{ notBeforeMs: number }>(userKey(subHash)))?.notBeforeMs ?? null,
+    readUserNotBefore: (subHash) => read<UserMark>(userKey(subHash)),
     async writeFamily(familyId, family, nowMs) {
       await writeOnce(familyKey(familyId), family, family.expiresAtMs, nowMs);
       // Known here from now on: the first refresh in this isolate makes all its reads at once.
@@ -68,7 +68,7 @@ function kvRecords(kv: SessionKv, maxSessionSeconds: number, families: BoundedCa
     writeToken: (hash, token, family, nowMs) => writeOnce(tokenKey(hash), token, family.expiresAtMs, nowMs),
     writeRevoked: (familyId, revoked, family, nowMs) => writeOnce(revokedKey(familyId), revoked, family.expiresAtMs, nowMs),
     // Must outlive every session that started before it: the longest a session can last.
-    writeUserNotBefore: (subHash, notBeforeMs, nowMs) => writeOnce(userKey(subHash), { notBeforeMs }, nowMs + maxSessionSeconds * 1000, nowMs),
+    writeUserNotBefore: (subHash, mark, nowMs) => writeOnce(userKey(subHash), mark, nowMs + maxSessionSeconds * 1000, nowMs),
     hasEvent: async (eventId) => (await read(eventKey(await sha256(eventId)))) !== null,
     recordEvent: async (eventId, untilMs, nowMs) => writeOnce(eventKey(await sha256(eventId)), { atMs: nowMs }, untilMs, nowMs),
   };
@@ -106,7 +106,7 @@ export function createKvSessionStore(kv: SessionKv, maxSessionSeconds: number, f
     peek: (credential, nowMs) => peekSession(records, credential, nowMs),
     isActive: (session, nowMs) => isSessionActive(records, session, nowMs),
     revoke: (session, nowMs, because) => revokeSession(records, session, nowMs, because),
-    revokeUser: (sub, nowMs) => revokeUserSessions(records, sub, nowMs),
+    revokeUser: (sub, nowMs, because) => revokeUserSessions(records, sub, nowMs, because),
     hasEvent: records.hasEvent,
     recordEvent: records.recordEvent,
     claimOnce: (_sub, value, nowMs, expiresAtMs) => claimOnceInKv(kv, value, nowMs, expiresAtMs),

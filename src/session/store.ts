@@ -23,8 +23,11 @@ export interface SessionStore {
   isActive(session: SessionRef, nowMs: number): Promise<boolean>;
   /** Ends one session: every credential of the family stops working. Idempotent. */
   revoke(session: SessionRef, nowMs: number, because: RevocationReason): Promise<void>;
-  /** Ends every session of `sub` that started at or before `nowMs` ("sign out everywhere"). */
-  revokeUser(sub: string, nowMs: number): Promise<void>;
+  /**
+   * Ends every session of `sub` that started at or before `nowMs` ("sign out everywhere", or a
+   * RISC event); `because` is what a refused refresh of one of them logs.
+   */
+  revokeUser(sub: string, nowMs: number, because: UserRevocationReason): Promise<void>;
   /**
    * Whether a one-time event (a security event's issuer and `jti`) was recorded and its record
    * has not expired. With KV, a record made at another location may take up to 60 s to be seen.
@@ -54,3 +57,6 @@ export interface IssuedSession extends SessionRef {
 }
 
 export type RevocationReason = "logout" | "logout-everywhere" | "reuse" | "replaced" | "not-allowed";
+
+/** Why every session of a person ended: they signed out everywhere, or the provider said so (RISC). */
+export type UserRevocationReason = "logout-everywhere" | "risc";

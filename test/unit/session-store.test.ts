@@ -136,13 +136,29 @@ describe.each([
     const sessions = [];
     for (let i = 0; i < 600; i++) sessions.push(await h.store().create(person, h.now(), TTL_SECONDS));
     const bystander = await h.store().create(someone(), h.now(), TTL_SECONDS);
-    await h.store().revokeUser(person.sub, h.now());
+    await h.store().revokeUser(person.sub, h.now(), "logout-everywhere");
     h.advance(1);
     const later = await h.store().create(person, h.now(), TTL_SECONDS);
     for (const session of [sessions[0]!, sessions[299]!, sessions[599]!]) expect(await refusal(rotate(h, session.credential))).toBe("ERR_REFRESH_REVOKED");
     expect(await refusal(rotate(h, later.credential))).toBe("accepted");
     expect(await refusal(rotate(h, bystander.credential))).toBe("accepted");
   }, 120_000);
+
+  it("says why every session of a person ended: the latest of 'sign out everywhere' and RISC", async () => {
+    const h = makeHarness();
+    const person = someone();
+    const session = await h.store().create(person, h.now(), TTL_SECONDS);
+    const detail = async () => {
+      const error = await rotate(h, session.credential).then(() => undefined, (thrown: unknown) => thrown);
+      expect(error).toBeInstanceOf(AuthError);
+      return [(error as AuthError).code, (error as AuthError).detail];
+    };
+    await h.store().revokeUser(person.sub, h.now(), "logout-everywhere");
+    expect(await detail()).toEqual(["ERR_REFRESH_REVOKED", "logout-everywhere"]);
+    h.advance(1_000);
+    await h.store().revokeUser(person.sub, h.now(), "risc");
+    expect(await detail()).toEqual(["ERR_REFRESH_REVOKED", "risc"]);
+  });
 
   it("records a security event once: unknown before, known after (a second record changes nothing), gone when it expires", async () => {
     const h = makeHarness();
