@@ -18,6 +18,7 @@ import { generateKeySet } from "../scripts/keys.mjs";
 import { startGoogleDirectory } from "./google-directory.mjs";
 import { createRiscTransmitter } from "./risc-transmitter.mjs";
 import { createServiceAccount } from "./service-account.mjs";
+import { portProblem } from "./listen.mjs";
 import { startOrigin } from "./origin.mjs";
 import { startProvider } from "./provider.mjs";
 import { startOriginWorker, startWorker } from "./worker.mjs";
@@ -58,6 +59,27 @@ function busyPort(error, port, envName) {
   return error;
 }
 
+/**
+ * Every port problem at once, before anything starts: one run names all of them, instead of one
+ * per run. `ports` maps each variable to its port; every server of the demo listens on 127.0.0.1.
+ */
+async function checkPorts(ports) {
+  const problems = [];
+  const owner = new Map();
+  for (const [name, port] of Object.entries(ports)) {
+    if (owner.has(port)) problems.push(`${owner.get(port)} and ${name} are both ${port}: give each its own port.`);
+    else owner.set(port, name);
+  }
+  const checked = await Promise.all([...owner].map(async ([port, name]) => ({ port, name, problem: await portProblem(port, "127.0.0.1") })));
+  const busy = checked.filter(({ problem }) => problem !== undefined);
+  if (busy.length > 0) {
+    const list = busy.map(({ port, name }) => `${port} (${name})`).join(", ");
+    const fix = busy.map(({ port, name }) => `${name}=${port + 10}`).join(" ");
+    problems.push(`${busy.length === 1 ? "Port" : "Ports"} not available: ${list}. Set ${busy.length === 1 ? "it" : "each"} to a free port, e.g. ${fix} npm start`);
+  }
+  if (problems.length > 0) throw new StartError(problems.join("\n"));
+}
+
 /** Read a file from .demo/, or create it with `make()` on first run (mode 0600: these are secrets). */
 async function loadOrCreate(name, make, check) {
   const path = `${STATE_DIR}${name}`;
@@ -89,6 +111,7 @@ async function main() {
   const originPort = portFromEnv("ORIGIN_PORT", 8789);
   const directoryPort = portFromEnv("DIRECTORY_PORT", 8790);
   const workloadIssuerPort = portFromEnv("WORKLOAD_ISSUER_PORT", 8791);
+  await checkPorts({ PORT: workerPort, PROVIDER_PORT: providerPort, ORIGIN_PORT: originPort, DIRECTORY_PORT: directoryPort, WORKLOAD_ISSUER_PORT: workloadIssuerPort });
   const publicUrl = `http://localhost:${workerPort}`;
   // SESSION_STORE=durable-object npm start: the exact store, on a local Durable Object.
   const sessionStore = process.env.SESSION_STORE || "kv";
