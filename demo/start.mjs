@@ -70,12 +70,15 @@ async function checkPorts(ports) {
     if (owner.has(port)) problems.push(`${owner.get(port)} and ${name} are both ${port}: give each its own port.`);
     else owner.set(port, name);
   }
-  const checked = await Promise.all([...owner].map(async ([port, name]) => ({ port, name, problem: await portProblem(port, "127.0.0.1") })));
+  const checked = await Promise.all(
+    [...owner].map(async ([port, name]) => ({ port, name, problem: await portProblem(port, "127.0.0.1") })),
+  );
   const busy = checked.filter(({ problem }) => problem !== undefined);
   if (busy.length > 0) {
     const list = busy.map(({ port, name }) => `${port} (${name})`).join(", ");
     const fix = busy.map(({ port, name }) => `${name}=${port + 10}`).join(" ");
-    problems.push(`${busy.length === 1 ? "Port" : "Ports"} not available: ${list}. Set ${busy.length === 1 ? "it" : "each"} to a free port, e.g. ${fix} npm start`);
+    const one = busy.length === 1;
+    problems.push(`${one ? "Port" : "Ports"} not available: ${list}. Set ${one ? "it" : "each"} to a free port, e.g. ${fix} npm start`);
   }
   if (problems.length > 0) throw new StartError(problems.join("\n"));
 }
@@ -111,7 +114,13 @@ async function main() {
   const originPort = portFromEnv("ORIGIN_PORT", 8789);
   const directoryPort = portFromEnv("DIRECTORY_PORT", 8790);
   const workloadIssuerPort = portFromEnv("WORKLOAD_ISSUER_PORT", 8791);
-  await checkPorts({ PORT: workerPort, PROVIDER_PORT: providerPort, ORIGIN_PORT: originPort, DIRECTORY_PORT: directoryPort, WORKLOAD_ISSUER_PORT: workloadIssuerPort });
+  await checkPorts({
+    PORT: workerPort,
+    PROVIDER_PORT: providerPort,
+    ORIGIN_PORT: originPort,
+    DIRECTORY_PORT: directoryPort,
+    WORKLOAD_ISSUER_PORT: workloadIssuerPort,
+  });
   const publicUrl = `http://localhost:${workerPort}`;
   // SESSION_STORE=durable-object npm start: the exact store, on a local Durable Object.
   const sessionStore = process.env.SESSION_STORE || "kv";

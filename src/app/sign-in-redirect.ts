@@ -10,7 +10,8 @@ const NO_STORE = { "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"
  */
 export function toPublicHost(ctx: RequestContext): Response {
   const { url } = ctx.request;
-  return new Response(null, { status: 302, headers: { Location: `${ctx.publicOrigin}${url.pathname}${url.search}`, ...NO_STORE } });
+  const location = `${ctx.publicOrigin}${url.pathname}${url.search}`;
+  return new Response(null, { status: 302, headers: { Location: location, ...NO_STORE } });
 }
 
 /**
@@ -21,6 +22,6 @@ export function toPublicHost(ctx: RequestContext): Response {
 export function signInRedirect(ctx: RequestContext): Response {
   if (ctx.otherHost) return toPublicHost(ctx);
   const { url } = ctx.request;
-  const returnTo = encodeURIComponent(url.pathname + url.search);
-  return new Response(null, { status: 302, headers: { Location: `${ctx.config.authPrefix}/login?return_to=${returnTo}`, "Cache-Control": "no-store" } });
+  const location = `${ctx.config.authPrefix}/login?return_to=${encodeURIComponent(url.pathname + url.search)}`;
+  return new Response(null, { status: 302, headers: { Location: location, "Cache-Control": "no-store" } });
 }

@@ -38,7 +38,8 @@ export type AccessDeniedReason = "not-allowed" | "path-not-allowed" | "email-not
 export function accessDeniedPage(authPrefix: string, reason: AccessDeniedReason, email?: string, returnTo?: string): Page {
   // prompt=select_account makes Google show its account chooser instead of the same account.
   const back = returnTo === undefined ? "" : `&return_to=${encodeURIComponent(returnTo)}`;
-  const signInAgain: Action = { kind: "link", href: `${authPrefix}/login?prompt=select_account${back}`, label: "Sign in with another account", primary: true };
+  const href = `${authPrefix}/login?prompt=select_account${back}`;
+  const signInAgain: Action = { kind: "link", href, label: "Sign in with another account", primary: true };
   const switchNote = `<p class="muted">If you are signed straight back in with the same account, sign out of it at your sign-in provider (for example Google) first, or pick another account there.</p>`;
   const who = email ? `<p class="account">You are signed in as <strong>${escapeHtml(email)}</strong>.</p>` : "";
   if (reason === "path-not-allowed") {

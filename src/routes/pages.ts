@@ -12,7 +12,9 @@ import { providerSignOutUrl } from "../oidc/end-session";
  */
 export async function logoutPage(c: Context<AppEnv>) {
   const { config, request, nowMs } = c.var.ctx;
-  if (!request.accessCookie && !request.refreshCookie) return pageResponse(200, signedOutPage(config.authPrefix, await providerSignOutUrl(config, nowMs)));
+  if (!request.accessCookie && !request.refreshCookie) {
+    return pageResponse(200, signedOutPage(config.authPrefix, await providerSignOutUrl(config, nowMs)));
+  }
   // The sign-out form must send our Origin: with `no-referrer` browsers send `Origin: null` on
   // a form post, which the cross-site check refuses (403). `same-origin` keeps the Referer and
   // the Origin inside this site.

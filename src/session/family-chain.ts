@@ -28,7 +28,7 @@ export interface RevokedRecord {
   atMs: number;
   because: RevocationReason;
 }
-/** Every session of a person created at or before `notBeforeMs` is over; `because` absent in marks older than it. */
+/** Sessions of a person created at or before `notBeforeMs` are over; `because` is absent in older marks. */
 export interface UserMark {
   notBeforeMs: number;
   because?: UserRevocationReason;
@@ -94,30 +94,30 @@ async function readRotation(records: FamilyRecords, credential: string, nowMs: n
   if (!parsed || !known) {
     const inspected = await inspect(records, credential, nowMs);
     // Expired or revoked: refused on what was read, without reading more.
-    if (!inspected.live) return { ...inspected, successor: "", successorHash: "", rotated: null, notBeforeMs: null };
+    if (!inspected.live) return { ...inspected, successor: "", successorHash: "", rotated: null, userMark: null };
     const successor = await successorOf(inspected.family.secret, inspected.token);
     const successorHash = await sha256(successor);
-    const [rotated, notBeforeMs] = await Promise.all([records.readToken(successorHash), sha256(inspected.family.sub).then((hash) => records.readUserNotBefore(hash))]);
-    return { ...inspected, successor, successorHash, rotated, notBeforeMs };
+    const [rotated, userMark] = await Promise.all([records.readToken(successorHash), sha256(inspected.family.sub).then((hash) => records.readUserNotBefore(hash))]);
+    return { ...inspected, successor, successorHash, rotated, userMark };
   }
   const { familyId, token } = parsed;
   const successor = await successorOf(known.secret, token);
   const successorHash = await sha256(successor);
-  const [tokenRecord, revoked, rotated, notBeforeMs] = await Promise.all([
+  const [tokenRecord, revoked, rotated, userMark] = await Promise.all([
     sha256(token).then((hash) => records.readToken(hash)),
     records.readRevoked(familyId),
     records.readToken(successorHash),
     sha256(known.sub).then((hash) => records.readUserNotBefore(hash)),
   ]);
   if (!tokenRecord || tokenRecord.familyId !== familyId) throw refuse("ERR_REFRESH_INVALID", "unknown token");
-  return { familyId, token, family: known, revoked, successor, successorHash, rotated, notBeforeMs };
+  return { familyId, token, family: known, revoked, successor, successorHash, rotated, userMark };
 }
 
 export async function rotateSession(records: FamilyRecords, credential: string, nowMs: number, graceSeconds: number): Promise<IssuedSession> {
-  const { familyId, family, revoked, successor, successorHash, rotated, notBeforeMs } = await readRotation(records, credential, nowMs);
+  const { familyId, family, revoked, successor, successorHash, rotated, userMark } = await readRotation(records, credential, nowMs);
   if (family.expiresAtMs <= nowMs) throw refuse("ERR_REFRESH_EXPIRED");
   if (revoked) throw refuse("ERR_REFRESH_REVOKED", revoked.because);
-  if (endedByUser(family, notBeforeMs)) throw refuse("ERR_REFRESH_REVOKED", notBeforeMs?.because ?? "logout-everywhere");
+  if (endedByUser(family, userMark)) throw refuse("ERR_REFRESH_REVOKED", userMark?.because ?? "logout-everywhere");
   if (rotated) {
     if (nowMs - rotated.issuedAtMs > graceSeconds * 1000) {
       await records.writeRevoked(familyId, { atMs: nowMs, because: "reuse" }, family, nowMs);
@@ -142,13 +142,13 @@ export async function peekSession(records: FamilyRecords, credential: string, no
 
 export async function isSessionActive(records: FamilyRecords, session: SessionRef, nowMs: number): Promise<boolean> {
   // One round trip: the person is known from the session, so their mark is read alongside.
-  const [family, revoked, notBefore] = await Promise.all([
+  const [family, revoked, userMark] = await Promise.all([
     records.readFamily(session.familyId),
     records.readRevoked(session.familyId),
     sha256(session.sub).then((subHash) => records.readUserNotBefore(subHash)),
   ]);
   if (!family || family.sub !== session.sub || revoked || family.expiresAtMs <= nowMs) return false;
-  return !endedByUser(family, notBefore);
+  return !endedByUser(family, userMark);
 }
 
 export async function revokeSession(records: FamilyRecords, session: SessionRef, nowMs: number, because: RevocationReason): Promise<void> {
@@ -158,6 +158,11 @@ export async function revokeSession(records: FamilyRecords, session: SessionRef,
   await records.writeRevoked(session.familyId, { atMs: nowMs, because }, family, nowMs);
 }
 
-export async function revokeUserSessions(records: FamilyRecords, sub: string, nowMs: number, because: UserRevocationReason): Promise<void> {
+export async function revokeUserSessions(
+  records: FamilyRecords,
+  sub: string,
+  nowMs: number,
+  because: UserRevocationReason,
+): Promise<void> {
   await records.writeUserNotBefore(await sha256(sub), { notBeforeMs: nowMs, because }, nowMs);
 }

@@ -36,7 +36,8 @@ function sqlRecords(sql: SqlStorage): FamilyRecords {
     readFamily: async (familyId) => JSON.parse(one<{ record: string }>("SELECT record FROM families WHERE family_id = ?", familyId)?.record ?? "null"),
     readRevoked: async (familyId) => JSON.parse(one<{ record: string }>("SELECT record FROM revoked WHERE family_id = ?", familyId)?.record ?? "null"),
     readUserNotBefore: async () => {
-      const row = one<{ not_before_ms: number; because: UserRevocationReason | null }>("SELECT not_before_ms, because FROM user_state WHERE id = 1");
+      type Row = { not_before_ms: number; because: UserRevocationReason | null };
+      const row = one<Row>("SELECT not_before_ms, because FROM user_state WHERE id = 1");
       return row && { notBeforeMs: row.not_before_ms, ...(row.because ? { because: row.because } : {}) };
     },
     writeFamily: async (familyId, family) => {
@@ -77,7 +78,8 @@ export class SessionFamilies extends DurableObject {
     if (!this.upToDate) {
       // An object made before user_state had `because`: the column is added once.
       const columns = sql.exec("SELECT name FROM pragma_table_info('user_state')").toArray();
-      if (columns.length > 0 && !columns.some((column) => column.name === "because")) sql.exec("ALTER TABLE user_state ADD COLUMN because TEXT");
+      const old = columns.length > 0 && !columns.some((column) => column.name === "because");
+      if (old) sql.exec("ALTER TABLE user_state ADD COLUMN because TEXT");
       this.upToDate = true;
     }
     return sqlRecords(sql);
