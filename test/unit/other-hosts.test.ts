@@ -20,6 +20,14 @@ describe("a request on another host name of the worker", () => {
     }
   });
 
+  it("never moves a navigation off PUBLIC_URL's host, whatever its path looks like", async () => {
+    for (const path of ["//evil.test/x", "/\\evil.test/x", "/%2F%2Fevil.test", "/@evil.test"]) {
+      const response = await callWith({}, path, { headers: page }, WORKERS_DEV);
+      expect(response.status, path).toBe(302);
+      expect(new URL(response.headers.get("location")!).host, path).toBe(new URL(ISSUER).host);
+    }
+  });
+
   it("moves a login to PUBLIC_URL's login, query kept, before any login cookie is set", async () => {
     const response = await callWith({}, "/auth/login?return_to=%2Fdocs%3Fa%3D1&prompt=select_account", { headers: page }, WORKERS_DEV);
     expect(response.status).toBe(302);
