@@ -1,4 +1,5 @@
 // Shared by the demo servers: listen and say where; close, sockets included.
+import { createServer } from "node:net";
 
 /**
  * Starts `server` listening on host:port (port 0 = any free port) and resolves to its base URL,
@@ -18,6 +19,21 @@ export async function listen(server, port, host) {
   });
   const address = server.address();
   return `http://${address.address.includes(":") ? `[${address.address}]` : address.address}:${address.port}`;
+}
+
+/**
+ * Whether `port` on `host` can be listened on right now: undefined if so, else the error's code
+ * (EADDRINUSE, EACCES, ...). A check, not a reservation: another program may take it just after.
+ * @param {number} port
+ * @param {string} host
+ * @returns {Promise<string | undefined>}
+ */
+export function portProblem(port, host) {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once("error", (error) => resolve(error.code ?? "EUNKNOWN"));
+    probe.listen(port, host, () => probe.close(() => resolve(undefined)));
+  });
 }
 
 /**

@@ -14,14 +14,14 @@ import { closeServer, listen } from "./listen.mjs";
 
 // oidc-provider 9 warns on import that Node 20 is not its supported runtime; it works on
 // Node 20 (the project's pinned runtime), so that one line is filtered out of the output.
-const Provider = await (async () => {
+const { default: Provider, interactionPolicy } = await (async () => {
   const warn = console.warn;
   console.warn = (...args) => {
     if (typeof args[0] === "string" && args[0].includes("Unsupported runtime")) return;
     warn.apply(console, args);
   };
   try {
-    return (await import("oidc-provider")).default;
+    return await import("oidc-provider");
   } finally {
     console.warn = warn;
   }
@@ -103,13 +103,35 @@ p{margin:0 0 1rem}
 label{display:block;margin:1.25rem 0 .375rem;font-weight:600}
 input{display:block;width:100%;padding:.625rem .75rem;border:1px solid #6b7280;border-radius:.375rem;font:inherit}
 button{margin-top:1.25rem;padding:.625rem 1.5rem;border:2px solid var(--accent);border-radius:.375rem;background:var(--accent);color:#fff;font:inherit;font-weight:600;cursor:pointer}
-input:focus-visible,button:focus-visible{outline:3px solid var(--text);outline-offset:2px}
+input:focus-visible,button:focus-visible,a:focus-visible{outline:3px solid var(--text);outline-offset:2px}
+a{color:var(--accent);font-weight:600}
+ul{margin:1.25rem 0;padding:0;list-style:none}
+li{margin:0 0 .5rem}
+button.account{display:block;width:100%;margin:0;padding:.625rem .75rem;border:1px solid var(--line);background:var(--card);color:var(--text);font-weight:400;text-align:left}
+button.account strong{display:block}
+.current{display:block;color:var(--muted);font-size:.875rem}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem .75rem;margin:0;font-size:.875rem}
 dt{color:var(--muted)}dd{margin:0;overflow-wrap:anywhere}`;
 
 // Security headers for the provider's own HTML pages. No `form-action`: browsers apply
 // it to the redirect chain after a form post, which ends at the client's redirect_uri.
 const PAGE_CSP = `default-src 'none'; style-src 'sha256-${createHash("sha256").update(PAGE_CSS).digest("base64")}'; base-uri 'none'; frame-ancestors 'none'`;
+
+/** The provider's own security headers on a page oidc-provider renders (it sets none). */
+function setPageHeaders(ctx) {
+  ctx.type = "html";
+  for (const [name, value] of Object.entries({ "Content-Security-Policy": PAGE_CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store" })) ctx.set(name, value);
+}
+
+/**
+ * oidc-provider's prompts (login, consent) plus Google's `select_account`: asked for, it shows
+ * the account chooser even when this browser is signed in here (oidc-provider alone refuses it).
+ */
+function interactionsLikeGoogle() {
+  const policy = interactionPolicy.base();
+  policy.add(new interactionPolicy.Prompt({ name: "select_account", requestable: true }), 0);
+  return policy;
+}
 
 function sendHtml(res, status, html) {
   res.writeHead(status, {
@@ -154,6 +176,55 @@ ${error ? `<p class="error" role="alert" id="email-error">${escapeHtml(error)}</
   <input id="email" name="email" type="email" autocomplete="email" required maxlength="254" autofocus placeholder="name@example.com"${error ? ' aria-invalid="true" aria-describedby="email-error"' : ""}>
   <button type="submit">Sign in</button>
 </form>
+`,
+  );
+}
+
+/**
+ * Google's account chooser, for `prompt=select_account`: the demo accounts and the one this
+ * browser is signed in with here, each a button; "Use another account" asks for an address.
+ */
+function chooserPage(uid, { accounts, current, continueTo }) {
+  const action = `/interaction/${escapeHtml(encodeURIComponent(uid))}`;
+  const items = accounts
+    .map((email) => {
+      const { name } = claimsFor(email);
+      const note = email === current ? `<span class="current">Signed in</span>` : "";
+      return `<li><button class="account" type="submit" name="email" value="${escapeHtml(email)}"><strong>${escapeHtml(name)}</strong>${escapeHtml(email)}${note}</button></li>`;
+    })
+    .join("\n");
+  return page(
+    "Choose an account",
+    `<h1>Choose an account</h1>
+<p>${continueTo ? `to continue to <strong>${escapeHtml(continueTo)}</strong>` : "to continue"}</p>
+<form method="post" action="${action}">
+<ul>
+${items}
+</ul>
+</form>
+<p><a href="${action}?account=other">Use another account</a></p>
+`,
+  );
+}
+
+/** RP-Initiated Logout's question (features.rpInitiatedLogout): `form` is the provider's own, with its xsrf value. */
+function signOutQuestionPage(form) {
+  return page(
+    "Sign out of the local test provider",
+    `<h1>Sign out of the local test provider?</h1>
+<p>This browser stays signed in at the provider until you do, and the next sign-in may use the same account without asking.</p>
+${form}
+<button type="submit" form="op.logoutForm" name="logout" value="yes">Sign out</button>
+`,
+  );
+}
+
+function signedOutOfProviderPage(backTo) {
+  return page(
+    "Signed out of the local test provider",
+    `<h1>Signed out</h1>
+<p>This browser is no longer signed in at the local test provider: the next sign-in asks which account to use.</p>
+${backTo ? `<p><a href="${escapeHtml(backTo)}">Back to ${escapeHtml(new URL(backTo).host)}</a></p>` : ""}
 `,
   );
 }
@@ -248,11 +319,13 @@ function normalizeHookResult(result) {
  * @param {(req: import("node:http").IncomingMessage) => void} [options.onRequest] called first for every request.
  * @param {(req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse, issuer: string) => boolean} [options.routes]
  *   more routes at the provider's origin (e.g. the RISC transmitter's): return true when handled.
+ * @param {string[]} [options.accounts] e-mail addresses the account chooser (`prompt=select_account`)
+ *   lists, besides the account this browser is signed in with here, like Google's chooser.
  * @param {boolean} [options.verbose=false] also log client errors (bad code, PKCE mismatch...).
  * @returns {Promise<{issuer: string, url: string, jwks: {keys: object[]}, privateJwks: {keys: object[]}, provider: Provider, close(): Promise<void>}>}
  */
 export async function startProvider(options = {}) {
-  const { host = "127.0.0.1", port = 0, clients = [], keys, idTokenHook, onRequest, routes, verbose = false } = options;
+  const { host = "127.0.0.1", port = 0, clients = [], keys, idTokenHook, onRequest, routes, accounts = [], verbose = false } = options;
   const privateJwks = keys ?? (await generateRsaKeySet());
   const jwks = { keys: privateJwks.keys.map(publicJwk) };
   // oidc-provider always uses the account id as `sub`, so the account id is the opaque
@@ -297,9 +370,24 @@ export async function startProvider(options = {}) {
       // PKCE for every client, confidential ones too (oidc-provider only forces it for public
       // clients by default). oidc-provider 9 accepts only S256.
       pkce: { required: () => true },
+      interactions: { policy: interactionsLikeGoogle() },
       features: {
         devInteractions: { enabled: false },
-        rpInitiatedLogout: { enabled: false },
+        // A way out of the provider's own session (its end_session_endpoint), which otherwise
+        // signs the browser straight back in with the same account, as Google does.
+        rpInitiatedLogout: {
+          enabled: true,
+          async logoutSource(ctx, form) {
+            setPageHeaders(ctx);
+            ctx.body = signOutQuestionPage(form);
+          },
+          async postLogoutSuccessSource(ctx) {
+            setPageHeaders(ctx);
+            // oidc-provider forgets the client once the person said yes: with one client, it is that one.
+            const registered = ctx.oidc.client?.redirectUris?.[0] ?? (clients.length === 1 ? clients[0].redirect_uris[0] : undefined);
+            ctx.body = signedOutOfProviderPage(registered ? new URL("/", registered).href : undefined);
+          },
+        },
         revocation: { enabled: true },
         userinfo: { enabled: true },
       },
@@ -346,9 +434,7 @@ export async function startProvider(options = {}) {
         return createGrant(ctx.oidc.provider, client.clientId, session.accountId);
       },
       async renderError(ctx, out) {
-        ctx.type = "html";
-        // The provider's own security headers for its pages (oidc-provider sets none here).
-        for (const [name, value] of Object.entries({ "Content-Security-Policy": PAGE_CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer" })) ctx.set(name, value);
+        setPageHeaders(ctx);
         const details = Object.entries(out)
           .map(([key, value]) => `<dt>${escapeHtml(key)}</dt><dd>${escapeHtml(value)}</dd>`)
           .join("");
@@ -408,7 +494,8 @@ export async function startProvider(options = {}) {
     if (details.uid !== uid) {
       return sendHtml(res, 400, errorPage("This sign-in request does not match this browser. Go back to the application and sign in again."));
     }
-    if (details.prompt.name !== "login") {
+    const choosing = details.prompt.name === "select_account";
+    if (!choosing && details.prompt.name !== "login") {
       // Consent is granted automatically (loadExistingGrant); this path only covers an
       // unexpected consent prompt, e.g. a grant that expired during the interaction.
       const grant = await createGrant(provider, details.params.client_id, details.session?.accountId);
@@ -421,7 +508,13 @@ export async function startProvider(options = {}) {
         return undefined;
       }
     })();
-    if (req.method === "GET" || req.method === "HEAD") return sendHtml(res, 200, loginPage(uid, { continueTo }));
+    if (req.method === "GET" || req.method === "HEAD") {
+      const other = new URL(req.url ?? "/", issuer).searchParams.get("account") === "other";
+      if (!choosing || other) return sendHtml(res, 200, loginPage(uid, { continueTo }));
+      const current = emailBySubject.get(details.session?.accountId ?? "");
+      const listed = [...new Set([...(current ? [current] : []), ...accounts.map((email) => claimsFor(email).email)])];
+      return sendHtml(res, 200, chooserPage(uid, { accounts: listed, current, continueTo }));
+    }
     if (req.method !== "POST") {
       res.writeHead(405, { Allow: "GET, POST", "Content-Type": "text/plain" });
       return res.end("method not allowed\n");
@@ -433,7 +526,9 @@ export async function startProvider(options = {}) {
     }
     const { sub, email: address } = claimsFor(email);
     emailBySubject.set(sub, address);
-    return provider.interactionFinished(req, res, { login: { accountId: sub } }, { mergeWithLastSubmission: false });
+    // Picking another account than the signed-in one ends the provider's session first (oidc-provider does that).
+    const result = { login: { accountId: sub }, ...(choosing ? { select_account: {} } : {}) };
+    return provider.interactionFinished(req, res, result, { mergeWithLastSubmission: false });
   }
 
   handle = (req, res) => {

@@ -18,6 +18,7 @@ import { generateKeySet } from "../scripts/keys.mjs";
 import { startGoogleDirectory } from "./google-directory.mjs";
 import { createRiscTransmitter } from "./risc-transmitter.mjs";
 import { createServiceAccount } from "./service-account.mjs";
+import { portProblem } from "./listen.mjs";
 import { startOrigin } from "./origin.mjs";
 import { startProvider } from "./provider.mjs";
 import { startOriginWorker, startWorker } from "./worker.mjs";
@@ -28,6 +29,7 @@ const CLIENT_ID = "demo-client";
 // The group-protected part of the demo: /eng/ is for members of this (fake) Google group.
 const DEMO_GROUP = "engineering@demo.test";
 const DEMO_MEMBERS = ["ada@demo.test", "grace@demo.test"];
+const DEMO_OUTSIDER = "lin@demo.test";
 // The workload part: a CI job of demo-org/demo-app on main may POST /api/deploy, nobody else.
 const DEMO_REPOSITORY = "demo-org/demo-app";
 const DEMO_POLICY = [
@@ -55,6 +57,30 @@ function busyPort(error, port, envName) {
     return new StartError(`Port ${port} is not available: set ${envName} to a free port (e.g. ${envName}=${port + 10} npm start).`);
   }
   return error;
+}
+
+/**
+ * Every port problem at once, before anything starts: one run names all of them, instead of one
+ * per run. `ports` maps each variable to its port; every server of the demo listens on 127.0.0.1.
+ */
+async function checkPorts(ports) {
+  const problems = [];
+  const owner = new Map();
+  for (const [name, port] of Object.entries(ports)) {
+    if (owner.has(port)) problems.push(`${owner.get(port)} and ${name} are both ${port}: give each its own port.`);
+    else owner.set(port, name);
+  }
+  const checked = await Promise.all(
+    [...owner].map(async ([port, name]) => ({ port, name, problem: await portProblem(port, "127.0.0.1") })),
+  );
+  const busy = checked.filter(({ problem }) => problem !== undefined);
+  if (busy.length > 0) {
+    const list = busy.map(({ port, name }) => `${port} (${name})`).join(", ");
+    const fix = busy.map(({ port, name }) => `${name}=${port + 10}`).join(" ");
+    const one = busy.length === 1;
+    problems.push(`${one ? "Port" : "Ports"} not available: ${list}. Set ${one ? "it" : "each"} to a free port, e.g. ${fix} npm start`);
+  }
+  if (problems.length > 0) throw new StartError(problems.join("\n"));
 }
 
 /** Read a file from .demo/, or create it with `make()` on first run (mode 0600: these are secrets). */
@@ -88,6 +114,13 @@ async function main() {
   const originPort = portFromEnv("ORIGIN_PORT", 8789);
   const directoryPort = portFromEnv("DIRECTORY_PORT", 8790);
   const workloadIssuerPort = portFromEnv("WORKLOAD_ISSUER_PORT", 8791);
+  await checkPorts({
+    PORT: workerPort,
+    PROVIDER_PORT: providerPort,
+    ORIGIN_PORT: originPort,
+    DIRECTORY_PORT: directoryPort,
+    WORKLOAD_ISSUER_PORT: workloadIssuerPort,
+  });
   const publicUrl = `http://localhost:${workerPort}`;
   // SESSION_STORE=durable-object npm start: the exact store, on a local Durable Object.
   const sessionStore = process.env.SESSION_STORE || "kv";
@@ -123,6 +156,8 @@ async function main() {
     const provider = await startProvider({
       routes: transmitter.handle,
       port: providerPort,
+      // Listed by the account chooser ("Sign in with another account"): two group members, one not.
+      accounts: [...DEMO_MEMBERS, DEMO_OUTSIDER],
       clients: [{ client_id: CLIENT_ID, client_secret: clientSecret, redirect_uris: [`${publicUrl}/auth/callback`] }],
     }).catch((error) => {
       throw busyPort(error, providerPort, "PROVIDER_PORT");
@@ -202,7 +237,7 @@ edge-auth-worker demo is running.
   Open      ${publicUrl}/
   Sign in   with any e-mail address: the local provider stands in for Google.
   Groups    ${publicUrl}/eng/ is for the group ${DEMO_GROUP} (${DEMO_MEMBERS.join(", ")});
-            anyone else gets the worker's 403 page there.
+            anyone else (${DEMO_OUTSIDER}) gets the worker's 403 page there, with "Sign in with another account".
   Workload  a CI job of ${DEMO_REPOSITORY} may POST ${publicUrl}/api/deploy with its own OIDC token
             (no cookie, no secret). See it call the origin:  npm run demo:workload
             (GitHub Actions' token service is stood in for at ${github.issuer})

@@ -30,6 +30,8 @@ const STATUS_BY_CODE = {
   ERR_EMAIL_NOT_VERIFIED: 403,
   ERR_ACCOUNT_NOT_ALLOWED: 403,
   ERR_ACCESS_DENIED: 403,
+  // A verified workload on a path whose rule does not name it in "workloads".
+  ERR_WORKLOAD_NOT_ADMITTED: 403,
   ERR_NOT_FOUND: 404,
   ERR_METHOD_NOT_ALLOWED: 405,
   ERR_RATE_LIMITED: 429,

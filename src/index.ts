@@ -34,9 +34,16 @@ function withEarnedCookies(response: Response, cookies: readonly string[]): Resp
 function refusal(error: unknown, ctx: RequestContext): Response {
   const wantsPage = ctx.request.wantsPage;
   if (error instanceof AuthError) {
-    const level = error.status >= 500 ? "error" : error.status === 404 || error.status === 405 ? "info" : "warn";
+    // No session at all is how every sign-in starts: nothing to warn about.
+    const expected = error.status === 404 || error.status === 405 || error.code === "ERR_NO_SESSION";
+    const level = error.status >= 500 ? "error" : expected ? "info" : "warn";
     logEvent(level, "request_refused", { code: error.code, detail: error.detail, cause: describeCause(error.cause) });
-    return errorResponse(error, { wantsPage, authPrefix: ctx.config.authPrefix, ...(ctx.retryHref ? { retryHref: ctx.retryHref } : {}) });
+    const { url } = ctx.request;
+    // Only the gate refuses a page with this code: another account comes back to it. (Never one
+    // of our routes, whose query may hold a code.)
+    const returnTo = error.code === "ERR_ACCESS_DENIED" ? { returnTo: url.pathname + url.search } : {};
+    const retry = ctx.retryHref ? { retryHref: ctx.retryHref } : {};
+    return errorResponse(error, { wantsPage, authPrefix: ctx.config.authPrefix, ...retry, ...returnTo });
   }
   logEvent("error", "internal_error", { reason: describeCause(error) });
   return internalErrorResponse(wantsPage);

@@ -22,6 +22,12 @@ export interface RequestContext {
   publicOrigin: string;
   /** Served on a preview deployment's host: its sign-ins go through the registered host (PUBLIC_URL). */
   preview: boolean;
+  /**
+   * Served on a host that is neither PUBLIC_URL's nor a preview's (a workers.dev name next to a
+   * custom domain, 127.0.0.1 next to localhost): a sign-in here could never finish, since the
+   * login cookie is this host's and the provider returns to PUBLIC_URL's (docs/hosts.md).
+   */
+  otherHost: boolean;
   store: SessionStore;
   /** The request's clock, one reading: the seam tests move (vi.setSystemTime) instead of sleeping. */
   nowMs: number;
@@ -74,6 +80,9 @@ export function createRequestContext(config: Config, env: Env, raw: Request, req
   const preview = requestOrigin !== config.publicOrigin && isPreviewOrigin(requestOrigin, config.previewHosts);
   const publicOrigin = preview ? requestOrigin : config.publicOrigin ?? requestOrigin;
   const nowMs = Date.now();
+  const request = readRequest(raw, publicOrigin);
+  // Host, not origin: TLS may end in front of the worker, so PUBLIC_URL's host may arrive as http.
+  const otherHost = !preview && config.publicHost !== undefined && request.url.host !== config.publicHost;
   let store: SessionStore | undefined;
   const ctx: RequestContext = {
     config,
@@ -84,10 +93,11 @@ export function createRequestContext(config: Config, env: Env, raw: Request, req
     env,
     publicOrigin,
     preview,
+    otherHost,
     nowMs,
     nowSeconds: Math.floor(nowMs / 1000),
     requestId,
-    request: readRequest(raw, publicOrigin),
+    request,
     raw,
     cookies: [],
     refreshed: false,

@@ -50,7 +50,7 @@ export async function receiveSecurityEvent(ctx: RequestContext, token: string): 
       logEvent("warn", "security_event_other_issuer", { jti: event.jti.slice(0, 64), type });
     } else {
       const upToMs = revokedUpToMs(event.iatSeconds, nowMs, config.refreshTokenTtlSeconds);
-      await store.revokeUser(subject.sub, upToMs, nowMs);
+      await store.revokeUser(subject.sub, upToMs, nowMs, "risc");
       logEvent("warn", "sessions_revoked_by_provider", { sub: subject.sub, type, jti: event.jti.slice(0, 64) });
     }
   }

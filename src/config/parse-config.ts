@@ -25,6 +25,8 @@ export interface Config {
   originVia: OriginVia;
   /** PUBLIC_URL's origin, or undefined to take each request's own origin. */
   publicOrigin: string | undefined;
+  /** PUBLIC_URL's host (name and port): a request on any other host that is no preview's is moved to it to sign in. */
+  publicHost: string | undefined;
   /** OIDC_ISSUER: the OpenID provider (never our own origin, which issues our tokens). */
   providerIssuer: string;
   clientId: string;
@@ -165,6 +167,7 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
       originBase: originUrl?.href.replace(/\/$/, ""),
       originVia,
       publicOrigin: publicUrl?.origin,
+      publicHost: publicUrl?.host,
       providerIssuer,
       clientId,
       clientSecret,

@@ -29,6 +29,10 @@ const TEXT: Record<number, { message: string; error: string }> = {
 /** JSON bodies for codes whose status alone says too little. */
 const TEXT_BY_CODE: Partial<Record<AuthErrorCode, { message: string; error: string }>> = {
   ERR_DIRECTORY_UNAVAILABLE: { message: "Your group memberships could not be checked just now, so access is refused for the moment. Try again in a minute.", error: "temporarily_unavailable" },
+  ERR_WORKLOAD_NOT_ADMITTED: {
+    message: 'This workload is not allowed here: no access rule for this path and method names it in "workloads".',
+    error: "forbidden",
+  },
   ERR_WORKLOAD_TOKEN_INVALID: { message: "The bearer token is not one this service accepts: check its audience, its claims and its age.", error: "invalid_token" },
   ERR_WORKLOAD_ISSUER_UNAVAILABLE: { message: "The keys of the token's issuer could not be fetched just now; try again in a few seconds.", error: "temporarily_unavailable" },
   ERR_TRANSMITTER_UNAVAILABLE: { message: "The security event transmitter's configuration or keys could not be fetched; deliver the event again later.", error: "temporarily_unavailable" },
@@ -57,6 +61,8 @@ export interface ErrorAudience {
   authPrefix: string;
   /** Where "Try again" leads on a 502 page. Default: reload this page. */
   retryHref?: string;
+  /** The page a 403's "Sign in with another account" comes back to: a path of this site. */
+  returnTo?: string;
 }
 
 function deniedReason(code: AuthErrorCode): AccessDeniedReason {
@@ -71,7 +77,7 @@ function pageFor(error: AuthError, audience: ErrorAudience): Page {
     case 401:
       return signInRequiredPage(audience.authPrefix);
     case 403:
-      return accessDeniedPage(audience.authPrefix, deniedReason(error.code), error.refusedEmail);
+      return accessDeniedPage(audience.authPrefix, deniedReason(error.code), error.refusedEmail, audience.returnTo);
     case 404:
       return notFoundPage();
     case 405:

@@ -32,11 +32,14 @@ export type AccessDeniedReason = "not-allowed" | "path-not-allowed" | "email-not
 
 /**
  * 403. `email` is the address from the verified ID token (the only request-derived text any
- * page shows); it is escaped here.
+ * page shows); it is escaped here. `returnTo`, a path on this site checked by the caller, is
+ * where a sign-in with another account comes back to; it goes into the link percent-encoded.
  */
-export function accessDeniedPage(authPrefix: string, reason: AccessDeniedReason, email?: string): Page {
+export function accessDeniedPage(authPrefix: string, reason: AccessDeniedReason, email?: string, returnTo?: string): Page {
   // prompt=select_account makes Google show its account chooser instead of the same account.
-  const signInAgain: Action = { kind: "link", href: `${authPrefix}/login?prompt=select_account`, label: "Sign in with another account", primary: true };
+  const back = returnTo === undefined ? "" : `&return_to=${encodeURIComponent(returnTo)}`;
+  const href = `${authPrefix}/login?prompt=select_account${back}`;
+  const signInAgain: Action = { kind: "link", href, label: "Sign in with another account", primary: true };
   const switchNote = `<p class="muted">If you are signed straight back in with the same account, sign out of it at your sign-in provider (for example Google) first, or pick another account there.</p>`;
   const who = email ? `<p class="account">You are signed in as <strong>${escapeHtml(email)}</strong>.</p>` : "";
   if (reason === "path-not-allowed") {
@@ -179,13 +182,21 @@ export function signOutPage(authPrefix: string): Page {
   };
 }
 
-/** GET {AUTH_PREFIX}/logout without a session. */
-export function signedOutPage(authPrefix: string): Page {
+/**
+ * GET {AUTH_PREFIX}/logout without a session. `providerSignOut`: the provider's own sign-out
+ * (its end_session_endpoint), when it has one; Google has none.
+ */
+export function signedOutPage(authPrefix: string, providerSignOut?: string): Page {
+  const actions: Action[] = [
+    { kind: "link", href: `${authPrefix}/login`, label: "Sign in again", primary: true },
+    { kind: "link", href: `${authPrefix}/login?prompt=select_account`, label: "Sign in with another account" },
+  ];
+  if (providerSignOut) actions.push({ kind: "link", href: providerSignOut, label: "Sign out of the sign-in provider" });
   return {
     title: "You are signed out",
     tone: "info",
     body: `<p class="lead">This browser is no longer signed in to this site.</p>
-<p class="muted">Your account at the sign-in provider (for example Google) may still be signed in, and may sign you straight back in here. On a shared computer, sign out there too.</p>`,
-    actions: [{ kind: "link", href: `${authPrefix}/login`, label: "Sign in again", primary: true }],
+<p>Your account at the sign-in provider stays signed in on this browser. With Google, you stay signed in to Google: signing in here again may use the same Google account at once, without asking. To use another account, choose "Sign in with another account". On a shared computer, sign out of Google too.</p>`,
+    actions,
   };
 }

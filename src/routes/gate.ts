@@ -1,5 +1,6 @@
 import type { RequestContext } from "../app/request-context";
 import { noSession, resolveSession } from "../app/resolve-session";
+import { signInRedirect } from "../app/sign-in-redirect";
 import { socketWatchFor } from "../app/socket-watch";
 import { AuthError } from "../errors";
 import { accessDecision, admittedWorkload, isAdmitted, preflightPasses, relaysWebSocket } from "../policy/access-decision";
@@ -39,7 +40,7 @@ export async function gate(ctx: RequestContext): Promise<Response> {
     const name = admittedWorkload(decision, token.names);
     if (name === undefined) {
       const rules = decision.rules.map((rule) => rule.label).join("; ");
-      throw new AuthError("ERR_ACCESS_DENIED", { detail: `workload ${token.names.join(", ")}: ${rules}` });
+      throw new AuthError("ERR_WORKLOAD_NOT_ADMITTED", { detail: `workload ${token.names.join(", ")}: ${rules}` });
     }
     const workload = { name, sub: token.sub, ...(token.email ? { email: token.email } : {}) };
     const assertion = await workloadAssertionFor(config, ctx.publicOrigin, workload, ctx.nowSeconds);
@@ -50,8 +51,7 @@ export async function gate(ctx: RequestContext): Promise<Response> {
   if (!session) {
     if (!request.navigation) throw noSession(ctx);
     ctx.outcome ??= "ERR_NO_SESSION";
-    const returnTo = encodeURIComponent(request.url.pathname + request.url.search);
-    return new Response(null, { status: 302, headers: { Location: `${config.authPrefix}/login?return_to=${returnTo}`, "Cache-Control": "no-store" } });
+    return signInRedirect(ctx);
   }
   if (!isAdmitted(decision, session.identity)) {
     const rules = decision.rules.map((rule) => rule.label).join("; ");

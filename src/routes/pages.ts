@@ -3,14 +3,18 @@ import type { AppEnv } from "../app/request-context";
 import { AuthError } from "../errors";
 import { pageResponse } from "../http/page-shell";
 import { signedOutPage, signOutPage } from "../http/page-texts";
+import { providerSignOutUrl } from "../oidc/end-session";
 
 /**
  * GET {AUTH_PREFIX}/logout: a page with a sign-out button, since GET never changes state; with
- * no session cookie at all, the "You are signed out" page instead, where POST's 303 leads.
+ * no session cookie at all, the "You are signed out" page instead, where POST's 303 leads, with a
+ * link to sign out of the provider too when it has a way (its end_session_endpoint).
  */
-export function logoutPage(c: Context<AppEnv>) {
-  const { config, request } = c.var.ctx;
-  if (!request.accessCookie && !request.refreshCookie) return pageResponse(200, signedOutPage(config.authPrefix));
+export async function logoutPage(c: Context<AppEnv>) {
+  const { config, request, nowMs } = c.var.ctx;
+  if (!request.accessCookie && !request.refreshCookie) {
+    return pageResponse(200, signedOutPage(config.authPrefix, await providerSignOutUrl(config, nowMs)));
+  }
   // The sign-out form must send our Origin: with `no-referrer` browsers send `Origin: null` on
   // a form post, which the cross-site check refuses (403). `same-origin` keeps the Referer and
   // the Origin inside this site.

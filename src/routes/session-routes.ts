@@ -57,7 +57,7 @@ export async function logoutRoute(c: Context<AppEnv>) {
     const liveSub = access?.identity.sub ?? (fromRefresh && (await store.isActive(fromRefresh, nowMs)) ? fromRefresh.sub : undefined);
     if (liveSub) {
       ctx.subject = liveSub;
-      await store.revokeUser(liveSub, nowMs, nowMs);
+      await store.revokeUser(liveSub, nowMs, nowMs, "logout-everywhere");
       logEvent("info", "logout_everywhere", { sub: liveSub });
     }
   } else if (session) {

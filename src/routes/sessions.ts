@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { AppEnv, RequestContext } from "../app/request-context";
-import { resolveSession, type Session } from "../app/resolve-session";
+import { noSession, resolveSession, type Session } from "../app/resolve-session";
+import { signInRedirect } from "../app/sign-in-redirect";
 import { CLEAR_SESSION_COOKIES } from "../app/session-cookies";
 import { AuthError } from "../errors";
 import { pageResponse } from "../http/page-shell";
@@ -49,12 +50,8 @@ export async function sessionsRoute(c: Context<AppEnv>) {
   const { config, request } = ctx;
   const session = await resolveSession(ctx);
   if (!session) {
-    if (!request.navigation) throw new AuthError("ERR_NO_SESSION");
-    const returnTo = encodeURIComponent(`${config.authPrefix}/sessions`);
-    return new Response(null, {
-      status: 302,
-      headers: { Location: `${config.authPrefix}/login?return_to=${returnTo}`, ...noStore },
-    });
+    if (!request.navigation) throw noSession(ctx);
+    return signInRedirect(ctx);
   }
   ctx.subject = session.identity.sub;
   const summaries = await ctx.store.listSessions(session.identity.sub, ctx.nowMs, session.sid);

@@ -68,8 +68,8 @@ export function createDurableObjectSessionStore(namespace: DurableObjectNamespac
     revoke: async (session, nowMs, because) => plain(async () => (await forSub(session.sub)).revoke(session, nowMs, because)),
     listSessions: async (sub, nowMs, current) =>
       plain(async () => (await forSub(sub)).listSessions(sub, nowMs, current)),
-    revokeUser: async (sub, notBeforeMs, nowMs) =>
-      plain(async () => (await forSub(sub)).revokeUser(sub, notBeforeMs, nowMs)),
+    revokeUser: async (sub, notBeforeMs, nowMs, because) =>
+      plain(async () => (await forSub(sub)).revokeUser(sub, notBeforeMs, nowMs, because)),
     // Security events are few: one object keeps them all, named like no person's can be.
     hasEvent: async (eventId, nowMs) => plain(async () => (await forSub(EVENTS_OBJECT)).hasEvent(await sha256(eventId), nowMs)),
     recordEvent: async (eventId, untilMs, nowMs) => plain(async () => (await forSub(EVENTS_OBJECT)).recordEvent(await sha256(eventId), untilMs, nowMs)),

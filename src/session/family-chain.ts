@@ -2,8 +2,8 @@ import { AuthError } from "../errors";
 import { identityOf, type Identity } from "../identity";
 import { logEvent } from "../log";
 import { sha256 } from "../util/hash";
-import type { FamilyRecord, FamilyRecords, TokenRecord } from "./family-records";
-import type { IssuedSession, RevocationReason, SessionRef, SessionState, SignInFacts } from "./store";
+import type { FamilyRecord, FamilyRecords, TokenRecord, UserMark } from "./family-records";
+import type { IssuedSession, RevocationReason, SessionRef, SessionState, SignInFacts, UserRevocationReason } from "./store";
 import { formatCredential, newFamilyId, newToken, parseCredential, successorOf } from "./successor";
 import { endFamily, isQuotaRefusal } from "./writes-refused";
 
@@ -48,7 +48,7 @@ async function inspect(records: FamilyRecords, credential: string, nowMs: number
 }
 
 /** Whether "sign out everywhere" (a not-before mark at or after its start) ended the family. */
-const endedByUser = (family: FamilyRecord, notBeforeMs: number | null) => notBeforeMs !== null && family.createdAtMs <= notBeforeMs;
+const endedByUser = (family: FamilyRecord, mark: UserMark | null) => mark !== null && family.createdAtMs <= mark.notBeforeMs;
 
 /**
  * Everything a rotation decides on: the presented token's record, its family, the family's
@@ -62,16 +62,19 @@ async function readRotation(records: FamilyRecords, credential: string, nowMs: n
   if (!parsed || !known) {
     const inspected = await inspect(records, credential, nowMs);
     // Expired or revoked: refused on what was read, without reading more.
-    if (!inspected.live) return { ...inspected, successor: "", successorHash: "", rotated: null, notBeforeMs: null };
+    if (!inspected.live) return { ...inspected, successor: "", successorHash: "", rotated: null, userMark: null };
     const successor = await successorOf(inspected.family.secret, inspected.token);
     const successorHash = await sha256(successor);
-    const [rotated, notBeforeMs] = await Promise.all([records.readToken(inspected.familyId, successorHash), sha256(inspected.family.sub).then((hash) => records.readUserNotBefore(hash))]);
-    return { ...inspected, successor, successorHash, rotated, notBeforeMs };
+    const [rotated, userMark] = await Promise.all([
+      records.readToken(inspected.familyId, successorHash),
+      sha256(inspected.family.sub).then((hash) => records.readUserNotBefore(hash)),
+    ]);
+    return { ...inspected, successor, successorHash, rotated, userMark };
   }
   const { familyId, token } = parsed;
   const successor = await successorOf(known.secret, token);
   const successorHash = await sha256(successor);
-  const [tokenRecord, revoked, rotated, notBeforeMs, stillThere] = await Promise.all([
+  const [tokenRecord, revoked, rotated, userMark, stillThere] = await Promise.all([
     readPresented(records, familyId, token),
     records.readRevoked(familyId),
     records.readToken(familyId, successorHash),
@@ -82,18 +85,18 @@ async function readRotation(records: FamilyRecords, credential: string, nowMs: n
   if (!tokenRecord || tokenRecord.familyId !== familyId || !stillThere) {
     throw refuse("ERR_REFRESH_INVALID", "unknown token");
   }
-  return { familyId, token, family: known, revoked, successor, successorHash, rotated, notBeforeMs };
+  return { familyId, token, family: known, revoked, successor, successorHash, rotated, userMark };
 }
 
 export async function rotateSession(records: FamilyRecords, credential: string, nowMs: number, graceSeconds: number): Promise<IssuedSession> {
-  const { familyId, token, family, revoked, successor, successorHash, rotated, notBeforeMs } = await readRotation(
+  const { familyId, token, family, revoked, successor, successorHash, rotated, userMark } = await readRotation(
     records,
     credential,
     nowMs,
   );
   if (family.expiresAtMs <= nowMs) throw refuse("ERR_REFRESH_EXPIRED");
   if (revoked) throw refuse("ERR_REFRESH_REVOKED", revoked.because);
-  if (endedByUser(family, notBeforeMs)) throw refuse("ERR_REFRESH_REVOKED", "logout-everywhere");
+  if (endedByUser(family, userMark)) throw refuse("ERR_REFRESH_REVOKED", userMark?.because ?? "logout-everywhere");
   if (rotated) {
     if (nowMs - rotated.issuedAtMs > graceSeconds * 1000) {
       await endFamily(records, familyId, { atMs: nowMs, because: "reuse" }, family, nowMs);
@@ -125,13 +128,13 @@ export async function peekSession(records: FamilyRecords, credential: string, no
 
 export async function isSessionActive(records: FamilyRecords, session: SessionRef, nowMs: number): Promise<boolean> {
   // One round trip: the person is known from the session, so their mark is read alongside.
-  const [family, revoked, notBefore] = await Promise.all([
+  const [family, revoked, userMark] = await Promise.all([
     records.readFamily(session.familyId),
     records.readRevoked(session.familyId),
     sha256(session.sub).then((subHash) => records.readUserNotBefore(subHash)),
   ]);
   if (!family || family.sub !== session.sub || revoked || family.expiresAtMs <= nowMs) return false;
-  return notBefore === null || family.createdAtMs > notBefore;
+  return !endedByUser(family, userMark);
 }
 
 /** isSessionActive, with the family's identity and end for a caller that re-applies policy. */
@@ -140,13 +143,13 @@ export async function readSessionState(
   session: SessionRef,
   nowMs: number,
 ): Promise<SessionState> {
-  const [family, revoked, notBefore] = await Promise.all([
+  const [family, revoked, userMark] = await Promise.all([
     records.knownFamily?.(session.familyId) ?? records.readFamily(session.familyId),
     records.readRevoked(session.familyId),
     sha256(session.sub).then((subHash) => records.readUserNotBefore(subHash)),
   ]);
   const ended = !family || family.sub !== session.sub || revoked || family.expiresAtMs <= nowMs;
-  if (ended || endedByUser(family, notBefore)) return { active: false };
+  if (ended || endedByUser(family, userMark)) return { active: false };
   return { active: true, identity: identityOf(family), expiresAtMs: family.expiresAtMs };
 }
 
@@ -166,13 +169,14 @@ export async function revokeUserSessions(
   sub: string,
   notBeforeMs: number,
   nowMs: number,
+  because: UserRevocationReason,
 ): Promise<void> {
   const subHash = await sha256(sub);
   // A late security event about an earlier moment must not undo a later "sign out everywhere".
   const current = await records.readUserNotBefore(subHash);
-  if (current !== null && current >= notBeforeMs) return;
+  if (current !== null && current.notBeforeMs >= notBeforeMs) return;
   try {
-    await records.writeUserNotBefore(subHash, notBeforeMs, nowMs);
+    await records.writeUserNotBefore(subHash, { notBeforeMs, because }, nowMs);
   } catch (error) {
     if (!isQuotaRefusal(error) || !records.deleteUserFamilies) throw error;
     await records.deleteUserFamilies(subHash, notBeforeMs);

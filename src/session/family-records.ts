@@ -1,5 +1,5 @@
 import type { Identity } from "../identity";
-import type { RevocationReason, SignInFacts } from "./store";
+import type { RevocationReason, SignInFacts, UserRevocationReason } from "./store";
 
 /**
  * The session algorithm, once, over a small record interface that each store implements:
@@ -19,6 +19,11 @@ export interface FamilyRecord extends Identity, SignInFacts {
 export interface TokenRecord {
   familyId: string;
   issuedAtMs: number;
+}
+/** Sessions of a person created at or before `notBeforeMs` are over; `because` is absent in older marks. */
+export interface UserMark {
+  notBeforeMs: number;
+  because?: UserRevocationReason;
 }
 export interface RevokedRecord {
   atMs: number;
@@ -44,12 +49,12 @@ export interface FamilyRecords {
   knownFamily?(familyId: string): FamilyRecord | undefined;
   readRevoked(familyId: string): Promise<RevokedRecord | null>;
   /** "Sign out everywhere": families of this user created at or before it are revoked. */
-  readUserNotBefore(subHash: string): Promise<number | null>;
+  readUserNotBefore(subHash: string): Promise<UserMark | null>;
   /** Write-once writes: a concurrent writer of the same record wins silently (same meaning). */
   writeFamily(familyId: string, family: FamilyRecord, nowMs: number): Promise<void>;
   writeToken(tokenHash: string, token: TokenRecord, family: FamilyRecord, nowMs: number): Promise<void>;
   writeRevoked(familyId: string, revoked: RevokedRecord, family: FamilyRecord, nowMs: number): Promise<void>;
-  writeUserNotBefore(subHash: string, notBeforeMs: number, nowMs: number): Promise<void>;
+  writeUserNotBefore(subHash: string, mark: Required<UserMark>, nowMs: number): Promise<void>;
   /** The person's families that have not expired, up to `limit`, newest first (KV: eventually). */
   listFamilies(subHash: string, nowMs: number, limit: number): Promise<ListedFamily[]>;
   /** When the family's newest refresh token was issued (its last rotation), ms; null if unknown. */

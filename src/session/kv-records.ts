@@ -1,7 +1,7 @@
 import { AuthError } from "../errors";
 import type { BoundedCache } from "../util/bounded-cache";
 import { sha256 } from "../util/hash";
-import type { FamilyRecord, FamilyRecords, ListedFamily } from "./family-records";
+import type { FamilyRecord, FamilyRecords, ListedFamily, UserMark } from "./family-records";
 import { eventKey, familyKey, familyTokensPrefix, kvExpirationTtl, legacyTokenKey, revokedKey, sessionIndexKey, sessionIndexPrefix, tokenKey, userKey } from "./kv-keys";
 import type { SessionStore } from "./store";
 
@@ -118,7 +118,7 @@ export function kvRecords(kv: SessionKv, maxSessionSeconds: number, families: Bo
     },
     knownFamily: (familyId) => families.get(familyId, 0),
     readRevoked: (familyId) => read(revokedKey(familyId)),
-    readUserNotBefore: async (subHash) => (await read<{ notBeforeMs: number }>(userKey(subHash)))?.notBeforeMs ?? null,
+    readUserNotBefore: (subHash) => read<UserMark>(userKey(subHash)),
     async writeFamily(familyId, family, nowMs) {
       const { createdAtMs: c, expiresAtMs: e, device: d, place: p } = family;
       const listing: IndexMetadata = { c, e, ...(d ? { d } : {}), ...(p ? { p } : {}) };
@@ -134,7 +134,7 @@ export function kvRecords(kv: SessionKv, maxSessionSeconds: number, families: Bo
       writeOnce(tokenKey(token.familyId, hash), token, family.expiresAtMs, nowMs, { at: token.issuedAtMs }),
     writeRevoked: (familyId, revoked, family, nowMs) => writeOnce(revokedKey(familyId), revoked, family.expiresAtMs, nowMs),
     // Must outlive every session that started before it: the longest a session can last.
-    writeUserNotBefore: (subHash, notBeforeMs, nowMs) => writeOnce(userKey(subHash), { notBeforeMs }, nowMs + maxSessionSeconds * 1000, nowMs),
+    writeUserNotBefore: (subHash, mark, nowMs) => writeOnce(userKey(subHash), mark, nowMs + maxSessionSeconds * 1000, nowMs),
     async listFamilies(subHash, nowMs, limit) {
       // One page (1,000 sessions): a person has a handful; the newest are the ones shown.
       const page = await list(sessionIndexPrefix(subHash));

@@ -45,7 +45,7 @@ export function createKvSessionStore(kv: SessionKv, maxSessionSeconds: number, f
     isActive: (session, nowMs) => isSessionActive(records, session, nowMs),
     sessionState: (sub, sid, nowMs) => readSessionState(records, { familyId: sid, sub }, nowMs),
     revoke: (session, nowMs, because) => revokeSession(records, session, nowMs, because),
-    revokeUser: (sub, notBeforeMs, nowMs) => revokeUserSessions(records, sub, notBeforeMs, nowMs),
+    revokeUser: (sub, notBeforeMs, nowMs, because) => revokeUserSessions(records, sub, notBeforeMs, nowMs, because),
     listSessions: (sub, nowMs, current) => listSessions(records, sub, nowMs, current),
     hasEvent: records.hasEvent,
     recordEvent: records.recordEvent,

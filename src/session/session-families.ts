@@ -4,7 +4,7 @@ import type { Identity } from "../identity";
 import { createSession, isSessionActive, peekSession, readSessionState, revokeSession, revokeUserSessions, rotateSession } from "./family-chain";
 import type { FamilyRecord, FamilyRecords } from "./family-records";
 import { listSessions } from "./session-list";
-import type { IssuedSession, RevocationReason, SessionRef, SessionState, SessionSummary, SignInFacts } from "./store";
+import type { IssuedSession, RevocationReason, SessionRef, SessionState, SessionSummary, SignInFacts, UserRevocationReason } from "./store";
 
 /** What crosses the RPC boundary: a value, or the refusal's code (classes do not survive it). */
 export type Settled<T> = { ok: true; value: T } | { ok: false; code: AuthErrorCode; detail?: string };
@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS families (family_id TEXT PRIMARY KEY, record TEXT NOT
 CREATE TABLE IF NOT EXISTS tokens (hash TEXT PRIMARY KEY, family_id TEXT NOT NULL, issued_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS tokens_by_family ON tokens (family_id, issued_ms);
 CREATE TABLE IF NOT EXISTS revoked (family_id TEXT PRIMARY KEY, record TEXT NOT NULL, expires_ms INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS user_state (id INTEGER PRIMARY KEY CHECK (id = 1), not_before_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS user_state (id INTEGER PRIMARY KEY CHECK (id = 1), not_before_ms INTEGER NOT NULL, because TEXT);
 CREATE TABLE IF NOT EXISTS used_once (hash TEXT PRIMARY KEY, expires_ms INTEGER NOT NULL);`;
 
 const EVENTS_SCHEMA = "CREATE TABLE IF NOT EXISTS events (hash TEXT PRIMARY KEY, expires_ms INTEGER NOT NULL)";
@@ -38,7 +38,10 @@ function sqlRecords(sql: SqlStorage): FamilyRecords {
     },
     readFamily: async (familyId) => JSON.parse(one<{ record: string }>("SELECT record FROM families WHERE family_id = ?", familyId)?.record ?? "null"),
     readRevoked: async (familyId) => JSON.parse(one<{ record: string }>("SELECT record FROM revoked WHERE family_id = ?", familyId)?.record ?? "null"),
-    readUserNotBefore: async () => one<{ not_before_ms: number }>("SELECT not_before_ms FROM user_state WHERE id = 1")?.not_before_ms ?? null,
+    readUserNotBefore: async () => {
+      const row = one<{ not_before_ms: number; because: UserRevocationReason | null }>("SELECT not_before_ms, because FROM user_state WHERE id = 1");
+      return row && { notBeforeMs: row.not_before_ms, ...(row.because ? { because: row.because } : {}) };
+    },
     writeFamily: async (familyId, family) => {
       sql.exec("INSERT OR IGNORE INTO families VALUES (?, ?, ?)", familyId, JSON.stringify(family), family.expiresAtMs);
     },
@@ -48,8 +51,15 @@ function sqlRecords(sql: SqlStorage): FamilyRecords {
     writeRevoked: async (familyId, revoked, family) => {
       sql.exec("INSERT OR IGNORE INTO revoked VALUES (?, ?, ?)", familyId, JSON.stringify(revoked), family.expiresAtMs);
     },
-    writeUserNotBefore: async (_subHash, notBeforeMs) => {
-      sql.exec("INSERT INTO user_state VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET not_before_ms = max(not_before_ms, excluded.not_before_ms)", notBeforeMs);
+    writeUserNotBefore: async (_subHash, { notBeforeMs, because }) => {
+      // The latest mark wins, with its reason (SET expressions read the row as it was).
+      sql.exec(
+        `INSERT INTO user_state (id, not_before_ms, because) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET
+           because = CASE WHEN excluded.not_before_ms >= not_before_ms THEN excluded.because ELSE because END,
+           not_before_ms = max(not_before_ms, excluded.not_before_ms)`,
+        notBeforeMs,
+        because,
+      );
     },
     // Every family here is this person's: the object is theirs.
     listFamilies: async (_subHash, nowMs, limit) =>
@@ -77,10 +87,18 @@ function sqlRecords(sql: SqlStorage): FamilyRecords {
  * credential naming a user that has none costs no storage.
  */
 export class SessionFamilies extends DurableObject {
+  private upToDate = false;
+
   private records(create: boolean): FamilyRecords | undefined {
     const sql = this.ctx.storage.sql;
     if (create) sql.exec(SCHEMA);
     else if (sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'families'").toArray().length === 0) return undefined;
+    if (!this.upToDate) {
+      // An object made before user_state had `because`: the column is added once.
+      const columns = sql.exec("SELECT name FROM pragma_table_info('user_state')").toArray();
+      if (columns.length > 0 && !columns.some((column) => column.name === "because")) sql.exec("ALTER TABLE user_state ADD COLUMN because TEXT");
+      this.upToDate = true;
+    }
     return sqlRecords(sql);
   }
 
@@ -131,8 +149,8 @@ export class SessionFamilies extends DurableObject {
     return records ? listSessions(records, sub, nowMs, current) : [];
   }
 
-  async revokeUser(sub: string, notBeforeMs: number, nowMs: number): Promise<void> {
-    await revokeUserSessions(this.records(true)!, sub, notBeforeMs, nowMs);
+  async revokeUser(sub: string, notBeforeMs: number, nowMs: number, because: UserRevocationReason): Promise<void> {
+    await revokeUserSessions(this.records(true)!, sub, notBeforeMs, nowMs, because);
   }
 
   /** Records a one-time value's hash: true the first time. The object runs one call at a time. */

@@ -21,7 +21,7 @@ export async function listSessions(
   current?: string,
 ): Promise<SessionSummary[]> {
   const subHash = await sha256(sub);
-  const [listed, notBefore, currentFamily] = await Promise.all([
+  const [listed, userMark, currentFamily] = await Promise.all([
     records.listFamilies(subHash, nowMs, MAX_FAMILIES_CHECKED),
     records.readUserNotBefore(subHash),
     current ? records.readFamily(current) : null,
@@ -44,7 +44,7 @@ export async function listSessions(
     });
   }
   const candidates = families.filter(
-    (family) => family.expiresAtMs > nowMs && (notBefore === null || family.createdAtMs > notBefore),
+    (family) => family.expiresAtMs > nowMs && (userMark === null || family.createdAtMs > userMark.notBeforeMs),
   );
   const revoked = await Promise.all(candidates.map((family) => records.readRevoked(family.familyId)));
   const live = candidates.filter((_family, i) => revoked[i] === null);

@@ -42,8 +42,9 @@ export interface SessionStore {
   /**
    * Ends every session of `sub` that started at or before `notBeforeMs`: `nowMs` for "sign out
    * everywhere", the moment a security event happened for the provider's. A later mark stays.
+   * `because` is what a refused refresh of one of them logs.
    */
-  revokeUser(sub: string, notBeforeMs: number, nowMs: number): Promise<void>;
+  revokeUser(sub: string, notBeforeMs: number, nowMs: number, because: UserRevocationReason): Promise<void>;
   /**
    * Whether a one-time event (a security event's issuer and `jti`) was recorded and its record
    * has not expired. With KV, a record made at another location may take up to 60 s to be seen.
@@ -81,6 +82,9 @@ export interface IssuedSession extends SessionRef {
 export type SessionState = { active: false } | { active: true; identity: Identity; expiresAtMs: number };
 
 export type RevocationReason = "logout" | "logout-everywhere" | "reuse" | "replaced" | "not-allowed" | "ended-by-owner";
+
+/** Why every session of a person ended: they signed out everywhere, or the provider said so (RISC). */
+export type UserRevocationReason = "logout-everywhere" | "risc";
 
 /** What a person recognises a session by, taken from the sign-in request. Never an IP address. */
 export interface SignInFacts {

@@ -99,6 +99,8 @@ export interface BrowserStackOptions {
   originDown?: boolean;
   /** The demo origin's test hook (see demo/README.md): runs before it answers a request. */
   onOriginRequest?: NonNullable<Parameters<typeof startOrigin>[0]>["onRequest"];
+  /** The demo accounts the provider's account chooser lists (`prompt=select_account`). */
+  providerAccounts?: string[];
 }
 
 /**
@@ -114,6 +116,7 @@ export async function startBrowserStack(options: BrowserStackOptions = {}): Prom
   const clientId = "browser-client";
   const clientSecret = randomBytes(24).toString("hex");
   const provider = await startProvider({
+    ...(options.providerAccounts ? { accounts: options.providerAccounts } : {}),
     clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [`${workerUrl}/auth/callback`] }],
   });
   const origin = options.originDown

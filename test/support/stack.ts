@@ -22,6 +22,8 @@ export interface Stack {
   workerUrl: string;
   /** With `previewHost`: the same worker under a second hostname, a preview host PREVIEW_HOSTS names. */
   previewUrl: string;
+  /** The worker's PUBLIC_URL, if it has one (`previewHost`, `publicOnLocalhost`). */
+  publicUrl?: string;
   providerUrl: string;
   originUrl: string;
   clientId: string;
@@ -76,6 +78,12 @@ export interface StackOptions {
   origin?: (worker: { workerUrl: string; audience: string }) => Promise<{ url: string; close(): Promise<void> }>;
   /** SESSION_KEYS (a private JWK Set, first key signs); default: one fresh ES256 key. */
   sessionKeys?: { keys: { kid: string; alg: string }[] };
+  /**
+   * PUBLIC_URL is http://localhost:PORT (the only redirect URI the provider knows), as `npm start`
+   * runs it, while `workerUrl` stays http://127.0.0.1:PORT: another host name of the same worker,
+   * not a preview's.
+   */
+  publicOnLocalhost?: boolean;
 }
 
 /** A port nobody listens on right now (the worker's redirect URI must be known in advance). */
@@ -97,6 +105,7 @@ export async function freePort(): Promise<number> {
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const workerPort = await freePort();
   const workerUrl = `http://127.0.0.1:${workerPort}`;
+  const publicUrl = options.publicOnLocalhost ? `http://localhost:${workerPort}` : options.previewHost ? workerUrl : undefined;
   const clientId = "e2e-client";
   const clientSecret = randomBytes(24).toString("hex");
   const sessionKeys = options.sessionKeys ?? (await generateKeySet("ES256"));
@@ -109,7 +118,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       const path = new URL(request.url ?? "/", "http://provider").pathname;
       providerHits.set(path, (providerHits.get(path) ?? 0) + 1);
     },
-    clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [`${workerUrl}/auth/callback`] }],
+    clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [`${publicUrl ?? workerUrl}/auth/callback`] }],
     idTokenHook: options.idTokenHook && ((claims: object) => options.idTokenHook!(claims as Record<string, unknown>)),
   });
   transmitter?.bind(provider.issuer);
@@ -118,7 +127,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ? { url: `http://127.0.0.1:${originPort}`, requests: [], socketCloses: [], close: async () => {} }
     : options.origin
       ? { requests: [], socketCloses: [], ...(await options.origin({ workerUrl, audience: "e2e-origin" })) }
-      : await startOrigin({ jwksUrl: `${workerUrl}/.well-known/jwks.json`, issuer: workerUrl, audience: "e2e-origin" });
+      : await startOrigin({ jwksUrl: `${workerUrl}/.well-known/jwks.json`, issuer: publicUrl ?? workerUrl, audience: "e2e-origin" });
   const directory = options.groups ? await startGoogleDirectory({ groups: options.groups }) : undefined;
   const directoryVars: Record<string, string> = directory ? { GOOGLE_API_BASE_URL: directory.apiBaseUrl, GOOGLE_OAUTH_TOKEN_URL: directory.tokenUrl } : {};
   const viaBinding = options.originVia === "service-binding";
@@ -136,6 +145,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       PUBLIC_PATHS: "/healthz,/public/*",
       ...directoryVars,
       ...(options.previewHost ? { PUBLIC_URL: workerUrl, PREVIEW_HOSTS: `localhost:${workerPort}` } : {}),
+      ...(options.publicOnLocalhost ? { PUBLIC_URL: publicUrl! } : {}),
       ...options.vars,
     },
     secrets: { OIDC_CLIENT_SECRET: clientSecret, SESSION_KEYS: JSON.stringify(sessionKeys), ...(directory ? { GOOGLE_GROUPS_CREDENTIALS: directory.credentials } : {}) },
@@ -144,6 +154,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   return {
     workerUrl,
     previewUrl: `http://localhost:${workerPort}`,
+    ...(publicUrl ? { publicUrl } : {}),
     providerUrl: provider.issuer,
     originUrl: origin.url,
     clientId,

@@ -22,6 +22,22 @@ describe("operations", () => {
     expect(lines.find((line) => line.event === "session_refreshed")).toMatchObject({ requestId: "abc123-LHR", sub: "1001" });
   });
 
+  it("logs a request without a session as info, not as a warning: it is how every sign-in starts", async () => {
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      expect((await call("/api/x", { headers: { accept: "application/json" } })).status).toBe(401);
+      expect((await call("/auth/refresh", { method: "POST" })).status).toBe(401);
+      const lines = (spy: typeof log) => spy.mock.calls.map((args) => JSON.parse(String(args[0])) as Record<string, unknown>);
+      expect(lines(warn)).toEqual([]);
+      const refused = lines(log).filter((line) => line.event === "request_refused");
+      expect(refused).toEqual([expect.objectContaining({ level: "info", code: "ERR_NO_SESSION" }), expect.objectContaining({ level: "info", code: "ERR_NO_SESSION" })]);
+    } finally {
+      log.mockRestore();
+      warn.mockRestore();
+    }
+  });
+
   it("GET /auth/health reports a valid configuration and a reachable provider, without a session", async () => {
     const response = await call("/auth/health");
     expect(response.status).toBe(200);

@@ -192,10 +192,13 @@ describe("signing a preview deployment in through the registered host", () => {
     expect((await callWith({}, `/auth/login?relay_to=${encodeURIComponent(PREVIEW)}&relay_state=${state}`)).status).toBe(400);
   });
 
-  it("serves a host outside the pattern as the registered host: it never relays, and its tokens are PUBLIC_URL's", async () => {
+  it("never relays to a host outside the pattern: its sign-in moves to the registered host, whose tokens are PUBLIC_URL's", async () => {
     const login = await callWith(bindings, "/auth/login?return_to=/x", {}, "https://pr-42-app.elsewhere.test");
     expect(login.status).toBe(302);
-    const toProvider = new URL(location(login));
+    expect(location(login)).toBe(`${ISSUER}/auth/login?return_to=/x`);
+    expect(login.headers.getSetCookie()).toEqual([]);
+    const there = await callWith(bindings, "/auth/login?return_to=/x");
+    const toProvider = new URL(location(there));
     expect(toProvider.origin).toBe("https://issuer.test");
     expect(toProvider.searchParams.get("redirect_uri")).toBe(`${ISSUER}/auth/callback`);
     // And a preview host's own callback is nobody's.

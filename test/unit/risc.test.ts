@@ -75,6 +75,20 @@ describe("POST /auth/risc in workerd", () => {
     }
   });
 
+  it("logs a session it ended as ended by RISC, not as the person's own 'sign out everywhere'", async () => {
+    const sub = `logged-${Date.now()}`;
+    const session = await signedIn({ ...ada, sub });
+    expect((await post(await set(about("sessions-revoked", sub)))).status).toBe(202);
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    try {
+      expect(await refreshStatus(session.refresh)).toBe(401);
+      const lines = log.mock.calls.map((args) => JSON.parse(String(args[0])) as Record<string, unknown>);
+      expect(lines.find((line) => line.event === "refresh_refused")).toMatchObject({ code: "ERR_REFRESH_REVOKED", detail: "risc" });
+    } finally {
+      log.mockRestore();
+    }
+  });
+
   it("ignores an event about another issuer's account, and an event type it does not act on", async () => {
     const sub = `other-${Date.now()}`;
     const session = await signedIn({ ...ada, sub });

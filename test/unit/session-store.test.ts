@@ -143,7 +143,7 @@ describe.each([
     h.advance(1);
     const everywhere = await h.store().create(person, h.now(), TTL_SECONDS);
     h.advance(1);
-    await h.store().revokeUser(person.sub, h.now(), h.now());
+    await h.store().revokeUser(person.sub, h.now(), h.now(), "logout-everywhere");
     expect(await state(everywhere)).toEqual({ active: false });
   });
 
@@ -161,7 +161,7 @@ describe.each([
     const sessions = [];
     for (let i = 0; i < 600; i++) sessions.push(await h.store().create(person, h.now(), TTL_SECONDS));
     const bystander = await h.store().create(someone(), h.now(), TTL_SECONDS);
-    await h.store().revokeUser(person.sub, h.now(), h.now());
+    await h.store().revokeUser(person.sub, h.now(), h.now(), "logout-everywhere");
     h.advance(1);
     const later = await h.store().create(person, h.now(), TTL_SECONDS);
     for (const session of [sessions[0]!, sessions[299]!, sessions[599]!]) expect(await refusal(rotate(h, session.credential))).toBe("ERR_REFRESH_REVOKED");
@@ -180,12 +180,28 @@ describe.each([
     h.advance(5_000);
     const late = await h.store().create(person, h.now(), TTL_SECONDS);
     h.advance(5_000);
-    await h.store().revokeUser(person.sub, everywhereMs, h.now());
+    await h.store().revokeUser(person.sub, everywhereMs, h.now(), "logout-everywhere");
     h.advance(2_000);
-    await h.store().revokeUser(person.sub, eventMs, h.now());
+    await h.store().revokeUser(person.sub, eventMs, h.now(), "risc");
     h.advance(1);
     for (const session of [early, middle]) expect(await h.store().isActive(session, h.now())).toBe(false);
     expect(await h.store().isActive(late, h.now())).toBe(true);
+  });
+
+  it("says why every session of a person ended: the latest of 'sign out everywhere' and RISC", async () => {
+    const h = makeHarness();
+    const person = someone();
+    const session = await h.store().create(person, h.now(), TTL_SECONDS);
+    const detail = async () => {
+      const error = await rotate(h, session.credential).then(() => undefined, (thrown: unknown) => thrown);
+      expect(error).toBeInstanceOf(AuthError);
+      return [(error as AuthError).code, (error as AuthError).detail];
+    };
+    await h.store().revokeUser(person.sub, h.now(), h.now(), "logout-everywhere");
+    expect(await detail()).toEqual(["ERR_REFRESH_REVOKED", "logout-everywhere"]);
+    h.advance(1_000);
+    await h.store().revokeUser(person.sub, h.now(), h.now(), "risc");
+    expect(await detail()).toEqual(["ERR_REFRESH_REVOKED", "risc"]);
   });
 
   it("records a security event once: unknown before, known after (a second record changes nothing), gone when it expires", async () => {
@@ -245,7 +261,7 @@ describe.each([
     await h.store().revoke({ familyId: mine[0]!.familyId, sub: person.sub }, h.now(), "ended-by-owner");
     expect(await refusal(rotate(h, mine[0]!.credential))).toBe("ERR_REFRESH_REVOKED");
     expect((await h.store().listSessions(person.sub, h.now())).map((session) => session.familyId)).toEqual([mine[1]!.familyId]);
-    await h.store().revokeUser(person.sub, h.now(), h.now());
+    await h.store().revokeUser(person.sub, h.now(), h.now(), "logout-everywhere");
     h.advance(1);
     expect(await h.store().listSessions(person.sub, h.now())).toEqual([]);
     const later = await h.store().create(person, h.now(), TTL_SECONDS);
@@ -356,7 +372,7 @@ describe.each([
     await h.store().revoke(laptop, h.now(), "logout");
     expect(await refusal(rotate(h, laptop.credential))).toBe("ERR_REFRESH_INVALID");
     expect(await h.store().peek(laptop.credential, h.now())).toBeUndefined();
-    await h.store().revokeUser(person.sub, h.now(), h.now());
+    await h.store().revokeUser(person.sub, h.now(), h.now(), "logout-everywhere");
     for (const { credential } of [phone, tablet]) {
       expect(await refusal(rotate(h, credential))).toBe("ERR_REFRESH_INVALID");
     }

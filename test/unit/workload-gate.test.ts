@@ -78,7 +78,11 @@ describe("a trusted workload", () => {
     for (const [path, method] of [["/api/deploy", "GET"], ["/anything", "GET"], ["/API/deploy", "POST"]] as const) {
       const response = await asWorkload(token, path, { method, ...(method === "POST" ? { body: "{}" } : {}) });
       expect([path, method, response.status]).toEqual([path, method, 403]);
-      expect(await response.json()).toMatchObject({ error: "forbidden" });
+      // Said to a machine: no account to sign out of, but a rule that does not name it.
+      const body = (await response.json()) as { error: string; message: string };
+      expect(body.error).toBe("forbidden");
+      expect(body.message).toMatch(/workload/i);
+      expect(body.message).not.toMatch(/sign|account/i);
     }
     // deployer is named on /api/reports/* only.
     const deployer = await issuer.token(serviceAccountClaims("112233"));

@@ -1,0 +1,27 @@
+import type { RequestContext } from "./request-context";
+
+const NO_STORE = { "Cache-Control": "no-store", "Referrer-Policy": "no-referrer" };
+
+/**
+ * The same path and query on PUBLIC_URL's host, for a GET/HEAD navigation that needs a sign-in on
+ * another host name of the worker (RequestContext.otherHost). The whole sign-in then happens on
+ * the host the provider returns to: the login cookie is host-only, so one set here would never
+ * reach the callback. Only what the browser asked for moves, never a cookie or a token.
+ */
+export function toPublicHost(ctx: RequestContext): Response {
+  const { url } = ctx.request;
+  const location = `${ctx.publicOrigin}${url.pathname}${url.search}`;
+  return new Response(null, { status: 302, headers: { Location: location, ...NO_STORE } });
+}
+
+/**
+ * A navigation without a session: 302 to {AUTH_PREFIX}/login?return_to=<path+query>, or, on
+ * another host name of the worker, to the same page on PUBLIC_URL's host, which may already
+ * have a session and otherwise sends it to its own login.
+ */
+export function signInRedirect(ctx: RequestContext): Response {
+  if (ctx.otherHost) return toPublicHost(ctx);
+  const { url } = ctx.request;
+  const location = `${ctx.config.authPrefix}/login?return_to=${encodeURIComponent(url.pathname + url.search)}`;
+  return new Response(null, { status: 302, headers: { Location: location, "Cache-Control": "no-store" } });
+}
