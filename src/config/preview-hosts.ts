@@ -16,7 +16,7 @@ const PORT = /^[0-9]{1,5}$/;
 /**
  * Suffixes where anyone can get a host (hosting platforms): a wildcard right below one would
  * admit anyone's deployment. The worker carries only these and COUNTRY_SECOND_LEVEL; the whole
- * Public Suffix List (tens of KiB) is checked by `npm run check` (docs/security-changes.md).
+ * Public Suffix List (tens of KiB) is checked by `npm run check` (docs/security.md, "Path readings").
  */
 const SHARED_SUFFIXES = new Set([
   "workers.dev", "pages.dev", "r2.dev", "trycloudflare.com", "vercel.app", "now.sh", "netlify.app",

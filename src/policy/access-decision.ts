@@ -84,7 +84,7 @@ const TRAILING_DOTS = /[. ]+(?=\/|$)/g;
  * a path otherwise than the worker does, so each reading it might make gets its rules, and the
  * request must pass all of them: a rule cannot be skipped by spelling its path as `/ADMIN/x`,
  * `/%61dmin/x`, `/admin./x`, `/admin%20` or, for an exact rule `/admin`, `/admin/`
- * (docs/security-changes.md). A path that could mean anything (encoded `/` or `.`, `;`, `//`, `\`, double
+ * (docs/security.md, "Path readings"). A path that could mean anything (encoded `/` or `.`, `;`, `//`, `\`, double
  * escapes: AMBIGUOUS) is never public and needs every rule that applies to its method.
  */
 export function accessDecision(policy: AccessPolicy, pathname: string, method: string): AccessDecision {

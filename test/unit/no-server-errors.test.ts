@@ -11,7 +11,7 @@ import { callWith, ISSUER, signedIn, testConfig } from "./helpers";
 
 /**
  * No address answers 500: whatever a client sends, the worker answers it or refuses it. The only
- * 5xx are the documented answers about a dependency (docs/security-changes.md): 502 when the
+ * 5xx are the documented answers about a dependency (docs/security.md, "Path readings"): 502 when the
  * provider or the origin cannot be reached, 503 when the session store, the directory, the RISC
  * transmitter or a workload issuer cannot.
  */
