@@ -1,6 +1,7 @@
 import { isEmailAddress } from "../util/email";
 import { parsePublicPath, type PathPattern } from "./public-paths";
 import { WORKLOAD_NAME } from "./trusted-workloads";
+import { HTTP_METHOD } from "../util/syntax";
 
 /** Who a rule lets in: any one match admits (docs/access-policies.md). */
 export interface Allow {
@@ -41,8 +42,6 @@ export interface AccessRule {
 }
 
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/;
-/** An HTTP method token (RFC 9110 5.6.2), letters only in practice. */
-const METHOD = /^[A-Za-z]{1,20}$/;
 const RULE_KEYS = ["path", "methods", "allow", "public", "preflight", "websocket"];
 const WEBSOCKET_MODES = ["relay", "pass-through"];
 const ALLOW_KEYS = ["emails", "domains", "groups", "workloads"] as const;
@@ -86,7 +85,7 @@ function parseMethods(value: unknown, label: string, problems: string[]): Set<st
     problems.push(`${label} "methods": empty; leave "methods" out to match every method`);
     return undefined;
   }
-  const bad = methods.filter((method) => !METHOD.test(method));
+  const bad = methods.filter((method) => !HTTP_METHOD.test(method));
   if (bad.length > 0) problems.push(`${label} "methods": ${bad.map((method) => JSON.stringify(method)).join(", ")} is not an HTTP method`);
   const upper = new Set(methods.map((method) => method.toUpperCase()));
   // A HEAD answer carries GET's headers (and tells whether the page exists): it follows GET's rule.

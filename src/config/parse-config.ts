@@ -4,7 +4,7 @@ import { httpUrl, list, oneOf, required, seconds, text } from "./env-values";
 import { parseGroupDirectory, type GroupDirectory } from "./google-groups";
 import { assemblePolicy, type AccessPolicy } from "./policy-checks";
 import { parsePreviewHost, type HostPattern } from "./preview-hosts";
-import { parsePublicPath, type PathPattern } from "./public-paths";
+import { opensWholeSite, parsePublicPath, wholeSiteProblem, type PathPattern } from "./public-paths";
 import { parseSessionKeys, type SessionKeys } from "./session-keys";
 import { parseTrustedWorkloads, type TrustedWorkload } from "./trusted-workloads";
 import { GOOGLE_ISSUER } from "../util/issuer-rules";
@@ -64,11 +64,7 @@ function parsePublicPaths(env: Env, problems: string[]): PathPattern[] {
   for (const entry of list(text(env, "PUBLIC_PATHS", problems))) {
     const parsed = parsePublicPath(entry);
     if (typeof parsed === "string") problems.push(parsed);
-    // `/*` makes the whole site public, and a bare `/` is almost always meant the same way (or
-    // serves the home page, with whatever it shows, to everyone): both are refused.
-    else if (parsed.kind === "prefix" ? parsed.prefix === "/" : parsed.path === "/") {
-      problems.push(`PUBLIC_PATHS: "${entry}" would make the whole site (or its home page) public; list the public paths instead, e.g. "/healthz,/assets/*"`);
-    }
+    else if (opensWholeSite(parsed)) problems.push(wholeSiteProblem(`PUBLIC_PATHS: "${entry}"`, '"/healthz,/assets/*"'));
     else patterns.push(parsed);
   }
   return patterns;

@@ -1,5 +1,5 @@
 import { admitsNobody, type AccessRule, type Allow } from "./access-policy";
-import type { PathPattern } from "./public-paths";
+import { opensWholeSite, wholeSiteProblem, type PathPattern } from "./public-paths";
 import { isOwnPath, JWKS_PATH } from "./own-routes";
 
 /** The whole policy: every rule, most specific first, the default rule last. */
@@ -54,8 +54,7 @@ function isUnder(pattern: PathPattern, prefix: string): boolean {
 /** One rule's problems that depend on the rest of the configuration. */
 function ruleProblems(rule: AccessRule, parts: PolicyParts): string[] {
   const problems: string[] = [];
-  const root = rule.pattern.kind === "prefix" ? rule.pattern.prefix === "/" : rule.pattern.path === "/";
-  if (rule.allow === "public" && root) problems.push(`${rule.label}: would make the whole site (or its home page) public; list the public paths instead, e.g. "/status" or "/assets/*"`);
+  if (rule.allow === "public" && opensWholeSite(rule.pattern)) problems.push(wholeSiteProblem(`${rule.label}:`, '"/status" or "/assets/*"'));
   if (isUnder(rule.pattern, parts.authPrefix)) problems.push(`${rule.label}: never applies: ${parts.authPrefix} and ${JWKS_PATH} are the worker's own routes; remove the rule`);
   if (rule.allow === "public") return problems;
   if (rule.allow.groups.size > 0 && !parts.hasGroupCredentials) {

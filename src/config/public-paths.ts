@@ -1,6 +1,18 @@
 /** A PUBLIC_PATHS entry: `/healthz` matches exactly, `/public/*` matches `/public/` and below. */
 export type PathPattern = { kind: "exact"; path: string } | { kind: "prefix"; prefix: string };
 
+/**
+ * `/*` makes the whole site public, and a bare `/` is almost always meant the same way (or serves
+ * the home page, with whatever it shows, to everyone): a public pattern may be neither.
+ */
+export function opensWholeSite(pattern: PathPattern): boolean {
+  return pattern.kind === "prefix" ? pattern.prefix === "/" : pattern.path === "/";
+}
+
+/** The problem of a public pattern that opensWholeSite(), for `label`, with an example of what to list instead. */
+export const wholeSiteProblem = (label: string, example: string) =>
+  `${label} would make the whole site (or its home page) public; list the public paths instead, e.g. ${example}`;
+
 const SAFE_PATH = /^\/[A-Za-z0-9\-._~!$&'()+,=:@/]*$/;
 
 /** Parses one PUBLIC_PATHS entry; a string is a problem for the log. */

@@ -1,4 +1,4 @@
-import { CompactSign, compactVerify, type JWK, type JWTVerifyGetKey } from "jose";
+import { CompactSign, compactVerify, errors, type JWK, type JWTVerifyGetKey } from "jose";
 
 /** Algorithms we sign with, and the key type each one requires (ES256 on P-256, EdDSA on Ed25519; docs/configuration.md). */
 const KEY_SHAPE: Record<string, { kty: string; crv: string }> = {
@@ -93,7 +93,8 @@ async function importChecked(jwk: JWK & { kid: string; alg: SigningAlgorithm }, 
 function keyResolver(byKid: ReadonlyMap<string, { alg: SigningAlgorithm; key: CryptoKey }>): JWTVerifyGetKey {
   return function sessionKeyFor(header) {
     const entry = typeof header.kid === "string" ? byKid.get(header.kid) : undefined;
-    if (!entry || entry.alg !== header.alg) throw new Error("no session key has this kid and alg");
+    // jose's own refusal, so its code (ERR_JWKS_NO_MATCHING_KEY) is what the log says.
+    if (!entry || entry.alg !== header.alg) throw new errors.JWKSNoMatchingKey();
     return entry.key;
   };
 }

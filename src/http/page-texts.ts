@@ -170,33 +170,3 @@ export function directoryUnavailablePage(retryHref = ""): Page {
     actions: [{ kind: "link", href: retryHref, label: "Try again", primary: true }],
   };
 }
-
-/** GET {AUTH_PREFIX}/logout with a session: asks first, since a GET never changes anything. */
-export function signOutPage(authPrefix: string): Page {
-  return {
-    title: "Sign out",
-    tone: "info",
-    body: `<p class="lead">Sign out of this site on this browser?</p>
-<p class="muted">Your account at the sign-in provider (for example Google) stays signed in; sign out there too on a shared computer.</p>`,
-    actions: [{ kind: "post", action: `${authPrefix}/logout`, label: "Sign out" }, { kind: "link", href: "/", label: "Cancel" }],
-  };
-}
-
-/**
- * GET {AUTH_PREFIX}/logout without a session. `providerSignOut`: the provider's own sign-out
- * (its end_session_endpoint), when it has one; Google has none.
- */
-export function signedOutPage(authPrefix: string, providerSignOut?: string): Page {
-  const actions: Action[] = [
-    { kind: "link", href: `${authPrefix}/login`, label: "Sign in again", primary: true },
-    { kind: "link", href: `${authPrefix}/login?prompt=select_account`, label: "Sign in with another account" },
-  ];
-  if (providerSignOut) actions.push({ kind: "link", href: providerSignOut, label: "Sign out of the sign-in provider" });
-  return {
-    title: "You are signed out",
-    tone: "info",
-    body: `<p class="lead">This browser is no longer signed in to this site.</p>
-<p>Your account at the sign-in provider stays signed in on this browser. With Google, you stay signed in to Google: signing in here again may use the same Google account at once, without asking. To use another account, choose "Sign in with another account". On a shared computer, sign out of Google too.</p>`,
-    actions,
-  };
-}

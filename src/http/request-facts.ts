@@ -1,4 +1,5 @@
 import { ACCESS_COOKIE, parseCookies, REFRESH_COOKIE, type CookieJar } from "./cookies";
+import { HTTP_METHOD } from "../util/syntax";
 
 /**
  * What the worker needs to know about a request, read once at its start: the rest of the
@@ -32,8 +33,6 @@ export interface RequestFacts {
 }
 
 const BEARER = /^Bearer[ ]+([A-Za-z0-9\-_.]+)\s*$/i;
-/** An HTTP method token as policies name them (RFC 9110 5.6.2, letters in practice). */
-const METHOD = /^[A-Za-z]{1,20}$/;
 
 /**
  * A body announced by its headers: Content-Type, Transfer-Encoding, a non-zero Content-Length
@@ -50,7 +49,7 @@ function preflightMethodOf(request: Request, headers: Headers): string | undefin
   if (request.method !== "OPTIONS" || !headers.has("origin") || headers.has("cookie") || headers.has("authorization")) return undefined;
   if (carriesBody(headers)) return undefined;
   const requested = headers.get("access-control-request-method");
-  return requested !== null && METHOD.test(requested) ? requested.toUpperCase() : undefined;
+  return requested !== null && HTTP_METHOD.test(requested) ? requested.toUpperCase() : undefined;
 }
 
 export function readRequest(request: Request, publicOrigin: string): RequestFacts {

@@ -10,10 +10,9 @@ import { ASYMMETRIC_ALGORITHMS } from "../util/issuer-rules";
 import { isJoseError } from "../util/jose-codes";
 import { getProvider, type Provider } from "./provider-metadata";
 import { callbackUrl, type SignInScope } from "./sign-in-scope";
+import { PRINTABLE_SUB } from "../util/syntax";
 
 const CLOCK_TOLERANCE_SECONDS = 60;
-/** A `sub` that can travel in a header: printable ASCII, as Google's (digits) always is. */
-const SUB = /^[\x21-\x7e]{1,255}$/;
 
 /** True when oauth4webapi refused the token response's body itself (not the ID token's claims in it). */
 function isResponseBodyProblem(error: oauth.OperationProcessingError | oauth.UnsupportedOperationError): boolean {
@@ -119,6 +118,6 @@ export async function completeSignIn(scope: SignInScope, callbackRequestUrl: URL
   if (claims.email_verified !== true) throw new AuthError("ERR_EMAIL_NOT_VERIFIED");
   const email = typeof claims.email === "string" ? claims.email.toLowerCase() : "";
   if (!isEmailAddress(email)) throw new AuthError("ERR_EMAIL_NOT_VERIFIED", { detail: "no usable email" });
-  if (typeof claims.sub !== "string" || !SUB.test(claims.sub)) throw new AuthError("ERR_ID_TOKEN_INVALID", { detail: "sub" });
+  if (typeof claims.sub !== "string" || !PRINTABLE_SUB.test(claims.sub)) throw new AuthError("ERR_ID_TOKEN_INVALID", { detail: "sub" });
   return identityOf({ sub: claims.sub, email, hd: typeof claims.hd === "string" ? claims.hd.toLowerCase() : undefined });
 }

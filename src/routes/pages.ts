@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../app/request-context";
 import { AuthError } from "../errors";
 import { pageResponse } from "../http/page-shell";
-import { signedOutPage, signOutPage } from "../http/page-texts";
+import { signedOutPage, signOutPage } from "../http/sign-out-pages";
 import { providerSignOutUrl } from "../oidc/end-session";
 
 /**

@@ -100,7 +100,8 @@ export function kvRecords(kv: SessionKv, maxSessionSeconds: number, families: Bo
     try {
       await kv.delete(familyKey(familyId));
     } catch (error) {
-      throw unavailable(error);
+      // KV's 429: this key was written or deleted within the second; ended either way.
+      if (!isRateLimited(error)) throw unavailable(error);
     }
     const cached = families.get(familyId, 0);
     if (cached) families.deleteIf(familyId, cached);

@@ -5,6 +5,7 @@ import { isEmailAddress } from "../util/email";
 import { isJoseError, joseClaim, joseCode } from "../util/jose-codes";
 import { issuerKeysFor } from "./issuer-keys";
 import { ASYMMETRIC_ALGORITHMS, canonicalIssuer, GOOGLE_ISSUER, GOOGLE_ISSUER_HOST } from "../util/issuer-rules";
+import { PRINTABLE_SUB } from "../util/syntax";
 
 /** A workload token that verified: every TRUSTED_WORKLOADS name it satisfies, and who it names. */
 export interface WorkloadToken {
@@ -23,8 +24,6 @@ const MAX_TOKEN_LENGTH = 8 * 1024;
 const CLOCK_TOLERANCE_SECONDS = 30;
 /** Longest lifetime (`exp` - `iat`) accepted, seconds. GitHub's tokens live minutes, Google's an hour. */
 const MAX_LIFETIME_SECONDS = 24 * 3600;
-/** A `sub` that can travel in a header: printable ASCII. */
-const SUB = /^[\x21-\x7e]{1,255}$/;
 
 const invalid = (detail: string, cause?: unknown) => new AuthError("ERR_WORKLOAD_TOKEN_INVALID", cause === undefined ? { detail } : { detail, cause });
 
@@ -91,7 +90,7 @@ export async function verifyWorkloadToken(workloads: readonly TrustedWorkload[],
   const { sub, iat, exp } = payload as JWTPayload & { iat: number; exp: number };
   if (iat > nowSeconds + CLOCK_TOLERANCE_SECONDS) throw invalid("iat in the future");
   if (exp - iat > MAX_LIFETIME_SECONDS) throw invalid("lifetime over a day");
-  if (typeof sub !== "string" || !SUB.test(sub)) throw invalid("sub");
+  if (typeof sub !== "string" || !PRINTABLE_SUB.test(sub)) throw invalid("sub");
 
   const candidates = workloads.filter((workload) => workload.issuer === issuer);
   const missed = candidates.map((workload) => ({ name: workload.name, missed: misses(workload, payload) }));

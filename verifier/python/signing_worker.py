@@ -17,11 +17,18 @@ AUDIENCE = "https://origin.example.com"
 
 def new_key(alg):
     """A private key with its public JWK (kid, alg, use) as the worker publishes it."""
-    private = ec.generate_private_key(ec.SECP256R1()) if alg == "ES256" else ed25519.Ed25519PrivateKey.generate()
-    to_jwk = ECAlgorithm.to_jwk if alg == "ES256" else OKPAlgorithm.to_jwk
-    kid = f"test-{secrets.token_hex(4)}"
-    public = {**json.loads(to_jwk(private.public_key())), "kid": kid, "alg": alg, "use": "sig"}
-    return {"alg": alg, "private": private, "jwk": public}
+    while True:
+        private = ec.generate_private_key(ec.SECP256R1()) if alg == "ES256" else ed25519.Ed25519PrivateKey.generate()
+        to_jwk = ECAlgorithm.to_jwk if alg == "ES256" else OKPAlgorithm.to_jwk
+        kid = f"test-{secrets.token_hex(4)}"
+        public = {**json.loads(to_jwk(private.public_key())), "kid": kid, "alg": alg, "use": "sig"}
+        # PyJWT 2.6 writes a P-256 coordinate with a leading zero byte short (about one key in 250),
+        # which no reader accepts; the worker's keys (jose's) are always full length. Draw again.
+        try:
+            jwt.PyJWK(public)
+        except jwt.PyJWTError:
+            continue
+        return {"alg": alg, "private": private, "jwk": public}
 
 
 class SigningWorker:
