@@ -52,9 +52,16 @@ export default defineConfig({
               },
               // The same origin as a Worker of its own, for the ORIGIN service binding. Bound under
               // another name so that every other test keeps the ORIGIN_URL path; tests that want the
-              // binding pass it as ORIGIN (test/unit/helpers.ts, ORIGIN_PATHS).
+              // binding pass it as ORIGIN (test/support/workerd/helpers.ts, ORIGIN_PATHS).
               serviceBindings: { ECHO_ORIGIN_WORKER: "echo-origin" },
-              workers: [{ name: "echo-origin", modules: true, scriptPath: "./test/support/echo-origin.mjs", compatibilityDate: "2026-05-03" }],
+              workers: [
+                {
+                  name: "echo-origin",
+                  modules: true,
+                  scriptPath: "./test/support/echo-origin.mjs",
+                  compatibilityDate: "2026-05-03",
+                },
+              ],
             },
           })),
         ],

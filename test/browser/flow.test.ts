@@ -35,7 +35,10 @@ describeInBrowser("signing in and out in Chromium", () => {
       res.destroy();
       return true;
     };
-    [stack, browser] = await Promise.all([startBrowserStack({ vars: { ACCESS_TOKEN_TTL: String(ACCESS_TOKEN_TTL) }, onOriginRequest }), launchChromium()]);
+    [stack, browser] = await Promise.all([
+      startBrowserStack({ vars: { ACCESS_TOKEN_TTL: String(ACCESS_TOKEN_TTL) }, onOriginRequest }),
+      launchChromium(),
+    ]);
   });
   afterAll(async () => {
     await browser?.close();
@@ -127,20 +130,35 @@ describeInBrowser("signing in and out in Chromium", () => {
     expect(after.access?.value).toBeTruthy();
     expect(after.access!.value).not.toBe(before.access!.value);
     expect(after.refresh!.value).not.toBe(before.refresh!.value);
-    expect(after.refresh).toMatchObject({ secure: true, httpOnly: true, sameSite: "Lax", path: "/", domain: "localhost" });
+    expect(after.refresh).toMatchObject({
+      secure: true,
+      httpOnly: true,
+      sameSite: "Lax",
+      path: "/",
+      domain: "localhost",
+    });
   });
 
   it("signs out from the origin's page and stays signed out, although the provider still remembers the browser", async () => {
     const { context, page } = await signedIn("/home", "kim@example.com");
     const old = await sessionCookies(context, stack.workerUrl);
 
-    const logout = page.waitForResponse((response) => response.url() === `${stack.workerUrl}/auth/logout` && response.request().method() === "POST");
+    const logout = page.waitForResponse(
+      (response) => response.url() === `${stack.workerUrl}/auth/logout` && response.request().method() === "POST",
+    );
     await page.getByRole("button", { name: "Sign out" }).click();
     const answer = await logout;
     expect(answer.status()).toBe(303);
     expect(answer.headers().location).toBe("/auth/logout");
-    const cleared = (await answer.headersArray()).filter((header) => header.name.toLowerCase() === "set-cookie").map((header) => header.value);
-    expect(cleared).toEqual(expect.arrayContaining([expect.stringMatching(/^__Host-access=; Max-Age=0;/), expect.stringMatching(/^__Host-refresh=; Max-Age=0;/)]));
+    const cleared = (await answer.headersArray())
+      .filter((header) => header.name.toLowerCase() === "set-cookie")
+      .map((header) => header.value);
+    expect(cleared).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^__Host-access=; Max-Age=0;/),
+        expect.stringMatching(/^__Host-refresh=; Max-Age=0;/),
+      ]),
+    );
 
     // The page it ends on is the worker's own: no redirect through the provider, which (like
     // Google) would sign the person straight back in.
@@ -150,7 +168,10 @@ describeInBrowser("signing in and out in Chromium", () => {
     expect(after.access).toBeUndefined();
     expect(after.refresh).toBeUndefined();
 
-    const replay = await fetch(`${stack.workerLoopbackUrl}/auth/refresh`, { method: "POST", headers: { cookie: `__Host-refresh=${old.refresh!.value}` } });
+    const replay = await fetch(`${stack.workerLoopbackUrl}/auth/refresh`, {
+      method: "POST",
+      headers: { cookie: `__Host-refresh=${old.refresh!.value}` },
+    });
     expect(replay.status).toBe(401);
   });
 
@@ -209,7 +230,9 @@ describeInBrowser("signing in and out in Chromium", () => {
     await page.goBack();
     // Back either asks the worker for /archive again (which sends it to sign in) or shows the
     // provider's page; never the signed-in page from the cache, and the origin is not asked.
-    expect(page.url() === `${stack.workerUrl}/archive` || page.url().startsWith(`${stack.providerUrl}/interaction/`)).toBe(true);
+    expect(
+      page.url() === `${stack.workerUrl}/archive` || page.url().startsWith(`${stack.providerUrl}/interaction/`),
+    ).toBe(true);
     expect(await page.locator("body").innerText()).not.toContain("max@example.com");
     expect(stack.originRequests.length).toBe(before);
   });
@@ -224,7 +247,10 @@ describeInBrowser("signing in and out in Chromium", () => {
     expect(logins).toHaveLength(2);
 
     await Promise.all([signInAtProvider(tabA, "tabs@example.com"), signInAtProvider(tabB, "tabs@example.com")]);
-    await Promise.all([tabA.waitForURL(`${stack.workerUrl}/tab-a?n=1`), tabB.waitForURL(`${stack.workerUrl}/tab-b?n=2`)]);
+    await Promise.all([
+      tabA.waitForURL(`${stack.workerUrl}/tab-a?n=1`),
+      tabB.waitForURL(`${stack.workerUrl}/tab-b?n=2`),
+    ]);
     for (const tab of [tabA, tabB]) {
       expect(await tab.locator("#email").textContent()).toBe("tabs@example.com");
       // And both stay signed in with whatever cookies the browser kept last.
@@ -250,7 +276,12 @@ describeInBrowser("signing in and out in Chromium", () => {
         body: await response.json(),
       };
     });
-    expect(result).toMatchObject({ status: 401, type: "basic", redirected: false, authenticate: 'Bearer realm="edge-auth"' });
+    expect(result).toMatchObject({
+      status: 401,
+      type: "basic",
+      redirected: false,
+      authenticate: 'Bearer realm="edge-auth"',
+    });
     expect(result.contentType).toMatch(/^application\/json/);
     expect(result.body).toEqual({ error: "unauthorized", message: expect.any(String) });
     expect(stack.originRequests.length).toBe(before);

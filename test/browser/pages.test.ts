@@ -24,7 +24,10 @@ import {
 
 it("allows the pages' stylesheet in the CSP by its exact hash", () => {
   const hash = `sha256-${createHash("sha256").update(PAGE_CSS).digest("base64")}`;
-  expect(PAGE_CSS_HASH, "src/http/page-shell.ts: PAGE_CSS changed, so PAGE_CSS_HASH must be updated to this value").toBe(hash);
+  expect(
+    PAGE_CSS_HASH,
+    "src/http/page-shell.ts: PAGE_CSS changed, so PAGE_CSS_HASH must be updated to this value",
+  ).toBe(hash);
 });
 
 describeInBrowser("the worker's pages in Chromium", () => {
@@ -167,7 +170,9 @@ describeInBrowser("the worker's pages in Chromium", () => {
       { element: "a Cancel", visible: true },
     ]);
     await page.keyboard.press("Shift+Tab");
-    const posted = page.waitForResponse((r) => r.url() === `${allowlisted.workerUrl}/auth/logout` && r.request().method() === "POST");
+    const posted = page.waitForResponse(
+      (r) => r.url() === `${allowlisted.workerUrl}/auth/logout` && r.request().method() === "POST",
+    );
     await page.keyboard.press("Enter");
     expect((await posted).status()).toBe(303);
     // The 303 leads to this same address, which now says you are signed out.
@@ -241,9 +246,13 @@ describeInBrowser("the worker's pages in Chromium", () => {
     // post and the provider's redirect are made with the context's own request API, which
     // shares the browser's cookies, and the browser itself opens the callback.
     const interaction = page.url();
-    const posted = await page.context().request.post(interaction, { form: { email: "ada@example.com" }, maxRedirects: 0 });
+    const posted = await page
+      .context()
+      .request.post(interaction, { form: { email: "ada@example.com" }, maxRedirects: 0 });
     expect(posted.status()).toBe(303);
-    const resumed = await page.context().request.get(new URL(posted.headers().location!, interaction).href, { maxRedirects: 0 });
+    const resumed = await page
+      .context()
+      .request.get(new URL(posted.headers().location!, interaction).href, { maxRedirects: 0 });
     const callbackUrl = new URL(resumed.headers().location!, interaction);
     expect(callbackUrl.origin + callbackUrl.pathname).toBe(`${providerGoesDown.workerUrl}/auth/callback`);
     await providerGoesDown.stopProvider();

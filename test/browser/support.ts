@@ -60,7 +60,13 @@ export function launchChromium(): Promise<Browser> {
 
 /** A fresh browser profile (cookie jar, cache) with the screenshot viewport. */
 export function newContext(browser: Browser): Promise<BrowserContext> {
-  return browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1, locale: "en-GB", colorScheme: "light", reducedMotion: "reduce" });
+  return browser.newContext({
+    viewport: VIEWPORT,
+    deviceScaleFactor: 1,
+    locale: "en-GB",
+    colorScheme: "light",
+    reducedMotion: "reduce",
+  });
 }
 
 const SCREENSHOT_DIR = fileURLToPath(new URL("../../docs/screenshots/", import.meta.url));
@@ -122,7 +128,12 @@ export async function startBrowserStack(options: BrowserStackOptions = {}): Prom
   const origin = options.originDown
     ? { url: `http://127.0.0.1:${await freePort()}`, requests: [], close: async () => {} }
     : // The origin fetches the worker's JWKS from Node: 127.0.0.1, not localhost (which may be ::1).
-      await startOrigin({ jwksUrl: `${workerLoopbackUrl}/.well-known/jwks.json`, issuer: workerUrl, audience: "browser-origin", onRequest: options.onOriginRequest });
+      await startOrigin({
+        jwksUrl: `${workerLoopbackUrl}/.well-known/jwks.json`,
+        issuer: workerUrl,
+        audience: "browser-origin",
+        onRequest: options.onOriginRequest,
+      });
   let providerStopped = false;
   try {
     const worker = await startWorker({
@@ -213,7 +224,9 @@ export async function expectReadablePage(page: Page): Promise<void> {
     };
     const lowContrast: string[] = [];
     for (const element of document.body.querySelectorAll("*")) {
-      const ownText = [...element.childNodes].some((node) => node.nodeType === Node.TEXT_NODE && node.textContent!.trim() !== "");
+      const ownText = [...element.childNodes].some(
+        (node) => node.nodeType === Node.TEXT_NODE && node.textContent!.trim() !== "",
+      );
       if (!ownText) continue;
       const style = getComputedStyle(element);
       const fg = luminance(rgba(style.color));
@@ -221,7 +234,10 @@ export async function expectReadablePage(page: Page): Promise<void> {
       const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
       const size = parseFloat(style.fontSize);
       const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
-      if (ratio < (large ? 3 : 4.5)) lowContrast.push(`${element.tagName.toLowerCase()} "${element.textContent!.trim().slice(0, 40)}": ${ratio.toFixed(2)}`);
+      if (ratio < (large ? 3 : 4.5))
+        lowContrast.push(
+          `${element.tagName.toLowerCase()} "${element.textContent!.trim().slice(0, 40)}": ${ratio.toFixed(2)}`,
+        );
     }
     return {
       lang: document.documentElement.lang,

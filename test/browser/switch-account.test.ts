@@ -5,7 +5,16 @@
  */
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeInBrowser, expectReadablePage, launchChromium, newContext, screenshot, signInAtProvider, startBrowserStack, type BrowserStack } from "./support";
+import {
+  describeInBrowser,
+  expectReadablePage,
+  launchChromium,
+  newContext,
+  screenshot,
+  signInAtProvider,
+  startBrowserStack,
+  type BrowserStack,
+} from "./support";
 
 /** /eng/ is for ada and kai only; anyone with a verified e-mail may use the rest. */
 const POLICY = [{ path: "/eng/*", allow: { emails: ["ada@example.com", "kai@example.com"] } }];
@@ -15,7 +24,10 @@ describeInBrowser("switching accounts in Chromium", () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    const options = { vars: { ACCESS_POLICY: JSON.stringify(POLICY) }, providerAccounts: ["ada@example.com", "grace@example.org"] };
+    const options = {
+      vars: { ACCESS_POLICY: JSON.stringify(POLICY) },
+      providerAccounts: ["ada@example.com", "grace@example.org"],
+    };
     [stack, browser] = await Promise.all([startBrowserStack(options), launchChromium()]);
   });
   afterAll(async () => {
@@ -42,7 +54,8 @@ describeInBrowser("switching accounts in Chromium", () => {
     expect(page.url().startsWith(`${stack.providerUrl}/interaction/`)).toBe(true);
     // The demo accounts and the one this browser is signed in with at the provider.
     const accounts = await page.getByRole("button").allInnerTexts();
-    for (const email of ["ada@example.com", "grace@example.org", "lin@example.com"]) expect(accounts.join("\n")).toContain(email);
+    for (const email of ["ada@example.com", "grace@example.org", "lin@example.com"])
+      expect(accounts.join("\n")).toContain(email);
     await expectReadablePage(page);
     await screenshot(page, "provider-choose-account");
 
@@ -72,7 +85,9 @@ describeInBrowser("switching accounts in Chromium", () => {
     await expect.poll(() => page.title()).toBe("You are signed out");
     // How it goes with Google, which keeps the browser signed in to the Google account.
     expect(await page.locator("main").innerText()).toContain("Google");
-    expect(await page.getByRole("link", { name: "Sign in with another account" }).getAttribute("href")).toBe("/auth/login?prompt=select_account");
+    expect(await page.getByRole("link", { name: "Sign in with another account" }).getAttribute("href")).toBe(
+      "/auth/login?prompt=select_account",
+    );
 
     // The local provider advertises an end_session_endpoint (Google does not): a way out of it.
     await page.getByRole("link", { name: "Sign out of the sign-in provider" }).click();

@@ -34,7 +34,9 @@ describe("a path open to one person and closed to another", () => {
     const before = stack.originRequests.length;
     const { response } = await boss.navigate(`${stack.workerUrl}/admin/users`);
     expect(response.status).toBe(200);
-    expect(stack.originRequests.slice(before).map((request) => [request.url, request.headers["x-auth-user-email"]])).toEqual([["/admin/users", "boss@corp.test"]]);
+    expect(
+      stack.originRequests.slice(before).map((request) => [request.url, request.headers["x-auth-user-email"]]),
+    ).toEqual([["/admin/users", "boss@corp.test"]]);
   });
 
   it("shows anyone else the 403 page naming their account, sends the origin nothing, and keeps their session", async () => {
@@ -61,8 +63,12 @@ describe("a path open to one person and closed to another", () => {
     // /admin/status (exact, public) needs no session at all.
     expect((await fetch(`${stack.workerUrl}/admin/status`)).status).toBe(200);
     // A spelling the origin may read as /admin/... still needs the /admin/* rule.
-    expect((await clerk.request(`${stack.workerUrl}/ADMIN/users`, { headers: { accept: "application/json" } })).status).toBe(403);
-    expect((await clerk.request(`${stack.workerUrl}/%61dmin/users`, { headers: { accept: "application/json" } })).status).toBe(403);
+    expect(
+      (await clerk.request(`${stack.workerUrl}/ADMIN/users`, { headers: { accept: "application/json" } })).status,
+    ).toBe(403);
+    expect(
+      (await clerk.request(`${stack.workerUrl}/%61dmin/users`, { headers: { accept: "application/json" } })).status,
+    ).toBe(403);
   });
 
   it("decides by method where a rule names methods", async () => {

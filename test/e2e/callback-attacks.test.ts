@@ -12,7 +12,11 @@ afterAll(() => stack?.close());
 /** Runs a login up to the provider's redirect back, without calling our callback. */
 async function codeFor(browser: Browser, email: string): Promise<URL> {
   const page = await browser.navigate(`${stack.workerUrl}/`);
-  const post = await browser.request(page.url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ email }) });
+  const post = await browser.request(page.url, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ email }),
+  });
   let location = new URL(post.headers.get("location")!, page.url);
   for (let hop = 0; hop < 5 && !location.href.startsWith(`${stack.workerUrl}/auth/callback`); hop++) {
     const next = await browser.request(location.href);
@@ -34,7 +38,8 @@ function rawGet(base: string, path: string): Promise<number> {
   });
 }
 
-const sessionCookies = (response: Response) => response.headers.getSetCookie().filter((cookie) => /^__Host-(access|refresh)=[^;]/.test(cookie));
+const sessionCookies = (response: Response) =>
+  response.headers.getSetCookie().filter((cookie) => /^__Host-(access|refresh)=[^;]/.test(cookie));
 
 describe("callback attacks", () => {
   it("refuses a code from another login, even with this browser's valid state (PKCE and nonce)", async () => {

@@ -10,7 +10,8 @@ import { generateKeySet } from "../../scripts/keys.mjs";
  * wrangler merges them: every key, not only the secrets), and `npm run check -- --deploy` what
  * `wrangler deploy` would ([vars] only; .dev.vars is never uploaded, secrets are at Cloudflare).
  */
-const TOML_VARS = 'ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = ""\nALLOWED_EMAILS = ""\nALLOWED_DOMAINS = ""';
+const TOML_VARS =
+  'ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = ""\nALLOWED_EMAILS = ""\nALLOWED_DOMAINS = ""';
 let keys: string;
 beforeAll(async () => {
   keys = JSON.stringify(await generateKeySet());
@@ -19,18 +20,31 @@ beforeAll(async () => {
 /** A project as `wrangler init` + the documentation leave it: [vars] with the repo's empty defaults. */
 function project(files: Record<string, string>, vars = TOML_VARS, extraToml = "") {
   const dir = mkdtempSync(join(tmpdir(), "check-sources-"));
-  writeFileSync(join(dir, "wrangler.toml"), `name = "t"\nmain = "index.js"\ncompatibility_date = "2026-05-03"\n[[kv_namespaces]]\nbinding = "SESSIONS"\nid = "0123456789abcdef0123456789abcdef"\n[vars]\n${vars}\n${extraToml}`);
+  writeFileSync(
+    join(dir, "wrangler.toml"),
+    `name = "t"\nmain = "index.js"\ncompatibility_date = "2026-05-03"\n[[kv_namespaces]]\nbinding = "SESSIONS"\nid = "0123456789abcdef0123456789abcdef"\n[vars]\n${vars}\n${extraToml}`,
+  );
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
   return join(dir, "wrangler.toml");
 }
 
 function check(configPath: string, flags: string[] = [], extraEnv: Record<string, string> = {}) {
-  const { OIDC_CLIENT_SECRET: _s, SESSION_KEYS: _k, CLOUDFLARE_INCLUDE_PROCESS_ENV: _i, CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV: _l, ...env } = process.env;
-  const result = spawnSync("node", ["scripts/check-config.mjs", "--config", configPath, ...flags], { encoding: "utf8", env: { ...env, ...extraEnv } });
+  const {
+    OIDC_CLIENT_SECRET: _s,
+    SESSION_KEYS: _k,
+    CLOUDFLARE_INCLUDE_PROCESS_ENV: _i,
+    CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV: _l,
+    ...env
+  } = process.env;
+  const result = spawnSync("node", ["scripts/check-config.mjs", "--config", configPath, ...flags], {
+    encoding: "utf8",
+    env: { ...env, ...extraEnv },
+  });
   return { code: result.status, output: result.stdout + result.stderr };
 }
 
-const completeDevVars = () => `OIDC_CLIENT_ID=local-client\nALLOWED_EMAILS=ada@example.com\nOIDC_CLIENT_SECRET=s3cret-value\nSESSION_KEYS='${keys}'\n`;
+const completeDevVars = () =>
+  `OIDC_CLIENT_ID=local-client\nALLOWED_EMAILS=ada@example.com\nOIDC_CLIENT_SECRET=s3cret-value\nSESSION_KEYS='${keys}'\n`;
 
 describe("npm run check: what wrangler dev would run", () => {
   it("passes [vars] completed by .dev.vars (client id and allowlists too, not only secrets)", () => {
@@ -49,7 +63,11 @@ describe("npm run check: what wrangler dev would run", () => {
 
   it("reads .dev.vars.NAME with --env NAME, before .dev.vars", () => {
     const staging = `[[env.staging.kv_namespaces]]\nbinding = "SESSIONS"\nid = "fedcba9876543210fedcba9876543210"\n[env.staging.vars]\n${TOML_VARS}\n`;
-    const path = project({ ".dev.vars": "OIDC_CLIENT_ID=\n", ".dev.vars.staging": completeDevVars() }, TOML_VARS, staging);
+    const path = project(
+      { ".dev.vars": "OIDC_CLIENT_ID=\n", ".dev.vars.staging": completeDevVars() },
+      TOML_VARS,
+      staging,
+    );
     expect(check(path, ["--env", "staging"])).toMatchObject({ code: 0 });
     expect(check(path).output).toContain("OIDC_CLIENT_ID: required");
   });
@@ -61,7 +79,8 @@ describe("npm run check: what wrangler dev would run", () => {
   it("still reports what .dev.vars leaves missing, every problem at once", () => {
     const { code, output } = check(project({ ".dev.vars": "OIDC_CLIENT_SECRET=s3cret-value\n" }));
     expect(code).toBe(1);
-    for (const expected of ["OIDC_CLIENT_ID: required", "SESSION_KEYS: required", "ALLOWED_EMAILS and ALLOWED_DOMAINS"]) expect(output).toContain(expected);
+    for (const expected of ["OIDC_CLIENT_ID: required", "SESSION_KEYS: required", "ALLOWED_EMAILS and ALLOWED_DOMAINS"])
+      expect(output).toContain(expected);
     expect(output).not.toContain("s3cret-value");
   });
 });
@@ -79,16 +98,23 @@ describe("npm run check -- --deploy: what wrangler deploy would run", () => {
   });
 
   it("passes complete [vars], warning about the secrets it cannot see", () => {
-    const vars = 'ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "prod-client"\nALLOWED_DOMAINS = "example.com"';
-    const { code, output } = check(project({ ".dev.vars": "ALLOWED_DOMAINS=\nORIGIN_URL=ftp://local\n" }, vars), ["--deploy"]);
+    const vars =
+      'ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "prod-client"\nALLOWED_DOMAINS = "example.com"';
+    const { code, output } = check(project({ ".dev.vars": "ALLOWED_DOMAINS=\nORIGIN_URL=ftp://local\n" }, vars), [
+      "--deploy",
+    ]);
     expect(output).toContain("configuration OK");
     expect(code).toBe(0);
     expect(output).toMatch(/warning: SESSION_KEYS/);
   });
 
   it("checks a secret given in the environment (about to be put with wrangler secret put)", () => {
-    const vars = 'ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "prod-client"\nALLOWED_DOMAINS = "example.com"';
-    const { code, output } = check(project({}, vars), ["--deploy"], { SESSION_KEYS: "not-json", OIDC_CLIENT_SECRET: "env-secret-value" });
+    const vars =
+      'ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "prod-client"\nALLOWED_DOMAINS = "example.com"';
+    const { code, output } = check(project({}, vars), ["--deploy"], {
+      SESSION_KEYS: "not-json",
+      OIDC_CLIENT_SECRET: "env-secret-value",
+    });
     expect(code).toBe(1);
     expect(output).toContain("SESSION_KEYS: not valid JSON");
     expect(output).not.toMatch(/warning: (SESSION_KEYS|OIDC_CLIENT_SECRET)/);

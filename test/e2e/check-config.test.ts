@@ -7,31 +7,49 @@ import { generateKeySet } from "../../scripts/keys.mjs";
 
 function project(vars: string, devVars?: string, tables = "") {
   const dir = mkdtempSync(join(tmpdir(), "check-config-"));
-  writeFileSync(join(dir, "wrangler.toml"), `name = "t"\nmain = "index.js"\ncompatibility_date = "2026-05-03"\n[[kv_namespaces]]\nbinding = "SESSIONS"\nid = "0123456789abcdef0123456789abcdef"\n${tables}[vars]\n${vars}\n`);
+  writeFileSync(
+    join(dir, "wrangler.toml"),
+    `name = "t"\nmain = "index.js"\ncompatibility_date = "2026-05-03"\n[[kv_namespaces]]\nbinding = "SESSIONS"\nid = "0123456789abcdef0123456789abcdef"\n${tables}[vars]\n${vars}\n`,
+  );
   if (devVars !== undefined) writeFileSync(join(dir, ".dev.vars"), devVars);
   return join(dir, "wrangler.toml");
 }
 
 function check(configPath: string, ...flags: string[]): { code: number | null; output: string } {
   const { OIDC_CLIENT_SECRET: _secret, SESSION_KEYS: _keys, ...env } = process.env;
-  const result = spawnSync("node", ["scripts/check-config.mjs", "--config", configPath, ...flags], { encoding: "utf8", env });
+  const result = spawnSync("node", ["scripts/check-config.mjs", "--config", configPath, ...flags], {
+    encoding: "utf8",
+    env,
+  });
   return { code: result.status, output: result.stdout + result.stderr };
 }
 
 describe("npm run check", () => {
   it("passes a complete configuration, with secrets from .dev.vars", async () => {
     const keys = JSON.stringify(await generateKeySet());
-    const path = project('ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "id"\nALLOWED_DOMAINS = "example.com"', `OIDC_CLIENT_SECRET=s3cret\nSESSION_KEYS='${keys}'\n`);
+    const path = project(
+      'ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "id"\nALLOWED_DOMAINS = "example.com"',
+      `OIDC_CLIENT_SECRET=s3cret\nSESSION_KEYS='${keys}'\n`,
+    );
     const result = check(path);
     expect(result).toMatchObject({ code: 0 });
     expect(result.output).toContain("configuration OK");
   });
 
   it("lists every problem at once, each with a fix, and never prints a secret", () => {
-    const path = project('ORIGIN_URL = "ftp://x"\nACCESS_TOKEN_TTL = "soon"', "OIDC_CLIENT_SECRET=do-not-print-me\nSESSION_KEYS=not-json\n");
+    const path = project(
+      'ORIGIN_URL = "ftp://x"\nACCESS_TOKEN_TTL = "soon"',
+      "OIDC_CLIENT_SECRET=do-not-print-me\nSESSION_KEYS=not-json\n",
+    );
     const { code, output } = check(path);
     expect(code).toBe(1);
-    for (const expected of ["ORIGIN_URL", "OIDC_CLIENT_ID: required", "SESSION_KEYS: not valid JSON", "ALLOWED_EMAILS and ALLOWED_DOMAINS", "ACCESS_TOKEN_TTL"]) {
+    for (const expected of [
+      "ORIGIN_URL",
+      "OIDC_CLIENT_ID: required",
+      "SESSION_KEYS: not valid JSON",
+      "ALLOWED_EMAILS and ALLOWED_DOMAINS",
+      "ACCESS_TOKEN_TTL",
+    ]) {
       expect(output).toContain(expected);
     }
     expect(output).toContain("fix: ");
@@ -39,7 +57,9 @@ describe("npm run check", () => {
   });
 
   it("with --deploy, only warns about secrets it cannot see", () => {
-    const path = project('ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "id"\nALLOWED_EMAILS = "a@example.com"');
+    const path = project(
+      'ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "id"\nALLOWED_EMAILS = "a@example.com"',
+    );
     const { code, output } = check(path, "--deploy");
     expect(code).toBe(0);
     expect(output).toMatch(/warning: SESSION_KEYS/);
@@ -53,7 +73,10 @@ describe("npm run check", () => {
       { path: "/x", alow: { emails: ["a@example.com"] } },
     ]);
     // A TOML multi-line literal string: how a readable policy is written in wrangler.toml.
-    const path = project(`ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "id"\nALLOWED_DOMAINS = "example.com"\nACCESS_POLICY = '''\n${policy}\n'''`, "OIDC_CLIENT_SECRET=s\n");
+    const path = project(
+      `ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "id"\nALLOWED_DOMAINS = "example.com"\nACCESS_POLICY = '''\n${policy}\n'''`,
+      "OIDC_CLIENT_SECRET=s\n",
+    );
     const { code, output } = check(path);
     expect(code).toBe(1);
     for (const expected of [
@@ -85,7 +108,9 @@ describe("npm run check", () => {
     const { code, output } = check(project(vars, `OIDC_CLIENT_SECRET=s3cret\nSESSION_KEYS='${keys}'\n`));
     expect(code).toBe(1);
     expect(output).toContain('PREVIEW_HOSTS: "*.myshopify.com" is right below "myshopify.com", a public suffix');
-    expect(output).toContain('PREVIEW_HOSTS: "*-x.s3.amazonaws.com" is right below "s3.amazonaws.com", a public suffix');
+    expect(output).toContain(
+      'PREVIEW_HOSTS: "*-x.s3.amazonaws.com" is right below "s3.amazonaws.com", a public suffix',
+    );
     expect(output).not.toContain("*-app.acme.workers.dev");
     expect(output).not.toContain("*.preview.example.com");
   });
@@ -100,6 +125,8 @@ describe("npm run check", () => {
     expect(noAudience.code).toBe(1);
     expect(noAudience.output).not.toContain("ORIGIN_URL");
     expect(noAudience.output).toContain("ORIGIN_AUDIENCE: required with the ORIGIN service binding");
-    expect(check(project(`${vars}\nORIGIN_AUDIENCE = "https://origin.example.com"`, undefined, binding), "--deploy")).toMatchObject({ code: 0 });
+    expect(
+      check(project(`${vars}\nORIGIN_AUDIENCE = "https://origin.example.com"`, undefined, binding), "--deploy"),
+    ).toMatchObject({ code: 0 });
   });
 });

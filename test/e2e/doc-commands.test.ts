@@ -1,5 +1,17 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -11,7 +23,14 @@ import { afterAll, describe, expect, it } from "vitest";
  * block that does not work fails here.
  */
 const ROOT = join(__dirname, "../..");
-const DOCS = ["README.md", "CONTRIBUTING.md", "bench/README.md", ...readdirSync(join(ROOT, "docs")).filter((name) => name.endsWith(".md")).map((name) => `docs/${name}`)];
+const DOCS = [
+  "README.md",
+  "CONTRIBUTING.md",
+  "bench/README.md",
+  ...readdirSync(join(ROOT, "docs"))
+    .filter((name) => name.endsWith(".md"))
+    .map((name) => `docs/${name}`),
+];
 const BLOCK_TIMEOUT_MS = 120_000;
 /** What bash, npm and node say when a command, a script or a file does not exist. */
 const MISSING_COMMAND = [/command not found/, /npm error Missing script/, /Cannot find module/, /ENOENT/];
@@ -33,10 +52,15 @@ function shellBlocks(markdown: string): Block[] {
     const indent = open[1]!.length;
     const start = i;
     const body: string[] = [];
-    for (i++; i < lines.length && !/^\s*```\s*$/.test(lines[i]!); i++) body.push(lines[i]!.slice(Math.min(indent, /^\s*/.exec(lines[i]!)![0].length)));
+    for (i++; i < lines.length && !/^\s*```\s*$/.test(lines[i]!); i++)
+      body.push(lines[i]!.slice(Math.min(indent, /^\s*/.exec(lines[i]!)![0].length)));
     let before = start - 1;
     while (before >= 0 && lines[before]!.trim() === "") before--;
-    blocks.push({ line: start + 1, script: body.join("\n") + "\n", marker: markerOf(before >= 0 ? lines[before]!.trim() : "") });
+    blocks.push({
+      line: start + 1,
+      script: body.join("\n") + "\n",
+      marker: markerOf(before >= 0 ? lines[before]!.trim() : ""),
+    });
   }
   return blocks;
 }
@@ -56,7 +80,9 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 function standIns(): string {
   const bin = join(scratch, "bin");
   mkdirSync(bin, { recursive: true });
-  writeFileSync(join(bin, "secret-put.mjs"), `import { readFileSync, mkdirSync, writeFileSync } from "node:fs";
+  writeFileSync(
+    join(bin, "secret-put.mjs"),
+    `import { readFileSync, mkdirSync, writeFileSync } from "node:fs";
 const name = process.argv[2];
 const value = readFileSync(0, "utf8");
 if (!/^[A-Z_]+$/.test(name ?? "")) { console.error("secret put: no secret name"); process.exit(1); }
@@ -70,9 +96,13 @@ if (name === "SESSION_KEYS" || name === "GOOGLE_GROUPS_CREDENTIALS") {
 }
 mkdirSync(".secrets", { recursive: true });
 writeFileSync(\`.secrets/\${name}\`, value);
-`);
+`,
+  );
   for (const tool of ["curl", "wget", "gcloud"]) {
-    writeFileSync(join(bin, tool), `#!/bin/sh\necho "${tool}: not available to the documentation test; mark the block <!-- not run: REASON -->" >&2\nexit 1\n`);
+    writeFileSync(
+      join(bin, tool),
+      `#!/bin/sh\necho "${tool}: not available to the documentation test; mark the block <!-- not run: REASON -->" >&2\nexit 1\n`,
+    );
     chmodSync(join(bin, tool), 0o755);
   }
   return bin;
@@ -92,7 +122,10 @@ function offline(script: string): string {
  */
 function repositoryCopy(name: string): string {
   const dir = join(scratch, name.replace(/[^\w.-]/g, "_"));
-  const listed = spawnSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" });
+  const listed = spawnSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
   expect(listed.status, listed.stderr).toBe(0);
   for (const file of listed.stdout.split("\0").filter((path) => path && existsSync(join(ROOT, path)))) {
     mkdirSync(dirname(join(dir, file)), { recursive: true });
@@ -104,7 +137,11 @@ function repositoryCopy(name: string): string {
 
 /** Top-level .json files and their modification times, to see which ones a block wrote. */
 function jsonFiles(dir: string): Map<string, number> {
-  return new Map(readdirSync(dir).filter((name) => name.endsWith(".json")).map((name) => [name, statSync(join(dir, name)).mtimeMs]));
+  return new Map(
+    readdirSync(dir)
+      .filter((name) => name.endsWith(".json"))
+      .map((name) => [name, statSync(join(dir, name)).mtimeMs]),
+  );
 }
 
 interface Outcome {
@@ -123,7 +160,13 @@ function runBlock(script: string, cwd: string): Outcome {
     input: "typed-at-the-prompt\n",
     encoding: "utf8",
     timeout: BLOCK_TIMEOUT_MS,
-    env: { ...env, PATH: `${bin}:${process.env.PATH}`, WRANGLER_SEND_METRICS: "false", WRANGLER_SEND_ERROR_REPORTS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+    env: {
+      ...env,
+      PATH: `${bin}:${process.env.PATH}`,
+      WRANGLER_SEND_METRICS: "false",
+      WRANGLER_SEND_ERROR_REPORTS: "false",
+      CLOUDFLARE_CF_FETCH_ENABLED: "false",
+    },
   });
   const brokenJson = [...jsonFiles(cwd)]
     .filter(([name, mtime]) => before.get(name) !== mtime)
@@ -136,7 +179,11 @@ function runBlock(script: string, cwd: string): Outcome {
         return true;
       }
     });
-  return { status: result.status, output: `${result.stdout}${result.stderr}${result.error ? String(result.error) : ""}`, brokenJson };
+  return {
+    status: result.status,
+    output: `${result.stdout}${result.stderr}${result.error ? String(result.error) : ""}`,
+    brokenJson,
+  };
 }
 
 describe("every shell command in the documentation", () => {
@@ -147,19 +194,25 @@ describe("every shell command in the documentation", () => {
     for (const block of all) if (block.marker.kind !== "run") expect(block.marker.reason.length).toBeGreaterThan(5);
   });
 
-  it("catches a key set written through npm's banner, and a secret piped through it", { timeout: BLOCK_TIMEOUT_MS }, () => {
-    const dir = repositoryCopy("banner");
-    const written = runBlock("npm run keys -- generate > keys.json\n", dir);
-    expect(written.status).toBe(0);
-    expect(written.brokenJson).toEqual(["keys.json"]);
-    const piped = runBlock("npm run keys -- generate | npx wrangler secret put SESSION_KEYS --env staging\n", dir);
-    expect(piped.status).toBe(1);
-    expect(piped.output).toContain("secret put SESSION_KEYS: not JSON");
-    expect(runBlock("npx wrangler deploy --env staging\n", dir).output).toContain("needs a Cloudflare account");
-  });
+  it(
+    "catches a key set written through npm's banner, and a secret piped through it",
+    { timeout: BLOCK_TIMEOUT_MS },
+    () => {
+      const dir = repositoryCopy("banner");
+      const written = runBlock("npm run keys -- generate > keys.json\n", dir);
+      expect(written.status).toBe(0);
+      expect(written.brokenJson).toEqual(["keys.json"]);
+      const piped = runBlock("npm run keys -- generate | npx wrangler secret put SESSION_KEYS --env staging\n", dir);
+      expect(piped.status).toBe(1);
+      expect(piped.output).toContain("secret put SESSION_KEYS: not JSON");
+      expect(runBlock("npx wrangler deploy --env staging\n", dir).output).toContain("needs a Cloudflare account");
+    },
+  );
 
   for (const file of DOCS) {
-    const blocks = shellBlocks(readFileSync(join(ROOT, file), "utf8")).filter((block) => block.marker.kind !== "not-run");
+    const blocks = shellBlocks(readFileSync(join(ROOT, file), "utf8")).filter(
+      (block) => block.marker.kind !== "not-run",
+    );
     if (blocks.length === 0) continue;
     describe(file, () => {
       let dir: string | undefined;
@@ -170,22 +223,31 @@ describe("every shell command in the documentation", () => {
           const outcome = runBlock(block.script, dir);
           // An expected failure must be the command's own answer, not a command that is missing.
           const missing = MISSING_COMMAND.filter((pattern) => pattern.test(outcome.output)).map(String);
-          expect({ status: outcome.status, brokenJson: outcome.brokenJson, missing }, `${block.script}\n${outcome.output}`).toEqual({ status: expected, brokenJson: [], missing: [] });
+          expect(
+            { status: outcome.status, brokenJson: outcome.brokenJson, missing },
+            `${block.script}\n${outcome.output}`,
+          ).toEqual({ status: expected, brokenJson: [], missing: [] });
         });
       }
     });
   }
 
-  it("the configuration check's fixes that pipe a command into a secret store a valid secret", { timeout: BLOCK_TIMEOUT_MS + 10_000 }, () => {
-    const dir = repositoryCopy("check-fixes");
-    const check = runBlock("node scripts/check-config.mjs\n", dir);
-    expect(check.status).toBe(1);
-    const fixes = [...check.output.matchAll(/^\s*fix: (.+\| npx wrangler secret put [A-Z_]+)$/gm)].map((match) => match[1]!);
-    expect(fixes).toEqual([expect.stringContaining("SESSION_KEYS")]);
-    for (const fix of fixes) {
-      const outcome = runBlock(`${fix}\n`, dir);
-      expect(outcome.status, `${fix}\n${outcome.output}`).toBe(0);
-      expect(JSON.parse(readFileSync(join(dir, ".secrets/SESSION_KEYS"), "utf8")).keys).toHaveLength(1);
-    }
-  });
+  it(
+    "the configuration check's fixes that pipe a command into a secret store a valid secret",
+    { timeout: BLOCK_TIMEOUT_MS + 10_000 },
+    () => {
+      const dir = repositoryCopy("check-fixes");
+      const check = runBlock("node scripts/check-config.mjs\n", dir);
+      expect(check.status).toBe(1);
+      const fixes = [...check.output.matchAll(/^\s*fix: (.+\| npx wrangler secret put [A-Z_]+)$/gm)].map(
+        (match) => match[1]!,
+      );
+      expect(fixes).toEqual([expect.stringContaining("SESSION_KEYS")]);
+      for (const fix of fixes) {
+        const outcome = runBlock(`${fix}\n`, dir);
+        expect(outcome.status, `${fix}\n${outcome.output}`).toBe(0);
+        expect(JSON.parse(readFileSync(join(dir, ".secrets/SESSION_KEYS"), "utf8")).keys).toHaveLength(1);
+      }
+    },
+  );
 });

@@ -32,10 +32,22 @@ describe("docs/configuration.md", () => {
   it("has a row for every var and binding of wrangler.toml, in every environment, and every secret", () => {
     const { rawConfig } = experimental_readRawConfig({ config: join(ROOT, "wrangler.toml") });
     const raw = rawConfig as Table & { env?: Record<string, Table> };
-    const secrets = [...readFileSync(join(ROOT, "src/secrets.d.ts"), "utf8").matchAll(/^\s+([A-Z_]+)\??: string;/gm)].map((match) => match[1]!);
+    const secrets = [
+      ...readFileSync(join(ROOT, "src/secrets.d.ts"), "utf8").matchAll(/^\s+([A-Z_]+)\??: string;/gm),
+    ].map((match) => match[1]!);
     const names = new Set([...namesOf(raw), ...Object.values(raw.env ?? {}).flatMap(namesOf), ...secrets]);
     // The ones whose rows were missing once, and the three secrets, are among them.
-    expect([...names]).toEqual(expect.arrayContaining(["AUTH_RATE_LIMIT", "AUTH_METRICS", "ORIGIN", "SESSION_FAMILIES", "OIDC_CLIENT_SECRET", "SESSION_KEYS", "GOOGLE_GROUPS_CREDENTIALS"]));
+    expect([...names]).toEqual(
+      expect.arrayContaining([
+        "AUTH_RATE_LIMIT",
+        "AUTH_METRICS",
+        "ORIGIN",
+        "SESSION_FAMILIES",
+        "OIDC_CLIENT_SECRET",
+        "SESSION_KEYS",
+        "GOOGLE_GROUPS_CREDENTIALS",
+      ]),
+    );
     expect([...names].filter((name) => !rows.has(name))).toEqual([]);
   });
 });

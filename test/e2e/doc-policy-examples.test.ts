@@ -8,11 +8,15 @@ import { generateKeySet } from "../../scripts/keys.mjs";
 
 /** The documentation's configuration examples are meant to be copied: each one passes `npm run check` as written. */
 const read = (path: string) => readFileSync(join(__dirname, "../..", path), "utf8");
-const tomlBlocks = (text: string) => [...text.matchAll(/```toml\n([\s\S]*?)```/g)].map((match) => match[1]!).filter((block) => block.includes("[vars]"));
+const tomlBlocks = (text: string) =>
+  [...text.matchAll(/```toml\n([\s\S]*?)```/g)].map((match) => match[1]!).filter((block) => block.includes("[vars]"));
 const readmeExamples = tomlBlocks(read("README.md"));
 const policyPage = read("docs/access-policies.md");
 const policyExamples = tomlBlocks(policyPage);
-const jsonExamples = /```jsonc\n([\s\S]*?)```/.exec(policyPage)![1]!.split("\n").filter((line) => line.startsWith("["));
+const jsonExamples = /```jsonc\n([\s\S]*?)```/
+  .exec(policyPage)![1]!
+  .split("\n")
+  .filter((line) => line.startsWith("["));
 const workloadExamples = tomlBlocks(read("docs/workloads.md"));
 
 /** The values an example leaves out, so that `npm run check` judges only what the example shows. */
@@ -21,11 +25,25 @@ const FILLERS: Record<string, string> = { ORIGIN_URL: '"https://origin.example.c
 async function problemsOf(vars: string): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), "doc-policy-"));
   const config = join(dir, "wrangler.toml");
-  const fillers = Object.entries(FILLERS).filter(([name]) => !new RegExp(`^${name} =`, "m").test(vars)).map(([name, value]) => `${name} = ${value}`);
-  writeFileSync(config, `name = "t"\nmain = "index.js"\ncompatibility_date = "2026-05-03"\n[[kv_namespaces]]\nbinding = "SESSIONS"\nid = "0123456789abcdef0123456789abcdef"\n${vars}\n${fillers.join("\n")}\n`);
+  const fillers = Object.entries(FILLERS)
+    .filter(([name]) => !new RegExp(`^${name} =`, "m").test(vars))
+    .map(([name, value]) => `${name} = ${value}`);
+  writeFileSync(
+    config,
+    `name = "t"\nmain = "index.js"\ncompatibility_date = "2026-05-03"\n[[kv_namespaces]]\nbinding = "SESSIONS"\nid = "0123456789abcdef0123456789abcdef"\n${vars}\n${fillers.join("\n")}\n`,
+  );
   const account = await createServiceAccount();
-  const secrets = { OIDC_CLIENT_SECRET: "s", SESSION_KEYS: JSON.stringify(await generateKeySet()), GOOGLE_GROUPS_CREDENTIALS: account.credentials };
-  writeFileSync(join(dir, ".dev.vars"), Object.entries(secrets).map(([name, value]) => `${name}='${value.replace(/\n/g, "\\n")}'`).join("\n"));
+  const secrets = {
+    OIDC_CLIENT_SECRET: "s",
+    SESSION_KEYS: JSON.stringify(await generateKeySet()),
+    GOOGLE_GROUPS_CREDENTIALS: account.credentials,
+  };
+  writeFileSync(
+    join(dir, ".dev.vars"),
+    Object.entries(secrets)
+      .map(([name, value]) => `${name}='${value.replace(/\n/g, "\\n")}'`)
+      .join("\n"),
+  );
   return (await checkConfig({ configPath: config })).problems;
 }
 

@@ -10,11 +10,15 @@ import { generateKeySet } from "../../scripts/keys.mjs";
  * Environments: `npm run check -- --env NAME` checks [env.NAME] alone (wrangler inherits no var
  * and no binding into an environment), and `npm run deploy -- --env NAME` passes it through.
  */
-const GOOD_VARS = 'ORIGIN_URL = "https://origin.example.com"\nPUBLIC_URL = "https://app.example.com"\nOIDC_CLIENT_ID = "id"\nALLOWED_DOMAINS = "example.com"';
+const GOOD_VARS =
+  'ORIGIN_URL = "https://origin.example.com"\nPUBLIC_URL = "https://app.example.com"\nOIDC_CLIENT_ID = "id"\nALLOWED_DOMAINS = "example.com"';
 
 function envProject(toml: string, files: Record<string, string> = {}) {
   const dir = mkdtempSync(join(tmpdir(), "environments-"));
-  writeFileSync(join(dir, "wrangler.toml"), `name = "t"\nmain = "index.js"\ncompatibility_date = "2026-05-03"\n${toml}`);
+  writeFileSync(
+    join(dir, "wrangler.toml"),
+    `name = "t"\nmain = "index.js"\ncompatibility_date = "2026-05-03"\n${toml}`,
+  );
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return join(dir, "wrangler.toml");
 }
@@ -23,7 +27,10 @@ const kv = (table: string, id: string) => `[[${table}kv_namespaces]]\nbinding = 
 
 function check(...args: string[]): { code: number | null; output: string } {
   const { OIDC_CLIENT_SECRET: _secret, SESSION_KEYS: _keys, ...env } = process.env;
-  const result = spawnSync("node", ["scripts/check-config.mjs", ...args], { encoding: "utf8", env: { ...env, WRANGLER_SEND_METRICS: "false" } });
+  const result = spawnSync("node", ["scripts/check-config.mjs", ...args], {
+    encoding: "utf8",
+    env: { ...env, WRANGLER_SEND_METRICS: "false" },
+  });
   return { code: result.status, output: result.stdout + result.stderr };
 }
 
@@ -45,7 +52,9 @@ describe("npm run check -- --env NAME", () => {
   });
 
   it("inherits nothing: an environment without its own KV binding or vars is refused", () => {
-    const path = envProject(`${kv("", "0123456789abcdef0123456789abcdef")}[vars]\n${GOOD_VARS}\n[env.staging]\nroutes = []\n`);
+    const path = envProject(
+      `${kv("", "0123456789abcdef0123456789abcdef")}[vars]\n${GOOD_VARS}\n[env.staging]\nroutes = []\n`,
+    );
     const { code, output } = check("--config", path, "--deploy", "--env", "staging");
     expect(code).toBe(1);
     expect(output).toContain("SESSIONS: no [[kv_namespaces]] binding named SESSIONS");
@@ -54,7 +63,9 @@ describe("npm run check -- --env NAME", () => {
   });
 
   it("refuses an environment wrangler.toml does not define instead of checking the top level", () => {
-    const path = envProject(`${kv("", "0123456789abcdef0123456789abcdef")}[vars]\n${GOOD_VARS}\n[env.staging]\n${kv("env.staging.", "11111111111111111111111111111111")}[env.staging.vars]\n${GOOD_VARS}\n`);
+    const path = envProject(
+      `${kv("", "0123456789abcdef0123456789abcdef")}[vars]\n${GOOD_VARS}\n[env.staging]\n${kv("env.staging.", "11111111111111111111111111111111")}[env.staging.vars]\n${GOOD_VARS}\n`,
+    );
     const { code, output } = check("--config", path, "--deploy", "--env", "stagign");
     expect(code).toBe(1);
     expect(output).toContain("has no [env.stagign] (environments: staging)");
@@ -62,7 +73,9 @@ describe("npm run check -- --env NAME", () => {
 
   it("refuses two environments on one KV namespace", () => {
     const shared = "33333333333333333333333333333333";
-    const path = envProject(`[env.staging]\n${kv("env.staging.", shared)}[env.staging.vars]\n${GOOD_VARS}\n[env.production]\n${kv("env.production.", shared)}[env.production.vars]\n${GOOD_VARS}\n`);
+    const path = envProject(
+      `[env.staging]\n${kv("env.staging.", shared)}[env.staging.vars]\n${GOOD_VARS}\n[env.production]\n${kv("env.production.", shared)}[env.production.vars]\n${GOOD_VARS}\n`,
+    );
     const { code, output } = check("--config", path, "--deploy", "--env", "production");
     expect(code).toBe(1);
     expect(output).toContain("SESSIONS: the same KV namespace as [env.staging]");
@@ -70,9 +83,12 @@ describe("npm run check -- --env NAME", () => {
 
   it("reads .dev.vars.NAME for that environment, as wrangler dev --env NAME does", async () => {
     const keys = JSON.stringify(await generateKeySet());
-    const path = envProject(`[env.staging]\n${kv("env.staging.", "11111111111111111111111111111111")}[env.staging.vars]\n${GOOD_VARS}\n`, {
-      ".dev.vars.staging": `OIDC_CLIENT_SECRET=s3cret\nSESSION_KEYS='${keys}'\n`,
-    });
+    const path = envProject(
+      `[env.staging]\n${kv("env.staging.", "11111111111111111111111111111111")}[env.staging.vars]\n${GOOD_VARS}\n`,
+      {
+        ".dev.vars.staging": `OIDC_CLIENT_SECRET=s3cret\nSESSION_KEYS='${keys}'\n`,
+      },
+    );
     expect(check("--config", path, "--env", "staging")).toMatchObject({ code: 0 });
   });
 
@@ -80,7 +96,10 @@ describe("npm run check -- --env NAME", () => {
     for (const environment of ["staging", "production"]) {
       const { code, output } = check("--deploy", "--env", environment);
       expect(code).toBe(1);
-      const problems = output.split("\n").filter((line) => line.startsWith("  - ")).map((line) => line.slice(4));
+      const problems = output
+        .split("\n")
+        .filter((line) => line.startsWith("  - "))
+        .map((line) => line.slice(4));
       // Everything else of the environment (its PUBLIC_URL, allowlists, origin, ORIGIN_AUDIENCE
       // with the production ORIGIN binding) is valid as it stands.
       expect(problems).toEqual(["OIDC_CLIENT_ID: required", "SESSIONS: the KV namespace id is still the placeholder"]);
@@ -97,7 +116,10 @@ describe("npm run deploy -- --env NAME", () => {
         ["npx", ["wrangler", "deploy", "--env", "staging", "--dry-run"]],
       ],
     });
-    expect(deployPlan(["--env=production"], ["staging", "production"]).steps?.[2]).toEqual(["npx", ["wrangler", "deploy", "--env", "production"]]);
+    expect(deployPlan(["--env=production"], ["staging", "production"]).steps?.[2]).toEqual([
+      "npx",
+      ["wrangler", "deploy", "--env", "production"],
+    ]);
     expect(deployPlan([], []).steps?.[2]).toEqual(["npx", ["wrangler", "deploy"]]);
   });
 
@@ -108,9 +130,14 @@ describe("npm run deploy -- --env NAME", () => {
   });
 
   it("stops after a failing check, before the tests and before anything is deployed", () => {
-    const path = envProject(`[env.staging]\n${kv("env.staging.", "11111111111111111111111111111111")}[env.staging.vars]\nORIGIN_URL = "ftp://x"\n`);
+    const path = envProject(
+      `[env.staging]\n${kv("env.staging.", "11111111111111111111111111111111")}[env.staging.vars]\nORIGIN_URL = "ftp://x"\n`,
+    );
     const { OIDC_CLIENT_SECRET: _secret, SESSION_KEYS: _keys, ...env } = process.env;
-    const result = spawnSync("node", ["scripts/deploy.mjs", "--env", "staging", "--config", path, "--dry-run"], { encoding: "utf8", env: { ...env, WRANGLER_SEND_METRICS: "false" } });
+    const result = spawnSync("node", ["scripts/deploy.mjs", "--env", "staging", "--config", path, "--dry-run"], {
+      encoding: "utf8",
+      env: { ...env, WRANGLER_SEND_METRICS: "false" },
+    });
     expect(result.status).toBe(1);
     expect(result.stdout).toContain("> node scripts/check-config.mjs --deploy --config");
     expect(result.stdout).not.toContain("> npm test");
@@ -126,10 +153,18 @@ describe("npm run deploy -- --env NAME", () => {
       });
       expect(result.status).toBe(0);
       const bindings = result.stdout;
-      expect(bindings).toContain(`env.AUTH_METRICS (edge_auth_decisions${environment === "staging" ? "_staging" : ""})`);
+      expect(bindings).toContain(
+        `env.AUTH_METRICS (edge_auth_decisions${environment === "staging" ? "_staging" : ""})`,
+      );
       expect(bindings).toContain("env.SESSION_FAMILIES (SessionFamilies)");
-      expect(bindings).toContain(environment === "production" ? 'env.ORIGIN (my-app-origin)' : 'env.ORIGIN_URL ("https://staging-origin.example.com")');
-      expect(bindings).toContain(`env.PUBLIC_URL ("https://${environment === "staging" ? "staging." : ""}app.example.com")`);
+      expect(bindings).toContain(
+        environment === "production"
+          ? "env.ORIGIN (my-app-origin)"
+          : 'env.ORIGIN_URL ("https://staging-origin.example.com")',
+      );
+      expect(bindings).toContain(
+        `env.PUBLIC_URL ("https://${environment === "staging" ? "staging." : ""}app.example.com")`,
+      );
     }
   });
 });

@@ -42,7 +42,10 @@ describe("sign-in through the local provider, end to end", () => {
     await browser.signIn(`${stack.workerUrl}/`, "grace@example.org");
     const assertion = stack.originRequests.at(-1)!.headers["x-auth-assertion"]!;
     const jwks = createRemoteJWKSet(new URL(`${stack.workerUrl}/.well-known/jwks.json`));
-    const { payload, protectedHeader } = await jwtVerify(assertion, jwks, { issuer: stack.workerUrl, audience: "e2e-origin" });
+    const { payload, protectedHeader } = await jwtVerify(assertion, jwks, {
+      issuer: stack.workerUrl,
+      audience: "e2e-origin",
+    });
     expect(payload).toMatchObject({ email: "grace@example.org", hd: "example.org" });
     expect(payload.exp! - payload.iat!).toBeLessThanOrEqual(300);
     expect(protectedHeader.kid).toBe(stack.sessionKeys.keys[0]!.kid);
@@ -52,7 +55,10 @@ describe("sign-in through the local provider, end to end", () => {
 
   it("answers 302 to navigations and 401 to API calls without a session; the origin sees neither", async () => {
     const before = originPaths().length;
-    const navigation = await fetch(`${stack.workerUrl}/secret`, { redirect: "manual", headers: { accept: "text/html" } });
+    const navigation = await fetch(`${stack.workerUrl}/secret`, {
+      redirect: "manual",
+      headers: { accept: "text/html" },
+    });
     expect(navigation.status).toBe(302);
     const api = await fetch(`${stack.workerUrl}/api/secret`, { headers: { accept: "application/json" } });
     expect(api.status).toBe(401);
@@ -80,7 +86,9 @@ describe("sign-in through the local provider, end to end", () => {
     await browser.signIn(`${stack.workerUrl}/`, "tabs5@example.com");
     const refresh = browser.jar.get(stack.workerUrl, "__Host-refresh")!;
     const responses = await Promise.all(
-      Array.from({ length: 5 }, () => fetch(`${stack.workerUrl}/api/whoami`, { headers: { cookie: `__Host-refresh=${refresh}` } })),
+      Array.from({ length: 5 }, () =>
+        fetch(`${stack.workerUrl}/api/whoami`, { headers: { cookie: `__Host-refresh=${refresh}` } }),
+      ),
     );
     expect(responses.map((response) => response.status)).toEqual([200, 200, 200, 200, 200]);
   });
@@ -98,13 +106,22 @@ describe("sign-in through the local provider, end to end", () => {
     const browser = new Browser();
     await browser.signIn(`${stack.workerUrl}/`, "kim@example.com");
     const refresh = browser.jar.get(stack.workerUrl, "__Host-refresh")!;
-    const crossSite = await browser.request(`${stack.workerUrl}/auth/logout`, { method: "POST", headers: { origin: "http://evil.example" } });
+    const crossSite = await browser.request(`${stack.workerUrl}/auth/logout`, {
+      method: "POST",
+      headers: { origin: "http://evil.example" },
+    });
     expect(crossSite.status).toBe(403);
-    const logout = await browser.request(`${stack.workerUrl}/auth/logout`, { method: "POST", headers: { origin: stack.workerUrl } });
+    const logout = await browser.request(`${stack.workerUrl}/auth/logout`, {
+      method: "POST",
+      headers: { origin: stack.workerUrl },
+    });
     expect(logout.status).toBe(303);
     expect(logout.headers.get("location")).toBe("/auth/logout");
     expect(browser.jar.get(stack.workerUrl, "__Host-access")).toBeUndefined();
-    const replay = await fetch(`${stack.workerUrl}/auth/refresh`, { method: "POST", headers: { cookie: `__Host-refresh=${refresh}` } });
+    const replay = await fetch(`${stack.workerUrl}/auth/refresh`, {
+      method: "POST",
+      headers: { cookie: `__Host-refresh=${refresh}` },
+    });
     expect(replay.status).toBe(401);
     const again = await browser.request(`${stack.workerUrl}/`, { headers: { accept: "text/html" } });
     expect(again.status).toBe(302);
@@ -116,8 +133,15 @@ describe("sign-in through the local provider, end to end", () => {
     const tabB = await browser.navigate(`${stack.workerUrl}/b`);
     expect(tabA.response.status).toBe(200);
     expect(tabB.response.status).toBe(200);
-    for (const [tab, path] of [[tabB, "/b"], [tabA, "/a"]] as const) {
-      const post = await browser.request(tab.url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "email=tabs%40example.com" });
+    for (const [tab, path] of [
+      [tabB, "/b"],
+      [tabA, "/a"],
+    ] as const) {
+      const post = await browser.request(tab.url, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: "email=tabs%40example.com",
+      });
       const back = await browser.navigate(new URL(post.headers.get("location")!, tab.url).href);
       expect(back.hops.find((hop) => hop.url.includes("/auth/callback"))?.location).toBe(path);
       expect(back.response.status).toBe(200);
@@ -125,7 +149,9 @@ describe("sign-in through the local provider, end to end", () => {
   });
 
   it("serves public paths without a session and strips spoofed identity headers", async () => {
-    const response = await fetch(`${stack.workerUrl}/public/info`, { headers: { "X-Auth-User-Email": "boss@example.com", "x_auth_user_sub": "1" } });
+    const response = await fetch(`${stack.workerUrl}/public/info`, {
+      headers: { "X-Auth-User-Email": "boss@example.com", x_auth_user_sub: "1" },
+    });
     expect(response.status).toBe(200);
     const received = stack.originRequests.at(-1)!;
     expect(received.url).toBe("/public/info");
@@ -134,7 +160,9 @@ describe("sign-in through the local provider, end to end", () => {
 
   it("never lets return_to leave our origin", async () => {
     const browser = new Browser();
-    const login = await browser.request(`${stack.workerUrl}/auth/login?return_to=${encodeURIComponent("//evil.example/x")}`);
+    const login = await browser.request(
+      `${stack.workerUrl}/auth/login?return_to=${encodeURIComponent("//evil.example/x")}`,
+    );
     expect(login.status).toBe(302);
     const result = await browser.signIn(new URL(login.headers.get("location")!).href, "ret@example.com");
     const callback = result.hops.find((hop) => hop.url.includes("/auth/callback"))!;

@@ -61,7 +61,9 @@ describe("group rules", () => {
 
   it("follows nested membership inside the domain, and admits a direct outside member", async () => {
     expect((await (await signedInAs("lead@corp.test")).navigate(`${stack.workerUrl}/eng/x`)).response.status).toBe(200);
-    expect((await (await signedInAs("guest@gmail.com")).navigate(`${stack.workerUrl}/eng/x`)).response.status).toBe(200);
+    expect((await (await signedInAs("guest@gmail.com")).navigate(`${stack.workerUrl}/eng/x`)).response.status).toBe(
+      200,
+    );
     expect((await (await signedInAs("sam@corp.test")).navigate(`${stack.workerUrl}/eng/x`)).response.status).toBe(403);
   });
 

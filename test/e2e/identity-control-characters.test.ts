@@ -69,7 +69,8 @@ describe("identity claims with characters a header cannot carry", () => {
 
   it("never put a tampered value in a header the origin received", () => {
     for (const request of stack.originRequests) {
-      for (const value of Object.values(request.headers)) expect(value).not.toMatch(/[^\x20-\x7e]|X-Injected|root@example/);
+      for (const value of Object.values(request.headers))
+        expect(value).not.toMatch(/[^\x20-\x7e]|X-Injected|root@example/);
     }
   });
 });

@@ -24,10 +24,16 @@ describe("structured logs of a full flow", () => {
       const { hops } = await browser.signIn(`${stack.workerUrl}/logged`, "logs@example.com");
       const callbackUrl = new URL(hops.find((hop) => hop.url.includes("/auth/callback"))!.url);
       secrets.push(callbackUrl.searchParams.get("code")!, callbackUrl.searchParams.get("state")!);
-      secrets.push(browser.jar.get(stack.workerUrl, "__Host-access")!, browser.jar.get(stack.workerUrl, "__Host-refresh")!);
+      secrets.push(
+        browser.jar.get(stack.workerUrl, "__Host-access")!,
+        browser.jar.get(stack.workerUrl, "__Host-refresh")!,
+      );
       browser.jar.delete(stack.workerUrl, "__Host-access");
       await browser.request(`${stack.workerUrl}/api/whoami`);
-      secrets.push(browser.jar.get(stack.workerUrl, "__Host-access")!, browser.jar.get(stack.workerUrl, "__Host-refresh")!);
+      secrets.push(
+        browser.jar.get(stack.workerUrl, "__Host-access")!,
+        browser.jar.get(stack.workerUrl, "__Host-refresh")!,
+      );
       await browser.request(`${stack.workerUrl}/auth/logout`, { method: "POST", headers: { origin: stack.workerUrl } });
       await new Promise((resolve) => setTimeout(resolve, 300));
     } finally {

@@ -10,7 +10,9 @@ const api = createServer(async (request: IncomingMessage, response) => {
   let body = "";
   for await (const chunk of request) body += chunk;
   received.push({ url: request.url ?? "", authorization: request.headers.authorization, body });
-  response.writeHead(200, { "content-type": "application/json" }).end('{"data":[{"route":"gate","p50_ms":1}],"rows":1}');
+  response
+    .writeHead(200, { "content-type": "application/json" })
+    .end('{"data":[{"route":"gate","p50_ms":1}],"rows":1}');
 });
 let apiUrl = "";
 beforeAll(async () => {
@@ -22,7 +24,9 @@ afterAll(() => new Promise<void>((resolve) => api.close(() => resolve())));
 function metrics(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     const { CLOUDFLARE_ACCOUNT_ID: _a, CLOUDFLARE_API_TOKEN: _t, ...rest } = process.env;
-    const child = spawn(process.execPath, ["scripts/metrics.mjs", ...args], { env: { ...rest, CLOUDFLARE_API_BASE_URL: apiUrl, ...env } });
+    const child = spawn(process.execPath, ["scripts/metrics.mjs", ...args], {
+      env: { ...rest, CLOUDFLARE_API_BASE_URL: apiUrl, ...env },
+    });
     let output = "";
     child.stdout.on("data", (chunk) => (output += chunk));
     child.stderr.on("data", (chunk) => (output += chunk));
@@ -33,16 +37,27 @@ function metrics(args: string[], env: Record<string, string> = {}): Promise<{ co
 describe("npm run metrics", () => {
   it("posts the dashboard's SQL over the AUTH_METRICS dataset to the account's SQL API, with the token", async () => {
     received.length = 0;
-    const { code, output } = await metrics(["latency", "--hours", "6", "--env", "production"], { CLOUDFLARE_ACCOUNT_ID: "acc123", CLOUDFLARE_API_TOKEN: "tok456" });
+    const { code, output } = await metrics(["latency", "--hours", "6", "--env", "production"], {
+      CLOUDFLARE_ACCOUNT_ID: "acc123",
+      CLOUDFLARE_API_TOKEN: "tok456",
+    });
     expect(code).toBe(0);
     expect(output).toContain('"p50_ms":1');
-    expect(received).toEqual([{ url: "/client/v4/accounts/acc123/analytics_engine/sql", authorization: "Bearer tok456", body: dashboardQueries("edge_auth_decisions", 6).latency }]);
+    expect(received).toEqual([
+      {
+        url: "/client/v4/accounts/acc123/analytics_engine/sql",
+        authorization: "Bearer tok456",
+        body: dashboardQueries("edge_auth_decisions", 6).latency,
+      },
+    ]);
     expect(received[0]!.body).toContain("quantileExactWeighted(0.95)(double1, _sample_interval)");
     expect(received[0]!.body).toContain("INTERVAL '6' HOUR");
   });
 
   it("prints the SQL and the curl command with --print, and needs no credentials for that", async () => {
-    expect((await metrics(["decisions", "--print", "--env", "staging"])).output).toContain("FROM edge_auth_decisions_staging\n");
+    expect((await metrics(["decisions", "--print", "--env", "staging"])).output).toContain(
+      "FROM edge_auth_decisions_staging\n",
+    );
     const { code, output } = await metrics(["all", "--print"]);
     expect(code).toBe(0);
     for (const name of ["decisions", "refresh-rate", "latency"]) expect(output).toContain(`-- ${name}`);
@@ -53,7 +68,10 @@ describe("npm run metrics", () => {
   });
 
   it("refuses to run without credentials, and refuses hours that are not whole numbers", async () => {
-    expect(await metrics(["decisions"])).toMatchObject({ code: 1, output: expect.stringContaining("CLOUDFLARE_API_TOKEN") });
+    expect(await metrics(["decisions"])).toMatchObject({
+      code: 1,
+      output: expect.stringContaining("CLOUDFLARE_API_TOKEN"),
+    });
     const injected = await metrics(["decisions", "--hours", "1' HOUR; DROP", "--print"]);
     expect(injected.code).toBe(1);
     expect(injected.output).toContain("--hours");

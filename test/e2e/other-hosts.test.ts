@@ -21,7 +21,9 @@ describe("a sign-in that starts on another host name of the worker", () => {
   it("ends signed in on PUBLIC_URL's host, on the page first asked for", async () => {
     const browser = new Browser();
     const { response, hops, url } = await browser.signIn(`${stack.workerUrl}/reports/q3?view=full`, "ada@example.com");
-    expect(hops.filter((hop) => hop.status >= 400).map((hop) => `${hop.status} ${new URL(hop.url).pathname}`)).toEqual([]);
+    expect(hops.filter((hop) => hop.status >= 400).map((hop) => `${hop.status} ${new URL(hop.url).pathname}`)).toEqual(
+      [],
+    );
     expect(response.status).toBe(200);
     expect(url).toBe(`${publicUrl}/reports/q3?view=full`);
     // The first answer moves the navigation, path and query intact, to the registered host.
@@ -40,7 +42,10 @@ describe("a sign-in that starts on another host name of the worker", () => {
 
   it("moves a login started there to the registered host's login, return_to kept as a path", async () => {
     const browser = new Browser();
-    const { response, hops, url } = await browser.signIn(`${stack.workerUrl}/auth/login?return_to=%2Fdocs%3Fa%3D1`, "grace@example.org");
+    const { response, hops, url } = await browser.signIn(
+      `${stack.workerUrl}/auth/login?return_to=%2Fdocs%3Fa%3D1`,
+      "grace@example.org",
+    );
     expect(response.status).toBe(200);
     expect(url).toBe(`${publicUrl}/docs?a=1`);
     // No login cookie on the host the provider never returns to.
@@ -62,7 +67,10 @@ describe("a sign-in that starts on another host name of the worker", () => {
 
   it("answers a call that is not a navigation with 401, as on the registered host", async () => {
     const before = stack.originRequests.length;
-    for (const init of [{ headers: { accept: "application/json" } }, { method: "POST", headers: { accept: "text/html" } }]) {
+    for (const init of [
+      { headers: { accept: "application/json" } },
+      { method: "POST", headers: { accept: "text/html" } },
+    ]) {
       const response = await fetch(`${stack.workerUrl}/api/thing`, { ...init, redirect: "manual" });
       expect(response.status).toBe(401);
       expect(response.headers.get("location")).toBeNull();

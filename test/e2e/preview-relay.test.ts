@@ -51,8 +51,15 @@ describe("a preview deployment signs in through the registered host", () => {
 
   it("never sends a sign-in to a host outside PREVIEW_HOSTS", async () => {
     const state = "s".repeat(43);
-    for (const to of ["http://evil.example", `http://localhost:${new URL(stack.workerUrl).port}0`, "http://127.0.0.2:1"]) {
-      const response = await fetch(`${stack.workerUrl}/auth/login?relay_to=${encodeURIComponent(to)}&relay_state=${state}`, { redirect: "manual" });
+    for (const to of [
+      "http://evil.example",
+      `http://localhost:${new URL(stack.workerUrl).port}0`,
+      "http://127.0.0.2:1",
+    ]) {
+      const response = await fetch(
+        `${stack.workerUrl}/auth/login?relay_to=${encodeURIComponent(to)}&relay_state=${state}`,
+        { redirect: "manual" },
+      );
       expect(response.status).toBe(400);
       expect(response.headers.get("location")).toBeNull();
     }

@@ -8,7 +8,10 @@ beforeAll(async () => {
   stack = await startStack({
     // ID tokens for "unknown-kid" accounts are signed by a key the provider never published,
     // each time under a new kid: what an attacker (or a broken provider) would send.
-    idTokenHook: (claims) => (String(claims.email).startsWith("unknown-kid") ? { claims, sign: "wrong-key", header: { kid: `never-published-${++flood}` } } : undefined),
+    idTokenHook: (claims) =>
+      String(claims.email).startsWith("unknown-kid")
+        ? { claims, sign: "wrong-key", header: { kid: `never-published-${++flood}` } }
+        : undefined,
   });
 });
 afterAll(() => stack?.close());

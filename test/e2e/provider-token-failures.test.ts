@@ -21,8 +21,16 @@ beforeAll(async () => {
   provider = await startBrokenProvider(CLIENT_ID);
   worker = await startWorker({
     port: await freePort(),
-    vars: { ORIGIN_URL: `http://127.0.0.1:${await freePort()}`, OIDC_ISSUER: provider.issuer, OIDC_CLIENT_ID: CLIENT_ID, ALLOWED_DOMAINS: "*" },
-    secrets: { OIDC_CLIENT_SECRET: randomBytes(16).toString("hex"), SESSION_KEYS: JSON.stringify(await generateKeySet("ES256")) },
+    vars: {
+      ORIGIN_URL: `http://127.0.0.1:${await freePort()}`,
+      OIDC_ISSUER: provider.issuer,
+      OIDC_CLIENT_ID: CLIENT_ID,
+      ALLOWED_DOMAINS: "*",
+    },
+    secrets: {
+      OIDC_CLIENT_SECRET: randomBytes(16).toString("hex"),
+      SESSION_KEYS: JSON.stringify(await generateKeySet("ES256")),
+    },
     logLevel: "none",
   });
 });
@@ -38,10 +46,21 @@ async function callbackWith(mode: TokenMode) {
   const authorize = new URL(login.headers.get("location")!);
   const state = authorize.searchParams.get("state")!;
   const nonce = authorize.searchParams.get("nonce")!;
-  const cookie = login.headers.getSetCookie().map((value) => value.split(";")[0]).join("; ");
-  const response = await fetch(`${worker.url}/auth/callback?code=${mode}.${nonce}&state=${state}`, { redirect: "manual", headers: { cookie, accept: "text/html" } });
+  const cookie = login.headers
+    .getSetCookie()
+    .map((value) => value.split(";")[0])
+    .join("; ");
+  const response = await fetch(`${worker.url}/auth/callback?code=${mode}.${nonce}&state=${state}`, {
+    redirect: "manual",
+    headers: { cookie, accept: "text/html" },
+  });
   const sessionCookies = response.headers.getSetCookie().filter((value) => /^__Host-(access|refresh)=[^;]/.test(value));
-  return { status: response.status, body: await response.text(), sessionCookies, location: response.headers.get("location") };
+  return {
+    status: response.status,
+    body: await response.text(),
+    sessionCookies,
+    location: response.headers.get("location"),
+  };
 }
 
 describe("the token endpoint misbehaving", () => {
@@ -85,10 +104,13 @@ describe("the token endpoint misbehaving", () => {
 });
 
 describe("what the request got wrong stays a 400", () => {
-  it.each<TokenMode>(["invalid-grant", "claims-wrong-aud", "claims-no-sub", "claims-expired"])("%s: 400, no session", async (mode) => {
-    const { status, body, sessionCookies } = await callbackWith(mode);
-    expect(status).toBe(400);
-    expect(body).not.toContain(PROVIDER_PAGE);
-    expect(sessionCookies).toEqual([]);
-  });
+  it.each<TokenMode>(["invalid-grant", "claims-wrong-aud", "claims-no-sub", "claims-expired"])(
+    "%s: 400, no session",
+    async (mode) => {
+      const { status, body, sessionCookies } = await callbackWith(mode);
+      expect(status).toBe(400);
+      expect(body).not.toContain(PROVIDER_PAGE);
+      expect(sessionCookies).toEqual([]);
+    },
+  );
 });

@@ -28,12 +28,19 @@ async function signedInAs(email: string): Promise<Browser> {
   return browser;
 }
 
-const refreshStatus = async (browser: Browser) => (await browser.request(`${stack.workerUrl}/auth/refresh`, { method: "POST" })).status;
+const refreshStatus = async (browser: Browser) =>
+  (await browser.request(`${stack.workerUrl}/auth/refresh`, { method: "POST" })).status;
 
 describe("POST /auth/risc", () => {
   it("an account-disabled event revokes every session of its subject, and nobody else's", async () => {
-    const [laptop, phone, bystander] = [await signedInAs("victim@corp.test"), await signedInAs("victim@corp.test"), await signedInAs("bystander@corp.test")];
-    const set = await transmitter().sign(transmitter().accountEvent("account-disabled", subjectFor("victim@corp.test"), { reason: "hijacking" }));
+    const [laptop, phone, bystander] = [
+      await signedInAs("victim@corp.test"),
+      await signedInAs("victim@corp.test"),
+      await signedInAs("bystander@corp.test"),
+    ];
+    const set = await transmitter().sign(
+      transmitter().accountEvent("account-disabled", subjectFor("victim@corp.test"), { reason: "hijacking" }),
+    );
     const pushed = await transmitter().push(receiver(), set);
     expect(pushed).toEqual({ status: 202, body: "" });
     expect(await refreshStatus(laptop)).toBe(401);
@@ -43,21 +50,36 @@ describe("POST /auth/risc", () => {
     expect(await refreshStatus(await signedInAs("victim@corp.test"))).toBe(204);
   });
 
-  it.each(["sessions-revoked", "account-purged", "account-credential-change-required"])("%s revokes the subject's sessions too", async (name) => {
-    const email = `${name}@corp.test`;
-    const browser = await signedInAs(email);
-    expect((await transmitter().push(receiver(), await transmitter().sign(transmitter().accountEvent(name, subjectFor(email))))).status).toBe(202);
-    expect(await refreshStatus(browser)).toBe(401);
-  });
+  it.each(["sessions-revoked", "account-purged", "account-credential-change-required"])(
+    "%s revokes the subject's sessions too",
+    async (name) => {
+      const email = `${name}@corp.test`;
+      const browser = await signedInAs(email);
+      expect(
+        (
+          await transmitter().push(
+            receiver(),
+            await transmitter().sign(transmitter().accountEvent(name, subjectFor(email))),
+          )
+        ).status,
+      ).toBe(202);
+      expect(await refreshStatus(browser)).toBe(401);
+    },
+  );
 
   it("refuses a replayed event: the same jti is accepted once", async () => {
-    const set = await transmitter().sign(transmitter().accountEvent("sessions-revoked", subjectFor("replayed@corp.test")));
+    const set = await transmitter().sign(
+      transmitter().accountEvent("sessions-revoked", subjectFor("replayed@corp.test")),
+    );
     expect((await transmitter().push(receiver(), set)).status).toBe(202);
     // Signed in after the event: a replay must not end this session.
     const later = await signedInAs("replayed@corp.test");
     const replay = await transmitter().push(receiver(), set);
     expect(replay.status).toBe(400);
-    expect(JSON.parse(replay.body)).toEqual({ err: "invalid_request", description: expect.stringContaining("already received") });
+    expect(JSON.parse(replay.body)).toEqual({
+      err: "invalid_request",
+      description: expect.stringContaining("already received"),
+    });
     expect(await refreshStatus(later)).toBe(204);
   });
 
@@ -79,7 +101,9 @@ describe("POST /auth/risc", () => {
       expect([refused.status, JSON.parse(refused.body).err], err).toEqual([400, err]);
     }
     expect((await transmitter().push(receiver(), unsigned)).status).toBe(400);
-    expect((await transmitter().push(receiver(), await transmitter().sign(events), "application/json")).status).toBe(400);
+    expect((await transmitter().push(receiver(), await transmitter().sign(events), "application/json")).status).toBe(
+      400,
+    );
     expect(await refreshStatus(browser)).toBe(204);
   });
 
@@ -98,7 +122,12 @@ describe("npm run google -- risc", () => {
     const key = join(dir, "key.json");
     writeFileSync(key, stack.risc!.serviceAccount.credentials);
     return new Promise<{ code: number | null; output: string }>((resolve) => {
-      const child = execFile("node", ["scripts/google.mjs", "risc", ...args, "--credentials", key], { encoding: "utf8" }, (_error, stdout, stderr) => resolve({ code: child.exitCode, output: stdout + stderr }));
+      const child = execFile(
+        "node",
+        ["scripts/google.mjs", "risc", ...args, "--credentials", key],
+        { encoding: "utf8" },
+        (_error, stdout, stderr) => resolve({ code: child.exitCode, output: stdout + stderr }),
+      );
     });
   };
 

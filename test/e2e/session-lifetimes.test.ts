@@ -19,22 +19,41 @@ describe("lifetimes, in real time over HTTP", () => {
     await sleep(1_100);
     const expired = await fetch(`${stack.workerUrl}/api/x`, { headers: { cookie: `__Host-access=${access}` } });
     expect(expired.status).toBe(401);
-    const renewed = await fetch(`${stack.workerUrl}/api/x`, { headers: { cookie: `__Host-access=${access}; __Host-refresh=${refresh}` } });
+    const renewed = await fetch(`${stack.workerUrl}/api/x`, {
+      headers: { cookie: `__Host-access=${access}; __Host-refresh=${refresh}` },
+    });
     expect(renewed.status).toBe(200);
-    expect(renewed.headers.getSetCookie().some((cookie) => cookie.startsWith("__Host-refresh=") && !cookie.includes(refresh))).toBe(true);
+    expect(
+      renewed.headers
+        .getSetCookie()
+        .some((cookie) => cookie.startsWith("__Host-refresh=") && !cookie.includes(refresh)),
+    ).toBe(true);
   });
 
   it("a rotated refresh token replayed after the grace period revokes the family, newest token included", async () => {
     const browser = new Browser();
     await browser.signIn(`${stack.workerUrl}/`, "replay@example.com");
     const first = browser.jar.get(stack.workerUrl, "__Host-refresh")!;
-    const rotated = await fetch(`${stack.workerUrl}/auth/refresh`, { method: "POST", headers: { cookie: `__Host-refresh=${first}` } });
+    const rotated = await fetch(`${stack.workerUrl}/auth/refresh`, {
+      method: "POST",
+      headers: { cookie: `__Host-refresh=${first}` },
+    });
     expect(rotated.status).toBe(204);
-    const newest = rotated.headers.getSetCookie().find((cookie) => cookie.startsWith("__Host-refresh="))!.split(";")[0]!.split("=")[1]!;
+    const newest = rotated.headers
+      .getSetCookie()
+      .find((cookie) => cookie.startsWith("__Host-refresh="))!
+      .split(";")[0]!
+      .split("=")[1]!;
     await sleep(1_200);
-    const replay = await fetch(`${stack.workerUrl}/auth/refresh`, { method: "POST", headers: { cookie: `__Host-refresh=${first}` } });
+    const replay = await fetch(`${stack.workerUrl}/auth/refresh`, {
+      method: "POST",
+      headers: { cookie: `__Host-refresh=${first}` },
+    });
     expect(replay.status).toBe(401);
-    const afterTheft = await fetch(`${stack.workerUrl}/auth/refresh`, { method: "POST", headers: { cookie: `__Host-refresh=${newest}` } });
+    const afterTheft = await fetch(`${stack.workerUrl}/auth/refresh`, {
+      method: "POST",
+      headers: { cookie: `__Host-refresh=${newest}` },
+    });
     expect(afterTheft.status).toBe(401);
   });
 
@@ -46,6 +65,11 @@ describe("lifetimes, in real time over HTTP", () => {
     const response = await fetch(`${stack.workerUrl}/api/x`, { headers: { cookie: `__Host-refresh=${refresh}` } });
     expect(response.status).toBe(401);
     const cleared = response.headers.getSetCookie();
-    expect(cleared).toEqual(expect.arrayContaining([expect.stringMatching(/^__Host-access=; Max-Age=0/), expect.stringMatching(/^__Host-refresh=; Max-Age=0/)]));
+    expect(cleared).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^__Host-access=; Max-Age=0/),
+        expect.stringMatching(/^__Host-refresh=; Max-Age=0/),
+      ]),
+    );
   });
 });

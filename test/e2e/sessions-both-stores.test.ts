@@ -29,7 +29,10 @@ describe.each(["kv", "durable-object"])("sessions on the %s store", (store) => {
     const again = await browser.navigate(`${stack.workerUrl}/auth/login?return_to=/b`);
     expect(again.url).toBe(`${stack.workerUrl}/b`);
     expect(browser.jar.get(stack.workerUrl, "__Host-refresh")).not.toBe(rotated);
-    const replaced = await fetch(`${stack.workerUrl}/auth/refresh`, { method: "POST", headers: { cookie: `__Host-refresh=${rotated}` } });
+    const replaced = await fetch(`${stack.workerUrl}/auth/refresh`, {
+      method: "POST",
+      headers: { cookie: `__Host-refresh=${rotated}` },
+    });
     expect(replaced.status).toBe(401);
   });
 
@@ -38,9 +41,19 @@ describe.each(["kv", "durable-object"])("sessions on the %s store", (store) => {
     await browser.signIn(`${stack.workerUrl}/c`, `out-${store}@example.com`);
     const access = browser.jar.get(stack.workerUrl, "__Host-access")!;
     const refresh = browser.jar.get(stack.workerUrl, "__Host-refresh")!;
-    const logout = await browser.request(`${stack.workerUrl}/auth/logout`, { method: "POST", headers: { origin: stack.workerUrl } });
+    const logout = await browser.request(`${stack.workerUrl}/auth/logout`, {
+      method: "POST",
+      headers: { origin: stack.workerUrl },
+    });
     expect(logout.status).toBe(303);
     expect((await fetch(`${stack.workerUrl}/c`, { headers: { cookie: `__Host-access=${access}` } })).status).toBe(401);
-    expect((await fetch(`${stack.workerUrl}/auth/refresh`, { method: "POST", headers: { cookie: `__Host-refresh=${refresh}` } })).status).toBe(401);
+    expect(
+      (
+        await fetch(`${stack.workerUrl}/auth/refresh`, {
+          method: "POST",
+          headers: { cookie: `__Host-refresh=${refresh}` },
+        })
+      ).status,
+    ).toBe(401);
   });
 });

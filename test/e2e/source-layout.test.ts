@@ -8,7 +8,10 @@ import { describe, expect, it } from "vitest";
  */
 const SRC = resolve(__dirname, "../../src");
 const LAYERS: [number, RegExp][] = [
-  [0, /^(util\/|env\.ts$|secrets\.d\.ts$|identity\.ts$|errors\.ts$|request-scope\.ts$|log\.ts$|node-async-hooks\.d\.ts$)/],
+  [
+    0,
+    /^(util\/|env\.ts$|secrets\.d\.ts$|identity\.ts$|errors\.ts$|request-scope\.ts$|log\.ts$|node-async-hooks\.d\.ts$)/,
+  ],
   [1, /^config\//],
   [2, /^http\//],
   [3, /^tokens\//],
@@ -53,7 +56,9 @@ describe("the layout of src/", () => {
   });
 
   it(`keeps every file at ${MAX_LINES} lines or fewer`, () => {
-    const long = sources.filter((path) => readFileSync(path, "utf8").split("\n").length > MAX_LINES).map((path) => relative(SRC, path));
+    const long = sources
+      .filter((path) => readFileSync(path, "utf8").split("\n").length > MAX_LINES)
+      .map((path) => relative(SRC, path));
     expect(long).toEqual([]);
   });
 
@@ -70,7 +75,9 @@ describe("the layout of src/", () => {
     const broken = cited.filter(({ doc, section }) => {
       const path = resolve(ROOT, "docs", doc);
       if (!existsSync(path)) return true;
-      const headings = readFileSync(path, "utf8").split("\n").filter((line) => line.startsWith("#"));
+      const headings = readFileSync(path, "utf8")
+        .split("\n")
+        .filter((line) => line.startsWith("#"));
       return section !== undefined && !headings.some((heading) => heading.includes(section));
     });
     expect(broken).toEqual([]);

@@ -27,8 +27,16 @@ describe("npm start with ports in use", () => {
   const held: Server[] = [];
   let ports: Record<string, string>;
   beforeAll(async () => {
-    const [port, providerPort, originPort, directoryPort, workloadIssuerPort] = await Promise.all([1, 2, 3, 4, 5].map(() => freePort()));
-    ports = { PORT: String(port), PROVIDER_PORT: String(providerPort), ORIGIN_PORT: String(originPort), DIRECTORY_PORT: String(directoryPort), WORKLOAD_ISSUER_PORT: String(workloadIssuerPort) };
+    const [port, providerPort, originPort, directoryPort, workloadIssuerPort] = await Promise.all(
+      [1, 2, 3, 4, 5].map(() => freePort()),
+    );
+    ports = {
+      PORT: String(port),
+      PROVIDER_PORT: String(providerPort),
+      ORIGIN_PORT: String(originPort),
+      DIRECTORY_PORT: String(directoryPort),
+      WORKLOAD_ISSUER_PORT: String(workloadIssuerPort),
+    };
     held.push(await occupy(port!), await occupy(originPort!), await occupy(workloadIssuerPort!));
   });
   afterAll(() => Promise.all(held.map((server) => new Promise((resolve) => server.close(resolve)))));
@@ -36,13 +44,19 @@ describe("npm start with ports in use", () => {
   it("names every busy port in one run, each with the variable that moves it, and starts nothing", async () => {
     const { code, output } = await runStart(ports);
     expect(code).toBe(1);
-    for (const name of ["PORT", "ORIGIN_PORT", "WORKLOAD_ISSUER_PORT"]) expect(output).toContain(`${ports[name]} (${name})`);
+    for (const name of ["PORT", "ORIGIN_PORT", "WORKLOAD_ISSUER_PORT"])
+      expect(output).toContain(`${ports[name]} (${name})`);
     for (const name of ["PROVIDER_PORT", "DIRECTORY_PORT"]) expect(output).not.toContain(`${ports[name]} (${name})`);
     expect(output).not.toContain("demo is running");
   }, 60_000);
 
   it("names two variables set to the same port", async () => {
-    const { code, output } = await runStart({ ...ports, PORT: ports.PROVIDER_PORT!, ORIGIN_PORT: ports.DIRECTORY_PORT!, WORKLOAD_ISSUER_PORT: String(await freePort()) });
+    const { code, output } = await runStart({
+      ...ports,
+      PORT: ports.PROVIDER_PORT!,
+      ORIGIN_PORT: ports.DIRECTORY_PORT!,
+      WORKLOAD_ISSUER_PORT: String(await freePort()),
+    });
     expect(code).toBe(1);
     expect(output).toContain(`PORT and PROVIDER_PORT are both ${ports.PROVIDER_PORT}`);
     expect(output).toContain(`ORIGIN_PORT and DIRECTORY_PORT are both ${ports.DIRECTORY_PORT}`);

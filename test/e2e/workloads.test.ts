@@ -13,10 +13,19 @@ let github: Awaited<ReturnType<typeof startWorkloadIssuer>>;
 let stranger: Awaited<ReturnType<typeof startWorkloadIssuer>>;
 
 beforeAll(async () => {
-  [github, stranger] = await Promise.all([startWorkloadIssuer({ job: { repository: "org/app" } }), startWorkloadIssuer({ job: { repository: "org/app" } })]);
+  [github, stranger] = await Promise.all([
+    startWorkloadIssuer({ job: { repository: "org/app" } }),
+    startWorkloadIssuer({ job: { repository: "org/app" } }),
+  ]);
   stack = await startStack({
     vars: {
-      TRUSTED_WORKLOADS: JSON.stringify({ "ci-main": { issuer: github.issuer, audience: "https://app.e2e", claims: { repository: "org/app", ref: "refs/heads/main" } } }),
+      TRUSTED_WORKLOADS: JSON.stringify({
+        "ci-main": {
+          issuer: github.issuer,
+          audience: "https://app.e2e",
+          claims: { repository: "org/app", ref: "refs/heads/main" },
+        },
+      }),
       ACCESS_POLICY: JSON.stringify([
         { path: "/api/deploy", methods: ["POST"], allow: { workloads: ["ci-main"] } },
         { path: "/api/*", allow: { domains: ["*"] }, preflight: true },
@@ -32,12 +41,18 @@ afterAll(async () => {
 
 /** What a GitHub Actions step does: ask the job's token endpoint for a token with our audience. */
 async function jobToken(audience = "https://app.e2e"): Promise<string> {
-  const response = await fetch(`${github.tokenRequestUrl}&audience=${encodeURIComponent(audience)}`, { headers: { authorization: `bearer ${github.requestToken}` } });
+  const response = await fetch(`${github.tokenRequestUrl}&audience=${encodeURIComponent(audience)}`, {
+    headers: { authorization: `bearer ${github.requestToken}` },
+  });
   return ((await response.json()) as { value: string }).value;
 }
 
 const deploy = (token: string, path = "/api/deploy", method = "POST") =>
-  fetch(`${stack.workerUrl}${path}`, { method, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, ...(method === "POST" ? { body: '{"version":"1.2.3"}' } : {}) });
+  fetch(`${stack.workerUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    ...(method === "POST" ? { body: '{"version":"1.2.3"}' } : {}),
+  });
 
 describe("a GitHub Actions job as a trusted workload", () => {
   it("reaches its path with the workload's headers and a verified assertion; its token is not forwarded and no cookie is set", async () => {
@@ -54,19 +69,27 @@ describe("a GitHub Actions job as a trusted workload", () => {
     expect(seen!.body).toBe('{"version":"1.2.3"}');
     // The demo origin verifies the assertion against the worker's JWKS, as any origin should.
     const { assertion } = (await response.json()) as { assertion: { valid: boolean; claims: Record<string, unknown> } };
-    expect(assertion).toMatchObject({ valid: true, claims: { workload: "ci-main", sub: "repo:org/app:ref:refs/heads/main" } });
+    expect(assertion).toMatchObject({
+      valid: true,
+      claims: { workload: "ci-main", sub: "repo:org/app:ref:refs/heads/main" },
+    });
   });
 
   it("refuses with 401 a wrong audience, a wrong repository, an expired token, alg none, HS256 and an unknown issuer; the origin gets nothing", async () => {
     const now = Math.floor(Date.now() / 1000);
     const [header, payload] = (await github.sign()).split(".");
     const none = `${Buffer.from(JSON.stringify({ alg: "none", typ: "JWT" })).toString("base64url")}.${payload}.`;
-    const hs256 = await new SignJWT(JSON.parse(Buffer.from(payload!, "base64url").toString()) as Record<string, unknown>)
+    const hs256 = await new SignJWT(
+      JSON.parse(Buffer.from(payload!, "base64url").toString()) as Record<string, unknown>,
+    )
       .setProtectedHeader({ ...(JSON.parse(Buffer.from(header!, "base64url").toString()) as object), alg: "HS256" })
       .sign(new TextEncoder().encode("a secret anyone could pick"));
     const cases: [string, string][] = [
       ["wrong audience", await jobToken("https://another-app.e2e")],
-      ["wrong repository", await github.sign({ aud: "https://app.e2e", repository: "org/fork", sub: "repo:org/fork:ref:refs/heads/main" })],
+      [
+        "wrong repository",
+        await github.sign({ aud: "https://app.e2e", repository: "org/fork", sub: "repo:org/fork:ref:refs/heads/main" }),
+      ],
       ["expired", await github.sign({ aud: "https://app.e2e" }, { issuedAt: now - 900 })],
       ["alg none", none],
       ["HS256", hs256],
@@ -96,8 +119,16 @@ describe("a GitHub Actions job as a trusted workload", () => {
     expect((await deploy(await jobToken())).status).toBe(200);
     const before = github.hits.get("/.well-known/jwks") ?? 0;
     // The first unknown kid may refetch (it could be a rotation) if the cooldown is over; none after it may.
-    expect((await deploy(await github.sign({ aud: "https://app.e2e" }, { header: { kid: "unknown-first" } }))).status).toBe(401);
-    const flood = await Promise.all(Array.from({ length: 40 }, async (_, i) => (await deploy(await github.sign({ aud: "https://app.e2e" }, { header: { kid: `unknown-${i}` } }))).status));
+    expect(
+      (await deploy(await github.sign({ aud: "https://app.e2e" }, { header: { kid: "unknown-first" } }))).status,
+    ).toBe(401);
+    const flood = await Promise.all(
+      Array.from(
+        { length: 40 },
+        async (_, i) =>
+          (await deploy(await github.sign({ aud: "https://app.e2e" }, { header: { kid: `unknown-${i}` } }))).status,
+      ),
+    );
     expect(flood.every((status) => status === 401)).toBe(true);
     expect((github.hits.get("/.well-known/jwks") ?? 0) - before).toBeLessThanOrEqual(1);
     expect(github.hits.get("/.well-known/openid-configuration")).toBe(1);
@@ -107,7 +138,14 @@ describe("a GitHub Actions job as a trusted workload", () => {
 
 describe("a CORS preflight", () => {
   const preflight = (path: string) =>
-    fetch(`${stack.workerUrl}${path}`, { method: "OPTIONS", headers: { origin: "https://spa.e2e", "access-control-request-method": "PUT", "access-control-request-headers": "content-type" } });
+    fetch(`${stack.workerUrl}${path}`, {
+      method: "OPTIONS",
+      headers: {
+        origin: "https://spa.e2e",
+        "access-control-request-method": "PUT",
+        "access-control-request-headers": "content-type",
+      },
+    });
 
   it("passes to the origin, without identity, only where the rule of the announced request says preflight", async () => {
     const before = stack.originRequests.length;
@@ -122,8 +160,16 @@ describe("a CORS preflight", () => {
 
   it("is never an OPTIONS that carries a body: that needs a session, and the origin sees nothing of it", async () => {
     const before = stack.originRequests.length;
-    const headers = { origin: "https://spa.e2e", "access-control-request-method": "PUT", "content-type": "application/json" };
-    const response = await fetch(`${stack.workerUrl}/api/items?delete=all`, { method: "OPTIONS", headers, body: '{"drop":"all"}' });
+    const headers = {
+      origin: "https://spa.e2e",
+      "access-control-request-method": "PUT",
+      "content-type": "application/json",
+    };
+    const response = await fetch(`${stack.workerUrl}/api/items?delete=all`, {
+      method: "OPTIONS",
+      headers,
+      body: '{"drop":"all"}',
+    });
     expect(response.status).toBe(401);
     expect(stack.originRequests.length).toBe(before);
   });

@@ -19,8 +19,17 @@ export interface BrokenProvider {
 type Answer = { status?: number; type?: string; body: string; delayMs?: number };
 type Make = (ctx: { idToken: (claims?: Record<string, unknown>) => Promise<string> }) => Promise<Answer> | Answer;
 
-const json = (body: unknown, status = 200): Answer => ({ status, type: "application/json", body: JSON.stringify(body) });
-const tokens = async (idToken: string) => ({ access_token: "at-123", token_type: "Bearer", expires_in: 3600, id_token: idToken });
+const json = (body: unknown, status = 200): Answer => ({
+  status,
+  type: "application/json",
+  body: JSON.stringify(body),
+});
+const tokens = async (idToken: string) => ({
+  access_token: "at-123",
+  token_type: "Bearer",
+  expires_in: 3600,
+  id_token: idToken,
+});
 
 const MODES = {
   ok: async ({ idToken }) => json(await tokens(await idToken())),
@@ -32,7 +41,10 @@ const MODES = {
   "json-array": () => json([]),
   "not-json": () => ({ type: "application/json", body: "<html>Bad Gateway</html>" }),
   "html-page": () => ({ type: "text/html", body: "<html>Maintenance</html>" }),
-  "json-as-text-plain": async ({ idToken }) => ({ type: "text/plain", body: JSON.stringify(await tokens(await idToken())) }),
+  "json-as-text-plain": async ({ idToken }) => ({
+    type: "text/plain",
+    body: JSON.stringify(await tokens(await idToken())),
+  }),
   "no-content-type": async ({ idToken }) => ({ type: "", body: JSON.stringify(await tokens(await idToken())) }),
   "http-500-json": () => json({ error: "server_error" }, 500),
   "http-503-html": () => ({ status: 503, type: "text/html", body: "<html>Service Unavailable</html>" }),
@@ -75,24 +87,44 @@ export async function startBrokenProvider(clientId: string): Promise<BrokenProvi
       response.end(body);
     };
     if (path === "/.well-known/openid-configuration") {
-      return send(json({
-        issuer, authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token`, jwks_uri: `${issuer}/jwks`,
-        response_types_supported: ["code"], subject_types_supported: ["public"], id_token_signing_alg_values_supported: ["RS256"],
-        token_endpoint_auth_methods_supported: ["client_secret_basic"],
-      }));
+      return send(
+        json({
+          issuer,
+          authorization_endpoint: `${issuer}/authorize`,
+          token_endpoint: `${issuer}/token`,
+          jwks_uri: `${issuer}/jwks`,
+          response_types_supported: ["code"],
+          subject_types_supported: ["public"],
+          id_token_signing_alg_values_supported: ["RS256"],
+          token_endpoint_auth_methods_supported: ["client_secret_basic"],
+        }),
+      );
     }
     if (path === "/jwks") return send(json({ keys: [jwk] }));
-    if (path !== "/token" || request.method !== "POST") return send({ status: 404, type: "text/plain", body: "not found" });
+    if (path !== "/token" || request.method !== "POST")
+      return send({ status: 404, type: "text/plain", body: "not found" });
     const code = new URLSearchParams(await readBody(request)).get("code") ?? "";
     const [mode, nonce] = code.split(".") as [string, string | undefined];
     const make = (MODES as Record<string, Make>)[mode];
     if (!make) return send(json({ error: "invalid_grant" }, 400));
     const idToken = (overrides: Record<string, unknown> = {}) => {
-      const claims: Record<string, unknown> = { sub: "2002", email: "grace@example.com", email_verified: true, nonce, aud: clientId, ...overrides };
+      const claims: Record<string, unknown> = {
+        sub: "2002",
+        email: "grace@example.com",
+        email_verified: true,
+        nonce,
+        aud: clientId,
+        ...overrides,
+      };
       for (const [name, value] of Object.entries(claims)) if (value === undefined) delete claims[name];
       const iat = typeof overrides.iat === "number" ? overrides.iat : now();
       const exp = typeof overrides.exp === "number" ? overrides.exp : now() + 600;
-      return new SignJWT(claims).setProtectedHeader({ alg: "RS256", kid: "k1" }).setIssuer(issuer).setIssuedAt(iat).setExpirationTime(exp).sign(privateKey);
+      return new SignJWT(claims)
+        .setProtectedHeader({ alg: "RS256", kid: "k1" })
+        .setIssuer(issuer)
+        .setIssuedAt(iat)
+        .setExpirationTime(exp)
+        .sign(privateKey);
     };
     const answer = await make({ idToken });
     if (!answer.delayMs) return send(answer);

@@ -50,8 +50,15 @@ type State = { bytes: Uint8Array | null; metadata: unknown; expiresAt: number | 
 type Value = string | ArrayBuffer | ArrayBufferView | ReadableStream;
 type Options = { expiration?: number; expirationTtl?: number; metadata?: unknown };
 
-const MAX_OPS = 1000, MAX_KEY = 512, MAX_VALUE = 25 * 1024 * 1024, MAX_METADATA = 1024;
-const MIN_TTL = 60, MIN_CACHE_TTL = 30, MAX_BULK = 100, MAX_LIST = 1000, WRITE_INTERVAL_MS = 1000;
+const MAX_OPS = 1000,
+  MAX_KEY = 512,
+  MAX_VALUE = 25 * 1024 * 1024,
+  MAX_METADATA = 1024;
+const MIN_TTL = 60,
+  MIN_CACHE_TTL = 30,
+  MAX_BULK = 100,
+  MAX_LIST = 1000,
+  WRITE_INTERVAL_MS = 1000;
 const encoder = new TextEncoder();
 const absent: State = { bytes: null, metadata: null, expiresAt: null };
 const fail = (op: string, status: string) => new Error(`KV ${op} failed: ${status}`);
@@ -75,10 +82,17 @@ function checkKey(op: string, key: string) {
 
 /** Write key-value pairs: "expirationTtl ... at least 60 seconds", "expiration ... at least 60 seconds in the future". */
 function expiryOf({ expirationTtl: ttl, expiration }: Options, now: number): number | null {
-  if (ttl !== undefined && !(Number.isInteger(ttl) && ttl >= MIN_TTL)) throw fail("PUT", `400 Invalid expiration_ttl of ${ttl}. Expiration TTL must be at least ${MIN_TTL}.`);
+  if (ttl !== undefined && !(Number.isInteger(ttl) && ttl >= MIN_TTL))
+    throw fail("PUT", `400 Invalid expiration_ttl of ${ttl}. Expiration TTL must be at least ${MIN_TTL}.`);
   if (expiration !== undefined && !(Number.isInteger(expiration) && expiration * 1000 >= now + MIN_TTL * 1000))
-    throw fail("PUT", `400 Invalid expiration of ${expiration}. Expiration times must be at least ${MIN_TTL} seconds in the future.`);
-  const end = Math.min(ttl === undefined ? Infinity : now + ttl * 1000, expiration === undefined ? Infinity : expiration * 1000);
+    throw fail(
+      "PUT",
+      `400 Invalid expiration of ${expiration}. Expiration times must be at least ${MIN_TTL} seconds in the future.`,
+    );
+  const end = Math.min(
+    ttl === undefined ? Infinity : now + ttl * 1000,
+    expiration === undefined ? Infinity : expiration * 1000,
+  );
   return end === Infinity ? null : end;
 }
 
@@ -108,7 +122,8 @@ function cursorKey(cursor: string | null | undefined): string {
 
 /** List keys: keys come back in lexicographic order of their UTF-8 bytes. */
 function bytewise(a: string, b: string): number {
-  const x = encoder.encode(a), y = encoder.encode(b);
+  const x = encoder.encode(a),
+    y = encoder.encode(b);
   for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
   return x.length - y.length;
 }
@@ -122,7 +137,8 @@ export function createCloudflareKv(kv: KVNamespace, options: CloudflareKvOptions
   const counts = { reads: 0, writes: 0, writesByKey: new Map<string, number>() };
   let outage = false;
   const limits = options.dailyLimits ?? {};
-  let day = -1, used: DailyLimits = { reads: 0, writes: 0, deletes: 0, lists: 0 };
+  let day = -1,
+    used: DailyLimits = { reads: 0, writes: 0, deletes: 0, lists: 0 };
   /** Charges `n` operations of `kind` to today's quota, or refuses them all (a bulk read is n reads). */
   function charge(kind: keyof DailyLimits, n = 1) {
     const today = Math.floor(clock() / DAY_MS);
@@ -149,18 +165,25 @@ export function createCloudflareKv(kv: KVNamespace, options: CloudflareKvOptions
 
   /** How KV works: a location serves what it read, a miss too, for cacheTtl (default 60 s; Limits: at least 30 s). */
   async function read(location: string, keys: string[], cacheTtl: number | undefined, bulk: boolean): Promise<State[]> {
-    if (cacheTtl !== undefined && !(cacheTtl >= MIN_CACHE_TTL)) throw fail("GET", `400 Invalid cache_ttl of ${cacheTtl}. Cache TTL must be at least ${MIN_CACHE_TTL}.`);
-    const now = clock(), cache = cacheAt(location), until = now + Math.max(cacheTtlMs, (cacheTtl ?? 0) * 1000);
-    const states = new Map<string, State>(), remote: string[] = [];
+    if (cacheTtl !== undefined && !(cacheTtl >= MIN_CACHE_TTL))
+      throw fail("GET", `400 Invalid cache_ttl of ${cacheTtl}. Cache TTL must be at least ${MIN_CACHE_TTL}.`);
+    const now = clock(),
+      cache = cacheAt(location),
+      until = now + Math.max(cacheTtlMs, (cacheTtl ?? 0) * 1000);
+    const states = new Map<string, State>(),
+      remote: string[] = [];
     for (const key of new Set(keys)) {
-      const hit = cache.get(key), old = lagged(location, key, now);
+      const hit = cache.get(key),
+        old = lagged(location, key, now);
       if (hit && now < hit.until) states.set(key, hit.state);
       else if (old) states.set(key, cache.set(key, { state: old, until }).get(key)!.state);
       else remote.push(key);
     }
     if (remote.length > 0) {
       // Bulk reads go to the real binding's bulk get (text only there); single reads keep the bytes.
-      const found = bulk ? await kv.getWithMetadata(remote, "text") : new Map([[remote[0]!, await kv.getWithMetadata(remote[0]!, "arrayBuffer")]]);
+      const found = bulk
+        ? await kv.getWithMetadata(remote, "text")
+        : new Map([[remote[0]!, await kv.getWithMetadata(remote[0]!, "arrayBuffer")]]);
       for (const key of remote) {
         const state = snapshot(key, found.get(key)?.value ?? null, found.get(key)?.metadata ?? null);
         states.set(key, state);
@@ -171,7 +194,14 @@ export function createCloudflareKv(kv: KVNamespace, options: CloudflareKvOptions
   }
 
   /** Serialized per key, so each logged write records the state it replaced. */
-  async function write(location: string, op: string, key: string, now: number, after: State, apply: () => Promise<void>) {
+  async function write(
+    location: string,
+    op: string,
+    key: string,
+    now: number,
+    after: State,
+    apply: () => Promise<void>,
+  ) {
     // Limits: "Writes to same key: 1 per second", across all locations; a faster write fails with 429.
     const previous = lastWriteAt.get(key);
     if (previous !== undefined && now - previous < WRITE_INTERVAL_MS) throw fail(op, "429 Too Many Requests");
@@ -185,7 +215,10 @@ export function createCloudflareKv(kv: KVNamespace, options: CloudflareKvOptions
       counts.writes++;
       counts.writesByKey.set(key, (counts.writesByKey.get(key) ?? 0) + 1);
     });
-    queues.set(key, done.catch(() => undefined));
+    queues.set(
+      key,
+      done.catch(() => undefined),
+    );
     await done; // A write the binding refused still used the key's second (stricter).
   }
 
@@ -199,17 +232,24 @@ export function createCloudflareKv(kv: KVNamespace, options: CloudflareKvOptions
     };
     async function lookup(key: string | string[], arg: unknown, format: (state: State, type: string) => unknown) {
       enter("GET");
-      const { type = "text", cacheTtl } = typeof arg === "string" ? { type: arg } : ((arg ?? {}) as { type?: string; cacheTtl?: number });
+      const { type = "text", cacheTtl } =
+        typeof arg === "string" ? { type: arg } : ((arg ?? {}) as { type?: string; cacheTtl?: number });
       if (!Array.isArray(key)) {
         checkKey("GET", key);
-        if (!["text", "json", "arrayBuffer", "stream"].includes(type)) throw new TypeError(`Unknown response type "${type}".`);
+        if (!["text", "json", "arrayBuffer", "stream"].includes(type))
+          throw new TypeError(`Unknown response type "${type}".`);
         charge("reads");
         counts.reads++;
         return format((await read(location, [key], cacheTtl, false))[0]!, type);
       }
       // Read key-value pairs: a bulk get takes 1 to 100 keys, as "text" or "json".
-      if (key.length < 1 || key.length > MAX_BULK) throw fail("GET_BULK", key.length ? `400 You can request a maximum of ${MAX_BULK} keys` : "400 You must request a minimum of 1 key");
-      if (type !== "text" && type !== "json") throw fail("GET_BULK", `400 "${type}" is not a valid type. Use "json" or "text"`);
+      if (key.length < 1 || key.length > MAX_BULK)
+        throw fail(
+          "GET_BULK",
+          key.length ? `400 You can request a maximum of ${MAX_BULK} keys` : "400 You must request a minimum of 1 key",
+        );
+      if (type !== "text" && type !== "json")
+        throw fail("GET_BULK", `400 "${type}" is not a valid type. Use "json" or "text"`);
       key.forEach((k) => checkKey("GET_BULK", k));
       charge("reads", key.length);
       counts.reads += key.length; // Pricing: reads are billed per key, a bulk read included.
@@ -219,22 +259,32 @@ export function createCloudflareKv(kv: KVNamespace, options: CloudflareKvOptions
     const kvBinding = {
       get: (key: string | string[], arg?: unknown) => lookup(key, arg, (state, type) => decode(state.bytes, type)),
       getWithMetadata: (key: string | string[], arg?: unknown) =>
-        lookup(key, arg, (state, type) => ({ value: decode(state.bytes, type), metadata: state.bytes === null ? null : (state.metadata ?? null), cacheStatus: null })),
+        lookup(key, arg, (state, type) => ({
+          value: decode(state.bytes, type),
+          metadata: state.bytes === null ? null : (state.metadata ?? null),
+          cacheStatus: null,
+        })),
       async put(key: string, value: Value, options: Options = {}) {
         enter("PUT");
         checkKey("PUT", key);
-        const now = clock(), expiresAt = expiryOf(options, now);
+        const now = clock(),
+          expiresAt = expiryOf(options, now);
         // Limits: "Key metadata: 1024 bytes", serialized as JSON.
-        const metadataLength = options.metadata == null ? 0 : encoder.encode(JSON.stringify(options.metadata)).byteLength;
-        if (metadataLength > MAX_METADATA) throw fail("PUT", `413 Metadata length of ${metadataLength} exceeds limit of ${MAX_METADATA}.`);
+        const metadataLength =
+          options.metadata == null ? 0 : encoder.encode(JSON.stringify(options.metadata)).byteLength;
+        if (metadataLength > MAX_METADATA)
+          throw fail("PUT", `413 Metadata length of ${metadataLength} exceeds limit of ${MAX_METADATA}.`);
         charge("writes");
         const bytes = await toBytes(value);
         // Limits: "Value size: 25 MiB".
-        if (bytes.byteLength > MAX_VALUE) throw fail("PUT", `413 Value length of ${bytes.byteLength} exceeds limit of ${MAX_VALUE}.`);
+        if (bytes.byteLength > MAX_VALUE)
+          throw fail("PUT", `413 Value length of ${bytes.byteLength} exceeds limit of ${MAX_VALUE}.`);
         // The binding gets a TTL from the model's clock, which may run ahead of real time.
         const expirationTtl = expiresAt === null ? undefined : Math.ceil((expiresAt - now) / 1000);
         const after = { bytes: bytes.slice(), metadata: options.metadata ?? null, expiresAt };
-        await write(location, "PUT", key, now, after, () => kv.put(key, bytes, { metadata: options.metadata, expirationTtl }));
+        await write(location, "PUT", key, now, after, () =>
+          kv.put(key, bytes, { metadata: options.metadata, expirationTtl }),
+        );
       },
       async delete(key: string) {
         enter("DELETE");
@@ -245,24 +295,51 @@ export function createCloudflareKv(kv: KVNamespace, options: CloudflareKvOptions
       async list(options: KVNamespaceListOptions = {}) {
         enter("LIST");
         // List keys: "limit ... defaults to 1,000", the most a page holds.
-        const { limit = MAX_LIST } = options, prefix = options.prefix ?? "";
-        if (!(Number.isInteger(limit) && limit >= 1 && limit <= MAX_LIST)) throw fail("LIST", `400 Invalid key_count_limit of ${limit}. Please specify an integer between 1 and ${MAX_LIST}.`);
+        const { limit = MAX_LIST } = options,
+          prefix = options.prefix ?? "";
+        if (!(Number.isInteger(limit) && limit >= 1 && limit <= MAX_LIST))
+          throw fail(
+            "LIST",
+            `400 Invalid key_count_limit of ${limit}. Please specify an integer between 1 and ${MAX_LIST}.`,
+          );
         const after = cursorKey(options.cursor);
         charge("lists");
         counts.reads++;
-        const now = clock(), real = new Map<string, KVNamespaceListKey<unknown>>();
+        const now = clock(),
+          real = new Map<string, KVNamespaceListKey<unknown>>();
         for (let page = await kv.list({ prefix }); ; page = await kv.list({ prefix, cursor: page.cursor })) {
           page.keys.forEach((key) => real.set(key.name, key));
           if (page.list_complete) break;
         }
         const names = [...new Set([...real.keys(), ...[...log.keys()].filter((name) => name.startsWith(prefix))])];
-        const visible = names.filter((name) => bytewise(name, after) > 0).sort(bytewise).flatMap((name) => {
-          const seen = lagged(location, name, now);
-          const state = live(seen ?? { bytes: real.has(name) ? new Uint8Array() : null, metadata: real.get(name)?.metadata, expiresAt: lastExpiry(name) }, now);
-          if (state.bytes === null) return [];
-          const expiration = state.expiresAt !== null ? Math.ceil(state.expiresAt / 1000) : seen ? undefined : real.get(name)?.expiration;
-          return [{ name, ...(state.metadata != null && { metadata: state.metadata }), ...(expiration !== undefined && { expiration }) }];
-        });
+        const visible = names
+          .filter((name) => bytewise(name, after) > 0)
+          .sort(bytewise)
+          .flatMap((name) => {
+            const seen = lagged(location, name, now);
+            const state = live(
+              seen ?? {
+                bytes: real.has(name) ? new Uint8Array() : null,
+                metadata: real.get(name)?.metadata,
+                expiresAt: lastExpiry(name),
+              },
+              now,
+            );
+            if (state.bytes === null) return [];
+            const expiration =
+              state.expiresAt !== null
+                ? Math.ceil(state.expiresAt / 1000)
+                : seen
+                  ? undefined
+                  : real.get(name)?.expiration;
+            return [
+              {
+                name,
+                ...(state.metadata != null && { metadata: state.metadata }),
+                ...(expiration !== undefined && { expiration }),
+              },
+            ];
+          });
         const keys = visible.slice(0, limit);
         if (visible.length <= limit) return { keys, list_complete: true, cacheStatus: null };
         return { keys, list_complete: false, cursor: btoa(encodeURIComponent(keys.at(-1)!.name)), cacheStatus: null };

@@ -19,9 +19,15 @@ export async function echoOrigin(request) {
   const headers = {};
   request.headers.forEach((value, name) => (headers[name] = value));
   const body = request.method === "GET" || request.method === "HEAD" ? "" : await request.text();
-  const response = new Response(JSON.stringify({ method: request.method, path: url.pathname + url.search, url: request.url, headers, body }), {
-    headers: { "Content-Type": "application/json", "Cache-Control": url.pathname.startsWith("/cached") ? "public, max-age=60" : "no-cache" },
-  });
+  const response = new Response(
+    JSON.stringify({ method: request.method, path: url.pathname + url.search, url: request.url, headers, body }),
+    {
+      headers: {
+        "Content-Type": "application/json",
+        "Cache-Control": url.pathname.startsWith("/cached") ? "public, max-age=60" : "no-cache",
+      },
+    },
+  );
   response.headers.append("Set-Cookie", "origin_a=1; Path=/");
   response.headers.append("Set-Cookie", "__Host-access=forged; Path=/; Secure");
   response.headers.append("Set-Cookie", "origin_b=2; Path=/");

@@ -33,7 +33,8 @@ export class CookieJar {
   header(url: string): string {
     const { host, pathname } = new URL(url);
     const matching = [...(this.cookies.get(host)?.values() ?? [])].filter(
-      (cookie) => pathname === cookie.path || pathname.startsWith(cookie.path.endsWith("/") ? cookie.path : `${cookie.path}/`),
+      (cookie) =>
+        pathname === cookie.path || pathname.startsWith(cookie.path.endsWith("/") ? cookie.path : `${cookie.path}/`),
     );
     return matching.map(({ name, value }) => `${name}=${value}`).join("; ");
   }
@@ -61,10 +62,17 @@ export class Browser {
   }
 
   /** A top-level navigation: follows redirects (GET), recording every hop. */
-  async navigate(url: string, init: RequestInit = {}, maxHops = 12): Promise<{ response: Response; hops: Hop[]; url: string }> {
+  async navigate(
+    url: string,
+    init: RequestInit = {},
+    maxHops = 12,
+  ): Promise<{ response: Response; hops: Hop[]; url: string }> {
     const hops: Hop[] = [];
     let current = url;
-    let options: RequestInit = { ...init, headers: { accept: "text/html", "sec-fetch-mode": "navigate", ...(init.headers as Record<string, string>) } };
+    let options: RequestInit = {
+      ...init,
+      headers: { accept: "text/html", "sec-fetch-mode": "navigate", ...(init.headers as Record<string, string>) },
+    };
     for (let i = 0; i < maxHops; i++) {
       const response = await this.request(current, options);
       const location = response.headers.get("location") ?? undefined;

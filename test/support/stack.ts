@@ -35,7 +35,10 @@ export interface Stack {
   /** How many times each path of the provider was requested (e.g. "/jwks"). */
   providerHits: Map<string, number>;
   /** The provider's fake RISC transmitter and the service account that may manage it (with `risc`). */
-  risc?: { transmitter: Awaited<ReturnType<typeof createRiscTransmitter>>; serviceAccount: Awaited<ReturnType<typeof createServiceAccount>> };
+  risc?: {
+    transmitter: Awaited<ReturnType<typeof createRiscTransmitter>>;
+    serviceAccount: Awaited<ReturnType<typeof createServiceAccount>>;
+  };
   /** The fake Google directory, when the stack was started with `groups`. */
   directory?: Awaited<ReturnType<typeof startGoogleDirectory>>;
   close(): Promise<void>;
@@ -105,7 +108,11 @@ export async function freePort(): Promise<number> {
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const workerPort = await freePort();
   const workerUrl = `http://127.0.0.1:${workerPort}`;
-  const publicUrl = options.publicOnLocalhost ? `http://localhost:${workerPort}` : options.previewHost ? workerUrl : undefined;
+  const publicUrl = options.publicOnLocalhost
+    ? `http://localhost:${workerPort}`
+    : options.previewHost
+      ? workerUrl
+      : undefined;
   const clientId = "e2e-client";
   const clientSecret = randomBytes(24).toString("hex");
   const sessionKeys = options.sessionKeys ?? (await generateKeySet("ES256"));
@@ -118,7 +125,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       const path = new URL(request.url ?? "/", "http://provider").pathname;
       providerHits.set(path, (providerHits.get(path) ?? 0) + 1);
     },
-    clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [`${publicUrl ?? workerUrl}/auth/callback`] }],
+    clients: [
+      { client_id: clientId, client_secret: clientSecret, redirect_uris: [`${publicUrl ?? workerUrl}/auth/callback`] },
+    ],
     idTokenHook: options.idTokenHook && ((claims: object) => options.idTokenHook!(claims as Record<string, unknown>)),
   });
   transmitter?.bind(provider.issuer);
@@ -127,12 +136,20 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ? { url: `http://127.0.0.1:${originPort}`, requests: [], socketCloses: [], close: async () => {} }
     : options.origin
       ? { requests: [], socketCloses: [], ...(await options.origin({ workerUrl, audience: "e2e-origin" })) }
-      : await startOrigin({ jwksUrl: `${workerUrl}/.well-known/jwks.json`, issuer: publicUrl ?? workerUrl, audience: "e2e-origin" });
+      : await startOrigin({
+          jwksUrl: `${workerUrl}/.well-known/jwks.json`,
+          issuer: publicUrl ?? workerUrl,
+          audience: "e2e-origin",
+        });
   const directory = options.groups ? await startGoogleDirectory({ groups: options.groups }) : undefined;
-  const directoryVars: Record<string, string> = directory ? { GOOGLE_API_BASE_URL: directory.apiBaseUrl, GOOGLE_OAUTH_TOKEN_URL: directory.tokenUrl } : {};
+  const directoryVars: Record<string, string> = directory
+    ? { GOOGLE_API_BASE_URL: directory.apiBaseUrl, GOOGLE_OAUTH_TOKEN_URL: directory.tokenUrl }
+    : {};
   const viaBinding = options.originVia === "service-binding";
   const registry = viaBinding ? mkdtempSync(join(tmpdir(), "e2e-registry-")) : undefined;
-  const originWorker = registry ? await startOriginWorker({ privateOriginUrl: origin.url, registry, logLevel: "none" }) : undefined;
+  const originWorker = registry
+    ? await startOriginWorker({ privateOriginUrl: origin.url, registry, logLevel: "none" })
+    : undefined;
   const worker = await startWorker({
     port: workerPort,
     ...(registry && originWorker ? { originService: { registry, service: originWorker.name } } : {}),
@@ -148,7 +165,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ...(options.publicOnLocalhost ? { PUBLIC_URL: publicUrl! } : {}),
       ...options.vars,
     },
-    secrets: { OIDC_CLIENT_SECRET: clientSecret, SESSION_KEYS: JSON.stringify(sessionKeys), ...(directory ? { GOOGLE_GROUPS_CREDENTIALS: directory.credentials } : {}) },
+    secrets: {
+      OIDC_CLIENT_SECRET: clientSecret,
+      SESSION_KEYS: JSON.stringify(sessionKeys),
+      ...(directory ? { GOOGLE_GROUPS_CREDENTIALS: directory.credentials } : {}),
+    },
     logLevel: options.logLevel ?? "none",
   });
   return {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createKvSessionStore } from "../../src/session/kv-store";
-import { ada, call, cloudflareKv, setCookies } from "./helpers";
+import { ada, call, cloudflareKv, setCookies } from "../support/workerd/helpers";
 
 const nasty: [string, RequestInit][] = [
   ["/%", {}],

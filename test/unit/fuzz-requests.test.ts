@@ -1,9 +1,38 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { call, signedIn } from "./helpers";
+import { call, signedIn } from "../support/workerd/helpers";
 
-const PATHS = ["/", "/auth/login", "/auth/callback", "/auth/logout", "/auth/refresh", "/auth/me", "/auth/health", "/auth/x", "/.well-known/jwks.json", "/public/a", "/healthz", "/api/x", "/%", "/%ff", "/a/../b", "//x", "/auth", "/auth/"];
-const QUERIES = ["", "?return_to=//evil", "?state=a&state=b", "?code=x&state=y", "?error=%3Cx%3E", "?scope=all", "?%zz", "?return_to=%00", "?x=" + "a".repeat(3000)];
+const PATHS = [
+  "/",
+  "/auth/login",
+  "/auth/callback",
+  "/auth/logout",
+  "/auth/refresh",
+  "/auth/me",
+  "/auth/health",
+  "/auth/x",
+  "/.well-known/jwks.json",
+  "/public/a",
+  "/healthz",
+  "/api/x",
+  "/%",
+  "/%ff",
+  "/a/../b",
+  "//x",
+  "/auth",
+  "/auth/",
+];
+const QUERIES = [
+  "",
+  "?return_to=//evil",
+  "?state=a&state=b",
+  "?code=x&state=y",
+  "?error=%3Cx%3E",
+  "?scope=all",
+  "?%zz",
+  "?return_to=%00",
+  "?x=" + "a".repeat(3000),
+];
 const METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"];
 
 /**
@@ -15,7 +44,16 @@ const FUZZ_TIMEOUT_MS = 60_000;
 describe("seeded fuzz of whole requests against the worker in workerd", () => {
   it("never answers >= 500 and never lets an exception escape", { timeout: FUZZ_TIMEOUT_MS }, async () => {
     const { access, refresh } = await signedIn();
-    const cookieValues = ["", `__Host-access=${access}`, `__Host-refresh=${refresh}`, "__Host-access=x.y.z", "__Host-refresh=" + "A".repeat(43), "__Host-access=a; __Host-access=b", ";;==;", "__Host-login-abc=x"];
+    const cookieValues = [
+      "",
+      `__Host-access=${access}`,
+      `__Host-refresh=${refresh}`,
+      "__Host-access=x.y.z",
+      "__Host-refresh=" + "A".repeat(43),
+      "__Host-access=a; __Host-access=b",
+      ";;==;",
+      "__Host-login-abc=x",
+    ];
     const headerSets = fc.record({
       cookie: fc.constantFrom(...cookieValues),
       accept: fc.constantFrom("text/html", "application/json", "*/*", ""),
@@ -30,13 +68,23 @@ describe("seeded fuzz of whole requests against the worker in workerd", () => {
       expect: fc.constantFrom("", "100-continue"),
     });
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...METHODS), fc.constantFrom(...PATHS), fc.constantFrom(...QUERIES), headerSets, fc.string({ maxLength: 64 }), async (method, path, query, headers, body) => {
-        const init: RequestInit = { method, headers: Object.fromEntries(Object.entries(headers).filter(([, value]) => value !== "")) };
-        if (method !== "GET" && method !== "HEAD") init.body = body;
-        const response = await call(path + query, init);
-        expect(response.status).toBeLessThan(500);
-        await response.arrayBuffer();
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...METHODS),
+        fc.constantFrom(...PATHS),
+        fc.constantFrom(...QUERIES),
+        headerSets,
+        fc.string({ maxLength: 64 }),
+        async (method, path, query, headers, body) => {
+          const init: RequestInit = {
+            method,
+            headers: Object.fromEntries(Object.entries(headers).filter(([, value]) => value !== "")),
+          };
+          if (method !== "GET" && method !== "HEAD") init.body = body;
+          const response = await call(path + query, init);
+          expect(response.status).toBeLessThan(500);
+          await response.arrayBuffer();
+        },
+      ),
       { seed: 42, numRuns: 250 },
     );
   });

@@ -7,7 +7,7 @@ import { readRequest } from "../../src/http/request-facts";
 import { safeReturnTo } from "../../src/http/return-to";
 import { accessDecision } from "../../src/policy/access-decision";
 import { verifiedAccessToken } from "../../src/tokens/token-caches";
-import { ISSUER, testConfig, testEnv } from "./helpers";
+import { ISSUER, testConfig, testEnv } from "../support/workerd/helpers";
 
 /** An independent reading of a Cookie header, as RFC 6265 5.2 splits it: the test's oracle. */
 function namedPairs(header: string | null): { name: string; value: string }[] {
@@ -16,7 +16,10 @@ function namedPairs(header: string | null): { name: string; value: string }[] {
     .filter((part) => part.indexOf("=") > 0 && part.slice(0, part.indexOf("=")).trim() !== "")
     .map((part) => {
       const value = part.slice(part.indexOf("=") + 1).trim();
-      return { name: part.slice(0, part.indexOf("=")).trim(), value: value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value };
+      return {
+        name: part.slice(0, part.indexOf("=")).trim(),
+        value: value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value,
+      };
     });
 }
 
@@ -25,17 +28,63 @@ const RUNS = { seed: 20261128, numRuns: 300 };
 
 /** Strings made of the characters that matter to each parser, plus anything at all. */
 const tricky = (alphabet: string[]) =>
-  fc.oneof(fc.string({ maxLength: 200 }), fc.array(fc.constantFrom(...alphabet), { maxLength: 40 }).map((parts) => parts.join("")));
+  fc.oneof(
+    fc.string({ maxLength: 200 }),
+    fc.array(fc.constantFrom(...alphabet), { maxLength: 40 }).map((parts) => parts.join("")),
+  );
 
-const REDIRECT_PARTS = ["/", "//", "\\", "/\\", "\\/", "%2f", "%2F", "%5c", "%252f", "%09", "%0a", "%00", "\t", "\n", "\r", " ", "\u0000", "@", ":", ".", "..", "./", "../", "?", "#", "http:", "https:", "javascript:", "data:", "evil.example", "user:pass@", "\u3002", "\uff0f", "\ud800", "a"];
+const REDIRECT_PARTS = [
+  "/",
+  "//",
+  "\\",
+  "/\\",
+  "\\/",
+  "%2f",
+  "%2F",
+  "%5c",
+  "%252f",
+  "%09",
+  "%0a",
+  "%00",
+  "\t",
+  "\n",
+  "\r",
+  " ",
+  "\u0000",
+  "@",
+  ":",
+  ".",
+  "..",
+  "./",
+  "../",
+  "?",
+  "#",
+  "http:",
+  "https:",
+  "javascript:",
+  "data:",
+  "evil.example",
+  "user:pass@",
+  "\u3002",
+  "\uff0f",
+  "\ud800",
+  "a",
+];
 
 /** Well-formed-ish Cookie headers, often with one of our cookies sent twice or as a look-alike. */
 const cookieHeaders = fc
   .array(
-    fc.tuple(fc.constantFrom("__Host-access", "__Host-refresh", "__host-access", "__Host-login-x", "a", " b ", ""), fc.constantFrom("v", "", '"q"', "x=y", " w ")),
+    fc.tuple(
+      fc.constantFrom("__Host-access", "__Host-refresh", "__host-access", "__Host-login-x", "a", " b ", ""),
+      fc.constantFrom("v", "", '"q"', "x=y", " w "),
+    ),
     { maxLength: 6 },
   )
-  .chain((pairs) => fc.constantFrom(";", "; ", " ;").map((separator) => pairs.map(([name, value]) => `${name}=${value}`).join(separator)));
+  .chain((pairs) =>
+    fc
+      .constantFrom(";", "; ", " ;")
+      .map((separator) => pairs.map(([name, value]) => `${name}=${value}`).join(separator)),
+  );
 
 describe("properties (fast-check)", () => {
   it("safeReturnTo always yields a path on our own origin", () => {
@@ -53,20 +102,27 @@ describe("properties (fast-check)", () => {
 
   it("cookie parsing never throws, reading agrees with parsing, and stripping keeps every other cookie but none of ours", () => {
     fc.assert(
-      fc.property(fc.oneof(tricky([";", "=", " ", '"', "__Host-access", "__host-refresh", "__Host-login-x", "a", "%", ","]), cookieHeaders), (header) => {
-        const pairs = namedPairs(header);
-        const jar = parseCookies(header);
-        // A cookie is read only when it was sent exactly once, with a value (these values are
-        // far below the 4096-character cap, beyond which it would count as absent too).
-        const sent = pairs.filter((pair) => pair.name === "__Host-access");
-        const read = jar.get("__Host-access");
-        if (sent.length === 1 && sent[0]!.value !== "") expect(read).toBe(sent[0]!.value);
-        else expect(read).toBeUndefined();
-        const stripped = jar.forOrigin();
-        expect(namedPairs(stripped)).toEqual(pairs.filter(({ name }) => !isWorkerCookieName(name)));
-        // Ours, spelled independently of isWorkerCookieName: any case, as browsers may send.
-        for (const { name } of namedPairs(stripped)) expect(name.toLowerCase()).not.toMatch(/^__host-(access$|refresh$|login-)/);
-      }),
+      fc.property(
+        fc.oneof(
+          tricky([";", "=", " ", '"', "__Host-access", "__host-refresh", "__Host-login-x", "a", "%", ","]),
+          cookieHeaders,
+        ),
+        (header) => {
+          const pairs = namedPairs(header);
+          const jar = parseCookies(header);
+          // A cookie is read only when it was sent exactly once, with a value (these values are
+          // far below the 4096-character cap, beyond which it would count as absent too).
+          const sent = pairs.filter((pair) => pair.name === "__Host-access");
+          const read = jar.get("__Host-access");
+          if (sent.length === 1 && sent[0]!.value !== "") expect(read).toBe(sent[0]!.value);
+          else expect(read).toBeUndefined();
+          const stripped = jar.forOrigin();
+          expect(namedPairs(stripped)).toEqual(pairs.filter(({ name }) => !isWorkerCookieName(name)));
+          // Ours, spelled independently of isWorkerCookieName: any case, as browsers may send.
+          for (const { name } of namedPairs(stripped))
+            expect(name.toLowerCase()).not.toMatch(/^__host-(access$|refresh$|login-)/);
+        },
+      ),
       RUNS,
     );
   });
@@ -94,7 +150,9 @@ describe("properties (fast-check)", () => {
     let extracted = 0;
     await fc.assert(
       fc.asyncProperty(tricky(["Bearer ", "eyJ", ".", "-", "_", "=", "a", " "]), async (value) => {
-        const request = new Request("https://app.test/", { headers: { authorization: value.replace(/[\r\n\0]/g, "") } });
+        const request = new Request("https://app.test/", {
+          headers: { authorization: value.replace(/[\r\n\0]/g, "") },
+        });
         const token = readRequest(request, ISSUER).bearer;
         if (token !== undefined) {
           extracted++;
@@ -102,9 +160,13 @@ describe("properties (fast-check)", () => {
           expect(token).toMatch(/^[A-Za-z0-9._-]+$/);
           expect(request.headers.get("authorization")!.trim()).toMatch(/^bearer +/i);
           expect(request.headers.get("authorization")!.trim().endsWith(token)).toBe(true);
-          await expect(verifiedAccessToken(config, ISSUER, token, Math.floor(Date.now() / 1000))).rejects.toHaveProperty("code");
+          await expect(
+            verifiedAccessToken(config, ISSUER, token, Math.floor(Date.now() / 1000)),
+          ).rejects.toHaveProperty("code");
         }
-        await expect(verifiedAccessToken(config, ISSUER, value, Math.floor(Date.now() / 1000))).rejects.toHaveProperty("code");
+        await expect(verifiedAccessToken(config, ISSUER, value, Math.floor(Date.now() / 1000))).rejects.toHaveProperty(
+          "code",
+        );
       }),
       { ...RUNS, numRuns: 150 },
     );
@@ -113,18 +175,33 @@ describe("properties (fast-check)", () => {
   });
 
   it("configuration parsing reports problems instead of throwing, whatever the values", async () => {
-    const names = ["ORIGIN_URL", "PUBLIC_URL", "OIDC_ISSUER", "SESSION_KEYS", "ALLOWED_EMAILS", "ALLOWED_DOMAINS", "PUBLIC_PATHS", "ACCESS_TOKEN_TTL", "AUTH_PREFIX", "REVOCATION_CHECK"] as const;
+    const names = [
+      "ORIGIN_URL",
+      "PUBLIC_URL",
+      "OIDC_ISSUER",
+      "SESSION_KEYS",
+      "ALLOWED_EMAILS",
+      "ALLOWED_DOMAINS",
+      "PUBLIC_PATHS",
+      "ACCESS_TOKEN_TTL",
+      "AUTH_PREFIX",
+      "REVOCATION_CHECK",
+    ] as const;
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...names), tricky(["{", "}", '"keys"', "[", "]", ",", "*", "/", "http://", "https://", "0", "-1", "true"]), async (name, value) => {
-        const result = await parseConfig({ ...testEnv, [name]: value } as Env);
-        if (result.ok) {
-          expect(result.config).toBeDefined();
-        } else {
-          // Only `name` differs from a valid configuration, so the report must name it.
-          expect(result.problems.length).toBeGreaterThan(0);
-          expect(result.problems.join("\n")).toContain(name);
-        }
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...names),
+        tricky(["{", "}", '"keys"', "[", "]", ",", "*", "/", "http://", "https://", "0", "-1", "true"]),
+        async (name, value) => {
+          const result = await parseConfig({ ...testEnv, [name]: value } as Env);
+          if (result.ok) {
+            expect(result.config).toBeDefined();
+          } else {
+            // Only `name` differs from a valid configuration, so the report must name it.
+            expect(result.problems.length).toBeGreaterThan(0);
+            expect(result.problems.join("\n")).toContain(name);
+          }
+        },
+      ),
       { ...RUNS, numRuns: 150 },
     );
   });

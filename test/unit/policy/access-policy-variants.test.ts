@@ -1,0 +1,136 @@
+import { describe, expect, it } from "vitest";
+import { parseConfig } from "../../../src/config/parse-config";
+import type { Env } from "../../../src/env";
+import { accessDecision } from "../../../src/policy/access-decision";
+import { formatSuffixWarnings } from "../../../src/policy/format-suffix-warnings";
+import { callWith, signedIn, testEnv } from "../../support/workerd/helpers";
+
+/**
+ * Variants of a path that origins serve as the path itself: with or without a trailing slash
+ * (most routers), with trailing dots or spaces in a segment (IIS and Windows file systems). A rule
+ * cannot be skipped through them, and a looser rule never decides them. The default rule is the
+ * test bindings' ALLOWED_EMAILS=ada@example.com, ALLOWED_DOMAINS=example.org.
+ */
+const DEFAULT = "the default rule (ALLOWED_EMAILS / ALLOWED_DOMAINS)";
+const RULES = [
+  { path: "/admin/*", allow: { emails: ["boss@example.com"] } },
+  { path: "/api/deploy", methods: ["POST"], allow: { emails: ["boss@example.com"] } },
+  { path: "/landing", public: true },
+  { path: "/landing/*", allow: { emails: ["boss@example.com"] } },
+  { path: "/status", public: true },
+  { path: "/assets/*", public: true },
+];
+
+async function decidedBy(rules: object[], method: string, path: string): Promise<string | string[]> {
+  const result = await parseConfig({ ...testEnv, ACCESS_POLICY: JSON.stringify(rules) } as Env);
+  if (!result.ok) throw new Error(result.problems.join("; "));
+  const decision = accessDecision(result.config.policy, path, method);
+  return decision.public
+    ? "public"
+    : decision.rules.map((rule) => rule.label.replace(/^ACCESS_POLICY\[\d+\] /, "")).sort();
+}
+
+describe("a path with and without its trailing slash", () => {
+  it.each([
+    ["GET", "/admin", ['"/admin/*"']],
+    ["GET", "/admin/", ['"/admin/*"']],
+    ["GET", "/ADMIN", ['"/admin/*"', DEFAULT].sort()],
+    ["GET", "/%61dmin", ['"/admin/*"', DEFAULT].sort()],
+    ["POST", "/api/deploy", ['"/api/deploy"']],
+    ["POST", "/api/deploy/", ['"/api/deploy"']],
+    ["POST", "/API/Deploy/", ['"/api/deploy"', DEFAULT].sort()],
+    ["GET", "/api/deploy/", [DEFAULT]],
+    // An exact rule and a prefix rule on the same path: each variant must pass both.
+    ["GET", "/landing", ['"/landing/*"']],
+    ["GET", "/landing/", ['"/landing/*"']],
+    ["GET", "/landing/x", ['"/landing/*"']],
+  ])("%s %s is decided by %j", async (method, path, expected) => {
+    expect(await decidedBy(RULES, method, path)).toEqual(expected);
+  });
+
+  it("opens nothing a public rule did not list: its variants keep their own rule", async () => {
+    expect(await decidedBy(RULES, "GET", "/status")).toBe("public");
+    expect(await decidedBy(RULES, "GET", "/status/")).toEqual([DEFAULT]);
+    expect(await decidedBy(RULES, "GET", "/assets/app.js")).toBe("public");
+    expect(await decidedBy(RULES, "GET", "/assets")).toEqual([DEFAULT]);
+  });
+});
+
+describe("trailing dots and spaces in a segment (IIS reads /admin./x and /admin%20 as /admin/x and /admin)", () => {
+  it.each([
+    ["GET", "/admin./x", ['"/admin/*"', DEFAULT].sort()],
+    ["GET", "/admin%20", ['"/admin/*"', DEFAULT].sort()],
+    ["GET", "/admin.%20./users", ['"/admin/*"', DEFAULT].sort()],
+    ["POST", "/api/deploy.", ['"/api/deploy"', DEFAULT].sort()],
+    ["GET", "/assets/app.js.", "public"],
+  ])("%s %s is decided by %j", async (method, path, expected) => {
+    expect(await decidedBy(RULES, method, path)).toEqual(expected);
+  });
+});
+
+describe("at the gate", () => {
+  const withPolicy = (path: string, init: RequestInit) =>
+    callWith({ ACCESS_POLICY: JSON.stringify(RULES) }, path, init);
+
+  it("refuses someone only the default rule admits on every variant of /admin, and lets the admin's rule's person through", async () => {
+    const ada = await signedIn();
+    for (const path of ["/admin", "/admin/", "/admin./users", "/admin%20", "/Admin"]) {
+      expect([path, (await withPolicy(path, { headers: { cookie: ada.cookie } })).status]).toEqual([path, 403]);
+    }
+    const boss = await signedIn({ sub: "2002", email: "boss@example.com" });
+    for (const path of ["/admin", "/admin/"]) {
+      expect([path, (await withPolicy(path, { headers: { cookie: boss.cookie } })).status]).toEqual([path, 200]);
+    }
+  });
+
+  it("refuses a POST to /api/deploy/ that the exact rule refuses at /api/deploy", async () => {
+    const ada = await signedIn();
+    for (const path of ["/api/deploy", "/api/deploy/", "/api/deploy."]) {
+      expect([path, (await withPolicy(path, { method: "POST", headers: { cookie: ada.cookie } })).status]).toEqual([
+        path,
+        403,
+      ]);
+    }
+  });
+});
+
+describe("format suffixes (`/admin.json` is `/admin` to Rails): a warning from npm run check, not a reading", () => {
+  async function warningsFor(rules: object[]) {
+    const result = await parseConfig({ ...testEnv, ACCESS_POLICY: JSON.stringify(rules) } as Env);
+    if (!result.ok) throw new Error(result.problems.join("; "));
+    return formatSuffixWarnings(result.config.policy);
+  }
+
+  it("warns about each rule whose .json variant falls to a rule that lets in people it does not", async () => {
+    const warnings = await warningsFor(RULES);
+    expect(warnings).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^ACCESS_POLICY\[0\] "\/admin\/\*": "\/admin\.json" is decided by the default rule .*Rails.*add a rule for "\/admin\.json"/,
+        ),
+        expect.stringMatching(
+          /^ACCESS_POLICY\[1\] "\/api\/deploy": "\/api\/deploy\.json" is decided by the default rule/,
+        ),
+        expect.stringMatching(/^ACCESS_POLICY\[3\] "\/landing\/\*": "\/landing\.json" is decided by the default rule/),
+      ]),
+    );
+    expect(warnings).toHaveLength(3);
+  });
+
+  it("stays quiet where the variant's rule admits no one more, or a rule names the variant", async () => {
+    expect(
+      await warningsFor([{ path: "/reports/*", allow: { emails: ["ada@example.com"], domains: ["example.org"] } }]),
+    ).toEqual([]);
+    const named = [
+      { path: "/admin/*", allow: { emails: ["boss@example.com"] } },
+      { path: "/admin.json", allow: { emails: ["boss@example.com"] } },
+    ];
+    expect(await warningsFor(named)).toEqual([]);
+    // A public parent is the loosest rule there is.
+    const underPublic = [
+      { path: "/docs/*", public: true },
+      { path: "/docs/internal/*", allow: { emails: ["boss@example.com"] } },
+    ];
+    expect(await warningsFor(underPublic)).toEqual([expect.stringContaining('"/docs/internal.json" is public')]);
+  });
+});
