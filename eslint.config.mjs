@@ -8,7 +8,9 @@ export default tseslint.config(
   { ignores: ["node_modules/", "dist/", ".wrangler/", ".demo/", "types/", "**/*.mjs", "**/*.js"] },
   ...tseslint.configs.recommendedTypeChecked,
   {
-    languageOptions: { parserOptions: { project: ["./tsconfig.json", "./tsconfig.node.json"], tsconfigRootDir: import.meta.dirname } },
+    languageOptions: {
+      parserOptions: { project: ["./tsconfig.json", "./tsconfig.node.json"], tsconfigRootDir: import.meta.dirname },
+    },
     rules: {
       // Tests and the worker both pass promises to places that handle them (waitUntil, vitest).
       "@typescript-eslint/no-floating-promises": "error",

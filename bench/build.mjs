@@ -65,7 +65,11 @@ async function esbuild(entry, outfile) {
 async function readWranglerConfig() {
   const { unstable_readConfig } = await import("wrangler");
   const config = unstable_readConfig({ config: join(ROOT, "wrangler.toml") });
-  return { compatibilityDate: config.compatibility_date, compatibilityFlags: config.compatibility_flags ?? [], minify: Boolean(config.minify) };
+  return {
+    compatibilityDate: config.compatibility_date,
+    compatibilityFlags: config.compatibility_flags ?? [],
+    minify: Boolean(config.minify),
+  };
 }
 
 /** Builds everything; returns the paths and the real worker's bundle sizes. */

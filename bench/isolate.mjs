@@ -42,7 +42,20 @@ function get(url, cookie, agent) {
 async function freshWorker(build, bindingsFor, options) {
   const port = await freePort();
   const publicUrl = `http://127.0.0.1:${port}`;
-  const stack = await startWorkerd([{ name: "edge-auth", scriptPath: build.worker, kv: true, bindings: bindingsFor(publicUrl), port, compatibilityDate: build.compatibilityDate, compatibilityFlags: build.compatibilityFlags }], options);
+  const stack = await startWorkerd(
+    [
+      {
+        name: "edge-auth",
+        scriptPath: build.worker,
+        kv: true,
+        bindings: bindingsFor(publicUrl),
+        port,
+        compatibilityDate: build.compatibilityDate,
+        compatibilityFlags: build.compatibilityFlags,
+      },
+    ],
+    options,
+  );
   return { ...stack, url: stack.urls["edge-auth"], publicUrl };
 }
 
@@ -71,7 +84,14 @@ export async function measureFirstRequest({ build, bindingsFor, tokenFor, repeat
       }
       const rest = median(times.slice(1));
       const restCpu = median(cpus.slice(1));
-      runs.push({ firstMs: times[0], restMedianMs: rest, extraMs: times[0] - rest, firstCpuMs: cpus[0], restCpuMedianMs: restCpu, extraCpuMs: cpus[0] - restCpu });
+      runs.push({
+        firstMs: times[0],
+        restMedianMs: rest,
+        extraMs: times[0] - rest,
+        firstCpuMs: cpus[0],
+        restCpuMedianMs: restCpu,
+        extraCpuMs: cpus[0] - restCpu,
+      });
     } finally {
       await worker.mf.dispose();
     }
@@ -98,9 +118,18 @@ export async function measureMemory({ build, bindingsFor, tokenFor, poolFor, con
     const url = worker.url;
     const phase = async (name, cookies, amount) => {
       const result = await runLoad({ url, path: "/app/mem", nextCookie: cookies, connections, amount });
-      if (result.non2xx > 0 || result.errors > 0) failures.push(`memory ${name}: ${result.non2xx} non-2xx, ${result.errors} errors (${JSON.stringify(result.statuses)})`);
+      if (result.non2xx > 0 || result.errors > 0)
+        failures.push(
+          `memory ${name}: ${result.non2xx} non-2xx, ${result.errors} errors (${JSON.stringify(result.statuses)})`,
+        );
       const heap = await inspector.liveHeap();
-      steps.push({ phase: name, requests: result.responses, heapUsedBytes: heap.usedBytes, heapTotalBytes: heap.totalBytes, ...memoryKiB(worker.pid) });
+      steps.push({
+        phase: name,
+        requests: result.responses,
+        heapUsedBytes: heap.usedBytes,
+        heapTotalBytes: heap.totalBytes,
+        ...memoryKiB(worker.pid),
+      });
     };
     await phase("warm-up (same session)", sameCookie("__Host-access", token), 1000);
     await phase(`control: ${control} requests, same session`, sameCookie("__Host-access", token), control);
@@ -119,7 +148,15 @@ export async function measureMemory({ build, bindingsFor, tokenFor, poolFor, con
     failures,
     distinct,
     control,
-    heap: { control: growth("heapUsedBytes", warm, controlStep), firstDistinct: growth("heapUsedBytes", controlStep, first), secondDistinct: growth("heapUsedBytes", first, second) },
-    rssKiB: { control: growth("rssKiB", warm, controlStep), firstDistinct: growth("rssKiB", controlStep, first), secondDistinct: growth("rssKiB", first, second) },
+    heap: {
+      control: growth("heapUsedBytes", warm, controlStep),
+      firstDistinct: growth("heapUsedBytes", controlStep, first),
+      secondDistinct: growth("heapUsedBytes", first, second),
+    },
+    rssKiB: {
+      control: growth("rssKiB", warm, controlStep),
+      firstDistinct: growth("rssKiB", controlStep, first),
+      secondDistinct: growth("rssKiB", first, second),
+    },
   };
 }

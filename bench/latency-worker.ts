@@ -94,9 +94,14 @@ function modelKv(kv: KVNamespace, model: Model): KVNamespace {
   const wrapped = {
     get: (key: string, options?: unknown) => {
       const hit = read(key);
-      return timed(hit ? "kv.get (cache hit)" : "kv.get (cache miss)", hit ? model.kvReadHitMs : model.kvReadMissMs, () => (kv.get as (k: string, o?: unknown) => Promise<unknown>)(key, options));
+      return timed(
+        hit ? "kv.get (cache hit)" : "kv.get (cache miss)",
+        hit ? model.kvReadHitMs : model.kvReadMissMs,
+        () => (kv.get as (k: string, o?: unknown) => Promise<unknown>)(key, options),
+      );
     },
-    put: (key: string, value: string, options?: KVNamespacePutOptions) => timed("kv.put", model.kvWriteMs, () => kv.put(key, value, options)),
+    put: (key: string, value: string, options?: KVNamespacePutOptions) =>
+      timed("kv.put", model.kvWriteMs, () => kv.put(key, value, options)),
     delete: (key: string) => timed("kv.delete", model.kvWriteMs, () => kv.delete(key)),
     list: (options?: KVNamespaceListOptions) => timed("kv.list", model.kvReadMissMs, () => kv.list(options)),
   };
@@ -112,7 +117,9 @@ function modelStub<T extends object>(stub: T, model: Model): T {
       // Not a thenable: the store returns stubs from async functions.
       if (typeof method !== "string" || method === "then") return undefined;
       return (...args: unknown[]) =>
-        timed(`durable object .${method}()`, model.doCallMs + (WRITING.has(method) ? model.doWriteMs : 0), () => (stub as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!(...args));
+        timed(`durable object .${method}()`, model.doCallMs + (WRITING.has(method) ? model.doWriteMs : 0), () =>
+          (stub as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!(...args),
+        );
     },
   });
 }
@@ -123,7 +130,8 @@ function modelNamespace(namespace: Env["SESSION_FAMILIES"], model: Model): Env["
     idFromName: (name: string) => namespace.idFromName(name),
     idFromString: (id: string) => namespace.idFromString(id),
     newUniqueId: (options?: DurableObjectNamespaceNewUniqueIdOptions) => namespace.newUniqueId(options),
-    get: (id: DurableObjectId, options?: DurableObjectNamespaceGetDurableObjectOptions) => modelStub(namespace.get(id, options), model),
+    get: (id: DurableObjectId, options?: DurableObjectNamespaceGetDurableObjectOptions) =>
+      modelStub(namespace.get(id, options), model),
   };
   return wrapped as unknown as Env["SESSION_FAMILIES"];
 }
@@ -135,7 +143,9 @@ globalThis.fetch = async function benchFetch(input: RequestInfo | URL, init?: Re
   const request = new Request(input, init);
   if (!provider || new URL(request.url).origin !== provider.origin) return realFetch(request);
   const { model } = provider;
-  return timed(`provider ${request.method} ${new URL(request.url).pathname}`, model.providerMs, () => providerAnswer(request, provider!));
+  return timed(`provider ${request.method} ${new URL(request.url).pathname}`, model.providerMs, () =>
+    providerAnswer(request, provider!),
+  );
 };
 
 /** One modelled env per real env object (the worker keeps its store per binding object). */
@@ -155,7 +165,12 @@ function modelledEnv(env: BenchEnv): Env {
   let out = modelled.get(env);
   if (!out) {
     const model = JSON.parse(env.LATENCY_MODEL) as Model;
-    provider = { issuer: env.OIDC_ISSUER, clientId: env.OIDC_CLIENT_ID, origin: new URL(env.OIDC_ISSUER).origin, model };
+    provider = {
+      issuer: env.OIDC_ISSUER,
+      clientId: env.OIDC_CLIENT_ID,
+      origin: new URL(env.OIDC_ISSUER).origin,
+      model,
+    };
     out = { ...env };
     if (env.SESSIONS) out.SESSIONS = modelKv(env.SESSIONS, model);
     if (env.SESSION_FAMILIES) out.SESSION_FAMILIES = modelNamespace(env.SESSION_FAMILIES, model);
@@ -176,7 +191,9 @@ async function seedDurableObjectSessions(request: Request, env: BenchEnv): Promi
     while (next < count) {
       const i = next++;
       const user = people[Math.floor(i / perPerson)]!;
-      credentials[i] = (await store.create({ sub: `do-user-${user}`, email: `do-user-${user}@example.com` }, nowMs, ttlSeconds)).credential;
+      credentials[i] = (
+        await store.create({ sub: `do-user-${user}`, email: `do-user-${user}@example.com` }, nowMs, ttlSeconds)
+      ).credential;
     }
   };
   await Promise.all(Array.from({ length: 16 }, run));
@@ -184,17 +201,33 @@ async function seedDurableObjectSessions(request: Request, env: BenchEnv): Promi
 }
 
 export default {
-  async fetch(request: Request<unknown, IncomingRequestCfProperties>, env: BenchEnv, ctx: ExecutionContext): Promise<Response> {
-    if (new URL(request.url).pathname === "/__bench/seed-do" && request.method === "POST") return seedDurableObjectSessions(request, env);
+  async fetch(
+    request: Request<unknown, IncomingRequestCfProperties>,
+    env: BenchEnv,
+    ctx: ExecutionContext,
+  ): Promise<Response> {
+    if (new URL(request.url).pathname === "/__bench/seed-do" && request.method === "POST")
+      return seedDurableObjectSessions(request, env);
     if (new URL(request.url).pathname === "/__bench/security-event" && request.method === "POST") {
       const { sub } = (await request.json()) as { sub: string };
       return new Response(await signSecurityEvent(sub, { issuer: env.OIDC_ISSUER, clientId: env.OIDC_CLIENT_ID }));
     }
     env = envFor(request, env);
-    const trace: Trace = { delays: request.headers.get("x-bench-latency") !== "off", later: request.headers.get("x-bench-later") === "1", inFlight: 0, roundTrips: [] };
+    const trace: Trace = {
+      delays: request.headers.get("x-bench-latency") !== "off",
+      later: request.headers.get("x-bench-later") === "1",
+      inFlight: 0,
+      roundTrips: [],
+    };
     const response = await traces.run(trace, () => worker.fetch(request, modelledEnv(env), ctx));
     const out = new Response(response.body, response);
-    out.headers.set("x-bench-storage", JSON.stringify({ roundTrips: trace.roundTrips, modelledMs: trace.roundTrips.reduce((sum, trip) => sum + trip.ms, 0) }));
+    out.headers.set(
+      "x-bench-storage",
+      JSON.stringify({
+        roundTrips: trace.roundTrips,
+        modelledMs: trace.roundTrips.reduce((sum, trip) => sum + trip.ms, 0),
+      }),
+    );
     return out;
   },
 };

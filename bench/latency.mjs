@@ -14,7 +14,12 @@ import { median } from "./report.mjs";
 import { refreshCookieSet, rotationProblem } from "./scenarios.mjs";
 
 async function refreshOnce(url, credential, delays, later = false) {
-  const headers = { accept: "*/*", cookie: `__Host-refresh=${credential}`, ...(delays ? {} : { "x-bench-latency": "off" }), ...(later ? { "x-bench-later": "1" } : {}) };
+  const headers = {
+    accept: "*/*",
+    cookie: `__Host-refresh=${credential}`,
+    ...(delays ? {} : { "x-bench-latency": "off" }),
+    ...(later ? { "x-bench-later": "1" } : {}),
+  };
   const started = performance.now();
   const response = await fetch(`${url}/app/x`, { headers, redirect: "manual" });
   await response.arrayBuffer();
@@ -68,11 +73,14 @@ export async function measureRefreshLatency({ targets, repeats }) {
   const cursors = new Map(targets.map((t) => [t.store, 0]));
   const next = (target) => {
     const i = cursors.get(target.store);
-    if (i >= target.credentials.length) throw new Error(`latency: too few ${target.store} credentials (${target.credentials.length})`);
+    if (i >= target.credentials.length)
+      throw new Error(`latency: too few ${target.store} credentials (${target.credentials.length})`);
     cursors.set(target.store, i + 1);
     return target.credentials[i];
   };
-  const samples = new Map(targets.map((t) => [t.store, { first: { on: [], off: [] }, next: { on: [], off: [] }, problems: [] }]));
+  const samples = new Map(
+    targets.map((t) => [t.store, { first: { on: [], off: [] }, next: { on: [], off: [] }, problems: [] }]),
+  );
   for (let i = 0; i < repeats + 2; i++) {
     for (const target of targets) {
       for (const delays of [true, false]) {
@@ -96,7 +104,16 @@ export async function measureRefreshLatency({ targets, repeats }) {
 
 /** Modelled ms of these round trips had every KV read hit the location's cache (the best case). */
 function allHitMs(roundTrips, model) {
-  return roundTrips.reduce((sum, trip) => sum + Math.max(...trip.ops.map((op) => (op.startsWith("kv.get") ? model.kvReadHitMs : op.startsWith("kv.") ? model.kvWriteMs : NaN))), 0);
+  return roundTrips.reduce(
+    (sum, trip) =>
+      sum +
+      Math.max(
+        ...trip.ops.map((op) =>
+          op.startsWith("kv.get") ? model.kvReadHitMs : op.startsWith("kv.") ? model.kvWriteMs : NaN,
+        ),
+      ),
+    0,
+  );
 }
 
 export function latencyLines(results, model, modelText) {
@@ -141,23 +158,35 @@ export async function measureSignIn({ targets, repeats }) {
     for (let i = 0; i < repeats + 2; i++) {
       for (const delays of [true, false]) {
         const modelHeaders = delays ? {} : { "x-bench-latency": "off" };
-        const login = await fetch(`${url}/auth/login?return_to=/app/x`, { headers: { accept: "text/html", ...modelHeaders }, redirect: "manual" });
+        const login = await fetch(`${url}/auth/login?return_to=/app/x`, {
+          headers: { accept: "text/html", ...modelHeaders },
+          redirect: "manual",
+        });
         await login.arrayBuffer();
         const location = new URL(login.headers.get("location") ?? "http://invalid/");
         const state = location.searchParams.get("state");
         const nonce = location.searchParams.get("nonce");
-        const cookie = login.headers.getSetCookie().map((line) => line.split(";")[0]).join("; ");
+        const cookie = login.headers
+          .getSetCookie()
+          .map((line) => line.split(";")[0])
+          .join("; ");
         if (login.status !== 302 || !state || !nonce) {
           if (problems.length < 5) problems.push(`login answered ${login.status}`);
           continue;
         }
         const who = `signin-${store}-${i}-${delays ? "on" : "off"}-${Date.now()}`;
-        const code = Buffer.from(JSON.stringify({ nonce, sub: who, email: `${who}@example.com` })).toString("base64url");
+        const code = Buffer.from(JSON.stringify({ nonce, sub: who, email: `${who}@example.com` })).toString(
+          "base64url",
+        );
         const started = performance.now();
-        const callback = await fetch(`${url}/auth/callback?code=${code}&state=${encodeURIComponent(state)}`, { headers: { accept: "text/html", cookie, ...modelHeaders }, redirect: "manual" });
+        const callback = await fetch(`${url}/auth/callback?code=${code}&state=${encodeURIComponent(state)}`, {
+          headers: { accept: "text/html", cookie, ...modelHeaders },
+          redirect: "manual",
+        });
         await callback.arrayBuffer();
         const wallMs = performance.now() - started;
-        const signedIn = callback.status === 302 && callback.headers.getSetCookie().some((line) => line.startsWith("__Host-refresh="));
+        const signedIn =
+          callback.status === 302 && callback.headers.getSetCookie().some((line) => line.startsWith("__Host-refresh="));
         if (!signedIn) {
           if (problems.length < 5) problems.push(`callback answered ${callback.status} without a session`);
           continue;
@@ -167,11 +196,23 @@ export async function measureSignIn({ targets, repeats }) {
       }
     }
     const typical = on[Math.floor(on.length / 2)]?.storage.roundTrips ?? [];
-    results.push({ store, requests: on.length + off.length, ...describeSignIn(typical), roundTripDetail: typical, wallMs: median(on.map((r) => r.wallMs)), modelledMs: median(on.map((r) => r.storage.modelledMs)), localWallMs: median(off.map((r) => r.wallMs)), problems });
+    results.push({
+      store,
+      requests: on.length + off.length,
+      ...describeSignIn(typical),
+      roundTripDetail: typical,
+      wallMs: median(on.map((r) => r.wallMs)),
+      modelledMs: median(on.map((r) => r.storage.modelledMs)),
+      localWallMs: median(off.map((r) => r.wallMs)),
+      problems,
+    });
   }
   return results;
 }
 
 export function signInLines(results) {
-  return results.map((r) => `  sign-in callback on ${r.store}: ${r.described}; ${r.wallMs.toFixed(1)} ms with the latency model (${r.modelledMs.toFixed(0)} ms modelled), ${r.localWallMs.toFixed(1)} ms locally without it (median of ${r.requests / 2})`);
+  return results.map(
+    (r) =>
+      `  sign-in callback on ${r.store}: ${r.described}; ${r.wallMs.toFixed(1)} ms with the latency model (${r.modelledMs.toFixed(0)} ms modelled), ${r.localWallMs.toFixed(1)} ms locally without it (median of ${r.requests / 2})`,
+  );
 }

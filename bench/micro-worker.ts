@@ -65,7 +65,9 @@ export default {
     try {
       return await run(mode, tokens, env);
     } catch (error) {
-      return Response.json({ error: `${mode}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}` });
+      return Response.json({
+        error: `${mode}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+      });
     }
   },
 };
@@ -86,20 +88,25 @@ async function run(mode: string, tokens: string[], env: MicroEnv): Promise<Respo
       for (const token of tokens) if (await tokenCaches.verifiedAccessToken(config, issuer, token, nowSeconds)) ok++;
       break;
     case "jose-key": {
-      rawKey ??= crypto.subtle.importKey("jwk", publicJwk(env), { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
+      rawKey ??= crypto.subtle.importKey("jwk", publicJwk(env), { name: "ECDSA", namedCurve: "P-256" }, false, [
+        "verify",
+      ]);
       ok += await countJoseVerified(tokens, await rawKey, issuer, config.authPrefix);
       break;
     }
     case "jose-jwks": {
       // jose jwtVerify against the worker's own key resolver (a Map by kid over
       // SESSION_KEYS, as config.sessionKeys holds it), same checks, no token cache.
-      const keys = (config as unknown as { sessionKeys?: { verificationKeys?: JWTVerifyGetKey } }).sessionKeys?.verificationKeys;
+      const keys = (config as unknown as { sessionKeys?: { verificationKeys?: JWTVerifyGetKey } }).sessionKeys
+        ?.verificationKeys;
       if (typeof keys !== "function") return Response.json({ missing: "config.sessionKeys.verificationKeys" });
       ok += await countJoseVerified(tokens, keys, issuer, config.authPrefix);
       break;
     }
     case "raw": {
-      rawKey ??= crypto.subtle.importKey("jwk", publicJwk(env), { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
+      rawKey ??= crypto.subtle.importKey("jwk", publicJwk(env), { name: "ECDSA", namedCurve: "P-256" }, false, [
+        "verify",
+      ]);
       const key = await rawKey;
       for (const token of tokens) if (await rawVerify(key, token)) ok++;
       break;
@@ -108,16 +115,24 @@ async function run(mode: string, tokens: string[], env: MicroEnv): Promise<Respo
       // The ES256 signature itself (what a cache miss costs).
       if (typeof signOriginAssertion !== "function") return Response.json({ missing: "signOriginAssertion" });
       const identity = { sub: "bench-user", email: "bench@example.com" };
-      for (const token of tokens) if (token && (await signOriginAssertion(config.sessionKeys, issuer, config.originAudience, identity, nowSeconds)).length > 0) ok++;
+      for (const token of tokens)
+        if (
+          token &&
+          (await signOriginAssertion(config.sessionKeys, issuer, config.originAudience, identity, nowSeconds)).length >
+            0
+        )
+          ok++;
       break;
     }
     case "assert-cached": {
       // What the gate calls per request; same user every time, so after the first call this
       // is the per-isolate cache's lookup (where the source has such a cache).
-      const assertionFor = (tokenCaches as Record<string, unknown>).originAssertionFor as typeof tokenCaches.originAssertionFor | undefined;
+      const assertionFor = (tokenCaches as Record<string, unknown>).originAssertionFor as
+        typeof tokenCaches.originAssertionFor | undefined;
       if (typeof assertionFor !== "function") return Response.json({ missing: "originAssertionFor" });
       const identity = { sub: "bench-user", email: "bench@example.com" };
-      for (const token of tokens) if (token && (await assertionFor(config, issuer, identity, nowSeconds)).length > 0) ok++;
+      for (const token of tokens)
+        if (token && (await assertionFor(config, issuer, identity, nowSeconds)).length > 0) ok++;
       break;
     }
     case "headers": {
@@ -128,7 +143,14 @@ async function run(mode: string, tokens: string[], env: MicroEnv): Promise<Respo
       const upstreamHeaders = requestHeaders.upstreamHeaders;
       const user = { sub: "bench-user", email: "bench@example.com" };
       const { host, protocol } = new URL(issuer);
-      const facts = { requestId: "bench-request", publicHost: host, publicProto: protocol.slice(0, -1), bearer: undefined, webSocketUpgrade: false, clientIp: undefined };
+      const facts = {
+        requestId: "bench-request",
+        publicHost: host,
+        publicProto: protocol.slice(0, -1),
+        bearer: undefined,
+        webSocketUpgrade: false,
+        clientIp: undefined,
+      };
       const identity = { user, assertion: tokens[0]! };
       // What a browser sends, with the access cookie; upstreamHeaders() copies, never mutates.
       const incoming = new Headers({
@@ -138,7 +160,14 @@ async function run(mode: string, tokens: string[], env: MicroEnv): Promise<Respo
         "accept-encoding": "gzip",
         cookie: `__Host-access=${tokens[0]}; theme=dark`,
       });
-      for (const token of tokens) if (token && upstreamHeaders(incoming, { ...facts, cookies: parseCookies(incoming.get("cookie")) }, identity).has("x-auth-assertion")) ok++;
+      for (const token of tokens)
+        if (
+          token &&
+          upstreamHeaders(incoming, { ...facts, cookies: parseCookies(incoming.get("cookie")) }, identity).has(
+            "x-auth-assertion",
+          )
+        )
+          ok++;
       break;
     }
     case "kv-put":
@@ -161,8 +190,19 @@ async function run(mode: string, tokens: string[], env: MicroEnv): Promise<Respo
 }
 
 /** jose's jwtVerify with the gate's checks, no token cache; how many of `tokens` pass. */
-async function countJoseVerified(tokens: string[], key: CryptoKey | JWTVerifyGetKey, issuer: string, authPrefix: string): Promise<number> {
-  const options = { algorithms: ["ES256"], typ: TOKEN_TYPES.access, issuer, audience: `${issuer}${authPrefix}`, requiredClaims: ["sub", "iat", "exp", "sid", "email"] };
+async function countJoseVerified(
+  tokens: string[],
+  key: CryptoKey | JWTVerifyGetKey,
+  issuer: string,
+  authPrefix: string,
+): Promise<number> {
+  const options = {
+    algorithms: ["ES256"],
+    typ: TOKEN_TYPES.access,
+    issuer,
+    audience: `${issuer}${authPrefix}`,
+    requiredClaims: ["sub", "iat", "exp", "sid", "email"],
+  };
   let ok = 0;
   for (const token of tokens) {
     try {

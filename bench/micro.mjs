@@ -23,15 +23,20 @@ const CHUNK = 50;
 function post(url, body) {
   return new Promise((resolve, reject) => {
     const payload = Buffer.from(JSON.stringify(body));
-    const req = request(url, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": payload.length } }, (res) => {
-      const chunks = [];
-      res.on("data", (chunk) => chunks.push(chunk));
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString();
-        if (res.statusCode !== 200) return reject(new Error(`micro-worker ${body.mode}: HTTP ${res.statusCode} ${text.slice(0, 300)}`));
-        resolve(JSON.parse(text));
-      });
-    });
+    const req = request(
+      url,
+      { method: "POST", agent, headers: { "content-type": "application/json", "content-length": payload.length } },
+      (res) => {
+        const chunks = [];
+        res.on("data", (chunk) => chunks.push(chunk));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString();
+          if (res.statusCode !== 200)
+            return reject(new Error(`micro-worker ${body.mode}: HTTP ${res.statusCode} ${text.slice(0, 300)}`));
+          resolve(JSON.parse(text));
+        });
+      },
+    );
     req.on("error", reject);
     req.end(payload);
   });
@@ -61,7 +66,17 @@ const median = (values) => {
  * Returns CPU µs per operation per mode, one per request (`perRequest`) and in a hot loop
  * (`hotLoop`), medians over rounds, plus failures.
  */
-export async function runMicro({ url, pid, seenToken, freshPool, rounds, requestsPerMode, opsPerRequest, singleRequests, inFlight = 8 }) {
+export async function runMicro({
+  url,
+  pid,
+  seenToken,
+  freshPool,
+  rounds,
+  requestsPerMode,
+  opsPerRequest,
+  singleRequests,
+  inFlight = 8,
+}) {
   const K = opsPerRequest;
   const R = requestsPerMode;
   const cursors = new Map();
@@ -105,7 +120,13 @@ export async function runMicro({ url, pid, seenToken, freshPool, rounds, request
     { id: "assert-cached", mode: "assert-cached", tokens: () => seen(K) },
     { id: "headers", mode: "headers", tokens: () => seen(K) },
     { id: "config", mode: "config", tokens: () => seen(K) },
-    { id: "noop-kv", mode: "noop", tokens: () => Array.from({ length: KV_OPS }, (_, i) => `bench:kv:noop:${i}`), ops: KV_OPS, required: true },
+    {
+      id: "noop-kv",
+      mode: "noop",
+      tokens: () => Array.from({ length: KV_OPS }, (_, i) => `bench:kv:noop:${i}`),
+      ops: KV_OPS,
+      required: true,
+    },
     { id: "kv-put", mode: "kv-put", tokens: kvNewKeys, ops: KV_OPS, baseline: "noop-kv" },
     { id: "kv-get", mode: "kv-get", tokens: () => kvWritten, ops: KV_OPS, baseline: "noop-kv" },
   ];
@@ -113,7 +134,13 @@ export async function runMicro({ url, pid, seenToken, freshPool, rounds, request
   const failures = [];
   const unavailable = new Map();
   const check = (m, ops) => (result) => {
-    const problem = result.missing ? `${result.missing} not found in the source` : result.error ? result.error : result.ok !== ops ? `${result.ok}/${ops} operations succeeded` : undefined;
+    const problem = result.missing
+      ? `${result.missing} not found in the source`
+      : result.error
+        ? result.error
+        : result.ok !== ops
+          ? `${result.ok}/${ops} operations succeeded`
+          : undefined;
     if (!problem) return;
     if (m.required) failures.push(`micro ${m.id}: ${problem}`);
     else unavailable.set(m.id, problem);
@@ -141,7 +168,8 @@ export async function runMicro({ url, pid, seenToken, freshPool, rounds, request
         await sendAll(url, bodies, inFlight, check(m, 1));
         chunkCpu.set(m.id, (cpuNs(pid) - before) / count / 1000);
       }
-      for (const m of single) perRequest.get(m.id).push(m.id === "noop" ? chunkCpu.get("noop") : chunkCpu.get(m.id) - chunkCpu.get("noop"));
+      for (const m of single)
+        perRequest.get(m.id).push(m.id === "noop" ? chunkCpu.get("noop") : chunkCpu.get(m.id) - chunkCpu.get("noop"));
     }
     const cpu = new Map();
     for (const m of loop) {
@@ -156,7 +184,8 @@ export async function runMicro({ url, pid, seenToken, freshPool, rounds, request
       else hotLoop.get(m.id).push((cpu.get(m.id) - cpu.get(m.baseline ?? "noop")) / (R * (m.ops ?? K)) / 1000);
     }
   }
-  const summarize = (map) => Object.fromEntries([...map].map(([id, values]) => [id, unavailable.has(id) ? NaN : median(values)]));
+  const summarize = (map) =>
+    Object.fromEntries([...map].map(([id, values]) => [id, unavailable.has(id) ? NaN : median(values)]));
   return {
     perRequest: summarize(perRequest),
     hotLoop: summarize(hotLoop),

@@ -21,7 +21,11 @@ const server = createServer((req, res) => {
     res.end("no identity\n");
     return;
   }
-  res.writeHead(200, { "content-type": "text/plain; charset=utf-8", "content-length": String(BODY.length), "cache-control": "max-age=60" });
+  res.writeHead(200, {
+    "content-type": "text/plain; charset=utf-8",
+    "content-length": String(BODY.length),
+    "cache-control": "max-age=60",
+  });
   res.end(BODY);
 });
 server.keepAliveTimeout = 60_000;

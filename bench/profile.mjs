@@ -55,18 +55,44 @@ async function main() {
   const publicUrl = `http://127.0.0.1:${port}`;
   const stack = await startWorkerd(
     [
-      { name: "edge-auth", scriptPath: join(BUILD, "worker-no-minify", "index.js"), kv: true, bindings: workerBindings({ originUrl: origin.url, publicUrl, keySet }), port, compatibilityDate: build.compatibilityDate, compatibilityFlags: build.compatibilityFlags },
-      { name: "floor-passthrough", scriptPath: build.peers.passthrough, bindings: { ORIGIN_URL: origin.url }, port: floorPort },
+      {
+        name: "edge-auth",
+        scriptPath: join(BUILD, "worker-no-minify", "index.js"),
+        kv: true,
+        bindings: workerBindings({ originUrl: origin.url, publicUrl, keySet }),
+        port,
+        compatibilityDate: build.compatibilityDate,
+        compatibilityFlags: build.compatibilityFlags,
+      },
+      {
+        name: "floor-passthrough",
+        scriptPath: build.peers.passthrough,
+        bindings: { ORIGIN_URL: origin.url },
+        port: floorPort,
+      },
     ],
     { inspector: true },
   );
-  const sessions = { "edge-auth": await connectInspector(stack.mf, "edge-auth"), "floor-passthrough": await connectInspector(stack.mf, "floor-passthrough") };
+  const sessions = {
+    "edge-auth": await connectInspector(stack.mf, "edge-auth"),
+    "floor-passthrough": await connectInspector(stack.mf, "floor-passthrough"),
+  };
   try {
-    const token = await mintAccessToken(signer, publicUrl, { sub: "bench-user", email: "bench@example.com", sid: randomBytes(16).toString("base64url") });
+    const token = await mintAccessToken(signer, publicUrl, {
+      sub: "bench-user",
+      email: "bench@example.com",
+      sid: randomBytes(16).toString("base64url"),
+    });
     const pool = await mintAccessTokens(signer, publicUrl, Math.ceil(6000 * seconds) + 3000);
     const fresh = distinctCookies("__Host-access", pool);
     const scenarios = [
-      { id: "b0", label: "floor: the 5-line fetch() worker", worker: "floor-passthrough", path: "/public/x", cookies: sameCookie("__Host-access", token) },
+      {
+        id: "b0",
+        label: "floor: the 5-line fetch() worker",
+        worker: "floor-passthrough",
+        path: "/public/x",
+        cookies: sameCookie("__Host-access", token),
+      },
       { id: "b", label: "bare proxy (public path)", path: "/public/x", cookies: sameCookie("__Host-access", token) },
       { id: "c", label: "gate, same session", path: "/app/x", cookies: sameCookie("__Host-access", token) },
       { id: "d", label: "gate, new token (new user) per request", path: "/app/x", cookies: fresh },
@@ -80,12 +106,22 @@ async function main() {
       const target = stack.urls[s.worker ?? "edge-auth"];
       await runLoad({ url: target, path: s.path, nextCookie: s.cookies, connections: 8, amount: 2000 }); // warm
       await session.call("Profiler.start");
-      const result = await runLoad({ url: target, path: s.path, nextCookie: s.cookies, connections: 8, durationSeconds: seconds });
+      const result = await runLoad({
+        url: target,
+        path: s.path,
+        nextCookie: s.cookies,
+        connections: 8,
+        durationSeconds: seconds,
+      });
       const { profile } = await session.call("Profiler.stop");
       const { total, rows } = selfTimes(profile);
-      console.log(`\n(${s.id}) ${s.label}: ${result.responses} requests, ${result.non2xx} non-2xx; ${(total / 1000).toFixed(0)} ms sampled, ${(total / result.responses).toFixed(0)} µs/request of isolate time`);
+      console.log(
+        `\n(${s.id}) ${s.label}: ${result.responses} requests, ${result.non2xx} non-2xx; ${(total / 1000).toFixed(0)} ms sampled, ${(total / result.responses).toFixed(0)} µs/request of isolate time`,
+      );
       for (const [name, time] of rows.slice(0, top)) {
-        console.log(`  ${((100 * time) / total).toFixed(1).padStart(5)}%  ${(time / result.responses).toFixed(1).padStart(6)} µs/req  ${name}`);
+        console.log(
+          `  ${((100 * time) / total).toFixed(1).padStart(5)}%  ${(time / result.responses).toFixed(1).padStart(6)} µs/req  ${name}`,
+        );
       }
     }
   } finally {

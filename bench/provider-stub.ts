@@ -13,8 +13,14 @@ let keys: Promise<{ privateKey: CryptoKey; jwk: JWK }> | undefined;
 
 function providerKeys() {
   keys ??= (async () => {
-    const pair = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"])) as CryptoKeyPair;
-    return { privateKey: pair.privateKey, jwk: { ...(await exportJWK(pair.publicKey)), kid: "bench-provider", alg: "ES256", use: "sig" } };
+    const pair = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, [
+      "sign",
+      "verify",
+    ])) as CryptoKeyPair;
+    return {
+      privateKey: pair.privateKey,
+      jwk: { ...(await exportJWK(pair.publicKey)), kid: "bench-provider", alg: "ES256", use: "sig" },
+    };
   })();
   return keys;
 }
@@ -22,7 +28,10 @@ function providerKeys() {
 const json = (body: unknown) => new Response(JSON.stringify(body), { headers: { "content-type": "application/json" } });
 
 /** The provider's answer to one of the worker's requests to `issuer`. */
-export async function providerAnswer(request: Request, { issuer, clientId }: { issuer: string; clientId: string }): Promise<Response> {
+export async function providerAnswer(
+  request: Request,
+  { issuer, clientId }: { issuer: string; clientId: string },
+): Promise<Response> {
   const url = new URL(request.url);
   if (url.pathname === "/.well-known/openid-configuration") {
     return json({
@@ -41,7 +50,11 @@ export async function providerAnswer(request: Request, { issuer, clientId }: { i
   if (url.pathname === "/.well-known/risc-configuration") return json({ issuer, jwks_uri: `${issuer}/jwks` });
   if (url.pathname === "/token" && request.method === "POST") {
     const code = new URLSearchParams(await request.text()).get("code") ?? "";
-    const { nonce, sub, email } = JSON.parse(atob(code.replace(/-/g, "+").replace(/_/g, "/"))) as { nonce: string; sub: string; email: string };
+    const { nonce, sub, email } = JSON.parse(atob(code.replace(/-/g, "+").replace(/_/g, "/"))) as {
+      nonce: string;
+      sub: string;
+      email: string;
+    };
     const nowSeconds = Math.floor(Date.now() / 1000);
     const idToken = await new SignJWT({ email, email_verified: true, nonce })
       .setProtectedHeader({ alg: "ES256", kid: "bench-provider", typ: "JWT" })

@@ -101,30 +101,75 @@ export function analyse({ summaries, micro, bundle, firstRequest, memory, refres
     "verify jose+CryptoKey/raw, first-time (1/req)": us["jose-key-fresh"] / us["raw-fresh"],
     "verify ours/raw, first-time token (hot loop)": hot["ours-fresh"] / hot["raw-fresh"],
   };
-  const gateExtra = { c: cpu("c") - cpu("b"), d: cpu("d") - cpu("b"), e: cpu("e") - cpu("b"), e2: cpu("e2") - cpu("b"), w: cpu("w") - cpu("b") };
+  const gateExtra = {
+    c: cpu("c") - cpu("b"),
+    d: cpu("d") - cpu("b"),
+    e: cpu("e") - cpu("b"),
+    e2: cpu("e2") - cpu("b"),
+    w: cpu("w") - cpu("b"),
+  };
   // What the micro-benchmark says these should cost: (c) a verification of a known token and
   // the assertion for a known user; (d) a full verification and a new signature (new user).
   const assertKnown = Number.isFinite(us["assert-cached"]) ? us["assert-cached"] : us["assert"];
   const explained = { c: us["ours-seen"] + assertKnown, d: us["ours-fresh"] + us["assert"] };
-  const within = (value, limit) => `${x3(value)} (${value <= limit ? "margin" : "over by"} ${fmt((Math.abs(value - limit) * 100) / limit, 1)}%)`;
+  const within = (value, limit) =>
+    `${x3(value)} (${value <= limit ? "margin" : "over by"} ${fmt((Math.abs(value - limit) * 100) / limit, 1)}%)`;
   const refreshTargets = refreshLatency.flatMap((r) => [
-    verdict(r.roundTrips <= 1, `refresh on ${r.store}, first in an isolate: <= 1 storage round trip on the critical path: ${r.roundTrips} (${r.described}); ${fmt(r.wallMs, 1)} ms with the latency model`),
-    verdict(r.next.roundTrips <= 1, `refresh on ${r.store}, the session's next one (same isolate): <= 1 storage round trip: ${r.next.roundTrips} (${r.next.described}); ${fmt(r.next.wallMs, 1)} ms with the latency model`),
+    verdict(
+      r.roundTrips <= 1,
+      `refresh on ${r.store}, first in an isolate: <= 1 storage round trip on the critical path: ${r.roundTrips} (${r.described}); ${fmt(r.wallMs, 1)} ms with the latency model`,
+    ),
+    verdict(
+      r.next.roundTrips <= 1,
+      `refresh on ${r.store}, the session's next one (same isolate): <= 1 storage round trip: ${r.next.roundTrips} (${r.next.described}); ${fmt(r.next.wallMs, 1)} ms with the latency model`,
+    ),
   ]);
   const targets = [
-    verdict(ratios["b/b0 CPU (our bare path vs 5-line worker)"] <= 1.15, `(b)/(b0) CPU/req <= 1.15: ${within(ratios["b/b0 CPU (our bare path vs 5-line worker)"], 1.15)}, ${fmt(cpu("b"))} vs ${fmt(cpu("b0"))} µs`),
-    verdict(ratios["c/b CPU"] <= 1.05, `(c)/(b) CPU/req <= 1.05: ${within(ratios["c/b CPU"], 1.05)}, ${fmt(cpu("c"))} vs ${fmt(cpu("b"))} µs`),
-    verdict(ratios["verify ours/raw, first-time token (1/request)"] <= 1.3, `(d) our verification <= 1.3x raw crypto.subtle.verify: ${x(ratios["verify ours/raw, first-time token (1/request)"])} first-time, one per request (${fmt(us["ours-fresh"], 1)} vs ${fmt(us["raw-fresh"], 1)} µs); hot loop ${x(ratios["verify ours/raw, first-time token (hot loop)"])}; seen before ${x(ratios["verify ours/raw, token seen before (1/request)"])}`),
-    verdict(ratios["d/b CPU"] <= 1.35, `(d)/(b) CPU/req <= 1.35: ${within(ratios["d/b CPU"], 1.35)}, ${fmt(cpu("d"))} vs ${fmt(cpu("b"))} µs`),
+    verdict(
+      ratios["b/b0 CPU (our bare path vs 5-line worker)"] <= 1.15,
+      `(b)/(b0) CPU/req <= 1.15: ${within(ratios["b/b0 CPU (our bare path vs 5-line worker)"], 1.15)}, ${fmt(cpu("b"))} vs ${fmt(cpu("b0"))} µs`,
+    ),
+    verdict(
+      ratios["c/b CPU"] <= 1.05,
+      `(c)/(b) CPU/req <= 1.05: ${within(ratios["c/b CPU"], 1.05)}, ${fmt(cpu("c"))} vs ${fmt(cpu("b"))} µs`,
+    ),
+    verdict(
+      ratios["verify ours/raw, first-time token (1/request)"] <= 1.3,
+      `(d) our verification <= 1.3x raw crypto.subtle.verify: ${x(ratios["verify ours/raw, first-time token (1/request)"])} first-time, one per request (${fmt(us["ours-fresh"], 1)} vs ${fmt(us["raw-fresh"], 1)} µs); hot loop ${x(ratios["verify ours/raw, first-time token (hot loop)"])}; seen before ${x(ratios["verify ours/raw, token seen before (1/request)"])}`,
+    ),
+    verdict(
+      ratios["d/b CPU"] <= 1.35,
+      `(d)/(b) CPU/req <= 1.35: ${within(ratios["d/b CPU"], 1.35)}, ${fmt(cpu("d"))} vs ${fmt(cpu("b"))} µs`,
+    ),
     ...refreshTargets,
-    ...(signIn ?? []).map((r) => verdict(r.providerRoundTrips === 1, `sign-in callback on ${r.store}, discovery and JWKS cached: exactly 1 round trip to the provider: ${r.providerRoundTrips} (${r.described}); ${fmt(r.wallMs, 1)} ms with the latency model`)),
-    verdict(bundle.gzipBytes <= 50 * KiB, `bundle <= 50 KiB gzipped: ${fmt(bundle.gzipBytes / KiB, 1)} KiB as deployed (wrangler.toml minify = ${bundle.configuredMinify}); ${fmt(bundle.minifiedGzipBytes / KiB, 1)} KiB with --minify, ${fmt(bundle.unminifiedGzipBytes / KiB, 1)} KiB with --no-minify`),
-    verdict(firstRequest.extraMs <= 15, `first request after isolate start <= 15 ms extra: ${fmt(firstRequest.extraMs, 1)} ms (median of ${firstRequest.runs.length} fresh isolates)`),
+    ...(signIn ?? []).map((r) =>
+      verdict(
+        r.providerRoundTrips === 1,
+        `sign-in callback on ${r.store}, discovery and JWKS cached: exactly 1 round trip to the provider: ${r.providerRoundTrips} (${r.described}); ${fmt(r.wallMs, 1)} ms with the latency model`,
+      ),
+    ),
+    verdict(
+      bundle.gzipBytes <= 50 * KiB,
+      `bundle <= 50 KiB gzipped: ${fmt(bundle.gzipBytes / KiB, 1)} KiB as deployed (wrangler.toml minify = ${bundle.configuredMinify}); ${fmt(bundle.minifiedGzipBytes / KiB, 1)} KiB with --minify, ${fmt(bundle.unminifiedGzipBytes / KiB, 1)} KiB with --no-minify`,
+    ),
+    verdict(
+      firstRequest.extraMs <= 15,
+      `first request after isolate start <= 15 ms extra: ${fmt(firstRequest.extraMs, 1)} ms (median of ${firstRequest.runs.length} fresh isolates)`,
+    ),
     verdict(memory.flat, `memory flat under many distinct sessions: ${memory.summary}`),
     // Targets of the first performance issue, kept for comparison.
-    verdict(ratios["c/b req/s"] >= 0.9, `(earlier) (c) req/s >= 0.90x (b): ${x3(ratios["c/b req/s"])} (${fmt(rps("c"))} vs ${fmt(rps("b"))})`),
-    verdict(cpu("c") < cpu("f1c") && cpu("c") < cpu("f2c"), `(earlier) (c) ahead of both peers on CPU/req: ${fmt(cpu("c"))} µs vs @hono/oidc-auth ${fmt(cpu("f1c"))}, hono/jwk ${fmt(cpu("f2c"))}`),
-    verdict(cpu("d") < cpu("f1d") && cpu("d") < cpu("f2d"), `(earlier) (d) ahead of both peers on CPU/req: ${fmt(cpu("d"))} µs vs @hono/oidc-auth ${fmt(cpu("f1d"))}, hono/jwk ${fmt(cpu("f2d"))}`),
+    verdict(
+      ratios["c/b req/s"] >= 0.9,
+      `(earlier) (c) req/s >= 0.90x (b): ${x3(ratios["c/b req/s"])} (${fmt(rps("c"))} vs ${fmt(rps("b"))})`,
+    ),
+    verdict(
+      cpu("c") < cpu("f1c") && cpu("c") < cpu("f2c"),
+      `(earlier) (c) ahead of both peers on CPU/req: ${fmt(cpu("c"))} µs vs @hono/oidc-auth ${fmt(cpu("f1c"))}, hono/jwk ${fmt(cpu("f2c"))}`,
+    ),
+    verdict(
+      cpu("d") < cpu("f1d") && cpu("d") < cpu("f2d"),
+      `(earlier) (d) ahead of both peers on CPU/req: ${fmt(cpu("d"))} µs vs @hono/oidc-auth ${fmt(cpu("f1d"))}, hono/jwk ${fmt(cpu("f2d"))}`,
+    ),
   ];
   return { ratios, targets, gateExtraUs: gateExtra, explainedUs: explained, kvPerRefreshUs: kvPerRefresh };
 }
@@ -145,7 +190,10 @@ export function microLines(micro) {
     row("ours-seen", "verifiedAccessToken(), same token again (what (c) pays)"),
     row("raw-fresh", "crypto.subtle.verify ES256 + split/base64url, first-time token"),
     row("raw-seen", "crypto.subtle.verify ES256 + split/base64url, same token"),
-    row("jose-jwks-fresh", "jose jwtVerify against the worker's key resolver (SESSION_KEYS by kid), same checks, no cache"),
+    row(
+      "jose-jwks-fresh",
+      "jose jwtVerify against the worker's key resolver (SESSION_KEYS by kid), same checks, no cache",
+    ),
     row("jose-key-fresh", "jose jwtVerify against the CryptoKey itself (no JWK Set), same checks"),
     row("assert", "signOriginAssertion(): ES256 signature of X-Auth-Assertion (a cache miss)"),
     row("assert-cached", "originAssertionFor(): what the gate calls, same user again"),

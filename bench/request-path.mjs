@@ -20,17 +20,21 @@ const dir = mkdtempSync(join(tmpdir(), "request-path-"));
 const stub = join(dir, "cloudflare-workers.mjs");
 writeFileSync(stub, "export class DurableObject {}\n");
 const outfile = join(dir, "worker.mjs");
-await promisify(execFile)(join(ROOT, "node_modules/.bin/esbuild"), [
-  "src/index.ts",
-  "--bundle",
-  "--format=esm",
-  "--platform=node",
-  "--target=es2022",
-  "--conditions=workerd,worker,browser",
-  `--alias:cloudflare:workers=${stub}`,
-  "--log-level=error",
-  `--outfile=${outfile}`,
-], { cwd: ROOT });
+await promisify(execFile)(
+  join(ROOT, "node_modules/.bin/esbuild"),
+  [
+    "src/index.ts",
+    "--bundle",
+    "--format=esm",
+    "--platform=node",
+    "--target=es2022",
+    "--conditions=workerd,worker,browser",
+    `--alias:cloudflare:workers=${stub}`,
+    "--log-level=error",
+    `--outfile=${outfile}`,
+  ],
+  { cwd: ROOT },
+);
 
 // Which module each line of the bundle belongs to, from esbuild's `// src/...` markers.
 const lines = readFileSync(outfile, "utf8").split("\n");
@@ -63,7 +67,12 @@ const env = {
   OIDC_CLIENT_SECRET: "secret",
   SESSION_KEYS: JSON.stringify(keys),
   ALLOWED_EMAILS: "ada@example.com",
-  SESSIONS: { get: async () => null, put: async () => {}, delete: async () => {}, list: async () => ({ keys: [], list_complete: true }) },
+  SESSIONS: {
+    get: async () => null,
+    put: async () => {},
+    delete: async () => {},
+    list: async () => ({ keys: [], list_complete: true }),
+  },
 };
 globalThis.fetch = async () => new Response("hello from the origin", { headers: { "content-type": "text/plain" } });
 
@@ -71,15 +80,37 @@ const worker = (await import(outfile)).default;
 
 // Sign the access token with the worker's own code path: a bundle of the token module alone.
 const tokensOut = join(dir, "tokens-entry.mjs");
-writeFileSync(join(dir, "tokens-entry.ts"), `export { signAccessToken } from ${JSON.stringify(join(ROOT, "src/tokens/our-tokens.ts"))};\nexport { parseSessionKeys } from ${JSON.stringify(join(ROOT, "src/config/session-keys.ts"))};\n`);
-await promisify(execFile)(join(ROOT, "node_modules/.bin/esbuild"), [join(dir, "tokens-entry.ts"), "--bundle", "--format=esm", "--platform=node", "--log-level=error", `--outfile=${tokensOut}`], { cwd: ROOT });
+writeFileSync(
+  join(dir, "tokens-entry.ts"),
+  `export { signAccessToken } from ${JSON.stringify(join(ROOT, "src/tokens/our-tokens.ts"))};\nexport { parseSessionKeys } from ${JSON.stringify(join(ROOT, "src/config/session-keys.ts"))};\n`,
+);
+await promisify(execFile)(
+  join(ROOT, "node_modules/.bin/esbuild"),
+  [
+    join(dir, "tokens-entry.ts"),
+    "--bundle",
+    "--format=esm",
+    "--platform=node",
+    "--log-level=error",
+    `--outfile=${tokensOut}`,
+  ],
+  { cwd: ROOT },
+);
 const tokens = await import(tokensOut);
 const { keys: sessionKeys } = await tokens.parseSessionKeys(JSON.stringify(keys));
 const now = Math.floor(Date.now() / 1000);
-const access = await tokens.signAccessToken(sessionKeys, { publicOrigin: "https://app.test", authPrefix: "/auth" }, { sub: "1001", email: "ada@example.com" }, "sid", now, now + 900);
+const access = await tokens.signAccessToken(
+  sessionKeys,
+  { publicOrigin: "https://app.test", authPrefix: "/auth" },
+  { sub: "1001", email: "ada@example.com" },
+  "sid",
+  now,
+  now + 900,
+);
 
 const executionCtx = { waitUntil() {}, passThroughOnException() {} };
-const request = () => new Request("https://app.test/reports/q3", { headers: { cookie: `__Host-access=${access}`, accept: "text/html" } });
+const request = () =>
+  new Request("https://app.test/reports/q3", { headers: { cookie: `__Host-access=${access}`, accept: "text/html" } });
 const warm = await worker.fetch(request(), env, executionCtx);
 if (warm.status !== 200) throw new Error(`the warm-up request got ${warm.status}, not 200`);
 
@@ -99,7 +130,8 @@ for (const fn of script.functions) {
   const whole = fn.ranges[0];
   if (!whole || whole.count === 0 || fn.functionName === "") continue;
   const module = moduleAt[lineOf(whole.startOffset)];
-  if (module !== "(library)" && !entered.some((seen) => seen.module === module)) entered.push({ module, offset: whole.startOffset });
+  if (module !== "(library)" && !entered.some((seen) => seen.module === module))
+    entered.push({ module, offset: whole.startOffset });
 }
 entered.sort((a, b) => a.offset - b.offset);
 const files = [...new Set(entered.map((entry) => entry.module))];

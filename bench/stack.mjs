@@ -25,7 +25,9 @@ export function freePort() {
 }
 
 export async function startOrigin() {
-  const child = fork(new URL("./origin.mjs", import.meta.url).pathname, [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child = fork(new URL("./origin.mjs", import.meta.url).pathname, [], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
   const port = await new Promise((resolve, reject) => {
     child.once("message", (message) => resolve(message.port));
     child.once("exit", (code) => reject(new Error(`origin exited with ${code}`)));
@@ -38,11 +40,12 @@ export async function startOrigin() {
         child.once("message", (message) => resolve(message.counts));
         child.send("counts");
       }),
-    stop: () => new Promise((resolve) => {
-      child.once("exit", resolve);
-      child.send("stop");
-      setTimeout(() => child.kill(), 2000).unref();
-    }),
+    stop: () =>
+      new Promise((resolve) => {
+        child.once("exit", resolve);
+        child.send("stop");
+        setTimeout(() => child.kill(), 2000).unref();
+      }),
   };
 }
 
@@ -67,7 +70,8 @@ function drainStdio(stdout, stderr) {
   let shown = 0;
   stderr.on("data", (chunk) => {
     const text = String(chunk);
-    if (/error/i.test(text) && !/"level":"(info|warn)"/.test(text) && shown++ < 5) process.stderr.write(`[workerd] ${text}`);
+    if (/error/i.test(text) && !/"level":"(info|warn)"/.test(text) && shown++ < 5)
+      process.stderr.write(`[workerd] ${text}`);
   });
 }
 

@@ -24,7 +24,8 @@ import { importJWK, SignJWT } from "jose";
 const fromSource = await (async () => {
   const { outputFiles } = await build({
     stdin: {
-      contents: 'export { familyKey, tokenKey, kvExpirationTtl } from "./src/session/kv-keys.ts"; export { formatCredential } from "./src/session/successor.ts";',
+      contents:
+        'export { familyKey, tokenKey, kvExpirationTtl } from "./src/session/kv-keys.ts"; export { formatCredential } from "./src/session/successor.ts";',
       resolveDir: new URL("..", import.meta.url).pathname,
       loader: "ts",
     },
@@ -51,7 +52,17 @@ export async function signerFor(keySet) {
 
 /** The public halves, as the worker publishes them at /.well-known/jwks.json. */
 export function publicJwks(keySet) {
-  return { keys: keySet.keys.map(({ kty, crv, x, y, kid, alg }) => ({ kty, crv, x, ...(y ? { y } : {}), kid, alg, use: "sig" })) };
+  return {
+    keys: keySet.keys.map(({ kty, crv, x, y, kid, alg }) => ({
+      kty,
+      crv,
+      x,
+      ...(y ? { y } : {}),
+      kid,
+      alg,
+      use: "sig",
+    })),
+  };
 }
 
 /** One access JWT, as signAccessToken() makes it. */
@@ -77,7 +88,14 @@ export async function mintAccessTokens(signer, issuer, count) {
     const batch = [];
     for (let i = start; i < Math.min(count, start + 256); i++) {
       const user = randomBytes(6).toString("hex");
-      batch.push(mintAccessToken(signer, issuer, { sub: `user-${user}`, email: `user-${user}@example.com`, sid: base64url(randomBytes(16)) }, nowSeconds).then((t) => (tokens[i] = t)));
+      batch.push(
+        mintAccessToken(
+          signer,
+          issuer,
+          { sub: `user-${user}`, email: `user-${user}@example.com`, sid: base64url(randomBytes(16)) },
+          nowSeconds,
+        ).then((t) => (tokens[i] = t)),
+      );
     }
     await Promise.all(batch);
   }
@@ -94,7 +112,11 @@ export const refreshTokenHash = (token) => createHash("sha256").update(token, "u
  * KV store keeps family records per isolate, so a shared family would skip its read. Returns
  * the cookie values, `<familyId>.<token>`.
  */
-export async function seedRefreshTokens(kv, count, { perFamily = 1, concurrency = 64, sessionTtlSeconds = 2_592_000 } = {}) {
+export async function seedRefreshTokens(
+  kv,
+  count,
+  { perFamily = 1, concurrency = 64, sessionTtlSeconds = 2_592_000 } = {},
+) {
   const now = Date.now();
   const expiresAtMs = now + sessionTtlSeconds * 1000;
   const expirationTtl = kvExpirationTtl(expiresAtMs, now);
@@ -104,7 +126,13 @@ export async function seedRefreshTokens(kv, count, { perFamily = 1, concurrency 
   for (let i = 0; i < count; i++) {
     if (i % perFamily === 0) {
       familyId = base64url(randomBytes(16));
-      const family = { sub: `refresh-user-${i}`, email: `refresh-user-${i}@example.com`, createdAtMs: now, expiresAtMs, secret: base64url(randomBytes(32)) };
+      const family = {
+        sub: `refresh-user-${i}`,
+        email: `refresh-user-${i}@example.com`,
+        createdAtMs: now,
+        expiresAtMs,
+        secret: base64url(randomBytes(32)),
+      };
       writes.push([familyKey(familyId), JSON.stringify(family)]);
     }
     const token = base64url(randomBytes(32));
@@ -130,16 +158,23 @@ export async function seedRefreshTokens(kv, count, { perFamily = 1, concurrency 
 export async function seedDurableObjectSessions(seedUrl, count, { chunk = 100, perPerson = 1 } = {}) {
   const credentials = [];
   const seed = async (n) => {
-    const response = await fetch(`${seedUrl}/__bench/seed-do`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ count: n, perPerson }) });
+    const response = await fetch(`${seedUrl}/__bench/seed-do`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ count: n, perPerson }),
+    });
     const text = await response.text();
-    if (response.status !== 200) throw new Error(`seeding Durable Object sessions: HTTP ${response.status} ${text.slice(0, 300)}`);
+    if (response.status !== 200)
+      throw new Error(`seeding Durable Object sessions: HTTP ${response.status} ${text.slice(0, 300)}`);
     return JSON.parse(text).credentials;
   };
   for (let done = 0; done < count; done += chunk) {
     const n = Math.min(chunk, count - done);
     // Once seen here: a kept-alive socket closed under a request ("other side closed"). One
     // retry; a chunk made twice only leaves unused sessions behind.
-    credentials.push(...(await seed(n).catch(() => new Promise((resolve) => setTimeout(resolve, 500)).then(() => seed(n)))));
+    credentials.push(
+      ...(await seed(n).catch(() => new Promise((resolve) => setTimeout(resolve, 500)).then(() => seed(n)))),
+    );
   }
   return credentials;
 }
@@ -154,7 +189,13 @@ export async function mintOidcAuthSessions(secret, count, hours = 2) {
     for (let i = start; i < Math.min(count, start + 256); i++) {
       const user = `${start}-${i}-${randomBytes(4).toString("hex")}`;
       batch.push(
-        new SignJWT({ sub: `user-${user}`, email: `user-${user}@example.com`, rtk: "", rtkexp: now + hours * 3600, ssnexp: now + hours * 3600 })
+        new SignJWT({
+          sub: `user-${user}`,
+          email: `user-${user}@example.com`,
+          rtk: "",
+          rtkexp: now + hours * 3600,
+          ssnexp: now + hours * 3600,
+        })
           .setProtectedHeader({ alg: "HS256", typ: "JWT" })
           .sign(key)
           .then((jwt) => (sessions[i] = jwt)),

@@ -40,7 +40,8 @@ export function workerdChildren(parentPid = process.pid) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = statFields(entry);
-      if (stat.ppid === parentPid && stat.comm === "workerd") pids.push({ pid: Number(entry), starttime: stat.starttime });
+      if (stat.ppid === parentPid && stat.comm === "workerd")
+        pids.push({ pid: Number(entry), starttime: stat.starttime });
     } catch {
       // the process went away while we looked
     }

@@ -15,7 +15,8 @@ function sendJson(res, status, body) {
   res.end(JSON.stringify(body));
 }
 
-const googleError = (res, status, message) => sendJson(res, status, { error: { code: status, message, errors: [{ message, domain: "global" }] } });
+const googleError = (res, status, message) =>
+  sendJson(res, status, { error: { code: status, message, errors: [{ message, domain: "global" }] } });
 
 async function readBody(req) {
   const chunks = [];
@@ -35,7 +36,9 @@ const domainOf = (address) => address.slice(address.lastIndexOf("@") + 1);
  * @returns {Promise<{url: string, tokenUrl: string, apiBaseUrl: string, credentials: string, setMembers(group: string, members: string[]): void, setAvailable(up: boolean): void, hits: {token: number, hasMember: number}, close(): Promise<void>}>}
  */
 export async function startGoogleDirectory({ host = "127.0.0.1", port = 0, groups = {} } = {}) {
-  const members = new Map(Object.entries(groups).map(([group, list]) => [group.toLowerCase(), new Set(list.map((m) => m.toLowerCase()))]));
+  const members = new Map(
+    Object.entries(groups).map(([group, list]) => [group.toLowerCase(), new Set(list.map((m) => m.toLowerCase()))]),
+  );
   const tokens = new Map();
   const hits = { token: 0, hasMember: 0 };
   let available = true;
@@ -48,16 +51,31 @@ export async function startGoogleDirectory({ host = "127.0.0.1", port = 0, group
     if (!list || seen.has(group)) return false;
     seen.add(group);
     if (list.has(member)) return true;
-    return [...list].some((inner) => members.has(inner) && domainOf(inner) === domainOf(group) && domainOf(member) === domainOf(group) && isMember(inner, member, seen));
+    return [...list].some(
+      (inner) =>
+        members.has(inner) &&
+        domainOf(inner) === domainOf(group) &&
+        domainOf(member) === domainOf(group) &&
+        isMember(inner, member, seen),
+    );
   }
 
   async function token(req, res) {
     hits.token++;
     const form = new URLSearchParams(await readBody(req));
-    if (form.get("grant_type") !== "urn:ietf:params:oauth:grant-type:jwt-bearer") return sendJson(res, 400, { error: "unsupported_grant_type" });
+    if (form.get("grant_type") !== "urn:ietf:params:oauth:grant-type:jwt-bearer")
+      return sendJson(res, 400, { error: "unsupported_grant_type" });
     try {
       const claims = await verifyServiceAccountJwt(form.get("assertion") ?? "", account, tokenUrl);
-      if (!String(claims.scope ?? "").split(" ").includes(SCOPE)) return sendJson(res, 400, { error: "invalid_scope", error_description: "Invalid OAuth scope or ID token audience provided." });
+      if (
+        !String(claims.scope ?? "")
+          .split(" ")
+          .includes(SCOPE)
+      )
+        return sendJson(res, 400, {
+          error: "invalid_scope",
+          error_description: "Invalid OAuth scope or ID token audience provided.",
+        });
     } catch {
       return sendJson(res, 400, { error: "invalid_grant", error_description: "Invalid JWT Signature." });
     }
@@ -69,11 +87,13 @@ export async function startGoogleDirectory({ host = "127.0.0.1", port = 0, group
   function hasMember(req, res, group, member) {
     hits.hasMember++;
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
-    if (!bearer || !(tokens.get(bearer) > Date.now())) return googleError(res, 401, "Request had invalid authentication credentials.");
+    if (!bearer || !(tokens.get(bearer) > Date.now()))
+      return googleError(res, 401, "Request had invalid authentication credentials.");
     if (!members.has(group)) return googleError(res, 404, "Resource Not Found: groupKey");
     const found = isMember(group, member);
     // Google refuses a nested check for an account outside the group's domain.
-    if (!found && domainOf(member) !== domainOf(group) && [...members.get(group)].some((inner) => members.has(inner))) return googleError(res, 400, "Invalid Input: memberKey");
+    if (!found && domainOf(member) !== domainOf(group) && [...members.get(group)].some((inner) => members.has(inner)))
+      return googleError(res, 400, "Invalid Input: memberKey");
     sendJson(res, 200, { isMember: found });
   }
 
@@ -84,7 +104,13 @@ export async function startGoogleDirectory({ host = "127.0.0.1", port = 0, group
       return token(req, res).catch(() => googleError(res, 500, "Internal error"));
     }
     const match = HAS_MEMBER.exec(path);
-    if (req.method === "GET" && match) return hasMember(req, res, decodeURIComponent(match[1]).toLowerCase(), decodeURIComponent(match[2]).toLowerCase());
+    if (req.method === "GET" && match)
+      return hasMember(
+        req,
+        res,
+        decodeURIComponent(match[1]).toLowerCase(),
+        decodeURIComponent(match[2]).toLowerCase(),
+      );
     googleError(res, 404, "Not Found");
   });
   const url = await listen(server, port, host);

@@ -83,7 +83,9 @@ const PAGE_CSP = `default-src 'none'; style-src 'sha256-${createHash("sha256").u
 const IDENTITY_HEADERS = ["x-auth-workload", "x-auth-user-email", "x-auth-user-sub", "x-auth-assertion"];
 
 function when(seconds) {
-  return typeof seconds === "number" ? `${seconds} (${new Date(seconds * 1000).toISOString().replace(".000", "")})` : String(seconds);
+  return typeof seconds === "number"
+    ? `${seconds} (${new Date(seconds * 1000).toISOString().replace(".000", "")})`
+    : String(seconds);
 }
 
 function homePage({ email, sub, workload, headers, assertion }) {
@@ -105,15 +107,18 @@ function homePage({ email, sub, workload, headers, assertion }) {
 <dl><dt>sub</dt><dd><code id="sub">${escapeHtml(sub ?? "(none)")}</code></dd>${email ? `<dt>email</dt><dd>${escapeHtml(email)}</dd>` : ""}</dl>
 <p class="muted">From the <code>X-Auth-Workload</code> and <code>X-Auth-User-Sub</code> headers the worker set after verifying the workload's own OIDC token.</p>`
     : signedIn
-    ? `<p class="muted">Signed in as</p>
+      ? `<p class="muted">Signed in as</p>
 <p class="who" id="email">${escapeHtml(email ?? "(no e-mail header)")}</p>
 <dl><dt>sub</dt><dd><code id="sub">${escapeHtml(sub ?? "(none)")}</code></dd></dl>
 <p class="muted">From the <code>X-Auth-User-Email</code> and <code>X-Auth-User-Sub</code> headers the worker set.</p>`
-    : `<p class="who">Nobody</p><p class="muted">No identity headers: this request did not come through the worker's gate.</p>`;
+      : `<p class="who">Nobody</p><p class="muted">No identity headers: this request did not come through the worker's gate.</p>`;
   const claims = assertion.valid
     ? `<dl>${["iss", "aud", "sub", "workload", "email", "hd", "iat", "exp"]
         .filter((name) => assertion.claims[name] !== undefined)
-        .map((name) => `<dt>${name}</dt><dd>${escapeHtml(name === "iat" || name === "exp" ? when(assertion.claims[name]) : String(assertion.claims[name]))}</dd>`)
+        .map(
+          (name) =>
+            `<dt>${name}</dt><dd>${escapeHtml(name === "iat" || name === "exp" ? when(assertion.claims[name]) : String(assertion.claims[name]))}</dd>`,
+        )
         .join("")}<dt>kid</dt><dd>${escapeHtml(String(assertion.header?.kid ?? ""))}</dd></dl>`
     : "";
   const verdict = assertion.valid
@@ -194,12 +199,21 @@ export async function startOrigin(options = {}) {
     try {
       // The same check every origin should make: verifier/verify-assertion.mjs.
       // This origin serves people and workloads (a CI job in `npm start`) alike.
-      const { claims, header } = await verifyWorkerAssertion(req, { jwksUrl: verification.jwksUrl, issuer: verification.issuer, audience: verification.audience ?? selfOrigin, workloads: true });
+      const { claims, header } = await verifyWorkerAssertion(req, {
+        jwksUrl: verification.jwksUrl,
+        issuer: verification.issuer,
+        audience: verification.audience ?? selfOrigin,
+        workloads: true,
+      });
       return { valid: true, claims, header };
     } catch (error) {
       // jose errors carry a stable `code` (ERR_JWS_SIGNATURE_VERIFICATION_FAILED, ...);
       // a network failure fetching the JWKS does not, so fall back to its name.
-      return { valid: false, error: error?.code ?? error?.name ?? "error", ...(error?.claim ? { claim: error.claim } : {}) };
+      return {
+        valid: false,
+        error: error?.code ?? error?.name ?? "error",
+        ...(error?.claim ? { claim: error.claim } : {}),
+      };
     }
   }
 
@@ -229,7 +243,13 @@ export async function startOrigin(options = {}) {
     }
 
     const assertion = await verifyAssertion(req, selfOrigin);
-    const html = homePage({ email: header(req, "x-auth-user-email"), sub: header(req, "x-auth-user-sub"), workload: header(req, "x-auth-workload"), headers: req.headers, assertion });
+    const html = homePage({
+      email: header(req, "x-auth-user-email"),
+      sub: header(req, "x-auth-user-sub"),
+      workload: header(req, "x-auth-workload"),
+      headers: req.headers,
+      assertion,
+    });
     return send(res, 200, "text/html; charset=utf-8", html, {
       "Content-Security-Policy": PAGE_CSP,
       // Not `no-referrer` on this page: with it, browsers send `Origin: null` on the sign-out
@@ -267,7 +287,13 @@ export async function startOrigin(options = {}) {
   const sockets = new WebSocketServer({ noServer: true });
   const socketCloses = [];
   server.on("upgrade", (req, socket, head) => {
-    requests.push({ method: req.method, url: req.url, headers: { ...req.headers }, rawHeaders: [...req.rawHeaders], body: "" });
+    requests.push({
+      method: req.method,
+      url: req.url,
+      headers: { ...req.headers },
+      rawHeaders: [...req.rawHeaders],
+      body: "",
+    });
     socket.on("error", () => socket.destroy());
     sockets.handleUpgrade(req, socket, head, (ws) => {
       ws.on("message", (data, isBinary) => {

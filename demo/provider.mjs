@@ -120,7 +120,13 @@ const PAGE_CSP = `default-src 'none'; style-src 'sha256-${createHash("sha256").u
 /** The provider's own security headers on a page oidc-provider renders (it sets none). */
 function setPageHeaders(ctx) {
   ctx.type = "html";
-  for (const [name, value] of Object.entries({ "Content-Security-Policy": PAGE_CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store" })) ctx.set(name, value);
+  for (const [name, value] of Object.entries({
+    "Content-Security-Policy": PAGE_CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+  }))
+    ctx.set(name, value);
 }
 
 /**
@@ -325,7 +331,17 @@ function normalizeHookResult(result) {
  * @returns {Promise<{issuer: string, url: string, jwks: {keys: object[]}, privateJwks: {keys: object[]}, provider: Provider, close(): Promise<void>}>}
  */
 export async function startProvider(options = {}) {
-  const { host = "127.0.0.1", port = 0, clients = [], keys, idTokenHook, onRequest, routes, accounts = [], verbose = false } = options;
+  const {
+    host = "127.0.0.1",
+    port = 0,
+    clients = [],
+    keys,
+    idTokenHook,
+    onRequest,
+    routes,
+    accounts = [],
+    verbose = false,
+  } = options;
   const privateJwks = keys ?? (await generateRsaKeySet());
   const jwks = { keys: privateJwks.keys.map(publicJwk) };
   // oidc-provider always uses the account id as `sub`, so the account id is the opaque
@@ -384,7 +400,8 @@ export async function startProvider(options = {}) {
           async postLogoutSuccessSource(ctx) {
             setPageHeaders(ctx);
             // oidc-provider forgets the client once the person said yes: with one client, it is that one.
-            const registered = ctx.oidc.client?.redirectUris?.[0] ?? (clients.length === 1 ? clients[0].redirect_uris[0] : undefined);
+            const registered =
+              ctx.oidc.client?.redirectUris?.[0] ?? (clients.length === 1 ? clients[0].redirect_uris[0] : undefined);
             ctx.body = signedOutOfProviderPage(registered ? new URL("/", registered).href : undefined);
           },
         },
@@ -454,8 +471,20 @@ export async function startProvider(options = {}) {
   // (expired code, PKCE mismatch, ...) are what tests provoke on purpose: quiet unless verbose.
   provider.on("server_error", (_ctx, error) => console.error("local provider: server error:", error));
   if (verbose) {
-    for (const event of ["authorization.error", "grant.error", "userinfo.error", "introspection.error", "revocation.error", "discovery.error", "jwks.error"]) {
-      provider.on(event, (_ctx, error) => console.error(`local provider: ${event}: ${error.message}${error.error_description ? ` (${error.error_description})` : ""}`));
+    for (const event of [
+      "authorization.error",
+      "grant.error",
+      "userinfo.error",
+      "introspection.error",
+      "revocation.error",
+      "discovery.error",
+      "jwks.error",
+    ]) {
+      provider.on(event, (_ctx, error) =>
+        console.error(
+          `local provider: ${event}: ${error.message}${error.error_description ? ` (${error.error_description})` : ""}`,
+        ),
+      );
     }
   }
 
@@ -471,7 +500,10 @@ export async function startProvider(options = {}) {
       try {
         const result = await idTokenHook(claims, account);
         if (result === undefined || result === null) return;
-        ctx.body = { ...ctx.body, id_token: await reissueIdToken(original, normalizeHookResult(result), privateJwks.keys) };
+        ctx.body = {
+          ...ctx.body,
+          id_token: await reissueIdToken(original, normalizeHookResult(result), privateJwks.keys),
+        };
       } catch (error) {
         // A broken hook is a bug in the test, not a provider outage: say so plainly.
         console.error("local provider: idTokenHook failed:", error);
@@ -489,17 +521,32 @@ export async function startProvider(options = {}) {
       details = await provider.interactionDetails(req, res);
     } catch {
       // Expired interaction, missing cookie, another browser: nothing to resume.
-      return sendHtml(res, 400, errorPage("This sign-in request has expired or was started in another browser. Go back to the application and sign in again."));
+      return sendHtml(
+        res,
+        400,
+        errorPage(
+          "This sign-in request has expired or was started in another browser. Go back to the application and sign in again.",
+        ),
+      );
     }
     if (details.uid !== uid) {
-      return sendHtml(res, 400, errorPage("This sign-in request does not match this browser. Go back to the application and sign in again."));
+      return sendHtml(
+        res,
+        400,
+        errorPage("This sign-in request does not match this browser. Go back to the application and sign in again."),
+      );
     }
     const choosing = details.prompt.name === "select_account";
     if (!choosing && details.prompt.name !== "login") {
       // Consent is granted automatically (loadExistingGrant); this path only covers an
       // unexpected consent prompt, e.g. a grant that expired during the interaction.
       const grant = await createGrant(provider, details.params.client_id, details.session?.accountId);
-      return provider.interactionFinished(req, res, { consent: { grantId: grant.jti } }, { mergeWithLastSubmission: true });
+      return provider.interactionFinished(
+        req,
+        res,
+        { consent: { grantId: grant.jti } },
+        { mergeWithLastSubmission: true },
+      );
     }
     const continueTo = (() => {
       try {
@@ -522,7 +569,11 @@ export async function startProvider(options = {}) {
     const form = await readFormBody(req);
     const email = form?.get("email")?.trim() ?? "";
     if (!isPlausibleEmail(email)) {
-      return sendHtml(res, 400, loginPage(uid, { error: "Enter an e-mail address such as name@example.com.", continueTo }));
+      return sendHtml(
+        res,
+        400,
+        loginPage(uid, { error: "Enter an e-mail address such as name@example.com.", continueTo }),
+      );
     }
     const { sub, email: address } = claimsFor(email);
     emailBySubject.set(sub, address);

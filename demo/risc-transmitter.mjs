@@ -69,7 +69,11 @@ export async function createRiscTransmitter({ audience, serviceAccount }) {
     },
     /** POSTs a SET to `url` as RFC 8935 push delivery; resolves to the receiver's status and body. */
     async push(url, set, contentType = "application/secevent+jwt") {
-      const response = await fetch(url, { method: "POST", headers: { "Content-Type": contentType, Accept: "application/json" }, body: set });
+      const response = await fetch(url, {
+        method: "POST",
+        headers: { "Content-Type": contentType, Accept: "application/json" },
+        body: set,
+      });
       const result = { status: response.status, body: await response.text() };
       stream.pushes.push(result);
       return result;
@@ -100,12 +104,19 @@ export async function createRiscTransmitter({ audience, serviceAccount }) {
       const fake = /^\/risc\/_fake\/([a-z-]+)$/.exec(path);
       if (req.method === "POST" && fake) {
         const email = new URL(req.url ?? "/", issuer).searchParams.get("email") ?? "";
-        if (!stream.receiver) sendJson(res, 409, { error: "no receiver registered: npm run google -- risc register first" });
-        else transmitter.sign(transmitter.accountEvent(fake[1], subjectFor(email))).then((set) => transmitter.push(stream.receiver, set)).then((result) => sendJson(res, 200, { delivered: result.status, body: result.body }));
+        if (!stream.receiver)
+          sendJson(res, 409, { error: "no receiver registered: npm run google -- risc register first" });
+        else
+          transmitter
+            .sign(transmitter.accountEvent(fake[1], subjectFor(email)))
+            .then((set) => transmitter.push(stream.receiver, set))
+            .then((result) => sendJson(res, 200, { delivered: result.status, body: result.body }));
         return true;
       }
       if (req.method === "POST" && (path === "/risc/v1beta/stream:update" || path === "/risc/v1beta/stream:verify")) {
-        manage(req, res, path.endsWith(":update")).catch((error) => sendJson(res, 500, { error: { code: 500, message: String(error?.message ?? error) } }));
+        manage(req, res, path.endsWith(":update")).catch((error) =>
+          sendJson(res, 500, { error: { code: 500, message: String(error?.message ?? error) } }),
+        );
         return true;
       }
       return false;
@@ -118,7 +129,9 @@ export async function createRiscTransmitter({ audience, serviceAccount }) {
       if (!serviceAccount || !bearer) throw new Error("no credentials");
       await verifyServiceAccountJwt(bearer, serviceAccount, RISC_API_AUDIENCE);
     } catch {
-      return sendJson(res, 401, { error: { code: 401, message: "Request had invalid authentication credentials.", status: "UNAUTHENTICATED" } });
+      return sendJson(res, 401, {
+        error: { code: 401, message: "Request had invalid authentication credentials.", status: "UNAUTHENTICATED" },
+      });
     }
     const body = await readJson(req);
     if (update) {
@@ -129,7 +142,10 @@ export async function createRiscTransmitter({ audience, serviceAccount }) {
       stream.eventsRequested = body.events_requested ?? [];
       return sendJson(res, 200, {});
     }
-    if (!stream.receiver) return sendJson(res, 400, { error: { code: 400, message: "No stream configured.", status: "FAILED_PRECONDITION" } });
+    if (!stream.receiver)
+      return sendJson(res, 400, {
+        error: { code: 400, message: "No stream configured.", status: "FAILED_PRECONDITION" },
+      });
     // Google answers, then delivers a verification event to the receiver.
     const set = await transmitter.sign({ [RISC_EVENT("verification")]: { state: String(body?.state ?? "") } });
     const delivered = await transmitter.push(stream.receiver, set);

@@ -9,7 +9,10 @@ import { exportPKCS8, generateKeyPair, jwtVerify } from "jose";
  * @param {{clientEmail?: string, tokenUri?: string}} [options]
  * @returns {Promise<{credentials: string, clientEmail: string, keyId: string, publicKey: CryptoKey}>}
  */
-export async function createServiceAccount({ clientEmail = "groups-reader@demo-project.iam.gserviceaccount.com", tokenUri = "https://oauth2.googleapis.com/token" } = {}) {
+export async function createServiceAccount({
+  clientEmail = "groups-reader@demo-project.iam.gserviceaccount.com",
+  tokenUri = "https://oauth2.googleapis.com/token",
+} = {}) {
   const { privateKey, publicKey } = await generateKeyPair("RS256", { extractable: true });
   const keyId = randomBytes(20).toString("hex");
   const credentials = JSON.stringify({
@@ -32,7 +35,12 @@ export async function createServiceAccount({ clientEmail = "groups-reader@demo-p
  * @param {string} audience
  */
 export async function verifyServiceAccountJwt(jwt, account, audience) {
-  const { payload } = await jwtVerify(jwt, account.publicKey, { algorithms: ["RS256"], issuer: account.clientEmail, audience, requiredClaims: ["iat", "exp"] });
+  const { payload } = await jwtVerify(jwt, account.publicKey, {
+    algorithms: ["RS256"],
+    issuer: account.clientEmail,
+    audience,
+    requiredClaims: ["iat", "exp"],
+  });
   if (payload.exp - payload.iat > 3600) throw new Error("lifetime over an hour");
   return payload;
 }

@@ -54,7 +54,9 @@ function portFromEnv(name, fallback) {
 
 function busyPort(error, port, envName) {
   if (error?.code === "EADDRINUSE" || error?.code === "EACCES") {
-    return new StartError(`Port ${port} is not available: set ${envName} to a free port (e.g. ${envName}=${port + 10} npm start).`);
+    return new StartError(
+      `Port ${port} is not available: set ${envName} to a free port (e.g. ${envName}=${port + 10} npm start).`,
+    );
   }
   return error;
 }
@@ -78,7 +80,9 @@ async function checkPorts(ports) {
     const list = busy.map(({ port, name }) => `${port} (${name})`).join(", ");
     const fix = busy.map(({ port, name }) => `${name}=${port + 10}`).join(" ");
     const one = busy.length === 1;
-    problems.push(`${one ? "Port" : "Ports"} not available: ${list}. Set ${one ? "it" : "each"} to a free port, e.g. ${fix} npm start`);
+    problems.push(
+      `${one ? "Port" : "Ports"} not available: ${list}. Set ${one ? "it" : "each"} to a free port, e.g. ${fix} npm start`,
+    );
   }
   if (problems.length > 0) throw new StartError(problems.join("\n"));
 }
@@ -88,7 +92,8 @@ async function loadOrCreate(name, make, check) {
   const path = `${STATE_DIR}${name}`;
   try {
     const text = await readFile(path, "utf8");
-    if (!check(text)) throw new StartError(`.demo/${name} is not valid: delete it (or the whole .demo/ folder) to generate a new one.`);
+    if (!check(text))
+      throw new StartError(`.demo/${name} is not valid: delete it (or the whole .demo/ folder) to generate a new one.`);
     return text;
   } catch (error) {
     if (error?.code !== "ENOENT") throw error;
@@ -124,22 +129,33 @@ async function main() {
   const publicUrl = `http://localhost:${workerPort}`;
   // SESSION_STORE=durable-object npm start: the exact store, on a local Durable Object.
   const sessionStore = process.env.SESSION_STORE || "kv";
-  if (!["kv", "durable-object"].includes(sessionStore)) throw new StartError(`SESSION_STORE=${JSON.stringify(sessionStore)}: use "kv" or "durable-object".`);
+  if (!["kv", "durable-object"].includes(sessionStore))
+    throw new StartError(`SESSION_STORE=${JSON.stringify(sessionStore)}: use "kv" or "durable-object".`);
   // ORIGIN_VIA=service-binding npm start: the origin reached through the ORIGIN service binding.
   const originVia = process.env.ORIGIN_VIA || "url";
-  if (!["url", "service-binding"].includes(originVia)) throw new StartError(`ORIGIN_VIA=${JSON.stringify(originVia)}: use "url" or "service-binding".`);
+  if (!["url", "service-binding"].includes(originVia))
+    throw new StartError(`ORIGIN_VIA=${JSON.stringify(originVia)}: use "url" or "service-binding".`);
   const viaBinding = originVia === "service-binding";
 
   const sessionKeys = (
-    await loadOrCreate("session-keys.json", async () => JSON.stringify(await generateKeySet("ES256"), null, 2) + "\n", isKeySet)
+    await loadOrCreate(
+      "session-keys.json",
+      async () => JSON.stringify(await generateKeySet("ES256"), null, 2) + "\n",
+      isKeySet,
+    )
   ).trim();
   const clientSecret = (
-    await loadOrCreate("client-secret", async () => randomBytes(32).toString("base64url") + "\n", (text) => text.trim().length >= 32)
+    await loadOrCreate(
+      "client-secret",
+      async () => randomBytes(32).toString("base64url") + "\n",
+      (text) => text.trim().length >= 32,
+    )
   ).trim();
 
   const running = [];
   const stopAll = async () => {
-    for (const stop of running.reverse()) await stop().catch((error) => console.error("while stopping:", error?.message ?? error));
+    for (const stop of running.reverse())
+      await stop().catch((error) => console.error("while stopping:", error?.message ?? error));
     running.length = 0;
   };
 
@@ -175,9 +191,11 @@ async function main() {
     });
     running.push(origin.close);
 
-    const directory = await startGoogleDirectory({ port: directoryPort, groups: { [DEMO_GROUP]: DEMO_MEMBERS } }).catch((error) => {
-      throw busyPort(error, directoryPort, "DIRECTORY_PORT");
-    });
+    const directory = await startGoogleDirectory({ port: directoryPort, groups: { [DEMO_GROUP]: DEMO_MEMBERS } }).catch(
+      (error) => {
+        throw busyPort(error, directoryPort, "DIRECTORY_PORT");
+      },
+    );
     running.push(directory.close);
     // Behind the binding: the origin Worker in front of the demo origin, found by the worker
     // through a dev registry of their own (not wrangler's global one, shared with other sessions).
@@ -191,14 +209,27 @@ async function main() {
     }
 
     // GitHub Actions, as far as the worker can tell: the issuer of a job's OIDC tokens.
-    const github = await startWorkloadIssuer({ port: workloadIssuerPort, job: { repository: DEMO_REPOSITORY } }).catch((error) => {
-      throw busyPort(error, workloadIssuerPort, "WORKLOAD_ISSUER_PORT");
-    });
+    const github = await startWorkloadIssuer({ port: workloadIssuerPort, job: { repository: DEMO_REPOSITORY } }).catch(
+      (error) => {
+        throw busyPort(error, workloadIssuerPort, "WORKLOAD_ISSUER_PORT");
+      },
+    );
     running.push(github.close);
     // What GitHub gives a job in its environment, for `npm run demo:workload` (demo/workload-call.mjs).
-    const job = { tokenRequestUrl: github.tokenRequestUrl, requestToken: github.requestToken, audience: publicUrl, workerUrl: publicUrl };
+    const job = {
+      tokenRequestUrl: github.tokenRequestUrl,
+      requestToken: github.requestToken,
+      audience: publicUrl,
+      workerUrl: publicUrl,
+    };
     await writeFile(`${STATE_DIR}workload-job.json`, JSON.stringify(job, null, 2) + "\n", { mode: 0o600 });
-    const trustedWorkloads = { "demo-ci": { issuer: github.issuer, audience: publicUrl, claims: { repository: DEMO_REPOSITORY, ref: "refs/heads/main" } } };
+    const trustedWorkloads = {
+      "demo-ci": {
+        issuer: github.issuer,
+        audience: publicUrl,
+        claims: { repository: DEMO_REPOSITORY, ref: "refs/heads/main" },
+      },
+    };
 
     const worker = await startWorker({
       port: workerPort,
@@ -219,7 +250,11 @@ async function main() {
         GOOGLE_API_BASE_URL: directory.apiBaseUrl,
         GOOGLE_OAUTH_TOKEN_URL: directory.tokenUrl,
       },
-      secrets: { OIDC_CLIENT_SECRET: clientSecret, SESSION_KEYS: sessionKeys, GOOGLE_GROUPS_CREDENTIALS: directory.credentials },
+      secrets: {
+        OIDC_CLIENT_SECRET: clientSecret,
+        SESSION_KEYS: sessionKeys,
+        GOOGLE_GROUPS_CREDENTIALS: directory.credentials,
+      },
     }).catch((error) => {
       throw busyPort(error, workerPort, "PORT");
     });

@@ -45,7 +45,14 @@ async function assertPortFree(host, port) {
  * @param {{registry: string, service: string}} [options.originService] bind ORIGIN to this worker (see startOriginWorker), found through this dev registry directory.
  * @returns {Promise<{url: string, worker: object, dispose(): Promise<void>}>}
  */
-export async function startWorker({ port = 0, vars = {}, secrets = {}, config = DEFAULT_CONFIG, logLevel = "warn", originService } = {}) {
+export async function startWorker({
+  port = 0,
+  vars = {},
+  secrets = {},
+  config = DEFAULT_CONFIG,
+  logLevel = "warn",
+  originService,
+} = {}) {
   const bindings = {
     // A local KV namespace; the id only names miniflare's in-memory store.
     SESSIONS: { type: "kv_namespace", id: "demo-sessions" },
@@ -107,7 +114,10 @@ async function startDev({ port, logLevel, registry, bindings, ...worker }) {
   let timer;
   try {
     const timeout = new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`the worker did not start within ${READY_TIMEOUT_MS / 1000} s`)), READY_TIMEOUT_MS);
+      timer = setTimeout(
+        () => reject(new Error(`the worker did not start within ${READY_TIMEOUT_MS / 1000} s`)),
+        READY_TIMEOUT_MS,
+      );
     });
     await Promise.race([started.ready, timeout]);
     const url = await Promise.race([started.url, timeout]);

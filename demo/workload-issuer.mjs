@@ -15,7 +15,13 @@ const LIFETIME_SECONDS = 300;
  * The claims GitHub puts in a job's token (docs.github.com, "About security hardening with
  * OpenID Connect"), for a job of `repository` on `ref`, optionally in an `environment`.
  */
-export function githubJobClaims({ repository = "demo-org/demo-app", ref = "refs/heads/main", environment, workflow = "deploy", actor = "octocat" } = {}) {
+export function githubJobClaims({
+  repository = "demo-org/demo-app",
+  ref = "refs/heads/main",
+  environment,
+  workflow = "deploy",
+  actor = "octocat",
+} = {}) {
   const [owner] = repository.split("/");
   return {
     sub: environment ? `repo:${repository}:environment:${environment}` : `repo:${repository}:ref:${ref}`,
@@ -71,8 +77,24 @@ export async function startWorkloadIssuer({ host = "127.0.0.1", port = 0, job = 
   const hits = new Map();
   let issuer = "";
 
-  async function sign(claims = {}, { header = {}, key: signingKey = key.privateKey, lifetimeSeconds = LIFETIME_SECONDS, issuedAt = Math.floor(Date.now() / 1000) } = {}) {
-    return new SignJWT({ jti: randomUUID(), ...githubJobClaims(job), iss: issuer, nbf: issuedAt - NOT_BEFORE_SKEW_SECONDS, iat: issuedAt, exp: issuedAt + lifetimeSeconds, ...claims })
+  async function sign(
+    claims = {},
+    {
+      header = {},
+      key: signingKey = key.privateKey,
+      lifetimeSeconds = LIFETIME_SECONDS,
+      issuedAt = Math.floor(Date.now() / 1000),
+    } = {},
+  ) {
+    return new SignJWT({
+      jti: randomUUID(),
+      ...githubJobClaims(job),
+      iss: issuer,
+      nbf: issuedAt - NOT_BEFORE_SKEW_SECONDS,
+      iat: issuedAt,
+      exp: issuedAt + lifetimeSeconds,
+      ...claims,
+    })
       .setProtectedHeader({ alg: "RS256", typ: "JWT", kid, ...header })
       .sign(signingKey);
   }
@@ -88,7 +110,21 @@ export async function startWorkloadIssuer({ host = "127.0.0.1", port = 0, job = 
           jwks_uri: `${issuer}/.well-known/jwks`,
           subject_types_supported: ["public", "pairwise"],
           response_types_supported: ["id_token"],
-          claims_supported: ["sub", "aud", "exp", "iat", "iss", "jti", "nbf", "ref", "repository", "repository_owner", "environment", "workflow", "job_workflow_ref"],
+          claims_supported: [
+            "sub",
+            "aud",
+            "exp",
+            "iat",
+            "iss",
+            "jti",
+            "nbf",
+            "ref",
+            "repository",
+            "repository_owner",
+            "environment",
+            "workflow",
+            "job_workflow_ref",
+          ],
           id_token_signing_alg_values_supported: ["RS256"],
           scopes_supported: ["openid"],
         });
@@ -98,8 +134,10 @@ export async function startWorkloadIssuer({ host = "127.0.0.1", port = 0, job = 
       }
       if (url.pathname === "/token") {
         // The job's side: `Authorization: bearer $ACTIONS_ID_TOKEN_REQUEST_TOKEN`, `&audience=...`.
-        if (req.headers.authorization?.toLowerCase() !== `bearer ${requestToken}`.toLowerCase()) return sendJson(res, 401, { message: "Bad credentials" });
-        const audience = url.searchParams.get("audience") ?? `https://github.com/${githubJobClaims(job).repository_owner}`;
+        if (req.headers.authorization?.toLowerCase() !== `bearer ${requestToken}`.toLowerCase())
+          return sendJson(res, 401, { message: "Bad credentials" });
+        const audience =
+          url.searchParams.get("audience") ?? `https://github.com/${githubJobClaims(job).repository_owner}`;
         return sendJson(res, 200, { count: 1, value: await sign({ aud: audience }) });
       }
       return sendJson(res, 404, { message: "Not Found" });

@@ -34,15 +34,21 @@ const HINTS = {
   OIDC_CLIENT_ID: "paste the OAuth client id from the provider (Google Cloud console > Credentials)",
   OIDC_CLIENT_SECRET: "npx wrangler secret put OIDC_CLIENT_SECRET (locally: a line in .dev.vars)",
   SESSION_KEYS: "node scripts/keys.mjs generate | npx wrangler secret put SESSION_KEYS",
-  ALLOWED_EMAILS: "list who may sign in: ALLOWED_EMAILS and/or ALLOWED_DOMAINS (ALLOWED_DOMAINS=* for any verified account)",
-  ALLOWED_DOMAINS: "list who may sign in: ALLOWED_EMAILS and/or ALLOWED_DOMAINS (ALLOWED_DOMAINS=* for any verified account)",
+  ALLOWED_EMAILS:
+    "list who may sign in: ALLOWED_EMAILS and/or ALLOWED_DOMAINS (ALLOWED_DOMAINS=* for any verified account)",
+  ALLOWED_DOMAINS:
+    "list who may sign in: ALLOWED_EMAILS and/or ALLOWED_DOMAINS (ALLOWED_DOMAINS=* for any verified account)",
   SESSIONS: "npx wrangler kv namespace create SESSIONS, then paste its id into [[kv_namespaces]]",
   ACCESS_POLICY: "edit ACCESS_POLICY in {where} (schema/access-policy.schema.json; docs/access-policies.md)",
   TRUSTED_WORKLOADS: "edit TRUSTED_WORKLOADS in {where} (schema/trusted-workloads.schema.json; docs/workloads.md)",
-  GOOGLE_GROUPS_CREDENTIALS: "npx wrangler secret put GOOGLE_GROUPS_CREDENTIALS < service-account-key.json (docs/access-policies.md, \"Google Workspace groups\")",
-  GOOGLE_GROUPS_ADMIN: "an administrator's e-mail for domain-wide delegation, or empty (docs/access-policies.md, \"Google Workspace groups\")",
-  PREVIEW_HOSTS: "host patterns of your preview deployments, e.g. *-edge-auth-worker-staging.example.workers.dev (and set PUBLIC_URL)",
-  ORIGIN_AUDIENCE: "set ORIGIN_AUDIENCE in {where} to the `aud` your origin checks in X-Auth-Assertion, e.g. https://origin.example.com",
+  GOOGLE_GROUPS_CREDENTIALS:
+    'npx wrangler secret put GOOGLE_GROUPS_CREDENTIALS < service-account-key.json (docs/access-policies.md, "Google Workspace groups")',
+  GOOGLE_GROUPS_ADMIN:
+    'an administrator\'s e-mail for domain-wide delegation, or empty (docs/access-policies.md, "Google Workspace groups")',
+  PREVIEW_HOSTS:
+    "host patterns of your preview deployments, e.g. *-edge-auth-worker-staging.example.workers.dev (and set PUBLIC_URL)",
+  ORIGIN_AUDIENCE:
+    "set ORIGIN_AUDIENCE in {where} to the `aud` your origin checks in X-Auth-Assertion, e.g. https://origin.example.com",
 };
 /** Secrets only some configurations need: unseen with --deploy, the problems they cause are warnings. */
 const OPTIONAL_SECRETS = ["GOOGLE_GROUPS_CREDENTIALS"];
@@ -72,7 +78,10 @@ async function loadParser() {
 async function previewHostProblems(previewHosts) {
   const { getPublicSuffix } = await import("tldts");
   const problems = [];
-  for (const entry of String(previewHosts ?? "").split(",").map((item) => item.trim().toLowerCase()).filter(Boolean)) {
+  for (const entry of String(previewHosts ?? "")
+    .split(",")
+    .map((item) => item.trim().toLowerCase())
+    .filter(Boolean)) {
     const [first, ...rest] = entry.replace(/:[0-9]+$/, "").split(".");
     const fixed = rest.join(".");
     if (!first.includes("*") || fixed === "") continue;
@@ -98,7 +107,9 @@ function deployBindings(config, warnings, environment) {
     else {
       bindings[name] = undefined;
       const list = `npx wrangler secret list${environment ? ` --env ${environment}` : ""}`;
-      warnings.push(`${name}: not available here; make sure \`${list}\` shows it (${hintFor(`${name}:`, environment)})`);
+      warnings.push(
+        `${name}: not available here; make sure \`${list}\` shows it (${hintFor(`${name}:`, environment)})`,
+      );
     }
   }
   for (const name of OPTIONAL_SECRETS) if (process.env[name]) bindings[name] = process.env[name];
@@ -132,20 +143,31 @@ export async function checkConfig(options = {}) {
   }
   const environments = Object.keys(rawConfig.env ?? {});
   if (environment && !environments.includes(environment)) {
-    return { problems: [`--env ${environment}: ${configPath} has no [env.${environment}] (environments: ${environments.join(", ") || "none"})`], warnings: [] };
+    return {
+      problems: [
+        `--env ${environment}: ${configPath} has no [env.${environment}] (environments: ${environments.join(", ") || "none"})`,
+      ],
+      warnings: [],
+    };
   }
   const config = unstable_readConfig({ config: configPath, env: environment });
   const warnings = [];
-  const bindings = deploy ? deployBindings(config, warnings, environment) : devBindings(unstable_getVarsForDev, configPath, config, environment);
+  const bindings = deploy
+    ? deployBindings(config, warnings, environment)
+    : devBindings(unstable_getVarsForDev, configPath, config, environment);
   const kv = config.kv_namespaces.find((namespace) => namespace.binding === "SESSIONS");
   const extra = [];
   if (!kv) extra.push("SESSIONS: no [[kv_namespaces]] binding named SESSIONS");
-  else if (deploy && PLACEHOLDER_KV_ID.test(kv.id ?? "")) extra.push("SESSIONS: the KV namespace id is still the placeholder");
+  else if (deploy && PLACEHOLDER_KV_ID.test(kv.id ?? ""))
+    extra.push("SESSIONS: the KV namespace id is still the placeholder");
   else if (kv.id && !PLACEHOLDER_KV_ID.test(kv.id)) {
     // Two environments on one namespace would read and revoke each other's sessions' records.
     const here = environment ? `[env.${environment}]` : "the top level";
-    const shared = sessionsIds(rawConfig).filter(([where, id]) => where !== here && id === kv.id).map(([where]) => where);
-    if (shared.length > 0) extra.push(`SESSIONS: the same KV namespace as ${shared.join(" and ")}; give each environment its own`);
+    const shared = sessionsIds(rawConfig)
+      .filter(([where, id]) => where !== here && id === kv.id)
+      .map(([where]) => where);
+    if (shared.length > 0)
+      extra.push(`SESSIONS: the same KV namespace as ${shared.join(" and ")}; give each environment its own`);
   }
   // The parser checks a real binding's shape; here only its presence in wrangler.toml matters.
   bindings.SESSIONS = { get() {} };
@@ -177,7 +199,10 @@ export async function checkConfig(options = {}) {
   const suffixProblems = (await previewHostProblems(bindings.PREVIEW_HOSTS)).filter((p) => !alreadyKnown(p));
   const all = [...known, ...suffixProblems, ...extra];
   for (const problem of all.filter(unseen)) {
-    if (!problem.endsWith(": required")) warnings.push(`${problem.replace(/is not set.*$/, "is not visible here")}; make sure \`npx wrangler secret list\` shows it`);
+    if (!problem.endsWith(": required"))
+      warnings.push(
+        `${problem.replace(/is not set.*$/, "is not visible here")}; make sure \`npx wrangler secret list\` shows it`,
+      );
   }
   return { problems: all.filter((problem) => !unseen(problem)), warnings, sources, capacity: capacityLine(bindings) };
 }
@@ -188,7 +213,10 @@ export async function checkConfig(options = {}) {
  */
 function hintFor(problem, environment, sources = new Map(), configPath = "wrangler.toml") {
   const name = problem.split(/[:[ ]/)[0];
-  const hint = name === "ACCESS_POLICY" && problem.includes("GOOGLE_GROUPS_CREDENTIALS is not set") ? HINTS.GOOGLE_GROUPS_CREDENTIALS : HINTS[name];
+  const hint =
+    name === "ACCESS_POLICY" && problem.includes("GOOGLE_GROUPS_CREDENTIALS is not set")
+      ? HINTS.GOOGLE_GROUPS_CREDENTIALS
+      : HINTS[name];
   if (!hint) return hint;
   const table = environment ? `env.${environment}.vars` : "vars";
   const where = sources.get(name)?.label ?? `${basename(configPath)} [${table}]`;
@@ -206,11 +234,18 @@ async function main(argv) {
   const environment = option("--env");
   const configPath = option("--config") ?? "wrangler.toml";
   const secretNames = (option("--secret-names") ?? "").split(",").filter(Boolean);
-  const { problems, warnings, sources, capacity } = await checkConfig({ deploy, env: environment, configPath, secretNames });
+  const { problems, warnings, sources, capacity } = await checkConfig({
+    deploy,
+    env: environment,
+    configPath,
+    secretNames,
+  });
   const vars = environment ? `[env.${environment}.vars]` : "[vars]";
-  console.log(deploy
-    ? `checking what \`wrangler deploy${environment ? ` --env ${environment}` : ""}\` would run: ${vars}; secrets are at Cloudflare`
-    : `checking what \`wrangler dev${environment ? ` --env ${environment}` : ""}\` would run: ${vars} with .dev.vars${environment ? `.${environment}` : ""} (or .env) over them; --deploy for what is deployed`);
+  console.log(
+    deploy
+      ? `checking what \`wrangler deploy${environment ? ` --env ${environment}` : ""}\` would run: ${vars}; secrets are at Cloudflare`
+      : `checking what \`wrangler dev${environment ? ` --env ${environment}` : ""}\` would run: ${vars} with .dev.vars${environment ? `.${environment}` : ""} (or .env) over them; --deploy for what is deployed`,
+  );
   for (const warning of warnings) console.warn(`warning: ${warning}`);
   if (problems.length === 0) {
     console.log("configuration OK");

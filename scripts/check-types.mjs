@@ -11,7 +11,10 @@ import { readFileSync, writeFileSync } from "node:fs";
 const FILE = "types/worker-configuration.d.ts";
 const committed = readFileSync(FILE, "utf8");
 try {
-  execFileSync("npm", ["run", "--silent", "types"], { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, WRANGLER_SEND_METRICS: "false" } });
+  execFileSync("npm", ["run", "--silent", "types"], {
+    stdio: ["ignore", "ignore", "inherit"],
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  });
   const fresh = readFileSync(FILE, "utf8");
   if (fresh !== committed) {
     console.error(`${FILE} is out of date with wrangler.toml: run \`npm run types\` and commit the result.`);

@@ -1,2 +1,5 @@
 /** The commands `npm run deploy` runs for `argv`, or why it refuses (scripts/deploy.mjs). */
-export function deployPlan(argv: string[], environments: string[]): { steps: [string, string[]][]; error?: undefined } | { error: string; steps?: undefined };
+export function deployPlan(
+  argv: string[],
+  environments: string[],
+): { steps: [string, string[]][]; error?: undefined } | { error: string; steps?: undefined };

@@ -11,12 +11,18 @@ import { pathToFileURL } from "node:url";
 /** The commands `npm run deploy` runs for these arguments, in order, or the reason it refuses. */
 export function deployPlan(argv, environments) {
   const at = argv.findIndex((arg) => arg === "--env" || arg === "-e" || arg.startsWith("--env="));
-  const environment = at < 0 ? undefined : argv[at].startsWith("--env=") ? argv[at].slice("--env=".length) : argv[at + 1];
+  const environment =
+    at < 0 ? undefined : argv[at].startsWith("--env=") ? argv[at].slice("--env=".length) : argv[at + 1];
   const rest = at < 0 ? argv : argv.filter((_, i) => i !== at && (argv[at].startsWith("--env=") || i !== at + 1));
   if (environment === undefined && environments.length > 0) {
-    return { error: `name the environment: npm run deploy -- --env ${environments.join("|")} (or --env "" for the top level)` };
+    return {
+      error: `name the environment: npm run deploy -- --env ${environments.join("|")} (or --env "" for the top level)`,
+    };
   }
-  if (environment && !environments.includes(environment)) return { error: `--env ${environment}: wrangler.toml has no [env.${environment}] (environments: ${environments.join(", ") || "none"})` };
+  if (environment && !environments.includes(environment))
+    return {
+      error: `--env ${environment}: wrangler.toml has no [env.${environment}] (environments: ${environments.join(", ") || "none"})`,
+    };
   const envFlag = environment ? ["--env", environment] : environment === "" ? ["--env="] : [];
   const configAt = rest.indexOf("--config");
   const configFlag = configAt >= 0 ? ["--config", rest[configAt + 1]] : [];
@@ -40,7 +46,9 @@ async function main(argv) {
     return 1;
   }
   for (const [command, args] of plan.steps) {
-    console.log(`\n> ${command} ${args.map((arg) => (/^[\w./=:-]+$/.test(arg) ? arg : JSON.stringify(arg))).join(" ")}`);
+    console.log(
+      `\n> ${command} ${args.map((arg) => (/^[\w./=:-]+$/.test(arg) ? arg : JSON.stringify(arg))).join(" ")}`,
+    );
     const { status } = spawnSync(command, args, { stdio: "inherit" });
     if (status !== 0) {
       console.error(`deploy: stopped, \`${command} ${args[0]}\` failed; nothing was deployed`);
@@ -51,8 +59,11 @@ async function main(argv) {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  main(process.argv.slice(2)).then((code) => (process.exitCode = code), (error) => {
-    console.error(`deploy: ${error.message}`);
-    process.exitCode = 2;
-  });
+  main(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (error) => {
+      console.error(`deploy: ${error.message}`);
+      process.exitCode = 2;
+    },
+  );
 }

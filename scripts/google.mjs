@@ -41,7 +41,8 @@ class UsageError extends Error {}
 /** A service account's JWT for the RISC API: `iss` = `sub` = the account, an hour at most. */
 export async function riscApiToken(credentialsJson, nowSeconds = Math.floor(Date.now() / 1000)) {
   const key = JSON.parse(credentialsJson);
-  if (key?.type !== "service_account" || typeof key.client_email !== "string") throw new UsageError("--credentials: not a service-account key (JSON with \"type\": \"service_account\")");
+  if (key?.type !== "service_account" || typeof key.client_email !== "string")
+    throw new UsageError('--credentials: not a service-account key (JSON with "type": "service_account")');
   const privateKey = await importPKCS8(String(key.private_key), "RS256");
   return new SignJWT({})
     .setProtectedHeader({ alg: "RS256", typ: "JWT", ...(key.private_key_id ? { kid: key.private_key_id } : {}) })
@@ -60,22 +61,34 @@ function receiverUrl(value) {
   } catch {
     throw new UsageError("--url: the worker's receiver, e.g. https://app.example.com/auth/risc");
   }
-  if (url.protocol !== "https:" && !(url.protocol === "http:" && LOOPBACK.has(url.hostname))) throw new UsageError("--url: must be https (Google delivers only over TLS)");
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && LOOPBACK.has(url.hostname)))
+    throw new UsageError("--url: must be https (Google delivers only over TLS)");
   return url.href;
 }
 
 /** The request for `action` ("register", "verify", "status"), without its Authorization header. */
 export function riscRequest(action, endpoints, { url, state } = {}) {
   if (action === "register") {
-    return { method: "POST", url: `${endpoints.configuration_endpoint}:update`, body: { delivery: { delivery_method: PUSH, url: receiverUrl(url) }, events_requested: EVENTS_REQUESTED } };
+    return {
+      method: "POST",
+      url: `${endpoints.configuration_endpoint}:update`,
+      body: { delivery: { delivery_method: PUSH, url: receiverUrl(url) }, events_requested: EVENTS_REQUESTED },
+    };
   }
-  if (action === "verify") return { method: "POST", url: endpoints.verification_endpoint, body: { state: state ?? `edge-auth-worker ${new Date().toISOString()}` } };
+  if (action === "verify")
+    return {
+      method: "POST",
+      url: endpoints.verification_endpoint,
+      body: { state: state ?? `edge-auth-worker ${new Date().toISOString()}` },
+    };
   if (action === "status") return { method: "GET", url: endpoints.status_endpoint };
   throw new UsageError(`unknown action ${JSON.stringify(action)}: use register, verify or status`);
 }
 
 async function endpointsOf(issuer) {
-  const response = await fetch(`${issuer.replace(/\/$/, "")}/.well-known/risc-configuration`, { signal: AbortSignal.timeout(10_000) });
+  const response = await fetch(`${issuer.replace(/\/$/, "")}/.well-known/risc-configuration`, {
+    signal: AbortSignal.timeout(10_000),
+  });
   if (!response.ok) throw new Error(`${issuer}/.well-known/risc-configuration: HTTP ${response.status}`);
   const document = await response.json();
   for (const name of ["configuration_endpoint", "verification_endpoint", "status_endpoint"]) {
@@ -93,18 +106,26 @@ function printRequest(request, clientEmail, out) {
 export async function main(argv, { out = console.log } = {}) {
   const option = (name) => (argv.indexOf(name) >= 0 ? argv[argv.indexOf(name) + 1] : undefined);
   const [area, action] = argv.filter((arg, i) => !arg.startsWith("--") && !argv[i - 1]?.startsWith("--"));
-  if (area !== "risc") throw new UsageError("usage: npm run google -- risc register --url URL --credentials FILE [--issuer URL] [--dry-run]");
+  if (area !== "risc")
+    throw new UsageError(
+      "usage: npm run google -- risc register --url URL --credentials FILE [--issuer URL] [--dry-run]",
+    );
   const dryRun = argv.includes("--dry-run");
   const issuer = option("--issuer") ?? GOOGLE_ISSUER;
   const endpoints = dryRun ? GOOGLE_ENDPOINTS : await endpointsOf(issuer);
   const request = riscRequest(action, endpoints, { url: option("--url"), state: option("--state") });
   const credentialsFile = option("--credentials");
-  if (!credentialsFile) throw new UsageError("--credentials FILE: the JSON key of a service account in the OAuth client's Google Cloud project");
+  if (!credentialsFile)
+    throw new UsageError(
+      "--credentials FILE: the JSON key of a service account in the OAuth client's Google Cloud project",
+    );
   const credentials = readFileSync(credentialsFile === "-" ? 0 : credentialsFile, "utf8");
   const token = await riscApiToken(credentials);
   printRequest(request, JSON.parse(credentials).client_email, out);
   if (dryRun) {
-    out(`\n(dry run: nothing sent${issuer === GOOGLE_ISSUER ? "" : `; endpoints shown are Google's, --issuer is read only when sending`})`);
+    out(
+      `\n(dry run: nothing sent${issuer === GOOGLE_ISSUER ? "" : `; endpoints shown are Google's, --issuer is read only when sending`})`,
+    );
     return;
   }
   const response = await fetch(request.url, {

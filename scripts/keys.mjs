@@ -24,7 +24,7 @@ export async function generateKeySet(alg = "ES256") {
 function readKeySet(file) {
   const text = file && file !== "-" ? readFileSync(file, "utf8") : readFileSync(0, "utf8");
   const set = JSON.parse(text);
-  if (!set || !Array.isArray(set.keys)) throw new Error("input is not a JWK Set ({\"keys\":[...]})");
+  if (!set || !Array.isArray(set.keys)) throw new Error('input is not a JWK Set ({"keys":[...]})');
   return set;
 }
 

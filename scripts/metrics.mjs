@@ -20,8 +20,10 @@ const DEFAULT_API = "https://api.cloudflare.com/client/v4";
  * kind, blob3 refreshed, blob4 hashed sub, double1 time in the worker (ms).
  */
 export function dashboardQueries(dataset, hours) {
-  if (!/^[A-Za-z0-9_]{1,64}$/.test(dataset)) throw new Error(`dataset ${JSON.stringify(dataset)}: letters, digits and _ only`);
-  if (!Number.isInteger(hours) || hours < 1 || hours > 24 * 90) throw new Error("--hours: a whole number from 1 to 2160 (Analytics Engine keeps 3 months)");
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(dataset))
+    throw new Error(`dataset ${JSON.stringify(dataset)}: letters, digits and _ only`);
+  if (!Number.isInteger(hours) || hours < 1 || hours > 24 * 90)
+    throw new Error("--hours: a whole number from 1 to 2160 (Analytics Engine keeps 3 months)");
   const since = `timestamp > NOW() - INTERVAL '${hours}' HOUR`;
   return {
     // Sign-ins are route "callback" with outcome "OK"; every other row is a refusal, by code.
@@ -59,7 +61,8 @@ export async function metricsDataset({ configPath = "wrangler.toml", env } = {})
   const { unstable_readConfig } = await import("wrangler");
   const config = unstable_readConfig({ config: configPath, env });
   const binding = (config.analytics_engine_datasets ?? []).find((dataset) => dataset.binding === "AUTH_METRICS");
-  if (!binding) throw new Error(`no [[analytics_engine_datasets]] binding AUTH_METRICS${env ? ` in [env.${env}]` : ""}`);
+  if (!binding)
+    throw new Error(`no [[analytics_engine_datasets]] binding AUTH_METRICS${env ? ` in [env.${env}]` : ""}`);
   return binding.dataset ?? binding.binding;
 }
 
@@ -81,12 +84,16 @@ async function runQuery(api, account, token, sql) {
 
 async function main(argv) {
   const option = (name) => (argv.indexOf(name) >= 0 ? argv[argv.indexOf(name) + 1] : undefined);
-  const name = argv.find((arg, i) => !arg.startsWith("--") && !["--hours", "--env", "--config"].includes(argv[i - 1] ?? "")) ?? "all";
+  const name =
+    argv.find((arg, i) => !arg.startsWith("--") && !["--hours", "--env", "--config"].includes(argv[i - 1] ?? "")) ??
+    "all";
   const hours = Number(option("--hours") ?? 24);
   const dataset = await metricsDataset({ configPath: option("--config"), env: option("--env") });
   const queries = dashboardQueries(dataset, hours);
   const names = name === "all" ? Object.keys(queries) : [name];
-  for (const each of names) if (!queries[each]) throw new Error(`unknown query ${JSON.stringify(each)}: use ${Object.keys(queries).join(", ")} or all`);
+  for (const each of names)
+    if (!queries[each])
+      throw new Error(`unknown query ${JSON.stringify(each)}: use ${Object.keys(queries).join(", ")} or all`);
   const api = (process.env.CLOUDFLARE_API_BASE_URL || DEFAULT_API).replace(/\/$/, "");
   if (argv.includes("--print")) {
     for (const each of names) console.log(`-- ${each}\n${queries[each]}\n\n${curlFor(api, queries[each])}\n`);
@@ -94,7 +101,10 @@ async function main(argv) {
   }
   const account = process.env.CLOUDFLARE_ACCOUNT_ID;
   const token = process.env.CLOUDFLARE_API_TOKEN;
-  if (!account || !token) throw new Error("set CLOUDFLARE_ACCOUNT_ID and CLOUDFLARE_API_TOKEN (a token with Account Analytics: Read), or use --print");
+  if (!account || !token)
+    throw new Error(
+      "set CLOUDFLARE_ACCOUNT_ID and CLOUDFLARE_API_TOKEN (a token with Account Analytics: Read), or use --print",
+    );
   for (const each of names) console.log(`-- ${each}\n${await runQuery(api, account, token, queries[each])}`);
 }
 

@@ -52,7 +52,13 @@ export type AuthErrorStatus = (typeof STATUS_BY_CODE)[AuthErrorCode];
  * Refusals that end the session, so its cookies are cleared: the refresh token is invalid,
  * expired, revoked or reused, or the person it belongs to is no longer allowed in.
  */
-export const SESSION_ENDED_CODES: ReadonlySet<AuthErrorCode> = new Set(["ERR_REFRESH_INVALID", "ERR_REFRESH_EXPIRED", "ERR_REFRESH_REVOKED", "ERR_REFRESH_REUSED", "ERR_ACCOUNT_NOT_ALLOWED"]);
+export const SESSION_ENDED_CODES: ReadonlySet<AuthErrorCode> = new Set([
+  "ERR_REFRESH_INVALID",
+  "ERR_REFRESH_EXPIRED",
+  "ERR_REFRESH_REVOKED",
+  "ERR_REFRESH_REUSED",
+  "ERR_ACCOUNT_NOT_ALLOWED",
+]);
 
 export interface AuthErrorOptions {
   /** For the log only. */
@@ -92,6 +98,7 @@ export class AuthError extends Error {
 export function describeCause(cause: unknown): string | undefined {
   if (cause === undefined) return undefined;
   const code = (cause as { code?: unknown } | null)?.code;
-  const text = cause instanceof Error ? `${typeof code === "string" ? code : cause.name}: ${cause.message}` : String(cause);
+  const text =
+    cause instanceof Error ? `${typeof code === "string" ? code : cause.name}: ${cause.message}` : String(cause);
   return text.slice(0, 160);
 }

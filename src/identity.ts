@@ -35,7 +35,8 @@ export interface Workload {
 const MAX_GROUPS = 20;
 
 function groupsOf(value: unknown): string[] | undefined {
-  if (!Array.isArray(value) || value.length > MAX_GROUPS || !value.every((group) => typeof group === "string")) return undefined;
+  if (!Array.isArray(value) || value.length > MAX_GROUPS || !value.every((group) => typeof group === "string"))
+    return undefined;
   return value as string[];
 }
 

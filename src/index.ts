@@ -66,14 +66,29 @@ async function route(ctx: RequestContext, executionCtx: ExecutionContext): Promi
   return app.fetch(raw, ctx.env, executionCtx);
 }
 
-async function handle(request: Request, env: Env, executionCtx: ExecutionContext, requestId: string): Promise<Response> {
+async function handle(
+  request: Request,
+  env: Env,
+  executionCtx: ExecutionContext,
+  requestId: string,
+): Promise<Response> {
   const result = loadedConfig(env) ?? (await loadConfig(env));
   if (!result.ok) {
     // Every problem at once, so one deploy fixes them all; no problem names a secret's value.
     logEvent("error", "config_invalid", { code: OUTCOME_CONFIG, problems: result.problems.join("; ") });
-    if (env.AUTH_METRICS) executionCtx.waitUntil(recordDecision(env.AUTH_METRICS, { outcome: OUTCOME_CONFIG, routeKind: "unconfigured", refreshed: false, workerMs: 0 }));
+    if (env.AUTH_METRICS)
+      executionCtx.waitUntil(
+        recordDecision(env.AUTH_METRICS, {
+          outcome: OUTCOME_CONFIG,
+          routeKind: "unconfigured",
+          refreshed: false,
+          workerMs: 0,
+        }),
+      );
     const healthPath = `${env.AUTH_PREFIX || DEFAULT_AUTH_PREFIX}/health`;
-    return new URL(request.url).pathname === healthPath ? configInvalidHealth() : pageResponse(500, misconfiguredPage());
+    return new URL(request.url).pathname === healthPath
+      ? configInvalidHealth()
+      : pageResponse(500, misconfiguredPage());
   }
   const ctx = createRequestContext(result.config, env, request, requestId);
   let response: Response;

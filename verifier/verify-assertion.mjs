@@ -17,7 +17,11 @@ const keySets = new Map();
 function keySetFor(jwksUrl) {
   let keySet = keySets.get(jwksUrl);
   if (!keySet) {
-    keySet = createRemoteJWKSet(new URL(jwksUrl), { timeoutDuration: 5000, cooldownDuration: 30_000, cacheMaxAge: 600_000 });
+    keySet = createRemoteJWKSet(new URL(jwksUrl), {
+      timeoutDuration: 5000,
+      cooldownDuration: 30_000,
+      cacheMaxAge: 600_000,
+    });
     keySets.set(jwksUrl, keySet);
   }
   return keySet;
@@ -61,10 +65,27 @@ export async function verifyAssertion(request, { jwksUrl, issuer, audience, work
     clockTolerance: 30,
   });
   if (payload.workload !== undefined) {
-    if (!workloads) throw Object.assign(new Error("a workload's assertion (pass workloads: true to accept them)"), { code: "ERR_ASSERTION_WORKLOAD" });
-    if (typeof payload.workload !== "string") throw Object.assign(new Error("workload is not a string"), { code: "ERR_JWT_CLAIM_VALIDATION_FAILED" });
-    return { sub: payload.sub, ...(typeof payload.email === "string" ? { email: payload.email } : {}), workload: payload.workload, claims: payload, header: protectedHeader };
+    if (!workloads)
+      throw Object.assign(new Error("a workload's assertion (pass workloads: true to accept them)"), {
+        code: "ERR_ASSERTION_WORKLOAD",
+      });
+    if (typeof payload.workload !== "string")
+      throw Object.assign(new Error("workload is not a string"), { code: "ERR_JWT_CLAIM_VALIDATION_FAILED" });
+    return {
+      sub: payload.sub,
+      ...(typeof payload.email === "string" ? { email: payload.email } : {}),
+      workload: payload.workload,
+      claims: payload,
+      header: protectedHeader,
+    };
   }
-  if (typeof payload.email !== "string") throw Object.assign(new Error("assertion without e-mail"), { code: "ERR_JWT_CLAIM_VALIDATION_FAILED" });
-  return { sub: payload.sub, email: payload.email, ...(typeof payload.hd === "string" ? { hd: payload.hd } : {}), claims: payload, header: protectedHeader };
+  if (typeof payload.email !== "string")
+    throw Object.assign(new Error("assertion without e-mail"), { code: "ERR_JWT_CLAIM_VALIDATION_FAILED" });
+  return {
+    sub: payload.sub,
+    email: payload.email,
+    ...(typeof payload.hd === "string" ? { hd: payload.hd } : {}),
+    claims: payload,
+    header: protectedHeader,
+  };
 }

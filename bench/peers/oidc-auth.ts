@@ -7,7 +7,13 @@
 import { getAuth, oidcAuthMiddleware } from "@hono/oidc-auth";
 import { Hono } from "hono";
 
-type Bindings = { ORIGIN_URL: string; OIDC_AUTH_SECRET: string; OIDC_ISSUER: string; OIDC_CLIENT_ID: string; OIDC_CLIENT_SECRET: string };
+type Bindings = {
+  ORIGIN_URL: string;
+  OIDC_AUTH_SECRET: string;
+  OIDC_ISSUER: string;
+  OIDC_CLIENT_ID: string;
+  OIDC_CLIENT_SECRET: string;
+};
 
 const app = new Hono<{ Bindings: Bindings }>();
 

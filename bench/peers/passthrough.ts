@@ -4,6 +4,10 @@
 export default {
   fetch(request: Request, env: { ORIGIN_URL: string }): Promise<Response> {
     const url = new URL(request.url);
-    return fetch(`${env.ORIGIN_URL}${url.pathname}${url.search}`, { method: request.method, headers: request.headers, redirect: "manual" });
+    return fetch(`${env.ORIGIN_URL}${url.pathname}${url.search}`, {
+      method: request.method,
+      headers: request.headers,
+      redirect: "manual",
+    });
   },
 };

@@ -50,7 +50,8 @@ function routeKindOf(ctx: RequestContext): RouteKind {
  */
 export function decisionOf(ctx: RequestContext, error: unknown, nowMs = Date.now()): Decision {
   const thrown = error === undefined ? undefined : error instanceof AuthError ? error.code : OUTCOME_INTERNAL;
-  const outcome = (thrown === undefined || thrown === "ERR_NO_SESSION" ? ctx.outcome : undefined) ?? thrown ?? OUTCOME_OK;
+  const outcome =
+    (thrown === undefined || thrown === "ERR_NO_SESSION" ? ctx.outcome : undefined) ?? thrown ?? OUTCOME_OK;
   return {
     outcome,
     routeKind: routeKindOf(ctx),

@@ -76,9 +76,10 @@ export function contextOf(raw: Request): RequestContext {
 
 export function createRequestContext(config: Config, env: Env, raw: Request, requestId: string): RequestContext {
   // Only a host PREVIEW_HOSTS names is served as itself; any other is served as PUBLIC_URL.
-  const requestOrigin = config.publicOrigin === undefined || config.previewHosts.length > 0 ? new URL(raw.url).origin : config.publicOrigin;
+  const requestOrigin =
+    config.publicOrigin === undefined || config.previewHosts.length > 0 ? new URL(raw.url).origin : config.publicOrigin;
   const preview = requestOrigin !== config.publicOrigin && isPreviewOrigin(requestOrigin, config.previewHosts);
-  const publicOrigin = preview ? requestOrigin : config.publicOrigin ?? requestOrigin;
+  const publicOrigin = preview ? requestOrigin : (config.publicOrigin ?? requestOrigin);
   const nowMs = Date.now();
   const request = readRequest(raw, publicOrigin);
   // Host, not origin: TLS may end in front of the worker, so PUBLIC_URL's host may arrive as http.

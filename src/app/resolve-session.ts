@@ -27,7 +27,11 @@ const fromClaims = (claims: AccessClaims, bearer: boolean): Session => ({
   bearer,
 });
 
-async function accessFrom(ctx: RequestContext, token: string | undefined, bearer: boolean): Promise<Session | undefined> {
+async function accessFrom(
+  ctx: RequestContext,
+  token: string | undefined,
+  bearer: boolean,
+): Promise<Session | undefined> {
   if (!token) return undefined;
   try {
     return fromClaims(await verifiedAccessToken(ctx.config, ctx.publicOrigin, token, ctx.nowSeconds), bearer);

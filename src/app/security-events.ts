@@ -38,7 +38,8 @@ export async function receiveSecurityEvent(ctx: RequestContext, token: string): 
   const transmitter = await getTransmitter(config, nowMs);
   const event = await verifySecurityEvent(token, transmitter, config.clientId, ctx.nowSeconds);
   const eventId = `${transmitter.issuer}\n${event.jti}`;
-  if (await store.hasEvent(eventId, nowMs)) throw new AuthError("ERR_SET_REPLAYED", { detail: `jti ${event.jti.slice(0, 64)}` });
+  if (await store.hasEvent(eventId, nowMs))
+    throw new AuthError("ERR_SET_REPLAYED", { detail: `jti ${event.jti.slice(0, 64)}` });
 
   for (const { type, subject, state } of event.events) {
     if (type === VERIFICATION_EVENT) {

@@ -16,12 +16,23 @@ export async function earnSessionCookies(ctx: RequestContext, issued: IssuedSess
   // An access token never outlives its session (REFRESH_TOKEN_TTL may be the shorter one).
   const accessSeconds = Math.min(config.accessTokenTtlSeconds, sessionSecondsLeft);
   const where = { publicOrigin: ctx.publicOrigin, authPrefix: config.authPrefix };
-  const accessToken = await signAccessToken(config.sessionKeys, where, issued.identity, issued.familyId, nowSeconds, nowSeconds + accessSeconds);
-  ctx.cookies.push(serializeCookie(ACCESS_COOKIE, accessToken, accessSeconds), serializeCookie(REFRESH_COOKIE, issued.credential, sessionSecondsLeft));
+  const accessToken = await signAccessToken(
+    config.sessionKeys,
+    where,
+    issued.identity,
+    issued.familyId,
+    nowSeconds,
+    nowSeconds + accessSeconds,
+  );
+  ctx.cookies.push(
+    serializeCookie(ACCESS_COOKIE, accessToken, accessSeconds),
+    serializeCookie(REFRESH_COOKIE, issued.credential, sessionSecondsLeft),
+  );
   return nowSeconds + accessSeconds;
 }
 
-const secondsLeft = (ctx: RequestContext, issued: IssuedSession) => Math.max(0, Math.floor((issued.expiresAtMs - ctx.nowMs) / 1000));
+const secondsLeft = (ctx: RequestContext, issued: IssuedSession) =>
+  Math.max(0, Math.floor((issued.expiresAtMs - ctx.nowMs) / 1000));
 
 /** Only the refresh cookie of a session just rotated: what a failure after the rotation must not lose. */
 export function earnRefreshCookie(ctx: RequestContext, issued: IssuedSession): void {

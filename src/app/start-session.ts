@@ -15,7 +15,9 @@ async function revokeReplacedSession(ctx: RequestContext): Promise<void> {
     const replaced = await ctx.store.peek(credential, ctx.nowMs);
     if (replaced) await ctx.store.revoke(replaced, ctx.nowMs, "replaced");
   } catch (error) {
-    logEvent("warn", "replaced_session_not_revoked", { code: error instanceof AuthError ? error.code : "ERR_INTERNAL" });
+    logEvent("warn", "replaced_session_not_revoked", {
+      code: error instanceof AuthError ? error.code : "ERR_INTERNAL",
+    });
   }
 }
 

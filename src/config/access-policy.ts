@@ -51,13 +51,17 @@ type Lists = Record<(typeof ALLOW_KEYS)[number], string[]>;
 /** The lists of an allowlist, checked; ALLOWED_EMAILS/ALLOWED_DOMAINS and `allow` share it. */
 export function allowFrom(lists: Partial<Lists>, label: string, problems: string[]): Allow {
   const emails = (lists.emails ?? []).map((email) => email.trim().toLowerCase());
-  for (const email of emails) if (!isEmailAddress(email)) problems.push(`${label}: "${email}" is not an e-mail address`);
+  for (const email of emails)
+    if (!isEmailAddress(email)) problems.push(`${label}: "${email}" is not an e-mail address`);
   const domains = (lists.domains ?? []).map((domain) => domain.trim().toLowerCase());
-  for (const domain of domains) if (domain !== "*" && !DOMAIN.test(domain)) problems.push(`${label}: "${domain}" is not a domain`);
+  for (const domain of domains)
+    if (domain !== "*" && !DOMAIN.test(domain)) problems.push(`${label}: "${domain}" is not a domain`);
   const groups = (lists.groups ?? []).map((group) => group.trim().toLowerCase());
-  for (const group of groups) if (!isEmailAddress(group)) problems.push(`${label}: group "${group}" is not a group's e-mail address`);
+  for (const group of groups)
+    if (!isEmailAddress(group)) problems.push(`${label}: group "${group}" is not a group's e-mail address`);
   const workloads = lists.workloads ?? [];
-  for (const name of workloads) if (!WORKLOAD_NAME.test(name)) problems.push(`${label}: workload "${name}" is not a TRUSTED_WORKLOADS name`);
+  for (const name of workloads)
+    if (!WORKLOAD_NAME.test(name)) problems.push(`${label}: workload "${name}" is not a TRUSTED_WORKLOADS name`);
   return {
     emails: new Set(emails),
     domains: new Set(domains.filter((domain) => domain !== "*")),
@@ -69,11 +73,14 @@ export function allowFrom(lists: Partial<Lists>, label: string, problems: string
 
 /** True when the allowlist names nobody at all. */
 export function admitsNobody(allow: Allow): boolean {
-  return allow.emails.size + allow.domains.size + allow.groups.size + allow.workloads.size === 0 && !allow.anyVerifiedEmail;
+  return (
+    allow.emails.size + allow.domains.size + allow.groups.size + allow.workloads.size === 0 && !allow.anyVerifiedEmail
+  );
 }
 
 function stringList(value: unknown, label: string, problems: string[]): string[] | undefined {
-  if (Array.isArray(value) && value.every((item) => typeof item === "string" && item.trim() !== "")) return value as string[];
+  if (Array.isArray(value) && value.every((item) => typeof item === "string" && item.trim() !== ""))
+    return value as string[];
   problems.push(`${label}: must be an array of non-empty strings`);
   return undefined;
 }
@@ -86,7 +93,10 @@ function parseMethods(value: unknown, label: string, problems: string[]): Set<st
     return undefined;
   }
   const bad = methods.filter((method) => !HTTP_METHOD.test(method));
-  if (bad.length > 0) problems.push(`${label} "methods": ${bad.map((method) => JSON.stringify(method)).join(", ")} is not an HTTP method`);
+  if (bad.length > 0)
+    problems.push(
+      `${label} "methods": ${bad.map((method) => JSON.stringify(method)).join(", ")} is not an HTTP method`,
+    );
   const upper = new Set(methods.map((method) => method.toUpperCase()));
   // A HEAD answer carries GET's headers (and tells whether the page exists): it follows GET's rule.
   if (upper.has("GET")) upper.add("HEAD");
@@ -109,7 +119,8 @@ function parseAllow(value: unknown, label: string, problems: string[]): Allow | 
     if (list) lists[key as keyof Lists] = list;
   }
   const allow = allowFrom(lists, label, problems);
-  if (admitsNobody(allow)) problems.push(`${label} "allow": admits nobody; name at least one e-mail, domain, group or workload`);
+  if (admitsNobody(allow))
+    problems.push(`${label} "allow": admits nobody; name at least one e-mail, domain, group or workload`);
   return allow;
 }
 
@@ -122,22 +133,28 @@ function parseRule(value: unknown, index: number, problems: string[]): AccessRul
   const rule = value as Record<string, unknown>;
   const before = problems.length;
   if (typeof rule.path === "string") label = `${label} "${rule.path}"`;
-  for (const key of Object.keys(rule)) if (!RULE_KEYS.includes(key)) problems.push(`${label}: unknown key "${key}" (allowed: ${RULE_KEYS.join(", ")})`);
+  for (const key of Object.keys(rule))
+    if (!RULE_KEYS.includes(key)) problems.push(`${label}: unknown key "${key}" (allowed: ${RULE_KEYS.join(", ")})`);
   let pattern: PathPattern | undefined;
   if (typeof rule.path !== "string") problems.push(`${label}: "path" is required, e.g. "/admin/*" or "/status"`);
   else {
     const parsed = parsePublicPath(rule.path);
-    if (typeof parsed === "string") problems.push(`${label}: "path" must be a plain absolute path, optionally ending in "/*"`);
+    if (typeof parsed === "string")
+      problems.push(`${label}: "path" must be a plain absolute path, optionally ending in "/*"`);
     else pattern = parsed;
   }
   const methods = rule.methods === undefined ? undefined : parseMethods(rule.methods, label, problems);
-  if (rule.public !== undefined && typeof rule.public !== "boolean") problems.push(`${label}: "public" must be true or left out`);
+  if (rule.public !== undefined && typeof rule.public !== "boolean")
+    problems.push(`${label}: "public" must be true or left out`);
   const isPublic = rule.public === true;
-  if (isPublic && rule.allow !== undefined) problems.push(`${label}: has both "public" and "allow"; a public path needs no allowlist, so keep one`);
+  if (isPublic && rule.allow !== undefined)
+    problems.push(`${label}: has both "public" and "allow"; a public path needs no allowlist, so keep one`);
   if (!isPublic && rule.allow === undefined) problems.push(`${label}: needs "allow" (who may pass) or "public": true`);
   const allow = !isPublic && rule.allow !== undefined ? parseAllow(rule.allow, label, problems) : undefined;
-  if (rule.preflight !== undefined && rule.preflight !== true) problems.push(`${label}: "preflight" must be true or left out`);
-  if (rule.preflight === true && isPublic) problems.push(`${label}: "preflight" on a public rule changes nothing (its preflights pass already); remove it`);
+  if (rule.preflight !== undefined && rule.preflight !== true)
+    problems.push(`${label}: "preflight" must be true or left out`);
+  if (rule.preflight === true && isPublic)
+    problems.push(`${label}: "preflight" on a public rule changes nothing (its preflights pass already); remove it`);
   if (rule.websocket !== undefined && !WEBSOCKET_MODES.includes(rule.websocket as string)) {
     problems.push(`${label}: "websocket" must be "relay" (the default) or "pass-through"`);
   } else if (rule.websocket !== undefined && isPublic) {
@@ -162,12 +179,16 @@ export function parseAccessPolicyRules(raw: unknown, problems: string[]): Access
     try {
       value = JSON.parse(raw);
     } catch {
-      problems.push("ACCESS_POLICY: not valid JSON (check commas and quotes; schema/access-policy.schema.json describes it)");
+      problems.push(
+        "ACCESS_POLICY: not valid JSON (check commas and quotes; schema/access-policy.schema.json describes it)",
+      );
       return [];
     }
   }
   if (!Array.isArray(value)) {
-    problems.push('ACCESS_POLICY: must be a JSON array of rules, e.g. [{"path": "/admin/*", "allow": {"groups": ["admins@example.com"]}}]');
+    problems.push(
+      'ACCESS_POLICY: must be a JSON array of rules, e.g. [{"path": "/admin/*", "allow": {"groups": ["admins@example.com"]}}]',
+    );
     return [];
   }
   return value.flatMap((rule, index) => parseRule(rule, index, problems) ?? []);

@@ -22,10 +22,18 @@ export function required(env: Env, name: keyof Env, problems: string[]): string 
 
 /** A comma-separated list, items trimmed, empty items dropped. */
 export function list(value: string | undefined): string[] {
-  return (value ?? "").split(",").map((item) => item.trim()).filter((item) => item.length > 0);
+  return (value ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
 }
 
-export function httpUrl(name: string, value: string, problems: string[], httpsOnlyUnlessLoopback: boolean): URL | undefined {
+export function httpUrl(
+  name: string,
+  value: string,
+  problems: string[],
+  httpsOnlyUnlessLoopback: boolean,
+): URL | undefined {
   let url: URL;
   try {
     url = new URL(value);
@@ -43,7 +51,14 @@ export function httpUrl(name: string, value: string, problems: string[], httpsOn
   return problems.length === before ? url : undefined;
 }
 
-export function seconds(env: Env, name: keyof Env, fallback: number, min: number, max: number, problems: string[]): number {
+export function seconds(
+  env: Env,
+  name: keyof Env,
+  fallback: number,
+  min: number,
+  max: number,
+  problems: string[],
+): number {
   const value = text(env, name, problems);
   if (value === undefined) return fallback;
   if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
@@ -54,7 +69,13 @@ export function seconds(env: Env, name: keyof Env, fallback: number, min: number
 }
 
 /** One of `choices` (case-insensitive), or `fallback` when unset. */
-export function oneOf<T extends string>(env: Env, name: keyof Env, choices: readonly T[], fallback: T, problems: string[]): T {
+export function oneOf<T extends string>(
+  env: Env,
+  name: keyof Env,
+  choices: readonly T[],
+  fallback: T,
+  problems: string[],
+): T {
   const value = text(env, name, problems)?.toLowerCase();
   if (value === undefined) return fallback;
   if ((choices as readonly string[]).includes(value)) return value as T;

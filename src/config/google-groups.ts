@@ -35,7 +35,8 @@ async function importRsaPrivateKey(pem: string): Promise<CryptoKey> {
   return crypto.subtle.importKey("pkcs8", der, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, false, ["sign"]);
 }
 
-const FIX = "paste the whole JSON key of a service account (Google Cloud console > IAM > Service accounts > Keys > Add key > JSON)";
+const FIX =
+  "paste the whole JSON key of a service account (Google Cloud console > IAM > Service accounts > Keys > Add key > JSON)";
 
 /**
  * GOOGLE_GROUPS_CREDENTIALS (a service-account key, JSON) and the variables around it. Undefined
@@ -44,9 +45,15 @@ const FIX = "paste the whole JSON key of a service account (Google Cloud console
 export async function parseGroupDirectory(env: Env, problems: string[]): Promise<GroupDirectory | undefined> {
   const apiBase = text(env, "GOOGLE_API_BASE_URL", problems) ?? GOOGLE_API_BASE_URL;
   const apiBaseUrl = httpUrl("GOOGLE_API_BASE_URL", apiBase, problems, true);
-  const tokenUrl = httpUrl("GOOGLE_OAUTH_TOKEN_URL", text(env, "GOOGLE_OAUTH_TOKEN_URL", problems) ?? GOOGLE_OAUTH_TOKEN_URL, problems, true);
+  const tokenUrl = httpUrl(
+    "GOOGLE_OAUTH_TOKEN_URL",
+    text(env, "GOOGLE_OAUTH_TOKEN_URL", problems) ?? GOOGLE_OAUTH_TOKEN_URL,
+    problems,
+    true,
+  );
   const adminEmail = text(env, "GOOGLE_GROUPS_ADMIN", problems)?.toLowerCase();
-  if (adminEmail !== undefined && !isEmailAddress(adminEmail)) problems.push("GOOGLE_GROUPS_ADMIN: must be an administrator's e-mail address, or empty");
+  if (adminEmail !== undefined && !isEmailAddress(adminEmail))
+    problems.push("GOOGLE_GROUPS_ADMIN: must be an administrator's e-mail address, or empty");
 
   const raw = text(env, "GOOGLE_GROUPS_CREDENTIALS", problems);
   if (raw === undefined) return undefined;

@@ -9,10 +9,29 @@ const byEnvObject = new WeakMap<Env, Promise<ConfigResult>>();
 
 /** Every configuration name (var or secret) the worker reads; `npm run check` flags any other. */
 export const CONFIG_NAMES = [
-  "ORIGIN_URL", "PUBLIC_URL", "OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "SESSION_KEYS", "ALLOWED_EMAILS",
-  "ALLOWED_DOMAINS", "PUBLIC_PATHS", "ACCESS_TOKEN_TTL", "REFRESH_TOKEN_TTL", "REFRESH_REUSE_GRACE", "ORIGIN_AUDIENCE", "AUTH_PREFIX",
-  "REVOCATION_CHECK", "SESSION_STORE", "ACCESS_POLICY", "GOOGLE_GROUPS_CREDENTIALS", "GOOGLE_GROUPS_ADMIN", "GOOGLE_API_BASE_URL",
-  "GOOGLE_OAUTH_TOKEN_URL", "PREVIEW_HOSTS", "TRUSTED_WORKLOADS",
+  "ORIGIN_URL",
+  "PUBLIC_URL",
+  "OIDC_ISSUER",
+  "OIDC_CLIENT_ID",
+  "OIDC_CLIENT_SECRET",
+  "SESSION_KEYS",
+  "ALLOWED_EMAILS",
+  "ALLOWED_DOMAINS",
+  "PUBLIC_PATHS",
+  "ACCESS_TOKEN_TTL",
+  "REFRESH_TOKEN_TTL",
+  "REFRESH_REUSE_GRACE",
+  "ORIGIN_AUDIENCE",
+  "AUTH_PREFIX",
+  "REVOCATION_CHECK",
+  "SESSION_STORE",
+  "ACCESS_POLICY",
+  "GOOGLE_GROUPS_CREDENTIALS",
+  "GOOGLE_GROUPS_ADMIN",
+  "GOOGLE_API_BASE_URL",
+  "GOOGLE_OAUTH_TOKEN_URL",
+  "PREVIEW_HOSTS",
+  "TRUSTED_WORKLOADS",
 ] as const;
 
 /**
@@ -23,12 +42,20 @@ export const CONFIG_NAMES = [
 export function loadConfig(env: Env): Promise<ConfigResult> {
   const known = byEnvObject.get(env);
   if (known) return known;
-  const bindings = [typeof env.SESSIONS?.get, typeof env.SESSION_FAMILIES?.idFromName, typeof env.ORIGIN?.fetch, typeof env.AUTH_METRICS?.writeDataPoint];
+  const bindings = [
+    typeof env.SESSIONS?.get,
+    typeof env.SESSION_FAMILIES?.idFromName,
+    typeof env.ORIGIN?.fetch,
+    typeof env.AUTH_METRICS?.writeDataPoint,
+  ];
   const key = JSON.stringify([...CONFIG_NAMES.map((name) => env[name]), ...bindings]);
   let result = byValues.get(key, 0);
   if (!result) byValues.set(key, (result = parseConfig(env)), Infinity);
   byEnvObject.set(env, result);
-  result.then((value) => (settled = { env, value }), () => undefined);
+  result.then(
+    (value) => (settled = { env, value }),
+    () => undefined,
+  );
   return result;
 }
 

@@ -25,7 +25,8 @@ export type OwnRouteMethod = OwnRoute["methods"][number];
 export const JWKS_PATH = OWN_ROUTES[0].path;
 
 /** The full path of one of our routes, for this AUTH_PREFIX. */
-export const ownRoutePath = (route: OwnRoute, authPrefix: string) => (route.underPrefix ? `${authPrefix}${route.path}` : route.path);
+export const ownRoutePath = (route: OwnRoute, authPrefix: string) =>
+  route.underPrefix ? `${authPrefix}${route.path}` : route.path;
 
 /** True for a path the worker answers itself: the key set, and everything under AUTH_PREFIX. */
 export function isOwnPath(authPrefix: string, pathname: string): boolean {

@@ -64,7 +64,8 @@ function parsePublicPaths(env: Env, problems: string[]): PathPattern[] {
   for (const entry of list(text(env, "PUBLIC_PATHS", problems))) {
     const parsed = parsePublicPath(entry);
     if (typeof parsed === "string") problems.push(parsed);
-    else if (opensWholeSite(parsed)) problems.push(wholeSiteProblem(`PUBLIC_PATHS: "${entry}"`, '"/healthz,/assets/*"'));
+    else if (opensWholeSite(parsed))
+      problems.push(wholeSiteProblem(`PUBLIC_PATHS: "${entry}"`, '"/healthz,/assets/*"'));
     else patterns.push(parsed);
   }
   return patterns;
@@ -79,7 +80,8 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
 
   // A service binding reaches the origin without any address: ORIGIN_URL is then optional.
   const originVia: OriginVia = env.ORIGIN === undefined || env.ORIGIN === null ? "url" : "service-binding";
-  if (originVia === "service-binding" && !hasMethod(env.ORIGIN, "fetch")) problems.push("ORIGIN: must be a service binding ([[services]] in wrangler.toml)");
+  if (originVia === "service-binding" && !hasMethod(env.ORIGIN, "fetch"))
+    problems.push("ORIGIN: must be a service binding ([[services]] in wrangler.toml)");
   const originRaw = originVia === "url" ? required(env, "ORIGIN_URL", problems) : text(env, "ORIGIN_URL", problems);
   const originUrl = originRaw ? httpUrl("ORIGIN_URL", originRaw, problems, false) : undefined;
 
@@ -97,7 +99,11 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
   problems.push(...(parsedKeys?.problems ?? []));
 
   const { emails } = allowFrom({ emails: list(text(env, "ALLOWED_EMAILS", problems)) }, "ALLOWED_EMAILS", problems);
-  const { domains, anyVerifiedEmail } = allowFrom({ domains: list(text(env, "ALLOWED_DOMAINS", problems)) }, "ALLOWED_DOMAINS", problems);
+  const { domains, anyVerifiedEmail } = allowFrom(
+    { domains: list(text(env, "ALLOWED_DOMAINS", problems)) },
+    "ALLOWED_DOMAINS",
+    problems,
+  );
   const publicPaths = parsePublicPaths(env, problems);
 
   const accessTokenTtlSeconds = seconds(env, "ACCESS_TOKEN_TTL", 900, 1, 86_400, problems);
@@ -114,7 +120,9 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
   const audienceRaw = text(env, "ORIGIN_AUDIENCE", problems);
   // Behind a service binding the origin's own URL, if any, says nothing about who it is.
   if (originVia === "service-binding" && audienceRaw === undefined) {
-    problems.push("ORIGIN_AUDIENCE: required with the ORIGIN service binding (the `aud` the origin expects in X-Auth-Assertion)");
+    problems.push(
+      "ORIGIN_AUDIENCE: required with the ORIGIN service binding (the `aud` the origin expects in X-Auth-Assertion)",
+    );
   }
   const originAudience = audienceRaw ?? originUrl?.origin ?? "";
 
@@ -122,7 +130,10 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
   const trusted = parseTrustedWorkloads(env.TRUSTED_WORKLOADS as unknown, problems);
   for (const workload of trusted.workloads) {
     // Our own tokens name PUBLIC_URL as their issuer: they must never be taken for a workload's.
-    if (publicUrl && workload.issuer.replace(/\/$/, "") === publicUrl.origin) problems.push(`TRUSTED_WORKLOADS "${workload.name}": "issuer" is this worker's own PUBLIC_URL; name the workload's platform (e.g. https://token.actions.githubusercontent.com)`);
+    if (publicUrl && workload.issuer.replace(/\/$/, "") === publicUrl.origin)
+      problems.push(
+        `TRUSTED_WORKLOADS "${workload.name}": "issuer" is this worker's own PUBLIC_URL; name the workload's platform (e.g. https://token.actions.githubusercontent.com)`,
+      );
   }
   const policy = assemblePolicy(
     {
@@ -137,7 +148,9 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
   );
 
   if (env.AUTH_METRICS !== undefined && env.AUTH_METRICS !== null && !hasMethod(env.AUTH_METRICS, "writeDataPoint")) {
-    problems.push("AUTH_METRICS: must be an Analytics Engine dataset binding ([[analytics_engine_datasets]] in wrangler.toml)");
+    problems.push(
+      "AUTH_METRICS: must be an Analytics Engine dataset binding ([[analytics_engine_datasets]] in wrangler.toml)",
+    );
   }
   const previewHosts: HostPattern[] = [];
   for (const entry of list(text(env, "PREVIEW_HOSTS", problems))) {
@@ -146,8 +159,10 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
     else previewHosts.push(parsed);
   }
   // The relay starts and ends at one registered host: it must be fixed, and never a preview.
-  if (previewHosts.length > 0 && !publicUrl) problems.push("PREVIEW_HOSTS: needs PUBLIC_URL (the registered host that runs every sign-in)");
-  if (publicUrl && previewHosts.some((pattern) => pattern.regex.test(publicUrl.host))) problems.push("PREVIEW_HOSTS: must not match PUBLIC_URL's own host");
+  if (previewHosts.length > 0 && !publicUrl)
+    problems.push("PREVIEW_HOSTS: needs PUBLIC_URL (the registered host that runs every sign-in)");
+  if (publicUrl && previewHosts.some((pattern) => pattern.regex.test(publicUrl.host)))
+    problems.push("PREVIEW_HOSTS: must not match PUBLIC_URL's own host");
   const sessionStore = oneOf(env, "SESSION_STORE", ["kv", "durable-object"], "kv", problems);
   if (sessionStore === "kv" && !hasMethod(env.SESSIONS, "get")) problems.push("SESSIONS: KV namespace binding missing");
   if (sessionStore === "durable-object" && !hasMethod(env.SESSION_FAMILIES, "idFromName")) {

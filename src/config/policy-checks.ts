@@ -54,15 +54,27 @@ function isUnder(pattern: PathPattern, prefix: string): boolean {
 /** One rule's problems that depend on the rest of the configuration. */
 function ruleProblems(rule: AccessRule, parts: PolicyParts): string[] {
   const problems: string[] = [];
-  if (rule.allow === "public" && opensWholeSite(rule.pattern)) problems.push(wholeSiteProblem(`${rule.label}:`, '"/status" or "/assets/*"'));
-  if (isUnder(rule.pattern, parts.authPrefix)) problems.push(`${rule.label}: never applies: ${parts.authPrefix} and ${JWKS_PATH} are the worker's own routes; remove the rule`);
+  if (rule.allow === "public" && opensWholeSite(rule.pattern))
+    problems.push(wholeSiteProblem(`${rule.label}:`, '"/status" or "/assets/*"'));
+  if (isUnder(rule.pattern, parts.authPrefix))
+    problems.push(
+      `${rule.label}: never applies: ${parts.authPrefix} and ${JWKS_PATH} are the worker's own routes; remove the rule`,
+    );
   if (rule.allow === "public") return problems;
   if (rule.allow.groups.size > 0 && !parts.hasGroupCredentials) {
-    problems.push(`${rule.label}: names groups, but GOOGLE_GROUPS_CREDENTIALS is not set, so membership cannot be looked up; set it (docs/access-policies.md, "Google Workspace groups") or allow by "emails"/"domains"`);
+    problems.push(
+      `${rule.label}: names groups, but GOOGLE_GROUPS_CREDENTIALS is not set, so membership cannot be looked up; set it (docs/access-policies.md, "Google Workspace groups") or allow by "emails"/"domains"`,
+    );
   }
   for (const name of rule.allow.workloads) {
-    if (parts.workloadNames.size === 0) problems.push(`${rule.label}: names workload "${name}", but TRUSTED_WORKLOADS defines none; define it there or remove it here`);
-    else if (!parts.workloadNames.has(name)) problems.push(`${rule.label}: workload "${name}" is not defined in TRUSTED_WORKLOADS (defined: ${[...parts.workloadNames].join(", ")})`);
+    if (parts.workloadNames.size === 0)
+      problems.push(
+        `${rule.label}: names workload "${name}", but TRUSTED_WORKLOADS defines none; define it there or remove it here`,
+      );
+    else if (!parts.workloadNames.has(name))
+      problems.push(
+        `${rule.label}: workload "${name}" is not defined in TRUSTED_WORKLOADS (defined: ${[...parts.workloadNames].join(", ")})`,
+      );
   }
   return problems;
 }
@@ -75,7 +87,11 @@ function ruleProblems(rule: AccessRule, parts: PolicyParts): string[] {
  * routes, groups without credentials, workloads that are not defined, and an empty default.
  */
 export function assemblePolicy(parts: PolicyParts, problems: string[]): AccessPolicy {
-  const publicRules: AccessRule[] = parts.publicPaths.map((pattern) => ({ label: `PUBLIC_PATHS "${patternText(pattern)}"`, pattern, allow: "public" }));
+  const publicRules: AccessRule[] = parts.publicPaths.map((pattern) => ({
+    label: `PUBLIC_PATHS "${patternText(pattern)}"`,
+    pattern,
+    allow: "public",
+  }));
   const written = [...publicRules, ...parts.policyRules];
   for (const rule of parts.policyRules) problems.push(...ruleProblems(rule, parts));
   written.forEach((later, index) => {
@@ -84,25 +100,41 @@ export function assemblePolicy(parts: PolicyParts, problems: string[]): AccessPo
       const shared = sharedMethods(earlier, later);
       if (shared === "every" || shared.length > 0) {
         const which = shared === "every" ? "" : ` for ${shared.join(", ")}`;
-        problems.push(`${later.label}: unreachable${which}: ${earlier.label} has the same path${shared === "every" ? "" : " and methods"}, and only one rule can decide a request; merge the two`);
+        problems.push(
+          `${later.label}: unreachable${which}: ${earlier.label} has the same path${shared === "every" ? "" : " and methods"}, and only one rule can decide a request; merge the two`,
+        );
         break;
       }
     }
   });
 
-  const catchAll = parts.policyRules.find((rule) => rule.pattern.kind === "prefix" && rule.pattern.prefix === "/" && !rule.methods && rule.allow !== "public");
+  const catchAll = parts.policyRules.find(
+    (rule) => rule.pattern.kind === "prefix" && rule.pattern.prefix === "/" && !rule.methods && rule.allow !== "public",
+  );
   const defaultEmpty = admitsNobody(parts.defaultAllow);
   if (catchAll && !defaultEmpty) {
-    problems.push(`ALLOWED_EMAILS/ALLOWED_DOMAINS: never decide anything, because ${catchAll.label} covers every path; move them into that rule or empty them`);
+    problems.push(
+      `ALLOWED_EMAILS/ALLOWED_DOMAINS: never decide anything, because ${catchAll.label} covers every path; move them into that rule or empty them`,
+    );
   }
   if (!catchAll && defaultEmpty) {
-    problems.push("ALLOWED_EMAILS and ALLOWED_DOMAINS are both empty: refusing to let anyone in (use ALLOWED_DOMAINS=* to allow every verified account)");
+    problems.push(
+      "ALLOWED_EMAILS and ALLOWED_DOMAINS are both empty: refusing to let anyone in (use ALLOWED_DOMAINS=* to allow every verified account)",
+    );
   }
-  const defaultRule: AccessRule = { label: "the default rule (ALLOWED_EMAILS / ALLOWED_DOMAINS)", pattern: { kind: "prefix", prefix: "/" }, allow: parts.defaultAllow };
+  const defaultRule: AccessRule = {
+    label: "the default rule (ALLOWED_EMAILS / ALLOWED_DOMAINS)",
+    pattern: { kind: "prefix", prefix: "/" },
+    allow: parts.defaultAllow,
+  };
 
-  const groups = [...new Set(parts.policyRules.flatMap((rule) => (rule.allow === "public" ? [] : [...rule.allow.groups])))].sort();
+  const groups = [
+    ...new Set(parts.policyRules.flatMap((rule) => (rule.allow === "public" ? [] : [...rule.allow.groups]))),
+  ].sort();
   if (groups.length > MAX_POLICY_GROUPS) {
-    problems.push(`ACCESS_POLICY: names ${groups.length} groups; at most ${MAX_POLICY_GROUPS} (each is one directory lookup per sign-in and refresh): use a group that contains the others`);
+    problems.push(
+      `ACCESS_POLICY: names ${groups.length} groups; at most ${MAX_POLICY_GROUPS} (each is one directory lookup per sign-in and refresh): use a group that contains the others`,
+    );
   }
   // Stable sort: equally specific rules keep the order written (they never compete, see above).
   return { rules: [...[...written].sort(bySpecificity), defaultRule], groups };

@@ -19,7 +19,11 @@ const SAFE_PATH = /^\/[A-Za-z0-9\-._~!$&'()+,=:@/]*$/;
 export function parsePublicPath(entry: string): PathPattern | string {
   const isPrefix = entry.endsWith("/*");
   const path = isPrefix ? entry.slice(0, -1) : entry;
-  if (!SAFE_PATH.test(path) || path.split("/").some((segment) => segment === "." || segment === "..") || path.includes("//")) {
+  if (
+    !SAFE_PATH.test(path) ||
+    path.split("/").some((segment) => segment === "." || segment === "..") ||
+    path.includes("//")
+  ) {
     return `PUBLIC_PATHS: "${entry}" must be a plain absolute path, optionally ending in "/*"`;
   }
   return isPrefix ? { kind: "prefix", prefix: path } : { kind: "exact", path };

@@ -48,47 +48,69 @@ const IDENTIFYING_CLAIMS: { issuer: (issuer: string) => boolean; claims: string[
     claims: ["repository", "repository_id", "repository_owner", "repository_owner_id", "sub"],
     example: '"repository": "org/app"',
   },
-  { issuer: (issuer) => issuer === "https://accounts.google.com", claims: ["email", "sub", "azp"], example: '"email": "deployer@project.iam.gserviceaccount.com"' },
+  {
+    issuer: (issuer) => issuer === "https://accounts.google.com",
+    claims: ["email", "sub", "azp"],
+    example: '"email": "deployer@project.iam.gserviceaccount.com"',
+  },
 ];
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 function parseClaims(value: unknown, label: string, problems: string[]): Record<string, string> | undefined {
   if (!isObject(value)) {
-    problems.push(`${label} "claims": must be an object of claim names to exact string values, e.g. {"repository": "org/app", "ref": "refs/heads/main"}`);
+    problems.push(
+      `${label} "claims": must be an object of claim names to exact string values, e.g. {"repository": "org/app", "ref": "refs/heads/main"}`,
+    );
     return undefined;
   }
   const claims: Record<string, string> = {};
   for (const [name, expected] of Object.entries(value)) {
     if (CHECKED_CLAIMS[name]) problems.push(`${label} "claims.${name}": not allowed here; ${CHECKED_CLAIMS[name]}`);
-    else if (typeof expected !== "string" || expected === "") problems.push(`${label} "claims.${name}": must be a non-empty string (claims are matched exactly, as strings)`);
+    else if (typeof expected !== "string" || expected === "")
+      problems.push(`${label} "claims.${name}": must be a non-empty string (claims are matched exactly, as strings)`);
     else claims[name] = expected;
   }
-  if (Object.keys(value).length === 0) problems.push(`${label} "claims": empty; name the claims that say who the caller is, or any token of the issuer for this audience would pass`);
+  if (Object.keys(value).length === 0)
+    problems.push(
+      `${label} "claims": empty; name the claims that say who the caller is, or any token of the issuer for this audience would pass`,
+    );
   return claims;
 }
 
 function parseWorkload(name: string, value: unknown, problems: string[]): TrustedWorkload | undefined {
   const label = `TRUSTED_WORKLOADS "${name}"`;
   const before = problems.length;
-  if (!WORKLOAD_NAME.test(name)) problems.push(`${label}: the name may hold only letters, digits, ".", "_" and "-" (at most 64)`);
+  if (!WORKLOAD_NAME.test(name))
+    problems.push(`${label}: the name may hold only letters, digits, ".", "_" and "-" (at most 64)`);
   if (!isObject(value)) {
-    problems.push(`${label}: must be an object like {"issuer": "https://token.actions.githubusercontent.com", "audience": "https://app.example.com", "claims": {"repository": "org/app"}}`);
+    problems.push(
+      `${label}: must be an object like {"issuer": "https://token.actions.githubusercontent.com", "audience": "https://app.example.com", "claims": {"repository": "org/app"}}`,
+    );
     return undefined;
   }
-  for (const key of Object.keys(value)) if (!KEYS.has(key)) problems.push(`${label}: unknown key "${key}" (allowed: issuer, audience, claims)`);
+  for (const key of Object.keys(value))
+    if (!KEYS.has(key)) problems.push(`${label}: unknown key "${key}" (allowed: issuer, audience, claims)`);
   const { issuer, audience } = value;
-  if (typeof issuer !== "string" || issuer === "") problems.push(`${label}: "issuer" is required, e.g. "${GITHUB_ACTIONS_ISSUER}"`);
+  if (typeof issuer !== "string" || issuer === "")
+    problems.push(`${label}: "issuer" is required, e.g. "${GITHUB_ACTIONS_ISSUER}"`);
   else httpUrl(`${label} "issuer"`, issuer, problems, true);
-  if (typeof audience !== "string" || audience.trim() === "") problems.push(`${label}: "audience" is required: the audience the workload asks its platform for, e.g. your PUBLIC_URL`);
+  if (typeof audience !== "string" || audience.trim() === "")
+    problems.push(
+      `${label}: "audience" is required: the audience the workload asks its platform for, e.g. your PUBLIC_URL`,
+    );
   const claims = parseClaims(value.claims, label, problems);
   if (claims && typeof issuer === "string") {
     const known = IDENTIFYING_CLAIMS.find((entry) => entry.issuer(issuer));
     if (known && Object.keys(claims).length > 0 && !known.claims.some((claim) => claim in claims)) {
-      problems.push(`${label} "claims": names none of ${known.claims.join(", ")}, so any caller of this issuer could pass; add one, e.g. ${known.example}`);
+      problems.push(
+        `${label} "claims": names none of ${known.claims.join(", ")}, so any caller of this issuer could pass; add one, e.g. ${known.example}`,
+      );
     }
   }
-  if (problems.length > before || typeof issuer !== "string" || typeof audience !== "string" || !claims) return undefined;
+  if (problems.length > before || typeof issuer !== "string" || typeof audience !== "string" || !claims)
+    return undefined;
   return { name, issuer, audience, claims };
 }
 
@@ -111,18 +133,26 @@ export function parseTrustedWorkloads(raw: unknown, problems: string[]): Trusted
     try {
       value = JSON.parse(raw);
     } catch {
-      problems.push("TRUSTED_WORKLOADS: not valid JSON (check commas and quotes; schema/trusted-workloads.schema.json describes it)");
+      problems.push(
+        "TRUSTED_WORKLOADS: not valid JSON (check commas and quotes; schema/trusted-workloads.schema.json describes it)",
+      );
       return NONE;
     }
   }
   if (!isObject(value)) {
-    problems.push('TRUSTED_WORKLOADS: must be a JSON object of named workloads, e.g. {"ci-main": {"issuer": "...", "audience": "...", "claims": {...}}}');
+    problems.push(
+      'TRUSTED_WORKLOADS: must be a JSON object of named workloads, e.g. {"ci-main": {"issuer": "...", "audience": "...", "claims": {...}}}',
+    );
     return NONE;
   }
   const entries = Object.entries(value);
-  if (entries.length > MAX_WORKLOADS) problems.push(`TRUSTED_WORKLOADS: ${entries.length} workloads; at most ${MAX_WORKLOADS}`);
+  if (entries.length > MAX_WORKLOADS)
+    problems.push(`TRUSTED_WORKLOADS: ${entries.length} workloads; at most ${MAX_WORKLOADS}`);
   const workloads = entries.flatMap(([name, entry]) => parseWorkload(name, entry, problems) ?? []);
   const issuers = new Set(workloads.map((workload) => workload.issuer));
-  if (issuers.size > MAX_WORKLOAD_ISSUERS) problems.push(`TRUSTED_WORKLOADS: ${issuers.size} issuers; at most ${MAX_WORKLOAD_ISSUERS} (each one's keys are kept in every isolate)`);
+  if (issuers.size > MAX_WORKLOAD_ISSUERS)
+    problems.push(
+      `TRUSTED_WORKLOADS: ${issuers.size} issuers; at most ${MAX_WORKLOAD_ISSUERS} (each one's keys are kept in every isolate)`,
+    );
   return { workloads, names: new Set(entries.map(([name]) => name)) };
 }

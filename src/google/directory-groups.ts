@@ -1,6 +1,11 @@
 import type { GroupDirectory } from "../config/google-groups";
 import { logEvent } from "../log";
-import { directoryAccessToken, DIRECTORY_TIMEOUT_MS, directoryUnavailable, forgetDirectoryToken } from "./service-account-token";
+import {
+  directoryAccessToken,
+  DIRECTORY_TIMEOUT_MS,
+  directoryUnavailable,
+  forgetDirectoryToken,
+} from "./service-account-token";
 
 /**
  * One membership question to the Admin SDK Directory API: members.hasMember
@@ -11,7 +16,10 @@ async function hasMember(directory: GroupDirectory, token: string, group: string
   const url = `${directory.apiBaseUrl}/admin/directory/v1/groups/${encodeURIComponent(group)}/hasMember/${encodeURIComponent(email)}`;
   let response: Response;
   try {
-    response = await fetch(url, { headers: { Authorization: `Bearer ${token}`, Accept: "application/json" }, signal: AbortSignal.timeout(DIRECTORY_TIMEOUT_MS) });
+    response = await fetch(url, {
+      headers: { Authorization: `Bearer ${token}`, Accept: "application/json" },
+      signal: AbortSignal.timeout(DIRECTORY_TIMEOUT_MS),
+    });
   } catch (error) {
     throw directoryUnavailable("directory unreachable", error);
   }
@@ -38,7 +46,12 @@ async function hasMember(directory: GroupDirectory, token: string, group: string
  * asked of the directory all at once. Any failure throws ERR_DIRECTORY_UNAVAILABLE: the caller
  * fails closed rather than guess. `nowMs` is the request's clock (for the token cache).
  */
-export async function policyGroupsOf(directory: GroupDirectory, groups: readonly string[], email: string, nowMs: number): Promise<string[]> {
+export async function policyGroupsOf(
+  directory: GroupDirectory,
+  groups: readonly string[],
+  email: string,
+  nowMs: number,
+): Promise<string[]> {
   if (groups.length === 0) return [];
   const token = await directoryAccessToken(directory, nowMs);
   const answers = await Promise.all(groups.map((group) => hasMember(directory, token, group, email)));

@@ -17,7 +17,8 @@ export const DIRECTORY_TIMEOUT_MS = 5_000;
 /** Access tokens per isolate: one per service account (more only in tests that vary it). Never a failure. */
 const tokens = new BoundedCache<Promise<string>>(4);
 
-const keyOf = (directory: GroupDirectory) => `${directory.clientEmail}\n${directory.adminEmail ?? ""}\n${directory.tokenUrl}`;
+const keyOf = (directory: GroupDirectory) =>
+  `${directory.clientEmail}\n${directory.adminEmail ?? ""}\n${directory.tokenUrl}`;
 
 /** The directory's failure: fail closed (503 page), and the log says which call and why. */
 export const directoryUnavailable = (detail: string, cause?: unknown) =>
@@ -29,7 +30,10 @@ export const directoryUnavailable = (detail: string, cause?: unknown) =>
  */
 const assertionOnly: oauth.ClientAuth = () => {};
 
-async function requestToken(directory: GroupDirectory, nowMs: number): Promise<{ token: string; expiresInSeconds: number }> {
+async function requestToken(
+  directory: GroupDirectory,
+  nowMs: number,
+): Promise<{ token: string; expiresInSeconds: number }> {
   const nowSeconds = Math.floor(nowMs / 1000);
   const jwt = new SignJWT({ scope: DIRECTORY_SCOPE })
     .setProtectedHeader({ alg: "RS256", typ: "JWT", ...(directory.keyId ? { kid: directory.keyId } : {}) })
@@ -39,17 +43,29 @@ async function requestToken(directory: GroupDirectory, nowMs: number): Promise<{
     .setExpirationTime(nowSeconds + ASSERTION_TTL_SECONDS);
   // Domain-wide delegation: `sub` is the administrator to act as. Without it, no `sub`: the
   // service account acts as itself, with the admin role assigned to it.
-  const assertion = await (directory.adminEmail ? jwt.setSubject(directory.adminEmail) : jwt).sign(directory.privateKey);
+  const assertion = await (directory.adminEmail ? jwt.setSubject(directory.adminEmail) : jwt).sign(
+    directory.privateKey,
+  );
   const tokenUrl = new URL(directory.tokenUrl);
   const as: oauth.AuthorizationServer = { issuer: tokenUrl.origin, token_endpoint: tokenUrl.href };
   const client: oauth.Client = { client_id: directory.clientEmail };
   const http = tokenUrl.protocol === "http:" ? { [oauth.allowInsecureRequests]: true } : {};
   try {
-    const response = await oauth.genericTokenEndpointRequest(as, client, assertionOnly, JWT_BEARER, { assertion }, { ...http, signal: AbortSignal.timeout(DIRECTORY_TIMEOUT_MS) });
+    const response = await oauth.genericTokenEndpointRequest(
+      as,
+      client,
+      assertionOnly,
+      JWT_BEARER,
+      { assertion },
+      { ...http, signal: AbortSignal.timeout(DIRECTORY_TIMEOUT_MS) },
+    );
     const result = await oauth.processGenericTokenEndpointResponse(as, client, response);
     return { token: result.access_token, expiresInSeconds: result.expires_in ?? ASSERTION_TTL_SECONDS };
   } catch (error) {
-    const detail = error instanceof oauth.ResponseBodyError ? `token endpoint: HTTP ${error.status} ${String(error.error).slice(0, 40)}` : "token endpoint failed";
+    const detail =
+      error instanceof oauth.ResponseBodyError
+        ? `token endpoint: HTTP ${error.status} ${String(error.error).slice(0, 40)}`
+        : "token endpoint failed";
     throw directoryUnavailable(detail, error);
   }
 }
@@ -74,6 +90,9 @@ export function directoryAccessToken(directory: GroupDirectory, nowMs: number): 
 }
 
 /** Drops the cached token (Google said 401: revoked or the key was rotated), so the next call gets a new one. */
-export function forgetDirectoryToken(directory: GroupDirectory, token: Promise<string> | undefined = tokens.get(keyOf(directory), 0)): void {
+export function forgetDirectoryToken(
+  directory: GroupDirectory,
+  token: Promise<string> | undefined = tokens.get(keyOf(directory), 0),
+): void {
   if (token) tokens.deleteIf(keyOf(directory), token);
 }

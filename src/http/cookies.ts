@@ -9,7 +9,11 @@ const MAX_COOKIE_VALUE_LENGTH = 4096;
 /** True for names the worker owns. Case-insensitive, so look-alikes such as `__host-access` count too. */
 export function isWorkerCookieName(name: string): boolean {
   const lower = name.toLowerCase();
-  return lower === ACCESS_COOKIE.toLowerCase() || lower === REFRESH_COOKIE.toLowerCase() || lower.startsWith(LOGIN_COOKIE_PREFIX.toLowerCase());
+  return (
+    lower === ACCESS_COOKIE.toLowerCase() ||
+    lower === REFRESH_COOKIE.toLowerCase() ||
+    lower.startsWith(LOGIN_COOKIE_PREFIX.toLowerCase())
+  );
 }
 
 interface CookiePair {
@@ -58,7 +62,9 @@ export function parseCookies(header: string | null): CookieJar {
       return value.length > 0 && value.length <= MAX_COOKIE_VALUE_LENGTH ? value : undefined;
     },
     withPrefix(prefix) {
-      return pairs.filter((pair) => pair.name.length > 0 && pair.name.startsWith(prefix)).map(({ name, value }) => ({ name, value }));
+      return pairs
+        .filter((pair) => pair.name.length > 0 && pair.name.startsWith(prefix))
+        .map(({ name, value }) => ({ name, value }));
     },
     forOrigin() {
       const kept = pairs.filter((pair) => pair.name.length > 0 && !isWorkerCookieName(pair.name));
@@ -79,5 +85,5 @@ export function clearCookie(name: string): string {
 /** True when a Set-Cookie header value names one of the worker's cookies. */
 export function setsWorkerCookie(setCookie: string): boolean {
   const eq = setCookie.indexOf("=");
-  return isWorkerCookieName((eq < 0 ? setCookie.split(";")[0] ?? "" : setCookie.slice(0, eq)).trim());
+  return isWorkerCookieName((eq < 0 ? (setCookie.split(";")[0] ?? "") : setCookie.slice(0, eq)).trim());
 }

@@ -112,6 +112,11 @@ export function pageResponse(status: number, page: Page, headers: Record<string,
   const hasForm = page.bodyForms === true || (page.actions?.some((action) => action.kind === "post") ?? false);
   return new Response(renderPageHtml(page), {
     status,
-    headers: { "Content-Type": "text/html; charset=utf-8", ...PAGE_SECURITY_HEADERS, ...(hasForm ? { "Content-Security-Policy": FORM_PAGE_CSP } : {}), ...headers },
+    headers: {
+      "Content-Type": "text/html; charset=utf-8",
+      ...PAGE_SECURITY_HEADERS,
+      ...(hasForm ? { "Content-Security-Policy": FORM_PAGE_CSP } : {}),
+      ...headers,
+    },
   });
 }

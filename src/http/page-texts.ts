@@ -35,7 +35,12 @@ export type AccessDeniedReason = "not-allowed" | "path-not-allowed" | "email-not
  * page shows); it is escaped here. `returnTo`, a path on this site checked by the caller, is
  * where a sign-in with another account comes back to; it goes into the link percent-encoded.
  */
-export function accessDeniedPage(authPrefix: string, reason: AccessDeniedReason, email?: string, returnTo?: string): Page {
+export function accessDeniedPage(
+  authPrefix: string,
+  reason: AccessDeniedReason,
+  email?: string,
+  returnTo?: string,
+): Page {
   // prompt=select_account makes Google show its account chooser instead of the same account.
   const back = returnTo === undefined ? "" : `&return_to=${encodeURIComponent(returnTo)}`;
   const href = `${authPrefix}/login?prompt=select_account${back}`;
@@ -88,11 +93,21 @@ ${switchNote}`,
 }
 
 export function notFoundPage(): Page {
-  return { title: "Page not found", tone: "info", body: `<p class="lead">There is nothing at this address.</p>`, actions: [home] };
+  return {
+    title: "Page not found",
+    tone: "info",
+    body: `<p class="lead">There is nothing at this address.</p>`,
+    actions: [home],
+  };
 }
 
 export function methodNotAllowedPage(): Page {
-  return { title: "Not allowed here", tone: "info", body: `<p class="lead">This address does not accept that kind of request.</p>`, actions: [home] };
+  return {
+    title: "Not allowed here",
+    tone: "info",
+    body: `<p class="lead">This address does not accept that kind of request.</p>`,
+    actions: [home],
+  };
 }
 
 /** Every request while the configuration is invalid: names nothing, the log lists the problems. */

@@ -46,7 +46,8 @@ function carriesBody(headers: Headers): boolean {
 }
 
 function preflightMethodOf(request: Request, headers: Headers): string | undefined {
-  if (request.method !== "OPTIONS" || !headers.has("origin") || headers.has("cookie") || headers.has("authorization")) return undefined;
+  if (request.method !== "OPTIONS" || !headers.has("origin") || headers.has("cookie") || headers.has("authorization"))
+    return undefined;
   if (carriesBody(headers)) return undefined;
   const requested = headers.get("access-control-request-method");
   return requested !== null && HTTP_METHOD.test(requested) ? requested.toUpperCase() : undefined;
@@ -60,7 +61,8 @@ export function readRequest(request: Request, publicOrigin: string): RequestFact
   // The documented rule, literally: `Accept: text/html` counts even when Sec-Fetch-Mode says
   // otherwise (Node's fetch always sends `cors`). A page's fetch() that wants a 401 should
   // not ask for text/html (htmx/Turbo users: see docs/security.md).
-  const navigation = getOrHead && (fetchMode === "navigate" || (headers.get("accept") ?? "").toLowerCase().includes("text/html"));
+  const navigation =
+    getOrHead && (fetchMode === "navigate" || (headers.get("accept") ?? "").toLowerCase().includes("text/html"));
   const authorization = headers.get("authorization");
   return {
     url: new URL(request.url),

@@ -7,7 +7,10 @@ export function signOutPage(authPrefix: string): Page {
     tone: "info",
     body: `<p class="lead">Sign out of this site on this browser?</p>
 <p class="muted">Your account at the sign-in provider (for example Google) stays signed in; sign out there too on a shared computer.</p>`,
-    actions: [{ kind: "post", action: `${authPrefix}/logout`, label: "Sign out" }, { kind: "link", href: "/", label: "Cancel" }],
+    actions: [
+      { kind: "post", action: `${authPrefix}/logout`, label: "Sign out" },
+      { kind: "link", href: "/", label: "Cancel" },
+    ],
   };
 }
 

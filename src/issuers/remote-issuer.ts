@@ -30,7 +30,11 @@ export type RemoteKeySet = ReturnType<typeof createRemoteJWKSet>;
 
 /** The keys at `jwksUri`: fetched on demand, bounded in time, refetched at most once per cooldown. */
 export function remoteKeySet(jwksUri: URL): RemoteKeySet {
-  return createRemoteJWKSet(jwksUri, { timeoutDuration: ISSUER_TIMEOUT_MS, cooldownDuration: JWKS_COOLDOWN_MS, cacheMaxAge: JWKS_MAX_AGE_MS });
+  return createRemoteJWKSet(jwksUri, {
+    timeoutDuration: ISSUER_TIMEOUT_MS,
+    cooldownDuration: JWKS_COOLDOWN_MS,
+    cacheMaxAge: JWKS_MAX_AGE_MS,
+  });
 }
 
 /** oauth4webapi's options for an issuer: plain http only for a loopback one (local tests, the demo). */
@@ -43,8 +47,14 @@ export function httpOptionsFor(issuer: URL): { [oauth.allowInsecureRequests]?: b
  * a URL we may fetch (https, or http on loopback). Throws on any failure; callers say what it means.
  * @see https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfigurationValidation
  */
-export async function discoverOpenIdIssuer(issuer: URL): Promise<{ metadata: oauth.AuthorizationServer; jwksUri: URL }> {
-  const options = { ...httpOptionsFor(issuer), algorithm: "oidc" as const, signal: AbortSignal.timeout(ISSUER_TIMEOUT_MS) };
+export async function discoverOpenIdIssuer(
+  issuer: URL,
+): Promise<{ metadata: oauth.AuthorizationServer; jwksUri: URL }> {
+  const options = {
+    ...httpOptionsFor(issuer),
+    algorithm: "oidc" as const,
+    signal: AbortSignal.timeout(ISSUER_TIMEOUT_MS),
+  };
   const metadata = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, options));
   const jwksUri = secureOrLoopbackUrl(metadata.jwks_uri);
   if (!jwksUri) throw new TypeError("the discovery document has no usable jwks_uri");

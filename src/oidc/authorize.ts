@@ -16,7 +16,12 @@ const ALLOWED_PROMPTS = new Set(["select_account", "login"]);
  * verifier, kept in this browser's login cookie; returns the provider URL and the cookies.
  * With `relay`, the sign-in is for that preview deployment (routes/relay.ts).
  */
-export async function startSignIn(scope: SignInScope, returnTo: string | null, prompt?: string, relay?: LoginTransaction["relay"]) {
+export async function startSignIn(
+  scope: SignInScope,
+  returnTo: string | null,
+  prompt?: string,
+  relay?: LoginTransaction["relay"],
+) {
   const provider = await getProvider(scope.config, scope.nowSeconds * 1000);
   const state = oauth.generateRandomState();
   const nonce = oauth.generateRandomNonce();
@@ -31,7 +36,13 @@ export async function startSignIn(scope: SignInScope, returnTo: string | null, p
   url.searchParams.set("code_challenge", await oauth.calculatePKCECodeChallenge(codeVerifier));
   url.searchParams.set("code_challenge_method", "S256");
   if (prompt && ALLOWED_PROMPTS.has(prompt)) url.searchParams.set("prompt", prompt);
-  const tx: LoginTransaction = { state, nonce, codeVerifier, returnTo: safeReturnTo(returnTo, scope.config.authPrefix), ...(relay ? { relay } : {}) };
+  const tx: LoginTransaction = {
+    state,
+    nonce,
+    codeVerifier,
+    returnTo: safeReturnTo(returnTo, scope.config.authPrefix),
+    ...(relay ? { relay } : {}),
+  };
   const setCookies = await saveLoginTransaction(scope, tx);
   return { location: url.href, setCookies };
 }

@@ -35,23 +35,39 @@ function providerFailure(error: unknown): AuthError {
   }
   if (error instanceof oauth.OperationProcessingError || error instanceof oauth.UnsupportedOperationError) {
     const claimCheck = error.code === oauth.JWT_CLAIM_COMPARISON || error.code === oauth.JWT_TIMESTAMP_CHECK;
-    const tokenProblem = (error.code === oauth.INVALID_RESPONSE || error.code === oauth.UNSUPPORTED_OPERATION) && !isResponseBodyProblem(error);
+    const tokenProblem =
+      (error.code === oauth.INVALID_RESPONSE || error.code === oauth.UNSUPPORTED_OPERATION) &&
+      !isResponseBodyProblem(error);
     if (claimCheck || tokenProblem) return new AuthError("ERR_ID_TOKEN_INVALID", { cause: error });
   }
-  const detail = error instanceof oauth.ResponseBodyError ? `token endpoint: HTTP ${error.status} ${String(error.error).slice(0, 40)}` : "token endpoint failed";
+  const detail =
+    error instanceof oauth.ResponseBodyError
+      ? `token endpoint: HTTP ${error.status} ${String(error.error).slice(0, 40)}`
+      : "token endpoint failed";
   return new AuthError("ERR_PROVIDER_UNAVAILABLE", { detail, cause: error });
 }
 
 /** RFC 6749 5.1: a token response is `application/json`; anything else is not one, whatever it parses as. */
 function assertJsonTokenResponse(response: Response): void {
   const type = (response.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-  if (response.ok && type !== "application/json") throw new AuthError("ERR_PROVIDER_UNAVAILABLE", { detail: `token endpoint: content-type ${type.slice(0, 40) || "missing"}` });
+  if (response.ok && type !== "application/json")
+    throw new AuthError("ERR_PROVIDER_UNAVAILABLE", {
+      detail: `token endpoint: content-type ${type.slice(0, 40) || "missing"}`,
+    });
 }
 
 /** OpenID Connect Core 3.1.3.7 step 6, which oauth4webapi leaves to TLS: the signature itself. */
-async function verifyIdTokenSignature(provider: Provider, config: Config, idToken: string, nonce: string, nowSeconds: number) {
+async function verifyIdTokenSignature(
+  provider: Provider,
+  config: Config,
+  idToken: string,
+  nonce: string,
+  nowSeconds: number,
+) {
   try {
-    const algorithms = (provider.as.id_token_signing_alg_values_supported ?? ["RS256"]).filter((alg) => ASYMMETRIC_ALGORITHMS.includes(alg));
+    const algorithms = (provider.as.id_token_signing_alg_values_supported ?? ["RS256"]).filter((alg) =>
+      ASYMMETRIC_ALGORITHMS.includes(alg),
+    );
     const { payload } = await jwtVerify(idToken, provider.jwks, {
       algorithms,
       issuer: provider.issuers,
@@ -62,7 +78,8 @@ async function verifyIdTokenSignature(provider: Provider, config: Config, idToke
     });
     // `aud` must be exactly our client id, no extra audiences (OpenID Connect Core 3.1.3.7, step 3).
     const aud = payload.aud;
-    if (!(aud === config.clientId || (Array.isArray(aud) && aud.length === 1 && aud[0] === config.clientId))) throw new Error("aud");
+    if (!(aud === config.clientId || (Array.isArray(aud) && aud.length === 1 && aud[0] === config.clientId)))
+      throw new Error("aud");
     // Core 3.1.3.7 step 5: an `azp`, when present, must be us.
     if (payload.azp !== undefined && payload.azp !== config.clientId) throw new Error("azp");
     if (payload.nonce !== nonce) throw new Error("nonce");
@@ -81,27 +98,43 @@ async function verifyIdTokenSignature(provider: Provider, config: Config, idToke
  * full ID-token validation, `email_verified === true`. Returns who signed in; the caller applies
  * the policy.
  */
-export async function completeSignIn(scope: SignInScope, callbackRequestUrl: URL, tx: LoginTransaction): Promise<Identity> {
+export async function completeSignIn(
+  scope: SignInScope,
+  callbackRequestUrl: URL,
+  tx: LoginTransaction,
+): Promise<Identity> {
   const { config, nowSeconds } = scope;
   const provider = await getProvider(config, nowSeconds * 1000);
   // RFC 9207: an `iss` parameter naming another provider (or missing where the provider
   // promises one) is a mix-up attack, not a stale state.
   const iss = callbackRequestUrl.searchParams.get("iss");
-  if (iss === null ? provider.as.authorization_response_iss_parameter_supported === true : iss !== provider.as.issuer) throw new AuthError("ERR_ISSUER_MISMATCH");
+  if (iss === null ? provider.as.authorization_response_iss_parameter_supported === true : iss !== provider.as.issuer)
+    throw new AuthError("ERR_ISSUER_MISMATCH");
   let parameters: URLSearchParams;
   try {
     parameters = oauth.validateAuthResponse(provider.as, provider.client, callbackRequestUrl.searchParams, tx.state);
   } catch (error) {
-    throw new AuthError(error instanceof oauth.AuthorizationResponseError ? "ERR_PROVIDER_ERROR_RESPONSE" : "ERR_STATE_MISMATCH", { cause: error });
+    throw new AuthError(
+      error instanceof oauth.AuthorizationResponseError ? "ERR_PROVIDER_ERROR_RESPONSE" : "ERR_STATE_MISMATCH",
+      { cause: error },
+    );
   }
 
   let claims: oauth.IDToken;
   let idToken: string;
   try {
-    const response = await oauth.authorizationCodeGrantRequest(provider.as, provider.client, provider.clientAuth, parameters, callbackUrl(scope), tx.codeVerifier, {
-      ...provider.httpOptions,
-      signal: AbortSignal.timeout(ISSUER_TIMEOUT_MS),
-    });
+    const response = await oauth.authorizationCodeGrantRequest(
+      provider.as,
+      provider.client,
+      provider.clientAuth,
+      parameters,
+      callbackUrl(scope),
+      tx.codeVerifier,
+      {
+        ...provider.httpOptions,
+        signal: AbortSignal.timeout(ISSUER_TIMEOUT_MS),
+      },
+    );
     assertJsonTokenResponse(response);
     const result = await oauth.processAuthorizationCodeResponse(provider.as, provider.client, response, {
       expectedNonce: tx.nonce,
@@ -118,6 +151,11 @@ export async function completeSignIn(scope: SignInScope, callbackRequestUrl: URL
   if (claims.email_verified !== true) throw new AuthError("ERR_EMAIL_NOT_VERIFIED");
   const email = typeof claims.email === "string" ? claims.email.toLowerCase() : "";
   if (!isEmailAddress(email)) throw new AuthError("ERR_EMAIL_NOT_VERIFIED", { detail: "no usable email" });
-  if (typeof claims.sub !== "string" || !PRINTABLE_SUB.test(claims.sub)) throw new AuthError("ERR_ID_TOKEN_INVALID", { detail: "sub" });
-  return identityOf({ sub: claims.sub, email, hd: typeof claims.hd === "string" ? claims.hd.toLowerCase() : undefined });
+  if (typeof claims.sub !== "string" || !PRINTABLE_SUB.test(claims.sub))
+    throw new AuthError("ERR_ID_TOKEN_INVALID", { detail: "sub" });
+  return identityOf({
+    sub: claims.sub,
+    email,
+    hd: typeof claims.hd === "string" ? claims.hd.toLowerCase() : undefined,
+  });
 }

@@ -1,7 +1,12 @@
 import { decodeJwt } from "jose";
 import { AuthError } from "../errors";
 import { clearCookie, LOGIN_COOKIE_PREFIX, serializeCookie } from "../http/cookies";
-import { LOGIN_TTL_SECONDS, signLoginTransaction, verifyLoginTransaction, type LoginTransaction } from "../tokens/our-tokens";
+import {
+  LOGIN_TTL_SECONDS,
+  signLoginTransaction,
+  verifyLoginTransaction,
+  type LoginTransaction,
+} from "../tokens/our-tokens";
 import { callbackUrl, type SignInScope } from "./sign-in-scope";
 
 /**
@@ -27,7 +32,13 @@ export function loginCookieName(state: string): string {
 
 /** The Set-Cookie values that store `tx` and drop the oldest pending logins beyond the bound. */
 export async function saveLoginTransaction(scope: SignInScope, tx: LoginTransaction): Promise<string[]> {
-  const value = await signLoginTransaction(scope.config.sessionKeys, scope.publicOrigin, callbackUrl(scope), tx, scope.nowSeconds);
+  const value = await signLoginTransaction(
+    scope.config.sessionKeys,
+    scope.publicOrigin,
+    callbackUrl(scope),
+    tx,
+    scope.nowSeconds,
+  );
   const pending = scope.request.cookies
     .withPrefix(LOGIN_COOKIE_PREFIX)
     .map(({ name, value }) => {
@@ -51,10 +62,17 @@ export async function readLoginTransaction(scope: SignInScope, state: string): P
   if (!value) throw new AuthError("ERR_LOGIN_TRANSACTION_MISSING", { detail: "no login cookie for this state" });
   let tx: LoginTransaction;
   try {
-    tx = await verifyLoginTransaction(scope.config.sessionKeys, scope.publicOrigin, callbackUrl(scope), value, scope.nowSeconds);
+    tx = await verifyLoginTransaction(
+      scope.config.sessionKeys,
+      scope.publicOrigin,
+      callbackUrl(scope),
+      value,
+      scope.nowSeconds,
+    );
   } catch (error) {
     throw new AuthError("ERR_LOGIN_TRANSACTION_MISSING", { detail: "login cookie refused", cause: error });
   }
-  if (tx.state !== state) throw new AuthError("ERR_LOGIN_TRANSACTION_MISSING", { detail: "login cookie for another state" });
+  if (tx.state !== state)
+    throw new AuthError("ERR_LOGIN_TRANSACTION_MISSING", { detail: "login cookie for another state" });
   return tx;
 }

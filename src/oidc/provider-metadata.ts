@@ -1,7 +1,13 @@
 import * as oauth from "oauth4webapi";
 import type { Config } from "../config/parse-config";
 import { AuthError } from "../errors";
-import { cachedDiscovery, discoverOpenIdIssuer, httpOptionsFor, remoteKeySet, type RemoteKeySet } from "../issuers/remote-issuer";
+import {
+  cachedDiscovery,
+  discoverOpenIdIssuer,
+  httpOptionsFor,
+  remoteKeySet,
+  type RemoteKeySet,
+} from "../issuers/remote-issuer";
 import { BoundedCache } from "../util/bounded-cache";
 import { GOOGLE_ISSUER, GOOGLE_ISSUER_HOST } from "../util/issuer-rules";
 
@@ -38,15 +44,24 @@ async function discover(config: Config): Promise<Provider> {
     // Google's ID tokens may carry the bare host form; oauth4webapi exposes this hook for
     // exactly such providers (openid-client uses it the same way).
     const hook = (oauth as unknown as { _expectedIssuer: symbol })._expectedIssuer;
-    const expected = (result: { claims: { iss?: unknown } }) => (result.claims.iss === GOOGLE_ISSUER_HOST ? GOOGLE_ISSUER_HOST : GOOGLE_ISSUER);
+    const expected = (result: { claims: { iss?: unknown } }) =>
+      result.claims.iss === GOOGLE_ISSUER_HOST ? GOOGLE_ISSUER_HOST : GOOGLE_ISSUER;
     as = { ...as, [hook]: expected };
   }
   const methods = as.token_endpoint_auth_methods_supported;
   // RFC 8414: when the list is absent, client_secret_basic is the default.
-  const clientAuth = !methods || methods.includes("client_secret_basic")
-    ? oauth.ClientSecretBasic(config.clientSecret)
-    : oauth.ClientSecretPost(config.clientSecret);
-  return { as, client: { client_id: config.clientId }, clientAuth, httpOptions: httpOptionsFor(issuerUrl), jwks: remoteKeySet(discovery.jwksUri), issuers };
+  const clientAuth =
+    !methods || methods.includes("client_secret_basic")
+      ? oauth.ClientSecretBasic(config.clientSecret)
+      : oauth.ClientSecretPost(config.clientSecret);
+  return {
+    as,
+    client: { client_id: config.clientId },
+    clientAuth,
+    httpOptions: httpOptionsFor(issuerUrl),
+    jwks: remoteKeySet(discovery.jwksUri),
+    issuers,
+  };
 }
 
 /**

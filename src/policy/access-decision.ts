@@ -59,7 +59,7 @@ function rulesFor(policy: AccessPolicy, reading: Reading, method: string): Acces
     else if (rule.allow !== "public" && reading.path !== "/" && namesWithoutSlash(rule.pattern, reading)) {
       // The first of a pattern's rules for this method is its most specific (sorted): one per pattern.
       const key = `${rule.pattern.kind} ${textOf(rule.pattern, reading)}`;
-      if (!twinPatterns.includes(key)) twinPatterns.push(key), twins.push(rule);
+      if (!twinPatterns.includes(key)) (twinPatterns.push(key), twins.push(rule));
     }
   }
   // The default rule matches every path and method, so there always is a literal one.
@@ -74,7 +74,8 @@ function rulesFor(policy: AccessPolicy, reading: Reading, method: string): Acces
  * Escapes an origin decodes to plain characters (`%61dmin` is `admin` to it). Escapes of `/`,
  * `\`, `.`, `%`, `;`, NUL and non-ASCII bytes never get here: AMBIGUOUS catches them first.
  */
-const decodePlain = (path: string) => path.replace(/%([0-7][0-9a-f])/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+const decodePlain = (path: string) =>
+  path.replace(/%([0-7][0-9a-f])/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 
 /** Trailing dots and spaces of a segment, which IIS and Windows file systems drop (`/admin./x` is `/admin/x`). */
 const TRAILING_DOTS = /[. ]+(?=\/|$)/g;
@@ -90,7 +91,10 @@ const TRAILING_DOTS = /[. ]+(?=\/|$)/g;
 export function accessDecision(policy: AccessPolicy, pathname: string, method: string): AccessDecision {
   const verb = method.toUpperCase();
   if (AMBIGUOUS.test(pathname)) {
-    return { public: false, rules: policy.rules.filter((rule) => rule.allow !== "public" && (!rule.methods || rule.methods.has(verb))) };
+    return {
+      public: false,
+      rules: policy.rules.filter((rule) => rule.allow !== "public" && (!rule.methods || rule.methods.has(verb))),
+    };
   }
   // Without an escape the decoded reading is the path itself: two readings, not three.
   const decoded = pathname.includes("%") ? decodePlain(pathname) : pathname;
@@ -122,7 +126,9 @@ export function isAdmitted(decision: AccessDecision, identity: Identity): boolea
  */
 export function admittedWorkload(decision: AccessDecision, names: readonly string[]): string | undefined {
   if (decision.public) return names[0];
-  return names.find((name) => decision.rules.every((rule) => rule.allow !== "public" && rule.allow.workloads.has(name)));
+  return names.find((name) =>
+    decision.rules.every((rule) => rule.allow !== "public" && rule.allow.workloads.has(name)),
+  );
 }
 
 /**

@@ -49,7 +49,12 @@ export async function forwardToOrigin(
   // body headers came with it never reach the origin unauthenticated.
   if (preflight) for (const name of ["content-type", "content-length", "transfer-encoding"]) headers.delete(name);
   const hasBody = !preflight && request.method !== "GET" && request.method !== "HEAD";
-  const init: RequestInit = { method: request.method, headers, body: hasBody ? request.body : null, redirect: "manual" };
+  const init: RequestInit = {
+    method: request.method,
+    headers,
+    body: hasBody ? request.body : null,
+    redirect: "manual",
+  };
   if (authenticated) init.cache = "no-store";
   try {
     return await sendToOrigin(route, target, init);

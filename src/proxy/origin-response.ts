@@ -9,7 +9,10 @@ const SHARED_CACHE_HEADERS = ["cdn-cache-control", "cloudflare-cdn-cache-control
 const CLEARS_OUR_COOKIES = /^\s*"?\s*(cookies|\*)\s*"?\s*$/i;
 
 function privateCacheControl(value: string | null): string {
-  const directives = (value ?? "").split(",").map((d) => d.trim()).filter(Boolean);
+  const directives = (value ?? "")
+    .split(",")
+    .map((d) => d.trim())
+    .filter(Boolean);
   if (directives.some((d) => /^(private|no-store)$/i.test(d))) return directives.join(", ");
   return ["private", ...directives.filter((d) => !/^(public|s-maxage\s*=.*)$/i.test(d))].join(", ");
 }
@@ -34,16 +37,25 @@ export function toClientResponse(upstream: Response, authenticated: boolean): Re
   const clearSiteData = upstream.headers.get("clear-site-data");
   if (!authenticated && !setsOurs && clearSiteData === null) return upstream;
   // The runtime copies status, text and headers; the copy's headers can be changed.
-  const response = upstream.status === 101
-    ? new Response(null, { status: 101, statusText: upstream.statusText, headers: upstream.headers, webSocket: upstream.webSocket })
-    : new Response(upstream.body, upstream);
+  const response =
+    upstream.status === 101
+      ? new Response(null, {
+          status: 101,
+          statusText: upstream.statusText,
+          headers: upstream.headers,
+          webSocket: upstream.webSocket,
+        })
+      : new Response(upstream.body, upstream);
   const headers = response.headers;
   if (setsOurs) {
     headers.delete("set-cookie");
     for (const cookie of setCookies) if (!setsWorkerCookie(cookie)) headers.append("set-cookie", cookie);
   }
   if (clearSiteData !== null) {
-    const kept = clearSiteData.split(",").map((d) => d.trim()).filter((d) => d && !CLEARS_OUR_COOKIES.test(d));
+    const kept = clearSiteData
+      .split(",")
+      .map((d) => d.trim())
+      .filter((d) => d && !CLEARS_OUR_COOKIES.test(d));
     if (kept.length > 0) headers.set("clear-site-data", kept.join(", "));
     else headers.delete("clear-site-data");
   }

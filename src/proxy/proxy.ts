@@ -40,7 +40,11 @@ export interface ProxyOptions {
  * Sends the request on to the origin and hands back its answer: with `identity`, as that person's
  * or workload's (identity headers and assertion); without, as anyone's (a public path, a preflight).
  */
-export async function proxy(scope: ProxiedRequest, identity: ForwardedIdentity | undefined, options: ProxyOptions): Promise<Response> {
+export async function proxy(
+  scope: ProxiedRequest,
+  identity: ForwardedIdentity | undefined,
+  options: ProxyOptions,
+): Promise<Response> {
   const { workloadBearer, preflight = false, watch } = options;
   const { request } = scope;
   const { host, proto } = publicHostOf(scope.publicOrigin);

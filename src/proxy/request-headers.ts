@@ -21,8 +21,17 @@ const REQUEST_ID_HEADER = "X-Request-Id";
  * origins written for them trust them, so a client never gets to send them (docs/security.md).
  */
 const FOREIGN_IDENTITY_HEADERS = new Set([
-  "x-forwarded-user", "x-forwarded-email", "x-forwarded-preferred-username", "x-forwarded-groups", "x-forwarded-access-token",
-  "remote-user", "x-remote-user", "x-webauth-user", "cf-access-jwt-assertion", "cf-access-authenticated-user-email", "x-goog-iap-jwt-assertion",
+  "x-forwarded-user",
+  "x-forwarded-email",
+  "x-forwarded-preferred-username",
+  "x-forwarded-groups",
+  "x-forwarded-access-token",
+  "remote-user",
+  "x-remote-user",
+  "x-webauth-user",
+  "cf-access-jwt-assertion",
+  "cf-access-authenticated-user-email",
+  "x-goog-iap-jwt-assertion",
 ]);
 
 /**
@@ -36,7 +45,9 @@ function dashed(name: string): string {
 
 /** `x-auth-*` and the foreign ones; `name` as dashed() spells it. */
 function isIdentityHeader(name: string): boolean {
-  return name.startsWith("x-auth-") || name.startsWith("x-goog-authenticated-user-") || FOREIGN_IDENTITY_HEADERS.has(name);
+  return (
+    name.startsWith("x-auth-") || name.startsWith("x-goog-authenticated-user-") || FOREIGN_IDENTITY_HEADERS.has(name)
+  );
 }
 
 /**
@@ -44,9 +55,25 @@ function isIdentityHeader(name: string): boolean {
  * `X-Original-URL: /admin` on a public path), or to learn the public host or the client's
  * address. A client never gets to set them; the forwarding ones are set by us.
  */
-const ROUTING_HEADERS = ["x-original-url", "x-rewrite-url", "x-override-url", "x-original-uri", "forwarded", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-forwarded-prefix", "x-forwarded-for", "x-real-ip",
+const ROUTING_HEADERS = [
+  "x-original-url",
+  "x-rewrite-url",
+  "x-override-url",
+  "x-original-uri",
+  "forwarded",
+  "x-forwarded-host",
+  "x-forwarded-proto",
+  "x-forwarded-port",
+  "x-forwarded-prefix",
+  "x-forwarded-for",
+  "x-real-ip",
   // Other spellings of the client's address that origins and their frameworks read.
-  "true-client-ip", "x-client-ip", "client-ip", "x-cluster-client-ip", "fastly-client-ip"];
+  "true-client-ip",
+  "x-client-ip",
+  "client-ip",
+  "x-cluster-client-ip",
+  "fastly-client-ip",
+];
 
 /**
  * Headers that make frameworks (Rails' and Laravel's method spoofing, Express's method-override,
@@ -55,7 +82,17 @@ const ROUTING_HEADERS = ["x-original-url", "x-rewrite-url", "x-override-url", "x
  */
 const METHOD_OVERRIDE_HEADERS = ["x-http-method-override", "x-http-method", "x-method-override"];
 
-const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "proxy-authorization", "expect"];
+const HOP_BY_HOP = [
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "proxy-authorization",
+  "expect",
+];
 
 /** The lists, for one lookup per header. */
 const NOT_FORWARDED: ReadonlySet<string> = new Set([...ROUTING_HEADERS, ...METHOD_OVERRIDE_HEADERS, ...HOP_BY_HOP]);
@@ -110,10 +147,18 @@ export function upstreamHeaders(incoming: Headers, facts: UpstreamFacts, identit
   // cheaper than appending every header from JavaScript (bench/README.md, "Where the microseconds go").
   const headers = new Headers(incoming);
   const connection = incoming.get("connection");
-  const named = connection ? new Set(connection.split(",").map((token) => token.trim().toLowerCase()).filter(Boolean)) : undefined;
+  const named = connection
+    ? new Set(
+        connection
+          .split(",")
+          .map((token) => token.trim().toLowerCase())
+          .filter(Boolean),
+      )
+    : undefined;
   for (const name of incoming.keys()) {
     const canonical = dashed(name);
-    if (isIdentityHeader(canonical) || NOT_FORWARDED.has(canonical) || named?.has(name.toLowerCase())) headers.delete(name);
+    if (isIdentityHeader(canonical) || NOT_FORWARDED.has(canonical) || named?.has(name.toLowerCase()))
+      headers.delete(name);
   }
   if (facts.webSocketUpgrade) {
     // Only the upgrade itself passes, never the client's other Connection tokens.
@@ -130,7 +175,12 @@ export function upstreamHeaders(incoming: Headers, facts: UpstreamFacts, identit
   const cookie = facts.cookies.forOrigin();
   if (cookie === null) headers.delete("cookie");
   else headers.set("cookie", cookie);
-  if (facts.workloadBearer || identity?.workload !== undefined || carriesOurAccessToken(incoming.get("authorization"), facts.bearer)) headers.delete("authorization");
+  if (
+    facts.workloadBearer ||
+    identity?.workload !== undefined ||
+    carriesOurAccessToken(incoming.get("authorization"), facts.bearer)
+  )
+    headers.delete("authorization");
   if (identity) {
     headers.set(IDENTITY_HEADERS.sub, identity.user.sub);
     if (identity.user.email) headers.set(IDENTITY_HEADERS.email, identity.user.email);

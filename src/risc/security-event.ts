@@ -39,7 +39,8 @@ export interface SecurityEvent {
   events: { type: string; subject?: { iss: string; sub: string }; state?: string }[];
 }
 
-const refuse = (code: AuthErrorCode, detail: string, cause?: unknown) => new AuthError(code, cause === undefined ? { detail } : { detail, cause });
+const refuse = (code: AuthErrorCode, detail: string, cause?: unknown) =>
+  new AuthError(code, cause === undefined ? { detail } : { detail, cause });
 
 /** Which RFC 8935 error a failed verification is: the key, the issuer, the audience, or the request. */
 function verificationFailure(error: unknown): AuthError {
@@ -63,21 +64,32 @@ function verificationFailure(error: unknown): AuthError {
 /** Google's subject: `{"subject_type": "iss-sub", "iss", "sub"}` (RFC 9493 spells it `"format": "iss_sub"`). */
 function subjectOf(value: unknown): { iss: string; sub: string } | undefined {
   const subject = value as { subject_type?: unknown; format?: unknown; iss?: unknown; sub?: unknown } | undefined;
-  if (typeof subject !== "object" || subject === null || (subject.subject_type !== "iss-sub" && subject.format !== "iss_sub")) return undefined;
+  if (
+    typeof subject !== "object" ||
+    subject === null ||
+    (subject.subject_type !== "iss-sub" && subject.format !== "iss_sub")
+  )
+    return undefined;
   const { iss, sub } = subject;
-  return typeof iss === "string" && typeof sub === "string" && sub.length > 0 && sub.length <= 255 ? { iss, sub } : undefined;
+  return typeof iss === "string" && typeof sub === "string" && sub.length > 0 && sub.length <= 255
+    ? { iss, sub }
+    : undefined;
 }
 
 function eventsOf(payload: JWTPayload): SecurityEvent["events"] {
   const events = payload.events;
-  if (typeof events !== "object" || events === null || Array.isArray(events)) throw refuse("ERR_SET_INVALID_REQUEST", "events not an object");
+  if (typeof events !== "object" || events === null || Array.isArray(events))
+    throw refuse("ERR_SET_INVALID_REQUEST", "events not an object");
   const entries = Object.entries(events as Record<string, unknown>);
-  if (entries.length === 0 || entries.length > MAX_EVENTS) throw refuse("ERR_SET_INVALID_REQUEST", "events: none, or too many");
+  if (entries.length === 0 || entries.length > MAX_EVENTS)
+    throw refuse("ERR_SET_INVALID_REQUEST", "events: none, or too many");
   return entries.map(([type, body]) => {
-    if (typeof body !== "object" || body === null || Array.isArray(body)) throw refuse("ERR_SET_INVALID_REQUEST", "event not an object");
+    if (typeof body !== "object" || body === null || Array.isArray(body))
+      throw refuse("ERR_SET_INVALID_REQUEST", "event not an object");
     const fields = body as Record<string, unknown>;
     const subject = subjectOf(fields.subject);
-    if (REVOKING_EVENTS.has(type) && !subject) throw refuse("ERR_SET_INVALID_REQUEST", "event about an account without an iss-sub subject");
+    if (REVOKING_EVENTS.has(type) && !subject)
+      throw refuse("ERR_SET_INVALID_REQUEST", "event about an account without an iss-sub subject");
     const state = typeof fields.state === "string" ? fields.state.slice(0, 128) : undefined;
     return { type, ...(subject ? { subject } : {}), ...(state !== undefined ? { state } : {}) };
   });
@@ -85,7 +97,8 @@ function eventsOf(payload: JWTPayload): SecurityEvent["events"] {
 
 /** Refuses what cannot be a SET before anything is fetched for it: junk never costs a network call. */
 export function assertSetShape(token: string): void {
-  if (token.length > MAX_SET_LENGTH || !COMPACT_JWS.test(token)) throw refuse("ERR_SET_INVALID_REQUEST", "not a compact JWS");
+  if (token.length > MAX_SET_LENGTH || !COMPACT_JWS.test(token))
+    throw refuse("ERR_SET_INVALID_REQUEST", "not a compact JWS");
 }
 
 /**
@@ -95,7 +108,12 @@ export function assertSetShape(token: string): void {
  * `typ` of `secevent+jwt` when there is one, and an `events` object. Refusals carry the code of
  * the RFC 8935 error they answer with.
  */
-export async function verifySecurityEvent(token: string, transmitter: Transmitter, clientId: string, nowSeconds: number): Promise<SecurityEvent> {
+export async function verifySecurityEvent(
+  token: string,
+  transmitter: Transmitter,
+  clientId: string,
+  nowSeconds: number,
+): Promise<SecurityEvent> {
   assertSetShape(token);
   let verified: Awaited<ReturnType<typeof jwtVerify>>;
   try {
@@ -113,7 +131,8 @@ export async function verifySecurityEvent(token: string, transmitter: Transmitte
   }
   // RFC 8417 2.3: explicit typing keeps a SET from passing as another JWT and back; Google may omit it.
   const typ = verified.protectedHeader.typ;
-  if (typ !== undefined && !/^(application\/)?secevent\+jwt$/i.test(typ)) throw refuse("ERR_SET_INVALID_REQUEST", "typ");
+  if (typ !== undefined && !/^(application\/)?secevent\+jwt$/i.test(typ))
+    throw refuse("ERR_SET_INVALID_REQUEST", "typ");
   const jti = verified.payload.jti;
   if (typeof jti !== "string" || jti.length === 0 || jti.length > 256) throw refuse("ERR_SET_INVALID_REQUEST", "jti");
   return { jti, iatSeconds: verified.payload.iat!, events: eventsOf(verified.payload) };

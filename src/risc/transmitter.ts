@@ -1,6 +1,12 @@
 import type { Config } from "../config/parse-config";
 import { AuthError } from "../errors";
-import { cachedDiscovery, DISCOVERY_FAILURE_MEMORY_MS, ISSUER_TIMEOUT_MS, remoteKeySet, type RemoteKeySet } from "../issuers/remote-issuer";
+import {
+  cachedDiscovery,
+  DISCOVERY_FAILURE_MEMORY_MS,
+  ISSUER_TIMEOUT_MS,
+  remoteKeySet,
+  type RemoteKeySet,
+} from "../issuers/remote-issuer";
 import { BoundedCache } from "../util/bounded-cache";
 import { secureOrLoopbackUrl } from "../util/issuer-rules";
 
@@ -15,13 +21,17 @@ export interface Transmitter {
 /** Transmitters per isolate: one in production (the provider's); a few in tests. */
 const transmitters = new BoundedCache<Promise<Transmitter>>(4);
 
-const unavailable = (detail: string, cause?: unknown) => new AuthError("ERR_TRANSMITTER_UNAVAILABLE", cause === undefined ? { detail } : { detail, cause });
+const unavailable = (detail: string, cause?: unknown) =>
+  new AuthError("ERR_TRANSMITTER_UNAVAILABLE", cause === undefined ? { detail } : { detail, cause });
 
 async function discover(providerIssuer: string): Promise<Transmitter> {
   const url = `${providerIssuer.replace(/\/$/, "")}/.well-known/risc-configuration`;
   let response: Response;
   try {
-    response = await fetch(url, { headers: { Accept: "application/json" }, signal: AbortSignal.timeout(ISSUER_TIMEOUT_MS) });
+    response = await fetch(url, {
+      headers: { Accept: "application/json" },
+      signal: AbortSignal.timeout(ISSUER_TIMEOUT_MS),
+    });
   } catch (error) {
     throw unavailable("risc-configuration unreachable", error);
   }
@@ -29,10 +39,13 @@ async function discover(providerIssuer: string): Promise<Transmitter> {
     await response.body?.cancel();
     throw new AuthError("ERR_NOT_FOUND", { detail: "the provider publishes no RISC configuration" });
   }
-  const document = response.ok ? ((await response.json().catch(() => null)) as { issuer?: unknown; jwks_uri?: unknown } | null) : null;
+  const document = response.ok
+    ? ((await response.json().catch(() => null)) as { issuer?: unknown; jwks_uri?: unknown } | null)
+    : null;
   if (!response.ok) await response.body?.cancel();
   const jwksUri = secureOrLoopbackUrl(document?.jwks_uri);
-  if (!document || !secureOrLoopbackUrl(document.issuer) || !jwksUri) throw unavailable(`risc-configuration: HTTP ${response.status}, not a usable document`);
+  if (!document || !secureOrLoopbackUrl(document.issuer) || !jwksUri)
+    throw unavailable(`risc-configuration: HTTP ${response.status}, not a usable document`);
   return { issuer: document.issuer as string, jwks: remoteKeySet(jwksUri) };
 }
 
@@ -43,5 +56,7 @@ async function discover(providerIssuer: string): Promise<Transmitter> {
  * @see https://developers.google.com/identity/protocols/risc
  */
 export function getTransmitter(config: Config, nowMs: number): Promise<Transmitter> {
-  return cachedDiscovery(transmitters, config.providerIssuer, nowMs, DISCOVERY_FAILURE_MEMORY_MS, () => discover(config.providerIssuer));
+  return cachedDiscovery(transmitters, config.providerIssuer, nowMs, DISCOVERY_FAILURE_MEMORY_MS, () =>
+    discover(config.providerIssuer),
+  );
 }

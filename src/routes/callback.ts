@@ -27,15 +27,20 @@ export async function callbackRoute(c: Context<AppEnv>) {
   }
   const state = query.get("state");
   // Only a state of the shape we issue may name a cookie: nothing else reaches a header.
-  if (state === null || !isIssuedStateShape(state)) throw new AuthError("ERR_STATE_MISMATCH", { detail: "state missing or malformed" });
+  if (state === null || !isIssuedStateShape(state))
+    throw new AuthError("ERR_STATE_MISMATCH", { detail: "state missing or malformed" });
   ctx.cookies.push(clearCookie(loginCookieName(state)));
   const tx = await readLoginTransaction(ctx, state);
 
   // Groups come from the directory now; an outage is a 503 page, and no session starts.
   const identity: Identity = await withPolicyGroups(ctx, await completeSignIn(ctx, ctx.request.url, tx));
   ctx.subject = identity.sub;
-  if (!isAllowed(ctx.config.policy, identity)) throw new AuthError("ERR_ACCOUNT_NOT_ALLOWED", { detail: `sub ${identity.sub}`, refusedEmail: identity.email });
+  if (!isAllowed(ctx.config.policy, identity))
+    throw new AuthError("ERR_ACCOUNT_NOT_ALLOWED", { detail: `sub ${identity.sub}`, refusedEmail: identity.email });
   if (tx.relay) return handToPreview(ctx, identity, tx.relay);
   await startSession(ctx, identity, "callback");
-  return new Response(null, { status: 302, headers: { Location: tx.returnTo, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer" } });
+  return new Response(null, {
+    status: 302,
+    headers: { Location: tx.returnTo, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer" },
+  });
 }

@@ -3,7 +3,13 @@ import { noSession, resolveSession } from "../app/resolve-session";
 import { signInRedirect } from "../app/sign-in-redirect";
 import { socketWatchFor } from "../app/socket-watch";
 import { AuthError } from "../errors";
-import { accessDecision, admittedWorkload, isAdmitted, preflightPasses, relaysWebSocket } from "../policy/access-decision";
+import {
+  accessDecision,
+  admittedWorkload,
+  isAdmitted,
+  preflightPasses,
+  relaysWebSocket,
+} from "../policy/access-decision";
 import { proxy } from "../proxy/proxy";
 import { originAssertionFor, workloadAssertionFor } from "../tokens/token-caches";
 import { workloadFromBearer } from "../workloads/verified-workloads";
@@ -26,7 +32,10 @@ export async function gate(ctx: RequestContext): Promise<Response> {
   const workloadIssuer = request.bearer === undefined ? undefined : trustedIssuerOf(config.workloads, request.bearer);
   const workloadBearer = workloadIssuer !== undefined;
   if (decision.public) return proxy(ctx, undefined, { workloadBearer });
-  if (request.preflightMethod !== undefined && preflightPasses(config.policy, request.url.pathname, request.preflightMethod)) {
+  if (
+    request.preflightMethod !== undefined &&
+    preflightPasses(config.policy, request.url.pathname, request.preflightMethod)
+  ) {
     return proxy(ctx, undefined, { workloadBearer, preflight: true });
   }
 
@@ -36,7 +45,13 @@ export async function gate(ctx: RequestContext): Promise<Response> {
 
   // Before any cookie is looked at: a workload never refreshes and never gets a session.
   if (workloadIssuer !== undefined) {
-    const token = await workloadFromBearer(config.workloads, request.bearer!, workloadIssuer, ctx.nowSeconds, ctx.nowMs);
+    const token = await workloadFromBearer(
+      config.workloads,
+      request.bearer!,
+      workloadIssuer,
+      ctx.nowSeconds,
+      ctx.nowMs,
+    );
     const name = admittedWorkload(decision, token.names);
     if (name === undefined) {
       const rules = decision.rules.map((rule) => rule.label).join("; ");
@@ -55,10 +70,14 @@ export async function gate(ctx: RequestContext): Promise<Response> {
   }
   if (!isAdmitted(decision, session.identity)) {
     const rules = decision.rules.map((rule) => rule.label).join("; ");
-    throw new AuthError("ERR_ACCESS_DENIED", { detail: `sub ${session.identity.sub}: ${rules}`, refusedEmail: session.identity.email });
+    throw new AuthError("ERR_ACCESS_DENIED", {
+      detail: `sub ${session.identity.sub}: ${rules}`,
+      refusedEmail: session.identity.email,
+    });
   }
   const assertion = await originAssertionFor(config, ctx.publicOrigin, session.identity, ctx.nowSeconds);
   // A socket outlives the request that opened it: relayed, it ends with its session (docs/websockets.md).
-  const watch = request.webSocketUpgrade && relaysWebSocket(decision) ? socketWatchFor(ctx, decision, session) : undefined;
+  const watch =
+    request.webSocketUpgrade && relaysWebSocket(decision) ? socketWatchFor(ctx, decision, session) : undefined;
   return proxy(ctx, { user: session.identity, assertion }, { workloadBearer: false, watch });
 }

@@ -18,10 +18,19 @@ export async function loginRoute(c: Context<AppEnv>) {
   if (ctx.otherHost) return toPublicHost(ctx);
   const query = ctx.request.url.searchParams;
   const returnTo = query.getAll("return_to");
-  if (returnTo.length > 1 || query.getAll("prompt").length > 1) throw new AuthError("ERR_BAD_REQUEST", { detail: "parameter repeated" });
+  if (returnTo.length > 1 || query.getAll("prompt").length > 1)
+    throw new AuthError("ERR_BAD_REQUEST", { detail: "parameter repeated" });
   const prompt = query.get("prompt") ?? undefined;
-  if (ctx.preview) return startPreviewSignIn(ctx, returnTo[0] ?? null, prompt === "select_account" || prompt === "login" ? prompt : undefined);
+  if (ctx.preview)
+    return startPreviewSignIn(
+      ctx,
+      returnTo[0] ?? null,
+      prompt === "select_account" || prompt === "login" ? prompt : undefined,
+    );
   const { location, setCookies } = await startSignIn(ctx, returnTo[0] ?? null, prompt, relayRequestOf(ctx));
   ctx.cookies.push(...setCookies);
-  return new Response(null, { status: 302, headers: { Location: location, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer" } });
+  return new Response(null, {
+    status: 302,
+    headers: { Location: location, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer" },
+  });
 }

@@ -6,7 +6,12 @@ import { clearCookie } from "../http/cookies";
 import { safeReturnTo } from "../http/return-to";
 import type { Identity } from "../identity";
 import { logEvent } from "../log";
-import { isIssuedStateShape, loginCookieName, readLoginTransaction, saveLoginTransaction } from "../oidc/login-transaction";
+import {
+  isIssuedStateShape,
+  loginCookieName,
+  readLoginTransaction,
+  saveLoginTransaction,
+} from "../oidc/login-transaction";
 import { isAllowed } from "../policy/allowlist";
 import { isPreviewOrigin } from "../policy/preview-origin";
 import { signRelayCode, verifyRelayCode, type LoginTransaction } from "../tokens/our-tokens";
@@ -29,13 +34,28 @@ import { randomToken } from "../util/hash";
  * a second time, on another host, or in another browser.
  */
 
-const headers = (location: string) => ({ Location: location, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer" });
+const headers = (location: string) => ({
+  Location: location,
+  "Cache-Control": "no-store",
+  "Referrer-Policy": "no-referrer",
+});
 
 /** Step 1, on a preview host: GET {AUTH_PREFIX}/login. */
-export async function startPreviewSignIn(ctx: RequestContext, returnTo: string | null, prompt?: string): Promise<Response> {
+export async function startPreviewSignIn(
+  ctx: RequestContext,
+  returnTo: string | null,
+  prompt?: string,
+): Promise<Response> {
   const { authPrefix } = ctx.config;
   const state = randomToken(32);
-  ctx.cookies.push(...(await saveLoginTransaction(ctx, { state, nonce: "", codeVerifier: "", returnTo: safeReturnTo(returnTo, authPrefix) })));
+  ctx.cookies.push(
+    ...(await saveLoginTransaction(ctx, {
+      state,
+      nonce: "",
+      codeVerifier: "",
+      returnTo: safeReturnTo(returnTo, authPrefix),
+    })),
+  );
   const target = new URL(`${ctx.config.publicOrigin}${authPrefix}/login`);
   target.searchParams.set("relay_to", ctx.publicOrigin);
   target.searchParams.set("relay_state", state);
@@ -49,18 +69,34 @@ export function relayRequestOf(ctx: RequestContext): LoginTransaction["relay"] {
   const to = query.getAll("relay_to");
   const state = query.getAll("relay_state");
   if (to.length === 0 && state.length === 0) return undefined;
-  if (to.length !== 1 || state.length !== 1 || !isIssuedStateShape(state[0]!)) throw new AuthError("ERR_BAD_REQUEST", { detail: "relay parameters" });
-  if (to[0] === ctx.publicOrigin || !isPreviewOrigin(to[0]!, ctx.config.previewHosts)) throw new AuthError("ERR_PREVIEW_HOST_NOT_ALLOWED");
+  if (to.length !== 1 || state.length !== 1 || !isIssuedStateShape(state[0]!))
+    throw new AuthError("ERR_BAD_REQUEST", { detail: "relay parameters" });
+  if (to[0] === ctx.publicOrigin || !isPreviewOrigin(to[0]!, ctx.config.previewHosts))
+    throw new AuthError("ERR_PREVIEW_HOST_NOT_ALLOWED");
   return { to: to[0]!, state: state[0]! };
 }
 
 /** Step 2's end, the registered host's callback: the relay code, to the preview and nowhere else. */
-export async function handToPreview(ctx: RequestContext, identity: Identity, relay: NonNullable<LoginTransaction["relay"]>): Promise<Response> {
+export async function handToPreview(
+  ctx: RequestContext,
+  identity: Identity,
+  relay: NonNullable<LoginTransaction["relay"]>,
+): Promise<Response> {
   // Checked again: PREVIEW_HOSTS may have changed while the person was at the provider.
-  if (!isPreviewOrigin(relay.to, ctx.config.previewHosts)) throw new AuthError("ERR_PREVIEW_HOST_NOT_ALLOWED", { detail: "at callback" });
-  const code = await signRelayCode(ctx.config.sessionKeys, ctx.publicOrigin, relay.to, { identity, state: relay.state, jti: randomToken(16) }, ctx.nowSeconds);
+  if (!isPreviewOrigin(relay.to, ctx.config.previewHosts))
+    throw new AuthError("ERR_PREVIEW_HOST_NOT_ALLOWED", { detail: "at callback" });
+  const code = await signRelayCode(
+    ctx.config.sessionKeys,
+    ctx.publicOrigin,
+    relay.to,
+    { identity, state: relay.state, jti: randomToken(16) },
+    ctx.nowSeconds,
+  );
   logEvent("info", "sign_in_relayed", { sub: identity.sub, to: new URL(relay.to).host });
-  return new Response(null, { status: 302, headers: headers(`${relay.to}${ctx.config.authPrefix}/relay?code=${code}`) });
+  return new Response(null, {
+    status: 302,
+    headers: headers(`${relay.to}${ctx.config.authPrefix}/relay?code=${code}`),
+  });
 }
 
 /** Step 3, on the preview host: GET {AUTH_PREFIX}/relay?code=... */
@@ -68,11 +104,18 @@ export async function relayRoute(c: Context<AppEnv>) {
   const ctx = c.var.ctx;
   const { config } = ctx;
   // The registered host hands codes out; it never takes one.
-  if (!ctx.preview || !config.publicOrigin) throw new AuthError("ERR_NOT_FOUND", { detail: "relay on the registered host" });
+  if (!ctx.preview || !config.publicOrigin)
+    throw new AuthError("ERR_NOT_FOUND", { detail: "relay on the registered host" });
   ctx.retryHref = `${config.authPrefix}/login`;
   const codes = ctx.request.url.searchParams.getAll("code");
   if (codes.length !== 1) throw new AuthError("ERR_BAD_REQUEST", { detail: "code missing or repeated" });
-  const code = await verifyRelayCode(config.sessionKeys, config.publicOrigin, ctx.publicOrigin, codes[0]!, ctx.nowSeconds).catch((error: unknown) => {
+  const code = await verifyRelayCode(
+    config.sessionKeys,
+    config.publicOrigin,
+    ctx.publicOrigin,
+    codes[0]!,
+    ctx.nowSeconds,
+  ).catch((error: unknown) => {
     throw new AuthError("ERR_RELAY_CODE_INVALID", { cause: error });
   });
   // Only a state of the shape we issue may name a cookie.
@@ -86,7 +129,8 @@ export async function relayRoute(c: Context<AppEnv>) {
   // This browser must be the one that started the sign-in on this host.
   const waiting = await readLoginTransaction(ctx, code.state);
   if (waiting.relay) throw new AuthError("ERR_LOGIN_TRANSACTION_MISSING", { detail: "relay" });
-  if (!isAllowed(config.policy, code.identity)) throw new AuthError("ERR_ACCOUNT_NOT_ALLOWED", { detail: "relay", refusedEmail: code.identity.email });
+  if (!isAllowed(config.policy, code.identity))
+    throw new AuthError("ERR_ACCOUNT_NOT_ALLOWED", { detail: "relay", refusedEmail: code.identity.email });
   await startSession(ctx, code.identity, "relay");
   return new Response(null, { status: 302, headers: headers(waiting.returnTo) });
 }

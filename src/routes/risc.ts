@@ -14,7 +14,8 @@ import { MAX_SET_LENGTH } from "../risc/security-event";
 export async function riscRoute(c: Context<AppEnv>) {
   const ctx = c.var.ctx;
   const type = (ctx.raw.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-  if (type !== "application/secevent+jwt") throw new AuthError("ERR_SET_INVALID_REQUEST", { detail: "content-type is not application/secevent+jwt" });
+  if (type !== "application/secevent+jwt")
+    throw new AuthError("ERR_SET_INVALID_REQUEST", { detail: "content-type is not application/secevent+jwt" });
   const token = await readBodyText(ctx.raw, MAX_SET_LENGTH);
   if (token === undefined) throw new AuthError("ERR_SET_INVALID_REQUEST", { detail: "body too large" });
   await receiveSecurityEvent(ctx, token.trim());

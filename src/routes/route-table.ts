@@ -24,7 +24,9 @@ type Chain = [...MiddlewareHandler<AppEnv>[], Handler<AppEnv>];
  * method: middleware first, the handler last. The type makes every listed route and method have
  * exactly one chain here.
  */
-const HANDLERS: { [K in OwnRouteKind]: { [M in Extract<(typeof OWN_ROUTES)[number], { kind: K }>["methods"][number]]: Chain } } = {
+const HANDLERS: {
+  [K in OwnRouteKind]: { [M in Extract<(typeof OWN_ROUTES)[number], { kind: K }>["methods"][number]]: Chain };
+} = {
   jwks: { GET: [jwksRoute] },
   login: { GET: [rateLimit("login"), loginRoute] },
   callback: { GET: [rateLimit("callback"), callbackRoute] },

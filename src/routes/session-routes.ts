@@ -14,7 +14,11 @@ export async function meRoute(c: Context<AppEnv>) {
   if (!session) throw noSession(c.var.ctx);
   const { sub, email, groups } = session.identity;
   const exp = session.accessExpiresAtSeconds;
-  return c.json({ sub, email, ...(groups ? { groups } : {}), exp, expires_at: new Date(exp * 1000).toISOString() }, 200, { "Cache-Control": "no-store" });
+  return c.json(
+    { sub, email, ...(groups ? { groups } : {}), exp, expires_at: new Date(exp * 1000).toISOString() },
+    200,
+    { "Cache-Control": "no-store" },
+  );
 }
 
 /** POST {AUTH_PREFIX}/refresh: rotates the refresh cookie and issues a new access token (204), or 401. */
@@ -31,7 +35,9 @@ export async function refreshRoute(c: Context<AppEnv>) {
 function afterLogout(ctx: RequestContext): string {
   const asked = ctx.request.url.searchParams.getAll("return_to");
   const path = asked.length === 1 ? safeReturnTo(asked[0], ctx.config.authPrefix) : "/";
-  return path !== "/" && accessDecision(ctx.config.policy, path.split("?")[0]!, "GET").public ? path : `${ctx.config.authPrefix}/logout`;
+  return path !== "/" && accessDecision(ctx.config.policy, path.split("?")[0]!, "GET").public
+    ? path
+    : `${ctx.config.authPrefix}/logout`;
 }
 
 /**
@@ -46,7 +52,8 @@ export async function logoutRoute(c: Context<AppEnv>) {
   const ctx = c.var.ctx;
   const { store, nowMs } = ctx;
   const scope = ctx.request.url.searchParams.getAll("scope");
-  if (scope.length > 1 || (scope.length === 1 && scope[0] !== "all")) throw new AuthError("ERR_BAD_REQUEST", { detail: "unknown logout scope" });
+  if (scope.length > 1 || (scope.length === 1 && scope[0] !== "all"))
+    throw new AuthError("ERR_BAD_REQUEST", { detail: "unknown logout scope" });
 
   const access = await verifiedAccess(ctx);
   // A refresh cookie costs a store read, whatever it holds: it counts like one sent to refresh.
@@ -54,7 +61,8 @@ export async function logoutRoute(c: Context<AppEnv>) {
   const fromRefresh = ctx.request.refreshCookie ? await store.peek(ctx.request.refreshCookie, nowMs) : undefined;
   const session = fromRefresh ?? (access ? { familyId: access.sid, sub: access.identity.sub } : undefined);
   if (scope[0] === "all") {
-    const liveSub = access?.identity.sub ?? (fromRefresh && (await store.isActive(fromRefresh, nowMs)) ? fromRefresh.sub : undefined);
+    const liveSub =
+      access?.identity.sub ?? (fromRefresh && (await store.isActive(fromRefresh, nowMs)) ? fromRefresh.sub : undefined);
     if (liveSub) {
       ctx.subject = liveSub;
       await store.revokeUser(liveSub, nowMs, nowMs, "logout-everywhere");
@@ -68,5 +76,8 @@ export async function logoutRoute(c: Context<AppEnv>) {
   ctx.cookies.push(...CLEAR_SESSION_COOKIES);
   // Back after sign-out must not show protected pages from the browser's cache; "cache" clears
   // only that (not the origin's own cookies, as "cookies" would), and keeps normal caching fast.
-  return new Response(null, { status: 303, headers: { Location: afterLogout(ctx), "Cache-Control": "no-store", "Clear-Site-Data": '"cache"' } });
+  return new Response(null, {
+    status: 303,
+    headers: { Location: afterLogout(ctx), "Cache-Control": "no-store", "Clear-Site-Data": '"cache"' },
+  });
 }

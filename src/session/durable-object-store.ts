@@ -65,15 +65,19 @@ export function createDurableObjectSessionStore(namespace: DurableObjectNamespac
     isActive: async (session, nowMs) => plain(async () => (await forSub(session.sub)).isActive(session, nowMs)),
     sessionState: async (sub, sid, nowMs) =>
       plain(async () => (await forSub(sub)).sessionState({ familyId: sid, sub }, nowMs)),
-    revoke: async (session, nowMs, because) => plain(async () => (await forSub(session.sub)).revoke(session, nowMs, because)),
+    revoke: async (session, nowMs, because) =>
+      plain(async () => (await forSub(session.sub)).revoke(session, nowMs, because)),
     listSessions: async (sub, nowMs, current) =>
       plain(async () => (await forSub(sub)).listSessions(sub, nowMs, current)),
     revokeUser: async (sub, notBeforeMs, nowMs, because) =>
       plain(async () => (await forSub(sub)).revokeUser(sub, notBeforeMs, nowMs, because)),
     // Security events are few: one object keeps them all, named like no person's can be.
-    hasEvent: async (eventId, nowMs) => plain(async () => (await forSub(EVENTS_OBJECT)).hasEvent(await sha256(eventId), nowMs)),
-    recordEvent: async (eventId, untilMs, nowMs) => plain(async () => (await forSub(EVENTS_OBJECT)).recordEvent(await sha256(eventId), untilMs, nowMs)),
+    hasEvent: async (eventId, nowMs) =>
+      plain(async () => (await forSub(EVENTS_OBJECT)).hasEvent(await sha256(eventId), nowMs)),
+    recordEvent: async (eventId, untilMs, nowMs) =>
+      plain(async () => (await forSub(EVENTS_OBJECT)).recordEvent(await sha256(eventId), untilMs, nowMs)),
     // In the person's own object: exact, whatever the location.
-    claimOnce: async (sub, value, nowMs, expiresAtMs) => plain(async () => (await forSub(sub)).claimOnce(await sha256(value), nowMs, expiresAtMs)),
+    claimOnce: async (sub, value, nowMs, expiresAtMs) =>
+      plain(async () => (await forSub(sub)).claimOnce(await sha256(value), nowMs, expiresAtMs)),
   };
 }

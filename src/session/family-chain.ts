@@ -3,7 +3,14 @@ import { identityOf, type Identity } from "../identity";
 import { logEvent } from "../log";
 import { sha256 } from "../util/hash";
 import type { FamilyRecord, FamilyRecords, TokenRecord, UserMark } from "./family-records";
-import type { IssuedSession, RevocationReason, SessionRef, SessionState, SignInFacts, UserRevocationReason } from "./store";
+import type {
+  IssuedSession,
+  RevocationReason,
+  SessionRef,
+  SessionState,
+  SignInFacts,
+  UserRevocationReason,
+} from "./store";
 import { formatCredential, newFamilyId, newToken, parseCredential, successorOf } from "./successor";
 import { endFamily, isQuotaRefusal } from "./writes-refused";
 
@@ -12,23 +19,46 @@ import { endFamily, isQuotaRefusal } from "./writes-refused";
  * rotation with its reuse grace, revocation, and the reads a live connection makes.
  */
 
-const refuse = (code: "ERR_REFRESH_INVALID" | "ERR_REFRESH_EXPIRED" | "ERR_REFRESH_REVOKED" | "ERR_REFRESH_REUSED", detail?: string) =>
-  new AuthError(code, detail === undefined ? {} : { detail });
+const refuse = (
+  code: "ERR_REFRESH_INVALID" | "ERR_REFRESH_EXPIRED" | "ERR_REFRESH_REVOKED" | "ERR_REFRESH_REUSED",
+  detail?: string,
+) => new AuthError(code, detail === undefined ? {} : { detail });
 
 function issued(familyId: string, family: FamilyRecord, token: string): IssuedSession {
-  return { familyId, sub: family.sub, credential: formatCredential(familyId, token), identity: identityOf(family), expiresAtMs: family.expiresAtMs };
+  return {
+    familyId,
+    sub: family.sub,
+    credential: formatCredential(familyId, token),
+    identity: identityOf(family),
+    expiresAtMs: family.expiresAtMs,
+  };
 }
 
-export async function createSession(records: FamilyRecords, identity: Identity, nowMs: number, ttlSeconds: number, signIn: SignInFacts = {}): Promise<IssuedSession> {
+export async function createSession(
+  records: FamilyRecords,
+  identity: Identity,
+  nowMs: number,
+  ttlSeconds: number,
+  signIn: SignInFacts = {},
+): Promise<IssuedSession> {
   const familyId = newFamilyId();
   const token = newToken();
   const { device, place } = signIn;
   const facts = { ...(device ? { device } : {}), ...(place ? { place } : {}) };
-  const family: FamilyRecord = { ...identityOf(identity), ...facts, createdAtMs: nowMs, expiresAtMs: nowMs + ttlSeconds * 1000, secret: newToken() };
+  const family: FamilyRecord = {
+    ...identityOf(identity),
+    ...facts,
+    createdAtMs: nowMs,
+    expiresAtMs: nowMs + ttlSeconds * 1000,
+    secret: newToken(),
+  };
   // One round: neither record is any use without the other, and the credential is handed out
   // only once both are written (a failed write leaves an orphan that nothing can present).
   const tokenHash = await sha256(token);
-  await Promise.all([records.writeFamily(familyId, family, nowMs), records.writeToken(tokenHash, { familyId, issuedAtMs: nowMs }, family, nowMs)]);
+  await Promise.all([
+    records.writeFamily(familyId, family, nowMs),
+    records.writeToken(tokenHash, { familyId, issuedAtMs: nowMs }, family, nowMs),
+  ]);
   return issued(familyId, family, token);
 }
 
@@ -42,13 +72,18 @@ async function readPresented(records: FamilyRecords, familyId: string, token: st
 async function inspect(records: FamilyRecords, credential: string, nowMs: number) {
   const parsed = parseCredential(credential);
   if (!parsed) throw refuse("ERR_REFRESH_INVALID", "malformed");
-  const [token, family, revoked] = await Promise.all([readPresented(records, parsed.familyId, parsed.token), records.readFamily(parsed.familyId), records.readRevoked(parsed.familyId)]);
+  const [token, family, revoked] = await Promise.all([
+    readPresented(records, parsed.familyId, parsed.token),
+    records.readFamily(parsed.familyId),
+    records.readRevoked(parsed.familyId),
+  ]);
   if (!token || !family || token.familyId !== parsed.familyId) throw refuse("ERR_REFRESH_INVALID", "unknown token");
   return { ...parsed, family, revoked, live: family.expiresAtMs > nowMs && !revoked };
 }
 
 /** Whether "sign out everywhere" (a not-before mark at or after its start) ended the family. */
-const endedByUser = (family: FamilyRecord, mark: UserMark | null) => mark !== null && family.createdAtMs <= mark.notBeforeMs;
+const endedByUser = (family: FamilyRecord, mark: UserMark | null) =>
+  mark !== null && family.createdAtMs <= mark.notBeforeMs;
 
 /**
  * Everything a rotation decides on: the presented token's record, its family, the family's
@@ -88,7 +123,12 @@ async function readRotation(records: FamilyRecords, credential: string, nowMs: n
   return { familyId, token, family: known, revoked, successor, successorHash, rotated, userMark };
 }
 
-export async function rotateSession(records: FamilyRecords, credential: string, nowMs: number, graceSeconds: number): Promise<IssuedSession> {
+export async function rotateSession(
+  records: FamilyRecords,
+  credential: string,
+  nowMs: number,
+  graceSeconds: number,
+): Promise<IssuedSession> {
   const { familyId, token, family, revoked, successor, successorHash, rotated, userMark } = await readRotation(
     records,
     credential,
@@ -116,7 +156,11 @@ export async function rotateSession(records: FamilyRecords, credential: string, 
   return issued(familyId, family, successor);
 }
 
-export async function peekSession(records: FamilyRecords, credential: string, nowMs: number): Promise<SessionRef | undefined> {
+export async function peekSession(
+  records: FamilyRecords,
+  credential: string,
+  nowMs: number,
+): Promise<SessionRef | undefined> {
   try {
     const { familyId, family } = await inspect(records, credential, nowMs);
     return { familyId, sub: family.sub };
@@ -153,9 +197,17 @@ export async function readSessionState(
   return { active: true, identity: identityOf(family), expiresAtMs: family.expiresAtMs };
 }
 
-export async function revokeSession(records: FamilyRecords, session: SessionRef, nowMs: number, because: RevocationReason): Promise<void> {
+export async function revokeSession(
+  records: FamilyRecords,
+  session: SessionRef,
+  nowMs: number,
+  because: RevocationReason,
+): Promise<void> {
   // Already revoked: nothing to write (a record is written once, even a second later).
-  const [family, revoked] = await Promise.all([records.readFamily(session.familyId), records.readRevoked(session.familyId)]);
+  const [family, revoked] = await Promise.all([
+    records.readFamily(session.familyId),
+    records.readRevoked(session.familyId),
+  ]);
   if (!family || family.sub !== session.sub || revoked) return;
   await endFamily(records, session.familyId, { atMs: nowMs, because }, family, nowMs);
 }

@@ -2,7 +2,18 @@ import { AuthError } from "../errors";
 import type { BoundedCache } from "../util/bounded-cache";
 import { sha256 } from "../util/hash";
 import type { FamilyRecord, FamilyRecords, ListedFamily, UserMark } from "./family-records";
-import { eventKey, familyKey, familyTokensPrefix, kvExpirationTtl, legacyTokenKey, revokedKey, sessionIndexKey, sessionIndexPrefix, tokenKey, userKey } from "./kv-keys";
+import {
+  eventKey,
+  familyKey,
+  familyTokensPrefix,
+  kvExpirationTtl,
+  legacyTokenKey,
+  revokedKey,
+  sessionIndexKey,
+  sessionIndexPrefix,
+  tokenKey,
+  userKey,
+} from "./kv-keys";
 import type { SessionStore } from "./store";
 
 /** What the store needs of Workers KV; the binding satisfies it, and so does the test model. */
@@ -39,7 +50,10 @@ function listedFamily(name: string, metadata: unknown): ListedFamily[] {
   const m = metadata as Partial<IndexMetadata> | null | undefined;
   if (!m || typeof m.c !== "number" || typeof m.e !== "number") return [];
   const familyId = name.slice(name.lastIndexOf(":") + 1);
-  const facts = { ...(typeof m.d === "string" ? { device: m.d } : {}), ...(typeof m.p === "string" ? { place: m.p } : {}) };
+  const facts = {
+    ...(typeof m.d === "string" ? { device: m.d } : {}),
+    ...(typeof m.p === "string" ? { place: m.p } : {}),
+  };
   return [{ familyId, createdAtMs: m.c, expiresAtMs: m.e, ...facts }];
 }
 
@@ -72,7 +86,11 @@ function parse<T>(text: string | null): T | null {
 }
 
 /** FamilyRecords over Workers KV (and the event records): every failure is "store unavailable", never a sign-out. */
-export function kvRecords(kv: SessionKv, maxSessionSeconds: number, families: BoundedCache<FamilyRecord>): FamilyRecords & Pick<SessionStore, "hasEvent" | "recordEvent"> {
+export function kvRecords(
+  kv: SessionKv,
+  maxSessionSeconds: number,
+  families: BoundedCache<FamilyRecord>,
+): FamilyRecords & Pick<SessionStore, "hasEvent" | "recordEvent"> {
   const read = async <T>(key: string) => {
     try {
       return parse<T>(await kv.get(key));
@@ -133,13 +151,17 @@ export function kvRecords(kv: SessionKv, maxSessionSeconds: number, families: Bo
     },
     writeToken: (hash, token, family, nowMs) =>
       writeOnce(tokenKey(token.familyId, hash), token, family.expiresAtMs, nowMs, { at: token.issuedAtMs }),
-    writeRevoked: (familyId, revoked, family, nowMs) => writeOnce(revokedKey(familyId), revoked, family.expiresAtMs, nowMs),
+    writeRevoked: (familyId, revoked, family, nowMs) =>
+      writeOnce(revokedKey(familyId), revoked, family.expiresAtMs, nowMs),
     // Must outlive every session that started before it: the longest a session can last.
-    writeUserNotBefore: (subHash, mark, nowMs) => writeOnce(userKey(subHash), mark, nowMs + maxSessionSeconds * 1000, nowMs),
+    writeUserNotBefore: (subHash, mark, nowMs) =>
+      writeOnce(userKey(subHash), mark, nowMs + maxSessionSeconds * 1000, nowMs),
     async listFamilies(subHash, nowMs, limit) {
       // One page (1,000 sessions): a person has a handful; the newest are the ones shown.
       const page = await list(sessionIndexPrefix(subHash));
-      const listed = page.keys.flatMap((key) => listedFamily(key.name, key.metadata)).filter((family) => family.expiresAtMs > nowMs);
+      const listed = page.keys
+        .flatMap((key) => listedFamily(key.name, key.metadata))
+        .filter((family) => family.expiresAtMs > nowMs);
       return listed.sort((a, b) => b.createdAtMs - a.createdAtMs).slice(0, limit);
     },
     async lastIssuedAt(familyId) {
@@ -160,7 +182,7 @@ export function kvRecords(kv: SessionKv, maxSessionSeconds: number, families: Bo
     deleteFamily,
     async deleteUserFamilies(subHash, notBeforeMs) {
       // Only while writes are refused: the person's own session index finds their families.
-      for (let cursor: string | undefined, done = false; !done; ) {
+      for (let cursor: string | undefined, done = false; !done;) {
         const page = await list(sessionIndexPrefix(subHash), cursor);
         for (const family of page.keys.flatMap((key) => listedFamily(key.name, key.metadata))) {
           if (family.createdAtMs <= notBeforeMs) await deleteFamily(family.familyId);

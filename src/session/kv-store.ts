@@ -1,6 +1,14 @@
 import { BoundedCache } from "../util/bounded-cache";
 import { sha256 } from "../util/hash";
-import { createSession, isSessionActive, peekSession, readSessionState, revokeSession, revokeUserSessions, rotateSession } from "./family-chain";
+import {
+  createSession,
+  isSessionActive,
+  peekSession,
+  readSessionState,
+  revokeSession,
+  revokeUserSessions,
+  rotateSession,
+} from "./family-chain";
 import type { FamilyRecord } from "./family-records";
 import { kvExpirationTtl, onceKey } from "./kv-keys";
 import { isRateLimited, kvRecords, unavailable, type SessionKv } from "./kv-records";
@@ -36,7 +44,11 @@ export const newFamilyCache = () => new BoundedCache<FamilyRecord>(MAX_CACHED_FA
  * Sessions in Workers KV (key layout: kv-keys.ts). Eventually consistent: docs/session-stores.md
  * says what that means for revocation. `maxSessionSeconds` is REFRESH_TOKEN_TTL.
  */
-export function createKvSessionStore(kv: SessionKv, maxSessionSeconds: number, families = newFamilyCache()): SessionStore {
+export function createKvSessionStore(
+  kv: SessionKv,
+  maxSessionSeconds: number,
+  families = newFamilyCache(),
+): SessionStore {
   const records = kvRecords(kv, maxSessionSeconds, families);
   return {
     create: (identity, nowMs, ttlSeconds, signIn) => createSession(records, identity, nowMs, ttlSeconds, signIn),

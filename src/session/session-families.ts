@@ -1,10 +1,26 @@
 import { DurableObject } from "cloudflare:workers";
 import { AuthError, type AuthErrorCode } from "../errors";
 import type { Identity } from "../identity";
-import { createSession, isSessionActive, peekSession, readSessionState, revokeSession, revokeUserSessions, rotateSession } from "./family-chain";
+import {
+  createSession,
+  isSessionActive,
+  peekSession,
+  readSessionState,
+  revokeSession,
+  revokeUserSessions,
+  rotateSession,
+} from "./family-chain";
 import type { FamilyRecord, FamilyRecords } from "./family-records";
 import { listSessions } from "./session-list";
-import type { IssuedSession, RevocationReason, SessionRef, SessionState, SessionSummary, SignInFacts, UserRevocationReason } from "./store";
+import type {
+  IssuedSession,
+  RevocationReason,
+  SessionRef,
+  SessionState,
+  SessionSummary,
+  SignInFacts,
+  UserRevocationReason,
+} from "./store";
 
 /** What crosses the RPC boundary: a value, or the refusal's code (classes do not survive it). */
 export type Settled<T> = { ok: true; value: T } | { ok: false; code: AuthErrorCode; detail?: string };
@@ -13,7 +29,8 @@ async function settle<T>(run: () => Promise<T>): Promise<Settled<T>> {
   try {
     return { ok: true, value: await run() };
   } catch (error) {
-    if (error instanceof AuthError) return { ok: false, code: error.code, ...(error.detail ? { detail: error.detail } : {}) };
+    if (error instanceof AuthError)
+      return { ok: false, code: error.code, ...(error.detail ? { detail: error.detail } : {}) };
     throw error;
   }
 }
@@ -30,23 +47,39 @@ const EVENTS_SCHEMA = "CREATE TABLE IF NOT EXISTS events (hash TEXT PRIMARY KEY,
 
 /** FamilyRecords over this object's SQLite: reads see every write before them, exactly. */
 function sqlRecords(sql: SqlStorage): FamilyRecords {
-  const one = <T>(query: string, ...bindings: unknown[]) => (sql.exec(query, ...bindings).toArray()[0] as T | undefined) ?? null;
+  const one = <T>(query: string, ...bindings: unknown[]) =>
+    (sql.exec(query, ...bindings).toArray()[0] as T | undefined) ?? null;
   return {
     readToken: async (_familyId, hash) => {
-      const row = one<{ family_id: string; issued_ms: number }>("SELECT family_id, issued_ms FROM tokens WHERE hash = ?", hash);
+      const row = one<{ family_id: string; issued_ms: number }>(
+        "SELECT family_id, issued_ms FROM tokens WHERE hash = ?",
+        hash,
+      );
       return row && { familyId: row.family_id, issuedAtMs: row.issued_ms };
     },
-    readFamily: async (familyId) => JSON.parse(one<{ record: string }>("SELECT record FROM families WHERE family_id = ?", familyId)?.record ?? "null"),
-    readRevoked: async (familyId) => JSON.parse(one<{ record: string }>("SELECT record FROM revoked WHERE family_id = ?", familyId)?.record ?? "null"),
+    readFamily: async (familyId) =>
+      JSON.parse(
+        one<{ record: string }>("SELECT record FROM families WHERE family_id = ?", familyId)?.record ?? "null",
+      ),
+    readRevoked: async (familyId) =>
+      JSON.parse(one<{ record: string }>("SELECT record FROM revoked WHERE family_id = ?", familyId)?.record ?? "null"),
     readUserNotBefore: async () => {
-      const row = one<{ not_before_ms: number; because: UserRevocationReason | null }>("SELECT not_before_ms, because FROM user_state WHERE id = 1");
+      const row = one<{ not_before_ms: number; because: UserRevocationReason | null }>(
+        "SELECT not_before_ms, because FROM user_state WHERE id = 1",
+      );
       return row && { notBeforeMs: row.not_before_ms, ...(row.because ? { because: row.because } : {}) };
     },
     writeFamily: async (familyId, family) => {
       sql.exec("INSERT OR IGNORE INTO families VALUES (?, ?, ?)", familyId, JSON.stringify(family), family.expiresAtMs);
     },
     writeToken: async (hash, token, family) => {
-      sql.exec("INSERT OR IGNORE INTO tokens VALUES (?, ?, ?, ?)", hash, token.familyId, token.issuedAtMs, family.expiresAtMs);
+      sql.exec(
+        "INSERT OR IGNORE INTO tokens VALUES (?, ?, ?, ?)",
+        hash,
+        token.familyId,
+        token.issuedAtMs,
+        family.expiresAtMs,
+      );
     },
     writeRevoked: async (familyId, revoked, family) => {
       sql.exec("INSERT OR IGNORE INTO revoked VALUES (?, ?, ?)", familyId, JSON.stringify(revoked), family.expiresAtMs);
@@ -92,11 +125,13 @@ export class SessionFamilies extends DurableObject {
   private records(create: boolean): FamilyRecords | undefined {
     const sql = this.ctx.storage.sql;
     if (create) sql.exec(SCHEMA);
-    else if (sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'families'").toArray().length === 0) return undefined;
+    else if (sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'families'").toArray().length === 0)
+      return undefined;
     if (!this.upToDate) {
       // An object made before user_state had `because`: the column is added once.
       const columns = sql.exec("SELECT name FROM pragma_table_info('user_state')").toArray();
-      if (columns.length > 0 && !columns.some((column) => column.name === "because")) sql.exec("ALTER TABLE user_state ADD COLUMN because TEXT");
+      if (columns.length > 0 && !columns.some((column) => column.name === "because"))
+        sql.exec("ALTER TABLE user_state ADD COLUMN because TEXT");
       this.upToDate = true;
     }
     return sqlRecords(sql);
@@ -158,7 +193,14 @@ export class SessionFamilies extends DurableObject {
     const sql = this.ctx.storage.sql;
     sql.exec(SCHEMA);
     sql.exec("DELETE FROM used_once WHERE expires_ms < ?", nowMs);
-    const first = sql.exec("INSERT INTO used_once VALUES (?, ?) ON CONFLICT (hash) DO NOTHING RETURNING hash", valueHash, expiresAtMs).toArray().length === 1;
+    const first =
+      sql
+        .exec(
+          "INSERT INTO used_once VALUES (?, ?) ON CONFLICT (hash) DO NOTHING RETURNING hash",
+          valueHash,
+          expiresAtMs,
+        )
+        .toArray().length === 1;
     // A person with no session yet keeps nothing beyond the value's life (the alarm clears it).
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(expiresAtMs);
     return first;
@@ -167,7 +209,8 @@ export class SessionFamilies extends DurableObject {
   /** Security events (only in the object the store names for them), by hashed issuer and `jti`. */
   async hasEvent(eventHash: string, nowMs: number): Promise<boolean> {
     const sql = this.ctx.storage.sql;
-    if (sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").toArray().length === 0) return false;
+    if (sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").toArray().length === 0)
+      return false;
     return sql.exec("SELECT 1 FROM events WHERE hash = ? AND expires_ms > ?", eventHash, nowMs).toArray().length > 0;
   }
 
@@ -183,8 +226,15 @@ export class SessionFamilies extends DurableObject {
   override async alarm(): Promise<void> {
     // Every session, event record and one-time value has ended: nothing here needs keeping.
     const sql = this.ctx.storage.sql;
-    const tables = sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('families', 'events', 'used_once')").toArray().map((row) => String(row.name));
-    const untils = tables.map((table) => (sql.exec(`SELECT max(expires_ms) AS until FROM ${table}`).toArray()[0] as { until: number | null } | undefined)?.until ?? 0);
+    const tables = sql
+      .exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('families', 'events', 'used_once')")
+      .toArray()
+      .map((row) => String(row.name));
+    const untils = tables.map(
+      (table) =>
+        (sql.exec(`SELECT max(expires_ms) AS until FROM ${table}`).toArray()[0] as { until: number | null } | undefined)
+          ?.until ?? 0,
+    );
     const until = Math.max(0, ...untils);
     if (until > Date.now()) await this.ctx.storage.setAlarm(until);
     else await this.ctx.storage.deleteAll();

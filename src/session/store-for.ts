@@ -16,9 +16,10 @@ export function sessionStoreFor(config: Config, env: Env): SessionStore {
   if (!byConfig) stores.set(binding, (byConfig = new WeakMap()));
   let store = byConfig.get(config);
   if (!store) {
-    store = config.sessionStore === "durable-object"
-      ? createDurableObjectSessionStore(env.SESSION_FAMILIES)
-      : createKvSessionStore(env.SESSIONS, config.refreshTokenTtlSeconds);
+    store =
+      config.sessionStore === "durable-object"
+        ? createDurableObjectSessionStore(env.SESSION_FAMILIES)
+        : createKvSessionStore(env.SESSIONS, config.refreshTokenTtlSeconds);
     byConfig.set(config, store);
   }
   return store;

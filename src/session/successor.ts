@@ -9,7 +9,13 @@ import { base64url, randomToken, sha256 } from "../util/hash";
  * alone yields a usable token.
  */
 export async function successorOf(familySecret: string, token: string): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(familySecret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(familySecret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
   return base64url(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(token)));
 }
 

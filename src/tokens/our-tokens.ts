@@ -7,7 +7,12 @@ import { identityOf, type Identity, type Workload } from "../identity";
  * assertion, the login transaction and the preview relay code. Each has its own `typ`, so none
  * passes as another (RFC 8725 3.11), and its own audience. Only this module signs or verifies them.
  */
-export const TOKEN_TYPES = { access: "session+jwt", assertion: "auth-assertion+jwt", login: "login+jwt", relay: "relay+jwt" } as const;
+export const TOKEN_TYPES = {
+  access: "session+jwt",
+  assertion: "auth-assertion+jwt",
+  login: "login+jwt",
+  relay: "relay+jwt",
+} as const;
 
 /** Longer is not ours (an ES256 access JWT is about 500 bytes): refuse before parsing. */
 const MAX_TOKEN_LENGTH = 4096;
@@ -51,7 +56,12 @@ function claimRefused(claim: string, reason: string, payload: JWTPayload): never
  * ERR_JWS_SIGNATURE_VERIFICATION_FAILED, ERR_JWKS_NO_MATCHING_KEY, ERR_JWT_CLAIM_VALIDATION_FAILED
  * with its claim) says why in the log and in tests.
  */
-async function verify(keys: SessionKeys, typ: string, token: string, expect: { issuer: string; audience: string; nowSeconds: number; requiredClaims: string[] }) {
+async function verify(
+  keys: SessionKeys,
+  typ: string,
+  token: string,
+  expect: { issuer: string; audience: string; nowSeconds: number; requiredClaims: string[] },
+) {
   if (token.length > MAX_TOKEN_LENGTH) throw new errors.JWTInvalid(`longer than ${MAX_TOKEN_LENGTH} characters`);
   const { payload } = await jwtVerify(token, keys.verificationKeys, {
     algorithms: keys.algorithms,
@@ -61,7 +71,8 @@ async function verify(keys: SessionKeys, typ: string, token: string, expect: { i
     requiredClaims: ["iat", "exp", ...expect.requiredClaims],
     currentDate: new Date(expect.nowSeconds * 1000),
   });
-  if (typeof payload.iat !== "number" || typeof payload.exp !== "number") claimRefused("iat", "is not a number", payload);
+  if (typeof payload.iat !== "number" || typeof payload.exp !== "number")
+    claimRefused("iat", "is not a number", payload);
   if (payload.iat > expect.nowSeconds + IAT_LEEWAY_SECONDS) claimRefused("iat", "is in the future", payload);
   return payload as JWTPayload & { iat: number; exp: number };
 }
@@ -95,19 +106,49 @@ const identityClaims = (identity: Identity): JWTPayload => ({
   ...(identity.groups?.length ? { groups: [...identity.groups] } : {}),
 });
 
-export function signAccessToken(keys: SessionKeys, where: AccessAudience, identity: Identity, sid: string, issuedAtSeconds: number, expiresAtSeconds: number): Promise<string> {
+export function signAccessToken(
+  keys: SessionKeys,
+  where: AccessAudience,
+  identity: Identity,
+  sid: string,
+  issuedAtSeconds: number,
+  expiresAtSeconds: number,
+): Promise<string> {
   const claims: JWTPayload = { ...identityClaims(identity), sid };
-  return sign(keys, TOKEN_TYPES.access, claims, { issuer: where.publicOrigin, audience: sessionAudience(where), subject: identity.sub, issuedAtSeconds, expiresAtSeconds });
+  return sign(keys, TOKEN_TYPES.access, claims, {
+    issuer: where.publicOrigin,
+    audience: sessionAudience(where),
+    subject: identity.sub,
+    issuedAtSeconds,
+    expiresAtSeconds,
+  });
 }
 
 /**
  * A valid access token's claims. A lifetime longer than `maxTtlSeconds` is refused. Throws jose's
  * error (with its code) for any token that is not one.
  */
-export async function verifyAccessToken(keys: SessionKeys, where: AccessAudience, token: string, nowSeconds: number, maxTtlSeconds: number): Promise<AccessClaims> {
-  const payload = await verify(keys, TOKEN_TYPES.access, token, { issuer: where.publicOrigin, audience: sessionAudience(where), nowSeconds, requiredClaims: ["sub", "sid", "email"] });
+export async function verifyAccessToken(
+  keys: SessionKeys,
+  where: AccessAudience,
+  token: string,
+  nowSeconds: number,
+  maxTtlSeconds: number,
+): Promise<AccessClaims> {
+  const payload = await verify(keys, TOKEN_TYPES.access, token, {
+    issuer: where.publicOrigin,
+    audience: sessionAudience(where),
+    nowSeconds,
+    requiredClaims: ["sub", "sid", "email"],
+  });
   requireStrings(payload, ["sub", "email", "sid"]);
-  const { sub, email, sid, iat, exp } = payload as JWTPayload & { sub: string; email: string; sid: string; iat: number; exp: number };
+  const { sub, email, sid, iat, exp } = payload as JWTPayload & {
+    sub: string;
+    email: string;
+    sid: string;
+    iat: number;
+    exp: number;
+  };
   if (exp - iat > maxTtlSeconds) claimRefused("exp", "is further from iat than ACCESS_TOKEN_TTL", payload);
   return { identity: identityOf({ sub, email, hd: payload.hd, groups: payload.groups }), sid, iat, exp };
 }
@@ -117,17 +158,41 @@ export async function verifyAccessToken(keys: SessionKeys, where: AccessAudience
 /** Lifetime of X-Auth-Assertion, seconds: at most 5 minutes (docs/reference.md). */
 const ASSERTION_TTL_SECONDS = 300;
 
-export function signOriginAssertion(keys: SessionKeys, publicOrigin: string, originAudience: string, identity: Identity, nowSeconds: number): Promise<string> {
-  return sign(keys, TOKEN_TYPES.assertion, identityClaims(identity), { issuer: publicOrigin, audience: originAudience, subject: identity.sub, issuedAtSeconds: nowSeconds, expiresAtSeconds: nowSeconds + ASSERTION_TTL_SECONDS });
+export function signOriginAssertion(
+  keys: SessionKeys,
+  publicOrigin: string,
+  originAudience: string,
+  identity: Identity,
+  nowSeconds: number,
+): Promise<string> {
+  return sign(keys, TOKEN_TYPES.assertion, identityClaims(identity), {
+    issuer: publicOrigin,
+    audience: originAudience,
+    subject: identity.sub,
+    issuedAtSeconds: nowSeconds,
+    expiresAtSeconds: nowSeconds + ASSERTION_TTL_SECONDS,
+  });
 }
 
 /**
  * A workload's assertion: `workload` (its TRUSTED_WORKLOADS name) tells the origin it is no
  * person; `sub` is the workload token's, `email` only a verified one. No `hd`, no `groups`.
  */
-export function signWorkloadAssertion(keys: SessionKeys, publicOrigin: string, originAudience: string, workload: Workload, nowSeconds: number): Promise<string> {
+export function signWorkloadAssertion(
+  keys: SessionKeys,
+  publicOrigin: string,
+  originAudience: string,
+  workload: Workload,
+  nowSeconds: number,
+): Promise<string> {
   const claims: JWTPayload = { workload: workload.name, ...(workload.email ? { email: workload.email } : {}) };
-  return sign(keys, TOKEN_TYPES.assertion, claims, { issuer: publicOrigin, audience: originAudience, subject: workload.sub, issuedAtSeconds: nowSeconds, expiresAtSeconds: nowSeconds + ASSERTION_TTL_SECONDS });
+  return sign(keys, TOKEN_TYPES.assertion, claims, {
+    issuer: publicOrigin,
+    audience: originAudience,
+    subject: workload.sub,
+    issuedAtSeconds: nowSeconds,
+    expiresAtSeconds: nowSeconds + ASSERTION_TTL_SECONDS,
+  });
 }
 
 // ---- Login transaction: state, nonce and PKCE verifier, in this browser's login cookie -----
@@ -147,14 +212,42 @@ export interface LoginTransaction {
 /** How long a person may spend at the provider's sign-in page, seconds. */
 export const LOGIN_TTL_SECONDS = 600;
 
-export function signLoginTransaction(keys: SessionKeys, publicOrigin: string, callbackUrl: string, tx: LoginTransaction, nowSeconds: number): Promise<string> {
-  const claims = { st: tx.state, nonce: tx.nonce, cv: tx.codeVerifier, rt: tx.returnTo, ...(tx.relay ? { rl: tx.relay } : {}) };
-  return sign(keys, TOKEN_TYPES.login, claims, { issuer: publicOrigin, audience: callbackUrl, issuedAtSeconds: nowSeconds, expiresAtSeconds: nowSeconds + LOGIN_TTL_SECONDS });
+export function signLoginTransaction(
+  keys: SessionKeys,
+  publicOrigin: string,
+  callbackUrl: string,
+  tx: LoginTransaction,
+  nowSeconds: number,
+): Promise<string> {
+  const claims = {
+    st: tx.state,
+    nonce: tx.nonce,
+    cv: tx.codeVerifier,
+    rt: tx.returnTo,
+    ...(tx.relay ? { rl: tx.relay } : {}),
+  };
+  return sign(keys, TOKEN_TYPES.login, claims, {
+    issuer: publicOrigin,
+    audience: callbackUrl,
+    issuedAtSeconds: nowSeconds,
+    expiresAtSeconds: nowSeconds + LOGIN_TTL_SECONDS,
+  });
 }
 
 /** The login transaction in a login cookie; throws jose's error (with its code) for anything else. */
-export async function verifyLoginTransaction(keys: SessionKeys, publicOrigin: string, callbackUrl: string, token: string, nowSeconds: number): Promise<LoginTransaction> {
-  const payload = await verify(keys, TOKEN_TYPES.login, token, { issuer: publicOrigin, audience: callbackUrl, nowSeconds, requiredClaims: [] });
+export async function verifyLoginTransaction(
+  keys: SessionKeys,
+  publicOrigin: string,
+  callbackUrl: string,
+  token: string,
+  nowSeconds: number,
+): Promise<LoginTransaction> {
+  const payload = await verify(keys, TOKEN_TYPES.login, token, {
+    issuer: publicOrigin,
+    audience: callbackUrl,
+    nowSeconds,
+    requiredClaims: [],
+  });
   requireStrings(payload, ["st", "nonce", "cv", "rt"]);
   const { st, nonce, cv, rt, rl } = payload as JWTPayload & { st: string; nonce: string; cv: string; rt: string };
   const relay = rl as { to?: unknown; state?: unknown } | undefined;
@@ -179,19 +272,49 @@ export interface RelayCode {
 }
 
 /** Signed by the registered host (`iss`) for exactly one preview origin (`aud`). */
-export function signRelayCode(keys: SessionKeys, registeredOrigin: string, previewOrigin: string, code: Omit<RelayCode, "exp">, nowSeconds: number): Promise<string> {
+export function signRelayCode(
+  keys: SessionKeys,
+  registeredOrigin: string,
+  previewOrigin: string,
+  code: Omit<RelayCode, "exp">,
+  nowSeconds: number,
+): Promise<string> {
   const claims: JWTPayload = { ...identityClaims(code.identity), st: code.state, jti: code.jti };
-  return sign(keys, TOKEN_TYPES.relay, claims, { issuer: registeredOrigin, audience: previewOrigin, subject: code.identity.sub, issuedAtSeconds: nowSeconds, expiresAtSeconds: nowSeconds + RELAY_CODE_TTL_SECONDS });
+  return sign(keys, TOKEN_TYPES.relay, claims, {
+    issuer: registeredOrigin,
+    audience: previewOrigin,
+    subject: code.identity.sub,
+    issuedAtSeconds: nowSeconds,
+    expiresAtSeconds: nowSeconds + RELAY_CODE_TTL_SECONDS,
+  });
 }
 
 /**
  * A valid relay code for this preview origin. Throws jose's error (with its code) when it is
  * forged, expired, for another audience or too long-lived.
  */
-export async function verifyRelayCode(keys: SessionKeys, registeredOrigin: string, previewOrigin: string, token: string, nowSeconds: number): Promise<RelayCode> {
-  const payload = await verify(keys, TOKEN_TYPES.relay, token, { issuer: registeredOrigin, audience: previewOrigin, nowSeconds, requiredClaims: ["sub", "email", "st", "jti"] });
+export async function verifyRelayCode(
+  keys: SessionKeys,
+  registeredOrigin: string,
+  previewOrigin: string,
+  token: string,
+  nowSeconds: number,
+): Promise<RelayCode> {
+  const payload = await verify(keys, TOKEN_TYPES.relay, token, {
+    issuer: registeredOrigin,
+    audience: previewOrigin,
+    nowSeconds,
+    requiredClaims: ["sub", "email", "st", "jti"],
+  });
   requireStrings(payload, ["sub", "email", "st", "jti"]);
-  const { sub, email, st, jti, iat, exp } = payload as JWTPayload & { sub: string; email: string; st: string; jti: string; iat: number; exp: number };
+  const { sub, email, st, jti, iat, exp } = payload as JWTPayload & {
+    sub: string;
+    email: string;
+    st: string;
+    jti: string;
+    iat: number;
+    exp: number;
+  };
   if (exp - iat > RELAY_CODE_TTL_SECONDS) claimRefused("exp", "is more than a minute after iat", payload);
   return { identity: identityOf({ sub, email, hd: payload.hd, groups: payload.groups }), state: st, jti, exp };
 }

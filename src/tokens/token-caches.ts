@@ -1,7 +1,13 @@
 import type { Config } from "../config/parse-config";
 import type { Identity, Workload } from "../identity";
 import { BoundedCache } from "../util/bounded-cache";
-import { signOriginAssertion, signWorkloadAssertion, verifyAccessToken, type AccessAudience, type AccessClaims } from "./our-tokens";
+import {
+  signOriginAssertion,
+  signWorkloadAssertion,
+  verifyAccessToken,
+  type AccessAudience,
+  type AccessClaims,
+} from "./our-tokens";
 
 /**
  * Per-isolate caches in front of the asymmetric crypto of our own tokens. Both belong to one
@@ -19,7 +25,12 @@ const verifiedByConfig = new WeakMap<Config, BoundedCache<BoundedCache<AccessCla
  * An access token's claims, verified fully once and then only for expiry: same bytes, same
  * signature, same key set. A token that is not one throws jose's error (never cached).
  */
-export async function verifiedAccessToken(config: Config, publicOrigin: string, token: string, nowSeconds: number): Promise<AccessClaims> {
+export async function verifiedAccessToken(
+  config: Config,
+  publicOrigin: string,
+  token: string,
+  nowSeconds: number,
+): Promise<AccessClaims> {
   let byOrigin = verifiedByConfig.get(config);
   if (!byOrigin) verifiedByConfig.set(config, (byOrigin = new BoundedCache(MAX_ORIGINS_CACHED)));
   let cache = byOrigin.get(publicOrigin, 0);
@@ -41,7 +52,12 @@ const MAX_CACHED_ASSERTIONS = 10_000;
 const assertionsByConfig = new WeakMap<Config, BoundedCache<string>>();
 
 /** The assertion cached under `key` (for this config), or a new one from `sign()`, reused for ASSERTION_REUSE_SECONDS. */
-async function cachedAssertion(config: Config, key: string, nowSeconds: number, sign: () => Promise<string>): Promise<string> {
+async function cachedAssertion(
+  config: Config,
+  key: string,
+  nowSeconds: number,
+  sign: () => Promise<string>,
+): Promise<string> {
   let cache = assertionsByConfig.get(config);
   if (!cache) assertionsByConfig.set(config, (cache = new BoundedCache(MAX_CACHED_ASSERTIONS)));
   const cached = cache.get(key, nowSeconds);
@@ -52,14 +68,35 @@ async function cachedAssertion(config: Config, key: string, nowSeconds: number, 
 }
 
 /** The assertion for this user, signed at most ASSERTION_REUSE_SECONDS ago. */
-export function originAssertionFor(config: Config, publicOrigin: string, identity: Identity, nowSeconds: number): Promise<string> {
+export function originAssertionFor(
+  config: Config,
+  publicOrigin: string,
+  identity: Identity,
+  nowSeconds: number,
+): Promise<string> {
   // "person" and "workload" keep a workload with a person's sub and e-mail from getting their assertion.
-  const key = JSON.stringify(["person", publicOrigin, identity.sub, identity.email, identity.hd ?? null, identity.groups ?? []]);
-  return cachedAssertion(config, key, nowSeconds, () => signOriginAssertion(config.sessionKeys, publicOrigin, config.originAudience, identity, nowSeconds));
+  const key = JSON.stringify([
+    "person",
+    publicOrigin,
+    identity.sub,
+    identity.email,
+    identity.hd ?? null,
+    identity.groups ?? [],
+  ]);
+  return cachedAssertion(config, key, nowSeconds, () =>
+    signOriginAssertion(config.sessionKeys, publicOrigin, config.originAudience, identity, nowSeconds),
+  );
 }
 
 /** The assertion for this workload (a `workload` claim, never a person's), signed at most ASSERTION_REUSE_SECONDS ago. */
-export function workloadAssertionFor(config: Config, publicOrigin: string, workload: Workload, nowSeconds: number): Promise<string> {
+export function workloadAssertionFor(
+  config: Config,
+  publicOrigin: string,
+  workload: Workload,
+  nowSeconds: number,
+): Promise<string> {
   const key = JSON.stringify(["workload", publicOrigin, workload.name, workload.sub, workload.email ?? null]);
-  return cachedAssertion(config, key, nowSeconds, () => signWorkloadAssertion(config.sessionKeys, publicOrigin, config.originAudience, workload, nowSeconds));
+  return cachedAssertion(config, key, nowSeconds, () =>
+    signWorkloadAssertion(config.sessionKeys, publicOrigin, config.originAudience, workload, nowSeconds),
+  );
 }

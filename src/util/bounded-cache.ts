@@ -51,7 +51,13 @@ export class BoundedCache<V> {
  * A promise-valued entry that is forgotten if it rejects: caches never keep a failure.
  * Returns the cached promise, or stores and returns `create()`'s.
  */
-export function cachedPromise<V>(cache: BoundedCache<Promise<V>>, key: string, now: number, expiresAt: number, create: () => Promise<V>): Promise<V> {
+export function cachedPromise<V>(
+  cache: BoundedCache<Promise<V>>,
+  key: string,
+  now: number,
+  expiresAt: number,
+  create: () => Promise<V>,
+): Promise<V> {
   const cached = cache.get(key, now);
   if (cached) return cached;
   const created = create();

@@ -27,7 +27,19 @@ export function secureOrLoopbackUrl(value: unknown): URL | undefined {
  * events): asymmetric only, so never `none` or an HMAC keyed with a public key.
  * @see https://www.rfc-editor.org/rfc/rfc8725#section-3.1
  */
-export const ASYMMETRIC_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"];
+export const ASYMMETRIC_ALGORITHMS = [
+  "RS256",
+  "RS384",
+  "RS512",
+  "PS256",
+  "PS384",
+  "PS512",
+  "ES256",
+  "ES384",
+  "ES512",
+  "EdDSA",
+  "Ed25519",
+];
 
 /** Google's issuer, as discovery names it. */
 export const GOOGLE_ISSUER = "https://accounts.google.com";

@@ -1,6 +1,12 @@
 import { MAX_WORKLOAD_ISSUERS } from "../config/trusted-workloads";
 import { AuthError } from "../errors";
-import { cachedDiscovery, discoverOpenIdIssuer, DISCOVERY_FAILURE_MEMORY_MS, remoteKeySet, type RemoteKeySet } from "../issuers/remote-issuer";
+import {
+  cachedDiscovery,
+  discoverOpenIdIssuer,
+  DISCOVERY_FAILURE_MEMORY_MS,
+  remoteKeySet,
+  type RemoteKeySet,
+} from "../issuers/remote-issuer";
 import { BoundedCache } from "../util/bounded-cache";
 
 /** A workload issuer's signing keys, from its OpenID discovery document's `jwks_uri`. */

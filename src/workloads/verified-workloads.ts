@@ -22,7 +22,13 @@ const verifiedByWorkloads = new WeakMap<readonly TrustedWorkload[], BoundedCache
  * (401), never falling back to cookies: a workload never refreshes and never gets a session.
  * Verified fully once, then only for expiry (same bytes, same signature); failures are never kept.
  */
-export async function workloadFromBearer(workloads: readonly TrustedWorkload[], bearer: string, issuer: string, nowSeconds: number, nowMs: number): Promise<WorkloadToken> {
+export async function workloadFromBearer(
+  workloads: readonly TrustedWorkload[],
+  bearer: string,
+  issuer: string,
+  nowSeconds: number,
+  nowMs: number,
+): Promise<WorkloadToken> {
   let cache = verifiedByWorkloads.get(workloads);
   if (!cache) verifiedByWorkloads.set(workloads, (cache = new BoundedCache(MAX_CACHED_TOKENS)));
   const known = cache.get(bearer, nowSeconds);

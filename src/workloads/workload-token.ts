@@ -25,7 +25,8 @@ const CLOCK_TOLERANCE_SECONDS = 30;
 /** Longest lifetime (`exp` - `iat`) accepted, seconds. GitHub's tokens live minutes, Google's an hour. */
 const MAX_LIFETIME_SECONDS = 24 * 3600;
 
-const invalid = (detail: string, cause?: unknown) => new AuthError("ERR_WORKLOAD_TOKEN_INVALID", cause === undefined ? { detail } : { detail, cause });
+const invalid = (detail: string, cause?: unknown) =>
+  new AuthError("ERR_WORKLOAD_TOKEN_INVALID", cause === undefined ? { detail } : { detail, cause });
 
 /**
  * The trusted issuer a bearer token claims to come from (read without verifying, to pick the keys
@@ -50,7 +51,8 @@ function verificationFailure(error: unknown): AuthError {
   if (error instanceof AuthError) return error;
   const unreachable =
     error instanceof TypeError || isJoseError(error, "ERR_JWKS_TIMEOUT", "ERR_JWKS_INVALID", "ERR_JOSE_GENERIC");
-  if (unreachable) return new AuthError("ERR_WORKLOAD_ISSUER_UNAVAILABLE", { detail: "issuer keys unavailable", cause: error });
+  if (unreachable)
+    return new AuthError("ERR_WORKLOAD_ISSUER_UNAVAILABLE", { detail: "issuer keys unavailable", cause: error });
   const claim = isJoseError(error, "ERR_JWT_CLAIM_VALIDATION_FAILED") ? ` (${joseClaim(error)})` : "";
   return invalid(`${joseCode(error) ?? "ERR_JWT_INVALID"}${claim}`, error);
 }
@@ -73,7 +75,13 @@ function misses(workload: TrustedWorkload, payload: JWTPayload): string[] {
  * every claim equals the token's, exactly. None: ERR_WORKLOAD_TOKEN_INVALID (401). The issuer
  * unreachable: ERR_WORKLOAD_ISSUER_UNAVAILABLE (503).
  */
-export async function verifyWorkloadToken(workloads: readonly TrustedWorkload[], issuer: string, token: string, nowSeconds: number, nowMs: number): Promise<WorkloadToken> {
+export async function verifyWorkloadToken(
+  workloads: readonly TrustedWorkload[],
+  issuer: string,
+  token: string,
+  nowSeconds: number,
+  nowMs: number,
+): Promise<WorkloadToken> {
   let payload: JWTPayload;
   try {
     const keys = await issuerKeysFor(issuer, nowMs);
@@ -95,8 +103,12 @@ export async function verifyWorkloadToken(workloads: readonly TrustedWorkload[],
   const candidates = workloads.filter((workload) => workload.issuer === issuer);
   const missed = candidates.map((workload) => ({ name: workload.name, missed: misses(workload, payload) }));
   const names = missed.filter((entry) => entry.missed.length === 0).map((entry) => entry.name);
-  if (names.length === 0) throw invalid(`no workload of ${issuer} matches: ${missed.map((entry) => `${entry.name} (${entry.missed.join(", ")})`).join("; ")}`);
+  if (names.length === 0)
+    throw invalid(
+      `no workload of ${issuer} matches: ${missed.map((entry) => `${entry.name} (${entry.missed.join(", ")})`).join("; ")}`,
+    );
 
-  const email = typeof payload.email === "string" && payload.email_verified === true ? payload.email.toLowerCase() : undefined;
+  const email =
+    typeof payload.email === "string" && payload.email_verified === true ? payload.email.toLowerCase() : undefined;
   return { names, sub, ...(email && isEmailAddress(email) ? { email } : {}), exp };
 }
