@@ -49,7 +49,7 @@ function base64urlDecode(text: string): Uint8Array {
 }
 
 function publicJwk(env: MicroEnv): JsonWebKey {
-  const { kty, crv, x, y } = JSON.parse(env.SESSION_KEYS!).keys[0];
+  const { kty, crv, x, y } = JSON.parse(env.SESSION_KEYS).keys[0];
   return { kty, crv, x, y };
 }
 

@@ -386,14 +386,12 @@ async function main() {
           failures.push(
             `round ${round + 1} (${s.id}) ${s.label}: ${result.non2xx} non-2xx, ${result.errors} errors ${JSON.stringify(result.statuses)}`,
           );
-        rounds
-          .get(s.id)
-          .push({
-            ...result,
-            cpuNs: after.schedNs - before.schedNs,
-            ticksNs: after.ticksNs - before.ticksNs,
-            otherCpuNs: otherAfter - otherBefore,
-          });
+        rounds.get(s.id).push({
+          ...result,
+          cpuNs: after.schedNs - before.schedNs,
+          ticksNs: after.ticksNs - before.ticksNs,
+          otherCpuNs: otherAfter - otherBefore,
+        });
         maxRps[s.id] = Math.max(maxRps[s.id], result.requestsPerSecond);
       }
     }

@@ -97,8 +97,9 @@ export class AuthError extends Error {
  */
 export function describeCause(cause: unknown): string | undefined {
   if (cause === undefined) return undefined;
-  const code = (cause as { code?: unknown } | null)?.code;
-  const text =
-    cause instanceof Error ? `${typeof code === "string" ? code : cause.name}: ${cause.message}` : String(cause);
+  const code = typeof cause === "object" && cause !== null && "code" in cause ? cause.code : undefined;
+  const plain = typeof cause === "string" || typeof cause === "number" || typeof cause === "boolean";
+  const described = plain ? String(cause) : "a non-Error value";
+  const text = cause instanceof Error ? `${typeof code === "string" ? code : cause.name}: ${cause.message}` : described;
   return text.slice(0, 160);
 }

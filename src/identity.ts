@@ -37,7 +37,7 @@ const MAX_GROUPS = 20;
 function groupsOf(value: unknown): string[] | undefined {
   if (!Array.isArray(value) || value.length > MAX_GROUPS || !value.every((group) => typeof group === "string"))
     return undefined;
-  return value as string[];
+  return value;
 }
 
 /** The Identity in any record or claim set that carries one; drops every other field. */

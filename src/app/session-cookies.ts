@@ -11,7 +11,7 @@ export const CLEAR_SESSION_COOKIES: readonly string[] = [clearCookie(ACCESS_COOK
  * on the request. Returns the access token's expiry, seconds since epoch.
  */
 export async function earnSessionCookies(ctx: RequestContext, issued: IssuedSession): Promise<number> {
-  const { config, nowMs, nowSeconds } = ctx;
+  const { config, nowSeconds } = ctx;
   const sessionSecondsLeft = secondsLeft(ctx, issued);
   // An access token never outlives its session (REFRESH_TOKEN_TTL may be the shorter one).
   const accessSeconds = Math.min(config.accessTokenTtlSeconds, sessionSecondsLeft);

@@ -174,10 +174,10 @@ function parseRule(value: unknown, index: number, problems: string[]): AccessRul
  */
 export function parseAccessPolicyRules(raw: unknown, problems: string[]): AccessRule[] {
   if (raw === undefined || raw === null || (typeof raw === "string" && raw.trim() === "")) return [];
-  let value = raw;
+  let value: unknown = raw;
   if (typeof raw === "string") {
     try {
-      value = JSON.parse(raw);
+      value = JSON.parse(raw) as unknown;
     } catch {
       problems.push(
         "ACCESS_POLICY: not valid JSON (check commas and quotes; schema/access-policy.schema.json describes it)",

@@ -72,7 +72,7 @@ export async function parseGroupDirectory(env: Env, problems: string[]): Promise
   if (!isEmailAddress(clientEmail)) problems.push(`GOOGLE_GROUPS_CREDENTIALS: "client_email" missing; ${FIX}`);
   let privateKey: CryptoKey | undefined;
   try {
-    privateKey = await importRsaPrivateKey(String(key.private_key ?? ""));
+    privateKey = await importRsaPrivateKey(typeof key.private_key === "string" ? key.private_key : "");
   } catch {
     problems.push(`GOOGLE_GROUPS_CREDENTIALS: "private_key" is not an RSA private key (PKCS#8 PEM); ${FIX}`);
   }

@@ -127,7 +127,7 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
   const originAudience = audienceRaw ?? originUrl?.origin ?? "";
 
   const groupDirectory = await parseGroupDirectory(env, problems);
-  const trusted = parseTrustedWorkloads(env.TRUSTED_WORKLOADS as unknown, problems);
+  const trusted = parseTrustedWorkloads(env.TRUSTED_WORKLOADS, problems);
   for (const workload of trusted.workloads) {
     // Our own tokens name PUBLIC_URL as their issuer: they must never be taken for a workload's.
     if (publicUrl && workload.issuer.replace(/\/$/, "") === publicUrl.origin)
@@ -137,7 +137,7 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
   }
   const policy = assemblePolicy(
     {
-      policyRules: parseAccessPolicyRules(env.ACCESS_POLICY as unknown, problems),
+      policyRules: parseAccessPolicyRules(env.ACCESS_POLICY, problems),
       publicPaths,
       defaultAllow: { emails, domains, anyVerifiedEmail, groups: new Set(), workloads: new Set() },
       authPrefix,

@@ -128,10 +128,10 @@ const NONE: TrustedWorkloads = { workloads: [], names: new Set() };
  */
 export function parseTrustedWorkloads(raw: unknown, problems: string[]): TrustedWorkloads {
   if (raw === undefined || raw === null || (typeof raw === "string" && raw.trim() === "")) return NONE;
-  let value = raw;
+  let value: unknown = raw;
   if (typeof raw === "string") {
     try {
-      value = JSON.parse(raw);
+      value = JSON.parse(raw) as unknown;
     } catch {
       problems.push(
         "TRUSTED_WORKLOADS: not valid JSON (check commas and quotes; schema/trusted-workloads.schema.json describes it)",

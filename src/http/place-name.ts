@@ -10,7 +10,7 @@ const COUNTRY = /^[A-Z]{2}$/;
 const NOT_A_PLACE = new Set(["XX", "T1"]);
 /** A city name as a person reads it; anything longer or with control characters is left out. */
 const MAX_CITY_LENGTH = 80;
-// eslint-disable-next-line no-control-regex
+
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 let regionNames: Intl.DisplayNames | undefined;

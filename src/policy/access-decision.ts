@@ -59,7 +59,10 @@ function rulesFor(policy: AccessPolicy, reading: Reading, method: string): Acces
     else if (rule.allow !== "public" && reading.path !== "/" && namesWithoutSlash(rule.pattern, reading)) {
       // The first of a pattern's rules for this method is its most specific (sorted): one per pattern.
       const key = `${rule.pattern.kind} ${textOf(rule.pattern, reading)}`;
-      if (!twinPatterns.includes(key)) (twinPatterns.push(key), twins.push(rule));
+      if (!twinPatterns.includes(key)) {
+        twinPatterns.push(key);
+        twins.push(rule);
+      }
     }
   }
   // The default rule matches every path and method, so there always is a literal one.

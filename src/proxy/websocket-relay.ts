@@ -52,7 +52,7 @@ function closeQuietly(socket: WebSocket, code: number, reason: string): void {
 function pump(from: WebSocket, to: WebSocket, ended: () => void): void {
   from.addEventListener("message", (event) => {
     try {
-      to.send(event.data);
+      to.send(event.data as string | ArrayBuffer);
     } catch {
       // `to` is closing: its close event ends the relay.
     }
@@ -96,7 +96,11 @@ export function relayWebSocket(response: Response, watch: SocketWatch): Response
   // At least a second apart: a check that lands just before the session's end (timers are not
   // exact) must not turn into a burst of store reads until the end is reached.
   const schedule = (untilMs: number) => {
-    if (open) timer = setTimeout(checkNow, Math.max(MIN_CHECK_GAP_MS, Math.min(watch.everyMs, untilMs - Date.now())));
+    if (open)
+      timer = setTimeout(
+        () => void checkNow(),
+        Math.max(MIN_CHECK_GAP_MS, Math.min(watch.everyMs, untilMs - Date.now())),
+      );
   };
   const checkNow = async () => {
     let verdict: SocketVerdict | undefined;

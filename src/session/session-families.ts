@@ -10,7 +10,7 @@ import {
   revokeUserSessions,
   rotateSession,
 } from "./family-chain";
-import type { FamilyRecord, FamilyRecords } from "./family-records";
+import type { FamilyRecord, FamilyRecords, RevokedRecord } from "./family-records";
 import { listSessions } from "./session-list";
 import type {
   IssuedSession,
@@ -60,9 +60,11 @@ function sqlRecords(sql: SqlStorage): FamilyRecords {
     readFamily: async (familyId) =>
       JSON.parse(
         one<{ record: string }>("SELECT record FROM families WHERE family_id = ?", familyId)?.record ?? "null",
-      ),
+      ) as FamilyRecord | null,
     readRevoked: async (familyId) =>
-      JSON.parse(one<{ record: string }>("SELECT record FROM revoked WHERE family_id = ?", familyId)?.record ?? "null"),
+      JSON.parse(
+        one<{ record: string }>("SELECT record FROM revoked WHERE family_id = ?", familyId)?.record ?? "null",
+      ) as RevokedRecord | null,
     readUserNotBefore: async () => {
       const row = one<{ not_before_ms: number; because: UserRevocationReason | null }>(
         "SELECT not_before_ms, because FROM user_state WHERE id = 1",
@@ -229,7 +231,7 @@ export class SessionFamilies extends DurableObject {
     const tables = sql
       .exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('families', 'events', 'used_once')")
       .toArray()
-      .map((row) => String(row.name));
+      .map((row) => row.name as string);
     const untils = tables.map(
       (table) =>
         (sql.exec(`SELECT max(expires_ms) AS until FROM ${table}`).toArray()[0] as { until: number | null } | undefined)

@@ -236,7 +236,7 @@ export async function expectReadablePage(page: Page): Promise<void> {
       const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
       if (ratio < (large ? 3 : 4.5))
         lowContrast.push(
-          `${element.tagName.toLowerCase()} "${element.textContent!.trim().slice(0, 40)}": ${ratio.toFixed(2)}`,
+          `${element.tagName.toLowerCase()} "${element.textContent.trim().slice(0, 40)}": ${ratio.toFixed(2)}`,
         );
     }
     return {

@@ -17,7 +17,7 @@ describe("structured logs of a full flow", () => {
       vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(" "))),
     );
     const write = process.stdout.write;
-    process.stdout.write = ((chunk: unknown) => lines.push(String(chunk)) > 0) as typeof process.stdout.write;
+    process.stdout.write = (chunk: unknown) => lines.push(String(chunk)) > 0;
     const secrets: string[] = [];
     try {
       const browser = new Browser();

@@ -29,7 +29,7 @@ async function connect(workerUrl: string, path: string, cookie: string, protocol
   const inbox: string[] = [];
   const waiting: ((message: string) => void)[] = [];
   socket.on("message", (data, isBinary) => {
-    const text = isBinary ? `bytes:${[...(data as Buffer)].join(",")}` : data.toString();
+    const text = isBinary ? `bytes:${[...data].join(",")}` : data.toString();
     const next = waiting.shift();
     if (next) next(text);
     else inbox.push(text);

@@ -37,7 +37,7 @@ describe("bad input", () => {
   });
 
   it("refuses an expired family and clears both cookies", async () => {
-    const store = createKvSessionStore(cloudflareKv.binding() as unknown as KVNamespace, 60);
+    const store = createKvSessionStore(cloudflareKv.binding(), 60);
     const issued = await store.create(ada, Date.now() - 61_000, 60);
     const response = await call("/x", { headers: { cookie: `__Host-refresh=${issued.credential}` } });
     expect(response.status).toBe(401);

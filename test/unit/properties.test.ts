@@ -1,7 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/parse-config";
-import type { Env } from "../../src/env";
 import { isWorkerCookieName, parseCookies } from "../../src/http/cookies";
 import { readRequest } from "../../src/http/request-facts";
 import { safeReturnTo } from "../../src/http/return-to";
@@ -192,7 +191,7 @@ describe("properties (fast-check)", () => {
         fc.constantFrom(...names),
         tricky(["{", "}", '"keys"', "[", "]", ",", "*", "/", "http://", "https://", "0", "-1", "true"]),
         async (name, value) => {
-          const result = await parseConfig({ ...testEnv, [name]: value } as Env);
+          const result = await parseConfig({ ...testEnv, [name]: value });
           if (result.ok) {
             expect(result.config).toBeDefined();
           } else {

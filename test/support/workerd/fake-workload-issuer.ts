@@ -41,7 +41,7 @@ export async function fakeWorkloadIssuer(issuer: string): Promise<FakeWorkloadIs
         const response = await serve(url);
         if (response) return response;
       }
-      return realFetch(input as RequestInfo, init);
+      return realFetch(input, init);
     });
   }
   issuers.set(issuer, async (url) => {

@@ -11,7 +11,7 @@ import { signAccessToken } from "../../../src/tokens/our-tokens";
 import { createCloudflareKv } from "../cloudflare-kv";
 
 export const ISSUER = "https://app.test";
-export const testEnv = env as unknown as Env;
+export const testEnv = env;
 export const ada: Identity = { sub: "1001", email: "ada@example.com" };
 
 export async function testConfig(): Promise<Config> {
@@ -25,7 +25,7 @@ export async function testConfig(): Promise<Config> {
  * 1,000 operations per invocation, ...) over miniflare's real binding, never miniflare's alone.
  * Its clock is the worker's own (Date.now, which vi.setSystemTime moves).
  */
-export const cloudflareKv = createCloudflareKv(testEnv.SESSIONS as never, { clock: () => Date.now() });
+export const cloudflareKv = createCloudflareKv(testEnv.SESSIONS, { clock: () => Date.now() });
 
 /** The echo origin (test/support/echo-origin.mjs) as a second worker in workerd, for the ORIGIN service binding. */
 export const echoOriginWorker = (env as unknown as { ECHO_ORIGIN_WORKER: Fetcher }).ECHO_ORIGIN_WORKER;
@@ -62,7 +62,7 @@ export function accessTokenFor(config: Config, identity: Identity, sid: string, 
 }
 
 /** A signed-in session as the callback would create it: a session in the store plus cookies. */
-export async function signedIn(identity: Identity = ada, kv = cloudflareKv.binding() as unknown as KVNamespace) {
+export async function signedIn(identity: Identity = ada, kv = cloudflareKv.binding()) {
   const config = await testConfig();
   const store = createKvSessionStore(kv, config.refreshTokenTtlSeconds);
   const now = Date.now();

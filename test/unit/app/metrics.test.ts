@@ -30,7 +30,7 @@ function recordingDataset() {
 
 /** The test KV, each call of which takes `ms` on the worker's (fake) clock. */
 function testKvThatTakes(ms: number): KVNamespace {
-  const kv = cloudflareKv.binding() as unknown as KVNamespace;
+  const kv = cloudflareKv.binding();
   return new Proxy(kv, {
     get(target, name) {
       const value = Reflect.get(target, name) as unknown;

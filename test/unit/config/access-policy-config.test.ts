@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../../src/config/parse-config";
-import type { Env } from "../../../src/env";
 import schema from "../../../schema/access-policy.schema.json";
 import { serviceAccountKey, testEnv } from "../../support/workerd/helpers";
 
@@ -9,7 +8,7 @@ async function problemsFor(policy: unknown, extra: Record<string, unknown> = {})
     ...testEnv,
     ACCESS_POLICY: typeof policy === "string" ? policy : JSON.stringify(policy),
     ...extra,
-  } as Env);
+  });
   return result.ok ? [] : result.problems;
 }
 
@@ -21,7 +20,7 @@ describe("ACCESS_POLICY, checked", () => {
       { path: "/status", public: true },
     ];
     expect(await problemsFor(policy)).toEqual([]);
-    const parsed = await parseConfig({ ...testEnv, ACCESS_POLICY: policy as never } as Env);
+    const parsed = await parseConfig({ ...testEnv, ACCESS_POLICY: policy as never });
     expect(parsed.ok).toBe(true);
   });
 
@@ -164,7 +163,7 @@ describe("ACCESS_POLICY, checked", () => {
       { path: "/chat/*", allow, websocket: "relay" },
     ];
     expect(await problemsFor(policy)).toEqual([]);
-    const parsed = await parseConfig({ ...testEnv, ACCESS_POLICY: JSON.stringify(policy) } as Env);
+    const parsed = await parseConfig({ ...testEnv, ACCESS_POLICY: JSON.stringify(policy) });
     const rules = parsed.ok ? parsed.config.policy.rules : [];
     expect(rules.find((rule) => rule.label.includes("/live/*"))?.webSocket).toBe("pass-through");
     expect(rules.find((rule) => rule.label.includes("/chat/*"))?.webSocket).toBeUndefined();

@@ -34,7 +34,7 @@ describe("configuration", () => {
       ACCESS_TOKEN_TTL: "-5",
       PUBLIC_PATHS: "nope",
       AUTH_PREFIX: "auth/",
-    } as Env);
+    });
     expect(result.ok).toBe(false);
     if (result.ok) return;
     const text = result.problems.join("\n");
@@ -54,22 +54,22 @@ describe("configuration", () => {
   });
 
   it("refuses keys whose private half does not match the public one, and duplicate kids", async () => {
-    const keys = JSON.parse(testEnv.SESSION_KEYS!).keys;
+    const keys = JSON.parse(testEnv.SESSION_KEYS).keys;
     const other = { ...keys[0], x: keys[0].y };
-    const mismatch = await parseConfig({ ...testEnv, SESSION_KEYS: JSON.stringify({ keys: [other] }) } as Env);
+    const mismatch = await parseConfig({ ...testEnv, SESSION_KEYS: JSON.stringify({ keys: [other] }) });
     expect(mismatch.ok).toBe(false);
     const duplicate = await parseConfig({
       ...testEnv,
       SESSION_KEYS: JSON.stringify({ keys: [keys[0], keys[0]] }),
-    } as Env);
+    });
     expect(duplicate.ok || duplicate.problems.join()).toMatch(/unique/);
   });
 
   it("allows http only for a loopback issuer and PUBLIC_URL", async () => {
-    expect((await parseConfig({ ...testEnv, OIDC_ISSUER: "http://127.0.0.1:9000" } as Env)).ok).toBe(true);
-    expect((await parseConfig({ ...testEnv, OIDC_ISSUER: "http://idp.example" } as Env)).ok).toBe(false);
-    expect((await parseConfig({ ...testEnv, PUBLIC_URL: "http://localhost:8787" } as Env)).ok).toBe(true);
-    expect((await parseConfig({ ...testEnv, PUBLIC_URL: "https://app.example/path" } as Env)).ok).toBe(false);
+    expect((await parseConfig({ ...testEnv, OIDC_ISSUER: "http://127.0.0.1:9000" })).ok).toBe(true);
+    expect((await parseConfig({ ...testEnv, OIDC_ISSUER: "http://idp.example" })).ok).toBe(false);
+    expect((await parseConfig({ ...testEnv, PUBLIC_URL: "http://localhost:8787" })).ok).toBe(true);
+    expect((await parseConfig({ ...testEnv, PUBLIC_URL: "https://app.example/path" })).ok).toBe(false);
   });
 
   it("answers every request with a plain 500 and logs all problems when misconfigured", async () => {
@@ -89,14 +89,14 @@ describe("configuration", () => {
       ORIGIN: echoOriginWorker,
       ORIGIN_URL: "",
       ORIGIN_AUDIENCE: "urn:app",
-    } as Env);
+    });
     expect(viaBinding.ok && viaBinding.config).toMatchObject({
       originVia: "service-binding",
       originBase: undefined,
       originAudience: "urn:app",
     });
     // ORIGIN_URL's origin says nothing about a Worker behind a binding: no default audience.
-    const noAudience = await parseConfig({ ...testEnv, ORIGIN: echoOriginWorker } as Env);
+    const noAudience = await parseConfig({ ...testEnv, ORIGIN: echoOriginWorker });
     expect(noAudience.ok ? [] : noAudience.problems).toEqual([
       expect.stringMatching(/^ORIGIN_AUDIENCE: required with the ORIGIN service binding/),
     ]);
@@ -109,7 +109,7 @@ describe("configuration", () => {
       expect.stringMatching(/^ORIGIN: must be a service binding/),
     ]);
     // Without the binding, ORIGIN_URL stays required.
-    const neither = await parseConfig({ ...testEnv, ORIGIN_URL: "" } as Env);
+    const neither = await parseConfig({ ...testEnv, ORIGIN_URL: "" });
     expect(neither.ok ? [] : neither.problems).toEqual(["ORIGIN_URL: required"]);
   });
 
@@ -129,7 +129,7 @@ describe("configuration", () => {
 
   it("parses PREVIEW_HOSTS: one * in the first label, never right below a host every account shares", async () => {
     const problemsOf = async (value: string, more: Partial<Env> = {}) => {
-      const result = await parseConfig({ ...testEnv, PREVIEW_HOSTS: value, ...more } as Env);
+      const result = await parseConfig({ ...testEnv, PREVIEW_HOSTS: value, ...more });
       return result.ok ? [] : result.problems;
     };
     expect(await problemsOf("*-app.acme.workers.dev, feature-*.preview.example.com, localhost:8788")).toEqual([]);

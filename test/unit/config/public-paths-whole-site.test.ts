@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../../src/config/parse-config";
-import type { Env } from "../../../src/env";
 import { callWith, testEnv } from "../../support/workerd/helpers";
 
 /**
@@ -9,7 +8,7 @@ import { callWith, testEnv } from "../../support/workerd/helpers";
  * because of one character.
  */
 async function problemsFor(publicPaths: string): Promise<string[]> {
-  const result = await parseConfig({ ...testEnv, PUBLIC_PATHS: publicPaths } as Env);
+  const result = await parseConfig({ ...testEnv, PUBLIC_PATHS: publicPaths });
   return result.ok ? [] : result.problems;
 }
 

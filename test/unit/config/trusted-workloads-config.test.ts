@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../../src/config/parse-config";
-import type { Env } from "../../../src/env";
 import schema from "../../../schema/trusted-workloads.schema.json";
 import { testEnv } from "../../support/workerd/helpers";
 
@@ -16,16 +15,16 @@ async function problemsFor(workloads: unknown, policy: unknown = []): Promise<st
     ...testEnv,
     TRUSTED_WORKLOADS: typeof workloads === "string" ? workloads : JSON.stringify(workloads),
     ACCESS_POLICY: JSON.stringify(policy),
-  } as Env);
+  });
   return result.ok ? [] : result.problems;
 }
 
 describe("TRUSTED_WORKLOADS, checked", () => {
   it("accepts the documented example, as a string or as wrangler's parsed JSON var, and keeps each entry", async () => {
     expect(await problemsFor({ "ci-main": ciMain })).toEqual([]);
-    const parsed = await parseConfig({ ...testEnv, TRUSTED_WORKLOADS: { "ci-main": ciMain } as never } as Env);
+    const parsed = await parseConfig({ ...testEnv, TRUSTED_WORKLOADS: { "ci-main": ciMain } as never });
     expect(parsed.ok && parsed.config.workloads).toEqual([{ name: "ci-main", ...ciMain }]);
-    const unset = await parseConfig({ ...testEnv, TRUSTED_WORKLOADS: "" } as Env);
+    const unset = await parseConfig({ ...testEnv, TRUSTED_WORKLOADS: "" });
     expect(unset.ok && unset.config.workloads).toEqual([]);
   });
 

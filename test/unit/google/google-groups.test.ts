@@ -20,7 +20,7 @@ async function fakeGoogle(clientEmail: string, members: Record<string, string[]>
   const calls = { token: 0, hasMember: [] as string[] };
   let issued = 0;
   vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
-    const request = new Request(input as RequestInfo, init);
+    const request = new Request(input, init);
     const url = new URL(request.url);
     if (url.href === "https://oauth2.googleapis.com/token") {
       calls.token++;
@@ -39,7 +39,7 @@ async function fakeGoogle(clientEmail: string, members: Record<string, string[]>
       const [group, member] = [decodeURIComponent(match[1]!), decodeURIComponent(match[2]!)];
       calls.hasMember.push(group);
       if (!members[group]) return Response.json({ error: { code: 404 } }, { status: 404 });
-      return Response.json({ kind: "admin#directory#isMember", isMember: members[group]!.includes(member) });
+      return Response.json({ kind: "admin#directory#isMember", isMember: members[group].includes(member) });
     }
     return new Response("unexpected", { status: 500 });
   });

@@ -39,7 +39,7 @@ describe("changing accounts", () => {
       "https://odd.test": "javascript:alert(1)",
     };
     vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
-      const url = new URL(new Request(input as RequestInfo, init).url);
+      const url = new URL(new Request(input, init).url);
       if (url.pathname !== "/.well-known/openid-configuration") throw new TypeError("Network connection lost.");
       if (url.origin === "https://down.test") throw new TypeError("Network connection lost.");
       return Response.json({

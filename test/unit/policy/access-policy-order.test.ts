@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../../src/config/parse-config";
-import type { Env } from "../../../src/env";
 import type { Identity } from "../../../src/identity";
 import { accessDecision, isAdmitted } from "../../../src/policy/access-decision";
 import { isAllowed } from "../../../src/policy/allowlist";
@@ -23,7 +22,7 @@ const RULES = [
 ];
 
 async function policyOf(rules: object[]) {
-  const result = await parseConfig({ ...testEnv, ACCESS_POLICY: JSON.stringify(rules) } as Env);
+  const result = await parseConfig({ ...testEnv, ACCESS_POLICY: JSON.stringify(rules) });
   if (!result.ok) throw new Error(result.problems.join("; "));
   return result.config.policy;
 }
@@ -149,7 +148,7 @@ describe("who may sign in", () => {
       ...testEnv,
       ACCESS_POLICY: JSON.stringify(rules),
       GOOGLE_GROUPS_CREDENTIALS: await serviceAccountKey(),
-    } as Env);
+    });
     if (!result.ok) throw new Error(result.problems.join());
     const policy = result.config.policy;
     expect(policy.groups).toEqual(["eng@example.com"]);

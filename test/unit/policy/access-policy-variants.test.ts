@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../../src/config/parse-config";
-import type { Env } from "../../../src/env";
 import { accessDecision } from "../../../src/policy/access-decision";
 import { formatSuffixWarnings } from "../../../src/policy/format-suffix-warnings";
 import { callWith, signedIn, testEnv } from "../../support/workerd/helpers";
@@ -22,7 +21,7 @@ const RULES = [
 ];
 
 async function decidedBy(rules: object[], method: string, path: string): Promise<string | string[]> {
-  const result = await parseConfig({ ...testEnv, ACCESS_POLICY: JSON.stringify(rules) } as Env);
+  const result = await parseConfig({ ...testEnv, ACCESS_POLICY: JSON.stringify(rules) });
   if (!result.ok) throw new Error(result.problems.join("; "));
   const decision = accessDecision(result.config.policy, path, method);
   return decision.public
@@ -96,7 +95,7 @@ describe("at the gate", () => {
 
 describe("format suffixes (`/admin.json` is `/admin` to Rails): a warning from npm run check, not a reading", () => {
   async function warningsFor(rules: object[]) {
-    const result = await parseConfig({ ...testEnv, ACCESS_POLICY: JSON.stringify(rules) } as Env);
+    const result = await parseConfig({ ...testEnv, ACCESS_POLICY: JSON.stringify(rules) });
     if (!result.ok) throw new Error(result.problems.join("; "));
     return formatSuffixWarnings(result.config.policy);
   }

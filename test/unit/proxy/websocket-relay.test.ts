@@ -1,6 +1,5 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { Env } from "../../../src/env";
 import type { Identity } from "../../../src/identity";
 import { sendableCloseCode } from "../../../src/proxy/websocket-relay";
 import { createDurableObjectSessionStore } from "../../../src/session/durable-object-store";
@@ -150,7 +149,7 @@ describe("a relayed WebSocket", () => {
 
   it("on the Durable Object store, is checked every 60 s: closed with 4401 within a minute of a revocation", async () => {
     const config = await testConfig();
-    const store = createDurableObjectSessionStore((env as unknown as Env).SESSION_FAMILIES);
+    const store = createDurableObjectSessionStore(env.SESSION_FAMILIES);
     const person: Identity = { sub: `do-socket-${Date.now()}`, email: "ada@example.com" };
     const issued = await store.create(person, Date.now(), config.refreshTokenTtlSeconds);
     const access = await accessTokenFor(config, person, issued.familyId, Math.floor(Date.now() / 1000));
@@ -165,7 +164,7 @@ describe("a relayed WebSocket", () => {
   it("closes with 4403 once the person's groups, looked up again, no longer admit them on its path", async () => {
     const members = new Set(["ada@example.com"]);
     vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
-      const url = new URL(new Request(input as RequestInfo, init).url);
+      const url = new URL(new Request(input, init).url);
       if (url.href === "https://oauth2.googleapis.com/token")
         return Response.json({ access_token: "directory-token", expires_in: 3600, token_type: "Bearer" });
       const match = /^\/admin\/directory\/v1\/groups\/team%40example\.org\/hasMember\/([^/]+)$/.exec(url.pathname);

@@ -18,7 +18,7 @@ beforeAll(async () => {
   const jwks = { keys: [{ ...(await exportJWK(pair.publicKey)), kid: "risc-1", alg: "RS256", use: "sig" }] };
   realFetch = globalThis.fetch;
   vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
-    const url = new Request(input as RequestInfo, init).url;
+    const url = new Request(input, init).url;
     if (url === "https://issuer.test/.well-known/risc-configuration")
       return Response.json({ issuer: ISSUER, jwks_uri: "https://issuer.test/risc/jwks" });
     if (url === "https://issuer.test/risc/jwks") return Response.json(jwks);
@@ -26,7 +26,7 @@ beforeAll(async () => {
     // A provider that publishes no RISC configuration at all (most besides Google).
     if (url === "https://no-risc.test/.well-known/risc-configuration")
       return new Response("not found", { status: 404 });
-    return realFetch(input as RequestInfo, init);
+    return realFetch(input, init);
   });
 });
 afterAll(() => vi.restoreAllMocks());
@@ -38,7 +38,7 @@ function set(events: Record<string, unknown>, claims: JWTPayload = {}, header: R
     .setProtectedHeader({ alg: "RS256", kid: "risc-1", typ: "secevent+jwt", ...header })
     .setIssuer((claims.iss as string) ?? ISSUER)
     .setAudience((claims.aud as string) ?? "unit-client")
-    .setIssuedAt((claims.iat as number) ?? nowSeconds)
+    .setIssuedAt(claims.iat ?? nowSeconds)
     .setJti((claims.jti as string) ?? `jti-${Date.now()}-${++jtis}`)
     .sign(privateKey);
 }

@@ -19,8 +19,8 @@ import {
  */
 function modelKv() {
   let now = Date.now();
-  const kv = createCloudflareKv(testEnv.SESSIONS as unknown as KVNamespace, { clock: () => now });
-  return { kv, binding: () => kv.binding("here") as unknown as KVNamespace, advance: (ms: number) => (now += ms) };
+  const kv = createCloudflareKv(testEnv.SESSIONS, { clock: () => now });
+  return { kv, binding: () => kv.binding("here"), advance: (ms: number) => (now += ms) };
 }
 
 async function expiredAccess(sid: string) {
@@ -116,8 +116,8 @@ describe("sessions at the gate, on Cloudflare's KV as modelled", () => {
 /** One session, and a store per Cloudflare location over one modelled KV; the test moves the clock. */
 async function twoLocations() {
   const clock = { now: Date.now() };
-  const kv = createCloudflareKv(testEnv.SESSIONS as unknown as KVNamespace, { clock: () => clock.now });
-  const at = (location: string) => createKvSessionStore(kv.binding(location) as unknown as KVNamespace, 3600);
+  const kv = createCloudflareKv(testEnv.SESSIONS, { clock: () => clock.now });
+  const at = (location: string) => createKvSessionStore(kv.binding(location), 3600);
   return { clock, at, issued: await at("here").create(ada, clock.now, 3600) };
 }
 

@@ -39,7 +39,7 @@ async function browserSignsIn(
     headers: { cookie: loginCookie, "user-agent": userAgent, "cf-connecting-ip": "203.0.113.77" },
     ...(cf ? { cf } : {}),
   };
-  const response = await callWith(bindings, callback.pathname + callback.search, init as RequestInit, callback.origin);
+  const response = await callWith(bindings, callback.pathname + callback.search, init, callback.origin);
   expect(response.status).toBe(302);
   return [...setCookies(response)]
     .map(([name, line]) => `${name}=${line.slice(name.length + 1).split(";")[0]}`)

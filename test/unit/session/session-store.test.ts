@@ -31,10 +31,10 @@ interface Harness {
 function kvHarness(dailyLimits?: Partial<DailyLimits>): Harness & { kv: CloudflareKv } {
   let now = Date.now();
   const options = { clock: () => now, ...(dailyLimits && { dailyLimits }) };
-  const kv = createCloudflareKv(testEnv.SESSIONS as unknown as KVNamespace, options);
+  const kv = createCloudflareKv(testEnv.SESSIONS, options);
   return {
     kv,
-    store: () => createKvSessionStore(kv.binding("here") as unknown as KVNamespace, TTL_SECONDS),
+    store: () => createKvSessionStore(kv.binding("here"), TTL_SECONDS),
     now: () => now,
     advance: (ms) => (now += ms),
     outage: (on) => kv.setOutage(on),
@@ -51,7 +51,7 @@ function kvOneIsolateHarness(dailyLimits?: Partial<DailyLimits>): Harness {
   const families = newFamilyCache();
   return {
     ...harness,
-    store: () => createKvSessionStore(harness.kv.binding("here") as unknown as KVNamespace, TTL_SECONDS, families),
+    store: () => createKvSessionStore(harness.kv.binding("here"), TTL_SECONDS, families),
   };
 }
 
@@ -367,8 +367,8 @@ describe("session store: kv, what only KV does", () => {
     // One isolate whose KV list lags behind its own sign-in: it knows the family it wrote, and
     // the list (served from "here") does not show it yet.
     const families = newFamilyCache();
-    const there = createKvSessionStore(h.kv.binding("there") as unknown as KVNamespace, TTL_SECONDS, families);
-    const here = () => createKvSessionStore(h.kv.binding("here") as unknown as KVNamespace, TTL_SECONDS, families);
+    const there = createKvSessionStore(h.kv.binding("there"), TTL_SECONDS, families);
+    const here = () => createKvSessionStore(h.kv.binding("here"), TTL_SECONDS, families);
     const local = await here().create(person, h.now(), TTL_SECONDS);
     const remote = await there.create(person, h.now(), TTL_SECONDS);
     h.advance(1_000);

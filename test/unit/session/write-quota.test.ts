@@ -32,13 +32,13 @@ function setup(kind: "kv" | "durable-object") {
   let bindings: () => Partial<Record<keyof Env, unknown>>;
   let store: () => SessionStore;
   if (kind === "kv") {
-    const kv = createCloudflareKv(testEnv.SESSIONS as unknown as KVNamespace, {
+    const kv = createCloudflareKv(testEnv.SESSIONS, {
       clock: () => Date.now(),
       dailyLimits: { ...FREE_PLAN_DAILY_LIMITS, writes: WRITES_A_DAY },
     });
     model = kv;
     bindings = () => ({ SESSIONS: kv.binding() });
-    store = () => createKvSessionStore(kv.binding() as unknown as KVNamespace, 30 * 86_400);
+    store = () => createKvSessionStore(kv.binding(), 30 * 86_400);
   } else {
     const namespace = (env as unknown as { SESSION_FAMILIES: DurableObjectNamespace }).SESSION_FAMILIES;
     bindings = () => ({ SESSION_STORE: "durable-object" });

@@ -21,7 +21,7 @@ function claims(overrides: JWTPayload = {}): JWTPayload {
 
 async function signWithOurKey(payload: JWTPayload, header: Record<string, unknown> = {}) {
   const { kid, alg, key } = (await testConfig()).sessionKeys.signing;
-  return new SignJWT(payload).setProtectedHeader({ alg, kid, typ: "session+jwt", ...header } as never).sign(key);
+  return new SignJWT(payload).setProtectedHeader({ alg, kid, typ: "session+jwt", ...header }).sign(key);
 }
 
 async function status(token: string, via: "cookie" | "bearer" = "bearer") {
@@ -37,7 +37,7 @@ describe("our tokens under attack", () => {
   });
 
   it.each(["none", "None", "NONE", "nOnE"])("refuses alg %s", async (alg) => {
-    const token = `${b64({ alg, typ: "session+jwt", kid: JSON.parse(testEnv.SESSION_KEYS!).keys[0].kid })}.${b64(claims())}.`;
+    const token = `${b64({ alg, typ: "session+jwt", kid: JSON.parse(testEnv.SESSION_KEYS).keys[0].kid })}.${b64(claims())}.`;
     expect(await status(token)).toBe(401);
   });
 
@@ -54,7 +54,7 @@ describe("our tokens under attack", () => {
   it("refuses a header alg that does not match the key's pinned alg", async () => {
     const good = await signWithOurKey(claims());
     const [, payload, signature] = good.split(".");
-    const kid = JSON.parse(testEnv.SESSION_KEYS!).keys[0].kid;
+    const kid = JSON.parse(testEnv.SESSION_KEYS).keys[0].kid;
     expect(await status(`${b64({ alg: "ES384", kid, typ: "session+jwt" })}.${payload}.${signature}`)).toBe(401);
     expect(await status(`${b64({ alg: "EdDSA", kid, typ: "session+jwt" })}.${payload}.${signature}`)).toBe(401);
   });
@@ -68,7 +68,7 @@ describe("our tokens under attack", () => {
   it("ignores jku, x5u, an embedded jwk and x5c: a token signed by the attacker's own key is refused", async () => {
     const attacker = await generateKeyPair("ES256", { extractable: true });
     const jwk = await exportJWK(attacker.publicKey);
-    const kid = JSON.parse(testEnv.SESSION_KEYS!).keys[0].kid;
+    const kid = JSON.parse(testEnv.SESSION_KEYS).keys[0].kid;
     for (const extra of [
       { jku: "https://evil.example/jwks" },
       { x5u: "https://evil.example/cert" },
