@@ -2,6 +2,7 @@ import { isEmailAddress } from "../util/email";
 import { parsePublicPath, type PathPattern } from "./public-paths";
 import { WORKLOAD_NAME } from "./trusted-workloads";
 import { HTTP_METHOD } from "../util/syntax";
+import { jsonVar } from "./env-values";
 
 /** Who a rule lets in: any one match admits (docs/access-policies.md). */
 export interface Allow {
@@ -173,18 +174,9 @@ function parseRule(value: unknown, index: number, problems: string[]): AccessRul
  * duplicates, the default rule) is policy-checks.ts's.
  */
 export function parseAccessPolicyRules(raw: unknown, problems: string[]): AccessRule[] {
-  if (raw === undefined || raw === null || (typeof raw === "string" && raw.trim() === "")) return [];
-  let value: unknown = raw;
-  if (typeof raw === "string") {
-    try {
-      value = JSON.parse(raw) as unknown;
-    } catch {
-      problems.push(
-        "ACCESS_POLICY: not valid JSON (check commas and quotes; schema/access-policy.schema.json describes it)",
-      );
-      return [];
-    }
-  }
+  const parsed = jsonVar("ACCESS_POLICY", raw, "schema/access-policy.schema.json", problems);
+  if (!parsed) return [];
+  const { value } = parsed;
   if (!Array.isArray(value)) {
     problems.push(
       'ACCESS_POLICY: must be a JSON array of rules, e.g. [{"path": "/admin/*", "allow": {"groups": ["admins@example.com"]}}]',

@@ -3,6 +3,26 @@ import { isSecureOrLoopback } from "../util/issuer-rules";
 
 /** Reading single bindings as typed values; every problem is pushed onto `problems`. */
 
+/**
+ * A JSON-valued var (a string, or already parsed when wrangler gives a JSON var): undefined when
+ * it is unset or blank, or when it does not parse (a problem naming `name` and `describedBy`).
+ */
+export function jsonVar(
+  name: string,
+  raw: unknown,
+  describedBy: string,
+  problems: string[],
+): { value: unknown } | undefined {
+  if (raw === undefined || raw === null || (typeof raw === "string" && raw.trim() === "")) return undefined;
+  if (typeof raw !== "string") return { value: raw };
+  try {
+    return { value: JSON.parse(raw) as unknown };
+  } catch {
+    problems.push(`${name}: not valid JSON (check commas and quotes; ${describedBy} describes it)`);
+    return undefined;
+  }
+}
+
 /** A value that is absent or blank counts as unset, so `VAR = ""` in wrangler.toml means "default". */
 export function text(env: Env, name: keyof Env, problems: string[]): string | undefined {
   const value: unknown = env[name];

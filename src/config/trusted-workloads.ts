@@ -1,4 +1,4 @@
-import { httpUrl } from "./env-values";
+import { httpUrl, jsonVar } from "./env-values";
 
 /**
  * One TRUSTED_WORKLOADS entry (docs/workloads.md): a machine caller that proves who it is with an OIDC
@@ -127,18 +127,9 @@ const NONE: TrustedWorkloads = { workloads: [], names: new Set() };
  * every entry checked, every problem pushed. Unset or blank: no workloads.
  */
 export function parseTrustedWorkloads(raw: unknown, problems: string[]): TrustedWorkloads {
-  if (raw === undefined || raw === null || (typeof raw === "string" && raw.trim() === "")) return NONE;
-  let value: unknown = raw;
-  if (typeof raw === "string") {
-    try {
-      value = JSON.parse(raw) as unknown;
-    } catch {
-      problems.push(
-        "TRUSTED_WORKLOADS: not valid JSON (check commas and quotes; schema/trusted-workloads.schema.json describes it)",
-      );
-      return NONE;
-    }
-  }
+  const parsed = jsonVar("TRUSTED_WORKLOADS", raw, "schema/trusted-workloads.schema.json", problems);
+  if (!parsed) return NONE;
+  const { value } = parsed;
   if (!isObject(value)) {
     problems.push(
       'TRUSTED_WORKLOADS: must be a JSON object of named workloads, e.g. {"ci-main": {"issuer": "...", "audience": "...", "claims": {...}}}',

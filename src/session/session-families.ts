@@ -1,15 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { AuthError, type AuthErrorCode } from "../errors";
 import type { Identity } from "../identity";
-import {
-  createSession,
-  isSessionActive,
-  peekSession,
-  readSessionState,
-  revokeSession,
-  revokeUserSessions,
-  rotateSession,
-} from "./family-chain";
+import * as chain from "./family-chain";
 import type { FamilyRecord, FamilyRecords, RevokedRecord } from "./family-records";
 import { listSessions } from "./session-list";
 import type {
@@ -146,7 +138,7 @@ export class SessionFamilies extends DurableObject {
     signIn?: SignInFacts,
   ): Promise<Settled<IssuedSession>> {
     const records = this.records(true)!;
-    const issued = await settle(() => createSession(records, identity, nowMs, ttlSeconds, signIn));
+    const issued = await settle(() => chain.createSession(records, identity, nowMs, ttlSeconds, signIn));
     // Housekeeping: this person's expired sessions go, and an alarm clears the last ones.
     const sql = this.ctx.storage.sql;
     for (const table of ["families", "tokens", "revoked"]) sql.exec(`DELETE FROM ${table} WHERE expires_ms < ?`, nowMs);
@@ -157,27 +149,27 @@ export class SessionFamilies extends DurableObject {
   async rotate(credential: string, nowMs: number, graceSeconds: number): Promise<Settled<IssuedSession>> {
     const records = this.records(false);
     if (!records) return { ok: false, code: "ERR_REFRESH_INVALID", detail: "unknown user" };
-    return settle(() => rotateSession(records, credential, nowMs, graceSeconds));
+    return settle(() => chain.rotateSession(records, credential, nowMs, graceSeconds));
   }
 
   async peek(credential: string, nowMs: number): Promise<Settled<SessionRef | undefined>> {
     const records = this.records(false);
-    return records ? settle(() => peekSession(records, credential, nowMs)) : { ok: true, value: undefined };
+    return records ? settle(() => chain.peekSession(records, credential, nowMs)) : { ok: true, value: undefined };
   }
 
   async isActive(session: SessionRef, nowMs: number): Promise<boolean> {
     const records = this.records(false);
-    return records ? isSessionActive(records, session, nowMs) : false;
+    return records ? chain.isSessionActive(records, session, nowMs) : false;
   }
 
   async sessionState(session: SessionRef, nowMs: number): Promise<SessionState> {
     const records = this.records(false);
-    return records ? readSessionState(records, session, nowMs) : { active: false };
+    return records ? chain.readSessionState(records, session, nowMs) : { active: false };
   }
 
   async revoke(session: SessionRef, nowMs: number, because: RevocationReason): Promise<void> {
     const records = this.records(false);
-    if (records) await revokeSession(records, session, nowMs, because);
+    if (records) await chain.revokeSession(records, session, nowMs, because);
   }
 
   /** Exact: this object holds every session of the person, and sees every write before it. */
@@ -187,7 +179,7 @@ export class SessionFamilies extends DurableObject {
   }
 
   async revokeUser(sub: string, notBeforeMs: number, nowMs: number, because: UserRevocationReason): Promise<void> {
-    await revokeUserSessions(this.records(true)!, sub, notBeforeMs, nowMs, because);
+    await chain.revokeUserSessions(this.records(true)!, sub, notBeforeMs, nowMs, because);
   }
 
   /** Records a one-time value's hash: true the first time. The object runs one call at a time. */

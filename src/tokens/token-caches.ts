@@ -1,6 +1,6 @@
 import type { Config } from "../config/parse-config";
 import type { Identity, Workload } from "../identity";
-import { BoundedCache } from "../util/bounded-cache";
+import { BoundedCache, cacheOf } from "../util/bounded-cache";
 import {
   signOriginAssertion,
   signWorkloadAssertion,
@@ -31,8 +31,7 @@ export async function verifiedAccessToken(
   token: string,
   nowSeconds: number,
 ): Promise<AccessClaims> {
-  let byOrigin = verifiedByConfig.get(config);
-  if (!byOrigin) verifiedByConfig.set(config, (byOrigin = new BoundedCache(MAX_ORIGINS_CACHED)));
+  const byOrigin = cacheOf(verifiedByConfig, config, MAX_ORIGINS_CACHED);
   let cache = byOrigin.get(publicOrigin, 0);
   if (!cache) byOrigin.set(publicOrigin, (cache = new BoundedCache(MAX_CACHED_TOKENS)), Infinity);
   const known = cache.get(token, nowSeconds);
@@ -58,8 +57,7 @@ async function cachedAssertion(
   nowSeconds: number,
   sign: () => Promise<string>,
 ): Promise<string> {
-  let cache = assertionsByConfig.get(config);
-  if (!cache) assertionsByConfig.set(config, (cache = new BoundedCache(MAX_CACHED_ASSERTIONS)));
+  const cache = cacheOf(assertionsByConfig, config, MAX_CACHED_ASSERTIONS);
   const cached = cache.get(key, nowSeconds);
   if (cached) return cached;
   const assertion = await sign();

@@ -48,20 +48,15 @@ export class BoundedCache<V> {
 }
 
 /**
- * A promise-valued entry that is forgotten if it rejects: caches never keep a failure.
- * Returns the cached promise, or stores and returns `create()`'s.
+ * The cache that belongs to `owner` (a parsed configuration, a list of workloads), made on first
+ * use: when the owner goes (a new configuration), its cache goes with it.
  */
-export function cachedPromise<V>(
-  cache: BoundedCache<Promise<V>>,
-  key: string,
-  now: number,
-  expiresAt: number,
-  create: () => Promise<V>,
-): Promise<V> {
-  const cached = cache.get(key, now);
-  if (cached) return cached;
-  const created = create();
-  cache.set(key, created, expiresAt);
-  created.catch(() => cache.deleteIf(key, created));
-  return created;
+export function cacheOf<O extends object, V>(
+  caches: WeakMap<O, BoundedCache<V>>,
+  owner: O,
+  capacity: number,
+): BoundedCache<V> {
+  let cache = caches.get(owner);
+  if (!cache) caches.set(owner, (cache = new BoundedCache<V>(capacity)));
+  return cache;
 }

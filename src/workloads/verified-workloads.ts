@@ -1,5 +1,5 @@
 import type { TrustedWorkload } from "../config/trusted-workloads";
-import { BoundedCache } from "../util/bounded-cache";
+import { cacheOf, type BoundedCache } from "../util/bounded-cache";
 import { verifyWorkloadToken, type WorkloadToken } from "./workload-token";
 
 /**
@@ -29,8 +29,7 @@ export async function workloadFromBearer(
   nowSeconds: number,
   nowMs: number,
 ): Promise<WorkloadToken> {
-  let cache = verifiedByWorkloads.get(workloads);
-  if (!cache) verifiedByWorkloads.set(workloads, (cache = new BoundedCache(MAX_CACHED_TOKENS)));
+  const cache = cacheOf(verifiedByWorkloads, workloads, MAX_CACHED_TOKENS);
   const known = cache.get(bearer, nowSeconds);
   if (known) return known;
   const verified = await verifyWorkloadToken(workloads, issuer, bearer, nowSeconds, nowMs);
