@@ -13,7 +13,7 @@
 //   jose-jwks jose jwtVerify with the same checks against the worker's key resolver (by kid)
 //   raw       the least a JWT signature check needs: split, base64url-decode the signature,
 //             encode the signing input, crypto.subtle.verify (ECDSA P-256 SHA-256), nothing more
-//   assert    signOriginAssertion() from src/tokens/our-tokens.ts: the ES256 signature of X-Auth-Assertion
+//   assert    signOriginAssertion() from src/tokens/origin-assertion.ts: the ES256 signature of X-Auth-Assertion
 //   assert-cached  originAssertionFor(), the gate's call, same user each time (a cache, if any)
 //   headers   upstreamHeaders(): the header copies and filters the gate makes for every request
 //   config    loadConfig(env): the per-request lookup of the parsed configuration
@@ -29,7 +29,8 @@ import { parseCookies } from "../src/http/cookies";
 import * as requestHeaders from "../src/proxy/request-headers";
 import type { TokenRecord } from "../src/session/family-records";
 import { tokenKey } from "../src/session/kv-keys";
-import { signOriginAssertion, TOKEN_TYPES } from "../src/tokens/our-tokens";
+import { signOriginAssertion } from "../src/tokens/origin-assertion";
+import { TOKEN_TYPES } from "../src/tokens/our-jwt";
 import * as tokenCaches from "../src/tokens/token-caches";
 
 interface MicroEnv extends Env {

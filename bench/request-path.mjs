@@ -82,7 +82,7 @@ const worker = (await import(outfile)).default;
 const tokensOut = join(dir, "tokens-entry.mjs");
 writeFileSync(
   join(dir, "tokens-entry.ts"),
-  `export { signAccessToken } from ${JSON.stringify(join(ROOT, "src/tokens/our-tokens.ts"))};\nexport { parseSessionKeys } from ${JSON.stringify(join(ROOT, "src/config/session-keys.ts"))};\n`,
+  `export { signAccessToken } from ${JSON.stringify(join(ROOT, "src/tokens/access-token.ts"))};\nexport { parseSessionKeys } from ${JSON.stringify(join(ROOT, "src/config/session-keys.ts"))};\n`,
 );
 await promisify(execFile)(
   join(ROOT, "node_modules/.bin/esbuild"),

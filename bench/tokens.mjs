@@ -1,7 +1,7 @@
 // Credentials for the scenarios, made in Node before any round starts, so that minting them
 // costs nothing while the worker is being measured.
 //
-//   - access JWTs exactly as src/tokens/our-tokens.ts signs them: header {alg, kid,
+//   - access JWTs exactly as src/tokens/access-token.ts signs them: header {alg, kid,
 //     typ: "session+jwt"}, iss = PUBLIC_URL, aud = PUBLIC_URL + AUTH_PREFIX, sub, email, sid,
 //     iat, exp = iat + ACCESS_TOKEN_TTL; one for (c), a pool of distinct ones for (d);
 //   - refresh credentials `<familyId>.<token>` with their KV records, under the keys of

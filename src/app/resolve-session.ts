@@ -3,7 +3,7 @@ import type { Identity } from "../identity";
 import { logEvent } from "../log";
 import { isAllowed } from "../policy/allowlist";
 import { verifiedAccessToken } from "../tokens/token-caches";
-import type { AccessClaims } from "../tokens/our-tokens";
+import type { AccessClaims } from "../tokens/access-token";
 import { consumeRateLimit } from "./rate-limit";
 import type { RequestContext } from "./request-context";
 import { withPolicyGroups } from "./policy-groups";

@@ -1,6 +1,6 @@
 import { ACCESS_COOKIE, clearCookie, REFRESH_COOKIE, serializeCookie } from "../http/cookies";
 import type { IssuedSession } from "../session/store";
-import { signAccessToken } from "../tokens/our-tokens";
+import { signAccessToken } from "../tokens/access-token";
 import type { RequestContext } from "./request-context";
 
 /** Both session cookies, cleared with the same attributes they were set with. */

@@ -37,7 +37,7 @@ const BEARER = /^Bearer[ ]+([A-Za-z0-9\-_.]+)\s*$/i;
 /**
  * A body announced by its headers: Content-Type, Transfer-Encoding, a non-zero Content-Length
  * (RFC 9112 6.3). Not `request.body`: the runtime gives a bodiless request an empty stream too.
- * A preflight's body, if any, is never sent on (proxy/forward.ts).
+ * A preflight's body, if any, is never sent on (proxy/proxy.ts).
  */
 function carriesBody(headers: Headers): boolean {
   const length = headers.get("content-length");

@@ -1,6 +1,6 @@
 import * as oauth from "oauth4webapi";
 import { safeReturnTo } from "../http/return-to";
-import type { LoginTransaction } from "../tokens/our-tokens";
+import type { LoginTransaction } from "../tokens/login-token";
 import { saveLoginTransaction } from "./login-transaction";
 import { getProvider } from "./provider-metadata";
 import { callbackUrl, type SignInScope } from "./sign-in-scope";

@@ -4,7 +4,7 @@ import type { Config } from "../config/parse-config";
 import { AuthError } from "../errors";
 import { identityOf, type Identity } from "../identity";
 import { ISSUER_TIMEOUT_MS } from "../issuers/remote-issuer";
-import type { LoginTransaction } from "../tokens/our-tokens";
+import type { LoginTransaction } from "../tokens/login-token";
 import { isEmailAddress } from "../util/email";
 import { ASYMMETRIC_ALGORITHMS } from "../util/issuer-rules";
 import { isJoseError } from "../util/jose-codes";

@@ -6,7 +6,7 @@ import {
   signLoginTransaction,
   verifyLoginTransaction,
   type LoginTransaction,
-} from "../tokens/our-tokens";
+} from "../tokens/login-token";
 import { callbackUrl, type SignInScope } from "./sign-in-scope";
 
 /**

@@ -1,6 +1,6 @@
 import { decodeProtectedHeader } from "jose";
 import type { CookieJar } from "../http/cookies";
-import { TOKEN_TYPES } from "../tokens/our-tokens";
+import { TOKEN_TYPES } from "../tokens/our-jwt";
 
 /** The identity headers we set; every client header that isIdentityHeader() matches is stripped first. */
 export const IDENTITY_HEADERS = {

@@ -14,7 +14,8 @@ import {
 } from "../oidc/login-transaction";
 import { isAllowed } from "../policy/allowlist";
 import { isPreviewOrigin } from "../policy/preview-origin";
-import { signRelayCode, verifyRelayCode, type LoginTransaction } from "../tokens/our-tokens";
+import type { LoginTransaction } from "../tokens/login-token";
+import { signRelayCode, verifyRelayCode } from "../tokens/relay-code";
 import { randomToken } from "../util/hash";
 
 /**

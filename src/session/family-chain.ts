@@ -2,15 +2,8 @@ import { AuthError } from "../errors";
 import { identityOf, type Identity } from "../identity";
 import { logEvent } from "../log";
 import { sha256 } from "../util/hash";
-import type { FamilyRecord, FamilyRecords, TokenRecord, UserMark } from "./family-records";
-import type {
-  IssuedSession,
-  RevocationReason,
-  SessionRef,
-  SessionState,
-  SignInFacts,
-  UserRevocationReason,
-} from "./store";
+import { endedByUser, type FamilyRecord, type FamilyRecords, type TokenRecord } from "./family-records";
+import type { IssuedSession, SessionRef, SignInFacts } from "./store";
 import { formatCredential, newFamilyId, newToken, parseCredential, successorOf } from "./successor";
 import { endFamily, isQuotaRefusal } from "./writes-refused";
 
@@ -80,10 +73,6 @@ async function inspect(records: FamilyRecords, credential: string, nowMs: number
   if (!token || !family || token.familyId !== parsed.familyId) throw refuse("ERR_REFRESH_INVALID", "unknown token");
   return { ...parsed, family, revoked, live: family.expiresAtMs > nowMs && !revoked };
 }
-
-/** Whether "sign out everywhere" (a not-before mark at or after its start) ended the family. */
-const endedByUser = (family: FamilyRecord, mark: UserMark | null) =>
-  mark !== null && family.createdAtMs <= mark.notBeforeMs;
 
 /**
  * Everything a rotation decides on: the presented token's record, its family, the family's
@@ -167,70 +156,5 @@ export async function peekSession(
   } catch (error) {
     if (error instanceof AuthError && error.code === "ERR_REFRESH_INVALID") return undefined;
     throw error;
-  }
-}
-
-export async function isSessionActive(records: FamilyRecords, session: SessionRef, nowMs: number): Promise<boolean> {
-  // One round trip: the person is known from the session, so their mark is read alongside.
-  const [family, revoked, userMark] = await Promise.all([
-    records.readFamily(session.familyId),
-    records.readRevoked(session.familyId),
-    sha256(session.sub).then((subHash) => records.readUserNotBefore(subHash)),
-  ]);
-  if (!family || family.sub !== session.sub || revoked || family.expiresAtMs <= nowMs) return false;
-  return !endedByUser(family, userMark);
-}
-
-/** isSessionActive, with the family's identity and end for a caller that re-applies policy. */
-export async function readSessionState(
-  records: FamilyRecords,
-  session: SessionRef,
-  nowMs: number,
-): Promise<SessionState> {
-  const [family, revoked, userMark] = await Promise.all([
-    records.knownFamily?.(session.familyId) ?? records.readFamily(session.familyId),
-    records.readRevoked(session.familyId),
-    sha256(session.sub).then((subHash) => records.readUserNotBefore(subHash)),
-  ]);
-  const ended = !family || family.sub !== session.sub || revoked || family.expiresAtMs <= nowMs;
-  if (ended || endedByUser(family, userMark)) return { active: false };
-  return { active: true, identity: identityOf(family), expiresAtMs: family.expiresAtMs };
-}
-
-export async function revokeSession(
-  records: FamilyRecords,
-  session: SessionRef,
-  nowMs: number,
-  because: RevocationReason,
-): Promise<void> {
-  // Already revoked: nothing to write (a record is written once, even a second later).
-  const [family, revoked] = await Promise.all([
-    records.readFamily(session.familyId),
-    records.readRevoked(session.familyId),
-  ]);
-  if (!family || family.sub !== session.sub || revoked) return;
-  await endFamily(records, session.familyId, { atMs: nowMs, because }, family, nowMs);
-}
-
-/**
- * Ends every session of `sub` started at or before `notBeforeMs`; the mark only ever moves
- * forward. While KV refuses writes for the day, the person's families are deleted instead.
- */
-export async function revokeUserSessions(
-  records: FamilyRecords,
-  sub: string,
-  notBeforeMs: number,
-  nowMs: number,
-  because: UserRevocationReason,
-): Promise<void> {
-  const subHash = await sha256(sub);
-  // A late security event about an earlier moment must not undo a later "sign out everywhere".
-  const current = await records.readUserNotBefore(subHash);
-  if (current !== null && current.notBeforeMs >= notBeforeMs) return;
-  try {
-    await records.writeUserNotBefore(subHash, { notBeforeMs, because }, nowMs);
-  } catch (error) {
-    if (!isQuotaRefusal(error) || !records.deleteUserFamilies) throw error;
-    await records.deleteUserFamilies(subHash, notBeforeMs);
   }
 }

@@ -69,3 +69,7 @@ export interface FamilyRecords {
   deleteFamily?(familyId: string): Promise<void>;
   deleteUserFamilies?(subHash: string, nowMs: number): Promise<void>;
 }
+
+/** Whether "sign out everywhere" (a not-before mark at or after its start) ended the family. */
+export const endedByUser = (family: FamilyRecord, mark: UserMark | null) =>
+  mark !== null && family.createdAtMs <= mark.notBeforeMs;

@@ -1,14 +1,7 @@
 import { BoundedCache } from "../util/bounded-cache";
 import { sha256 } from "../util/hash";
-import {
-  createSession,
-  isSessionActive,
-  peekSession,
-  readSessionState,
-  revokeSession,
-  revokeUserSessions,
-  rotateSession,
-} from "./family-chain";
+import { createSession, peekSession, rotateSession } from "./family-chain";
+import { isSessionActive, readSessionState, revokeSession, revokeUserSessions } from "./family-state";
 import type { FamilyRecord } from "./family-records";
 import { kvExpirationTtl, onceKey } from "./kv-keys";
 import { isRateLimited, kvRecords, unavailable, type SessionKv } from "./kv-records";

@@ -2,8 +2,10 @@ import { DurableObject } from "cloudflare:workers";
 import { AuthError, type AuthErrorCode } from "../errors";
 import type { Identity } from "../identity";
 import * as chain from "./family-chain";
-import type { FamilyRecord, FamilyRecords, RevokedRecord } from "./family-records";
+import * as state from "./family-state";
+import type { FamilyRecords } from "./family-records";
 import { listSessions } from "./session-list";
+import { EVENTS_SCHEMA, SCHEMA, sqlRecords } from "./sql-records";
 import type {
   IssuedSession,
   RevocationReason,
@@ -25,86 +27,6 @@ async function settle<T>(run: () => Promise<T>): Promise<Settled<T>> {
       return { ok: false, code: error.code, ...(error.detail ? { detail: error.detail } : {}) };
     throw error;
   }
-}
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS families (family_id TEXT PRIMARY KEY, record TEXT NOT NULL, expires_ms INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS tokens (hash TEXT PRIMARY KEY, family_id TEXT NOT NULL, issued_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS tokens_by_family ON tokens (family_id, issued_ms);
-CREATE TABLE IF NOT EXISTS revoked (family_id TEXT PRIMARY KEY, record TEXT NOT NULL, expires_ms INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS user_state (id INTEGER PRIMARY KEY CHECK (id = 1), not_before_ms INTEGER NOT NULL, because TEXT);
-CREATE TABLE IF NOT EXISTS used_once (hash TEXT PRIMARY KEY, expires_ms INTEGER NOT NULL);`;
-
-const EVENTS_SCHEMA = "CREATE TABLE IF NOT EXISTS events (hash TEXT PRIMARY KEY, expires_ms INTEGER NOT NULL)";
-
-/** FamilyRecords over this object's SQLite: reads see every write before them, exactly. */
-function sqlRecords(sql: SqlStorage): FamilyRecords {
-  const one = <T>(query: string, ...bindings: unknown[]) =>
-    (sql.exec(query, ...bindings).toArray()[0] as T | undefined) ?? null;
-  return {
-    readToken: async (_familyId, hash) => {
-      const row = one<{ family_id: string; issued_ms: number }>(
-        "SELECT family_id, issued_ms FROM tokens WHERE hash = ?",
-        hash,
-      );
-      return row && { familyId: row.family_id, issuedAtMs: row.issued_ms };
-    },
-    readFamily: async (familyId) =>
-      JSON.parse(
-        one<{ record: string }>("SELECT record FROM families WHERE family_id = ?", familyId)?.record ?? "null",
-      ) as FamilyRecord | null,
-    readRevoked: async (familyId) =>
-      JSON.parse(
-        one<{ record: string }>("SELECT record FROM revoked WHERE family_id = ?", familyId)?.record ?? "null",
-      ) as RevokedRecord | null,
-    readUserNotBefore: async () => {
-      const row = one<{ not_before_ms: number; because: UserRevocationReason | null }>(
-        "SELECT not_before_ms, because FROM user_state WHERE id = 1",
-      );
-      return row && { notBeforeMs: row.not_before_ms, ...(row.because ? { because: row.because } : {}) };
-    },
-    writeFamily: async (familyId, family) => {
-      sql.exec("INSERT OR IGNORE INTO families VALUES (?, ?, ?)", familyId, JSON.stringify(family), family.expiresAtMs);
-    },
-    writeToken: async (hash, token, family) => {
-      sql.exec(
-        "INSERT OR IGNORE INTO tokens VALUES (?, ?, ?, ?)",
-        hash,
-        token.familyId,
-        token.issuedAtMs,
-        family.expiresAtMs,
-      );
-    },
-    writeRevoked: async (familyId, revoked, family) => {
-      sql.exec("INSERT OR IGNORE INTO revoked VALUES (?, ?, ?)", familyId, JSON.stringify(revoked), family.expiresAtMs);
-    },
-    writeUserNotBefore: async (_subHash, { notBeforeMs, because }) => {
-      // The latest mark wins, with its reason (SET expressions read the row as it was).
-      sql.exec(
-        `INSERT INTO user_state (id, not_before_ms, because) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET
-           because = CASE WHEN excluded.not_before_ms >= not_before_ms THEN excluded.because ELSE because END,
-           not_before_ms = max(not_before_ms, excluded.not_before_ms)`,
-        notBeforeMs,
-        because,
-      );
-    },
-    // Every family here is this person's: the object is theirs.
-    listFamilies: async (_subHash, nowMs, limit) =>
-      sql
-        .exec<{ family_id: string; record: string }>(
-          "SELECT family_id, record FROM families WHERE expires_ms > ? ORDER BY json_extract(record, '$.createdAtMs') DESC LIMIT ?",
-          nowMs,
-          limit,
-        )
-        .toArray()
-        .map((row) => {
-          const { createdAtMs, expiresAtMs, device, place } = JSON.parse(row.record) as FamilyRecord;
-          const facts = { ...(device ? { device } : {}), ...(place ? { place } : {}) };
-          return { familyId: row.family_id, createdAtMs, expiresAtMs, ...facts };
-        }),
-    lastIssuedAt: async (familyId) =>
-      one<{ at: number | null }>("SELECT max(issued_ms) AS at FROM tokens WHERE family_id = ?", familyId)?.at ?? null,
-  };
 }
 
 /**
@@ -159,17 +81,17 @@ export class SessionFamilies extends DurableObject {
 
   async isActive(session: SessionRef, nowMs: number): Promise<boolean> {
     const records = this.records(false);
-    return records ? chain.isSessionActive(records, session, nowMs) : false;
+    return records ? state.isSessionActive(records, session, nowMs) : false;
   }
 
   async sessionState(session: SessionRef, nowMs: number): Promise<SessionState> {
     const records = this.records(false);
-    return records ? chain.readSessionState(records, session, nowMs) : { active: false };
+    return records ? state.readSessionState(records, session, nowMs) : { active: false };
   }
 
   async revoke(session: SessionRef, nowMs: number, because: RevocationReason): Promise<void> {
     const records = this.records(false);
-    if (records) await chain.revokeSession(records, session, nowMs, because);
+    if (records) await state.revokeSession(records, session, nowMs, because);
   }
 
   /** Exact: this object holds every session of the person, and sees every write before it. */
@@ -179,7 +101,7 @@ export class SessionFamilies extends DurableObject {
   }
 
   async revokeUser(sub: string, notBeforeMs: number, nowMs: number, because: UserRevocationReason): Promise<void> {
-    await chain.revokeUserSessions(this.records(true)!, sub, notBeforeMs, nowMs, because);
+    await state.revokeUserSessions(this.records(true)!, sub, notBeforeMs, nowMs, because);
   }
 
   /** Records a one-time value's hash: true the first time. The object runs one call at a time. */

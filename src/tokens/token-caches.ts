@@ -1,13 +1,8 @@
 import type { Config } from "../config/parse-config";
 import type { Identity, Workload } from "../identity";
 import { BoundedCache, cacheOf } from "../util/bounded-cache";
-import {
-  signOriginAssertion,
-  signWorkloadAssertion,
-  verifyAccessToken,
-  type AccessAudience,
-  type AccessClaims,
-} from "./our-tokens";
+import { verifyAccessToken, type AccessAudience, type AccessClaims } from "./access-token";
+import { signOriginAssertion, signWorkloadAssertion } from "./origin-assertion";
 
 /**
  * Per-isolate caches in front of the asymmetric crypto of our own tokens. Both belong to one

@@ -7,7 +7,7 @@ import type { Config } from "../../../src/config/parse-config";
 import type { Env } from "../../../src/env";
 import type { Identity } from "../../../src/identity";
 import { createKvSessionStore } from "../../../src/session/kv-store";
-import { signAccessToken } from "../../../src/tokens/our-tokens";
+import { signAccessToken } from "../../../src/tokens/access-token";
 import { createCloudflareKv } from "../cloudflare-kv";
 
 export const ISSUER = "https://app.test";

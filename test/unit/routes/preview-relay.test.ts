@@ -2,7 +2,7 @@ import { decodeJwt, decodeProtectedHeader, SignJWT } from "jose";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { generateKeySet } from "../../../scripts/keys.mjs";
 import { loginCookieName } from "../../../src/oidc/login-transaction";
-import { signLoginTransaction } from "../../../src/tokens/our-tokens";
+import { signLoginTransaction } from "../../../src/tokens/login-token";
 import { callWith, cookieValue, ISSUER, testConfig } from "../../support/workerd/helpers";
 import { consent } from "../../support/workerd/provider-stub";
 import type { Echo } from "../../support/echo";

@@ -1,6 +1,6 @@
 import { generateKeyPair, SignJWT, type JWTPayload } from "jose";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { verifyAccessToken } from "../../../src/tokens/our-tokens";
+import { verifyAccessToken } from "../../../src/tokens/access-token";
 import { call, ISSUER, testConfig } from "../../support/workerd/helpers";
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);

@@ -1,0 +1,75 @@
+import { identityOf } from "../identity";
+import { sha256 } from "../util/hash";
+import { endedByUser, type FamilyRecords } from "./family-records";
+import type { RevocationReason, SessionRef, SessionState, UserRevocationReason } from "./store";
+import { endFamily, isQuotaRefusal } from "./writes-refused";
+
+/**
+ * A session's state as a live request or connection reads it (is it still on?), and ending
+ * sessions: one, or every one of a person. The other half of the algorithm is family-chain.ts.
+ */
+
+export async function isSessionActive(records: FamilyRecords, session: SessionRef, nowMs: number): Promise<boolean> {
+  // One round trip: the person is known from the session, so their mark is read alongside.
+  const [family, revoked, userMark] = await Promise.all([
+    records.readFamily(session.familyId),
+    records.readRevoked(session.familyId),
+    sha256(session.sub).then((subHash) => records.readUserNotBefore(subHash)),
+  ]);
+  if (!family || family.sub !== session.sub || revoked || family.expiresAtMs <= nowMs) return false;
+  return !endedByUser(family, userMark);
+}
+
+/** isSessionActive, with the family's identity and end for a caller that re-applies policy. */
+export async function readSessionState(
+  records: FamilyRecords,
+  session: SessionRef,
+  nowMs: number,
+): Promise<SessionState> {
+  const [family, revoked, userMark] = await Promise.all([
+    records.knownFamily?.(session.familyId) ?? records.readFamily(session.familyId),
+    records.readRevoked(session.familyId),
+    sha256(session.sub).then((subHash) => records.readUserNotBefore(subHash)),
+  ]);
+  const ended = !family || family.sub !== session.sub || revoked || family.expiresAtMs <= nowMs;
+  if (ended || endedByUser(family, userMark)) return { active: false };
+  return { active: true, identity: identityOf(family), expiresAtMs: family.expiresAtMs };
+}
+
+export async function revokeSession(
+  records: FamilyRecords,
+  session: SessionRef,
+  nowMs: number,
+  because: RevocationReason,
+): Promise<void> {
+  // Already revoked: nothing to write (a record is written once, even a second later).
+  const [family, revoked] = await Promise.all([
+    records.readFamily(session.familyId),
+    records.readRevoked(session.familyId),
+  ]);
+  if (!family || family.sub !== session.sub || revoked) return;
+  await endFamily(records, session.familyId, { atMs: nowMs, because }, family, nowMs);
+}
+
+/**
+ * Ends every session of `sub` started at or before `notBeforeMs`; the mark only ever moves
+ * forward. While KV refuses writes for the day, the person's families are deleted instead.
+ */
+export async function revokeUserSessions(
+  records: FamilyRecords,
+  sub: string,
+  notBeforeMs: number,
+  nowMs: number,
+  because: UserRevocationReason,
+): Promise<void> {
+  const subHash = await sha256(sub);
+  // A late security event about an earlier moment must not undo a later "sign out everywhere".
+  const current = await records.readUserNotBefore(subHash);
+  if (current !== null && current.notBeforeMs >= notBeforeMs) return;
+  try {
+    await records.writeUserNotBefore(subHash, { notBeforeMs, because }, nowMs);
+  } catch (error) {
+    if (!isQuotaRefusal(error) || !records.deleteUserFamilies) throw error;
+    await records.deleteUserFamilies(subHash, notBeforeMs);
+  }
+}

@@ -1,0 +1,91 @@
+import { errors, jwtVerify, SignJWT, type JWTPayload } from "jose";
+import type { SessionKeys } from "../config/session-keys";
+import type { Identity } from "../identity";
+
+/**
+ * Signing and verifying the JWTs the worker signs with SESSION_KEYS, for the four kinds this
+ * folder holds (access-token.ts, origin-assertion.ts, login-token.ts, relay-code.ts). Each has its
+ * own `typ`, so none passes as another, and its own audience; nothing else signs or verifies them.
+ * @see https://www.rfc-editor.org/rfc/rfc8725#section-3.11
+ */
+export const TOKEN_TYPES = {
+  access: "session+jwt",
+  assertion: "auth-assertion+jwt",
+  login: "login+jwt",
+  relay: "relay+jwt",
+} as const;
+
+/** Longer is not ours (an ES256 access JWT is about 500 bytes): refuse before parsing. */
+const MAX_TOKEN_LENGTH = 4096;
+/**
+ * How far in the future an `iat` may be, seconds: edge clocks are NTP-synced, so only a little.
+ * `exp` gets no leeway at all: we issue and verify with the same clocks, and an access token
+ * that has expired must lead to a refresh (and a revocation window exactly ACCESS_TOKEN_TTL).
+ */
+const IAT_LEEWAY_SECONDS = 5;
+
+export interface Issue {
+  issuer: string;
+  audience: string;
+  subject?: string;
+  issuedAtSeconds: number;
+  expiresAtSeconds: number;
+}
+
+export function sign(keys: SessionKeys, typ: string, claims: JWTPayload, issue: Issue): Promise<string> {
+  const { kid, alg, key } = keys.signing;
+  const jwt = new SignJWT(claims)
+    .setProtectedHeader({ alg, kid, typ })
+    .setIssuer(issue.issuer)
+    .setAudience(issue.audience)
+    .setIssuedAt(issue.issuedAtSeconds)
+    .setExpirationTime(issue.expiresAtSeconds);
+  return (issue.subject === undefined ? jwt : jwt.setSubject(issue.subject)).sign(key);
+}
+
+/**
+ * A claim of ours that jose does not check itself, refused the way jose refuses one: with its
+ * code (ERR_JWT_CLAIM_VALIDATION_FAILED) and the claim's name, never its value.
+ */
+export function claimRefused(claim: string, reason: string, payload: JWTPayload): never {
+  throw new errors.JWTClaimValidationFailed(`"${claim}" claim ${reason}`, payload, claim, "check_failed");
+}
+
+/**
+ * Signature (key by `kid`, algorithm pinned by that key), `typ`, `iss`, `aud`, `exp`, `iat` not in
+ * the future. Throws jose's error on any failure, so its stable code (ERR_JWT_EXPIRED,
+ * ERR_JWS_SIGNATURE_VERIFICATION_FAILED, ERR_JWKS_NO_MATCHING_KEY, ERR_JWT_CLAIM_VALIDATION_FAILED
+ * with its claim) says why in the log and in tests.
+ */
+export async function verify(
+  keys: SessionKeys,
+  typ: string,
+  token: string,
+  expect: { issuer: string; audience: string; nowSeconds: number; requiredClaims: string[] },
+) {
+  if (token.length > MAX_TOKEN_LENGTH) throw new errors.JWTInvalid(`longer than ${MAX_TOKEN_LENGTH} characters`);
+  const { payload } = await jwtVerify(token, keys.verificationKeys, {
+    algorithms: keys.algorithms,
+    typ,
+    issuer: expect.issuer,
+    audience: expect.audience,
+    requiredClaims: ["iat", "exp", ...expect.requiredClaims],
+    currentDate: new Date(expect.nowSeconds * 1000),
+  });
+  if (typeof payload.iat !== "number" || typeof payload.exp !== "number")
+    claimRefused("iat", "is not a number", payload);
+  if (payload.iat > expect.nowSeconds + IAT_LEEWAY_SECONDS) claimRefused("iat", "is in the future", payload);
+  return payload as JWTPayload & { iat: number; exp: number };
+}
+
+/** Claims that must be strings (jose's requiredClaims checks presence only). */
+export function requireStrings(payload: JWTPayload, claims: readonly string[]): void {
+  for (const claim of claims) if (typeof payload[claim] !== "string") claimRefused(claim, "is not a string", payload);
+}
+
+/** The identity's optional claims: `hd`, and `groups` (only the policy's, so the token stays small). */
+export const identityClaims = (identity: Identity): JWTPayload => ({
+  email: identity.email,
+  ...(identity.hd ? { hd: identity.hd } : {}),
+  ...(identity.groups?.length ? { groups: [...identity.groups] } : {}),
+});
