@@ -1,9 +1,9 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { generateKeySet } from "../../scripts/keys.mjs";
+import { runCheck } from "../support/run-check";
 
 /**
  * Mistakes that used to pass silently or point nowhere: a misspelled name, a JSON value that does
@@ -26,20 +26,7 @@ function project(toml: string, files: Record<string, string> = {}) {
   return join(dir, "wrangler.toml");
 }
 
-function check(configPath: string, ...flags: string[]) {
-  const {
-    OIDC_CLIENT_SECRET: _s,
-    SESSION_KEYS: _k,
-    CLOUDFLARE_INCLUDE_PROCESS_ENV: _i,
-    CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV: _l,
-    ...env
-  } = process.env;
-  const result = spawnSync("node", ["scripts/check-config.mjs", "--config", configPath, ...flags], {
-    encoding: "utf8",
-    env: { ...env, WRANGLER_SEND_METRICS: "false" },
-  });
-  return { code: result.status, output: result.stdout + result.stderr };
-}
+const check = (configPath: string, ...flags: string[]) => runCheck(configPath, flags);
 
 const secrets = () => `OIDC_CLIENT_SECRET=s3cret-value\nSESSION_KEYS='${keys}'\n`;
 

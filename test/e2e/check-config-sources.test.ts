@@ -1,9 +1,9 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { generateKeySet } from "../../scripts/keys.mjs";
+import { runCheck } from "../support/run-check";
 
 /**
  * `npm run check` checks what `wrangler dev` would run (.dev.vars over [vars], as
@@ -28,20 +28,7 @@ function project(files: Record<string, string>, vars = TOML_VARS, extraToml = ""
   return join(dir, "wrangler.toml");
 }
 
-function check(configPath: string, flags: string[] = [], extraEnv: Record<string, string> = {}) {
-  const {
-    OIDC_CLIENT_SECRET: _s,
-    SESSION_KEYS: _k,
-    CLOUDFLARE_INCLUDE_PROCESS_ENV: _i,
-    CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV: _l,
-    ...env
-  } = process.env;
-  const result = spawnSync("node", ["scripts/check-config.mjs", "--config", configPath, ...flags], {
-    encoding: "utf8",
-    env: { ...env, ...extraEnv },
-  });
-  return { code: result.status, output: result.stdout + result.stderr };
-}
+const check = runCheck;
 
 const completeDevVars = () =>
   `OIDC_CLIENT_ID=local-client\nALLOWED_EMAILS=ada@example.com\nOIDC_CLIENT_SECRET=s3cret-value\nSESSION_KEYS='${keys}'\n`;

@@ -1,9 +1,9 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { generateKeySet } from "../../scripts/keys.mjs";
+import { runCheck } from "../support/run-check";
 
 function project(vars: string, devVars?: string, tables = "") {
   const dir = mkdtempSync(join(tmpdir(), "check-config-"));
@@ -15,14 +15,7 @@ function project(vars: string, devVars?: string, tables = "") {
   return join(dir, "wrangler.toml");
 }
 
-function check(configPath: string, ...flags: string[]): { code: number | null; output: string } {
-  const { OIDC_CLIENT_SECRET: _secret, SESSION_KEYS: _keys, ...env } = process.env;
-  const result = spawnSync("node", ["scripts/check-config.mjs", "--config", configPath, ...flags], {
-    encoding: "utf8",
-    env,
-  });
-  return { code: result.status, output: result.stdout + result.stderr };
-}
+const check = (configPath: string, ...flags: string[]) => runCheck(configPath, flags);
 
 describe("npm run check", () => {
   it("passes a complete configuration, with secrets from .dev.vars", async () => {
