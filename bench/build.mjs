@@ -40,7 +40,8 @@ async function wranglerDryRun(outdir, minifyFlag) {
   return { file, rawBytes: raw.length, gzipBytes: gzipSync(raw).length };
 }
 
-async function esbuild(entry, outfile) {
+/** Bundles a Worker entry for workerd with the settings wrangler applies (ESM, browser platform, workerd conditions). */
+export async function bundleWorker(entry, outfile) {
   const args = [
     entry,
     "--bundle",
@@ -79,11 +80,11 @@ export async function buildAll() {
     wranglerDryRun(join(BUILD, "worker"), undefined),
     wranglerDryRun(join(BUILD, "worker-minify"), "--minify"),
     wranglerDryRun(join(BUILD, "worker-no-minify"), "--no-minify"),
-    esbuild(join(ROOT, "bench", "peers", "oidc-auth.ts"), join(BUILD, "peers", "oidc-auth.js")),
-    esbuild(join(ROOT, "bench", "peers", "jwk-gate.ts"), join(BUILD, "peers", "jwk-gate.js")),
-    esbuild(join(ROOT, "bench", "peers", "passthrough.ts"), join(BUILD, "peers", "passthrough.js")),
-    esbuild(join(ROOT, "bench", "micro-worker.ts"), join(BUILD, "micro-worker.js")),
-    esbuild(join(ROOT, "bench", "latency-worker.ts"), join(BUILD, "latency-worker.js")),
+    bundleWorker(join(ROOT, "bench", "peers", "oidc-auth.ts"), join(BUILD, "peers", "oidc-auth.js")),
+    bundleWorker(join(ROOT, "bench", "peers", "jwk-gate.ts"), join(BUILD, "peers", "jwk-gate.js")),
+    bundleWorker(join(ROOT, "bench", "peers", "passthrough.ts"), join(BUILD, "peers", "passthrough.js")),
+    bundleWorker(join(ROOT, "bench", "micro-worker.ts"), join(BUILD, "micro-worker.js")),
+    bundleWorker(join(ROOT, "bench", "latency-worker.ts"), join(BUILD, "latency-worker.js")),
     readWranglerConfig(),
   ]);
   return {

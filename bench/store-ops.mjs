@@ -161,24 +161,12 @@ export function storeOpsLines(result) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { execFileSync } = await import("node:child_process");
   const { freePort, startOrigin, startWorkerd, workerBindings } = await import("./stack.mjs");
   const { generateKeySet } = await import("../scripts/keys.mjs");
   const { LATENCY_MODEL } = await import("./latency-model.mjs");
   const built = join(ROOT, "bench", ".build", "store-ops-worker.js");
-  const esbuild = join(ROOT, "node_modules", ".bin", "esbuild");
-  execFileSync(esbuild, [
-    join(ROOT, "bench", "latency-worker.ts"),
-    "--bundle",
-    "--format=esm",
-    "--platform=browser",
-    "--target=es2022",
-    "--conditions=workerd,worker,browser",
-    "--log-level=warning",
-    "--external:node:*",
-    "--external:cloudflare:*",
-    `--outfile=${built}`,
-  ]);
+  const { bundleWorker } = await import("./build.mjs");
+  await bundleWorker(join(ROOT, "bench", "latency-worker.ts"), built);
   const origin = await startOrigin();
   const keySet = await generateKeySet("ES256");
   const [kvPort, doPort] = [await freePort(), await freePort()];

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { request as httpRequest } from "node:http";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import WebSocket from "ws";
 import { Browser } from "../support/http-client";
 import { startStack, type Stack } from "../support/stack";
@@ -106,10 +106,12 @@ describe("WebSockets through the gate", () => {
     expect({ code: closed.code, reason: closed.reason }).toEqual({ code: 4401, reason: "session ended" });
     // Within one interval (plus the time a check takes on a loaded machine).
     expect(closed.atMs - loggedOutAtMs).toBeLessThan(CHECK_SECONDS * 1000 + 1500);
-    await sleep(200);
-    expect(stack.originSocketCloses.filter((close) => close.url === "/chat")).toEqual([
-      { url: "/chat", code: 4401, reason: "session ended" },
-    ]);
+    // The origin hears of the close a moment later: polled, not slept for.
+    await vi.waitFor(() =>
+      expect(stack.originSocketCloses.filter((close) => close.url === "/chat")).toEqual([
+        { url: "/chat", code: 4401, reason: "session ended" },
+      ]),
+    );
   });
 
   it("passes the subprotocol the origin chose, and each side's close code and reason on to the other", async () => {

@@ -1,3 +1,4 @@
+import { expect } from "vitest";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { exportPKCS8, generateKeyPair } from "jose";
 import { env } from "cloudflare:workers";
@@ -123,4 +124,14 @@ export async function serviceAccountKey(
     client_email: clientEmail,
     token_uri: "https://oauth2.googleapis.com/token",
   });
+}
+
+/** Each pattern matches one of `problems`, and there are no others: every problem reported, each once. */
+export function expectExactlyProblems(problems: readonly string[], expected: readonly RegExp[]): void {
+  for (const pattern of expected)
+    expect(
+      problems.some((problem) => pattern.test(problem)),
+      String(pattern),
+    ).toBe(true);
+  expect(problems).toHaveLength(expected.length);
 }

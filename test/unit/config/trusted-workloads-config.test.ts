@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../../src/config/parse-config";
 import schema from "../../../schema/trusted-workloads.schema.json";
-import { testEnv } from "../../support/workerd/helpers";
+import { expectExactlyProblems, testEnv } from "../../support/workerd/helpers";
 
 const GITHUB = "https://token.actions.githubusercontent.com";
 const ciMain = {
@@ -52,12 +52,7 @@ describe("TRUSTED_WORKLOADS, checked", () => {
       /^TRUSTED_WORKLOADS "no-claims" "claims": empty/,
       /^TRUSTED_WORKLOADS "just-a-string": must be an object/,
     ];
-    for (const pattern of expected)
-      expect(
-        problems.some((problem) => pattern.test(problem)),
-        String(pattern),
-      ).toBe(true);
-    expect(problems).toHaveLength(expected.length);
+    expectExactlyProblems(problems, expected);
   });
 
   it("refuses GitHub Actions and Google entries that do not say who the caller is: anyone can mint those tokens for any audience", async () => {

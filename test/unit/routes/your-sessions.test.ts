@@ -5,6 +5,7 @@ import { safeReturnTo } from "../../../src/http/return-to";
 import { MAX_LISTED_SESSIONS } from "../../../src/session/store";
 import { call, callWith, cloudflareKv, ISSUER, setCookies, signedIn } from "../../support/workerd/helpers";
 import { consent } from "../../support/workerd/provider-stub";
+import type { SessionView } from "../../../src/http/sessions-page";
 
 /**
  * GET {AUTH_PREFIX}/sessions and POST {AUTH_PREFIX}/sessions/revoke (docs/your-sessions.md): a
@@ -46,14 +47,8 @@ async function browserSignsIn(
     .join("; ");
 }
 
-interface Listed {
-  id: string;
-  current: boolean;
-  createdAt: string;
-  lastActiveAt: string;
-  device: string;
-  place: string;
-}
+/** The JSON listing, as the route documents it. */
+type Listed = SessionView;
 async function listOf(cookie: string): Promise<Listed[]> {
   const response = await call("/auth/sessions", { headers: { cookie, ...JSON_ACCEPT } });
   expect(response.status).toBe(200);
