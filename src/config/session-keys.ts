@@ -1,4 +1,5 @@
-import { CompactSign, compactVerify, errors, type JWK, type JWTVerifyGetKey } from "jose";
+import { CompactSign, compactVerify, type JWK, type JWTVerifyGetKey } from "jose";
+import { JWKSNoMatchingKey } from "jose/errors";
 
 /** Algorithms we sign with, and the key type each one requires (ES256 on P-256, EdDSA on Ed25519; docs/configuration.md). */
 const KEY_SHAPE: Record<string, { kty: string; crv: string }> = {
@@ -94,7 +95,7 @@ function keyResolver(byKid: ReadonlyMap<string, { alg: SigningAlgorithm; key: Cr
   return function sessionKeyFor(header) {
     const entry = typeof header.kid === "string" ? byKid.get(header.kid) : undefined;
     // jose's own refusal, so its code (ERR_JWKS_NO_MATCHING_KEY) is what the log says.
-    if (!entry || entry.alg !== header.alg) throw new errors.JWKSNoMatchingKey();
+    if (!entry || entry.alg !== header.alg) throw new JWKSNoMatchingKey();
     return entry.key;
   };
 }

@@ -1,4 +1,5 @@
-import { errors, jwtVerify, SignJWT, type JWTPayload } from "jose";
+import { jwtVerify, SignJWT, type JWTPayload } from "jose";
+import { JWTClaimValidationFailed, JWTInvalid } from "jose/errors";
 import type { SessionKeys } from "../config/session-keys";
 import type { Identity } from "../identity";
 
@@ -48,7 +49,7 @@ export function sign(keys: SessionKeys, typ: string, claims: JWTPayload, issue: 
  * code (ERR_JWT_CLAIM_VALIDATION_FAILED) and the claim's name, never its value.
  */
 export function claimRefused(claim: string, reason: string, payload: JWTPayload): never {
-  throw new errors.JWTClaimValidationFailed(`"${claim}" claim ${reason}`, payload, claim, "check_failed");
+  throw new JWTClaimValidationFailed(`"${claim}" claim ${reason}`, payload, claim, "check_failed");
 }
 
 /**
@@ -63,7 +64,7 @@ export async function verify(
   token: string,
   expect: { issuer: string; audience: string; nowSeconds: number; requiredClaims: string[] },
 ) {
-  if (token.length > MAX_TOKEN_LENGTH) throw new errors.JWTInvalid(`longer than ${MAX_TOKEN_LENGTH} characters`);
+  if (token.length > MAX_TOKEN_LENGTH) throw new JWTInvalid(`longer than ${MAX_TOKEN_LENGTH} characters`);
   const { payload } = await jwtVerify(token, keys.verificationKeys, {
     algorithms: keys.algorithms,
     typ,
