@@ -1,5 +1,5 @@
-import type { AuthError, AuthErrorCode } from "../errors";
-import { pageResponse, type Page } from "./page-shell";
+import type { AuthError, AuthErrorCode, AuthErrorStatus } from "../errors";
+import { messageOf, pageResponse, type Page } from "./page-shell";
 import {
   accessDeniedPage,
   directoryUnavailablePage,
@@ -13,55 +13,32 @@ import {
   type AccessDeniedReason,
 } from "./page-texts";
 
-/** The JSON bodies, fixed per status (what a `fetch()` reads). */
-const TEXT: Record<number, { message: string; error: string }> = {
-  400: {
-    message: "The sign-in could not be completed or has expired. Go back to the page you wanted and try again.",
-    error: "invalid_request",
-  },
-  401: { message: "You need to sign in to see this page.", error: "unauthorized" },
-  403: {
-    message: "This request is not allowed. If you signed in with the wrong account, sign out and use another one.",
-    error: "forbidden",
-  },
-  404: { message: "There is nothing here.", error: "not_found" },
-  405: { message: "This address does not accept that kind of request.", error: "method_not_allowed" },
-  429: { message: "Too many attempts from your network. Wait a few seconds and try again.", error: "rate_limited" },
-  500: {
-    message: "This service could not handle the request. The operator has been told in the logs.",
-    error: "server_error",
-  },
-  502: { message: "A service this page depends on did not answer. Try again in a moment.", error: "bad_gateway" },
-  503: {
-    message: "Your session could not be checked just now. You are still signed in; try again in a few seconds.",
-    error: "temporarily_unavailable",
-  },
+/** The JSON `error` per status (500: a bug), a stable name a program can switch on. */
+const ERROR_NAME: Record<AuthErrorStatus | 500, string> = {
+  400: "invalid_request",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  405: "method_not_allowed",
+  429: "rate_limited",
+  500: "server_error",
+  502: "bad_gateway",
+  503: "temporarily_unavailable",
 };
 
-/** JSON bodies for codes whose status alone says too little. */
-const TEXT_BY_CODE: Partial<Record<AuthErrorCode, { message: string; error: string }>> = {
-  ERR_DIRECTORY_UNAVAILABLE: {
-    message:
-      "Your group memberships could not be checked just now, so access is refused for the moment. Try again in a minute.",
-    error: "temporarily_unavailable",
-  },
-  ERR_WORKLOAD_NOT_ADMITTED: {
-    message: 'This workload is not allowed here: no access rule for this path and method names it in "workloads".',
-    error: "forbidden",
-  },
-  ERR_WORKLOAD_TOKEN_INVALID: {
-    message: "The bearer token is not one this service accepts: check its audience, its claims and its age.",
-    error: "invalid_token",
-  },
-  ERR_WORKLOAD_ISSUER_UNAVAILABLE: {
-    message: "The keys of the token's issuer could not be fetched just now; try again in a few seconds.",
-    error: "temporarily_unavailable",
-  },
-  ERR_TRANSMITTER_UNAVAILABLE: {
-    message:
-      "The security event transmitter's configuration or keys could not be fetched; deliver the event again later.",
-    error: "temporarily_unavailable",
-  },
+/**
+ * The JSON `message` for callers that are programs, not people (a workload, the security event
+ * transmitter): they never get a page, so they get no page's text but one that names what to fix.
+ */
+const PROGRAM_MESSAGE: Partial<Record<AuthErrorCode, string>> = {
+  ERR_WORKLOAD_NOT_ADMITTED:
+    'This workload is not allowed here: no access rule for this path and method names it in "workloads".',
+  ERR_WORKLOAD_TOKEN_INVALID:
+    "The bearer token is not one this service accepts: check its audience, its claims and its age.",
+  ERR_WORKLOAD_ISSUER_UNAVAILABLE:
+    "The keys of the token's issuer could not be fetched just now; try again in a few seconds.",
+  ERR_TRANSMITTER_UNAVAILABLE:
+    "The security event transmitter's configuration or keys could not be fetched; deliver the event again later.",
 };
 
 /**
@@ -134,35 +111,38 @@ function pageFor(error: AuthError, audience: ErrorAudience): Page {
 }
 
 /**
- * The one place a refusal becomes a response: a page for browsers, JSON otherwise. The status
- * comes from the error's code; bodies are fixed per status (and page per code) and show nothing
- * from the request but the refused account's verified e-mail, escaped. Cookies the request
+ * The one place a refusal becomes a response: a page for browsers, JSON otherwise, both from the
+ * page's text for the error's code. The status comes from the code; nothing from the request is
+ * shown but the refused account's verified e-mail, escaped, on the page. Cookies the request
  * earned are added by the caller (index.ts), on this response as on any other.
  */
 export function errorResponse(error: AuthError, audience: ErrorAudience): Response {
   const headers: Record<string, string> = { "Cache-Control": "no-store" };
   // RFC 6750 3.1: a bearer token that was presented and refused is an "invalid_token".
+  const invalidToken = error.code === "ERR_WORKLOAD_TOKEN_INVALID";
   if (error.status === 401)
-    headers["WWW-Authenticate"] =
-      error.code === "ERR_WORKLOAD_TOKEN_INVALID"
-        ? 'Bearer realm="edge-auth", error="invalid_token"'
-        : 'Bearer realm="edge-auth"';
+    headers["WWW-Authenticate"] = invalidToken
+      ? 'Bearer realm="edge-auth", error="invalid_token"'
+      : 'Bearer realm="edge-auth"';
   const retryAfter = RETRY_AFTER_SECONDS[error.status];
   if (retryAfter) headers["Retry-After"] = retryAfter;
   if (error.allow) headers.Allow = error.allow;
   const setError = SET_ERRORS[error.code];
   if (setError) return Response.json(setError, { status: error.status, headers });
-  if (audience.wantsPage) return pageResponse(error.status, pageFor(error, audience), headers);
-  const text = TEXT_BY_CODE[error.code] ?? TEXT[error.status] ?? TEXT[400]!;
+  const page = pageFor(error, audience);
+  if (audience.wantsPage) return pageResponse(error.status, page, headers);
+  const message = PROGRAM_MESSAGE[error.code] ?? messageOf(page);
   headers["Content-Type"] = "application/json; charset=utf-8";
-  return new Response(JSON.stringify({ error: text.error, message: text.message }), { status: error.status, headers });
+  const name = invalidToken ? "invalid_token" : ERROR_NAME[error.status];
+  return new Response(JSON.stringify({ error: name, message }), { status: error.status, headers });
 }
 
 /** Any other failure: a bug. Generic, never the error itself. */
 export function internalErrorResponse(wantsPage: boolean): Response {
-  if (wantsPage) return pageResponse(500, serverErrorPage());
+  const page = serverErrorPage();
+  if (wantsPage) return pageResponse(500, page);
   return Response.json(
-    { error: TEXT[500]!.error, message: TEXT[500]!.message },
+    { error: ERROR_NAME[500], message: messageOf(page) },
     { status: 500, headers: { "Cache-Control": "no-store" } },
   );
 }

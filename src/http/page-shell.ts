@@ -18,8 +18,8 @@ main{max-width:35rem;margin:0 auto;padding:2rem 2rem 1.75rem;background:var(--ca
 h1{margin:0 0 1rem;font-size:1.625rem;line-height:1.25}
 p{margin:0 0 1rem}
 .lead{font-size:1.125rem}
-.account{padding:.75rem 1rem;border:1px solid var(--line);border-radius:.375rem;overflow-wrap:anywhere}
-.account+.account{margin-top:.75rem}.account p{margin:0 0 .5rem}
+.account{margin:0 0 1rem;padding:.75rem 1rem;border:1px solid var(--line);border-radius:.375rem;overflow-wrap:anywhere}
+.account p{margin:0 0 .5rem}
 .muted{color:var(--muted);font-size:.9375rem}
 .actions{display:flex;flex-wrap:wrap;align-items:center;gap:.75rem 1.5rem;margin:1.5rem 0 0}
 form{margin:0}
@@ -28,7 +28,7 @@ a{color:var(--accent);text-underline-offset:.2em}
 a:focus-visible,.button:focus-visible{outline:3px solid var(--text);outline-offset:3px}`;
 
 /** `sha256-` + base64 of SHA-256(PAGE_CSS), for `style-src`. Checked by test/browser/pages.test.ts. */
-export const PAGE_CSS_HASH = "sha256-rde2HIu2EN7dY/BYfiSnuMUZL48nywNKpafRmBzRPak=";
+export const PAGE_CSS_HASH = "sha256-A9vlMFhX8CZeRxhXdZBASuCWh4lpDxKArMlZJOZKzcs=";
 
 /**
  * No scripts, images, fonts, frames or connections at all; the one stylesheet by hash; no
@@ -62,14 +62,31 @@ export type Action =
   | { kind: "link"; href: string; label: string; primary?: boolean }
   | { kind: "post"; action: string; label: string; fields?: Readonly<Record<string, string>> };
 
+/** A page's text, top to bottom. All of it but `detail` is plain text, escaped here. */
 export interface Page {
   title: string;
   tone: Tone;
-  /** Trusted HTML for the text of the page (escape anything that is not a literal). */
-  body: string;
-  /** The body holds forms of its own (postForm), so the page needs `form-action 'self'`. */
-  bodyForms?: boolean;
+  /** The verified e-mail of the signed-in account, in a box above the text. */
+  account?: string;
+  /**
+   * What happened, in one sentence. With `next` it is also the JSON `message` of the same
+   * situation (messageOf): a page and an API call are told the same thing.
+   */
+  lead: string;
+  /** Trusted HTML after the lead: why it happened, or a list (escape anything that is not a literal). */
+  detail?: string;
+  /** What to do now. */
+  next?: string;
+  /** A side note in smaller text, last. */
+  note?: string;
+  /** The detail holds forms of its own (postForm), so the page needs `form-action 'self'`. */
+  detailForms?: boolean;
   actions?: readonly Action[];
+}
+
+/** A page's text as one plain message, for the JSON answer to an API call in the same situation. */
+export function messageOf(page: Page): string {
+  return page.next === undefined ? page.lead : `${page.lead} ${page.next}`;
 }
 
 /** A form that posts to the worker itself: one button, and hidden fields (escaped here). */
@@ -86,8 +103,20 @@ function actionHtml(action: Action): string {
   return `<a${action.primary ? ' class="button"' : ""} href="${escapeHtml(action.href)}">${escapeHtml(action.label)}</a>`;
 }
 
+function mainHtml(page: Page): string {
+  const parts = [
+    `<h1>${escapeHtml(page.title)}</h1>`,
+    page.account && `<p class="account">You are signed in as <strong>${escapeHtml(page.account)}</strong>.</p>`,
+    `<p class="lead">${escapeHtml(page.lead)}</p>`,
+    page.detail,
+    page.next && `<p>${escapeHtml(page.next)}</p>`,
+    page.note && `<p class="muted">${escapeHtml(page.note)}</p>`,
+    page.actions?.length && `<div class="actions">${page.actions.map(actionHtml).join("")}</div>`,
+  ];
+  return parts.filter(Boolean).join("\n");
+}
+
 function renderPageHtml(page: Page): string {
-  const actions = page.actions?.length ? `\n<div class="actions">${page.actions.map(actionHtml).join("")}</div>` : "";
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -99,8 +128,7 @@ function renderPageHtml(page: Page): string {
 </head>
 <body>
 <main class="tone-${page.tone}">
-<h1>${escapeHtml(page.title)}</h1>
-${page.body}${actions}
+${mainHtml(page)}
 </main>
 </body>
 </html>
@@ -109,7 +137,7 @@ ${page.body}${actions}
 
 /** The response for a page: HTML, the strict CSP, never cached, never a referrer. */
 export function pageResponse(status: number, page: Page, headers: Record<string, string> = {}): Response {
-  const hasForm = page.bodyForms === true || (page.actions?.some((action) => action.kind === "post") ?? false);
+  const hasForm = page.detailForms === true || (page.actions?.some((action) => action.kind === "post") ?? false);
   return new Response(renderPageHtml(page), {
     status,
     headers: {

@@ -1,18 +1,24 @@
-import { escapeHtml, type Action, type Page } from "./page-shell";
+import { type Action, type Page } from "./page-shell";
 
 /**
  * The texts of the pages people see from the worker: each says what happened and what to do
- * next. Nothing from the request is ever put in a page, except the verified e-mail on the
- * access-denied page, which the shell escapes.
+ * next, and the same two sentences are the JSON `message` an API call gets in that situation
+ * (error-response.ts). Nothing from the request is ever put in a page, except the verified
+ * e-mail on the access-denied page, which the shell escapes.
  */
 
 const home: Action & { kind: "link" } = { kind: "link", href: "/", label: "Go to the home page" };
+
+/** "Try again": `href` "" reloads the page, which is right for a GET that can simply be repeated. */
+function tryAgain(href = ""): Action {
+  return { kind: "link", href, label: "Try again", primary: true };
+}
 
 export function signInRequiredPage(authPrefix: string): Page {
   return {
     title: "Sign-in required",
     tone: "info",
-    body: `<p class="lead">You need to sign in to see this.</p>`,
+    lead: "You need to sign in to see this.",
     actions: [{ kind: "link", href: `${authPrefix}/login`, label: "Sign in", primary: true }],
   };
 }
@@ -21,9 +27,9 @@ export function signInFailedPage(authPrefix: string): Page {
   return {
     title: "Sign-in failed or expired",
     tone: "warning",
-    body: `<p class="lead">This sign-in did not complete, or it had expired.</p>
-<p>This happens when the sign-in page was left open for more than a few minutes, when the sign-in was finished in another tab or browser, or when an old sign-in page was reloaded.</p>
-<p>Start again. If it keeps failing, close the other tabs of this site first and check that your browser accepts cookies from this site.</p>`,
+    lead: "This sign-in did not complete, or it had expired.",
+    detail: `<p>This happens when the sign-in page was left open for more than a few minutes, when the sign-in was finished in another tab or browser, or when an old sign-in page was reloaded.</p>`,
+    next: "Start again. If it keeps failing, close the other tabs of this site first and check that your browser accepts cookies from this site.",
     actions: [{ kind: "link", href: `${authPrefix}/login`, label: "Start again", primary: true }, home],
   };
 }
@@ -32,8 +38,8 @@ export type AccessDeniedReason = "not-allowed" | "path-not-allowed" | "email-not
 
 /**
  * 403. `email` is the address from the verified ID token (the only request-derived text any
- * page shows); it is escaped here. `returnTo`, a path on this site checked by the caller, is
- * where a sign-in with another account comes back to; it goes into the link percent-encoded.
+ * page shows). `returnTo`, a path on this site checked by the caller, is where a sign-in with
+ * another account comes back to; it goes into the link percent-encoded.
  */
 export function accessDeniedPage(
   authPrefix: string,
@@ -45,16 +51,19 @@ export function accessDeniedPage(
   const back = returnTo === undefined ? "" : `&return_to=${encodeURIComponent(returnTo)}`;
   const href = `${authPrefix}/login?prompt=select_account${back}`;
   const signInAgain: Action = { kind: "link", href, label: "Sign in with another account", primary: true };
-  const switchNote = `<p class="muted">If you are signed straight back in with the same account, sign out of it at your sign-in provider (for example Google) first, or pick another account there.</p>`;
-  const who = email ? `<p class="account">You are signed in as <strong>${escapeHtml(email)}</strong>.</p>` : "";
+  const refused = {
+    title: "Access denied",
+    tone: "problem",
+    account: email,
+    note: "If you are signed straight back in with the same account, sign out of it at your sign-in provider (for example Google) first, or pick another account there.",
+  } as const;
+  const anotherAccount = "If you have another account that is allowed here, sign in with that one.";
   if (reason === "path-not-allowed") {
     return {
-      title: "Access denied",
-      tone: "problem",
-      body: `${who}
-<p class="lead">This account may not see this page.</p>
-<p>Other pages of this site may still be open to you. If you think this account should have access here, ask the people who run this site${email ? ", and give them the address above and this page's address" : ""}. If you have another account that is allowed here, sign in with that one.</p>
-${switchNote}`,
+      ...refused,
+      lead: "This account may not see this page.",
+      detail: `<p>Other pages of this site may still be open to you. If you think this account should have access here, ask the people who run this site${email ? ", and give them the address above and this page's address" : ""}.</p>`,
+      next: anotherAccount,
       actions: [
         { ...home, primary: true },
         { ...signInAgain, primary: false },
@@ -64,48 +73,39 @@ ${switchNote}`,
   }
   if (reason === "not-allowed") {
     return {
-      title: "Access denied",
-      tone: "problem",
-      body: `${who}
-<p class="lead">This account is not allowed to use this site.</p>
-<p>If you have another account that is allowed here, sign in with that one. If you think this account should have access, ask the people who run this site${email ? ", and give them the address above" : ""}.</p>
-${switchNote}`,
+      ...refused,
+      lead: "This account is not allowed to use this site.",
+      detail: `<p>If you think this account should have access, ask the people who run this site${email ? ", and give them the address above" : ""}.</p>`,
+      next: anotherAccount,
       actions: [signInAgain],
     };
   }
   if (reason === "email-not-verified") {
     return {
-      title: "Access denied",
-      tone: "problem",
-      body: `<p class="lead">The account you signed in with has no verified e-mail address, so this site cannot tell who you are.</p>
-<p>Confirm the address with your sign-in provider, or sign in with another account.</p>
-${switchNote}`,
+      ...refused,
+      lead: "The account you signed in with has no verified e-mail address, so this site cannot tell who you are.",
+      next: "Confirm the address with your sign-in provider, or sign in with another account.",
       actions: [signInAgain],
     };
   }
   return {
     title: "Request refused",
     tone: "problem",
-    body: `<p class="lead">This request was not allowed.</p>
-<p>Requests that change your session (such as signing out) are only accepted from this site's own pages. Go back to the site and try again from there.</p>`,
+    lead: "This request was not allowed.",
+    next: "Requests that change your session (such as signing out) are only accepted from this site's own pages. Go back to the site and try again from there.",
     actions: [home],
   };
 }
 
 export function notFoundPage(): Page {
-  return {
-    title: "Page not found",
-    tone: "info",
-    body: `<p class="lead">There is nothing at this address.</p>`,
-    actions: [home],
-  };
+  return { title: "Page not found", tone: "info", lead: "There is nothing at this address.", actions: [home] };
 }
 
 export function methodNotAllowedPage(): Page {
   return {
     title: "Not allowed here",
     tone: "info",
-    body: `<p class="lead">This address does not accept that kind of request.</p>`,
+    lead: "This address does not accept that kind of request.",
     actions: [home],
   };
 }
@@ -115,7 +115,8 @@ export function misconfiguredPage(): Page {
   return {
     title: "Service misconfigured",
     tone: "problem",
-    body: "<p>This service is not configured correctly. The operator can find the details in the worker's logs.</p>",
+    lead: "This service is not configured correctly.",
+    next: "The operator can find the details in the worker's logs.",
   };
 }
 
@@ -123,44 +124,44 @@ export function serverErrorPage(): Page {
   return {
     title: "Something went wrong",
     tone: "problem",
-    body: `<p class="lead">This service could not handle the request.</p>
-<p>Try again in a moment. If it keeps happening, tell the people who run this site; they can find the details in its logs.</p>`,
-    actions: [{ kind: "link", href: "", label: "Try again", primary: true }],
+    lead: "This service could not handle the request.",
+    next: "Try again in a moment. If it keeps happening, tell the people who run this site; they can find the details in its logs.",
+    actions: [tryAgain()],
   };
 }
 
 export type Unavailable = "provider" | "origin" | "rate-limited";
 
 /**
- * 502. `retryHref` is where "Try again" goes: "" reloads the page (fine for a GET that can
- * simply be repeated); after a failed callback it must start a new sign-in instead.
+ * 502 and 429. `retryHref` is where "Try again" goes: "" reloads the page; after a failed
+ * callback it must start a new sign-in instead.
  */
 export function unavailablePage(which: Unavailable, retryHref = ""): Page {
-  const retry: Action = { kind: "link", href: retryHref, label: "Try again", primary: true };
+  const actions = [tryAgain(retryHref)];
   if (which === "provider") {
     return {
       title: "Sign-in service unavailable",
       tone: "warning",
-      body: `<p class="lead">The sign-in service did not answer, so you could not be signed in.</p>
-<p>Nothing is wrong with your account. Try again in a few minutes.</p>`,
-      actions: [retry],
+      lead: "The sign-in service did not answer, so you could not be signed in.",
+      next: "Nothing is wrong with your account. Try again in a few minutes.",
+      actions,
     };
   }
   if (which === "origin") {
     return {
       title: "Site unavailable",
       tone: "warning",
-      body: `<p class="lead">The application behind this page did not answer.</p>
-<p>You are still signed in. Try again in a few minutes.</p>`,
-      actions: [retry],
+      lead: "The application behind this page did not answer.",
+      next: "You are still signed in. Try again in a few minutes.",
+      actions,
     };
   }
   return {
     title: "Too many attempts",
     tone: "warning",
-    body: `<p class="lead">Too many requests came from your network in a short time.</p>
-<p>Wait a few seconds and try again.</p>`,
-    actions: [retry],
+    lead: "Too many requests came from your network in a short time.",
+    next: "Wait a few seconds and try again.",
+    actions,
   };
 }
 
@@ -169,9 +170,9 @@ export function sessionStoreUnavailablePage(): Page {
   return {
     title: "Sign-in temporarily unavailable",
     tone: "warning",
-    body: `<p class="lead">Your session could not be checked just now.</p>
-<p>You are still signed in. Try again in a few seconds.</p>`,
-    actions: [{ kind: "link", href: "", label: "Try again", primary: true }],
+    lead: "Your session could not be checked just now.",
+    next: "You are still signed in. Try again in a few seconds.",
+    actions: [tryAgain()],
   };
 }
 
@@ -180,8 +181,8 @@ export function directoryUnavailablePage(retryHref = ""): Page {
   return {
     title: "Access temporarily unavailable",
     tone: "warning",
-    body: `<p class="lead">Your group memberships could not be checked just now, so this site cannot let you in for the moment.</p>
-<p>Nothing is wrong with your account. Try again in a minute.</p>`,
-    actions: [{ kind: "link", href: retryHref, label: "Try again", primary: true }],
+    lead: "Your group memberships could not be checked just now, so this site cannot let you in for the moment.",
+    next: "Nothing is wrong with your account. Try again in a minute.",
+    actions: [tryAgain(retryHref)],
   };
 }

@@ -44,17 +44,18 @@ export function sessionsPage(
   const revokePath = `${authPrefix}/sessions/revoke`;
   const others = sessions.filter((session) => !session.current).length;
   const count = others + 1;
-  const where = others === 0 ? "You are signed in on this browser only." : `You are signed in on ${count} browsers`;
+  const lead =
+    others === 0 ? "You are signed in on this browser only." : `You are signed in on ${count} browsers or devices.`;
   const lag =
     listingLagSeconds > 0 ? ` A sign-in from the last ${listingLagSeconds} seconds may not be listed yet.` : "";
   return {
     title: "Your sessions",
     tone: "info",
-    body: `<p class="account">Signed in as <strong>${escapeHtml(email)}</strong>.</p>
-<p class="lead">${where}${others === 0 ? "" : " or devices."}</p>
-<p class="muted">If you see one you do not recognise, end it. Places are approximate.${lag}</p>
-${sessions.map((session) => sessionHtml(session, revokePath)).join("\n")}`,
-    bodyForms: true,
+    account: email,
+    lead,
+    detail: sessions.map((session) => sessionHtml(session, revokePath)).join("\n"),
+    detailForms: true,
+    note: `If you see one you do not recognise, end it. Places are approximate.${lag}`,
     actions: [
       ...(others > 0
         ? [{ kind: "post" as const, action: revokePath, label: "End all other sessions", fields: { others: "1" } }]

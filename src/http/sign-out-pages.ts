@@ -5,8 +5,8 @@ export function signOutPage(authPrefix: string): Page {
   return {
     title: "Sign out",
     tone: "info",
-    body: `<p class="lead">Sign out of this site on this browser?</p>
-<p class="muted">Your account at the sign-in provider (for example Google) stays signed in; sign out there too on a shared computer.</p>`,
+    lead: "Sign out of this site on this browser?",
+    note: "Your account at the sign-in provider (for example Google) stays signed in; sign out there too on a shared computer.",
     actions: [
       { kind: "post", action: `${authPrefix}/logout`, label: "Sign out" },
       { kind: "link", href: "/", label: "Cancel" },
@@ -27,8 +27,8 @@ export function signedOutPage(authPrefix: string, providerSignOut?: string): Pag
   return {
     title: "You are signed out",
     tone: "info",
-    body: `<p class="lead">This browser is no longer signed in to this site.</p>
-<p>Your account at the sign-in provider stays signed in on this browser. With Google, you stay signed in to Google: signing in here again may use the same Google account at once, without asking. To use another account, choose "Sign in with another account". On a shared computer, sign out of Google too.</p>`,
+    lead: "This browser is no longer signed in to this site.",
+    next: 'Your account at the sign-in provider stays signed in on this browser. With Google, you stay signed in to Google: signing in here again may use the same Google account at once, without asking. To use another account, choose "Sign in with another account". On a shared computer, sign out of Google too.',
     actions,
   };
 }
