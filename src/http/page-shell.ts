@@ -13,22 +13,21 @@ export const PAGE_CSS = `:root{color-scheme:light dark;--bg:#f3f4f6;--card:#fff;
 .tone-problem{--tone:#b3261e}.tone-warning{--tone:#b06000}
 @media (prefers-color-scheme:dark){.tone-problem{--tone:#f2b8b5}.tone-warning{--tone:#f5c26b}}
 *{box-sizing:border-box}
-body{margin:0;min-height:100vh;padding:10vh 1rem 2rem;background:var(--bg);color:var(--text);font:1rem/1.55 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
+body{margin:0;padding:10vh 1rem 2rem;background:var(--bg);color:var(--text);font:1rem/1.55 system-ui,sans-serif}
 main{max-width:35rem;margin:0 auto;padding:2rem 2rem 1.75rem;background:var(--card);border:1px solid var(--line);border-top:.375rem solid var(--tone);border-radius:.5rem}
-h1{margin:0 0 1rem;font-size:1.625rem;line-height:1.25}
-p{margin:0 0 1rem}
+h1,p{margin:0 0 1rem}
+h1{font-size:1.625rem;line-height:1.25}
 .lead{font-size:1.125rem}
 .account{margin:0 0 1rem;padding:.75rem 1rem;border:1px solid var(--line);border-radius:.375rem;overflow-wrap:anywhere}
 .account p{margin:0 0 .5rem}
 .muted{color:var(--muted);font-size:.9375rem}
 .actions{display:flex;flex-wrap:wrap;align-items:center;gap:.75rem 1.5rem;margin:1.5rem 0 0}
-form{margin:0}
 a{color:var(--accent);text-underline-offset:.2em}
 .button{display:inline-block;margin:0;padding:.625rem 1.25rem;border:2px solid var(--accent);border-radius:.375rem;background:var(--accent);color:var(--on-accent);font:inherit;font-weight:600;text-decoration:none;cursor:pointer}
-a:focus-visible,.button:focus-visible{outline:3px solid var(--text);outline-offset:3px}`;
+a:focus-visible,button:focus-visible{outline:3px solid var(--text);outline-offset:3px}`;
 
 /** `sha256-` + base64 of SHA-256(PAGE_CSS), for `style-src`. Checked by test/browser/pages.test.ts. */
-export const PAGE_CSS_HASH = "sha256-A9vlMFhX8CZeRxhXdZBASuCWh4lpDxKArMlZJOZKzcs=";
+export const PAGE_CSS_HASH = "sha256-LhvkBiiNcPF+xJ0eZjnJfpGFmRIXJTiNvp8aPbHlyLM=";
 
 /**
  * No scripts, images, fonts, frames or connections at all; the one stylesheet by hash; no
