@@ -7,27 +7,29 @@
 /**
  * The only stylesheet. The CSP allows exactly this text by its SHA-256 (PAGE_CSS_HASH), so any
  * edit here needs the new hash: the browser tests compute it and fail with the right value.
+ * The browser's system colours (Canvas, its text, GrayText lines) follow the reader's light or
+ * dark scheme and forced-colours modes. Only the accent is picked by hand, one per scheme: as link
+ * text and as the button's background it needs 4.5:1 contrast with Canvas. Tones are borders only.
  */
-export const PAGE_CSS = `:root{color-scheme:light dark;--bg:#f3f4f6;--card:#fff;--text:#1b1e23;--muted:#4a5260;--line:#d3d7de;--accent:#0b57d0;--on-accent:#fff;--tone:#0b57d0}
-@media (prefers-color-scheme:dark){:root{--bg:#111418;--card:#1b1f24;--text:#e8eaed;--muted:#b4bac4;--line:#3a414b;--accent:#8ab4f8;--on-accent:#0b1d3a;--tone:#8ab4f8}}
-.tone-problem{--tone:#b3261e}.tone-warning{--tone:#b06000}
-@media (prefers-color-scheme:dark){.tone-problem{--tone:#f2b8b5}.tone-warning{--tone:#f5c26b}}
+export const PAGE_CSS = `:root{color-scheme:light dark;--accent:#0b57d0}
+@media (prefers-color-scheme:dark){:root{--accent:#8ab4f8}}
 *{box-sizing:border-box}
-body{margin:0;padding:10vh 1rem 2rem;background:var(--bg);color:var(--text);font:1rem/1.55 system-ui,sans-serif}
-main{max-width:35rem;margin:0 auto;padding:2rem 2rem 1.75rem;background:var(--card);border:1px solid var(--line);border-top:.375rem solid var(--tone);border-radius:.5rem}
+body{margin:0;padding:10vh 1rem 2rem;background:Canvas;font:1rem/1.55 system-ui,sans-serif}
+main{max-width:35rem;margin:auto;padding:2rem 2rem 1.75rem;border:1px solid GrayText;border-top:.375rem solid var(--accent);border-radius:.5rem}
+.tone-problem{border-top-color:#d93025}.tone-warning{border-top-color:#e8710a}
 h1,p{margin:0 0 1rem}
 h1{font-size:1.625rem;line-height:1.25}
 .lead{font-size:1.125rem}
-.account{margin:0 0 1rem;padding:.75rem 1rem;border:1px solid var(--line);border-radius:.375rem;overflow-wrap:anywhere}
+.account{margin:0 0 1rem;padding:.75rem 1rem;border:1px solid GrayText;border-radius:.375rem;overflow-wrap:anywhere}
 .account p{margin:0 0 .5rem}
-.muted{color:var(--muted);font-size:.9375rem}
+.muted{font-size:.9375rem}
 .actions{display:flex;flex-wrap:wrap;align-items:center;gap:.75rem 1.5rem;margin:1.5rem 0 0}
 a{color:var(--accent);text-underline-offset:.2em}
-.button{display:inline-block;margin:0;padding:.625rem 1.25rem;border:2px solid var(--accent);border-radius:.375rem;background:var(--accent);color:var(--on-accent);font:inherit;font-weight:600;text-decoration:none;cursor:pointer}
-a:focus-visible,button:focus-visible{outline:3px solid var(--text);outline-offset:3px}`;
+.button{display:inline-block;margin:0;padding:.625rem 1.25rem;border:2px solid var(--accent);border-radius:.375rem;background:var(--accent);color:Canvas;font:inherit;font-weight:600;text-decoration:none;cursor:pointer}
+:focus-visible{outline:3px solid;outline-offset:3px}`;
 
 /** `sha256-` + base64 of SHA-256(PAGE_CSS), for `style-src`. Checked by test/browser/pages.test.ts. */
-export const PAGE_CSS_HASH = "sha256-LhvkBiiNcPF+xJ0eZjnJfpGFmRIXJTiNvp8aPbHlyLM=";
+export const PAGE_CSS_HASH = "sha256-tZZejR1IPTvndJhQtoosr20vMTxZEgtVhf9hXQhLbTk=";
 
 /**
  * No scripts, images, fonts, frames or connections at all; the one stylesheet by hash; no
