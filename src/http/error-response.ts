@@ -2,15 +2,12 @@ import type { AuthError, AuthErrorCode, AuthErrorStatus } from "../errors";
 import { messageOf, pageResponse, type Page } from "./page-shell";
 import {
   accessDeniedPage,
-  directoryUnavailablePage,
   methodNotAllowedPage,
   notFoundPage,
   serverErrorPage,
-  sessionStoreUnavailablePage,
   signInFailedPage,
   signInRequiredPage,
-  unavailablePage,
-  type AccessDeniedReason,
+  tryAgainPage,
 } from "./page-texts";
 
 /** The JSON `error` per status (500: a bug), a stable name a program can switch on. */
@@ -74,17 +71,10 @@ export interface ErrorAudience {
   wantsPage: boolean;
   /** AUTH_PREFIX, for the links that start a sign-in. */
   authPrefix: string;
-  /** Where "Try again" leads on a 502 page. Default: reload this page. */
+  /** Where "Try again" leads on a 429, 502 or 503 page. Default: reload this page. */
   retryHref?: string;
   /** The page a 403's "Sign in with another account" comes back to: a path of this site. */
   returnTo?: string;
-}
-
-function deniedReason(code: AuthErrorCode): AccessDeniedReason {
-  if (code === "ERR_ACCOUNT_NOT_ALLOWED") return "not-allowed";
-  if (code === "ERR_ACCESS_DENIED") return "path-not-allowed";
-  if (code === "ERR_EMAIL_NOT_VERIFIED") return "email-not-verified";
-  return "request";
 }
 
 function pageFor(error: AuthError, audience: ErrorAudience): Page {
@@ -92,19 +82,15 @@ function pageFor(error: AuthError, audience: ErrorAudience): Page {
     case 401:
       return signInRequiredPage(audience.authPrefix);
     case 403:
-      return accessDeniedPage(audience.authPrefix, deniedReason(error.code), error.refusedEmail, audience.returnTo);
+      return accessDeniedPage(audience.authPrefix, error.code, error.refusedEmail, audience.returnTo);
     case 404:
       return notFoundPage();
     case 405:
       return methodNotAllowedPage();
-    case 502:
-      return unavailablePage(error.code === "ERR_PROVIDER_UNAVAILABLE" ? "provider" : "origin", audience.retryHref);
-    case 503:
-      return error.code === "ERR_DIRECTORY_UNAVAILABLE"
-        ? directoryUnavailablePage(audience.retryHref)
-        : sessionStoreUnavailablePage();
     case 429:
-      return unavailablePage("rate-limited");
+    case 502:
+    case 503:
+      return tryAgainPage(error.code, audience.retryHref);
     default:
       return signInFailedPage(audience.authPrefix);
   }

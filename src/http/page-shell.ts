@@ -58,10 +58,13 @@ export function escapeHtml(value: string): string {
 
 export type Tone = "info" | "warning" | "problem";
 
-/** A link or a button in the row of actions under the text. `href` and `label` are trusted. */
+/**
+ * A link, or a button that posts a form to the worker (`post`, its path). In the row of actions
+ * under the text the first is what the page suggests, so it is drawn as a button; the other
+ * links are plain links. `href`, `post` and `label` are trusted.
+ */
 export type Action =
-  | { kind: "link"; href: string; label: string; primary?: boolean }
-  | { kind: "post"; action: string; label: string; fields?: Readonly<Record<string, string>> };
+  { href: string; label: string } | { post: string; label: string; fields?: Readonly<Record<string, string>> };
 
 /** A page's text, top to bottom. All of it but `detail` is plain text, escaped here. */
 export interface Page {
@@ -99,9 +102,9 @@ export function postForm(action: string, label: string, fields: Readonly<Record<
   return `<form method="post" action="${escapeHtml(action)}">${hidden}${button}</form>`;
 }
 
-function actionHtml(action: Action): string {
-  if (action.kind === "post") return postForm(action.action, action.label, action.fields);
-  return `<a${action.primary ? ' class="button"' : ""} href="${escapeHtml(action.href)}">${escapeHtml(action.label)}</a>`;
+function actionHtml(action: Action, index: number): string {
+  if ("post" in action) return postForm(action.post, action.label, action.fields);
+  return `<a${index === 0 ? ' class="button"' : ""} href="${escapeHtml(action.href)}">${escapeHtml(action.label)}</a>`;
 }
 
 function mainHtml(page: Page): string {
@@ -138,7 +141,7 @@ ${mainHtml(page)}
 
 /** The response for a page: HTML, the strict CSP, never cached, never a referrer. */
 export function pageResponse(status: number, page: Page, headers: Record<string, string> = {}): Response {
-  const hasForm = page.detailForms === true || (page.actions?.some((action) => action.kind === "post") ?? false);
+  const hasForm = page.detailForms === true || (page.actions?.some((action) => "post" in action) ?? false);
   return new Response(renderPageHtml(page), {
     status,
     headers: {

@@ -1,3 +1,4 @@
+import type { AuthErrorCode } from "../errors";
 import { type Action, type Page } from "./page-shell";
 
 /**
@@ -7,19 +8,14 @@ import { type Action, type Page } from "./page-shell";
  * e-mail on the access-denied page, which the shell escapes.
  */
 
-const home: Action & { kind: "link" } = { kind: "link", href: "/", label: "Go to the home page" };
-
-/** "Try again": `href` "" reloads the page, which is right for a GET that can simply be repeated. */
-function tryAgain(href = ""): Action {
-  return { kind: "link", href, label: "Try again", primary: true };
-}
+export const homeLink: Action = { href: "/", label: "Go to the home page" };
 
 export function signInRequiredPage(authPrefix: string): Page {
   return {
     title: "Sign-in required",
     tone: "info",
     lead: "You need to sign in to see this.",
-    actions: [{ kind: "link", href: `${authPrefix}/login`, label: "Sign in", primary: true }],
+    actions: [{ href: `${authPrefix}/login`, label: "Sign in" }],
   };
 }
 
@@ -30,27 +26,20 @@ export function signInFailedPage(authPrefix: string): Page {
     lead: "This sign-in did not complete, or it had expired.",
     detail: `<p>This happens when the sign-in page was left open for more than a few minutes, when the sign-in was finished in another tab or browser, or when an old sign-in page was reloaded.</p>`,
     next: "Start again. If it keeps failing, close the other tabs of this site first and check that your browser accepts cookies from this site.",
-    actions: [{ kind: "link", href: `${authPrefix}/login`, label: "Start again", primary: true }, home],
+    actions: [{ href: `${authPrefix}/login`, label: "Start again" }, homeLink],
   };
 }
 
-export type AccessDeniedReason = "not-allowed" | "path-not-allowed" | "email-not-verified" | "request";
-
 /**
- * 403. `email` is the address from the verified ID token (the only request-derived text any
+ * 403, by the refusal's code; any other 403 is a request refused. `email` is the address from the verified ID token (the only request-derived text any
  * page shows). `returnTo`, a path on this site checked by the caller, is where a sign-in with
  * another account comes back to; it goes into the link percent-encoded.
  */
-export function accessDeniedPage(
-  authPrefix: string,
-  reason: AccessDeniedReason,
-  email?: string,
-  returnTo?: string,
-): Page {
+export function accessDeniedPage(authPrefix: string, code: AuthErrorCode, email?: string, returnTo?: string): Page {
   // prompt=select_account makes Google show its account chooser instead of the same account.
   const back = returnTo === undefined ? "" : `&return_to=${encodeURIComponent(returnTo)}`;
   const href = `${authPrefix}/login?prompt=select_account${back}`;
-  const signInAgain: Action = { kind: "link", href, label: "Sign in with another account", primary: true };
+  const signInAgain: Action = { href, label: "Sign in with another account" };
   const refused = {
     title: "Access denied",
     tone: "problem",
@@ -58,20 +47,16 @@ export function accessDeniedPage(
     note: "If you are signed straight back in with the same account, sign out of it at your sign-in provider (for example Google) first, or pick another account there.",
   } as const;
   const anotherAccount = "If you have another account that is allowed here, sign in with that one.";
-  if (reason === "path-not-allowed") {
+  if (code === "ERR_ACCESS_DENIED") {
     return {
       ...refused,
       lead: "This account may not see this page.",
       detail: `<p>Other pages of this site may still be open to you. If you think this account should have access here, ask the people who run this site${email ? ", and give them the address above and this page's address" : ""}.</p>`,
       next: anotherAccount,
-      actions: [
-        { ...home, primary: true },
-        { ...signInAgain, primary: false },
-        { kind: "link", href: `${authPrefix}/sessions`, label: "Your sessions" },
-      ],
+      actions: [homeLink, signInAgain, { href: `${authPrefix}/sessions`, label: "Your sessions" }],
     };
   }
-  if (reason === "not-allowed") {
+  if (code === "ERR_ACCOUNT_NOT_ALLOWED") {
     return {
       ...refused,
       lead: "This account is not allowed to use this site.",
@@ -80,7 +65,7 @@ export function accessDeniedPage(
       actions: [signInAgain],
     };
   }
-  if (reason === "email-not-verified") {
+  if (code === "ERR_EMAIL_NOT_VERIFIED") {
     return {
       ...refused,
       lead: "The account you signed in with has no verified e-mail address, so this site cannot tell who you are.",
@@ -93,12 +78,12 @@ export function accessDeniedPage(
     tone: "problem",
     lead: "This request was not allowed.",
     next: "Requests that change your session (such as signing out) are only accepted from this site's own pages. Go back to the site and try again from there.",
-    actions: [home],
+    actions: [homeLink],
   };
 }
 
 export function notFoundPage(): Page {
-  return { title: "Page not found", tone: "info", lead: "There is nothing at this address.", actions: [home] };
+  return { title: "Page not found", tone: "info", lead: "There is nothing at this address.", actions: [homeLink] };
 }
 
 export function methodNotAllowedPage(): Page {
@@ -106,7 +91,7 @@ export function methodNotAllowedPage(): Page {
     title: "Not allowed here",
     tone: "info",
     lead: "This address does not accept that kind of request.",
-    actions: [home],
+    actions: [homeLink],
   };
 }
 
@@ -126,63 +111,50 @@ export function serverErrorPage(): Page {
     tone: "problem",
     lead: "This service could not handle the request.",
     next: "Try again in a moment. If it keeps happening, tell the people who run this site; they can find the details in its logs.",
-    actions: [tryAgain()],
+    actions: [{ href: "", label: "Try again" }],
   };
 }
 
-export type Unavailable = "provider" | "origin" | "rate-limited";
+type TryAgainText = Pick<Page, "title" | "lead" | "next">;
 
-/**
- * 502 and 429. `retryHref` is where "Try again" goes: "" reloads the page; after a failed
- * callback it must start a new sign-in instead.
- */
-export function unavailablePage(which: Unavailable, retryHref = ""): Page {
-  const actions = [tryAgain(retryHref)];
-  if (which === "provider") {
-    return {
-      title: "Sign-in service unavailable",
-      tone: "warning",
-      lead: "The sign-in service did not answer, so you could not be signed in.",
-      next: "Nothing is wrong with your account. Try again in a few minutes.",
-      actions,
-    };
-  }
-  if (which === "origin") {
-    return {
-      title: "Site unavailable",
-      tone: "warning",
-      lead: "The application behind this page did not answer.",
-      next: "You are still signed in. Try again in a few minutes.",
-      actions,
-    };
-  }
-  return {
+/** 429, 502 and 503: a service that did not answer, or too many attempts. Each page ends in "Try again". */
+const TRY_AGAIN_TEXTS: Partial<Record<AuthErrorCode, TryAgainText>> = {
+  ERR_PROVIDER_UNAVAILABLE: {
+    title: "Sign-in service unavailable",
+    lead: "The sign-in service did not answer, so you could not be signed in.",
+    next: "Nothing is wrong with your account. Try again in a few minutes.",
+  },
+  ERR_ORIGIN_UNAVAILABLE: {
+    title: "Site unavailable",
+    lead: "The application behind this page did not answer.",
+    next: "You are still signed in. Try again in a few minutes.",
+  },
+  ERR_RATE_LIMITED: {
     title: "Too many attempts",
-    tone: "warning",
     lead: "Too many requests came from your network in a short time.",
     next: "Wait a few seconds and try again.",
-    actions,
-  };
-}
-
-/** 503: the session store did not answer. The person keeps their cookies, so a retry works. */
-export function sessionStoreUnavailablePage(): Page {
-  return {
-    title: "Sign-in temporarily unavailable",
-    tone: "warning",
-    lead: "Your session could not be checked just now.",
-    next: "You are still signed in. Try again in a few seconds.",
-    actions: [tryAgain()],
-  };
-}
-
-/** 503: the Workspace directory did not answer, so group rules cannot be checked: fail closed. */
-export function directoryUnavailablePage(retryHref = ""): Page {
-  return {
+  },
+  // Fail closed: group rules cannot be checked without the Workspace directory.
+  ERR_DIRECTORY_UNAVAILABLE: {
     title: "Access temporarily unavailable",
-    tone: "warning",
     lead: "Your group memberships could not be checked just now, so this site cannot let you in for the moment.",
     next: "Nothing is wrong with your account. Try again in a minute.",
-    actions: [tryAgain(retryHref)],
-  };
+  },
+};
+
+/** The session store did not answer (or, on the Free plan, refuses writes): the person keeps their cookies. */
+const STORE_UNAVAILABLE: TryAgainText = {
+  title: "Sign-in temporarily unavailable",
+  lead: "Your session could not be checked just now.",
+  next: "You are still signed in. Try again in a few seconds.",
+};
+
+/**
+ * The page for a 429, 502 or 503, by its code; a code without a text of its own is the session
+ * store's. `retryHref` is where "Try again" goes: "" reloads the page (fine for a GET that can
+ * simply be repeated); after a callback, whose code is spent, it must start a new sign-in.
+ */
+export function tryAgainPage(code: AuthErrorCode, retryHref = ""): Page {
+  const text = TRY_AGAIN_TEXTS[code] ?? STORE_UNAVAILABLE;
+  return { ...text, tone: "warning", actions: [{ href: retryHref, label: "Try again" }] };
 }

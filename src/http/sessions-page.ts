@@ -1,4 +1,5 @@
 import { escapeHtml, postForm, type Page } from "./page-shell";
+import { homeLink } from "./page-texts";
 
 /** One session as the page and the JSON show it (GET {AUTH_PREFIX}/sessions). Times ISO 8601. */
 export interface SessionView {
@@ -57,10 +58,8 @@ export function sessionsPage(
     detailForms: true,
     note: `If you see one you do not recognise, end it. Places are approximate.${lag}`,
     actions: [
-      ...(others > 0
-        ? [{ kind: "post" as const, action: revokePath, label: "End all other sessions", fields: { others: "1" } }]
-        : []),
-      { kind: "link", href: "/", label: "Go to the home page" },
+      ...(others > 0 ? [{ post: revokePath, label: "End all other sessions", fields: { others: "1" } }] : []),
+      homeLink,
     ],
   };
 }

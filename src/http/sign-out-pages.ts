@@ -8,8 +8,8 @@ export function signOutPage(authPrefix: string): Page {
     lead: "Sign out of this site on this browser?",
     note: "Your account at the sign-in provider (for example Google) stays signed in; sign out there too on a shared computer.",
     actions: [
-      { kind: "post", action: `${authPrefix}/logout`, label: "Sign out" },
-      { kind: "link", href: "/", label: "Cancel" },
+      { post: `${authPrefix}/logout`, label: "Sign out" },
+      { href: "/", label: "Cancel" },
     ],
   };
 }
@@ -20,10 +20,10 @@ export function signOutPage(authPrefix: string): Page {
  */
 export function signedOutPage(authPrefix: string, providerSignOut?: string): Page {
   const actions: Action[] = [
-    { kind: "link", href: `${authPrefix}/login`, label: "Sign in again", primary: true },
-    { kind: "link", href: `${authPrefix}/login?prompt=select_account`, label: "Sign in with another account" },
+    { href: `${authPrefix}/login`, label: "Sign in again" },
+    { href: `${authPrefix}/login?prompt=select_account`, label: "Sign in with another account" },
   ];
-  if (providerSignOut) actions.push({ kind: "link", href: providerSignOut, label: "Sign out of the sign-in provider" });
+  if (providerSignOut) actions.push({ href: providerSignOut, label: "Sign out of the sign-in provider" });
   return {
     title: "You are signed out",
     tone: "info",
