@@ -25,32 +25,22 @@ h1{font-size:1.625rem;line-height:1.25}
 .muted{font-size:.9375rem}
 .actions{display:flex;flex-wrap:wrap;align-items:center;gap:.75rem 1.5rem;margin:1.5rem 0 0}
 a{color:var(--accent);text-underline-offset:.2em}
-.button{display:inline-block;margin:0;padding:.625rem 1.25rem;border:2px solid var(--accent);border-radius:.375rem;background:var(--accent);color:Canvas;font:inherit;font-weight:600;text-decoration:none;cursor:pointer}
+.button{margin:0;padding:.625rem 1.25rem;border:2px solid var(--accent);border-radius:.375rem;background:var(--accent);color:Canvas;font:inherit;font-weight:600;text-decoration:none;cursor:pointer}
 :focus-visible{outline:3px solid;outline-offset:3px}`;
 
 /** `sha256-` + base64 of SHA-256(PAGE_CSS), for `style-src`. Checked by test/browser/pages.test.ts. */
-export const PAGE_CSS_HASH = "sha256-tZZejR1IPTvndJhQtoosr20vMTxZEgtVhf9hXQhLbTk=";
+export const PAGE_CSS_HASH = "sha256-pCuw3cYkoCh30WGy8e7NSghFnlraDGWIxNX56ndOtoY=";
 
 /**
- * No scripts, images, fonts, frames or connections at all; the one stylesheet by hash; no
- * forms; never framed; no `<base>`.
+ * No scripts, images, fonts, frames or connections at all; the one stylesheet by hash; never
+ * framed; no `<base>`; no forms, except on a page with a form that posts to the worker itself
+ * (sign out, your sessions): `form-action 'self'`. Browsers apply `form-action` to every redirect
+ * after the post too, which is fine: signing out ends on the worker's own "You are signed out"
+ * page (or a public path of this site), never at the provider.
  */
-export const PAGE_CSP = `default-src 'none'; style-src '${PAGE_CSS_HASH}'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'`;
-
-/**
- * The same for a page with a form (sign out), whose one form posts to the worker itself:
- * `form-action 'self'`. Browsers apply `form-action` to every redirect after the post too,
- * which is fine: signing out ends on the worker's own "You are signed out" page (or a public
- * path of this site), never at the provider.
- */
-export const FORM_PAGE_CSP = `default-src 'none'; style-src '${PAGE_CSS_HASH}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
-
-const PAGE_SECURITY_HEADERS = {
-  "Content-Security-Policy": PAGE_CSP,
-  "X-Content-Type-Options": "nosniff",
-  "Referrer-Policy": "no-referrer",
-  "Cache-Control": "no-store",
-} as const;
+function contentSecurityPolicy(formAction: "'none'" | "'self'"): string {
+  return `default-src 'none'; style-src '${PAGE_CSS_HASH}'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`;
+}
 
 export function escapeHtml(value: string): string {
   return value.replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -146,8 +136,10 @@ export function pageResponse(status: number, page: Page, headers: Record<string,
     status,
     headers: {
       "Content-Type": "text/html; charset=utf-8",
-      ...PAGE_SECURITY_HEADERS,
-      ...(hasForm ? { "Content-Security-Policy": FORM_PAGE_CSP } : {}),
+      "Content-Security-Policy": contentSecurityPolicy(hasForm ? "'self'" : "'none'"),
+      "X-Content-Type-Options": "nosniff",
+      "Referrer-Policy": "no-referrer",
+      "Cache-Control": "no-store",
       ...headers,
     },
   });
