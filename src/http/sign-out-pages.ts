@@ -1,4 +1,5 @@
 import { type Action, type Page } from "./page-shell";
+import { PROVIDER_SESSION_NOTE } from "./page-texts";
 
 /** GET {AUTH_PREFIX}/logout with a session: asks first, since a GET never changes anything. */
 export function signOutPage(authPrefix: string): Page {
@@ -6,7 +7,7 @@ export function signOutPage(authPrefix: string): Page {
     title: "Sign out",
     tone: "info",
     lead: "Sign out of this site on this browser?",
-    note: "Your account at the sign-in provider (for example Google) stays signed in; sign out there too on a shared computer.",
+    note: PROVIDER_SESSION_NOTE,
     actions: [
       { post: `${authPrefix}/logout`, label: "Sign out" },
       { href: "/", label: "Cancel" },
@@ -28,7 +29,7 @@ export function signedOutPage(authPrefix: string, providerSignOut?: string): Pag
     title: "You are signed out",
     tone: "info",
     lead: "This browser is no longer signed in to this site.",
-    next: 'Your account at the sign-in provider stays signed in on this browser. With Google, you stay signed in to Google: signing in here again may use the same Google account at once, without asking. To use another account, choose "Sign in with another account". On a shared computer, sign out of Google too.',
+    note: PROVIDER_SESSION_NOTE,
     actions,
   };
 }

@@ -29,7 +29,9 @@ describe("changing accounts", () => {
     const response = await callWith({}, "/auth/logout", { headers: page });
     expect(response.status).toBe(200);
     const html = await response.text();
-    expect(html).toContain("With Google, you stay signed in to Google");
+    expect(html).toContain(
+      "sign-in provider (for example Google) stays signed in, so signing in here again may use it at once",
+    );
     expect(hrefs(html)).toEqual(["/auth/login", "/auth/login?prompt=select_account"]);
   });
 
