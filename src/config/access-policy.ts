@@ -1,6 +1,5 @@
 import { isEmailAddress } from "../util/email";
 import { parsePublicPath, type PathPattern } from "./public-paths";
-import { WORKLOAD_NAME } from "./trusted-workloads";
 import { HTTP_METHOD } from "../util/syntax";
 import { jsonVar } from "./env-values";
 
@@ -60,9 +59,8 @@ export function allowFrom(lists: Partial<Lists>, label: string, problems: string
   const groups = (lists.groups ?? []).map((group) => group.trim().toLowerCase());
   for (const group of groups)
     if (!isEmailAddress(group)) problems.push(`${label}: group "${group}" is not a group's e-mail address`);
+  // A workload name is checked against TRUSTED_WORKLOADS, once, with the rest of the policy (policy-checks.ts).
   const workloads = lists.workloads ?? [];
-  for (const name of workloads)
-    if (!WORKLOAD_NAME.test(name)) problems.push(`${label}: workload "${name}" is not a TRUSTED_WORKLOADS name`);
   return {
     emails: new Set(emails),
     domains: new Set(domains.filter((domain) => domain !== "*")),

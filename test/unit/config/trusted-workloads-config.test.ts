@@ -101,6 +101,8 @@ describe("TRUSTED_WORKLOADS, checked", () => {
       { path: "/api/*", allow: { workloads: ["ci-main"] } },
     ]);
     expect(problems).toEqual([expect.stringMatching(/^TRUSTED_WORKLOADS "ci-main" "claims": empty/)]);
+    const badName = await problemsFor({ "ci main": ciMain }, [{ path: "/api/*", allow: { workloads: ["ci main"] } }]);
+    expect(badName).toEqual([expect.stringMatching(/^TRUSTED_WORKLOADS "ci main": the name may hold only/)]);
   });
 
   it("agrees with its JSON Schema: the same keys and the same refused claim names", () => {
