@@ -48,6 +48,17 @@ export function list(value: string | undefined): string[] {
     .filter((item) => item.length > 0);
 }
 
+/** A comma-separated var whose items `parse` reads one by one (a string it returns is that item's problem). */
+export function listOf<T>(env: Env, name: keyof Env, parse: (item: string) => T | string, problems: string[]): T[] {
+  const parsed: T[] = [];
+  for (const item of list(text(env, name, problems))) {
+    const result = parse(item);
+    if (typeof result === "string") problems.push(result);
+    else parsed.push(result);
+  }
+  return parsed;
+}
+
 export function httpUrl(
   name: string,
   value: string,

@@ -1,5 +1,5 @@
 import { admitsNobody, type AccessRule, type Allow } from "./access-policy";
-import { opensWholeSite, wholeSiteProblem, type PathPattern } from "./public-paths";
+import { opensWholeSite, type PathPattern } from "./public-paths";
 import { isOwnPath, JWKS_PATH } from "./own-routes";
 
 /** The whole policy: every rule, most specific first, the default rule last. */
@@ -54,8 +54,6 @@ function isUnder(pattern: PathPattern, prefix: string): boolean {
 /** One rule's problems that depend on the rest of the configuration. */
 function ruleProblems(rule: AccessRule, parts: PolicyParts): string[] {
   const problems: string[] = [];
-  if (rule.allow === "public" && opensWholeSite(rule.pattern))
-    problems.push(wholeSiteProblem(`${rule.label}:`, '"/status" or "/assets/*"'));
   if (isUnder(rule.pattern, parts.authPrefix))
     problems.push(
       `${rule.label}: never applies: ${parts.authPrefix} and ${JWKS_PATH} are the worker's own routes; remove the rule`,
@@ -93,6 +91,12 @@ export function assemblePolicy(parts: PolicyParts, problems: string[]): AccessPo
     allow: "public",
   }));
   const written = [...publicRules, ...parts.policyRules];
+  for (const rule of written) {
+    if (rule.allow === "public" && opensWholeSite(rule.pattern))
+      problems.push(
+        `${rule.label}: would make the whole site (or its home page) public; list the public paths instead, e.g. "/healthz" and "/assets/*"`,
+      );
+  }
   for (const rule of parts.policyRules) problems.push(...ruleProblems(rule, parts));
   written.forEach((later, index) => {
     for (const earlier of written.slice(0, index)) {
