@@ -2,6 +2,7 @@ import { isEmailAddress } from "../util/email";
 import { parsePublicPath, type PathPattern } from "./public-paths";
 import { HTTP_METHOD } from "../util/syntax";
 import { jsonVar } from "./env-values";
+import { isObject, unknownKeys } from "./json-shapes";
 
 /** Who a rule lets in: any one match admits (docs/access-policies.md). */
 export interface Allow {
@@ -103,19 +104,15 @@ function parseMethods(value: unknown, label: string, problems: string[]): Set<st
 }
 
 function parseAllow(value: unknown, label: string, problems: string[]): Allow | undefined {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+  if (!isObject(value)) {
     problems.push(`${label} "allow": must be an object with "emails", "domains", "groups" and/or "workloads"`);
     return undefined;
   }
-  const entries = value as Record<string, unknown>;
+  unknownKeys(value, ALLOW_KEYS, `${label} "allow"`, problems);
   const lists: Partial<Lists> = {};
-  for (const [key, item] of Object.entries(entries)) {
-    if (!(ALLOW_KEYS as readonly string[]).includes(key)) {
-      problems.push(`${label} "allow": unknown key "${key}" (allowed: ${ALLOW_KEYS.join(", ")})`);
-      continue;
-    }
-    const list = stringList(item, `${label} "allow.${key}"`, problems);
-    if (list) lists[key as keyof Lists] = list;
+  for (const key of ALLOW_KEYS) {
+    const list = value[key] === undefined ? undefined : stringList(value[key], `${label} "allow.${key}"`, problems);
+    if (list) lists[key] = list;
   }
   const allow = allowFrom(lists, label, problems);
   if (admitsNobody(allow))
@@ -123,17 +120,15 @@ function parseAllow(value: unknown, label: string, problems: string[]): Allow | 
   return allow;
 }
 
-function parseRule(value: unknown, index: number, problems: string[]): AccessRule | undefined {
+function parseRule(rule: unknown, index: number, problems: string[]): AccessRule | undefined {
   let label = `ACCESS_POLICY[${index}]`;
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+  if (!isObject(rule)) {
     problems.push(`${label}: must be an object like {"path": "/admin/*", "allow": {"emails": ["a@example.com"]}}`);
     return undefined;
   }
-  const rule = value as Record<string, unknown>;
   const before = problems.length;
   if (typeof rule.path === "string") label = `${label} "${rule.path}"`;
-  for (const key of Object.keys(rule))
-    if (!RULE_KEYS.includes(key)) problems.push(`${label}: unknown key "${key}" (allowed: ${RULE_KEYS.join(", ")})`);
+  unknownKeys(rule, RULE_KEYS, label, problems);
   let pattern: PathPattern | undefined;
   if (typeof rule.path !== "string") problems.push(`${label}: "path" is required, e.g. "/admin/*" or "/status"`);
   else {

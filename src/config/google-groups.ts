@@ -1,6 +1,7 @@
 import type { Env } from "../env";
 import { isEmailAddress } from "../util/email";
 import { httpUrl, text } from "./env-values";
+import { isObject } from "./json-shapes";
 
 export const GOOGLE_API_BASE_URL = "https://admin.googleapis.com";
 export const GOOGLE_OAUTH_TOKEN_URL = "https://oauth2.googleapis.com/token";
@@ -57,14 +58,14 @@ export async function parseGroupDirectory(env: Env, problems: string[]): Promise
 
   const raw = text(env, "GOOGLE_GROUPS_CREDENTIALS", problems);
   if (raw === undefined) return undefined;
-  let key: Record<string, unknown>;
+  let key: unknown;
   try {
-    key = JSON.parse(raw) as Record<string, unknown>;
+    key = JSON.parse(raw);
   } catch {
     problems.push(`GOOGLE_GROUPS_CREDENTIALS: not valid JSON; ${FIX}`);
     return undefined;
   }
-  if (typeof key !== "object" || key === null || key.type !== "service_account") {
+  if (!isObject(key) || key.type !== "service_account") {
     problems.push(`GOOGLE_GROUPS_CREDENTIALS: not a service-account key ("type": "service_account"); ${FIX}`);
     return undefined;
   }

@@ -1,5 +1,6 @@
 import { CompactSign, compactVerify, type JWK, type JWTVerifyGetKey } from "jose";
 import { JWKSNoMatchingKey } from "jose/errors";
+import { isObject } from "./json-shapes";
 
 /** Algorithms we sign with, and the key type each one requires (ES256 on P-256, EdDSA on Ed25519; docs/configuration.md). */
 const KEY_SHAPE: Record<string, { kty: string; crv: string }> = {
@@ -35,9 +36,8 @@ function publicHalf(jwk: JWK & { kid: string; alg: SigningAlgorithm }): PublicSi
   return half;
 }
 
-function shapeProblems(jwk: unknown, label: string): string[] {
-  if (typeof jwk !== "object" || jwk === null || Array.isArray(jwk)) return [`${label}: not a JSON object`];
-  const key = jwk as Record<string, unknown>;
+function shapeProblems(key: unknown, label: string): string[] {
+  if (!isObject(key)) return [`${label}: not a JSON object`];
   const problems: string[] = [];
   if (typeof key.kid !== "string" || key.kid.length === 0) problems.push(`${label}: missing "kid"`);
   const shape = typeof key.alg === "string" ? KEY_SHAPE[key.alg] : undefined;
