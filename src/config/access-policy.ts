@@ -120,14 +120,19 @@ function parseAllow(value: unknown, label: string, problems: string[]): Allow | 
   return allow;
 }
 
+/** How problems name a rule: `ACCESS_POLICY[2] "/admin/*"`, the index alone when it has no path. */
+export function ruleLabel(rule: unknown, index: number): string {
+  const path = isObject(rule) && typeof rule.path === "string" ? ` "${rule.path}"` : "";
+  return `ACCESS_POLICY[${index}]${path}`;
+}
+
 function parseRule(rule: unknown, index: number, problems: string[]): AccessRule | undefined {
-  let label = `ACCESS_POLICY[${index}]`;
+  const label = ruleLabel(rule, index);
   if (!isObject(rule)) {
     problems.push(`${label}: must be an object like {"path": "/admin/*", "allow": {"emails": ["a@example.com"]}}`);
     return undefined;
   }
   const before = problems.length;
-  if (typeof rule.path === "string") label = `${label} "${rule.path}"`;
   unknownKeys(rule, RULE_KEYS, label, problems);
   let pattern: PathPattern | undefined;
   if (typeof rule.path !== "string") problems.push(`${label}: "path" is required, e.g. "/admin/*" or "/status"`);
@@ -145,15 +150,11 @@ function parseRule(rule: unknown, index: number, problems: string[]): AccessRule
     problems.push(`${label}: has both "public" and "allow"; a public path needs no allowlist, so keep one`);
   if (!isPublic && rule.allow === undefined) problems.push(`${label}: needs "allow" (who may pass) or "public": true`);
   const allow = !isPublic && rule.allow !== undefined ? parseAllow(rule.allow, label, problems) : undefined;
+  // On a public rule both change nothing: `npm run check` says so (ignored-settings.ts).
   if (rule.preflight !== undefined && rule.preflight !== true)
     problems.push(`${label}: "preflight" must be true or left out`);
-  if (rule.preflight === true && isPublic)
-    problems.push(`${label}: "preflight" on a public rule changes nothing (its preflights pass already); remove it`);
-  if (rule.websocket !== undefined && !WEBSOCKET_MODES.includes(rule.websocket as string)) {
+  if (rule.websocket !== undefined && !WEBSOCKET_MODES.includes(rule.websocket as string))
     problems.push(`${label}: "websocket" must be "relay" (the default) or "pass-through"`);
-  } else if (rule.websocket !== undefined && isPublic) {
-    problems.push(`${label}: "websocket" on a public rule changes nothing (its sockets carry no session); remove it`);
-  }
   if (problems.length > before || !pattern) return undefined;
   const passThrough = rule.websocket === "pass-through" ? { webSocket: "pass-through" as const } : {};
   const preflight = rule.preflight === true ? { preflight: true as const } : {};

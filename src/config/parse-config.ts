@@ -128,7 +128,6 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
       policyRules: parseAccessPolicyRules(env.ACCESS_POLICY, problems),
       publicPaths,
       defaultAllow: { emails, domains, anyVerifiedEmail, groups: new Set(), workloads: new Set() },
-      authPrefix,
       hasGroupCredentials: text(env, "GOOGLE_GROUPS_CREDENTIALS", []) !== undefined,
       workloadNames: trusted.names,
     },
