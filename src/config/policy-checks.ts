@@ -58,14 +58,11 @@ function ruleProblems(rule: AccessRule, parts: PolicyParts): string[] {
       `${rule.label}: names groups, but GOOGLE_GROUPS_CREDENTIALS is not set, so membership cannot be looked up; set it (docs/access-policies.md, "Google Workspace groups") or allow by "emails"/"domains"`,
     );
   }
+  const defined = [...parts.workloadNames].join(", ") || "none";
   for (const name of rule.allow.workloads) {
-    if (parts.workloadNames.size === 0)
+    if (!parts.workloadNames.has(name))
       problems.push(
-        `${rule.label}: names workload "${name}", but TRUSTED_WORKLOADS defines none; define it there or remove it here`,
-      );
-    else if (!parts.workloadNames.has(name))
-      problems.push(
-        `${rule.label}: workload "${name}" is not defined in TRUSTED_WORKLOADS (defined: ${[...parts.workloadNames].join(", ")})`,
+        `${rule.label}: workload "${name}" is not defined in TRUSTED_WORKLOADS (defined: ${defined}); define it there or remove it here`,
       );
   }
   return problems;

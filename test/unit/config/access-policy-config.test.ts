@@ -111,7 +111,9 @@ describe("ACCESS_POLICY, checked", () => {
   it("accepts workloads only when TRUSTED_WORKLOADS defines them", async () => {
     const policy = [{ path: "/api/deploy", methods: ["POST"], allow: { workloads: ["ci-main"] } }];
     expect(await problemsFor(policy)).toEqual([
-      expect.stringMatching(/names workload "ci-main", but TRUSTED_WORKLOADS defines none/),
+      expect.stringMatching(
+        /workload "ci-main" is not defined in TRUSTED_WORKLOADS \(defined: none\); define it there or remove it here$/,
+      ),
     ]);
     const workloads = {
       "ci-main": {
@@ -125,7 +127,11 @@ describe("ACCESS_POLICY, checked", () => {
       await problemsFor([{ path: "/x", allow: { workloads: ["other"] } }], {
         TRUSTED_WORKLOADS: JSON.stringify(workloads),
       }),
-    ).toEqual([expect.stringMatching(/workload "other" is not defined in TRUSTED_WORKLOADS \(defined: ci-main\)/)]);
+    ).toEqual([
+      expect.stringMatching(
+        /workload "other" is not defined in TRUSTED_WORKLOADS \(defined: ci-main\); define it there/,
+      ),
+    ]);
   });
 
   it("lets a catch-all rule replace empty allowlists, and refuses empty allowlists without one", async () => {
