@@ -78,10 +78,10 @@ export function admitsNobody(allow: Allow): boolean {
   );
 }
 
+/** An array of strings; each list checks its own entries (an empty one is no e-mail, domain or method either). */
 function stringList(value: unknown, label: string, problems: string[]): string[] | undefined {
-  if (Array.isArray(value) && value.every((item) => typeof item === "string" && item.trim() !== ""))
-    return value as string[];
-  problems.push(`${label}: must be an array of non-empty strings`);
+  if (Array.isArray(value) && value.every((item) => typeof item === "string")) return value;
+  problems.push(`${label}: must be an array of strings`);
   return undefined;
 }
 

@@ -51,6 +51,23 @@ describe("ACCESS_POLICY, checked", () => {
     expectExactlyProblems(problems, expected);
   });
 
+  it("refuses an empty entry in every list, as not what the list holds", async () => {
+    const problems = await problemsFor([
+      { path: "/h", methods: [""], allow: { emails: [" "], domains: [""], groups: [""] } },
+      { path: "/w", allow: { workloads: [""] } },
+      { path: "/n", allow: { emails: "a@example.com" } },
+    ]);
+    expectExactlyProblems(problems, [
+      /^ACCESS_POLICY\[0\] "\/h" "methods": "" is not an HTTP method/,
+      /^ACCESS_POLICY\[0\] "\/h": "" is not an e-mail address/,
+      /^ACCESS_POLICY\[0\] "\/h": "" is not a domain/,
+      /^ACCESS_POLICY\[0\] "\/h": group "" is not a group's e-mail address/,
+      /^ACCESS_POLICY\[1\] "\/w": workload "" is not defined in TRUSTED_WORKLOADS/,
+      /^ACCESS_POLICY\[2\] "\/n" "allow.emails": must be an array of strings/,
+      /^ACCESS_POLICY\[2\] "\/n" "allow": admits nobody/,
+    ]);
+  });
+
   it("refuses JSON that is not an array of rules", async () => {
     expect(await problemsFor("[{")).toEqual([expect.stringMatching(/^ACCESS_POLICY: not valid JSON/)]);
     expect(await problemsFor({ path: "/a" })).toEqual([expect.stringMatching(/^ACCESS_POLICY: must be a JSON array/)]);
