@@ -62,22 +62,16 @@ function shapeProblems(key: unknown, label: string): string[] {
 }
 
 /**
- * Imports one half of a checked key with WebCrypto directly (jose's importJWK would bring its
- * table of every JWE algorithm into the bundle): only the members the key type defines.
+ * Imports both halves of a checked key with WebCrypto directly (jose's importJWK would bring its
+ * table of every JWE algorithm into the bundle), the public one from the JWK we publish (publicHalf),
+ * and proves they belong together, once per isolate.
  */
-function importKeyHalf(jwk: JWK & { alg: SigningAlgorithm }, half: "private" | "public"): Promise<CryptoKey> {
-  const { kty, crv, x, y, d } = jwk;
-  const members = { kty, crv, x, ...(y === undefined ? {} : { y }), ...(half === "private" ? { d } : {}) };
-  const usage = half === "private" ? "sign" : "verify";
-  return crypto.subtle.importKey("jwk", members as JsonWebKey, ALGORITHMS[jwk.alg]!.webCrypto, false, [usage]);
-}
-
-/** Proves the private key and its public coordinates belong together, once per isolate. */
 async function importChecked(jwk: JWK & { kid: string; alg: SigningAlgorithm }, label: string) {
+  const publicJwk = publicHalf(jwk);
+  const { webCrypto } = ALGORITHMS[jwk.alg]!;
   try {
-    const privateKey = await importKeyHalf(jwk, "private");
-    const publicKey = await importKeyHalf(jwk, "public");
-    const { webCrypto } = ALGORITHMS[jwk.alg]!;
+    const privateKey = await crypto.subtle.importKey("jwk", { ...publicJwk, d: jwk.d }, webCrypto, false, ["sign"]);
+    const publicKey = await crypto.subtle.importKey("jwk", publicJwk, webCrypto, false, ["verify"]);
     const probe = new TextEncoder().encode("key-check");
     const signature = await crypto.subtle.sign(webCrypto, privateKey, probe);
     if (!(await crypto.subtle.verify(webCrypto, publicKey, signature, probe))) throw new Error("halves differ");
