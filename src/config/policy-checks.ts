@@ -49,10 +49,19 @@ function sharedMethods(a: AccessRule, b: AccessRule): string[] | "every" {
 export const isCatchAll = (rule: AccessRule) =>
   rule.pattern.kind === "prefix" && rule.pattern.prefix === "/" && !rule.methods && rule.allow !== "public";
 
-/** One rule's problems that depend on the rest of the configuration. */
+/**
+ * One rule's problems once the policy is put together: PUBLIC_PATHS entries are public rules here
+ * too, and groups and workloads are checked against the rest of the configuration.
+ */
 function ruleProblems(rule: AccessRule, parts: PolicyParts): string[] {
   const problems: string[] = [];
-  if (rule.allow === "public") return problems;
+  if (rule.allow === "public") {
+    if (opensWholeSite(rule.pattern))
+      problems.push(
+        `${rule.label}: would make the whole site (or its home page) public; list the public paths instead, e.g. "/healthz" and "/assets/*"`,
+      );
+    return problems;
+  }
   if (rule.allow.groups.size > 0 && !parts.hasGroupCredentials) {
     problems.push(
       `${rule.label}: names groups, but GOOGLE_GROUPS_CREDENTIALS is not set, so membership cannot be looked up; set it (docs/access-policies.md, "Google Workspace groups") or allow by "emails"/"domains"`,
@@ -83,13 +92,7 @@ export function assemblePolicy(parts: PolicyParts, problems: string[]): AccessPo
     allow: "public",
   }));
   const written = [...publicRules, ...parts.policyRules];
-  for (const rule of written) {
-    if (rule.allow === "public" && opensWholeSite(rule.pattern))
-      problems.push(
-        `${rule.label}: would make the whole site (or its home page) public; list the public paths instead, e.g. "/healthz" and "/assets/*"`,
-      );
-  }
-  for (const rule of parts.policyRules) problems.push(...ruleProblems(rule, parts));
+  for (const rule of written) problems.push(...ruleProblems(rule, parts));
   written.forEach((later, index) => {
     for (const earlier of written.slice(0, index)) {
       if (!samePattern(earlier.pattern, later.pattern)) continue;
