@@ -46,6 +46,7 @@ const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2
 const RULE_KEYS = ["path", "methods", "allow", "public", "preflight", "websocket"];
 const WEBSOCKET_MODES = ["relay", "pass-through"];
 const ALLOW_KEYS = ["emails", "domains", "groups", "workloads"] as const;
+const RULE_EXAMPLE = '{"path": "/admin/*", "allow": {"emails": ["a@example.com"]}}';
 
 type Lists = Record<(typeof ALLOW_KEYS)[number], string[]>;
 
@@ -129,7 +130,7 @@ export function ruleLabel(rule: unknown, index: number): string {
 function parseRule(rule: unknown, index: number, problems: string[]): AccessRule | undefined {
   const label = ruleLabel(rule, index);
   if (!isObject(rule)) {
-    problems.push(`${label}: must be an object like {"path": "/admin/*", "allow": {"emails": ["a@example.com"]}}`);
+    problems.push(`${label}: must be an object like ${RULE_EXAMPLE}`);
     return undefined;
   }
   const before = problems.length;
@@ -172,9 +173,7 @@ export function parseAccessPolicyRules(raw: unknown, problems: string[]): Access
   if (!parsed) return [];
   const { value } = parsed;
   if (!Array.isArray(value)) {
-    problems.push(
-      'ACCESS_POLICY: must be a JSON array of rules, e.g. [{"path": "/admin/*", "allow": {"groups": ["admins@example.com"]}}]',
-    );
+    problems.push(`ACCESS_POLICY: must be a JSON array of rules, e.g. [${RULE_EXAMPLE}]`);
     return [];
   }
   return value.flatMap((rule, index) => parseRule(rule, index, problems) ?? []);
