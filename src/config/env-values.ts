@@ -82,6 +82,17 @@ export function httpUrl(
   return problems.length === before ? url : undefined;
 }
 
+/** An https URL var (http only on loopback), or `fallback` when unset; undefined when unset without one, or refused. */
+export function httpsUrlVar(
+  env: Env,
+  name: keyof Env,
+  fallback: string | undefined,
+  problems: string[],
+): URL | undefined {
+  const value = text(env, name, problems) ?? fallback;
+  return value === undefined ? undefined : httpUrl(name, value, problems, true);
+}
+
 export function seconds(
   env: Env,
   name: keyof Env,

@@ -1,6 +1,6 @@
 import type { Env } from "../env";
 import { isEmailAddress } from "../util/email";
-import { httpUrl, text } from "./env-values";
+import { httpsUrlVar, text } from "./env-values";
 import { isObject } from "./json-shapes";
 
 export const GOOGLE_API_BASE_URL = "https://admin.googleapis.com";
@@ -44,14 +44,8 @@ const FIX =
  * when it is not set; every problem is pushed, and none ever quotes the key.
  */
 export async function parseGroupDirectory(env: Env, problems: string[]): Promise<GroupDirectory | undefined> {
-  const apiBase = text(env, "GOOGLE_API_BASE_URL", problems) ?? GOOGLE_API_BASE_URL;
-  const apiBaseUrl = httpUrl("GOOGLE_API_BASE_URL", apiBase, problems, true);
-  const tokenUrl = httpUrl(
-    "GOOGLE_OAUTH_TOKEN_URL",
-    text(env, "GOOGLE_OAUTH_TOKEN_URL", problems) ?? GOOGLE_OAUTH_TOKEN_URL,
-    problems,
-    true,
-  );
+  const apiBaseUrl = httpsUrlVar(env, "GOOGLE_API_BASE_URL", GOOGLE_API_BASE_URL, problems);
+  const tokenUrl = httpsUrlVar(env, "GOOGLE_OAUTH_TOKEN_URL", GOOGLE_OAUTH_TOKEN_URL, problems);
   const adminEmail = text(env, "GOOGLE_GROUPS_ADMIN", problems)?.toLowerCase();
   if (adminEmail !== undefined && !isEmailAddress(adminEmail))
     problems.push("GOOGLE_GROUPS_ADMIN: must be an administrator's e-mail address, or empty");

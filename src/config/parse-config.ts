@@ -1,6 +1,6 @@
 import type { Env } from "../env";
 import { allowFrom, parseAccessPolicyRules } from "./access-policy";
-import { httpUrl, list, listOf, oneOf, required, seconds, text } from "./env-values";
+import { httpsUrlVar, httpUrl, list, listOf, oneOf, required, seconds, text } from "./env-values";
 import { parseGroupDirectory, type GroupDirectory } from "./google-groups";
 import { assemblePolicy, type AccessPolicy } from "./policy-checks";
 import { parsePreviewHost, type HostPattern } from "./preview-hosts";
@@ -73,8 +73,7 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
   const originRaw = originVia === "url" ? required(env, "ORIGIN_URL", problems) : text(env, "ORIGIN_URL", problems);
   const originUrl = originRaw ? httpUrl("ORIGIN_URL", originRaw, problems, false) : undefined;
 
-  const publicRaw = text(env, "PUBLIC_URL", problems);
-  const publicUrl = publicRaw ? httpUrl("PUBLIC_URL", publicRaw, problems, true) : undefined;
+  const publicUrl = httpsUrlVar(env, "PUBLIC_URL", undefined, problems);
   if (publicUrl && publicUrl.pathname !== "/") problems.push("PUBLIC_URL: must be an origin, without a path");
 
   const providerIssuer = text(env, "OIDC_ISSUER", problems) ?? GOOGLE_ISSUER;
