@@ -55,10 +55,12 @@ const OPTIONAL_SECRETS = ["GOOGLE_GROUPS_CREDENTIALS"];
 
 /** The worker's own parser, and the names it reads (CONFIG_NAMES, the one list of them). */
 async function loadParser() {
-  // The worker's parser and its list of names, and the policy warnings only this check gives (they cost the worker nothing).
+  // The worker's parser and its list of names, and the problems and warnings only this check gives
+  // (settings the worker ignores, format suffixes): they cost the worker nothing.
   const contents = [
     'export { parseConfig } from "./config/parse-config.ts";',
     'export { CONFIG_NAMES } from "./config/load-config.ts";',
+    'export { ignoredSettings } from "./config/ignored-settings.ts";',
     'export { formatSuffixWarnings } from "./policy/format-suffix-warnings.ts";',
   ].join("\n");
   const resolveDir = fileURLToPath(new URL("../src/", import.meta.url));
@@ -173,8 +175,9 @@ export async function checkConfig(options = {}) {
   bindings.SESSIONS = { get() {} };
   if (config.services?.some((service) => service.binding === "ORIGIN")) bindings.ORIGIN = { fetch() {} };
 
-  const { parseConfig, CONFIG_NAMES, formatSuffixWarnings } = await loadParser();
+  const { parseConfig, CONFIG_NAMES, ignoredSettings, formatSuffixWarnings } = await loadParser();
   const result = await parseConfig(bindings);
+  extra.push(...ignoredSettings(bindings));
   if (result.ok) warnings.push(...formatSuffixWarnings(result.config.policy));
   const sources = valueSources(configPath, environment, deploy);
   const named = [...sources].map(([name, source]) => ({ name, where: source.label }));

@@ -1,8 +1,8 @@
 import { isEmailAddress } from "../util/email";
 import { parsePublicPath, type PathPattern } from "./public-paths";
-import { WORKLOAD_NAME } from "./trusted-workloads";
 import { HTTP_METHOD } from "../util/syntax";
 import { jsonVar } from "./env-values";
+import { isObject, unknownKeys } from "./json-shapes";
 
 /** Who a rule lets in: any one match admits (docs/access-policies.md). */
 export interface Allow {
@@ -46,6 +46,7 @@ const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2
 const RULE_KEYS = ["path", "methods", "allow", "public", "preflight", "websocket"];
 const WEBSOCKET_MODES = ["relay", "pass-through"];
 const ALLOW_KEYS = ["emails", "domains", "groups", "workloads"] as const;
+const RULE_EXAMPLE = '{"path": "/admin/*", "allow": {"emails": ["a@example.com"]}}';
 
 type Lists = Record<(typeof ALLOW_KEYS)[number], string[]>;
 
@@ -60,9 +61,8 @@ export function allowFrom(lists: Partial<Lists>, label: string, problems: string
   const groups = (lists.groups ?? []).map((group) => group.trim().toLowerCase());
   for (const group of groups)
     if (!isEmailAddress(group)) problems.push(`${label}: group "${group}" is not a group's e-mail address`);
+  // A workload name is checked against TRUSTED_WORKLOADS, once, with the rest of the policy (policy-checks.ts).
   const workloads = lists.workloads ?? [];
-  for (const name of workloads)
-    if (!WORKLOAD_NAME.test(name)) problems.push(`${label}: workload "${name}" is not a TRUSTED_WORKLOADS name`);
   return {
     emails: new Set(emails),
     domains: new Set(domains.filter((domain) => domain !== "*")),
@@ -79,10 +79,10 @@ export function admitsNobody(allow: Allow): boolean {
   );
 }
 
+/** An array of strings; each list checks its own entries (an empty one is no e-mail, domain or method either). */
 function stringList(value: unknown, label: string, problems: string[]): string[] | undefined {
-  if (Array.isArray(value) && value.every((item) => typeof item === "string" && item.trim() !== ""))
-    return value as string[];
-  problems.push(`${label}: must be an array of non-empty strings`);
+  if (Array.isArray(value) && value.every((item) => typeof item === "string")) return value;
+  problems.push(`${label}: must be an array of strings`);
   return undefined;
 }
 
@@ -105,19 +105,15 @@ function parseMethods(value: unknown, label: string, problems: string[]): Set<st
 }
 
 function parseAllow(value: unknown, label: string, problems: string[]): Allow | undefined {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+  if (!isObject(value)) {
     problems.push(`${label} "allow": must be an object with "emails", "domains", "groups" and/or "workloads"`);
     return undefined;
   }
-  const entries = value as Record<string, unknown>;
+  unknownKeys(value, ALLOW_KEYS, `${label} "allow"`, problems);
   const lists: Partial<Lists> = {};
-  for (const [key, item] of Object.entries(entries)) {
-    if (!(ALLOW_KEYS as readonly string[]).includes(key)) {
-      problems.push(`${label} "allow": unknown key "${key}" (allowed: ${ALLOW_KEYS.join(", ")})`);
-      continue;
-    }
-    const list = stringList(item, `${label} "allow.${key}"`, problems);
-    if (list) lists[key as keyof Lists] = list;
+  for (const key of ALLOW_KEYS) {
+    const list = value[key] === undefined ? undefined : stringList(value[key], `${label} "allow.${key}"`, problems);
+    if (list) lists[key] = list;
   }
   const allow = allowFrom(lists, label, problems);
   if (admitsNobody(allow))
@@ -125,17 +121,20 @@ function parseAllow(value: unknown, label: string, problems: string[]): Allow | 
   return allow;
 }
 
-function parseRule(value: unknown, index: number, problems: string[]): AccessRule | undefined {
-  let label = `ACCESS_POLICY[${index}]`;
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    problems.push(`${label}: must be an object like {"path": "/admin/*", "allow": {"emails": ["a@example.com"]}}`);
+/** How problems name a rule: `ACCESS_POLICY[2] "/admin/*"`, the index alone when it has no path. */
+export function ruleLabel(rule: unknown, index: number): string {
+  const path = isObject(rule) && typeof rule.path === "string" ? ` "${rule.path}"` : "";
+  return `ACCESS_POLICY[${index}]${path}`;
+}
+
+function parseRule(rule: unknown, index: number, problems: string[]): AccessRule | undefined {
+  const label = ruleLabel(rule, index);
+  if (!isObject(rule)) {
+    problems.push(`${label}: must be an object like ${RULE_EXAMPLE}`);
     return undefined;
   }
-  const rule = value as Record<string, unknown>;
   const before = problems.length;
-  if (typeof rule.path === "string") label = `${label} "${rule.path}"`;
-  for (const key of Object.keys(rule))
-    if (!RULE_KEYS.includes(key)) problems.push(`${label}: unknown key "${key}" (allowed: ${RULE_KEYS.join(", ")})`);
+  unknownKeys(rule, RULE_KEYS, label, problems);
   let pattern: PathPattern | undefined;
   if (typeof rule.path !== "string") problems.push(`${label}: "path" is required, e.g. "/admin/*" or "/status"`);
   else {
@@ -152,15 +151,11 @@ function parseRule(value: unknown, index: number, problems: string[]): AccessRul
     problems.push(`${label}: has both "public" and "allow"; a public path needs no allowlist, so keep one`);
   if (!isPublic && rule.allow === undefined) problems.push(`${label}: needs "allow" (who may pass) or "public": true`);
   const allow = !isPublic && rule.allow !== undefined ? parseAllow(rule.allow, label, problems) : undefined;
+  // On a public rule both change nothing: `npm run check` says so (ignored-settings.ts).
   if (rule.preflight !== undefined && rule.preflight !== true)
     problems.push(`${label}: "preflight" must be true or left out`);
-  if (rule.preflight === true && isPublic)
-    problems.push(`${label}: "preflight" on a public rule changes nothing (its preflights pass already); remove it`);
-  if (rule.websocket !== undefined && !WEBSOCKET_MODES.includes(rule.websocket as string)) {
+  if (rule.websocket !== undefined && !WEBSOCKET_MODES.includes(rule.websocket as string))
     problems.push(`${label}: "websocket" must be "relay" (the default) or "pass-through"`);
-  } else if (rule.websocket !== undefined && isPublic) {
-    problems.push(`${label}: "websocket" on a public rule changes nothing (its sockets carry no session); remove it`);
-  }
   if (problems.length > before || !pattern) return undefined;
   const passThrough = rule.websocket === "pass-through" ? { webSocket: "pass-through" as const } : {};
   const preflight = rule.preflight === true ? { preflight: true as const } : {};
@@ -178,9 +173,7 @@ export function parseAccessPolicyRules(raw: unknown, problems: string[]): Access
   if (!parsed) return [];
   const { value } = parsed;
   if (!Array.isArray(value)) {
-    problems.push(
-      'ACCESS_POLICY: must be a JSON array of rules, e.g. [{"path": "/admin/*", "allow": {"groups": ["admins@example.com"]}}]',
-    );
+    problems.push(`ACCESS_POLICY: must be a JSON array of rules, e.g. [${RULE_EXAMPLE}]`);
     return [];
   }
   return value.flatMap((rule, index) => parseRule(rule, index, problems) ?? []);

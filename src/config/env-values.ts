@@ -48,6 +48,17 @@ export function list(value: string | undefined): string[] {
     .filter((item) => item.length > 0);
 }
 
+/** A comma-separated var whose items `parse` reads one by one (a string it returns is that item's problem). */
+export function listOf<T>(env: Env, name: keyof Env, parse: (item: string) => T | string, problems: string[]): T[] {
+  const parsed: T[] = [];
+  for (const item of list(text(env, name, problems))) {
+    const result = parse(item);
+    if (typeof result === "string") problems.push(result);
+    else parsed.push(result);
+  }
+  return parsed;
+}
+
 export function httpUrl(
   name: string,
   value: string,
@@ -69,6 +80,17 @@ export function httpUrl(
   if (url.username || url.password) problems.push(`${name}: must not contain credentials`);
   if (url.search || url.hash) problems.push(`${name}: must not have a query or fragment`);
   return problems.length === before ? url : undefined;
+}
+
+/** An https URL var (http only on loopback), or `fallback` when unset; undefined when unset without one, or refused. */
+export function httpsUrlVar(
+  env: Env,
+  name: keyof Env,
+  fallback: string | undefined,
+  problems: string[],
+): URL | undefined {
+  const value = text(env, name, problems) ?? fallback;
+  return value === undefined ? undefined : httpUrl(name, value, problems, true);
 }
 
 export function seconds(

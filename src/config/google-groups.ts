@@ -1,6 +1,7 @@
 import type { Env } from "../env";
 import { isEmailAddress } from "../util/email";
-import { httpUrl, text } from "./env-values";
+import { httpsUrlVar, text } from "./env-values";
+import { isObject } from "./json-shapes";
 
 export const GOOGLE_API_BASE_URL = "https://admin.googleapis.com";
 export const GOOGLE_OAUTH_TOKEN_URL = "https://oauth2.googleapis.com/token";
@@ -43,28 +44,22 @@ const FIX =
  * when it is not set; every problem is pushed, and none ever quotes the key.
  */
 export async function parseGroupDirectory(env: Env, problems: string[]): Promise<GroupDirectory | undefined> {
-  const apiBase = text(env, "GOOGLE_API_BASE_URL", problems) ?? GOOGLE_API_BASE_URL;
-  const apiBaseUrl = httpUrl("GOOGLE_API_BASE_URL", apiBase, problems, true);
-  const tokenUrl = httpUrl(
-    "GOOGLE_OAUTH_TOKEN_URL",
-    text(env, "GOOGLE_OAUTH_TOKEN_URL", problems) ?? GOOGLE_OAUTH_TOKEN_URL,
-    problems,
-    true,
-  );
+  const apiBaseUrl = httpsUrlVar(env, "GOOGLE_API_BASE_URL", GOOGLE_API_BASE_URL, problems);
+  const tokenUrl = httpsUrlVar(env, "GOOGLE_OAUTH_TOKEN_URL", GOOGLE_OAUTH_TOKEN_URL, problems);
   const adminEmail = text(env, "GOOGLE_GROUPS_ADMIN", problems)?.toLowerCase();
   if (adminEmail !== undefined && !isEmailAddress(adminEmail))
     problems.push("GOOGLE_GROUPS_ADMIN: must be an administrator's e-mail address, or empty");
 
   const raw = text(env, "GOOGLE_GROUPS_CREDENTIALS", problems);
   if (raw === undefined) return undefined;
-  let key: Record<string, unknown>;
+  let key: unknown;
   try {
-    key = JSON.parse(raw) as Record<string, unknown>;
+    key = JSON.parse(raw);
   } catch {
     problems.push(`GOOGLE_GROUPS_CREDENTIALS: not valid JSON; ${FIX}`);
     return undefined;
   }
-  if (typeof key !== "object" || key === null || key.type !== "service_account") {
+  if (!isObject(key) || key.type !== "service_account") {
     problems.push(`GOOGLE_GROUPS_CREDENTIALS: not a service-account key ("type": "service_account"); ${FIX}`);
     return undefined;
   }

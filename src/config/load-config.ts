@@ -5,7 +5,12 @@ import { parseConfig, type ConfigResult } from "./parse-config";
 /** Distinct binding sets parsed per isolate; more only in tests that vary the bindings. */
 const MAX_CACHED_CONFIGS = 8;
 const byValues = new BoundedCache<Promise<ConfigResult>>(MAX_CACHED_CONFIGS);
-const byEnvObject = new WeakMap<Env, Promise<ConfigResult>>();
+/** An env object's configuration, and the result itself once it has settled (for loadedConfig). */
+interface Loaded {
+  result: Promise<ConfigResult>;
+  settled?: ConfigResult;
+}
+const byEnvObject = new WeakMap<Env, Loaded>();
 
 /** Every configuration name (var or secret) the worker reads; `npm run check` flags any other. */
 export const CONFIG_NAMES = [
@@ -41,7 +46,7 @@ export const CONFIG_NAMES = [
  */
 export function loadConfig(env: Env): Promise<ConfigResult> {
   const known = byEnvObject.get(env);
-  if (known) return known;
+  if (known) return known.result;
   const bindings = [
     typeof env.SESSIONS?.get,
     typeof env.SESSION_FAMILIES?.idFromName,
@@ -51,22 +56,20 @@ export function loadConfig(env: Env): Promise<ConfigResult> {
   const key = JSON.stringify([...CONFIG_NAMES.map((name) => env[name]), ...bindings]);
   let result = byValues.get(key, 0);
   if (!result) byValues.set(key, (result = parseConfig(env)), Infinity);
-  byEnvObject.set(env, result);
+  const entry: Loaded = { result };
+  byEnvObject.set(env, entry);
   result.then(
-    (value) => (settled = { env, value }),
+    (value) => (entry.settled = value),
     () => undefined,
   );
   return result;
 }
 
-/** The last env's configuration once parsed, for the next request with the same env. */
-let settled: { env: Env; value: ConfigResult } | undefined;
-
 /**
  * The configuration for `env` without waiting, when it is already parsed: workerd gives every
- * request of an isolate the same env object, so after the first request this is a comparison,
- * and a request skips a turn of the microtask queue. Undefined: call loadConfig().
+ * request of an isolate the same env object, so after the first request this is one lookup, and
+ * a request skips a turn of the microtask queue. Undefined: call loadConfig().
  */
 export function loadedConfig(env: Env): ConfigResult | undefined {
-  return settled?.env === env ? settled.value : undefined;
+  return byEnvObject.get(env)?.settled;
 }

@@ -1,10 +1,10 @@
 import type { Env } from "../env";
 import { allowFrom, parseAccessPolicyRules } from "./access-policy";
-import { httpUrl, list, oneOf, required, seconds, text } from "./env-values";
+import { httpsUrlVar, httpUrl, list, listOf, oneOf, required, seconds, text } from "./env-values";
 import { parseGroupDirectory, type GroupDirectory } from "./google-groups";
 import { assemblePolicy, type AccessPolicy } from "./policy-checks";
 import { parsePreviewHost, type HostPattern } from "./preview-hosts";
-import { opensWholeSite, parsePublicPath, wholeSiteProblem, type PathPattern } from "./public-paths";
+import { parsePublicPath } from "./public-paths";
 import { parseSessionKeys, type SessionKeys } from "./session-keys";
 import { parseTrustedWorkloads, type TrustedWorkload } from "./trusted-workloads";
 import { GOOGLE_ISSUER } from "../util/issuer-rules";
@@ -59,18 +59,6 @@ function hasMethod(binding: unknown, method: string): boolean {
   return typeof (binding as Record<string, unknown> | undefined)?.[method] === "function";
 }
 
-function parsePublicPaths(env: Env, problems: string[]): PathPattern[] {
-  const patterns: PathPattern[] = [];
-  for (const entry of list(text(env, "PUBLIC_PATHS", problems))) {
-    const parsed = parsePublicPath(entry);
-    if (typeof parsed === "string") problems.push(parsed);
-    else if (opensWholeSite(parsed))
-      problems.push(wholeSiteProblem(`PUBLIC_PATHS: "${entry}"`, '"/healthz,/assets/*"'));
-    else patterns.push(parsed);
-  }
-  return patterns;
-}
-
 /**
  * Parses and checks every binding; collects every problem instead of stopping at the first,
  * so an operator fixes a deployment in one round. Problems never contain a secret's value.
@@ -85,8 +73,7 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
   const originRaw = originVia === "url" ? required(env, "ORIGIN_URL", problems) : text(env, "ORIGIN_URL", problems);
   const originUrl = originRaw ? httpUrl("ORIGIN_URL", originRaw, problems, false) : undefined;
 
-  const publicRaw = text(env, "PUBLIC_URL", problems);
-  const publicUrl = publicRaw ? httpUrl("PUBLIC_URL", publicRaw, problems, true) : undefined;
+  const publicUrl = httpsUrlVar(env, "PUBLIC_URL", undefined, problems);
   if (publicUrl && publicUrl.pathname !== "/") problems.push("PUBLIC_URL: must be an origin, without a path");
 
   const providerIssuer = text(env, "OIDC_ISSUER", problems) ?? GOOGLE_ISSUER;
@@ -104,7 +91,7 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
     "ALLOWED_DOMAINS",
     problems,
   );
-  const publicPaths = parsePublicPaths(env, problems);
+  const publicPaths = listOf(env, "PUBLIC_PATHS", parsePublicPath, problems);
 
   const accessTokenTtlSeconds = seconds(env, "ACCESS_TOKEN_TTL", 900, 1, 86_400, problems);
   // 400 days is the longest cookie lifetime browsers honour. Short sessions are fine: KV's
@@ -140,7 +127,6 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
       policyRules: parseAccessPolicyRules(env.ACCESS_POLICY, problems),
       publicPaths,
       defaultAllow: { emails, domains, anyVerifiedEmail, groups: new Set(), workloads: new Set() },
-      authPrefix,
       hasGroupCredentials: text(env, "GOOGLE_GROUPS_CREDENTIALS", []) !== undefined,
       workloadNames: trusted.names,
     },
@@ -152,12 +138,7 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
       "AUTH_METRICS: must be an Analytics Engine dataset binding ([[analytics_engine_datasets]] in wrangler.toml)",
     );
   }
-  const previewHosts: HostPattern[] = [];
-  for (const entry of list(text(env, "PREVIEW_HOSTS", problems))) {
-    const parsed = parsePreviewHost(entry);
-    if (typeof parsed === "string") problems.push(parsed);
-    else previewHosts.push(parsed);
-  }
+  const previewHosts = listOf(env, "PREVIEW_HOSTS", parsePreviewHost, problems);
   // The relay starts and ends at one registered host: it must be fixed, and never a preview.
   if (previewHosts.length > 0 && !publicUrl)
     problems.push("PREVIEW_HOSTS: needs PUBLIC_URL (the registered host that runs every sign-in)");

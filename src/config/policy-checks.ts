@@ -1,6 +1,5 @@
 import { admitsNobody, type AccessRule, type Allow } from "./access-policy";
-import { opensWholeSite, wholeSiteProblem, type PathPattern } from "./public-paths";
-import { isOwnPath, JWKS_PATH } from "./own-routes";
+import { opensWholeSite, type PathPattern } from "./public-paths";
 
 /** The whole policy: every rule, most specific first, the default rule last. */
 export interface AccessPolicy {
@@ -22,7 +21,6 @@ export interface PolicyParts {
   publicPaths: readonly PathPattern[];
   /** ALLOWED_EMAILS / ALLOWED_DOMAINS. */
   defaultAllow: Allow;
-  authPrefix: string;
   /** GOOGLE_GROUPS_CREDENTIALS is set (and valid, or reported on its own). */
   hasGroupCredentials: boolean;
   /** The names TRUSTED_WORKLOADS defines (none when it is unset). */
@@ -47,33 +45,33 @@ function sharedMethods(a: AccessRule, b: AccessRule): string[] | "every" {
   return [...a.methods].filter((method) => b.methods!.has(method));
 }
 
-function isUnder(pattern: PathPattern, prefix: string): boolean {
-  return isOwnPath(prefix, pattern.kind === "exact" ? pattern.path : pattern.prefix);
-}
+/** A rule for every path and every method that is not public: it takes the default rule's place. */
+export const isCatchAll = (rule: AccessRule) =>
+  rule.pattern.kind === "prefix" && rule.pattern.prefix === "/" && !rule.methods && rule.allow !== "public";
 
-/** One rule's problems that depend on the rest of the configuration. */
+/**
+ * One rule's problems once the policy is put together: PUBLIC_PATHS entries are public rules here
+ * too, and groups and workloads are checked against the rest of the configuration.
+ */
 function ruleProblems(rule: AccessRule, parts: PolicyParts): string[] {
   const problems: string[] = [];
-  if (rule.allow === "public" && opensWholeSite(rule.pattern))
-    problems.push(wholeSiteProblem(`${rule.label}:`, '"/status" or "/assets/*"'));
-  if (isUnder(rule.pattern, parts.authPrefix))
-    problems.push(
-      `${rule.label}: never applies: ${parts.authPrefix} and ${JWKS_PATH} are the worker's own routes; remove the rule`,
-    );
-  if (rule.allow === "public") return problems;
+  if (rule.allow === "public") {
+    if (opensWholeSite(rule.pattern))
+      problems.push(
+        `${rule.label}: would make the whole site (or its home page) public; list the public paths instead, e.g. "/healthz" and "/assets/*"`,
+      );
+    return problems;
+  }
   if (rule.allow.groups.size > 0 && !parts.hasGroupCredentials) {
     problems.push(
       `${rule.label}: names groups, but GOOGLE_GROUPS_CREDENTIALS is not set, so membership cannot be looked up; set it (docs/access-policies.md, "Google Workspace groups") or allow by "emails"/"domains"`,
     );
   }
+  const defined = [...parts.workloadNames].join(", ") || "none";
   for (const name of rule.allow.workloads) {
-    if (parts.workloadNames.size === 0)
+    if (!parts.workloadNames.has(name))
       problems.push(
-        `${rule.label}: names workload "${name}", but TRUSTED_WORKLOADS defines none; define it there or remove it here`,
-      );
-    else if (!parts.workloadNames.has(name))
-      problems.push(
-        `${rule.label}: workload "${name}" is not defined in TRUSTED_WORKLOADS (defined: ${[...parts.workloadNames].join(", ")})`,
+        `${rule.label}: workload "${name}" is not defined in TRUSTED_WORKLOADS (defined: ${defined}); define it there or remove it here`,
       );
   }
   return problems;
@@ -83,8 +81,9 @@ function ruleProblems(rule: AccessRule, parts: PolicyParts): string[] {
  * Puts the policy together (docs/access-policies.md): ACCESS_POLICY's rules, PUBLIC_PATHS as public rules,
  * ALLOWED_EMAILS/ALLOWED_DOMAINS as the default rule for every path no rule matches; ordered
  * most specific first. Reports every problem: a rule that can never decide anything (the same
- * path and methods as another), a public rule over the whole site, rules under the worker's own
- * routes, groups without credentials, workloads that are not defined, and an empty default.
+ * path and methods as another), a public rule over the whole site, groups without credentials,
+ * workloads that are not defined, and an empty default. Settings that change nothing (a rule
+ * under the worker's own routes, allowlists a catch-all replaces) are `npm run check`'s.
  */
 export function assemblePolicy(parts: PolicyParts, problems: string[]): AccessPolicy {
   const publicRules: AccessRule[] = parts.publicPaths.map((pattern) => ({
@@ -93,7 +92,7 @@ export function assemblePolicy(parts: PolicyParts, problems: string[]): AccessPo
     allow: "public",
   }));
   const written = [...publicRules, ...parts.policyRules];
-  for (const rule of parts.policyRules) problems.push(...ruleProblems(rule, parts));
+  for (const rule of written) problems.push(...ruleProblems(rule, parts));
   written.forEach((later, index) => {
     for (const earlier of written.slice(0, index)) {
       if (!samePattern(earlier.pattern, later.pattern)) continue;
@@ -108,16 +107,8 @@ export function assemblePolicy(parts: PolicyParts, problems: string[]): AccessPo
     }
   });
 
-  const catchAll = parts.policyRules.find(
-    (rule) => rule.pattern.kind === "prefix" && rule.pattern.prefix === "/" && !rule.methods && rule.allow !== "public",
-  );
-  const defaultEmpty = admitsNobody(parts.defaultAllow);
-  if (catchAll && !defaultEmpty) {
-    problems.push(
-      `ALLOWED_EMAILS/ALLOWED_DOMAINS: never decide anything, because ${catchAll.label} covers every path; move them into that rule or empty them`,
-    );
-  }
-  if (!catchAll && defaultEmpty) {
+  // Allowlists a catch-all leaves with nothing to decide change nothing: `npm run check` reports them (ignored-settings.ts).
+  if (!parts.policyRules.some(isCatchAll) && admitsNobody(parts.defaultAllow)) {
     problems.push(
       "ALLOWED_EMAILS and ALLOWED_DOMAINS are both empty: refusing to let anyone in (use ALLOWED_DOMAINS=* to allow every verified account)",
     );

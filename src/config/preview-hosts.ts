@@ -6,7 +6,6 @@
  * `x.y-app.acme.workers.dev`. Matched against the request's own host, lowercased by the URL parser.
  */
 export interface HostPattern {
-  source: string;
   regex: RegExp;
 }
 
@@ -73,5 +72,5 @@ export function parsePreviewHost(entry: string): HostPattern | string {
   const [before = "", after = ""] = first.split("*");
   const firstPattern = wild ? `${escape(before)}[a-z0-9-]+${escape(after)}` : escape(first);
   const hostPattern = [firstPattern, ...rest.map(escape)].join("\\.");
-  return { source: entry, regex: new RegExp(`^${hostPattern}${port === undefined ? "" : `:${port}`}$`) };
+  return { regex: new RegExp(`^${hostPattern}${port === undefined ? "" : `:${port}`}$`) };
 }

@@ -9,10 +9,6 @@ export function opensWholeSite(pattern: PathPattern): boolean {
   return pattern.kind === "prefix" ? pattern.prefix === "/" : pattern.path === "/";
 }
 
-/** The problem of a public pattern that opensWholeSite(), for `label`, with an example of what to list instead. */
-export const wholeSiteProblem = (label: string, example: string) =>
-  `${label} would make the whole site (or its home page) public; list the public paths instead, e.g. ${example}`;
-
 const SAFE_PATH = /^\/[A-Za-z0-9\-._~!$&'()+,=:@/]*$/;
 
 /** Parses one PUBLIC_PATHS entry; a string is a problem for the log. */

@@ -1,10 +1,18 @@
-import { CompactSign, compactVerify, type JWK, type JWTVerifyGetKey } from "jose";
+import type { JWK, JWTVerifyGetKey } from "jose";
 import { JWKSNoMatchingKey } from "jose/errors";
+import { isObject } from "./json-shapes";
 
-/** Algorithms we sign with, and the key type each one requires (ES256 on P-256, EdDSA on Ed25519; docs/configuration.md). */
-const KEY_SHAPE: Record<string, { kty: string; crv: string }> = {
-  ES256: { kty: "EC", crv: "P-256" },
-  EdDSA: { kty: "OKP", crv: "Ed25519" },
+/**
+ * Algorithms we sign with: the key type each one requires (ES256 on P-256, EdDSA on Ed25519;
+ * docs/configuration.md), and WebCrypto's parameters for importing and signing with it (RFC 7518
+ * 3.4; RFC 8037 3.1; each operation reads only the members it knows).
+ */
+const ALGORITHMS: Record<
+  string,
+  { kty: string; crv: string; webCrypto: { name: string; namedCurve?: string; hash?: string } }
+> = {
+  ES256: { kty: "EC", crv: "P-256", webCrypto: { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" } },
+  EdDSA: { kty: "OKP", crv: "Ed25519", webCrypto: { name: "Ed25519" } },
 };
 
 export type SigningAlgorithm = "ES256" | "EdDSA";
@@ -35,12 +43,11 @@ function publicHalf(jwk: JWK & { kid: string; alg: SigningAlgorithm }): PublicSi
   return half;
 }
 
-function shapeProblems(jwk: unknown, label: string): string[] {
-  if (typeof jwk !== "object" || jwk === null || Array.isArray(jwk)) return [`${label}: not a JSON object`];
-  const key = jwk as Record<string, unknown>;
+function shapeProblems(key: unknown, label: string): string[] {
+  if (!isObject(key)) return [`${label}: not a JSON object`];
   const problems: string[] = [];
   if (typeof key.kid !== "string" || key.kid.length === 0) problems.push(`${label}: missing "kid"`);
-  const shape = typeof key.alg === "string" ? KEY_SHAPE[key.alg] : undefined;
+  const shape = typeof key.alg === "string" ? ALGORITHMS[key.alg] : undefined;
   if (!shape) {
     problems.push(`${label}: "alg" must be ES256 or EdDSA`);
   } else if (key.kty !== shape.kty || key.crv !== shape.crv) {
@@ -54,32 +61,20 @@ function shapeProblems(jwk: unknown, label: string): string[] {
   return problems;
 }
 
-/** WebCrypto's name for each algorithm's key (RFC 7518 3.4; RFC 8037 3.1). */
-const IMPORT_ALGORITHM: Record<SigningAlgorithm, { name: string; namedCurve?: string }> = {
-  ES256: { name: "ECDSA", namedCurve: "P-256" },
-  EdDSA: { name: "Ed25519" },
-};
-
 /**
- * Imports one half of a checked key with WebCrypto directly (jose's importJWK would bring its
- * table of every JWE algorithm into the bundle): only the members the key type defines.
+ * Imports both halves of a checked key with WebCrypto directly (jose's importJWK would bring its
+ * table of every JWE algorithm into the bundle), the public one from the JWK we publish (publicHalf),
+ * and proves they belong together, once per isolate.
  */
-function importKeyHalf(jwk: JWK & { alg: SigningAlgorithm }, half: "private" | "public"): Promise<CryptoKey> {
-  const { kty, crv, x, y, d } = jwk;
-  const members = { kty, crv, x, ...(y === undefined ? {} : { y }), ...(half === "private" ? { d } : {}) };
-  const usage = half === "private" ? "sign" : "verify";
-  return crypto.subtle.importKey("jwk", members as JsonWebKey, IMPORT_ALGORITHM[jwk.alg], false, [usage]);
-}
-
-/** Proves the private key and its public coordinates belong together, once per isolate. */
 async function importChecked(jwk: JWK & { kid: string; alg: SigningAlgorithm }, label: string) {
+  const publicJwk = publicHalf(jwk);
+  const { webCrypto } = ALGORITHMS[jwk.alg]!;
   try {
-    const privateKey = await importKeyHalf(jwk, "private");
-    const publicKey = await importKeyHalf(jwk, "public");
-    const probe = await new CompactSign(new TextEncoder().encode("key-check"))
-      .setProtectedHeader({ alg: jwk.alg })
-      .sign(privateKey);
-    await compactVerify(probe, publicKey);
+    const privateKey = await crypto.subtle.importKey("jwk", { ...publicJwk, d: jwk.d }, webCrypto, false, ["sign"]);
+    const publicKey = await crypto.subtle.importKey("jwk", publicJwk, webCrypto, false, ["verify"]);
+    const probe = new TextEncoder().encode("key-check");
+    const signature = await crypto.subtle.sign(webCrypto, privateKey, probe);
+    if (!(await crypto.subtle.verify(webCrypto, publicKey, signature, probe))) throw new Error("halves differ");
     return { key: privateKey, publicKey };
   } catch {
     return { problem: `${label}: not a usable ${jwk.alg} private key (or its public half does not match)` };

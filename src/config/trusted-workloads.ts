@@ -1,4 +1,5 @@
 import { httpUrl, jsonVar } from "./env-values";
+import { isObject, unknownKeys } from "./json-shapes";
 
 /**
  * One TRUSTED_WORKLOADS entry (docs/workloads.md): a machine caller that proves who it is with an OIDC
@@ -24,7 +25,7 @@ const GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com";
  */
 export const MAX_WORKLOAD_ISSUERS = 8;
 const MAX_WORKLOADS = 100;
-const KEYS = new Set(["issuer", "audience", "claims"]);
+const KEYS = ["issuer", "audience", "claims"];
 /** Checked by the worker itself, whatever the entry says: they cannot be "required claims". */
 const CHECKED_CLAIMS: Record<string, string> = {
   iss: 'put the issuer in "issuer"',
@@ -54,9 +55,6 @@ const IDENTIFYING_CLAIMS: { issuer: (issuer: string) => boolean; claims: string[
     example: '"email": "deployer@project.iam.gserviceaccount.com"',
   },
 ];
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
 
 function parseClaims(value: unknown, label: string, problems: string[]): Record<string, string> | undefined {
   if (!isObject(value)) {
@@ -90,8 +88,7 @@ function parseWorkload(name: string, value: unknown, problems: string[]): Truste
     );
     return undefined;
   }
-  for (const key of Object.keys(value))
-    if (!KEYS.has(key)) problems.push(`${label}: unknown key "${key}" (allowed: issuer, audience, claims)`);
+  unknownKeys(value, KEYS, label, problems);
   const { issuer, audience } = value;
   if (typeof issuer !== "string" || issuer === "")
     problems.push(`${label}: "issuer" is required, e.g. "${GITHUB_ACTIONS_ISSUER}"`);

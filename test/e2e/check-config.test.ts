@@ -84,6 +84,26 @@ describe("npm run check", () => {
     }
   });
 
+  it("reports settings the worker runs with but ignores (they change nothing it does), each with its fix", async () => {
+    const keys = JSON.stringify(await generateKeySet());
+    const policy = JSON.stringify([
+      { path: "/auth/*", allow: { emails: ["a@example.com"] } },
+      { path: "/status", public: true, preflight: true },
+      { path: "/*", allow: { domains: ["example.org"] } },
+    ]);
+    const vars = `ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "id"\nALLOWED_DOMAINS = "example.com"\nACCESS_POLICY = '${policy}'`;
+    const { code, output } = check(project(vars, `OIDC_CLIENT_SECRET=s3cret\nSESSION_KEYS='${keys}'\n`));
+    expect(code).toBe(1);
+    for (const expected of [
+      'ACCESS_POLICY[0] "/auth/*": never applies: /auth and /.well-known/jwks.json are the worker\'s own routes; remove the rule',
+      'ACCESS_POLICY[1] "/status": "preflight" on a public rule changes nothing (its preflights pass already); remove it',
+      'ALLOWED_EMAILS/ALLOWED_DOMAINS: never decide anything, because ACCESS_POLICY[2] "/*" covers every path',
+      "fix: edit ACCESS_POLICY in wrangler.toml [vars]",
+    ]) {
+      expect(output).toContain(expected);
+    }
+  });
+
   it("warns, without failing, when a rule's .json variant (a format to Rails) falls to a looser rule", async () => {
     const keys = JSON.stringify(await generateKeySet());
     const policy = JSON.stringify([{ path: "/admin/*", allow: { emails: ["boss@example.com"] } }]);

@@ -51,6 +51,23 @@ describe("ACCESS_POLICY, checked", () => {
     expectExactlyProblems(problems, expected);
   });
 
+  it("refuses an empty entry in every list, as not what the list holds", async () => {
+    const problems = await problemsFor([
+      { path: "/h", methods: [""], allow: { emails: [" "], domains: [""], groups: [""] } },
+      { path: "/w", allow: { workloads: [""] } },
+      { path: "/n", allow: { emails: "a@example.com" } },
+    ]);
+    expectExactlyProblems(problems, [
+      /^ACCESS_POLICY\[0\] "\/h" "methods": "" is not an HTTP method/,
+      /^ACCESS_POLICY\[0\] "\/h": "" is not an e-mail address/,
+      /^ACCESS_POLICY\[0\] "\/h": "" is not a domain/,
+      /^ACCESS_POLICY\[0\] "\/h": group "" is not a group's e-mail address/,
+      /^ACCESS_POLICY\[1\] "\/w": workload "" is not defined in TRUSTED_WORKLOADS/,
+      /^ACCESS_POLICY\[2\] "\/n" "allow.emails": must be an array of strings/,
+      /^ACCESS_POLICY\[2\] "\/n" "allow": admits nobody/,
+    ]);
+  });
+
   it("refuses JSON that is not an array of rules", async () => {
     expect(await problemsFor("[{")).toEqual([expect.stringMatching(/^ACCESS_POLICY: not valid JSON/)]);
     expect(await problemsFor({ path: "/a" })).toEqual([expect.stringMatching(/^ACCESS_POLICY: must be a JSON array/)]);
@@ -86,16 +103,6 @@ describe("ACCESS_POLICY, checked", () => {
     ]);
   });
 
-  it("reports rules under the worker's own routes, which never apply", async () => {
-    const problems = await problemsFor([
-      { path: "/auth/*", allow: { emails: ["a@example.com"] } },
-      { path: "/.well-known/jwks.json", public: true },
-    ]);
-    expect(problems).toHaveLength(2);
-    for (const problem of problems)
-      expect(problem).toMatch(/never applies: \/auth and \/.well-known\/jwks.json are the worker's own routes/);
-  });
-
   it("reports a group rule without GOOGLE_GROUPS_CREDENTIALS, and accepts it with them", async () => {
     const policy = [{ path: "/eng/*", allow: { groups: ["eng@example.com"] } }];
     expect(await problemsFor(policy)).toEqual([
@@ -121,7 +128,9 @@ describe("ACCESS_POLICY, checked", () => {
   it("accepts workloads only when TRUSTED_WORKLOADS defines them", async () => {
     const policy = [{ path: "/api/deploy", methods: ["POST"], allow: { workloads: ["ci-main"] } }];
     expect(await problemsFor(policy)).toEqual([
-      expect.stringMatching(/names workload "ci-main", but TRUSTED_WORKLOADS defines none/),
+      expect.stringMatching(
+        /workload "ci-main" is not defined in TRUSTED_WORKLOADS \(defined: none\); define it there or remove it here$/,
+      ),
     ]);
     const workloads = {
       "ci-main": {
@@ -135,23 +144,30 @@ describe("ACCESS_POLICY, checked", () => {
       await problemsFor([{ path: "/x", allow: { workloads: ["other"] } }], {
         TRUSTED_WORKLOADS: JSON.stringify(workloads),
       }),
-    ).toEqual([expect.stringMatching(/workload "other" is not defined in TRUSTED_WORKLOADS \(defined: ci-main\)/)]);
-  });
-
-  it("lets a catch-all rule replace empty allowlists, and says when it makes them dead", async () => {
-    const catchAll = [{ path: "/*", allow: { domains: ["example.org"] } }];
-    expect(await problemsFor(catchAll, { ALLOWED_EMAILS: "", ALLOWED_DOMAINS: "" })).toEqual([]);
-    expect(await problemsFor(catchAll)).toEqual([
+    ).toEqual([
       expect.stringMatching(
-        /^ALLOWED_EMAILS\/ALLOWED_DOMAINS: never decide anything, because ACCESS_POLICY\[0\] "\/\*" covers every path/,
+        /workload "other" is not defined in TRUSTED_WORKLOADS \(defined: ci-main\); define it there/,
       ),
     ]);
-    expect(await problemsFor([], { ALLOWED_EMAILS: "", ALLOWED_DOMAINS: "" })).toEqual([
-      expect.stringMatching(/both empty/),
-    ]);
   });
 
-  it('takes "websocket": "relay" or "pass-through" on a rule with allow, and says what is wrong otherwise', async () => {
+  it("lets a catch-all rule replace empty allowlists, and refuses empty allowlists without one", async () => {
+    const catchAll = [{ path: "/*", allow: { domains: ["example.org"] } }];
+    expect(await problemsFor(catchAll, { ALLOWED_EMAILS: "", ALLOWED_DOMAINS: "" })).toEqual([]);
+    const notCatchAll = [
+      { path: "/*", methods: ["GET"], allow: { domains: ["example.org"] } },
+      { path: "/*", public: true },
+    ];
+    for (const rules of [[], [notCatchAll[0]], [notCatchAll[1]]])
+      expect(
+        await problemsFor(rules, { ALLOWED_EMAILS: "", ALLOWED_DOMAINS: "" }),
+        JSON.stringify(rules),
+      ).toContainEqual(
+        expect.stringMatching(/^ALLOWED_EMAILS and ALLOWED_DOMAINS are both empty: refusing to let anyone in/),
+      );
+  });
+
+  it('takes "websocket": "relay" or "pass-through", and says what is wrong otherwise', async () => {
     const allow = { emails: ["a@example.com"] };
     const policy = [
       { path: "/live/*", allow, websocket: "pass-through" },
@@ -165,12 +181,12 @@ describe("ACCESS_POLICY, checked", () => {
     const wrong = [
       { path: "/a", allow, websocket: "off" },
       { path: "/b", allow, websocket: true },
-      { path: "/c", public: true, websocket: "pass-through" },
+      { path: "/c", public: true, websocket: "off" },
     ];
     expect(await problemsFor(wrong)).toEqual([
       expect.stringMatching(/^ACCESS_POLICY\[0\] "\/a": "websocket" must be "relay" \(the default\) or "pass-through"/),
       expect.stringMatching(/^ACCESS_POLICY\[1\] "\/b": "websocket" must be "relay" \(the default\) or "pass-through"/),
-      expect.stringMatching(/^ACCESS_POLICY\[2\] "\/c": "websocket" on a public rule changes nothing/),
+      expect.stringMatching(/^ACCESS_POLICY\[2\] "\/c": "websocket" must be "relay" \(the default\) or "pass-through"/),
     ]);
     expect(schema.$defs.rule.properties.websocket.enum).toEqual(["relay", "pass-through"]);
   });

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { generateKeySet } from "../../../scripts/keys.mjs";
 import { parseConfig } from "../../../src/config/parse-config";
 import type { Env } from "../../../src/env";
 import { callWith, echoOriginWorker, testEnv } from "../../support/workerd/helpers";
@@ -57,7 +58,17 @@ describe("configuration", () => {
     const keys = JSON.parse(testEnv.SESSION_KEYS).keys;
     const other = { ...keys[0], x: keys[0].y };
     const mismatch = await parseConfig({ ...testEnv, SESSION_KEYS: JSON.stringify({ keys: [other] }) });
-    expect(mismatch.ok).toBe(false);
+    expect(mismatch.ok ? [] : mismatch.problems).toEqual([
+      `SESSION_KEYS key #1: not a usable ${keys[0].alg} private key (or its public half does not match)`,
+    ]);
+    const [ed, otherEd] = [(await generateKeySet("EdDSA")).keys[0]!, (await generateKeySet("EdDSA")).keys[0]!];
+    const edMismatch = await parseConfig({
+      ...testEnv,
+      SESSION_KEYS: JSON.stringify({ keys: [{ ...ed, x: otherEd.x }] }),
+    });
+    expect(edMismatch.ok ? [] : edMismatch.problems).toEqual([
+      "SESSION_KEYS key #1: not a usable EdDSA private key (or its public half does not match)",
+    ]);
     const duplicate = await parseConfig({
       ...testEnv,
       SESSION_KEYS: JSON.stringify({ keys: [keys[0], keys[0]] }),

@@ -18,7 +18,7 @@ describe("PUBLIC_PATHS that open the whole site", () => {
     async (value) => {
       const problems = await problemsFor(value);
       expect(problems).toHaveLength(1);
-      expect(problems[0]).toMatch(/^PUBLIC_PATHS: "\/\*?" would make the whole site/);
+      expect(problems[0]).toMatch(/^PUBLIC_PATHS "\/\*?": would make the whole site .*list the public paths instead/);
     },
   );
 

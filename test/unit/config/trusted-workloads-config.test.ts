@@ -101,6 +101,8 @@ describe("TRUSTED_WORKLOADS, checked", () => {
       { path: "/api/*", allow: { workloads: ["ci-main"] } },
     ]);
     expect(problems).toEqual([expect.stringMatching(/^TRUSTED_WORKLOADS "ci-main" "claims": empty/)]);
+    const badName = await problemsFor({ "ci main": ciMain }, [{ path: "/api/*", allow: { workloads: ["ci main"] } }]);
+    expect(badName).toEqual([expect.stringMatching(/^TRUSTED_WORKLOADS "ci main": the name may hold only/)]);
   });
 
   it("agrees with its JSON Schema: the same keys and the same refused claim names", () => {
@@ -117,7 +119,7 @@ describe("TRUSTED_WORKLOADS, checked", () => {
 });
 
 describe("ACCESS_POLICY's preflight key", () => {
-  it("is accepted on a rule with allow, and refused when not true or on a public rule", async () => {
+  it("is accepted on a rule with allow, and refused when not true", async () => {
     const workloads = { "ci-main": ciMain };
     expect(
       await problemsFor(workloads, [{ path: "/api/*", allow: { workloads: ["ci-main"] }, preflight: true }]),
@@ -125,11 +127,11 @@ describe("ACCESS_POLICY's preflight key", () => {
     expect(
       await problemsFor(workloads, [
         { path: "/a", allow: { emails: ["a@example.com"] }, preflight: "yes" },
-        { path: "/b", public: true, preflight: true },
+        { path: "/b", public: true, preflight: false },
       ]),
     ).toEqual([
       expect.stringMatching(/^ACCESS_POLICY\[0\] "\/a": "preflight" must be true or left out/),
-      expect.stringMatching(/^ACCESS_POLICY\[1\] "\/b": "preflight" on a public rule changes nothing/),
+      expect.stringMatching(/^ACCESS_POLICY\[1\] "\/b": "preflight" must be true or left out/),
     ]);
   });
 });
