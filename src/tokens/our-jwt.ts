@@ -1,7 +1,8 @@
-import { jwtVerify, SignJWT, type JWTPayload } from "jose";
+import { jwtVerify, type JWTPayload } from "jose";
 import { JWTClaimValidationFailed, JWTInvalid } from "jose/errors";
 import type { SessionKeys } from "../config/session-keys";
 import type { Identity } from "../identity";
+import { signJwt } from "../util/sign-jwt";
 
 /**
  * Signing and verifying the JWTs the worker signs with SESSION_KEYS, for the four kinds this
@@ -35,13 +36,14 @@ export interface Issue {
 
 export function sign(keys: SessionKeys, typ: string, claims: JWTPayload, issue: Issue): Promise<string> {
   const { kid, alg, key } = keys.signing;
-  const jwt = new SignJWT(claims)
-    .setProtectedHeader({ alg, kid, typ })
-    .setIssuer(issue.issuer)
-    .setAudience(issue.audience)
-    .setIssuedAt(issue.issuedAtSeconds)
-    .setExpirationTime(issue.expiresAtSeconds);
-  return (issue.subject === undefined ? jwt : jwt.setSubject(issue.subject)).sign(key);
+  const registered = {
+    iss: issue.issuer,
+    aud: issue.audience,
+    iat: issue.issuedAtSeconds,
+    exp: issue.expiresAtSeconds,
+    ...(issue.subject === undefined ? {} : { sub: issue.subject }),
+  };
+  return signJwt({ alg, kid, typ }, { ...claims, ...registered }, key);
 }
 
 /**
