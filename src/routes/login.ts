@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../app/request-context";
-import { toPublicHost } from "../app/sign-in-redirect";
+import { signInFlowRedirect, toPublicHost } from "../app/sign-in-redirect";
 import { AuthError } from "../errors";
 import { startSignIn } from "../oidc/authorize";
 import { relayRequestOf, startPreviewSignIn } from "./relay";
@@ -29,8 +29,5 @@ export async function loginRoute(c: Context<AppEnv>) {
     );
   const { location, setCookies } = await startSignIn(ctx, returnTo[0] ?? null, prompt, relayRequestOf(ctx));
   ctx.cookies.push(...setCookies);
-  return new Response(null, {
-    status: 302,
-    headers: { Location: location, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer" },
-  });
+  return signInFlowRedirect(location);
 }
