@@ -22,7 +22,7 @@ const keyOf = (directory: GroupDirectory) =>
 
 /** The directory's failure: fail closed (503 page), and the log says which call and why. */
 export const directoryUnavailable = (detail: string, cause?: unknown) =>
-  new AuthError("ERR_DIRECTORY_UNAVAILABLE", cause === undefined ? { detail } : { detail, cause });
+  new AuthError("ERR_DIRECTORY_UNAVAILABLE", { detail, cause });
 
 /**
  * RFC 7523 2.1: the service account proves itself with the JWT it signs (no client secret), so
