@@ -7,6 +7,7 @@ import { clearCookie } from "../http/cookies";
 import { safeReturnTo } from "../http/return-to";
 import type { Identity } from "../identity";
 import { logEvent } from "../log";
+import type { SignInPrompt } from "../oidc/authorize";
 import {
   isIssuedStateShape,
   loginCookieName,
@@ -40,7 +41,7 @@ import { randomToken } from "../util/hash";
 export async function startPreviewSignIn(
   ctx: RequestContext,
   returnTo: string | null,
-  prompt?: string,
+  prompt?: SignInPrompt,
 ): Promise<Response> {
   const { authPrefix } = ctx.config;
   const state = randomToken(32);
