@@ -123,7 +123,6 @@ export async function completeSignIn(
     );
   }
 
-  let claims: oauth.IDToken;
   let idToken: string;
   try {
     const response = await oauth.authorizationCodeGrantRequest(
@@ -146,12 +145,12 @@ export async function completeSignIn(
     const result = await oauth.processGenericTokenEndpointResponse(provider.as, provider.client, response);
     if (typeof result.id_token !== "string")
       throw new AuthError("ERR_PROVIDER_UNAVAILABLE", { detail: "token endpoint: no id_token" });
-    claims = oauth.getValidatedIdTokenClaims(result)!;
     idToken = result.id_token;
   } catch (error) {
     throw providerFailure(error);
   }
-  await verifyIdTokenSignature(provider, config, idToken, tx.nonce, nowSeconds);
+  // Who signed in, read from the claims whose signature was checked.
+  const claims = await verifyIdTokenSignature(provider, config, idToken, tx.nonce, nowSeconds);
 
   // Google sends a JSON boolean; a string "true" is not a verification (nor is "false" falsy).
   if (claims.email_verified !== true) throw new AuthError("ERR_EMAIL_NOT_VERIFIED");
