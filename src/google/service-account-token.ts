@@ -3,6 +3,7 @@ import type { GroupDirectory } from "../config/google-groups";
 import { AuthError } from "../errors";
 import { BoundedCache } from "../util/bounded-cache";
 import { signJwt } from "../util/sign-jwt";
+import { tokenEndpointFailure } from "../util/token-endpoint";
 
 /** Read-only membership checks (members.hasMember), and nothing else. */
 export const DIRECTORY_SCOPE = "https://www.googleapis.com/auth/admin.directory.group.member.readonly";
@@ -63,11 +64,7 @@ async function requestToken(
     const result = await oauth.processGenericTokenEndpointResponse(as, client, response);
     return { token: result.access_token, expiresInSeconds: result.expires_in ?? ASSERTION_TTL_SECONDS };
   } catch (error) {
-    const detail =
-      error instanceof oauth.ResponseBodyError
-        ? `token endpoint: HTTP ${error.status} ${String(error.error).slice(0, 40)}`
-        : "token endpoint failed";
-    throw directoryUnavailable(detail, error);
+    throw directoryUnavailable(tokenEndpointFailure(error), error);
   }
 }
 

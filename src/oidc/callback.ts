@@ -11,6 +11,7 @@ import { isJoseError } from "../util/jose-codes";
 import { getProvider, type Provider } from "./provider-metadata";
 import { callbackUrl, type SignInScope } from "./sign-in-scope";
 import { PRINTABLE_SUB } from "../util/syntax";
+import { tokenEndpointFailure } from "../util/token-endpoint";
 
 const CLOCK_TOLERANCE_SECONDS = 60;
 
@@ -40,11 +41,7 @@ function providerFailure(error: unknown): AuthError {
       !isResponseBodyProblem(error);
     if (claimCheck || tokenProblem) return new AuthError("ERR_ID_TOKEN_INVALID", { cause: error });
   }
-  const detail =
-    error instanceof oauth.ResponseBodyError
-      ? `token endpoint: HTTP ${error.status} ${String(error.error).slice(0, 40)}`
-      : "token endpoint failed";
-  return new AuthError("ERR_PROVIDER_UNAVAILABLE", { detail, cause: error });
+  return new AuthError("ERR_PROVIDER_UNAVAILABLE", { detail: tokenEndpointFailure(error), cause: error });
 }
 
 /** RFC 6749 5.1: a token response is `application/json`; anything else is not one, whatever it parses as. */
