@@ -67,7 +67,8 @@ export async function verify(
   expect: { issuer: string; audience: string; nowSeconds: number; requiredClaims: string[] },
 ) {
   if (token.length > MAX_TOKEN_LENGTH) throw new JWTInvalid(`longer than ${MAX_TOKEN_LENGTH} characters`);
-  const { payload } = await jwtVerify(token, keys.verificationKeys, {
+  // Required, `iat` and `exp` are numbers once jose accepts the token: it refuses any other type.
+  const { payload } = await jwtVerify<{ iat: number; exp: number }>(token, keys.verificationKeys, {
     algorithms: keys.algorithms,
     typ,
     issuer: expect.issuer,
@@ -75,10 +76,8 @@ export async function verify(
     requiredClaims: ["iat", "exp", ...expect.requiredClaims],
     currentDate: new Date(expect.nowSeconds * 1000),
   });
-  if (typeof payload.iat !== "number" || typeof payload.exp !== "number")
-    claimRefused("iat", "is not a number", payload);
   if (payload.iat > expect.nowSeconds + IAT_LEEWAY_SECONDS) claimRefused("iat", "is in the future", payload);
-  return payload as JWTPayload & { iat: number; exp: number };
+  return payload;
 }
 
 /** Claims that must be strings (jose's requiredClaims checks presence only). */
