@@ -63,7 +63,7 @@ export const SESSION_ENDED_CODES: ReadonlySet<AuthErrorCode> = new Set([
 export interface AuthErrorOptions {
   /** For the log only. */
   detail?: string;
-  /** The underlying failure, for the log (its name and a bounded message). */
+  /** The underlying failure, for the log (its name and a bounded message); undefined is none. */
   cause?: unknown;
   /** For the 403 page only: the verified e-mail of the account the policy refused. */
   refusedEmail?: string;

@@ -1,6 +1,15 @@
 import type { RequestContext } from "./request-context";
 
-const NO_STORE = { "Cache-Control": "no-store", "Referrer-Policy": "no-referrer" };
+/**
+ * A redirect within the sign-in flow (to the provider, back from it, between hosts): never cached,
+ * and it sends no Referer on, since the URL it leaves may hold a code or a state.
+ */
+export function signInFlowRedirect(location: string): Response {
+  return new Response(null, {
+    status: 302,
+    headers: { Location: location, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer" },
+  });
+}
 
 /**
  * The same path and query on PUBLIC_URL's host, for a GET/HEAD navigation that needs a sign-in on
@@ -10,8 +19,7 @@ const NO_STORE = { "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"
  */
 export function toPublicHost(ctx: RequestContext): Response {
   const { url } = ctx.request;
-  const location = `${ctx.publicOrigin}${url.pathname}${url.search}`;
-  return new Response(null, { status: 302, headers: { Location: location, ...NO_STORE } });
+  return signInFlowRedirect(`${ctx.publicOrigin}${url.pathname}${url.search}`);
 }
 
 /**

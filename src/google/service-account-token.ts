@@ -1,8 +1,9 @@
-import { SignJWT } from "jose";
 import * as oauth from "oauth4webapi";
 import type { GroupDirectory } from "../config/google-groups";
 import { AuthError } from "../errors";
 import { BoundedCache } from "../util/bounded-cache";
+import { signJwt } from "../util/sign-jwt";
+import { tokenEndpointFailure } from "../util/token-endpoint";
 
 /** Read-only membership checks (members.hasMember), and nothing else. */
 export const DIRECTORY_SCOPE = "https://www.googleapis.com/auth/admin.directory.group.member.readonly";
@@ -22,7 +23,7 @@ const keyOf = (directory: GroupDirectory) =>
 
 /** The directory's failure: fail closed (503 page), and the log says which call and why. */
 export const directoryUnavailable = (detail: string, cause?: unknown) =>
-  new AuthError("ERR_DIRECTORY_UNAVAILABLE", cause === undefined ? { detail } : { detail, cause });
+  new AuthError("ERR_DIRECTORY_UNAVAILABLE", { detail, cause });
 
 /**
  * RFC 7523 2.1: the service account proves itself with the JWT it signs (no client secret), so
@@ -35,17 +36,18 @@ async function requestToken(
   nowMs: number,
 ): Promise<{ token: string; expiresInSeconds: number }> {
   const nowSeconds = Math.floor(nowMs / 1000);
-  const jwt = new SignJWT({ scope: DIRECTORY_SCOPE })
-    .setProtectedHeader({ alg: "RS256", typ: "JWT", ...(directory.keyId ? { kid: directory.keyId } : {}) })
-    .setIssuer(directory.clientEmail)
-    .setAudience(directory.tokenUrl)
-    .setIssuedAt(nowSeconds)
-    .setExpirationTime(nowSeconds + ASSERTION_TTL_SECONDS);
-  // Domain-wide delegation: `sub` is the administrator to act as. Without it, no `sub`: the
-  // service account acts as itself, with the admin role assigned to it.
-  const assertion = await (directory.adminEmail ? jwt.setSubject(directory.adminEmail) : jwt).sign(
-    directory.privateKey,
-  );
+  const header = { alg: "RS256", typ: "JWT", ...(directory.keyId ? { kid: directory.keyId } : {}) };
+  const claims = {
+    scope: DIRECTORY_SCOPE,
+    iss: directory.clientEmail,
+    aud: directory.tokenUrl,
+    iat: nowSeconds,
+    exp: nowSeconds + ASSERTION_TTL_SECONDS,
+    // Domain-wide delegation: `sub` is the administrator to act as. Without it, no `sub`: the
+    // service account acts as itself, with the admin role assigned to it.
+    ...(directory.adminEmail ? { sub: directory.adminEmail } : {}),
+  };
+  const assertion = await signJwt(header, claims, directory.privateKey);
   const tokenUrl = new URL(directory.tokenUrl);
   const as: oauth.AuthorizationServer = { issuer: tokenUrl.origin, token_endpoint: tokenUrl.href };
   const client: oauth.Client = { client_id: directory.clientEmail };
@@ -62,11 +64,7 @@ async function requestToken(
     const result = await oauth.processGenericTokenEndpointResponse(as, client, response);
     return { token: result.access_token, expiresInSeconds: result.expires_in ?? ASSERTION_TTL_SECONDS };
   } catch (error) {
-    const detail =
-      error instanceof oauth.ResponseBodyError
-        ? `token endpoint: HTTP ${error.status} ${String(error.error).slice(0, 40)}`
-        : "token endpoint failed";
-    throw directoryUnavailable(detail, error);
+    throw directoryUnavailable(tokenEndpointFailure(error), error);
   }
 }
 

@@ -9,7 +9,12 @@ import { callbackUrl, type SignInScope } from "./sign-in-scope";
 const SCOPES = "openid email";
 
 /** `prompt` values a sign-in link may ask the provider for (OpenID Connect Core 3.1.2.1). */
-const ALLOWED_PROMPTS = new Set(["select_account", "login"]);
+export type SignInPrompt = "select_account" | "login";
+
+/** A sign-in link's `prompt`, when it is one of ours to pass on; anything else is dropped. */
+export function signInPrompt(value: string | null): SignInPrompt | undefined {
+  return value === "select_account" || value === "login" ? value : undefined;
+}
 
 /**
  * Starts the authorization-code flow (docs/reference.md, "Routes"): fresh `state`, `nonce` and PKCE S256
@@ -19,7 +24,7 @@ const ALLOWED_PROMPTS = new Set(["select_account", "login"]);
 export async function startSignIn(
   scope: SignInScope,
   returnTo: string | null,
-  prompt?: string,
+  prompt?: SignInPrompt,
   relay?: LoginTransaction["relay"],
 ) {
   const provider = await getProvider(scope.config, scope.nowSeconds * 1000);
@@ -35,7 +40,7 @@ export async function startSignIn(
   url.searchParams.set("nonce", nonce);
   url.searchParams.set("code_challenge", await oauth.calculatePKCECodeChallenge(codeVerifier));
   url.searchParams.set("code_challenge_method", "S256");
-  if (prompt && ALLOWED_PROMPTS.has(prompt)) url.searchParams.set("prompt", prompt);
+  if (prompt) url.searchParams.set("prompt", prompt);
   const tx: LoginTransaction = {
     state,
     nonce,

@@ -39,8 +39,7 @@ export interface SecurityEvent {
   events: { type: string; subject?: { iss: string; sub: string }; state?: string }[];
 }
 
-const refuse = (code: AuthErrorCode, detail: string, cause?: unknown) =>
-  new AuthError(code, cause === undefined ? { detail } : { detail, cause });
+const refuse = (code: AuthErrorCode, detail: string, cause?: unknown) => new AuthError(code, { detail, cause });
 
 /** Which RFC 8935 error a failed verification is: the key, the issuer, the audience, or the request. */
 function verificationFailure(error: unknown): AuthError {

@@ -22,7 +22,7 @@ export interface Transmitter {
 const transmitters = new BoundedCache<Promise<Transmitter>>(4);
 
 const unavailable = (detail: string, cause?: unknown) =>
-  new AuthError("ERR_TRANSMITTER_UNAVAILABLE", cause === undefined ? { detail } : { detail, cause });
+  new AuthError("ERR_TRANSMITTER_UNAVAILABLE", { detail, cause });
 
 async function discover(providerIssuer: string): Promise<Transmitter> {
   const url = `${providerIssuer.replace(/\/$/, "")}/.well-known/risc-configuration`;

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { withPolicyGroups } from "../app/policy-groups";
 import type { AppEnv } from "../app/request-context";
+import { signInFlowRedirect } from "../app/sign-in-redirect";
 import { startSession } from "../app/start-session";
 import { AuthError } from "../errors";
 import { clearCookie } from "../http/cookies";
@@ -39,8 +40,5 @@ export async function callbackRoute(c: Context<AppEnv>) {
     throw new AuthError("ERR_ACCOUNT_NOT_ALLOWED", { detail: `sub ${identity.sub}`, refusedEmail: identity.email });
   if (tx.relay) return handToPreview(ctx, identity, tx.relay);
   await startSession(ctx, identity, "callback");
-  return new Response(null, {
-    status: 302,
-    headers: { Location: tx.returnTo, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer" },
-  });
+  return signInFlowRedirect(tx.returnTo);
 }

@@ -1,8 +1,8 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../app/request-context";
-import { toPublicHost } from "../app/sign-in-redirect";
+import { signInFlowRedirect, toPublicHost } from "../app/sign-in-redirect";
 import { AuthError } from "../errors";
-import { startSignIn } from "../oidc/authorize";
+import { signInPrompt, startSignIn } from "../oidc/authorize";
 import { relayRequestOf, startPreviewSignIn } from "./relay";
 
 /**
@@ -20,17 +20,9 @@ export async function loginRoute(c: Context<AppEnv>) {
   const returnTo = query.getAll("return_to");
   if (returnTo.length > 1 || query.getAll("prompt").length > 1)
     throw new AuthError("ERR_BAD_REQUEST", { detail: "parameter repeated" });
-  const prompt = query.get("prompt") ?? undefined;
-  if (ctx.preview)
-    return startPreviewSignIn(
-      ctx,
-      returnTo[0] ?? null,
-      prompt === "select_account" || prompt === "login" ? prompt : undefined,
-    );
+  const prompt = signInPrompt(query.get("prompt"));
+  if (ctx.preview) return startPreviewSignIn(ctx, returnTo[0] ?? null, prompt);
   const { location, setCookies } = await startSignIn(ctx, returnTo[0] ?? null, prompt, relayRequestOf(ctx));
   ctx.cookies.push(...setCookies);
-  return new Response(null, {
-    status: 302,
-    headers: { Location: location, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer" },
-  });
+  return signInFlowRedirect(location);
 }

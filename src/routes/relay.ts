@@ -1,11 +1,13 @@
 import type { Context } from "hono";
 import type { AppEnv, RequestContext } from "../app/request-context";
+import { signInFlowRedirect } from "../app/sign-in-redirect";
 import { startSession } from "../app/start-session";
 import { AuthError } from "../errors";
 import { clearCookie } from "../http/cookies";
 import { safeReturnTo } from "../http/return-to";
 import type { Identity } from "../identity";
 import { logEvent } from "../log";
+import type { SignInPrompt } from "../oidc/authorize";
 import {
   isIssuedStateShape,
   loginCookieName,
@@ -35,17 +37,11 @@ import { randomToken } from "../util/hash";
  * a second time, on another host, or in another browser.
  */
 
-const headers = (location: string) => ({
-  Location: location,
-  "Cache-Control": "no-store",
-  "Referrer-Policy": "no-referrer",
-});
-
 /** Step 1, on a preview host: GET {AUTH_PREFIX}/login. */
 export async function startPreviewSignIn(
   ctx: RequestContext,
   returnTo: string | null,
-  prompt?: string,
+  prompt?: SignInPrompt,
 ): Promise<Response> {
   const { authPrefix } = ctx.config;
   const state = randomToken(32);
@@ -61,7 +57,7 @@ export async function startPreviewSignIn(
   target.searchParams.set("relay_to", ctx.publicOrigin);
   target.searchParams.set("relay_state", state);
   if (prompt) target.searchParams.set("prompt", prompt);
-  return new Response(null, { status: 302, headers: headers(target.href) });
+  return signInFlowRedirect(target.href);
 }
 
 /** Step 2's start, on the registered host: the preview a /login is for, checked, or undefined. */
@@ -94,10 +90,7 @@ export async function handToPreview(
     ctx.nowSeconds,
   );
   logEvent("info", "sign_in_relayed", { sub: identity.sub, to: new URL(relay.to).host });
-  return new Response(null, {
-    status: 302,
-    headers: headers(`${relay.to}${ctx.config.authPrefix}/relay?code=${code}`),
-  });
+  return signInFlowRedirect(`${relay.to}${ctx.config.authPrefix}/relay?code=${code}`);
 }
 
 /** Step 3, on the preview host: GET {AUTH_PREFIX}/relay?code=... */
@@ -133,5 +126,5 @@ export async function relayRoute(c: Context<AppEnv>) {
   if (!isAllowed(config.policy, code.identity))
     throw new AuthError("ERR_ACCOUNT_NOT_ALLOWED", { detail: "relay", refusedEmail: code.identity.email });
   await startSession(ctx, code.identity, "relay");
-  return new Response(null, { status: 302, headers: headers(waiting.returnTo) });
+  return signInFlowRedirect(waiting.returnTo);
 }

@@ -1,7 +1,8 @@
-import { jwtVerify, SignJWT, type JWTPayload } from "jose";
+import { jwtVerify, type JWTPayload } from "jose";
 import { JWTClaimValidationFailed, JWTInvalid } from "jose/errors";
 import type { SessionKeys } from "../config/session-keys";
 import type { Identity } from "../identity";
+import { signJwt } from "../util/sign-jwt";
 
 /**
  * Signing and verifying the JWTs the worker signs with SESSION_KEYS, for the four kinds this
@@ -35,13 +36,14 @@ export interface Issue {
 
 export function sign(keys: SessionKeys, typ: string, claims: JWTPayload, issue: Issue): Promise<string> {
   const { kid, alg, key } = keys.signing;
-  const jwt = new SignJWT(claims)
-    .setProtectedHeader({ alg, kid, typ })
-    .setIssuer(issue.issuer)
-    .setAudience(issue.audience)
-    .setIssuedAt(issue.issuedAtSeconds)
-    .setExpirationTime(issue.expiresAtSeconds);
-  return (issue.subject === undefined ? jwt : jwt.setSubject(issue.subject)).sign(key);
+  const registered = {
+    iss: issue.issuer,
+    aud: issue.audience,
+    iat: issue.issuedAtSeconds,
+    exp: issue.expiresAtSeconds,
+    ...(issue.subject === undefined ? {} : { sub: issue.subject }),
+  };
+  return signJwt({ alg, kid, typ }, { ...claims, ...registered }, key);
 }
 
 /**
@@ -65,7 +67,8 @@ export async function verify(
   expect: { issuer: string; audience: string; nowSeconds: number; requiredClaims: string[] },
 ) {
   if (token.length > MAX_TOKEN_LENGTH) throw new JWTInvalid(`longer than ${MAX_TOKEN_LENGTH} characters`);
-  const { payload } = await jwtVerify(token, keys.verificationKeys, {
+  // Required, `iat` and `exp` are numbers once jose accepts the token: it refuses any other type.
+  const { payload } = await jwtVerify<{ iat: number; exp: number }>(token, keys.verificationKeys, {
     algorithms: keys.algorithms,
     typ,
     issuer: expect.issuer,
@@ -73,10 +76,8 @@ export async function verify(
     requiredClaims: ["iat", "exp", ...expect.requiredClaims],
     currentDate: new Date(expect.nowSeconds * 1000),
   });
-  if (typeof payload.iat !== "number" || typeof payload.exp !== "number")
-    claimRefused("iat", "is not a number", payload);
   if (payload.iat > expect.nowSeconds + IAT_LEEWAY_SECONDS) claimRefused("iat", "is in the future", payload);
-  return payload as JWTPayload & { iat: number; exp: number };
+  return payload;
 }
 
 /** Claims that must be strings (jose's requiredClaims checks presence only). */

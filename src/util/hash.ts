@@ -1,11 +1,10 @@
+import { encode as base64urlEncode } from "jose/base64url";
+
 const encoder = new TextEncoder();
 
-/** base64url without padding, as JOSE and our KV keys use it. */
+/** base64url without padding, as JOSE and our KV keys use it: jose's encoder, which signing needs anyway. */
 export function base64url(bytes: ArrayBuffer | Uint8Array): string {
-  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-  let binary = "";
-  for (const byte of view) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return base64urlEncode(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
 }
 
 /** `bytes` random bytes from the platform CSPRNG, base64url-encoded. */

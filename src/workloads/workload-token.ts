@@ -25,8 +25,7 @@ const CLOCK_TOLERANCE_SECONDS = 30;
 /** Longest lifetime (`exp` - `iat`) accepted, seconds. GitHub's tokens live minutes, Google's an hour. */
 const MAX_LIFETIME_SECONDS = 24 * 3600;
 
-const invalid = (detail: string, cause?: unknown) =>
-  new AuthError("ERR_WORKLOAD_TOKEN_INVALID", cause === undefined ? { detail } : { detail, cause });
+const invalid = (detail: string, cause?: unknown) => new AuthError("ERR_WORKLOAD_TOKEN_INVALID", { detail, cause });
 
 /**
  * The trusted issuer a bearer token claims to come from (read without verifying, to pick the keys

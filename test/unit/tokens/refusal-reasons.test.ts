@@ -49,6 +49,13 @@ const CASES = [
   },
   { name: "an unknown kid", token: () => signed(claims(), { kid: "no-such-key" }), code: "ERR_JWKS_NO_MATCHING_KEY" },
   {
+    name: "an iat that is not a number",
+    // Our signer never writes one (its claims are typed); jose refuses it all the same.
+    token: () => signed(claims({ iat: String(nowSeconds()) as unknown as number })),
+    code: "ERR_JWT_CLAIM_VALIDATION_FAILED",
+    claim: "iat",
+  },
+  {
     name: "an iat in the future",
     token: () => signed(claims({ iat: nowSeconds() + 60 })),
     code: "ERR_JWT_CLAIM_VALIDATION_FAILED",
