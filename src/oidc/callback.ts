@@ -7,7 +7,7 @@ import { ISSUER_TIMEOUT_MS } from "../issuers/remote-issuer";
 import type { LoginTransaction } from "../tokens/login-token";
 import { isEmailAddress } from "../util/email";
 import { ASYMMETRIC_ALGORITHMS } from "../util/issuer-rules";
-import { isJoseError } from "../util/jose-codes";
+import { keySetUnavailable } from "../util/jose-codes";
 import { getProvider, type Provider } from "./provider-metadata";
 import { callbackUrl, type SignInScope } from "./sign-in-scope";
 import { PRINTABLE_SUB } from "../util/syntax";
@@ -86,9 +86,8 @@ async function verifyIdTokenSignature(
     if ((payload.iat ?? 0) > nowSeconds + CLOCK_TOLERANCE_SECONDS) throw new Error("iat in the future");
     return payload;
   } catch (error) {
-    if (isJoseError(error, "ERR_JWKS_TIMEOUT") || error instanceof TypeError) {
+    if (keySetUnavailable(error))
       throw new AuthError("ERR_PROVIDER_UNAVAILABLE", { detail: "jwks fetch failed", cause: error });
-    }
     throw new AuthError("ERR_ID_TOKEN_INVALID", { cause: error });
   }
 }

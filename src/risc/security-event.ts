@@ -2,7 +2,7 @@ import { jwtVerify, type JWTPayload } from "jose";
 import { AuthError, type AuthErrorCode } from "../errors";
 import type { Transmitter } from "./transmitter";
 import { ASYMMETRIC_ALGORITHMS } from "../util/issuer-rules";
-import { isJoseError, joseClaim } from "../util/jose-codes";
+import { isJoseError, joseClaim, keySetUnavailable } from "../util/jose-codes";
 
 const RISC = "https://schemas.openid.net/secevent/risc/event-type/";
 export const VERIFICATION_EVENT = `${RISC}verification`;
@@ -43,9 +43,7 @@ const refuse = (code: AuthErrorCode, detail: string, cause?: unknown) => new Aut
 
 /** Which RFC 8935 error a failed verification is: the key, the issuer, the audience, or the request. */
 function verificationFailure(error: unknown): AuthError {
-  if (error instanceof TypeError || isJoseError(error, "ERR_JWKS_TIMEOUT", "ERR_JWKS_INVALID")) {
-    return refuse("ERR_TRANSMITTER_UNAVAILABLE", "transmitter keys unavailable", error);
-  }
+  if (keySetUnavailable(error)) return refuse("ERR_TRANSMITTER_UNAVAILABLE", "transmitter keys unavailable", error);
   const keyCodes = ["ERR_JWKS_NO_MATCHING_KEY", "ERR_JWKS_MULTIPLE_MATCHING_KEYS", "ERR_JOSE_ALG_NOT_ALLOWED"] as const;
   if (isJoseError(error, "ERR_JWS_SIGNATURE_VERIFICATION_FAILED", ...keyCodes)) {
     return refuse("ERR_SET_INVALID_KEY", "signature", error);
@@ -53,10 +51,6 @@ function verificationFailure(error: unknown): AuthError {
   const claim = isJoseError(error, "ERR_JWT_CLAIM_VALIDATION_FAILED") ? joseClaim(error) : undefined;
   if (claim === "iss") return refuse("ERR_SET_INVALID_ISSUER", "iss", error);
   if (claim === "aud") return refuse("ERR_SET_INVALID_AUDIENCE", "aud", error);
-  // jose says "Expected 200 OK" as a generic error when the key set cannot be fetched.
-  if (isJoseError(error, "ERR_JOSE_GENERIC")) {
-    return refuse("ERR_TRANSMITTER_UNAVAILABLE", "transmitter keys unavailable", error);
-  }
   return refuse("ERR_SET_INVALID_REQUEST", "claims", error);
 }
 

@@ -30,3 +30,11 @@ export function joseClaim(error: unknown): string | undefined {
   const claim = (error as { claim?: unknown }).claim;
   return typeof claim === "string" ? claim : undefined;
 }
+
+/**
+ * An issuer's key set could not be had: no answer or a network failure (TypeError), a timeout,
+ * a status other than 200 or a body that is no JSON (jose's generic error, which only its remote
+ * key set throws), or JSON that is no key set. The issuer's failure, never the token's.
+ */
+export const keySetUnavailable = (error: unknown): boolean =>
+  error instanceof TypeError || isJoseError(error, "ERR_JWKS_TIMEOUT", "ERR_JWKS_INVALID", "ERR_JOSE_GENERIC");

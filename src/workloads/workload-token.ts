@@ -2,7 +2,7 @@ import { decodeJwt, jwtVerify, type JWTPayload } from "jose";
 import type { TrustedWorkload } from "../config/trusted-workloads";
 import { AuthError } from "../errors";
 import { isEmailAddress } from "../util/email";
-import { isJoseError, joseClaim, joseCode } from "../util/jose-codes";
+import { isJoseError, joseClaim, joseCode, keySetUnavailable } from "../util/jose-codes";
 import { issuerKeysFor } from "./issuer-keys";
 import { ASYMMETRIC_ALGORITHMS, canonicalIssuer, GOOGLE_ISSUER, GOOGLE_ISSUER_HOST } from "../util/issuer-rules";
 import { PRINTABLE_SUB } from "../util/syntax";
@@ -48,9 +48,7 @@ export function trustedIssuerOf(workloads: readonly TrustedWorkload[], token: st
 /** The issuer's keys could not be fetched (503); anything else is the token's fault (401). */
 function verificationFailure(error: unknown): AuthError {
   if (error instanceof AuthError) return error;
-  const unreachable =
-    error instanceof TypeError || isJoseError(error, "ERR_JWKS_TIMEOUT", "ERR_JWKS_INVALID", "ERR_JOSE_GENERIC");
-  if (unreachable)
+  if (keySetUnavailable(error))
     return new AuthError("ERR_WORKLOAD_ISSUER_UNAVAILABLE", { detail: "issuer keys unavailable", cause: error });
   const claim = isJoseError(error, "ERR_JWT_CLAIM_VALIDATION_FAILED") ? ` (${joseClaim(error)})` : "";
   return invalid(`${joseCode(error) ?? "ERR_JWT_INVALID"}${claim}`, error);

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker } from "../../demo/worker.mjs";
 import { generateKeySet } from "../../scripts/keys.mjs";
-import { startBrokenProvider, type BrokenProvider, type TokenMode } from "../support/broken-provider";
+import { startBrokenProvider, type BrokenProvider, type KeySetMode, type TokenMode } from "../support/broken-provider";
 import { freePort } from "../support/stack";
 
 /**
@@ -14,12 +14,15 @@ import { freePort } from "../support/stack";
 const PROVIDER_PAGE = "Sign-in service unavailable";
 const CLIENT_ID = "broken-provider-client";
 
+type Worker = Awaited<ReturnType<typeof startWorker>>;
 let provider: BrokenProvider;
-let worker: Awaited<ReturnType<typeof startWorker>>;
+let worker: Worker;
+/** A second provider whose key set fails from the start, so no key set is ever cached. */
+let keylessProvider: BrokenProvider;
+let keylessWorker: Worker;
 
-beforeAll(async () => {
-  provider = await startBrokenProvider(CLIENT_ID);
-  worker = await startWorker({
+async function workerFor(provider: BrokenProvider): Promise<Worker> {
+  return startWorker({
     port: await freePort(),
     vars: {
       ORIGIN_URL: `http://127.0.0.1:${await freePort()}`,
@@ -33,15 +36,23 @@ beforeAll(async () => {
     },
     logLevel: "none",
   });
+}
+
+beforeAll(async () => {
+  [provider, keylessProvider] = await Promise.all([
+    startBrokenProvider(CLIENT_ID),
+    startBrokenProvider(CLIENT_ID, "http-500"),
+  ]);
+  [worker, keylessWorker] = await Promise.all([workerFor(provider), workerFor(keylessProvider)]);
 });
 afterAll(async () => {
-  await worker?.dispose();
-  await provider?.close();
+  await Promise.all([worker?.dispose(), keylessWorker?.dispose()]);
+  await Promise.all([provider?.close(), keylessProvider?.close()]);
 });
 
 /** Starts a sign-in, then comes back to the callback with a code that makes the provider do `mode`. */
-async function callbackWith(mode: TokenMode) {
-  const login = await fetch(`${worker.url}/auth/login?return_to=/after`, { redirect: "manual" });
+async function callbackWith(mode: TokenMode, on: Worker = worker) {
+  const login = await fetch(`${on.url}/auth/login?return_to=/after`, { redirect: "manual" });
   expect(login.status).toBe(302);
   const authorize = new URL(login.headers.get("location")!);
   const state = authorize.searchParams.get("state")!;
@@ -50,7 +61,7 @@ async function callbackWith(mode: TokenMode) {
     .getSetCookie()
     .map((value) => value.split(";")[0])
     .join("; ");
-  const response = await fetch(`${worker.url}/auth/callback?code=${mode}.${nonce}&state=${state}`, {
+  const response = await fetch(`${on.url}/auth/callback?code=${mode}.${nonce}&state=${state}`, {
     redirect: "manual",
     headers: { cookie, accept: "text/html" },
   });
@@ -101,6 +112,19 @@ describe("the token endpoint misbehaving", () => {
     expect(body).toContain(PROVIDER_PAGE);
     expect(sessionCookies).toEqual([]);
   });
+});
+
+describe("the provider's key set failing", () => {
+  it.each<KeySetMode>(["http-500", "not-a-key-set"])(
+    "%s: 502 with the sign-in-service page, no session (the ID token is not at fault)",
+    async (mode) => {
+      keylessProvider.keySet = mode;
+      const { status, body, sessionCookies } = await callbackWith("ok", keylessWorker);
+      expect(status).toBe(502);
+      expect(body).toContain(PROVIDER_PAGE);
+      expect(sessionCookies).toEqual([]);
+    },
+  );
 });
 
 describe("what the request got wrong stays a 400", () => {

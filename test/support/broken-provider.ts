@@ -4,15 +4,21 @@ import { exportJWK, generateKeyPair, SignJWT } from "jose";
 
 /**
  * A tiny OpenID provider whose token endpoint misbehaves on demand (demo/provider.mjs only
- * rewrites ID tokens). Discovery and JWKS are honest; POST /token reads the `code`, which the
+ * rewrites ID tokens). Discovery is honest, and so is the JWKS unless `keySet` says how it
+ * fails; POST /token reads the `code`, which the
  * test chooses as `<mode>.<nonce>`, and answers as `mode` says. The worker under test is pointed
  * at it through OIDC_ISSUER; the authorization endpoint is never visited (the test calls the
  * callback itself with the state from the login redirect).
  */
 export type TokenMode = keyof typeof MODES;
 
+/** How the JWKS endpoint answers: the key set, a 500, or JSON that is no key set. */
+export type KeySetMode = "ok" | "http-500" | "not-a-key-set";
+
 export interface BrokenProvider {
   issuer: string;
+  /** Changeable between requests. */
+  keySet: KeySetMode;
   close(): Promise<void>;
 }
 
@@ -72,7 +78,7 @@ function readBody(request: IncomingMessage): Promise<string> {
   });
 }
 
-export async function startBrokenProvider(clientId: string): Promise<BrokenProvider> {
+export async function startBrokenProvider(clientId: string, keySet: KeySetMode = "ok"): Promise<BrokenProvider> {
   const { publicKey, privateKey } = await generateKeyPair("RS256");
   const jwk = { ...(await exportJWK(publicKey)), kid: "k1", alg: "RS256", use: "sig" };
   const server = createServer();
@@ -100,7 +106,10 @@ export async function startBrokenProvider(clientId: string): Promise<BrokenProvi
         }),
       );
     }
-    if (path === "/jwks") return send(json({ keys: [jwk] }));
+    if (path === "/jwks") {
+      if (provider.keySet === "http-500") return send({ status: 500, type: "text/plain", body: "down" });
+      return send(json(provider.keySet === "ok" ? { keys: [jwk] } : { keys: "none" }));
+    }
     if (path !== "/token" || request.method !== "POST")
       return send({ status: 404, type: "text/plain", body: "not found" });
     const code = new URLSearchParams(await readBody(request)).get("code") ?? "";
@@ -135,14 +144,16 @@ export async function startBrokenProvider(clientId: string): Promise<BrokenProvi
   server.on("request", (request, response) => {
     handle(request, response).catch(() => send500(response));
   });
-  return {
+  const provider: BrokenProvider = {
     issuer,
+    keySet,
     close: () => {
       for (const timer of timers) clearTimeout(timer);
       server.closeAllConnections();
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };
+  return provider;
 }
 
 function send500(response: ServerResponse) {
