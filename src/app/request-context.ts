@@ -42,7 +42,7 @@ export interface RequestContext {
    * earned is lost when something fails afterwards.
    */
   cookies: string[];
-  /** Where "Try again" leads on this request's 502 page; default: reload. */
+  /** Where "Try again" leads on this request's 429, 502 or 503 page: set by a sign-in being completed; default: reload. */
   retryHref?: string;
   /** For the decision's data point (app/decision-metrics.ts): a refresh token was rotated. */
   refreshed: boolean;

@@ -157,12 +157,20 @@ const STORE_UNAVAILABLE: TryAgainText = {
   next: "You are still signed in. Try again in a few seconds.",
 };
 
+/** The same while a sign-in completes: nobody is signed in yet, and the spent code cannot be retried. */
+const SIGN_IN_NOT_SAVED: TryAgainText = {
+  title: "Sign-in temporarily unavailable",
+  lead: "Your sign-in could not be saved just now.",
+  next: "Nothing is wrong with your account. Sign in again in a few seconds.",
+};
+
 /**
  * The page for a 429, 502 or 503, by its code; a code without a text of its own is the session
  * store's. `retryHref` is where "Try again" goes: "" reloads the page (fine for a GET that can
- * simply be repeated); after a callback, whose code is spent, it must start a new sign-in.
+ * simply be repeated); after a callback or a relay, whose code is spent, it starts a new sign-in,
+ * so only a sign-in being completed sets it.
  */
 export function tryAgainPage(code: AuthErrorCode, retryHref = ""): Page {
-  const text = TRY_AGAIN_TEXTS[code] ?? STORE_UNAVAILABLE;
+  const text = TRY_AGAIN_TEXTS[code] ?? (retryHref ? SIGN_IN_NOT_SAVED : STORE_UNAVAILABLE);
   return { ...text, tone: "warning", actions: [{ href: retryHref, label: "Try again" }] };
 }

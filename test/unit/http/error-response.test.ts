@@ -48,6 +48,23 @@ describe("errorResponse", () => {
     expect(body.message).not.toContain("ada@example.com");
   });
 
+  it.each<AuthErrorCode>(["ERR_SESSION_STORE_UNAVAILABLE", "ERR_SESSION_STORE_QUOTA"])(
+    "%s while a sign-in completes: says the sign-in was not saved, never that the person is still signed in",
+    async (code) => {
+      const error = new AuthError(code);
+      const signingIn = { ...audience, retryHref: "/auth/login" };
+      const page = await pageText(errorResponse(error, { ...signingIn, wantsPage: true }));
+      expect(page.text).not.toMatch(/still signed in/i);
+      expect(page.lead).toMatch(/sign-in could not be saved/i);
+      expect(page.text).toContain("Try again");
+      const body = await json(errorResponse(error, { ...signingIn, wantsPage: false }));
+      expect(body.message.startsWith(page.lead)).toBe(true);
+      // Anywhere else (a refresh, a sign-out) the cookies are kept, and the page says so.
+      const elsewhere = await pageText(errorResponse(error, { ...audience, wantsPage: true }));
+      expect(elsewhere.text).toMatch(/still signed in/i);
+    },
+  );
+
   it("tells a workload what to fix, not to sign in, with RFC 6750's invalid_token", async () => {
     const response = errorResponse(new AuthError("ERR_WORKLOAD_TOKEN_INVALID"), { ...audience, wantsPage: false });
     expect(response.status).toBe(401);
