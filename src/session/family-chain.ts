@@ -2,7 +2,7 @@ import { AuthError } from "../errors";
 import { identityOf, type Identity } from "../identity";
 import { logEvent } from "../log";
 import { sha256 } from "../util/hash";
-import { endedByUser, type FamilyRecord, type FamilyRecords, type TokenRecord } from "./family-records";
+import { endedByUser, type FamilyRecord, type FamilyRecords } from "./family-records";
 import type { IssuedSession, SessionRef, SignInFacts } from "./store";
 import { formatCredential, newFamilyId, newToken, parseCredential, successorOf } from "./successor";
 import { endFamily, isQuotaRefusal } from "./writes-refused";
@@ -55,18 +55,12 @@ export async function createSession(
   return issued(familyId, family, token);
 }
 
-/** The record of a presented token; a token issued before records were kept per family is read where it was written. */
-async function readPresented(records: FamilyRecords, familyId: string, token: string): Promise<TokenRecord | null> {
-  const hash = await sha256(token);
-  return (await records.readToken(familyId, hash)) ?? (records.readLegacyToken ? records.readLegacyToken(hash) : null);
-}
-
 /** The family of a credential whose token record names it, and whether it is still live. */
 async function inspect(records: FamilyRecords, credential: string, nowMs: number) {
   const parsed = parseCredential(credential);
   if (!parsed) throw refuse("ERR_REFRESH_INVALID", "malformed");
   const [token, family, revoked] = await Promise.all([
-    readPresented(records, parsed.familyId, parsed.token),
+    sha256(parsed.token).then((hash) => records.readToken(parsed.familyId, hash)),
     records.readFamily(parsed.familyId),
     records.readRevoked(parsed.familyId),
   ]);
@@ -99,7 +93,7 @@ async function readRotation(records: FamilyRecords, credential: string, nowMs: n
   const successor = await successorOf(known.secret, token);
   const successorHash = await sha256(successor);
   const [tokenRecord, revoked, rotated, userMark, stillThere] = await Promise.all([
-    readPresented(records, familyId, token),
+    sha256(token).then((hash) => records.readToken(familyId, hash)),
     records.readRevoked(familyId),
     records.readToken(familyId, successorHash),
     sha256(known.sub).then((hash) => records.readUserNotBefore(hash)),

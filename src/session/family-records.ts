@@ -39,8 +39,6 @@ export interface ListedFamily extends SignInFacts {
 
 export interface FamilyRecords {
   readToken(familyId: string, tokenHash: string): Promise<TokenRecord | null>;
-  /** A token written before token records were kept per family (KV): read only when the first read misses. */
-  readLegacyToken?(tokenHash: string): Promise<TokenRecord | null>;
   readFamily(familyId: string): Promise<FamilyRecord | null>;
   /**
    * The family, when this store already holds it without a read (KV: this isolate read or

@@ -9,8 +9,7 @@
  *                            TokenRecord: family and issue time, the time also as metadata (so
  *                            a list of the family's tokens tells when it was last used). Written
  *                            once, when issued; the successor's record is also its parent's
- *                            "rotated" mark. (Tokens issued before this layout live at
- *                            `token:<sha256(token)>` and are still read there.)
+ *                            "rotated" mark.
  *   session:<sha256(sub)>:<familyId>
  *                            "" with the listing's metadata (sign-in time, expiry, device,
  *                            place): the person's list of sessions. Written once, at sign-in.
@@ -31,7 +30,6 @@
 export const familyKey = (familyId: string) => `family:${familyId}`;
 export const tokenKey = (familyId: string, tokenHash: string) => `token:${familyId}:${tokenHash}`;
 export const familyTokensPrefix = (familyId: string) => `token:${familyId}:`;
-export const legacyTokenKey = (tokenHash: string) => `token:${tokenHash}`;
 export const sessionIndexKey = (subHash: string, familyId: string) => `session:${subHash}:${familyId}`;
 export const sessionIndexPrefix = (subHash: string) => `session:${subHash}:`;
 export const revokedKey = (familyId: string) => `revoked:${familyId}`;

@@ -7,7 +7,6 @@ import {
   familyKey,
   familyTokensPrefix,
   kvExpirationTtl,
-  legacyTokenKey,
   revokedKey,
   sessionIndexKey,
   sessionIndexPrefix,
@@ -126,7 +125,6 @@ export function kvRecords(
   }
   return {
     readToken: (familyId, hash) => read(tokenKey(familyId, hash)),
-    readLegacyToken: (hash) => read(legacyTokenKey(hash)),
     async readFamily(familyId) {
       // Immutable records: no expiry needed for correctness (the chain checks expiresAtMs).
       const cached = families.get(familyId, 0);
