@@ -119,7 +119,7 @@ export async function rotateSession(
   );
   if (family.expiresAtMs <= nowMs) throw refuse("ERR_REFRESH_EXPIRED");
   if (revoked) throw refuse("ERR_REFRESH_REVOKED", revoked.because);
-  if (endedByUser(family, userMark)) throw refuse("ERR_REFRESH_REVOKED", userMark?.because ?? "logout-everywhere");
+  if (endedByUser(family, userMark)) throw refuse("ERR_REFRESH_REVOKED", userMark!.because);
   if (rotated) {
     if (nowMs - rotated.issuedAtMs > graceSeconds * 1000) {
       await endFamily(records, familyId, { atMs: nowMs, because: "reuse" }, family, nowMs);

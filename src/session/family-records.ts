@@ -20,10 +20,10 @@ export interface TokenRecord {
   familyId: string;
   issuedAtMs: number;
 }
-/** Sessions of a person created at or before `notBeforeMs` are over; `because` is absent in older marks. */
+/** Sessions of a person created at or before `notBeforeMs` are over, `because` of what. */
 export interface UserMark {
   notBeforeMs: number;
-  because?: UserRevocationReason;
+  because: UserRevocationReason;
 }
 export interface RevokedRecord {
   atMs: number;
@@ -52,7 +52,7 @@ export interface FamilyRecords {
   writeFamily(familyId: string, family: FamilyRecord, nowMs: number): Promise<void>;
   writeToken(tokenHash: string, token: TokenRecord, family: FamilyRecord, nowMs: number): Promise<void>;
   writeRevoked(familyId: string, revoked: RevokedRecord, family: FamilyRecord, nowMs: number): Promise<void>;
-  writeUserNotBefore(subHash: string, mark: Required<UserMark>, nowMs: number): Promise<void>;
+  writeUserNotBefore(subHash: string, mark: UserMark, nowMs: number): Promise<void>;
   /** The person's families that have not expired, up to `limit`, newest first (KV: eventually). */
   listFamilies(subHash: string, nowMs: number, limit: number): Promise<ListedFamily[]>;
   /** When the family's newest refresh token was issued (its last rotation), ms; null if unknown. */

@@ -17,8 +17,8 @@
  *                            to find the person's families and deletes them (docs/capacity.md).
  *   revoked:<familyId>       RevokedRecord: when and why. Written once (a second revocation
  *                            within the second gets KV's 429: someone else wrote it).
- *   user:<sha256(sub)>       { notBeforeMs }: "sign out everywhere". Rewritten only by another
- *                            sign-out-everywhere, never within a second of the last one.
+ *   user:<sha256(sub)>       UserMark { notBeforeMs, because }: "sign out everywhere" or a RISC
+ *                            event. Rewritten only by a later one, never within a second of the last.
  *   event:<sha256(id)>       { atMs }: a security event (RISC) already received, by its issuer
  *                            and `jti`. Written once; expires when the event would be too old.
  *   once:<sha256(value)>     { atMs }: a one-time value (a relay code's jti) was used. Written

@@ -36,20 +36,11 @@ async function settle<T>(run: () => Promise<T>): Promise<Settled<T>> {
  * credential naming a user that has none costs no storage.
  */
 export class SessionFamilies extends DurableObject {
-  private upToDate = false;
-
   private records(create: boolean): FamilyRecords | undefined {
     const sql = this.ctx.storage.sql;
     if (create) sql.exec(SCHEMA);
     else if (sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'families'").toArray().length === 0)
       return undefined;
-    if (!this.upToDate) {
-      // An object made before user_state had `because`: the column is added once.
-      const columns = sql.exec("SELECT name FROM pragma_table_info('user_state')").toArray();
-      if (columns.length > 0 && !columns.some((column) => column.name === "because"))
-        sql.exec("ALTER TABLE user_state ADD COLUMN because TEXT");
-      this.upToDate = true;
-    }
     return sqlRecords(sql);
   }
 

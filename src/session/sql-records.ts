@@ -11,7 +11,7 @@ CREATE TABLE IF NOT EXISTS families (family_id TEXT PRIMARY KEY, record TEXT NOT
 CREATE TABLE IF NOT EXISTS tokens (hash TEXT PRIMARY KEY, family_id TEXT NOT NULL, issued_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS tokens_by_family ON tokens (family_id, issued_ms);
 CREATE TABLE IF NOT EXISTS revoked (family_id TEXT PRIMARY KEY, record TEXT NOT NULL, expires_ms INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS user_state (id INTEGER PRIMARY KEY CHECK (id = 1), not_before_ms INTEGER NOT NULL, because TEXT);
+CREATE TABLE IF NOT EXISTS user_state (id INTEGER PRIMARY KEY CHECK (id = 1), not_before_ms INTEGER NOT NULL, because TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS used_once (hash TEXT PRIMARY KEY, expires_ms INTEGER NOT NULL);`;
 
 export const EVENTS_SCHEMA = "CREATE TABLE IF NOT EXISTS events (hash TEXT PRIMARY KEY, expires_ms INTEGER NOT NULL)";
@@ -37,10 +37,10 @@ export function sqlRecords(sql: SqlStorage): FamilyRecords {
         one<{ record: string }>("SELECT record FROM revoked WHERE family_id = ?", familyId)?.record ?? "null",
       ) as RevokedRecord | null,
     readUserNotBefore: async () => {
-      const row = one<{ not_before_ms: number; because: UserRevocationReason | null }>(
+      const row = one<{ not_before_ms: number; because: UserRevocationReason }>(
         "SELECT not_before_ms, because FROM user_state WHERE id = 1",
       );
-      return row && { notBeforeMs: row.not_before_ms, ...(row.because ? { because: row.because } : {}) };
+      return row && { notBeforeMs: row.not_before_ms, because: row.because };
     },
     writeFamily: async (familyId, family) => {
       sql.exec("INSERT OR IGNORE INTO families VALUES (?, ?, ?)", familyId, JSON.stringify(family), family.expiresAtMs);
