@@ -1,7 +1,7 @@
 import { AuthError } from "../errors";
 import { sha256 } from "../util/hash";
 import type { SessionFamilies, Settled } from "./session-families";
-import type { SessionStore } from "./store";
+import type { SessionRef, SessionStore } from "./store";
 
 /** base64url SHA-256 of `sub`: the name of the person's Durable Object. */
 const USER_NAME = /^[A-Za-z0-9_-]{43}$/;
@@ -45,6 +45,8 @@ export function createDurableObjectSessionStore(namespace: DurableObjectNamespac
     const name = credential.slice(0, dot);
     return dot > 0 && USER_NAME.test(name) ? { stub: byName(name), inner: credential.slice(dot + 1) } : undefined;
   };
+  const sessionState = (session: SessionRef, nowMs: number) =>
+    plain(async () => (await forSub(session.sub)).sessionState(session, nowMs));
 
   return {
     async create(identity, nowMs, ttlSeconds, signIn) {
@@ -62,9 +64,8 @@ export function createDurableObjectSessionStore(namespace: DurableObjectNamespac
       const target = route(credential);
       return target ? call(() => target.stub.peek(target.inner, nowMs)) : undefined;
     },
-    isActive: async (session, nowMs) => plain(async () => (await forSub(session.sub)).isActive(session, nowMs)),
-    sessionState: async (sub, sid, nowMs) =>
-      plain(async () => (await forSub(sub)).sessionState({ familyId: sid, sub }, nowMs)),
+    isActive: async (session, nowMs) => (await sessionState(session, nowMs)).active,
+    sessionState: (sub, sid, nowMs) => sessionState({ familyId: sid, sub }, nowMs),
     revoke: async (session, nowMs, because) =>
       plain(async () => (await forSub(session.sub)).revoke(session, nowMs, because)),
     listSessions: async (sub, nowMs, current) =>

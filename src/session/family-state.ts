@@ -9,25 +9,19 @@ import { endFamily, isQuotaRefusal } from "./writes-refused";
  * sessions: one, or every one of a person. The other half of the algorithm is family-chain.ts.
  */
 
-export async function isSessionActive(records: FamilyRecords, session: SessionRef, nowMs: number): Promise<boolean> {
-  // One round trip: the person is known from the session, so their mark is read alongside.
-  const [family, revoked, userMark] = await Promise.all([
-    records.readFamily(session.familyId),
-    records.readRevoked(session.familyId),
-    sha256(session.sub).then((subHash) => records.readUserNotBefore(subHash)),
-  ]);
-  if (!family || family.sub !== session.sub || revoked || family.expiresAtMs <= nowMs) return false;
-  return !endedByUser(family, userMark);
-}
-
-/** isSessionActive, with the family's identity and end for a caller that re-applies policy. */
+/**
+ * Whether a session is on (it exists, is the person's, has not expired, has not been revoked and
+ * "sign out everywhere" has not ended it), with the family's identity and end for a caller that
+ * re-applies policy. The family comes from the store's cache when it has one (KV: an isolate's).
+ */
 export async function readSessionState(
   records: FamilyRecords,
   session: SessionRef,
   nowMs: number,
 ): Promise<SessionState> {
+  // One round trip: the person is known from the session, so their mark is read alongside.
   const [family, revoked, userMark] = await Promise.all([
-    records.knownFamily?.(session.familyId) ?? records.readFamily(session.familyId),
+    records.readFamily(session.familyId),
     records.readRevoked(session.familyId),
     sha256(session.sub).then((subHash) => records.readUserNotBefore(subHash)),
   ]);

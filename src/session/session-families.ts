@@ -70,11 +70,6 @@ export class SessionFamilies extends DurableObject {
     return records ? settle(() => chain.peekSession(records, credential, nowMs)) : { ok: true, value: undefined };
   }
 
-  async isActive(session: SessionRef, nowMs: number): Promise<boolean> {
-    const records = this.records(false);
-    return records ? state.isSessionActive(records, session, nowMs) : false;
-  }
-
   async sessionState(session: SessionRef, nowMs: number): Promise<SessionState> {
     const records = this.records(false);
     return records ? state.readSessionState(records, session, nowMs) : { active: false };
