@@ -60,9 +60,9 @@ export function createDurableObjectSessionStore(namespace: DurableObjectNamespac
       const issued = await call(() => target.stub.rotate(target.inner, nowMs, graceSeconds));
       return { ...issued, credential: `${credential.slice(0, credential.indexOf("."))}.${issued.credential}` };
     },
-    async peek(credential, nowMs) {
+    async peek(credential) {
       const target = route(credential);
-      return target ? call(() => target.stub.peek(target.inner, nowMs)) : undefined;
+      return target ? plain(() => target.stub.peek(target.inner)) : undefined;
     },
     isActive: async (session, nowMs) => (await sessionState(session, nowMs)).active,
     sessionState: (sub, sid, nowMs) => sessionState({ familyId: sid, sub }, nowMs),

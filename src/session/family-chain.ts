@@ -55,55 +55,33 @@ export async function createSession(
   return issued(familyId, family, token);
 }
 
-/** The family of a credential whose token record names it, and whether it is still live. */
-async function inspect(records: FamilyRecords, credential: string, nowMs: number) {
-  const parsed = parseCredential(credential);
-  if (!parsed) throw refuse("ERR_REFRESH_INVALID", "malformed");
-  const [token, family, revoked] = await Promise.all([
-    sha256(parsed.token).then((hash) => records.readToken(parsed.familyId, hash)),
-    records.readFamily(parsed.familyId),
-    records.readRevoked(parsed.familyId),
-  ]);
-  if (!token || !family || token.familyId !== parsed.familyId) throw refuse("ERR_REFRESH_INVALID", "unknown token");
-  return { ...parsed, family, revoked, live: family.expiresAtMs > nowMs && !revoked };
-}
-
 /**
  * Everything a rotation decides on: the presented token's record, its family, the family's
  * revocation, the person's "sign out everywhere" mark and the successor's record (its parent's
  * "rotated" mark). The successor is derived from the family's secret, so with the family known
  * up front this is one round of parallel reads; otherwise the family comes first (two rounds).
  */
-async function readRotation(records: FamilyRecords, credential: string, nowMs: number) {
+async function readRotation(records: FamilyRecords, credential: string) {
   const parsed = parseCredential(credential);
-  const known = parsed && records.knownFamily?.(parsed.familyId);
-  if (!parsed || !known) {
-    const inspected = await inspect(records, credential, nowMs);
-    // Expired or revoked: refused on what was read, without reading more.
-    if (!inspected.live) return { ...inspected, successor: "", successorHash: "", rotated: null, userMark: null };
-    const successor = await successorOf(inspected.family.secret, inspected.token);
-    const successorHash = await sha256(successor);
-    const [rotated, userMark] = await Promise.all([
-      records.readToken(inspected.familyId, successorHash),
-      sha256(inspected.family.sub).then((hash) => records.readUserNotBefore(hash)),
-    ]);
-    return { ...inspected, successor, successorHash, rotated, userMark };
-  }
+  if (!parsed) throw refuse("ERR_REFRESH_INVALID", "malformed");
   const { familyId, token } = parsed;
-  const successor = await successorOf(known.secret, token);
+  const known = records.knownFamily?.(familyId);
+  const family = known ?? (await records.readFamily(familyId));
+  if (!family) throw refuse("ERR_REFRESH_INVALID", "unknown token");
+  const successor = await successorOf(family.secret, token);
   const successorHash = await sha256(successor);
   const [tokenRecord, revoked, rotated, userMark, stillThere] = await Promise.all([
     sha256(token).then((hash) => records.readToken(familyId, hash)),
     records.readRevoked(familyId),
     records.readToken(familyId, successorHash),
-    sha256(known.sub).then((hash) => records.readUserNotBefore(hash)),
+    sha256(family.sub).then((hash) => records.readUserNotBefore(hash)),
     // A family ended by deletion (endFamily) is still in this isolate's cache: read past it.
-    records.confirmFamily?.(familyId) ?? true,
+    (known && records.confirmFamily?.(familyId)) ?? true,
   ]);
   if (!tokenRecord || tokenRecord.familyId !== familyId || !stillThere) {
     throw refuse("ERR_REFRESH_INVALID", "unknown token");
   }
-  return { familyId, token, family: known, revoked, successor, successorHash, rotated, userMark };
+  return { familyId, token, family, revoked, successor, successorHash, rotated, userMark };
 }
 
 export async function rotateSession(
@@ -115,7 +93,6 @@ export async function rotateSession(
   const { familyId, token, family, revoked, successor, successorHash, rotated, userMark } = await readRotation(
     records,
     credential,
-    nowMs,
   );
   if (family.expiresAtMs <= nowMs) throw refuse("ERR_REFRESH_EXPIRED");
   if (revoked) throw refuse("ERR_REFRESH_REVOKED", revoked.because);
@@ -139,16 +116,14 @@ export async function rotateSession(
   return issued(familyId, family, successor);
 }
 
-export async function peekSession(
-  records: FamilyRecords,
-  credential: string,
-  nowMs: number,
-): Promise<SessionRef | undefined> {
-  try {
-    const { familyId, family } = await inspect(records, credential, nowMs);
-    return { familyId, sub: family.sub };
-  } catch (error) {
-    if (error instanceof AuthError && error.code === "ERR_REFRESH_INVALID") return undefined;
-    throw error;
-  }
+/** The session a credential's token record names, without using it: nothing else is read. */
+export async function peekSession(records: FamilyRecords, credential: string): Promise<SessionRef | undefined> {
+  const parsed = parseCredential(credential);
+  if (!parsed) return undefined;
+  const [token, family] = await Promise.all([
+    sha256(parsed.token).then((hash) => records.readToken(parsed.familyId, hash)),
+    records.readFamily(parsed.familyId),
+  ]);
+  if (!token || !family || token.familyId !== parsed.familyId) return undefined;
+  return { familyId: parsed.familyId, sub: family.sub };
 }

@@ -46,7 +46,7 @@ export function createKvSessionStore(
   return {
     create: (identity, nowMs, ttlSeconds, signIn) => createSession(records, identity, nowMs, ttlSeconds, signIn),
     rotate: (credential, nowMs, graceSeconds) => rotateSession(records, credential, nowMs, graceSeconds),
-    peek: (credential, nowMs) => peekSession(records, credential, nowMs),
+    peek: (credential) => peekSession(records, credential),
     isActive: async (session, nowMs) => (await readSessionState(records, session, nowMs)).active,
     sessionState: (sub, sid, nowMs) => readSessionState(records, { familyId: sid, sub }, nowMs),
     revoke: (session, nowMs, because) => revokeSession(records, session, nowMs, because),

@@ -65,9 +65,9 @@ export class SessionFamilies extends DurableObject {
     return settle(() => chain.rotateSession(records, credential, nowMs, graceSeconds));
   }
 
-  async peek(credential: string, nowMs: number): Promise<Settled<SessionRef | undefined>> {
+  async peek(credential: string): Promise<SessionRef | undefined> {
     const records = this.records(false);
-    return records ? settle(() => chain.peekSession(records, credential, nowMs)) : { ok: true, value: undefined };
+    return records ? chain.peekSession(records, credential) : undefined;
   }
 
   async sessionState(session: SessionRef, nowMs: number): Promise<SessionState> {
