@@ -2,7 +2,7 @@ import { AuthError } from "../errors";
 import { identityOf, type Identity } from "../identity";
 import { logEvent } from "../log";
 import { sha256 } from "../util/hash";
-import { endedByUser, type FamilyRecord, type FamilyRecords } from "./family-records";
+import { endedByUser, signInFactsOf, type FamilyRecord, type FamilyRecords } from "./family-records";
 import type { IssuedSession, SessionRef, SignInFacts } from "./store";
 import { formatCredential, newFamilyId, newToken, parseCredential, successorOf } from "./successor";
 import { endFamily, isQuotaRefusal } from "./writes-refused";
@@ -36,11 +36,9 @@ export async function createSession(
 ): Promise<IssuedSession> {
   const familyId = newFamilyId();
   const token = newToken();
-  const { device, place } = signIn;
-  const facts = { ...(device ? { device } : {}), ...(place ? { place } : {}) };
   const family: FamilyRecord = {
     ...identityOf(identity),
-    ...facts,
+    ...signInFactsOf(signIn),
     createdAtMs: nowMs,
     expiresAtMs: nowMs + ttlSeconds * 1000,
     secret: newToken(),

@@ -71,3 +71,17 @@ export interface FamilyRecords {
 /** Whether "sign out everywhere" (a not-before mark at or after its start) ended the family. */
 export const endedByUser = (family: FamilyRecord, mark: UserMark | null) =>
   mark !== null && family.createdAtMs <= mark.notBeforeMs;
+
+/** Sign-in facts with the empty ones left out: records and listings hold only what is known. */
+export const signInFactsOf = ({ device, place }: SignInFacts): SignInFacts => ({
+  ...(device ? { device } : {}),
+  ...(place ? { place } : {}),
+});
+
+/** A family as its owner's listing shows it. */
+export const listedFamilyOf = (familyId: string, family: FamilyRecord): ListedFamily => ({
+  familyId,
+  createdAtMs: family.createdAtMs,
+  expiresAtMs: family.expiresAtMs,
+  ...signInFactsOf(family),
+});

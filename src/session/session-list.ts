@@ -1,5 +1,5 @@
 import { sha256 } from "../util/hash";
-import type { FamilyRecords, ListedFamily } from "./family-records";
+import { listedFamilyOf, signInFactsOf, type FamilyRecords, type ListedFamily } from "./family-records";
 import { MAX_LISTED_SESSIONS, type SessionSummary } from "./store";
 
 /**
@@ -34,14 +34,7 @@ export async function listSessions(
     currentFamily.expiresAtMs > nowMs &&
     !families.some((f) => f.familyId === current)
   ) {
-    const { createdAtMs, expiresAtMs, device, place } = currentFamily;
-    families.unshift({
-      familyId: current,
-      createdAtMs,
-      expiresAtMs,
-      ...(device ? { device } : {}),
-      ...(place ? { place } : {}),
-    });
+    families.unshift(listedFamilyOf(current, currentFamily));
   }
   const candidates = families.filter(
     (family) => family.expiresAtMs > nowMs && (userMark === null || family.createdAtMs > userMark.notBeforeMs),
@@ -61,12 +54,11 @@ export async function listSessions(
 }
 
 function summary(family: ListedFamily, lastIssuedAtMs: number | null): SessionSummary {
-  const { familyId, createdAtMs, device, place } = family;
+  const { familyId, createdAtMs } = family;
   return {
     familyId,
     createdAtMs,
     lastActiveAtMs: Math.max(createdAtMs, lastIssuedAtMs ?? 0),
-    ...(device ? { device } : {}),
-    ...(place ? { place } : {}),
+    ...signInFactsOf(family),
   };
 }

@@ -1,4 +1,4 @@
-import type { FamilyRecord, FamilyRecords, RevokedRecord } from "./family-records";
+import { listedFamilyOf, type FamilyRecord, type FamilyRecords, type RevokedRecord } from "./family-records";
 import type { UserRevocationReason } from "./store";
 
 /**
@@ -76,11 +76,7 @@ export function sqlRecords(sql: SqlStorage): FamilyRecords {
           limit,
         )
         .toArray()
-        .map((row) => {
-          const { createdAtMs, expiresAtMs, device, place } = JSON.parse(row.record) as FamilyRecord;
-          const facts = { ...(device ? { device } : {}), ...(place ? { place } : {}) };
-          return { familyId: row.family_id, createdAtMs, expiresAtMs, ...facts };
-        }),
+        .map((row) => listedFamilyOf(row.family_id, JSON.parse(row.record) as FamilyRecord)),
     lastIssuedAt: async (familyId) =>
       one<{ at: number | null }>("SELECT max(issued_ms) AS at FROM tokens WHERE family_id = ?", familyId)?.at ?? null,
   };
