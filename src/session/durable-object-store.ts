@@ -9,26 +9,20 @@ const USER_NAME = /^[A-Za-z0-9_-]{43}$/;
 /** The object that records security events: a `sub` no provider issues (it has a space and a colon). */
 const EVENTS_OBJECT = "security events: received";
 
-const unavailable = (cause: unknown) => new AuthError("ERR_SESSION_STORE_UNAVAILABLE", { cause });
-
-/** A call to the object: a refusal comes back as its code; a failed call means "unavailable". */
-async function call<T>(run: () => Promise<Settled<T>>): Promise<T> {
-  let settled: Settled<T>;
-  try {
-    settled = await run();
-  } catch (error) {
-    throw unavailable(error);
-  }
-  if (!settled.ok) throw new AuthError(settled.code, settled.detail === undefined ? {} : { detail: settled.detail });
-  return settled.value;
-}
-
+/** A call to an object: a failed call (the network, the object) means "unavailable". */
 async function plain<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
-  } catch (error) {
-    throw unavailable(error);
+  } catch (cause) {
+    throw new AuthError("ERR_SESSION_STORE_UNAVAILABLE", { cause });
   }
+}
+
+/** A call whose refusal comes back as its code (classes do not cross RPC): thrown again here. */
+async function call<T>(run: () => Promise<Settled<T>>): Promise<T> {
+  const settled = await plain(run);
+  if (!settled.ok) throw new AuthError(settled.code, settled.detail === undefined ? {} : { detail: settled.detail });
+  return settled.value;
 }
 
 /**
@@ -43,7 +37,7 @@ export function createDurableObjectSessionStore(namespace: DurableObjectNamespac
   const route = (credential: string) => {
     const dot = credential.indexOf(".");
     const name = credential.slice(0, dot);
-    return dot > 0 && USER_NAME.test(name) ? { stub: byName(name), inner: credential.slice(dot + 1) } : undefined;
+    return dot > 0 && USER_NAME.test(name) ? { name, stub: byName(name), inner: credential.slice(dot + 1) } : undefined;
   };
   const sessionState = (session: SessionRef, nowMs: number) =>
     plain(async () => (await forSub(session.sub)).sessionState(session, nowMs));
@@ -58,7 +52,7 @@ export function createDurableObjectSessionStore(namespace: DurableObjectNamespac
       const target = route(credential);
       if (!target) throw new AuthError("ERR_REFRESH_INVALID", { detail: "malformed" });
       const issued = await call(() => target.stub.rotate(target.inner, nowMs, graceSeconds));
-      return { ...issued, credential: `${credential.slice(0, credential.indexOf("."))}.${issued.credential}` };
+      return { ...issued, credential: `${target.name}.${issued.credential}` };
     },
     async peek(credential) {
       const target = route(credential);

@@ -29,6 +29,9 @@ async function settle<T>(run: () => Promise<T>): Promise<Settled<T>> {
   }
 }
 
+const hasTable = (sql: SqlStorage, name: string) =>
+  sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", name).toArray().length > 0;
+
 /**
  * One SQLite-backed Durable Object per user (named by SHA-256 of `sub`): every session of that
  * person, so rotation, reuse detection, revocation and "sign out everywhere" are exact, with no
@@ -39,8 +42,7 @@ export class SessionFamilies extends DurableObject {
   private records(create: boolean): FamilyRecords | undefined {
     const sql = this.ctx.storage.sql;
     if (create) sql.exec(SCHEMA);
-    else if (sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'families'").toArray().length === 0)
-      return undefined;
+    else if (!hasTable(sql, "families")) return undefined;
     return sqlRecords(sql);
   }
 
@@ -111,8 +113,7 @@ export class SessionFamilies extends DurableObject {
   /** Security events (only in the object the store names for them), by hashed issuer and `jti`. */
   async hasEvent(eventHash: string, nowMs: number): Promise<boolean> {
     const sql = this.ctx.storage.sql;
-    if (sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").toArray().length === 0)
-      return false;
+    if (!hasTable(sql, "events")) return false;
     return sql.exec("SELECT 1 FROM events WHERE hash = ? AND expires_ms > ?", eventHash, nowMs).toArray().length > 0;
   }
 
@@ -128,10 +129,7 @@ export class SessionFamilies extends DurableObject {
   override async alarm(): Promise<void> {
     // Every session, event record and one-time value has ended: nothing here needs keeping.
     const sql = this.ctx.storage.sql;
-    const tables = sql
-      .exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('families', 'events', 'used_once')")
-      .toArray()
-      .map((row) => row.name as string);
+    const tables = ["families", "events", "used_once"].filter((table) => hasTable(sql, table));
     const untils = tables.map(
       (table) =>
         (sql.exec(`SELECT max(expires_ms) AS until FROM ${table}`).toArray()[0] as { until: number | null } | undefined)
