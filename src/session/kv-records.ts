@@ -14,6 +14,7 @@ import {
   userKey,
 } from "./kv-keys";
 import type { SessionStore } from "./store";
+import { isQuotaRefusal } from "./writes-refused";
 
 /** What the store needs of Workers KV; the binding satisfies it, and so does the test model. */
 export interface SessionKv {
@@ -71,10 +72,6 @@ const isDailyLimit = (error: unknown) => error instanceof Error && /limit exceed
 export const unavailable = (cause: unknown) =>
   new AuthError(isDailyLimit(cause) ? "ERR_SESSION_STORE_QUOTA" : "ERR_SESSION_STORE_UNAVAILABLE", { cause });
 
-function ignoreQuota(error: unknown): void {
-  if (!(error instanceof AuthError && error.code === "ERR_SESSION_STORE_QUOTA")) throw error;
-}
-
 function parse<T>(text: string | null): T | null {
   if (text === null) return null;
   try {
@@ -90,36 +87,41 @@ export function kvRecords(
   maxSessionSeconds: number,
   families: BoundedCache<FamilyRecord>,
 ): FamilyRecords & Pick<SessionStore, "hasEvent" | "recordEvent"> {
-  const read = async <T>(key: string) => {
+  /** A KV call: any failure is the store unavailable (or its quota spent), never a sign-out. */
+  const reach = async <T>(run: () => Promise<T>) => {
     try {
-      return parse<T>(await kv.get(key));
+      return await run();
     } catch (error) {
       throw unavailable(error);
     }
   };
-  /** A write-once write: KV's 429 means another request wrote this record within the second. */
-  const writeOnce = async (key: string, value: unknown, expiresAtMs: number, nowMs: number, metadata?: unknown) => {
+  /** A write-once write or a delete: KV's 429 means another request did it within the second. */
+  const raced = async (run: () => Promise<void>) => {
     try {
+      await run();
+    } catch (error) {
+      if (!isRateLimited(error)) throw unavailable(error);
+    }
+  };
+  const read = async <T>(key: string) => parse<T>(await reach(() => kv.get(key)));
+  const writeOnce = (key: string, value: unknown, expiresAtMs: number, nowMs: number, metadata?: unknown) =>
+    raced(async () => {
       const expirationTtl = kvExpirationTtl(expiresAtMs, nowMs);
       await kv.put(key, JSON.stringify(value), { expirationTtl, ...(metadata === undefined ? {} : { metadata }) });
-    } catch (error) {
-      if (!isRateLimited(error)) throw unavailable(error);
+    });
+  /** The keys under `prefix`, page by page (each page one KV operation), at most `maxPages`. */
+  async function* keysUnder(prefix: string, maxPages = Infinity) {
+    let cursor: string | undefined;
+    for (let page = 0; page < maxPages; page++) {
+      const listed = await reach(() => kv.list({ prefix, ...(cursor ? { cursor } : {}) }));
+      yield* listed.keys;
+      if (listed.list_complete || !listed.cursor) return;
+      cursor = listed.cursor;
     }
-  };
-  const list = async (prefix: string, cursor?: string) => {
-    try {
-      return await kv.list({ prefix, ...(cursor ? { cursor } : {}) });
-    } catch (error) {
-      throw unavailable(error);
-    }
-  };
+  }
   async function deleteFamily(familyId: string) {
-    try {
-      await kv.delete(familyKey(familyId));
-    } catch (error) {
-      // KV's 429: this key was written or deleted within the second; ended either way.
-      if (!isRateLimited(error)) throw unavailable(error);
-    }
+    // KV's 429: this key was written or deleted within the second; ended either way.
+    await raced(() => kv.delete(familyKey(familyId)));
     const cached = families.get(familyId, 0);
     if (cached) families.deleteIf(familyId, cached);
   }
@@ -156,7 +158,7 @@ export function kvRecords(
       writeOnce(userKey(subHash), mark, nowMs + maxSessionSeconds * 1000, nowMs),
     async listFamilies(subHash, nowMs, limit) {
       // One page (1,000 sessions): a person has a handful; the newest are the ones shown.
-      const page = await list(sessionIndexPrefix(subHash));
+      const page = await reach(() => kv.list({ prefix: sessionIndexPrefix(subHash) }));
       const listed = page.keys
         .flatMap((key) => listedFamily(key.name, key.metadata))
         .filter((family) => family.expiresAtMs > nowMs);
@@ -164,15 +166,9 @@ export function kvRecords(
     },
     async lastIssuedAt(familyId) {
       let newest: number | null = null;
-      let cursor: string | undefined;
-      for (let page = 0; page < MAX_TOKEN_PAGES; page++) {
-        const tokens = await list(familyTokensPrefix(familyId), cursor);
-        for (const key of tokens.keys) {
-          const at = (key.metadata as { at?: unknown } | null | undefined)?.at;
-          if (typeof at === "number" && (newest === null || at > newest)) newest = at;
-        }
-        if (tokens.list_complete || !tokens.cursor) break;
-        cursor = tokens.cursor;
+      for await (const key of keysUnder(familyTokensPrefix(familyId), MAX_TOKEN_PAGES)) {
+        const at = (key.metadata as { at?: unknown } | null | undefined)?.at;
+        if (typeof at === "number" && (newest === null || at > newest)) newest = at;
       }
       return newest;
     },
@@ -180,17 +176,17 @@ export function kvRecords(
     deleteFamily,
     async deleteUserFamilies(subHash, notBeforeMs) {
       // Only while writes are refused: the person's own session index finds their families.
-      for (let cursor: string | undefined, done = false; !done;) {
-        const page = await list(sessionIndexPrefix(subHash), cursor);
-        for (const family of page.keys.flatMap((key) => listedFamily(key.name, key.metadata))) {
+      for await (const key of keysUnder(sessionIndexPrefix(subHash))) {
+        for (const family of listedFamily(key.name, key.metadata)) {
           if (family.createdAtMs <= notBeforeMs) await deleteFamily(family.familyId);
         }
-        [cursor, done] = [page.cursor, page.list_complete || !page.cursor];
       }
     },
     hasEvent: async (eventId) => (await read(eventKey(await sha256(eventId)))) !== null,
     // Past the daily write quota an event goes unrecorded: what it does (revoking) is idempotent.
     recordEvent: async (eventId, untilMs, nowMs) =>
-      writeOnce(eventKey(await sha256(eventId)), { atMs: nowMs }, untilMs, nowMs).catch(ignoreQuota),
+      writeOnce(eventKey(await sha256(eventId)), { atMs: nowMs }, untilMs, nowMs).catch((error: unknown) => {
+        if (!isQuotaRefusal(error)) throw error;
+      }),
   };
 }
