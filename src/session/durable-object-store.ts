@@ -45,7 +45,7 @@ export function createDurableObjectSessionStore(namespace: DurableObjectNamespac
   return {
     async create(identity, nowMs, ttlSeconds, signIn) {
       const name = await sha256(identity.sub);
-      const issued = await call(() => byName(name).create(identity, nowMs, ttlSeconds, signIn));
+      const issued = await plain(() => byName(name).create(identity, nowMs, ttlSeconds, signIn));
       return { ...issued, credential: `${name}.${issued.credential}` };
     },
     async rotate(credential, nowMs, graceSeconds) {

@@ -46,18 +46,13 @@ export class SessionFamilies extends DurableObject {
     return sqlRecords(sql);
   }
 
-  async create(
-    identity: Identity,
-    nowMs: number,
-    ttlSeconds: number,
-    signIn?: SignInFacts,
-  ): Promise<Settled<IssuedSession>> {
-    const records = this.records(true)!;
-    const issued = await settle(() => chain.createSession(records, identity, nowMs, ttlSeconds, signIn));
+  async create(identity: Identity, nowMs: number, ttlSeconds: number, signIn?: SignInFacts): Promise<IssuedSession> {
+    // Nothing to refuse: a sign-in only writes (a failure is the store's, as any other call's).
+    const issued = await chain.createSession(this.records(true)!, identity, nowMs, ttlSeconds, signIn);
     // Housekeeping: this person's expired sessions go, and an alarm clears the last ones.
     const sql = this.ctx.storage.sql;
     for (const table of ["families", "tokens", "revoked"]) sql.exec(`DELETE FROM ${table} WHERE expires_ms < ?`, nowMs);
-    if (issued.ok) await this.ctx.storage.setAlarm(issued.value.expiresAtMs);
+    await this.ctx.storage.setAlarm(issued.expiresAtMs);
     return issued;
   }
 
