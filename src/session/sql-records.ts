@@ -1,5 +1,11 @@
-import { listedFamilyOf, type FamilyRecord, type FamilyRecords, type RevokedRecord } from "./family-records";
-import type { UserRevocationReason } from "./store";
+import {
+  listedFamilyOf,
+  type FamilyRecord,
+  type FamilyRecords,
+  type RevokedRecord,
+  type TokenRecord,
+  type UserMark,
+} from "./family-records";
 
 /**
  * The Durable Object store's tables (one SQLite database per person, session-families.ts) and the
@@ -21,13 +27,8 @@ export function sqlRecords(sql: SqlStorage): FamilyRecords {
   const one = <T>(query: string, ...bindings: unknown[]) =>
     (sql.exec(query, ...bindings).toArray()[0] as T | undefined) ?? null;
   return {
-    readToken: async (_familyId, hash) => {
-      const row = one<{ family_id: string; issued_ms: number }>(
-        "SELECT family_id, issued_ms FROM tokens WHERE hash = ?",
-        hash,
-      );
-      return row && { familyId: row.family_id, issuedAtMs: row.issued_ms };
-    },
+    readToken: async (_familyId, hash) =>
+      one<TokenRecord>("SELECT family_id AS familyId, issued_ms AS issuedAtMs FROM tokens WHERE hash = ?", hash),
     readFamily: async (familyId) =>
       JSON.parse(
         one<{ record: string }>("SELECT record FROM families WHERE family_id = ?", familyId)?.record ?? "null",
@@ -36,12 +37,8 @@ export function sqlRecords(sql: SqlStorage): FamilyRecords {
       JSON.parse(
         one<{ record: string }>("SELECT record FROM revoked WHERE family_id = ?", familyId)?.record ?? "null",
       ) as RevokedRecord | null,
-    readUserNotBefore: async () => {
-      const row = one<{ not_before_ms: number; because: UserRevocationReason }>(
-        "SELECT not_before_ms, because FROM user_state WHERE id = 1",
-      );
-      return row && { notBeforeMs: row.not_before_ms, because: row.because };
-    },
+    readUserNotBefore: async () =>
+      one<UserMark>("SELECT not_before_ms AS notBeforeMs, because FROM user_state WHERE id = 1"),
     writeFamily: async (familyId, family) => {
       sql.exec("INSERT OR IGNORE INTO families VALUES (?, ?, ?)", familyId, JSON.stringify(family), family.expiresAtMs);
     },
