@@ -21,7 +21,7 @@ async function plain<T>(run: () => Promise<T>): Promise<T> {
 /** A call whose refusal comes back as its code (classes do not cross RPC): thrown again here. */
 async function call<T>(run: () => Promise<Settled<T>>): Promise<T> {
   const settled = await plain(run);
-  if (!settled.ok) throw new AuthError(settled.code, settled.detail === undefined ? {} : { detail: settled.detail });
+  if (!settled.ok) throw new AuthError(settled.code, { detail: settled.detail });
   return settled.value;
 }
 

@@ -23,8 +23,7 @@ async function settle<T>(run: () => Promise<T>): Promise<Settled<T>> {
   try {
     return { ok: true, value: await run() };
   } catch (error) {
-    if (error instanceof AuthError)
-      return { ok: false, code: error.code, ...(error.detail ? { detail: error.detail } : {}) };
+    if (error instanceof AuthError) return { ok: false, code: error.code, detail: error.detail };
     throw error;
   }
 }
