@@ -15,7 +15,7 @@ import { endFamily, isQuotaRefusal } from "./writes-refused";
 const refuse = (
   code: "ERR_REFRESH_INVALID" | "ERR_REFRESH_EXPIRED" | "ERR_REFRESH_REVOKED" | "ERR_REFRESH_REUSED",
   detail?: string,
-) => new AuthError(code, detail === undefined ? {} : { detail });
+) => new AuthError(code, { detail });
 
 function issued(familyId: string, family: FamilyRecord, token: string): IssuedSession {
   return {
@@ -54,12 +54,18 @@ export async function createSession(
 }
 
 /**
- * Everything a rotation decides on: the presented token's record, its family, the family's
+ * A rotation reads everything it decides on at once: the presented token's record, the family's
  * revocation, the person's "sign out everywhere" mark and the successor's record (its parent's
  * "rotated" mark). The successor is derived from the family's secret, so with the family known
- * up front this is one round of parallel reads; otherwise the family comes first (two rounds).
+ * up front (KV: this isolate's cache) that is one round of reads; otherwise the family comes
+ * first (two rounds).
  */
-async function readRotation(records: FamilyRecords, credential: string) {
+export async function rotateSession(
+  records: FamilyRecords,
+  credential: string,
+  nowMs: number,
+  graceSeconds: number,
+): Promise<IssuedSession> {
   const parsed = parseCredential(credential);
   if (!parsed) throw refuse("ERR_REFRESH_INVALID", "malformed");
   const { familyId, token } = parsed;
@@ -68,7 +74,7 @@ async function readRotation(records: FamilyRecords, credential: string) {
   if (!family) throw refuse("ERR_REFRESH_INVALID", "unknown token");
   const successor = await successorOf(family.secret, token);
   const successorHash = await sha256(successor);
-  const [tokenRecord, revoked, rotated, userMark, stillThere] = await Promise.all([
+  const [presented, revoked, rotated, userMark, stillThere] = await Promise.all([
     sha256(token).then((hash) => records.readToken(familyId, hash)),
     records.readRevoked(familyId),
     records.readToken(familyId, successorHash),
@@ -76,22 +82,9 @@ async function readRotation(records: FamilyRecords, credential: string) {
     // A family ended by deletion (endFamily) is still in this isolate's cache: read past it.
     (known && records.confirmFamily?.(familyId)) ?? true,
   ]);
-  if (!tokenRecord || tokenRecord.familyId !== familyId || !stillThere) {
+  if (!presented || presented.familyId !== familyId || !stillThere) {
     throw refuse("ERR_REFRESH_INVALID", "unknown token");
   }
-  return { familyId, token, family, revoked, successor, successorHash, rotated, userMark };
-}
-
-export async function rotateSession(
-  records: FamilyRecords,
-  credential: string,
-  nowMs: number,
-  graceSeconds: number,
-): Promise<IssuedSession> {
-  const { familyId, token, family, revoked, successor, successorHash, rotated, userMark } = await readRotation(
-    records,
-    credential,
-  );
   if (family.expiresAtMs <= nowMs) throw refuse("ERR_REFRESH_EXPIRED");
   if (revoked) throw refuse("ERR_REFRESH_REVOKED", revoked.because);
   if (endedByUser(family, userMark)) throw refuse("ERR_REFRESH_REVOKED", userMark!.because);
