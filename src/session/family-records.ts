@@ -69,7 +69,7 @@ export interface FamilyRecords {
 }
 
 /** Whether "sign out everywhere" (a not-before mark at or after its start) ended the family. */
-export const endedByUser = (family: FamilyRecord, mark: UserMark | null) =>
+export const endedByUser = (family: { createdAtMs: number }, mark: UserMark | null) =>
   mark !== null && family.createdAtMs <= mark.notBeforeMs;
 
 /** Sign-in facts with the empty ones left out: records and listings hold only what is known. */
