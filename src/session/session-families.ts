@@ -125,9 +125,7 @@ export class SessionFamilies extends DurableObject {
     const sql = this.ctx.storage.sql;
     const tables = ["families", "events", "used_once"].filter((table) => hasTable(sql, table));
     const untils = tables.map(
-      (table) =>
-        (sql.exec(`SELECT max(expires_ms) AS until FROM ${table}`).toArray()[0] as { until: number | null } | undefined)
-          ?.until ?? 0,
+      (table) => sql.exec<{ until: number | null }>(`SELECT max(expires_ms) AS until FROM ${table}`).one().until ?? 0,
     );
     const until = Math.max(0, ...untils);
     if (until > Date.now()) await this.ctx.storage.setAlarm(until);
