@@ -11,8 +11,9 @@
  *                            once, when issued; the successor's record is also its parent's
  *                            "rotated" mark.
  *   session:<sha256(sub)>:<familyId>
- *                            "" with the listing's metadata (sign-in time, expiry, device,
- *                            place): the person's list of sessions. Written once, at sign-in.
+ *                            "" with the ListedFamily as metadata (id, sign-in time,
+ *                            expiry, device, place): the person's list of sessions. Written
+ *                            once, at sign-in.
  *                            While KV refuses writes for the day, "sign out everywhere" lists it
  *                            to find the person's families and deletes them (docs/capacity.md).
  *   revoked:<familyId>       RevokedRecord: when and why. Written once (a second revocation

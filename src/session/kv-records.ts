@@ -1,7 +1,13 @@
 import { AuthError } from "../errors";
 import type { BoundedCache } from "../util/bounded-cache";
 import { sha256 } from "../util/hash";
-import type { FamilyRecord, FamilyRecords, ListedFamily, UserMark } from "./family-records";
+import {
+  listedFamilyOf,
+  type FamilyRecord,
+  type FamilyRecords,
+  type ListedFamily,
+  type UserMark,
+} from "./family-records";
 import {
   eventKey,
   familyKey,
@@ -38,23 +44,16 @@ export interface SessionKvPage {
  */
 const MAX_TOKEN_PAGES = 3;
 
-/** The listing's metadata on a `session:` key: sign-in time, expiry (ms), device, place. */
-interface IndexMetadata {
-  c: number;
-  e: number;
-  d?: string;
-  p?: string;
-}
-
-function listedFamily(name: string, metadata: unknown): ListedFamily[] {
-  const m = metadata as Partial<IndexMetadata> | null | undefined;
-  if (!m || typeof m.c !== "number" || typeof m.e !== "number") return [];
-  const familyId = name.slice(name.lastIndexOf(":") + 1);
+/** The listing's metadata on a `session:` key: the family as the listing shows it. */
+function listedFamily(metadata: unknown): ListedFamily[] {
+  const m = metadata as Partial<ListedFamily> | null | undefined;
+  if (!m || typeof m.familyId !== "string" || typeof m.createdAtMs !== "number" || typeof m.expiresAtMs !== "number")
+    return [];
   const facts = {
-    ...(typeof m.d === "string" ? { device: m.d } : {}),
-    ...(typeof m.p === "string" ? { place: m.p } : {}),
+    ...(typeof m.device === "string" ? { device: m.device } : {}),
+    ...(typeof m.place === "string" ? { place: m.place } : {}),
   };
-  return [{ familyId, createdAtMs: m.c, expiresAtMs: m.e, ...facts }];
+  return [{ familyId: m.familyId, createdAtMs: m.createdAtMs, expiresAtMs: m.expiresAtMs, ...facts }];
 }
 
 /** KV answers a second write to a key within a second with 429 (documented limit). */
@@ -139,12 +138,10 @@ export function kvRecords(
     readRevoked: (familyId) => read(revokedKey(familyId)),
     readUserNotBefore: (subHash) => read<UserMark>(userKey(subHash)),
     async writeFamily(familyId, family, nowMs) {
-      const { createdAtMs: c, expiresAtMs: e, device: d, place: p } = family;
-      const listing: IndexMetadata = { c, e, ...(d ? { d } : {}), ...(p ? { p } : {}) };
       const index = sessionIndexKey(await sha256(family.sub), familyId);
       await Promise.all([
         writeOnce(familyKey(familyId), family, family.expiresAtMs, nowMs),
-        writeOnce(index, "", family.expiresAtMs, nowMs, listing),
+        writeOnce(index, "", family.expiresAtMs, nowMs, listedFamilyOf(familyId, family)),
       ]);
       // Known here from now on: the first refresh in this isolate makes all its reads at once.
       families.set(familyId, family, Infinity);
@@ -160,7 +157,7 @@ export function kvRecords(
       // One page (1,000 sessions): a person has a handful; the newest are the ones shown.
       const page = await reach(() => kv.list({ prefix: sessionIndexPrefix(subHash) }));
       const listed = page.keys
-        .flatMap((key) => listedFamily(key.name, key.metadata))
+        .flatMap((key) => listedFamily(key.metadata))
         .filter((family) => family.expiresAtMs > nowMs);
       return listed.sort((a, b) => b.createdAtMs - a.createdAtMs).slice(0, limit);
     },
@@ -177,7 +174,7 @@ export function kvRecords(
     async deleteUserFamilies(subHash, notBeforeMs) {
       // Only while writes are refused: the person's own session index finds their families.
       for await (const key of keysUnder(sessionIndexPrefix(subHash))) {
-        for (const family of listedFamily(key.name, key.metadata)) {
+        for (const family of listedFamily(key.metadata)) {
           if (family.createdAtMs <= notBeforeMs) await deleteFamily(family.familyId);
         }
       }
