@@ -78,7 +78,7 @@ export async function rotateSession(
     sha256(token).then((hash) => records.readToken(familyId, hash)),
     records.readRevoked(familyId),
     records.readToken(familyId, successorHash),
-    sha256(family.sub).then((hash) => records.readUserNotBefore(hash)),
+    records.readUserNotBefore(family.sub),
     // A family ended by deletion (endFamily) is still in this isolate's cache: read past it.
     (known && records.confirmFamily?.(familyId)) ?? true,
   ]);

@@ -1,5 +1,4 @@
 import { identityOf } from "../identity";
-import { sha256 } from "../util/hash";
 import { endedByUser, type FamilyRecords } from "./family-records";
 import type { RevocationReason, SessionRef, SessionState, UserRevocationReason } from "./store";
 import { endFamily, isQuotaRefusal } from "./writes-refused";
@@ -23,7 +22,7 @@ export async function readSessionState(
   const [family, revoked, userMark] = await Promise.all([
     records.readFamily(session.familyId),
     records.readRevoked(session.familyId),
-    sha256(session.sub).then((subHash) => records.readUserNotBefore(subHash)),
+    records.readUserNotBefore(session.sub),
   ]);
   const ended = !family || family.sub !== session.sub || revoked || family.expiresAtMs <= nowMs;
   if (ended || endedByUser(family, userMark)) return { active: false };
@@ -56,14 +55,13 @@ export async function revokeUserSessions(
   nowMs: number,
   because: UserRevocationReason,
 ): Promise<void> {
-  const subHash = await sha256(sub);
   // A late security event about an earlier moment must not undo a later "sign out everywhere".
-  const current = await records.readUserNotBefore(subHash);
+  const current = await records.readUserNotBefore(sub);
   if (current !== null && current.notBeforeMs >= notBeforeMs) return;
   try {
-    await records.writeUserNotBefore(subHash, { notBeforeMs, because }, nowMs);
+    await records.writeUserNotBefore(sub, { notBeforeMs, because }, nowMs);
   } catch (error) {
     if (!isQuotaRefusal(error) || !records.deleteUserFamilies) throw error;
-    await records.deleteUserFamilies(subHash, notBeforeMs);
+    await records.deleteUserFamilies(sub, notBeforeMs);
   }
 }

@@ -130,7 +130,7 @@ export function kvRecords(
     },
     knownFamily: (familyId) => families.get(familyId, 0),
     readRevoked: (familyId) => read(revokedKey(familyId)),
-    readUserNotBefore: (subHash) => read<UserMark>(userKey(subHash)),
+    readUserNotBefore: async (sub) => read<UserMark>(userKey(await sha256(sub))),
     async writeFamily(familyId, family, nowMs) {
       const index = sessionIndexKey(await sha256(family.sub), familyId);
       await Promise.all([
@@ -145,11 +145,12 @@ export function kvRecords(
     writeRevoked: (familyId, revoked, family, nowMs) =>
       writeOnce(revokedKey(familyId), revoked, family.expiresAtMs, nowMs),
     // Must outlive every session that started before it: the longest a session can last.
-    writeUserNotBefore: (subHash, mark, nowMs) =>
-      writeOnce(userKey(subHash), mark, nowMs + maxSessionSeconds * 1000, nowMs),
-    async listFamilies(subHash, nowMs, limit) {
+    writeUserNotBefore: async (sub, mark, nowMs) =>
+      writeOnce(userKey(await sha256(sub)), mark, nowMs + maxSessionSeconds * 1000, nowMs),
+    async listFamilies(sub, nowMs, limit) {
       // One page (1,000 sessions): a person has a handful; the newest are the ones shown.
-      const page = await reach(() => kv.list({ prefix: sessionIndexPrefix(subHash) }));
+      const prefix = sessionIndexPrefix(await sha256(sub));
+      const page = await reach(() => kv.list({ prefix }));
       const listed = page.keys
         .flatMap((key) => listedFamily(key.metadata))
         .filter((family) => family.expiresAtMs > nowMs);
@@ -165,9 +166,9 @@ export function kvRecords(
     },
     confirmFamily: async (familyId) => (await read(familyKey(familyId))) !== null,
     deleteFamily,
-    async deleteUserFamilies(subHash, notBeforeMs) {
+    async deleteUserFamilies(sub, notBeforeMs) {
       // Only while writes are refused: the person's own session index finds their families.
-      for await (const key of keysUnder(sessionIndexPrefix(subHash))) {
+      for await (const key of keysUnder(sessionIndexPrefix(await sha256(sub)))) {
         for (const family of listedFamily(key.metadata)) {
           if (family.createdAtMs <= notBeforeMs) await deleteFamily(family.familyId);
         }

@@ -1,4 +1,3 @@
-import { sha256 } from "../util/hash";
 import { endedByUser, listedFamilyOf, signInFactsOf, type FamilyRecords, type ListedFamily } from "./family-records";
 import { MAX_LISTED_SESSIONS, type SessionSummary } from "./store";
 
@@ -19,10 +18,9 @@ export async function listSessions(
   nowMs: number,
   current?: string,
 ): Promise<SessionSummary[]> {
-  const subHash = await sha256(sub);
   const [listed, userMark, currentFamily] = await Promise.all([
-    records.listFamilies(subHash, nowMs, MAX_FAMILIES_CHECKED),
-    records.readUserNotBefore(subHash),
+    records.listFamilies(sub, nowMs, MAX_FAMILIES_CHECKED),
+    records.readUserNotBefore(sub),
     current ? records.readFamily(current) : null,
   ]);
   // The session asking, when the listing does not show it yet (KV's list lags behind its writes).

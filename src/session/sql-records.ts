@@ -54,7 +54,7 @@ export function sqlRecords(sql: SqlStorage): FamilyRecords {
     writeRevoked: async (familyId, revoked, family) => {
       sql.exec("INSERT OR IGNORE INTO revoked VALUES (?, ?, ?)", familyId, JSON.stringify(revoked), family.expiresAtMs);
     },
-    writeUserNotBefore: async (_subHash, { notBeforeMs, because }) => {
+    writeUserNotBefore: async (_sub, { notBeforeMs, because }) => {
       // The latest mark wins, with its reason (SET expressions read the row as it was).
       sql.exec(
         `INSERT INTO user_state (id, not_before_ms, because) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET
@@ -65,7 +65,7 @@ export function sqlRecords(sql: SqlStorage): FamilyRecords {
       );
     },
     // Every family here is this person's: the object is theirs.
-    listFamilies: async (_subHash, nowMs, limit) =>
+    listFamilies: async (_sub, nowMs, limit) =>
       sql
         .exec<{ family_id: string; record: string }>(
           "SELECT family_id, record FROM families WHERE expires_ms > ? ORDER BY json_extract(record, '$.createdAtMs') DESC LIMIT ?",
