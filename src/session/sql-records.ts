@@ -55,11 +55,11 @@ export function sqlRecords(sql: SqlStorage): FamilyRecords {
       sql.exec("INSERT OR IGNORE INTO revoked VALUES (?, ?, ?)", familyId, JSON.stringify(revoked), family.expiresAtMs);
     },
     writeUserNotBefore: async (_sub, { notBeforeMs, because }) => {
-      // The latest mark wins, with its reason (SET expressions read the row as it was).
+      // The latest mark wins, with its reason: an earlier one never replaces it.
       sql.exec(
-        `INSERT INTO user_state (id, not_before_ms, because) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET
-           because = CASE WHEN excluded.not_before_ms >= not_before_ms THEN excluded.because ELSE because END,
-           not_before_ms = max(not_before_ms, excluded.not_before_ms)`,
+        `INSERT INTO user_state VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET
+           not_before_ms = excluded.not_before_ms, because = excluded.because
+           WHERE excluded.not_before_ms >= not_before_ms`,
         notBeforeMs,
         because,
       );
