@@ -19,15 +19,6 @@ import type {
 /** What crosses the RPC boundary: a value, or the refusal's code (classes do not survive it). */
 export type Settled<T> = { ok: true; value: T } | { ok: false; code: AuthErrorCode; detail?: string };
 
-async function settle<T>(run: () => Promise<T>): Promise<Settled<T>> {
-  try {
-    return { ok: true, value: await run() };
-  } catch (error) {
-    if (error instanceof AuthError) return { ok: false, code: error.code, detail: error.detail };
-    throw error;
-  }
-}
-
 const hasTable = (sql: SqlStorage, name: string) =>
   sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", name).toArray().length > 0;
 
@@ -55,10 +46,16 @@ export class SessionFamilies extends DurableObject {
     return issued;
   }
 
+  /** The one call that refuses: its refusal comes back as data (durable-object-store.ts throws it again). */
   async rotate(credential: string, nowMs: number, graceSeconds: number): Promise<Settled<IssuedSession>> {
-    const records = this.records(false);
-    if (!records) return { ok: false, code: "ERR_REFRESH_INVALID", detail: "unknown user" };
-    return settle(() => chain.rotateSession(records, credential, nowMs, graceSeconds));
+    try {
+      const records = this.records(false);
+      if (!records) throw new AuthError("ERR_REFRESH_INVALID", { detail: "unknown user" });
+      return { ok: true, value: await chain.rotateSession(records, credential, nowMs, graceSeconds) };
+    } catch (error) {
+      if (!(error instanceof AuthError)) throw error;
+      return { ok: false, code: error.code, detail: error.detail };
+    }
   }
 
   async peek(credential: string): Promise<SessionRef | undefined> {
