@@ -1,7 +1,7 @@
 import { AuthError } from "../errors";
 import { sha256 } from "../util/hash";
 import type { SessionFamilies, Settled } from "./session-families";
-import type { SessionRef, SessionStore } from "./store";
+import type { IssuedSession, SessionRef, SessionStore } from "./store";
 
 /** base64url SHA-256 of `sub`: the name of the person's Durable Object. */
 const USER_NAME = /^[A-Za-z0-9_-]{43}$/;
@@ -10,19 +10,12 @@ const USER_NAME = /^[A-Za-z0-9_-]{43}$/;
 const EVENTS_OBJECT = "security events: received";
 
 /** A call to an object: a failed call (the network, the object) means "unavailable". */
-async function plain<T>(run: () => Promise<T>): Promise<T> {
+async function call<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (cause) {
     throw new AuthError("ERR_SESSION_STORE_UNAVAILABLE", { cause });
   }
-}
-
-/** A call whose refusal comes back as its code (classes do not cross RPC): thrown again here. */
-async function call<T>(run: () => Promise<Settled<T>>): Promise<T> {
-  const settled = await plain(run);
-  if (!settled.ok) throw new AuthError(settled.code, { detail: settled.detail });
-  return settled.value;
 }
 
 /**
@@ -40,39 +33,41 @@ export function createDurableObjectSessionStore(namespace: DurableObjectNamespac
     return dot > 0 && USER_NAME.test(name) ? { name, stub: byName(name), inner: credential.slice(dot + 1) } : undefined;
   };
   const sessionState = (session: SessionRef, nowMs: number) =>
-    plain(async () => (await forSub(session.sub)).sessionState(session, nowMs));
+    call(async () => (await forSub(session.sub)).sessionState(session, nowMs));
 
   return {
     async create(identity, nowMs, ttlSeconds, signIn) {
       const name = await sha256(identity.sub);
-      const issued = await plain(() => byName(name).create(identity, nowMs, ttlSeconds, signIn));
+      const issued = await call(() => byName(name).create(identity, nowMs, ttlSeconds, signIn));
       return { ...issued, credential: `${name}.${issued.credential}` };
     },
     async rotate(credential, nowMs, graceSeconds) {
       const target = route(credential);
       if (!target) throw new AuthError("ERR_REFRESH_INVALID", { detail: "malformed" });
-      const issued = await call(() => target.stub.rotate(target.inner, nowMs, graceSeconds));
-      return { ...issued, credential: `${target.name}.${issued.credential}` };
+      // A refusal comes back as its code (classes do not cross RPC): thrown again here.
+      const settled = await call<Settled<IssuedSession>>(() => target.stub.rotate(target.inner, nowMs, graceSeconds));
+      if (!settled.ok) throw new AuthError(settled.code, { detail: settled.detail });
+      return { ...settled.value, credential: `${target.name}.${settled.value.credential}` };
     },
     async peek(credential) {
       const target = route(credential);
-      return target ? plain(() => target.stub.peek(target.inner)) : undefined;
+      return target ? call(() => target.stub.peek(target.inner)) : undefined;
     },
     isActive: async (session, nowMs) => (await sessionState(session, nowMs)).active,
     sessionState: (sub, sid, nowMs) => sessionState({ familyId: sid, sub }, nowMs),
     revoke: async (session, nowMs, because) =>
-      plain(async () => (await forSub(session.sub)).revoke(session, nowMs, because)),
+      call(async () => (await forSub(session.sub)).revoke(session, nowMs, because)),
     listSessions: async (sub, nowMs, current) =>
-      plain(async () => (await forSub(sub)).listSessions(sub, nowMs, current)),
+      call(async () => (await forSub(sub)).listSessions(sub, nowMs, current)),
     revokeUser: async (sub, notBeforeMs, nowMs, because) =>
-      plain(async () => (await forSub(sub)).revokeUser(sub, notBeforeMs, nowMs, because)),
+      call(async () => (await forSub(sub)).revokeUser(sub, notBeforeMs, nowMs, because)),
     // Security events are few: one object keeps them all, named like no person's can be.
     hasEvent: async (eventId, nowMs) =>
-      plain(async () => (await forSub(EVENTS_OBJECT)).hasEvent(await sha256(eventId), nowMs)),
+      call(async () => (await forSub(EVENTS_OBJECT)).hasEvent(await sha256(eventId), nowMs)),
     recordEvent: async (eventId, untilMs, nowMs) =>
-      plain(async () => (await forSub(EVENTS_OBJECT)).recordEvent(await sha256(eventId), untilMs, nowMs)),
+      call(async () => (await forSub(EVENTS_OBJECT)).recordEvent(await sha256(eventId), untilMs, nowMs)),
     // In the person's own object: exact, whatever the location.
     claimOnce: async (sub, value, nowMs, expiresAtMs) =>
-      plain(async () => (await forSub(sub)).claimOnce(await sha256(value), nowMs, expiresAtMs)),
+      call(async () => (await forSub(sub)).claimOnce(await sha256(value), nowMs, expiresAtMs)),
   };
 }
