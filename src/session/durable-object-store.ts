@@ -55,19 +55,17 @@ export function createDurableObjectSessionStore(namespace: DurableObjectNamespac
     },
     isActive: async (session, nowMs) => (await sessionState(session, nowMs)).active,
     sessionState: (sub, sid, nowMs) => sessionState({ familyId: sid, sub }, nowMs),
-    revoke: async (session, nowMs, because) =>
-      call(async () => (await forSub(session.sub)).revoke(session, nowMs, because)),
-    listSessions: async (sub, nowMs, current) =>
-      call(async () => (await forSub(sub)).listSessions(sub, nowMs, current)),
-    revokeUser: async (sub, notBeforeMs, nowMs, because) =>
+    revoke: (session, nowMs, because) => call(async () => (await forSub(session.sub)).revoke(session, nowMs, because)),
+    listSessions: (sub, nowMs, current) => call(async () => (await forSub(sub)).listSessions(sub, nowMs, current)),
+    revokeUser: (sub, notBeforeMs, nowMs, because) =>
       call(async () => (await forSub(sub)).revokeUser(sub, notBeforeMs, nowMs, because)),
     // Security events are few: one object keeps them all, named like no person's can be.
-    hasEvent: async (eventId, nowMs) =>
+    hasEvent: (eventId, nowMs) =>
       call(async () => (await forSub(EVENTS_OBJECT)).hasEvent(await sha256(eventId), nowMs)),
-    recordEvent: async (eventId, untilMs, nowMs) =>
+    recordEvent: (eventId, untilMs, nowMs) =>
       call(async () => (await forSub(EVENTS_OBJECT)).recordEvent(await sha256(eventId), untilMs, nowMs)),
     // In the person's own object: exact, whatever the location.
-    claimOnce: async (sub, value, nowMs, expiresAtMs) =>
+    claimOnce: (sub, value, nowMs, expiresAtMs) =>
       call(async () => (await forSub(sub)).claimOnce(await sha256(value), nowMs, expiresAtMs)),
   };
 }
