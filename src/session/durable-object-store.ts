@@ -1,7 +1,7 @@
 import { AuthError } from "../errors";
 import { sha256 } from "../util/hash";
 import type { SessionFamilies, Settled } from "./session-families";
-import type { SessionStore } from "./store";
+import type { IssuedSession, SessionRef, SessionStore } from "./store";
 
 /** base64url SHA-256 of `sub`: the name of the person's Durable Object. */
 const USER_NAME = /^[A-Za-z0-9_-]{43}$/;
@@ -9,25 +9,12 @@ const USER_NAME = /^[A-Za-z0-9_-]{43}$/;
 /** The object that records security events: a `sub` no provider issues (it has a space and a colon). */
 const EVENTS_OBJECT = "security events: received";
 
-const unavailable = (cause: unknown) => new AuthError("ERR_SESSION_STORE_UNAVAILABLE", { cause });
-
-/** A call to the object: a refusal comes back as its code; a failed call means "unavailable". */
-async function call<T>(run: () => Promise<Settled<T>>): Promise<T> {
-  let settled: Settled<T>;
-  try {
-    settled = await run();
-  } catch (error) {
-    throw unavailable(error);
-  }
-  if (!settled.ok) throw new AuthError(settled.code, settled.detail === undefined ? {} : { detail: settled.detail });
-  return settled.value;
-}
-
-async function plain<T>(run: () => Promise<T>): Promise<T> {
+/** A call to an object: a failed call (the network, the object) means "unavailable". */
+async function call<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
-  } catch (error) {
-    throw unavailable(error);
+  } catch (cause) {
+    throw new AuthError("ERR_SESSION_STORE_UNAVAILABLE", { cause });
   }
 }
 
@@ -43,8 +30,10 @@ export function createDurableObjectSessionStore(namespace: DurableObjectNamespac
   const route = (credential: string) => {
     const dot = credential.indexOf(".");
     const name = credential.slice(0, dot);
-    return dot > 0 && USER_NAME.test(name) ? { stub: byName(name), inner: credential.slice(dot + 1) } : undefined;
+    return dot > 0 && USER_NAME.test(name) ? { name, stub: byName(name), inner: credential.slice(dot + 1) } : undefined;
   };
+  const sessionState = (session: SessionRef, nowMs: number) =>
+    call(async () => (await forSub(session.sub)).sessionState(session, nowMs));
 
   return {
     async create(identity, nowMs, ttlSeconds, signIn) {
@@ -55,29 +44,28 @@ export function createDurableObjectSessionStore(namespace: DurableObjectNamespac
     async rotate(credential, nowMs, graceSeconds) {
       const target = route(credential);
       if (!target) throw new AuthError("ERR_REFRESH_INVALID", { detail: "malformed" });
-      const issued = await call(() => target.stub.rotate(target.inner, nowMs, graceSeconds));
-      return { ...issued, credential: `${credential.slice(0, credential.indexOf("."))}.${issued.credential}` };
+      // A refusal comes back as its code (classes do not cross RPC): thrown again here.
+      const settled = await call<Settled<IssuedSession>>(() => target.stub.rotate(target.inner, nowMs, graceSeconds));
+      if (!settled.ok) throw new AuthError(settled.code, { detail: settled.detail });
+      return { ...settled.value, credential: `${target.name}.${settled.value.credential}` };
     },
-    async peek(credential, nowMs) {
+    async peek(credential) {
       const target = route(credential);
-      return target ? call(() => target.stub.peek(target.inner, nowMs)) : undefined;
+      return target ? call(() => target.stub.peek(target.inner)) : undefined;
     },
-    isActive: async (session, nowMs) => plain(async () => (await forSub(session.sub)).isActive(session, nowMs)),
-    sessionState: async (sub, sid, nowMs) =>
-      plain(async () => (await forSub(sub)).sessionState({ familyId: sid, sub }, nowMs)),
-    revoke: async (session, nowMs, because) =>
-      plain(async () => (await forSub(session.sub)).revoke(session, nowMs, because)),
-    listSessions: async (sub, nowMs, current) =>
-      plain(async () => (await forSub(sub)).listSessions(sub, nowMs, current)),
-    revokeUser: async (sub, notBeforeMs, nowMs, because) =>
-      plain(async () => (await forSub(sub)).revokeUser(sub, notBeforeMs, nowMs, because)),
+    isActive: async (session, nowMs) => (await sessionState(session, nowMs)).active,
+    sessionState: (sub, sid, nowMs) => sessionState({ familyId: sid, sub }, nowMs),
+    revoke: (session, nowMs, because) => call(async () => (await forSub(session.sub)).revoke(session, nowMs, because)),
+    listSessions: (sub, nowMs, current) => call(async () => (await forSub(sub)).listSessions(sub, nowMs, current)),
+    revokeUser: (sub, notBeforeMs, nowMs, because) =>
+      call(async () => (await forSub(sub)).revokeUser(sub, notBeforeMs, nowMs, because)),
     // Security events are few: one object keeps them all, named like no person's can be.
-    hasEvent: async (eventId, nowMs) =>
-      plain(async () => (await forSub(EVENTS_OBJECT)).hasEvent(await sha256(eventId), nowMs)),
-    recordEvent: async (eventId, untilMs, nowMs) =>
-      plain(async () => (await forSub(EVENTS_OBJECT)).recordEvent(await sha256(eventId), untilMs, nowMs)),
+    hasEvent: (eventId, nowMs) =>
+      call(async () => (await forSub(EVENTS_OBJECT)).hasEvent(await sha256(eventId), nowMs)),
+    recordEvent: (eventId, untilMs, nowMs) =>
+      call(async () => (await forSub(EVENTS_OBJECT)).recordEvent(await sha256(eventId), untilMs, nowMs)),
     // In the person's own object: exact, whatever the location.
-    claimOnce: async (sub, value, nowMs, expiresAtMs) =>
-      plain(async () => (await forSub(sub)).claimOnce(await sha256(value), nowMs, expiresAtMs)),
+    claimOnce: (sub, value, nowMs, expiresAtMs) =>
+      call(async () => (await forSub(sub)).claimOnce(await sha256(value), nowMs, expiresAtMs)),
   };
 }

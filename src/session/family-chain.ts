@@ -2,7 +2,7 @@ import { AuthError } from "../errors";
 import { identityOf, type Identity } from "../identity";
 import { logEvent } from "../log";
 import { sha256 } from "../util/hash";
-import { endedByUser, type FamilyRecord, type FamilyRecords, type TokenRecord } from "./family-records";
+import { endedByUser, signInFactsOf, type FamilyRecord, type FamilyRecords } from "./family-records";
 import type { IssuedSession, SessionRef, SignInFacts } from "./store";
 import { formatCredential, newFamilyId, newToken, parseCredential, successorOf } from "./successor";
 import { endFamily, isQuotaRefusal } from "./writes-refused";
@@ -15,7 +15,7 @@ import { endFamily, isQuotaRefusal } from "./writes-refused";
 const refuse = (
   code: "ERR_REFRESH_INVALID" | "ERR_REFRESH_EXPIRED" | "ERR_REFRESH_REVOKED" | "ERR_REFRESH_REUSED",
   detail?: string,
-) => new AuthError(code, detail === undefined ? {} : { detail });
+) => new AuthError(code, { detail });
 
 function issued(familyId: string, family: FamilyRecord, token: string): IssuedSession {
   return {
@@ -36,11 +36,9 @@ export async function createSession(
 ): Promise<IssuedSession> {
   const familyId = newFamilyId();
   const token = newToken();
-  const { device, place } = signIn;
-  const facts = { ...(device ? { device } : {}), ...(place ? { place } : {}) };
   const family: FamilyRecord = {
     ...identityOf(identity),
-    ...facts,
+    ...signInFactsOf(signIn),
     createdAtMs: nowMs,
     expiresAtMs: nowMs + ttlSeconds * 1000,
     secret: newToken(),
@@ -55,77 +53,41 @@ export async function createSession(
   return issued(familyId, family, token);
 }
 
-/** The record of a presented token; a token issued before records were kept per family is read where it was written. */
-async function readPresented(records: FamilyRecords, familyId: string, token: string): Promise<TokenRecord | null> {
-  const hash = await sha256(token);
-  return (await records.readToken(familyId, hash)) ?? (records.readLegacyToken ? records.readLegacyToken(hash) : null);
-}
-
-/** The family of a credential whose token record names it, and whether it is still live. */
-async function inspect(records: FamilyRecords, credential: string, nowMs: number) {
-  const parsed = parseCredential(credential);
-  if (!parsed) throw refuse("ERR_REFRESH_INVALID", "malformed");
-  const [token, family, revoked] = await Promise.all([
-    readPresented(records, parsed.familyId, parsed.token),
-    records.readFamily(parsed.familyId),
-    records.readRevoked(parsed.familyId),
-  ]);
-  if (!token || !family || token.familyId !== parsed.familyId) throw refuse("ERR_REFRESH_INVALID", "unknown token");
-  return { ...parsed, family, revoked, live: family.expiresAtMs > nowMs && !revoked };
-}
-
 /**
- * Everything a rotation decides on: the presented token's record, its family, the family's
+ * A rotation reads everything it decides on at once: the presented token's record, the family's
  * revocation, the person's "sign out everywhere" mark and the successor's record (its parent's
  * "rotated" mark). The successor is derived from the family's secret, so with the family known
- * up front this is one round of parallel reads; otherwise the family comes first (two rounds).
+ * up front (KV: this isolate's cache) that is one round of reads; otherwise the family comes
+ * first (two rounds).
  */
-async function readRotation(records: FamilyRecords, credential: string, nowMs: number) {
-  const parsed = parseCredential(credential);
-  const known = parsed && records.knownFamily?.(parsed.familyId);
-  if (!parsed || !known) {
-    const inspected = await inspect(records, credential, nowMs);
-    // Expired or revoked: refused on what was read, without reading more.
-    if (!inspected.live) return { ...inspected, successor: "", successorHash: "", rotated: null, userMark: null };
-    const successor = await successorOf(inspected.family.secret, inspected.token);
-    const successorHash = await sha256(successor);
-    const [rotated, userMark] = await Promise.all([
-      records.readToken(inspected.familyId, successorHash),
-      sha256(inspected.family.sub).then((hash) => records.readUserNotBefore(hash)),
-    ]);
-    return { ...inspected, successor, successorHash, rotated, userMark };
-  }
-  const { familyId, token } = parsed;
-  const successor = await successorOf(known.secret, token);
-  const successorHash = await sha256(successor);
-  const [tokenRecord, revoked, rotated, userMark, stillThere] = await Promise.all([
-    readPresented(records, familyId, token),
-    records.readRevoked(familyId),
-    records.readToken(familyId, successorHash),
-    sha256(known.sub).then((hash) => records.readUserNotBefore(hash)),
-    // A family ended by deletion (endFamily) is still in this isolate's cache: read past it.
-    records.confirmFamily?.(familyId) ?? true,
-  ]);
-  if (!tokenRecord || tokenRecord.familyId !== familyId || !stillThere) {
-    throw refuse("ERR_REFRESH_INVALID", "unknown token");
-  }
-  return { familyId, token, family: known, revoked, successor, successorHash, rotated, userMark };
-}
-
 export async function rotateSession(
   records: FamilyRecords,
   credential: string,
   nowMs: number,
   graceSeconds: number,
 ): Promise<IssuedSession> {
-  const { familyId, token, family, revoked, successor, successorHash, rotated, userMark } = await readRotation(
-    records,
-    credential,
-    nowMs,
-  );
+  const parsed = parseCredential(credential);
+  if (!parsed) throw refuse("ERR_REFRESH_INVALID", "malformed");
+  const { familyId, token } = parsed;
+  const known = records.knownFamily?.(familyId);
+  const family = known ?? (await records.readFamily(familyId));
+  if (!family) throw refuse("ERR_REFRESH_INVALID", "unknown token");
+  const successor = await successorOf(family.secret, token);
+  const successorHash = await sha256(successor);
+  const [presented, revoked, rotated, userMark, stillThere] = await Promise.all([
+    sha256(token).then((hash) => records.readToken(familyId, hash)),
+    records.readRevoked(familyId),
+    records.readToken(familyId, successorHash),
+    records.readUserNotBefore(family.sub),
+    // A family ended by deletion (endFamily) is still in this isolate's cache: read past it.
+    (known && records.confirmFamily?.(familyId)) ?? true,
+  ]);
+  if (!presented || presented.familyId !== familyId || !stillThere) {
+    throw refuse("ERR_REFRESH_INVALID", "unknown token");
+  }
   if (family.expiresAtMs <= nowMs) throw refuse("ERR_REFRESH_EXPIRED");
   if (revoked) throw refuse("ERR_REFRESH_REVOKED", revoked.because);
-  if (endedByUser(family, userMark)) throw refuse("ERR_REFRESH_REVOKED", userMark?.because ?? "logout-everywhere");
+  if (endedByUser(family, userMark)) throw refuse("ERR_REFRESH_REVOKED", userMark!.because);
   if (rotated) {
     if (nowMs - rotated.issuedAtMs > graceSeconds * 1000) {
       await endFamily(records, familyId, { atMs: nowMs, because: "reuse" }, family, nowMs);
@@ -145,16 +107,14 @@ export async function rotateSession(
   return issued(familyId, family, successor);
 }
 
-export async function peekSession(
-  records: FamilyRecords,
-  credential: string,
-  nowMs: number,
-): Promise<SessionRef | undefined> {
-  try {
-    const { familyId, family } = await inspect(records, credential, nowMs);
-    return { familyId, sub: family.sub };
-  } catch (error) {
-    if (error instanceof AuthError && error.code === "ERR_REFRESH_INVALID") return undefined;
-    throw error;
-  }
+/** The session a credential's token record names, without using it: nothing else is read. */
+export async function peekSession(records: FamilyRecords, credential: string): Promise<SessionRef | undefined> {
+  const parsed = parseCredential(credential);
+  if (!parsed) return undefined;
+  const [token, family] = await Promise.all([
+    sha256(parsed.token).then((hash) => records.readToken(parsed.familyId, hash)),
+    records.readFamily(parsed.familyId),
+  ]);
+  if (!token || !family || token.familyId !== parsed.familyId) return undefined;
+  return { familyId: parsed.familyId, sub: family.sub };
 }

@@ -20,10 +20,10 @@ export interface TokenRecord {
   familyId: string;
   issuedAtMs: number;
 }
-/** Sessions of a person created at or before `notBeforeMs` are over; `because` is absent in older marks. */
+/** Sessions of a person created at or before `notBeforeMs` are over, `because` of what. */
 export interface UserMark {
   notBeforeMs: number;
-  because?: UserRevocationReason;
+  because: UserRevocationReason;
 }
 export interface RevokedRecord {
   atMs: number;
@@ -37,10 +37,12 @@ export interface ListedFamily extends SignInFacts {
   expiresAtMs: number;
 }
 
+/**
+ * A person is named by `sub`: a store that builds keys from it hashes it there (kv-keys.ts); a
+ * Durable Object is the person's own. Tokens arrive hashed: no store ever holds a raw one.
+ */
 export interface FamilyRecords {
   readToken(familyId: string, tokenHash: string): Promise<TokenRecord | null>;
-  /** A token written before token records were kept per family (KV): read only when the first read misses. */
-  readLegacyToken?(tokenHash: string): Promise<TokenRecord | null>;
   readFamily(familyId: string): Promise<FamilyRecord | null>;
   /**
    * The family, when this store already holds it without a read (KV: this isolate read or
@@ -49,14 +51,14 @@ export interface FamilyRecords {
   knownFamily?(familyId: string): FamilyRecord | undefined;
   readRevoked(familyId: string): Promise<RevokedRecord | null>;
   /** "Sign out everywhere": families of this user created at or before it are revoked. */
-  readUserNotBefore(subHash: string): Promise<UserMark | null>;
+  readUserNotBefore(sub: string): Promise<UserMark | null>;
   /** Write-once writes: a concurrent writer of the same record wins silently (same meaning). */
   writeFamily(familyId: string, family: FamilyRecord, nowMs: number): Promise<void>;
   writeToken(tokenHash: string, token: TokenRecord, family: FamilyRecord, nowMs: number): Promise<void>;
   writeRevoked(familyId: string, revoked: RevokedRecord, family: FamilyRecord, nowMs: number): Promise<void>;
-  writeUserNotBefore(subHash: string, mark: Required<UserMark>, nowMs: number): Promise<void>;
+  writeUserNotBefore(sub: string, mark: UserMark, nowMs: number): Promise<void>;
   /** The person's families that have not expired, up to `limit`, newest first (KV: eventually). */
-  listFamilies(subHash: string, nowMs: number, limit: number): Promise<ListedFamily[]>;
+  listFamilies(sub: string, nowMs: number, limit: number): Promise<ListedFamily[]>;
   /** When the family's newest refresh token was issued (its last rotation), ms; null if unknown. */
   lastIssuedAt(familyId: string): Promise<number | null>;
   /**
@@ -67,9 +69,23 @@ export interface FamilyRecords {
    */
   confirmFamily?(familyId: string): Promise<boolean>;
   deleteFamily?(familyId: string): Promise<void>;
-  deleteUserFamilies?(subHash: string, nowMs: number): Promise<void>;
+  deleteUserFamilies?(sub: string, nowMs: number): Promise<void>;
 }
 
 /** Whether "sign out everywhere" (a not-before mark at or after its start) ended the family. */
-export const endedByUser = (family: FamilyRecord, mark: UserMark | null) =>
+export const endedByUser = (family: { createdAtMs: number }, mark: UserMark | null) =>
   mark !== null && family.createdAtMs <= mark.notBeforeMs;
+
+/** Sign-in facts with the empty ones left out: records and listings hold only what is known. */
+export const signInFactsOf = ({ device, place }: SignInFacts): SignInFacts => ({
+  ...(device ? { device } : {}),
+  ...(place ? { place } : {}),
+});
+
+/** A family as its owner's listing shows it. */
+export const listedFamilyOf = (familyId: string, family: FamilyRecord): ListedFamily => ({
+  familyId,
+  createdAtMs: family.createdAtMs,
+  expiresAtMs: family.expiresAtMs,
+  ...signInFactsOf(family),
+});

@@ -1,5 +1,4 @@
 import { identityOf } from "../identity";
-import { sha256 } from "../util/hash";
 import { endedByUser, type FamilyRecords } from "./family-records";
 import type { RevocationReason, SessionRef, SessionState, UserRevocationReason } from "./store";
 import { endFamily, isQuotaRefusal } from "./writes-refused";
@@ -9,27 +8,21 @@ import { endFamily, isQuotaRefusal } from "./writes-refused";
  * sessions: one, or every one of a person. The other half of the algorithm is family-chain.ts.
  */
 
-export async function isSessionActive(records: FamilyRecords, session: SessionRef, nowMs: number): Promise<boolean> {
-  // One round trip: the person is known from the session, so their mark is read alongside.
-  const [family, revoked, userMark] = await Promise.all([
-    records.readFamily(session.familyId),
-    records.readRevoked(session.familyId),
-    sha256(session.sub).then((subHash) => records.readUserNotBefore(subHash)),
-  ]);
-  if (!family || family.sub !== session.sub || revoked || family.expiresAtMs <= nowMs) return false;
-  return !endedByUser(family, userMark);
-}
-
-/** isSessionActive, with the family's identity and end for a caller that re-applies policy. */
+/**
+ * Whether a session is on (it exists, is the person's, has not expired, has not been revoked and
+ * "sign out everywhere" has not ended it), with the family's identity and end for a caller that
+ * re-applies policy. The family comes from the store's cache when it has one (KV: an isolate's).
+ */
 export async function readSessionState(
   records: FamilyRecords,
   session: SessionRef,
   nowMs: number,
 ): Promise<SessionState> {
+  // One round trip: the person is known from the session, so their mark is read alongside.
   const [family, revoked, userMark] = await Promise.all([
-    records.knownFamily?.(session.familyId) ?? records.readFamily(session.familyId),
+    records.readFamily(session.familyId),
     records.readRevoked(session.familyId),
-    sha256(session.sub).then((subHash) => records.readUserNotBefore(subHash)),
+    records.readUserNotBefore(session.sub),
   ]);
   const ended = !family || family.sub !== session.sub || revoked || family.expiresAtMs <= nowMs;
   if (ended || endedByUser(family, userMark)) return { active: false };
@@ -62,14 +55,13 @@ export async function revokeUserSessions(
   nowMs: number,
   because: UserRevocationReason,
 ): Promise<void> {
-  const subHash = await sha256(sub);
   // A late security event about an earlier moment must not undo a later "sign out everywhere".
-  const current = await records.readUserNotBefore(subHash);
+  const current = await records.readUserNotBefore(sub);
   if (current !== null && current.notBeforeMs >= notBeforeMs) return;
   try {
-    await records.writeUserNotBefore(subHash, { notBeforeMs, because }, nowMs);
+    await records.writeUserNotBefore(sub, { notBeforeMs, because }, nowMs);
   } catch (error) {
     if (!isQuotaRefusal(error) || !records.deleteUserFamilies) throw error;
-    await records.deleteUserFamilies(subHash, notBeforeMs);
+    await records.deleteUserFamilies(sub, notBeforeMs);
   }
 }

@@ -9,17 +9,17 @@
  *                            TokenRecord: family and issue time, the time also as metadata (so
  *                            a list of the family's tokens tells when it was last used). Written
  *                            once, when issued; the successor's record is also its parent's
- *                            "rotated" mark. (Tokens issued before this layout live at
- *                            `token:<sha256(token)>` and are still read there.)
+ *                            "rotated" mark.
  *   session:<sha256(sub)>:<familyId>
- *                            "" with the listing's metadata (sign-in time, expiry, device,
- *                            place): the person's list of sessions. Written once, at sign-in.
+ *                            "" with the ListedFamily as metadata (id, sign-in time,
+ *                            expiry, device, place): the person's list of sessions. Written
+ *                            once, at sign-in.
  *                            While KV refuses writes for the day, "sign out everywhere" lists it
  *                            to find the person's families and deletes them (docs/capacity.md).
  *   revoked:<familyId>       RevokedRecord: when and why. Written once (a second revocation
  *                            within the second gets KV's 429: someone else wrote it).
- *   user:<sha256(sub)>       { notBeforeMs }: "sign out everywhere". Rewritten only by another
- *                            sign-out-everywhere, never within a second of the last one.
+ *   user:<sha256(sub)>       UserMark { notBeforeMs, because }: "sign out everywhere" or a RISC
+ *                            event. Rewritten only by a later one, never within a second of the last.
  *   event:<sha256(id)>       { atMs }: a security event (RISC) already received, by its issuer
  *                            and `jti`. Written once; expires when the event would be too old.
  *   once:<sha256(value)>     { atMs }: a one-time value (a relay code's jti) was used. Written
@@ -31,7 +31,6 @@
 export const familyKey = (familyId: string) => `family:${familyId}`;
 export const tokenKey = (familyId: string, tokenHash: string) => `token:${familyId}:${tokenHash}`;
 export const familyTokensPrefix = (familyId: string) => `token:${familyId}:`;
-export const legacyTokenKey = (tokenHash: string) => `token:${tokenHash}`;
 export const sessionIndexKey = (subHash: string, familyId: string) => `session:${subHash}:${familyId}`;
 export const sessionIndexPrefix = (subHash: string) => `session:${subHash}:`;
 export const revokedKey = (familyId: string) => `revoked:${familyId}`;

@@ -1,13 +1,18 @@
 import { AuthError } from "../errors";
 import type { BoundedCache } from "../util/bounded-cache";
 import { sha256 } from "../util/hash";
-import type { FamilyRecord, FamilyRecords, ListedFamily, UserMark } from "./family-records";
+import {
+  listedFamilyOf,
+  type FamilyRecord,
+  type FamilyRecords,
+  type ListedFamily,
+  type UserMark,
+} from "./family-records";
 import {
   eventKey,
   familyKey,
   familyTokensPrefix,
   kvExpirationTtl,
-  legacyTokenKey,
   revokedKey,
   sessionIndexKey,
   sessionIndexPrefix,
@@ -15,6 +20,7 @@ import {
   userKey,
 } from "./kv-keys";
 import type { SessionStore } from "./store";
+import { isQuotaRefusal } from "./writes-refused";
 
 /** What the store needs of Workers KV; the binding satisfies it, and so does the test model. */
 export interface SessionKv {
@@ -38,24 +44,11 @@ export interface SessionKvPage {
  */
 const MAX_TOKEN_PAGES = 3;
 
-/** The listing's metadata on a `session:` key: sign-in time, expiry (ms), device, place. */
-interface IndexMetadata {
-  c: number;
-  e: number;
-  d?: string;
-  p?: string;
-}
-
-function listedFamily(name: string, metadata: unknown): ListedFamily[] {
-  const m = metadata as Partial<IndexMetadata> | null | undefined;
-  if (!m || typeof m.c !== "number" || typeof m.e !== "number") return [];
-  const familyId = name.slice(name.lastIndexOf(":") + 1);
-  const facts = {
-    ...(typeof m.d === "string" ? { device: m.d } : {}),
-    ...(typeof m.p === "string" ? { place: m.p } : {}),
-  };
-  return [{ familyId, createdAtMs: m.c, expiresAtMs: m.e, ...facts }];
-}
+/**
+ * A `session:` key's metadata: the family as the listing shows it, written with the key at
+ * sign-in. Trusted as every record here is (only this store writes the namespace).
+ */
+const listedFamily = (metadata: unknown) => (metadata ? [metadata as ListedFamily] : []);
 
 /** KV answers a second write to a key within a second with 429 (documented limit). */
 export function isRateLimited(error: unknown): boolean {
@@ -72,10 +65,6 @@ const isDailyLimit = (error: unknown) => error instanceof Error && /limit exceed
 export const unavailable = (cause: unknown) =>
   new AuthError(isDailyLimit(cause) ? "ERR_SESSION_STORE_QUOTA" : "ERR_SESSION_STORE_UNAVAILABLE", { cause });
 
-function ignoreQuota(error: unknown): void {
-  if (!(error instanceof AuthError && error.code === "ERR_SESSION_STORE_QUOTA")) throw error;
-}
-
 function parse<T>(text: string | null): T | null {
   if (text === null) return null;
   try {
@@ -91,42 +80,46 @@ export function kvRecords(
   maxSessionSeconds: number,
   families: BoundedCache<FamilyRecord>,
 ): FamilyRecords & Pick<SessionStore, "hasEvent" | "recordEvent"> {
-  const read = async <T>(key: string) => {
+  /** A KV call: any failure is the store unavailable (or its quota spent), never a sign-out. */
+  const reach = async <T>(run: () => Promise<T>) => {
     try {
-      return parse<T>(await kv.get(key));
+      return await run();
     } catch (error) {
       throw unavailable(error);
     }
   };
-  /** A write-once write: KV's 429 means another request wrote this record within the second. */
-  const writeOnce = async (key: string, value: unknown, expiresAtMs: number, nowMs: number, metadata?: unknown) => {
+  /** A write-once write or a delete: KV's 429 means another request did it within the second. */
+  const raced = async (run: () => Promise<void>) => {
     try {
+      await run();
+    } catch (error) {
+      if (!isRateLimited(error)) throw unavailable(error);
+    }
+  };
+  const read = async <T>(key: string) => parse<T>(await reach(() => kv.get(key)));
+  const writeOnce = (key: string, value: unknown, expiresAtMs: number, nowMs: number, metadata?: unknown) =>
+    raced(async () => {
       const expirationTtl = kvExpirationTtl(expiresAtMs, nowMs);
       await kv.put(key, JSON.stringify(value), { expirationTtl, ...(metadata === undefined ? {} : { metadata }) });
-    } catch (error) {
-      if (!isRateLimited(error)) throw unavailable(error);
+    });
+  /** The keys under `prefix`, page by page (each page one KV operation), at most `maxPages`. */
+  async function* keysUnder(prefix: string, maxPages = Infinity) {
+    let cursor: string | undefined;
+    for (let page = 0; page < maxPages; page++) {
+      const listed = await reach(() => kv.list({ prefix, ...(cursor ? { cursor } : {}) }));
+      yield* listed.keys;
+      if (listed.list_complete || !listed.cursor) return;
+      cursor = listed.cursor;
     }
-  };
-  const list = async (prefix: string, cursor?: string) => {
-    try {
-      return await kv.list({ prefix, ...(cursor ? { cursor } : {}) });
-    } catch (error) {
-      throw unavailable(error);
-    }
-  };
+  }
   async function deleteFamily(familyId: string) {
-    try {
-      await kv.delete(familyKey(familyId));
-    } catch (error) {
-      // KV's 429: this key was written or deleted within the second; ended either way.
-      if (!isRateLimited(error)) throw unavailable(error);
-    }
+    // KV's 429: this key was written or deleted within the second; ended either way.
+    await raced(() => kv.delete(familyKey(familyId)));
     const cached = families.get(familyId, 0);
     if (cached) families.deleteIf(familyId, cached);
   }
   return {
     readToken: (familyId, hash) => read(tokenKey(familyId, hash)),
-    readLegacyToken: (hash) => read(legacyTokenKey(hash)),
     async readFamily(familyId) {
       // Immutable records: no expiry needed for correctness (the chain checks expiresAtMs).
       const cached = families.get(familyId, 0);
@@ -137,14 +130,12 @@ export function kvRecords(
     },
     knownFamily: (familyId) => families.get(familyId, 0),
     readRevoked: (familyId) => read(revokedKey(familyId)),
-    readUserNotBefore: (subHash) => read<UserMark>(userKey(subHash)),
+    readUserNotBefore: async (sub) => read<UserMark>(userKey(await sha256(sub))),
     async writeFamily(familyId, family, nowMs) {
-      const { createdAtMs: c, expiresAtMs: e, device: d, place: p } = family;
-      const listing: IndexMetadata = { c, e, ...(d ? { d } : {}), ...(p ? { p } : {}) };
       const index = sessionIndexKey(await sha256(family.sub), familyId);
       await Promise.all([
         writeOnce(familyKey(familyId), family, family.expiresAtMs, nowMs),
-        writeOnce(index, "", family.expiresAtMs, nowMs, listing),
+        writeOnce(index, "", family.expiresAtMs, nowMs, listedFamilyOf(familyId, family)),
       ]);
       // Known here from now on: the first refresh in this isolate makes all its reads at once.
       families.set(familyId, family, Infinity);
@@ -154,45 +145,40 @@ export function kvRecords(
     writeRevoked: (familyId, revoked, family, nowMs) =>
       writeOnce(revokedKey(familyId), revoked, family.expiresAtMs, nowMs),
     // Must outlive every session that started before it: the longest a session can last.
-    writeUserNotBefore: (subHash, mark, nowMs) =>
-      writeOnce(userKey(subHash), mark, nowMs + maxSessionSeconds * 1000, nowMs),
-    async listFamilies(subHash, nowMs, limit) {
+    writeUserNotBefore: async (sub, mark, nowMs) =>
+      writeOnce(userKey(await sha256(sub)), mark, nowMs + maxSessionSeconds * 1000, nowMs),
+    async listFamilies(sub, nowMs, limit) {
       // One page (1,000 sessions): a person has a handful; the newest are the ones shown.
-      const page = await list(sessionIndexPrefix(subHash));
+      const prefix = sessionIndexPrefix(await sha256(sub));
+      const page = await reach(() => kv.list({ prefix }));
       const listed = page.keys
-        .flatMap((key) => listedFamily(key.name, key.metadata))
+        .flatMap((key) => listedFamily(key.metadata))
         .filter((family) => family.expiresAtMs > nowMs);
       return listed.sort((a, b) => b.createdAtMs - a.createdAtMs).slice(0, limit);
     },
     async lastIssuedAt(familyId) {
       let newest: number | null = null;
-      let cursor: string | undefined;
-      for (let page = 0; page < MAX_TOKEN_PAGES; page++) {
-        const tokens = await list(familyTokensPrefix(familyId), cursor);
-        for (const key of tokens.keys) {
-          const at = (key.metadata as { at?: unknown } | null | undefined)?.at;
-          if (typeof at === "number" && (newest === null || at > newest)) newest = at;
-        }
-        if (tokens.list_complete || !tokens.cursor) break;
-        cursor = tokens.cursor;
+      for await (const key of keysUnder(familyTokensPrefix(familyId), MAX_TOKEN_PAGES)) {
+        const at = (key.metadata as { at?: unknown } | null | undefined)?.at;
+        if (typeof at === "number" && (newest === null || at > newest)) newest = at;
       }
       return newest;
     },
     confirmFamily: async (familyId) => (await read(familyKey(familyId))) !== null,
     deleteFamily,
-    async deleteUserFamilies(subHash, notBeforeMs) {
+    async deleteUserFamilies(sub, notBeforeMs) {
       // Only while writes are refused: the person's own session index finds their families.
-      for (let cursor: string | undefined, done = false; !done;) {
-        const page = await list(sessionIndexPrefix(subHash), cursor);
-        for (const family of page.keys.flatMap((key) => listedFamily(key.name, key.metadata))) {
+      for await (const key of keysUnder(sessionIndexPrefix(await sha256(sub)))) {
+        for (const family of listedFamily(key.metadata)) {
           if (family.createdAtMs <= notBeforeMs) await deleteFamily(family.familyId);
         }
-        [cursor, done] = [page.cursor, page.list_complete || !page.cursor];
       }
     },
     hasEvent: async (eventId) => (await read(eventKey(await sha256(eventId)))) !== null,
     // Past the daily write quota an event goes unrecorded: what it does (revoking) is idempotent.
     recordEvent: async (eventId, untilMs, nowMs) =>
-      writeOnce(eventKey(await sha256(eventId)), { atMs: nowMs }, untilMs, nowMs).catch(ignoreQuota),
+      writeOnce(eventKey(await sha256(eventId)), { atMs: nowMs }, untilMs, nowMs).catch((error: unknown) => {
+        if (!isQuotaRefusal(error)) throw error;
+      }),
   };
 }

@@ -1,7 +1,7 @@
 import { BoundedCache } from "../util/bounded-cache";
 import { sha256 } from "../util/hash";
 import { createSession, peekSession, rotateSession } from "./family-chain";
-import { isSessionActive, readSessionState, revokeSession, revokeUserSessions } from "./family-state";
+import { readSessionState, revokeSession, revokeUserSessions } from "./family-state";
 import type { FamilyRecord } from "./family-records";
 import { kvExpirationTtl, onceKey } from "./kv-keys";
 import { isRateLimited, kvRecords, unavailable, type SessionKv } from "./kv-records";
@@ -46,8 +46,8 @@ export function createKvSessionStore(
   return {
     create: (identity, nowMs, ttlSeconds, signIn) => createSession(records, identity, nowMs, ttlSeconds, signIn),
     rotate: (credential, nowMs, graceSeconds) => rotateSession(records, credential, nowMs, graceSeconds),
-    peek: (credential, nowMs) => peekSession(records, credential, nowMs),
-    isActive: (session, nowMs) => isSessionActive(records, session, nowMs),
+    peek: (credential) => peekSession(records, credential),
+    isActive: async (session, nowMs) => (await readSessionState(records, session, nowMs)).active,
     sessionState: (sub, sid, nowMs) => readSessionState(records, { familyId: sid, sub }, nowMs),
     revoke: (session, nowMs, because) => revokeSession(records, session, nowMs, because),
     revokeUser: (sub, notBeforeMs, nowMs, because) => revokeUserSessions(records, sub, notBeforeMs, nowMs, because),

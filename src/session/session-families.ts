@@ -19,15 +19,8 @@ import type {
 /** What crosses the RPC boundary: a value, or the refusal's code (classes do not survive it). */
 export type Settled<T> = { ok: true; value: T } | { ok: false; code: AuthErrorCode; detail?: string };
 
-async function settle<T>(run: () => Promise<T>): Promise<Settled<T>> {
-  try {
-    return { ok: true, value: await run() };
-  } catch (error) {
-    if (error instanceof AuthError)
-      return { ok: false, code: error.code, ...(error.detail ? { detail: error.detail } : {}) };
-    throw error;
-  }
-}
+const hasTable = (sql: SqlStorage, name: string) =>
+  sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", name).toArray().length > 0;
 
 /**
  * One SQLite-backed Durable Object per user (named by SHA-256 of `sub`): every session of that
@@ -36,52 +29,38 @@ async function settle<T>(run: () => Promise<T>): Promise<Settled<T>> {
  * credential naming a user that has none costs no storage.
  */
 export class SessionFamilies extends DurableObject {
-  private upToDate = false;
-
   private records(create: boolean): FamilyRecords | undefined {
     const sql = this.ctx.storage.sql;
     if (create) sql.exec(SCHEMA);
-    else if (sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'families'").toArray().length === 0)
-      return undefined;
-    if (!this.upToDate) {
-      // An object made before user_state had `because`: the column is added once.
-      const columns = sql.exec("SELECT name FROM pragma_table_info('user_state')").toArray();
-      if (columns.length > 0 && !columns.some((column) => column.name === "because"))
-        sql.exec("ALTER TABLE user_state ADD COLUMN because TEXT");
-      this.upToDate = true;
-    }
+    else if (!hasTable(sql, "families")) return undefined;
     return sqlRecords(sql);
   }
 
-  async create(
-    identity: Identity,
-    nowMs: number,
-    ttlSeconds: number,
-    signIn?: SignInFacts,
-  ): Promise<Settled<IssuedSession>> {
-    const records = this.records(true)!;
-    const issued = await settle(() => chain.createSession(records, identity, nowMs, ttlSeconds, signIn));
+  async create(identity: Identity, nowMs: number, ttlSeconds: number, signIn?: SignInFacts): Promise<IssuedSession> {
+    // Nothing to refuse: a sign-in only writes (a failure is the store's, as any other call's).
+    const issued = await chain.createSession(this.records(true)!, identity, nowMs, ttlSeconds, signIn);
     // Housekeeping: this person's expired sessions go, and an alarm clears the last ones.
     const sql = this.ctx.storage.sql;
     for (const table of ["families", "tokens", "revoked"]) sql.exec(`DELETE FROM ${table} WHERE expires_ms < ?`, nowMs);
-    if (issued.ok) await this.ctx.storage.setAlarm(issued.value.expiresAtMs);
+    await this.ctx.storage.setAlarm(issued.expiresAtMs);
     return issued;
   }
 
+  /** The one call that refuses: its refusal comes back as data (durable-object-store.ts throws it again). */
   async rotate(credential: string, nowMs: number, graceSeconds: number): Promise<Settled<IssuedSession>> {
-    const records = this.records(false);
-    if (!records) return { ok: false, code: "ERR_REFRESH_INVALID", detail: "unknown user" };
-    return settle(() => chain.rotateSession(records, credential, nowMs, graceSeconds));
+    try {
+      const records = this.records(false);
+      if (!records) throw new AuthError("ERR_REFRESH_INVALID", { detail: "unknown user" });
+      return { ok: true, value: await chain.rotateSession(records, credential, nowMs, graceSeconds) };
+    } catch (error) {
+      if (!(error instanceof AuthError)) throw error;
+      return { ok: false, code: error.code, detail: error.detail };
+    }
   }
 
-  async peek(credential: string, nowMs: number): Promise<Settled<SessionRef | undefined>> {
+  async peek(credential: string): Promise<SessionRef | undefined> {
     const records = this.records(false);
-    return records ? settle(() => chain.peekSession(records, credential, nowMs)) : { ok: true, value: undefined };
-  }
-
-  async isActive(session: SessionRef, nowMs: number): Promise<boolean> {
-    const records = this.records(false);
-    return records ? state.isSessionActive(records, session, nowMs) : false;
+    return records ? chain.peekSession(records, credential) : undefined;
   }
 
   async sessionState(session: SessionRef, nowMs: number): Promise<SessionState> {
@@ -125,8 +104,7 @@ export class SessionFamilies extends DurableObject {
   /** Security events (only in the object the store names for them), by hashed issuer and `jti`. */
   async hasEvent(eventHash: string, nowMs: number): Promise<boolean> {
     const sql = this.ctx.storage.sql;
-    if (sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").toArray().length === 0)
-      return false;
+    if (!hasTable(sql, "events")) return false;
     return sql.exec("SELECT 1 FROM events WHERE hash = ? AND expires_ms > ?", eventHash, nowMs).toArray().length > 0;
   }
 
@@ -142,14 +120,9 @@ export class SessionFamilies extends DurableObject {
   override async alarm(): Promise<void> {
     // Every session, event record and one-time value has ended: nothing here needs keeping.
     const sql = this.ctx.storage.sql;
-    const tables = sql
-      .exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('families', 'events', 'used_once')")
-      .toArray()
-      .map((row) => row.name as string);
+    const tables = ["families", "events", "used_once"].filter((table) => hasTable(sql, table));
     const untils = tables.map(
-      (table) =>
-        (sql.exec(`SELECT max(expires_ms) AS until FROM ${table}`).toArray()[0] as { until: number | null } | undefined)
-          ?.until ?? 0,
+      (table) => sql.exec<{ until: number | null }>(`SELECT max(expires_ms) AS until FROM ${table}`).one().until ?? 0,
     );
     const until = Math.max(0, ...untils);
     if (until > Date.now()) await this.ctx.storage.setAlarm(until);

@@ -1,5 +1,4 @@
-import { sha256 } from "../util/hash";
-import type { FamilyRecords, ListedFamily } from "./family-records";
+import { endedByUser, listedFamilyOf, signInFactsOf, type FamilyRecords, type ListedFamily } from "./family-records";
 import { MAX_LISTED_SESSIONS, type SessionSummary } from "./store";
 
 /**
@@ -11,8 +10,7 @@ const MAX_FAMILIES_CHECKED = 2 * MAX_LISTED_SESSIONS;
 
 /**
  * The person's active sessions, on any store: the families it lists for them, less the revoked
- * ones and those "sign out everywhere" ended, each with its last rotation. `current` is read
- * directly when the listing does not show it yet (KV's list lags behind its writes).
+ * ones and those "sign out everywhere" ended, each with its last rotation.
  */
 export async function listSessions(
   records: FamilyRecords,
@@ -20,32 +18,15 @@ export async function listSessions(
   nowMs: number,
   current?: string,
 ): Promise<SessionSummary[]> {
-  const subHash = await sha256(sub);
   const [listed, userMark, currentFamily] = await Promise.all([
-    records.listFamilies(subHash, nowMs, MAX_FAMILIES_CHECKED),
-    records.readUserNotBefore(subHash),
+    records.listFamilies(sub, nowMs, MAX_FAMILIES_CHECKED),
+    records.readUserNotBefore(sub),
     current ? records.readFamily(current) : null,
   ]);
-  const families = [...listed];
-  if (
-    current &&
-    currentFamily &&
-    currentFamily.sub === sub &&
-    currentFamily.expiresAtMs > nowMs &&
-    !families.some((f) => f.familyId === current)
-  ) {
-    const { createdAtMs, expiresAtMs, device, place } = currentFamily;
-    families.unshift({
-      familyId: current,
-      createdAtMs,
-      expiresAtMs,
-      ...(device ? { device } : {}),
-      ...(place ? { place } : {}),
-    });
-  }
-  const candidates = families.filter(
-    (family) => family.expiresAtMs > nowMs && (userMark === null || family.createdAtMs > userMark.notBeforeMs),
-  );
+  // The session asking, when the listing does not show it yet (KV's list lags behind its writes).
+  const unlisted = current && currentFamily?.sub === sub && !listed.some((family) => family.familyId === current);
+  const families = unlisted ? [listedFamilyOf(current, currentFamily), ...listed] : listed;
+  const candidates = families.filter((family) => family.expiresAtMs > nowMs && !endedByUser(family, userMark));
   const revoked = await Promise.all(candidates.map((family) => records.readRevoked(family.familyId)));
   const live = candidates.filter((_family, i) => revoked[i] === null);
   // The session asking is always shown, however many newer ones there are.
@@ -61,12 +42,11 @@ export async function listSessions(
 }
 
 function summary(family: ListedFamily, lastIssuedAtMs: number | null): SessionSummary {
-  const { familyId, createdAtMs, device, place } = family;
+  const { familyId, createdAtMs } = family;
   return {
     familyId,
     createdAtMs,
     lastActiveAtMs: Math.max(createdAtMs, lastIssuedAtMs ?? 0),
-    ...(device ? { device } : {}),
-    ...(place ? { place } : {}),
+    ...signInFactsOf(family),
   };
 }

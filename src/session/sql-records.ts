@@ -1,5 +1,11 @@
-import type { FamilyRecord, FamilyRecords, RevokedRecord } from "./family-records";
-import type { UserRevocationReason } from "./store";
+import {
+  listedFamilyOf,
+  type FamilyRecord,
+  type FamilyRecords,
+  type RevokedRecord,
+  type TokenRecord,
+  type UserMark,
+} from "./family-records";
 
 /**
  * The Durable Object store's tables (one SQLite database per person, session-families.ts) and the
@@ -11,7 +17,7 @@ CREATE TABLE IF NOT EXISTS families (family_id TEXT PRIMARY KEY, record TEXT NOT
 CREATE TABLE IF NOT EXISTS tokens (hash TEXT PRIMARY KEY, family_id TEXT NOT NULL, issued_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS tokens_by_family ON tokens (family_id, issued_ms);
 CREATE TABLE IF NOT EXISTS revoked (family_id TEXT PRIMARY KEY, record TEXT NOT NULL, expires_ms INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS user_state (id INTEGER PRIMARY KEY CHECK (id = 1), not_before_ms INTEGER NOT NULL, because TEXT);
+CREATE TABLE IF NOT EXISTS user_state (id INTEGER PRIMARY KEY CHECK (id = 1), not_before_ms INTEGER NOT NULL, because TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS used_once (hash TEXT PRIMARY KEY, expires_ms INTEGER NOT NULL);`;
 
 export const EVENTS_SCHEMA = "CREATE TABLE IF NOT EXISTS events (hash TEXT PRIMARY KEY, expires_ms INTEGER NOT NULL)";
@@ -21,13 +27,8 @@ export function sqlRecords(sql: SqlStorage): FamilyRecords {
   const one = <T>(query: string, ...bindings: unknown[]) =>
     (sql.exec(query, ...bindings).toArray()[0] as T | undefined) ?? null;
   return {
-    readToken: async (_familyId, hash) => {
-      const row = one<{ family_id: string; issued_ms: number }>(
-        "SELECT family_id, issued_ms FROM tokens WHERE hash = ?",
-        hash,
-      );
-      return row && { familyId: row.family_id, issuedAtMs: row.issued_ms };
-    },
+    readToken: async (_familyId, hash) =>
+      one<TokenRecord>("SELECT family_id AS familyId, issued_ms AS issuedAtMs FROM tokens WHERE hash = ?", hash),
     readFamily: async (familyId) =>
       JSON.parse(
         one<{ record: string }>("SELECT record FROM families WHERE family_id = ?", familyId)?.record ?? "null",
@@ -36,12 +37,8 @@ export function sqlRecords(sql: SqlStorage): FamilyRecords {
       JSON.parse(
         one<{ record: string }>("SELECT record FROM revoked WHERE family_id = ?", familyId)?.record ?? "null",
       ) as RevokedRecord | null,
-    readUserNotBefore: async () => {
-      const row = one<{ not_before_ms: number; because: UserRevocationReason | null }>(
-        "SELECT not_before_ms, because FROM user_state WHERE id = 1",
-      );
-      return row && { notBeforeMs: row.not_before_ms, ...(row.because ? { because: row.because } : {}) };
-    },
+    readUserNotBefore: async () =>
+      one<UserMark>("SELECT not_before_ms AS notBeforeMs, because FROM user_state WHERE id = 1"),
     writeFamily: async (familyId, family) => {
       sql.exec("INSERT OR IGNORE INTO families VALUES (?, ?, ?)", familyId, JSON.stringify(family), family.expiresAtMs);
     },
@@ -57,18 +54,18 @@ export function sqlRecords(sql: SqlStorage): FamilyRecords {
     writeRevoked: async (familyId, revoked, family) => {
       sql.exec("INSERT OR IGNORE INTO revoked VALUES (?, ?, ?)", familyId, JSON.stringify(revoked), family.expiresAtMs);
     },
-    writeUserNotBefore: async (_subHash, { notBeforeMs, because }) => {
-      // The latest mark wins, with its reason (SET expressions read the row as it was).
+    writeUserNotBefore: async (_sub, { notBeforeMs, because }) => {
+      // The latest mark wins, with its reason: an earlier one never replaces it.
       sql.exec(
-        `INSERT INTO user_state (id, not_before_ms, because) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET
-           because = CASE WHEN excluded.not_before_ms >= not_before_ms THEN excluded.because ELSE because END,
-           not_before_ms = max(not_before_ms, excluded.not_before_ms)`,
+        `INSERT INTO user_state VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET
+           not_before_ms = excluded.not_before_ms, because = excluded.because
+           WHERE excluded.not_before_ms >= not_before_ms`,
         notBeforeMs,
         because,
       );
     },
     // Every family here is this person's: the object is theirs.
-    listFamilies: async (_subHash, nowMs, limit) =>
+    listFamilies: async (_sub, nowMs, limit) =>
       sql
         .exec<{ family_id: string; record: string }>(
           "SELECT family_id, record FROM families WHERE expires_ms > ? ORDER BY json_extract(record, '$.createdAtMs') DESC LIMIT ?",
@@ -76,11 +73,7 @@ export function sqlRecords(sql: SqlStorage): FamilyRecords {
           limit,
         )
         .toArray()
-        .map((row) => {
-          const { createdAtMs, expiresAtMs, device, place } = JSON.parse(row.record) as FamilyRecord;
-          const facts = { ...(device ? { device } : {}), ...(place ? { place } : {}) };
-          return { familyId: row.family_id, createdAtMs, expiresAtMs, ...facts };
-        }),
+        .map((row) => listedFamilyOf(row.family_id, JSON.parse(row.record) as FamilyRecord)),
     lastIssuedAt: async (familyId) =>
       one<{ at: number | null }>("SELECT max(issued_ms) AS at FROM tokens WHERE family_id = ?", familyId)?.at ?? null,
   };

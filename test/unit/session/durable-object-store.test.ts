@@ -48,24 +48,4 @@ describe("the Durable Object session store", () => {
     expect(await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm())).toBe(issued.expiresAtMs);
     expect(await store.isActive(issued, Date.now())).toBe(true);
   });
-
-  it("keeps working for an object made before the per-person mark had a reason: the column is added in place", async () => {
-    const sub = `older-${Date.now()}`;
-    const person = { sub, email: "older@example.com" };
-    const stub = await objectOf(sub);
-    // The table as objects created before it had `because` hold it, with a mark already in it.
-    await runInDurableObject(stub, (_instance, state) => {
-      state.storage.sql.exec(
-        "CREATE TABLE user_state (id INTEGER PRIMARY KEY CHECK (id = 1), not_before_ms INTEGER NOT NULL)",
-      );
-      state.storage.sql.exec("INSERT INTO user_state VALUES (1, ?)", Date.now() - 60_000);
-    });
-    const session = await store.create(person, Date.now(), 600);
-    expect((await store.rotate(session.credential, Date.now(), 30)).familyId).toBe(session.familyId);
-    await store.revokeUser(sub, Date.now() + 1_000, Date.now() + 1_000, "risc");
-    await expect(store.rotate(session.credential, Date.now() + 2_000, 30)).rejects.toMatchObject({
-      code: "ERR_REFRESH_REVOKED",
-      detail: "risc",
-    });
-  });
 });
