@@ -35,10 +35,10 @@ export async function listSessions(
     ...own,
     ...live.filter((family) => family.familyId !== current).slice(0, MAX_LISTED_SESSIONS - own.length),
   ];
-  const lastIssued = await Promise.all(shown.map((family) => records.lastIssuedAt(family.familyId)));
-  return shown
-    .map((family, i) => summary(family, lastIssued[i] ?? null))
-    .sort((a, b) => b.lastActiveAtMs - a.lastActiveAtMs || b.createdAtMs - a.createdAtMs);
+  const summaries = await Promise.all(
+    shown.map(async (family) => summary(family, await records.lastIssuedAt(family.familyId))),
+  );
+  return summaries.sort((a, b) => b.lastActiveAtMs - a.lastActiveAtMs || b.createdAtMs - a.createdAtMs);
 }
 
 function summary(family: ListedFamily, lastIssuedAtMs: number | null): SessionSummary {
