@@ -51,9 +51,7 @@ const MAX_TOKEN_PAGES = 3;
 const listedFamily = (metadata: unknown) => (metadata ? [metadata as ListedFamily] : []);
 
 /** KV answers a second write to a key within a second with 429 (documented limit). */
-export function isRateLimited(error: unknown): boolean {
-  return error instanceof Error && /\b429\b/.test(error.message);
-}
+export const isRateLimited = (error: unknown) => error instanceof Error && /\b429\b/.test(error.message);
 
 /**
  * Workers Free refuses each kind of KV operation past its daily quota until 00:00 UTC with
