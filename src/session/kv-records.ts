@@ -145,14 +145,11 @@ export function kvRecords(
     // Must outlive every session that started before it: the longest a session can last.
     writeUserNotBefore: async (sub, mark, nowMs) =>
       writeOnce(userKey(await sha256(sub)), mark, nowMs + maxSessionSeconds * 1000, nowMs),
-    async listFamilies(sub, nowMs, limit) {
-      // One page (1,000 sessions): a person has a handful; the newest are the ones shown.
+    async listFamilies(sub) {
+      // One page (1,000 sessions): a person has a handful.
       const prefix = sessionIndexPrefix(await sha256(sub));
       const page = await reach(() => kv.list({ prefix }));
-      const listed = page.keys
-        .flatMap((key) => listedFamily(key.metadata))
-        .filter((family) => family.expiresAtMs > nowMs);
-      return listed.sort((a, b) => b.createdAtMs - a.createdAtMs).slice(0, limit);
+      return page.keys.flatMap((key) => listedFamily(key.metadata));
     },
     async lastIssuedAt(familyId) {
       let newest: number | null = null;
