@@ -57,8 +57,8 @@ export interface FamilyRecords {
   writeToken(tokenHash: string, token: TokenRecord, family: FamilyRecord, nowMs: number): Promise<void>;
   writeRevoked(familyId: string, revoked: RevokedRecord, family: FamilyRecord, nowMs: number): Promise<void>;
   writeUserNotBefore(sub: string, mark: UserMark, nowMs: number): Promise<void>;
-  /** The person's families that have not expired, up to `limit`, newest first (KV: eventually). */
-  listFamilies(sub: string, nowMs: number, limit: number): Promise<ListedFamily[]>;
+  /** The person's families, in no order, expired ones perhaps among them (KV: eventually, one page). */
+  listFamilies(sub: string): Promise<ListedFamily[]>;
   /** When the family's newest refresh token was issued (its last rotation), ms; null if unknown. */
   lastIssuedAt(familyId: string): Promise<number | null>;
   /**

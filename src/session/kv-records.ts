@@ -51,9 +51,7 @@ const MAX_TOKEN_PAGES = 3;
 const listedFamily = (metadata: unknown) => (metadata ? [metadata as ListedFamily] : []);
 
 /** KV answers a second write to a key within a second with 429 (documented limit). */
-export function isRateLimited(error: unknown): boolean {
-  return error instanceof Error && /\b429\b/.test(error.message);
-}
+export const isRateLimited = (error: unknown) => error instanceof Error && /\b429\b/.test(error.message);
 
 /**
  * Workers Free refuses each kind of KV operation past its daily quota until 00:00 UTC with
@@ -147,14 +145,11 @@ export function kvRecords(
     // Must outlive every session that started before it: the longest a session can last.
     writeUserNotBefore: async (sub, mark, nowMs) =>
       writeOnce(userKey(await sha256(sub)), mark, nowMs + maxSessionSeconds * 1000, nowMs),
-    async listFamilies(sub, nowMs, limit) {
-      // One page (1,000 sessions): a person has a handful; the newest are the ones shown.
+    async listFamilies(sub) {
+      // One page (1,000 sessions): a person has a handful.
       const prefix = sessionIndexPrefix(await sha256(sub));
       const page = await reach(() => kv.list({ prefix }));
-      const listed = page.keys
-        .flatMap((key) => listedFamily(key.metadata))
-        .filter((family) => family.expiresAtMs > nowMs);
-      return listed.sort((a, b) => b.createdAtMs - a.createdAtMs).slice(0, limit);
+      return page.keys.flatMap((key) => listedFamily(key.metadata));
     },
     async lastIssuedAt(familyId) {
       let newest: number | null = null;

@@ -19,13 +19,18 @@ export async function listSessions(
   current?: string,
 ): Promise<SessionSummary[]> {
   const [listed, userMark, currentFamily] = await Promise.all([
-    records.listFamilies(sub, nowMs, MAX_FAMILIES_CHECKED),
+    records.listFamilies(sub),
     records.readUserNotBefore(sub),
     current ? records.readFamily(current) : null,
   ]);
+  // The newest unexpired families are checked, whatever order a store lists them in.
+  const newest = listed
+    .filter((family) => family.expiresAtMs > nowMs)
+    .sort((a, b) => b.createdAtMs - a.createdAtMs)
+    .slice(0, MAX_FAMILIES_CHECKED);
   // The session asking, when the listing does not show it yet (KV's list lags behind its writes).
-  const unlisted = current && currentFamily?.sub === sub && !listed.some((family) => family.familyId === current);
-  const families = unlisted ? [listedFamilyOf(current, currentFamily), ...listed] : listed;
+  const unlisted = current && currentFamily?.sub === sub && !newest.some((family) => family.familyId === current);
+  const families = unlisted ? [listedFamilyOf(current, currentFamily), ...newest] : newest;
   const candidates = families.filter((family) => family.expiresAtMs > nowMs && !endedByUser(family, userMark));
   const revoked = await Promise.all(candidates.map((family) => records.readRevoked(family.familyId)));
   const live = candidates.filter((_family, i) => revoked[i] === null);
@@ -35,10 +40,10 @@ export async function listSessions(
     ...own,
     ...live.filter((family) => family.familyId !== current).slice(0, MAX_LISTED_SESSIONS - own.length),
   ];
-  const lastIssued = await Promise.all(shown.map((family) => records.lastIssuedAt(family.familyId)));
-  return shown
-    .map((family, i) => summary(family, lastIssued[i] ?? null))
-    .sort((a, b) => b.lastActiveAtMs - a.lastActiveAtMs || b.createdAtMs - a.createdAtMs);
+  const summaries = await Promise.all(
+    shown.map(async (family) => summary(family, await records.lastIssuedAt(family.familyId))),
+  );
+  return summaries.sort((a, b) => b.lastActiveAtMs - a.lastActiveAtMs || b.createdAtMs - a.createdAtMs);
 }
 
 function summary(family: ListedFamily, lastIssuedAtMs: number | null): SessionSummary {

@@ -65,13 +65,9 @@ export function sqlRecords(sql: SqlStorage): FamilyRecords {
       );
     },
     // Every family here is this person's: the object is theirs.
-    listFamilies: async (_sub, nowMs, limit) =>
+    listFamilies: async () =>
       sql
-        .exec<{ family_id: string; record: string }>(
-          "SELECT family_id, record FROM families WHERE expires_ms > ? ORDER BY json_extract(record, '$.createdAtMs') DESC LIMIT ?",
-          nowMs,
-          limit,
-        )
+        .exec<{ family_id: string; record: string }>("SELECT family_id, record FROM families")
         .toArray()
         .map((row) => listedFamilyOf(row.family_id, JSON.parse(row.record) as FamilyRecord)),
     lastIssuedAt: async (familyId) =>
