@@ -19,6 +19,9 @@ import type {
 /** What crosses the RPC boundary: a value, or the refusal's code (classes do not survive it). */
 export type Settled<T> = { ok: true; value: T } | { ok: false; code: AuthErrorCode; detail?: string };
 
+/** Longer than a sign-in's call to this object can take to arrive. */
+const IN_FLIGHT_MS = 60_000;
+
 const hasTable = (sql: SqlStorage, name: string) =>
   sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", name).toArray().length > 0;
 
@@ -81,6 +84,9 @@ export class SessionFamilies extends DurableObject {
 
   async revokeUser(sub: string, notBeforeMs: number, nowMs: number, because: UserRevocationReason): Promise<void> {
     await state.revokeUserSessions(this.records(true)!, sub, notBeforeMs, nowMs, because);
+    // A person with no session (a security event about an account that never signed in here):
+    // the mark waits for a sign-in already under way, then the alarm clears it with the rest.
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(nowMs + IN_FLIGHT_MS);
   }
 
   /** Records a one-time value's hash: true the first time. The object runs one call at a time. */

@@ -40,6 +40,23 @@ describe("the Durable Object session store", () => {
     expect(await tables(stub)).toEqual([]);
   });
 
+  it("clears the mark of a person signed out everywhere who had no session, once a sign-in under way has landed", async () => {
+    // A security event about an account that never signed in here still leaves its mark (a
+    // sign-in already under way must not escape it), but nothing may keep it for ever.
+    const sub = `never-signed-in-${Date.now()}`;
+    const now = Date.now();
+    await store.revokeUser(sub, now, now, "risc");
+    const stub = await objectOf(sub);
+    expect(await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm())).not.toBeNull();
+    vi.useFakeTimers({ toFake: ["Date"], now: now + 120_000 });
+    try {
+      await runInDurableObject(stub, (instance) => instance.alarm());
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(await tables(stub)).toEqual([]);
+  });
+
   it("keeps a person's data while a session is live, and checks again when it ends", async () => {
     const sub = `staying-${Date.now()}`;
     const issued = await store.create({ sub, email: "staying@example.com" }, Date.now(), 3600);
