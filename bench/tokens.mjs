@@ -137,7 +137,7 @@ export async function seedRefreshTokens(
     }
     const token = base64url(randomBytes(32));
     credentials.push(formatCredential(familyId, token));
-    writes.push([tokenKey(refreshTokenHash(token)), JSON.stringify({ familyId, issuedAtMs: now })]);
+    writes.push([tokenKey(familyId, refreshTokenHash(token)), JSON.stringify({ familyId, issuedAtMs: now })]);
   }
   let next = 0;
   async function writer() {
