@@ -19,7 +19,18 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.close());
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Waits until a relayed socket opened now has had its first check, by opening one for a session
+ * that is signed out at once and waiting for its 4401: sockets opened earlier were checked first.
+ * The checks run on the worker's real clock; this waits for what they did, not for a guess.
+ */
+async function oneCheckLater(): Promise<void> {
+  const other = new Browser();
+  await other.signIn(`${stack.workerUrl}/`, "clock@example.com");
+  const probe = await connect(stack.workerUrl, "/chat", other.jar.header(stack.workerUrl));
+  await other.request(`${stack.workerUrl}/auth/logout`, { method: "POST", headers: { origin: stack.workerUrl } });
+  expect((await probe.closed).code).toBe(4401);
+}
 
 /** A WebSocket client (the `ws` package) on the worker, with a browser's cookies and Origin. */
 async function connect(workerUrl: string, path: string, cookie: string, protocols: string[] = []) {
@@ -94,7 +105,7 @@ describe("WebSockets through the gate", () => {
     expect(await socket.ask("hello")).toBe("hello");
     expect(await socket.ask(Buffer.from([1, 2, 250]))).toBe("bytes:1,2,250");
     // One check passes with the session live: the socket stays.
-    await sleep(CHECK_SECONDS * 1000 + 500);
+    await oneCheckLater();
     expect(socket.isOpen()).toBe(true);
     const logout = await browser.request(`${stack.workerUrl}/auth/logout`, {
       method: "POST",
@@ -131,10 +142,11 @@ describe("WebSockets through the gate", () => {
     expect(await leaving.ask("ping")).toBe("ping");
     leaving.close(3001, "tab closed");
     await leaving.closed;
-    await sleep(300);
-    expect(stack.originSocketCloses.filter((close) => close.url === "/client-closes")).toEqual([
-      { url: "/client-closes", code: 3001, reason: "tab closed" },
-    ]);
+    await vi.waitFor(() =>
+      expect(stack.originSocketCloses.filter((close) => close.url === "/client-closes")).toEqual([
+        { url: "/client-closes", code: 3001, reason: "tab closed" },
+      ]),
+    );
   });
 
   it('keeps the old pass-through on a rule that says "websocket": "pass-through": the socket outlives the logout', async () => {
@@ -147,7 +159,8 @@ describe("WebSockets through the gate", () => {
       headers: { origin: stack.workerUrl },
     });
     expect(logout.status).toBe(303);
-    await sleep(2 * CHECK_SECONDS * 1000 + 500);
+    // A relayed socket opened after the logout is checked (and closed) after it: still no close here.
+    await oneCheckLater();
     expect(socket.isOpen()).toBe(true);
     expect(await socket.ask("still here")).toBe("still here");
     socket.close();
