@@ -19,6 +19,16 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.close());
 
+/** A sign-out from the worker's own page, as the browser posts it. */
+const signOut = (browser: Browser) =>
+  browser.request(`${stack.workerUrl}/auth/logout`, { method: "POST", headers: { origin: stack.workerUrl } });
+
+/** The origin's record of a close of its socket at `url`: it hears of one a moment later, so polled. */
+const originHeard = (url: string, code: number, reason: string) =>
+  vi.waitFor(() =>
+    expect(stack.originSocketCloses.filter((close) => close.url === url)).toEqual([{ url, code, reason }]),
+  );
+
 /**
  * Waits until a relayed socket opened now has had its first check, by opening one for a session
  * that is signed out at once and waiting for its 4401: sockets opened earlier were checked first.
@@ -27,8 +37,8 @@ afterAll(() => stack?.close());
 async function oneCheckLater(): Promise<void> {
   const other = new Browser();
   await other.signIn(`${stack.workerUrl}/`, "clock@example.com");
-  const probe = await connect(stack.workerUrl, "/chat", other.jar.header(stack.workerUrl));
-  await other.request(`${stack.workerUrl}/auth/logout`, { method: "POST", headers: { origin: stack.workerUrl } });
+  const probe = await connect(stack.workerUrl, "/probe", other.jar.header(stack.workerUrl));
+  await signOut(other);
   expect((await probe.closed).code).toBe(4401);
 }
 
@@ -107,22 +117,14 @@ describe("WebSockets through the gate", () => {
     // One check passes with the session live: the socket stays.
     await oneCheckLater();
     expect(socket.isOpen()).toBe(true);
-    const logout = await browser.request(`${stack.workerUrl}/auth/logout`, {
-      method: "POST",
-      headers: { origin: stack.workerUrl },
-    });
+    const logout = await signOut(browser);
     expect(logout.status).toBe(303);
     const loggedOutAtMs = Date.now();
     const closed = await socket.closed;
     expect({ code: closed.code, reason: closed.reason }).toEqual({ code: 4401, reason: "session ended" });
     // Within one interval (plus the time a check takes on a loaded machine).
     expect(closed.atMs - loggedOutAtMs).toBeLessThan(CHECK_SECONDS * 1000 + 1500);
-    // The origin hears of the close a moment later: polled, not slept for.
-    await vi.waitFor(() =>
-      expect(stack.originSocketCloses.filter((close) => close.url === "/chat")).toEqual([
-        { url: "/chat", code: 4401, reason: "session ended" },
-      ]),
-    );
+    await originHeard("/chat", 4401, "session ended");
   });
 
   it("passes the subprotocol the origin chose, and each side's close code and reason on to the other", async () => {
@@ -142,11 +144,7 @@ describe("WebSockets through the gate", () => {
     expect(await leaving.ask("ping")).toBe("ping");
     leaving.close(3001, "tab closed");
     await leaving.closed;
-    await vi.waitFor(() =>
-      expect(stack.originSocketCloses.filter((close) => close.url === "/client-closes")).toEqual([
-        { url: "/client-closes", code: 3001, reason: "tab closed" },
-      ]),
-    );
+    await originHeard("/client-closes", 3001, "tab closed");
   });
 
   it('keeps the old pass-through on a rule that says "websocket": "pass-through": the socket outlives the logout', async () => {
@@ -154,10 +152,7 @@ describe("WebSockets through the gate", () => {
     await browser.signIn(`${stack.workerUrl}/`, "streamer@example.com");
     const socket = await connect(stack.workerUrl, "/live/feed", browser.jar.header(stack.workerUrl));
     expect(await socket.ask("who")).toBe("streamer@example.com");
-    const logout = await browser.request(`${stack.workerUrl}/auth/logout`, {
-      method: "POST",
-      headers: { origin: stack.workerUrl },
-    });
+    const logout = await signOut(browser);
     expect(logout.status).toBe(303);
     // A relayed socket opened after the logout is checked (and closed) after it: still no close here.
     await oneCheckLater();

@@ -17,6 +17,16 @@ const tables = (stub: DurableObjectStub<SessionFamilies>) =>
       .map((row) => row.name),
   );
 
+/** Runs the object's alarm as it would fire at `nowMs`. */
+async function alarmAt(stub: DurableObjectStub<SessionFamilies>, nowMs: number) {
+  vi.useFakeTimers({ toFake: ["Date"], now: nowMs });
+  try {
+    await runInDurableObject(stub, (instance) => instance.alarm());
+  } finally {
+    vi.useRealTimers();
+  }
+}
+
 describe("the Durable Object session store", () => {
   it("answers a forged credential naming a person with no sessions without creating any storage", async () => {
     const sub = `nobody-${Date.now()}`;
@@ -31,12 +41,7 @@ describe("the Durable Object session store", () => {
     await store.create({ sub, email: "leaving@example.com" }, Date.now(), 60);
     const stub = await objectOf(sub);
     expect(await tables(stub)).toContain("families");
-    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 120_000 });
-    try {
-      await runInDurableObject(stub, (instance) => instance.alarm());
-    } finally {
-      vi.useRealTimers();
-    }
+    await alarmAt(stub, Date.now() + 120_000);
     expect(await tables(stub)).toEqual([]);
   });
 
@@ -48,12 +53,7 @@ describe("the Durable Object session store", () => {
     await store.revokeUser(sub, now, now, "risc");
     const stub = await objectOf(sub);
     expect(await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm())).not.toBeNull();
-    vi.useFakeTimers({ toFake: ["Date"], now: now + 120_000 });
-    try {
-      await runInDurableObject(stub, (instance) => instance.alarm());
-    } finally {
-      vi.useRealTimers();
-    }
+    await alarmAt(stub, now + 120_000);
     expect(await tables(stub)).toEqual([]);
   });
 
