@@ -40,7 +40,7 @@ class SigningWorker:
         self.hits = 0
         self.down = False
         self.arrived = threading.Event()
-        self._held: threading.Event = None
+        self._held = None  # a threading.Event while stalled
         worker = self
 
         class Handler(BaseHTTPRequestHandler):
