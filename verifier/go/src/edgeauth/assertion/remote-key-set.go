@@ -80,7 +80,9 @@ func (s *remoteKeySet) current(ctx context.Context, refresh bool) ([]jose.JSONWe
 			done := make(chan struct{})
 			s.attemptedAt, s.fetching = now, done
 			s.mu.Unlock()
-			return s.fetchOutsideLock(ctx, done)
+			// Not the request's context: its client going away must not count as the key set failing
+			// for everyone else (fetch applies its own timeout).
+			return s.fetchOutsideLock(context.Background(), done)
 		}
 		waiting, lastErr := s.fetching, s.lastErr
 		s.mu.Unlock()
