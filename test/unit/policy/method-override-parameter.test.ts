@@ -15,6 +15,7 @@ const POLICY = JSON.stringify([
   { path: "/items/*", allow: { emails: ["ada@example.com", "boss@example.com"] } },
   { path: "/items/*", methods: ["DELETE"], allow: { emails: ["boss@example.com"] } },
   { path: "/hooks/github", methods: ["POST"], public: true },
+  { path: "/hooks/large", public: true },
 ]);
 const FORM = { "content-type": "application/x-www-form-urlencoded" };
 const boss = { sub: "2002", email: "boss@example.com" };
@@ -130,6 +131,15 @@ describe("a POST that names another method in `_method`, where a rule depends on
     expect((await post("/hooks/github", { headers: json, body: '{"_method":"DELETE"}' })).status).toBe(401);
     // The webhook itself stays public (control).
     expect((await post("/hooks/github", { headers: json, body: '{"action":"opened"}' })).status).toBe(200);
+  });
+
+  it("counts a delivery past the bound to a POST-only public rule as any method; a rule for every method reads nothing", async () => {
+    const json = { "content-type": "application/json" };
+    const large = JSON.stringify({ action: "push", commits: "c".repeat(MAX_OVERRIDE_BODY_BYTES) });
+    expect((await post("/hooks/github", { headers: json, body: large })).status).toBe(401);
+    const response = await post("/hooks/large?_method=DELETE", { headers: json, body: large });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as Echo).body.length).toBe(large.length);
   });
 });
 
