@@ -19,6 +19,12 @@ createServer(async (request, response) => {
   } catch (error) {
     // Say why in the log, not to the client.
     console.warn(`refused: ${error.code ?? error.message}`);
+    // The worker's key set could not be fetched: the caller did nothing wrong, and may try again.
+    if (error.code === "ERR_JWKS_UNAVAILABLE") {
+      response.writeHead(503, { "Content-Type": "text/plain; charset=utf-8", "Retry-After": "30" });
+      response.end("unavailable\n");
+      return;
+    }
     response.writeHead(401, { "Content-Type": "text/plain; charset=utf-8" });
     response.end("unauthorized\n");
   }

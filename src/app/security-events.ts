@@ -2,8 +2,8 @@ import { AuthError } from "../errors";
 import { logEvent } from "../log";
 import { getTransmitter } from "../risc/transmitter";
 import {
-  assertSetShape,
   CLOCK_TOLERANCE_SECONDS,
+  compactSet,
   REVOKING_EVENTS,
   SET_MAX_AGE_SECONDS,
   VERIFICATION_EVENT,
@@ -34,9 +34,9 @@ function revokedUpToMs(iatSeconds: number, nowMs: number, refreshTokenTtlSeconds
  */
 export async function receiveSecurityEvent(ctx: RequestContext, token: string): Promise<void> {
   const { config, store, nowMs } = ctx;
-  assertSetShape(token);
+  const set = compactSet(token);
   const transmitter = await getTransmitter(config, nowMs);
-  const event = await verifySecurityEvent(token, transmitter, config.clientId, ctx.nowSeconds);
+  const event = await verifySecurityEvent(set, transmitter, config.clientId, ctx.nowSeconds);
   const eventId = `${transmitter.issuer}\n${event.jti}`;
   if (await store.hasEvent(eventId, nowMs))
     throw new AuthError("ERR_SET_REPLAYED", { detail: `jti ${event.jti.slice(0, 64)}` });

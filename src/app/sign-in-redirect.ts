@@ -25,11 +25,13 @@ export function toPublicHost(ctx: RequestContext): Response {
 /**
  * A navigation without a session: 302 to {AUTH_PREFIX}/login?return_to=<path+query>, or, on
  * another host name of the worker, to the same page on PUBLIC_URL's host, which may already
- * have a session and otherwise sends it to its own login.
+ * have a session and otherwise sends it to its own login. The first redirect of the sign-in flow,
+ * so it answers like the others (signInFlowRedirect): a browser applies each redirect's policy to
+ * the Referer of the next request, and none along the way may be laxer than the rest.
  */
 export function signInRedirect(ctx: RequestContext): Response {
   if (ctx.otherHost) return toPublicHost(ctx);
   const { url } = ctx.request;
   const location = `${ctx.config.authPrefix}/login?return_to=${encodeURIComponent(url.pathname + url.search)}`;
-  return new Response(null, { status: 302, headers: { Location: location, "Cache-Control": "no-store" } });
+  return signInFlowRedirect(location);
 }

@@ -84,29 +84,45 @@ const decodePlain = (path: string) =>
 const TRAILING_DOTS = /[. ]+(?=\/|$)/g;
 
 /**
+ * A segment's NTFS stream, from its first colon on: `admin::$INDEX_ALLOCATION` is the directory
+ * `admin`, `web.config::$DATA` the file, to IIS and Windows file systems. A segment that starts
+ * with a colon names no file, so it has no such reading.
+ */
+const NTFS_STREAM = /(?<=[^/]):[^/]*/g;
+
+/**
+ * An 8.3 short name (`ADMINI~1` for `administration`, `APP~1.JS`): it stands for any long name
+ * that begins alike, which no single reading can spell, so such a path is ambiguous.
+ */
+const SHORT_NAME = /(?:^|\/)[^/~.]{1,6}~[1-9][0-9]{0,5}(?:\.[^/.]{1,3})?(?=\/|$)/;
+
+/**
  * The rule(s) that decide a request (docs/access-policies.md: the most specific rule wins). An origin may read
  * a path otherwise than the worker does, so each reading it might make gets its rules, and the
  * request must pass all of them: a rule cannot be skipped by spelling its path as `/ADMIN/x`,
- * `/%61dmin/x`, `/admin./x`, `/admin%20` or, for an exact rule `/admin`, `/admin/`
- * (docs/security.md, "Path readings"). A path that could mean anything (encoded `/` or `.`, `;`, `//`, `\`, double
- * escapes: AMBIGUOUS) is never public and needs every rule that applies to its method.
+ * `/%61dmin/x`, `/admin./x`, `/admin%20`, `/admin::$INDEX_ALLOCATION/x` or, for an exact rule
+ * `/admin`, `/admin/` (docs/security.md, "Path readings"). A path that could mean anything (encoded
+ * `/` or `.`, `;`, `//`, `\`, double escapes: AMBIGUOUS; an 8.3 short name: SHORT_NAME) is never
+ * public and needs every rule that applies to its method.
  */
 export function accessDecision(policy: AccessPolicy, pathname: string, method: string): AccessDecision {
   const verb = method.toUpperCase();
-  if (AMBIGUOUS.test(pathname)) {
+  // Without an escape the decoded reading is the path itself: two readings, not three.
+  const decoded = pathname.includes("%") ? decodePlain(pathname) : pathname;
+  if (AMBIGUOUS.test(pathname) || SHORT_NAME.test(decoded)) {
     return {
       public: false,
       rules: policy.rules.filter((rule) => rule.allow !== "public" && (!rule.methods || rule.methods.has(verb))),
     };
   }
-  // Without an escape the decoded reading is the path itself: two readings, not three.
-  const decoded = pathname.includes("%") ? decodePlain(pathname) : pathname;
   const readings: Reading[] = [{ path: pathname, folded: false }];
   if (decoded !== pathname) readings.push({ path: decoded, folded: false });
   readings.push({ path: decoded.toLowerCase(), folded: true });
-  for (const { path, folded } of [...readings]) {
-    const trimmed = path.replace(TRAILING_DOTS, "");
-    if (trimmed !== path) readings.push({ path: trimmed || "/", folded });
+  for (const variant of [NTFS_STREAM, TRAILING_DOTS]) {
+    for (const { path, folded } of [...readings]) {
+      const trimmed = path.replace(variant, "");
+      if (trimmed !== path) readings.push({ path: trimmed || "/", folded });
+    }
   }
   const deciding: AccessRule[] = [];
   for (const reading of readings) {

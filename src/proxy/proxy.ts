@@ -34,7 +34,8 @@ function sendToOrigin(route: OriginRoute, target: string, init: RequestInit): Pr
  * Sends the request to ORIGIN_URL (or, with the ORIGIN service binding and no ORIGIN_URL, our
  * public origin) + path + query. Where it goes depends on the configuration alone: never on
  * `Host`, `X-Forwarded-Host` or any other request header. With `preflight`, a CORS preflight
- * passed without a session, it goes as a bare OPTIONS. An origin that cannot be reached, or
+ * passed without a session, it goes as a bare OPTIONS; with `body`, that body goes in place of the
+ * request's stream (which the gate has read). An origin that cannot be reached, or
  * an origin Worker that throws, is ERR_ORIGIN_UNAVAILABLE (502).
  *
  * An authenticated request bypasses Cloudflare's cache both ways, `cache: "no-store"`: an answer
@@ -47,8 +48,9 @@ export async function forwardToOrigin(
   url: URL,
   headers: Headers,
   authenticated: boolean,
-  preflight = false,
+  sent: Pick<ProxyOptions, "preflight" | "body"> = {},
 ): Promise<Response> {
+  const { preflight = false } = sent;
   const target = `${route.config.originBase ?? route.publicOrigin}${url.pathname}${url.search}`;
   // A preflight let through without a session is an OPTIONS and nothing more: whatever body or
   // body headers came with it never reach the origin unauthenticated.
@@ -57,7 +59,7 @@ export async function forwardToOrigin(
   const init: RequestInit = {
     method: request.method,
     headers,
-    body: hasBody ? request.body : null,
+    body: hasBody ? (sent.body ?? request.body) : null,
     redirect: "manual",
   };
   if (authenticated) init.cache = "no-store";
@@ -97,6 +99,8 @@ export interface ProxyOptions {
   preflight?: boolean;
   /** A WebSocket the origin accepts is relayed, and kept only while the watch allows (docs/websockets.md). */
   watch?: SocketWatch;
+  /** The request's body, read by the gate to find a method override: sent in place of the spent stream. */
+  body?: ArrayBuffer | ReadableStream;
 }
 
 /**
@@ -108,7 +112,7 @@ export async function proxy(
   identity: ForwardedIdentity | undefined,
   options: ProxyOptions,
 ): Promise<Response> {
-  const { workloadBearer, preflight = false, watch } = options;
+  const { workloadBearer, watch } = options;
   const { request } = scope;
   const { host, proto } = publicHostOf(scope.publicOrigin);
   const facts = { ...request, requestId: scope.requestId, publicHost: host, publicProto: proto, workloadBearer };
@@ -116,7 +120,7 @@ export async function proxy(
   const authenticated = identity !== undefined;
   const sentMs = Date.now();
   try {
-    const upstream = await forwardToOrigin(scope, scope.raw, request.url, headers, authenticated, preflight);
+    const upstream = await forwardToOrigin(scope, scope.raw, request.url, headers, authenticated, options);
     const response = toClientResponse(upstream, authenticated);
     return watch && response.status === 101 && response.webSocket ? relayWebSocket(response, watch) : response;
   } finally {

@@ -88,10 +88,17 @@ function eventsOf(payload: JWTPayload): SecurityEvent["events"] {
   });
 }
 
-/** Refuses what cannot be a SET before anything is fetched for it: junk never costs a network call. */
-export function assertSetShape(token: string): void {
+/** A request body that has the shape of a SET (a compact JWS of a sensible length): only compactSet() makes one. */
+export type CompactSet = string & { readonly compactSet: unique symbol };
+
+/**
+ * Refuses what cannot be a SET before anything is fetched for it: junk never costs a network call.
+ * The one shape check: verifySecurityEvent() takes only what this returns, so it need not look again.
+ */
+export function compactSet(token: string): CompactSet {
   if (token.length > MAX_SET_LENGTH || !COMPACT_JWS.test(token))
     throw refuse("ERR_SET_INVALID_REQUEST", "not a compact JWS");
+  return token as CompactSet;
 }
 
 /**
@@ -102,12 +109,11 @@ export function assertSetShape(token: string): void {
  * the RFC 8935 error they answer with.
  */
 export async function verifySecurityEvent(
-  token: string,
+  token: CompactSet,
   transmitter: Transmitter,
   clientId: string,
   nowSeconds: number,
 ): Promise<SecurityEvent> {
-  assertSetShape(token);
   let verified: Awaited<ReturnType<typeof jwtVerify>>;
   try {
     verified = await jwtVerify(token, transmitter.jwks, {

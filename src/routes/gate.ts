@@ -5,15 +5,34 @@ import { socketWatchFor } from "../app/socket-watch";
 import { AuthError } from "../errors";
 import {
   accessDecision,
+  type AccessDecision,
   admittedWorkload,
   isAdmitted,
   preflightPasses,
   relaysWebSocket,
 } from "../policy/access-decision";
+import { queryNamesMethod, readMethodOverrides } from "../http/method-override";
+import { decisionWithOverrides, methodMatters } from "../policy/method-readings";
 import { proxy } from "../proxy/proxy";
 import { originAssertionFor, workloadAssertionFor } from "../tokens/token-caches";
 import { workloadFromBearer } from "../workloads/verified-workloads";
 import { trustedIssuerOf } from "../workloads/workload-token";
+
+/**
+ * The rules that decide the request: those of its path and method, and, where a rule depends on
+ * the method, those of every method a `_method` parameter asks the origin to act as (in the query,
+ * or in a POST's form or JSON body, which is then read and sent on as read).
+ */
+async function decide(ctx: RequestContext): Promise<{ decision: AccessDecision; body?: ArrayBuffer | ReadableStream }> {
+  const { policy } = ctx.config;
+  const { url, method } = ctx.request;
+  const decision = accessDecision(policy, url.pathname, method);
+  const mayOverride = method === "POST" || queryNamesMethod(url);
+  if (!mayOverride || !methodMatters(policy, url.pathname, method)) return { decision };
+  const overrides = await readMethodOverrides(ctx.raw, url);
+  if (overrides.methods !== "any" && overrides.methods.size === 0) return { decision, body: overrides.body };
+  return { decision: decisionWithOverrides(policy, url.pathname, method, overrides.methods), body: overrides.body };
+}
 
 /**
  * Every request that is not one of the worker's own routes: its rule decides (docs/reference.md,
@@ -27,11 +46,12 @@ import { trustedIssuerOf } from "../workloads/workload-token";
  */
 export async function gate(ctx: RequestContext): Promise<Response> {
   const { request, config } = ctx;
-  const decision = (ctx.decision = accessDecision(config.policy, request.url.pathname, request.method));
+  const { decision, body } = await decide(ctx);
+  ctx.decision = decision;
   // Read once: a workload's token is meant for us, so the origin never sees it, on any path.
   const workloadIssuer = request.bearer === undefined ? undefined : trustedIssuerOf(config.workloads, request.bearer);
   const workloadBearer = workloadIssuer !== undefined;
-  if (decision.public) return proxy(ctx, undefined, { workloadBearer });
+  if (decision.public) return proxy(ctx, undefined, { workloadBearer, body });
   if (
     request.preflightMethod !== undefined &&
     preflightPasses(config.policy, request.url.pathname, request.preflightMethod)
@@ -59,7 +79,7 @@ export async function gate(ctx: RequestContext): Promise<Response> {
     }
     const workload = { name, sub: token.sub, ...(token.email ? { email: token.email } : {}) };
     const assertion = await workloadAssertionFor(config, ctx.publicOrigin, workload, ctx.nowSeconds);
-    return proxy(ctx, { user: workload, workload: name, assertion }, { workloadBearer: true });
+    return proxy(ctx, { user: workload, workload: name, assertion }, { workloadBearer: true, body });
   }
 
   const session = await resolveSession(ctx);
@@ -79,5 +99,5 @@ export async function gate(ctx: RequestContext): Promise<Response> {
   // A socket outlives the request that opened it: relayed, it ends with its session (docs/websockets.md).
   const watch =
     request.webSocketUpgrade && relaysWebSocket(decision) ? socketWatchFor(ctx, decision, session) : undefined;
-  return proxy(ctx, { user: session.identity, assertion }, { workloadBearer: false, watch });
+  return proxy(ctx, { user: session.identity, assertion }, { workloadBearer: false, watch, body });
 }

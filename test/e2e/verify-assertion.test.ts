@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import { SignJWT, importJWK, type JWK } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { generateKeySet } from "../../scripts/keys.mjs";
 import { verifyAssertion } from "../../verifier/verify-assertion.mjs";
 
@@ -104,5 +104,140 @@ describe("verifyAssertion (the origin's side)", () => {
         "ERR_JWT_CLAIM_VALIDATION_FAILED",
       );
     }
+  });
+});
+
+/**
+ * The worker's key set as the verifier keeps it: failed fetches count in the 30-second cooldown,
+ * a fetch under way holds up no assertion the keys already held can verify, and those keys keep
+ * verifying for an hour after their fetch while refetching fails. Each test has a key set of its
+ * own (its own URL, so its own cache); the clock is moved, never waited for.
+ */
+describe("verifyAssertion's key set", () => {
+  const servers: Server[] = [];
+  afterEach(() => {
+    vi.useRealTimers();
+    for (const each of servers.splice(0)) {
+      each.closeAllConnections();
+      each.close();
+    }
+  });
+
+  async function keySet() {
+    const { keys } = await generateKeySet("ES256");
+    const { d: _d, ...publicKey } = keys[0]!;
+    const state = { hits: 0, down: false, held: undefined as Promise<void> | undefined, arrived: () => {} };
+    const jwks = createServer(async (_req, res) => {
+      state.hits++;
+      state.arrived();
+      if (state.held) await state.held;
+      if (state.down) res.writeHead(503).end();
+      else res.end(JSON.stringify({ keys: [{ ...publicKey, use: "sig" }] }));
+    });
+    servers.push(jwks);
+    await new Promise<void>((resolve) => jwks.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(jwks.address() as { port: number }).port}/jwks`;
+    const signWith = async (kid: string, key: JWK) =>
+      new SignJWT({ email: "ada@example.com" })
+        .setProtectedHeader({ alg: "ES256", kid, typ: "auth-assertion+jwt" })
+        .setIssuer(ISSUER)
+        .setAudience(AUDIENCE)
+        .setSubject("1001")
+        .setIssuedAt()
+        .setExpirationTime("5m")
+        .sign(await importJWK(key, "ES256"));
+    const { keys: strangers } = await generateKeySet("ES256");
+    return {
+      state,
+      valid: () => signWith(keys[0]!.kid as string, keys[0]! as JWK),
+      stranger: () => signWith(`stranger-${Math.random()}`, strangers[0]! as JWK),
+      verify: async (assertion: string) =>
+        code(verifyAssertion(request(assertion), { jwksUrl: url, issuer: ISSUER, audience: AUDIENCE })),
+      /** Holds every answer of the key set until the returned release(); `arrived` once one waits. */
+      stall() {
+        let release = () => {};
+        state.held = new Promise<void>((resolve) => (release = resolve));
+        const arrived = new Promise<void>((resolve) => (state.arrived = resolve));
+        return {
+          arrived,
+          release: () => {
+            state.held = undefined;
+            release();
+          },
+        };
+      },
+    };
+  }
+
+  const start = Date.parse("2026-12-07T12:00:00Z");
+  const at = (seconds: number) => vi.setSystemTime(start + seconds * 1000);
+
+  it("counts a failed fetch in the cooldown, so forged kids cannot start one each", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    at(0);
+    const set = await keySet();
+    expect(await set.verify(await set.valid())).toBe("accepted");
+    set.state.down = true;
+    at(31);
+    for (let i = 0; i < 20; i++) expect(await set.verify(await set.stranger())).toBe("ERR_JWKS_NO_MATCHING_KEY");
+    expect(set.state.hits).toBe(2);
+    expect(await set.verify(await set.valid())).toBe("accepted");
+    at(62);
+    expect(await set.verify(await set.stranger())).toBe("ERR_JWKS_NO_MATCHING_KEY");
+    expect(set.state.hits).toBe(3);
+  });
+
+  it("with no keys yet, answers ERR_JWKS_UNAVAILABLE at once after a failed fetch, until the cooldown ends", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    at(0);
+    const set = await keySet();
+    set.state.down = true;
+    for (let i = 0; i < 10; i++) expect(await set.verify(await set.valid())).toBe("ERR_JWKS_UNAVAILABLE");
+    expect(set.state.hits).toBe(1);
+    set.state.down = false;
+    at(31);
+    expect(await set.verify(await set.valid())).toBe("accepted");
+    expect(set.state.hits).toBe(2);
+  });
+
+  it("keeps the last keys for an hour while the key set cannot be fetched", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    at(0);
+    const set = await keySet();
+    expect(await set.verify(await set.valid())).toBe("accepted");
+    set.state.down = true;
+    at(601);
+    expect([await set.verify(await set.valid()), set.state.hits]).toEqual(["accepted", 2]);
+    at(611);
+    expect([await set.verify(await set.valid()), set.state.hits]).toEqual(["accepted", 2]);
+    at(642);
+    expect([await set.verify(await set.valid()), set.state.hits]).toEqual(["accepted", 3]);
+    at(3599);
+    expect(await set.verify(await set.valid())).toBe("accepted");
+    at(3601);
+    // Signed now: only the key set's age can refuse it.
+    expect(await set.verify(await set.valid())).toBe("ERR_JWKS_UNAVAILABLE");
+    set.state.down = false;
+    at(3632);
+    expect(await set.verify(await set.valid())).toBe("accepted");
+  });
+
+  it("holds up no assertion its keys can verify while a slow refetch is under way", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    at(0);
+    const set = await keySet();
+    expect(await set.verify(await set.valid())).toBe("accepted");
+    at(601);
+    const valid = await set.valid();
+    const slow = set.stall();
+    const refetching = set.verify(await set.valid());
+    await slow.arrived;
+    const answer = await Promise.race([
+      set.verify(valid),
+      new Promise<string>((resolve) => setTimeout(() => resolve("still waiting after 2 s"), 2000)),
+    ]);
+    slow.release();
+    expect(answer).toBe("accepted");
+    expect(await refetching).toBe("accepted");
   });
 });

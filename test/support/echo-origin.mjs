@@ -36,7 +36,8 @@ export async function echoOrigin(request) {
 
 /**
  * A WebSocket that echoes each message back; `who` answers with the X-Auth-User-Email it was
- * opened with, `close <code>` makes the origin close with that code.
+ * opened with, `headers` with every header of the upgrade request it was opened with (JSON, by
+ * lower-case name), `close <code>` makes the origin close with that code.
  */
 function echoSocket(request) {
   const [client, server] = Object.values(new WebSocketPair());
@@ -44,6 +45,7 @@ function echoSocket(request) {
   server.accept();
   server.addEventListener("message", (event) => {
     if (event.data === "who") server.send(request.headers.get("x-auth-user-email") ?? "");
+    else if (event.data === "headers") server.send(JSON.stringify(Object.fromEntries(request.headers)));
     else if (String(event.data).startsWith("close ")) server.close(Number(event.data.slice(6)), "origin closed");
     else server.send(event.data);
   });

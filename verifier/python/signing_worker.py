@@ -32,17 +32,23 @@ def new_key(alg):
 
 
 class SigningWorker:
-    """Serves ``{"keys": [...]}`` at ``jwks_url`` (counting fetches in ``hits``) until ``close()``."""
+    """Serves ``{"keys": [...]}`` at ``jwks_url`` (counting fetches in ``hits``) until ``close()``.
+    ``down`` answers 503; ``stall()`` holds every answer until ``release()``, as a slow worker would."""
 
     def __init__(self):
         self.keys = [new_key("ES256"), new_key("EdDSA")]
         self.hits = 0
         self.down = False
+        self.arrived = threading.Event()
+        self._held = None  # a threading.Event while stalled
         worker = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
                 worker.hits += 1
+                worker.arrived.set()
+                if worker._held is not None:
+                    worker._held.wait(10)
                 if worker.down:
                     self.send_error(503)
                     return
@@ -60,7 +66,17 @@ class SigningWorker:
         self.jwks_url = f"http://127.0.0.1:{self._server.server_port}/.well-known/jwks.json"
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
 
+    def stall(self):
+        self._held = threading.Event()
+        self.arrived.clear()
+
+    def release(self):
+        if self._held is not None:
+            self._held.set()
+        self._held = None
+
     def close(self):
+        self.release()
         self._server.shutdown()
         self._server.server_close()
 

@@ -5,6 +5,7 @@ Run: /usr/bin/python3 -m unittest discover -s verifier/python
 
 import base64
 import json
+import threading
 import time
 import unittest
 from unittest import mock
@@ -148,13 +149,69 @@ class WorkerKeySetTest(unittest.TestCase):
         self.assertEqual(self.code(self.worker.sign(key=self.worker.keys[1])), "accepted")
         self.assertEqual(self.code(self.worker.sign(key=self.worker.keys[2])), "accepted")
         self.worker.keys[1:] = [{"jwk": {"kty": "unknown", "kid": "odder"}}]
-        self.clock += 601
+        self.clock += 3601
         self.assertEqual(self.code(self.worker.sign(key=new_key("ES256"))), "ERR_JWKS_UNAVAILABLE")
 
-    def test_says_the_key_set_is_unavailable_when_it_cannot_be_fetched(self):
+    def test_says_the_key_set_is_unavailable_when_it_cannot_be_fetched_and_tries_again_after_30_seconds(self):
         self.worker.down = True
         self.assertEqual(self.code(self.worker.sign()), "ERR_JWKS_UNAVAILABLE")
         self.worker.down = False
+        self.clock += 31
+        self.assertEqual(self.code(self.worker.sign()), "accepted")
+
+    def test_counts_a_failed_fetch_in_the_cooldown_so_forged_kids_cannot_start_one_each(self):
+        self.verifier.verify(self.worker.sign())
+        self.worker.down = True
+        self.clock += 31
+        strangers = [self.worker.sign(key=new_key("ES256")) for _ in range(20)]
+        self.assertEqual({self.code(s) for s in strangers}, {"ERR_JWKS_NO_MATCHING_KEY"})
+        self.assertEqual(self.worker.hits, 2)
+        self.assertEqual(self.code(self.worker.sign()), "accepted")
+        self.clock += 31
+        self.assertEqual(self.code(strangers[0]), "ERR_JWKS_NO_MATCHING_KEY")
+        self.assertEqual(self.worker.hits, 3)
+
+    def test_with_no_keys_yet_a_failed_fetch_answers_at_once_until_the_cooldown_ends(self):
+        self.worker.down = True
+        codes = {self.code(self.worker.sign()) for _ in range(10)}
+        self.assertEqual((codes, self.worker.hits), ({"ERR_JWKS_UNAVAILABLE"}, 1))
+        self.worker.down = False
+        self.clock += 31
+        self.assertEqual((self.code(self.worker.sign()), self.worker.hits), ("accepted", 2))
+
+    def test_a_slow_key_set_stalls_only_the_fetch_not_the_assertions_it_can_already_verify(self):
+        self.verifier.verify(self.worker.sign())
+        valid, stranger = self.worker.sign(), self.worker.sign(key=new_key("ES256"))
+        self.clock += 31
+        self.worker.stall()
+        fetching = threading.Thread(target=self.code, args=(stranger,))
+        fetching.start()
+        self.addCleanup(fetching.join)
+        self.addCleanup(self.worker.release)
+        self.assertTrue(self.worker.arrived.wait(5), "the refetch for the unknown kid never arrived")
+        answers = []
+        verifying = threading.Thread(target=lambda: answers.append(self.code(valid)))
+        verifying.start()
+        verifying.join(2)
+        # Before the refetch is let go: a valid assertion never waits for it.
+        self.assertEqual(answers, ["accepted"])
+        self.worker.release()
+
+    def test_keeps_the_last_keys_for_an_hour_while_the_key_set_cannot_be_fetched(self):
+        self.verifier.verify(self.worker.sign())
+        self.worker.down = True
+        self.clock += 601
+        self.assertEqual((self.code(self.worker.sign()), self.worker.hits), ("accepted", 2))
+        self.clock += 10
+        self.assertEqual((self.code(self.worker.sign()), self.worker.hits), ("accepted", 2))
+        self.clock += 31
+        self.assertEqual((self.code(self.worker.sign()), self.worker.hits), ("accepted", 3))
+        self.clock = 1000.0 + 3599
+        self.assertEqual(self.code(self.worker.sign()), "accepted")
+        self.clock = 1000.0 + 3601
+        self.assertEqual(self.code(self.worker.sign()), "ERR_JWKS_UNAVAILABLE")
+        self.worker.down = False
+        self.clock += 31
         self.assertEqual(self.code(self.worker.sign()), "accepted")
 
 

@@ -8,12 +8,15 @@ from typing import Optional
 
 import jwt
 
-#: Kept 10 minutes; refetched for an unknown `kid` (key rotation) at most once per 30 seconds;
-#: a fetch is given up after 5 seconds; a key set is a few hundred bytes, more than 64 KiB is refused.
+#: Kept 10 minutes; refetched for an unknown `kid` (key rotation) at most once per 30 seconds,
+#: counting failed attempts too; a fetch is given up after 5 seconds; a key set is a few hundred
+#: bytes, more than 64 KiB is refused. When refetching fails, the last keys fetched keep verifying
+#: until an hour after that fetch: a key-set outage does not refuse every assertion at once.
 KEYS_MAX_AGE_SECONDS = 600
 KEYS_COOLDOWN_SECONDS = 30
 KEYS_TIMEOUT_SECONDS = 5
 KEYS_MAX_BYTES = 64 * 1024
+KEYS_MAX_STALE_SECONDS = 3600
 
 
 class KeySetUnavailable(jwt.PyJWKClientError):
@@ -22,14 +25,18 @@ class KeySetUnavailable(jwt.PyJWKClientError):
 
 class WorkerKeySet(jwt.PyJWKClient):
     """PyJWKClient with the bounds its stock cache lacks (as jose's remote key set has them): a
-    timeout, a size limit, and one refetch per cooldown however many unknown `kid`s arrive, so
-    that made-up `kid`s cannot turn every request into a fetch. Safe to share between threads."""
+    timeout, a size limit, and one attempt per cooldown however many unknown `kid`s arrive and
+    whether or not it succeeds, so that made-up `kid`s cannot turn every request into a fetch. A
+    fetch runs outside the lock: while one is under way, other threads go on with the keys held
+    (they wait for it only when there are none). Safe to share between threads."""
 
     def __init__(self, jwks_url: str):
         super().__init__(jwks_url, cache_jwk_set=False)
         self._lock = threading.Lock()
         self._key_set: Optional[jwt.PyJWKSet] = None
         self._fetched_at = 0.0
+        self._attempted_at: Optional[float] = None
+        self._fetching: Optional[threading.Event] = None
 
     def fetch_data(self):
         try:
@@ -45,15 +52,50 @@ class WorkerKeySet(jwt.PyJWKClient):
         except ValueError as error:
             raise KeySetUnavailable("the key set is not JSON") from error
 
+    def _held(self, now: float) -> Optional[jwt.PyJWKSet]:
+        """The keys last fetched, while they may still verify (KEYS_MAX_STALE_SECONDS)."""
+        if self._key_set is not None and now - self._fetched_at < KEYS_MAX_STALE_SECONDS:
+            return self._key_set
+        return None
+
     def get_jwk_set(self, refresh: bool = False) -> jwt.PyJWKSet:
-        with self._lock:
-            if self._key_set is not None:
-                age = time.monotonic() - self._fetched_at
-                if age < (KEYS_COOLDOWN_SECONDS if refresh else KEYS_MAX_AGE_SECONDS):
-                    return self._key_set
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                held = self._held(now)
+                if held is not None and not refresh and now - self._fetched_at < KEYS_MAX_AGE_SECONDS:
+                    return held
+                cooling = self._attempted_at is not None and now - self._attempted_at < KEYS_COOLDOWN_SECONDS
+                if cooling or self._fetching is not None:
+                    if held is not None:
+                        return held
+                    if self._fetching is None:
+                        raise KeySetUnavailable("the key set could not be fetched; trying again shortly")
+                    waiting = self._fetching
+                else:
+                    waiting = None
+                    self._attempted_at, self._fetching = now, threading.Event()
+                    done = self._fetching
+            if waiting is not None:
+                # No keys at all yet: this thread needs the fetch another one started.
+                waiting.wait(KEYS_TIMEOUT_SECONDS * 2)
+                continue
+            return self._fetch_outside_lock(done)
+
+    def _fetch_outside_lock(self, done: threading.Event) -> jwt.PyJWKSet:
+        try:
             key_set = _usable(self.fetch_data())
-            self._key_set, self._fetched_at = key_set, time.monotonic()
-            return key_set
+        except KeySetUnavailable as error:
+            key_set, failure = None, error
+        with self._lock:
+            if key_set is not None:
+                self._key_set, self._fetched_at = key_set, time.monotonic()
+            self._fetching = None
+            held = self._held(time.monotonic())
+        done.set()
+        if held is None:
+            raise failure
+        return held
 
 
 def _usable(data) -> jwt.PyJWKSet:

@@ -67,6 +67,34 @@ describe("trailing dots and spaces in a segment (IIS reads /admin./x and /admin%
   });
 });
 
+describe("NTFS names: a stream after a colon, 8.3 short names (IIS and Windows file systems)", () => {
+  it.each([
+    // `name::$INDEX_ALLOCATION` is the directory `name`, `name::$DATA` the file `name`: the
+    // segment up to its first colon is a reading, escaped or not.
+    ["GET", "/admin::$INDEX_ALLOCATION/x", ['"/admin/*"', DEFAULT].sort()],
+    ["GET", "/admin:$I30:$INDEX_ALLOCATION/users", ['"/admin/*"', DEFAULT].sort()],
+    ["GET", "/admin%3a%3a$INDEX_ALLOCATION/x", ['"/admin/*"', DEFAULT].sort()],
+    ["GET", "/ADMIN%3A%3A$Index_Allocation/x", ['"/admin/*"', DEFAULT].sort()],
+    ["GET", "/admin::$DATA", ['"/admin/*"', DEFAULT].sort()],
+    ["GET", "/admin.::$DATA/x", ['"/admin/*"', DEFAULT].sort()],
+    ["POST", "/api/deploy::$DATA", ['"/api/deploy"', DEFAULT].sort()],
+    ["GET", "/assets/app.js::$DATA", "public"],
+    // A colon that names nothing else keeps the path's own rule (custom methods, `/v1/items:get`).
+    ["GET", "/v1/items:batchGet", [DEFAULT]],
+    // A short name (`ADMINI~1` for `administration`) may stand for any name it abbreviates: the
+    // path needs every rule for its method, and is never public.
+    ["GET", "/ADMINI~1/x", ['"/admin/*"', '"/landing/*"', DEFAULT].sort()],
+    ["GET", "/assets/APP~1.JS", ['"/admin/*"', '"/landing/*"', DEFAULT].sort()],
+    ["GET", "/assets/app%7E1.js", ['"/admin/*"', '"/landing/*"', DEFAULT].sort()],
+    ["POST", "/api/DEPLOY~2", ['"/admin/*"', '"/api/deploy"', '"/landing/*"', DEFAULT].sort()],
+    // A tilde that is no short name keeps the path's own rule (home directories, backup files).
+    ["GET", "/~ada/notes", [DEFAULT]],
+    ["GET", "/assets/app.js~", "public"],
+  ])("%s %s is decided by %j", async (method, path, expected) => {
+    expect(await decidedBy(RULES, method, path)).toEqual(expected);
+  });
+});
+
 describe("at the gate", () => {
   const withPolicy = (path: string, init: RequestInit) =>
     callWith({ ACCESS_POLICY: JSON.stringify(RULES) }, path, init);
@@ -80,6 +108,14 @@ describe("at the gate", () => {
     for (const path of ["/admin", "/admin/"]) {
       expect([path, (await withPolicy(path, { headers: { cookie: boss.cookie } })).status]).toEqual([path, 200]);
     }
+  });
+
+  it("refuses someone only the default rule admits on /admin's NTFS names", async () => {
+    const ada = await signedIn();
+    for (const path of ["/admin::$INDEX_ALLOCATION/users", "/admin%3A%3A$INDEX_ALLOCATION/users", "/ADMINI~1/users"]) {
+      expect([path, (await withPolicy(path, { headers: { cookie: ada.cookie } })).status]).toEqual([path, 403]);
+    }
+    expect((await withPolicy("/v1/items:batchGet", { headers: { cookie: ada.cookie } })).status).toBe(200);
   });
 
   it("refuses a POST to /api/deploy/ that the exact rule refuses at /api/deploy", async () => {

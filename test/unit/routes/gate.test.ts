@@ -38,6 +38,9 @@ describe("the gate", () => {
     const response = await call("/docs/x?y=1", { headers: { accept: "text/html" } });
     expect(response.status).toBe(302);
     expect(response.headers.get("location")).toBe("/auth/login?return_to=%2Fdocs%2Fx%3Fy%3D1");
+    // Like every other redirect of the sign-in flow: never cached, and no Referer sent on with it.
+    expect(response.headers.get("cache-control")).toBe("no-store");
+    expect(response.headers.get("referrer-policy")).toBe("no-referrer");
   });
 
   it("answers 401 JSON with WWW-Authenticate to a non-navigation", async () => {

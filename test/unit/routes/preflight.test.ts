@@ -15,8 +15,9 @@ const POLICY = JSON.stringify([
 ]);
 const APP = "https://spa.example";
 
-function preflight(path: string, method: string, headers: Record<string, string> = {}) {
+function preflight(path: string, method: string, headers: Record<string, string> = {}, init: RequestInit = {}) {
   return callWith({ ACCESS_POLICY: POLICY }, path, {
+    ...init,
     method: "OPTIONS",
     headers: {
       origin: APP,
@@ -67,6 +68,24 @@ describe("a CORS preflight", () => {
       [],
     );
     // workerd announces a request without a body as `Content-Length: 0` on its own; nothing more may arrive.
+    expect(echo.headers["content-length"] ?? "0").toBe("0");
+  });
+
+  it("reaches the origin without a body streamed with no length headers, which nothing else refuses", async () => {
+    // A body as a stream announces itself by no header at all (no Content-Type, no Content-Length,
+    // no Transfer-Encoding inside the runtime), so the request counts as a preflight: only the
+    // proxy leaving out every preflight's body keeps this one from the origin.
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"drop":"everything"}'));
+        controller.close();
+      },
+    });
+    const response = await preflight("/api/items", "POST", {}, { body });
+    expect(response.status).toBe(200);
+    const echo = (await response.json()) as Echo;
+    expect([echo.method, echo.path, echo.body]).toEqual(["OPTIONS", "/api/items", ""]);
+    expect(echo.headers["transfer-encoding"]).toBeUndefined();
     expect(echo.headers["content-length"] ?? "0").toBe("0");
   });
 

@@ -54,20 +54,52 @@ func newKey(t *testing.T, alg jose.SignatureAlgorithm) *testKey {
 // signingWorker is the worker's side, for the tests: its public keys served as a JWK Set over real
 // HTTP on 127.0.0.1 (fetches counted), and assertions signed with its keys.
 type signingWorker struct {
-	mu    sync.Mutex
-	keys  []*testKey
-	extra []json.RawMessage // published before the keys: JWKs as written, readable or not
-	hits  int
-	down  bool
-	url   string
+	mu      sync.Mutex
+	keys    []*testKey
+	extra   []json.RawMessage // published before the keys: JWKs as written, readable or not
+	hits    int
+	down    bool
+	held    chan struct{} // while set, every answer waits until it is closed (stall, release)
+	arrived chan struct{} // closed by the first fetch after stall
+	url     string
+}
+
+// stall holds every answer until release, as a slow worker would; arrived is closed once a fetch
+// is waiting.
+func (w *signingWorker) stall() (arrived <-chan struct{}) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.held, w.arrived = make(chan struct{}), make(chan struct{})
+	return w.arrived
+}
+
+func (w *signingWorker) release() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.held != nil {
+		close(w.held)
+		w.held = nil
+	}
 }
 
 func newSigningWorker(t *testing.T) *signingWorker {
 	w := &signingWorker{keys: []*testKey{newKey(t, jose.ES256), newKey(t, jose.EdDSA)}}
 	server := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, _ *http.Request) {
 		w.mu.Lock()
-		defer w.mu.Unlock()
 		w.hits++
+		held, arrived := w.held, w.arrived
+		if held != nil {
+			w.arrived = nil
+		}
+		w.mu.Unlock()
+		if held != nil {
+			if arrived != nil {
+				close(arrived)
+			}
+			<-held
+		}
+		w.mu.Lock()
+		defer w.mu.Unlock()
 		if w.down {
 			rw.WriteHeader(http.StatusServiceUnavailable)
 			return
@@ -84,6 +116,7 @@ func newSigningWorker(t *testing.T) *signingWorker {
 		_ = json.NewEncoder(rw).Encode(set)
 	}))
 	t.Cleanup(server.Close)
+	t.Cleanup(w.release) // before the server closes: cleanups run last first
 	w.url = server.URL + "/.well-known/jwks.json"
 	return w
 }
