@@ -20,7 +20,10 @@ const jsonExamples = /```jsonc\n([\s\S]*?)```/
 const workloadExamples = tomlBlocks(read("docs/workloads.md"));
 
 /** The values an example leaves out, so that `npm run check` judges only what the example shows. */
-const FILLERS: Record<string, string> = { ORIGIN_URL: '"https://origin.example.com"', OIDC_CLIENT_ID: '"id"' };
+const FILLERS: Record<string, string> = {
+  ORIGIN_URL: '"https://origin.example.com"',
+  OIDC_CLIENT_ID: '"1234-test.apps.googleusercontent.com"',
+};
 
 async function problemsOf(vars: string): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), "doc-policy-"));
