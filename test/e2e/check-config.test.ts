@@ -104,14 +104,19 @@ describe("npm run check", () => {
     }
   });
 
-  it("warns, without failing, when a rule's .json variant (a format to Rails) falls to a looser rule", async () => {
+  it("warns, without failing, when a rule's .json variant (a format to Rails) is open to anyone", async () => {
     const keys = JSON.stringify(await generateKeySet());
-    const policy = JSON.stringify([{ path: "/admin/*", allow: { emails: ["boss@example.com"] } }]);
+    const policy = JSON.stringify([
+      { path: "/docs/*", public: true },
+      { path: "/docs/admin/*", allow: { emails: ["boss@example.com"] } },
+    ]);
     const vars = `ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "1234-test.apps.googleusercontent.com"\nALLOWED_DOMAINS = "example.com"\nACCESS_POLICY = '${policy}'`;
     const { code, output } = check(project(vars, `OIDC_CLIENT_SECRET=s3cret\nSESSION_KEYS='${keys}'\n`));
     expect(code).toBe(0);
     expect(output).toContain("configuration OK");
-    expect(output).toContain('warning: ACCESS_POLICY[0] "/admin/*": "/admin.json" is decided by the default rule');
+    expect(output).toContain(
+      'warning: ACCESS_POLICY[1] "/docs/admin/*": anyone can open "/docs/admin.json" without signing in',
+    );
   });
 
   it("refuses a PREVIEW_HOSTS wildcard right below any public suffix of the Public Suffix List, private domains included", async () => {
