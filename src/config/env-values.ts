@@ -1,4 +1,5 @@
 import type { Env } from "../env";
+import { DURATION_UNITS, durationInWords } from "../util/duration-words";
 import { isSecureOrLoopback } from "../util/issuer-rules";
 
 /** Reading single bindings as typed values; every problem is pushed onto `problems`. */
@@ -112,37 +113,20 @@ export function seconds(
   return Number(value);
 }
 
-/** Units people write after a duration ("30d", "15m", "1h"), in seconds. */
-const UNITS: readonly { pattern: RegExp; seconds: number; word: string }[] = [
-  { pattern: /^(s|secs?|seconds?)$/, seconds: 1, word: "second" },
-  { pattern: /^(m|mins?|minutes?)$/, seconds: 60, word: "minute" },
-  { pattern: /^(h|hrs?|hours?)$/, seconds: 3_600, word: "hour" },
-  { pattern: /^(d|days?)$/, seconds: 86_400, word: "day" },
-  { pattern: /^(w|weeks?)$/, seconds: 604_800, word: "week" },
-];
-
-const amount = (count: number, word: string) => `${count} ${word}${count === 1 ? "" : "s"}`;
-
-/** A duration in the largest unit that divides it: 2592000 is "30 days". */
-function inWords(totalSeconds: number): string {
-  const unit = [...UNITS].reverse().find((candidate) => totalSeconds % candidate.seconds === 0) ?? UNITS[0]!;
-  return amount(totalSeconds / unit.seconds, unit.word);
-}
-
 /**
  * The problem for a duration written with a unit: these settings are seconds (every value is a
  * plain number, as in wrangler.toml's other lifetimes), so say the number to write instead.
  */
 function durationWithUnit(name: keyof Env, value: string, min: number, max: number): string | undefined {
   const match = /^(\d+)\s*([a-z]+)$/i.exec(value);
-  const unit = match && UNITS.find((candidate) => candidate.pattern.test(match[2]!.toLowerCase()));
+  const unit = match && DURATION_UNITS.find((candidate) => candidate.short.test(match[2]!.toLowerCase()));
   if (!match || !unit) return undefined;
   const total = Number(match[1]) * unit.seconds;
   const written = `${name}: "${value}" is not a number of seconds`;
   if (total > max)
-    return `${written}; ${inWords(total)} is ${total} seconds, more than the longest allowed, ${max} (${inWords(max)})`;
+    return `${written}; ${durationInWords(total)} is ${total} seconds, more than the longest allowed, ${max} (${durationInWords(max)})`;
   if (total < min) return `${written}; write a number of seconds from ${min} to ${max}`;
-  const words = unit.seconds === 1 ? "" : ` (${inWords(total)})`;
+  const words = unit.seconds === 1 ? "" : ` (${durationInWords(total)})`;
   return `${written}; the value is in seconds: write ${name} = "${total}"${words}`;
 }
 
