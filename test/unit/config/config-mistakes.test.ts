@@ -108,6 +108,20 @@ describe("unknown keys in ACCESS_POLICY and TRUSTED_WORKLOADS", () => {
     );
   });
 
+  it('say where an allowlist belongs when it is written next to the path instead of in "allow"', async () => {
+    const policy = JSON.stringify([
+      { path: "/admin/*", emails: ["ada@example.com"] },
+      { path: "/ops/*", group: ["ops@example.com"] },
+    ]);
+    const problems = await problemsWith({ ACCESS_POLICY: policy });
+    expect(problems).toContain(
+      'ACCESS_POLICY[0] "/admin/*": unknown key "emails"; it belongs inside "allow": {"emails": [...]} (allowed: path, methods, allow, public, preflight, websocket)',
+    );
+    expect(problems).toContain(
+      'ACCESS_POLICY[1] "/ops/*": unknown key "group"; did you mean "groups", inside "allow": {"groups": [...]}? (allowed: path, methods, allow, public, preflight, websocket)',
+    );
+  });
+
   it("in TRUSTED_WORKLOADS too", async () => {
     const workloads = JSON.stringify({
       ci: { issuer: "https://token.actions.githubusercontent.com", audiance: "x", claims: { repository: "o/a" } },
