@@ -189,7 +189,7 @@ async function main() {
         ORIGIN_URL: origin.url,
         OIDC_AUTH_SECRET: oidcSecret,
         OIDC_ISSUER: "https://accounts.google.com",
-        OIDC_CLIENT_ID: "bench-client",
+        OIDC_CLIENT_ID: "1234-bench.apps.googleusercontent.com",
         OIDC_CLIENT_SECRET: "bench-client-secret",
       },
       port: ports.oidc,

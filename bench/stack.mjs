@@ -55,7 +55,7 @@ export function workerBindings({ originUrl, publicUrl, keySet }) {
     ORIGIN_URL: originUrl,
     PUBLIC_URL: publicUrl,
     OIDC_ISSUER: "https://accounts.google.com", // never contacted in these scenarios
-    OIDC_CLIENT_ID: "bench-client",
+    OIDC_CLIENT_ID: "1234-bench.apps.googleusercontent.com",
     OIDC_CLIENT_SECRET: "bench-client-secret",
     SESSION_KEYS: JSON.stringify(keySet),
     ALLOWED_DOMAINS: "*",

@@ -82,7 +82,7 @@ async function start(scriptPath, keySet) {
           ORIGIN_AUDIENCE: "bench-origin",
           PUBLIC_URL: publicUrl,
           OIDC_ISSUER: "https://accounts.google.com", // never contacted here
-          OIDC_CLIENT_ID: "bench-client",
+          OIDC_CLIENT_ID: "1234-bench.apps.googleusercontent.com",
           OIDC_CLIENT_SECRET: "bench-client-secret",
           SESSION_KEYS: JSON.stringify(keySet),
           ALLOWED_DOMAINS: "*",

@@ -10,6 +10,7 @@
 // Dev signing keys and the client secret live in .demo/ (git-ignored) and are reused
 // across runs, so a browser session survives a restart of the demo.
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,7 +22,7 @@ import { createServiceAccount } from "./service-account.mjs";
 import { portProblem } from "./listen.mjs";
 import { startOrigin } from "./origin.mjs";
 import { startProvider } from "./provider.mjs";
-import { startOriginWorker, startWorker } from "./worker.mjs";
+import { startOriginWorker, startWorker, workerConfigProblems } from "./worker.mjs";
 import { startWorkloadIssuer } from "./workload-issuer.mjs";
 
 const STATE_DIR = fileURLToPath(new URL("../.demo/", import.meta.url));
@@ -113,6 +114,19 @@ function isKeySet(text) {
   }
 }
 
+/**
+ * `wrangler dev` reads .dev.vars (or .env) for the worker's secrets and local settings; the demo
+ * does not: it brings its own provider, client, keys and origin, which a real client secret or
+ * allowlist would only break. Say so, rather than let someone edit a file that changes nothing.
+ */
+function noteIgnoredLocalFiles() {
+  const root = fileURLToPath(new URL("../", import.meta.url));
+  for (const name of [".dev.vars", ".env"].filter((file) => existsSync(join(root, file))))
+    console.log(
+      `npm start: ${name} is not read by the demo, which brings its own provider, client, keys and origin (wrangler.toml's [vars] give the rest). To run the worker with ${name}, against your own provider: npm run dev`,
+    );
+}
+
 async function main() {
   const workerPort = portFromEnv("PORT", 8787);
   const providerPort = portFromEnv("PROVIDER_PORT", 8788);
@@ -126,6 +140,7 @@ async function main() {
     DIRECTORY_PORT: directoryPort,
     WORKLOAD_ISSUER_PORT: workloadIssuerPort,
   });
+  noteIgnoredLocalFiles();
   const publicUrl = `http://localhost:${workerPort}`;
   // SESSION_STORE=durable-object npm start: the exact store, on a local Durable Object.
   const sessionStore = process.env.SESSION_STORE || "kv";
@@ -231,7 +246,7 @@ async function main() {
       },
     };
 
-    const worker = await startWorker({
+    const workerOptions = {
       port: workerPort,
       logLevel: process.env.LOG_LEVEL || "log",
       originService,
@@ -255,7 +270,15 @@ async function main() {
         SESSION_KEYS: sessionKeys,
         GOOGLE_GROUPS_CREDENTIALS: directory.credentials,
       },
-    }).catch((error) => {
+    };
+    // The settings the demo does not give come from wrangler.toml's [vars]: one the worker refuses
+    // would answer every page with "Service misconfigured" under a banner saying all is well.
+    const problems = await workerConfigProblems(workerOptions);
+    if (problems.length > 0)
+      throw new StartError(
+        `the worker would refuse to serve with wrangler.toml's [vars] and the demo's settings:\n${problems.map((problem) => `  - ${problem}`).join("\n")}\nFix wrangler.toml (npm run check lists the same problems, each with its fix).`,
+      );
+    const worker = await startWorker(workerOptions).catch((error) => {
       throw busyPort(error, workerPort, "PORT");
     });
     running.push(worker.dispose);

@@ -64,6 +64,36 @@ export async function startWorker({
 }
 
 /**
+ * What the worker started by startWorker() with these options would refuse, by the worker's own
+ * parser: wrangler.toml's top-level [vars] with `vars` and `secrets` over them, as wrangler gives
+ * them, and stand-ins for the bindings. Empty when it would serve; a wrangler.toml that does not
+ * parse is one problem, with its line.
+ *
+ * @param {{vars?: Record<string, string>, secrets?: Record<string, string>, config?: string, originService?: object}} [options]
+ * @returns {Promise<string[]>}
+ */
+export async function workerConfigProblems({ vars = {}, secrets = {}, config = DEFAULT_CONFIG, originService } = {}) {
+  const { unstable_readConfig } = await import("wrangler");
+  const { tomlProblem, workerProblems } = await import("../scripts/check-config.mjs");
+  let fromToml;
+  try {
+    fromToml = unstable_readConfig({ config }).vars ?? {};
+  } catch (error) {
+    const problem = tomlProblem(error);
+    if (!problem) throw error;
+    return [problem];
+  }
+  return workerProblems({
+    ...fromToml,
+    ...vars,
+    ...secrets,
+    SESSIONS: { get() {} },
+    SESSION_FAMILIES: { idFromName() {} },
+    ...(originService ? { ORIGIN: { fetch() {} } } : {}),
+  });
+}
+
+/**
  * Start demo/origin-worker/: the origin as a Worker of its own, in front of the (private)
  * service at `privateOriginUrl`, registered in the dev registry `registry` so that a worker
  * started with `originService: { registry, service: name }` reaches it by its ORIGIN binding.

@@ -20,7 +20,6 @@ import { capacityLine } from "./capacity.mjs";
 import { basename } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { describeJsonError, JSON_NAMES } from "./check/json-position.mjs";
-import { unknownNames } from "./check/names.mjs";
 import { valueSources } from "./check/sources.mjs";
 
 process.env.WRANGLER_SEND_METRICS = "false";
@@ -62,6 +61,7 @@ async function loadParser() {
     'export { CONFIG_NAMES } from "./config/load-config.ts";',
     'export { ignoredSettings } from "./config/ignored-settings.ts";',
     'export { formatSuffixWarnings } from "./policy/format-suffix-warnings.ts";',
+    'export { unknownNames } from "./config/unknown-names.ts";',
   ].join("\n");
   const resolveDir = fileURLToPath(new URL("../src/", import.meta.url));
   const stdin = { contents, resolveDir, loader: "ts", sourcefile: "check-entry.ts" };
@@ -69,6 +69,20 @@ async function loadParser() {
   const result = await build(options);
   const source = result.outputFiles[0].text;
   return import(`data:text/javascript;base64,${Buffer.from(source).toString("base64")}`);
+}
+
+/** The worker's own verdict on `bindings` (names to values, bindings as stand-ins): every problem, none when it would serve. */
+export async function workerProblems(bindings) {
+  const { parseConfig } = await loadParser();
+  const result = await parseConfig(bindings);
+  return result.ok ? [] : result.problems;
+}
+
+/** "FILE line L, column C: not valid TOML (...)" for wrangler's ParseError, or undefined for any other error. */
+export function tomlProblem(error) {
+  if (!error?.location) return undefined;
+  const { file, line, column } = error.location;
+  return `${file} line ${line}, column ${column + 1}: not valid TOML (${error.text ?? error.message})`;
 }
 
 /**
@@ -138,9 +152,8 @@ export async function checkConfig(options = {}) {
     ({ rawConfig } = experimental_readRawConfig({ config: configPath }));
   } catch (error) {
     // wrangler's ParseError: the TOML parser's message, with the file and the 1-based line.
-    if (!error.location) throw error;
-    const { file, line, column } = error.location;
-    const problem = `${file} line ${line}, column ${column + 1}: not valid TOML (${error.text ?? error.message})`;
+    const problem = tomlProblem(error);
+    if (!problem) throw error;
     return { problems: [problem], warnings: [], sources: new Map() };
   }
   const environments = Object.keys(rawConfig.env ?? {});
@@ -175,7 +188,7 @@ export async function checkConfig(options = {}) {
   bindings.SESSIONS = { get() {} };
   if (config.services?.some((service) => service.binding === "ORIGIN")) bindings.ORIGIN = { fetch() {} };
 
-  const { parseConfig, CONFIG_NAMES, ignoredSettings, formatSuffixWarnings } = await loadParser();
+  const { parseConfig, CONFIG_NAMES, ignoredSettings, formatSuffixWarnings, unknownNames } = await loadParser();
   const result = await parseConfig(bindings);
   extra.push(...ignoredSettings(bindings));
   if (result.ok) warnings.push(...formatSuffixWarnings(result.config.policy));

@@ -52,12 +52,28 @@ function reasonOf(error) {
   return error.message.replace(/ in JSON at position \d+.*$/, "");
 }
 
+/**
+ * The offset of a comma that only whitespace separates from the "]" or "}" at `offset`: JSON
+ * allows no comma after the last item, which JavaScript, TOML arrays and most editors accept.
+ */
+function trailingComma(text, offset) {
+  if (text[offset] !== "]" && text[offset] !== "}") return undefined;
+  const comma = text.slice(0, offset).trimEnd().length - 1;
+  return text[comma] === "," ? comma : undefined;
+}
+
 /** The 1-based line and column in `text` where JSON.parse gives up, and why; undefined when it parses. */
 export function jsonErrorPosition(text) {
   const error = parseError(text);
   if (!error) return undefined;
-  const before = text.slice(0, errorOffset(error, text)).split("\n");
-  return { line: before.length, column: before.at(-1).length + 1, reason: reasonOf(error) };
+  const offset = errorOffset(error, text);
+  const comma = trailingComma(text, offset);
+  const reason =
+    comma === undefined
+      ? reasonOf(error)
+      : `remove the comma after the last ${text[offset] === "]" ? "item of the list" : "entry of the object"}: JSON allows none before "${text[offset]}"`;
+  const before = text.slice(0, comma ?? offset).split("\n");
+  return { line: before.length, column: before.at(-1).length + 1, reason };
 }
 
 /**

@@ -134,7 +134,7 @@ function parseRule(rule: unknown, index: number, problems: string[]): AccessRule
     return undefined;
   }
   const before = problems.length;
-  unknownKeys(rule, RULE_KEYS, label, problems);
+  unknownKeys(rule, RULE_KEYS, label, problems, { key: "allow", keys: ALLOW_KEYS });
   let pattern: PathPattern | undefined;
   if (typeof rule.path !== "string") problems.push(`${label}: "path" is required, e.g. "/admin/*" or "/status"`);
   else {

@@ -1,5 +1,6 @@
 import type { Env } from "../env";
 import { allowFrom, parseAccessPolicyRules } from "./access-policy";
+import { clientIdProblems } from "./client-id";
 import { httpsUrlVar, httpUrl, list, listOf, oneOf, required, seconds, text } from "./env-values";
 import { parseGroupDirectory, type GroupDirectory } from "./google-groups";
 import { assemblePolicy, type AccessPolicy } from "./policy-checks";
@@ -80,6 +81,7 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
   httpUrl("OIDC_ISSUER", providerIssuer, problems, true);
 
   const clientId = required(env, "OIDC_CLIENT_ID", problems);
+  if (clientId) problems.push(...clientIdProblems("OIDC_CLIENT_ID", env.OIDC_CLIENT_ID, providerIssuer));
   const clientSecret = required(env, "OIDC_CLIENT_SECRET", problems);
   const keysRaw = required(env, "SESSION_KEYS", problems);
   const parsedKeys = keysRaw ? await parseSessionKeys(keysRaw) : undefined;

@@ -11,9 +11,10 @@ import { type Action, type Page } from "./page-shell";
 export const homeLink: Action = { href: "/", label: "Go to the home page" };
 
 /**
- * Signing out here or being refused here leaves the provider's own session alone, and Google
- * (the usual provider) then signs the same account straight back in: the sign-out pages and the
- * access-denied page say so with this one note.
+ * Signing out here leaves the provider's own session alone, and Google (the usual provider) then
+ * signs the same account straight back in. Said once, on the "You are signed out" page, where a
+ * person on a shared computer decides what to do next; the access-denied page's "Sign in with
+ * another account" asks the provider for its account chooser instead.
  */
 export const PROVIDER_SESSION_NOTE =
   "Your account at the sign-in provider (for example Google) stays signed in, so signing in here again may use it at once, without asking. To use another account, pick it at the provider or sign out there first; on a shared computer, sign out there too.";
@@ -52,7 +53,6 @@ export function accessDeniedPage(authPrefix: string, code: AuthErrorCode, email?
     title: "Access denied",
     tone: "problem",
     account: email,
-    note: PROVIDER_SESSION_NOTE,
   } as const;
   const anotherAccount = "If you have another account that is allowed here, sign in with that one.";
   if (code === "ERR_ACCESS_DENIED") {

@@ -7,7 +7,6 @@ export function signOutPage(authPrefix: string): Page {
     title: "Sign out",
     tone: "info",
     lead: "Sign out of this site on this browser?",
-    note: PROVIDER_SESSION_NOTE,
     actions: [
       { post: `${authPrefix}/logout`, label: "Sign out" },
       { href: "/", label: "Cancel" },

@@ -6,7 +6,13 @@ import { CLEAR_SESSION_COOKIES } from "../app/session-cookies";
 import { AuthError } from "../errors";
 import { pageResponse } from "../http/page-shell";
 import { readBodyText } from "../http/request-body";
-import { sessionsPage, UNKNOWN_DEVICE, UNKNOWN_PLACE, type SessionView } from "../http/sessions-page";
+import {
+  sessionsPage,
+  UNKNOWN_DEVICE,
+  UNKNOWN_PLACE,
+  type EndedSessions,
+  type SessionView,
+} from "../http/sessions-page";
 import { logEvent } from "../log";
 import type { SessionSummary } from "../session/store";
 
@@ -61,10 +67,20 @@ export async function sessionsRoute(c: Context<AppEnv>) {
     .sort((a, b) => Number(b.current) - Number(a.current));
   if (!request.navigation || wantsJson(ctx)) return c.json({ sessions }, 200, noStore);
   const lag = config.sessionStore === "kv" ? KV_LISTING_LAG_SECONDS : 0;
+  const ended = endedFrom(ctx);
+  const { accessTokenTtlSeconds, revocationCheck, sessionStore } = config;
+  const notice = ended && { ended, accessTokenTtlSeconds, revocationCheck, sessionStore };
+  const page = sessionsPage(config.authPrefix, session.identity.email, sessions, lag, notice);
   // The forms must send our Origin (see routes/pages.ts, logoutPage): `same-origin` keeps it.
-  return pageResponse(200, sessionsPage(config.authPrefix, session.identity.email, sessions, lag), {
-    "Referrer-Policy": "same-origin",
-  });
+  return pageResponse(200, page, { "Referrer-Policy": "same-origin" });
+}
+
+/** The revoke route's redirect back here says what it ended; only its two values are read, never shown. */
+const ENDED: Readonly<Record<string, EndedSessions>> = { "1": "one", others: "others" };
+
+function endedFrom(ctx: RequestContext): EndedSessions | undefined {
+  const values = new URL(ctx.raw.url).searchParams.getAll("ended");
+  return values.length === 1 && Object.hasOwn(ENDED, values[0]!) ? ENDED[values[0]!] : undefined;
 }
 
 /** The form: exactly one of `id=<session id>` or `others=1`; anything else is a bad request. */
@@ -111,5 +127,6 @@ export async function revokeSessionsRoute(c: Context<AppEnv>) {
   await Promise.all(ended.map((familyId) => store.revoke({ familyId, sub }, nowMs, "ended-by-owner")));
   logEvent("info", "sessions_ended_by_owner", { sub, count: ended.length });
   if (wantsJson(ctx)) return new Response(null, { status: 204, headers: noStore });
-  return new Response(null, { status: 303, headers: { Location: `${config.authPrefix}/sessions`, ...noStore } });
+  const back = `${config.authPrefix}/sessions?ended=${"id" in form ? "1" : "others"}`;
+  return new Response(null, { status: 303, headers: { Location: back, ...noStore } });
 }

@@ -64,8 +64,13 @@ describeInBrowser("your sessions in Chromium", () => {
     );
     await other.getByRole("button", { name: "End this session" }).click();
     expect((await posted).status()).toBe(303);
-    await laptop.page.waitForURL(`${stack.workerUrl}/auth/sessions`);
+    await laptop.page.waitForURL(`${stack.workerUrl}/auth/sessions?ended=1`);
     await expect.poll(() => sessions.count()).toBe(1);
+    // It says so, and when the other browser is actually signed out (REVOCATION_CHECK here).
+    expect(await laptop.page.locator("main .lead").innerText()).toBe(
+      "Session ended. That browser is signed out at its next request (within a minute or two if another Cloudflare location serves it).",
+    );
+    await expectReadablePage(laptop.page);
     expect(await sessions.innerText()).toContain("(this browser)");
     expect(csp).toEqual([]);
 

@@ -70,7 +70,7 @@ describe("npm run check prints the capacity of the environment it checks", () =>
   it("from its ACCESS_TOKEN_TTL and SESSION_STORE, with the counts in bench/store-ops.json", async () => {
     const dir = mkdtempSync(join(tmpdir(), "capacity-"));
     const vars =
-      'ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "id"\nALLOWED_DOMAINS = "example.com"\nACCESS_TOKEN_TTL = "1800"';
+      'ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "1234-test.apps.googleusercontent.com"\nALLOWED_DOMAINS = "example.com"\nACCESS_TOKEN_TTL = "1800"';
     writeFileSync(
       join(dir, "wrangler.toml"),
       `name = "t"\nmain = "index.js"\ncompatibility_date = "2026-05-03"\n[[kv_namespaces]]\nbinding = "SESSIONS"\nid = "0123456789abcdef0123456789abcdef"\n[vars]\n${vars}\n`,

@@ -10,7 +10,8 @@ import { runCheck } from "../support/run-check";
  * not parse, a broken wrangler.toml, a fix that names the wrong file.
  */
 const KV = '[[kv_namespaces]]\nbinding = "SESSIONS"\nid = "0123456789abcdef0123456789abcdef"\n';
-const VARS = 'ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "id"\nALLOWED_EMAILS = "ada@example.com"';
+const VARS =
+  'ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "1234-test.apps.googleusercontent.com"\nALLOWED_EMAILS = "ada@example.com"';
 let keys: string;
 beforeAll(async () => {
   keys = JSON.stringify(await generateKeySet());
@@ -95,13 +96,15 @@ describe("npm run check: values that do not parse", () => {
       /ACCESS_POLICY: not valid JSON at line 3, column 3 of the value \(.*; wrangler\.toml \[vars\] line 14\)/,
     );
     expect(output).toMatch(
-      /TRUSTED_WORKLOADS: not valid JSON at line 1, column 31 of the value \(.*; wrangler\.toml \[vars\] line 17\)/,
+      /TRUSTED_WORKLOADS: not valid JSON at line 1, column 30 of the value \(.*; wrangler\.toml \[vars\] line 17\)/,
     );
     expect(output).toMatch(/SESSION_KEYS: not valid JSON at line 1, column 11 of the value \(.*; \.dev\.vars line 2\)/);
   }, 60_000);
 
   it("names the file, line and column of a broken wrangler.toml", () => {
-    const path = project(`${KV}[vars]\nORIGIN_URL = "https://origin.example.com\nOIDC_CLIENT_ID = "id"\n`);
+    const path = project(
+      `${KV}[vars]\nORIGIN_URL = "https://origin.example.com\nOIDC_CLIENT_ID = "1234-test.apps.googleusercontent.com"\n`,
+    );
     const { code, output } = check(path);
     expect(code).toBe(1);
     expect(output).toContain(`${path} line 8, column 41: not valid TOML`);
@@ -125,5 +128,50 @@ describe("npm run check: the fix names the file the value came from", () => {
     });
     const { output } = check(path, "--env", "staging");
     expect(output).toContain("fix: set ORIGIN_URL in .dev.vars.staging to your origin's base URL");
+  }, 60_000);
+});
+
+describe("npm run check: pasted values that used to pass, or fail without a fix", () => {
+  it("refuses a client secret, a URL, a trailing slash or spaces as OIDC_CLIENT_ID, with Google's shape as the fix", () => {
+    const mistakes = {
+      "GOCSPX-abcdefghijklmnopqrstuvwxyz12": "this is a client secret",
+      "https://console.cloud.google.com/apis/credentials": "is a URL",
+      "1234-test.apps.googleusercontent.com/": 'ends in "/"',
+      " 1234-test.apps.googleusercontent.com": "has spaces or a line break around it",
+      "my-web-app": "not a Google client id, which looks like 123456789012-",
+    };
+    for (const [id, expected] of Object.entries(mistakes)) {
+      const vars = VARS.replace("1234-test.apps.googleusercontent.com", id);
+      const { code, output } = check(project(`${KV}[vars]\n${vars}\n`, { ".dev.vars": secrets() }));
+      expect(output, id).toContain(`OIDC_CLIENT_ID: ${expected}`);
+      expect(output, id).not.toContain("configuration OK");
+      expect(output).not.toContain("GOCSPX-abcdefghijklmnopqrstuvwxyz12");
+      expect(code, id).toBe(1);
+    }
+  }, 120_000);
+
+  it("says where a trailing comma is and to remove it, and that a lifetime is seconds and what to write", () => {
+    const policy = '[\n  {"path": "/admin/*", "allow": {"emails": ["boss@example.com"]}},\n]';
+    const path = project(
+      `${KV}[vars]\n${VARS}\nREFRESH_TOKEN_TTL = "30d"\nACCESS_POLICY = \'\'\'\n${policy}\n\'\'\'\n`,
+      { ".dev.vars": secrets() },
+    );
+    const { code, output } = check(path);
+    expect(code).toBe(1);
+    expect(output).toContain(
+      'ACCESS_POLICY: not valid JSON at line 2, column 66 of the value (remove the comma after the last item of the list: JSON allows none before "]"; wrangler.toml [vars] line 14)',
+    );
+    expect(output).toContain(
+      'REFRESH_TOKEN_TTL: "30d" is not a number of seconds; the value is in seconds: write REFRESH_TOKEN_TTL = "2592000" (30 days)',
+    );
+  }, 60_000);
+
+  it("suggests the key an unknown ACCESS_POLICY key was probably meant to be", () => {
+    const policy = '[{"path": "/admin/*", "allow": {"email": ["boss@example.com"]}}]';
+    const { code, output } = check(
+      project(`${KV}[vars]\n${VARS}\nACCESS_POLICY = '${policy}'\n`, { ".dev.vars": secrets() }),
+    );
+    expect(code).toBe(1);
+    expect(output).toContain('ACCESS_POLICY[0] "/admin/*" "allow": unknown key "email"; did you mean "emails"?');
   }, 60_000);
 });

@@ -31,7 +31,7 @@ function project(files: Record<string, string>, vars = TOML_VARS, extraToml = ""
 const check = runCheck;
 
 const completeDevVars = () =>
-  `OIDC_CLIENT_ID=local-client\nALLOWED_EMAILS=ada@example.com\nOIDC_CLIENT_SECRET=s3cret-value\nSESSION_KEYS='${keys}'\n`;
+  `OIDC_CLIENT_ID=1234-local.apps.googleusercontent.com\nALLOWED_EMAILS=ada@example.com\nOIDC_CLIENT_SECRET=s3cret-value\nSESSION_KEYS='${keys}'\n`;
 
 describe("npm run check: what wrangler dev would run", () => {
   it("passes [vars] completed by .dev.vars (client id and allowlists too, not only secrets)", () => {
@@ -86,7 +86,7 @@ describe("npm run check -- --deploy: what wrangler deploy would run", () => {
 
   it("passes complete [vars], warning about the secrets it cannot see", () => {
     const vars =
-      'ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "prod-client"\nALLOWED_DOMAINS = "example.com"';
+      'ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "1234-prod.apps.googleusercontent.com"\nALLOWED_DOMAINS = "example.com"';
     const { code, output } = check(project({ ".dev.vars": "ALLOWED_DOMAINS=\nORIGIN_URL=ftp://local\n" }, vars), [
       "--deploy",
     ]);
@@ -97,7 +97,7 @@ describe("npm run check -- --deploy: what wrangler deploy would run", () => {
 
   it("checks a secret given in the environment (about to be put with wrangler secret put)", () => {
     const vars =
-      'ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "prod-client"\nALLOWED_DOMAINS = "example.com"';
+      'ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "1234-prod.apps.googleusercontent.com"\nALLOWED_DOMAINS = "example.com"';
     const { code, output } = check(project({}, vars), ["--deploy"], {
       SESSION_KEYS: "not-json",
       OIDC_CLIENT_SECRET: "env-secret-value",

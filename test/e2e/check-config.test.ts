@@ -21,7 +21,7 @@ describe("npm run check", () => {
   it("passes a complete configuration, with secrets from .dev.vars", async () => {
     const keys = JSON.stringify(await generateKeySet());
     const path = project(
-      'ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "id"\nALLOWED_DOMAINS = "example.com"',
+      'ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "1234-test.apps.googleusercontent.com"\nALLOWED_DOMAINS = "example.com"',
       `OIDC_CLIENT_SECRET=s3cret\nSESSION_KEYS='${keys}'\n`,
     );
     const result = check(path);
@@ -51,7 +51,7 @@ describe("npm run check", () => {
 
   it("with --deploy, only warns about secrets it cannot see", () => {
     const path = project(
-      'ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "id"\nALLOWED_EMAILS = "a@example.com"',
+      'ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "1234-test.apps.googleusercontent.com"\nALLOWED_EMAILS = "a@example.com"',
     );
     const { code, output } = check(path, "--deploy");
     expect(code).toBe(0);
@@ -67,7 +67,7 @@ describe("npm run check", () => {
     ]);
     // A TOML multi-line literal string: how a readable policy is written in wrangler.toml.
     const path = project(
-      `ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "id"\nALLOWED_DOMAINS = "example.com"\nACCESS_POLICY = '''\n${policy}\n'''`,
+      `ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "1234-test.apps.googleusercontent.com"\nALLOWED_DOMAINS = "example.com"\nACCESS_POLICY = '''\n${policy}\n'''`,
       "OIDC_CLIENT_SECRET=s\n",
     );
     const { code, output } = check(path);
@@ -91,7 +91,7 @@ describe("npm run check", () => {
       { path: "/status", public: true, preflight: true },
       { path: "/*", allow: { domains: ["example.org"] } },
     ]);
-    const vars = `ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "id"\nALLOWED_DOMAINS = "example.com"\nACCESS_POLICY = '${policy}'`;
+    const vars = `ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "1234-test.apps.googleusercontent.com"\nALLOWED_DOMAINS = "example.com"\nACCESS_POLICY = '${policy}'`;
     const { code, output } = check(project(vars, `OIDC_CLIENT_SECRET=s3cret\nSESSION_KEYS='${keys}'\n`));
     expect(code).toBe(1);
     for (const expected of [
@@ -104,20 +104,25 @@ describe("npm run check", () => {
     }
   });
 
-  it("warns, without failing, when a rule's .json variant (a format to Rails) falls to a looser rule", async () => {
+  it("warns, without failing, when a rule's .json variant (a format to Rails) is open to anyone", async () => {
     const keys = JSON.stringify(await generateKeySet());
-    const policy = JSON.stringify([{ path: "/admin/*", allow: { emails: ["boss@example.com"] } }]);
-    const vars = `ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "id"\nALLOWED_DOMAINS = "example.com"\nACCESS_POLICY = '${policy}'`;
+    const policy = JSON.stringify([
+      { path: "/docs/*", public: true },
+      { path: "/docs/admin/*", allow: { emails: ["boss@example.com"] } },
+    ]);
+    const vars = `ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "1234-test.apps.googleusercontent.com"\nALLOWED_DOMAINS = "example.com"\nACCESS_POLICY = '${policy}'`;
     const { code, output } = check(project(vars, `OIDC_CLIENT_SECRET=s3cret\nSESSION_KEYS='${keys}'\n`));
     expect(code).toBe(0);
     expect(output).toContain("configuration OK");
-    expect(output).toContain('warning: ACCESS_POLICY[0] "/admin/*": "/admin.json" is decided by the default rule');
+    expect(output).toContain(
+      'warning: ACCESS_POLICY[1] "/docs/admin/*": anyone can open "/docs/admin.json" without signing in',
+    );
   });
 
   it("refuses a PREVIEW_HOSTS wildcard right below any public suffix of the Public Suffix List, private domains included", async () => {
     const keys = JSON.stringify(await generateKeySet());
     const hosts = "*-app.acme.workers.dev, *.myshopify.com, *-x.s3.amazonaws.com, *.preview.example.com";
-    const vars = `ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "id"\nALLOWED_DOMAINS = "example.com"\nPUBLIC_URL = "https://app.example.com"\nPREVIEW_HOSTS = "${hosts}"`;
+    const vars = `ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "1234-test.apps.googleusercontent.com"\nALLOWED_DOMAINS = "example.com"\nPUBLIC_URL = "https://app.example.com"\nPREVIEW_HOSTS = "${hosts}"`;
     const { code, output } = check(project(vars, `OIDC_CLIENT_SECRET=s3cret\nSESSION_KEYS='${keys}'\n`));
     expect(code).toBe(1);
     expect(output).toContain('PREVIEW_HOSTS: "*.myshopify.com" is right below "myshopify.com", a public suffix');
@@ -129,7 +134,7 @@ describe("npm run check", () => {
   });
 
   it("knows the ORIGIN service binding: ORIGIN_URL optional, ORIGIN_AUDIENCE required", () => {
-    const vars = 'OIDC_CLIENT_ID = "id"\nALLOWED_EMAILS = "a@example.com"';
+    const vars = 'OIDC_CLIENT_ID = "1234-test.apps.googleusercontent.com"\nALLOWED_EMAILS = "a@example.com"';
     const withoutOrigin = check(project(vars), "--deploy");
     expect(withoutOrigin.code).toBe(1);
     expect(withoutOrigin.output).toContain("ORIGIN_URL: required");

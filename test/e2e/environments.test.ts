@@ -11,7 +11,7 @@ import { generateKeySet } from "../../scripts/keys.mjs";
  * and no binding into an environment), and `npm run deploy -- --env NAME` passes it through.
  */
 const GOOD_VARS =
-  'ORIGIN_URL = "https://origin.example.com"\nPUBLIC_URL = "https://app.example.com"\nOIDC_CLIENT_ID = "id"\nALLOWED_DOMAINS = "example.com"';
+  'ORIGIN_URL = "https://origin.example.com"\nPUBLIC_URL = "https://app.example.com"\nOIDC_CLIENT_ID = "1234-test.apps.googleusercontent.com"\nALLOWED_DOMAINS = "example.com"';
 
 function envProject(toml: string, files: Record<string, string> = {}) {
   const dir = mkdtempSync(join(tmpdir(), "environments-"));
@@ -38,7 +38,7 @@ describe("npm run check -- --env NAME", () => {
   it("checks that environment's vars and bindings, not the top level's", () => {
     const path = envProject(
       `${kv("", "0123456789abcdef0123456789abcdef")}[vars]\n${GOOD_VARS}\n` +
-        `[env.staging]\n${kv("env.staging.", "11111111111111111111111111111111")}[env.staging.vars]\nORIGIN_URL = "ftp://staging"\nOIDC_CLIENT_ID = "id"\nALLOWED_EMAILS = "a@example.com"\n` +
+        `[env.staging]\n${kv("env.staging.", "11111111111111111111111111111111")}[env.staging.vars]\nORIGIN_URL = "ftp://staging"\nOIDC_CLIENT_ID = "1234-test.apps.googleusercontent.com"\nALLOWED_EMAILS = "a@example.com"\n` +
         `[env.production]\n${kv("env.production.", "22222222222222222222222222222222")}[env.production.vars]\n${GOOD_VARS}\n`,
     );
     expect(check("--config", path, "--deploy")).toMatchObject({ code: 0 });

@@ -87,7 +87,7 @@ const ANSWERS = [
   "--origin-url",
   "https://origin.example.org",
   "--client-id",
-  "demo-client",
+  "1234-demo.apps.googleusercontent.com",
   "--allowed-domains",
   "example.org",
 ];
@@ -114,7 +114,7 @@ describe("npm run setup -- --env NAME", () => {
       PUBLIC_URL: "https://demo.example.org",
       ORIGIN_URL: "https://origin.example.org",
       ORIGIN_AUDIENCE: "https://origin.example.org",
-      OIDC_CLIENT_ID: "demo-client",
+      OIDC_CLIENT_ID: "1234-demo.apps.googleusercontent.com",
       ALLOWED_DOMAINS: "example.org",
       ALLOWED_EMAILS: "",
     });
@@ -173,7 +173,7 @@ describe("npm run setup -- --env NAME", () => {
         "--origin-service",
         "app-origin",
         "--client-id",
-        "staging-client",
+        "1234-staging.apps.googleusercontent.com",
         "--allowed-emails",
         "ada@example.net",
       ],
@@ -206,7 +206,14 @@ describe("npm run setup -- --env NAME", () => {
   it("asks on the terminal, with the secret read without echo, when no flag answers", async () => {
     const space = workspace();
     const input =
-      ["demo.example.org", "https://origin.example.org", "demo-client", "", "example.org", SECRET].join("\n") + "\n";
+      [
+        "demo.example.org",
+        "https://origin.example.org",
+        "1234-demo.apps.googleusercontent.com",
+        "",
+        "example.org",
+        SECRET,
+      ].join("\n") + "\n";
     const result = space.run(["--env", "demo"], { input });
     expect(result.output).toContain("Public hostname of the worker");
     expect(result.output).toContain("Google OAuth client secret (not shown)");
@@ -215,7 +222,7 @@ describe("npm run setup -- --env NAME", () => {
     expect(secretsOf(space.account(), "edge-auth-worker-demo").OIDC_CLIENT_SECRET).toBe(SECRET);
     expect((await environment(space.toml, "demo")).vars).toMatchObject({
       PUBLIC_URL: "https://demo.example.org",
-      OIDC_CLIENT_ID: "demo-client",
+      OIDC_CLIENT_ID: "1234-demo.apps.googleusercontent.com",
       ALLOWED_DOMAINS: "example.org",
     });
   }, 120_000);

@@ -35,6 +35,18 @@ describe("changing accounts", () => {
     expect(hrefs(html)).toEqual(["/auth/login", "/auth/login?prompt=select_account"]);
   });
 
+  it("says it once: not on the sign-out question nor on an access-denied page", async () => {
+    const { cookie } = await signedIn();
+    const note = "stays signed in, so signing in here again";
+    const asking = await callWith({}, "/auth/logout", { headers: { ...page, cookie } });
+    const question = await asking.text();
+    expect(question).toContain("Sign out of this site on this browser?");
+    const policy = JSON.stringify([{ path: "/eng/*", allow: { emails: ["grace@example.org"] } }]);
+    const denied = await callWith({ ACCESS_POLICY: policy }, "/eng/", { headers: { ...page, cookie } });
+    expect(denied.status).toBe(403);
+    for (const html of [question, await denied.text()]) expect(html).not.toContain(note);
+  });
+
   it("links to the provider's end_session_endpoint with our client_id when it has one, and to nothing odd", async () => {
     const endpoints: Record<string, unknown> = {
       "https://sso.test": "https://sso.test/logout?ui=1",

@@ -158,7 +158,7 @@ describe("POST /auth/sessions/revoke", () => {
     ];
     const ended = await revoke(here, `id=${otherId}`);
     expect(ended.status).toBe(303);
-    expect(ended.headers.get("location")).toBe("/auth/sessions");
+    expect(ended.headers.get("location")).toBe("/auth/sessions?ended=1");
     expect(ended.headers.getSetCookie()).toEqual([]);
     expect(await refreshWorks(other)).toBe(false);
     const byJson = await revoke(here, `id=${thirdId}`, JSON_ACCEPT);
@@ -173,7 +173,7 @@ describe("POST /auth/sessions/revoke", () => {
     const here = await browserSignsIn(someone(), MAC_CHROME);
     const theirs = await revoke(here, `id=${strangerId}`);
     const unknown = await revoke(here, `id=${"A".repeat(22)}`);
-    expect([theirs.status, theirs.headers.get("location")]).toEqual([303, "/auth/sessions"]);
+    expect([theirs.status, theirs.headers.get("location")]).toEqual([303, "/auth/sessions?ended=1"]);
     expect([unknown.status, unknown.headers.get("location")]).toEqual([theirs.status, theirs.headers.get("location")]);
     expect(await refreshWorks(stranger)).toBe(true);
   });
