@@ -4,7 +4,7 @@
 // into dist/: the bundle and the bindings, nothing uploaded), then `wrangler deploy --env NAME`
 // with the flags given (e.g. --dry-run). Seconds, with nothing but Node: the test suite is CI's
 // and `npm test`'s (it needs a browser, Python and Go); `--test` runs it first all the same. The
-// project's bundle budget is `npm run build`'s, not a deployer's to meet. Each step runs only if
+// project's bundle budget is `npm run size`'s, not a deployer's to meet. Each step runs only if
 // the one before it passed. With environments in wrangler.toml, --env is required: deploying the
 // top level (the local default) by mistake would publish a Worker nobody configured; `--env ""`
 // names the top level on purpose.
@@ -61,7 +61,15 @@ function environmentsOf(configPath) {
 async function main(argv) {
   process.env.WRANGLER_SEND_METRICS ??= "false";
   const configAt = argv.indexOf("--config");
-  const plan = deployPlan(argv, environmentsOf(configAt >= 0 ? argv[configAt + 1] : "wrangler.toml"), resolve("dist"));
+  const environments = environmentsOf(configAt >= 0 ? argv[configAt + 1] : "wrangler.toml");
+  // Workers Builds (what the Deploy to Cloudflare button sets up) runs the deploy script with no
+  // flags, and deploys what its own default, `npx wrangler deploy`, would: the top level.
+  const named = argv.some((arg) => arg === "--env" || arg === "-e" || arg.startsWith("--env="));
+  const plan = deployPlan(
+    process.env.WORKERS_CI === "1" && !named ? ["--env=", ...argv] : argv,
+    environments,
+    resolve("dist"),
+  );
   if (plan.error) {
     console.error(`deploy: ${plan.error}`);
     return 1;
