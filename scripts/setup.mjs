@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run setup -- --env NAME`: a guided first deploy of one environment (docs/setup.md).
-// Asks wrangler which Cloudflare account it uses first, and changes nothing without one. Then asks for the public hostname, the origin, the Google client and who may sign in; writes them
+// Asks for the public hostname, the origin, the Google client and who may sign in; writes them
 // into [env.NAME] of wrangler.toml (comments and everything else kept); creates the SESSIONS KV
 // namespace; puts OIDC_CLIENT_SECRET and a fresh SESSION_KEYS as secrets (on wrangler's stdin);
 // checks the result. Run again, it adds only what is missing and never replaces SESSION_KEYS.
