@@ -4,9 +4,10 @@
 // Ubuntu, as root: apt-get, as CI's .ci/run relies on) or stops at once, naming each missing
 // piece with the command that installs it on this system, instead of failing after minutes of
 // tests. Where each is looked for: README "What you need", and scripts/lib/.
+import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { findChromium } from "./lib/find-chromium.mjs";
-import { localMachine, run, which } from "./lib/machine.mjs";
+import { exists, localMachine, onDisk, run, which } from "./lib/machine.mjs";
 import { findGo, findGoLibraries, findPython } from "./lib/verifier-tools.mjs";
 
 /** What the tests need, what each is for, and how each is found. */
@@ -75,9 +76,17 @@ const SYSTEMS = [
   },
 ];
 
+/** Ubuntu's `chromium` is no package: its browser is `chromium-browser` (a snap), the rest as Debian's. */
+function isUbuntu(machine) {
+  const release = exists(machine, "/etc/os-release") ? readFileSync(onDisk(machine, "/etc/os-release"), "utf8") : "";
+  return /^ID(_LIKE)?=.*\bubuntu\b/m.test(release);
+}
+
 /** The system whose package manager is on PATH (macOS without Homebrew: Homebrew's, to install first). */
 function systemOf(machine) {
   const found = SYSTEMS.find((system) => which(machine, system.manager));
+  if (found?.manager === "apt-get" && isUbuntu(machine))
+    return { ...found, packages: { ...found.packages, browser: ["chromium-browser"] } };
   if (found) return found;
   return machine.platform === "darwin" ? { ...SYSTEMS.at(-1), missingManager: true } : undefined;
 }

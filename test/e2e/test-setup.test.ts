@@ -98,6 +98,15 @@ describe("npm test's set-up step", () => {
     expect(debian.output()).toContain(`  sudo apt-get install -y --no-install-recommends ${EVERY_PACKAGE}\n`);
   });
 
+  it("on Ubuntu, names its browser package, chromium-browser", () => {
+    const ubuntu = bareMachine({ managers: ["apt-get"], isRoot: false });
+    ubuntu.put("/etc/os-release", 'NAME="Ubuntu"\nID=ubuntu\nID_LIKE=debian\n');
+    expect(ubuntu.prepare()).toBe(false);
+    expect(ubuntu.output()).toContain(
+      "  sudo apt-get install -y --no-install-recommends chromium-browser python3-jwt python3-cryptography golang-go",
+    );
+  });
+
   it("on a Mac, names each missing piece and the Homebrew commands, and runs none of them", () => {
     const mac = bareMachine({ platform: "darwin", managers: ["brew"] });
     const started = performance.now();
