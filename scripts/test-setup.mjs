@@ -34,7 +34,6 @@ const GOPATH_SOURCES = [
  */
 const SYSTEMS = [
   {
-    name: "Debian or Ubuntu",
     manager: "apt-get",
     install: (packages, isRoot) => `${isRoot ? "" : "sudo "}apt-get install -y --no-install-recommends ${packages}`,
     packages: {
@@ -45,21 +44,18 @@ const SYSTEMS = [
     },
   },
   {
-    name: "Fedora",
     manager: "dnf",
     install: (packages, isRoot) => `${isRoot ? "" : "sudo "}dnf install -y ${packages}`,
     packages: { browser: ["chromium"], python: ["python3-pyjwt", "python3-cryptography"], go: ["golang"] },
     commands: { "go-libraries": GOPATH_SOURCES },
   },
   {
-    name: "Arch Linux",
     manager: "pacman",
     install: (packages, isRoot) => `${isRoot ? "" : "sudo "}pacman -S --needed ${packages}`,
     packages: { browser: ["chromium"], python: ["python-pyjwt", "python-cryptography"], go: ["go"] },
     commands: { "go-libraries": GOPATH_SOURCES },
   },
   {
-    name: "Homebrew",
     manager: "brew",
     install: (packages) => `brew install ${packages}`,
     packages: { python: ["python"], go: ["go"] },
