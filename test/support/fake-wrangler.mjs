@@ -47,15 +47,15 @@ if (positional[0] === "whoami" && args.includes("--json")) {
   }
   const accounts = state.accounts ?? [ACCOUNT];
   console.log(JSON.stringify({ loggedIn: true, authType: "OAuth Token", email: "ada@example.com", accounts }));
+} else if (positional[0] === "deploy" && args.includes("--dry-run")) {
+  const real = fileURLToPath(new URL("../../node_modules/wrangler/bin/wrangler.js", import.meta.url));
+  const { status } = spawnSync(process.execPath, [real, ...args], { stdio: "inherit" });
+  process.exit(status ?? 1);
 } else if (state.loggedIn === false) {
   // What every command that needs the account says when wrangler is not logged in and cannot ask.
   fail(
     "In a non-interactive environment, it's necessary to set a CLOUDFLARE_API_TOKEN environment variable for wrangler to work. Please go to https://developers.cloudflare.com/fundamentals/api/get-started/create-token/ for instructions on how to create an api token, and assign its value to CLOUDFLARE_API_TOKEN.",
   );
-} else if (positional[0] === "deploy" && args.includes("--dry-run")) {
-  const real = fileURLToPath(new URL("../../node_modules/wrangler/bin/wrangler.js", import.meta.url));
-  const { status } = spawnSync(process.execPath, [real, ...args], { stdio: "inherit" });
-  process.exit(status ?? 1);
 } else if (positional[0] === "deploy") {
   banner();
   const name = scriptName();
