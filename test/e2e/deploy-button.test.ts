@@ -83,7 +83,7 @@ describe("the Deploy to Cloudflare button's files", () => {
     const { output } = runCheck(project(TOP_LEVEL, devVars));
     expect(output).not.toContain("not a name the worker reads");
     expect(Object.keys(DESCRIBED)).toEqual(expect.arrayContaining(names));
-  });
+  }, 60_000);
 
   it("with the example's placeholders the worker refuses to serve; with the form filled in, the check passes", async () => {
     // What the form holds: the top level's vars with the person's answers, and the secrets.
@@ -108,5 +108,5 @@ describe("the Deploy to Cloudflare button's files", () => {
     // As the button deploys it: secrets at Cloudflare, unseen here, and no KV id to fill in.
     const deployed = runCheck(project(answered), ["--deploy"], { OIDC_CLIENT_SECRET: "s", SESSION_KEYS: keys });
     expect(deployed.output).toContain("configuration OK");
-  });
+  }, 120_000);
 });
