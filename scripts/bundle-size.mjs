@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// After `wrangler deploy --dry-run --outdir dist` (npm run build): prints the bundle's gzipped
+// After `wrangler deploy --dry-run --outdir dist` (npm run size): prints the bundle's gzipped
 // size and fails over the project's budget of 50 KiB gzipped. Cloudflare's own limit is far
 // above it (3 MB compressed on Workers Free); the budget keeps an isolate's first request fast
 // (docs/capacity.md "The bundle").

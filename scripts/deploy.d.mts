@@ -2,4 +2,5 @@
 export function deployPlan(
   argv: string[],
   environments: string[],
+  outdir?: string,
 ): { steps: [string, string[]][]; error?: undefined } | { error: string; steps?: undefined };

@@ -1,19 +1,33 @@
 #!/usr/bin/env node
-// `npm run deploy -- --env NAME [wrangler deploy flags]`: check that environment's configuration
-// (`npm run check -- --deploy --env NAME`), run the whole test suite, then
-// `wrangler deploy --env NAME` with the flags given (e.g. --dry-run). Each step runs only if the
-// one before it passed. With environments in wrangler.toml, --env is required: deploying the top
-// level (the local default) by mistake would publish a Worker nobody configured; `--env ""`
+// `npm run deploy -- --env NAME [--test] [wrangler deploy flags]`: check that environment's
+// configuration (`npm run check -- --deploy --env NAME`), build it (`wrangler deploy --dry-run`
+// into dist/: the bundle and the bindings, nothing uploaded), then `wrangler deploy --env NAME`
+// with the flags given (e.g. --dry-run). Seconds, with nothing but Node: the test suite is CI's
+// and `npm test`'s (it needs a browser, Python and Go); `--test` runs it first all the same. The
+// project's bundle budget is `npm run size`'s, not a deployer's to meet. Each step runs only if
+// the one before it passed. With environments in wrangler.toml, --env is required: deploying the
+// top level (the local default) by mistake would publish a Worker nobody configured; `--env ""`
 // names the top level on purpose.
 import { spawnSync } from "node:child_process";
-import { pathToFileURL } from "node:url";
+import { readFileSync } from "node:fs";
+import { delimiter, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { tables } from "./lib/toml-lines.mjs";
 
-/** The commands `npm run deploy` runs for these arguments, in order, or the reason it refuses. */
-export function deployPlan(argv, environments) {
+/** The project's own wrangler, after any on PATH (`npm run` puts it first; a test, a stand-in). */
+const PROJECT_BIN = fileURLToPath(new URL("../node_modules/.bin", import.meta.url));
+
+/**
+ * The commands `npm run deploy` runs for these arguments, in order, or the reason it refuses.
+ * The build goes to `outdir` (wrangler reads a relative one from the config file's directory).
+ */
+export function deployPlan(argv, environments, outdir = "dist") {
   const at = argv.findIndex((arg) => arg === "--env" || arg === "-e" || arg.startsWith("--env="));
   const environment =
     at < 0 ? undefined : argv[at].startsWith("--env=") ? argv[at].slice("--env=".length) : argv[at + 1];
-  const rest = at < 0 ? argv : argv.filter((_, i) => i !== at && (argv[at].startsWith("--env=") || i !== at + 1));
+  const rest = (at < 0 ? argv : argv.filter((_, i) => i !== at && (argv[at].startsWith("--env=") || i !== at + 1)))
+    // --test is ours, not wrangler's.
+    .filter((arg) => arg !== "--test");
   if (environment === undefined && environments.length > 0) {
     return {
       error: `name the environment: npm run deploy -- --env ${environments.join("|")} (or --env "" for the top level)`,
@@ -29,29 +43,46 @@ export function deployPlan(argv, environments) {
   return {
     steps: [
       ["node", ["scripts/check-config.mjs", "--deploy", ...configFlag, ...(environment ? ["--env", environment] : [])]],
-      ["npm", ["test"]],
-      ["npx", ["wrangler", "deploy", ...envFlag, ...rest]],
+      ...(argv.includes("--test") ? [["npm", ["test"]]] : []),
+      ["wrangler", ["deploy", "--dry-run", "--outdir", outdir, ...envFlag, ...configFlag]],
+      ["wrangler", ["deploy", ...envFlag, ...rest]],
     ],
   };
 }
 
+/** The environments ([env.NAME]) of a wrangler.toml, read from its table headers: no TOML parser to load. */
+function environmentsOf(configPath) {
+  const names = tables(readFileSync(configPath, "utf8").split("\n")).map(
+    (table) => /^env\.("?)([^".]+)\1(\.|$)/.exec(table.name)?.[2],
+  );
+  return [...new Set(names.filter(Boolean))];
+}
+
 async function main(argv) {
   process.env.WRANGLER_SEND_METRICS ??= "false";
-  const { experimental_readRawConfig } = await import("wrangler");
   const configAt = argv.indexOf("--config");
-  const { rawConfig } = experimental_readRawConfig({ config: configAt >= 0 ? argv[configAt + 1] : "wrangler.toml" });
-  const plan = deployPlan(argv, Object.keys(rawConfig.env ?? {}));
+  const environments = environmentsOf(configAt >= 0 ? argv[configAt + 1] : "wrangler.toml");
+  // Workers Builds (what the Deploy to Cloudflare button sets up) runs the deploy script with no
+  // flags, and deploys what its own default, `npx wrangler deploy`, would: the top level.
+  const named = argv.some((arg) => arg === "--env" || arg === "-e" || arg.startsWith("--env="));
+  const plan = deployPlan(
+    process.env.WORKERS_CI === "1" && !named ? ["--env=", ...argv] : argv,
+    environments,
+    resolve("dist"),
+  );
   if (plan.error) {
     console.error(`deploy: ${plan.error}`);
     return 1;
   }
+  const env = { ...process.env, PATH: `${process.env.PATH ?? ""}${delimiter}${PROJECT_BIN}` };
   for (const [command, args] of plan.steps) {
     console.log(
       `\n> ${command} ${args.map((arg) => (/^[\w./=:-]+$/.test(arg) ? arg : JSON.stringify(arg))).join(" ")}`,
     );
-    const { status } = spawnSync(command, args, { stdio: "inherit" });
+    const { status, error } = spawnSync(command, args, { stdio: "inherit", env });
     if (status !== 0) {
-      console.error(`deploy: stopped, \`${command} ${args[0]}\` failed; nothing was deployed`);
+      const why = error ? ` (${error.message})` : "";
+      console.error(`deploy: stopped, \`${command} ${args[0]}\` failed${why}; nothing was deployed`);
       return status ?? 1;
     }
   }

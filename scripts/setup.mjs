@@ -12,7 +12,7 @@ import { generateKeySet } from "./keys.mjs";
 import { collectAnswers } from "./setup/answers.mjs";
 import { createAsker } from "./setup/ask.mjs";
 import * as table from "./setup/environment-table.mjs";
-import { createSessionsNamespace, putSecret, secretNames } from "./setup/wrangler-cli.mjs";
+import { createSessionsNamespace, putSecret, secretNames, whoami } from "./setup/wrangler-cli.mjs";
 
 const OPTIONS = {
   env: { type: "string" },
@@ -34,6 +34,15 @@ const USAGE = `usage: npm run setup -- --env NAME [--yes] [--config wrangler.tom
 The client secret: OIDC_CLIENT_SECRET in the environment, or --client-secret - to read it from
 stdin, or typed at the prompt (not echoed). See docs/setup.md.`;
 const CHECK = fileURLToPath(new URL("./check-config.mjs", import.meta.url));
+/**
+ * An environment's name: it becomes a TOML table name ([env.NAME]) and part of the Worker's name
+ * (`<name>-NAME`), which Cloudflare limits to lowercase letters, digits and dashes.
+ */
+const ENVIRONMENT_NAME = /^[a-z][a-z0-9-]{0,62}$/;
+const NOT_LOGGED_IN = `setup: nothing changed; wrangler is not logged in to a Cloudflare account. Log in, then run setup again:
+  npx wrangler login
+(In CI, or on a machine without a browser: set CLOUDFLARE_API_TOKEN to an API token made from the
+"Edit Cloudflare Workers" template, and CLOUDFLARE_ACCOUNT_ID to your account's id.)`;
 
 /** The client secret given without a prompt: from stdin (`--client-secret -`), the flag, or OIDC_CLIENT_SECRET. */
 function givenClientSecret(options) {
@@ -43,13 +52,31 @@ function givenClientSecret(options) {
 
 export async function setup(argv) {
   const { values: options } = parseArgs({ args: argv, options: OPTIONS, strict: true });
-  if (options.help || !options.env) {
+  if (options.help || options.env === undefined) {
     console.log(USAGE);
     return options.help ? 0 : 2;
   }
   const env = options.env;
+  if (!ENVIRONMENT_NAME.test(env)) {
+    console.error(
+      `setup: nothing changed; --env ${JSON.stringify(env)} is not an environment name: a lowercase letter, then up to 62 lowercase letters, digits or "-" (e.g. staging)`,
+    );
+    return 2;
+  }
   const configPath = options.config ?? "wrangler.toml";
   const flags = ["--env", env, ...(options.config ? ["--config", configPath] : [])];
+  // The account first: every later step needs it, and a file changed for an account that is not
+  // there would be a half-done setup.
+  const account = await whoami(flags);
+  if (account.loggedOut) {
+    console.error(NOT_LOGGED_IN);
+    return 1;
+  }
+  const accountProblem = chooseAccount(account, readFileSync(configPath, "utf8"), env);
+  if (accountProblem) {
+    console.error(`setup: nothing changed; ${accountProblem}`);
+    return 1;
+  }
   const clientSecret = givenClientSecret(options);
   const asker = createAsker({ yes: options.yes || options["client-secret"] === "-" });
   try {
@@ -101,6 +128,21 @@ Then deploy:
   } finally {
     asker.close();
   }
+}
+
+/**
+ * Why wrangler could not tell which account to use, or undefined: with several accounts and none
+ * chosen, wrangler stops at its first call that needs one (setup runs it without a terminal).
+ */
+function chooseAccount({ email, accounts }, toml, env) {
+  if (accounts.length === 1 || process.env.CLOUDFLARE_ACCOUNT_ID || /^\s*account_id\s*=/m.test(toml)) {
+    console.log(
+      `Cloudflare: logged in as ${email ?? "an API token"}${accounts.length === 1 ? `, account ${accounts[0].name} (${accounts[0].id})` : ""}`,
+    );
+    return undefined;
+  }
+  if (accounts.length === 0) return `${email ?? "this login"} has no Cloudflare account wrangler may use`;
+  return `${email ?? "this login"} has ${accounts.length} Cloudflare accounts; choose one and run setup again with it:\n${accounts.map((found) => `  CLOUDFLARE_ACCOUNT_ID=${found.id} npm run setup -- --env ${env}   # ${found.name}`).join("\n")}`;
 }
 
 function writeAnswers(lines, env, answers) {

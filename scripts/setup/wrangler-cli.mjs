@@ -35,6 +35,28 @@ export function wrangler(args, input) {
 export const shown = (args) => `npx wrangler ${args.join(" ")}`;
 
 /**
+ * The Cloudflare account wrangler would use: `{ email, accounts }`, or `{ loggedOut: true }` when
+ * wrangler has no login and no CLOUDFLARE_API_TOKEN. `whoami --json` changes nothing, and says
+ * "not logged in" as `{"loggedIn":false}` with a non-zero exit.
+ */
+export async function whoami(flags) {
+  const asked = await wrangler([
+    "whoami",
+    "--json",
+    ...flags.filter((flag, i) => flag !== "--env" && flags[i - 1] !== "--env"),
+  ]);
+  let answer;
+  try {
+    answer = JSON.parse(asked.stdout.trim().split("\n").at(-1) ?? "");
+  } catch {
+    throw failure("whoami --json", asked);
+  }
+  if (answer?.loggedIn === false) return { loggedOut: true };
+  if (asked.code !== 0 || answer?.loggedIn !== true) throw failure("whoami --json", asked);
+  return { email: answer.email, accounts: answer.accounts ?? [] };
+}
+
+/**
  * Creates the SESSIONS namespace: { id, created }. wrangler prints a snippet to paste,
  * `[[kv_namespaces]]` with `id = "..."` (TOML, or JSON for a JSON config). When a namespace of
  * that title already exists (a run that stopped before writing the id), its id is looked up.

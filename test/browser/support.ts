@@ -1,10 +1,10 @@
 /**
- * Shared pieces of the browser tests: Chromium (Debian's, driven by playwright-core), the
+ * Shared pieces of the browser tests: Chromium or Chrome (driven by playwright-core), the
  * rule for a missing browser, a local stack whose worker is reached as `http://localhost`,
  * and screenshots.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,10 +14,11 @@ import { startOrigin } from "../../demo/origin.mjs";
 import { startProvider } from "../../demo/provider.mjs";
 import { startWorker } from "../../demo/worker.mjs";
 import { generateKeySet } from "../../scripts/keys.mjs";
+import { findChromium } from "../../scripts/lib/find-chromium.mjs";
 import { freePort } from "../support/stack";
 
-/** Debian's Chromium (`apt-get install chromium`). CHROMIUM_PATH overrides it. */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+/** CHROMIUM_PATH, else Chromium or Google Chrome where Linux and macOS put them (scripts/lib/find-chromium.mjs). */
+const BROWSER = findChromium();
 
 const LAUNCH_ARGS = [
   "--no-sandbox",
@@ -32,26 +33,25 @@ const LAUNCH_ARGS = [
 /** Small, readable screenshots: the pages are designed for this size. */
 export const VIEWPORT = { width: 1000, height: 700 };
 
-const MISSING = `Chromium not found at ${CHROMIUM_PATH}: install it with \`apt-get install -y --no-install-recommends chromium\` (Debian) to run the browser tests`;
-
 /**
  * `describe` for a file of browser tests. Without Chromium the file fails with how to install it:
  * a browser test is never skipped, so no run goes green without having driven a browser.
  */
 export function describeInBrowser(name: string, suite: () => void): void {
-  if (existsSync(CHROMIUM_PATH)) {
+  if (BROWSER.path) {
     describe(name, suite);
     return;
   }
+  const missing = `${BROWSER.problem}: npm test's first step (scripts/test-setup.mjs) says how to install one for this system`;
   describe(name, () => {
     it("has a browser to run in", () => {
-      throw new Error(MISSING);
+      throw new Error(missing);
     });
   });
 }
 
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: LAUNCH_ARGS, timeout: 60_000 });
+  return chromium.launch({ executablePath: BROWSER.path, args: LAUNCH_ARGS, timeout: 60_000 });
 }
 
 /** A fresh browser profile (cookie jar, cache) with the screenshot viewport. */

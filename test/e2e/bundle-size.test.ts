@@ -7,7 +7,7 @@ import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { BUNDLE_LIMIT_BYTES } from "../../scripts/bundle-size.mjs";
 
-/** `npm run build` ends with scripts/bundle-size.mjs on wrangler's output: the size, and a failure over 50 KiB. */
+/** `npm run size` ends with scripts/bundle-size.mjs on wrangler's output: the size, and a failure over 50 KiB. */
 function sizeOf(bytes: Buffer) {
   const file = join(mkdtempSync(join(tmpdir(), "bundle-")), "index.js");
   writeFileSync(file, bytes);
@@ -15,7 +15,7 @@ function sizeOf(bytes: Buffer) {
   return { code: result.status, output: result.stdout + result.stderr, gzipBytes: gzipSync(bytes).length };
 }
 
-describe("npm run build's bundle size check", () => {
+describe("npm run size's bundle size check", () => {
   it("prints the gzipped size and passes at the limit", () => {
     expect(BUNDLE_LIMIT_BYTES).toBe(50 * 1024);
     // Random bytes do not compress: about the same size gzipped, just under the limit.

@@ -108,28 +108,36 @@ describe("npm run check -- --env NAME", () => {
 });
 
 describe("npm run deploy -- --env NAME", () => {
-  it("checks that environment, tests, then deploys it with the flags given", () => {
+  it("checks that environment, builds it, then deploys it with the flags given; tests only with --test", () => {
     expect(deployPlan(["--env", "staging", "--dry-run"], ["staging", "production"])).toEqual({
       steps: [
         ["node", ["scripts/check-config.mjs", "--deploy", "--env", "staging"]],
-        ["npm", ["test"]],
-        ["npx", ["wrangler", "deploy", "--env", "staging", "--dry-run"]],
+        ["wrangler", ["deploy", "--dry-run", "--outdir", "dist", "--env", "staging"]],
+        ["wrangler", ["deploy", "--env", "staging", "--dry-run"]],
       ],
     });
-    expect(deployPlan(["--env=production"], ["staging", "production"]).steps?.[2]).toEqual([
-      "npx",
-      ["wrangler", "deploy", "--env", "production"],
+    expect(deployPlan(["--env=production"], ["staging", "production"]).steps?.at(-1)).toEqual([
+      "wrangler",
+      ["deploy", "--env", "production"],
     ]);
-    expect(deployPlan([], []).steps?.[2]).toEqual(["npx", ["wrangler", "deploy"]]);
+    expect(deployPlan([], []).steps?.at(-1)).toEqual(["wrangler", ["deploy"]]);
+    const tested = deployPlan(["--test", "--env", "staging", "--config", "w.toml"], ["staging"]).steps ?? [];
+    expect(tested.map(([command, args]) => [command, args[0]])).toEqual([
+      ["node", "scripts/check-config.mjs"],
+      ["npm", "test"],
+      ["wrangler", "deploy"],
+      ["wrangler", "deploy"],
+    ]);
+    expect(tested.at(-1)).toEqual(["wrangler", ["deploy", "--env", "staging", "--config", "w.toml"]]);
   });
 
   it("refuses to guess the environment when wrangler.toml defines some", () => {
     expect(deployPlan([], ["staging", "production"]).error).toMatch(/--env staging\|production/);
     expect(deployPlan(["--env", "prod"], ["staging", "production"]).error).toMatch(/no \[env\.prod\]/);
-    expect(deployPlan(["--env", ""], ["staging"]).steps?.[2]).toEqual(["npx", ["wrangler", "deploy", "--env="]]);
+    expect(deployPlan(["--env", ""], ["staging"]).steps?.at(-1)).toEqual(["wrangler", ["deploy", "--env="]]);
   });
 
-  it("stops after a failing check, before the tests and before anything is deployed", () => {
+  it("stops after a failing check, before the build and before anything is deployed", () => {
     const path = envProject(
       `[env.staging]\n${kv("env.staging.", "11111111111111111111111111111111")}[env.staging.vars]\nORIGIN_URL = "ftp://x"\n`,
     );
@@ -140,7 +148,7 @@ describe("npm run deploy -- --env NAME", () => {
     });
     expect(result.status).toBe(1);
     expect(result.stdout).toContain("> node scripts/check-config.mjs --deploy --config");
-    expect(result.stdout).not.toContain("> npm test");
+    expect(result.stdout).not.toContain("> wrangler");
     expect(result.stderr).toContain("nothing was deployed");
   });
 

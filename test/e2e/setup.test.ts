@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -32,7 +32,12 @@ function workspace() {
     ...paths,
     run(args: string[], { input = "", env = {} }: { input?: string; env?: Record<string, string> } = {}) {
       writeFileSync(paths.calls, "");
-      const { OIDC_CLIENT_SECRET: _secret, SESSION_KEYS: _keys, ...inherited } = process.env;
+      const {
+        OIDC_CLIENT_SECRET: _secret,
+        SESSION_KEYS: _keys,
+        CLOUDFLARE_ACCOUNT_ID: _account,
+        ...inherited
+      } = process.env;
       const result = spawnSync(process.execPath, ["scripts/setup.mjs", "--config", paths.toml, ...args], {
         encoding: "utf8",
         input,
@@ -53,6 +58,13 @@ function workspace() {
       return { code: result.status, output: result.stdout + result.stderr, calls };
     },
     account: (): Account => JSON.parse(readFileSync(paths.state, "utf8")),
+    /** Every file of the workspace but the call log, byte for byte. */
+    files: () =>
+      Object.fromEntries(
+        readdirSync(dir, { recursive: true, withFileTypes: true })
+          .filter((entry) => entry.isFile() && join(entry.parentPath, entry.name) !== paths.calls)
+          .map((entry) => [join(entry.parentPath, entry.name), readFileSync(join(entry.parentPath, entry.name))]),
+      ),
     text: () => readFileSync(paths.toml, "utf8"),
   };
 }
@@ -127,6 +139,7 @@ describe("npm run setup -- --env NAME", () => {
     expect(privateKey.length).toBeGreaterThan(20);
     // Secrets only ever on wrangler's stdin.
     expect(first.calls.map((call) => call.args.join(" "))).toEqual([
+      `whoami --json --config ${space.toml}`,
       `kv namespace create SESSIONS --env demo --config ${space.toml}`,
       `secret list --env demo --config ${space.toml}`,
       `secret put OIDC_CLIENT_SECRET --env demo --config ${space.toml}`,
@@ -217,6 +230,14 @@ describe("npm run setup -- --env NAME", () => {
     const result = space.run(["--env", "demo"], { input });
     expect(result.output).toContain("Public hostname of the worker");
     expect(result.output).toContain("Google OAuth client secret (not shown)");
+    // In the order docs/setup.md's table lists them.
+    const order = (text: string, marks: string[]) => marks.map((mark) => text.indexOf(mark));
+    const prompts = order(result.output, ["Public hostname", "Origin:", "client id", "e-mail", "domains", "secret"]);
+    expect(prompts.every((at, i) => at > (prompts[i - 1] ?? -1))).toBe(true);
+    const docs = readFileSync("docs/setup.md", "utf8");
+    const table = docs.slice(docs.indexOf("## What it asks"), docs.indexOf("Press Enter"));
+    const rows = order(table, ["public hostname", "The origin", "client id", "e-mail", "Workspace domains", "secret"]);
+    expect(rows.every((at, i) => at > (rows[i - 1] ?? -1))).toBe(true);
     expect(result.output).toContain("configuration OK");
     expect(result.code).toBe(0);
     expect(secretsOf(space.account(), "edge-auth-worker-demo").OIDC_CLIENT_SECRET).toBe(SECRET);
@@ -257,7 +278,55 @@ describe("npm run setup -- --env NAME", () => {
       expect(result.output).toContain(expected);
     }
     expect(space.text()).toBe(REPO_TOML);
-    expect(result.calls).toEqual([]);
+    expect(result.calls.map((call) => call.args[0])).toEqual(["whoami"]);
     expect(existsSync(space.state)).toBe(false);
+  }, 60_000);
+
+  it("without a Cloudflare login, asks nothing, changes no file and says to run npx wrangler login", () => {
+    const space = workspace();
+    writeFileSync(space.state, JSON.stringify({ loggedIn: false, namespaces: [], workers: {} }));
+    const before = space.files();
+    const result = space.run(["--env", "demo", "--yes", ...ANSWERS], { env: { OIDC_CLIENT_SECRET: SECRET } });
+    expect(result.code).toBe(1);
+    expect(result.output).toContain("not logged in to a Cloudflare account");
+    expect(result.output).toContain("\n  npx wrangler login\n");
+    expect(result.output).toContain("CLOUDFLARE_API_TOKEN");
+    expect(result.output).not.toContain("Public hostname");
+    expect(space.files()).toEqual(before);
+    expect(result.calls.map((call) => call.args.join(" "))).toEqual([`whoami --json --config ${space.toml}`]);
+  }, 60_000);
+
+  it("with several accounts and none chosen, changes no file and names each account's CLOUDFLARE_ACCOUNT_ID", () => {
+    const space = workspace();
+    const accounts = [
+      { id: "11111111111111111111111111111111", name: "Ada's Account" },
+      { id: "22222222222222222222222222222222", name: "Example Corp" },
+    ];
+    writeFileSync(space.state, JSON.stringify({ accounts, namespaces: [], workers: {} }));
+    const before = space.files();
+    const result = space.run(["--env", "demo", "--yes", ...ANSWERS], { env: { OIDC_CLIENT_SECRET: SECRET } });
+    expect(result.code).toBe(1);
+    expect(result.output).toContain(
+      "CLOUDFLARE_ACCOUNT_ID=22222222222222222222222222222222 npm run setup -- --env demo",
+    );
+    expect(space.files()).toEqual(before);
+    // Chosen, setup goes on.
+    const chosen = space.run(["--env", "demo", "--yes", ...ANSWERS], {
+      env: { OIDC_CLIENT_SECRET: SECRET, CLOUDFLARE_ACCOUNT_ID: accounts[1]!.id },
+    });
+    expect(chosen.output).toContain("configuration OK");
+    expect(chosen.code).toBe(0);
+  }, 120_000);
+
+  it("refuses an --env that is not a plain name before asking wrangler anything", () => {
+    const space = workspace();
+    const before = space.files();
+    for (const name of ['x]\n[vars]\nALLOWED_DOMAINS = "*"\n[env.x', "Staging", "prod.eu", "-x", ""]) {
+      const result = space.run([`--env=${name}`, "--yes", ...ANSWERS], { env: { OIDC_CLIENT_SECRET: SECRET } });
+      expect([name, result.code]).toEqual([name, 2]);
+      expect(result.output).toContain("is not an environment name");
+      expect(result.calls).toEqual([]);
+    }
+    expect(space.files()).toEqual(before);
   }, 60_000);
 });

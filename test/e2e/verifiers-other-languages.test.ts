@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { subjectFor } from "../../demo/provider.mjs";
 import { startWorkloadIssuer } from "../../demo/workload-issuer.mjs";
 import { generateSigningKey, type PrivateSigningJwk } from "../../scripts/keys.mjs";
+import { findPython } from "../../scripts/lib/verifier-tools.mjs";
 import { Browser } from "../support/http-client";
 import {
   buildGoExampleOrigin,
@@ -24,7 +25,8 @@ import { startStack, type Stack } from "../support/stack";
  * worker signs with an EdDSA key and also publishes an ES256 one, so both algorithms are checked.
  */
 const run = promisify(execFile);
-const PYTHON = "/usr/bin/python3";
+// PYTHON, else Debian's /usr/bin/python3, else python3 on PATH: the first with PyJWT and cryptography.
+const PYTHON = findPython().path ?? "python3";
 const buildDir = mkdtempSync(join(tmpdir(), "e2e-verifiers-"));
 afterAll(() => rmSync(buildDir, { recursive: true, force: true }));
 

@@ -1,7 +1,8 @@
 import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
-import { resolve } from "node:path";
+import { delimiter, resolve } from "node:path";
 import { promisify } from "node:util";
+import { goLibraryPaths } from "../../scripts/lib/verifier-tools.mjs";
 
 const run = promisify(execFile);
 const READY = /listening on (http:\/\/[^\s]+)/;
@@ -56,9 +57,10 @@ export async function startProcessOrigin(
   };
 }
 
-/** verifier/go, the GOPATH workspace of the Go verifier (built in GOPATH mode against Debian's go-jose). */
+/** verifier/go, the GOPATH workspace of the Go verifier (built in GOPATH mode against go-jose's sources). */
 export const GO_WORKSPACE = resolve(__dirname, "../../verifier/go");
-export const GO_ENV = { GO111MODULE: "off", GOPATH: `/usr/share/gocode:${GO_WORKSPACE}` };
+/** Debian's /usr/share/gocode and the user's GOPATH, where go-jose is found (scripts/lib/verifier-tools.mjs). */
+export const GO_ENV = { GO111MODULE: "off", GOPATH: [...goLibraryPaths(), GO_WORKSPACE].join(delimiter) };
 
 /** Builds the Go example origin into `outputPath` (a binary, so that stopping it stops the server). */
 export async function buildGoExampleOrigin(outputPath: string): Promise<void> {
