@@ -34,7 +34,7 @@ async function accessFrom(
 ): Promise<Session | undefined> {
   if (!token) return undefined;
   try {
-    return fromClaims(await verifiedAccessToken(ctx.config, ctx.publicOrigin, token, ctx.nowSeconds), bearer);
+    return fromClaims(await verifiedAccessToken(ctx.config, ctx.keys, ctx.publicOrigin, token, ctx.nowSeconds), bearer);
   } catch (error) {
     // Kept for the refusal this may lead to, so that its log line says why (jose's code).
     ctx.accessRejection ??= error;
