@@ -97,8 +97,11 @@ async function handle(
   try {
     if (result.config.keyRotation) {
       // Usually the isolate's copy, at once; a store read when the isolate starts and then hourly.
+      // Unavailable, they fail only what reads them (ctx.keys throws the store's error): a public path needs none.
       const keys = signingKeysAt(result.config, env, ctx.nowMs);
-      ctx.keys = keys instanceof Promise ? await keys : keys;
+      const loaded =
+        keys instanceof Promise ? await keys.catch((failure: unknown) => void (ctx.keysFailure = failure)) : keys;
+      if (loaded) ctx.keys = loaded;
     }
     response = await route(ctx, executionCtx);
   } catch (thrown) {

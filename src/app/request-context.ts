@@ -32,9 +32,11 @@ export interface RequestContext {
   store: SessionStore;
   /**
    * The keys our tokens are signed and verified with: SESSION_KEYS, or with KEY_ROTATION = "auto"
-   * the isolate's current keys, which index.ts sets before anything reads them.
+   * the isolate's current keys, which index.ts sets before anything reads them. When they could
+   * not be had (`keysFailure`, the store's error), reading them throws it: a public path needs none.
    */
   keys: SessionKeys;
+  keysFailure?: unknown;
   /** The request's clock, one reading: the seam tests move (vi.setSystemTime) instead of sleeping. */
   nowMs: number;
   nowSeconds: number;
@@ -99,7 +101,7 @@ export function createRequestContext(config: Config, env: Env, raw: Request, req
       return (store ??= sessionStoreFor(config, env));
     },
     get keys() {
-      if (!keys) throw new Error("signing keys read before index.ts set them");
+      if (!keys) throw ctx.keysFailure ?? new Error("signing keys read before index.ts set them");
       return keys;
     },
     set keys(value) {

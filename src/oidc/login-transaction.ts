@@ -55,8 +55,9 @@ export async function readLoginTransaction(scope: SignInScope, state: string): P
   const value = scope.request.cookies.get(loginCookieName(state));
   if (!value) throw new AuthError("ERR_LOGIN_TRANSACTION_MISSING", { detail: "no login cookie for this state" });
   let tx: LoginTransaction;
+  const keys = scope.keys; // keys the store could not give are its outage (503), not a bad cookie
   try {
-    tx = await verifyLoginTransaction(scope.keys, scope.publicOrigin, callbackUrl(scope), value, scope.nowSeconds);
+    tx = await verifyLoginTransaction(keys, scope.publicOrigin, callbackUrl(scope), value, scope.nowSeconds);
   } catch (error) {
     throw new AuthError("ERR_LOGIN_TRANSACTION_MISSING", { detail: "login cookie refused", cause: error });
   }

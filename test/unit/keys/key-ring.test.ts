@@ -133,5 +133,11 @@ describe("the worker's own keys in an isolate (KEY_ROTATION = auto, KV)", () => 
     expect(response.status).toBe(503);
     expect(response.headers.get("retry-after")).toBeTruthy();
     expect(response.headers.getSetCookie()).toEqual([]);
+    // A public path needs no key: it is served all the same.
+    const open = await callWith(
+      { SESSIONS: model.binding("here"), KEY_ROTATION: "auto", KEY_WRAPPING_SECRET: SECRET_B, SESSION_KEYS: "" },
+      "/healthz",
+    );
+    expect(open.status).toBe(200);
   });
 });
