@@ -100,7 +100,7 @@ async function handle(
       // Unavailable, they fail only what reads them (ctx.keys throws the store's error): a public path needs none.
       const keys = signingKeysAt(result.config, env, ctx.nowMs);
       const loaded =
-        keys instanceof Promise ? await keys.catch((failure: unknown) => void (ctx.keysFailure = failure)) : keys;
+        keys instanceof Promise ? await keys.catch((failure: Error) => void (ctx.keysFailure = failure)) : keys;
       if (loaded) ctx.keys = loaded;
     }
     response = await route(ctx, executionCtx);

@@ -36,7 +36,7 @@ export interface RequestContext {
    * not be had (`keysFailure`, the store's error), reading them throws it: a public path needs none.
    */
   keys: SessionKeys;
-  keysFailure?: unknown;
+  keysFailure?: Error;
   /** The request's clock, one reading: the seam tests move (vi.setSystemTime) instead of sleeping. */
   nowMs: number;
   nowSeconds: number;
