@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileS
 import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { generateKeySet } from "../../scripts/keys.mjs";
 
 /**
  * `npm run setup -- --env NAME` against a stand-in `wrangler` on PATH (test/support/fake-wrangler.mjs:
@@ -161,6 +162,24 @@ describe("npm run setup -- --env NAME", () => {
     // The answers were kept from the first run.
     expect((await environment(space.toml, "demo")).vars).toEqual(demo.vars);
   }, 120_000);
+
+  it('keeps an environment that already signs with SESSION_KEYS on KEY_ROTATION = "manual", its keys untouched', async () => {
+    const space = workspace();
+    const keys = JSON.stringify(await generateKeySet());
+    writeFileSync(
+      space.state,
+      JSON.stringify({ namespaces: [], workers: { "edge-auth-worker-demo": { secrets: { SESSION_KEYS: keys } } } }),
+    );
+    const result = space.run(["--env", "demo", "--yes", ...ANSWERS], { env: { OIDC_CLIENT_SECRET: SECRET } });
+    expect(result.code).toBe(0);
+    expect(result.output).toContain('secret SESSION_KEYS: kept (KEY_ROTATION = "manual"');
+    expect((await environment(space.toml, "demo")).vars).toMatchObject({ KEY_ROTATION: "manual" });
+    expect(secretsOf(space.account(), "edge-auth-worker-demo")).toEqual({
+      SESSION_KEYS: keys,
+      OIDC_CLIENT_SECRET: SECRET,
+    });
+    expect(result.calls.map((call) => call.args.slice(0, 3).join(" "))).not.toContain("secret put KEY_WRAPPING_SECRET");
+  }, 60_000);
 
   it("edits an existing [env.NAME] in place: only its answers change, comments and other tables stay", async () => {
     const space = workspace();
