@@ -99,12 +99,14 @@ async function load(config: Config, env: Env, nowMs: number): Promise<Snapshot> 
   let opened = await openAll(await store.list(), wrappingKey);
   if (!signerAt(scheduled(opened), nowMs)) {
     const made = await createStoredKey(wrappingKey, nowMs, nowMs);
-    opened = await openAll(await store.add(made), wrappingKey);
-    logEvent("info", "signing_key_created", {
-      kid: made.kid,
-      signsFrom: new Date(nowMs).toISOString(),
-      why: "none could sign",
-    });
+    const unusable = opened.filter((key) => !key.signing).map((key) => key.record.kid);
+    opened = await openAll(await store.add(made, { unusable }), wrappingKey);
+    if (opened.some((key) => key.record.kid === made.kid))
+      logEvent("info", "signing_key_created", {
+        kid: made.kid,
+        signsFrom: new Date(nowMs).toISOString(),
+        why: "none could sign",
+      });
   }
   return { opened, loadedAtMs: nowMs, reloadAtMs: nowMs + RELOAD_AFTER_MS };
 }

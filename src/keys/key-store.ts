@@ -14,8 +14,12 @@ import { isStoredKey, type StoredSigningKey } from "./stored-key";
 export interface SigningKeyStore {
   /** Every stored key (a record of another shape is left out). KV: eventually consistent. */
   list(): Promise<StoredSigningKey[]>;
-  /** Stores a new key; returns the keys as the store now holds them (KV: those listed, plus this one). */
-  add(key: StoredSigningKey): Promise<StoredSigningKey[]>;
+  /**
+   * Stores a new key; returns the keys as the store now holds them (KV: those listed, plus this
+   * one). `firstOnly`: a first key, stored only if no other key (but the `unusable` ones) signs
+   * by its time; the Durable Object decides that exactly, KV cannot (two first keys may both stay).
+   */
+  add(key: StoredSigningKey, firstOnly?: { unusable: string[] }): Promise<StoredSigningKey[]>;
   remove(kids: readonly string[]): Promise<void>;
 }
 
@@ -88,7 +92,10 @@ export function createDurableObjectSigningKeyStore(
   const parsed = (texts: string[]) => wellShaped(texts.map((text) => JSON.parse(text) as unknown));
   return {
     list: async () => parsed(await call(async () => (await stub()).signingKeys())),
-    add: async (key) => parsed(await call(async () => (await stub()).addSigningKey(key.kid, JSON.stringify(key)))),
+    add: async (key, firstOnly) =>
+      parsed(
+        await call(async () => (await stub()).addSigningKey(key.kid, key.signsFromMs, JSON.stringify(key), firstOnly)),
+      ),
     remove: (kids) => call(async () => (await stub()).removeSigningKeys([...kids])),
   };
 }

@@ -133,10 +133,26 @@ export class SessionFamilies extends DurableObject {
       .map((row) => row.record);
   }
 
-  /** Adds a key (a `kid` is written once); returns every stored key, the new one included. */
-  async addSigningKey(kid: string, record: string): Promise<string[]> {
-    this.ctx.storage.sql.exec(SIGNING_KEYS_SCHEMA);
-    this.ctx.storage.sql.exec("INSERT OR IGNORE INTO signing_keys VALUES (?, ?)", kid, record);
+  /**
+   * Adds a key (a `kid` is written once); returns every stored key. With `firstOnly`, only when
+   * no key but those `firstOnly.unusable` names signs by then: of two isolates making a first key
+   * at once, the second gets the first's instead of adding its own.
+   */
+  async addSigningKey(
+    kid: string,
+    signsFromMs: number,
+    record: string,
+    firstOnly?: { unusable: string[] },
+  ): Promise<string[]> {
+    const sql = this.ctx.storage.sql;
+    sql.exec(SIGNING_KEYS_SCHEMA);
+    const taken =
+      firstOnly !== undefined &&
+      sql
+        .exec<{ kid: string }>("SELECT kid FROM signing_keys WHERE signs_from_ms <= ?", signsFromMs)
+        .toArray()
+        .some((row) => !firstOnly.unusable.includes(row.kid));
+    if (!taken) sql.exec("INSERT OR IGNORE INTO signing_keys VALUES (?, ?, ?)", kid, signsFromMs, record);
     return this.signingKeys();
   }
 

@@ -24,7 +24,7 @@ export const EVENTS_SCHEMA = "CREATE TABLE IF NOT EXISTS events (hash TEXT PRIMA
 
 /** The worker's own signing keys (KEY_ROTATION = "auto"), only in the object the store names for them. */
 export const SIGNING_KEYS_SCHEMA =
-  "CREATE TABLE IF NOT EXISTS signing_keys (kid TEXT PRIMARY KEY, record TEXT NOT NULL)";
+  "CREATE TABLE IF NOT EXISTS signing_keys (kid TEXT PRIMARY KEY, signs_from_ms INTEGER NOT NULL, record TEXT NOT NULL)";
 
 /** FamilyRecords over this object's SQLite: reads see every write before them, exactly. */
 export function sqlRecords(sql: SqlStorage): FamilyRecords {

@@ -4,7 +4,7 @@ import { parseConfig, type Config } from "../../../src/config/parse-config";
 import type { Env } from "../../../src/env";
 import { AuthError } from "../../../src/errors";
 import { signingKeysAt } from "../../../src/keys/key-ring";
-import { createKvSigningKeyStore } from "../../../src/keys/key-store";
+import { createDurableObjectSigningKeyStore, createKvSigningKeyStore } from "../../../src/keys/key-store";
 import { signAccessToken, verifyAccessToken } from "../../../src/tokens/access-token";
 import { createCloudflareKv } from "../../support/cloudflare-kv";
 import { ada, callWith, ISSUER, testEnv } from "../../support/workerd/helpers";
@@ -90,6 +90,28 @@ describe("the worker's own keys in an isolate (KEY_ROTATION = auto, KV)", () => 
     ];
     expect(signers[0]).toBe(signers[1]);
     expect([kidA, kidB]).toContain(signers[0]);
+  });
+
+  it("on the Durable Object store, two isolates making the first key at once agree at once: both keys known, one signer", async () => {
+    const onObject = async () => {
+      const result = await parseConfig({
+        ...testEnv,
+        KEY_ROTATION: "auto",
+        KEY_WRAPPING_SECRET: SECRET_A,
+        SESSION_KEYS: "",
+        SESSION_STORE: "durable-object",
+      } as Env);
+      if (!result.ok) throw new Error(result.problems.join("; "));
+      return result.config;
+    };
+    const objects = createDurableObjectSigningKeyStore(testEnv.SESSION_FAMILIES);
+    await objects.remove((await objects.list()).map((key) => key.kid));
+    const [a, b] = [await onObject(), await onObject()];
+    const [keysA, keysB] = await Promise.all([signingKeysAt(a, testEnv, now), signingKeysAt(b, testEnv, now)]);
+    expect(keysA.signing.kid).toBe(keysB.signing.kid);
+    const kids = (keys: typeof keysA) => keys.publicJwks.keys.map((key) => key.kid).sort();
+    expect(kids(keysA)).toEqual(kids(keysB));
+    expect((await objects.list()).map((key) => key.kid).sort()).toEqual(kids(keysA));
   });
 
   it("with a KEY_WRAPPING_SECRET that opens none of the stored keys: they still verify, a new key signs, and the log says why", async () => {
