@@ -86,7 +86,8 @@ async function run(mode: string, tokens: string[], env: MicroEnv): Promise<Respo
       for (const token of tokens) if (token.length > 0) ok++;
       break;
     case "ours":
-      for (const token of tokens) if (await tokenCaches.verifiedAccessToken(config, issuer, token, nowSeconds)) ok++;
+      for (const token of tokens)
+        if (await tokenCaches.verifiedAccessToken(config, config.sessionKeys!, issuer, token, nowSeconds)) ok++;
       break;
     case "jose-key": {
       rawKey ??= crypto.subtle.importKey("jwk", publicJwk(env), { name: "ECDSA", namedCurve: "P-256" }, false, [
@@ -119,7 +120,7 @@ async function run(mode: string, tokens: string[], env: MicroEnv): Promise<Respo
       for (const token of tokens)
         if (
           token &&
-          (await signOriginAssertion(config.sessionKeys, issuer, config.originAudience, identity, nowSeconds)).length >
+          (await signOriginAssertion(config.sessionKeys!, issuer, config.originAudience, identity, nowSeconds)).length >
             0
         )
           ok++;
@@ -133,7 +134,7 @@ async function run(mode: string, tokens: string[], env: MicroEnv): Promise<Respo
       if (typeof assertionFor !== "function") return Response.json({ missing: "originAssertionFor" });
       const identity = { sub: "bench-user", email: "bench@example.com" };
       for (const token of tokens)
-        if (token && (await assertionFor(config, issuer, identity, nowSeconds)).length > 0) ok++;
+        if (token && (await assertionFor(config, config.sessionKeys!, issuer, identity, nowSeconds)).length > 0) ok++;
       break;
     }
     case "headers": {

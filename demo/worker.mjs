@@ -43,6 +43,7 @@ async function assertPortFree(host, port) {
  * @param {string} [options.config] wrangler config to use instead of the repo's wrangler.toml (for trying this helper with another script).
  * @param {"none"|"error"|"warn"|"info"|"log"|"debug"} [options.logLevel="warn"] wrangler's own log level; the worker's console output is printed regardless.
  * @param {{registry: string, service: string}} [options.originService] bind ORIGIN to this worker (see startOriginWorker), found through this dev registry directory.
+ * @param {boolean} [options.testScheduled=false] serve `/__scheduled`, which runs the cron trigger's handler once (`wrangler dev --test-scheduled`).
  * @returns {Promise<{url: string, worker: object, dispose(): Promise<void>}>}
  */
 export async function startWorker({
@@ -52,6 +53,7 @@ export async function startWorker({
   config = DEFAULT_CONFIG,
   logLevel = "warn",
   originService,
+  testScheduled = false,
 } = {}) {
   const bindings = {
     // A local KV namespace; the id only names miniflare's in-memory store.
@@ -60,7 +62,7 @@ export async function startWorker({
   for (const [name, value] of Object.entries(vars)) bindings[name] = { type: "plain_text", value: String(value) };
   for (const [name, value] of Object.entries(secrets)) bindings[name] = { type: "secret_text", value: String(value) };
   if (originService) bindings.ORIGIN = { type: "service", service: originService.service };
-  return startDev({ config, bindings, port, logLevel, registry: originService?.registry });
+  return startDev({ config, bindings, port, logLevel, registry: originService?.registry, testScheduled });
 }
 
 /**
@@ -113,7 +115,7 @@ export async function startOriginWorker({ privateOriginUrl, registry, logLevel =
   return { ...started, name };
 }
 
-async function startDev({ port, logLevel, registry, bindings, ...worker }) {
+async function startDev({ port, logLevel, registry, bindings, testScheduled = false, ...worker }) {
   if (port !== 0) await assertPortFree("127.0.0.1", port);
   const { unstable_startWorker } = await import("wrangler");
   const started = await unstable_startWorker({
@@ -137,6 +139,7 @@ async function startDev({ port, logLevel, registry, bindings, ...worker }) {
       generateTypes: false,
       enableContainers: false,
       logLevel,
+      testScheduled,
       // Workers started with the same registry directory find each other's service bindings.
       ...(registry ? { registry } : {}),
     },

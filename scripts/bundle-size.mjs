@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // After `wrangler deploy --dry-run --outdir dist` (npm run size): prints the bundle's gzipped
-// size and fails over the project's budget of 50 KiB gzipped. Cloudflare's own limit is far
+// size and fails over the project's budget of 60 KiB gzipped. Cloudflare's own limit is far
 // above it (3 MB compressed on Workers Free); the budget keeps an isolate's first request fast
 // (docs/capacity.md "The bundle").
 // @see https://developers.cloudflare.com/workers/platform/limits/#worker-size
@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 
 /** The project's budget, gzipped as `npm run bench` measures it (zlib's default level). */
-export const BUNDLE_LIMIT_BYTES = 50 * 1024;
+export const BUNDLE_LIMIT_BYTES = 60 * 1024;
 
 export function bundleSize(file) {
   const raw = readFileSync(file);

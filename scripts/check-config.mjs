@@ -24,6 +24,12 @@ import { valueSources } from "./check/sources.mjs";
 
 process.env.WRANGLER_SEND_METRICS = "false";
 const SECRETS = ["OIDC_CLIENT_SECRET", "SESSION_KEYS"];
+/** With KEY_ROTATION = "auto" the worker needs KEY_WRAPPING_SECRET instead of SESSION_KEYS (then optional). */
+const autoKeys = (vars) =>
+  String(vars.KEY_ROTATION ?? "")
+    .trim()
+    .toLowerCase() === "auto";
+const secretsFor = (vars) => (autoKeys(vars) ? ["OIDC_CLIENT_SECRET", "KEY_WRAPPING_SECRET"] : SECRETS);
 const PLACEHOLDER_KV_ID = /^0+$/;
 
 const HINTS = {
@@ -33,6 +39,11 @@ const HINTS = {
   OIDC_CLIENT_ID: "paste the OAuth client id from the provider (Google Cloud console > Credentials)",
   OIDC_CLIENT_SECRET: "npx wrangler secret put OIDC_CLIENT_SECRET (locally: a line in .dev.vars)",
   SESSION_KEYS: "node scripts/keys.mjs generate | npx wrangler secret put SESSION_KEYS",
+  KEY_ROTATION:
+    'set KEY_ROTATION in {where} to "auto" (the worker makes and rotates its keys) or "manual" (docs/operating.md)',
+  KEY_ROTATION_DAYS: 'set KEY_ROTATION_DAYS in {where} to a whole number of days, e.g. "30"',
+  KEY_WRAPPING_SECRET:
+    "node -e \"console.log(crypto.randomBytes(32).toString('base64url'))\" | npx wrangler secret put KEY_WRAPPING_SECRET",
   ALLOWED_EMAILS:
     "list who may sign in: ALLOWED_EMAILS and/or ALLOWED_DOMAINS (ALLOWED_DOMAINS=* for any verified account)",
   ALLOWED_DOMAINS:
@@ -50,7 +61,7 @@ const HINTS = {
     "set ORIGIN_AUDIENCE in {where} to the `aud` your origin checks in X-Auth-Assertion, e.g. https://origin.example.com",
 };
 /** Secrets only some configurations need: unseen with --deploy, the problems they cause are warnings. */
-const OPTIONAL_SECRETS = ["GOOGLE_GROUPS_CREDENTIALS"];
+const OPTIONAL_SECRETS = ["GOOGLE_GROUPS_CREDENTIALS", "SESSION_KEYS"];
 
 /** The worker's own parser, and the names it reads (CONFIG_NAMES, the one list of them). */
 async function loadParser() {
@@ -118,7 +129,7 @@ function devBindings(getVarsForDev, configPath, config, environment) {
 /** The bindings `wrangler deploy` would give it: [vars]; secrets only when the environment has them. */
 function deployBindings(config, warnings, environment) {
   const bindings = { ...config.vars };
-  for (const name of SECRETS) {
+  for (const name of secretsFor(bindings)) {
     if (process.env[name]) bindings[name] = process.env[name];
     else {
       bindings[name] = undefined;
@@ -128,7 +139,7 @@ function deployBindings(config, warnings, environment) {
       );
     }
   }
-  for (const name of OPTIONAL_SECRETS) if (process.env[name]) bindings[name] = process.env[name];
+  for (const name of OPTIONAL_SECRETS) if (process.env[name] && !(name in bindings)) bindings[name] = process.env[name];
   return bindings;
 }
 
@@ -184,6 +195,9 @@ export async function checkConfig(options = {}) {
     if (shared.length > 0)
       extra.push(`SESSIONS: the same KV namespace as ${shared.join(" and ")}; give each environment its own`);
   }
+  // The worker rotates its keys only when the cron trigger runs it (inherited by environments).
+  if (autoKeys(bindings) && !(config.triggers?.crons ?? []).length)
+    extra.push('KEY_ROTATION: "auto" needs a cron trigger ([triggers] crons in wrangler.toml), or no key ever rotates');
   // The parser checks a real binding's shape; here only its presence in wrangler.toml matters.
   bindings.SESSIONS = { get() {} };
   if (config.services?.some((service) => service.binding === "ORIGIN")) bindings.ORIGIN = { fetch() {} };
@@ -207,7 +221,7 @@ export async function checkConfig(options = {}) {
   const unseen = (problem) =>
     // With --deploy, secrets we could not see are warnings, not errors.
     deploy &&
-    (SECRETS.some((name) => problem === `${name}: required` && bindings[name] === undefined) ||
+    (secretsFor(bindings).some((name) => problem.startsWith(`${name}: required`) && bindings[name] === undefined) ||
       OPTIONAL_SECRETS.some((name) => problem.includes(`${name} is not set`) && bindings[name] === undefined));
   const known = result.ok ? [] : result.problems.map(located);
   // Entries the worker already refuses are listed once, by the worker's own message.
@@ -215,7 +229,7 @@ export async function checkConfig(options = {}) {
   const suffixProblems = (await previewHostProblems(bindings.PREVIEW_HOSTS)).filter((p) => !alreadyKnown(p));
   const all = [...known, ...suffixProblems, ...extra];
   for (const problem of all.filter(unseen)) {
-    if (!problem.endsWith(": required"))
+    if (!/^[A-Z_]+: required\b/.test(problem))
       warnings.push(
         `${problem.replace(/is not set.*$/, "is not visible here")}; make sure \`npx wrangler secret list\` shows it`,
       );

@@ -10,3 +10,5 @@ export interface PrivateSigningJwk {
 }
 export function generateSigningKey(alg?: "ES256" | "EdDSA"): Promise<PrivateSigningJwk>;
 export function generateKeySet(alg?: "ES256" | "EdDSA"): Promise<{ keys: PrivateSigningJwk[] }>;
+export function fetchPublishedKeys(url: string): Promise<Omit<PrivateSigningJwk, "d">[]>;
+export function main(argv: string[]): Promise<number>;

@@ -1,12 +1,19 @@
 #!/usr/bin/env node
-// Signing keys for SESSION_KEYS: generate a set, rotate in a new key, retire an old one.
-// Output is a JSON JWK Set of private keys, ready for `wrangler secret put SESSION_KEYS`.
+// Signing keys for SESSION_KEYS (docs/operating.md, "Signing keys"). `rotate` and `retire` read the
+// environment's published key set, make a new private key in memory and put the new set with
+// `wrangler secret put SESSION_KEYS --env NAME` on its standard input: no private key is ever
+// written to a file or printed. With KEY_ROTATION = "auto" the worker does this itself.
 import { exportJWK, generateKeyPair } from "jose";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { readVar } from "./setup/environment-table.mjs";
+import { putSecret } from "./setup/wrangler-cli.mjs";
 
 const CURVE_BY_ALG = { ES256: "P-256", EdDSA: "Ed25519" };
+/** The members of a public signing JWK (RFC 7517, RFC 7518 6.2.1, RFC 8037 2): anything else is dropped. */
+const PUBLIC_MEMBERS = ["kty", "crv", "x", "y", "kid", "alg", "use"];
 
 /** A fresh private signing JWK with a random `kid`; `alg` is "ES256" (default) or "EdDSA". */
 export async function generateSigningKey(alg = "ES256") {
@@ -21,46 +28,96 @@ export async function generateKeySet(alg = "ES256") {
   return { keys: [await generateSigningKey(alg)] };
 }
 
-function readKeySet(file) {
-  const text = file && file !== "-" ? readFileSync(file, "utf8") : readFileSync(0, "utf8");
-  const set = JSON.parse(text);
-  if (!set || !Array.isArray(set.keys)) throw new Error('input is not a JWK Set ({"keys":[...]})');
-  return set;
+/** The public keys a key set URL serves, checked: each with `kid` and `alg`, none private. */
+export async function fetchPublishedKeys(url) {
+  const response = await fetch(url, { headers: { accept: "application/json" }, redirect: "error" });
+  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+  const set = await response.json().catch(() => undefined);
+  if (!Array.isArray(set?.keys) || set.keys.length === 0) throw new Error(`${url} holds no JWK Set with keys`);
+  for (const key of set.keys) {
+    if (typeof key?.kid !== "string" || !(key.alg in CURVE_BY_ALG)) throw new Error(`${url}: a key without kid or alg`);
+    if ("d" in key) throw new Error(`${url} publishes a private key: take the environment down and rotate`);
+  }
+  return set.keys.map((key) => Object.fromEntries(PUBLIC_MEMBERS.filter((m) => m in key).map((m) => [m, key[m]])));
 }
 
-const USAGE = `usage: node scripts/keys.mjs <command>   (or: npm run --silent keys -- <command>)
-  generate [--alg ES256|EdDSA]            print a new key set
-  rotate [--alg ES256|EdDSA] [FILE|-]     print FILE's set (or stdin) with a fresh signing key first
-                                          (the algorithm of its current signing key unless --alg)
-  retire <kid> [FILE|-]                   print FILE's set (or stdin) without key <kid>`;
+const USAGE = `usage: npm run keys -- <command>
+  rotate --env NAME [--alg ES256|EdDSA] [--jwks-url URL] [--config FILE]
+      puts SESSION_KEYS of environment NAME: a new private key first (it signs from the next
+      request), then every key the environment publishes now, public only (they keep verifying)
+  retire KID --env NAME [--jwks-url URL] [--config FILE]
+      the same without key KID (its tokens stop verifying); refused while KID still signs
+  generate [--alg ES256|EdDSA]
+      prints a new private key set, for .dev.vars: SESSION_KEYS='$(node scripts/keys.mjs generate)'
+The published keys come from PUBLIC_URL/.well-known/jwks.json of [env.NAME.vars] in the config
+(wrangler.toml), or --jwks-url. Nothing is written to disk; wrangler gets the set on its stdin.`;
 
-async function main(argv) {
-  const [command, ...rest] = argv;
-  const algIndex = rest.indexOf("--alg");
-  const alg = algIndex >= 0 ? rest.splice(algIndex, 2)[1] : undefined;
-  let set;
-  if (command === "generate") {
-    set = await generateKeySet(alg);
-  } else if (command === "rotate") {
-    const current = readKeySet(rest[0]);
-    // A rotation replaces the key, not the algorithm: origins may pin the one they verify.
-    set = { keys: [await generateSigningKey(alg ?? current.keys[0]?.alg ?? "ES256"), ...current.keys] };
-  } else if (command === "retire" && rest[0]) {
-    const current = readKeySet(rest[1]);
-    const keys = current.keys.filter((key) => key.kid !== rest[0]);
-    if (keys.length === current.keys.length) throw new Error(`no key with kid ${rest[0]}`);
-    if (keys.length === 0) throw new Error("refusing to retire the last key");
-    set = { keys };
-  } else {
-    console.error(USAGE);
-    process.exit(2);
+const OPTIONS = {
+  env: { type: "string" },
+  alg: { type: "string" },
+  "jwks-url": { type: "string" },
+  config: { type: "string" },
+  help: { type: "boolean", short: "h" },
+};
+
+/** The environment's key set URL, from its PUBLIC_URL; refuses an environment that rotates its own keys. */
+function jwksUrlOf(options) {
+  const configPath = options.config ?? "wrangler.toml";
+  const lines = readFileSync(configPath, "utf8").split("\n");
+  if ((readVar(lines, options.env, "KEY_ROTATION") ?? "").toLowerCase() === "auto")
+    throw new Error(`[env.${options.env}] has KEY_ROTATION = "auto": the worker rotates its own keys`);
+  if (options["jwks-url"]) return options["jwks-url"];
+  const publicUrl = readVar(lines, options.env, "PUBLIC_URL");
+  if (!publicUrl) throw new Error(`[env.${options.env}.vars] in ${configPath} has no PUBLIC_URL: give --jwks-url`);
+  return new URL("/.well-known/jwks.json", publicUrl).href;
+}
+
+/** `rotate` and `retire`: the new set, put as the environment's SESSION_KEYS; returns what to tell the operator. */
+async function replaceKeys(command, retireKid, options) {
+  const url = jwksUrlOf(options);
+  const published = await fetchPublishedKeys(url);
+  let kept = published;
+  if (command === "retire") {
+    if (!published.some((key) => key.kid === retireKid)) throw new Error(`${url} lists no key ${retireKid}`);
+    // The first key of SESSION_KEYS signs, and the key set lists them in that order.
+    if (published[0].kid === retireKid)
+      throw new Error(`${retireKid} signs now: rotate first, and retire it once its tokens have expired`);
+    kept = published.filter((key) => key.kid !== retireKid);
   }
-  process.stdout.write(JSON.stringify(set) + "\n");
+  // A rotation replaces the key, not the algorithm: origins may pin the one they verify.
+  const signing = await generateSigningKey(options.alg ?? published[0].alg);
+  const flags = ["--env", options.env, ...(options.config ? ["--config", options.config] : [])];
+  await putSecret("SESSION_KEYS", JSON.stringify({ keys: [signing, ...kept] }), flags);
+  return [
+    `SESSION_KEYS of ${options.env} put (read from ${url}):`,
+    `  signs:    ${signing.kid} (${signing.alg}, new)`,
+    ...kept.map((key) => `  verifies: ${key.kid} (${key.alg}, public only)`),
+    ...(command === "retire" ? [`  retired:  ${retireKid}`] : []),
+  ].join("\n");
+}
+
+export async function main(argv) {
+  const { values: options, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
+  const [command, kid] = positionals;
+  if (command === "generate" && !options.help) {
+    process.stdout.write(JSON.stringify(await generateKeySet(options.alg)) + "\n");
+    return 0;
+  }
+  const known = (command === "rotate" && !kid) || (command === "retire" && kid);
+  if (options.help || !known || !options.env) {
+    console.error(USAGE);
+    return options.help ? 0 : 2;
+  }
+  console.log(await replaceKeys(command, kid, options));
+  return 0;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  main(process.argv.slice(2)).catch((error) => {
-    console.error(`keys: ${error.message}`);
-    process.exit(1);
-  });
+  main(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (error) => {
+      console.error(`keys: ${error.message}`);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -2,16 +2,17 @@
 // `npm run setup -- --env NAME`: a guided first deploy of one environment (docs/setup.md).
 // Asks for the public hostname, the origin, the Google client and who may sign in; writes them
 // into [env.NAME] of wrangler.toml (comments and everything else kept); creates the SESSIONS KV
-// namespace; puts OIDC_CLIENT_SECRET and a fresh SESSION_KEYS as secrets (on wrangler's stdin);
-// checks the result. Run again, it adds only what is missing and never replaces SESSION_KEYS.
+// namespace; puts OIDC_CLIENT_SECRET and, for signing keys the worker rotates itself
+// (KEY_ROTATION = "auto"), a generated KEY_WRAPPING_SECRET as secrets (on wrangler's stdin);
+// checks the result. Run again, it adds only what is missing and never replaces a key secret.
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { generateKeySet } from "./keys.mjs";
 import { collectAnswers } from "./setup/answers.mjs";
 import { createAsker } from "./setup/ask.mjs";
 import * as table from "./setup/environment-table.mjs";
+import { setUpSigningKeys } from "./setup/signing-keys.mjs";
 import { createSessionsNamespace, putSecret, secretNames, whoami } from "./setup/wrangler-cli.mjs";
 
 const OPTIONS = {
@@ -102,7 +103,8 @@ export async function setup(argv) {
       console.log(`KV namespace SESSIONS: ${how}, its id written into [[env.${env}.kv_namespaces]]`);
     } else console.log(`KV namespace SESSIONS: kept (${id})`);
 
-    const { put, names } = await putSecrets(flags, clientSecret, asker);
+    const { put, names } = await putSecrets(flags, clientSecret, asker, lines, env);
+    writeFileSync(configPath, lines.join("\n"));
     // The values just put are checked as values; the names of all of them, for a misspelled one.
     const check = spawnSync(
       process.execPath,
@@ -162,7 +164,7 @@ function writeAnswers(lines, env, answers) {
 }
 
 /** Puts the secrets the Worker lacks; returns the values it put, and the names the Worker now has. */
-async function putSecrets(flags, clientSecret, asker) {
+async function putSecrets(flags, clientSecret, asker, lines, env) {
   const existing = await secretNames(flags);
   const put = {};
   let secret = clientSecret;
@@ -177,14 +179,7 @@ async function putSecrets(flags, clientSecret, asker) {
       `secret OIDC_CLIENT_SECRET: ${existing.includes("OIDC_CLIENT_SECRET") ? "replaced with the one given" : "put"}`,
     );
   } else console.log("secret OIDC_CLIENT_SECRET: kept");
-  if (existing.includes("SESSION_KEYS")) {
-    // Replacing the keys would sign everyone out: rotation is its own step (npm run keys -- rotate).
-    console.log("secret SESSION_KEYS: kept (never replaced; rotate with `npm run keys -- rotate`)");
-  } else {
-    put.SESSION_KEYS = JSON.stringify(await generateKeySet());
-    await putSecret("SESSION_KEYS", put.SESSION_KEYS, flags);
-    console.log("secret SESSION_KEYS: a new key set generated and put");
-  }
+  Object.assign(put, await setUpSigningKeys(lines, env, existing, flags));
   return { put, names: [...new Set([...existing, ...Object.keys(put)])] };
 }
 

@@ -10,6 +10,7 @@ import { pageResponse } from "./http/page-shell";
 import { misconfiguredPage } from "./http/page-texts";
 import { logEvent } from "./log";
 import { requestIdFor, runInRequestScope } from "./request-scope";
+import { rotateSigningKeys, signingKeysAt } from "./keys/key-ring";
 import { gate } from "./routes/gate";
 import { configInvalidHealth } from "./routes/health";
 import { createOwnRoutes } from "./routes/route-table";
@@ -94,6 +95,14 @@ async function handle(
   let response: Response;
   let error: unknown;
   try {
+    if (result.config.keyRotation) {
+      // Usually the isolate's copy, at once; a store read when the isolate starts and then hourly.
+      // Unavailable, they fail only what reads them (ctx.keys throws the store's error): a public path needs none.
+      const keys = signingKeysAt(result.config, env, ctx.nowMs);
+      const loaded =
+        keys instanceof Promise ? await keys.catch((failure: Error) => void (ctx.keysFailure = failure)) : keys;
+      if (loaded) ctx.keys = loaded;
+    }
     response = await route(ctx, executionCtx);
   } catch (thrown) {
     error = thrown;
@@ -109,9 +118,38 @@ async function handle(
   return response;
 }
 
+/**
+ * The cron trigger ([triggers] in wrangler.toml): with KEY_ROTATION = "auto", rotates the worker's
+ * signing keys when one is due (keys/key-ring.ts); with "manual" there is nothing to do.
+ */
+async function scheduled(controller: ScheduledController, env: Env): Promise<void> {
+  const result = await loadConfig(env);
+  if (!result.ok) {
+    logEvent("error", "config_invalid", { code: OUTCOME_CONFIG, problems: result.problems.join("; ") });
+    return;
+  }
+  if (!result.config.keyRotation) return;
+  try {
+    const run = await rotateSigningKeys(result.config, env, controller.scheduledTime);
+    logEvent("info", "signing_keys_checked", {
+      cron: controller.cron,
+      created: run.created?.kid,
+      signsFrom: run.created && new Date(run.created.signsFromMs).toISOString(),
+      removed: run.removed.join(",") || undefined,
+    });
+  } catch (error) {
+    // Thrown again, so the dashboard shows the run as failed; the next run tries again.
+    logEvent("error", "signing_keys_rotation_failed", { reason: describeCause(error) });
+    throw error;
+  }
+}
+
 export default {
   fetch(request, env, executionCtx) {
     const requestId = requestIdFor(request);
     return runInRequestScope({ requestId }, () => handle(request, env, executionCtx, requestId));
+  },
+  scheduled(controller, env) {
+    return runInRequestScope({ requestId: `cron-${controller.scheduledTime}` }, () => scheduled(controller, env));
   },
 } satisfies ExportedHandler<Env>;

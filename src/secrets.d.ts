@@ -5,7 +5,10 @@
 declare namespace Cloudflare {
   interface Env {
     OIDC_CLIENT_SECRET: string;
+    /** Required with KEY_ROTATION = "manual"; optional (only verifies) with "auto". */
     SESSION_KEYS: string;
+    /** With KEY_ROTATION = "auto": 32 random bytes, base64url; the worker's stored keys are encrypted under it. */
+    KEY_WRAPPING_SECRET?: string;
     /** Optional: a Google service-account key (JSON) for Workspace group lookups. */
     GOOGLE_GROUPS_CREDENTIALS?: string;
   }

@@ -1,4 +1,5 @@
 import type { Config } from "../config/parse-config";
+import type { SessionKeys } from "../config/session-keys";
 import type { Env } from "../env";
 import type { AuthErrorCode } from "../errors";
 import { readRequest, type RequestFacts } from "../http/request-facts";
@@ -29,6 +30,13 @@ export interface RequestContext {
    */
   otherHost: boolean;
   store: SessionStore;
+  /**
+   * The keys our tokens are signed and verified with: SESSION_KEYS, or with KEY_ROTATION = "auto"
+   * the isolate's current keys, which index.ts sets before anything reads them. When they could
+   * not be had (`keysFailure`, the store's error), reading them throws it: a public path needs none.
+   */
+  keys: SessionKeys;
+  keysFailure?: Error;
   /** The request's clock, one reading: the seam tests move (vi.setSystemTime) instead of sleeping. */
   nowMs: number;
   nowSeconds: number;
@@ -85,11 +93,19 @@ export function createRequestContext(config: Config, env: Env, raw: Request, req
   // Host, not origin: TLS may end in front of the worker, so PUBLIC_URL's host may arrive as http.
   const otherHost = !preview && config.publicHost !== undefined && request.url.host !== config.publicHost;
   let store: SessionStore | undefined;
+  let keys = config.sessionKeys;
   const ctx: RequestContext = {
     config,
     // Made when first used: a request that a valid access token answers never touches the store.
     get store() {
       return (store ??= sessionStoreFor(config, env));
+    },
+    get keys() {
+      if (!keys) throw ctx.keysFailure ?? new Error("signing keys read before index.ts set them");
+      return keys;
+    },
+    set keys(value) {
+      keys = value;
     },
     env,
     publicOrigin,

@@ -33,8 +33,10 @@ async function accessFrom(
   bearer: boolean,
 ): Promise<Session | undefined> {
   if (!token) return undefined;
+  // Outside the try: keys that could not be read (the store's outage) are a 503, not a bad token.
+  const keys = ctx.keys;
   try {
-    return fromClaims(await verifiedAccessToken(ctx.config, ctx.publicOrigin, token, ctx.nowSeconds), bearer);
+    return fromClaims(await verifiedAccessToken(ctx.config, keys, ctx.publicOrigin, token, ctx.nowSeconds), bearer);
   } catch (error) {
     // Kept for the refusal this may lead to, so that its log line says why (jose's code).
     ctx.accessRejection ??= error;

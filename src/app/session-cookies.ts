@@ -17,7 +17,7 @@ export async function earnSessionCookies(ctx: RequestContext, issued: IssuedSess
   const accessSeconds = Math.min(config.accessTokenTtlSeconds, sessionSecondsLeft);
   const where = { publicOrigin: ctx.publicOrigin, authPrefix: config.authPrefix };
   const accessToken = await signAccessToken(
-    config.sessionKeys,
+    ctx.keys,
     where,
     issued.identity,
     issued.familyId,

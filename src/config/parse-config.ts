@@ -6,7 +6,7 @@ import { parseGroupDirectory, type GroupDirectory } from "./google-groups";
 import { assemblePolicy, type AccessPolicy } from "./policy-checks";
 import { parsePreviewHost, type HostPattern } from "./preview-hosts";
 import { parsePublicPath } from "./public-paths";
-import { parseSessionKeys, type SessionKeys } from "./session-keys";
+import { parseSigningKeySettings, type SigningKeySettings } from "./signing-key-settings";
 import { parseTrustedWorkloads, type TrustedWorkload } from "./trusted-workloads";
 import { GOOGLE_ISSUER } from "../util/issuer-rules";
 
@@ -17,7 +17,7 @@ export type SessionStoreKind = "kv" | "durable-object";
 export type OriginVia = "url" | "service-binding";
 
 /** Everything the worker needs, parsed once per isolate from the bindings (docs/configuration.md). */
-export interface Config {
+export interface Config extends SigningKeySettings {
   /**
    * ORIGIN_URL without a trailing slash; request paths are appended to it. Undefined only with
    * the ORIGIN service binding, which then gets the request's URL on our public origin.
@@ -32,7 +32,6 @@ export interface Config {
   providerIssuer: string;
   clientId: string;
   clientSecret: string;
-  sessionKeys: SessionKeys;
   /** Who may see what: ACCESS_POLICY, PUBLIC_PATHS and the default rule (ALLOWED_EMAILS/ALLOWED_DOMAINS). */
   policy: AccessPolicy;
   /** TRUSTED_WORKLOADS: machine callers whose OIDC tokens are accepted where a rule names them. */
@@ -83,9 +82,7 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
   const clientId = required(env, "OIDC_CLIENT_ID", problems);
   if (clientId) problems.push(...clientIdProblems("OIDC_CLIENT_ID", env.OIDC_CLIENT_ID, providerIssuer));
   const clientSecret = required(env, "OIDC_CLIENT_SECRET", problems);
-  const keysRaw = required(env, "SESSION_KEYS", problems);
-  const parsedKeys = keysRaw ? await parseSessionKeys(keysRaw) : undefined;
-  problems.push(...(parsedKeys?.problems ?? []));
+  const signingKeys = await parseSigningKeySettings(env, problems);
 
   const { emails } = allowFrom({ emails: list(text(env, "ALLOWED_EMAILS", problems)) }, "ALLOWED_EMAILS", problems);
   const { domains, anyVerifiedEmail } = allowFrom(
@@ -152,7 +149,7 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
     problems.push("SESSION_FAMILIES: Durable Object binding missing (needed by SESSION_STORE=durable-object)");
   }
 
-  if (problems.length > 0 || (originVia === "url" && !originUrl) || !clientId || !clientSecret || !parsedKeys?.keys) {
+  if (problems.length > 0 || (originVia === "url" && !originUrl) || !clientId || !clientSecret || !signingKeys) {
     return { ok: false, problems };
   }
   return {
@@ -165,7 +162,7 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
       providerIssuer,
       clientId,
       clientSecret,
-      sessionKeys: parsedKeys.keys,
+      ...signingKeys,
       policy,
       workloads: trusted.workloads,
       ...(groupDirectory ? { groupDirectory } : {}),

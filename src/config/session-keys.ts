@@ -7,7 +7,7 @@ import { isObject } from "./json-shapes";
  * docs/configuration.md), and WebCrypto's parameters for importing and signing with it (RFC 7518
  * 3.4; RFC 8037 3.1; each operation reads only the members it knows).
  */
-const ALGORITHMS: Record<
+export const ALGORITHMS: Record<
   string,
   { kty: string; crv: string; webCrypto: { name: string; namedCurve?: string; hash?: string } }
 > = {
@@ -27,9 +27,22 @@ export interface PublicSigningJwk {
   use: "sig";
 }
 
+/** The private key that signs every token we issue now. */
+export interface SigningKey {
+  kid: string;
+  alg: SigningAlgorithm;
+  key: CryptoKey;
+}
+
+/** A key that verifies and is published: its JWK as published, and its imported public key. */
+export interface PublishedKey {
+  jwk: PublicSigningJwk;
+  key: CryptoKey;
+}
+
 export interface SessionKeys {
-  /** The first key of SESSION_KEYS: signs every token we issue. */
-  signing: { kid: string; alg: SigningAlgorithm; key: CryptoKey };
+  /** Signs every token we issue: SESSION_KEYS' first key, or the worker's own (KEY_ROTATION=auto). */
+  signing: SigningKey;
   /** The public halves of every key, as published at /.well-known/jwks.json. */
   publicJwks: { keys: PublicSigningJwk[] };
   /** jose key resolver over the public halves: selects by `kid`, pins `alg` per key. */
@@ -37,7 +50,13 @@ export interface SessionKeys {
   algorithms: SigningAlgorithm[];
 }
 
-function publicHalf(jwk: JWK & { kid: string; alg: SigningAlgorithm }): PublicSigningJwk {
+/** SESSION_KEYS parsed: every key is published and verifies; `firstPrivate` is its first key, when private. */
+export interface ConfiguredKeys {
+  firstPrivate?: SigningKey;
+  published: PublishedKey[];
+}
+
+export function publicHalf(jwk: JWK & { kid: string; alg: SigningAlgorithm }): PublicSigningJwk {
   const half: PublicSigningJwk = { kty: jwk.kty!, crv: jwk.crv!, x: jwk.x!, kid: jwk.kid, alg: jwk.alg, use: "sig" };
   if (jwk.y !== undefined) half.y = jwk.y;
   return half;
@@ -53,7 +72,10 @@ function shapeProblems(key: unknown, label: string): string[] {
   } else if (key.kty !== shape.kty || key.crv !== shape.crv) {
     problems.push(`${label}: alg ${String(key.alg)} needs kty ${shape.kty} and crv ${shape.crv}`);
   }
-  if (typeof key.d !== "string" || key.d.length === 0) problems.push(`${label}: not a private key (no "d")`);
+  // A public-only key (no "d") verifies and is published, never signs.
+  if (key.d !== undefined && (typeof key.d !== "string" || key.d.length === 0)) {
+    problems.push(`${label}: "d" must be the private key, or absent for a key that only verifies`);
+  }
   if (typeof key.x !== "string" || (key.kty === "EC" && typeof key.y !== "string")) {
     problems.push(`${label}: public coordinates missing`);
   }
@@ -62,44 +84,59 @@ function shapeProblems(key: unknown, label: string): string[] {
 }
 
 /**
- * Imports both halves of a checked key with WebCrypto directly (jose's importJWK would bring its
- * table of every JWE algorithm into the bundle), the public one from the JWK we publish (publicHalf),
- * and proves they belong together, once per isolate.
+ * Imports a checked key with WebCrypto directly (jose's importJWK would bring its table of every
+ * JWE algorithm into the bundle): the public half from the JWK we publish (publicHalf), and the
+ * private one when the JWK has it, proving the two belong together, once per isolate.
  */
-async function importChecked(jwk: JWK & { kid: string; alg: SigningAlgorithm }, label: string) {
+export async function importSigningJwk(jwk: JWK & { kid: string; alg: SigningAlgorithm }) {
   const publicJwk = publicHalf(jwk);
   const { webCrypto } = ALGORITHMS[jwk.alg]!;
-  try {
-    const privateKey = await crypto.subtle.importKey("jwk", { ...publicJwk, d: jwk.d }, webCrypto, false, ["sign"]);
-    const publicKey = await crypto.subtle.importKey("jwk", publicJwk, webCrypto, false, ["verify"]);
-    const probe = new TextEncoder().encode("key-check");
-    const signature = await crypto.subtle.sign(webCrypto, privateKey, probe);
-    if (!(await crypto.subtle.verify(webCrypto, publicKey, signature, probe))) throw new Error("halves differ");
-    return { key: privateKey, publicKey };
-  } catch {
-    return { problem: `${label}: not a usable ${jwk.alg} private key (or its public half does not match)` };
-  }
+  const publicKey = await crypto.subtle.importKey("jwk", publicJwk, webCrypto, false, ["verify"]);
+  if (jwk.d === undefined) return { publicJwk, publicKey };
+  const privateKey = await crypto.subtle.importKey("jwk", { ...publicJwk, d: jwk.d }, webCrypto, false, ["sign"]);
+  const probe = new TextEncoder().encode("key-check");
+  const signature = await crypto.subtle.sign(webCrypto, privateKey, probe);
+  if (!(await crypto.subtle.verify(webCrypto, publicKey, signature, probe))) throw new Error("halves differ");
+  return { publicJwk, publicKey, privateKey };
 }
 
 /**
  * The public key a token's `kid` names, only for the algorithm that key has. The keys were
- * imported (and checked) once, at parse time: jose's createLocalJWKSet would filter the set and
- * import each key again on first use.
+ * imported (and checked) once: jose's createLocalJWKSet would filter the set and import each key
+ * again on first use. `onUnknownKid` hears of a `kid` no key has (a key ring may be behind).
  */
-function keyResolver(byKid: ReadonlyMap<string, { alg: SigningAlgorithm; key: CryptoKey }>): JWTVerifyGetKey {
+function keyResolver(byKid: ReadonlyMap<string, PublishedKey>, onUnknownKid?: () => void): JWTVerifyGetKey {
   return function sessionKeyFor(header) {
     const entry = typeof header.kid === "string" ? byKid.get(header.kid) : undefined;
+    if (!entry) onUnknownKid?.();
     // jose's own refusal, so its code (ERR_JWKS_NO_MATCHING_KEY) is what the log says.
-    if (!entry || entry.alg !== header.alg) throw new JWKSNoMatchingKey();
+    if (!entry || entry.jwk.alg !== header.alg) throw new JWKSNoMatchingKey();
     return entry.key;
   };
 }
 
+/** The keys as tokens use them: `signing` signs; every published key (the first of a `kid` wins) verifies. */
+export function assembleSessionKeys(
+  signing: SigningKey,
+  published: readonly PublishedKey[],
+  onUnknownKid?: () => void,
+): SessionKeys {
+  const byKid = new Map<string, PublishedKey>();
+  for (const entry of published) if (!byKid.has(entry.jwk.kid)) byKid.set(entry.jwk.kid, entry);
+  const keys = [...byKid.values()];
+  return {
+    signing,
+    publicJwks: { keys: keys.map((entry) => entry.jwk) },
+    verificationKeys: keyResolver(byKid, onUnknownKid),
+    algorithms: [...new Set(keys.map((entry) => entry.jwk.alg))],
+  };
+}
+
 /**
- * Parses SESSION_KEYS (a JSON JWK Set of private keys). Returns every problem found; never
- * echoes key material in a problem.
+ * Parses SESSION_KEYS (a JSON JWK Set; private keys sign, public-only ones only verify). Returns
+ * every problem found; never echoes key material in a problem.
  */
-export async function parseSessionKeys(raw: string): Promise<{ keys?: SessionKeys; problems: string[] }> {
+export async function parseSessionKeys(raw: string): Promise<{ keys?: ConfiguredKeys; problems: string[] }> {
   let set: unknown;
   try {
     set = JSON.parse(raw);
@@ -116,20 +153,25 @@ export async function parseSessionKeys(raw: string): Promise<{ keys?: SessionKey
   if (problems.length > 0) return { problems };
 
   const jwks = list as (JWK & { kid: string; alg: SigningAlgorithm })[];
-  const imported = await Promise.all(jwks.map((jwk, i) => importChecked(jwk, `SESSION_KEYS key #${i + 1}`)));
-  for (const result of imported) if (result.problem) problems.push(result.problem);
+  const imported = await Promise.all(
+    jwks.map((jwk, i) =>
+      importSigningJwk(jwk).catch(() => {
+        const what = jwk.d === undefined ? "public key" : "private key (or its public half does not match)";
+        problems.push(`SESSION_KEYS key #${i + 1}: not a usable ${jwk.alg} ${what}`);
+      }),
+    ),
+  );
   if (problems.length > 0) return { problems };
 
-  const publicKeys = jwks.map(publicHalf);
-  const first = jwks[0]!;
-  const byKid = new Map(jwks.map((jwk, i) => [jwk.kid, { alg: jwk.alg, key: imported[i]!.publicKey! }]));
+  const keys = imported.map((entry) => entry!);
+  const first = keys[0]!;
   return {
     problems,
     keys: {
-      signing: { kid: first.kid, alg: first.alg, key: imported[0]!.key! },
-      publicJwks: { keys: publicKeys },
-      verificationKeys: keyResolver(byKid),
-      algorithms: [...new Set(jwks.map((jwk) => jwk.alg))],
+      ...(first.privateKey
+        ? { firstPrivate: { kid: first.publicJwk.kid, alg: first.publicJwk.alg, key: first.privateKey } }
+        : {}),
+      published: keys.map(({ publicJwk, publicKey }) => ({ jwk: publicJwk, key: publicKey })),
     },
   };
 }

@@ -32,13 +32,7 @@ export function loginCookieName(state: string): string {
 
 /** The Set-Cookie values that store `tx` and drop the oldest pending logins beyond the bound. */
 export async function saveLoginTransaction(scope: SignInScope, tx: LoginTransaction): Promise<string[]> {
-  const value = await signLoginTransaction(
-    scope.config.sessionKeys,
-    scope.publicOrigin,
-    callbackUrl(scope),
-    tx,
-    scope.nowSeconds,
-  );
+  const value = await signLoginTransaction(scope.keys, scope.publicOrigin, callbackUrl(scope), tx, scope.nowSeconds);
   const pending = scope.request.cookies
     .withPrefix(LOGIN_COOKIE_PREFIX)
     .map(({ name, value }) => {
@@ -61,14 +55,9 @@ export async function readLoginTransaction(scope: SignInScope, state: string): P
   const value = scope.request.cookies.get(loginCookieName(state));
   if (!value) throw new AuthError("ERR_LOGIN_TRANSACTION_MISSING", { detail: "no login cookie for this state" });
   let tx: LoginTransaction;
+  const keys = scope.keys; // keys the store could not give are its outage (503), not a bad cookie
   try {
-    tx = await verifyLoginTransaction(
-      scope.config.sessionKeys,
-      scope.publicOrigin,
-      callbackUrl(scope),
-      value,
-      scope.nowSeconds,
-    );
+    tx = await verifyLoginTransaction(keys, scope.publicOrigin, callbackUrl(scope), value, scope.nowSeconds);
   } catch (error) {
     throw new AuthError("ERR_LOGIN_TRANSACTION_MISSING", { detail: "login cookie refused", cause: error });
   }

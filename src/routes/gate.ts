@@ -78,7 +78,7 @@ export async function gate(ctx: RequestContext): Promise<Response> {
       throw new AuthError("ERR_WORKLOAD_NOT_ADMITTED", { detail: `workload ${token.names.join(", ")}: ${rules}` });
     }
     const workload = { name, sub: token.sub, ...(token.email ? { email: token.email } : {}) };
-    const assertion = await workloadAssertionFor(config, ctx.publicOrigin, workload, ctx.nowSeconds);
+    const assertion = await workloadAssertionFor(config, ctx.keys, ctx.publicOrigin, workload, ctx.nowSeconds);
     return proxy(ctx, { user: workload, workload: name, assertion }, { workloadBearer: true, body });
   }
 
@@ -95,7 +95,7 @@ export async function gate(ctx: RequestContext): Promise<Response> {
       refusedEmail: session.identity.email,
     });
   }
-  const assertion = await originAssertionFor(config, ctx.publicOrigin, session.identity, ctx.nowSeconds);
+  const assertion = await originAssertionFor(config, ctx.keys, ctx.publicOrigin, session.identity, ctx.nowSeconds);
   // A socket outlives the request that opened it: relayed, it ends with its session (docs/websockets.md).
   const watch =
     request.webSocketUpgrade && relaysWebSocket(decision) ? socketWatchFor(ctx, decision, session) : undefined;

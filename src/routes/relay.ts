@@ -83,7 +83,7 @@ export async function handToPreview(
   if (!isPreviewOrigin(relay.to, ctx.config.previewHosts))
     throw new AuthError("ERR_PREVIEW_HOST_NOT_ALLOWED", { detail: "at callback" });
   const code = await signRelayCode(
-    ctx.config.sessionKeys,
+    ctx.keys,
     ctx.publicOrigin,
     relay.to,
     { identity, state: relay.state, jti: randomToken(16) },
@@ -103,15 +103,11 @@ export async function relayRoute(c: Context<AppEnv>) {
   ctx.retryHref = `${config.authPrefix}/login`;
   const codes = ctx.request.url.searchParams.getAll("code");
   if (codes.length !== 1) throw new AuthError("ERR_BAD_REQUEST", { detail: "code missing or repeated" });
-  const code = await verifyRelayCode(
-    config.sessionKeys,
-    config.publicOrigin,
-    ctx.publicOrigin,
-    codes[0]!,
-    ctx.nowSeconds,
-  ).catch((error: unknown) => {
-    throw new AuthError("ERR_RELAY_CODE_INVALID", { cause: error });
-  });
+  const code = await verifyRelayCode(ctx.keys, config.publicOrigin, ctx.publicOrigin, codes[0]!, ctx.nowSeconds).catch(
+    (error: unknown) => {
+      throw new AuthError("ERR_RELAY_CODE_INVALID", { cause: error });
+    },
+  );
   // Only a state of the shape we issue may name a cookie.
   if (!isIssuedStateShape(code.state)) throw new AuthError("ERR_RELAY_CODE_INVALID", { detail: "state shape" });
   ctx.subject = code.identity.sub;

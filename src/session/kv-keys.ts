@@ -24,6 +24,10 @@
  *                            and `jti`. Written once; expires when the event would be too old.
  *   once:<sha256(value)>     { atMs }: a one-time value (a relay code's jti) was used. Written
  *                            once; expires with the value (a minute).
+ *   signing-key:<kid>        "" with the StoredSigningKey as metadata (KEY_ROTATION = "auto"; the
+ *                            `kid` is one the worker made): one list reads every key. Written
+ *                            once; no expiry (a key outlives a stopped cron); deleted by the
+ *                            cron trigger once everything it signed has expired.
  *
  * The first five expire with the session (absolute REFRESH_TOKEN_TTL); every key no sooner than
  * KV allows.
@@ -37,6 +41,8 @@ export const revokedKey = (familyId: string) => `revoked:${familyId}`;
 export const userKey = (subHash: string) => `user:${subHash}`;
 export const eventKey = (eventHash: string) => `event:${eventHash}`;
 export const onceKey = (valueHash: string) => `once:${valueHash}`;
+export const SIGNING_KEYS_PREFIX = "signing-key:";
+export const signingKeyKey = (kid: string) => `${SIGNING_KEYS_PREFIX}${kid}`;
 
 /** KV rejects `expiration`/`expirationTtl` less than 60 seconds away. */
 const KV_MIN_EXPIRATION_TTL_SECONDS = 60;

@@ -5,7 +5,7 @@ import * as chain from "./family-chain";
 import * as state from "./family-state";
 import type { FamilyRecords } from "./family-records";
 import { listSessions } from "./session-list";
-import { EVENTS_SCHEMA, SCHEMA, sqlRecords } from "./sql-records";
+import { EVENTS_SCHEMA, SCHEMA, SIGNING_KEYS_SCHEMA, sqlRecords } from "./sql-records";
 import type {
   IssuedSession,
   RevocationReason,
@@ -121,6 +121,44 @@ export class SessionFamilies extends DurableObject {
     sql.exec("INSERT OR IGNORE INTO events VALUES (?, ?)", eventHash, untilMs);
     const alarm = await this.ctx.storage.getAlarm();
     if (alarm === null || alarm < untilMs) await this.ctx.storage.setAlarm(untilMs);
+  }
+
+  /** The worker's stored signing keys, as JSON text each (keys/key-store.ts reads them); exact. */
+  async signingKeys(): Promise<string[]> {
+    const sql = this.ctx.storage.sql;
+    if (!hasTable(sql, "signing_keys")) return [];
+    return sql
+      .exec<{ record: string }>("SELECT record FROM signing_keys ORDER BY kid")
+      .toArray()
+      .map((row) => row.record);
+  }
+
+  /**
+   * Adds a key (a `kid` is written once); returns every stored key. With `firstOnly`, only when
+   * no key but those `firstOnly.unusable` names signs by then: of two isolates making a first key
+   * at once, the second gets the first's instead of adding its own.
+   */
+  async addSigningKey(
+    kid: string,
+    signsFromMs: number,
+    record: string,
+    firstOnly?: { unusable: string[] },
+  ): Promise<string[]> {
+    const sql = this.ctx.storage.sql;
+    sql.exec(SIGNING_KEYS_SCHEMA);
+    const taken =
+      firstOnly !== undefined &&
+      sql
+        .exec<{ kid: string }>("SELECT kid FROM signing_keys WHERE signs_from_ms <= ?", signsFromMs)
+        .toArray()
+        .some((row) => !firstOnly.unusable.includes(row.kid));
+    if (!taken) sql.exec("INSERT OR IGNORE INTO signing_keys VALUES (?, ?, ?)", kid, signsFromMs, record);
+    return this.signingKeys();
+  }
+
+  async removeSigningKeys(kids: string[]): Promise<void> {
+    const sql = this.ctx.storage.sql;
+    if (hasTable(sql, "signing_keys")) for (const kid of kids) sql.exec("DELETE FROM signing_keys WHERE kid = ?", kid);
   }
 
   override async alarm(): Promise<void> {

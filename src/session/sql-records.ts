@@ -22,6 +22,10 @@ CREATE TABLE IF NOT EXISTS used_once (hash TEXT PRIMARY KEY, expires_ms INTEGER 
 
 export const EVENTS_SCHEMA = "CREATE TABLE IF NOT EXISTS events (hash TEXT PRIMARY KEY, expires_ms INTEGER NOT NULL)";
 
+/** The worker's own signing keys (KEY_ROTATION = "auto"), only in the object the store names for them. */
+export const SIGNING_KEYS_SCHEMA =
+  "CREATE TABLE IF NOT EXISTS signing_keys (kid TEXT PRIMARY KEY, signs_from_ms INTEGER NOT NULL, record TEXT NOT NULL)";
+
 /** FamilyRecords over this object's SQLite: reads see every write before them, exactly. */
 export function sqlRecords(sql: SqlStorage): FamilyRecords {
   const one = <T>(query: string, ...bindings: unknown[]) =>

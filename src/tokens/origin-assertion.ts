@@ -4,7 +4,7 @@ import type { Identity, Workload } from "../identity";
 import { identityClaims, sign, TOKEN_TYPES } from "./our-jwt";
 
 /** Lifetime of X-Auth-Assertion, seconds: at most 5 minutes (docs/reference.md). */
-const ASSERTION_TTL_SECONDS = 300;
+export const ASSERTION_TTL_SECONDS = 300;
 
 export function signOriginAssertion(
   keys: SessionKeys,

@@ -4,7 +4,7 @@ import { identityOf, type Identity } from "../identity";
 import { claimRefused, identityClaims, requireStrings, sign, TOKEN_TYPES, verify } from "./our-jwt";
 
 /** A relay code lives one minute: long enough for one redirect, short for anything else. */
-const RELAY_CODE_TTL_SECONDS = 60;
+export const RELAY_CODE_TTL_SECONDS = 60;
 
 export interface RelayCode {
   identity: Identity;

@@ -1,4 +1,5 @@
 import type { Config } from "../config/parse-config";
+import type { SessionKeys } from "../config/session-keys";
 import type { Identity, Workload } from "../identity";
 import { BoundedCache, cacheOf } from "../util/bounded-cache";
 import { verifyAccessToken, type AccessAudience, type AccessClaims } from "./access-token";
@@ -6,7 +7,8 @@ import { signOriginAssertion, signWorkloadAssertion } from "./origin-assertion";
 
 /**
  * Per-isolate caches in front of the asymmetric crypto of our own tokens. Both belong to one
- * Config (so a retired key empties them) and are bounded; both keep only successes. Expiries
+ * Config (so retiring a key of SESSION_KEYS empties them; a key the worker rotates itself is
+ * retired only after its tokens have expired) and are bounded; both keep only successes. Expiries
  * are in seconds since epoch.
  */
 
@@ -22,6 +24,7 @@ const verifiedByConfig = new WeakMap<Config, BoundedCache<BoundedCache<AccessCla
  */
 export async function verifiedAccessToken(
   config: Config,
+  keys: SessionKeys,
   publicOrigin: string,
   token: string,
   nowSeconds: number,
@@ -32,7 +35,7 @@ export async function verifiedAccessToken(
   const known = cache.get(token, nowSeconds);
   if (known) return known;
   const where: AccessAudience = { publicOrigin, authPrefix: config.authPrefix };
-  const claims = await verifyAccessToken(config.sessionKeys, where, token, nowSeconds, config.accessTokenTtlSeconds);
+  const claims = await verifyAccessToken(keys, where, token, nowSeconds, config.accessTokenTtlSeconds);
   cache.set(token, claims, claims.exp);
   return claims;
 }
@@ -63,6 +66,7 @@ async function cachedAssertion(
 /** The assertion for this user, signed at most ASSERTION_REUSE_SECONDS ago. */
 export function originAssertionFor(
   config: Config,
+  keys: SessionKeys,
   publicOrigin: string,
   identity: Identity,
   nowSeconds: number,
@@ -77,19 +81,20 @@ export function originAssertionFor(
     identity.groups ?? [],
   ]);
   return cachedAssertion(config, key, nowSeconds, () =>
-    signOriginAssertion(config.sessionKeys, publicOrigin, config.originAudience, identity, nowSeconds),
+    signOriginAssertion(keys, publicOrigin, config.originAudience, identity, nowSeconds),
   );
 }
 
 /** The assertion for this workload (a `workload` claim, never a person's), signed at most ASSERTION_REUSE_SECONDS ago. */
 export function workloadAssertionFor(
   config: Config,
+  keys: SessionKeys,
   publicOrigin: string,
   workload: Workload,
   nowSeconds: number,
 ): Promise<string> {
   const key = JSON.stringify(["workload", publicOrigin, workload.name, workload.sub, workload.email ?? null]);
   return cachedAssertion(config, key, nowSeconds, () =>
-    signWorkloadAssertion(config.sessionKeys, publicOrigin, config.originAudience, workload, nowSeconds),
+    signWorkloadAssertion(keys, publicOrigin, config.originAudience, workload, nowSeconds),
   );
 }

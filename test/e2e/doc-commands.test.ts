@@ -13,7 +13,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 
 /**
@@ -90,9 +90,12 @@ if (value.trim() === "") { console.error(\`secret put \${name}: nothing on stand
 if (name === "SESSION_KEYS" || name === "GOOGLE_GROUPS_CREDENTIALS") {
   let parsed;
   try { parsed = JSON.parse(value); } catch { console.error(\`secret put \${name}: not JSON: \${JSON.stringify(value.slice(0, 40))}\`); process.exit(1); }
-  if (name === "SESSION_KEYS" && !(Array.isArray(parsed.keys) && parsed.keys.length > 0 && parsed.keys.every((key) => key.kid && key.alg && key.d))) {
-    console.error("secret put SESSION_KEYS: not a set of private keys"); process.exit(1);
+  if (name === "SESSION_KEYS" && !(Array.isArray(parsed.keys) && parsed.keys.length > 0 && parsed.keys[0].d && parsed.keys.every((key) => key.kid && key.alg))) {
+    console.error("secret put SESSION_KEYS: not a key set whose first key is private"); process.exit(1);
   }
+}
+if (name === "KEY_WRAPPING_SECRET" && !/^[A-Za-z0-9_-]{43,}$/.test(value.trim())) {
+  console.error("secret put KEY_WRAPPING_SECRET: not 32 or more bytes of base64url"); process.exit(1);
 }
 mkdirSync(".secrets", { recursive: true });
 writeFileSync(\`.secrets/\${name}\`, value);
@@ -116,6 +119,21 @@ function offline(script: string): string {
     .replace(/npx wrangler\b/g, "doc_test_refuses_wrangler");
 }
 
+/** Files of a repository copy that hold a private JWK member ("d"), outside what git tracks and the stand-in's .secrets/. */
+function filesWithPrivateKeys(dir: string): string[] {
+  const walk = (at: string): string[] =>
+    readdirSync(at, { withFileTypes: true }).flatMap((entry) => {
+      const path = join(at, entry.name);
+      if (entry.isSymbolicLink() || [".secrets", ".git", ".wrangler"].includes(entry.name)) return [];
+      return entry.isDirectory() ? walk(path) : [path];
+    });
+  return walk(dir)
+    .filter((path) => !tracked.has(relative(dir, path)) && statSync(path).size < 1_000_000)
+    .filter((path) => /"d"\s*:\s*"/.test(readFileSync(path, "utf8")))
+    .map((path) => relative(dir, path));
+}
+const tracked = new Set<string>();
+
 /**
  * A copy of the repository to run one page's blocks in: the files git tracks or would track (so
  * no local `.dev.vars`, keys or build output), with the installed packages linked in.
@@ -128,6 +146,7 @@ function repositoryCopy(name: string): string {
   });
   expect(listed.status, listed.stderr).toBe(0);
   for (const file of listed.stdout.split("\0").filter((path) => path && existsSync(join(ROOT, path)))) {
+    tracked.add(file);
     mkdirSync(dirname(join(dir, file)), { recursive: true });
     copyFileSync(join(ROOT, file), join(dir, file));
   }
@@ -227,6 +246,8 @@ describe("every shell command in the documentation", () => {
             { status: outcome.status, brokenJson: outcome.brokenJson, missing },
             `${block.script}\n${outcome.output}`,
           ).toEqual({ status: expected, brokenJson: [], missing: [] });
+          // No documented command leaves a private key in the working tree (Cloudflare's stand-in keeps its own).
+          expect(filesWithPrivateKeys(dir), block.script).toEqual([]);
         });
       }
     });

@@ -1,59 +1,143 @@
-import { execFileSync } from "node:child_process";
-import { describe, expect, it } from "vitest";
+import { execFile, execFileSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { delimiter, join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateKeySet } from "../../scripts/keys.mjs";
 
-const run = (args: string[], input?: string) =>
-  execFileSync("node", ["scripts/keys.mjs", ...args], { input, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] });
+/**
+ * `npm run keys`: rotating and retiring the keys of an environment from its published key set,
+ * put with a stand-in `wrangler` (test/support/fake-wrangler.mjs: wrangler 4.86's output, a JSON
+ * file for the Cloudflare account), from a git working tree that must end as it began.
+ */
+type Jwk = { kid: string; alg: string; kty: string; crv: string; d?: string };
 
-type KeySet = { keys: { kid: string; alg: string; crv: string; d?: string }[] };
+const publicOnly = ({ d: _d, ...rest }: Jwk) => rest;
+let served: { keys: object[] } = { keys: [] };
+let server: Server;
+let jwksUrl = "";
 
-describe("npm run keys", () => {
-  it("generates an ES256 private key set by default and EdDSA on request", () => {
-    const es = JSON.parse(run(["generate"])) as KeySet;
-    expect(es.keys).toHaveLength(1);
-    expect(es.keys[0]).toMatchObject({ alg: "ES256", crv: "P-256" });
-    expect(es.keys[0]!.d).toBeTruthy();
-    const ed = JSON.parse(run(["generate", "--alg", "EdDSA"])) as KeySet;
-    expect(ed.keys[0]).toMatchObject({ alg: "EdDSA", crv: "Ed25519" });
+beforeAll(async () => {
+  server = createServer((_request, response) => {
+    response.writeHead(200, { "content-type": "application/json" });
+    response.end(JSON.stringify(served));
+  });
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`;
+});
+afterAll(() => new Promise((done) => server.close(done)));
+
+/** A git working tree holding wrangler.toml whose staging PUBLIC_URL is the served key set's origin; the account elsewhere. */
+function workspace(keyRotation = "manual") {
+  const tree = mkdtempSync(join(tmpdir(), "keys-tree-"));
+  const outside = mkdtempSync(join(tmpdir(), "keys-account-"));
+  const bin = join(outside, "bin");
+  mkdirSync(bin);
+  writeFileSync(
+    join(bin, "wrangler"),
+    `#!/bin/sh\nexec "${process.execPath}" "${resolve("test/support/fake-wrangler.mjs")}" "$@"\n`,
+  );
+  chmodSync(join(bin, "wrangler"), 0o755);
+  const toml = readFileSync("wrangler.toml", "utf8")
+    .replace('PUBLIC_URL = "https://staging.app.example.com"', `PUBLIC_URL = "${new URL(jwksUrl).origin}"`)
+    .replace(/(\[env\.staging\.vars\][\s\S]*?)KEY_ROTATION = "manual"/, `$1KEY_ROTATION = "${keyRotation}"`);
+  writeFileSync(join(tree, "wrangler.toml"), toml);
+  // The project's script, run by npm from the tree (npm would put the project's own wrangler first on PATH).
+  const script = { keys: `node ${resolve("scripts/keys.mjs")}` };
+  writeFileSync(join(tree, "package.json"), JSON.stringify({ name: "tree", private: true, scripts: script }));
+  const git = (...args: string[]) => execFileSync("git", args, { cwd: tree, encoding: "utf8" });
+  git("init", "-q");
+  git("add", ".");
+  git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "start");
+  const env = {
+    ...process.env,
+    PATH: `${bin}${delimiter}${process.env.PATH}`,
+    FAKE_WRANGLER_STATE: join(outside, "account.json"),
+    FAKE_WRANGLER_CALLS: join(outside, "calls.jsonl"),
+    WRANGLER_SEND_METRICS: "false",
+  };
+  return {
+    tree,
+    /**
+     * `npm run keys -- ARGS` from the tree, as the docs show it (npm prints its banner first).
+     * Asynchronous: the key set is served from this process.
+     */
+    npm: (args: string[]) =>
+      new Promise<{ status: number; stdout: string; stderr: string }>((done) =>
+        execFile("npm", ["run", "keys", "--", ...args], { cwd: tree, env, encoding: "utf8" }, (error, stdout, stderr) =>
+          done({ status: error ? Number(error.code) : 0, stdout, stderr }),
+        ),
+      ),
+    stagingKeys: () => {
+      const account = JSON.parse(readFileSync(env.FAKE_WRANGLER_STATE, "utf8")) as {
+        workers: Record<string, { secrets: Record<string, string> }>;
+      };
+      return JSON.parse(account.workers["edge-auth-worker-staging"]!.secrets.SESSION_KEYS!) as { keys: Jwk[] };
+    },
+    /** Every file in the tree (ignored ones too) that git does not already hold, and any holding a private JWK member. */
+    leftBehind: () => {
+      const status = git("status", "--porcelain", "--ignored").trim();
+      const files = (dir: string): string[] =>
+        readdirSync(dir).flatMap((name) =>
+          name === ".git" ? [] : statSync(join(dir, name)).isDirectory() ? files(join(dir, name)) : [join(dir, name)],
+        );
+      const withPrivateKey = files(tree).filter((path) => /"d"\s*:/.test(readFileSync(path, "utf8")));
+      return { status, withPrivateKey };
+    },
+  };
+}
+
+describe("npm run keys -- rotate / retire --env NAME", () => {
+  it("rotates from the published key set: a new private key first, the published ones public-only, nothing left in the tree", async () => {
+    const old = (await generateKeySet("EdDSA")).keys[0] as Jwk;
+    served = { keys: [publicOnly(old)] };
+    const space = workspace();
+    const rotated = await space.npm(["rotate", "--env", "staging"]);
+    expect(rotated.stderr + rotated.stdout).toContain(`verifies: ${old.kid} (EdDSA, public only)`);
+    expect(rotated.status).toBe(0);
+    const [fresh, kept, ...rest] = space.stagingKeys().keys;
+    expect(rest).toEqual([]);
+    // Same algorithm as the key it replaces, private, a kid of its own; the old key exactly as published.
+    expect(fresh).toMatchObject({ alg: "EdDSA", crv: "Ed25519", d: expect.any(String) });
+    expect(fresh!.kid).not.toBe(old.kid);
+    expect(kept).toEqual(publicOnly(old));
+    // No private key printed, and the tree as it was: no key file, no other file.
+    expect(rotated.stdout + rotated.stderr).not.toContain(fresh!.d);
+    expect(space.leftBehind()).toEqual({ status: "", withPrivateKey: [] });
+
+    // Retiring: the worker now publishes [fresh, old]; old goes, and (the private key being only
+    // in the secret) a new key signs, with `fresh` kept to verify.
+    served = { keys: [publicOnly(fresh!), publicOnly(old)] };
+    const retired = await space.npm(["retire", old.kid, "--env", "staging"]);
+    expect(retired.status).toBe(0);
+    const after = space.stagingKeys().keys;
+    expect(after.map((key) => key.kid)).not.toContain(old.kid);
+    expect(after[0]).toMatchObject({ alg: "EdDSA", d: expect.any(String) });
+    expect(after.slice(1)).toEqual([publicOnly(fresh!)]);
+    expect(space.leftBehind()).toEqual({ status: "", withPrivateKey: [] });
   });
 
-  it("rotates a fresh key in first and retires an old one by kid", () => {
-    const original = run(["generate"]);
-    const [oldKey] = (JSON.parse(original) as KeySet).keys;
-    const rotated = JSON.parse(run(["rotate", "-"], original)) as KeySet;
-    expect(rotated.keys).toHaveLength(2);
-    const [fresh, kept] = rotated.keys;
-    // The input's key, unchanged, comes second; the first is new, with a kid of its own.
-    expect(kept).toEqual(oldKey);
-    expect(fresh).toMatchObject({ alg: "ES256", crv: "P-256", kid: expect.any(String) });
-    expect(fresh!.kid).not.toBe(oldKey!.kid);
-    expect(fresh!.d).toBeTruthy();
-    expect(fresh!.d).not.toBe(oldKey!.d);
-
-    // Retiring the old kid from that two-key input leaves exactly the input's other key.
-    const retired = JSON.parse(run(["retire", oldKey!.kid, "-"], JSON.stringify(rotated))) as KeySet;
-    expect(retired).toEqual({ keys: [fresh] });
-    expect(retired.keys.map((key) => key.kid)).not.toContain(oldKey!.kid);
+  it("refuses to retire the key that signs or an unknown one, an environment that rotates its own keys, and a key set that leaks a private key", async () => {
+    const [signing, other] = [(await generateKeySet()).keys[0] as Jwk, (await generateKeySet()).keys[0] as Jwk];
+    served = { keys: [publicOnly(signing), publicOnly(other)] };
+    const space = workspace();
+    const first = await space.npm(["retire", signing.kid, "--env", "staging"]);
+    expect(first.status).toBe(1);
+    expect(first.stderr).toContain(`${signing.kid} signs now`);
+    expect((await space.npm(["retire", "nope", "--env", "staging"])).stderr).toContain("lists no key nope");
+    served = { keys: [signing] };
+    expect((await space.npm(["rotate", "--env", "staging"])).stderr).toContain("publishes a private key");
+    const auto = await workspace("auto").npm(["rotate", "--env", "staging"]);
+    expect(auto.status).toBe(1);
+    expect(auto.stderr).toContain('KEY_ROTATION = "auto"');
   });
 
-  it("rotate keeps the algorithm of the current signing key, unless --alg says otherwise", () => {
-    const ed = run(["generate", "--alg", "EdDSA"]);
-    const rotated = JSON.parse(run(["rotate", "-"], ed)) as KeySet;
-    expect(rotated.keys.map((key) => key.alg)).toEqual(["EdDSA", "EdDSA"]);
-    expect(rotated.keys[0]).toMatchObject({ crv: "Ed25519" });
-
-    // The first key is the signing one: a set led by ES256 keeps ES256 even with an EdDSA key behind it.
-    const mixed = JSON.stringify({ keys: [...(JSON.parse(run(["generate"])) as KeySet).keys, ...rotated.keys] });
-    expect((JSON.parse(run(["rotate", "-"], mixed)) as KeySet).keys[0]).toMatchObject({ alg: "ES256", crv: "P-256" });
-
-    // Asked for, the algorithm changes.
-    const switched = JSON.parse(run(["rotate", "--alg", "ES256", "-"], ed)) as KeySet;
-    expect(switched.keys.map((key) => key.alg)).toEqual(["ES256", "EdDSA"]);
-  });
-
-  it("refuses to retire the last key or an unknown kid", () => {
-    const set = run(["generate"]);
-    const kid = (JSON.parse(set) as KeySet).keys[0]!.kid;
-    expect(() => run(["retire", kid, "-"], set)).toThrow(/last key/);
-    expect(() => run(["retire", "nope", "-"], set)).toThrow(/no key with kid/);
+  it("generates an ES256 private key set by default and EdDSA on request, on standard output", () => {
+    const run = (args: string[]) =>
+      JSON.parse(execFileSync("node", ["scripts/keys.mjs", ...args], { encoding: "utf8" })) as { keys: Jwk[] };
+    expect(run(["generate"]).keys[0]).toMatchObject({ alg: "ES256", crv: "P-256", d: expect.any(String) });
+    expect(run(["generate", "--alg", "EdDSA"]).keys[0]).toMatchObject({ alg: "EdDSA", crv: "Ed25519" });
   });
 });

@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { generateKeySet } from "../../scripts/keys.mjs";
 
 /**
  * `npm run setup -- --env NAME` against a stand-in `wrangler` on PATH (test/support/fake-wrangler.mjs:
@@ -133,24 +134,25 @@ describe("npm run setup -- --env NAME", () => {
     expect(demo.routes).toEqual([{ pattern: "demo.example.org", custom_domain: true }]);
     const secrets = secretsOf(account, "edge-auth-worker-demo");
     expect(secrets.OIDC_CLIENT_SECRET).toBe(SECRET);
-    const keys = (JSON.parse(secrets.SESSION_KEYS ?? "") as { keys: { kid: string; d: string }[] }).keys;
-    expect(keys).toHaveLength(1);
-    const privateKey = keys[0]?.d ?? "";
-    expect(privateKey.length).toBeGreaterThan(20);
+    // No key to hold: the worker makes and rotates its own, encrypted under a generated secret.
+    expect(demo.vars).toMatchObject({ KEY_ROTATION: "auto" });
+    expect(secrets.SESSION_KEYS).toBeUndefined();
+    const wrappingSecret = secrets.KEY_WRAPPING_SECRET ?? "";
+    expect(wrappingSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
     // Secrets only ever on wrangler's stdin.
     expect(first.calls.map((call) => call.args.join(" "))).toEqual([
       `whoami --json --config ${space.toml}`,
       `kv namespace create SESSIONS --env demo --config ${space.toml}`,
       `secret list --env demo --config ${space.toml}`,
       `secret put OIDC_CLIENT_SECRET --env demo --config ${space.toml}`,
-      `secret put SESSION_KEYS --env demo --config ${space.toml}`,
+      `secret put KEY_WRAPPING_SECRET --env demo --config ${space.toml}`,
     ]);
     expect(first.calls.filter((call) => call.stdinBytes > 0).map((call) => call.args[2])).toEqual([
       "OIDC_CLIENT_SECRET",
-      "SESSION_KEYS",
+      "KEY_WRAPPING_SECRET",
     ]);
     expect(first.output).not.toContain(SECRET);
-    expect(first.output).not.toContain(privateKey);
+    expect(first.output).not.toContain(wrappingSecret);
 
     // Lost: the namespace id in wrangler.toml, and the client secret at Cloudflare.
     writeFileSync(space.toml, space.text().replace(namespaceId, "00000000000000000000000000000000"));
@@ -160,19 +162,37 @@ describe("npm run setup -- --env NAME", () => {
     const second = space.run(["--env", "demo", "--yes"], { env: { OIDC_CLIENT_SECRET: SECRET } });
     expect(second.output).toContain("configuration OK");
     expect(second.code).toBe(0);
-    expect(second.output).toContain("secret SESSION_KEYS: kept");
+    expect(second.output).toContain("secret KEY_WRAPPING_SECRET: kept");
     expect(second.output).toContain("KV namespace SESSIONS: found at Cloudflare as demo-SESSIONS");
     const repaired = space.account();
     expect(repaired.namespaces).toHaveLength(1);
     expect((await environment(space.toml, "demo")).kv_namespaces).toEqual([{ binding: "SESSIONS", id: namespaceId }]);
     expect(secretsOf(repaired, "edge-auth-worker-demo")).toEqual({
       OIDC_CLIENT_SECRET: SECRET,
-      SESSION_KEYS: secrets.SESSION_KEYS,
+      KEY_WRAPPING_SECRET: wrappingSecret,
     });
-    expect(second.calls.map((call) => call.args.slice(0, 3).join(" "))).not.toContain("secret put SESSION_KEYS");
+    expect(second.calls.map((call) => call.args.slice(0, 3).join(" "))).not.toContain("secret put KEY_WRAPPING_SECRET");
     // The answers were kept from the first run.
     expect((await environment(space.toml, "demo")).vars).toEqual(demo.vars);
   }, 120_000);
+
+  it('keeps an environment that already signs with SESSION_KEYS on KEY_ROTATION = "manual", its keys untouched', async () => {
+    const space = workspace();
+    const keys = JSON.stringify(await generateKeySet());
+    writeFileSync(
+      space.state,
+      JSON.stringify({ namespaces: [], workers: { "edge-auth-worker-demo": { secrets: { SESSION_KEYS: keys } } } }),
+    );
+    const result = space.run(["--env", "demo", "--yes", ...ANSWERS], { env: { OIDC_CLIENT_SECRET: SECRET } });
+    expect(result.code).toBe(0);
+    expect(result.output).toContain('secret SESSION_KEYS: kept (KEY_ROTATION = "manual"');
+    expect((await environment(space.toml, "demo")).vars).toMatchObject({ KEY_ROTATION: "manual" });
+    expect(secretsOf(space.account(), "edge-auth-worker-demo")).toEqual({
+      SESSION_KEYS: keys,
+      OIDC_CLIENT_SECRET: SECRET,
+    });
+    expect(result.calls.map((call) => call.args.slice(0, 3).join(" "))).not.toContain("secret put KEY_WRAPPING_SECRET");
+  }, 60_000);
 
   it("edits an existing [env.NAME] in place: only its answers change, comments and other tables stay", async () => {
     const space = workspace();

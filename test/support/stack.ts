@@ -47,6 +47,10 @@ export interface Stack {
 export interface StackOptions {
   /** Worker vars on top of the defaults below (ALLOWED_DOMAINS "*" etc.). */
   vars?: Record<string, string>;
+  /** Secrets on top of OIDC_CLIENT_SECRET and SESSION_KEYS (KEY_WRAPPING_SECRET, say). */
+  secrets?: Record<string, string>;
+  /** Serve `/__scheduled` (`wrangler dev --test-scheduled`): a GET runs the cron trigger's handler once. */
+  testScheduled?: boolean;
   /** Rewrites ID tokens at the provider's token endpoint (see demo/README.md). */
   idTokenHook?: (claims: Record<string, unknown>) => object | undefined;
   /** wrangler's log level; "log" passes the worker's console output through. Default "none". */
@@ -169,8 +173,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       OIDC_CLIENT_SECRET: clientSecret,
       SESSION_KEYS: JSON.stringify(sessionKeys),
       ...(directory ? { GOOGLE_GROUPS_CREDENTIALS: directory.credentials } : {}),
+      ...options.secrets,
     },
     logLevel: options.logLevel ?? "none",
+    testScheduled: options.testScheduled ?? false,
   });
   return {
     workerUrl,

@@ -160,12 +160,12 @@ describe("properties (fast-check)", () => {
           expect(request.headers.get("authorization")!.trim()).toMatch(/^bearer +/i);
           expect(request.headers.get("authorization")!.trim().endsWith(token)).toBe(true);
           await expect(
-            verifiedAccessToken(config, ISSUER, token, Math.floor(Date.now() / 1000)),
+            verifiedAccessToken(config, config.sessionKeys!, ISSUER, token, Math.floor(Date.now() / 1000)),
           ).rejects.toHaveProperty("code");
         }
-        await expect(verifiedAccessToken(config, ISSUER, value, Math.floor(Date.now() / 1000))).rejects.toHaveProperty(
-          "code",
-        );
+        await expect(
+          verifiedAccessToken(config, config.sessionKeys!, ISSUER, value, Math.floor(Date.now() / 1000)),
+        ).rejects.toHaveProperty("code");
       }),
       { ...RUNS, numRuns: 150 },
     );

@@ -53,7 +53,7 @@ export function call(path: string, init: RequestInit = {}): Promise<Response> {
 /** An access token as the worker signs it for ISSUER, issued at `iatSeconds` for ACCESS_TOKEN_TTL. */
 export function accessTokenFor(config: Config, identity: Identity, sid: string, iatSeconds: number): Promise<string> {
   return signAccessToken(
-    config.sessionKeys,
+    config.sessionKeys!,
     { publicOrigin: ISSUER, authPrefix: config.authPrefix },
     identity,
     sid,

@@ -13,8 +13,11 @@ const BINDINGS = ["SESSIONS", "SESSION_FAMILIES", "ORIGIN", "AUTH_METRICS"];
 describe("CONFIG_NAMES", () => {
   it("is every name the configuration parser reads, and nothing else", async () => {
     const read = new Set<string>();
-    for (const store of ["kv", "durable-object"]) {
-      const env = new Proxy({ SESSION_STORE: store } as Record<string, unknown>, {
+    for (const [store, keyRotation] of [
+      ["kv", "manual"],
+      ["durable-object", "auto"],
+    ]) {
+      const env = new Proxy({ SESSION_STORE: store, KEY_ROTATION: keyRotation } as Record<string, unknown>, {
         get(target, name) {
           if (typeof name === "string") read.add(name);
           return target[name as string];

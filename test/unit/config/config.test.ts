@@ -43,7 +43,6 @@ describe("configuration", () => {
       "ORIGIN_URL",
       "OIDC_CLIENT_ID",
       'missing "kid"',
-      "not a private key",
       "ALLOWED_EMAILS and ALLOWED_DOMAINS",
       "ACCESS_TOKEN_TTL",
       "PUBLIC_PATHS",

@@ -52,7 +52,7 @@ describe("the gate", () => {
 
   it("refuses an access token issued in the future or living longer than we issue", async () => {
     const config = await testConfig();
-    const { kid, alg, key } = config.sessionKeys.signing;
+    const { kid, alg, key } = config.sessionKeys!.signing;
     const sign = (iat: number, exp: number) =>
       new SignJWT({ email: "ada@example.com", sid: "x" })
         .setProtectedHeader({ alg, kid, typ: "session+jwt" })
@@ -107,7 +107,7 @@ describe.each(ORIGIN_PATHS)("the gate, to an origin behind $name", ({ name, bind
     const claims = decodeJwt(assertion);
     expect(claims).toMatchObject({ iss: ISSUER, aud: audience, sub: "1001", email: "ada@example.com" });
     expect(claims.exp! - claims.iat!).toBeLessThanOrEqual(300);
-    expect(decodeProtectedHeader(assertion).kid).toBe(config.sessionKeys.signing.kid);
+    expect(decodeProtectedHeader(assertion).kid).toBe(config.sessionKeys!.signing.kid);
   });
 
   it("passes the method and body, and the URL is ORIGIN_URL's, or our public origin's behind a binding", async () => {
@@ -215,7 +215,7 @@ describe.each(ORIGIN_PATHS)("the gate, to an origin behind $name", ({ name, bind
     expect((await call("/a", { headers: { authorization: `Bearer ${assertion}` } })).status).toBe(401);
     expect((await call("/a", { headers: { cookie: `__Host-access=${assertion}` } })).status).toBe(401);
 
-    const { kid, alg, key } = config.sessionKeys.signing;
+    const { kid, alg, key } = config.sessionKeys!.signing;
     const wrongAudience = await new SignJWT({ email: "ada@example.com", sid: "x" })
       .setProtectedHeader({ alg, kid, typ: "session+jwt" })
       .setIssuer(ISSUER)

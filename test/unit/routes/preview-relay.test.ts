@@ -150,7 +150,7 @@ describe("signing a preview deployment in through the registered host", () => {
     const state = decodeJwt(code).st as string;
     const config = await testConfig();
     const waiting = await signLoginTransaction(
-      config.sessionKeys,
+      config.sessionKeys!,
       OTHER_PREVIEW,
       `${OTHER_PREVIEW}/auth/callback`,
       { state, nonce: "", codeVerifier: "", returnTo: "/" },
@@ -184,8 +184,8 @@ describe("signing a preview deployment in through the registered host", () => {
     const forged = [
       await forge((await importJWK(stranger, "ES256")) as CryptoKey),
       altered,
-      await forge(config.sessionKeys.signing.key, {}, "session+jwt"),
-      await forge(config.sessionKeys.signing.key, { exp: claims.iat! + 3600 }),
+      await forge(config.sessionKeys!.signing.key, {}, "session+jwt"),
+      await forge(config.sessionKeys!.signing.key, { exp: claims.iat! + 3600 }),
       `${genuine.split(".")[0]}.${payload}.`,
     ];
     for (const code of forged) {

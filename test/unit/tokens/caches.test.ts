@@ -9,10 +9,14 @@ describe("per-isolate caches stay correct", () => {
     const config = await testConfig();
     const iat = Math.floor(Date.now() / 1000);
     const token = await accessTokenFor(config, ada, "sid", iat);
-    expect(await verifiedAccessToken(config, ISSUER, token, iat)).toBeDefined();
-    expect(await verifiedAccessToken(config, ISSUER, token, iat + 1)).toBeDefined();
-    expect(await verifiedAccessToken(config, ISSUER, token, iat + config.accessTokenTtlSeconds - 1)).toBeDefined();
-    await expect(verifiedAccessToken(config, ISSUER, token, iat + config.accessTokenTtlSeconds)).rejects.toMatchObject({
+    expect(await verifiedAccessToken(config, config.sessionKeys!, ISSUER, token, iat)).toBeDefined();
+    expect(await verifiedAccessToken(config, config.sessionKeys!, ISSUER, token, iat + 1)).toBeDefined();
+    expect(
+      await verifiedAccessToken(config, config.sessionKeys!, ISSUER, token, iat + config.accessTokenTtlSeconds - 1),
+    ).toBeDefined();
+    await expect(
+      verifiedAccessToken(config, config.sessionKeys!, ISSUER, token, iat + config.accessTokenTtlSeconds),
+    ).rejects.toMatchObject({
       code: "ERR_JWT_EXPIRED",
     });
   });
@@ -21,8 +25,10 @@ describe("per-isolate caches stay correct", () => {
     const config = await testConfig();
     const iat = Math.floor(Date.now() / 1000);
     const token = await accessTokenFor(config, ada, "sid", iat);
-    expect(await verifiedAccessToken(config, ISSUER, token, iat)).toBeDefined();
-    await expect(verifiedAccessToken(config, "https://other.test", token, iat)).rejects.toMatchObject({
+    expect(await verifiedAccessToken(config, config.sessionKeys!, ISSUER, token, iat)).toBeDefined();
+    await expect(
+      verifiedAccessToken(config, config.sessionKeys!, "https://other.test", token, iat),
+    ).rejects.toMatchObject({
       code: "ERR_JWT_CLAIM_VALIDATION_FAILED",
       claim: "iss",
     });
@@ -51,11 +57,15 @@ describe("origin assertion reuse", () => {
     const { decodeJwt } = await import("jose");
     const config = await testConfig();
     const t = Math.floor(Date.now() / 1000);
-    const first = await originAssertionFor(config, ISSUER, ada, t);
-    expect(await originAssertionFor(config, ISSUER, ada, t + ASSERTION_REUSE_SECONDS - 1)).toBe(first);
-    const later = await originAssertionFor(config, ISSUER, ada, t + ASSERTION_REUSE_SECONDS);
+    const first = await originAssertionFor(config, config.sessionKeys!, ISSUER, ada, t);
+    expect(await originAssertionFor(config, config.sessionKeys!, ISSUER, ada, t + ASSERTION_REUSE_SECONDS - 1)).toBe(
+      first,
+    );
+    const later = await originAssertionFor(config, config.sessionKeys!, ISSUER, ada, t + ASSERTION_REUSE_SECONDS);
     expect(later).not.toBe(first);
     expect(decodeJwt(later).exp! - (t + ASSERTION_REUSE_SECONDS)).toBeGreaterThanOrEqual(240);
-    expect(await originAssertionFor(config, ISSUER, { ...ada, email: "other@example.com" }, t)).not.toBe(first);
+    expect(
+      await originAssertionFor(config, config.sessionKeys!, ISSUER, { ...ada, email: "other@example.com" }, t),
+    ).not.toBe(first);
   });
 });

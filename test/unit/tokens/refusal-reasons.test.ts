@@ -18,7 +18,7 @@ const claims = (overrides: JWTPayload = {}): JWTPayload => ({
 });
 
 async function signed(payload: JWTPayload, header: { kid?: string; typ?: string } = {}, key?: CryptoKey) {
-  const signing = (await testConfig()).sessionKeys.signing;
+  const signing = (await testConfig()).sessionKeys!.signing;
   const protectedHeader = { alg: signing.alg, kid: signing.kid, typ: "session+jwt", ...header };
   return new SignJWT(payload).setProtectedHeader(protectedHeader).sign(key ?? signing.key);
 }
@@ -70,7 +70,7 @@ describe("a refused access token keeps its reason", () => {
     const config = await testConfig();
     const where = { publicOrigin: ISSUER, authPrefix: config.authPrefix };
     const verifying = verifyAccessToken(
-      config.sessionKeys,
+      config.sessionKeys!,
       where,
       await failure.token(),
       nowSeconds(),

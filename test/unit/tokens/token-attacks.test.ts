@@ -20,7 +20,7 @@ function claims(overrides: JWTPayload = {}): JWTPayload {
 }
 
 async function signWithOurKey(payload: JWTPayload, header: Record<string, unknown> = {}) {
-  const { kid, alg, key } = (await testConfig()).sessionKeys.signing;
+  const { kid, alg, key } = (await testConfig()).sessionKeys!.signing;
   return new SignJWT(payload).setProtectedHeader({ alg, kid, typ: "session+jwt", ...header }).sign(key);
 }
 
@@ -42,7 +42,7 @@ describe("our tokens under attack", () => {
   });
 
   it("refuses HS256 signed with our public key as the HMAC secret (algorithm confusion)", async () => {
-    const publicJwk = (await testConfig()).sessionKeys.publicJwks.keys[0]!;
+    const publicJwk = (await testConfig()).sessionKeys!.publicJwks.keys[0]!;
     for (const secret of [JSON.stringify(publicJwk), publicJwk.x, `${publicJwk.x}${publicJwk.y}`]) {
       const token = await new SignJWT(claims())
         .setProtectedHeader({ alg: "HS256", kid: publicJwk.kid, typ: "session+jwt" })
@@ -60,7 +60,7 @@ describe("our tokens under attack", () => {
   });
 
   it.each(["unknown", "../../../etc/passwd", "' OR 1=1 --", "x".repeat(3000), ""])("refuses kid %j", async (kid) => {
-    const { alg, key } = (await testConfig()).sessionKeys.signing;
+    const { alg, key } = (await testConfig()).sessionKeys!.signing;
     const token = await new SignJWT(claims()).setProtectedHeader({ alg, kid, typ: "session+jwt" }).sign(key);
     expect(await status(token)).toBe(401);
   });
@@ -84,7 +84,7 @@ describe("our tokens under attack", () => {
 
   it("refuses an unknown critical header", async () => {
     // jose will not even sign this, so sign the bytes with WebCrypto directly (ES256 = P1363 r||s).
-    const { kid, key } = (await testConfig()).sessionKeys.signing;
+    const { kid, key } = (await testConfig()).sessionKeys!.signing;
     const input = `${b64({ alg: "ES256", kid, typ: "session+jwt", crit: ["x-unknown"], "x-unknown": 1 })}.${b64(claims())}`;
     const signature = await crypto.subtle.sign(
       { name: "ECDSA", hash: "SHA-256" },
