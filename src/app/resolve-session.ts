@@ -77,6 +77,22 @@ export async function resolveSession(ctx: RequestContext): Promise<Session | und
 }
 
 /**
+ * The caller's session, live in the store whatever REVOCATION_CHECK says: for the routes that
+ * manage a person's sessions (the list, ending sessions, signing out everywhere), which read the
+ * store anyway. An access token whose session has ended (signed out everywhere, ended from another
+ * browser) manages nothing, so a copied access cookie cannot watch or end the person's new
+ * sessions. A store outage throws (503): these routes need the store.
+ */
+export async function resolveLiveSession(ctx: RequestContext): Promise<Session | undefined> {
+  const verified = await verifiedAccess(ctx);
+  if (verified && (await ctx.store.isActive({ familyId: verified.sid, sub: verified.identity.sub }, ctx.nowMs))) {
+    ctx.subject = verified.identity.sub;
+    return verified;
+  }
+  return refreshFromCookie(ctx);
+}
+
+/**
  * Rotates the `__Host-refresh` cookie (the gate, and POST {AUTH_PREFIX}/refresh): a session
  * with its new cookies earned on the request, or undefined when there is none (a refused
  * token's cookies are cleared). Every attempt counts against the client's refresh rate limit,

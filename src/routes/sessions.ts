@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { AppEnv, RequestContext } from "../app/request-context";
-import { noSession, resolveSession, type Session } from "../app/resolve-session";
+import { noSession, resolveLiveSession, type Session } from "../app/resolve-session";
 import { signInRedirect } from "../app/sign-in-redirect";
 import { CLEAR_SESSION_COOKIES } from "../app/session-cookies";
 import { AuthError } from "../errors";
@@ -24,7 +24,7 @@ function wantsJson(ctx: RequestContext): boolean {
 }
 
 async function signedInOrThrow(ctx: RequestContext): Promise<Session> {
-  const session = await resolveSession(ctx);
+  const session = await resolveLiveSession(ctx);
   if (!session) throw new AuthError("ERR_NO_SESSION");
   return session;
 }
@@ -48,7 +48,7 @@ function view(summary: SessionSummary, currentId: string): SessionView {
 export async function sessionsRoute(c: Context<AppEnv>) {
   const ctx = c.var.ctx;
   const { config, request } = ctx;
-  const session = await resolveSession(ctx);
+  const session = await resolveLiveSession(ctx);
   if (!session) {
     if (!request.navigation) throw noSession(ctx);
     return signInRedirect(ctx);
