@@ -4,8 +4,11 @@ import type { RequestContext } from "./request-context";
 // Loopback is never a real client behind Cloudflare; it is local development and tests.
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
-/** `sessions`: a listing costs up to a few hundred KV operations (docs/your-sessions.md). */
-export type RateLimitedRoute = "login" | "callback" | "refresh" | "risc" | "sessions";
+/**
+ * `sessions`: a listing costs up to a few hundred KV operations (docs/your-sessions.md);
+ * `logout`: each reads the store and may write or delete, with or without a cookie.
+ */
+export type RateLimitedRoute = "login" | "callback" | "refresh" | "risc" | "sessions" | "logout";
 
 /**
  * The limiter key for a client address: IPv4 as is; IPv6 by its /64, since one subscriber
