@@ -72,6 +72,18 @@ export interface FamilyRecords {
   deleteUserFamilies?(sub: string, nowMs: number): Promise<void>;
 }
 
+/**
+ * The family as the store holds it now, for every check that exists to notice a revocation: a
+ * store that keeps families without a read (knownFamily) is read past that cache, because a
+ * family ended by deletion (while writes are refused) stays in the cache of every isolate that
+ * knew it. One read either way; KV's own propagation (about 60 s) is the only delay left.
+ */
+export async function currentFamily(records: FamilyRecords, familyId: string): Promise<FamilyRecord | null> {
+  const known = records.knownFamily?.(familyId);
+  if (!known || !records.confirmFamily) return records.readFamily(familyId);
+  return (await records.confirmFamily(familyId)) ? known : null;
+}
+
 /** Whether "sign out everywhere" (a not-before mark at or after its start) ended the family. */
 export const endedByUser = (family: { createdAtMs: number }, mark: UserMark | null) =>
   mark !== null && family.createdAtMs <= mark.notBeforeMs;
