@@ -83,8 +83,11 @@ export type SessionState = { active: false } | { active: true; identity: Identit
 
 export type RevocationReason = "logout" | "logout-everywhere" | "reuse" | "replaced" | "not-allowed" | "ended-by-owner";
 
-/** Why every session of a person ended: they signed out everywhere, or the provider said so (RISC). */
-export type UserRevocationReason = "logout-everywhere" | "risc";
+/**
+ * Why every session of a person ended: they signed out everywhere, ended every session but the
+ * one in use (which then continues as a new one), or the provider said so (RISC).
+ */
+export type UserRevocationReason = "logout-everywhere" | "ended-by-owner" | "risc";
 
 /** What a person recognises a session by, taken from the sign-in request. Never an IP address. */
 export interface SignInFacts {
