@@ -189,7 +189,7 @@ describe("POST /auth/sessions/revoke", () => {
     for (const cookie of others) expect(await refreshWorks(cookie)).toBe(false);
     expect(await refreshWorks(bystander)).toBe(true);
     // This browser continues as a fresh session: new cookies, and its old ones are ended too.
-    const fresh = [...setCookies(response)].map(([name, line]) => line.split(";")[0]).join("; ");
+    const fresh = [...setCookies(response)].map(([, line]) => line.split(";")[0]).join("; ");
     expect(fresh).toMatch(/__Host-access=.+; __Host-refresh=.+/);
     expect(await refreshWorks(here)).toBe(false);
     expect((await listOf(fresh)).map((s) => [s.device, s.current])).toEqual([["Chrome on macOS", true]]);
