@@ -34,6 +34,9 @@ export function clientKey(ip: string): string {
     .join(":")}::/64`;
 }
 
+/** The client's key (clientKey), or none for a loopback client or one whose address is unknown. */
+export const clientKeyOf = (ip: string | undefined) => (ip && !LOOPBACK.test(ip) ? clientKey(ip) : undefined);
+
 /**
  * Counts one attempt of `route` for this client with the Workers Rate Limiting binding
  * AUTH_RATE_LIMIT (wrangler.toml `[[ratelimits]]`; counters are per Cloudflare location and
@@ -42,8 +45,8 @@ export function clientKey(ip: string): string {
  */
 export async function consumeRateLimit(ctx: RequestContext, route: RateLimitedRoute): Promise<void> {
   const limiter: RateLimit | undefined = ctx.env.AUTH_RATE_LIMIT;
-  const ip = ctx.request.clientIp;
-  if (!limiter || !ip || LOOPBACK.test(ip)) return;
-  const { success } = await limiter.limit({ key: `${route}:${clientKey(ip)}` });
+  const client = clientKeyOf(ctx.request.clientIp);
+  if (!limiter || !client) return;
+  const { success } = await limiter.limit({ key: `${route}:${client}` });
   if (!success) throw new AuthError("ERR_RATE_LIMITED", { detail: route });
 }

@@ -52,12 +52,16 @@ export function noSession(ctx: RequestContext): AuthError {
   return new AuthError("ERR_NO_SESSION", ctx.accessRejection === undefined ? {} : { cause: ctx.accessRejection });
 }
 
-/** REVOCATION_CHECK: one store lookup per request. A store outage never signs anyone out. */
+/**
+ * REVOCATION_CHECK: one store lookup per request. A store outage never signs anyone out, and
+ * neither does a person's or address's spent daily share of the store (the check is skipped).
+ */
 async function stillActive(ctx: RequestContext, session: Session): Promise<boolean> {
   try {
     return await ctx.store.isActive({ familyId: session.sid, sub: session.identity.sub }, ctx.nowMs);
   } catch (error) {
-    if (!(error instanceof AuthError) || error.code !== "ERR_SESSION_STORE_UNAVAILABLE") throw error;
+    const skipped = ["ERR_SESSION_STORE_UNAVAILABLE", "ERR_DAILY_SHARE_SPENT"];
+    if (!(error instanceof AuthError) || !skipped.includes(error.code)) throw error;
     logEvent("warn", "revocation_check_skipped", { code: error.code });
     return true;
   }
@@ -119,9 +123,9 @@ export async function refreshFromCookie(ctx: RequestContext): Promise<Session | 
       throw new AuthError("ERR_ACCOUNT_NOT_ALLOWED", { detail: "no rule admits the person any more" });
     }
     const accessExpiresAtSeconds = await earnSessionCookies(ctx, issued);
-    if (issued.held) noteRotationHeld(ctx);
+    if (issued.held) noteRotationHeld(ctx, issued.held);
     ctx.refreshed = !issued.held;
-    const held = issued.held ? { held: true } : {};
+    const held = issued.held ? { held: issued.held } : {};
     logEvent("info", "session_refreshed", { sub: issued.sub, family: issued.familyId, ...held });
     return { identity, sid: issued.familyId, accessExpiresAtSeconds, bearer: false };
   } catch (error) {

@@ -59,8 +59,8 @@ export interface FamilyRecords {
   writeUserNotBefore(sub: string, mark: UserMark, nowMs: number): Promise<void>;
   /** The person's families, in no order, expired ones perhaps among them (KV: eventually, one page). */
   listFamilies(sub: string): Promise<ListedFamily[]>;
-  /** When the family's newest refresh token was issued (its last rotation), ms; null if unknown. */
-  lastIssuedAt(familyId: string): Promise<number | null>;
+  /** When the family (of `sub`) had its newest refresh token issued (its last rotation), ms; null if unknown. */
+  lastIssuedAt(familyId: string, sub: string): Promise<number | null>;
   /**
    * Stores that keep families without a read (knownFamily) and may refuse writes for the day
    * (KV's daily quota) end a family by deleting its record instead (deletes have a quota of

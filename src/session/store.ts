@@ -72,10 +72,11 @@ export interface IssuedSession extends SessionRef {
   /** Absolute end of the session (REFRESH_TOKEN_TTL after sign-in), ms since epoch. */
   expiresAtMs: number;
   /**
-   * True when `credential` is the presented one, not rotated: the store refused the write for
-   * the day (KV's daily quota, docs/capacity.md). The session goes on; every check was made.
+   * Set when `credential` is the presented one, not rotated, because the store refused the write
+   * for the day: KV's daily quota (`quota`) or the person's or address's share of it (`share`,
+   * docs/capacity.md). The session goes on; every check was made.
    */
-  held?: boolean;
+  held?: "quota" | "share";
 }
 
 /** A session as sessionState reads it: ended (revoked, expired, unknown), or live with whose it is. */
