@@ -1,6 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { MAX_LISTED_SESSIONS } from "../../../src/session/store";
-import { call, cloudflareKv, cookieValue, ISSUER, setCookies, signedIn } from "../../support/workerd/helpers";
+import { createCloudflareKv, FREE_PLAN_DAILY_LIMITS } from "../../support/cloudflare-kv";
+import {
+  call,
+  callWith,
+  cloudflareKv,
+  cookieValue,
+  ISSUER,
+  setCookies,
+  signedIn,
+  testEnv,
+} from "../../support/workerd/helpers";
 
 /**
  * POST {AUTH_PREFIX}/sessions/revoke with `others=1` ends every other session of the person,
@@ -55,4 +65,35 @@ describe("ending every other session", () => {
     expect(sessions).toEqual([expect.objectContaining({ current: true })]);
     expect(await refreshWorks(refresh)).toBe(true);
   }, 120_000);
+
+  it("while KV refuses writes for the day, ends the others it lists and keeps this browser's session", async () => {
+    vi.setSystemTime(Date.UTC(2045, 2, 3, 9));
+    const kv = createCloudflareKv(testEnv.SESSIONS, {
+      clock: () => Date.now(),
+      dailyLimits: { ...FREE_PLAN_DAILY_LIMITS, writes: 9 },
+    });
+    const person = { sub: `others-held-${Date.now()}`, email: "held@example.org", hd: "example.org" };
+    const others = [(await signedIn(person, kv.binding())).refresh, (await signedIn(person, kv.binding())).refresh];
+    vi.setSystemTime(Date.now() + 1_000);
+    const here = await signedIn(person, kv.binding());
+    expect(kv.today().writes).toBe(9);
+    const refreshes = async (refresh: string) =>
+      (
+        await callWith({ SESSIONS: kv.binding() }, "/auth/refresh", {
+          method: "POST",
+          headers: { cookie: `__Host-refresh=${refresh}` },
+        })
+      ).status;
+
+    const response = await callWith({ SESSIONS: kv.binding() }, "/auth/sessions/revoke", {
+      method: "POST",
+      headers: { cookie: here.cookie, ...HEADERS },
+      body: "others=1",
+    });
+    expect(response.status).toBe(303);
+    expect(response.headers.getSetCookie()).toEqual([]); // No new session could start: the cookies stay.
+    expect(kv.today().deletes).toBe(2);
+    for (const other of others) expect(await refreshes(other)).toBe(401);
+    expect(await refreshes(here.refresh)).toBe(204); // Held: the same refresh token goes on.
+  });
 });
