@@ -27,8 +27,7 @@ export function sessionStoreFor(config: Config, env: Env, address?: string): Ses
   }
   let families = familyCaches.get(env.SESSIONS);
   if (!families) familyCaches.set(env.SESSIONS, (families = newFamilyCache()));
-  return createKvSessionStore(env.SESSIONS, config.refreshTokenTtlSeconds, families, {
-    address,
-    shares: isolateShares,
-  });
+  // Workers Paid has no daily KV quota to share out: nothing is charged there.
+  const shares = config.workersPlan === "free" ? isolateShares : undefined;
+  return createKvSessionStore(env.SESSIONS, config.refreshTokenTtlSeconds, families, { address, shares });
 }
