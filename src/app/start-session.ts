@@ -1,13 +1,13 @@
 import { AuthError } from "../errors";
-import type { Session } from "./resolve-session";
 import { deviceName } from "../http/device-name";
 import { placeName } from "../http/place-name";
 import type { Identity } from "../identity";
 import { logEvent } from "../log";
 import type { SignInFacts } from "../session/store";
-import type { RequestContext } from "./request-context";
-import { earnSessionCookies } from "./session-cookies";
 import { isQuotaRefusal } from "../session/writes-refused";
+import type { RequestContext } from "./request-context";
+import type { Session } from "./resolve-session";
+import { earnSessionCookies } from "./session-cookies";
 
 /** Signing in again ends the session whose cookie it replaces; a failure there never blocks the sign-in. */
 async function revokeReplacedSession(ctx: RequestContext): Promise<void> {

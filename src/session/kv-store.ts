@@ -1,6 +1,6 @@
 import { BoundedCache } from "../util/bounded-cache";
-import { createDailyShares, type DailyShares } from "./daily-shares";
 import { sha256 } from "../util/hash";
+import { createDailyShares, type DailyShares } from "./daily-shares";
 import { createSession, peekSession, rotateSession } from "./family-chain";
 import { readSessionState, revokeSession, revokeUserSessions } from "./family-state";
 import type { FamilyRecord } from "./family-records";

@@ -1,9 +1,9 @@
 import type { Config } from "../config/parse-config";
 import type { Env } from "../env";
 import type { BoundedCache } from "../util/bounded-cache";
+import { createDailyShares } from "./daily-shares";
 import { createDurableObjectSessionStore } from "./durable-object-store";
 import type { FamilyRecord } from "./family-records";
-import { createDailyShares } from "./daily-shares";
 import { createKvSessionStore, newFamilyCache } from "./kv-store";
 import type { SessionStore } from "./store";
 
