@@ -16,7 +16,7 @@ export type SharedKind = "reads" | "writes" | "lists";
 /**
  * Workers Free allows 100,000 KV reads, 1,000 writes and 1,000 lists a day (reset at 00:00 UTC).
  * One person or one address may spend a tenth of each; every rotation together at most four
- * fifths of the writes, which leaves a fifth for sign-ins and revocations (never charged).
+ * fifths of the writes, which leaves a fifth for sign-ins and revocations (whose writes are never charged).
  * @see https://developers.cloudflare.com/kv/platform/pricing/
  */
 export const FREE_PLAN_SHARES = { perPayer: { reads: 10_000, writes: 100, lists: 100 }, rotationWrites: 800 };

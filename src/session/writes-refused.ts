@@ -6,7 +6,7 @@ import type { FamilyRecord, FamilyRecords, RevokedRecord } from "./family-record
  * The store refused a write for the rest of the day (ERR_SESSION_STORE_QUOTA: Workers KV's daily
  * quota on the Free plan, docs/capacity.md), or the person's or address's daily share of it is
  * spent (daily-shares.ts). The session algorithm then holds rotations and turns revocations into
- * deletions (revocations are never charged to a share).
+ * deletions (a revocation's writes are never charged to a share).
  */
 export const isQuotaRefusal = (error: unknown) =>
   (error instanceof AuthError && error.code === "ERR_SESSION_STORE_QUOTA") || isShareRefusal(error);
