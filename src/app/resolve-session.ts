@@ -53,15 +53,15 @@ export function noSession(ctx: RequestContext): AuthError {
 }
 
 /**
- * REVOCATION_CHECK: one store lookup per request. A store outage never signs anyone out, and
- * neither does a person's or address's spent daily share of the store (the check is skipped).
+ * REVOCATION_CHECK: one store lookup per request, the reads a live connection's check makes (never
+ * refused for a spent daily share: that would either let a revoked token through or lock its
+ * owner out). A store outage never signs anyone out.
  */
 async function stillActive(ctx: RequestContext, session: Session): Promise<boolean> {
   try {
-    return await ctx.store.isActive({ familyId: session.sid, sub: session.identity.sub }, ctx.nowMs);
+    return (await ctx.store.sessionState(session.identity.sub, session.sid, ctx.nowMs)).active;
   } catch (error) {
-    const skipped = ["ERR_SESSION_STORE_UNAVAILABLE", "ERR_DAILY_SHARE_SPENT"];
-    if (!(error instanceof AuthError) || !skipped.includes(error.code)) throw error;
+    if (!(error instanceof AuthError) || error.code !== "ERR_SESSION_STORE_UNAVAILABLE") throw error;
     logEvent("warn", "revocation_check_skipped", { code: error.code });
     return true;
   }

@@ -22,12 +22,16 @@ export interface SessionStore {
   rotate(credential: string, nowMs: number, graceSeconds: number): Promise<IssuedSession>;
   /** The session a refresh credential belongs to, without using it (logout, signing in again). */
   peek(credential: string, nowMs: number): Promise<SessionRef | undefined>;
-  /** True while the session exists, has not expired and has not been revoked (REVOCATION_CHECK). */
+  /**
+   * True while the session exists, has not expired and has not been revoked: the session routes'
+   * check of their caller (a KV store refuses it past the caller's daily share, daily-shares.ts).
+   */
   isActive(session: SessionRef, nowMs: number): Promise<boolean>;
   /**
    * What a live connection (a relayed WebSocket) needs to know of its session, without a
    * credential and without rotating: the reads a refresh makes (the family, its revocation, the
-   * person's "sign out everywhere" mark), nothing written. `sid` is the family id.
+   * person's "sign out everywhere" mark), nothing written, never refused for a daily share.
+   * `sid` is the family id. REVOCATION_CHECK makes the same check on every request.
    */
   sessionState(sub: string, sid: string, nowMs: number): Promise<SessionState>;
   /** Ends one session: every credential of the family stops working. Idempotent. */
