@@ -8,9 +8,10 @@ import type { FamilyRecords, ListedFamily } from "./family-records";
  * the client's address, and the person once the request names them (their family, their list).
  * Reads made before the person is known are charged to them when they are. A `refusing` view
  * checks the shares before each operation; a `counting` one only counts (a relayed socket's
- * checks, the provider's security events). Revocation writes and deletions are never charged:
- * each family is ended once, and a person's families come from their sign-ins, which are.
- * A person's listing is kept a minute in this isolate: KV's own listing lags as much behind.
+ * checks and REVOCATION_CHECK's, the provider's security events). Revocation writes and
+ * deletions are never charged: each family is ended once, and a person's families come from
+ * their sign-ins, which are. A person's listing is kept a minute in this isolate: KV's own
+ * listing lags as much behind.
  */
 
 /** As long as KV's listing may lag behind a sign-in elsewhere (docs/your-sessions.md). */

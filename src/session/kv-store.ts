@@ -54,8 +54,8 @@ const UNLIMITED = createDailyShares({
  * Sessions in Workers KV (key layout: kv-keys.ts). Eventually consistent: docs/session-stores.md
  * says what that means for revocation. `maxSessionSeconds` is REFRESH_TOKEN_TTL. Made for one
  * request: what it reads, writes and lists is charged to that request's person and
- * `spender.address` (daily-shares.ts), and refused past their shares, except a relayed socket's
- * checks and the provider's security events (RISC), which are only counted.
+ * `spender.address` (daily-shares.ts), and refused past their shares, except sessionState (a
+ * relayed socket's checks, REVOCATION_CHECK) and the provider's security events, only counted.
  */
 export function createKvSessionStore(
   kv: SessionKv,
