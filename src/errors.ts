@@ -35,6 +35,8 @@ const STATUS_BY_CODE = {
   ERR_NOT_FOUND: 404,
   ERR_METHOD_NOT_ALLOWED: 405,
   ERR_RATE_LIMITED: 429,
+  // A person or address spent its daily share of the session store's quotas (docs/capacity.md).
+  ERR_DAILY_SHARE_SPENT: 429,
   ERR_PROVIDER_UNAVAILABLE: 502,
   ERR_ORIGIN_UNAVAILABLE: 502,
   ERR_SESSION_STORE_UNAVAILABLE: 503,

@@ -4,8 +4,11 @@ import type { RequestContext } from "./request-context";
 // Loopback is never a real client behind Cloudflare; it is local development and tests.
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
-/** `sessions`: a listing costs up to a few hundred KV operations (docs/your-sessions.md). */
-export type RateLimitedRoute = "login" | "callback" | "refresh" | "risc" | "sessions";
+/**
+ * `sessions`: a listing costs up to a few hundred KV operations (docs/your-sessions.md);
+ * `logout`: each reads the store and may write or delete, with or without a cookie.
+ */
+export type RateLimitedRoute = "login" | "callback" | "refresh" | "risc" | "sessions" | "logout";
 
 /**
  * The limiter key for a client address: IPv4 as is; IPv6 by its /64, since one subscriber
@@ -31,6 +34,9 @@ export function clientKey(ip: string): string {
     .join(":")}::/64`;
 }
 
+/** The client's key (clientKey), or none for a loopback client or one whose address is unknown. */
+export const clientKeyOf = (ip: string | undefined) => (ip && !LOOPBACK.test(ip) ? clientKey(ip) : undefined);
+
 /**
  * Counts one attempt of `route` for this client with the Workers Rate Limiting binding
  * AUTH_RATE_LIMIT (wrangler.toml `[[ratelimits]]`; counters are per Cloudflare location and
@@ -39,8 +45,8 @@ export function clientKey(ip: string): string {
  */
 export async function consumeRateLimit(ctx: RequestContext, route: RateLimitedRoute): Promise<void> {
   const limiter: RateLimit | undefined = ctx.env.AUTH_RATE_LIMIT;
-  const ip = ctx.request.clientIp;
-  if (!limiter || !ip || LOOPBACK.test(ip)) return;
-  const { success } = await limiter.limit({ key: `${route}:${clientKey(ip)}` });
+  const client = clientKeyOf(ctx.request.clientIp);
+  if (!limiter || !client) return;
+  const { success } = await limiter.limit({ key: `${route}:${client}` });
   if (!success) throw new AuthError("ERR_RATE_LIMITED", { detail: route });
 }

@@ -6,6 +6,7 @@ import { readRequest, type RequestFacts } from "../http/request-facts";
 import type { AccessDecision } from "../policy/access-decision";
 import { isPreviewOrigin } from "../policy/preview-origin";
 import { sessionStoreFor } from "../session/store-for";
+import { clientKeyOf } from "./rate-limit";
 import type { SessionStore } from "../session/store";
 
 /**
@@ -98,7 +99,7 @@ export function createRequestContext(config: Config, env: Env, raw: Request, req
     config,
     // Made when first used: a request that a valid access token answers never touches the store.
     get store() {
-      return (store ??= sessionStoreFor(config, env));
+      return (store ??= sessionStoreFor(config, env, clientKeyOf(request.clientIp)));
     },
     get keys() {
       if (!keys) throw ctx.keysFailure ?? new Error("signing keys read before index.ts set them");

@@ -54,10 +54,14 @@ export function noSession(ctx: RequestContext): AuthError {
   return new AuthError("ERR_NO_SESSION", ctx.accessRejection === undefined ? {} : { cause: ctx.accessRejection });
 }
 
-/** REVOCATION_CHECK: one store lookup per request. A store outage never signs anyone out. */
+/**
+ * REVOCATION_CHECK: one store lookup per request, the reads a live connection's check makes (never
+ * refused for a spent daily share: that would either let a revoked token through or lock its
+ * owner out). A store outage never signs anyone out.
+ */
 async function stillActive(ctx: RequestContext, session: Session): Promise<boolean> {
   try {
-    return await ctx.store.isActive({ familyId: session.sid, sub: session.identity.sub }, ctx.nowMs);
+    return (await ctx.store.sessionState(session.identity.sub, session.sid, ctx.nowMs)).active;
   } catch (error) {
     if (!(error instanceof AuthError) || error.code !== "ERR_SESSION_STORE_UNAVAILABLE") throw error;
     logEvent("warn", "revocation_check_skipped", { code: error.code });
@@ -72,6 +76,22 @@ async function stillActive(ctx: RequestContext, session: Session): Promise<boole
 export async function resolveSession(ctx: RequestContext): Promise<Session | undefined> {
   const verified = await verifiedAccess(ctx);
   if (verified && (!ctx.config.revocationCheck || (await stillActive(ctx, verified)))) {
+    ctx.subject = verified.identity.sub;
+    return verified;
+  }
+  return refreshFromCookie(ctx);
+}
+
+/**
+ * The caller's session, live in the store whatever REVOCATION_CHECK says: for the routes that
+ * manage a person's sessions (the list, ending sessions, signing out everywhere), which read the
+ * store anyway. An access token whose session has ended (signed out everywhere, ended from another
+ * browser) manages nothing, so a copied access cookie cannot watch or end the person's new
+ * sessions. A store outage throws (503): these routes need the store.
+ */
+export async function resolveLiveSession(ctx: RequestContext): Promise<Session | undefined> {
+  const verified = await verifiedAccess(ctx);
+  if (verified && (await ctx.store.isActive({ familyId: verified.sid, sub: verified.identity.sub }, ctx.nowMs))) {
     ctx.subject = verified.identity.sub;
     return verified;
   }
@@ -105,9 +125,9 @@ export async function refreshFromCookie(ctx: RequestContext): Promise<Session | 
       throw new AuthError("ERR_ACCOUNT_NOT_ALLOWED", { detail: "no rule admits the person any more" });
     }
     const accessExpiresAtSeconds = await earnSessionCookies(ctx, issued);
-    if (issued.held) noteRotationHeld(ctx);
+    if (issued.held) noteRotationHeld(ctx, issued.held);
     ctx.refreshed = !issued.held;
-    const held = issued.held ? { held: true } : {};
+    const held = issued.held ? { held: issued.held } : {};
     logEvent("info", "session_refreshed", { sub: issued.sub, family: issued.familyId, ...held });
     return { identity, sid: issued.familyId, accessExpiresAtSeconds, bearer: false };
   } catch (error) {

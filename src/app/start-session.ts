@@ -4,7 +4,9 @@ import { placeName } from "../http/place-name";
 import type { Identity } from "../identity";
 import { logEvent } from "../log";
 import type { SignInFacts } from "../session/store";
+import { isQuotaRefusal } from "../session/writes-refused";
 import type { RequestContext } from "./request-context";
+import type { Session } from "./resolve-session";
 import { earnSessionCookies } from "./session-cookies";
 
 /** Signing in again ends the session whose cookie it replaces; a failure there never blocks the sign-in. */
@@ -41,4 +43,36 @@ export async function startSession(ctx: RequestContext, identity: Identity, via:
   ]);
   await earnSessionCookies(ctx, issued);
   logEvent("info", "sign_in", { sub: identity.sub, family: issued.familyId, ...(via === "relay" ? { via } : {}) });
+}
+
+/**
+ * Ends every session of the person but this browser's, however many (a listing shows only the
+ * newest, and with KV lags behind sign-ins elsewhere): a fresh session for this browser, then the
+ * person's "sign out everywhere" mark just before it, which ends every other one, and this
+ * browser's old one, in one write. The fresh session keeps the old one's absolute end. While the
+ * store refuses writes for the day no session can start: the sessions the list shows are ended
+ * one by one instead (deletions), and this browser keeps its session.
+ */
+export async function keepOnlyThisSession(ctx: RequestContext, session: Session): Promise<void> {
+  const { store, nowMs } = ctx;
+  const sub = session.identity.sub;
+  const state = await store.sessionState(sub, session.sid, nowMs);
+  if (!state.active) throw new AuthError("ERR_NO_SESSION");
+  // The mark ends sessions started at or before nowMs; the fresh one starts a millisecond later.
+  const startMs = nowMs + 1;
+  const ttlSeconds = Math.max(1, Math.floor((state.expiresAtMs - startMs) / 1000));
+  try {
+    const issued = await store.create(state.identity, startMs, ttlSeconds, signInFacts(ctx.raw));
+    await store.revokeUser(sub, nowMs, nowMs, "ended-by-owner");
+    // Whatever this request earned before (a rotation) belongs to the session just ended.
+    ctx.cookies.splice(0, ctx.cookies.length);
+    await earnSessionCookies(ctx, { ...issued, identity: session.identity });
+    logEvent("info", "sessions_ended_by_owner", { sub, family: issued.familyId, replaced: session.sid });
+  } catch (error) {
+    if (!isQuotaRefusal(error)) throw error;
+    const listed = await store.listSessions(sub, nowMs, session.sid);
+    const others = listed.map((summary) => summary.familyId).filter((id) => id !== session.sid);
+    await Promise.all(others.map((familyId) => store.revoke({ familyId, sub }, nowMs, "ended-by-owner")));
+    logEvent("info", "sessions_ended_by_owner", { sub, count: others.length, code: "ERR_SESSION_STORE_QUOTA" });
+  }
 }

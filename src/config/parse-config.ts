@@ -47,6 +47,8 @@ export interface Config extends SigningKeySettings {
   revocationCheck: boolean;
   /** SESSION_STORE: where refresh-token families live. */
   sessionStore: SessionStoreKind;
+  /** WORKERS_PLAN: on `free`, people and addresses get daily shares of KV's quotas (docs/capacity.md). */
+  workersPlan: "free" | "paid";
   /** PREVIEW_HOSTS: preview deployments that sign in through the registered host (PUBLIC_URL). */
   previewHosts: readonly HostPattern[];
 }
@@ -144,6 +146,7 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
   if (publicUrl && previewHosts.some((pattern) => pattern.regex.test(publicUrl.host)))
     problems.push("PREVIEW_HOSTS: must not match PUBLIC_URL's own host");
   const sessionStore = oneOf(env, "SESSION_STORE", ["kv", "durable-object"], "kv", problems);
+  const workersPlan = oneOf(env, "WORKERS_PLAN", ["free", "paid"], "free", problems);
   if (sessionStore === "kv" && !hasMethod(env.SESSIONS, "get")) problems.push("SESSIONS: KV namespace binding missing");
   if (sessionStore === "durable-object" && !hasMethod(env.SESSION_FAMILIES, "idFromName")) {
     problems.push("SESSION_FAMILIES: Durable Object binding missing (needed by SESSION_STORE=durable-object)");
@@ -173,6 +176,7 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
       authPrefix,
       revocationCheck,
       sessionStore,
+      workersPlan,
       previewHosts,
     },
   };

@@ -142,6 +142,11 @@ const TRY_AGAIN_TEXTS: Partial<Record<AuthErrorCode, TryAgainText>> = {
     lead: "Too many requests came from your network in a short time.",
     next: "Wait a few seconds and try again.",
   },
+  ERR_DAILY_SHARE_SPENT: {
+    title: "Too many attempts today",
+    lead: "Your account or your network has made as many sign-ins and session changes as one may in a day.",
+    next: "Sessions you already have keep working. Try again after midnight (UTC).",
+  },
   // Fail closed: group rules cannot be checked without the Workspace directory.
   ERR_DIRECTORY_UNAVAILABLE: {
     title: "Access temporarily unavailable",

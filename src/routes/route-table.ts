@@ -33,7 +33,8 @@ const HANDLERS: {
   relay: { GET: [rateLimit("callback"), relayRoute] },
   me: { GET: [meRoute] },
   health: { GET: [healthRoute] },
-  logout: { GET: [logoutPage], POST: [rejectCrossSite, logoutRoute] },
+  // A logout reads the store and may write or delete (sign out everywhere): limited like a refresh.
+  logout: { GET: [logoutPage], POST: [rejectCrossSite, rateLimit("logout"), logoutRoute] },
   refresh: { POST: [rejectCrossSite, refreshRoute] },
   // A listing costs a store list and reads: limited per client like sign-in and refresh.
   sessions: { GET: [rateLimit("sessions"), sessionsRoute] },

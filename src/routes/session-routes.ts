@@ -7,6 +7,7 @@ import { AuthError } from "../errors";
 import { safeReturnTo } from "../http/return-to";
 import { logEvent } from "../log";
 import { accessDecision } from "../policy/access-decision";
+import type { SessionRef } from "../session/store";
 
 /** GET {AUTH_PREFIX}/me: who is signed in (with their policy groups), and until when (the access token's `exp`). */
 export async function meRoute(c: Context<AppEnv>) {
@@ -43,10 +44,12 @@ function afterLogout(ctx: RequestContext): string {
 /**
  * POST {AUTH_PREFIX}/logout: revokes this session's family, clears both cookies, 303 to a page
  * that does not sign the person straight back in. `?scope=all` ("sign out everywhere") revokes
- * every session of the signed-in user; it needs a live session, so an old stolen refresh
- * token cannot sign its owner out everywhere. A store outage answers 503 and keeps the cookies,
- * so the person can try again and the session really ends. A refresh cookie counts against the
- * refresh rate limit, as at POST {AUTH_PREFIX}/refresh (429 past it, cookies kept).
+ * every session of the signed-in user; it needs a session live in the store, so neither an old
+ * stolen refresh token nor a copied access token of an ended session can sign its owner out
+ * everywhere. A store outage answers 503 and keeps the cookies,
+ * so the person can try again and the session really ends. Every logout counts against the
+ * logout rate limit (route table), and a refresh cookie also against the refresh one, as at
+ * POST {AUTH_PREFIX}/refresh (429 past either, cookies kept).
  */
 export async function logoutRoute(c: Context<AppEnv>) {
   const ctx = c.var.ctx;
@@ -61,8 +64,11 @@ export async function logoutRoute(c: Context<AppEnv>) {
   const fromRefresh = ctx.request.refreshCookie ? await store.peek(ctx.request.refreshCookie, nowMs) : undefined;
   const session = fromRefresh ?? (access ? { familyId: access.sid, sub: access.identity.sub } : undefined);
   if (scope[0] === "all") {
-    const liveSub =
-      access?.identity.sub ?? (fromRefresh && (await store.isActive(fromRefresh, nowMs)) ? fromRefresh.sub : undefined);
+    // Only a session still live in the store signs its person out everywhere: not an access token
+    // whose session has ended (it may be a copy), not an old refresh token.
+    const accessRef = access && { familyId: access.sid, sub: access.identity.sub };
+    const live = async (ref: SessionRef | undefined) => ref !== undefined && (await store.isActive(ref, nowMs));
+    const liveSub = (await live(accessRef)) ? accessRef!.sub : (await live(fromRefresh)) ? fromRefresh!.sub : undefined;
     if (liveSub) {
       ctx.subject = liveSub;
       await store.revokeUser(liveSub, nowMs, nowMs, "logout-everywhere");

@@ -1,8 +1,9 @@
 import type { Context } from "hono";
 import type { AppEnv, RequestContext } from "../app/request-context";
-import { noSession, resolveSession, type Session } from "../app/resolve-session";
+import { noSession, resolveLiveSession, type Session } from "../app/resolve-session";
 import { signInRedirect } from "../app/sign-in-redirect";
 import { CLEAR_SESSION_COOKIES } from "../app/session-cookies";
+import { keepOnlyThisSession } from "../app/start-session";
 import { AuthError } from "../errors";
 import { pageResponse } from "../http/page-shell";
 import { readBodyText } from "../http/request-body";
@@ -30,7 +31,7 @@ function wantsJson(ctx: RequestContext): boolean {
 }
 
 async function signedInOrThrow(ctx: RequestContext): Promise<Session> {
-  const session = await resolveSession(ctx);
+  const session = await resolveLiveSession(ctx);
   if (!session) throw new AuthError("ERR_NO_SESSION");
   return session;
 }
@@ -54,7 +55,7 @@ function view(summary: SessionSummary, currentId: string): SessionView {
 export async function sessionsRoute(c: Context<AppEnv>) {
   const ctx = c.var.ctx;
   const { config, request } = ctx;
-  const session = await resolveSession(ctx);
+  const session = await resolveLiveSession(ctx);
   if (!session) {
     if (!request.navigation) throw noSession(ctx);
     return signInRedirect(ctx);
@@ -97,8 +98,8 @@ async function readRevokeForm(ctx: RequestContext): Promise<{ id: string } | { o
 
 /**
  * POST {AUTH_PREFIX}/sessions/revoke: ends one of the person's sessions (`id`) or every other
- * one (`others=1`); 303 back to the list, 204 for JSON. Ending the current session is a
- * logout. An id that is not one of the person's sessions (another person's, an ended one, an
+ * one (`others=1`: this browser continues as a fresh session, with new cookies); 303 back to the
+ * list, 204 for JSON. Ending the current session is a logout. An id that is not one of the person's sessions (another person's, an ended one, an
  * unknown one) changes nothing and gets the same answer.
  */
 export async function revokeSessionsRoute(c: Context<AppEnv>) {
@@ -119,13 +120,13 @@ export async function revokeSessionsRoute(c: Context<AppEnv>) {
       headers: { Location: `${config.authPrefix}/logout`, ...noStore, "Clear-Site-Data": '"cache"' },
     });
   }
-  const ended =
-    "id" in form
-      ? [form.id]
-      : (await store.listSessions(sub, nowMs, session.sid)).map((s) => s.familyId).filter((id) => id !== session.sid);
-  // revoke() checks the family is this person's: another person's id is left as it was.
-  await Promise.all(ended.map((familyId) => store.revoke({ familyId, sub }, nowMs, "ended-by-owner")));
-  logEvent("info", "sessions_ended_by_owner", { sub, count: ended.length });
+  if ("id" in form) {
+    // revoke() checks the family is this person's: another person's id is left as it was.
+    await store.revoke({ familyId: form.id, sub }, nowMs, "ended-by-owner");
+    logEvent("info", "sessions_ended_by_owner", { sub, count: 1 });
+  } else {
+    await keepOnlyThisSession(ctx, session);
+  }
   if (wantsJson(ctx)) return new Response(null, { status: 204, headers: noStore });
   const back = `${config.authPrefix}/sessions?ended=${"id" in form ? "1" : "others"}`;
   return new Response(null, { status: 303, headers: { Location: back, ...noStore } });

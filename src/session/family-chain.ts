@@ -5,6 +5,7 @@ import { sha256 } from "../util/hash";
 import { endedByUser, signInFactsOf, type FamilyRecord, type FamilyRecords } from "./family-records";
 import type { IssuedSession, SessionRef, SignInFacts } from "./store";
 import { formatCredential, newFamilyId, newToken, parseCredential, successorOf } from "./successor";
+import { isShareRefusal } from "./daily-shares";
 import { endFamily, isQuotaRefusal } from "./writes-refused";
 
 /**
@@ -102,7 +103,7 @@ export async function rotateSession(
     // Writes refused for the day: every check above was made on what the store holds, so the
     // presented token stays the family's newest and is handed back (docs/capacity.md).
     if (!isQuotaRefusal(error)) throw error;
-    return { ...issued(familyId, family, token), held: true };
+    return { ...issued(familyId, family, token), held: isShareRefusal(error) ? "share" : "quota" };
   }
   return issued(familyId, family, successor);
 }

@@ -59,8 +59,8 @@ export interface FamilyRecords {
   writeUserNotBefore(sub: string, mark: UserMark, nowMs: number): Promise<void>;
   /** The person's families, in no order, expired ones perhaps among them (KV: eventually, one page). */
   listFamilies(sub: string): Promise<ListedFamily[]>;
-  /** When the family's newest refresh token was issued (its last rotation), ms; null if unknown. */
-  lastIssuedAt(familyId: string): Promise<number | null>;
+  /** When the family (of `sub`) had its newest refresh token issued (its last rotation), ms; null if unknown. */
+  lastIssuedAt(familyId: string, sub: string): Promise<number | null>;
   /**
    * Stores that keep families without a read (knownFamily) and may refuse writes for the day
    * (KV's daily quota) end a family by deleting its record instead (deletes have a quota of
@@ -70,6 +70,18 @@ export interface FamilyRecords {
   confirmFamily?(familyId: string): Promise<boolean>;
   deleteFamily?(familyId: string): Promise<void>;
   deleteUserFamilies?(sub: string, nowMs: number): Promise<void>;
+}
+
+/**
+ * The family as the store holds it now, for every check that exists to notice a revocation: a
+ * store that keeps families without a read (knownFamily) is read past that cache, because a
+ * family ended by deletion (while writes are refused) stays in the cache of every isolate that
+ * knew it. One read either way; KV's own propagation (about 60 s) is the only delay left.
+ */
+export async function currentFamily(records: FamilyRecords, familyId: string): Promise<FamilyRecord | null> {
+  const known = records.knownFamily?.(familyId);
+  if (!known || !records.confirmFamily) return records.readFamily(familyId);
+  return (await records.confirmFamily(familyId)) ? known : null;
 }
 
 /** Whether "sign out everywhere" (a not-before mark at or after its start) ended the family. */

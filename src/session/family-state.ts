@@ -1,5 +1,5 @@
 import { identityOf } from "../identity";
-import { endedByUser, type FamilyRecords } from "./family-records";
+import { currentFamily, endedByUser, type FamilyRecords } from "./family-records";
 import type { RevocationReason, SessionRef, SessionState, UserRevocationReason } from "./store";
 import { endFamily, isQuotaRefusal } from "./writes-refused";
 
@@ -11,7 +11,8 @@ import { endFamily, isQuotaRefusal } from "./writes-refused";
 /**
  * Whether a session is on (it exists, is the person's, has not expired, has not been revoked and
  * "sign out everywhere" has not ended it), with the family's identity and end for a caller that
- * re-applies policy. The family comes from the store's cache when it has one (KV: an isolate's).
+ * re-applies policy. The family is read past any cache an isolate keeps (currentFamily), so a
+ * revocation made elsewhere is seen within the store's own propagation, on every path.
  */
 export async function readSessionState(
   records: FamilyRecords,
@@ -20,7 +21,7 @@ export async function readSessionState(
 ): Promise<SessionState> {
   // One round trip: the person is known from the session, so their mark is read alongside.
   const [family, revoked, userMark] = await Promise.all([
-    records.readFamily(session.familyId),
+    currentFamily(records, session.familyId),
     records.readRevoked(session.familyId),
     records.readUserNotBefore(session.sub),
   ]);
@@ -35,9 +36,10 @@ export async function revokeSession(
   nowMs: number,
   because: RevocationReason,
 ): Promise<void> {
-  // Already revoked: nothing to write (a record is written once, even a second later).
+  // Already revoked or deleted: nothing to write or delete (a record is written once, even a
+  // second later; a deleted family is not deleted again, each delete spends the day's quota).
   const [family, revoked] = await Promise.all([
-    records.readFamily(session.familyId),
+    currentFamily(records, session.familyId),
     records.readRevoked(session.familyId),
   ]);
   if (!family || family.sub !== session.sub || revoked) return;

@@ -162,10 +162,12 @@ export function kvRecords(
     confirmFamily: async (familyId) => (await read(familyKey(familyId))) !== null,
     deleteFamily,
     async deleteUserFamilies(sub, notBeforeMs) {
-      // Only while writes are refused: the person's own session index finds their families.
+      // Only while writes are refused: the person's own session index finds their families. A
+      // family already deleted stays in the index: it is read (reads are plentiful), not deleted again.
       for await (const key of keysUnder(sessionIndexPrefix(await sha256(sub)))) {
         for (const family of listedFamily(key.metadata)) {
-          if (family.createdAtMs <= notBeforeMs) await deleteFamily(family.familyId);
+          const there = family.createdAtMs <= notBeforeMs && (await read(familyKey(family.familyId))) !== null;
+          if (there) await deleteFamily(family.familyId);
         }
       }
     },

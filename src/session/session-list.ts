@@ -41,7 +41,7 @@ export async function listSessions(
     ...live.filter((family) => family.familyId !== current).slice(0, MAX_LISTED_SESSIONS - own.length),
   ];
   const summaries = await Promise.all(
-    shown.map(async (family) => summary(family, await records.lastIssuedAt(family.familyId))),
+    shown.map(async (family) => summary(family, await records.lastIssuedAt(family.familyId, sub))),
   );
   return summaries.sort((a, b) => b.lastActiveAtMs - a.lastActiveAtMs || b.createdAtMs - a.createdAtMs);
 }

@@ -1,26 +1,33 @@
 import type { Config } from "../config/parse-config";
 import type { Env } from "../env";
+import type { BoundedCache } from "../util/bounded-cache";
+import { createDailyShares } from "./daily-shares";
 import { createDurableObjectSessionStore } from "./durable-object-store";
-import { createKvSessionStore } from "./kv-store";
+import type { FamilyRecord } from "./family-records";
+import { createKvSessionStore, newFamilyCache } from "./kv-store";
 import type { SessionStore } from "./store";
 
-const stores = new WeakMap<object, WeakMap<Config, SessionStore>>();
+const durableObjectStores = new WeakMap<object, SessionStore>();
+const familyCaches = new WeakMap<object, BoundedCache<FamilyRecord>>();
+/** This isolate's ledger of daily shares of KV's quotas (daily-shares.ts), for every request it serves. */
+const isolateShares = createDailyShares();
 
 /**
- * The isolate's session store for these bindings (SESSION_STORE picks it). One per binding
- * object, which lives as long as the isolate: its caches are shared by the isolate's requests.
+ * The session store for one request on these bindings (SESSION_STORE picks it). The isolate's
+ * caches live with the binding object, which lives as long as the isolate, and are shared by its
+ * requests; a KV store is made per request, since what it spends is charged to the request's
+ * client address (`address`: the rate limiter's client key, undefined for local development).
  */
-export function sessionStoreFor(config: Config, env: Env): SessionStore {
-  const binding: object = config.sessionStore === "durable-object" ? env.SESSION_FAMILIES : env.SESSIONS;
-  let byConfig = stores.get(binding);
-  if (!byConfig) stores.set(binding, (byConfig = new WeakMap()));
-  let store = byConfig.get(config);
-  if (!store) {
-    store =
-      config.sessionStore === "durable-object"
-        ? createDurableObjectSessionStore(env.SESSION_FAMILIES)
-        : createKvSessionStore(env.SESSIONS, config.refreshTokenTtlSeconds);
-    byConfig.set(config, store);
+export function sessionStoreFor(config: Config, env: Env, address?: string): SessionStore {
+  if (config.sessionStore === "durable-object") {
+    const namespace = env.SESSION_FAMILIES;
+    let store = durableObjectStores.get(namespace);
+    if (!store) durableObjectStores.set(namespace, (store = createDurableObjectSessionStore(namespace)));
+    return store;
   }
-  return store;
+  let families = familyCaches.get(env.SESSIONS);
+  if (!families) familyCaches.set(env.SESSIONS, (families = newFamilyCache()));
+  // Workers Paid has no daily KV quota to share out: nothing is charged there.
+  const shares = config.workersPlan === "free" ? isolateShares : undefined;
+  return createKvSessionStore(env.SESSIONS, config.refreshTokenTtlSeconds, families, { address, shares });
 }

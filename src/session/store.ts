@@ -22,12 +22,16 @@ export interface SessionStore {
   rotate(credential: string, nowMs: number, graceSeconds: number): Promise<IssuedSession>;
   /** The session a refresh credential belongs to, without using it (logout, signing in again). */
   peek(credential: string, nowMs: number): Promise<SessionRef | undefined>;
-  /** True while the session exists, has not expired and has not been revoked (REVOCATION_CHECK). */
+  /**
+   * True while the session exists, has not expired and has not been revoked: the session routes'
+   * check of their caller (a KV store refuses it past the caller's daily share, daily-shares.ts).
+   */
   isActive(session: SessionRef, nowMs: number): Promise<boolean>;
   /**
    * What a live connection (a relayed WebSocket) needs to know of its session, without a
    * credential and without rotating: the reads a refresh makes (the family, its revocation, the
-   * person's "sign out everywhere" mark), nothing written. `sid` is the family id.
+   * person's "sign out everywhere" mark), nothing written, never refused for a daily share.
+   * `sid` is the family id. REVOCATION_CHECK makes the same check on every request.
    */
   sessionState(sub: string, sid: string, nowMs: number): Promise<SessionState>;
   /** Ends one session: every credential of the family stops working. Idempotent. */
@@ -72,10 +76,11 @@ export interface IssuedSession extends SessionRef {
   /** Absolute end of the session (REFRESH_TOKEN_TTL after sign-in), ms since epoch. */
   expiresAtMs: number;
   /**
-   * True when `credential` is the presented one, not rotated: the store refused the write for
-   * the day (KV's daily quota, docs/capacity.md). The session goes on; every check was made.
+   * Set when `credential` is the presented one, not rotated, because the store refused the write
+   * for the day: KV's daily quota (`quota`) or the person's or address's share of it (`share`,
+   * docs/capacity.md). The session goes on; every check was made.
    */
-  held?: boolean;
+  held?: "quota" | "share";
 }
 
 /** A session as sessionState reads it: ended (revoked, expired, unknown), or live with whose it is. */
@@ -83,8 +88,11 @@ export type SessionState = { active: false } | { active: true; identity: Identit
 
 export type RevocationReason = "logout" | "logout-everywhere" | "reuse" | "replaced" | "not-allowed" | "ended-by-owner";
 
-/** Why every session of a person ended: they signed out everywhere, or the provider said so (RISC). */
-export type UserRevocationReason = "logout-everywhere" | "risc";
+/**
+ * Why every session of a person ended: they signed out everywhere, ended every session but the
+ * one in use (which then continues as a new one), or the provider said so (RISC).
+ */
+export type UserRevocationReason = "logout-everywhere" | "ended-by-owner" | "risc";
 
 /** What a person recognises a session by, taken from the sign-in request. Never an IP address. */
 export interface SignInFacts {

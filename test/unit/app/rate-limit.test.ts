@@ -1,31 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { fixedWindowLimiter, RATE_LIMIT, RATE_LIMIT_PERIOD_MS } from "../../support/workerd/fixed-window-limiter";
 import { callWith, testEnv } from "../../support/workerd/helpers";
 
-/** wrangler.toml `[[ratelimits]] simple = { limit = 60, period = 10 }`. */
-const LIMIT = 60;
-const PERIOD_MS = 10_000;
-
-/**
- * A stand-in for the AUTH_RATE_LIMIT binding on a clock the test moves: fixed windows of
- * PERIOD_MS aligned to multiples of it, at most LIMIT admitted per key per window (as strict as
- * Cloudflare's limiter can be). The real binding counts per real-time window, so a run that
- * straddles a window boundary would never see its 429; this one never straddles by accident.
- */
-function fixedWindowLimiter(clock: () => number) {
-  const counts = new Map<string, { window: number; count: number }>();
-  const keys: string[] = [];
-  const limiter: RateLimit = {
-    async limit({ key }) {
-      keys.push(key);
-      const window = Math.floor(clock() / PERIOD_MS);
-      const seen = counts.get(key);
-      const count = seen && seen.window === window ? seen.count + 1 : 1;
-      counts.set(key, { window, count });
-      return { success: count <= LIMIT };
-    },
-  };
-  return { limiter, keys };
-}
+const LIMIT = RATE_LIMIT;
+const PERIOD_MS = RATE_LIMIT_PERIOD_MS;
 
 /** The worker with AUTH_RATE_LIMIT replaced by a limiter on a test clock. */
 function limitedWorker() {
@@ -97,16 +75,17 @@ describe("rate limiting of the auth routes (AUTH_RATE_LIMIT, 60 per 10 s per rou
     const statuses = await statusesOf(LIMIT, () => callWith(worker.bindings, "/auth/logout", forged(n++)));
     expect(statuses).toEqual(Array(LIMIT).fill(303));
     expect((await callWith(worker.bindings, "/auth/logout", forged(n++))).status).toBe(429);
-    expect(new Set(worker.keys)).toEqual(new Set(["refresh:203.0.113.9"]));
-    // A logout without a refresh cookie reads nothing from the store, and is not counted.
-    expect(
-      (
-        await callWith(worker.bindings, "/auth/logout", {
-          method: "POST",
-          headers: { "cf-connecting-ip": "203.0.113.9" },
-        })
-      ).status,
-    ).toBe(303);
+    expect(new Set(worker.keys)).toEqual(new Set(["logout:203.0.113.9", "refresh:203.0.113.9"]));
+  });
+
+  it("limits logouts without any cookie too: each may read, write or delete in the store", async () => {
+    const worker = limitedWorker();
+    const bare = { method: "POST", headers: { "cf-connecting-ip": "203.0.113.14" } };
+    const statuses = await statusesOf(LIMIT, () => callWith(worker.bindings, "/auth/logout", bare));
+    expect(statuses).toEqual(Array(LIMIT).fill(303));
+    const limited = await callWith(worker.bindings, "/auth/logout?scope=all", bare);
+    expect(limited.status).toBe(429);
+    expect(new Set(worker.keys)).toEqual(new Set(["logout:203.0.113.14"]));
   });
 
   it("admits the client again once the window rolls over, and not before", async () => {

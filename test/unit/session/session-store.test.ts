@@ -401,7 +401,7 @@ describe.each([
     h.advance(60_000);
     for (const session of [laptop, phone, tablet, theirs]) {
       const { credential, familyId } = session;
-      expect(await rotate(h, credential)).toMatchObject({ credential, familyId, held: true });
+      expect(await rotate(h, credential)).toMatchObject({ credential, familyId, held: "quota" });
     }
     expect(await refusal(create(person))).toBe("ERR_SESSION_STORE_QUOTA"); // Nobody new gets in.
     await h.store().revoke(laptop, h.now(), "logout");
@@ -411,7 +411,7 @@ describe.each([
     for (const { credential } of [phone, tablet]) {
       expect(await refusal(rotate(h, credential))).toBe("ERR_REFRESH_INVALID");
     }
-    expect((await rotate(h, theirs.credential)).held).toBe(true); // Another person's session is untouched.
+    expect((await rotate(h, theirs.credential)).held).toBe("quota"); // Another person's session is untouched.
     h.advance(86_400_000 - (h.now() % 86_400_000)); // 00:00 UTC: rotation resumes, the ended stay ended.
     const next = await rotate(h, theirs.credential);
     expect(next.credential).not.toBe(theirs.credential);
@@ -427,7 +427,7 @@ describe.each([
     h.advance(60_000);
     const second = await rotate(h, first.credential); // The fourth write: the quota is spent.
     h.advance(GRACE_SECONDS * 1000 + 1);
-    expect((await rotate(h, second.credential)).held).toBe(true);
+    expect((await rotate(h, second.credential)).held).toBe("quota");
     expect(await refusal(rotate(h, first.credential))).toBe("ERR_REFRESH_REUSED");
     expect(await refusal(rotate(h, second.credential))).toBe("ERR_REFRESH_INVALID");
   });
