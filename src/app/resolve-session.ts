@@ -1,5 +1,5 @@
 import { AuthError, SESSION_ENDED_CODES } from "../errors";
-import type { Identity } from "../identity";
+import { personKey, type Identity } from "../identity";
 import { logEvent } from "../log";
 import { isAllowed } from "../policy/allowlist";
 import { verifiedAccessToken } from "../tokens/token-caches";
@@ -55,7 +55,7 @@ export function noSession(ctx: RequestContext): AuthError {
 /** REVOCATION_CHECK: one store lookup per request. A store outage never signs anyone out. */
 async function stillActive(ctx: RequestContext, session: Session): Promise<boolean> {
   try {
-    return await ctx.store.isActive({ familyId: session.sid, sub: session.identity.sub }, ctx.nowMs);
+    return await ctx.store.isActive({ familyId: session.sid, sub: personKey(session.identity) }, ctx.nowMs);
   } catch (error) {
     if (!(error instanceof AuthError) || error.code !== "ERR_SESSION_STORE_UNAVAILABLE") throw error;
     logEvent("warn", "revocation_check_skipped", { code: error.code });
@@ -70,7 +70,7 @@ async function stillActive(ctx: RequestContext, session: Session): Promise<boole
 export async function resolveSession(ctx: RequestContext): Promise<Session | undefined> {
   const verified = await verifiedAccess(ctx);
   if (verified && (!ctx.config.revocationCheck || (await stillActive(ctx, verified)))) {
-    ctx.subject = verified.identity.sub;
+    ctx.subject = personKey(verified.identity);
     return verified;
   }
   return refreshFromCookie(ctx);

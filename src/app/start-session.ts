@@ -40,5 +40,10 @@ export async function startSession(ctx: RequestContext, identity: Identity, via:
     ctx.store.create(identity, ctx.nowMs, ctx.config.refreshTokenTtlSeconds, signIn),
   ]);
   await earnSessionCookies(ctx, issued);
-  logEvent("info", "sign_in", { sub: identity.sub, family: issued.familyId, ...(via === "relay" ? { via } : {}) });
+  logEvent("info", "sign_in", {
+    provider: identity.provider,
+    sub: identity.sub,
+    family: issued.familyId,
+    ...(via === "relay" ? { via } : {}),
+  });
 }

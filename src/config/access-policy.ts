@@ -4,7 +4,7 @@ import { HTTP_METHOD } from "../util/syntax";
 import { jsonVar } from "./env-values";
 import { isObject, unknownKeys } from "./json-shapes";
 
-/** Who a rule lets in: any one match admits (docs/access-policies.md). */
+/** Who a rule lets in: any one match admits, among the people `providers` lets through (docs/access-policies.md). */
 export interface Allow {
   /** Exact addresses, lowercased. */
   emails: ReadonlySet<string>;
@@ -16,6 +16,12 @@ export interface Allow {
   groups: ReadonlySet<string>;
   /** Names from TRUSTED_WORKLOADS. They admit workloads, never a person. */
   workloads: ReadonlySet<string>;
+  /**
+   * OIDC_PROVIDERS ids: unlike the lists above, a condition. Only people signed in at one of
+   * them pass, and of those the lists above decide (all of them, when the lists are empty).
+   * Undefined: people from any provider. Workloads are no provider's people: it never applies to them.
+   */
+  providers?: ReadonlySet<string>;
 }
 
 export interface AccessRule {
@@ -45,7 +51,7 @@ export interface AccessRule {
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/;
 const RULE_KEYS = ["path", "methods", "allow", "public", "preflight", "websocket"];
 const WEBSOCKET_MODES = ["relay", "pass-through"];
-const ALLOW_KEYS = ["emails", "domains", "groups", "workloads"] as const;
+const ALLOW_KEYS = ["emails", "domains", "groups", "workloads", "providers"] as const;
 const RULE_EXAMPLE = '{"path": "/admin/*", "allow": {"emails": ["a@example.com"]}}';
 
 type Lists = Record<(typeof ALLOW_KEYS)[number], string[]>;
@@ -63,20 +69,29 @@ export function allowFrom(lists: Partial<Lists>, label: string, problems: string
     if (!isEmailAddress(group)) problems.push(`${label}: group "${group}" is not a group's e-mail address`);
   // A workload name is checked against TRUSTED_WORKLOADS, once, with the rest of the policy (policy-checks.ts).
   const workloads = lists.workloads ?? [];
+  // A provider id is checked against OIDC_PROVIDERS, once, with the rest of the policy (policy-checks.ts).
+  const providers = lists.providers;
+  if (providers?.length === 0) problems.push(`${label} "allow.providers": empty; leave it out to admit every provider`);
   return {
     emails: new Set(emails),
     domains: new Set(domains.filter((domain) => domain !== "*")),
     anyVerifiedEmail: domains.includes("*"),
     groups: new Set(groups),
     workloads: new Set(workloads),
+    ...(providers ? { providers: new Set(providers) } : {}),
   };
 }
 
-/** True when the allowlist names nobody at all. */
-export function admitsNobody(allow: Allow): boolean {
+/** True when the allowlist's lists name nobody: with `providers` alone, everyone from those providers passes. */
+export function namesNobody(allow: Allow): boolean {
   return (
     allow.emails.size + allow.domains.size + allow.groups.size + allow.workloads.size === 0 && !allow.anyVerifiedEmail
   );
+}
+
+/** True when the allowlist admits nobody at all. */
+export function admitsNobody(allow: Allow): boolean {
+  return namesNobody(allow) && !allow.providers?.size;
 }
 
 /** An array of strings; each list checks its own entries (an empty one is no e-mail, domain or method either). */
@@ -106,7 +121,9 @@ function parseMethods(value: unknown, label: string, problems: string[]): Set<st
 
 function parseAllow(value: unknown, label: string, problems: string[]): Allow | undefined {
   if (!isObject(value)) {
-    problems.push(`${label} "allow": must be an object with "emails", "domains", "groups" and/or "workloads"`);
+    problems.push(
+      `${label} "allow": must be an object with "emails", "domains", "groups", "workloads" and/or "providers"`,
+    );
     return undefined;
   }
   unknownKeys(value, ALLOW_KEYS, `${label} "allow"`, problems);
@@ -117,7 +134,7 @@ function parseAllow(value: unknown, label: string, problems: string[]): Allow | 
   }
   const allow = allowFrom(lists, label, problems);
   if (admitsNobody(allow))
-    problems.push(`${label} "allow": admits nobody; name at least one e-mail, domain, group or workload`);
+    problems.push(`${label} "allow": admits nobody; name at least one e-mail, domain, group, workload or provider`);
   return allow;
 }
 

@@ -2,12 +2,12 @@ import type { Env } from "../env";
 import { allowFrom, parseAccessPolicyRules } from "./access-policy";
 import { httpsUrlVar, httpUrl, list, listOf, oneOf, required, seconds, text } from "./env-values";
 import { parseGroupDirectory, type GroupDirectory } from "./google-groups";
+import { parseOidcProviders, type OidcProvider } from "./oidc-providers";
 import { assemblePolicy, type AccessPolicy } from "./policy-checks";
 import { parsePreviewHost, type HostPattern } from "./preview-hosts";
 import { parsePublicPath } from "./public-paths";
 import { parseSessionKeys, type SessionKeys } from "./session-keys";
 import { parseTrustedWorkloads, type TrustedWorkload } from "./trusted-workloads";
-import { GOOGLE_ISSUER } from "../util/issuer-rules";
 
 export const DEFAULT_AUTH_PREFIX = "/auth";
 
@@ -27,10 +27,11 @@ export interface Config {
   publicOrigin: string | undefined;
   /** PUBLIC_URL's host (name and port): a request on any other host that is no preview's is moved to it to sign in. */
   publicHost: string | undefined;
-  /** OIDC_ISSUER: the OpenID provider (never our own origin, which issues our tokens). */
-  providerIssuer: string;
-  clientId: string;
-  clientSecret: string;
+  /**
+   * The OpenID providers people sign in at (never our own origin, which issues our tokens):
+   * OIDC_PROVIDERS, or the one of OIDC_ISSUER/OIDC_CLIENT_ID/OIDC_CLIENT_SECRET. Never empty.
+   */
+  providers: readonly OidcProvider[];
   sessionKeys: SessionKeys;
   /** Who may see what: ACCESS_POLICY, PUBLIC_PATHS and the default rule (ALLOWED_EMAILS/ALLOWED_DOMAINS). */
   policy: AccessPolicy;
@@ -76,11 +77,7 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
   const publicUrl = httpsUrlVar(env, "PUBLIC_URL", undefined, problems);
   if (publicUrl && publicUrl.pathname !== "/") problems.push("PUBLIC_URL: must be an origin, without a path");
 
-  const providerIssuer = text(env, "OIDC_ISSUER", problems) ?? GOOGLE_ISSUER;
-  httpUrl("OIDC_ISSUER", providerIssuer, problems, true);
-
-  const clientId = required(env, "OIDC_CLIENT_ID", problems);
-  const clientSecret = required(env, "OIDC_CLIENT_SECRET", problems);
+  const providers = parseOidcProviders(env, problems);
   const keysRaw = required(env, "SESSION_KEYS", problems);
   const parsedKeys = keysRaw ? await parseSessionKeys(keysRaw) : undefined;
   problems.push(...(parsedKeys?.problems ?? []));
@@ -129,6 +126,7 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
       defaultAllow: { emails, domains, anyVerifiedEmail, groups: new Set(), workloads: new Set() },
       hasGroupCredentials: text(env, "GOOGLE_GROUPS_CREDENTIALS", []) !== undefined,
       workloadNames: trusted.names,
+      providerIds: new Set(providers.map((provider) => provider.id)),
     },
     problems,
   );
@@ -150,7 +148,7 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
     problems.push("SESSION_FAMILIES: Durable Object binding missing (needed by SESSION_STORE=durable-object)");
   }
 
-  if (problems.length > 0 || (originVia === "url" && !originUrl) || !clientId || !clientSecret || !parsedKeys?.keys) {
+  if (problems.length > 0 || (originVia === "url" && !originUrl) || providers.length === 0 || !parsedKeys?.keys) {
     return { ok: false, problems };
   }
   return {
@@ -160,9 +158,7 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
       originVia,
       publicOrigin: publicUrl?.origin,
       publicHost: publicUrl?.host,
-      providerIssuer,
-      clientId,
-      clientSecret,
+      providers,
       sessionKeys: parsedKeys.keys,
       policy,
       workloads: trusted.workloads,

@@ -1,4 +1,5 @@
 import * as oauth from "oauth4webapi";
+import type { OidcProvider } from "../config/oidc-providers";
 import { safeReturnTo } from "../http/return-to";
 import type { LoginTransaction } from "../tokens/login-token";
 import { saveLoginTransaction } from "./login-transaction";
@@ -17,23 +18,25 @@ export function signInPrompt(value: string | null): SignInPrompt | undefined {
 }
 
 /**
- * Starts the authorization-code flow (docs/reference.md, "Routes"): fresh `state`, `nonce` and PKCE S256
- * verifier, kept in this browser's login cookie; returns the provider URL and the cookies.
+ * Starts the authorization-code flow at `at` (docs/reference.md, "Routes"): fresh `state`, `nonce`
+ * and PKCE S256 verifier, kept in this browser's login cookie with the provider's id, so the
+ * callback completes it at that provider only; returns the provider URL and the cookies.
  * With `relay`, the sign-in is for that preview deployment (routes/relay.ts).
  */
 export async function startSignIn(
   scope: SignInScope,
+  at: OidcProvider,
   returnTo: string | null,
   prompt?: SignInPrompt,
   relay?: LoginTransaction["relay"],
 ) {
-  const provider = await getProvider(scope.config, scope.nowSeconds * 1000);
+  const provider = await getProvider(at, scope.nowSeconds * 1000);
   const state = oauth.generateRandomState();
   const nonce = oauth.generateRandomNonce();
   const codeVerifier = oauth.generateRandomCodeVerifier();
   const url = new URL(provider.as.authorization_endpoint!);
   url.searchParams.set("response_type", "code");
-  url.searchParams.set("client_id", scope.config.clientId);
+  url.searchParams.set("client_id", at.clientId);
   url.searchParams.set("redirect_uri", callbackUrl(scope));
   url.searchParams.set("scope", SCOPES);
   url.searchParams.set("state", state);
@@ -46,6 +49,7 @@ export async function startSignIn(
     nonce,
     codeVerifier,
     returnTo: safeReturnTo(returnTo, scope.config.authPrefix),
+    provider: at.id,
     ...(relay ? { relay } : {}),
   };
   const setCookies = await saveLoginTransaction(scope, tx);

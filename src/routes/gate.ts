@@ -1,4 +1,5 @@
 import type { RequestContext } from "../app/request-context";
+import { personKey } from "../identity";
 import { noSession, resolveSession } from "../app/resolve-session";
 import { signInRedirect } from "../app/sign-in-redirect";
 import { socketWatchFor } from "../app/socket-watch";
@@ -71,7 +72,7 @@ export async function gate(ctx: RequestContext): Promise<Response> {
   if (!isAdmitted(decision, session.identity)) {
     const rules = decision.rules.map((rule) => rule.label).join("; ");
     throw new AuthError("ERR_ACCESS_DENIED", {
-      detail: `sub ${session.identity.sub}: ${rules}`,
+      detail: `sub ${personKey(session.identity)}: ${rules}`,
       refusedEmail: session.identity.email,
     });
   }

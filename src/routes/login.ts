@@ -1,13 +1,22 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../app/request-context";
 import { signInFlowRedirect, toPublicHost } from "../app/sign-in-redirect";
+import { providerById, type OidcProvider } from "../config/oidc-providers";
 import { AuthError } from "../errors";
+import { pageResponse } from "../http/page-shell";
+import { providerChoicePage } from "../http/provider-choice-page";
+import { safeReturnTo } from "../http/return-to";
 import { signInPrompt, startSignIn } from "../oidc/authorize";
 import { relayRequestOf, startPreviewSignIn } from "./relay";
 
+/** The parameters a sign-in carries through the provider choice; nothing else is echoed into the page. */
+const KEPT_THROUGH_CHOICE = ["prompt", "relay_to", "relay_state"];
+
 /**
- * GET {AUTH_PREFIX}/login?return_to=/path[&prompt=select_account]: 302 to the provider's
- * authorization endpoint. `prompt` is passed on only if it is `select_account` or `login`.
+ * GET {AUTH_PREFIX}/login?return_to=/path[&provider=<id>][&prompt=select_account]: 302 to that
+ * provider's authorization endpoint (the only one's, when there is one); with several and none
+ * named, 200 with the page that lets the person choose (docs/providers.md); an unknown `provider`
+ * is a 400. `prompt` is passed on only if it is `select_account` or `login`.
  * On a preview host, 302 to the registered host's login instead; there, `relay_to` and
  * `relay_state` say which preview the sign-in is for (routes/relay.ts). On any other host name
  * of the worker, 302 to this same URL on PUBLIC_URL's host (docs/hosts.md).
@@ -18,11 +27,22 @@ export async function loginRoute(c: Context<AppEnv>) {
   if (ctx.otherHost) return toPublicHost(ctx);
   const query = ctx.request.url.searchParams;
   const returnTo = query.getAll("return_to");
-  if (returnTo.length > 1 || query.getAll("prompt").length > 1)
+  const named = query.getAll("provider");
+  if (returnTo.length > 1 || query.getAll("prompt").length > 1 || named.length > 1)
     throw new AuthError("ERR_BAD_REQUEST", { detail: "parameter repeated" });
+  const { providers, authPrefix } = ctx.config;
+  const chosen: OidcProvider | undefined =
+    named[0] === undefined ? (providers.length === 1 ? providers[0] : undefined) : providerById(providers, named[0]);
+  if (named[0] !== undefined && !chosen) throw new AuthError("ERR_BAD_REQUEST", { detail: "unknown provider" });
   const prompt = signInPrompt(query.get("prompt"));
-  if (ctx.preview) return startPreviewSignIn(ctx, returnTo[0] ?? null, prompt);
-  const { location, setCookies } = await startSignIn(ctx, returnTo[0] ?? null, prompt, relayRequestOf(ctx));
+  if (ctx.preview) return startPreviewSignIn(ctx, returnTo[0] ?? null, prompt, named[0]);
+  const relay = relayRequestOf(ctx);
+  if (!chosen) {
+    const keep = new URLSearchParams([["return_to", safeReturnTo(returnTo[0], authPrefix)]]);
+    for (const name of KEPT_THROUGH_CHOICE) for (const value of query.getAll(name)) keep.append(name, value);
+    return pageResponse(200, providerChoicePage(authPrefix, providers, keep));
+  }
+  const { location, setCookies } = await startSignIn(ctx, chosen, returnTo[0] ?? null, prompt, relay);
   ctx.cookies.push(...setCookies);
   return signInFlowRedirect(location);
 }

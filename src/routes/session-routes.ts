@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { personKey } from "../identity";
 import { consumeRateLimit } from "../app/rate-limit";
 import type { AppEnv, RequestContext } from "../app/request-context";
 import { noSession, refreshFromCookie, resolveSession, verifiedAccess } from "../app/resolve-session";
@@ -12,10 +13,10 @@ import { accessDecision } from "../policy/access-decision";
 export async function meRoute(c: Context<AppEnv>) {
   const session = await resolveSession(c.var.ctx);
   if (!session) throw noSession(c.var.ctx);
-  const { sub, email, groups } = session.identity;
+  const { provider, sub, email, groups } = session.identity;
   const exp = session.accessExpiresAtSeconds;
   return c.json(
-    { sub, email, ...(groups ? { groups } : {}), exp, expires_at: new Date(exp * 1000).toISOString() },
+    { sub, email, provider, ...(groups ? { groups } : {}), exp, expires_at: new Date(exp * 1000).toISOString() },
     200,
     { "Cache-Control": "no-store" },
   );
@@ -59,10 +60,11 @@ export async function logoutRoute(c: Context<AppEnv>) {
   // A refresh cookie costs a store read, whatever it holds: it counts like one sent to refresh.
   if (ctx.request.refreshCookie) await consumeRateLimit(ctx, "refresh");
   const fromRefresh = ctx.request.refreshCookie ? await store.peek(ctx.request.refreshCookie, nowMs) : undefined;
-  const session = fromRefresh ?? (access ? { familyId: access.sid, sub: access.identity.sub } : undefined);
+  const session = fromRefresh ?? (access ? { familyId: access.sid, sub: personKey(access.identity) } : undefined);
   if (scope[0] === "all") {
     const liveSub =
-      access?.identity.sub ?? (fromRefresh && (await store.isActive(fromRefresh, nowMs)) ? fromRefresh.sub : undefined);
+      (access && personKey(access.identity)) ??
+      (fromRefresh && (await store.isActive(fromRefresh, nowMs)) ? fromRefresh.sub : undefined);
     if (liveSub) {
       ctx.subject = liveSub;
       await store.revokeUser(liveSub, nowMs, nowMs, "logout-everywhere");

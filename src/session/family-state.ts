@@ -1,4 +1,4 @@
-import { identityOf } from "../identity";
+import { identityOf, personKey } from "../identity";
 import { endedByUser, type FamilyRecords } from "./family-records";
 import type { RevocationReason, SessionRef, SessionState, UserRevocationReason } from "./store";
 import { endFamily, isQuotaRefusal } from "./writes-refused";
@@ -24,7 +24,7 @@ export async function readSessionState(
     records.readRevoked(session.familyId),
     records.readUserNotBefore(session.sub),
   ]);
-  const ended = !family || family.sub !== session.sub || revoked || family.expiresAtMs <= nowMs;
+  const ended = !family || personKey(family) !== session.sub || revoked || family.expiresAtMs <= nowMs;
   if (ended || endedByUser(family, userMark)) return { active: false };
   return { active: true, identity: identityOf(family), expiresAtMs: family.expiresAtMs };
 }
@@ -40,7 +40,7 @@ export async function revokeSession(
     records.readFamily(session.familyId),
     records.readRevoked(session.familyId),
   ]);
-  if (!family || family.sub !== session.sub || revoked) return;
+  if (!family || personKey(family) !== session.sub || revoked) return;
   await endFamily(records, session.familyId, { atMs: nowMs, because }, family, nowMs);
 }
 

@@ -8,6 +8,12 @@ export interface LoginTransaction {
   codeVerifier: string;
   returnTo: string;
   /**
+   * The provider (its OIDC_PROVIDERS id) this sign-in was sent to: the callback completes it
+   * there and nowhere else, whatever the response claims. Absent on a preview's waiting login,
+   * which signs in nowhere itself (routes/relay.ts).
+   */
+  provider?: string;
+  /**
    * On the registered host, a sign-in for a preview deployment: the preview's origin (checked
    * against PREVIEW_HOSTS) and the `state` of the login waiting in that browser's preview cookie.
    */
@@ -29,6 +35,7 @@ export function signLoginTransaction(
     nonce: tx.nonce,
     cv: tx.codeVerifier,
     rt: tx.returnTo,
+    ...(tx.provider === undefined ? {} : { idp: tx.provider }),
     ...(tx.relay ? { rl: tx.relay } : {}),
   };
   return sign(keys, TOKEN_TYPES.login, claims, {
@@ -54,9 +61,16 @@ export async function verifyLoginTransaction(
     requiredClaims: [],
   });
   requireStrings(payload, ["st", "nonce", "cv", "rt"]);
-  const { st, nonce, cv, rt, rl } = payload as JWTPayload & { st: string; nonce: string; cv: string; rt: string };
+  const { st, nonce, cv, rt, rl, idp } = payload as JWTPayload & { st: string; nonce: string; cv: string; rt: string };
+  if (idp !== undefined && typeof idp !== "string") claimRefused("idp", "is not a string", payload);
   const relay = rl as { to?: unknown; state?: unknown } | undefined;
-  const tx: LoginTransaction = { state: st, nonce, codeVerifier: cv, returnTo: rt };
+  const tx: LoginTransaction = {
+    state: st,
+    nonce,
+    codeVerifier: cv,
+    returnTo: rt,
+    ...(idp === undefined ? {} : { provider: idp }),
+  };
   if (relay === undefined) return tx;
   if (typeof relay.to !== "string" || typeof relay.state !== "string") claimRefused("rl", "is not a relay", payload);
   return { ...tx, relay: { to: relay.to, state: relay.state } };

@@ -71,6 +71,7 @@ export function originAssertionFor(
   const key = JSON.stringify([
     "person",
     publicOrigin,
+    identity.provider,
     identity.sub,
     identity.email,
     identity.hd ?? null,

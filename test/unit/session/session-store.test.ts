@@ -16,7 +16,11 @@ import { testEnv } from "../../support/workerd/helpers";
 const GRACE_SECONDS = 30;
 const TTL_SECONDS = 3600;
 let users = 0;
-const someone = (): Identity => ({ sub: `store-${Date.now()}-${++users}`, email: `p${users}@example.com` });
+const someone = (): Identity => ({
+  provider: "default",
+  sub: `store-${Date.now()}-${++users}`,
+  email: `p${users}@example.com`,
+});
 
 interface Harness {
   /** A store as one invocation sees it (a new invocation each call). */
