@@ -1,6 +1,6 @@
 import type { Env } from "../env";
 import { DEFAULT_PROVIDER_ID } from "../identity";
-import { GOOGLE_ISSUER } from "../util/issuer-rules";
+import { GOOGLE_ISSUER, isSecureOrLoopback } from "../util/issuer-rules";
 import { httpUrl, jsonVar, required, text } from "./env-values";
 import { isObject, unknownKeys } from "./json-shapes";
 
@@ -19,8 +19,9 @@ export interface OidcProvider {
   clientSecret: string;
   /**
    * Google's claims are believed from it: `hd` (ALLOWED_DOMAINS, rules' `domains`), Workspace
-   * group lookups by e-mail, and RISC security events. True for Google's issuer, and for the one
-   * provider of OIDC_ISSUER, which has always been trusted for them (often a stand-in for Google).
+   * group lookups by e-mail, and RISC security events. True for Google's issuer, for the one
+   * provider of OIDC_ISSUER, which has always been trusted for them (often a stand-in for Google),
+   * and for an entry with `"googleStandIn": true`, which only a loopback issuer may say.
    */
   google: boolean;
 }
@@ -30,11 +31,18 @@ export const PROVIDER_ID = /^[a-z][a-z0-9-]{0,31}$/;
 /** A sign-in page lists them all: more than a handful is no choice a person can make. */
 const MAX_PROVIDERS = 16;
 const MAX_LABEL_LENGTH = 64;
-const KEYS = ["id", "label", "issuer", "clientId"];
+const KEYS = ["id", "label", "issuer", "clientId", "googleStandIn"];
 const EXAMPLE = '[{"id": "google", "label": "Google", "issuer": "https://accounts.google.com", "clientId": "..."}]';
 
 /** OIDC_PROVIDERS' client secrets are named `OIDC_CLIENT_SECRET_<ID>`. */
 export const CLIENT_SECRET_PREFIX = "OIDC_CLIENT_SECRET_";
+
+/** An http issuer on a loopback host: a provider on this machine, never a deployment's. */
+function isLocalIssuer(issuer: unknown): boolean {
+  if (typeof issuer !== "string" || !URL.canParse(issuer)) return false;
+  const url = new URL(issuer);
+  return url.protocol === "http:" && isSecureOrLoopback(url);
+}
 
 /** The secret that holds provider `id`'s client secret: `OIDC_CLIENT_SECRET_<ID>`, `-` as `_`. */
 export function clientSecretName(id: string): string {
@@ -59,7 +67,7 @@ function parseEntry(env: Env, entry: unknown, label: string, problems: string[])
   }
   const before = problems.length;
   unknownKeys(entry, KEYS, label, problems);
-  const { id, label: shown, issuer, clientId } = entry;
+  const { id, label: shown, issuer, clientId, googleStandIn } = entry;
   if (typeof id !== "string" || !PROVIDER_ID.test(id))
     problems.push(`${label}: "id" must be lower-case letters, digits and "-", starting with a letter (at most 32)`);
   if (typeof shown !== "string" || shown.trim() === "" || shown.length > MAX_LABEL_LENGTH)
@@ -70,6 +78,14 @@ function parseEntry(env: Env, entry: unknown, label: string, problems: string[])
   else httpUrl(`${label} "issuer"`, issuer, problems, true);
   if (typeof clientId !== "string" || clientId.trim() === "")
     problems.push(`${label}: "clientId" must be the OAuth client id registered at the provider`);
+  // A local provider playing Google in a demo or a test; anywhere else it would make a stranger's
+  // `hd` and e-mail count as a Workspace's. Google's own issuer needs no flag.
+  if (googleStandIn !== undefined && googleStandIn !== true)
+    problems.push(`${label}: "googleStandIn" must be true or left out`);
+  if (googleStandIn === true && !isLocalIssuer(issuer))
+    problems.push(
+      `${label}: "googleStandIn" is only for a local provider (an http://localhost or http://127.0.0.1 issuer)`,
+    );
   const secretName = typeof id === "string" && PROVIDER_ID.test(id) ? clientSecretName(id) : undefined;
   // The names are built from a checked id, so only OIDC_CLIENT_SECRET_* can ever be read here.
   const clientSecret = secretName ? text(env, secretName as keyof Env, problems) : undefined;
@@ -82,7 +98,7 @@ function parseEntry(env: Env, entry: unknown, label: string, problems: string[])
     issuer: issuer as string,
     clientId: (clientId as string).trim(),
     clientSecret,
-    google: issuer === GOOGLE_ISSUER,
+    google: issuer === GOOGLE_ISSUER || googleStandIn === true,
   };
 }
 
@@ -110,15 +126,16 @@ export function parseOidcProviders(env: Env, problems: string[]): OidcProvider[]
     return [];
   }
   const providers = value.flatMap((entry, index) => parseEntry(env, entry, `OIDC_PROVIDERS[${index}]`, problems) ?? []);
+  // Over every entry as written, valid or not, so a duplicate is reported with the rest.
   const seen = { id: new Set<string>(), issuer: new Set<string>() };
-  for (const provider of providers) {
-    if (seen.id.has(provider.id)) problems.push(`OIDC_PROVIDERS: "id" "${provider.id}" is used twice`);
+  for (const { id, issuer } of value.filter(isObject)) {
+    if (typeof id === "string" && seen.id.has(id)) problems.push(`OIDC_PROVIDERS: "id" "${id}" is used twice`);
     // The issuer is what tells one provider's responses from another's (mix-up defence): unique.
-    const issuer = provider.issuer.replace(/\/$/, "");
-    if (seen.issuer.has(issuer))
-      problems.push(`OIDC_PROVIDERS: "issuer" ${provider.issuer} is used twice; each provider needs its own`);
-    seen.id.add(provider.id);
-    seen.issuer.add(issuer);
+    const bare = typeof issuer === "string" ? issuer.replace(/\/$/, "") : undefined;
+    if (bare !== undefined && seen.issuer.has(bare))
+      problems.push(`OIDC_PROVIDERS: "issuer" ${String(issuer)} is used twice; each provider needs its own`);
+    if (typeof id === "string") seen.id.add(id);
+    if (bare !== undefined) seen.issuer.add(bare);
   }
   return providers;
 }
