@@ -16,6 +16,11 @@ export interface Identity {
   /** Google Workspace domain (`hd` claim), when the provider sent one. */
   hd?: string;
   /**
+   * When the person last signed in at the provider (its `auth_time`), seconds since epoch; absent
+   * when the provider did not say. A rule's `maxAge` reads it (docs/fresh-sign-in.md).
+   */
+  authTime?: number;
+  /**
    * Groups named in ACCESS_POLICY that the person belongs to, lowercased and sorted (never every
    * group they have). Absent when the policy names no groups.
    */
@@ -70,12 +75,14 @@ export function identityOf(source: {
   sub: string;
   email: string;
   hd?: unknown;
+  authTime?: unknown;
   groups?: unknown;
 }): Identity {
   // A record or token from before providers had ids is the default provider's.
   const provider = typeof source.provider === "string" ? source.provider : DEFAULT_PROVIDER_ID;
   const identity: Identity = { provider, sub: source.sub, email: source.email };
   if (typeof source.hd === "string") identity.hd = source.hd;
+  if (typeof source.authTime === "number" && Number.isSafeInteger(source.authTime)) identity.authTime = source.authTime;
   const groups = groupsOf(source.groups);
   if (groups && groups.length > 0) identity.groups = groups;
   return identity;

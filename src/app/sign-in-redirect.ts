@@ -25,11 +25,13 @@ export function toPublicHost(ctx: RequestContext): Response {
 /**
  * A navigation without a session: 302 to {AUTH_PREFIX}/login?return_to=<path+query>, or, on
  * another host name of the worker, to the same page on PUBLIC_URL's host, which may already
- * have a session and otherwise sends it to its own login.
+ * have a session and otherwise sends it to its own login. With `maxAge` (a session whose sign-in
+ * is too old for the rule), `&max_age=N` too: the provider then signs the person in again.
  */
-export function signInRedirect(ctx: RequestContext): Response {
+export function signInRedirect(ctx: RequestContext, maxAge?: number): Response {
   if (ctx.otherHost) return toPublicHost(ctx);
   const { url } = ctx.request;
-  const location = `${ctx.config.authPrefix}/login?return_to=${encodeURIComponent(url.pathname + url.search)}`;
+  const fresh = maxAge === undefined ? "" : `&max_age=${maxAge}`;
+  const location = `${ctx.config.authPrefix}/login?return_to=${encodeURIComponent(url.pathname + url.search)}${fresh}`;
   return new Response(null, { status: 302, headers: { Location: location, "Cache-Control": "no-store" } });
 }

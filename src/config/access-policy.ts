@@ -16,11 +16,7 @@ export interface Allow {
   groups: ReadonlySet<string>;
   /** Names from TRUSTED_WORKLOADS. They admit workloads, never a person. */
   workloads: ReadonlySet<string>;
-  /**
-   * OIDC_PROVIDERS ids: unlike the lists above, a condition. Only people signed in at one of
-   * them pass, and of those the lists above decide (all of them, when the lists are empty).
-   * Undefined: people from any provider. Workloads are no provider's people: it never applies to them.
-   */
+  /** OIDC_PROVIDERS ids, a condition: only their people pass, to the lists above (all, when empty). */
   providers?: ReadonlySet<string>;
 }
 
@@ -33,23 +29,23 @@ export interface AccessRule {
   /** "public": served without a session. */
   allow: Allow | "public";
   /**
-   * `"preflight": true`: a browser's CORS preflight for a request this rule decides (an `OPTIONS`
-   * with `Origin` and `Access-Control-Request-Method`) goes to the origin without a session and
-   * without identity. Preflights carry no cookies, so without it a cross-origin app is stopped
-   * at the 401 before its real, credentialed request is ever sent.
+   * `"preflight": true`: a CORS preflight for a request this rule decides goes to the origin without
+   * a session or identity (preflights carry no cookies; without it a cross-origin app stops at 401).
    */
   preflight?: true;
   /**
-   * `"websocket": "pass-through"`: a WebSocket on this rule's paths goes straight to the origin,
-   * checked at its upgrade only, as before relaying existed. The default (`"relay"`) relays it
-   * through the worker, which closes it when the session ends or the rule stops admitting the
+   * `"websocket": "pass-through"`: a WebSocket goes straight to the origin, checked at its upgrade
+   * only. The default relays it, closed when the session ends or the rule stops admitting the
    * person (docs/websockets.md).
    */
   webSocket?: "pass-through";
+  /** `"maxAge"`, seconds: a person passes only within that long of their sign-in at the provider (docs/fresh-sign-in.md). */
+  maxAgeSeconds?: number;
 }
 
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/;
-const RULE_KEYS = ["path", "methods", "allow", "public", "preflight", "websocket"];
+const RULE_KEYS = ["path", "methods", "allow", "public", "preflight", "websocket", "maxAge"];
+const MAX_AGE_RANGE = [60, 31_536_000] as const; // seconds: a minute (clocks may be that far off) to a year
 const WEBSOCKET_MODES = ["relay", "pass-through"];
 const ALLOW_KEYS = ["emails", "domains", "groups", "workloads", "providers"] as const;
 const RULE_EXAMPLE = '{"path": "/admin/*", "allow": {"emails": ["a@example.com"]}}';
@@ -173,11 +169,17 @@ function parseRule(rule: unknown, index: number, problems: string[]): AccessRule
     problems.push(`${label}: "preflight" must be true or left out`);
   if (rule.websocket !== undefined && !WEBSOCKET_MODES.includes(rule.websocket as string))
     problems.push(`${label}: "websocket" must be "relay" (the default) or "pass-through"`);
+  const maxAge = rule.maxAge as number | undefined;
+  const [shortest, longest] = MAX_AGE_RANGE;
+  if (maxAge !== undefined && !(Number.isSafeInteger(maxAge) && maxAge >= shortest && maxAge <= longest))
+    problems.push(`${label}: "maxAge" must be whole seconds from ${shortest} to ${longest}`);
+  if (isPublic && maxAge !== undefined) problems.push(`${label}: "maxAge" needs "allow" (public asks none)`);
   if (problems.length > before || !pattern) return undefined;
   const passThrough = rule.websocket === "pass-through" ? { webSocket: "pass-through" as const } : {};
   const preflight = rule.preflight === true ? { preflight: true as const } : {};
+  const fresh = maxAge === undefined ? {} : { maxAgeSeconds: maxAge };
   const allowed = isPublic ? ("public" as const) : allow!;
-  return { label, pattern, ...(methods ? { methods } : {}), allow: allowed, ...preflight, ...passThrough };
+  return { label, pattern, ...(methods ? { methods } : {}), allow: allowed, ...preflight, ...passThrough, ...fresh };
 }
 
 /**

@@ -4,12 +4,14 @@ import { noSession, resolveSession } from "../app/resolve-session";
 import { signInRedirect } from "../app/sign-in-redirect";
 import { socketWatchFor } from "../app/socket-watch";
 import { AuthError } from "../errors";
+import { logEvent } from "../log";
 import {
   accessDecision,
   admittedWorkload,
   isAdmitted,
   preflightPasses,
   relaysWebSocket,
+  staleSignIn,
 } from "../policy/access-decision";
 import { proxy } from "../proxy/proxy";
 import { originAssertionFor, workloadAssertionFor } from "../tokens/token-caches";
@@ -75,6 +77,15 @@ export async function gate(ctx: RequestContext): Promise<Response> {
       detail: `sub ${personKey(session.identity)}: ${rules}`,
       refusedEmail: session.identity.email,
     });
+  }
+  // A rule's maxAge: a sign-in at the provider too long ago is sent to sign in again (RFC 9470 for APIs).
+  const maxAge = staleSignIn(decision, session.identity, ctx.nowSeconds);
+  if (maxAge !== undefined) {
+    const detail = `sub ${personKey(session.identity)}: signed in at ${session.identity.authTime ?? "an unknown time"}, maxAge ${maxAge}`;
+    if (!request.navigation) throw new AuthError("ERR_SIGN_IN_TOO_OLD", { maxAgeSeconds: maxAge, detail });
+    ctx.outcome ??= "ERR_SIGN_IN_TOO_OLD";
+    logEvent("info", "fresh_sign_in_required", { detail });
+    return signInRedirect(ctx, maxAge);
   }
   const assertion = await originAssertionFor(config, ctx.publicOrigin, session.identity, ctx.nowSeconds);
   // A socket outlives the request that opened it: relayed, it ends with its session (docs/websockets.md).

@@ -7,7 +7,7 @@ import { clearCookie } from "../http/cookies";
 import { safeReturnTo } from "../http/return-to";
 import { personKey, type Identity } from "../identity";
 import { logEvent } from "../log";
-import type { SignInPrompt } from "../oidc/authorize";
+import type { SignInOptions } from "../oidc/authorize";
 import {
   isIssuedStateShape,
   loginCookieName,
@@ -41,7 +41,7 @@ import { randomToken } from "../util/hash";
 export async function startPreviewSignIn(
   ctx: RequestContext,
   returnTo: string | null,
-  prompt?: SignInPrompt,
+  { prompt, maxAge }: Pick<SignInOptions, "prompt" | "maxAge">,
   provider?: string,
 ): Promise<Response> {
   const { authPrefix } = ctx.config;
@@ -58,6 +58,7 @@ export async function startPreviewSignIn(
   target.searchParams.set("relay_to", ctx.publicOrigin);
   target.searchParams.set("relay_state", state);
   if (prompt) target.searchParams.set("prompt", prompt);
+  if (maxAge !== undefined) target.searchParams.set("max_age", String(maxAge));
   // Checked against the providers already; without one, the registered host lets the person choose.
   if (provider) target.searchParams.set("provider", provider);
   return signInFlowRedirect(target.href);

@@ -63,7 +63,14 @@ export async function verifyAccessToken(
   };
   if (exp - iat > maxTtlSeconds) claimRefused("exp", "is further from iat than ACCESS_TOKEN_TTL", payload);
   return {
-    identity: identityOf({ provider: payload.idp, sub, email, hd: payload.hd, groups: payload.groups }),
+    identity: identityOf({
+      provider: payload.idp,
+      sub,
+      email,
+      hd: payload.hd,
+      authTime: payload.auth_time,
+      groups: payload.groups,
+    }),
     sid,
     iat,
     exp,

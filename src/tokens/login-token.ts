@@ -13,6 +13,8 @@ export interface LoginTransaction {
    * which signs in nowhere itself (routes/relay.ts).
    */
   provider?: string;
+  /** `max_age` sent to the provider, seconds: the callback then requires an `auth_time` that recent. */
+  maxAge?: number;
   /**
    * On the registered host, a sign-in for a preview deployment: the preview's origin (checked
    * against PREVIEW_HOSTS) and the `state` of the login waiting in that browser's preview cookie.
@@ -36,6 +38,7 @@ export function signLoginTransaction(
     cv: tx.codeVerifier,
     rt: tx.returnTo,
     ...(tx.provider === undefined ? {} : { idp: tx.provider }),
+    ...(tx.maxAge === undefined ? {} : { ma: tx.maxAge }),
     ...(tx.relay ? { rl: tx.relay } : {}),
   };
   return sign(keys, TOKEN_TYPES.login, claims, {
@@ -61,8 +64,14 @@ export async function verifyLoginTransaction(
     requiredClaims: [],
   });
   requireStrings(payload, ["st", "nonce", "cv", "rt"]);
-  const { st, nonce, cv, rt, rl, idp } = payload as JWTPayload & { st: string; nonce: string; cv: string; rt: string };
+  const { st, nonce, cv, rt, rl, idp, ma } = payload as JWTPayload & {
+    st: string;
+    nonce: string;
+    cv: string;
+    rt: string;
+  };
   if (idp !== undefined && typeof idp !== "string") claimRefused("idp", "is not a string", payload);
+  if (ma !== undefined && !Number.isSafeInteger(ma)) claimRefused("ma", "is not a whole number", payload);
   const relay = rl as { to?: unknown; state?: unknown } | undefined;
   const tx: LoginTransaction = {
     state: st,
@@ -70,6 +79,7 @@ export async function verifyLoginTransaction(
     codeVerifier: cv,
     returnTo: rt,
     ...(idp === undefined ? {} : { provider: idp }),
+    ...(ma === undefined ? {} : { maxAge: ma as number }),
   };
   if (relay === undefined) return tx;
   if (typeof relay.to !== "string" || typeof relay.state !== "string") claimRefused("rl", "is not a relay", payload);

@@ -61,7 +61,14 @@ export async function verifyRelayCode(
   };
   if (exp - iat > RELAY_CODE_TTL_SECONDS) claimRefused("exp", "is more than a minute after iat", payload);
   return {
-    identity: identityOf({ provider: payload.idp, sub, email, hd: payload.hd, groups: payload.groups }),
+    identity: identityOf({
+      provider: payload.idp,
+      sub,
+      email,
+      hd: payload.hd,
+      authTime: payload.auth_time,
+      groups: payload.groups,
+    }),
     state: st,
     jti,
     exp,

@@ -75,6 +75,7 @@ export function originAssertionFor(
     identity.sub,
     identity.email,
     identity.hd ?? null,
+    identity.authTime ?? null,
     identity.groups ?? [],
   ]);
   return cachedAssertion(config, key, nowSeconds, () =>
