@@ -52,11 +52,11 @@ export function clientSecretName(id: string): string {
 /** The one provider of OIDC_ISSUER (Google's by default), OIDC_CLIENT_ID and OIDC_CLIENT_SECRET. */
 function singleProvider(env: Env, problems: string[]): OidcProvider[] {
   const issuer = text(env, "OIDC_ISSUER", problems) ?? GOOGLE_ISSUER;
-  httpUrl("OIDC_ISSUER", issuer, problems, true);
+  const issuerUrl = httpUrl("OIDC_ISSUER", issuer, problems, true);
   const clientId = required(env, "OIDC_CLIENT_ID", problems);
   const clientSecret = required(env, "OIDC_CLIENT_SECRET", problems);
-  if (!clientId || !clientSecret) return [];
-  const label = issuer === GOOGLE_ISSUER ? "Google" : new URL(issuer).host;
+  if (!issuerUrl || !clientId || !clientSecret) return [];
+  const label = issuer === GOOGLE_ISSUER ? "Google" : issuerUrl.host;
   return [{ id: DEFAULT_PROVIDER_ID, label, issuer, clientId, clientSecret, google: true }];
 }
 
