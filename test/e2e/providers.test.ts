@@ -105,6 +105,18 @@ describe("choosing a provider", () => {
     ]);
   });
 
+  it("keeps a fresh sign-in's max_age (and prompt) through the choice, and nothing else", async () => {
+    const response = await fetch(
+      `${stack.workerUrl}/auth/login?return_to=%2Fadmin&max_age=900&prompt=login&evil=%22%3E`,
+      { headers: { accept: "text/html" } },
+    );
+    const html = await response.text();
+    expect(html).toContain(
+      'href="/auth/login?provider=partner&#38;return_to=%2Fadmin&#38;prompt=login&#38;max_age=900"',
+    );
+    expect(html).not.toContain("evil");
+  });
+
   it("sends provider=<id> straight to that provider, and refuses an unknown one with 400", async () => {
     const browser = new Browser();
     const partner = await browser.request(`${stack.workerUrl}/auth/login?provider=partner`);
