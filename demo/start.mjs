@@ -39,6 +39,8 @@ const DEMO_POLICY = [
   { path: "/eng/*", allow: { groups: [DEMO_GROUP] } },
   { path: "/eng", allow: { groups: [DEMO_GROUP] } },
   { path: "/api/deploy", methods: ["POST"], allow: { workloads: ["demo-ci"] } },
+  // A fresh sign-in for a sensitive part (docs/fresh-sign-in.md): within 5 minutes of signing in at the provider.
+  { path: "/account/*", allow: { domains: ["*"] }, maxAge: 300 },
 ];
 // What the origin expects as the assertion's `aud` behind the service binding (it has no URL there).
 const SERVICE_ORIGIN_AUDIENCE = "urn:edge-auth-demo:origin";
@@ -300,6 +302,8 @@ edge-auth-worker demo is running.
   Open      ${publicUrl}/
   Sign in   with any e-mail address, at either provider the sign-in page offers: the first stands
             in for Google, the second is a partner's (the same address there is another person).
+  Fresh     ${publicUrl}/account/ needs a sign-in at the provider within 5 minutes (maxAge 300):
+            older, the browser goes back to the provider with max_age (an API call gets 401)
   Groups    ${publicUrl}/eng/ is for the group ${DEMO_GROUP} (${DEMO_MEMBERS.join(", ")});
             anyone else (${DEMO_OUTSIDER}) gets the worker's 403 page there, with "Sign in with another account".
   Workload  a CI job of ${DEMO_REPOSITORY} may POST ${publicUrl}/api/deploy with its own OIDC token

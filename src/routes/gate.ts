@@ -11,6 +11,7 @@ import {
   isAdmitted,
   preflightPasses,
   relaysWebSocket,
+  requiredMaxAge,
   staleSignIn,
 } from "../policy/access-decision";
 import { proxy } from "../proxy/proxy";
@@ -69,7 +70,8 @@ export async function gate(ctx: RequestContext): Promise<Response> {
   if (!session) {
     if (!request.navigation) throw noSession(ctx);
     ctx.outcome ??= "ERR_NO_SESSION";
-    return signInRedirect(ctx);
+    // A rule that wants a recent sign-in asks for it from the start: one trip to the provider, not two.
+    return signInRedirect(ctx, requiredMaxAge(decision));
   }
   if (!isAdmitted(decision, session.identity)) {
     const rules = decision.rules.map((rule) => rule.label).join("; ");
@@ -85,7 +87,7 @@ export async function gate(ctx: RequestContext): Promise<Response> {
     if (!request.navigation) throw new AuthError("ERR_SIGN_IN_TOO_OLD", { maxAgeSeconds: maxAge, detail });
     ctx.outcome ??= "ERR_SIGN_IN_TOO_OLD";
     logEvent("info", "fresh_sign_in_required", { detail });
-    return signInRedirect(ctx, maxAge);
+    return signInRedirect(ctx, maxAge, session.identity.provider);
   }
   const assertion = await originAssertionFor(config, ctx.publicOrigin, session.identity, ctx.nowSeconds);
   // A socket outlives the request that opened it: relayed, it ends with its session (docs/websockets.md).

@@ -23,6 +23,7 @@ beforeAll(async () => {
         { path: "/partners/*", allow: { providers: ["partner"] } },
         { path: "/corp-admin/*", allow: { providers: ["corp"], emails: ["boss@example.com"] } },
         { path: "/workspace/*", allow: { domains: ["example.com"] } },
+        { path: "/vault/*", allow: { domains: ["*"] }, maxAge: 300 },
       ]),
     },
   });
@@ -205,6 +206,22 @@ describe("rules per provider", () => {
     const browser = await signedIn("corp", "worker@example.com");
     expect(await status(browser, "/workspace/x")).toBe(403);
     expect(lastAtOrigin().assertion.hd).toBeUndefined();
+  });
+});
+
+describe("a fresh sign-in (maxAge) with several providers", () => {
+  it("asks for it from the first sign-in, and signs a stale session in again at its own provider, without the choice", async () => {
+    const fresh = new Browser();
+    const first = await fresh.request(`${stack.workerUrl}/vault/x`, { headers: { accept: "text/html" } });
+    expect(first.headers.get("location")).toBe("/auth/login?return_to=%2Fvault%2Fx&max_age=300");
+
+    const browser = await signedIn("partner", "stale@example.com");
+    const { hops, url } = await browser.navigate(`${stack.workerUrl}/vault/x`);
+    expect(hops[0]!.location).toBe("/auth/login?return_to=%2Fvault%2Fx&max_age=300&provider=partner");
+    expect(hops[1]!.status).toBe(302);
+    expect(hops[1]!.location!.startsWith(`${stack.partner!.url}/`)).toBe(true);
+    expect(url).toBe(`${stack.workerUrl}/vault/x`);
+    expect(lastAtOrigin().provider).toBe("partner");
   });
 });
 
