@@ -34,7 +34,8 @@ export function signInRedirect(ctx: RequestContext, maxAge?: number, provider?: 
   if (ctx.otherHost) return toPublicHost(ctx);
   const { url } = ctx.request;
   const fresh = maxAge === undefined ? "" : `&max_age=${maxAge}`;
-  const same = provider === undefined || ctx.config.providers.length < 2 ? "" : `&provider=${encodeURIComponent(provider)}`;
+  const same =
+    provider === undefined || ctx.config.providers.length < 2 ? "" : `&provider=${encodeURIComponent(provider)}`;
   const location = `${ctx.config.authPrefix}/login?return_to=${encodeURIComponent(url.pathname + url.search)}${fresh}${same}`;
   return new Response(null, { status: 302, headers: { Location: location, "Cache-Control": "no-store" } });
 }
