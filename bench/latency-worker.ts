@@ -192,7 +192,11 @@ async function seedDurableObjectSessions(request: Request, env: BenchEnv): Promi
       const i = next++;
       const user = people[Math.floor(i / perPerson)]!;
       credentials[i] = (
-        await store.create({ sub: `do-user-${user}`, email: `do-user-${user}@example.com` }, nowMs, ttlSeconds)
+        await store.create(
+          { provider: "default", sub: `do-user-${user}`, email: `do-user-${user}@example.com` },
+          nowMs,
+          ttlSeconds,
+        )
       ).credential;
     }
   };

@@ -116,7 +116,7 @@ async function run(mode: string, tokens: string[], env: MicroEnv): Promise<Respo
     case "assert": {
       // The ES256 signature itself (what a cache miss costs).
       if (typeof signOriginAssertion !== "function") return Response.json({ missing: "signOriginAssertion" });
-      const identity = { sub: "bench-user", email: "bench@example.com" };
+      const identity = { provider: "default", sub: "bench-user", email: "bench@example.com" };
       for (const token of tokens)
         if (
           token &&
@@ -132,7 +132,7 @@ async function run(mode: string, tokens: string[], env: MicroEnv): Promise<Respo
       const assertionFor = (tokenCaches as Record<string, unknown>).originAssertionFor as
         typeof tokenCaches.originAssertionFor | undefined;
       if (typeof assertionFor !== "function") return Response.json({ missing: "originAssertionFor" });
-      const identity = { sub: "bench-user", email: "bench@example.com" };
+      const identity = { provider: "default", sub: "bench-user", email: "bench@example.com" };
       for (const token of tokens)
         if (token && (await assertionFor(config, config.sessionKeys!, issuer, identity, nowSeconds)).length > 0) ok++;
       break;
@@ -143,7 +143,7 @@ async function run(mode: string, tokens: string[], env: MicroEnv): Promise<Respo
       if (typeof requestHeaders.upstreamHeaders !== "function") return Response.json({ missing: "upstreamHeaders" });
       // The cookie jar is parsed in the loop: filtering our cookies out is part of the copy.
       const upstreamHeaders = requestHeaders.upstreamHeaders;
-      const user = { sub: "bench-user", email: "bench@example.com" };
+      const user = { provider: "default", sub: "bench-user", email: "bench@example.com" };
       const { host, protocol } = new URL(issuer);
       const facts = {
         requestId: "bench-request",

@@ -80,7 +80,13 @@ tr.identity th,tr.identity td{background:#eef3fd}`;
 // those go on to the provider (another origin), so `form-action 'self'` would block signing out.
 const PAGE_CSP = `default-src 'none'; style-src 'sha256-${createHash("sha256").update(PAGE_CSS).digest("base64")}'; base-uri 'none'; frame-ancestors 'none'`;
 
-const IDENTITY_HEADERS = ["x-auth-workload", "x-auth-user-email", "x-auth-user-sub", "x-auth-assertion"];
+const IDENTITY_HEADERS = [
+  "x-auth-workload",
+  "x-auth-user-email",
+  "x-auth-user-sub",
+  "x-auth-user-provider",
+  "x-auth-assertion",
+];
 
 function when(seconds) {
   return typeof seconds === "number"
@@ -113,7 +119,7 @@ function homePage({ email, sub, workload, headers, assertion }) {
 <p class="muted">From the <code>X-Auth-User-Email</code> and <code>X-Auth-User-Sub</code> headers the worker set.</p>`
       : `<p class="who">Nobody</p><p class="muted">No identity headers: this request did not come through the worker's gate.</p>`;
   const claims = assertion.valid
-    ? `<dl>${["iss", "aud", "sub", "workload", "email", "hd", "iat", "exp"]
+    ? `<dl>${["iss", "aud", "sub", "idp", "workload", "email", "hd", "iat", "exp"]
         .filter((name) => assertion.claims[name] !== undefined)
         .map(
           (name) =>

@@ -270,8 +270,9 @@ function base64urlJson(value) {
  *   "wrong-key":         signed by a fresh RSA key that the JWKS does not contain (same kid),
  *   "none":              `alg: none` and an empty signature,
  *   "hs256":             HS256 keyed with `secret` (e.g. the client secret): algorithm confusion.
+ * With `key` (a private JWK), signed with that key and its kid instead: another provider's, say.
  */
-async function reissueIdToken(original, { claims, sign, header: headerOverride, secret }, privateKeys) {
+async function reissueIdToken(original, { claims, sign, header: headerOverride, secret, key: otherKey }, privateKeys) {
   if (![undefined, "rs256", "bad-signature", "wrong-key", "none", "hs256"].includes(sign)) {
     throw new Error(`idTokenHook: unknown sign mode ${JSON.stringify(sign)}`);
   }
@@ -288,7 +289,10 @@ async function reissueIdToken(original, { claims, sign, header: headerOverride, 
     return `${base64urlJson(noneHeader)}.${Buffer.from(payload).toString("base64url")}.`;
   }
   let jwk;
-  if (sign === "wrong-key") {
+  if (otherKey) {
+    jwk = otherKey;
+    header.kid = otherKey.kid;
+  } else if (sign === "wrong-key") {
     jwk = (await generateRsaKeySet()).keys[0];
   } else {
     jwk = privateKeys.find((key) => key.kid === header.kid) ?? privateKeys[0];
@@ -307,7 +311,7 @@ async function reissueIdToken(original, { claims, sign, header: headerOverride, 
 // A hook may return the claims themselves or a wrapper { claims, sign?, header? }.
 function normalizeHookResult(result) {
   const keys = Object.keys(result);
-  const isWrapper = "claims" in result && keys.every((k) => ["claims", "sign", "header", "secret"].includes(k));
+  const isWrapper = "claims" in result && keys.every((k) => ["claims", "sign", "header", "secret", "key"].includes(k));
   return isWrapper ? result : { claims: result };
 }
 
@@ -319,7 +323,7 @@ function normalizeHookResult(result) {
  * @param {number} [options.port=0] 0 picks a free port.
  * @param {{client_id: string, client_secret: string, redirect_uris: string[]}[]} options.clients
  * @param {{keys: object[]}} [options.keys] private RS256 JWK Set; generated when absent.
- * @param {(claims: object, account: object|undefined) => (object|{claims: object, sign?: "rs256"|"bad-signature"|"wrong-key"|"none", header?: object}|undefined|null)} [options.idTokenHook]
+ * @param {(claims: object, account: object|undefined) => (object|{claims: object, sign?: "rs256"|"bad-signature"|"wrong-key"|"none", header?: object, key?: object}|undefined|null)} [options.idTokenHook]
  *   Called with the ID token's decoded payload on every successful token response; whatever
  *   it returns replaces the ID token (see README.md). Returning nothing leaves it untouched.
  * @param {(req: import("node:http").IncomingMessage) => void} [options.onRequest] called first for every request.

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: the whole thing on one machine, no Google account and no Cloudflare account.
 //   a local OpenID provider (stands in for Google)  http://127.0.0.1:$PROVIDER_PORT
+//   a second one (a partner's, say), to choose from http://127.0.0.1:$PARTNER_PROVIDER_PORT
 //   a demo origin (the app being protected)         http://127.0.0.1:$ORIGIN_PORT
 //   a fake Google directory (groups) and token URL  http://127.0.0.1:$DIRECTORY_PORT
 //   a stand-in for GitHub Actions' OIDC tokens      http://127.0.0.1:$WORKLOAD_ISSUER_PORT
@@ -27,6 +28,8 @@ import { startWorkloadIssuer } from "./workload-issuer.mjs";
 
 const STATE_DIR = fileURLToPath(new URL("../.demo/", import.meta.url));
 const CLIENT_ID = "demo-client";
+// The partner provider's client (the demo uses one secret for both clients; a deployment has one each).
+const PARTNER_CLIENT_ID = "demo-partner-client";
 // The group-protected part of the demo: /eng/ is for members of this (fake) Google group.
 const DEMO_GROUP = "engineering@demo.test";
 const DEMO_MEMBERS = ["ada@demo.test", "grace@demo.test"];
@@ -37,6 +40,8 @@ const DEMO_POLICY = [
   { path: "/eng/*", allow: { groups: [DEMO_GROUP] } },
   { path: "/eng", allow: { groups: [DEMO_GROUP] } },
   { path: "/api/deploy", methods: ["POST"], allow: { workloads: ["demo-ci"] } },
+  // A fresh sign-in for a sensitive part (docs/fresh-sign-in.md): within 5 minutes of signing in at the provider.
+  { path: "/account/*", allow: { domains: ["*"] }, maxAge: 300 },
 ];
 // What the origin expects as the assertion's `aud` behind the service binding (it has no URL there).
 const SERVICE_ORIGIN_AUDIENCE = "urn:edge-auth-demo:origin";
@@ -133,12 +138,14 @@ async function main() {
   const originPort = portFromEnv("ORIGIN_PORT", 8789);
   const directoryPort = portFromEnv("DIRECTORY_PORT", 8790);
   const workloadIssuerPort = portFromEnv("WORKLOAD_ISSUER_PORT", 8791);
+  const partnerProviderPort = portFromEnv("PARTNER_PROVIDER_PORT", 8792);
   await checkPorts({
     PORT: workerPort,
     PROVIDER_PORT: providerPort,
     ORIGIN_PORT: originPort,
     DIRECTORY_PORT: directoryPort,
     WORKLOAD_ISSUER_PORT: workloadIssuerPort,
+    PARTNER_PROVIDER_PORT: partnerProviderPort,
   });
   noteIgnoredLocalFiles();
   const publicUrl = `http://localhost:${workerPort}`;
@@ -195,6 +202,27 @@ async function main() {
     });
     running.push(provider.close);
     transmitter.bind(provider.issuer);
+    // A second provider, so the sign-in page offers a choice (docs/providers.md): its people are
+    // others than the first one's, even with the same e-mail, and are in no Google group.
+    const partner = await startProvider({
+      port: partnerProviderPort,
+      clients: [
+        { client_id: PARTNER_CLIENT_ID, client_secret: clientSecret, redirect_uris: [`${publicUrl}/auth/callback`] },
+      ],
+    }).catch((error) => {
+      throw busyPort(error, partnerProviderPort, "PARTNER_PROVIDER_PORT");
+    });
+    running.push(partner.close);
+    const providers = [
+      {
+        id: "google",
+        label: "Google (local stand-in)",
+        issuer: provider.issuer,
+        clientId: CLIENT_ID,
+        googleStandIn: true,
+      },
+      { id: "partner", label: "Partner accounts", issuer: partner.issuer, clientId: PARTNER_CLIENT_ID },
+    ];
 
     const origin = await startOrigin({
       port: originPort,
@@ -253,8 +281,9 @@ async function main() {
       vars: {
         ...(viaBinding ? { ORIGIN_URL: "", ORIGIN_AUDIENCE: SERVICE_ORIGIN_AUDIENCE } : { ORIGIN_URL: origin.url }),
         PUBLIC_URL: publicUrl,
-        OIDC_ISSUER: provider.issuer,
-        OIDC_CLIENT_ID: CLIENT_ID,
+        OIDC_ISSUER: "",
+        OIDC_CLIENT_ID: "",
+        OIDC_PROVIDERS: JSON.stringify(providers),
         ALLOWED_EMAILS: "",
         ALLOWED_DOMAINS: "*",
         PUBLIC_PATHS: "/public/*,/healthz",
@@ -266,7 +295,8 @@ async function main() {
         GOOGLE_OAUTH_TOKEN_URL: directory.tokenUrl,
       },
       secrets: {
-        OIDC_CLIENT_SECRET: clientSecret,
+        OIDC_CLIENT_SECRET_GOOGLE: clientSecret,
+        OIDC_CLIENT_SECRET_PARTNER: clientSecret,
         SESSION_KEYS: sessionKeys,
         GOOGLE_GROUPS_CREDENTIALS: directory.credentials,
       },
@@ -293,7 +323,10 @@ async function main() {
 edge-auth-worker demo is running.
 
   Open      ${publicUrl}/
-  Sign in   with any e-mail address: the local provider stands in for Google.
+  Sign in   with any e-mail address, at either provider the sign-in page offers: the first stands
+            in for Google, the second is a partner's (the same address there is another person).
+  Fresh     ${publicUrl}/account/ needs a sign-in at the provider within 5 minutes (maxAge 300):
+            older, the browser goes back to the provider with max_age (an API call gets 401)
   Groups    ${publicUrl}/eng/ is for the group ${DEMO_GROUP} (${DEMO_MEMBERS.join(", ")});
             anyone else (${DEMO_OUTSIDER}) gets the worker's 403 page there, with "Sign in with another account".
   Workload  a CI job of ${DEMO_REPOSITORY} may POST ${publicUrl}/api/deploy with its own OIDC token
@@ -304,7 +337,8 @@ edge-auth-worker demo is running.
               npm run google -- risc register --issuer ${provider.issuer} --url ${publicUrl}/auth/risc --credentials .demo/risc-service-account.json
               curl -X POST '${provider.issuer}/risc/_fake/account-disabled?email=ada@demo.test'
             (every session of ada@demo.test ends: the next refresh signs her out)
-  Provider  ${provider.issuer}  (OpenID provider, issuer)
+  Provider  ${provider.issuer}  (OpenID provider "google", issuer)
+            ${partner.issuer}  (OpenID provider "partner", issuer)
   Origin    ${viaBinding ? `the ORIGIN service binding -> demo-origin-worker -> ${origin.url}` : `${origin.url}  (ORIGIN_URL)`}  (the app behind the worker)
   Worker    ${worker.url}  (reached as ${publicUrl})
   Sessions  ${sessionStore === "kv" ? "Workers KV (local)" : "a Durable Object (local)"}; SESSION_STORE=${sessionStore === "kv" ? "durable-object" : "kv"} npm start for the other store;

@@ -13,6 +13,7 @@
 //                               and no binding into it. A NAME wrangler.toml does not define is an
 //                               error (wrangler would silently fall back to the top level).
 //   --secret-names A,B          the names `wrangler secret list` shows: each is checked like a var's.
+//   --discover                  also fetch each OpenID provider's discovery document (the network).
 // Every name the worker does not read is reported (a near miss of a known name is an error), and a
 // JSON value or a wrangler.toml that does not parse is reported with its line and column.
 import { build } from "esbuild";
@@ -29,7 +30,8 @@ const autoKeys = (vars) =>
   String(vars.KEY_ROTATION ?? "")
     .trim()
     .toLowerCase() === "auto";
-const secretsFor = (vars) => (autoKeys(vars) ? ["OIDC_CLIENT_SECRET", "KEY_WRAPPING_SECRET"] : SECRETS);
+/** The secrets this configuration needs: its client secrets (clientSecretNames), and its keys' secret. */
+const secretsFor = (vars) => [...clientSecretNames(vars), autoKeys(vars) ? "KEY_WRAPPING_SECRET" : "SESSION_KEYS"];
 const PLACEHOLDER_KV_ID = /^0+$/;
 
 const HINTS = {
@@ -57,9 +59,65 @@ const HINTS = {
     'an administrator\'s e-mail for domain-wide delegation, or empty (docs/access-policies.md, "Google Workspace groups")',
   PREVIEW_HOSTS:
     "host patterns of your preview deployments, e.g. *-edge-auth-worker-staging.example.workers.dev (and set PUBLIC_URL)",
+  OIDC_PROVIDERS: "edit OIDC_PROVIDERS in {where} (docs/providers.md)",
+  OIDC_CLIENT_SECRET_:
+    "npx wrangler secret put {name} with that provider's client secret (locally: a line in .dev.vars)",
   ORIGIN_AUDIENCE:
     "set ORIGIN_AUDIENCE in {where} to the `aud` your origin checks in X-Auth-Assertion, e.g. https://origin.example.com",
 };
+/** How long --discover waits for a provider's discovery document, ms. */
+const DISCOVERY_TIMEOUT_MS = 10_000;
+
+/**
+ * The client secrets OIDC_PROVIDERS' entries name, `OIDC_CLIENT_SECRET_<ID>` (as far as the
+ * JSON parses: the worker's parser reports the rest), or none without OIDC_PROVIDERS.
+ */
+function providerSecretNames(vars) {
+  let entries = vars.OIDC_PROVIDERS;
+  try {
+    if (typeof entries === "string") entries = entries.trim() === "" ? [] : JSON.parse(entries);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(entries)) return [];
+  return entries
+    .filter((entry) => typeof entry?.id === "string" && entry.id !== "")
+    .map((entry) => `OIDC_CLIENT_SECRET_${entry.id.toUpperCase().replace(/-/g, "_")}`);
+}
+
+/** The client secrets this configuration needs: OIDC_PROVIDERS' own, or OIDC_CLIENT_SECRET. */
+function clientSecretNames(vars) {
+  const named = providerSecretNames(vars);
+  return named.length > 0 ? named : ["OIDC_CLIENT_SECRET"];
+}
+
+/**
+ * --discover: each provider's discovery document fetched, as the worker will at the first
+ * sign-in: reachable, JSON, naming that issuer and both endpoints. A problem per provider.
+ */
+async function discoveryProblems(providers) {
+  return (
+    await Promise.all(
+      providers.map(async ({ id, issuer }) => {
+        const url = `${issuer.replace(/\/$/, "")}/.well-known/openid-configuration`;
+        const where = id === "default" ? "OIDC_ISSUER" : `OIDC_PROVIDERS "${id}"`;
+        try {
+          const response = await fetch(url, { signal: AbortSignal.timeout(DISCOVERY_TIMEOUT_MS), redirect: "error" });
+          if (!response.ok) return `${where}: discovery at ${url} answered ${response.status}`;
+          const metadata = await response.json();
+          if (metadata.issuer !== issuer)
+            return `${where}: discovery at ${url} names the issuer ${JSON.stringify(metadata.issuer)}, not ${issuer}`;
+          if (!metadata.authorization_endpoint || !metadata.token_endpoint)
+            return `${where}: discovery at ${url} lacks authorization_endpoint or token_endpoint`;
+          return undefined;
+        } catch (error) {
+          return `${where}: discovery at ${url} could not be read (${error.cause?.code ?? error.name})`;
+        }
+      }),
+    )
+  ).filter(Boolean);
+}
+
 /** Secrets only some configurations need: unseen with --deploy, the problems they cause are warnings. */
 const OPTIONAL_SECRETS = ["GOOGLE_GROUPS_CREDENTIALS", "SESSION_KEYS"];
 
@@ -156,7 +214,13 @@ function sessionsIds(raw) {
  * `deploy` as `wrangler deploy` would; with `env`, of that environment.
  */
 export async function checkConfig(options = {}) {
-  const { configPath = "wrangler.toml", env: environment, deploy = false, secretNames = [] } = options;
+  const {
+    configPath = "wrangler.toml",
+    env: environment,
+    deploy = false,
+    secretNames = [],
+    discover = false,
+  } = options;
   const { unstable_readConfig, unstable_getVarsForDev, experimental_readRawConfig } = await import("wrangler");
   let rawConfig;
   try {
@@ -209,7 +273,7 @@ export async function checkConfig(options = {}) {
   const sources = valueSources(configPath, environment, deploy);
   const named = [...sources].map(([name, source]) => ({ name, where: source.label }));
   for (const name of secretNames) named.push({ name, where: "a secret of the Worker" });
-  const names = unknownNames(named, CONFIG_NAMES);
+  const names = unknownNames(named, [...CONFIG_NAMES, ...providerSecretNames(bindings)]);
   extra.push(...names.problems);
   warnings.push(...names.warnings);
   // "not valid JSON" alone: say where in the value, and where in the file.
@@ -227,7 +291,8 @@ export async function checkConfig(options = {}) {
   // Entries the worker already refuses are listed once, by the worker's own message.
   const alreadyKnown = (problem) => known.some((other) => other.startsWith(problem.slice(0, problem.indexOf(" is "))));
   const suffixProblems = (await previewHostProblems(bindings.PREVIEW_HOSTS)).filter((p) => !alreadyKnown(p));
-  const all = [...known, ...suffixProblems, ...extra];
+  const discovered = discover && result.ok ? await discoveryProblems(result.config.providers) : [];
+  const all = [...known, ...suffixProblems, ...extra, ...discovered];
   for (const problem of all.filter(unseen)) {
     if (!/^[A-Z_]+: required\b/.test(problem))
       warnings.push(
@@ -246,12 +311,13 @@ function hintFor(problem, environment, sources = new Map(), configPath = "wrangl
   const hint =
     name === "ACCESS_POLICY" && problem.includes("GOOGLE_GROUPS_CREDENTIALS is not set")
       ? HINTS.GOOGLE_GROUPS_CREDENTIALS
-      : HINTS[name];
+      : (HINTS[name] ?? (name.startsWith("OIDC_CLIENT_SECRET_") ? HINTS.OIDC_CLIENT_SECRET_ : undefined));
   if (!hint) return hint;
   const table = environment ? `env.${environment}.vars` : "vars";
   const where = sources.get(name)?.label ?? `${basename(configPath)} [${table}]`;
-  if (!environment) return hint.replace("{where}", where);
+  if (!environment) return hint.replace("{where}", where).replace("{name}", name);
   return hint
+    .replace("{name}", name)
     .replace("{where}", where)
     .replace(/(wrangler (?:secret put|kv namespace create) [A-Z_]+)/, `$1 --env ${environment}`)
     .replace("[[kv_namespaces]]", `[[env.${environment}.kv_namespaces]]`)
@@ -266,6 +332,7 @@ async function main(argv) {
   const secretNames = (option("--secret-names") ?? "").split(",").filter(Boolean);
   const { problems, warnings, sources, capacity } = await checkConfig({
     deploy,
+    discover: argv.includes("--discover"),
     env: environment,
     configPath,
     secretNames,

@@ -26,6 +26,8 @@ const STATUS_BY_CODE = {
   ERR_REFRESH_REUSED: 401,
   // A bearer token of a TRUSTED_WORKLOADS issuer that fails a check or matches no workload.
   ERR_WORKLOAD_TOKEN_INVALID: 401,
+  // A rule's maxAge: the sign-in at the provider is older (RFC 9470's insufficient_user_authentication).
+  ERR_SIGN_IN_TOO_OLD: 401,
   ERR_CROSS_SITE: 403,
   ERR_EMAIL_NOT_VERIFIED: 403,
   ERR_ACCOUNT_NOT_ALLOWED: 403,
@@ -71,6 +73,8 @@ export interface AuthErrorOptions {
   refusedEmail?: string;
   /** For a 405: the methods the route accepts (the `Allow` header). */
   allow?: string;
+  /** For ERR_SIGN_IN_TOO_OLD: the `max_age` a new sign-in must meet, seconds (RFC 9470's challenge). */
+  maxAgeSeconds?: number;
 }
 
 export class AuthError extends Error {
@@ -79,6 +83,7 @@ export class AuthError extends Error {
   readonly detail?: string;
   readonly refusedEmail?: string;
   readonly allow?: string;
+  readonly maxAgeSeconds?: number;
 
   constructor(
     readonly code: AuthErrorCode,
@@ -89,6 +94,7 @@ export class AuthError extends Error {
     if (options.detail !== undefined) this.detail = options.detail;
     if (options.refusedEmail !== undefined) this.refusedEmail = options.refusedEmail;
     if (options.allow !== undefined) this.allow = options.allow;
+    if (options.maxAgeSeconds !== undefined) this.maxAgeSeconds = options.maxAgeSeconds;
   }
 }
 

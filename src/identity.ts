@@ -4,12 +4,22 @@
  * directory adds groups, session stores keep them, proxy forwards them.
  */
 export interface Identity {
-  /** The provider's `sub`: the stable user key. */
+  /**
+   * The id of the OpenID provider the person signed in at (OIDC_PROVIDERS, docs/providers.md):
+   * `sub` is unique only there, so a person is the pair (provider, `sub`); see personKey().
+   */
+  provider: string;
+  /** The provider's `sub`: the stable user key at that provider. */
   sub: string;
   /** The verified e-mail address, lowercased. */
   email: string;
   /** Google Workspace domain (`hd` claim), when the provider sent one. */
   hd?: string;
+  /**
+   * When the person last signed in at the provider (its `auth_time`), seconds since epoch; absent
+   * when the provider did not say. A rule's `maxAge` reads it (docs/fresh-sign-in.md).
+   */
+  authTime?: number;
   /**
    * Groups named in ACCESS_POLICY that the person belongs to, lowercased and sorted (never every
    * group they have). Absent when the policy names no groups.
@@ -31,6 +41,25 @@ export interface Workload {
   email?: string;
 }
 
+/**
+ * The id of the one provider configured with OIDC_ISSUER/OIDC_CLIENT_ID (no OIDC_PROVIDERS), and
+ * of everything signed before providers had ids: its people keep their bare `sub` as their key.
+ */
+export const DEFAULT_PROVIDER_ID = "default";
+
+/**
+ * What sessions, revocation, the session list, the Durable Object's name and metrics know a
+ * person by: `sub` at the default provider (so a deployment's sessions outlive adding
+ * providers), `<provider> <sub>` at any other. No `sub` holds a space (syntax.ts), so no
+ * provider's person can take another's key.
+ */
+export function personKey(identity: { provider?: string; sub: string }): string {
+  // A stored record from before providers had ids has none: it is the default provider's.
+  return identity.provider === undefined || identity.provider === DEFAULT_PROVIDER_ID
+    ? identity.sub
+    : `${identity.provider} ${identity.sub}`;
+}
+
 /** At most this many groups travel with a session (the policy may name no more). */
 const MAX_GROUPS = 20;
 
@@ -41,9 +70,19 @@ function groupsOf(value: unknown): string[] | undefined {
 }
 
 /** The Identity in any record or claim set that carries one; drops every other field. */
-export function identityOf(source: { sub: string; email: string; hd?: unknown; groups?: unknown }): Identity {
-  const identity: Identity = { sub: source.sub, email: source.email };
+export function identityOf(source: {
+  provider?: unknown;
+  sub: string;
+  email: string;
+  hd?: unknown;
+  authTime?: unknown;
+  groups?: unknown;
+}): Identity {
+  // A record or token from before providers had ids is the default provider's.
+  const provider = typeof source.provider === "string" ? source.provider : DEFAULT_PROVIDER_ID;
+  const identity: Identity = { provider, sub: source.sub, email: source.email };
   if (typeof source.hd === "string") identity.hd = source.hd;
+  if (typeof source.authTime === "number" && Number.isSafeInteger(source.authTime)) identity.authTime = source.authTime;
   const groups = groupsOf(source.groups);
   if (groups && groups.length > 0) identity.groups = groups;
   return identity;

@@ -11,5 +11,10 @@ declare namespace Cloudflare {
     KEY_WRAPPING_SECRET?: string;
     /** Optional: a Google service-account key (JSON) for Workspace group lookups. */
     GOOGLE_GROUPS_CREDENTIALS?: string;
+    /**
+     * Optional, a var (not in wrangler.toml unless used): several OpenID providers as JSON
+     * (docs/providers.md), each with its client secret in OIDC_CLIENT_SECRET_<ID>.
+     */
+    OIDC_PROVIDERS?: string;
   }
 }

@@ -1,5 +1,5 @@
 import { AuthError, SESSION_ENDED_CODES } from "../errors";
-import type { Identity } from "../identity";
+import { personKey, type Identity } from "../identity";
 import { logEvent } from "../log";
 import { isAllowed } from "../policy/allowlist";
 import { verifiedAccessToken } from "../tokens/token-caches";
@@ -61,7 +61,7 @@ export function noSession(ctx: RequestContext): AuthError {
  */
 async function stillActive(ctx: RequestContext, session: Session): Promise<boolean> {
   try {
-    return (await ctx.store.sessionState(session.identity.sub, session.sid, ctx.nowMs)).active;
+    return (await ctx.store.sessionState(personKey(session.identity), session.sid, ctx.nowMs)).active;
   } catch (error) {
     if (!(error instanceof AuthError) || error.code !== "ERR_SESSION_STORE_UNAVAILABLE") throw error;
     logEvent("warn", "revocation_check_skipped", { code: error.code });
@@ -76,7 +76,7 @@ async function stillActive(ctx: RequestContext, session: Session): Promise<boole
 export async function resolveSession(ctx: RequestContext): Promise<Session | undefined> {
   const verified = await verifiedAccess(ctx);
   if (verified && (!ctx.config.revocationCheck || (await stillActive(ctx, verified)))) {
-    ctx.subject = verified.identity.sub;
+    ctx.subject = personKey(verified.identity);
     return verified;
   }
   return refreshFromCookie(ctx);
@@ -91,8 +91,9 @@ export async function resolveSession(ctx: RequestContext): Promise<Session | und
  */
 export async function resolveLiveSession(ctx: RequestContext): Promise<Session | undefined> {
   const verified = await verifiedAccess(ctx);
-  if (verified && (await ctx.store.isActive({ familyId: verified.sid, sub: verified.identity.sub }, ctx.nowMs))) {
-    ctx.subject = verified.identity.sub;
+  const sub = verified && personKey(verified.identity);
+  if (verified && sub && (await ctx.store.isActive({ familyId: verified.sid, sub }, ctx.nowMs))) {
+    ctx.subject = sub;
     return verified;
   }
   return refreshFromCookie(ctx);

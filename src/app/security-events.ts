@@ -1,4 +1,5 @@
 import { AuthError } from "../errors";
+import { personKey } from "../identity";
 import { logEvent } from "../log";
 import { getTransmitter } from "../risc/transmitter";
 import {
@@ -35,8 +36,11 @@ function revokedUpToMs(iatSeconds: number, nowMs: number, refreshTokenTtlSeconds
 export async function receiveSecurityEvent(ctx: RequestContext, token: string): Promise<void> {
   const { config, store, nowMs } = ctx;
   const set = compactSet(token);
-  const transmitter = await getTransmitter(config, nowMs);
-  const event = await verifySecurityEvent(set, transmitter, config.clientId, ctx.nowSeconds);
+  // RISC is Google's: its events are about Google accounts, for our client at Google.
+  const google = config.providers.find((provider) => provider.google);
+  if (!google) throw new AuthError("ERR_NOT_FOUND", { detail: "no Google provider to receive security events for" });
+  const transmitter = await getTransmitter(google.issuer, nowMs);
+  const event = await verifySecurityEvent(set, transmitter, google.clientId, ctx.nowSeconds);
   const eventId = `${transmitter.issuer}\n${event.jti}`;
   if (await store.hasEvent(eventId, nowMs))
     throw new AuthError("ERR_SET_REPLAYED", { detail: `jti ${event.jti.slice(0, 64)}` });
@@ -46,13 +50,18 @@ export async function receiveSecurityEvent(ctx: RequestContext, token: string): 
       logEvent("info", "security_event_verification", { jti: event.jti.slice(0, 64), state });
     } else if (!REVOKING_EVENTS.has(type) || !subject) {
       logEvent("info", "security_event_ignored", { jti: event.jti.slice(0, 64), type: type.slice(0, 120) });
-    } else if (canonicalIssuer(subject.iss) !== canonicalIssuer(config.providerIssuer)) {
+    } else if (canonicalIssuer(subject.iss) !== canonicalIssuer(google.issuer)) {
       // An account of another issuer: none of our sessions can belong to it.
       logEvent("warn", "security_event_other_issuer", { jti: event.jti.slice(0, 64), type });
     } else {
       const upToMs = revokedUpToMs(event.iatSeconds, nowMs, config.refreshTokenTtlSeconds);
-      await store.revokeUser(subject.sub, upToMs, nowMs, "risc");
-      logEvent("warn", "sessions_revoked_by_provider", { sub: subject.sub, type, jti: event.jti.slice(0, 64) });
+      await store.revokeUser(personKey({ provider: google.id, sub: subject.sub }), upToMs, nowMs, "risc");
+      logEvent("warn", "sessions_revoked_by_provider", {
+        provider: google.id,
+        sub: subject.sub,
+        type,
+        jti: event.jti.slice(0, 64),
+      });
     }
   }
   await store.recordEvent(eventId, nowMs + SET_MAX_AGE_SECONDS * 1000, nowMs);

@@ -1,4 +1,5 @@
 import type { Config } from "../config/parse-config";
+import { personKey } from "../identity";
 import { isAdmitted, type AccessDecision } from "../policy/access-decision";
 import { isAllowed } from "../policy/allowlist";
 import { SOCKET_NOT_ADMITTED, SOCKET_SESSION_ENDED, type SocketWatch } from "../proxy/websocket-relay";
@@ -31,7 +32,7 @@ export function socketWatchFor(
   everyMs = socketCheckSeconds(ctx.config) * 1000,
 ): SocketWatch {
   const { config, store } = ctx;
-  const { sub } = session.identity;
+  const sub = personKey(session.identity);
   return {
     everyMs,
     async check() {

@@ -1,7 +1,7 @@
 import { AuthError } from "../errors";
 import { deviceName } from "../http/device-name";
 import { placeName } from "../http/place-name";
-import type { Identity } from "../identity";
+import { personKey, type Identity } from "../identity";
 import { logEvent } from "../log";
 import type { SignInFacts } from "../session/store";
 import { isQuotaRefusal } from "../session/writes-refused";
@@ -42,7 +42,12 @@ export async function startSession(ctx: RequestContext, identity: Identity, via:
     ctx.store.create(identity, ctx.nowMs, ctx.config.refreshTokenTtlSeconds, signIn),
   ]);
   await earnSessionCookies(ctx, issued);
-  logEvent("info", "sign_in", { sub: identity.sub, family: issued.familyId, ...(via === "relay" ? { via } : {}) });
+  logEvent("info", "sign_in", {
+    provider: identity.provider,
+    sub: identity.sub,
+    family: issued.familyId,
+    ...(via === "relay" ? { via } : {}),
+  });
 }
 
 /**
@@ -55,7 +60,7 @@ export async function startSession(ctx: RequestContext, identity: Identity, via:
  */
 export async function keepOnlyThisSession(ctx: RequestContext, session: Session): Promise<void> {
   const { store, nowMs } = ctx;
-  const sub = session.identity.sub;
+  const sub = personKey(session.identity);
   const state = await store.sessionState(sub, session.sid, nowMs);
   if (!state.active) throw new AuthError("ERR_NO_SESSION");
   // The mark ends sessions started at or before nowMs; the fresh one starts a millisecond later.

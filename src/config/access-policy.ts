@@ -4,7 +4,7 @@ import { HTTP_METHOD } from "../util/syntax";
 import { jsonVar } from "./env-values";
 import { isObject, unknownKeys } from "./json-shapes";
 
-/** Who a rule lets in: any one match admits (docs/access-policies.md). */
+/** Who a rule lets in: any one match admits, among the people `providers` lets through (docs/access-policies.md). */
 export interface Allow {
   /** Exact addresses, lowercased. */
   emails: ReadonlySet<string>;
@@ -16,6 +16,8 @@ export interface Allow {
   groups: ReadonlySet<string>;
   /** Names from TRUSTED_WORKLOADS. They admit workloads, never a person. */
   workloads: ReadonlySet<string>;
+  /** OIDC_PROVIDERS ids, a condition: only their people pass, to the lists above (all, when empty). */
+  providers?: ReadonlySet<string>;
 }
 
 export interface AccessRule {
@@ -27,25 +29,25 @@ export interface AccessRule {
   /** "public": served without a session. */
   allow: Allow | "public";
   /**
-   * `"preflight": true`: a browser's CORS preflight for a request this rule decides (an `OPTIONS`
-   * with `Origin` and `Access-Control-Request-Method`) goes to the origin without a session and
-   * without identity. Preflights carry no cookies, so without it a cross-origin app is stopped
-   * at the 401 before its real, credentialed request is ever sent.
+   * `"preflight": true`: a CORS preflight for a request this rule decides goes to the origin without
+   * a session or identity (preflights carry no cookies; without it a cross-origin app stops at 401).
    */
   preflight?: true;
   /**
-   * `"websocket": "pass-through"`: a WebSocket on this rule's paths goes straight to the origin,
-   * checked at its upgrade only, as before relaying existed. The default (`"relay"`) relays it
-   * through the worker, which closes it when the session ends or the rule stops admitting the
+   * `"websocket": "pass-through"`: a WebSocket goes straight to the origin, checked at its upgrade
+   * only. The default relays it, closed when the session ends or the rule stops admitting the
    * person (docs/websockets.md).
    */
   webSocket?: "pass-through";
+  /** `"maxAge"`, seconds: a person passes only within that long of their sign-in at the provider (docs/fresh-sign-in.md). */
+  maxAgeSeconds?: number;
 }
 
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/;
-const RULE_KEYS = ["path", "methods", "allow", "public", "preflight", "websocket"];
+const RULE_KEYS = ["path", "methods", "allow", "public", "preflight", "websocket", "maxAge"];
+const MAX_AGE_RANGE = [60, 31_536_000] as const; // seconds: a minute (clocks may be that far off) to a year
 const WEBSOCKET_MODES = ["relay", "pass-through"];
-const ALLOW_KEYS = ["emails", "domains", "groups", "workloads"] as const;
+const ALLOW_KEYS = ["emails", "domains", "groups", "workloads", "providers"] as const;
 const RULE_EXAMPLE = '{"path": "/admin/*", "allow": {"emails": ["a@example.com"]}}';
 
 type Lists = Record<(typeof ALLOW_KEYS)[number], string[]>;
@@ -63,20 +65,29 @@ export function allowFrom(lists: Partial<Lists>, label: string, problems: string
     if (!isEmailAddress(group)) problems.push(`${label}: group "${group}" is not a group's e-mail address`);
   // A workload name is checked against TRUSTED_WORKLOADS, once, with the rest of the policy (policy-checks.ts).
   const workloads = lists.workloads ?? [];
+  // A provider id is checked against OIDC_PROVIDERS, once, with the rest of the policy (policy-checks.ts).
+  const providers = lists.providers;
+  if (providers?.length === 0) problems.push(`${label} "allow.providers": empty; leave it out to admit every provider`);
   return {
     emails: new Set(emails),
     domains: new Set(domains.filter((domain) => domain !== "*")),
     anyVerifiedEmail: domains.includes("*"),
     groups: new Set(groups),
     workloads: new Set(workloads),
+    ...(providers ? { providers: new Set(providers) } : {}),
   };
 }
 
-/** True when the allowlist names nobody at all. */
-export function admitsNobody(allow: Allow): boolean {
+/** True when the allowlist's lists name nobody: with `providers` alone, everyone from those providers passes. */
+export function namesNobody(allow: Allow): boolean {
   return (
     allow.emails.size + allow.domains.size + allow.groups.size + allow.workloads.size === 0 && !allow.anyVerifiedEmail
   );
+}
+
+/** True when the allowlist admits nobody at all. */
+export function admitsNobody(allow: Allow): boolean {
+  return namesNobody(allow) && !allow.providers?.size;
 }
 
 /** An array of strings; each list checks its own entries (an empty one is no e-mail, domain or method either). */
@@ -106,7 +117,9 @@ function parseMethods(value: unknown, label: string, problems: string[]): Set<st
 
 function parseAllow(value: unknown, label: string, problems: string[]): Allow | undefined {
   if (!isObject(value)) {
-    problems.push(`${label} "allow": must be an object with "emails", "domains", "groups" and/or "workloads"`);
+    problems.push(
+      `${label} "allow": must be an object with "emails", "domains", "groups", "workloads" and/or "providers"`,
+    );
     return undefined;
   }
   unknownKeys(value, ALLOW_KEYS, `${label} "allow"`, problems);
@@ -117,7 +130,7 @@ function parseAllow(value: unknown, label: string, problems: string[]): Allow | 
   }
   const allow = allowFrom(lists, label, problems);
   if (admitsNobody(allow))
-    problems.push(`${label} "allow": admits nobody; name at least one e-mail, domain, group or workload`);
+    problems.push(`${label} "allow": admits nobody; name at least one e-mail, domain, group, workload or provider`);
   return allow;
 }
 
@@ -156,11 +169,17 @@ function parseRule(rule: unknown, index: number, problems: string[]): AccessRule
     problems.push(`${label}: "preflight" must be true or left out`);
   if (rule.websocket !== undefined && !WEBSOCKET_MODES.includes(rule.websocket as string))
     problems.push(`${label}: "websocket" must be "relay" (the default) or "pass-through"`);
+  const maxAge = rule.maxAge as number | undefined;
+  const [shortest, longest] = MAX_AGE_RANGE;
+  if (maxAge !== undefined && !(Number.isSafeInteger(maxAge) && maxAge >= shortest && maxAge <= longest))
+    problems.push(`${label}: "maxAge" must be whole seconds from ${shortest} to ${longest}`);
+  if (isPublic && maxAge !== undefined) problems.push(`${label}: "maxAge" needs "allow" (public asks none)`);
   if (problems.length > before || !pattern) return undefined;
   const passThrough = rule.websocket === "pass-through" ? { webSocket: "pass-through" as const } : {};
   const preflight = rule.preflight === true ? { preflight: true as const } : {};
+  const fresh = maxAge === undefined ? {} : { maxAgeSeconds: maxAge };
   const allowed = isPublic ? ("public" as const) : allow!;
-  return { label, pattern, ...(methods ? { methods } : {}), allow: allowed, ...preflight, ...passThrough };
+  return { label, pattern, ...(methods ? { methods } : {}), allow: allowed, ...preflight, ...passThrough, ...fresh };
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Env } from "../env";
 import { BoundedCache } from "../util/bounded-cache";
+import { CLIENT_SECRET_PREFIX } from "./oidc-providers";
 import { parseConfig, type ConfigResult } from "./parse-config";
 
 /** Distinct binding sets parsed per isolate; more only in tests that vary the bindings. */
@@ -12,13 +13,17 @@ interface Loaded {
 }
 const byEnvObject = new WeakMap<Env, Loaded>();
 
-/** Every configuration name (var or secret) the worker reads; `npm run check` flags any other. */
+/**
+ * Every configuration name (var or secret) the worker reads; `npm run check` flags any other,
+ * except the client secrets of OIDC_PROVIDERS, named after each provider (CLIENT_SECRET_PREFIX).
+ */
 export const CONFIG_NAMES = [
   "ORIGIN_URL",
   "PUBLIC_URL",
   "OIDC_ISSUER",
   "OIDC_CLIENT_ID",
   "OIDC_CLIENT_SECRET",
+  "OIDC_PROVIDERS",
   "SESSION_KEYS",
   "ALLOWED_EMAILS",
   "ALLOWED_DOMAINS",
@@ -57,7 +62,8 @@ export function loadConfig(env: Env): Promise<ConfigResult> {
     typeof env.ORIGIN?.fetch,
     typeof env.AUTH_METRICS?.writeDataPoint,
   ];
-  const key = JSON.stringify([...CONFIG_NAMES.map((name) => env[name]), ...bindings]);
+  const providerSecrets = Object.entries(env).filter(([name]) => name.startsWith(CLIENT_SECRET_PREFIX));
+  const key = JSON.stringify([...CONFIG_NAMES.map((name) => env[name]), ...bindings, ...providerSecrets]);
   let result = byValues.get(key, 0);
   if (!result) byValues.set(key, (result = parseConfig(env)), Infinity);
   const entry: Loaded = { result };

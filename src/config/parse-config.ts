@@ -3,12 +3,12 @@ import { allowFrom, parseAccessPolicyRules } from "./access-policy";
 import { clientIdProblems } from "./client-id";
 import { httpsUrlVar, httpUrl, list, listOf, oneOf, required, seconds, text } from "./env-values";
 import { parseGroupDirectory, type GroupDirectory } from "./google-groups";
+import { parseOidcProviders, type OidcProvider } from "./oidc-providers";
 import { assemblePolicy, type AccessPolicy } from "./policy-checks";
 import { parsePreviewHost, type HostPattern } from "./preview-hosts";
 import { parsePublicPath } from "./public-paths";
 import { parseSigningKeySettings, type SigningKeySettings } from "./signing-key-settings";
 import { parseTrustedWorkloads, type TrustedWorkload } from "./trusted-workloads";
-import { GOOGLE_ISSUER } from "../util/issuer-rules";
 
 export const DEFAULT_AUTH_PREFIX = "/auth";
 
@@ -28,10 +28,11 @@ export interface Config extends SigningKeySettings {
   publicOrigin: string | undefined;
   /** PUBLIC_URL's host (name and port): a request on any other host that is no preview's is moved to it to sign in. */
   publicHost: string | undefined;
-  /** OIDC_ISSUER: the OpenID provider (never our own origin, which issues our tokens). */
-  providerIssuer: string;
-  clientId: string;
-  clientSecret: string;
+  /**
+   * The OpenID providers people sign in at (never our own origin, which issues our tokens):
+   * OIDC_PROVIDERS, or the one of OIDC_ISSUER/OIDC_CLIENT_ID/OIDC_CLIENT_SECRET. Never empty.
+   */
+  providers: readonly OidcProvider[];
   /** Who may see what: ACCESS_POLICY, PUBLIC_PATHS and the default rule (ALLOWED_EMAILS/ALLOWED_DOMAINS). */
   policy: AccessPolicy;
   /** TRUSTED_WORKLOADS: machine callers whose OIDC tokens are accepted where a rule names them. */
@@ -78,12 +79,7 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
   const publicUrl = httpsUrlVar(env, "PUBLIC_URL", undefined, problems);
   if (publicUrl && publicUrl.pathname !== "/") problems.push("PUBLIC_URL: must be an origin, without a path");
 
-  const providerIssuer = text(env, "OIDC_ISSUER", problems) ?? GOOGLE_ISSUER;
-  httpUrl("OIDC_ISSUER", providerIssuer, problems, true);
-
-  const clientId = required(env, "OIDC_CLIENT_ID", problems);
-  if (clientId) problems.push(...clientIdProblems("OIDC_CLIENT_ID", env.OIDC_CLIENT_ID, providerIssuer));
-  const clientSecret = required(env, "OIDC_CLIENT_SECRET", problems);
+  const providers = parseOidcProviders(env, problems);
   const signingKeys = await parseSigningKeySettings(env, problems);
 
   const { emails } = allowFrom({ emails: list(text(env, "ALLOWED_EMAILS", problems)) }, "ALLOWED_EMAILS", problems);
@@ -130,6 +126,7 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
       defaultAllow: { emails, domains, anyVerifiedEmail, groups: new Set(), workloads: new Set() },
       hasGroupCredentials: text(env, "GOOGLE_GROUPS_CREDENTIALS", []) !== undefined,
       workloadNames: trusted.names,
+      providerIds: new Set(providers.map((provider) => provider.id)),
     },
     problems,
   );
@@ -152,7 +149,7 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
     problems.push("SESSION_FAMILIES: Durable Object binding missing (needed by SESSION_STORE=durable-object)");
   }
 
-  if (problems.length > 0 || (originVia === "url" && !originUrl) || !clientId || !clientSecret || !signingKeys) {
+  if (problems.length > 0 || (originVia === "url" && !originUrl) || providers.length === 0 || !signingKeys) {
     return { ok: false, problems };
   }
   return {
@@ -162,9 +159,7 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
       originVia,
       publicOrigin: publicUrl?.origin,
       publicHost: publicUrl?.host,
-      providerIssuer,
-      clientId,
-      clientSecret,
+      providers,
       ...signingKeys,
       policy,
       workloads: trusted.workloads,

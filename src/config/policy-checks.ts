@@ -6,6 +6,8 @@ export interface AccessPolicy {
   rules: readonly AccessRule[];
   /** Every group some rule names: the only groups looked up, kept with a session and sent on. */
   groups: readonly string[];
+  /** The ids of OIDC_PROVIDERS (or the default provider's): a person from any other is let in nowhere. */
+  providers: ReadonlySet<string>;
 }
 
 /**
@@ -25,6 +27,8 @@ export interface PolicyParts {
   hasGroupCredentials: boolean;
   /** The names TRUSTED_WORKLOADS defines (none when it is unset). */
   workloadNames: ReadonlySet<string>;
+  /** The providers' ids (OIDC_PROVIDERS, or the default provider's). */
+  providerIds: ReadonlySet<string>;
 }
 
 const patternText = (pattern: PathPattern) => (pattern.kind === "exact" ? pattern.path : `${pattern.prefix}*`);
@@ -72,6 +76,13 @@ function ruleProblems(rule: AccessRule, parts: PolicyParts): string[] {
     if (!parts.workloadNames.has(name))
       problems.push(
         `${rule.label}: workload "${name}" is not defined in TRUSTED_WORKLOADS (defined: ${defined}); define it there or remove it here`,
+      );
+  }
+  const ids = [...parts.providerIds].join(", ");
+  for (const id of rule.allow.providers ?? []) {
+    if (!parts.providerIds.has(id))
+      problems.push(
+        `${rule.label}: provider "${id}" is not in OIDC_PROVIDERS (ids: ${ids}); add it there or remove it here`,
       );
   }
   return problems;
@@ -128,5 +139,5 @@ export function assemblePolicy(parts: PolicyParts, problems: string[]): AccessPo
     );
   }
   // Stable sort: equally specific rules keep the order written (they never compete, see above).
-  return { rules: [...[...written].sort(bySpecificity), defaultRule], groups };
+  return { rules: [...[...written].sort(bySpecificity), defaultRule], groups, providers: parts.providerIds };
 }

@@ -106,10 +106,14 @@ export function errorResponse(error: AuthError, audience: ErrorAudience): Respon
   const headers: Record<string, string> = { "Cache-Control": "no-store" };
   // RFC 6750 3.1: a bearer token that was presented and refused is an "invalid_token".
   const invalidToken = error.code === "ERR_WORKLOAD_TOKEN_INVALID";
+  // RFC 9470 3: a session whose sign-in is too old for the rule; the client signs in again within max_age.
+  const tooOld = error.code === "ERR_SIGN_IN_TOO_OLD";
   if (error.status === 401)
     headers["WWW-Authenticate"] = invalidToken
       ? 'Bearer realm="edge-auth", error="invalid_token"'
-      : 'Bearer realm="edge-auth"';
+      : tooOld
+        ? `Bearer realm="edge-auth", error="insufficient_user_authentication", error_description="A more recent sign-in is required", max_age=${error.maxAgeSeconds ?? 0}`
+        : 'Bearer realm="edge-auth"';
   const retryAfter = RETRY_AFTER_SECONDS[error.status];
   if (retryAfter) headers["Retry-After"] = retryAfter;
   if (error.allow) headers.Allow = error.allow;
@@ -119,7 +123,7 @@ export function errorResponse(error: AuthError, audience: ErrorAudience): Respon
   if (audience.wantsPage) return pageResponse(error.status, page, headers);
   const message = PROGRAM_MESSAGE[error.code] ?? messageOf(page);
   headers["Content-Type"] = "application/json; charset=utf-8";
-  const name = invalidToken ? "invalid_token" : ERROR_NAME[error.status];
+  const name = invalidToken ? "invalid_token" : tooOld ? "insufficient_user_authentication" : ERROR_NAME[error.status];
   return new Response(JSON.stringify({ error: name, message }), { status: error.status, headers });
 }
 

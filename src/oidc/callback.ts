@@ -1,6 +1,6 @@
 import { jwtVerify } from "jose";
 import * as oauth from "oauth4webapi";
-import type { Config } from "../config/parse-config";
+import type { OidcProvider } from "../config/oidc-providers";
 import { AuthError } from "../errors";
 import { identityOf, type Identity } from "../identity";
 import { ISSUER_TIMEOUT_MS } from "../issuers/remote-issuer";
@@ -29,8 +29,14 @@ function isResponseBodyProblem(error: oauth.OperationProcessingError | oauth.Uns
  * error (invalid_client and the like are the deployment's, not the person's), a body that is
  * not JSON or lacks the tokens.
  */
-function providerFailure(error: unknown): AuthError {
+function providerFailure(error: unknown, issuerOwner: (iss: unknown) => string): AuthError {
   if (error instanceof AuthError) return error;
+  if (error instanceof oauth.OperationProcessingError && error.code === oauth.JWT_CLAIM_COMPARISON) {
+    const cause = error.cause as { claim?: unknown; claims?: { iss?: unknown } } | undefined;
+    // An ID token of another issuer through this provider's token endpoint: a mix-up (RFC 9700 4.4).
+    if (cause?.claim === "iss")
+      return new AuthError("ERR_ISSUER_MISMATCH", { detail: `id_token iss is ${issuerOwner(cause.claims?.iss)}` });
+  }
   if (error instanceof oauth.ResponseBodyError && error.status < 500 && error.error === "invalid_grant") {
     return new AuthError("ERR_BAD_REQUEST", { detail: "token endpoint: invalid_grant" });
   }
@@ -59,7 +65,7 @@ function assertJsonTokenResponse(response: Response): void {
  */
 async function verifyIdTokenSignature(
   provider: Provider,
-  config: Config,
+  config: OidcProvider,
   idToken: string,
   nonce: string,
   nowSeconds: number,
@@ -93,22 +99,46 @@ async function verifyIdTokenSignature(
 }
 
 /**
- * Completes the flow (docs/reference.md, "Routes"; OpenID Connect Core 3.1.3.7): `state`, the code exchange with the PKCE verifier,
- * full ID-token validation, `email_verified === true`. Returns who signed in; the caller applies
- * the policy.
+ * The sign-in's `auth_time`. With `maxAge` (the `max_age` this sign-in sent), it must be there and
+ * at most `maxAge` seconds old, with the clock tolerance (OpenID Connect Core 3.1.3.7 step 13);
+ * accepted, it counts as that recent from now on, so a provider's clock a little behind ours never
+ * sends the person straight back to sign in again (docs/fresh-sign-in.md).
+ */
+function recentEnough(authTime: unknown, maxAge: number | undefined, nowSeconds: number): number | undefined {
+  const known = typeof authTime === "number" && Number.isSafeInteger(authTime) ? authTime : undefined;
+  if (maxAge === undefined) return known;
+  if (known === undefined) throw new AuthError("ERR_ID_TOKEN_INVALID", { detail: "no auth_time for max_age" });
+  if (known < nowSeconds - maxAge - CLOCK_TOLERANCE_SECONDS)
+    throw new AuthError("ERR_ID_TOKEN_INVALID", { detail: `auth_time older than max_age ${maxAge}` });
+  return Math.min(nowSeconds, Math.max(known, nowSeconds - maxAge));
+}
+
+/**
+ * Completes the flow at `at`, the provider the login transaction was sent to (docs/reference.md,
+ * "Routes"; OpenID Connect Core 3.1.3.7): `state`, the code exchange with the PKCE verifier at
+ * that provider's token endpoint, full ID-token validation against that provider's issuer and
+ * keys, `email_verified === true`. Returns who signed in; the caller applies the policy.
  */
 export async function completeSignIn(
   scope: SignInScope,
+  at: OidcProvider,
   callbackRequestUrl: URL,
   tx: LoginTransaction,
 ): Promise<Identity> {
   const { config, nowSeconds } = scope;
-  const provider = await getProvider(config, nowSeconds * 1000);
+  const provider = await getProvider(at, nowSeconds * 1000);
+  /** Who an issuer is, for the log: a configured provider's id, never the value itself. */
+  const issuerOwner = (value: unknown) => {
+    const owner = config.providers.find((each) => each.issuer === value);
+    return owner ? `provider "${owner.id}"'s, not "${at.id}"'s` : `not provider "${at.id}"'s`;
+  };
   // RFC 9207: an `iss` parameter naming another provider (or missing where the provider
-  // promises one) is a mix-up attack, not a stale state.
+  // promises one) is a mix-up attack (RFC 9700 4.4), not a stale state.
   const iss = callbackRequestUrl.searchParams.get("iss");
-  if (iss === null ? provider.as.authorization_response_iss_parameter_supported === true : iss !== provider.as.issuer)
-    throw new AuthError("ERR_ISSUER_MISMATCH");
+  if (iss === null && provider.as.authorization_response_iss_parameter_supported === true)
+    throw new AuthError("ERR_ISSUER_MISMATCH", { detail: `authorization response without iss from "${at.id}"` });
+  if (iss !== null && iss !== provider.as.issuer)
+    throw new AuthError("ERR_ISSUER_MISMATCH", { detail: `authorization response iss is ${issuerOwner(iss)}` });
   let parameters: URLSearchParams;
   try {
     parameters = oauth.validateAuthResponse(provider.as, provider.client, callbackRequestUrl.searchParams, tx.state);
@@ -136,17 +166,17 @@ export async function completeSignIn(
     assertJsonTokenResponse(response);
     // oauth4webapi's processing for any grant: the ID token's claims as processAuthorizationCodeResponse
     // checks them, but for the nonce (verifyIdTokenSignature checks it, with the signature) and
-    // auth_time (we never send max_age). The code grant's own function, 0.4 KiB gzipped, would
+    // auth_time against max_age (recentEnough checks it, with the clock tolerance). The code grant's own function, 0.4 KiB gzipped, would
     // only check the nonce a second time.
     const result = await oauth.processGenericTokenEndpointResponse(provider.as, provider.client, response);
     if (typeof result.id_token !== "string")
       throw new AuthError("ERR_PROVIDER_UNAVAILABLE", { detail: "token endpoint: no id_token" });
     idToken = result.id_token;
   } catch (error) {
-    throw providerFailure(error);
+    throw providerFailure(error, issuerOwner);
   }
   // Who signed in, read from the claims whose signature was checked.
-  const claims = await verifyIdTokenSignature(provider, config, idToken, tx.nonce, nowSeconds);
+  const claims = await verifyIdTokenSignature(provider, at, idToken, tx.nonce, nowSeconds);
 
   // Google sends a JSON boolean; a string "true" is not a verification (nor is "false" falsy).
   if (claims.email_verified !== true) throw new AuthError("ERR_EMAIL_NOT_VERIFIED");
@@ -155,8 +185,11 @@ export async function completeSignIn(
   if (typeof claims.sub !== "string" || !PRINTABLE_SUB.test(claims.sub))
     throw new AuthError("ERR_ID_TOKEN_INVALID", { detail: "sub" });
   return identityOf({
+    authTime: recentEnough(claims.auth_time, tx.maxAge, nowSeconds),
+    provider: at.id,
     sub: claims.sub,
     email,
-    hd: typeof claims.hd === "string" ? claims.hd.toLowerCase() : undefined,
+    // `hd` is Google's statement about a Workspace account: from anyone else it proves nothing.
+    hd: at.google && typeof claims.hd === "string" ? claims.hd.toLowerCase() : undefined,
   });
 }

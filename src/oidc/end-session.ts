@@ -1,4 +1,4 @@
-import type { Config } from "../config/parse-config";
+import type { OidcProvider } from "../config/oidc-providers";
 import { getProvider } from "./provider-metadata";
 
 /**
@@ -7,7 +7,7 @@ import { getProvider } from "./provider-metadata";
  * Only the question the provider asks is linked to; nothing is signed out from here.
  * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
  */
-export async function providerSignOutUrl(config: Config, nowMs: number): Promise<string | undefined> {
+export async function providerSignOutUrl(config: OidcProvider, nowMs: number): Promise<string | undefined> {
   let endpoint: unknown;
   try {
     endpoint = (await getProvider(config, nowMs)).as.end_session_endpoint;
@@ -17,7 +17,7 @@ export async function providerSignOutUrl(config: Config, nowMs: number): Promise
   if (typeof endpoint !== "string" || !URL.canParse(endpoint)) return undefined;
   const url = new URL(endpoint);
   // The issuer's own scheme (http only for a loopback issuer, which the config checks).
-  if (url.protocol !== new URL(config.providerIssuer).protocol) return undefined;
+  if (url.protocol !== new URL(config.issuer).protocol) return undefined;
   url.searchParams.set("client_id", config.clientId);
   return url.href;
 }

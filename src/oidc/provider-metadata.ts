@@ -1,5 +1,5 @@
 import * as oauth from "oauth4webapi";
-import type { Config } from "../config/parse-config";
+import type { OidcProvider } from "../config/oidc-providers";
 import { AuthError } from "../errors";
 import {
   cachedDiscovery,
@@ -11,7 +11,10 @@ import {
 import { BoundedCache } from "../util/bounded-cache";
 import { GOOGLE_ISSUER, GOOGLE_ISSUER_HOST } from "../util/issuer-rules";
 
+/** A provider as discovered: its metadata, our client there, its keys. */
 export interface Provider {
+  /** The configured provider this is (its id, label, client, and whether it is Google's). */
+  config: OidcProvider;
   as: oauth.AuthorizationServer;
   client: oauth.Client;
   clientAuth: oauth.ClientAuth;
@@ -23,11 +26,11 @@ export interface Provider {
   issuers: string[];
 }
 
-/** Providers per isolate: one in production; a few in tests that vary the configuration. */
-const discovered = new BoundedCache<Promise<Provider>>(4);
+/** Providers per isolate: OIDC_PROVIDERS allows 16; more only in tests that vary the configuration. */
+const discovered = new BoundedCache<Promise<Provider>>(20);
 
-async function discover(config: Config): Promise<Provider> {
-  const issuerUrl = new URL(config.providerIssuer);
+async function discover(config: OidcProvider): Promise<Provider> {
+  const issuerUrl = new URL(config.issuer);
   let discovery: Awaited<ReturnType<typeof discoverOpenIdIssuer>>;
   try {
     discovery = await discoverOpenIdIssuer(issuerUrl);
@@ -55,6 +58,7 @@ async function discover(config: Config): Promise<Provider> {
       ? oauth.ClientSecretBasic(config.clientSecret)
       : oauth.ClientSecretPost(config.clientSecret);
   return {
+    config,
     as,
     client: { client_id: config.clientId },
     clientAuth,
@@ -68,7 +72,7 @@ async function discover(config: Config): Promise<Provider> {
  * The provider's metadata, discovered once per isolate and refreshed hourly. A failure is never
  * kept: a sign-in is a person waiting, and their next try should reach the provider again.
  */
-export function getProvider(config: Config, nowMs: number): Promise<Provider> {
-  const key = `${config.providerIssuer}\n${config.clientId}\n${config.clientSecret}`;
+export function getProvider(config: OidcProvider, nowMs: number): Promise<Provider> {
+  const key = `${config.issuer}\n${config.clientId}\n${config.clientSecret}`;
   return cachedDiscovery(discovered, key, nowMs, 0, () => discover(config));
 }

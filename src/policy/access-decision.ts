@@ -138,6 +138,28 @@ export function isAdmitted(decision: AccessDecision, identity: Identity): boolea
   return decision.public || decision.rules.every((rule) => rule.allow !== "public" && admits(rule.allow, identity));
 }
 
+/** The strictest `maxAge` of the rules deciding the request, seconds; undefined when none asks. */
+export function requiredMaxAge(decision: AccessDecision): number | undefined {
+  if (decision.public) return undefined;
+  let strictest: number | undefined;
+  for (const { maxAgeSeconds } of decision.rules)
+    if (maxAgeSeconds !== undefined && (strictest === undefined || maxAgeSeconds < strictest))
+      strictest = maxAgeSeconds;
+  return strictest;
+}
+
+/**
+ * The `maxAge` (seconds) the person's sign-in at the provider is too old for, when it is: the
+ * strictest of the deciding rules', compared with the session's `auth_time` (none: too old).
+ * Undefined: no rule asks, or the sign-in is recent enough (docs/fresh-sign-in.md).
+ */
+export function staleSignIn(decision: AccessDecision, identity: Identity, nowSeconds: number): number | undefined {
+  const strictest = requiredMaxAge(decision);
+  if (strictest === undefined) return undefined;
+  const { authTime } = identity;
+  return authTime !== undefined && nowSeconds - authTime <= strictest ? undefined : strictest;
+}
+
 /**
  * Which of a workload token's names may pass: the first (in TRUSTED_WORKLOADS order) that every
  * rule of the decision names in `workloads`, or undefined. `emails`, `domains` and `groups` never

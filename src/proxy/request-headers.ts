@@ -6,6 +6,8 @@ import { TOKEN_TYPES } from "../tokens/our-jwt";
 export const IDENTITY_HEADERS = {
   sub: "X-Auth-User-Sub",
   email: "X-Auth-User-Email",
+  /** The id of the provider the person signed in at (docs/providers.md): `sub` is unique only there. */
+  provider: "X-Auth-User-Provider",
   assertion: "X-Auth-Assertion",
   /** Comma-separated: the person's groups that ACCESS_POLICY names (docs/access-policies.md); only when there are any. */
   groups: "X-Auth-User-Groups",
@@ -116,7 +118,7 @@ function carriesOurAccessToken(authorization: string | null, bearer: string | un
 
 /** Who the origin is told about: a signed-in person, or a workload (with its name). */
 export interface ForwardedIdentity {
-  user: { sub: string; email?: string; groups?: readonly string[] };
+  user: { provider?: string; sub: string; email?: string; groups?: readonly string[] };
   /** Set when a workload token authenticated the request: that token is not forwarded. */
   workload?: string;
   assertion: string;
@@ -184,6 +186,7 @@ export function upstreamHeaders(incoming: Headers, facts: UpstreamFacts, identit
   if (identity) {
     headers.set(IDENTITY_HEADERS.sub, identity.user.sub);
     if (identity.user.email) headers.set(IDENTITY_HEADERS.email, identity.user.email);
+    if (identity.user.provider) headers.set(IDENTITY_HEADERS.provider, identity.user.provider);
     headers.set(IDENTITY_HEADERS.assertion, identity.assertion);
     if (identity.user.groups?.length) headers.set(IDENTITY_HEADERS.groups, identity.user.groups.join(","));
     if (identity.workload !== undefined) headers.set(IDENTITY_HEADERS.workload, identity.workload);

@@ -1,4 +1,3 @@
-import type { Config } from "../config/parse-config";
 import { AuthError } from "../errors";
 import {
   cachedDiscovery,
@@ -55,8 +54,8 @@ async function discover(providerIssuer: string): Promise<Transmitter> {
  * Either is remembered for a minute: a provider without RISC costs one call a minute, not one per event.
  * @see https://developers.google.com/identity/protocols/risc
  */
-export function getTransmitter(config: Config, nowMs: number): Promise<Transmitter> {
-  return cachedDiscovery(transmitters, config.providerIssuer, nowMs, DISCOVERY_FAILURE_MEMORY_MS, () =>
-    discover(config.providerIssuer),
+export function getTransmitter(providerIssuer: string, nowMs: number): Promise<Transmitter> {
+  return cachedDiscovery(transmitters, providerIssuer, nowMs, DISCOVERY_FAILURE_MEMORY_MS, () =>
+    discover(providerIssuer),
   );
 }

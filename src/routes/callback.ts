@@ -5,7 +5,8 @@ import { signInFlowRedirect } from "../app/sign-in-redirect";
 import { startSession } from "../app/start-session";
 import { AuthError } from "../errors";
 import { clearCookie } from "../http/cookies";
-import type { Identity } from "../identity";
+import { DEFAULT_PROVIDER_ID, personKey, type Identity } from "../identity";
+import { providerById } from "../config/oidc-providers";
 import { completeSignIn } from "../oidc/callback";
 import { isIssuedStateShape, loginCookieName, readLoginTransaction } from "../oidc/login-transaction";
 import { isAllowed } from "../policy/allowlist";
@@ -32,10 +33,13 @@ export async function callbackRoute(c: Context<AppEnv>) {
     throw new AuthError("ERR_STATE_MISMATCH", { detail: "state missing or malformed" });
   ctx.cookies.push(clearCookie(loginCookieName(state)));
   const tx = await readLoginTransaction(ctx, state);
+  // The state says which provider the sign-in went to; a login from before providers had ids went to the default one.
+  const at = providerById(ctx.config.providers, tx.provider ?? DEFAULT_PROVIDER_ID);
+  if (!at) throw new AuthError("ERR_LOGIN_TRANSACTION_MISSING", { detail: "login at a provider no longer configured" });
 
   // Groups come from the directory now; an outage is a 503 page, and no session starts.
-  const identity: Identity = await withPolicyGroups(ctx, await completeSignIn(ctx, ctx.request.url, tx));
-  ctx.subject = identity.sub;
+  const identity: Identity = await withPolicyGroups(ctx, await completeSignIn(ctx, at, ctx.request.url, tx));
+  ctx.subject = personKey(identity);
   if (!isAllowed(ctx.config.policy, identity))
     throw new AuthError("ERR_ACCOUNT_NOT_ALLOWED", { detail: `sub ${identity.sub}`, refusedEmail: identity.email });
   if (tx.relay) return handToPreview(ctx, identity, tx.relay);

@@ -1,8 +1,10 @@
 import type { RequestContext } from "../app/request-context";
+import { personKey } from "../identity";
 import { noSession, resolveSession } from "../app/resolve-session";
 import { signInRedirect } from "../app/sign-in-redirect";
 import { socketWatchFor } from "../app/socket-watch";
 import { AuthError } from "../errors";
+import { logEvent } from "../log";
 import {
   accessDecision,
   type AccessDecision,
@@ -10,6 +12,8 @@ import {
   isAdmitted,
   preflightPasses,
   relaysWebSocket,
+  requiredMaxAge,
+  staleSignIn,
 } from "../policy/access-decision";
 import { queryNamesMethod, readMethodOverrides } from "../http/method-override";
 import { decisionWithOverrides, methodMatters } from "../policy/method-readings";
@@ -86,14 +90,24 @@ export async function gate(ctx: RequestContext): Promise<Response> {
   if (!session) {
     if (!request.navigation) throw noSession(ctx);
     ctx.outcome ??= "ERR_NO_SESSION";
-    return signInRedirect(ctx);
+    // A rule that wants a recent sign-in asks for it from the start: one trip to the provider, not two.
+    return signInRedirect(ctx, requiredMaxAge(decision));
   }
   if (!isAdmitted(decision, session.identity)) {
     const rules = decision.rules.map((rule) => rule.label).join("; ");
     throw new AuthError("ERR_ACCESS_DENIED", {
-      detail: `sub ${session.identity.sub}: ${rules}`,
+      detail: `sub ${personKey(session.identity)}: ${rules}`,
       refusedEmail: session.identity.email,
     });
+  }
+  // A rule's maxAge: a sign-in at the provider too long ago is sent to sign in again (RFC 9470 for APIs).
+  const maxAge = staleSignIn(decision, session.identity, ctx.nowSeconds);
+  if (maxAge !== undefined) {
+    const detail = `sub ${personKey(session.identity)}: signed in at ${session.identity.authTime ?? "an unknown time"}, maxAge ${maxAge}`;
+    if (!request.navigation) throw new AuthError("ERR_SIGN_IN_TOO_OLD", { maxAgeSeconds: maxAge, detail });
+    ctx.outcome ??= "ERR_SIGN_IN_TOO_OLD";
+    logEvent("info", "fresh_sign_in_required", { detail });
+    return signInRedirect(ctx, maxAge, session.identity.provider);
   }
   const assertion = await originAssertionFor(config, ctx.keys, ctx.publicOrigin, session.identity, ctx.nowSeconds);
   // A socket outlives the request that opened it: relayed, it ends with its session (docs/websockets.md).

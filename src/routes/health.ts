@@ -6,12 +6,12 @@ const NO_STORE = { "Cache-Control": "no-store" };
 
 /**
  * GET {AUTH_PREFIX}/health, no session needed: the configuration parsed (or this route would
- * not be reached) and the provider's discovery document could be fetched (cached per isolate
+ * not be reached) and every provider's discovery document could be fetched (cached per isolate
  * for up to an hour, failures never cached). Names nothing secret.
  */
 export async function healthRoute(c: Context<AppEnv>) {
   const { config, nowMs } = c.var.ctx;
-  const provider = await getProvider(config, nowMs).then(
+  const provider = await Promise.all(config.providers.map((each) => getProvider(each, nowMs))).then(
     () => "reachable" as const,
     () => "unreachable" as const,
   );

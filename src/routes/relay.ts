@@ -5,9 +5,9 @@ import { startSession } from "../app/start-session";
 import { AuthError } from "../errors";
 import { clearCookie } from "../http/cookies";
 import { safeReturnTo } from "../http/return-to";
-import type { Identity } from "../identity";
+import { personKey, type Identity } from "../identity";
 import { logEvent } from "../log";
-import type { SignInPrompt } from "../oidc/authorize";
+import type { SignInOptions } from "../oidc/authorize";
 import {
   isIssuedStateShape,
   loginCookieName,
@@ -41,7 +41,8 @@ import { randomToken } from "../util/hash";
 export async function startPreviewSignIn(
   ctx: RequestContext,
   returnTo: string | null,
-  prompt?: SignInPrompt,
+  { prompt, maxAge }: Pick<SignInOptions, "prompt" | "maxAge">,
+  provider?: string,
 ): Promise<Response> {
   const { authPrefix } = ctx.config;
   const state = randomToken(32);
@@ -57,6 +58,9 @@ export async function startPreviewSignIn(
   target.searchParams.set("relay_to", ctx.publicOrigin);
   target.searchParams.set("relay_state", state);
   if (prompt) target.searchParams.set("prompt", prompt);
+  if (maxAge !== undefined) target.searchParams.set("max_age", String(maxAge));
+  // Checked against the providers already; without one, the registered host lets the person choose.
+  if (provider) target.searchParams.set("provider", provider);
   return signInFlowRedirect(target.href);
 }
 
@@ -89,7 +93,7 @@ export async function handToPreview(
     { identity, state: relay.state, jti: randomToken(16) },
     ctx.nowSeconds,
   );
-  logEvent("info", "sign_in_relayed", { sub: identity.sub, to: new URL(relay.to).host });
+  logEvent("info", "sign_in_relayed", { sub: personKey(identity), to: new URL(relay.to).host });
   return signInFlowRedirect(`${relay.to}${ctx.config.authPrefix}/relay?code=${code}`);
 }
 
@@ -110,10 +114,10 @@ export async function relayRoute(c: Context<AppEnv>) {
   );
   // Only a state of the shape we issue may name a cookie.
   if (!isIssuedStateShape(code.state)) throw new AuthError("ERR_RELAY_CODE_INVALID", { detail: "state shape" });
-  ctx.subject = code.identity.sub;
+  ctx.subject = personKey(code.identity);
   // Spent as soon as it is known to be ours, before any other check: a code that lands in the
   // wrong browser (a leaked link) is worthless to the right one too, not redeemable for its minute.
-  const first = await ctx.store.claimOnce(code.identity.sub, code.jti, ctx.nowMs, code.exp * 1000);
+  const first = await ctx.store.claimOnce(ctx.subject, code.jti, ctx.nowMs, code.exp * 1000);
   if (!first) throw new AuthError("ERR_RELAY_CODE_REPLAYED");
   ctx.cookies.push(clearCookie(loginCookieName(code.state)));
   // This browser must be the one that started the sign-in on this host.

@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { personKey } from "../identity";
 import { consumeRateLimit } from "../app/rate-limit";
 import type { AppEnv, RequestContext } from "../app/request-context";
 import { noSession, refreshFromCookie, resolveSession, verifiedAccess } from "../app/resolve-session";
@@ -13,10 +14,10 @@ import type { SessionRef } from "../session/store";
 export async function meRoute(c: Context<AppEnv>) {
   const session = await resolveSession(c.var.ctx);
   if (!session) throw noSession(c.var.ctx);
-  const { sub, email, groups } = session.identity;
+  const { provider, sub, email, groups } = session.identity;
   const exp = session.accessExpiresAtSeconds;
   return c.json(
-    { sub, email, ...(groups ? { groups } : {}), exp, expires_at: new Date(exp * 1000).toISOString() },
+    { sub, email, provider, ...(groups ? { groups } : {}), exp, expires_at: new Date(exp * 1000).toISOString() },
     200,
     { "Cache-Control": "no-store" },
   );
@@ -62,11 +63,11 @@ export async function logoutRoute(c: Context<AppEnv>) {
   // A refresh cookie costs a store read, whatever it holds: it counts like one sent to refresh.
   if (ctx.request.refreshCookie) await consumeRateLimit(ctx, "refresh");
   const fromRefresh = ctx.request.refreshCookie ? await store.peek(ctx.request.refreshCookie, nowMs) : undefined;
-  const session = fromRefresh ?? (access ? { familyId: access.sid, sub: access.identity.sub } : undefined);
+  const session = fromRefresh ?? (access ? { familyId: access.sid, sub: personKey(access.identity) } : undefined);
   if (scope[0] === "all") {
     // Only a session still live in the store signs its person out everywhere: not an access token
     // whose session has ended (it may be a copy), not an old refresh token.
-    const accessRef = access && { familyId: access.sid, sub: access.identity.sub };
+    const accessRef = access && { familyId: access.sid, sub: personKey(access.identity) };
     const live = async (ref: SessionRef | undefined) => ref !== undefined && (await store.isActive(ref, nowMs));
     const liveSub = (await live(accessRef)) ? accessRef!.sub : (await live(fromRefresh)) ? fromRefresh!.sub : undefined;
     if (liveSub) {

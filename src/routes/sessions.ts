@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { personKey } from "../identity";
 import type { AppEnv, RequestContext } from "../app/request-context";
 import { noSession, resolveLiveSession, type Session } from "../app/resolve-session";
 import { signInRedirect } from "../app/sign-in-redirect";
@@ -60,8 +61,8 @@ export async function sessionsRoute(c: Context<AppEnv>) {
     if (!request.navigation) throw noSession(ctx);
     return signInRedirect(ctx);
   }
-  ctx.subject = session.identity.sub;
-  const summaries = await ctx.store.listSessions(session.identity.sub, ctx.nowMs, session.sid);
+  ctx.subject = personKey(session.identity);
+  const summaries = await ctx.store.listSessions(ctx.subject, ctx.nowMs, session.sid);
   // This browser's own session first, then the others, most recently used first.
   const sessions = summaries
     .map((summary) => view(summary, session.sid))
@@ -107,7 +108,7 @@ export async function revokeSessionsRoute(c: Context<AppEnv>) {
   const { store, nowMs, config } = ctx;
   const form = await readRevokeForm(ctx);
   const session = await signedInOrThrow(ctx);
-  const sub = session.identity.sub;
+  const sub = personKey(session.identity);
   ctx.subject = sub;
   if ("id" in form && form.id === session.sid) {
     await store.revoke({ familyId: session.sid, sub }, nowMs, "logout");

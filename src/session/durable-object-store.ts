@@ -1,9 +1,10 @@
 import { AuthError } from "../errors";
+import { personKey } from "../identity";
 import { sha256 } from "../util/hash";
 import type { SessionFamilies, Settled } from "./session-families";
 import type { IssuedSession, SessionRef, SessionStore } from "./store";
 
-/** base64url SHA-256 of `sub`: the name of the person's Durable Object. */
+/** base64url SHA-256 of the person's key (personKey()): the name of the person's Durable Object. */
 const USER_NAME = /^[A-Za-z0-9_-]{43}$/;
 
 /** The object that records security events: a `sub` no provider issues (it has a space and a colon). */
@@ -37,7 +38,7 @@ export function createDurableObjectSessionStore(namespace: DurableObjectNamespac
 
   return {
     async create(identity, nowMs, ttlSeconds, signIn) {
-      const name = await sha256(identity.sub);
+      const name = await sha256(personKey(identity));
       const issued = await call(() => byName(name).create(identity, nowMs, ttlSeconds, signIn));
       return { ...issued, credential: `${name}.${issued.credential}` };
     },

@@ -1,5 +1,5 @@
 import { AuthError } from "../errors";
-import { identityOf, type Identity } from "../identity";
+import { identityOf, personKey, type Identity } from "../identity";
 import { logEvent } from "../log";
 import { sha256 } from "../util/hash";
 import { endedByUser, signInFactsOf, type FamilyRecord, type FamilyRecords } from "./family-records";
@@ -21,7 +21,7 @@ const refuse = (
 function issued(familyId: string, family: FamilyRecord, token: string): IssuedSession {
   return {
     familyId,
-    sub: family.sub,
+    sub: personKey(family),
     credential: formatCredential(familyId, token),
     identity: identityOf(family),
     expiresAtMs: family.expiresAtMs,
@@ -79,7 +79,7 @@ export async function rotateSession(
     sha256(token).then((hash) => records.readToken(familyId, hash)),
     records.readRevoked(familyId),
     records.readToken(familyId, successorHash),
-    records.readUserNotBefore(family.sub),
+    records.readUserNotBefore(personKey(family)),
     // A family ended by deletion (endFamily) is still in this isolate's cache: read past it.
     (known && records.confirmFamily?.(familyId)) ?? true,
   ]);
@@ -92,7 +92,11 @@ export async function rotateSession(
   if (rotated) {
     if (nowMs - rotated.issuedAtMs > graceSeconds * 1000) {
       await endFamily(records, familyId, { atMs: nowMs, because: "reuse" }, family, nowMs);
-      logEvent("warn", "refresh_reuse_detected", { code: "ERR_REFRESH_REUSED", sub: family.sub, family: familyId });
+      logEvent("warn", "refresh_reuse_detected", {
+        code: "ERR_REFRESH_REUSED",
+        sub: personKey(family),
+        family: familyId,
+      });
       throw refuse("ERR_REFRESH_REUSED");
     }
     return issued(familyId, family, successor);
@@ -117,5 +121,5 @@ export async function peekSession(records: FamilyRecords, credential: string): P
     records.readFamily(parsed.familyId),
   ]);
   if (!token || !family || token.familyId !== parsed.familyId) return undefined;
-  return { familyId: parsed.familyId, sub: family.sub };
+  return { familyId: parsed.familyId, sub: personKey(family) };
 }

@@ -9,7 +9,9 @@ import type { RevocationReason, SignInFacts, UserRevocationReason } from "./stor
  * "rotated" mark, so no flow ever writes the same key twice (only "sign out everywhere" may
  * rewrite its per-user mark, and a concurrent write there means the same thing).
  */
-export interface FamilyRecord extends Identity, SignInFacts {
+/** `provider` is absent from families created before providers had ids (the default provider's). */
+export interface FamilyRecord extends Omit<Identity, "provider">, SignInFacts {
+  provider?: string;
   createdAtMs: number;
   /** Absolute end of the session, ms since epoch. */
   expiresAtMs: number;
@@ -38,7 +40,7 @@ export interface ListedFamily extends SignInFacts {
 }
 
 /**
- * A person is named by `sub`: a store that builds keys from it hashes it there (kv-keys.ts); a
+ * A person is named by `sub`, their personKey() (identity.ts): a store that builds keys from it hashes it there (kv-keys.ts); a
  * Durable Object is the person's own. Tokens arrive hashed: no store ever holds a raw one.
  */
 export interface FamilyRecords {

@@ -1,4 +1,4 @@
-import { identityOf } from "../identity";
+import { identityOf, personKey } from "../identity";
 import { currentFamily, endedByUser, type FamilyRecords } from "./family-records";
 import type { RevocationReason, SessionRef, SessionState, UserRevocationReason } from "./store";
 import { endFamily, isQuotaRefusal } from "./writes-refused";
@@ -25,7 +25,7 @@ export async function readSessionState(
     records.readRevoked(session.familyId),
     records.readUserNotBefore(session.sub),
   ]);
-  const ended = !family || family.sub !== session.sub || revoked || family.expiresAtMs <= nowMs;
+  const ended = !family || personKey(family) !== session.sub || revoked || family.expiresAtMs <= nowMs;
   if (ended || endedByUser(family, userMark)) return { active: false };
   return { active: true, identity: identityOf(family), expiresAtMs: family.expiresAtMs };
 }
@@ -42,7 +42,7 @@ export async function revokeSession(
     currentFamily(records, session.familyId),
     records.readRevoked(session.familyId),
   ]);
-  if (!family || family.sub !== session.sub || revoked) return;
+  if (!family || personKey(family) !== session.sub || revoked) return;
   await endFamily(records, session.familyId, { atMs: nowMs, because }, family, nowMs);
 }
 

@@ -1,4 +1,5 @@
 import { AuthError } from "../errors";
+import { personKey } from "../identity";
 import type { BoundedCache } from "../util/bounded-cache";
 import { sha256 } from "../util/hash";
 import {
@@ -130,7 +131,7 @@ export function kvRecords(
     readRevoked: (familyId) => read(revokedKey(familyId)),
     readUserNotBefore: async (sub) => read<UserMark>(userKey(await sha256(sub))),
     async writeFamily(familyId, family, nowMs) {
-      const index = sessionIndexKey(await sha256(family.sub), familyId);
+      const index = sessionIndexKey(await sha256(personKey(family)), familyId);
       await Promise.all([
         writeOnce(familyKey(familyId), family, family.expiresAtMs, nowMs),
         writeOnce(index, "", family.expiresAtMs, nowMs, listedFamilyOf(familyId, family)),

@@ -1,3 +1,4 @@
+import { personKey } from "../identity";
 import { endedByUser, listedFamilyOf, signInFactsOf, type FamilyRecords, type ListedFamily } from "./family-records";
 import { MAX_LISTED_SESSIONS, type SessionSummary } from "./store";
 
@@ -29,7 +30,11 @@ export async function listSessions(
     .sort((a, b) => b.createdAtMs - a.createdAtMs)
     .slice(0, MAX_FAMILIES_CHECKED);
   // The session asking, when the listing does not show it yet (KV's list lags behind its writes).
-  const unlisted = current && currentFamily?.sub === sub && !newest.some((family) => family.familyId === current);
+  const unlisted =
+    current &&
+    currentFamily &&
+    personKey(currentFamily) === sub &&
+    !newest.some((family) => family.familyId === current);
   const families = unlisted ? [listedFamilyOf(current, currentFamily), ...newest] : newest;
   const candidates = families.filter((family) => family.expiresAtMs > nowMs && !endedByUser(family, userMark));
   const revoked = await Promise.all(candidates.map((family) => records.readRevoked(family.familyId)));

@@ -63,7 +63,11 @@ export interface SessionStore {
   claimOnce(sub: string, value: string, nowMs: number, expiresAtMs: number): Promise<boolean>;
 }
 
-/** Names one session: its family id and whose it is (a Durable Object store finds it by `sub`). */
+/**
+ * Names one session: its family id and whose it is (a Durable Object store finds it by `sub`).
+ * Here and in every method, `sub` is the person's key, personKey() in identity.ts: the provider's
+ * `sub`, qualified by the provider's id for every provider but the default one.
+ */
 export interface SessionRef {
   familyId: string;
   sub: string;

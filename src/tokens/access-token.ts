@@ -62,5 +62,17 @@ export async function verifyAccessToken(
     exp: number;
   };
   if (exp - iat > maxTtlSeconds) claimRefused("exp", "is further from iat than ACCESS_TOKEN_TTL", payload);
-  return { identity: identityOf({ sub, email, hd: payload.hd, groups: payload.groups }), sid, iat, exp };
+  return {
+    identity: identityOf({
+      provider: payload.idp,
+      sub,
+      email,
+      hd: payload.hd,
+      authTime: payload.auth_time,
+      groups: payload.groups,
+    }),
+    sid,
+    iat,
+    exp,
+  };
 }

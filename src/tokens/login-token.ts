@@ -8,6 +8,14 @@ export interface LoginTransaction {
   codeVerifier: string;
   returnTo: string;
   /**
+   * The provider (its OIDC_PROVIDERS id) this sign-in was sent to: the callback completes it
+   * there and nowhere else, whatever the response claims. Absent on a preview's waiting login,
+   * which signs in nowhere itself (routes/relay.ts).
+   */
+  provider?: string;
+  /** `max_age` sent to the provider, seconds: the callback then requires an `auth_time` that recent. */
+  maxAge?: number;
+  /**
    * On the registered host, a sign-in for a preview deployment: the preview's origin (checked
    * against PREVIEW_HOSTS) and the `state` of the login waiting in that browser's preview cookie.
    */
@@ -29,6 +37,8 @@ export function signLoginTransaction(
     nonce: tx.nonce,
     cv: tx.codeVerifier,
     rt: tx.returnTo,
+    ...(tx.provider === undefined ? {} : { idp: tx.provider }),
+    ...(tx.maxAge === undefined ? {} : { ma: tx.maxAge }),
     ...(tx.relay ? { rl: tx.relay } : {}),
   };
   return sign(keys, TOKEN_TYPES.login, claims, {
@@ -54,9 +64,23 @@ export async function verifyLoginTransaction(
     requiredClaims: [],
   });
   requireStrings(payload, ["st", "nonce", "cv", "rt"]);
-  const { st, nonce, cv, rt, rl } = payload as JWTPayload & { st: string; nonce: string; cv: string; rt: string };
+  const { st, nonce, cv, rt, rl, idp, ma } = payload as JWTPayload & {
+    st: string;
+    nonce: string;
+    cv: string;
+    rt: string;
+  };
+  if (idp !== undefined && typeof idp !== "string") claimRefused("idp", "is not a string", payload);
+  if (ma !== undefined && !Number.isSafeInteger(ma)) claimRefused("ma", "is not a whole number", payload);
   const relay = rl as { to?: unknown; state?: unknown } | undefined;
-  const tx: LoginTransaction = { state: st, nonce, codeVerifier: cv, returnTo: rt };
+  const tx: LoginTransaction = {
+    state: st,
+    nonce,
+    codeVerifier: cv,
+    returnTo: rt,
+    ...(idp === undefined ? {} : { provider: idp }),
+    ...(ma === undefined ? {} : { maxAge: ma as number }),
+  };
   if (relay === undefined) return tx;
   if (typeof relay.to !== "string" || typeof relay.state !== "string") claimRefused("rl", "is not a relay", payload);
   return { ...tx, relay: { to: relay.to, state: relay.state } };

@@ -85,9 +85,15 @@ export function requireStrings(payload: JWTPayload, claims: readonly string[]): 
   for (const claim of claims) if (typeof payload[claim] !== "string") claimRefused(claim, "is not a string", payload);
 }
 
-/** The identity's optional claims: `hd`, and `groups` (only the policy's, so the token stays small). */
+/**
+ * The identity's claims besides `sub`: `idp` (the provider's id, docs/providers.md), `email`, and
+ * the optional `hd`, `auth_time` (the sign-in at the provider) and `groups` (only the policy's, so
+ * the token stays small).
+ */
 export const identityClaims = (identity: Identity): JWTPayload => ({
+  idp: identity.provider,
   email: identity.email,
   ...(identity.hd ? { hd: identity.hd } : {}),
+  ...(identity.authTime === undefined ? {} : { auth_time: identity.authTime }),
   ...(identity.groups?.length ? { groups: [...identity.groups] } : {}),
 });

@@ -60,5 +60,17 @@ export async function verifyRelayCode(
     exp: number;
   };
   if (exp - iat > RELAY_CODE_TTL_SECONDS) claimRefused("exp", "is more than a minute after iat", payload);
-  return { identity: identityOf({ sub, email, hd: payload.hd, groups: payload.groups }), state: st, jti, exp };
+  return {
+    identity: identityOf({
+      provider: payload.idp,
+      sub,
+      email,
+      hd: payload.hd,
+      authTime: payload.auth_time,
+      groups: payload.groups,
+    }),
+    state: st,
+    jti,
+    exp,
+  };
 }

@@ -75,9 +75,11 @@ export function originAssertionFor(
   const key = JSON.stringify([
     "person",
     publicOrigin,
+    identity.provider,
     identity.sub,
     identity.email,
     identity.hd ?? null,
+    identity.authTime ?? null,
     identity.groups ?? [],
   ]);
   return cachedAssertion(config, key, nowSeconds, () =>

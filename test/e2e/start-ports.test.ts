@@ -36,6 +36,7 @@ describe("npm start with ports in use", () => {
       ORIGIN_PORT: String(originPort),
       DIRECTORY_PORT: String(directoryPort),
       WORKLOAD_ISSUER_PORT: String(workloadIssuerPort),
+      PARTNER_PROVIDER_PORT: String(await freePort()),
     };
     held.push(await occupy(port!), await occupy(originPort!), await occupy(workloadIssuerPort!));
   });

@@ -22,6 +22,7 @@ describe("npm start", () => {
           ORIGIN_PORT: String(originPort),
           DIRECTORY_PORT: String(directoryPort),
           WORKLOAD_ISSUER_PORT: String(workloadIssuerPort),
+          PARTNER_PROVIDER_PORT: String(await freePort()),
           ORIGIN_VIA: originVia,
           WRANGLER_SEND_METRICS: "false",
           CLOUDFLARE_CF_FETCH_ENABLED: "false",

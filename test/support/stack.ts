@@ -32,6 +32,13 @@ export interface Stack {
   /** Every WebSocket close the origin saw: its path, code and reason. */
   originSocketCloses: { url: string; code: number; reason: string }[];
   sessionKeys: { keys: { kid: string; alg: string }[] };
+  /** The provider's private signing keys (RS256 JWKs). */
+  providerPrivateJwks: { keys: { kid: string }[] };
+  /**
+   * With `secondProvider`: the other provider, its own issuer, keys and client. The worker then
+   * has OIDC_PROVIDERS with the stack's provider as "corp" and this one as "partner".
+   */
+  partner?: { url: string; clientId: string; privateJwks: { keys: { kid: string }[] } };
   /** How many times each path of the provider was requested (e.g. "/jwks"). */
   providerHits: Map<string, number>;
   /** The provider's fake RISC transmitter and the service account that may manage it (with `risc`). */
@@ -53,6 +60,12 @@ export interface StackOptions {
   testScheduled?: boolean;
   /** Rewrites ID tokens at the provider's token endpoint (see demo/README.md). */
   idTokenHook?: (claims: Record<string, unknown>) => object | undefined;
+  /**
+   * A second local provider (demo/provider.mjs again: another issuer, other keys, its own client),
+   * and OIDC_PROVIDERS naming both: "corp" (the stack's provider) and "partner" (this one).
+   * Its own `idTokenHook`, if any.
+   */
+  secondProvider?: { idTokenHook?: (claims: Record<string, unknown>) => object | undefined };
   /** wrangler's log level; "log" passes the worker's console output through. Default "none". */
   logLevel?: "none" | "log";
   /** Point ORIGIN_URL (or, behind the binding, the origin Worker) at a port where nothing listens. */
@@ -135,6 +148,36 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     idTokenHook: options.idTokenHook && ((claims: object) => options.idTokenHook!(claims as Record<string, unknown>)),
   });
   transmitter?.bind(provider.issuer);
+  const partnerClient = { id: "e2e-partner-client", secret: randomBytes(24).toString("hex") };
+  const second = options.secondProvider;
+  const partner = second
+    ? await startProvider({
+        clients: [
+          {
+            client_id: partnerClient.id,
+            client_secret: partnerClient.secret,
+            redirect_uris: [`${publicUrl ?? workerUrl}/auth/callback`],
+          },
+        ],
+        ...(second.idTokenHook
+          ? { idTokenHook: (claims: object) => second.idTokenHook!(claims as Record<string, unknown>) }
+          : {}),
+      })
+    : undefined;
+  // One provider as OIDC_ISSUER/OIDC_CLIENT_ID/OIDC_CLIENT_SECRET, or both in OIDC_PROVIDERS.
+  const providerVars: Record<string, string> = partner
+    ? {
+        OIDC_ISSUER: "",
+        OIDC_CLIENT_ID: "",
+        OIDC_PROVIDERS: JSON.stringify([
+          { id: "corp", label: "Corp accounts", issuer: provider.issuer, clientId },
+          { id: "partner", label: "Partner accounts", issuer: partner.issuer, clientId: partnerClient.id },
+        ]),
+      }
+    : { OIDC_ISSUER: provider.issuer, OIDC_CLIENT_ID: clientId };
+  const providerSecrets: Record<string, string> = partner
+    ? { OIDC_CLIENT_SECRET_CORP: clientSecret, OIDC_CLIENT_SECRET_PARTNER: partnerClient.secret }
+    : { OIDC_CLIENT_SECRET: clientSecret };
   const originPort = options.originDown ? await freePort() : 0;
   const origin = options.originDown
     ? { url: `http://127.0.0.1:${originPort}`, requests: [], socketCloses: [], close: async () => {} }
@@ -159,8 +202,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...(registry && originWorker ? { originService: { registry, service: originWorker.name } } : {}),
     vars: {
       ORIGIN_URL: viaBinding ? "" : origin.url,
-      OIDC_ISSUER: provider.issuer,
-      OIDC_CLIENT_ID: clientId,
+      ...providerVars,
       ALLOWED_DOMAINS: "*",
       ORIGIN_AUDIENCE: "e2e-origin",
       PUBLIC_PATHS: "/healthz,/public/*",
@@ -170,7 +212,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ...options.vars,
     },
     secrets: {
-      OIDC_CLIENT_SECRET: clientSecret,
+      ...providerSecrets,
       SESSION_KEYS: JSON.stringify(sessionKeys),
       ...(directory ? { GOOGLE_GROUPS_CREDENTIALS: directory.credentials } : {}),
       ...options.secrets,
@@ -190,6 +232,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     originRequests: origin.requests as OriginRequest[],
     originSocketCloses: origin.socketCloses,
     sessionKeys,
+    providerPrivateJwks: provider.privateJwks as Stack["providerPrivateJwks"],
+    ...(partner
+      ? {
+          partner: {
+            url: partner.issuer,
+            clientId: partnerClient.id,
+            privateJwks: partner.privateJwks as Stack["providerPrivateJwks"],
+          },
+        }
+      : {}),
     providerHits,
     ...(directory ? { directory } : {}),
     ...(transmitter && serviceAccount ? { risc: { transmitter, serviceAccount } } : {}),
@@ -197,7 +249,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       // The origin Worker first: stopping the worker first makes its dev session rebuild as it goes.
       await originWorker?.dispose();
       await worker.dispose();
-      await Promise.all([provider.close(), origin.close(), directory?.close()]);
+      await Promise.all([provider.close(), partner?.close(), origin.close(), directory?.close()]);
       if (registry) rmSync(registry, { recursive: true, force: true });
     },
   };

@@ -13,7 +13,7 @@ import { createCloudflareKv } from "../cloudflare-kv";
 
 export const ISSUER = "https://app.test";
 export const testEnv = env;
-export const ada: Identity = { sub: "1001", email: "ada@example.com" };
+export const ada: Identity = { provider: "default", sub: "1001", email: "ada@example.com" };
 
 export async function testConfig(): Promise<Config> {
   const result = await loadConfig(testEnv);

@@ -192,9 +192,15 @@ describe("ACCESS_POLICY, checked", () => {
   });
 
   it("agrees with the JSON Schema editors complete from: the same keys, and the schema's own example parses", async () => {
-    const ruleKeys = ["allow", "methods", "path", "preflight", "public", "websocket"];
+    const ruleKeys = ["allow", "maxAge", "methods", "path", "preflight", "public", "websocket"];
     expect(Object.keys(schema.$defs.rule.properties).sort()).toEqual(ruleKeys);
-    expect(Object.keys(schema.$defs.allow.properties).sort()).toEqual(["domains", "emails", "groups", "workloads"]);
+    expect(Object.keys(schema.$defs.allow.properties).sort()).toEqual([
+      "domains",
+      "emails",
+      "groups",
+      "providers",
+      "workloads",
+    ]);
     const examples = schema.$defs.rule.properties.path.examples.map((path) => ({
       path,
       allow: { emails: ["a@example.com"] },

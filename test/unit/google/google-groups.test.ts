@@ -128,6 +128,7 @@ describe("membership lookups", () => {
 describe("groups on the way to the origin", () => {
   it("sends X-Auth-User-Groups and the assertion's groups from the session, never a client's", async () => {
     const { cookie } = await signedIn({
+      provider: "default",
       sub: "1001",
       email: "ada@example.com",
       groups: ["eng@corp.test", "ops@corp.test"],

@@ -33,7 +33,12 @@ async function decidedBy(rules: object[], method: string, path: string): Promise
   return decision.public ? "public" : decision.rules.map((rule) => rule.label.replace(/^ACCESS_POLICY\[\d+\] /, ""));
 }
 
-const person = (email: string, extra: Partial<Identity> = {}): Identity => ({ sub: email, email, ...extra });
+const person = (email: string, extra: Partial<Identity> = {}): Identity => ({
+  provider: "default",
+  sub: email,
+  email,
+  ...extra,
+});
 
 describe("the most specific rule decides", () => {
   it.each([

@@ -104,7 +104,7 @@ describe("at the gate", () => {
     for (const path of ["/admin", "/admin/", "/admin./users", "/admin%20", "/Admin"]) {
       expect([path, (await withPolicy(path, { headers: { cookie: ada.cookie } })).status]).toEqual([path, 403]);
     }
-    const boss = await signedIn({ sub: "2002", email: "boss@example.com" });
+    const boss = await signedIn({ provider: "default", sub: "2002", email: "boss@example.com" });
     for (const path of ["/admin", "/admin/"]) {
       expect([path, (await withPolicy(path, { headers: { cookie: boss.cookie } })).status]).toEqual([path, 200]);
     }

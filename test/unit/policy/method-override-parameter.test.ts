@@ -18,7 +18,7 @@ const POLICY = JSON.stringify([
   { path: "/hooks/large", public: true },
 ]);
 const FORM = { "content-type": "application/x-www-form-urlencoded" };
-const boss = { sub: "2002", email: "boss@example.com" };
+const boss = { provider: "default", sub: "2002", email: "boss@example.com" };
 
 async function post(path: string, init: { headers?: Record<string, string>; body?: BodyInit } = {}) {
   return callWith({ ACCESS_POLICY: POLICY }, path, { method: "POST", ...init });

@@ -121,7 +121,7 @@ describe("a relayed WebSocket", () => {
 
   it("closes with 4401 when the session reaches its end, between two checks", async () => {
     const { config, store } = await signedIn();
-    const issued = await store.create({ sub: "1001", email: "ada@example.com" }, Date.now(), 1000);
+    const issued = await store.create({ provider: "default", sub: "1001", email: "ada@example.com" }, Date.now(), 1000);
     const access = await accessTokenFor(config, issued.identity, issued.familyId, Math.floor(Date.now() / 1000));
     const socket = await open(`__Host-access=${access}`);
     await pass(ACCESS_TTL_MS);
@@ -150,7 +150,7 @@ describe("a relayed WebSocket", () => {
   it("on the Durable Object store, is checked every 60 s: closed with 4401 within a minute of a revocation", async () => {
     const config = await testConfig();
     const store = createDurableObjectSessionStore(env.SESSION_FAMILIES);
-    const person: Identity = { sub: `do-socket-${Date.now()}`, email: "ada@example.com" };
+    const person: Identity = { provider: "default", sub: `do-socket-${Date.now()}`, email: "ada@example.com" };
     const issued = await store.create(person, Date.now(), config.refreshTokenTtlSeconds);
     const access = await accessTokenFor(config, person, issued.familyId, Math.floor(Date.now() / 1000));
     const socket = await open(`__Host-access=${access}`, "/ws", { SESSION_STORE: "durable-object" });
@@ -176,7 +176,12 @@ describe("a relayed WebSocket", () => {
       GOOGLE_GROUPS_CREDENTIALS: await serviceAccountKey(),
     };
     const { config, store } = await signedIn();
-    const person: Identity = { sub: "1001", email: "ada@example.com", groups: ["team@example.org"] };
+    const person: Identity = {
+      provider: "default",
+      sub: "1001",
+      email: "ada@example.com",
+      groups: ["team@example.org"],
+    };
     const issued = await store.create(person, Date.now(), config.refreshTokenTtlSeconds);
     const access = await accessTokenFor(config, person, issued.familyId, Math.floor(Date.now() / 1000));
     const socket = await open(`__Host-access=${access}`, "/team/ws", groups);

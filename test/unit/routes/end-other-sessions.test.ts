@@ -31,7 +31,7 @@ const refreshWorks = async (refresh: string) =>
 
 describe("ending every other session", () => {
   it(`ends all ${SESSIONS - 1} other sessions of a person with ${SESSIONS}, and keeps this browser signed in`, async () => {
-    const person = { sub: `others-${Date.now()}`, email: "others@example.org", hd: "example.org" };
+    const person = { provider: "default", sub: `others-${Date.now()}`, email: "others@example.org", hd: "example.org" };
     const others: string[] = [];
     for (let i = 0; i < SESSIONS - 1; i++) {
       others.push((await signedIn(person, cloudflareKv.binding())).refresh);
@@ -72,7 +72,12 @@ describe("ending every other session", () => {
       clock: () => Date.now(),
       dailyLimits: { ...FREE_PLAN_DAILY_LIMITS, writes: 9 },
     });
-    const person = { sub: `others-held-${Date.now()}`, email: "held@example.org", hd: "example.org" };
+    const person = {
+      provider: "default",
+      sub: `others-held-${Date.now()}`,
+      email: "held@example.org",
+      hd: "example.org",
+    };
     const others = [(await signedIn(person, kv.binding())).refresh, (await signedIn(person, kv.binding())).refresh];
     vi.setSystemTime(Date.now() + 1_000);
     const here = await signedIn(person, kv.binding());

@@ -16,7 +16,12 @@ let people = 0;
 
 /** The victim signs in (the thief copies only the access cookie), signs out everywhere, and signs in again. */
 async function thiefAndVictim() {
-  const person = { sub: `live-${Date.now()}-${++people}`, email: `live${people}@example.org`, hd: "example.org" };
+  const person = {
+    provider: "default",
+    sub: `live-${Date.now()}-${++people}`,
+    email: `live${people}@example.org`,
+    hd: "example.org",
+  };
   const before = await signedIn(person);
   const thief = `__Host-access=${before.access}`;
   vi.setSystemTime(Date.now() + 1_000);
@@ -60,7 +65,12 @@ describe("session management needs the caller's own session live in the store", 
   });
 
   it("a live session's access token still manages its sessions, without a refresh cookie", async () => {
-    const session = await signedIn({ sub: `live-ok-${Date.now()}`, email: "ok@example.org", hd: "example.org" });
+    const session = await signedIn({
+      provider: "default",
+      sub: `live-ok-${Date.now()}`,
+      email: "ok@example.org",
+      hd: "example.org",
+    });
     const access = `__Host-access=${session.access}`;
     const listing = await call("/auth/sessions", { headers: { cookie: access, accept: "application/json" } });
     expect(listing.status).toBe(200);

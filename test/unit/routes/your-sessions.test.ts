@@ -24,7 +24,7 @@ let people = 0;
 
 /** A browser signing in: login, the provider's consent, the callback (with its User-Agent and Cloudflare's location). */
 async function browserSignsIn(
-  who: { sub: string; email: string },
+  who: { provider?: string; sub: string; email: string },
   userAgent: string,
   cf?: Record<string, string>,
   bindings: Record<string, unknown> = {},
@@ -66,6 +66,7 @@ const revoke = (cookie: string, body: string, headers: Record<string, string> = 
   call("/auth/sessions/revoke", { method: "POST", headers: { cookie, ...SAME_ORIGIN, ...FORM, ...headers }, body });
 /** A person the unit configuration admits (ALLOWED_DOMAINS=example.org, by the `hd` claim). */
 const someone = () => ({
+  provider: "default",
   sub: `sessions-${Date.now()}-${++people}`,
   email: `person${people}@example.org`,
   hd: "example.org",
@@ -124,7 +125,7 @@ describe("GET /auth/sessions", () => {
   });
 
   it("shows a page to a navigation, with a button for each session, under the strict page CSP", async () => {
-    const person = { sub: `page-${Date.now()}`, email: "o'brien@example.org", hd: "example.org" };
+    const person = { provider: "default", sub: `page-${Date.now()}`, email: "o'brien@example.org", hd: "example.org" };
     await browserSignsIn(person, LINUX_FIREFOX);
     const cookie = await browserSignsIn(person, MAC_CHROME, { country: "JP", city: "<Tokyo>" });
     const response = await call("/auth/sessions", {
@@ -227,7 +228,7 @@ describe("POST /auth/sessions/revoke", () => {
   });
 
   it(`ends ${MAX_LISTED_SESSIONS - 1} other sessions in one request with four writes, whatever their number`, async () => {
-    const person = { sub: `many-${Date.now()}`, email: "many@example.org", hd: "example.org" };
+    const person = { provider: "default", sub: `many-${Date.now()}`, email: "many@example.org", hd: "example.org" };
     const others = [];
     for (let i = 0; i < MAX_LISTED_SESSIONS - 1; i++) others.push(await signedIn(person));
     vi.setSystemTime(Date.now() + 1_000);

@@ -38,7 +38,7 @@ describe("the Durable Object session store", () => {
 
   it("deletes a person's data once their last session has expired", async () => {
     const sub = `leaving-${Date.now()}`;
-    await store.create({ sub, email: "leaving@example.com" }, Date.now(), 60);
+    await store.create({ provider: "default", sub, email: "leaving@example.com" }, Date.now(), 60);
     const stub = await objectOf(sub);
     expect(await tables(stub)).toContain("families");
     await alarmAt(stub, Date.now() + 120_000);
@@ -59,7 +59,7 @@ describe("the Durable Object session store", () => {
 
   it("keeps a person's data while a session is live, and checks again when it ends", async () => {
     const sub = `staying-${Date.now()}`;
-    const issued = await store.create({ sub, email: "staying@example.com" }, Date.now(), 3600);
+    const issued = await store.create({ provider: "default", sub, email: "staying@example.com" }, Date.now(), 3600);
     const stub = await objectOf(sub);
     await runInDurableObject(stub, (instance) => instance.alarm());
     expect(await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm())).toBe(issued.expiresAtMs);

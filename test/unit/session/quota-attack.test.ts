@@ -180,7 +180,7 @@ describe("one person at the rate limit for an hour, on the Free plan's KV quotas
       vi.useFakeTimers({ toFake: ["Date"], now: DAY + (plan === "free" ? 2 : 3) * 86_400_000 + 9 * 3_600_000 });
       const kv = createCloudflareKv(testEnv.SESSIONS, { clock: () => Date.now(), dailyLimits: FREE_PLAN_DAILY_LIMITS });
       const bindings = { SESSIONS: kv.binding(), WORKERS_PLAN: plan };
-      const person = { sub: `plan-${plan}-${DAY}`, email: "pat@example.org", hd: "example.org" };
+      const person = { provider: "default", sub: `plan-${plan}-${DAY}`, email: "pat@example.org", hd: "example.org" };
       // Signed in by the store itself: the sign-in's writes are not the worker's to charge.
       const issued = await createKvSessionStore(kv.binding(), 30 * 86_400).create(person, Date.now(), 30 * 86_400);
       const jar: Jar = new Map([["__Host-refresh", issued.credential]]);

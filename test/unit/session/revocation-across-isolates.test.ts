@@ -44,7 +44,11 @@ function twoIsolates(kind: "kv" | "durable-object", writes = 3) {
   return { a: across("lisbon"), b: across("tokyo"), lagMs: KV_PROPAGATION_MS, kv };
 }
 
-const someone = () => ({ sub: `isolates-${Date.now()}-${++people}`, email: `i${people}@example.org` });
+const someone = () => ({
+  provider: "default",
+  sub: `isolates-${Date.now()}-${++people}`,
+  email: `i${people}@example.org`,
+});
 
 describe.each(["kv", "durable-object"] as const)("revocations seen by another isolate (%s store)", (kind) => {
   it.each([

@@ -27,7 +27,7 @@ describe("revocation", () => {
   });
 
   it("POST /auth/logout?scope=all signs the user out on every device", async () => {
-    const identity = { sub: "devices-1", email: "ada@example.com" };
+    const identity = { provider: "default", sub: "devices-1", email: "ada@example.com" };
     const laptop = await signedIn(identity);
     const phone = await signedIn(identity);
     const response = await call("/auth/logout?scope=all", {

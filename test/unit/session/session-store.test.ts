@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { AuthError } from "../../../src/errors";
-import type { Identity } from "../../../src/identity";
+import { personKey, type Identity } from "../../../src/identity";
 import { createDurableObjectSessionStore } from "../../../src/session/durable-object-store";
 import { createKvSessionStore, newFamilyCache } from "../../../src/session/kv-store";
 import { MAX_LISTED_SESSIONS, type SessionStore } from "../../../src/session/store";
@@ -16,7 +16,11 @@ import { testEnv } from "../../support/workerd/helpers";
 const GRACE_SECONDS = 30;
 const TTL_SECONDS = 3600;
 let users = 0;
-const someone = (): Identity => ({ sub: `store-${Date.now()}-${++users}`, email: `p${users}@example.com` });
+const someone = (): Identity => ({
+  provider: "default",
+  sub: `store-${Date.now()}-${++users}`,
+  email: `p${users}@example.com`,
+});
 
 interface Harness {
   /** A store as one invocation sees it (a new invocation each call). */
@@ -330,6 +334,26 @@ describe.each([
     const asking = await h.store().listSessions(person.sub, h.now(), created[0]!.familyId);
     expect(asking.map((session) => session.familyId)).toEqual([...expected.slice(0, -1), created[0]!.familyId]);
   }, 120_000);
+
+  it("keeps the same sub at two providers apart: sessions, their list, their state and signing out everywhere", async () => {
+    const h = makeHarness();
+    const atDefault = someone();
+    const atPartner: Identity = { ...atDefault, provider: "partner" };
+    const first = await h.store().create(atDefault, h.now(), TTL_SECONDS);
+    const second = await h.store().create(atPartner, h.now(), TTL_SECONDS);
+    // The default provider's person keeps the bare sub as their key: sessions from before providers had ids.
+    expect([first.sub, second.sub]).toEqual([atDefault.sub, `partner ${atDefault.sub}`]);
+    expect((await rotate(h, second.credential)).identity).toEqual(atPartner);
+    const listed = async (key: string) =>
+      (await h.store().listSessions(key, h.now(), undefined)).map((session) => session.familyId);
+    expect(await listed(personKey(atDefault))).toEqual([first.familyId]);
+    expect(await listed(personKey(atPartner))).toEqual([second.familyId]);
+    expect(await h.store().sessionState(atDefault.sub, second.familyId, h.now())).toEqual({ active: false });
+    h.advance(1000);
+    await h.store().revokeUser(personKey(atPartner), h.now(), h.now(), "logout-everywhere");
+    expect((await h.store().sessionState(personKey(atPartner), second.familyId, h.now())).active).toBe(false);
+    expect((await h.store().sessionState(personKey(atDefault), first.familyId, h.now())).active).toBe(true);
+  });
 
   it("lists nobody's sessions for a person who never signed in, and answers an outage as unavailable", async () => {
     const h = makeHarness();

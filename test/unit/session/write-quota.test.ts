@@ -20,7 +20,12 @@ const at = (hours: number, minutes = 0) => DAY + (hours * 60 + minutes) * 60_000
 const ROUND_MS = 16 * 60_000; // Past ACCESS_TOKEN_TTL (15 minutes): every round refreshes.
 
 type Jar = { access?: string; refresh?: string };
-const person = (name: string) => ({ sub: `quota-${name}-${DAY}`, email: `${name}@example.org`, hd: "example.org" });
+const person = (name: string) => ({
+  provider: "default",
+  sub: `quota-${name}-${DAY}`,
+  email: `${name}@example.org`,
+  hd: "example.org",
+});
 
 afterEach(() => {
   vi.useRealTimers();

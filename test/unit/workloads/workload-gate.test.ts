@@ -87,7 +87,11 @@ describe("a trusted workload", () => {
 
   it("is told apart from a person with the same sub and e-mail: its own assertion, with its workload claim; a person's X-Auth-Workload is stripped", async () => {
     const claims = serviceAccountClaims("1001");
-    const person = await signedIn({ sub: "1001", email: "deployer@project.iam.gserviceaccount.com" });
+    const person = await signedIn({
+      provider: "default",
+      sub: "1001",
+      email: "deployer@project.iam.gserviceaccount.com",
+    });
     const personEcho = (await (
       await callWith({ ...bindings, ALLOWED_EMAILS: "deployer@project.iam.gserviceaccount.com" }, "/anything", {
         headers: { cookie: person.cookie, "X-Auth-Workload": "deployer" },
