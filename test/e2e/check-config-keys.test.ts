@@ -9,7 +9,7 @@ function project(vars: string, devVars: string, triggers = '[triggers]\ncrons = 
   const dir = mkdtempSync(join(tmpdir(), "check-keys-"));
   writeFileSync(
     join(dir, "wrangler.toml"),
-    `name = "t"\nmain = "index.js"\ncompatibility_date = "2026-05-03"\n${triggers}[[kv_namespaces]]\nbinding = "SESSIONS"\nid = "0123456789abcdef0123456789abcdef"\n[vars]\nORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "id"\nALLOWED_DOMAINS = "example.com"\n${vars}\n`,
+    `name = "t"\nmain = "index.js"\ncompatibility_date = "2026-05-03"\n${triggers}[[kv_namespaces]]\nbinding = "SESSIONS"\nid = "0123456789abcdef0123456789abcdef"\n[vars]\nORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "1234-keys.apps.googleusercontent.com"\nALLOWED_DOMAINS = "example.com"\n${vars}\n`,
   );
   writeFileSync(join(dir, ".dev.vars"), devVars);
   return join(dir, "wrangler.toml");

@@ -47,7 +47,7 @@ describe("ending every other session", () => {
       body: "others=1",
     });
     expect(response.status).toBe(303);
-    expect(response.headers.get("location")).toBe("/auth/sessions");
+    expect(response.headers.get("location")).toBe("/auth/sessions?ended=others");
     // This browser goes on, with the cookies it holds after the answer.
     const cookies = setCookies(response);
     const access = cookieValue(cookies.get("__Host-access")) ?? here.access;
