@@ -1,6 +1,5 @@
 import type { Env } from "../env";
 import { allowFrom, parseAccessPolicyRules } from "./access-policy";
-import { clientIdProblems } from "./client-id";
 import { httpsUrlVar, httpUrl, list, listOf, oneOf, required, seconds, text } from "./env-values";
 import { parseGroupDirectory, type GroupDirectory } from "./google-groups";
 import { parseOidcProviders, type OidcProvider } from "./oidc-providers";
