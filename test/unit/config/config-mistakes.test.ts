@@ -98,13 +98,13 @@ describe("unknown keys in ACCESS_POLICY and TRUSTED_WORKLOADS", () => {
     ]);
     const problems = await problemsWith({ ACCESS_POLICY: policy });
     expect(problems).toContain(
-      'ACCESS_POLICY[0] "/admin/*" "allow": unknown key "email"; did you mean "emails"? (allowed: emails, domains, groups, workloads)',
+      'ACCESS_POLICY[0] "/admin/*" "allow": unknown key "email"; did you mean "emails"? (allowed: emails, domains, groups, workloads, providers)',
     );
     expect(problems).toContain(
-      'ACCESS_POLICY[1] "/api/*": unknown key "method"; did you mean "methods"? (allowed: path, methods, allow, public, preflight, websocket)',
+      'ACCESS_POLICY[1] "/api/*": unknown key "method"; did you mean "methods"? (allowed: path, methods, allow, public, preflight, websocket, maxAge)',
     );
     expect(problems).toContain(
-      'ACCESS_POLICY[2] "/x": unknown key "colour" (allowed: path, methods, allow, public, preflight, websocket)',
+      'ACCESS_POLICY[2] "/x": unknown key "colour" (allowed: path, methods, allow, public, preflight, websocket, maxAge)',
     );
   });
 
@@ -115,10 +115,10 @@ describe("unknown keys in ACCESS_POLICY and TRUSTED_WORKLOADS", () => {
     ]);
     const problems = await problemsWith({ ACCESS_POLICY: policy });
     expect(problems).toContain(
-      'ACCESS_POLICY[0] "/admin/*": unknown key "emails"; it belongs inside "allow": {"emails": [...]} (allowed: path, methods, allow, public, preflight, websocket)',
+      'ACCESS_POLICY[0] "/admin/*": unknown key "emails"; it belongs inside "allow": {"emails": [...]} (allowed: path, methods, allow, public, preflight, websocket, maxAge)',
     );
     expect(problems).toContain(
-      'ACCESS_POLICY[1] "/ops/*": unknown key "group"; did you mean "groups", inside "allow": {"groups": [...]}? (allowed: path, methods, allow, public, preflight, websocket)',
+      'ACCESS_POLICY[1] "/ops/*": unknown key "group"; did you mean "groups", inside "allow": {"groups": [...]}? (allowed: path, methods, allow, public, preflight, websocket, maxAge)',
     );
   });
 

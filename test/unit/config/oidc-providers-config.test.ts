@@ -7,7 +7,7 @@ import { testEnv } from "../../support/workerd/helpers";
 
 const GOOGLE = "https://accounts.google.com";
 const entra = { id: "contractors", label: "Contractors", issuer: "https://login.example/tenant/v2.0", clientId: "c" };
-const google = { id: "google", label: "Google", issuer: GOOGLE, clientId: "g" };
+const google = { id: "google", label: "Google", issuer: GOOGLE, clientId: "1234-g.apps.googleusercontent.com" };
 
 /** The test bindings with OIDC_PROVIDERS instead of the single provider's client id and secret. */
 function withProviders(providers: unknown, extra: Record<string, unknown> = {}): Env {
@@ -72,6 +72,8 @@ describe("OIDC_PROVIDERS", () => {
       'OIDC_PROVIDERS[1]: "label" must be the name people know the provider by (1 to 64 characters)',
       'OIDC_PROVIDERS[1] "issuer": must be https (http only for localhost or 127.0.0.1)',
       'OIDC_PROVIDERS[1]: "clientId" must be the OAuth client id registered at the provider',
+      // Google's issuer with a trailing "/" is still Google's: its client ids have Google's shape.
+      expect.stringMatching(/^OIDC_PROVIDERS\[2\] "clientId": not a Google client id, which looks like /),
       "OIDC_CLIENT_SECRET_MISSING_SECRET: required (the client secret of OIDC_PROVIDERS[3])",
       'OIDC_PROVIDERS: "id" "google" is used twice',
       `OIDC_PROVIDERS: "issuer" ${GOOGLE}/ is used twice; each provider needs its own`,
