@@ -5,6 +5,8 @@
 // namespace; puts OIDC_CLIENT_SECRET and, for signing keys the worker rotates itself
 // (KEY_ROTATION = "auto"), a generated KEY_WRAPPING_SECRET as secrets (on wrangler's stdin);
 // checks the result. Run again, it adds only what is missing and never replaces a key secret.
+// With --add-provider ID, it adds a sign-in provider to a set-up environment instead
+// (scripts/setup/add-provider.mjs).
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";

@@ -143,6 +143,30 @@ describe("npm run setup -- --add-provider", () => {
     expect((await environment(space.toml, "staging")).vars.OIDC_CLIENT_ID).toBe("");
   }, 120_000);
 
+  it("empties a single provider's own OIDC_ISSUER, and warns that Google's claims no longer count from it", async () => {
+    const space = workspace(
+      SET_UP_TOML.replace(
+        /(\[env\.staging\.vars\][^]*?)OIDC_ISSUER = "https:\/\/accounts\.google\.com"/,
+        '$1OIDC_ISSUER = "https://sso.example.net"',
+      ),
+    );
+    writeFileSync(space.state, JSON.stringify({ namespaces: [], workers: { [WORKER]: { secrets: {} } } }));
+    const result = space.run(PARTNER, { input: `${NEW_SECRET}\n`, env: { OIDC_CLIENT_SECRET: OLD_SECRET } });
+    expect(result.output).toContain("configuration OK");
+    expect(result.code).toBe(0);
+    const vars = (await environment(space.toml, "staging")).vars;
+    expect(vars.OIDC_ISSUER).toBe("");
+    expect(JSON.parse(vars.OIDC_PROVIDERS ?? "")[0]).toEqual({
+      id: "default",
+      label: "sso.example.net",
+      issuer: "https://sso.example.net",
+      clientId: STAGING_CLIENT_ID,
+    });
+    expect(result.output).toContain(`warning: "default" (https://sso.example.net) is not Google's`);
+    // A Worker without the old secret has nothing to delete.
+    expect(result.output).not.toContain("secret delete");
+  }, 120_000);
+
   it("asks on the terminal, both secrets without echo", async () => {
     const space = setUpStaging();
     const input = [
