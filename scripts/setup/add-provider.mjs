@@ -14,8 +14,6 @@ import { putSecret, secretNames } from "./wrangler-cli.mjs";
 
 const CHECK = fileURLToPath(new URL("../check-config.mjs", import.meta.url));
 const GOOGLE_ISSUER = "https://accounts.google.com";
-/** The worker's rule for an id (src/config/oidc-providers.ts): here only to name its secret. */
-const PROVIDER_ID = /^[a-z][a-z0-9-]{0,31}$/;
 /** The single provider's id as an entry: the worker keys its people by bare `sub`, as before. */
 const DEFAULT_ID = "default";
 
@@ -147,6 +145,8 @@ export async function addProvider({ options, given, configPath, env, flags, aske
  */
 async function secretsToPut({ current, added, existing, given, asker, env, problems }) {
   const secrets = {};
+  // The worker accepted the entry, so its id names a secret.
+  const accepted = problems.length === 0;
   // No prompt for a secret when setup refuses anyway.
   const ask = (question) =>
     problems.length === 0 ? asker.ask(question, undefined, { hidden: true }) : Promise.resolve(undefined);
@@ -161,8 +161,8 @@ async function secretsToPut({ current, added, existing, given, asker, env, probl
         `${defaultName}: the current provider becomes "${DEFAULT_ID}" and needs its client secret under this name; secrets cannot be read back, so give it again (OIDC_CLIENT_SECRET in the environment, or at the prompt), or put it yourself and run setup again:\n      npx wrangler secret put ${defaultName} --env ${env}`,
       );
   }
-  const newName = PROVIDER_ID.test(added.id) ? secretNameOf(added.id) : undefined;
-  if (!newName) return secrets;
+  if (!accepted) return secrets;
+  const newName = secretNameOf(added.id);
   const value = given ?? (await ask(`Client secret at ${added.label || added.id} (not shown)`));
   if (value) secrets[newName] = value;
   else if (!existing.includes(newName))
@@ -182,18 +182,19 @@ function printNextSteps({ vars, env, added, configPath, flags, oldSecret }) {
   const configFlag = flags.includes("--config") ? ` --config ${configPath}` : "";
   console.log(`
 At ${added.label} (the OAuth client ${added.clientId}), register the redirect URI:
-  ${publicUrl}${prefix}/callback
-
-Then deploy:
-  npm run deploy -- --env ${env}${configFlag}`);
+  ${publicUrl}${prefix}/callback`);
+  const deploy = `npm run deploy -- --env ${env}${configFlag}`;
+  if (!oldSecret) {
+    console.log(`\nThen deploy:\n  ${deploy}`);
+    return;
+  }
   // Either order leaves a moment with a configuration the worker refuses: the running version
-  // needs OIDC_CLIENT_SECRET, the new one refuses to start beside it. Back to back, it is seconds.
-  if (oldSecret)
-    console.log(`
-The Worker still has OIDC_CLIENT_SECRET, which the version running now reads; the version you
-deploy refuses to serve while it is there (OIDC_PROVIDERS replaces it). So delete it right after
-the deploy, in the same command line:
-  npm run deploy -- --env ${env}${configFlag} && npx wrangler secret delete OIDC_CLIENT_SECRET --env ${env}${configFlag}`);
+  // needs OIDC_CLIENT_SECRET, the new one refuses to serve beside it. Back to back, it is seconds.
+  console.log(`
+Then deploy. The Worker still has OIDC_CLIENT_SECRET, which the version running now reads; the
+version you deploy refuses to serve while it is there (OIDC_PROVIDERS replaces it), so delete it
+right after the deploy, in the same command line:
+  ${deploy} && npx wrangler secret delete OIDC_CLIENT_SECRET --env ${env}${configFlag}`);
 }
 
 /** The single form's vars emptied (OIDC_ISSUER may keep Google's default, which counts as unset). */
