@@ -5,10 +5,13 @@
 // namespace; puts OIDC_CLIENT_SECRET and, for signing keys the worker rotates itself
 // (KEY_ROTATION = "auto"), a generated KEY_WRAPPING_SECRET as secrets (on wrangler's stdin);
 // checks the result. Run again, it adds only what is missing and never replaces a key secret.
+// With --add-provider ID, it adds a sign-in provider to a set-up environment instead
+// (scripts/setup/add-provider.mjs).
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { addProvider } from "./setup/add-provider.mjs";
 import { collectAnswers } from "./setup/answers.mjs";
 import { createAsker } from "./setup/ask.mjs";
 import * as table from "./setup/environment-table.mjs";
@@ -26,6 +29,9 @@ const OPTIONS = {
   "client-secret": { type: "string" },
   "allowed-emails": { type: "string" },
   "allowed-domains": { type: "string" },
+  "add-provider": { type: "string" },
+  label: { type: "string" },
+  issuer: { type: "string" },
   yes: { type: "boolean", short: "y" },
   help: { type: "boolean", short: "h" },
 };
@@ -33,7 +39,10 @@ const USAGE = `usage: npm run setup -- --env NAME [--yes] [--config wrangler.tom
   [--public-url HOST] [--origin-url URL | --origin-service WORKER] [--origin-audience AUD]
   [--client-id ID] [--client-secret -] [--allowed-emails LIST] [--allowed-domains LIST]
 The client secret: OIDC_CLIENT_SECRET in the environment, or --client-secret - to read it from
-stdin, or typed at the prompt (not echoed). See docs/setup.md.`;
+stdin, or typed at the prompt (not echoed). See docs/setup.md.
+Another sign-in provider, for an environment set up already:
+npm run setup -- --env NAME --add-provider ID [--label TEXT] [--issuer URL] [--client-id ID]
+  [--client-secret -] [--yes] [--config wrangler.toml]`;
 const CHECK = fileURLToPath(new URL("./check-config.mjs", import.meta.url));
 /**
  * An environment's name: it becomes a TOML table name ([env.NAME]) and part of the Worker's name
@@ -81,6 +90,11 @@ export async function setup(argv) {
   const clientSecret = givenClientSecret(options);
   const asker = createAsker({ yes: options.yes || options["client-secret"] === "-" });
   try {
+    if (options["add-provider"] !== undefined) {
+      // The new provider's secret: stdin or the flag (OIDC_CLIENT_SECRET is the current provider's).
+      const given = options["client-secret"] === "-" ? clientSecret : options["client-secret"];
+      return await addProvider({ options, given, configPath, env, flags, asker });
+    }
     const lines = readFileSync(configPath, "utf8").split("\n");
     const fresh = table.ensureEnvironment(lines, env);
     const answers = await collectAnswers(options, lines, env, asker.ask, fresh);

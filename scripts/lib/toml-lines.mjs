@@ -77,3 +77,9 @@ export function removeTable(lines, table) {
 
 /** A TOML basic string: JSON's escapes are all valid in TOML. */
 export const tomlString = (value) => JSON.stringify(String(value));
+
+/**
+ * A multi-line TOML literal string, kept exactly as written (a JSON value stays readable, one
+ * entry a line); a basic string when the value itself holds three quotes.
+ */
+export const tomlLiteral = (value) => (String(value).includes("'''") ? tomlString(value) : `'''\n${value}'''`);

@@ -98,6 +98,12 @@ export function setVars(lines, env, vars) {
     setKey(lines, tableNamed(lines, `env.${env}.vars`), key, tomlString(value));
 }
 
+/** Sets one var of [env.NAME.vars] to `value`, already TOML (a multi-line string, say). */
+export function setRawVar(lines, env, key, value) {
+  setVars(lines, env, {});
+  setKey(lines, tableNamed(lines, `env.${env}.vars`), key, value);
+}
+
 /** The environment's var as written, or undefined. */
 export function readVar(lines, env, key) {
   const table = tableNamed(lines, `env.${env}.vars`);

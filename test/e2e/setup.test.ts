@@ -1,9 +1,7 @@
-import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { delimiter, join, resolve } from "node:path";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { generateKeySet } from "../../scripts/keys.mjs";
+import { environment, secretsOf, workspace as setupWorkspace } from "../support/setup-workspace";
 
 /**
  * `npm run setup -- --env NAME` against a stand-in `wrangler` on PATH (test/support/fake-wrangler.mjs:
@@ -12,87 +10,7 @@ import { generateKeySet } from "../../scripts/keys.mjs";
  */
 const REPO_TOML = readFileSync("wrangler.toml", "utf8");
 const SECRET = "client-secret-value-for-tests";
-
-interface Account {
-  namespaces: { id: string; title: string }[];
-  workers: Record<string, { secrets: Record<string, string> }>;
-}
-
-function workspace() {
-  const dir = mkdtempSync(join(tmpdir(), "setup-"));
-  const bin = join(dir, "bin");
-  mkdirSync(bin);
-  writeFileSync(
-    join(bin, "wrangler"),
-    `#!/bin/sh\nexec "${process.execPath}" "${resolve("test/support/fake-wrangler.mjs")}" "$@"\n`,
-  );
-  chmodSync(join(bin, "wrangler"), 0o755);
-  writeFileSync(join(dir, "wrangler.toml"), REPO_TOML);
-  const paths = { toml: join(dir, "wrangler.toml"), state: join(dir, "account.json"), calls: join(dir, "calls.jsonl") };
-  return {
-    ...paths,
-    run(args: string[], { input = "", env = {} }: { input?: string; env?: Record<string, string> } = {}) {
-      writeFileSync(paths.calls, "");
-      const {
-        OIDC_CLIENT_SECRET: _secret,
-        SESSION_KEYS: _keys,
-        CLOUDFLARE_ACCOUNT_ID: _account,
-        ...inherited
-      } = process.env;
-      const result = spawnSync(process.execPath, ["scripts/setup.mjs", "--config", paths.toml, ...args], {
-        encoding: "utf8",
-        input,
-        env: {
-          ...inherited,
-          ...env,
-          PATH: `${bin}${delimiter}${process.env.PATH}`,
-          FAKE_WRANGLER_STATE: paths.state,
-          FAKE_WRANGLER_CALLS: paths.calls,
-          WRANGLER_SEND_METRICS: "false",
-        },
-      });
-      const calls = readFileSync(paths.calls, "utf8")
-        .trim()
-        .split("\n")
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as { args: string[]; stdinBytes: number });
-      return { code: result.status, output: result.stdout + result.stderr, calls };
-    },
-    account: (): Account => JSON.parse(readFileSync(paths.state, "utf8")),
-    /** Every file of the workspace but the call log, byte for byte. */
-    files: () =>
-      Object.fromEntries(
-        readdirSync(dir, { recursive: true, withFileTypes: true })
-          .filter((entry) => entry.isFile() && join(entry.parentPath, entry.name) !== paths.calls)
-          .map((entry) => [join(entry.parentPath, entry.name), readFileSync(join(entry.parentPath, entry.name))]),
-      ),
-    text: () => readFileSync(paths.toml, "utf8"),
-  };
-}
-
-interface Environment {
-  vars: Record<string, string>;
-  kv_namespaces: { binding: string; id: string }[];
-  routes?: unknown;
-  services?: { binding: string; service: string }[];
-}
-
-/** [env.NAME] of the file as wrangler reads it. */
-async function environment(path: string, name: string): Promise<Environment> {
-  const { experimental_readRawConfig } = await import("wrangler");
-  const found = (
-    experimental_readRawConfig({ config: path }).rawConfig.env as Record<string, Environment> | undefined
-  )?.[name];
-  if (!found) throw new Error(`${path} has no [env.${name}]`);
-  return found;
-}
-
-/** The secrets the stand-in account holds for a Worker. */
-function secretsOf(account: Account, worker: string): Record<string, string> {
-  const found = account.workers[worker];
-  if (!found) throw new Error(`no Worker ${worker} in the account`);
-  return found.secrets;
-}
+const workspace = () => setupWorkspace(REPO_TOML);
 
 const ANSWERS = [
   "--public-url",
