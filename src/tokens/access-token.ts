@@ -1,7 +1,7 @@
 import type { JWTPayload } from "jose";
 import type { SessionKeys } from "../config/session-keys";
-import { identityOf, type Identity } from "../identity";
-import { claimRefused, identityClaims, requireStrings, sign, TOKEN_TYPES, verify } from "./our-jwt";
+import type { Identity } from "../identity";
+import { claimRefused, identityClaims, identityFromClaims, requireStrings, sign, TOKEN_TYPES, verify } from "./our-jwt";
 
 export interface AccessClaims {
   identity: Identity;
@@ -63,14 +63,7 @@ export async function verifyAccessToken(
   };
   if (exp - iat > maxTtlSeconds) claimRefused("exp", "is further from iat than ACCESS_TOKEN_TTL", payload);
   return {
-    identity: identityOf({
-      provider: payload.idp,
-      sub,
-      email,
-      hd: payload.hd,
-      authTime: payload.auth_time,
-      groups: payload.groups,
-    }),
+    identity: identityFromClaims(payload, sub, email),
     sid,
     iat,
     exp,

@@ -1,7 +1,7 @@
 import { jwtVerify, type JWTPayload } from "jose";
 import { JWTClaimValidationFailed, JWTInvalid } from "jose/errors";
 import type { SessionKeys } from "../config/session-keys";
-import type { Identity } from "../identity";
+import { identityOf, type Identity } from "../identity";
 import { signJwt } from "../util/sign-jwt";
 
 /**
@@ -97,3 +97,14 @@ export const identityClaims = (identity: Identity): JWTPayload => ({
   ...(identity.authTime === undefined ? {} : { auth_time: identity.authTime }),
   ...(identity.groups?.length ? { groups: [...identity.groups] } : {}),
 });
+
+/** The identity identityClaims wrote, read back from a verified payload whose `sub` and `email` are checked strings. */
+export const identityFromClaims = (payload: JWTPayload, sub: string, email: string): Identity =>
+  identityOf({
+    provider: payload.idp,
+    sub,
+    email,
+    hd: payload.hd,
+    authTime: payload.auth_time,
+    groups: payload.groups,
+  });

@@ -1,7 +1,7 @@
 import type { JWTPayload } from "jose";
 import type { SessionKeys } from "../config/session-keys";
-import { identityOf, type Identity } from "../identity";
-import { claimRefused, identityClaims, requireStrings, sign, TOKEN_TYPES, verify } from "./our-jwt";
+import type { Identity } from "../identity";
+import { claimRefused, identityClaims, identityFromClaims, requireStrings, sign, TOKEN_TYPES, verify } from "./our-jwt";
 
 /** A relay code lives one minute: long enough for one redirect, short for anything else. */
 export const RELAY_CODE_TTL_SECONDS = 60;
@@ -61,14 +61,7 @@ export async function verifyRelayCode(
   };
   if (exp - iat > RELAY_CODE_TTL_SECONDS) claimRefused("exp", "is more than a minute after iat", payload);
   return {
-    identity: identityOf({
-      provider: payload.idp,
-      sub,
-      email,
-      hd: payload.hd,
-      authTime: payload.auth_time,
-      groups: payload.groups,
-    }),
+    identity: identityFromClaims(payload, sub, email),
     state: st,
     jti,
     exp,

@@ -1,9 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { generateKeySet } from "../../scripts/keys.mjs";
+import { standInWrangler } from "../support/setup-workspace";
 
 /**
  * `npm run deploy -- --env NAME` from an ordinary laptop: the check, the build (wrangler's real
@@ -17,13 +18,7 @@ import { generateKeySet } from "../../scripts/keys.mjs";
 /** This repository's wrangler.toml with staging filled in as setup would, in a directory of its own. */
 function project() {
   const dir = mkdtempSync(join(tmpdir(), "deploy-"));
-  const bin = join(dir, "bin");
-  mkdirSync(bin);
-  writeFileSync(
-    join(bin, "wrangler"),
-    `#!/bin/sh\nexec "${process.execPath}" "${resolve("test/support/fake-wrangler.mjs")}" "$@"\n`,
-  );
-  chmodSync(join(bin, "wrangler"), 0o755);
+  const bin = standInWrangler(dir);
   const toml = readFileSync("wrangler.toml", "utf8");
   const staging = toml.indexOf("[env.staging]");
   // The top level as the Deploy to Cloudflare button's form fills it in.

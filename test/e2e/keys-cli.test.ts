@@ -1,11 +1,12 @@
 import { execFile, execFileSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateKeySet } from "../../scripts/keys.mjs";
+import { standInWrangler } from "../support/setup-workspace";
 
 /**
  * `npm run keys`: rotating and retiring the keys of an environment from its published key set,
@@ -33,13 +34,7 @@ afterAll(() => new Promise((done) => server.close(done)));
 function workspace(keyRotation = "manual") {
   const tree = mkdtempSync(join(tmpdir(), "keys-tree-"));
   const outside = mkdtempSync(join(tmpdir(), "keys-account-"));
-  const bin = join(outside, "bin");
-  mkdirSync(bin);
-  writeFileSync(
-    join(bin, "wrangler"),
-    `#!/bin/sh\nexec "${process.execPath}" "${resolve("test/support/fake-wrangler.mjs")}" "$@"\n`,
-  );
-  chmodSync(join(bin, "wrangler"), 0o755);
+  const bin = standInWrangler(outside);
   const toml = readFileSync("wrangler.toml", "utf8")
     .replace('PUBLIC_URL = "https://staging.app.example.com"', `PUBLIC_URL = "${new URL(jwksUrl).origin}"`)
     .replace(/(\[env\.staging\.vars\][\s\S]*?)KEY_ROTATION = "manual"/, `$1KEY_ROTATION = "${keyRotation}"`);

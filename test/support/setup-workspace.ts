@@ -6,6 +6,18 @@ import { delimiter, join, resolve } from "node:path";
 // `npm run setup` in a temporary directory, against the stand-in `wrangler`
 // (test/support/fake-wrangler.mjs: wrangler 4.86's output, a JSON file for the Cloudflare account).
 
+/** `dir`/bin holding a `wrangler` that is the stand-in: put it first on PATH. Returns that bin. */
+export function standInWrangler(dir: string): string {
+  const bin = join(dir, "bin");
+  mkdirSync(bin);
+  writeFileSync(
+    join(bin, "wrangler"),
+    `#!/bin/sh\nexec "${process.execPath}" "${resolve("test/support/fake-wrangler.mjs")}" "$@"\n`,
+  );
+  chmodSync(join(bin, "wrangler"), 0o755);
+  return bin;
+}
+
 export interface Account {
   namespaces: { id: string; title: string }[];
   workers: Record<string, { secrets: Record<string, string> }>;
@@ -14,13 +26,7 @@ export interface Account {
 /** A temporary directory with `toml` (a copy of `tomlText`), the stand-in on PATH and its account. */
 export function workspace(tomlText: string) {
   const dir = mkdtempSync(join(tmpdir(), "setup-"));
-  const bin = join(dir, "bin");
-  mkdirSync(bin);
-  writeFileSync(
-    join(bin, "wrangler"),
-    `#!/bin/sh\nexec "${process.execPath}" "${resolve("test/support/fake-wrangler.mjs")}" "$@"\n`,
-  );
-  chmodSync(join(bin, "wrangler"), 0o755);
+  const bin = standInWrangler(dir);
   writeFileSync(join(dir, "wrangler.toml"), tomlText);
   const paths = { toml: join(dir, "wrangler.toml"), state: join(dir, "account.json"), calls: join(dir, "calls.jsonl") };
   return {
