@@ -79,7 +79,7 @@ export function consent(authorizeLocation: string, who: ProviderClaims): URL {
  */
 export async function signInThroughProvider(
   who: ProviderClaims,
-  options: { bindings?: Record<string, unknown>; returnTo?: string; origin?: string } = {},
+  options: { bindings?: Record<string, unknown>; returnTo?: string; origin?: string; cookie?: string } = {},
 ): Promise<Response> {
   installProvider();
   const bindings = options.bindings ?? {};
@@ -90,10 +90,11 @@ export async function signInThroughProvider(
     {},
     origin,
   );
-  const cookie = login.headers
-    .getSetCookie()
-    .map((line) => line.split(";")[0])
-    .join("; ");
+  // The browser's other cookies (an earlier session's) come back with the callback too.
+  const cookie = [
+    ...login.headers.getSetCookie().map((line) => line.split(";")[0]),
+    ...(options.cookie ? [options.cookie] : []),
+  ].join("; ");
   const callback = consent(login.headers.get("location") ?? "", who);
   return callWith(bindings, callback.pathname + callback.search, { headers: { cookie } }, callback.origin);
 }
