@@ -51,11 +51,13 @@ export async function verifiedAccess(ctx: RequestContext): Promise<Session | und
 
 /**
  * The refusal of a request with no session: a refused refresh token's own (ERR_REFRESH_*, the
- * session ended), else ERR_NO_SESSION with the access token's rejection (if any) as its cause.
+ * session ended), else ERR_NO_SESSION (401, never a 403: whoever it was may sign in again as
+ * someone else) with the reason, if any, as its cause: the access token's rejection, or the
+ * person the rules no longer admit.
  */
 export function noSession(ctx: RequestContext): AuthError {
   const refusal = ctx.sessionRefusal;
-  if (refusal instanceof AuthError) return refusal;
+  if (refusal instanceof AuthError && refusal.status === 401) return refusal;
   return new AuthError("ERR_NO_SESSION", refusal === undefined ? {} : { cause: refusal });
 }
 
