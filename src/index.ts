@@ -4,11 +4,11 @@ import { loadConfig, loadedConfig } from "./config/load-config";
 import { isOwnPath } from "./config/own-routes";
 import { DEFAULT_AUTH_PREFIX, type Config } from "./config/parse-config";
 import type { Env } from "./env";
-import { AuthError, describeCause } from "./errors";
+import { AuthError } from "./errors";
 import { errorResponse, internalErrorResponse } from "./http/error-response";
 import { pageResponse } from "./http/page-shell";
 import { misconfiguredPage } from "./http/page-texts";
-import { logEvent } from "./log";
+import { failureFields, logEvent } from "./log";
 import { requestIdFor, runInRequestScope } from "./request-scope";
 import { rotateSigningKeys, signingKeysAt } from "./keys/key-ring";
 import { gate } from "./routes/gate";
@@ -35,18 +35,24 @@ function withEarnedCookies(response: Response, cookies: readonly string[]): Resp
 function refusal(error: unknown, ctx: RequestContext): Response {
   const wantsPage = ctx.request.wantsPage;
   if (error instanceof AuthError) {
-    // No session at all is how every sign-in starts: nothing to warn about.
-    const expected = error.status === 404 || error.status === 405 || error.code === "ERR_NO_SESSION";
+    // No session at all is how every sign-in starts, and a refresh token refused ends one (logged
+    // as refresh_refused, and at warn where it was reused): nothing to warn about.
+    const expected =
+      error.status === 404 ||
+      error.status === 405 ||
+      error.code === "ERR_NO_SESSION" ||
+      error.code.startsWith("ERR_REFRESH_");
     const level = error.status >= 500 ? "error" : expected ? "info" : "warn";
-    logEvent(level, "request_refused", { code: error.code, detail: error.detail, cause: describeCause(error.cause) });
+    logEvent(level, "request_refused", failureFields(error));
     const { url } = ctx.request;
     // Only the gate refuses a page with this code: another account comes back to it. (Never one
     // of our routes, whose query may hold a code.)
     const returnTo = error.code === "ERR_ACCESS_DENIED" ? { returnTo: url.pathname + url.search } : {};
     const retry = ctx.retryHref ? { retryHref: ctx.retryHref } : {};
-    return errorResponse(error, { wantsPage, authPrefix: ctx.config.authPrefix, ...retry, ...returnTo });
+    const audience = { wantsPage, authPrefix: ctx.config.authPrefix, nowMs: ctx.nowMs };
+    return errorResponse(error, { ...audience, ...retry, ...returnTo });
   }
-  logEvent("error", "internal_error", { reason: describeCause(error) });
+  logEvent("error", "internal_error", failureFields(error));
   return internalErrorResponse(wantsPage);
 }
 
@@ -139,7 +145,7 @@ async function scheduled(controller: ScheduledController, env: Env): Promise<voi
     });
   } catch (error) {
     // Thrown again, so the dashboard shows the run as failed; the next run tries again.
-    logEvent("error", "signing_keys_rotation_failed", { reason: describeCause(error) });
+    logEvent("error", "signing_keys_rotation_failed", failureFields(error));
     throw error;
   }
 }

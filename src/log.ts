@@ -1,3 +1,4 @@
+import { AuthError, describeCause } from "./errors";
 import { currentRequestId } from "./request-scope";
 
 /**
@@ -13,4 +14,14 @@ export function logEvent(
   if (level === "error") console.error(line);
   else if (level === "warn") console.warn(line);
   else console.log(line);
+}
+
+/**
+ * A failure's log fields, named the same on every line: `code` (an AuthError's, or ERR_INTERNAL
+ * for anything else: a bug or a platform failure), `detail` (ours, for the reader) and `cause`
+ * (the underlying error's code and a bounded message, errors.ts `describeCause`).
+ */
+export function failureFields(error: unknown): { code: string; detail?: string; cause?: string } {
+  if (error instanceof AuthError) return { code: error.code, detail: error.detail, cause: describeCause(error.cause) };
+  return { code: "ERR_INTERNAL", cause: describeCause(error) };
 }

@@ -1,6 +1,6 @@
 import { isOwnPath, ownRouteAt, type OwnRouteKind } from "../config/own-routes";
 import { AuthError } from "../errors";
-import { logEvent } from "../log";
+import { failureFields, logEvent } from "../log";
 import { sha256 } from "../util/hash";
 import type { RequestContext } from "./request-context";
 
@@ -41,17 +41,15 @@ function routeKindOf(ctx: RequestContext): RouteKind {
 }
 
 /**
- * The decision a request's handling came to. The thrown error's code decides; a refusal handled
- * without throwing (a refused refresh token, a navigation sent to sign in) is kept on the
- * context and wins over the generic ERR_NO_SESSION it leads to, since it says why.
+ * The decision a request's handling came to: the thrown refusal's code; else what the context
+ * says of an answer that was not a refusal (a navigation sent to sign in, a held rotation); else OK.
  * Time in the worker excludes the wait for the origin (it is the origin's time, not ours).
  * Workers' clock moves only across I/O, so this is the time spent on KV, the provider and the
  * other calls the worker waited on, not CPU time (Workers' own metrics show that).
  */
 export function decisionOf(ctx: RequestContext, error: unknown, nowMs = Date.now()): Decision {
   const thrown = error === undefined ? undefined : error instanceof AuthError ? error.code : OUTCOME_INTERNAL;
-  const outcome =
-    (thrown === undefined || thrown === "ERR_NO_SESSION" ? ctx.outcome : undefined) ?? thrown ?? OUTCOME_OK;
+  const outcome = thrown ?? ctx.outcome ?? OUTCOME_OK;
   return {
     outcome,
     routeKind: routeKindOf(ctx),
@@ -77,6 +75,6 @@ export async function recordDecision(dataset: AnalyticsEngineDataset | undefined
       indexes: [decision.routeKind],
     });
   } catch (error) {
-    logEvent("warn", "metrics_not_written", { reason: error instanceof Error ? error.name : "unknown" });
+    logEvent("warn", "metrics_not_written", failureFields(error));
   }
 }

@@ -57,11 +57,18 @@ export interface RequestContext {
   refreshed: boolean;
   /** For the decision's data point: whose request it was (`sub`), once known. Hashed there. */
   subject?: string;
-  /** Why the request's access token was not taken (jose's error): the cause of a 401 it leads to. */
-  accessRejection?: unknown;
+  /**
+   * Why the request has no session: jose's rejection of its access token, or the refused refresh
+   * token's AuthError (which ends the session). The 401 it leads to is that refusal, or carries it
+   * as its cause (app/resolve-session.ts, `noSession`).
+   */
+  sessionRefusal?: unknown;
   /** The access decision for the request's path, made once by the gate (metrics read it too). */
   decision?: AccessDecision;
-  /** For the decision's data point: a refusal handled without throwing (it says why), or a held rotation. */
+  /**
+   * For the decision's data point, of an answer that is not a refusal: a held rotation, or a
+   * navigation sent to sign in (the refusal that sent it). A refusal is thrown, and its code is the outcome.
+   */
   outcome?: AuthErrorCode | "OK_ROTATION_HELD";
   /** Milliseconds spent waiting for the origin: the origin's time, not the worker's. */
   originWaitMs: number;

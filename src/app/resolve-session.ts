@@ -1,6 +1,6 @@
 import { AuthError, SESSION_ENDED_CODES } from "../errors";
 import { personKey, type Identity } from "../identity";
-import { logEvent } from "../log";
+import { failureFields, logEvent } from "../log";
 import { isAllowed } from "../policy/allowlist";
 import { verifiedAccessToken } from "../tokens/token-caches";
 import type { AccessClaims } from "../tokens/access-token";
@@ -39,7 +39,7 @@ async function accessFrom(
     return fromClaims(await verifiedAccessToken(ctx.config, keys, ctx.publicOrigin, token, ctx.nowSeconds), bearer);
   } catch (error) {
     // Kept for the refusal this may lead to, so that its log line says why (jose's code).
-    ctx.accessRejection ??= error;
+    ctx.sessionRefusal ??= error;
     return undefined;
   }
 }
@@ -49,9 +49,16 @@ export async function verifiedAccess(ctx: RequestContext): Promise<Session | und
   return (await accessFrom(ctx, ctx.request.accessCookie, false)) ?? (await accessFrom(ctx, ctx.request.bearer, true));
 }
 
-/** The refusal of a request with no session: the access token's rejection (if any) is its cause. */
+/**
+ * The refusal of a request with no session: a refused refresh token's own (ERR_REFRESH_*, the
+ * session ended), else ERR_NO_SESSION (401, never a 403: whoever it was may sign in again as
+ * someone else) with the reason, if any, as its cause: the access token's rejection, or the
+ * person the rules no longer admit.
+ */
 export function noSession(ctx: RequestContext): AuthError {
-  return new AuthError("ERR_NO_SESSION", ctx.accessRejection === undefined ? {} : { cause: ctx.accessRejection });
+  const refusal = ctx.sessionRefusal;
+  if (refusal instanceof AuthError && refusal.status === 401) return refusal;
+  return new AuthError("ERR_NO_SESSION", refusal === undefined ? {} : { cause: refusal });
 }
 
 /**
@@ -64,7 +71,7 @@ async function stillActive(ctx: RequestContext, session: Session): Promise<boole
     return (await ctx.store.sessionState(personKey(session.identity), session.sid, ctx.nowMs)).active;
   } catch (error) {
     if (!(error instanceof AuthError) || error.code !== "ERR_SESSION_STORE_UNAVAILABLE") throw error;
-    logEvent("warn", "revocation_check_skipped", { code: error.code });
+    logEvent("warn", "revocation_check_skipped", failureFields(error));
     return true;
   }
 }
@@ -133,8 +140,8 @@ export async function refreshFromCookie(ctx: RequestContext): Promise<Session | 
     return { identity, sid: issued.familyId, accessExpiresAtSeconds, bearer: false };
   } catch (error) {
     if (!(error instanceof AuthError) || !SESSION_ENDED_CODES.has(error.code)) throw error;
-    logEvent("info", "refresh_refused", { code: error.code, detail: error.detail });
-    ctx.outcome = error.code;
+    logEvent("info", "refresh_refused", failureFields(error));
+    ctx.sessionRefusal = error;
     ctx.cookies.push(...CLEAR_SESSION_COOKIES);
     return undefined;
   }

@@ -2,7 +2,7 @@ import { AuthError } from "../errors";
 import { deviceName } from "../http/device-name";
 import { placeName } from "../http/place-name";
 import { personKey, type Identity } from "../identity";
-import { logEvent } from "../log";
+import { failureFields, logEvent } from "../log";
 import type { SignInFacts } from "../session/store";
 import { isQuotaRefusal } from "../session/writes-refused";
 import type { RequestContext } from "./request-context";
@@ -17,9 +17,7 @@ async function revokeReplacedSession(ctx: RequestContext): Promise<void> {
     const replaced = await ctx.store.peek(credential, ctx.nowMs);
     if (replaced) await ctx.store.revoke(replaced, ctx.nowMs, "replaced");
   } catch (error) {
-    logEvent("warn", "replaced_session_not_revoked", {
-      code: error instanceof AuthError ? error.code : "ERR_INTERNAL",
-    });
+    logEvent("warn", "replaced_session_not_revoked", failureFields(error));
   }
 }
 

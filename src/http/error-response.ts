@@ -65,12 +65,28 @@ const SET_ERRORS: Partial<Record<AuthErrorCode, { err: string; description: stri
 /** Seconds a client should wait after a 429 (the rate limit's window) or a 503 (a store outage). */
 const RETRY_AFTER_SECONDS: Record<number, string> = { 429: "10", 503: "5" };
 
+/**
+ * Refusals that last the rest of the UTC day: Workers KV's daily quotas, and each person's or
+ * address's share of them, are reset at 00:00 UTC (docs/capacity.md), so retrying sooner fails.
+ */
+const UNTIL_END_OF_DAY: ReadonlySet<AuthErrorCode> = new Set(["ERR_SESSION_STORE_QUOTA", "ERR_DAILY_SHARE_SPENT"]);
+const DAY_MS = 86_400_000;
+
+/** RFC 9110 10.2.3's delay-seconds: when the refusal is expected to end, from `nowMs`. */
+function retryAfter(error: AuthError, nowMs: number): string | undefined {
+  if (!UNTIL_END_OF_DAY.has(error.code)) return RETRY_AFTER_SECONDS[error.status];
+  const endOfDayMs = (Math.floor(nowMs / DAY_MS) + 1) * DAY_MS;
+  return String(Math.max(1, Math.ceil((endOfDayMs - nowMs) / 1000)));
+}
+
 /** How the request wants its answer, and the links its page needs. */
 export interface ErrorAudience {
   /** A browser will show the answer as a page; else JSON. */
   wantsPage: boolean;
   /** AUTH_PREFIX, for the links that start a sign-in. */
   authPrefix: string;
+  /** The request's time, ms since epoch: a refusal that lasts the day says when it ends (`Retry-After`). */
+  nowMs: number;
   /** Where "Try again" leads on a 429, 502 or 503 page. Default: reload this page. */
   retryHref?: string;
   /** The page a 403's "Sign in with another account" comes back to: a path of this site. */
@@ -114,8 +130,8 @@ export function errorResponse(error: AuthError, audience: ErrorAudience): Respon
       : tooOld
         ? `Bearer realm="edge-auth", error="insufficient_user_authentication", error_description="A more recent sign-in is required", max_age=${error.maxAgeSeconds ?? 0}`
         : 'Bearer realm="edge-auth"';
-  const retryAfter = RETRY_AFTER_SECONDS[error.status];
-  if (retryAfter) headers["Retry-After"] = retryAfter;
+  const retry = retryAfter(error, audience.nowMs);
+  if (retry) headers["Retry-After"] = retry;
   if (error.allow) headers.Allow = error.allow;
   const setError = SET_ERRORS[error.code];
   if (setError) return Response.json(setError, { status: error.status, headers });

@@ -2,7 +2,7 @@ import type { Config } from "../config/parse-config";
 import { assembleSessionKeys, type SessionKeys } from "../config/session-keys";
 import type { Env } from "../env";
 import { AuthError } from "../errors";
-import { logEvent } from "../log";
+import { failureFields, logEvent } from "../log";
 import { LOGIN_TTL_SECONDS } from "../tokens/login-token";
 import { ASSERTION_TTL_SECONDS } from "../tokens/origin-assertion";
 import { RELAY_CODE_TTL_SECONDS } from "../tokens/relay-code";
@@ -58,7 +58,7 @@ async function openAll(records: StoredSigningKey[], wrappingKey: CryptoKey): Pro
   const opened = await Promise.all(
     records.map((record) =>
       openStoredKey(record, wrappingKey).catch((error: unknown) => {
-        logEvent("error", "signing_key_unusable", { kid: record.kid, reason: String(error) });
+        logEvent("error", "signing_key_unusable", { kid: record.kid, ...failureFields(error) });
       }),
     ),
   );
@@ -66,7 +66,7 @@ async function openAll(records: StoredSigningKey[], wrappingKey: CryptoKey): Pro
     if (key?.unwrapFailed)
       logEvent("error", "signing_key_unreadable", {
         kid: key.record.kid,
-        reason: "its private part does not decrypt with KEY_WRAPPING_SECRET: it only verifies",
+        detail: "its private part does not decrypt with KEY_WRAPPING_SECRET: it only verifies",
       });
   return opened.filter((key): key is OpenedKey => key !== undefined);
 }
@@ -142,7 +142,7 @@ async function reload(
     return keys;
   } catch (error) {
     if (!fallback || !ring.snapshot) throw error;
-    logEvent("warn", "signing_keys_reload_failed", { code: error instanceof AuthError ? error.code : undefined });
+    logEvent("warn", "signing_keys_reload_failed", failureFields(error));
     ring.snapshot.reloadAtMs = nowMs + RETRY_AFTER_MS;
     return fallback;
   }

@@ -85,13 +85,16 @@ async function verifyIdTokenSignature(
     // `aud` must be exactly our client id, no extra audiences (OpenID Connect Core 3.1.3.7, step 3).
     const aud = payload.aud;
     if (!(aud === config.clientId || (Array.isArray(aud) && aud.length === 1 && aud[0] === config.clientId)))
-      throw new Error("aud");
+      throw new AuthError("ERR_ID_TOKEN_INVALID", { detail: "aud is not exactly our client id" });
     // Core 3.1.3.7 step 5: an `azp`, when present, must be us.
-    if (payload.azp !== undefined && payload.azp !== config.clientId) throw new Error("azp");
-    if (payload.nonce !== nonce) throw new Error("nonce");
-    if ((payload.iat ?? 0) > nowSeconds + CLOCK_TOLERANCE_SECONDS) throw new Error("iat in the future");
+    if (payload.azp !== undefined && payload.azp !== config.clientId)
+      throw new AuthError("ERR_ID_TOKEN_INVALID", { detail: "azp is not our client id" });
+    if (payload.nonce !== nonce) throw new AuthError("ERR_ID_TOKEN_INVALID", { detail: "nonce is not this sign-in's" });
+    if ((payload.iat ?? 0) > nowSeconds + CLOCK_TOLERANCE_SECONDS)
+      throw new AuthError("ERR_ID_TOKEN_INVALID", { detail: "iat is in the future" });
     return payload;
   } catch (error) {
+    if (error instanceof AuthError) throw error;
     if (keySetUnavailable(error))
       throw new AuthError("ERR_PROVIDER_UNAVAILABLE", { detail: "jwks fetch failed", cause: error });
     throw new AuthError("ERR_ID_TOKEN_INVALID", { cause: error });

@@ -1,5 +1,4 @@
-import { describeCause } from "../errors";
-import { logEvent } from "../log";
+import { failureFields, logEvent } from "../log";
 
 /**
  * Close codes the worker sends when it ends a relayed socket. 4000-4999 are for applications
@@ -107,12 +106,12 @@ export function relayWebSocket(response: Response, watch: SocketWatch): Response
     try {
       verdict = await watch.check();
     } catch (error) {
-      logEvent("warn", "websocket_check_skipped", { cause: describeCause(error) });
+      logEvent("warn", "websocket_check_skipped", failureFields(error));
     }
     if (!open) return;
     if (verdict && !verdict.open) {
       ended();
-      logEvent("info", "websocket_closed", { code: verdict.close.code });
+      logEvent("info", "websocket_closed", { closeCode: verdict.close.code });
       closeQuietly(relay, verdict.close.code, verdict.close.reason);
       closeQuietly(origin, verdict.close.code, verdict.close.reason);
       return;

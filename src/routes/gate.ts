@@ -89,7 +89,8 @@ export async function gate(ctx: RequestContext): Promise<Response> {
   const session = await resolveSession(ctx);
   if (!session) {
     if (!request.navigation) throw noSession(ctx);
-    ctx.outcome ??= "ERR_NO_SESSION";
+    // Answered, not refused: the refusal a browser is sent to sign in for is the decision's outcome.
+    ctx.outcome = noSession(ctx).code;
     // A rule that wants a recent sign-in asks for it from the start: one trip to the provider, not two.
     return signInRedirect(ctx, requiredMaxAge(decision));
   }
@@ -105,7 +106,7 @@ export async function gate(ctx: RequestContext): Promise<Response> {
   if (maxAge !== undefined) {
     const detail = `sub ${personKey(session.identity)}: signed in at ${session.identity.authTime ?? "an unknown time"}, maxAge ${maxAge}`;
     if (!request.navigation) throw new AuthError("ERR_SIGN_IN_TOO_OLD", { maxAgeSeconds: maxAge, detail });
-    ctx.outcome ??= "ERR_SIGN_IN_TOO_OLD";
+    ctx.outcome = "ERR_SIGN_IN_TOO_OLD";
     logEvent("info", "fresh_sign_in_required", { detail });
     return signInRedirect(ctx, maxAge, session.identity.provider);
   }

@@ -59,6 +59,7 @@ export async function sessionsRoute(c: Context<AppEnv>) {
   const session = await resolveLiveSession(ctx);
   if (!session) {
     if (!request.navigation) throw noSession(ctx);
+    ctx.outcome = noSession(ctx).code;
     return signInRedirect(ctx);
   }
   ctx.subject = personKey(session.identity);

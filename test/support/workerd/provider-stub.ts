@@ -43,8 +43,9 @@ function installProvider() {
     const idToken = await new SignJWT(claims)
       .setProtectedHeader({ alg: "RS256", kid: PROVIDER_KEY.kid! })
       .setIssuer(PROVIDER)
-      .setAudience("unit-client")
-      .setIssuedAt(nowSeconds)
+      // A test may sign what a misbehaving provider would: its own audience or issue time.
+      .setAudience((claims.aud as string | string[] | undefined) ?? "unit-client")
+      .setIssuedAt((claims.iat as number | undefined) ?? nowSeconds)
       .setExpirationTime(nowSeconds + 300)
       .sign(await importJWK(PROVIDER_KEY, "RS256"));
     return Response.json({ access_token: "provider-access", token_type: "Bearer", id_token: idToken, expires_in: 300 });
@@ -52,17 +53,20 @@ function installProvider() {
   (spy as unknown as { [STUB]: true })[STUB] = true;
 }
 
+/** Who signs in, and any other claim the ID token should carry instead of the usual one (`nonce`, `aud`, `iat`, `azp`). */
+export type ProviderClaims = { sub: string; email: string; email_verified?: unknown } & Record<string, unknown>;
+
 /**
  * The provider's side of a sign-in started at `authorizeLocation` (the worker's redirect to the
  * authorization endpoint): `who` consents, and the browser is sent back. Returns the callback
  * URL the provider redirects to, with a one-time code for an ID token with the login's nonce.
  */
-export function consent(authorizeLocation: string, who: { sub: string; email: string; email_verified?: unknown }): URL {
+export function consent(authorizeLocation: string, who: ProviderClaims): URL {
   installProvider();
   const authorize = new URL(authorizeLocation);
   if (authorize.origin !== PROVIDER) throw new Error(`not the provider: ${authorize.origin}`);
   const code = crypto.randomUUID();
-  codes.set(code, { email_verified: true, ...who, nonce: authorize.searchParams.get("nonce") });
+  codes.set(code, { email_verified: true, nonce: authorize.searchParams.get("nonce"), ...who });
   const callback = new URL(authorize.searchParams.get("redirect_uri") ?? "");
   callback.search = new URLSearchParams({ code, state: authorize.searchParams.get("state") ?? "" }).toString();
   return callback;
@@ -74,8 +78,8 @@ export function consent(authorizeLocation: string, who: { sub: string; email: st
  * with this browser's login cookie. Returns the callback's response.
  */
 export async function signInThroughProvider(
-  who: { sub: string; email: string },
-  options: { bindings?: Record<string, unknown>; returnTo?: string; origin?: string } = {},
+  who: ProviderClaims,
+  options: { bindings?: Record<string, unknown>; returnTo?: string; origin?: string; cookie?: string } = {},
 ): Promise<Response> {
   installProvider();
   const bindings = options.bindings ?? {};
@@ -86,10 +90,11 @@ export async function signInThroughProvider(
     {},
     origin,
   );
-  const cookie = login.headers
-    .getSetCookie()
-    .map((line) => line.split(";")[0])
-    .join("; ");
+  // The browser's other cookies (an earlier session's) come back with the callback too.
+  const cookie = [
+    ...login.headers.getSetCookie().map((line) => line.split(";")[0]),
+    ...(options.cookie ? [options.cookie] : []),
+  ].join("; ");
   const callback = consent(login.headers.get("location") ?? "", who);
   return callWith(bindings, callback.pathname + callback.search, { headers: { cookie } }, callback.origin);
 }

@@ -6,7 +6,7 @@ import { errorResponse, internalErrorResponse } from "../../../src/http/error-re
  * A refusal tells a person's browser and an API call the same thing: the JSON `message` is the
  * page's lead sentence and its next step, so the two cannot drift apart.
  */
-const audience = { authPrefix: "/auth" };
+const audience = { authPrefix: "/auth", nowMs: Date.UTC(2026, 11, 7, 15, 0, 0) };
 
 /** The page's text as a reader sees it, tags removed and the shell's escapes undone. */
 async function pageText(response: Response): Promise<{ lead: string; text: string }> {
@@ -64,6 +64,30 @@ describe("errorResponse", () => {
       expect(elsewhere.text).toMatch(/still signed in/i);
     },
   );
+
+  it.each<[AuthErrorCode, number]>([
+    ["ERR_SESSION_STORE_QUOTA", 503],
+    ["ERR_DAILY_SHARE_SPENT", 429],
+  ])("%s lasts the UTC day: Retry-After counts the seconds to 00:00 UTC", (code, status) => {
+    const response = errorResponse(new AuthError(code), { ...audience, wantsPage: false });
+    expect(response.status).toBe(status);
+    // audience.nowMs is 15:00:00 UTC: nine hours to go.
+    expect(response.headers.get("retry-after")).toBe(String(9 * 3_600));
+    const lastSecond = errorResponse(new AuthError(code), {
+      ...audience,
+      nowMs: Date.UTC(2026, 11, 7, 23, 59, 59, 999),
+      wantsPage: false,
+    });
+    expect(lastSecond.headers.get("retry-after")).toBe("1");
+  });
+
+  it.each<[AuthErrorCode, string]>([
+    ["ERR_SESSION_STORE_UNAVAILABLE", "5"],
+    ["ERR_RATE_LIMITED", "10"],
+  ])("%s passes in seconds: Retry-After %s", (code, seconds) => {
+    const response = errorResponse(new AuthError(code), { ...audience, wantsPage: false });
+    expect(response.headers.get("retry-after")).toBe(seconds);
+  });
 
   it("tells a workload what to fix, not to sign in, with RFC 6750's invalid_token", async () => {
     const response = errorResponse(new AuthError("ERR_WORKLOAD_TOKEN_INVALID"), { ...audience, wantsPage: false });
