@@ -74,20 +74,10 @@ export interface RequestContext {
   originWaitMs: number;
 }
 
-/** Hono's types for the worker's own routes: the Worker's env, and the request context as a variable. */
+/** Hono's types for the worker: the Worker's env as bindings, and the request context as a variable. */
 export interface AppEnv {
   Bindings: Env;
   Variables: { ctx: RequestContext };
-}
-
-/** Each request's context, found again by the router's middleware from the request itself. */
-const contexts = new WeakMap<Request, RequestContext>();
-
-/** The context createRequestContext made for this request. */
-export function contextOf(raw: Request): RequestContext {
-  const ctx = contexts.get(raw);
-  if (!ctx) throw new Error("no request context for this request");
-  return ctx;
 }
 
 export function createRequestContext(config: Config, env: Env, raw: Request, requestId: string): RequestContext {
@@ -128,6 +118,5 @@ export function createRequestContext(config: Config, env: Env, raw: Request, req
     refreshed: false,
     originWaitMs: 0,
   };
-  contexts.set(raw, ctx);
   return ctx;
 }

@@ -1,4 +1,5 @@
-import type { RequestContext } from "../app/request-context";
+import type { Context } from "hono";
+import type { AppEnv, RequestContext } from "../app/request-context";
 import { personKey } from "../identity";
 import { noSession, resolveSession } from "../app/resolve-session";
 import { signInRedirect } from "../app/sign-in-redirect";
@@ -48,7 +49,8 @@ async function decide(ctx: RequestContext): Promise<{ decision: AccessDecision; 
  * proxied with identity; a WebSocket is relayed and closed when its session ends (4401) or its
  * rule stops admitting the person (4403), unless its rule says `"websocket": "pass-through"`.
  */
-export async function gate(ctx: RequestContext): Promise<Response> {
+export async function gate(c: Context<AppEnv>): Promise<Response> {
+  const ctx = c.var.ctx;
   const { request, config } = ctx;
   const { decision, body } = await decide(ctx);
   ctx.decision = decision;

@@ -1,10 +1,11 @@
 import type { Handler, MiddlewareHandler } from "hono";
 import { HonoBase } from "hono/hono-base";
 import { PatternRouter } from "hono/router/pattern-router";
-import { contextOf, type AppEnv } from "../app/request-context";
+import type { AppEnv } from "../app/request-context";
 import type { Config } from "../config/parse-config";
 import { OWN_ROUTES, ownRoutePath, type OwnRouteKind, type OwnRouteMethod } from "../config/own-routes";
 import { rateLimit } from "../middleware/rate-limit";
+import { requestContext } from "../middleware/request-context";
 import { rejectCrossSite } from "../middleware/same-origin";
 import { callbackRoute } from "./callback";
 import { gate } from "./gate";
@@ -12,6 +13,7 @@ import { healthRoute } from "./health";
 import { jwksRoute } from "./jwks";
 import { loginRoute } from "./login";
 import { logoutPage, methodNotAllowed, notFound } from "./pages";
+import { refusal } from "./refusal";
 import { relayRoute } from "./relay";
 import { riscRoute } from "./risc";
 import { logoutRoute, meRoute, refreshRoute } from "./session-routes";
@@ -44,17 +46,18 @@ const HANDLERS: {
 };
 
 /**
- * The router for our own routes. AUTH_PREFIX is configuration, so there is one per parsed config.
- * HonoBase with the PatternRouter alone is `Hono` without the routers it would otherwise carry: the
- * smallest router, and a dozen routes need no faster one (the gate never goes through it). Bindings are the Worker's env; the request context is a variable.
+ * The worker, as one Hono app: the request context first (`c.var.ctx`), then our own routes
+ * (config/own-routes.ts lists their paths and methods, for the layers below that need them), the
+ * prefix kept from the origin, and the gate for every other request; one error handler answers
+ * every refusal. AUTH_PREFIX is configuration, so there is one app per parsed config. HonoBase with
+ * the PatternRouter alone is `Hono` without the routers it would otherwise carry: the smallest
+ * router, and a dozen routes need no faster one. Hono routes on the percent-decoded path, so
+ * `/auth/%6Cogin` is the login route, and answers HEAD with GET's handler and no body.
  */
-export function createOwnRoutes(config: Config): HonoBase<AppEnv> {
+export function createApp(config: Config): HonoBase<AppEnv> {
   const auth = config.authPrefix;
   const app = new HonoBase<AppEnv>({ router: new PatternRouter() });
-  app.use(function requestContext(c, next) {
-    c.set("ctx", contextOf(c.req.raw));
-    return next();
-  });
+  app.use(requestContext(config));
   for (const route of OWN_ROUTES) {
     const path = ownRoutePath(route, auth);
     const chains = HANDLERS[route.kind] as Partial<Record<OwnRouteMethod, Chain>>;
@@ -64,10 +67,8 @@ export function createOwnRoutes(config: Config): HonoBase<AppEnv> {
   // The prefix belongs to the worker: nothing under it ever reaches the origin.
   app.all(auth, notFound);
   app.all(`${auth}/*`, notFound);
-  // A path with escapes that decodes to none of the above.
-  app.all("*", (c) => gate(c.var.ctx));
-  app.onError((error) => {
-    throw error;
-  });
+  // Every other request.
+  app.all("*", gate);
+  app.onError(refusal);
   return app;
 }
