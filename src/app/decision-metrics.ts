@@ -1,11 +1,29 @@
-import { isOwnPath, ownRouteAt, type OwnRouteKind } from "../config/own-routes";
+import { isOwnPath } from "../config/parse-config";
 import { AuthError } from "../errors";
 import { failureFields, logEvent } from "../log";
 import { sha256 } from "../util/hash";
 import type { RequestContext } from "./request-context";
 
-/** What kind of request a decision was about: one of the worker's own routes, or the gate. */
-export type RouteKind = OwnRouteKind | "gate" | "public" | "other" | "unconfigured";
+/**
+ * What kind of request a decision was about: one of the worker's own routes (the route table
+ * names each), somewhere else under AUTH_PREFIX, a public path, the gate, or no valid configuration.
+ */
+export type RouteKind =
+  | "jwks"
+  | "login"
+  | "callback"
+  | "relay"
+  | "me"
+  | "health"
+  | "logout"
+  | "refresh"
+  | "sessions"
+  | "sessions-revoke"
+  | "risc"
+  | "gate"
+  | "public"
+  | "other"
+  | "unconfigured";
 
 /** Outcome of a request that no refusal stopped (an AuthError code otherwise, or these). */
 const OUTCOME_OK = "OK";
@@ -33,10 +51,9 @@ export interface Decision {
  * The route kind of a request: low-cardinality, so it can be grouped by and used as the index.
  * A gate request's kind comes from the decision the gate made (none when it never got that far).
  */
-function routeKindOf(ctx: RequestContext): RouteKind {
-  const { authPrefix } = ctx.config;
-  const { pathname } = ctx.request.url;
-  if (isOwnPath(authPrefix, pathname)) return ownRouteAt(authPrefix, pathname)?.kind ?? "other";
+function routeKindOf(ctx: RequestContext, ownRouteKind: RouteKind | undefined): RouteKind {
+  if (ownRouteKind) return ownRouteKind;
+  if (isOwnPath(ctx.config.authPrefix, ctx.request.url.pathname)) return "other";
   return ctx.decision?.public ? "public" : "gate";
 }
 
@@ -47,12 +64,17 @@ function routeKindOf(ctx: RequestContext): RouteKind {
  * Workers' clock moves only across I/O, so this is the time spent on KV, the provider and the
  * other calls the worker waited on, not CPU time (Workers' own metrics show that).
  */
-export function decisionOf(ctx: RequestContext, error: unknown, nowMs = Date.now()): Decision {
+export function decisionOf(
+  ctx: RequestContext,
+  error: unknown,
+  ownRouteKind?: RouteKind,
+  nowMs = Date.now(),
+): Decision {
   const thrown = error === undefined ? undefined : error instanceof AuthError ? error.code : OUTCOME_INTERNAL;
   const outcome = thrown ?? ctx.outcome ?? OUTCOME_OK;
   return {
     outcome,
-    routeKind: routeKindOf(ctx),
+    routeKind: routeKindOf(ctx, ownRouteKind),
     refreshed: ctx.refreshed,
     ...(ctx.subject === undefined ? {} : { sub: ctx.subject }),
     workerMs: Math.max(0, nowMs - ctx.nowMs - ctx.originWaitMs),

@@ -10,7 +10,8 @@ import { clientKeyOf } from "./rate-limit";
 import type { SessionStore } from "../session/store";
 
 /**
- * Everything a request's handling reads, made once at its start (index.ts) and passed whole:
+ * Everything a request's handling reads, made once at its start (the first middleware,
+ * middleware/request-context.ts) and passed whole as `c.var.ctx`:
  * no handler re-reads headers or the clock, and none threads config, origin, store and time
  * through its calls one by one.
  */
@@ -33,7 +34,7 @@ export interface RequestContext {
   store: SessionStore;
   /**
    * The keys our tokens are signed and verified with: SESSION_KEYS, or with KEY_ROTATION = "auto"
-   * the isolate's current keys, which index.ts sets before anything reads them. When they could
+   * the isolate's current keys, which the first middleware sets before anything reads them. When they could
    * not be had (`keysFailure`, the store's error), reading them throws it: a public path needs none.
    */
   keys: SessionKeys;
@@ -47,7 +48,7 @@ export interface RequestContext {
   raw: Request;
   /**
    * Set-Cookie values this request has earned (a rotation, a sign-in, a cleared session).
-   * index.ts adds them to whatever response goes out, error responses included, so nothing
+   * The first middleware adds them to whatever response goes out, error responses included, so nothing
    * earned is lost when something fails afterwards.
    */
   cookies: string[];

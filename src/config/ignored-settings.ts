@@ -2,8 +2,7 @@ import type { Env } from "../env";
 import { parseAccessPolicyRules, ruleLabel } from "./access-policy";
 import { jsonVar, list, text } from "./env-values";
 import { isObject } from "./json-shapes";
-import { isOwnPath, JWKS_PATH } from "./own-routes";
-import { DEFAULT_AUTH_PREFIX } from "./parse-config";
+import { DEFAULT_AUTH_PREFIX, isOwnPath, JWKS_PATH } from "./parse-config";
 import { isCatchAll } from "./policy-checks";
 
 /** Keys that change nothing on a public rule, and why. */

@@ -11,6 +11,14 @@ import { parseTrustedWorkloads, type TrustedWorkload } from "./trusted-workloads
 
 export const DEFAULT_AUTH_PREFIX = "/auth";
 
+/** The worker's key set, where JWKS consumers look for it: the one route outside AUTH_PREFIX. */
+export const JWKS_PATH = "/.well-known/jwks.json";
+
+/** True for a path the worker answers itself: the key set, and everything under AUTH_PREFIX. */
+export function isOwnPath(authPrefix: string, pathname: string): boolean {
+  return pathname === JWKS_PATH || pathname === authPrefix || pathname.startsWith(`${authPrefix}/`);
+}
+
 export type SessionStoreKind = "kv" | "durable-object";
 /** How the gate reaches the origin: `fetch()` to ORIGIN_URL, or the ORIGIN service binding. */
 export type OriginVia = "url" | "service-binding";

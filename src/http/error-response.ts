@@ -116,7 +116,7 @@ function pageFor(error: AuthError, audience: ErrorAudience): Page {
  * The one place a refusal becomes a response: a page for browsers, JSON otherwise, both from the
  * page's text for the error's code. The status comes from the code; nothing from the request is
  * shown but the refused account's verified e-mail, escaped, on the page. Cookies the request
- * earned are added by the caller (index.ts), on this response as on any other.
+ * earned are added by the first middleware (middleware/request-context.ts), on this response as on any other.
  */
 export function errorResponse(error: AuthError, audience: ErrorAudience): Response {
   const headers: Record<string, string> = { "Cache-Control": "no-store" };

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import { decisionOf, recordDecision } from "../app/decision-metrics";
+import { decisionOf, recordDecision, type RouteKind } from "../app/decision-metrics";
 import { createRequestContext, type AppEnv } from "../app/request-context";
 import type { Config } from "../config/parse-config";
 import { signingKeysAt } from "../keys/key-ring";
@@ -25,7 +25,10 @@ function withEarnedCookies(response: Response, cookies: readonly string[]): Resp
  * or the error handler's, it adds the cookies the request earned (a rotation, a sign-in: a failure
  * after a state change never loses them) and writes the decision's data point.
  */
-export function requestContext(config: Config): MiddlewareHandler<AppEnv> {
+export function requestContext(
+  config: Config,
+  ownRouteKind: (pathname: string) => RouteKind | undefined,
+): MiddlewareHandler<AppEnv> {
   return async function readRequestOnce(c, next) {
     const ctx = createRequestContext(config, c.env, c.req.raw, currentRequestId() ?? "");
     c.set("ctx", ctx);
@@ -47,6 +50,6 @@ export function requestContext(config: Config): MiddlewareHandler<AppEnv> {
     // One data point per decision, error responses included; nothing to compute without the dataset.
     // Written after the answer (hashing `sub` is async): metrics never delay a response.
     const metrics = c.env.AUTH_METRICS;
-    if (metrics) c.executionCtx.waitUntil(recordDecision(metrics, decisionOf(ctx, c.error)));
+    if (metrics) c.executionCtx.waitUntil(recordDecision(metrics, decisionOf(ctx, c.error, ownRouteKind(c.req.path))));
   };
 }

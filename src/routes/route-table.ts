@@ -1,9 +1,9 @@
 import type { Handler, MiddlewareHandler } from "hono";
 import { HonoBase } from "hono/hono-base";
 import { PatternRouter } from "hono/router/pattern-router";
+import type { RouteKind } from "../app/decision-metrics";
 import type { AppEnv } from "../app/request-context";
-import type { Config } from "../config/parse-config";
-import { OWN_ROUTES, ownRoutePath, type OwnRouteKind, type OwnRouteMethod } from "../config/own-routes";
+import { JWKS_PATH, type Config } from "../config/parse-config";
 import { rateLimit } from "../middleware/rate-limit";
 import { requestContext } from "../middleware/request-context";
 import { rejectCrossSite } from "../middleware/same-origin";
@@ -20,49 +20,57 @@ import { logoutRoute, meRoute, refreshRoute } from "./session-routes";
 import { revokeSessionsRoute, sessionsRoute } from "./sessions";
 
 type Chain = [...MiddlewareHandler<AppEnv>[], Handler<AppEnv>];
+type Method = "GET" | "POST";
 
 /**
- * What answers each of our routes (config/own-routes.ts lists them, with their methods), by
- * method: middleware first, the handler last. The type makes every listed route and method have
- * exactly one chain here.
+ * Every route the worker answers itself, with its methods: middleware first, the handler last.
+ * Paths are under AUTH_PREFIX, except the key set, which lives where JWKS consumers look for it.
+ * `kind` names the route in the metrics (app/decision-metrics.ts).
  */
-const HANDLERS: {
-  [K in OwnRouteKind]: { [M in Extract<(typeof OWN_ROUTES)[number], { kind: K }>["methods"][number]]: Chain };
-} = {
-  jwks: { GET: [jwksRoute] },
-  login: { GET: [rateLimit("login"), loginRoute] },
-  callback: { GET: [rateLimit("callback"), callbackRoute] },
-  relay: { GET: [rateLimit("callback"), relayRoute] },
-  me: { GET: [meRoute] },
-  health: { GET: [healthRoute] },
+const ROUTES: { kind: RouteKind; path: string; methods: Partial<Record<Method, Chain>> }[] = [
+  { kind: "jwks", path: JWKS_PATH, methods: { GET: [jwksRoute] } },
+  { kind: "login", path: "/login", methods: { GET: [rateLimit("login"), loginRoute] } },
+  { kind: "callback", path: "/callback", methods: { GET: [rateLimit("callback"), callbackRoute] } },
+  { kind: "relay", path: "/relay", methods: { GET: [rateLimit("callback"), relayRoute] } },
+  { kind: "me", path: "/me", methods: { GET: [meRoute] } },
+  { kind: "health", path: "/health", methods: { GET: [healthRoute] } },
   // A logout reads the store and may write or delete (sign out everywhere): limited like a refresh.
-  logout: { GET: [logoutPage], POST: [rejectCrossSite, rateLimit("logout"), logoutRoute] },
-  refresh: { POST: [rejectCrossSite, refreshRoute] },
+  {
+    kind: "logout",
+    path: "/logout",
+    methods: { GET: [logoutPage], POST: [rejectCrossSite, rateLimit("logout"), logoutRoute] },
+  },
+  { kind: "refresh", path: "/refresh", methods: { POST: [rejectCrossSite, refreshRoute] } },
   // A listing costs a store list and reads: limited per client like sign-in and refresh.
-  sessions: { GET: [rateLimit("sessions"), sessionsRoute] },
-  "sessions-revoke": { POST: [rejectCrossSite, rateLimit("sessions"), revokeSessionsRoute] },
+  { kind: "sessions", path: "/sessions", methods: { GET: [rateLimit("sessions"), sessionsRoute] } },
+  {
+    kind: "sessions-revoke",
+    path: "/sessions/revoke",
+    methods: { POST: [rejectCrossSite, rateLimit("sessions"), revokeSessionsRoute] },
+  },
   // Server to server (the provider's RISC transmitter): no cookies, no cross-site question.
-  risc: { POST: [rateLimit("risc"), riscRoute] },
-};
+  { kind: "risc", path: "/risc", methods: { POST: [rateLimit("risc"), riscRoute] } },
+];
 
 /**
- * The worker, as one Hono app: the request context first (`c.var.ctx`), then our own routes
- * (config/own-routes.ts lists their paths and methods, for the layers below that need them), the
- * prefix kept from the origin, and the gate for every other request; one error handler answers
- * every refusal. AUTH_PREFIX is configuration, so there is one app per parsed config. HonoBase with
- * the PatternRouter alone is `Hono` without the routers it would otherwise carry: the smallest
- * router, and a dozen routes need no faster one. Hono routes on the percent-decoded path, so
- * `/auth/%6Cogin` is the login route, and answers HEAD with GET's handler and no body.
+ * The worker, as one Hono app: the request context first (`c.var.ctx`), then the routes above,
+ * the rest of AUTH_PREFIX kept from the origin (a 404), and the gate for every other request;
+ * one error handler answers every refusal. AUTH_PREFIX is configuration, so there is one app per
+ * parsed config. HonoBase with the PatternRouter alone is `Hono` without the routers it would
+ * otherwise carry: the smallest router, and a dozen routes need no faster one. Hono routes on the
+ * percent-decoded path, so `/auth/%6Cogin` is the login route, and answers HEAD with GET's
+ * handler and no body.
  */
 export function createApp(config: Config): HonoBase<AppEnv> {
   const auth = config.authPrefix;
   const app = new HonoBase<AppEnv>({ router: new PatternRouter() });
-  app.use(requestContext(config));
-  for (const route of OWN_ROUTES) {
-    const path = ownRoutePath(route, auth);
-    const chains = HANDLERS[route.kind] as Partial<Record<OwnRouteMethod, Chain>>;
-    for (const method of route.methods) app.on(method, path, ...(chains[method] as [Handler<AppEnv>]));
-    app.all(path, methodNotAllowed(route.methods.join(", ")));
+  const kinds = new Map<string, RouteKind>();
+  app.use(requestContext(config, (pathname) => kinds.get(pathname)));
+  for (const { kind, path, methods } of ROUTES) {
+    const fullPath = path === JWKS_PATH ? path : `${auth}${path}`;
+    kinds.set(fullPath, kind);
+    for (const [method, chain] of Object.entries(methods)) app.on(method, fullPath, ...(chain as [Handler<AppEnv>]));
+    app.all(fullPath, methodNotAllowed(Object.keys(methods).join(", ")));
   }
   // The prefix belongs to the worker: nothing under it ever reaches the origin.
   app.all(auth, notFound);
