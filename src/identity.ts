@@ -1,7 +1,8 @@
 /**
  * Who a session belongs to: the provider's verified claims we keep (docs/reference.md, "Headers the origin receives"), and the
- * policy's groups the person was found in. A neutral module: oidc produces identities, the
- * directory adds groups, session stores keep them, proxy forwards them.
+ * policy's groups the person was found in, and the shapes a `sub` and an e-mail address must have
+ * to be part of one. A neutral module: oidc produces identities, the directory adds groups,
+ * session stores keep them, proxy forwards them.
  */
 export interface Identity {
   /**
@@ -50,7 +51,7 @@ export const DEFAULT_PROVIDER_ID = "default";
 /**
  * What sessions, revocation, the session list, the Durable Object's name and metrics know a
  * person by: `sub` at the default provider (so a deployment's sessions outlive adding
- * providers), `<provider> <sub>` at any other. No `sub` holds a space (syntax.ts), so no
+ * providers), `<provider> <sub>` at any other. No `sub` holds a space (PRINTABLE_SUB), so no
  * provider's person can take another's key.
  */
 export function personKey(identity: { provider?: string; sub: string }): string {
@@ -58,6 +59,22 @@ export function personKey(identity: { provider?: string; sub: string }): string 
   return identity.provider === undefined || identity.provider === DEFAULT_PROVIDER_ID
     ? identity.sub
     : `${identity.provider} ${identity.sub}`;
+}
+
+/** A `sub` that can travel in a header to the origin: printable ASCII, as Google's (digits) always is. */
+export const PRINTABLE_SUB = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * The one e-mail rule, for configuration and for ID tokens alike: one `@`, printable ASCII
+ * only, no commas (the address travels in X-Auth-User-Email and in comma-separated lists;
+ * control characters would break a header, non-ASCII would reach the origin as raw UTF-8 that
+ * header parsers read as Latin-1 or refuse; Google's addresses are always ASCII), at most 254
+ * characters (RFC 5321's path limit).
+ */
+const EMAIL = /^[\x21-\x2b\x2d-\x3f\x41-\x7e]+@[\x21-\x2b\x2d-\x3f\x41-\x7e]+$/;
+
+export function isEmailAddress(value: string): boolean {
+  return value.length <= 254 && EMAIL.test(value);
 }
 
 /** At most this many groups travel with a session (the policy may name no more). */

@@ -1,3 +1,4 @@
+import { ResponseBodyError } from "oauth4webapi";
 import { AuthError, describeCause } from "./errors";
 import { currentRequestId } from "./request-scope";
 
@@ -24,4 +25,14 @@ export function logEvent(
 export function failureFields(error: unknown): { code: string; detail?: string; cause?: string } {
   if (error instanceof AuthError) return { code: error.code, detail: error.detail, cause: describeCause(error.cause) };
   return { code: "ERR_INTERNAL", cause: describeCause(error) };
+}
+
+/**
+ * What the log says of a failed call to a token endpoint (the provider's, Google's for the
+ * directory): the status and the OAuth `error` code it answered with, bounded, never its body.
+ */
+export function tokenEndpointFailure(error: unknown): string {
+  return error instanceof ResponseBodyError
+    ? `token endpoint: HTTP ${error.status} ${String(error.error).slice(0, 40)}`
+    : "token endpoint failed";
 }

@@ -1,6 +1,5 @@
-import { isEmailAddress } from "../util/email";
+import { isEmailAddress } from "../identity";
 import { parsePublicPath, type PathPattern } from "./public-paths";
-import { HTTP_METHOD } from "../util/syntax";
 import { jsonVar } from "./env-values";
 import { isObject, unknownKeys } from "./json-shapes";
 
@@ -96,6 +95,14 @@ function stringList(value: unknown, label: string, problems: string[]): string[]
   problems.push(`${label}: must be an array of strings`);
   return undefined;
 }
+
+/**
+ * An HTTP method token as a rule names it: letters only in practice. A request's method is read
+ * with the same shape (a preflight's requested one, a `_method` override), so what it names can
+ * be compared with the rules.
+ * @see https://www.rfc-editor.org/rfc/rfc9110#section-9.1
+ */
+export const HTTP_METHOD = /^[A-Za-z]{1,20}$/;
 
 function parseMethods(value: unknown, label: string, problems: string[]): Set<string> | undefined {
   const methods = stringList(value, `${label} "methods"`, problems);

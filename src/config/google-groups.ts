@@ -1,5 +1,5 @@
 import type { Env } from "../env";
-import { isEmailAddress } from "../util/email";
+import { isEmailAddress } from "../identity";
 import { httpsUrlVar, text } from "./env-values";
 import { isObject } from "./json-shapes";
 

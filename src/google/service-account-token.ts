@@ -1,9 +1,9 @@
 import * as oauth from "oauth4webapi";
 import type { GroupDirectory } from "../config/google-groups";
 import { AuthError } from "../errors";
+import { tokenEndpointFailure } from "../log";
 import { BoundedCache } from "../util/bounded-cache";
 import { signJwt } from "../util/sign-jwt";
-import { tokenEndpointFailure } from "../util/token-endpoint";
 
 /** Read-only membership checks (members.hasMember), and nothing else. */
 export const DIRECTORY_SCOPE = "https://www.googleapis.com/auth/admin.directory.group.member.readonly";

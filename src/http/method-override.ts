@@ -1,5 +1,5 @@
 import { AuthError } from "../errors";
-import { HTTP_METHOD } from "../util/syntax";
+import { HTTP_METHOD } from "../config/access-policy";
 
 /**
  * How much of a POST body is read to find a `_method` in it, bytes. Forms without files are far

@@ -1,5 +1,5 @@
 import { ACCESS_COOKIE, parseCookies, REFRESH_COOKIE, type CookieJar } from "./cookies";
-import { HTTP_METHOD } from "../util/syntax";
+import { HTTP_METHOD } from "../config/access-policy";
 
 /**
  * What the worker needs to know about a request, read once at its start: the rest of the

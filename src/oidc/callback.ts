@@ -2,16 +2,14 @@ import { jwtVerify } from "jose";
 import * as oauth from "oauth4webapi";
 import type { OidcProvider } from "../config/oidc-providers";
 import { AuthError } from "../errors";
-import { identityOf, type Identity } from "../identity";
+import { identityOf, isEmailAddress, PRINTABLE_SUB, type Identity } from "../identity";
+import { tokenEndpointFailure } from "../log";
 import { ISSUER_TIMEOUT_MS } from "../issuers/remote-issuer";
 import type { LoginTransaction } from "../tokens/login-token";
-import { isEmailAddress } from "../util/email";
 import { ASYMMETRIC_ALGORITHMS } from "../util/issuer-rules";
 import { keySetUnavailable } from "../util/jose-codes";
 import { getProvider, type Provider } from "./provider-metadata";
 import { callbackUrl, type SignInScope } from "./sign-in-scope";
-import { PRINTABLE_SUB } from "../util/syntax";
-import { tokenEndpointFailure } from "../util/token-endpoint";
 
 const CLOCK_TOLERANCE_SECONDS = 60;
 

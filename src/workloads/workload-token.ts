@@ -1,11 +1,10 @@
 import { decodeJwt, jwtVerify, type JWTPayload } from "jose";
 import type { TrustedWorkload } from "../config/trusted-workloads";
 import { AuthError } from "../errors";
-import { isEmailAddress } from "../util/email";
+import { isEmailAddress, PRINTABLE_SUB } from "../identity";
 import { isJoseError, joseClaim, joseCode, keySetUnavailable } from "../util/jose-codes";
 import { issuerKeysFor } from "./issuer-keys";
 import { ASYMMETRIC_ALGORITHMS, canonicalIssuer, GOOGLE_ISSUER, GOOGLE_ISSUER_HOST } from "../util/issuer-rules";
-import { PRINTABLE_SUB } from "../util/syntax";
 
 /** A workload token that verified: every TRUSTED_WORKLOADS name it satisfies, and who it names. */
 export interface WorkloadToken {
