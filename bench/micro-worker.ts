@@ -27,7 +27,7 @@ import { loadConfig } from "../src/config/load-config";
 import type { Env } from "../src/env";
 import { parseCookies } from "../src/http/cookies";
 import * as requestHeaders from "../src/proxy/request-headers";
-import type { TokenRecord } from "../src/session/family-records";
+import type { TokenRecord } from "../src/session/family-model";
 import { tokenKey } from "../src/session/kv-keys";
 import { signOriginAssertion } from "../src/tokens/origin-assertion";
 import { TOKEN_TYPES } from "../src/tokens/our-jwt";

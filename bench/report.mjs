@@ -69,7 +69,7 @@ export function analyse({ summaries, micro, bundle, firstRequest, memory, refres
   const us = micro?.perRequest ?? {};
   const hot = micro?.hotLoop ?? {};
   // A refresh of a new session reads KV five times (token, family, revoked, successor, user;
-  // src/session/family-chain.ts rotateSession) and writes once (the successor's token record);
+  // src/session/family-model.ts rotateSession) and writes once (the successor's token record);
   // in Miniflare the KV simulator does that work inside the same workerd, so (e) includes it.
   // Measured alone and one at a time it costs more than it does under concurrency (the
   // simulator batches), so it is shown, not subtracted.

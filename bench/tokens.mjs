@@ -6,7 +6,7 @@
 //     iat, exp = iat + ACCESS_TOKEN_TTL; one for (c), a pool of distinct ones for (d);
 //   - refresh credentials `<familyId>.<token>` with their KV records, under the keys of
 //     src/session/kv-keys.ts (imported from the source, below) and in the record shapes of
-//     src/session/family-chain.ts, written straight into Miniflare's KV (signing in for real
+//     src/session/family-model.ts, written straight into Miniflare's KV (signing in for real
 //     through a provider would take far longer than the benchmark itself);
 //   - refresh credentials on the Durable Object store, `<sha256(sub)>.<familyId>.<token>`: made by
 //     the worker's own store code (createDurableObjectSessionStore(...).create(...)) inside
@@ -19,19 +19,20 @@ import { importJWK, SignJWT } from "jose";
 
 /**
  * The KV key builders and the credential format, from the source itself (Node cannot import
- * TypeScript, so esbuild bundles them in memory): the bench has no copy of the layout.
+ * TypeScript, so esbuild bundles them in memory): the bench has no copy of the layout. Bundled
+ * for Node, since the credential format's module imports the log, which uses node:async_hooks.
  */
 const fromSource = await (async () => {
   const { outputFiles } = await build({
     stdin: {
       contents:
-        'export { familyKey, tokenKey, kvExpirationTtl } from "./src/session/kv-keys.ts"; export { formatCredential } from "./src/session/successor.ts";',
+        'export { familyKey, tokenKey, kvExpirationTtl } from "./src/session/kv-keys.ts"; export { formatCredential } from "./src/session/family-model.ts";',
       resolveDir: new URL("..", import.meta.url).pathname,
       loader: "ts",
     },
     bundle: true,
     format: "esm",
-    platform: "neutral",
+    platform: "node",
     write: false,
     logLevel: "warning",
   });
@@ -107,7 +108,7 @@ export const refreshTokenHash = (token) => createHash("sha256").update(token, "u
 
 /**
  * `count` unused refresh credentials, written into KV as a sign-in would leave them (family and
- * token records, FamilyRecord and TokenRecord of src/session/family-chain.ts): one family per
+ * token records, FamilyRecord and TokenRecord of src/session/family-model.ts): one family per
  * `perFamily` credentials. The default is a family each, as for a new session per request: the
  * KV store keeps family records per isolate, so a shared family would skip its read. Returns
  * the cookie values, `<familyId>.<token>`.

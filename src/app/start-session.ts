@@ -4,7 +4,7 @@ import { placeName } from "../http/place-name";
 import { personKey, type Identity } from "../identity";
 import { failureFields, logEvent } from "../log";
 import type { SignInFacts } from "../session/store";
-import { isQuotaRefusal } from "../session/writes-refused";
+import { isQuotaRefusal } from "../session/family-model";
 import type { RequestContext } from "./request-context";
 import type { Session } from "./resolve-session";
 import { earnSessionCookies } from "./session-cookies";

@@ -18,7 +18,7 @@ import {
 import { logEvent } from "../log";
 import type { SessionSummary } from "../session/store";
 
-/** A family id as the worker makes them (session/successor.ts); anything else names no session. */
+/** A family id as the worker makes them (session/family-model.ts, newFamilyId); anything else names no session. */
 const SESSION_ID = /^[A-Za-z0-9_-]{22}$/;
 /** `id=<22 characters>` or `others=1`, with room for a browser's encoding: nothing longer is read. */
 const MAX_FORM_BYTES = 256;

@@ -3,12 +3,13 @@ import { personKey } from "../identity";
 import type { BoundedCache } from "../util/bounded-cache";
 import { sha256 } from "../util/hash";
 import {
+  isQuotaRefusal,
   listedFamilyOf,
   type FamilyRecord,
   type FamilyRecords,
   type ListedFamily,
   type UserMark,
-} from "./family-records";
+} from "./family-model";
 import {
   eventKey,
   familyKey,
@@ -21,7 +22,6 @@ import {
   userKey,
 } from "./kv-keys";
 import type { SessionStore } from "./store";
-import { isQuotaRefusal } from "./writes-refused";
 
 /** What the store needs of Workers KV; the binding satisfies it, and so does the test model. */
 export interface SessionKv {

@@ -1,7 +1,7 @@
 import { BoundedCache } from "../util/bounded-cache";
 import { sha256 } from "../util/hash";
 import { isShareRefusal, type DailyShares, type SharedKind } from "./daily-shares";
-import type { FamilyRecords, ListedFamily } from "./family-records";
+import type { FamilyRecords, ListedFamily } from "./family-model";
 
 /**
  * The KV records of one request, charged to who makes the worker spend them (daily-shares.ts):

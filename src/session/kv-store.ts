@@ -1,9 +1,15 @@
 import { BoundedCache } from "../util/bounded-cache";
 import { sha256 } from "../util/hash";
 import { createDailyShares, type DailyShares } from "./daily-shares";
-import { createSession, peekSession, rotateSession } from "./family-chain";
-import { readSessionState, revokeSession, revokeUserSessions } from "./family-state";
-import type { FamilyRecord } from "./family-records";
+import {
+  createSession,
+  peekSession,
+  readSessionState,
+  revokeSession,
+  revokeUserSessions,
+  rotateSession,
+  type FamilyRecord,
+} from "./family-model";
 import { kvExpirationTtl, onceKey } from "./kv-keys";
 import { isRateLimited, kvRecords, unavailable, type SessionKv } from "./kv-records";
 import { spendingOf } from "./kv-spending";

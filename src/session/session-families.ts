@@ -1,9 +1,15 @@
 import { DurableObject } from "cloudflare:workers";
 import { AuthError, type AuthErrorCode } from "../errors";
 import type { Identity } from "../identity";
-import * as chain from "./family-chain";
-import * as state from "./family-state";
-import type { FamilyRecords } from "./family-records";
+import {
+  createSession,
+  peekSession,
+  readSessionState,
+  revokeSession,
+  revokeUserSessions,
+  rotateSession,
+  type FamilyRecords,
+} from "./family-model";
 import { listSessions } from "./session-list";
 import { EVENTS_SCHEMA, SCHEMA, SIGNING_KEYS_SCHEMA, sqlRecords } from "./sql-records";
 import type {
@@ -41,7 +47,7 @@ export class SessionFamilies extends DurableObject {
 
   async create(identity: Identity, nowMs: number, ttlSeconds: number, signIn?: SignInFacts): Promise<IssuedSession> {
     // Nothing to refuse: a sign-in only writes (a failure is the store's, as any other call's).
-    const issued = await chain.createSession(this.records(true)!, identity, nowMs, ttlSeconds, signIn);
+    const issued = await createSession(this.records(true)!, identity, nowMs, ttlSeconds, signIn);
     // Housekeeping: this person's expired sessions go, and an alarm clears the last ones.
     const sql = this.ctx.storage.sql;
     for (const table of ["families", "tokens", "revoked"]) sql.exec(`DELETE FROM ${table} WHERE expires_ms < ?`, nowMs);
@@ -54,7 +60,7 @@ export class SessionFamilies extends DurableObject {
     try {
       const records = this.records(false);
       if (!records) throw new AuthError("ERR_REFRESH_INVALID", { detail: "unknown user" });
-      return { ok: true, value: await chain.rotateSession(records, credential, nowMs, graceSeconds) };
+      return { ok: true, value: await rotateSession(records, credential, nowMs, graceSeconds) };
     } catch (error) {
       if (!(error instanceof AuthError)) throw error;
       return { ok: false, code: error.code, detail: error.detail };
@@ -63,17 +69,17 @@ export class SessionFamilies extends DurableObject {
 
   async peek(credential: string): Promise<SessionRef | undefined> {
     const records = this.records(false);
-    return records ? chain.peekSession(records, credential) : undefined;
+    return records ? peekSession(records, credential) : undefined;
   }
 
   async sessionState(session: SessionRef, nowMs: number): Promise<SessionState> {
     const records = this.records(false);
-    return records ? state.readSessionState(records, session, nowMs) : { active: false };
+    return records ? readSessionState(records, session, nowMs) : { active: false };
   }
 
   async revoke(session: SessionRef, nowMs: number, because: RevocationReason): Promise<void> {
     const records = this.records(false);
-    if (records) await state.revokeSession(records, session, nowMs, because);
+    if (records) await revokeSession(records, session, nowMs, because);
   }
 
   /** Exact: this object holds every session of the person, and sees every write before it. */
@@ -83,7 +89,7 @@ export class SessionFamilies extends DurableObject {
   }
 
   async revokeUser(sub: string, notBeforeMs: number, nowMs: number, because: UserRevocationReason): Promise<void> {
-    await state.revokeUserSessions(this.records(true)!, sub, notBeforeMs, nowMs, because);
+    await revokeUserSessions(this.records(true)!, sub, notBeforeMs, nowMs, because);
     // A person with no session (a security event about an account that never signed in here):
     // the mark waits for a sign-in already under way, then the alarm clears it with the rest.
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(nowMs + IN_FLIGHT_MS);

@@ -1,5 +1,5 @@
 import { personKey } from "../identity";
-import { endedByUser, listedFamilyOf, signInFactsOf, type FamilyRecords, type ListedFamily } from "./family-records";
+import { endedByUser, listedFamilyOf, signInFactsOf, type FamilyRecords, type ListedFamily } from "./family-model";
 import { MAX_LISTED_SESSIONS, type SessionSummary } from "./store";
 
 /**

@@ -5,7 +5,7 @@ import {
   type RevokedRecord,
   type TokenRecord,
   type UserMark,
-} from "./family-records";
+} from "./family-model";
 
 /**
  * The Durable Object store's tables (one SQLite database per person, session-families.ts) and the

@@ -3,7 +3,7 @@ import type { Env } from "../env";
 import type { BoundedCache } from "../util/bounded-cache";
 import { createDailyShares } from "./daily-shares";
 import { createDurableObjectSessionStore } from "./durable-object-store";
-import type { FamilyRecord } from "./family-records";
+import type { FamilyRecord } from "./family-model";
 import { createKvSessionStore, newFamilyCache } from "./kv-store";
 import type { SessionStore } from "./store";
 
