@@ -1,5 +1,6 @@
+import type { MiddlewareHandler } from "hono";
 import { AuthError } from "../errors";
-import type { RequestContext } from "./request-context";
+import type { AppEnv, RequestContext } from "./request-context";
 
 // Loopback is never a real client behind Cloudflare; it is local development and tests.
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
@@ -49,4 +50,12 @@ export async function consumeRateLimit(ctx: RequestContext, route: RateLimitedRo
   if (!limiter || !client) return;
   const { success } = await limiter.limit({ key: `${route}:${client}` });
   if (!success) throw new AuthError("ERR_RATE_LIMITED", { detail: route });
+}
+
+/** The route table's middleware for `route`: counts the attempt (consumeRateLimit); past the budget, 429. */
+export function rateLimit(route: RateLimitedRoute): MiddlewareHandler<AppEnv> {
+  return async function limitAuthRoute(c, next) {
+    await consumeRateLimit(c.var.ctx, route);
+    await next();
+  };
 }
