@@ -4,11 +4,11 @@ import type { OidcProvider } from "../config/oidc-providers";
 import { AuthError } from "../errors";
 import { identityOf, isEmailAddress, PRINTABLE_SUB, type Identity } from "../identity";
 import { tokenEndpointFailure } from "../log";
-import { ISSUER_TIMEOUT_MS } from "../issuers/remote-issuer";
 import type { LoginTransaction } from "../tokens/login-token";
 import { ASYMMETRIC_ALGORITHMS } from "../util/issuer-rules";
 import { keySetUnavailable } from "../util/jose-codes";
 import { getProvider, type Provider } from "./provider-metadata";
+import { ISSUER_TIMEOUT_MS } from "./remote-issuer";
 import { callbackUrl, type SignInScope } from "./sign-in-scope";
 
 const CLOCK_TOLERANCE_SECONDS = 60;

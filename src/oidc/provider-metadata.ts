@@ -1,15 +1,15 @@
 import * as oauth from "oauth4webapi";
 import type { OidcProvider } from "../config/oidc-providers";
 import { AuthError } from "../errors";
+import { BoundedCache } from "../util/bounded-cache";
+import { GOOGLE_ISSUER, GOOGLE_ISSUER_HOST } from "../util/issuer-rules";
 import {
   cachedDiscovery,
   discoverOpenIdIssuer,
   httpOptionsFor,
   remoteKeySet,
   type RemoteKeySet,
-} from "../issuers/remote-issuer";
-import { BoundedCache } from "../util/bounded-cache";
-import { GOOGLE_ISSUER, GOOGLE_ISSUER_HOST } from "../util/issuer-rules";
+} from "./remote-issuer";
 
 /** A provider as discovered: its metadata, our client there, its keys. */
 export interface Provider {

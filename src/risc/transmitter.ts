@@ -5,7 +5,7 @@ import {
   ISSUER_TIMEOUT_MS,
   remoteKeySet,
   type RemoteKeySet,
-} from "../issuers/remote-issuer";
+} from "../oidc/remote-issuer";
 import { BoundedCache } from "../util/bounded-cache";
 import { secureOrLoopbackUrl } from "../util/issuer-rules";
 

@@ -6,7 +6,7 @@ import {
   DISCOVERY_FAILURE_MEMORY_MS,
   remoteKeySet,
   type RemoteKeySet,
-} from "../issuers/remote-issuer";
+} from "../oidc/remote-issuer";
 import { BoundedCache } from "../util/bounded-cache";
 
 /** A workload issuer's signing keys, from its OpenID discovery document's `jwks_uri`. */

@@ -17,7 +17,7 @@ const LAYERS: [number, RegExp][] = [
   [2, /^http\//],
   [3, /^tokens\//],
   [4, /^policy\//],
-  [5, /^(oidc|session|keys|google|risc|workloads|issuers)\//],
+  [5, /^(oidc|session|keys|google|risc|workloads)\//],
   [6, /^proxy\//],
   [7, /^app\//],
   [8, /^(middleware|routes)\//],
