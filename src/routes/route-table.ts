@@ -5,8 +5,8 @@ import type { RouteKind } from "../app/decision-metrics";
 import { rateLimit } from "../app/rate-limit";
 import type { AppEnv } from "../app/request-context";
 import { JWKS_PATH, type Config } from "../config/parse-config";
-import { requestContext } from "../middleware/request-context";
 import { rejectCrossSite } from "../middleware/cross-site";
+import { requestContext } from "../middleware/request-context";
 import { callbackRoute } from "./callback";
 import { gate } from "./gate";
 import { healthRoute } from "./health";
@@ -17,7 +17,7 @@ import { refusal } from "./refusal";
 import { relayRoute } from "./relay";
 import { riscRoute } from "./risc";
 import { logoutRoute, meRoute, refreshRoute } from "./session-routes";
-import { revokeSessionsRoute, sessionsRoute } from "./sessions";
+import { revokeSessionsRoute, sessionsRoute } from "./your-sessions";
 
 type Chain = [...MiddlewareHandler<AppEnv>[], Handler<AppEnv>];
 type Method = "GET" | "POST";
