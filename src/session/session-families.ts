@@ -1,15 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { AuthError, type AuthErrorCode } from "../errors";
 import type { Identity } from "../identity";
-import {
-  createSession,
-  peekSession,
-  readSessionState,
-  revokeSession,
-  revokeUserSessions,
-  rotateSession,
-  type FamilyRecords,
-} from "./family-model";
+import * as family from "./family-model";
 import { listSessions } from "./session-list";
 import { EVENTS_SCHEMA, SCHEMA, SIGNING_KEYS_SCHEMA, sqlRecords } from "./sql-records";
 import type {
@@ -38,7 +30,7 @@ const hasTable = (sql: SqlStorage, name: string) =>
  * credential naming a user that has none costs no storage.
  */
 export class SessionFamilies extends DurableObject {
-  private records(create: boolean): FamilyRecords | undefined {
+  private records(create: boolean): family.FamilyRecords | undefined {
     const sql = this.ctx.storage.sql;
     if (create) sql.exec(SCHEMA);
     else if (!hasTable(sql, "families")) return undefined;
@@ -47,7 +39,7 @@ export class SessionFamilies extends DurableObject {
 
   async create(identity: Identity, nowMs: number, ttlSeconds: number, signIn?: SignInFacts): Promise<IssuedSession> {
     // Nothing to refuse: a sign-in only writes (a failure is the store's, as any other call's).
-    const issued = await createSession(this.records(true)!, identity, nowMs, ttlSeconds, signIn);
+    const issued = await family.createSession(this.records(true)!, identity, nowMs, ttlSeconds, signIn);
     // Housekeeping: this person's expired sessions go, and an alarm clears the last ones.
     const sql = this.ctx.storage.sql;
     for (const table of ["families", "tokens", "revoked"]) sql.exec(`DELETE FROM ${table} WHERE expires_ms < ?`, nowMs);
@@ -60,7 +52,7 @@ export class SessionFamilies extends DurableObject {
     try {
       const records = this.records(false);
       if (!records) throw new AuthError("ERR_REFRESH_INVALID", { detail: "unknown user" });
-      return { ok: true, value: await rotateSession(records, credential, nowMs, graceSeconds) };
+      return { ok: true, value: await family.rotateSession(records, credential, nowMs, graceSeconds) };
     } catch (error) {
       if (!(error instanceof AuthError)) throw error;
       return { ok: false, code: error.code, detail: error.detail };
@@ -69,17 +61,17 @@ export class SessionFamilies extends DurableObject {
 
   async peek(credential: string): Promise<SessionRef | undefined> {
     const records = this.records(false);
-    return records ? peekSession(records, credential) : undefined;
+    return records ? family.peekSession(records, credential) : undefined;
   }
 
   async sessionState(session: SessionRef, nowMs: number): Promise<SessionState> {
     const records = this.records(false);
-    return records ? readSessionState(records, session, nowMs) : { active: false };
+    return records ? family.readSessionState(records, session, nowMs) : { active: false };
   }
 
   async revoke(session: SessionRef, nowMs: number, because: RevocationReason): Promise<void> {
     const records = this.records(false);
-    if (records) await revokeSession(records, session, nowMs, because);
+    if (records) await family.revokeSession(records, session, nowMs, because);
   }
 
   /** Exact: this object holds every session of the person, and sees every write before it. */
@@ -89,7 +81,7 @@ export class SessionFamilies extends DurableObject {
   }
 
   async revokeUser(sub: string, notBeforeMs: number, nowMs: number, because: UserRevocationReason): Promise<void> {
-    await revokeUserSessions(this.records(true)!, sub, notBeforeMs, nowMs, because);
+    await family.revokeUserSessions(this.records(true)!, sub, notBeforeMs, nowMs, because);
     // A person with no session (a security event about an account that never signed in here):
     // the mark waits for a sign-in already under way, then the alarm clears it with the rest.
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(nowMs + IN_FLIGHT_MS);
