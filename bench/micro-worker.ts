@@ -138,7 +138,7 @@ async function run(mode: string, tokens: string[], env: MicroEnv): Promise<Respo
       break;
     }
     case "headers": {
-      // upstreamHeaders() as src/middleware/gate.ts calls it for a signed-in user. Tied to its
+      // upstreamHeaders() as src/proxy/proxy.ts calls it for a signed-in user. Tied to its
       // current signature: if that changes, this mode reports an error instead of a figure.
       if (typeof requestHeaders.upstreamHeaders !== "function") return Response.json({ missing: "upstreamHeaders" });
       // The cookie jar is parsed in the loop: filtering our cookies out is part of the copy.

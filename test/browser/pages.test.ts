@@ -224,7 +224,7 @@ describeInBrowser("the worker's pages in Chromium", () => {
     expectPageHeaders(response.headers());
     const body = await response.text();
     expect(body).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|Error:|at \w+ \(/);
-    // The origin's own page (src/http/pages.ts, unavailablePage("origin")), not the generic one.
+    // The origin's own page (src/http/page-texts.ts, ERR_ORIGIN_UNAVAILABLE), not the generic one.
     expect(await page.title()).toBe("Site unavailable");
     expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Site unavailable");
     expect(await page.locator("main").innerText()).toContain("You are still signed in.");
