@@ -19,7 +19,7 @@ import {
 import { queryNamesMethod, readMethodOverrides } from "../http/method-override";
 import { decisionWithOverrides, methodMatters } from "../policy/method-readings";
 import { proxy } from "../proxy/proxy";
-import { originAssertionFor, workloadAssertionFor } from "../tokens/token-caches";
+import { originAssertionFor, workloadAssertionFor } from "../tokens/origin-assertion";
 import { workloadFromBearer } from "../workloads/verified-workloads";
 import { trustedIssuerOf } from "../workloads/workload-token";
 
