@@ -8,7 +8,7 @@
 //
 // POST / {"mode": "...", "tokens": ["<jwt>", ...]} -> {"ok": <operations that succeeded>}
 //   noop      walk the tokens, nothing else (the baseline)
-//   ours      verifiedAccessToken() from src/tokens/token-caches.ts: the gate's verification
+//   ours      verifiedAccessToken() from src/tokens/access-token.ts: the gate's verification
 //   jose-key  jose jwtVerify with the same checks against the CryptoKey directly (no JWK Set)
 //   jose-jwks jose jwtVerify with the same checks against the worker's key resolver (by kid)
 //   raw       the least a JWT signature check needs: split, base64url-decode the signature,
@@ -29,9 +29,9 @@ import { parseCookies } from "../src/http/cookies";
 import * as requestHeaders from "../src/proxy/request-headers";
 import type { TokenRecord } from "../src/session/family-model";
 import { tokenKey } from "../src/session/kv-keys";
-import { signOriginAssertion } from "../src/tokens/origin-assertion";
 import { TOKEN_TYPES } from "../src/tokens/our-jwt";
-import * as tokenCaches from "../src/tokens/token-caches";
+import { verifiedAccessToken } from "../src/tokens/access-token";
+import * as originAssertion from "../src/tokens/origin-assertion";
 
 interface MicroEnv extends Env {
   BENCH_ISSUER: string;
@@ -87,7 +87,7 @@ async function run(mode: string, tokens: string[], env: MicroEnv): Promise<Respo
       break;
     case "ours":
       for (const token of tokens)
-        if (await tokenCaches.verifiedAccessToken(config, config.sessionKeys!, issuer, token, nowSeconds)) ok++;
+        if (await verifiedAccessToken(config, config.sessionKeys!, issuer, token, nowSeconds)) ok++;
       break;
     case "jose-key": {
       rawKey ??= crypto.subtle.importKey("jwk", publicJwk(env), { name: "ECDSA", namedCurve: "P-256" }, false, [
@@ -115,13 +115,21 @@ async function run(mode: string, tokens: string[], env: MicroEnv): Promise<Respo
     }
     case "assert": {
       // The ES256 signature itself (what a cache miss costs).
-      if (typeof signOriginAssertion !== "function") return Response.json({ missing: "signOriginAssertion" });
+      if (typeof originAssertion.signOriginAssertion !== "function")
+        return Response.json({ missing: "signOriginAssertion" });
       const identity = { provider: "default", sub: "bench-user", email: "bench@example.com" };
       for (const token of tokens)
         if (
           token &&
-          (await signOriginAssertion(config.sessionKeys!, issuer, config.originAudience, identity, nowSeconds)).length >
-            0
+          (
+            await originAssertion.signOriginAssertion(
+              config.sessionKeys!,
+              issuer,
+              config.originAudience,
+              identity,
+              nowSeconds,
+            )
+          ).length > 0
         )
           ok++;
       break;
@@ -129,8 +137,8 @@ async function run(mode: string, tokens: string[], env: MicroEnv): Promise<Respo
     case "assert-cached": {
       // What the gate calls per request; same user every time, so after the first call this
       // is the per-isolate cache's lookup (where the source has such a cache).
-      const assertionFor = (tokenCaches as Record<string, unknown>).originAssertionFor as
-        typeof tokenCaches.originAssertionFor | undefined;
+      const assertionFor = (originAssertion as Record<string, unknown>).originAssertionFor as
+        typeof originAssertion.originAssertionFor | undefined;
       if (typeof assertionFor !== "function") return Response.json({ missing: "originAssertionFor" });
       const identity = { provider: "default", sub: "bench-user", email: "bench@example.com" };
       for (const token of tokens)

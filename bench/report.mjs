@@ -1,6 +1,7 @@
 // Turns the measurements into the printed report: the scenario table, the ratios, the
 // micro-benchmark, bundle/first-request/memory, and the project's targets next to the figures.
-// Targets are printed, never asserted: a missed target is a finding, not a failure.
+// Targets are printed; only `--check` (run.mjs) turns a missed one of the request path's into a
+// non-zero exit.
 
 const KiB = 1024;
 export const median = (values) => {
@@ -61,8 +62,100 @@ function verdict(met, text) {
   return `${met ? "MEETS " : "MISSES"}  ${text}`;
 }
 
+/**
+ * The request path's targets, held by `npm run bench -- --check` (which fails when one is missed):
+ * CPU per request against the peers and the 5-line floor, measured side by side in one run;
+ * our first-time verification against the raw `crypto.subtle.verify` it rests on; the first
+ * request after isolate start (with KEY_ROTATION = "manual" and "auto"); the bundle.
+ */
+export const HELD_LIMITS = {
+  knownVsOidcAuth: 0.85,
+  knownVsJwk: 0.7,
+  newVsJwk: 1.15,
+  verifyVsRaw: 1.3,
+  bareVsFloor: 1.2,
+  firstRequestExtraMs: 10,
+  bundleGzipBytes: 60 * KiB,
+};
+
+function heldTargets({ ratios, cpu, hot, bundle, firstRequest, firstRequestAuto }) {
+  const L = HELD_LIMITS;
+  const ratio = (name, value, limit, text) => ({
+    name,
+    value,
+    limit,
+    met: value <= limit,
+    text: `${text} <= ${limit.toFixed(2)}x: ${x3(value)} (${value <= limit ? "margin" : "over by"} ${fmt((Math.abs(value - limit) * 100) / limit, 1)}%)`,
+  });
+  const first = (name, result, text) => ({
+    name,
+    value: result?.extraMs,
+    limit: L.firstRequestExtraMs,
+    met: result?.extraMs <= L.firstRequestExtraMs,
+    text: `${text} <= ${L.firstRequestExtraMs} ms extra: ${fmt(result?.extraMs, 1)} ms (median of ${result?.runs.length ?? 0} fresh isolates; ${fmt(result?.extraCpuMs, 1)} ms of workerd CPU)`,
+  });
+  return [
+    ratio(
+      "c/f1c",
+      ratios["c/f1c CPU (ours vs @hono/oidc-auth)"],
+      L.knownVsOidcAuth,
+      `(c) a known session, CPU/req vs @hono/oidc-auth (${fmt(cpu("c"))} vs ${fmt(cpu("f1c"))} µs)`,
+    ),
+    ratio(
+      "c/f2c",
+      ratios["c/f2c CPU (ours vs hono/jwk)"],
+      L.knownVsJwk,
+      `(c) a known session, CPU/req vs hono/jwk (${fmt(cpu("c"))} vs ${fmt(cpu("f2c"))} µs)`,
+    ),
+    ratio(
+      "d/f2d",
+      ratios["d/f2d CPU (ours vs hono/jwk)"],
+      L.newVsJwk,
+      `(d) a token never seen before, CPU/req vs hono/jwk (${fmt(cpu("d"))} vs ${fmt(cpu("f2d"))} µs)`,
+    ),
+    ratio(
+      "verify",
+      ratios["verify ours/raw, first-time token (hot loop)"],
+      L.verifyVsRaw,
+      `(d) our first-time verification vs raw crypto.subtle.verify, hot loop (${fmt(hot["ours-fresh"], 1)} vs ${fmt(hot["raw-fresh"], 1)} µs; one per request ${x(ratios["verify ours/raw, first-time token (1/request)"])})`,
+    ),
+    ratio(
+      "b/b0",
+      ratios["b/b0 CPU (our bare path vs 5-line worker)"],
+      L.bareVsFloor,
+      `(b) our bare proxy, CPU/req vs the 5-line worker (${fmt(cpu("b"))} vs ${fmt(cpu("b0"))} µs)`,
+    ),
+    first("first", firstRequest, 'first request after isolate start, KEY_ROTATION = "manual",'),
+    ...(firstRequestAuto
+      ? [
+          first(
+            "first-auto",
+            firstRequestAuto,
+            'first request after isolate start, KEY_ROTATION = "auto" (keys in the store),',
+          ),
+        ]
+      : []),
+    {
+      name: "bundle",
+      value: bundle.gzipBytes,
+      limit: L.bundleGzipBytes,
+      met: bundle.gzipBytes <= L.bundleGzipBytes,
+      text: `bundle <= 60 KiB gzipped: ${fmt(bundle.gzipBytes / KiB, 1)} KiB as deployed (wrangler.toml minify = ${bundle.configuredMinify})`,
+    },
+  ];
+}
+
 /** Ratios and target verdicts from the summaries, micro-benchmark, bundle, first request, memory. */
-export function analyse({ summaries, micro, bundle, firstRequest, memory, refreshLatency = [], signIn }) {
+export function analyse({
+  summaries,
+  micro,
+  bundle,
+  firstRequest,
+  firstRequestAuto,
+  memory,
+  refreshLatency = [],
+  signIn,
+}) {
   const by = Object.fromEntries(summaries.map((s) => [s.id, s]));
   const cpu = (id) => by[id]?.cpuUsPerRequest;
   const rps = (id) => by[id]?.requestsPerSecond;
@@ -112,8 +205,6 @@ export function analyse({ summaries, micro, bundle, firstRequest, memory, refres
   // the assertion for a known user; (d) a full verification and a new signature (new user).
   const assertKnown = Number.isFinite(us["assert-cached"]) ? us["assert-cached"] : us["assert"];
   const explained = { c: us["ours-seen"] + assertKnown, d: us["ours-fresh"] + us["assert"] };
-  const within = (value, limit) =>
-    `${x3(value)} (${value <= limit ? "margin" : "over by"} ${fmt((Math.abs(value - limit) * 100) / limit, 1)}%)`;
   const refreshTargets = refreshLatency.flatMap((r) => [
     verdict(
       r.roundTrips <= 1,
@@ -124,23 +215,9 @@ export function analyse({ summaries, micro, bundle, firstRequest, memory, refres
       `refresh on ${r.store}, the session's next one (same isolate): <= 1 storage round trip: ${r.next.roundTrips} (${r.next.described}); ${fmt(r.next.wallMs, 1)} ms with the latency model`,
     ),
   ]);
+  const held = heldTargets({ ratios, cpu, hot, bundle, firstRequest, firstRequestAuto });
   const targets = [
-    verdict(
-      ratios["b/b0 CPU (our bare path vs 5-line worker)"] <= 1.15,
-      `(b)/(b0) CPU/req <= 1.15: ${within(ratios["b/b0 CPU (our bare path vs 5-line worker)"], 1.15)}, ${fmt(cpu("b"))} vs ${fmt(cpu("b0"))} µs`,
-    ),
-    verdict(
-      ratios["c/b CPU"] <= 1.05,
-      `(c)/(b) CPU/req <= 1.05: ${within(ratios["c/b CPU"], 1.05)}, ${fmt(cpu("c"))} vs ${fmt(cpu("b"))} µs`,
-    ),
-    verdict(
-      ratios["verify ours/raw, first-time token (1/request)"] <= 1.3,
-      `(d) our verification <= 1.3x raw crypto.subtle.verify: ${x(ratios["verify ours/raw, first-time token (1/request)"])} first-time, one per request (${fmt(us["ours-fresh"], 1)} vs ${fmt(us["raw-fresh"], 1)} µs); hot loop ${x(ratios["verify ours/raw, first-time token (hot loop)"])}; seen before ${x(ratios["verify ours/raw, token seen before (1/request)"])}`,
-    ),
-    verdict(
-      ratios["d/b CPU"] <= 1.35,
-      `(d)/(b) CPU/req <= 1.35: ${within(ratios["d/b CPU"], 1.35)}, ${fmt(cpu("d"))} vs ${fmt(cpu("b"))} µs`,
-    ),
+    ...held.map((t) => verdict(t.met, t.text)),
     ...refreshTargets,
     ...(signIn ?? []).map((r) =>
       verdict(
@@ -148,30 +225,9 @@ export function analyse({ summaries, micro, bundle, firstRequest, memory, refres
         `sign-in callback on ${r.store}, discovery and JWKS cached: exactly 1 round trip to the provider: ${r.providerRoundTrips} (${r.described}); ${fmt(r.wallMs, 1)} ms with the latency model`,
       ),
     ),
-    verdict(
-      bundle.gzipBytes <= 60 * KiB,
-      `bundle <= 60 KiB gzipped: ${fmt(bundle.gzipBytes / KiB, 1)} KiB as deployed (wrangler.toml minify = ${bundle.configuredMinify}); ${fmt(bundle.minifiedGzipBytes / KiB, 1)} KiB with --minify, ${fmt(bundle.unminifiedGzipBytes / KiB, 1)} KiB with --no-minify`,
-    ),
-    verdict(
-      firstRequest.extraMs <= 15,
-      `first request after isolate start <= 15 ms extra: ${fmt(firstRequest.extraMs, 1)} ms (median of ${firstRequest.runs.length} fresh isolates)`,
-    ),
-    verdict(memory.flat, `memory flat under many distinct sessions: ${memory.summary}`),
-    // Targets of the first performance issue, kept for comparison.
-    verdict(
-      ratios["c/b req/s"] >= 0.9,
-      `(earlier) (c) req/s >= 0.90x (b): ${x3(ratios["c/b req/s"])} (${fmt(rps("c"))} vs ${fmt(rps("b"))})`,
-    ),
-    verdict(
-      cpu("c") < cpu("f1c") && cpu("c") < cpu("f2c"),
-      `(earlier) (c) ahead of both peers on CPU/req: ${fmt(cpu("c"))} µs vs @hono/oidc-auth ${fmt(cpu("f1c"))}, hono/jwk ${fmt(cpu("f2c"))}`,
-    ),
-    verdict(
-      cpu("d") < cpu("f1d") && cpu("d") < cpu("f2d"),
-      `(earlier) (d) ahead of both peers on CPU/req: ${fmt(cpu("d"))} µs vs @hono/oidc-auth ${fmt(cpu("f1d"))}, hono/jwk ${fmt(cpu("f2d"))}`,
-    ),
+    ...(memory ? [verdict(memory.flat, `memory flat under many distinct sessions: ${memory.summary}`)] : []),
   ];
-  return { ratios, targets, gateExtraUs: gateExtra, explainedUs: explained, kvPerRefreshUs: kvPerRefresh };
+  return { ratios, targets, held, gateExtraUs: gateExtra, explainedUs: explained, kvPerRefreshUs: kvPerRefresh };
 }
 
 export function ratioLines(ratios) {

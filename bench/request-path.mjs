@@ -82,7 +82,7 @@ const worker = (await import(outfile)).default;
 const tokensOut = join(dir, "tokens-entry.mjs");
 writeFileSync(
   join(dir, "tokens-entry.ts"),
-  `export { signAccessToken } from ${JSON.stringify(join(ROOT, "src/tokens/access-token.ts"))};\nexport { parseSessionKeys } from ${JSON.stringify(join(ROOT, "src/config/session-keys.ts"))};\n`,
+  `export { signAccessToken } from ${JSON.stringify(join(ROOT, "src/tokens/access-token.ts"))};\nexport { assembleSessionKeys, parseSessionKeys } from ${JSON.stringify(join(ROOT, "src/config/session-keys.ts"))};\n`,
 );
 await promisify(execFile)(
   join(ROOT, "node_modules/.bin/esbuild"),
@@ -97,7 +97,8 @@ await promisify(execFile)(
   { cwd: ROOT },
 );
 const tokens = await import(tokensOut);
-const { keys: sessionKeys } = await tokens.parseSessionKeys(JSON.stringify(keys));
+const { keys: configured } = await tokens.parseSessionKeys(JSON.stringify(keys));
+const sessionKeys = tokens.assembleSessionKeys(configured.firstPrivate, configured.published);
 const now = Math.floor(Date.now() / 1000);
 const access = await tokens.signAccessToken(
   sessionKeys,

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench` [--quick] [--json FILE] [--rounds N] [--seconds S] [--connections C]
+// `npm run bench` [--quick | --check] [--json FILE] [--rounds N] [--seconds S] [--connections C]
 //
 // Runs the built worker on workerd itself (Miniflare's API, direct sockets), in front of a real
 // local origin, and measures side by side in one run, in interleaved rounds (the order rotates
@@ -14,10 +14,14 @@
 // the bundle size, the first request after isolate start, memory under many sessions, and one
 // refresh on each store in wall-clock time with a storage latency model (bench/latency.mjs).
 // CPU per request is workerd's own accounting (bench/workerd-process.mjs).
-// Exits non-zero only when something did not work (non-2xx answers, errors), never because a
-// target was missed.
+// Exits 1 when something did not work (non-2xx answers, errors). A missed target is a finding,
+// printed, except with `--check`: the quick plan, only what the request path's targets need
+// (no latency model, store operations or memory), and exit 3 when one of them is missed
+// (report.mjs, HELD_LIMITS). CONTRIBUTING.md asks for it on every change to the request path.
 import { randomBytes } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startWorkloadIssuer } from "../demo/workload-issuer.mjs";
 import { generateKeySet } from "../scripts/keys.mjs";
 import { buildAll } from "./build.mjs";
@@ -43,17 +47,18 @@ import {
 import { cpuNs, cpuSample, memoryKiB } from "./workerd-process.mjs";
 
 function parseArgs(argv) {
-  const args = { quick: false, json: undefined };
+  const args = { quick: false, check: false, json: undefined };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--quick") args.quick = true;
+    else if (arg === "--check") args.quick = args.check = true;
     else if (arg === "--json") args.json = argv[++i];
     else if (arg === "--rounds") args.rounds = Number(argv[++i]);
     else if (arg === "--seconds") args.seconds = Number(argv[++i]);
     else if (arg === "--connections") args.connections = Number(argv[++i]);
     else {
       console.error(
-        `unknown argument ${arg}\nusage: npm run bench -- [--quick] [--json FILE] [--rounds N] [--seconds S] [--connections C]`,
+        `unknown argument ${arg}\nusage: npm run bench -- [--quick | --check] [--json FILE] [--rounds N] [--seconds S] [--connections C]`,
       );
       process.exit(2);
     }
@@ -417,49 +422,62 @@ async function main() {
     closeMicro();
     failures.push(...micro.failures.slice(0, 5));
 
-    say(
-      `one refresh per store with the storage latency model: ${opts.latencyRepeats} x 2 modes x 2 stores, one at a time`,
-    );
+    // --check holds the request path's targets: the refresh, sign-in, store and memory figures are not among them.
+    const extras = !opts.check;
+    if (extras)
+      say(
+        `one refresh per store with the storage latency model: ${opts.latencyRepeats} x 2 modes x 2 stores, one at a time`,
+      );
     // Each credential's successor is refreshed too: no extra credentials needed for that.
     const latencyNeed = (opts.latencyRepeats + 2) * 2;
-    const refreshLatency = await measureRefreshLatency({
-      repeats: opts.latencyRepeats,
-      targets: [
-        {
-          store: "kv",
-          url: stack.urls["latency-kv"],
-          credentials: await seedRefreshTokens(await stack.mf.getKVNamespace("SESSIONS", "latency-kv"), latencyNeed),
-        },
-        {
-          store: "durable-object",
-          url: stack.urls["latency-do"],
-          credentials: await seedDurableObjectSessions(stack.urls["latency-do"], latencyNeed),
-        },
-      ],
-    });
+    const refreshLatency = !extras
+      ? []
+      : await measureRefreshLatency({
+          repeats: opts.latencyRepeats,
+          targets: [
+            {
+              store: "kv",
+              url: stack.urls["latency-kv"],
+              credentials: await seedRefreshTokens(
+                await stack.mf.getKVNamespace("SESSIONS", "latency-kv"),
+                latencyNeed,
+              ),
+            },
+            {
+              store: "durable-object",
+              url: stack.urls["latency-do"],
+              credentials: await seedDurableObjectSessions(stack.urls["latency-do"], latencyNeed),
+            },
+          ],
+        });
     for (const r of refreshLatency)
       for (const problem of r.problems) failures.push(`latency model, refresh on ${r.store}: ${problem}`);
-    say(
-      `one sign-in callback per store with the latency model: ${opts.latencyRepeats} x 2 modes x 2 stores, discovery and JWKS cached`,
-    );
-    const signIn = await measureSignIn({
-      repeats: opts.latencyRepeats,
-      targets: [
-        { store: "kv", url: stack.urls["latency-kv"] },
-        { store: "durable-object", url: stack.urls["latency-do"] },
-      ],
-    });
+    if (extras)
+      say(
+        `one sign-in callback per store with the latency model: ${opts.latencyRepeats} x 2 modes x 2 stores, discovery and JWKS cached`,
+      );
+    const signIn = !extras
+      ? []
+      : await measureSignIn({
+          repeats: opts.latencyRepeats,
+          targets: [
+            { store: "kv", url: stack.urls["latency-kv"] },
+            { store: "durable-object", url: stack.urls["latency-do"] },
+          ],
+        });
     for (const r of signIn)
       for (const problem of r.problems) failures.push(`latency model, sign-in on ${r.store}: ${problem}`);
-    say("store operations per flow, each store, to bench/store-ops.json");
+    if (extras) say("store operations per flow, each store, to bench/store-ops.json");
     const opsTargets = [
       { store: "kv", url: stack.urls["latency-kv"] },
       { store: "durable-object", url: stack.urls["latency-do"] },
     ];
-    const storeOps = await measureStoreOps(opsTargets).catch((error) => {
-      failures.push(`store operations: ${error.message}`);
-      return undefined;
-    });
+    const storeOps = !extras
+      ? undefined
+      : await measureStoreOps(opsTargets).catch((error) => {
+          failures.push(`store operations: ${error.message}`);
+          return undefined;
+        });
     const originCounts = await origin.counts();
     const workloadIssuerHits = Object.fromEntries(github.hits);
     await github.close();
@@ -476,33 +494,70 @@ async function main() {
       });
     const firstRequest = await measureFirstRequest({ build, bindingsFor, tokenFor, repeats: opts.firstRepeats });
     failures.push(...firstRequest.failures.slice(0, 5));
-
-    say(`memory: ${opts.memory.control} requests with one session, then 2 x ${opts.memory.distinct} distinct sessions`);
-    const memoryResult = await measureMemory({
+    say(`the same with KEY_ROTATION = "auto", the keys in the store: ${opts.firstRepeats} fresh workerd processes`);
+    // The access token is signed with SESSION_KEYS, which verify in either mode; the assertion is signed with the stored key.
+    const keysDir = mkdtempSync(join(tmpdir(), "bench-keys-"));
+    const wrappingSecret = randomBytes(32).toString("base64url");
+    const firstRequestAuto = await measureFirstRequest({
       build,
-      bindingsFor,
+      bindingsFor: (url) => ({ ...bindingsFor(url), KEY_ROTATION: "auto", KEY_WRAPPING_SECRET: wrappingSecret }),
       tokenFor,
-      poolFor: (url, count) => mintAccessTokens(signer, url, count),
-      connections: opts.connections,
-      ...opts.memory,
-    });
-    failures.push(...memoryResult.failures);
+      repeats: opts.firstRepeats,
+      kvPersist: keysDir,
+    }).finally(() => rmSync(keysDir, { recursive: true, force: true }));
+    failures.push(...firstRequestAuto.failures.slice(0, 5));
+
+    if (extras)
+      say(
+        `memory: ${opts.memory.control} requests with one session, then 2 x ${opts.memory.distinct} distinct sessions`,
+      );
+    const memoryResult = !extras
+      ? undefined
+      : await measureMemory({
+          build,
+          bindingsFor,
+          tokenFor,
+          poolFor: (url, count) => mintAccessTokens(signer, url, count),
+          connections: opts.connections,
+          ...opts.memory,
+        });
+    failures.push(...(memoryResult?.failures ?? []));
     await origin.stop();
 
     // "Flat": the second run of distinct sessions leaves the live JS heap within 2 MiB (or 10%)
     // of where the first run left it: what the isolate keeps stops growing with more sessions.
     const mib = (bytes) => (bytes / 1048576).toFixed(1);
-    const afterFirst = memoryResult.steps[2]?.heapUsedBytes ?? NaN;
-    const memory = {
+    const afterFirst = memoryResult?.steps[2]?.heapUsedBytes ?? NaN;
+    const memory = memoryResult && {
       ...memoryResult,
       flat: memoryResult.heap.secondDistinct <= Math.max(2 * 1048576, 0.1 * afterFirst),
       summary: `live JS heap after ${memoryResult.steps.map((step) => `${mib(step.heapUsedBytes)}`).join(" -> ")} MiB (warm-up, control, +${opts.memory.distinct} sessions, +${opts.memory.distinct} more); second run ${memoryResult.heap.secondDistinct >= 0 ? "+" : ""}${mib(memoryResult.heap.secondDistinct)} MiB`,
     };
 
-    const analysis = analyse({ summaries, micro, bundle: build.bundle, firstRequest, memory, refreshLatency, signIn });
+    const analysis = analyse({
+      summaries,
+      micro,
+      bundle: build.bundle,
+      firstRequest,
+      firstRequestAuto,
+      memory,
+      refreshLatency,
+      signIn,
+    });
     const bundle = build.bundle;
-    const measured = { summaries, micro, bundle, firstRequest, memory, analysis, originCounts, rssAfterRounds };
+    const measured = {
+      summaries,
+      micro,
+      bundle,
+      firstRequest,
+      firstRequestAuto,
+      memory,
+      analysis,
+      originCounts,
+      rssAfterRounds,
+    };
     print({ ...measured, refreshLatency, signIn, rotationChecks, workloadIssuerHits, storeOps });
+    missedTarget = opts.check && analysis.held.some((t) => !t.met);
 
     if (opts.json) {
       writeFileSync(
@@ -530,6 +585,7 @@ async function main() {
             rotationChecks: Object.fromEntries(rotationChecks),
             bundle: build.bundle,
             firstRequest,
+            firstRequestAuto,
             memory,
             originCounts,
             workloadIssuerHits,
@@ -622,15 +678,47 @@ function print(measured) {
   out.push(
     "First request after isolate start (fresh workerd each, gated request with a valid session, new connection per request):",
   );
-  for (const [i, r] of firstRequest.runs.entries()) {
-    out.push(
-      `  run ${i + 1}: first ${r.firstMs.toFixed(1)} ms, next 50 median ${r.restMedianMs.toFixed(2)} ms, extra ${r.extraMs.toFixed(1)} ms; workerd CPU first ${r.firstCpuMs.toFixed(1)} ms vs ${r.restCpuMedianMs.toFixed(2)} ms`,
-    );
+  for (const [mode, result] of [
+    ['KEY_ROTATION = "manual" (SESSION_KEYS)', firstRequest],
+    ['KEY_ROTATION = "auto", the keys read from the store', measured.firstRequestAuto],
+  ]) {
+    out.push(`  ${mode}:`);
+    for (const [i, r] of result.runs.entries()) {
+      out.push(
+        `    run ${i + 1}: first ${r.firstMs.toFixed(1)} ms, next 50 median ${r.restMedianMs.toFixed(2)} ms, extra ${r.extraMs.toFixed(1)} ms; workerd CPU first ${r.firstCpuMs.toFixed(1)} ms vs ${r.restCpuMedianMs.toFixed(2)} ms`,
+      );
+    }
+    out.push(`    median extra: ${result.extraMs.toFixed(1)} ms wall, ${result.extraCpuMs.toFixed(1)} ms workerd CPU`);
   }
-  out.push(
-    `  median extra: ${firstRequest.extraMs.toFixed(1)} ms wall, ${firstRequest.extraCpuMs.toFixed(1)} ms workerd CPU`,
-  );
   out.push("");
+  if (memory) out.push(...memoryLines(memory));
+  out.push("Targets (printed; --check fails on a missed one of the first eight, the request path's):");
+  out.push(...analysis.targets.map((t) => `  ${t}`));
+  out.push("");
+  out.push(
+    `Origin saw ${originCounts.total} requests, ${originCounts.withIdentity} with an identity header, refused ${originCounts.refused} (418) for missing identity.`,
+  );
+  if (failures.length > 0) {
+    out.push("");
+    out.push("FAILURES:");
+    out.push(...failures.map((f) => `  ${f}`));
+  }
+  if (opts.check) out.push("", ...checkLines(analysis.held));
+  out.push(`Finished in ${((Date.now() - startedAt) / 1000).toFixed(0)} s.`);
+  console.log(out.join("\n"));
+}
+
+/** The request path's held targets, one line each, for --check. */
+function checkLines(held) {
+  const missed = held.filter((t) => !t.met);
+  return [
+    `bench --check: ${missed.length === 0 ? "every target met" : `${missed.length} of ${held.length} targets missed`}`,
+    ...held.map((t) => `  ${t.met ? "ok    " : "MISSED"} ${t.name.padEnd(10)} ${t.text}`),
+  ];
+}
+
+function memoryLines(memory) {
+  const out = [];
   const mib = (bytes) => (bytes / 1048576).toFixed(1);
   out.push("Memory (fresh workerd, our worker alone; live JS heap of the worker after a full GC, and workerd VmRSS):");
   for (const step of memory.steps)
@@ -644,23 +732,12 @@ function print(measured) {
     `  RSS growth:  control ${(memory.rssKiB.control / 1024).toFixed(1)} MiB, first ${(memory.rssKiB.firstDistinct / 1024).toFixed(1)} MiB, next ${(memory.rssKiB.secondDistinct / 1024).toFixed(1)} MiB (RSS grows under any load here, even for the 5-line worker: judge by the heap)`,
   );
   out.push("");
-  out.push("Targets (printed, not asserted):");
-  out.push(...analysis.targets.map((t) => `  ${t}`));
-  out.push("");
-  out.push(
-    `Origin saw ${originCounts.total} requests, ${originCounts.withIdentity} with an identity header, refused ${originCounts.refused} (418) for missing identity.`,
-  );
-  if (failures.length > 0) {
-    out.push("");
-    out.push("FAILURES:");
-    out.push(...failures.map((f) => `  ${f}`));
-  }
-  out.push(`Finished in ${((Date.now() - startedAt) / 1000).toFixed(0)} s.`);
-  console.log(out.join("\n"));
+  return out;
 }
 
+let missedTarget = false;
 main().then(
-  () => process.exit(failures.length > 0 ? 1 : 0),
+  () => process.exit(failures.length > 0 ? 1 : missedTarget ? 3 : 0),
   (error) => {
     console.error(`\nbench FAILED: ${error.stack || error.message}`);
     process.exit(1);

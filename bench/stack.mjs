@@ -80,14 +80,16 @@ function drainStdio(stdout, stderr) {
  * port, compatibilityDate?, compatibilityFlags? }` on its own direct socket (`durableObjects`:
  * Miniflare's option as is, e.g. `{ SESSION_FAMILIES: { className, useSQLite: true } }`, or with
  * `scriptName` for a binding to another worker's class). Returns the Miniflare instance, the workerd PID and each worker's URL.
- * `inspector: true` opens workerd's DevTools port (bench/inspector.mjs), for the memory run only.
+ * `inspector: true` opens workerd's DevTools port (bench/inspector.mjs), for the memory run only;
+ * `kvPersist`, a directory, keeps KV there across processes (the first request with stored signing keys).
  */
-export async function startWorkerd(workers, { inspector = false } = {}) {
+export async function startWorkerd(workers, { inspector = false, kvPersist } = {}) {
   const before = workerdChildren();
   const mf = new Miniflare({
     host: "127.0.0.1",
     port: 0,
     ...(inspector ? { inspectorPort: 0 } : {}),
+    ...(kvPersist ? { kvPersist } : {}),
     handleRuntimeStdio: drainStdio,
     workers: workers.map((worker) => ({
       name: worker.name,

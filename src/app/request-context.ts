@@ -82,13 +82,14 @@ export interface AppEnv {
 }
 
 export function createRequestContext(config: Config, env: Env, raw: Request, requestId: string): RequestContext {
+  const url = new URL(raw.url);
   // Only a host PREVIEW_HOSTS names is served as itself; any other is served as PUBLIC_URL.
   const requestOrigin =
-    config.publicOrigin === undefined || config.previewHosts.length > 0 ? new URL(raw.url).origin : config.publicOrigin;
+    config.publicOrigin === undefined || config.previewHosts.length > 0 ? url.origin : config.publicOrigin;
   const preview = requestOrigin !== config.publicOrigin && isPreviewOrigin(requestOrigin, config.previewHosts);
   const publicOrigin = preview ? requestOrigin : (config.publicOrigin ?? requestOrigin);
   const nowMs = Date.now();
-  const request = readRequest(raw, publicOrigin);
+  const request = readRequest(raw, publicOrigin, url);
   // Host, not origin: TLS may end in front of the worker, so PUBLIC_URL's host may arrive as http.
   const otherHost = !preview && config.publicHost !== undefined && request.url.host !== config.publicHost;
   let store: SessionStore | undefined;

@@ -53,7 +53,8 @@ function preflightMethodOf(request: Request, headers: Headers): string | undefin
   return requested !== null && HTTP_METHOD.test(requested) ? requested.toUpperCase() : undefined;
 }
 
-export function readRequest(request: Request, publicOrigin: string): RequestFacts {
+/** `url`: `request.url` parsed, when the caller has already done it. */
+export function readRequest(request: Request, publicOrigin: string, url = new URL(request.url)): RequestFacts {
   const headers = request.headers;
   const cookies = parseCookies(headers.get("cookie"));
   const fetchMode = headers.get("sec-fetch-mode");
@@ -65,7 +66,7 @@ export function readRequest(request: Request, publicOrigin: string): RequestFact
     getOrHead && (fetchMode === "navigate" || (headers.get("accept") ?? "").toLowerCase().includes("text/html"));
   const authorization = headers.get("authorization");
   return {
-    url: new URL(request.url),
+    url,
     method: request.method,
     cookies,
     accessCookie: cookies.get(ACCESS_COOKIE),

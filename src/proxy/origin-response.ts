@@ -32,7 +32,8 @@ function privateCacheControlOf(value: string | null): string {
  * A public answer that needs none of this is passed through as it came, without a copy.
  */
 export function toClientResponse(upstream: Response, authenticated: boolean): Response {
-  const setCookies = upstream.headers.getSetCookie();
+  // Most answers set no cookie: asked first, so that no list is made for them.
+  const setCookies = upstream.headers.has("set-cookie") ? upstream.headers.getSetCookie() : [];
   const setsOurs = setCookies.some(setsWorkerCookie);
   const clearSiteData = upstream.headers.get("clear-site-data");
   if (!authenticated && !setsOurs && clearSiteData === null) return upstream;

@@ -4,7 +4,7 @@ import { AuthError } from "../errors";
 import type { RequestFacts } from "../http/request-facts";
 import { BoundedCache } from "../util/bounded-cache";
 import { toClientResponse } from "./origin-response";
-import { upstreamHeaders, type ForwardedIdentity } from "./request-headers";
+import { upstreamHeaders, type ForwardedIdentity, type UpstreamFacts } from "./request-headers";
 import { relayWebSocket, type SocketWatch } from "./websocket-relay";
 
 /** What decides where a request goes: the configuration and its bindings, never the request. */
@@ -115,7 +115,16 @@ export async function proxy(
   const { workloadBearer, watch } = options;
   const { request } = scope;
   const { host, proto } = publicHostOf(scope.publicOrigin);
-  const facts = { ...request, requestId: scope.requestId, publicHost: host, publicProto: proto, workloadBearer };
+  const facts: UpstreamFacts = {
+    requestId: scope.requestId,
+    publicHost: host,
+    publicProto: proto,
+    cookies: request.cookies,
+    bearer: request.bearer,
+    webSocketUpgrade: request.webSocketUpgrade,
+    clientIp: request.clientIp,
+    workloadBearer,
+  };
   const headers = upstreamHeaders(scope.raw.headers, facts, identity);
   const authenticated = identity !== undefined;
   const sentMs = Date.now();

@@ -112,8 +112,9 @@ function isOurAccessToken(token: string): boolean {
  * cookie, under any scheme (`Bearer`, `bearer`, `DPoP`, a list): it never goes to the origin.
  */
 function carriesOurAccessToken(authorization: string | null, bearer: string | undefined): boolean {
+  if (authorization === null) return false;
   if (bearer && isOurAccessToken(bearer)) return true;
-  return (authorization ?? "").split(/[\s,]+/).some((part) => part.split(".").length === 3 && isOurAccessToken(part));
+  return authorization.split(/[\s,]+/).some((part) => part.split(".").length === 3 && isOurAccessToken(part));
 }
 
 /** Who the origin is told about: a signed-in person, or a workload (with its name). */

@@ -19,7 +19,7 @@ import {
 import { queryNamesMethod, readMethodOverrides } from "../http/method-override";
 import { decisionWithOverrides, methodMatters } from "../policy/method-readings";
 import { proxy } from "../proxy/proxy";
-import { originAssertionFor, workloadAssertionFor } from "../tokens/token-caches";
+import { originAssertionFor, workloadAssertionFor } from "../tokens/origin-assertion";
 import { workloadFromBearer } from "../workloads/verified-workloads";
 import { trustedIssuerOf } from "../workloads/workload-token";
 
@@ -50,7 +50,8 @@ async function decide(ctx: RequestContext): Promise<{ decision: AccessDecision; 
  * rule stops admitting the person (4403), unless its rule says `"websocket": "pass-through"`.
  */
 export async function gate(c: Context<AppEnv>): Promise<Response> {
-  const ctx = c.var.ctx;
+  // c.get, not c.var: Hono's `var` copies every variable into a new object on each read.
+  const ctx = c.get("ctx");
   const { request, config } = ctx;
   const { decision, body } = await decide(ctx);
   ctx.decision = decision;

@@ -1,6 +1,8 @@
 import type { JWTPayload } from "jose";
+import type { Config } from "../config/parse-config";
 import type { SessionKeys } from "../config/session-keys";
 import type { Identity } from "../identity";
+import { BoundedCache, cacheOf } from "../util/bounded-cache";
 import { claimRefused, identityClaims, identityFromClaims, requireStrings, sign, TOKEN_TYPES, verify } from "./our-jwt";
 
 export interface AccessClaims {
@@ -68,4 +70,38 @@ export async function verifyAccessToken(
     iat,
     exp,
   };
+}
+
+/** Verified access tokens kept per isolate, until they expire. */
+const MAX_CACHED_TOKENS = 10_000;
+/** Public origins with a cache each; more than one only when PUBLIC_URL is unset (Host decides). */
+const MAX_ORIGINS_CACHED = 4;
+/**
+ * The isolate's verified access tokens, per Config (so retiring a key of SESSION_KEYS empties
+ * them; a key the worker rotates itself is retired only after its tokens have expired) and per
+ * public origin (a token's issuer and audience). Only successes are kept.
+ */
+const verifiedByConfig = new WeakMap<Config, BoundedCache<BoundedCache<AccessClaims>>>();
+
+/**
+ * What the gate calls: an access token's claims, verified fully once and then only for expiry
+ * (same bytes, same signature, same key set), for at most MAX_CACHED_TOKENS tokens. A token that
+ * is not one throws jose's error, and is never cached.
+ */
+export async function verifiedAccessToken(
+  config: Config,
+  keys: SessionKeys,
+  publicOrigin: string,
+  token: string,
+  nowSeconds: number,
+): Promise<AccessClaims> {
+  const byOrigin = cacheOf(verifiedByConfig, config, MAX_ORIGINS_CACHED);
+  let cache = byOrigin.get(publicOrigin, 0);
+  if (!cache) byOrigin.set(publicOrigin, (cache = new BoundedCache(MAX_CACHED_TOKENS)), Infinity);
+  const known = cache.get(token, nowSeconds);
+  if (known) return known;
+  const where: AccessAudience = { publicOrigin, authPrefix: config.authPrefix };
+  const claims = await verifyAccessToken(keys, where, token, nowSeconds, config.accessTokenTtlSeconds);
+  cache.set(token, claims, claims.exp);
+  return claims;
 }

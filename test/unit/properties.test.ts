@@ -5,7 +5,7 @@ import { isWorkerCookieName, parseCookies } from "../../src/http/cookies";
 import { readRequest } from "../../src/http/request-facts";
 import { safeReturnTo } from "../../src/http/return-to";
 import { accessDecision } from "../../src/policy/access-decision";
-import { verifiedAccessToken } from "../../src/tokens/token-caches";
+import { verifiedAccessToken } from "../../src/tokens/access-token";
 import { ISSUER, testConfig, testEnv } from "../support/workerd/helpers";
 
 /** An independent reading of a Cookie header, as RFC 6265 5.2 splits it: the test's oracle. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { generateKeySet } from "../../../scripts/keys.mjs";
-import { verifiedAccessToken } from "../../../src/tokens/token-caches";
+import { verifiedAccessToken } from "../../../src/tokens/access-token";
 import { BoundedCache } from "../../../src/util/bounded-cache";
 import { accessTokenFor, ada, callWith, ISSUER, signedIn, testConfig } from "../../support/workerd/helpers";
 
@@ -53,7 +53,7 @@ describe("per-isolate caches stay correct", () => {
 
 describe("origin assertion reuse", () => {
   it("reuses an assertion for at most a minute, then signs a fresh one with at least 4 minutes left", async () => {
-    const { originAssertionFor, ASSERTION_REUSE_SECONDS } = await import("../../../src/tokens/token-caches");
+    const { originAssertionFor, ASSERTION_REUSE_SECONDS } = await import("../../../src/tokens/origin-assertion");
     const { decodeJwt } = await import("jose");
     const config = await testConfig();
     const t = Math.floor(Date.now() / 1000);
