@@ -40,7 +40,7 @@ const DEMO_POLICY = [
   { path: "/eng/*", allow: { groups: [DEMO_GROUP] } },
   { path: "/eng", allow: { groups: [DEMO_GROUP] } },
   { path: "/api/deploy", methods: ["POST"], allow: { workloads: ["demo-ci"] } },
-  // A fresh sign-in for a sensitive part (docs/fresh-sign-in.md): within 5 minutes of signing in at the provider.
+  // A fresh sign-in for a sensitive part (docs/access-policies.md, "A fresh sign-in for sensitive paths"): within 5 minutes of signing in at the provider.
   { path: "/account/*", allow: { domains: ["*"] }, maxAge: 300 },
 ];
 // What the origin expects as the assertion's `aud` behind the service binding (it has no URL there).

@@ -52,7 +52,8 @@ const HINTS = {
     "list who may sign in: ALLOWED_EMAILS and/or ALLOWED_DOMAINS (ALLOWED_DOMAINS=* for any verified account)",
   SESSIONS: "npx wrangler kv namespace create SESSIONS, then paste its id into [[kv_namespaces]]",
   ACCESS_POLICY: "edit ACCESS_POLICY in {where} (schema/access-policy.schema.json; docs/access-policies.md)",
-  TRUSTED_WORKLOADS: "edit TRUSTED_WORKLOADS in {where} (schema/trusted-workloads.schema.json; docs/workloads.md)",
+  TRUSTED_WORKLOADS:
+    "edit TRUSTED_WORKLOADS in {where} (schema/trusted-workloads.schema.json; docs/access-policies.md)",
   GOOGLE_GROUPS_CREDENTIALS:
     'npx wrangler secret put GOOGLE_GROUPS_CREDENTIALS < service-account-key.json (docs/access-policies.md, "Google Workspace groups")',
   GOOGLE_GROUPS_ADMIN:

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run setup -- --env NAME`: a guided first deploy of one environment (docs/setup.md).
+// `npm run setup -- --env NAME`: a guided first deploy of one environment (docs/deploying.md, "With npm run setup").
 // Asks for the public hostname, the origin, the Google client and who may sign in; writes them
 // into [env.NAME] of wrangler.toml (comments and everything else kept); creates the SESSIONS KV
 // namespace; puts OIDC_CLIENT_SECRET and, for signing keys the worker rotates itself
@@ -39,7 +39,7 @@ const USAGE = `usage: npm run setup -- --env NAME [--yes] [--config wrangler.tom
   [--public-url HOST] [--origin-url URL | --origin-service WORKER] [--origin-audience AUD]
   [--client-id ID] [--client-secret -] [--allowed-emails LIST] [--allowed-domains LIST]
 The client secret: OIDC_CLIENT_SECRET in the environment, or --client-secret - to read it from
-stdin, or typed at the prompt (not echoed). See docs/setup.md.
+stdin, or typed at the prompt (not echoed). See docs/deploying.md.
 Another sign-in provider, for an environment set up already:
 npm run setup -- --env NAME --add-provider ID [--label TEXT] [--issuer URL] [--client-id ID]
   [--client-secret -] [--yes] [--config wrangler.toml]`;
@@ -185,7 +185,7 @@ async function putSecrets(flags, clientSecret, asker, lines, env) {
   if (!secret && !existing.includes("OIDC_CLIENT_SECRET"))
     secret = await asker.ask("Google OAuth client secret (not shown)", undefined, { hidden: true });
   if (!secret && !existing.includes("OIDC_CLIENT_SECRET"))
-    throw new Error("OIDC_CLIENT_SECRET: required (docs/setup.md: how to give it)");
+    throw new Error("OIDC_CLIENT_SECRET: required (docs/deploying.md: how to give it)");
   if (secret) {
     await putSecret("OIDC_CLIENT_SECRET", secret, flags);
     put.OIDC_CLIENT_SECRET = secret;

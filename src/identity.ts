@@ -18,7 +18,7 @@ export interface Identity {
   hd?: string;
   /**
    * When the person last signed in at the provider (its `auth_time`), seconds since epoch; absent
-   * when the provider did not say. A rule's `maxAge` reads it (docs/fresh-sign-in.md).
+   * when the provider did not say. A rule's `maxAge` reads it (docs/access-policies.md, "A fresh sign-in for sensitive paths").
    */
   authTime?: number;
   /**
@@ -29,7 +29,7 @@ export interface Identity {
 }
 
 /**
- * A machine caller as the origin learns of it (docs/workloads.md): the TRUSTED_WORKLOADS entry its OIDC
+ * A machine caller as the origin learns of it (docs/access-policies.md, "Machines as callers"): the TRUSTED_WORKLOADS entry its OIDC
  * token satisfied, and who the token says it is. Never a person: it has no session, no cookie,
  * no groups, and no rule's `emails`, `domains` or `groups` admit it.
  */

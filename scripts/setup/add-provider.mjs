@@ -1,4 +1,4 @@
-// `npm run setup -- --env NAME --add-provider ID ...` (docs/setup.md, "Adding a sign-in provider"):
+// `npm run setup -- --env NAME --add-provider ID ...` (docs/deploying.md, "Adding a sign-in provider"):
 // adds an entry to the environment's OIDC_PROVIDERS, converting the single OIDC_ISSUER /
 // OIDC_CLIENT_ID provider into the entry "default" first (its people keep their sessions: the
 // default provider's people are known by their bare `sub`). The entries are checked by the
@@ -167,7 +167,7 @@ async function secretsToPut({ current, added, existing, given, asker, env, probl
   if (value) secrets[newName] = value;
   else if (!existing.includes(newName))
     problems.push(
-      `--client-secret: required (the client secret at ${added.label || added.id}; docs/setup.md: how to give it)`,
+      `--client-secret: required (the client secret at ${added.label || added.id}; docs/deploying.md: how to give it)`,
     );
   return secrets;
 }

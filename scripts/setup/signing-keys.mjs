@@ -1,4 +1,4 @@
-// The signing-key part of `npm run setup` (docs/setup.md): an environment without keys gets
+// The signing-key part of `npm run setup` (docs/deploying.md, "With npm run setup"): an environment without keys gets
 // KEY_ROTATION = "auto" and a generated KEY_WRAPPING_SECRET, so the worker makes, keeps and
 // rotates its own keys and nobody ever holds one. An environment that already signs with
 // SESSION_KEYS keeps them: replacing them would end every access token at once.

@@ -6,7 +6,7 @@ import type { AppEnv, RequestContext } from "./request-context";
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
 /**
- * `sessions`: a listing costs up to a few hundred KV operations (docs/your-sessions.md);
+ * `sessions`: a listing costs up to a few hundred KV operations (docs/what-people-see.md, "Your sessions");
  * `logout`: each reads the store and may write or delete, with or without a cookie.
  */
 export type RateLimitedRoute = "login" | "callback" | "refresh" | "risc" | "sessions" | "logout";

@@ -28,7 +28,7 @@ export interface RequestContext {
   /**
    * Served on a host that is neither PUBLIC_URL's nor a preview's (a workers.dev name next to a
    * custom domain, 127.0.0.1 next to localhost): a sign-in here could never finish, since the
-   * login cookie is this host's and the provider returns to PUBLIC_URL's (docs/hosts.md).
+   * login cookie is this host's and the provider returns to PUBLIC_URL's (docs/host-names.md).
    */
   otherHost: boolean;
   store: SessionStore;

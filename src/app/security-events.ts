@@ -25,7 +25,7 @@ function revokedUpToMs(iatSeconds: number, nowMs: number, refreshTokenTtlSeconds
 }
 
 /**
- * Receives one Security Event Token (docs/operating.md, "RISC"; RFC 8417, RFC 8935 push, Google's RISC): verified
+ * Receives one Security Event Token (docs/operating.md, "Accounts Google disables (RISC)"; RFC 8417, RFC 8935 push, Google's RISC): verified
  * against the provider's transmitter, refused if its `jti` was already received, then every event
  * about an account of our provider revokes all that account's sessions started up to the event's
  * `iat` (`store.revokeUser`; revokedUpToMs).

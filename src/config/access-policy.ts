@@ -38,7 +38,7 @@ export interface AccessRule {
    * person (docs/websockets.md).
    */
   webSocket?: "pass-through";
-  /** `"maxAge"`, seconds: a person passes only within that long of their sign-in at the provider (docs/fresh-sign-in.md). */
+  /** `"maxAge"`, seconds: a person passes only within that long of their sign-in at the provider (docs/access-policies.md, "A fresh sign-in for sensitive paths"). */
   maxAgeSeconds?: number;
 }
 

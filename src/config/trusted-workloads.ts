@@ -2,7 +2,7 @@ import { httpUrl, jsonVar } from "./env-values";
 import { isObject, unknownKeys } from "./json-shapes";
 
 /**
- * One TRUSTED_WORKLOADS entry (docs/workloads.md): a machine caller that proves who it is with an OIDC
+ * One TRUSTED_WORKLOADS entry (docs/access-policies.md, "Machines as callers"): a machine caller that proves who it is with an OIDC
  * token its platform signs (a GitHub Actions job, a Google service account, ...), no stored secret.
  */
 export interface TrustedWorkload {

@@ -47,7 +47,7 @@ export interface EndedNotice {
 /**
  * "Session ended." and when the other browser is actually signed out: its refresh token stops at
  * once, but its access token is checked without the store until it expires, unless
- * REVOCATION_CHECK asks the store on every request (docs/your-sessions.md).
+ * REVOCATION_CHECK asks the store on every request (docs/what-people-see.md, "Your sessions").
  */
 function endedText({ ended, accessTokenTtlSeconds, revocationCheck, sessionStore }: EndedNotice): string {
   const one = ended === "one";

@@ -103,7 +103,7 @@ async function verifyIdTokenSignature(
  * The sign-in's `auth_time`. With `maxAge` (the `max_age` this sign-in sent), it must be there and
  * at most `maxAge` seconds old, with the clock tolerance (OpenID Connect Core 3.1.3.7 step 13);
  * accepted, it counts as that recent from now on, so a provider's clock a little behind ours never
- * sends the person straight back to sign in again (docs/fresh-sign-in.md).
+ * sends the person straight back to sign in again (docs/access-policies.md, "A fresh sign-in for sensitive paths").
  */
 function recentEnough(authTime: unknown, maxAge: number | undefined, nowSeconds: number): number | undefined {
   const known = typeof authTime === "number" && Number.isSafeInteger(authTime) ? authTime : undefined;

@@ -151,7 +151,7 @@ export function requiredMaxAge(decision: AccessDecision): number | undefined {
 /**
  * The `maxAge` (seconds) the person's sign-in at the provider is too old for, when it is: the
  * strictest of the deciding rules', compared with the session's `auth_time` (none: too old).
- * Undefined: no rule asks, or the sign-in is recent enough (docs/fresh-sign-in.md).
+ * Undefined: no rule asks, or the sign-in is recent enough (docs/access-policies.md, "A fresh sign-in for sensitive paths").
  */
 export function staleSignIn(decision: AccessDecision, identity: Identity, nowSeconds: number): number | undefined {
   const strictest = requiredMaxAge(decision);

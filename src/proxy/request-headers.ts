@@ -11,7 +11,7 @@ export const IDENTITY_HEADERS = {
   assertion: "X-Auth-Assertion",
   /** Comma-separated: the person's groups that ACCESS_POLICY names (docs/access-policies.md); only when there are any. */
   groups: "X-Auth-User-Groups",
-  /** The TRUSTED_WORKLOADS name, on requests a workload token authenticated (docs/workloads.md). */
+  /** The TRUSTED_WORKLOADS name, on requests a workload token authenticated (docs/access-policies.md, "Machines as callers"). */
   workload: "X-Auth-Workload",
 } as const;
 

@@ -19,10 +19,10 @@ const MAX_AGE = /^\d{1,9}$/;
  * provider's authorization endpoint (the only one's, when there is one); with several and none
  * named, 200 with the page that lets the person choose (docs/providers.md); an unknown `provider`
  * is a 400. `prompt` is passed on only if it is `select_account` or `login`; `max_age` (seconds,
- * docs/fresh-sign-in.md) is passed on, and the callback then requires a sign-in that recent.
+ * docs/access-policies.md, "A fresh sign-in for sensitive paths") is passed on, and the callback then requires a sign-in that recent.
  * On a preview host, 302 to the registered host's login instead; there, `relay_to` and
  * `relay_state` say which preview the sign-in is for (routes/relay.ts). On any other host name
- * of the worker, 302 to this same URL on PUBLIC_URL's host (docs/hosts.md).
+ * of the worker, 302 to this same URL on PUBLIC_URL's host (docs/host-names.md).
  */
 export async function loginRoute(c: Context<AppEnv>) {
   const ctx = c.var.ctx;

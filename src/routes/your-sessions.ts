@@ -22,7 +22,7 @@ import type { SessionSummary } from "../session/store";
 const SESSION_ID = /^[A-Za-z0-9_-]{22}$/;
 /** `id=<22 characters>` or `others=1`, with room for a browser's encoding: nothing longer is read. */
 const MAX_FORM_BYTES = 256;
-/** How long a new sign-in may take to appear in a KV listing (KV's propagation, docs/your-sessions.md). */
+/** How long a new sign-in may take to appear in a KV listing (KV's propagation, docs/what-people-see.md, "Your sessions"). */
 const KV_LISTING_LAG_SECONDS = 60;
 
 const noStore = { "Cache-Control": "no-store" } as const;

@@ -1,5 +1,5 @@
 /**
- * The whole KV key layout, in one place (docs/session-stores.md, "KV schema"). Keys are built only from values
+ * The whole KV key layout, in one place (docs/capacity.md, "KV schema"). Keys are built only from values
  * the worker generated or hashed, never from raw client input (a family id from a cookie is
  * used only after it matched the 22-character shape we generate):
  *

@@ -14,7 +14,7 @@ import type { FamilyRecords, ListedFamily } from "./family-model";
  * listing lags as much behind.
  */
 
-/** As long as KV's listing may lag behind a sign-in elsewhere (docs/your-sessions.md). */
+/** As long as KV's listing may lag behind a sign-in elsewhere (docs/what-people-see.md, "Your sessions"). */
 const LISTING_KEPT_MS = 60_000;
 /** Listings kept at once: more people than list their sessions within a minute of one isolate. */
 const MAX_KEPT_LISTINGS = 2_000;

@@ -24,7 +24,7 @@ const MAX_CACHED_FAMILIES = 10_000;
 /**
  * A one-time value in KV: read, then written once. A second use at the same location reads the
  * record; two uses racing within the second get KV's 429 on the second write. Another location
- * may not see the record for up to KV's propagation delay (docs/preview-deployments.md).
+ * may not see the record for up to KV's propagation delay (docs/host-names.md, "Preview deployments").
  */
 async function claimOnceInKv(kv: SessionKv, value: string, nowMs: number, expiresAtMs: number): Promise<boolean> {
   const key = onceKey(await sha256(value));
@@ -57,7 +57,7 @@ const UNLIMITED = createDailyShares({
 });
 
 /**
- * Sessions in Workers KV (key layout: kv-keys.ts). Eventually consistent: docs/session-stores.md
+ * Sessions in Workers KV (key layout: kv-keys.ts). Eventually consistent: docs/capacity.md, "Session stores"
  * says what that means for revocation. `maxSessionSeconds` is REFRESH_TOKEN_TTL. Made for one
  * request: what it reads, writes and lists is charged to that request's person and
  * `spender.address` (daily-shares.ts), and refused past their shares, except sessionState (a

@@ -39,7 +39,7 @@ export interface SessionStore {
   /**
    * The person's active sessions (not expired, not revoked), newest activity first, at most
    * MAX_LISTED_SESSIONS. `current` is always included while active, even before a KV listing
-   * shows it. With KV the listing is eventually consistent (docs/your-sessions.md); with the
+   * shows it. With KV the listing is eventually consistent (docs/what-people-see.md, "Your sessions"); with the
    * Durable Object it is exact.
    */
   listSessions(sub: string, nowMs: number, current?: string): Promise<SessionSummary[]>;

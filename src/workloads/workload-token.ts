@@ -64,7 +64,7 @@ function misses(workload: TrustedWorkload, payload: JWTPayload): string[] {
 }
 
 /**
- * Verifies a workload's OIDC token (docs/workloads.md): the signature against the issuer's published
+ * Verifies a workload's OIDC token (docs/access-policies.md, "Machines as callers"): the signature against the issuer's published
  * keys (asymmetric algorithms only), `iss` exactly, `exp` and `nbf` (30 s of clock tolerance),
  * an `iat` not in the future and at most a day before `exp`, a printable `sub`; then the
  * TRUSTED_WORKLOADS entries of that issuer whose `audience` is among the token's `aud` and whose

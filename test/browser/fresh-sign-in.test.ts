@@ -1,5 +1,5 @@
 /**
- * A rule's maxAge in Chromium (docs/fresh-sign-in.md): a sign-in the provider made too long ago is
+ * A rule's maxAge in Chromium (docs/access-policies.md, "A fresh sign-in for sensitive paths"): a sign-in the provider made too long ago is
  * asked for again, a recent one is not, and nobody is asked twice in a row.
  */
 import type { Browser, Page } from "playwright-core";

@@ -2,7 +2,7 @@
  * The worker's own pages as people see them in Chromium: access denied, sign-in failed,
  * sign out / signed out, a service down. Each is checked for what it says, its links, the
  * strict CSP (nothing blocked, the stylesheet applied), contrast, keyboard focus, and
- * screenshotted for docs/pages.md.
+ * screenshotted for docs/what-people-see.md, "The pages people see".
  */
 import { createHash } from "node:crypto";
 import type { Browser, Page } from "playwright-core";

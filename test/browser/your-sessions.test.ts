@@ -1,5 +1,5 @@
 /**
- * Seeing and ending your own sessions in Chromium (docs/your-sessions.md): two browser
+ * Seeing and ending your own sessions in Chromium (docs/what-people-see.md, "Your sessions"): two browser
  * profiles signed in as the same person; one lists both and ends the other's; with
  * REVOCATION_CHECK=true the other is signed out at its very next request.
  */

@@ -12,12 +12,14 @@ const tomlBlocks = (text: string) =>
   [...text.matchAll(/```toml\n([\s\S]*?)```/g)].map((match) => match[1]!).filter((block) => block.includes("[vars]"));
 const readmeExamples = tomlBlocks(read("README.md"));
 const policyPage = read("docs/access-policies.md");
-const policyExamples = tomlBlocks(policyPage);
+// The page's last section, "Machines as callers", has the TRUSTED_WORKLOADS example; the rest, ACCESS_POLICY's.
+const workloadsAt = policyPage.indexOf("\n## Machines as callers\n");
+const policyExamples = tomlBlocks(policyPage.slice(0, workloadsAt));
 const jsonExamples = /```jsonc\n([\s\S]*?)```/
   .exec(policyPage)![1]!
   .split("\n")
   .filter((line) => line.startsWith("["));
-const workloadExamples = tomlBlocks(read("docs/workloads.md"));
+const workloadExamples = tomlBlocks(policyPage.slice(workloadsAt));
 
 /** The values an example leaves out, so that `npm run check` judges only what the example shows. */
 const FILLERS: Record<string, string> = {

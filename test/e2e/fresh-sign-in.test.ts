@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Browser } from "../support/http-client";
 import { startStack, type Stack } from "../support/stack";
 
-/** A rule's maxAge (docs/fresh-sign-in.md) against the real local provider, over HTTP. */
+/** A rule's maxAge (docs/access-policies.md, "A fresh sign-in for sensitive paths") against the real local provider, over HTTP. */
 const MAX_AGE = 300;
 let stack: Stack;
 beforeAll(async () => {

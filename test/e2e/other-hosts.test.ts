@@ -7,7 +7,7 @@ import { startStack, type Stack } from "../support/stack";
  * One worker, two host names, as `npm start` runs it: PUBLIC_URL is http://localhost:PORT (the
  * redirect URI the local provider knows) and wrangler prints http://127.0.0.1:PORT, which is
  * neither PUBLIC_URL's host nor a preview's. The same holds for a workers.dev name next to a
- * custom domain (docs/hosts.md).
+ * custom domain (docs/host-names.md).
  */
 let stack: Stack;
 let publicUrl: string;

@@ -168,11 +168,11 @@ describe("npm run setup -- --env NAME", () => {
     const result = space.run(["--env", "demo"], { input });
     expect(result.output).toContain("Public hostname of the worker");
     expect(result.output).toContain("Google OAuth client secret (not shown)");
-    // In the order docs/setup.md's table lists them.
+    // In the order the table of docs/deploying.md, "What it asks", lists them.
     const order = (text: string, marks: string[]) => marks.map((mark) => text.indexOf(mark));
     const prompts = order(result.output, ["Public hostname", "Origin:", "client id", "e-mail", "domains", "secret"]);
     expect(prompts.every((at, i) => at > (prompts[i - 1] ?? -1))).toBe(true);
-    const docs = readFileSync("docs/setup.md", "utf8");
+    const docs = readFileSync("docs/deploying.md", "utf8");
     const table = docs.slice(docs.indexOf("## What it asks"), docs.indexOf("Press Enter"));
     const rows = order(table, ["public hostname", "The origin", "client id", "e-mail", "Workspace domains", "secret"]);
     expect(rows.every((at, i) => at > (rows[i - 1] ?? -1))).toBe(true);

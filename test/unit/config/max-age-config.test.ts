@@ -3,7 +3,7 @@ import { parseConfig } from "../../../src/config/parse-config";
 import { accessDecision, staleSignIn } from "../../../src/policy/access-decision";
 import { ada, testEnv } from "../../support/workerd/helpers";
 
-/** A rule's maxAge as the worker parses and applies it (docs/fresh-sign-in.md). */
+/** A rule's maxAge as the worker parses and applies it (docs/access-policies.md, "A fresh sign-in for sensitive paths"). */
 async function parsed(policy: unknown) {
   return parseConfig({ ...testEnv, ACCESS_POLICY: JSON.stringify(policy) });
 }

@@ -5,7 +5,7 @@ import { callWith, ISSUER, setCookies, signedIn } from "../../support/workerd/he
 /**
  * After ending a session on GET {AUTH_PREFIX}/sessions, the page says it was ended, and how long
  * the other browser may still be signed in: its access token is checked without the store
- * (docs/your-sessions.md, "When the other browser is actually signed out").
+ * (docs/what-people-see.md, "When the other browser is actually signed out").
  */
 const PAGE = { accept: "text/html", "sec-fetch-mode": "navigate" };
 const POST = { origin: ISSUER, "sec-fetch-site": "same-origin", "content-type": "application/x-www-form-urlencoded" };

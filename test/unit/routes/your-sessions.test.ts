@@ -8,7 +8,7 @@ import { consent } from "../../support/workerd/provider-stub";
 import type { SessionView } from "../../../src/http/sessions-page";
 
 /**
- * GET {AUTH_PREFIX}/sessions and POST {AUTH_PREFIX}/sessions/revoke (docs/your-sessions.md): a
+ * GET {AUTH_PREFIX}/sessions and POST {AUTH_PREFIX}/sessions/revoke (docs/what-people-see.md, "Your sessions"): a
  * person sees and ends their own sessions, signed in through the worker's real routes.
  */
 beforeEach(() => vi.useFakeTimers({ toFake: ["Date"], now: Date.now() }));
