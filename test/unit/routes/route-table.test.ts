@@ -21,6 +21,11 @@ describe("the route table", () => {
     expect(refused.status).toBe(401);
     expect(refused.headers.get("www-authenticate")).toMatch(/^Bearer /);
     expect(await refused.text()).toBe("");
+    // A navigation without a session is sent to sign-in, as its GET would be.
+    const navigation = await call("/page", { method: "HEAD", headers: { "sec-fetch-mode": "navigate" } });
+    expect(navigation.status).toBe(302);
+    expect(navigation.headers.get("location")).toMatch(/^\/auth\/login\?return_to=/);
+    expect(await navigation.text()).toBe("");
     const keys = await call("/.well-known/jwks.json", { method: "HEAD" });
     expect(keys.status).toBe(200);
     expect(keys.headers.get("content-type")).toMatch(/^application\/json/);
