@@ -32,6 +32,17 @@ describe("the route table", () => {
     expect(await keys.text()).toBe("");
   });
 
+  it("sends a navigation to an escaped slash to sign-in with that path to return to, and the login route takes it", async () => {
+    const navigate = { headers: { accept: "text/html", "sec-fetch-mode": "navigate" } };
+    const gate = await call("/%2f", navigate);
+    expect(gate.status).toBe(302);
+    const location = gate.headers.get("location")!;
+    expect(location).toBe("/auth/login?return_to=%2F%252f");
+    const login = await call(location, navigate);
+    expect(login.status).toBe(302);
+    expect(new URL(login.headers.get("location")!).origin).toBe("https://issuer.test");
+  });
+
   it("answers a method a route does not take with 405 and Allow, from the one error handler", async () => {
     const response = await call("/auth/refresh", { headers: { accept: "application/json" } });
     expect(response.status).toBe(405);
