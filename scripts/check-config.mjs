@@ -122,8 +122,18 @@ async function discoveryProblems(providers) {
 /** Secrets only some configurations need: unseen with --deploy, the problems they cause are warnings. */
 const OPTIONAL_SECRETS = ["GOOGLE_GROUPS_CREDENTIALS", "SESSION_KEYS"];
 
+/** The worker's own parser, bundled once per process (the tests run many checks in one). */
+let parser;
+function loadParser() {
+  parser ??= bundleParser().catch((error) => {
+    parser = undefined;
+    throw error;
+  });
+  return parser;
+}
+
 /** The worker's own parser, and the names it reads (CONFIG_NAMES, the one list of them). */
-async function loadParser() {
+async function bundleParser() {
   // The worker's parser and its list of names, and the problems and warnings only this check gives
   // (settings the worker ignores, format suffixes): they cost the worker nothing.
   const contents = [
@@ -325,7 +335,12 @@ function hintFor(problem, environment, sources = new Map(), configPath = "wrangl
     .replace("(locally: a line in .dev.vars)", `(locally: a line in .dev.vars.${environment})`);
 }
 
-async function main(argv) {
+/**
+ * `npm run check` with these arguments: what it prints, each line to `out` (stdout: `log`,
+ * stderr: `warn` and `error`), and its exit code (1 with problems). The tests run it in-process,
+ * so that wrangler's configuration code is loaded once per test file rather than once per check.
+ */
+export async function runCheckCommand(argv, out = console) {
   const deploy = argv.includes("--deploy");
   const option = (name) => (argv.indexOf(name) >= 0 ? argv[argv.indexOf(name) + 1] : undefined);
   const environment = option("--env");
@@ -339,28 +354,31 @@ async function main(argv) {
     secretNames,
   });
   const vars = environment ? `[env.${environment}.vars]` : "[vars]";
-  console.log(
+  out.log(
     deploy
       ? `checking what \`wrangler deploy${environment ? ` --env ${environment}` : ""}\` would run: ${vars}; secrets are at Cloudflare`
       : `checking what \`wrangler dev${environment ? ` --env ${environment}` : ""}\` would run: ${vars} with .dev.vars${environment ? `.${environment}` : ""} (or .env) over them; --deploy for what is deployed`,
   );
-  for (const warning of warnings) console.warn(`warning: ${warning}`);
+  for (const warning of warnings) out.warn(`warning: ${warning}`);
   if (problems.length === 0) {
-    console.log("configuration OK");
-    console.log(capacity);
-    return;
+    out.log("configuration OK");
+    out.log(capacity);
+    return 0;
   }
-  console.error(`${problems.length} configuration problem${problems.length === 1 ? "" : "s"}:`);
+  out.error(`${problems.length} configuration problem${problems.length === 1 ? "" : "s"}:`);
   for (const problem of problems) {
     const hint = hintFor(problem, environment, sources, configPath);
-    console.error(`  - ${problem}${hint ? `\n      fix: ${hint}` : ""}`);
+    out.error(`  - ${problem}${hint ? `\n      fix: ${hint}` : ""}`);
   }
-  process.exitCode = 1;
+  return 1;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  main(process.argv.slice(2)).catch((error) => {
-    console.error(`check: ${error.message}`);
-    process.exitCode = 2;
-  });
+  runCheckCommand(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (error) => {
+      console.error(`check: ${error.message}`);
+      process.exitCode = 2;
+    },
+  );
 }

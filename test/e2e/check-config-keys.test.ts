@@ -17,14 +17,16 @@ function project(vars: string, devVars: string, triggers = '[triggers]\ncrons = 
 const SECRET = "mrjiEhBjqzlmy0xOuRL88fgEm963a8U884hYsvWtWZU";
 
 describe("npm run check with KEY_ROTATION", () => {
-  it('passes "auto" with KEY_WRAPPING_SECRET and no SESSION_KEYS', () => {
-    const result = runCheck(project('KEY_ROTATION = "auto"', `OIDC_CLIENT_SECRET=s\nKEY_WRAPPING_SECRET=${SECRET}\n`));
+  it('passes "auto" with KEY_WRAPPING_SECRET and no SESSION_KEYS', async () => {
+    const result = await runCheck(
+      project('KEY_ROTATION = "auto"', `OIDC_CLIENT_SECRET=s\nKEY_WRAPPING_SECRET=${SECRET}\n`),
+    );
     expect(result.output).toContain("configuration OK");
     expect(result.code).toBe(0);
   });
 
-  it("lists a missing secret, a bad period and a missing cron trigger at once, with fixes, never the secret", () => {
-    const { code, output } = runCheck(
+  it("lists a missing secret, a bad period and a missing cron trigger at once, with fixes, never the secret", async () => {
+    const { code, output } = await runCheck(
       project(
         'KEY_ROTATION = "auto"\nKEY_ROTATION_DAYS = "30d"',
         "OIDC_CLIENT_SECRET=s\nKEY_WRAPPING_SECRET=tooshort\n",
@@ -40,8 +42,10 @@ describe("npm run check with KEY_ROTATION", () => {
     expect(output).not.toContain("tooshort");
   });
 
-  it("with --deploy, an unseen KEY_WRAPPING_SECRET is a warning, and SESSION_KEYS is not asked for", () => {
-    const { code, output } = runCheck(project('KEY_ROTATION = "auto"', ""), ["--deploy"], { OIDC_CLIENT_SECRET: "s" });
+  it("with --deploy, an unseen KEY_WRAPPING_SECRET is a warning, and SESSION_KEYS is not asked for", async () => {
+    const { code, output } = await runCheck(project('KEY_ROTATION = "auto"', ""), ["--deploy"], {
+      OIDC_CLIENT_SECRET: "s",
+    });
     expect(output).toContain("warning: KEY_WRAPPING_SECRET: not available here");
     expect(output).not.toContain("SESSION_KEYS");
     expect(code).toBe(0);

@@ -32,7 +32,7 @@ const check = (configPath: string, ...flags: string[]) => runCheck(configPath, f
 const secrets = () => `OIDC_CLIENT_SECRET=s3cret-value\nSESSION_KEYS='${keys}'\n`;
 
 describe("npm run check: misspelled names", () => {
-  it("names each one, where it was found, and the name it was probably meant to be", () => {
+  it("names each one, where it was found, and the name it was probably meant to be", async () => {
     const path = project(
       `${KV}[vars]\n${VARS}\nALLOWED_DOMAIN = "example.com"\n` +
         `[env.staging]\n${KV.replace("[[kv", "[[env.staging.kv")}` +
@@ -41,7 +41,7 @@ describe("npm run check: misspelled names", () => {
         ".dev.vars": `${secrets()}ALLOWED_DOMIANS=example.com\nOIDC_CLIENT_SECRTE=typo\n`,
       },
     );
-    const { code, output } = check(path);
+    const { code, output } = await check(path);
     expect(code).toBe(1);
     expect(output).toContain(
       "ALLOWED_DOMAIN (wrangler.toml [vars]): not a name the worker reads; did you mean ALLOWED_DOMAINS?",
@@ -52,34 +52,34 @@ describe("npm run check: misspelled names", () => {
     );
     // Another environment's table is not what runs here.
     expect(output).not.toContain("PUBLC_PATHS");
-    const staging = check(path, "--deploy", "--env", "staging");
+    const staging = await check(path, "--deploy", "--env", "staging");
     expect(staging.output).toContain(
       "PUBLC_PATHS (wrangler.toml [env.staging.vars]): not a name the worker reads; did you mean PUBLIC_PATHS?",
     );
     expect(staging.output).not.toContain("ALLOWED_DOMAIN ");
   }, 60_000);
 
-  it("checks the names of the secrets at Cloudflare when given (as `wrangler secret list` shows them)", () => {
+  it("checks the names of the secrets at Cloudflare when given (as `wrangler secret list` shows them)", async () => {
     const path = project(`${KV}[vars]\n${VARS}\n`);
-    const { code, output } = check(path, "--deploy", "--secret-names", "SESSION_KEYS,OIDC_CLIENT_SECRTE");
+    const { code, output } = await check(path, "--deploy", "--secret-names", "SESSION_KEYS,OIDC_CLIENT_SECRTE");
     expect(code).toBe(1);
     expect(output).toContain(
       "OIDC_CLIENT_SECRTE (a secret of the Worker): not a name the worker reads; did you mean OIDC_CLIENT_SECRET?",
     );
   }, 60_000);
 
-  it("only warns about a name far from every known one (a variable for something else)", () => {
+  it("only warns about a name far from every known one (a variable for something else)", async () => {
     const path = project(`${KV}[vars]\n${VARS}\n`, {
       ".dev.vars": `${secrets()}SENTRY_DSN=https://sentry.example.com/1\n`,
     });
-    const { code, output } = check(path);
+    const { code, output } = await check(path);
     expect(output).toContain("warning: SENTRY_DSN (.dev.vars): not a name the worker reads; it is ignored");
     expect(code).toBe(0);
   }, 60_000);
 });
 
 describe("npm run check: values that do not parse", () => {
-  it("gives the line and column of a JSON value's mistake, and the file line it is on", () => {
+  it("gives the line and column of a JSON value's mistake, and the file line it is on", async () => {
     const policy =
       '[\n  {"path": "/admin/*", "allow": {"emails": ["boss@example.com"]}}\n  {"path": "/x", "public": true}\n]';
     const path = project(
@@ -89,7 +89,7 @@ describe("npm run check: values that do not parse", () => {
         ".dev.vars": `OIDC_CLIENT_SECRET=s\nSESSION_KEYS={"keys": [}\n`,
       },
     );
-    const { code, output } = check(path);
+    const { code, output } = await check(path);
     expect(code).toBe(1);
     // ACCESS_POLICY's third line, where a comma is missing: wrangler.toml's line 14 (the ''' opens line 11).
     expect(output).toMatch(
@@ -101,38 +101,38 @@ describe("npm run check: values that do not parse", () => {
     expect(output).toMatch(/SESSION_KEYS: not valid JSON at line 1, column 11 of the value \(.*; \.dev\.vars line 2\)/);
   }, 60_000);
 
-  it("names the file, line and column of a broken wrangler.toml", () => {
+  it("names the file, line and column of a broken wrangler.toml", async () => {
     const path = project(
       `${KV}[vars]\nORIGIN_URL = "https://origin.example.com\nOIDC_CLIENT_ID = "1234-test.apps.googleusercontent.com"\n`,
     );
-    const { code, output } = check(path);
+    const { code, output } = await check(path);
     expect(code).toBe(1);
     expect(output).toContain(`${path} line 8, column 41: not valid TOML`);
   }, 60_000);
 });
 
 describe("npm run check: the fix names the file the value came from", () => {
-  it("says .dev.vars for a value from .dev.vars, wrangler.toml's table for one from there", () => {
+  it("says .dev.vars for a value from .dev.vars, wrangler.toml's table for one from there", async () => {
     const path = project(`${KV}[vars]\n${VARS}\nPUBLIC_URL = "ftp://app"\n`, {
       ".dev.vars": `${secrets()}ORIGIN_URL=ftp://local\n`,
     });
-    const { code, output } = check(path);
+    const { code, output } = await check(path);
     expect(code).toBe(1);
     expect(output).toContain("fix: set ORIGIN_URL in .dev.vars to your origin's base URL");
     expect(output).toContain("fix: set PUBLIC_URL in wrangler.toml [vars] to the worker's public origin");
   }, 60_000);
 
-  it("says .dev.vars.NAME for an environment's local file", () => {
+  it("says .dev.vars.NAME for an environment's local file", async () => {
     const path = project(`[env.staging]\n${KV.replace("[[kv", "[[env.staging.kv")}[env.staging.vars]\n${VARS}\n`, {
       ".dev.vars.staging": `${secrets()}ORIGIN_URL=ftp://local\n`,
     });
-    const { output } = check(path, "--env", "staging");
+    const { output } = await check(path, "--env", "staging");
     expect(output).toContain("fix: set ORIGIN_URL in .dev.vars.staging to your origin's base URL");
   }, 60_000);
 });
 
 describe("npm run check: pasted values that used to pass, or fail without a fix", () => {
-  it("refuses a client secret, a URL, a trailing slash or spaces as OIDC_CLIENT_ID, with Google's shape as the fix", () => {
+  it("refuses a client secret, a URL, a trailing slash or spaces as OIDC_CLIENT_ID, with Google's shape as the fix", async () => {
     const mistakes = {
       "GOCSPX-abcdefghijklmnopqrstuvwxyz12": "this is a client secret",
       "https://console.cloud.google.com/apis/credentials": "is a URL",
@@ -142,7 +142,7 @@ describe("npm run check: pasted values that used to pass, or fail without a fix"
     };
     for (const [id, expected] of Object.entries(mistakes)) {
       const vars = VARS.replace("1234-test.apps.googleusercontent.com", id);
-      const { code, output } = check(project(`${KV}[vars]\n${vars}\n`, { ".dev.vars": secrets() }));
+      const { code, output } = await check(project(`${KV}[vars]\n${vars}\n`, { ".dev.vars": secrets() }));
       expect(output, id).toContain(`OIDC_CLIENT_ID: ${expected}`);
       expect(output, id).not.toContain("configuration OK");
       expect(output).not.toContain("GOCSPX-abcdefghijklmnopqrstuvwxyz12");
@@ -150,13 +150,13 @@ describe("npm run check: pasted values that used to pass, or fail without a fix"
     }
   }, 120_000);
 
-  it("says where a trailing comma is and to remove it, and that a lifetime is seconds and what to write", () => {
+  it("says where a trailing comma is and to remove it, and that a lifetime is seconds and what to write", async () => {
     const policy = '[\n  {"path": "/admin/*", "allow": {"emails": ["boss@example.com"]}},\n]';
     const path = project(
       `${KV}[vars]\n${VARS}\nREFRESH_TOKEN_TTL = "30d"\nACCESS_POLICY = \'\'\'\n${policy}\n\'\'\'\n`,
       { ".dev.vars": secrets() },
     );
-    const { code, output } = check(path);
+    const { code, output } = await check(path);
     expect(code).toBe(1);
     expect(output).toContain(
       'ACCESS_POLICY: not valid JSON at line 2, column 66 of the value (remove the comma after the last item of the list: JSON allows none before "]"; wrangler.toml [vars] line 14)',
@@ -166,9 +166,9 @@ describe("npm run check: pasted values that used to pass, or fail without a fix"
     );
   }, 60_000);
 
-  it("suggests the key an unknown ACCESS_POLICY key was probably meant to be", () => {
+  it("suggests the key an unknown ACCESS_POLICY key was probably meant to be", async () => {
     const policy = '[{"path": "/admin/*", "allow": {"email": ["boss@example.com"]}}]';
-    const { code, output } = check(
+    const { code, output } = await check(
       project(`${KV}[vars]\n${VARS}\nACCESS_POLICY = '${policy}'\n`, { ".dev.vars": secrets() }),
     );
     expect(code).toBe(1);

@@ -1,11 +1,10 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startProvider } from "../../demo/provider.mjs";
 import { generateKeySet } from "../../scripts/keys.mjs";
+import { runCheck } from "../support/run-check";
 import { freePort } from "../support/stack";
 
 /** `npm run check` over several providers (OIDC_PROVIDERS, docs/providers.md). */
@@ -34,21 +33,8 @@ function project(providers: object[], devVars: string, extraVars = "") {
   return join(dir, "wrangler.toml");
 }
 
-/** The check as an operator runs it, without blocking this process (the provider answers from here). */
-async function check(configPath: string, ...flags: string[]) {
-  const { OIDC_CLIENT_SECRET: _secret, SESSION_KEYS: _keys, ...env } = process.env;
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      "node",
-      ["scripts/check-config.mjs", "--config", configPath, ...flags],
-      { env: { ...env, WRANGLER_SEND_METRICS: "false" } },
-    );
-    return { code: 0, output: stdout + stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, output: failed.stdout + failed.stderr };
-  }
-}
+/** The check as an operator runs it (the provider answers from this process while it runs). */
+const check = (configPath: string, ...flags: string[]) => runCheck(configPath, flags);
 
 const corp = () => ({ id: "corp", label: "Corp", issuer: provider.issuer, clientId: "corp-client" });
 

@@ -34,37 +34,37 @@ const completeDevVars = () =>
   `OIDC_CLIENT_ID=1234-local.apps.googleusercontent.com\nALLOWED_EMAILS=ada@example.com\nOIDC_CLIENT_SECRET=s3cret-value\nSESSION_KEYS='${keys}'\n`;
 
 describe("npm run check: what wrangler dev would run", () => {
-  it("passes [vars] completed by .dev.vars (client id and allowlists too, not only secrets)", () => {
-    const result = check(project({ ".dev.vars": completeDevVars() }));
+  it("passes [vars] completed by .dev.vars (client id and allowlists too, not only secrets)", async () => {
+    const result = await check(project({ ".dev.vars": completeDevVars() }));
     expect(result.output).toContain("configuration OK");
     expect(result.code).toBe(0);
     expect(result.output).not.toContain("s3cret-value");
   });
 
-  it("lets .dev.vars override a [vars] value, as wrangler does", () => {
-    const { code, output } = check(project({ ".dev.vars": `${completeDevVars()}ORIGIN_URL=ftp://local\n` }));
+  it("lets .dev.vars override a [vars] value, as wrangler does", async () => {
+    const { code, output } = await check(project({ ".dev.vars": `${completeDevVars()}ORIGIN_URL=ftp://local\n` }));
     expect(code).toBe(1);
     expect(output).toMatch(/ORIGIN_URL: must be http/);
     expect(output).not.toMatch(/OIDC_CLIENT_ID|ALLOWED_EMAILS and ALLOWED_DOMAINS/);
   });
 
-  it("reads .dev.vars.NAME with --env NAME, before .dev.vars", () => {
+  it("reads .dev.vars.NAME with --env NAME, before .dev.vars", async () => {
     const staging = `[[env.staging.kv_namespaces]]\nbinding = "SESSIONS"\nid = "fedcba9876543210fedcba9876543210"\n[env.staging.vars]\n${TOML_VARS}\n`;
     const path = project(
       { ".dev.vars": "OIDC_CLIENT_ID=\n", ".dev.vars.staging": completeDevVars() },
       TOML_VARS,
       staging,
     );
-    expect(check(path, ["--env", "staging"])).toMatchObject({ code: 0 });
-    expect(check(path).output).toContain("OIDC_CLIENT_ID: required");
+    expect(await check(path, ["--env", "staging"])).toMatchObject({ code: 0 });
+    expect((await check(path)).output).toContain("OIDC_CLIENT_ID: required");
   });
 
-  it("falls back to .env when there is no .dev.vars, as wrangler dev does", () => {
-    expect(check(project({ ".env": completeDevVars() }))).toMatchObject({ code: 0 });
+  it("falls back to .env when there is no .dev.vars, as wrangler dev does", async () => {
+    expect(await check(project({ ".env": completeDevVars() }))).toMatchObject({ code: 0 });
   });
 
-  it("still reports what .dev.vars leaves missing, every problem at once", () => {
-    const { code, output } = check(project({ ".dev.vars": "OIDC_CLIENT_SECRET=s3cret-value\n" }));
+  it("still reports what .dev.vars leaves missing, every problem at once", async () => {
+    const { code, output } = await check(project({ ".dev.vars": "OIDC_CLIENT_SECRET=s3cret-value\n" }));
     expect(code).toBe(1);
     for (const expected of ["OIDC_CLIENT_ID: required", "SESSION_KEYS: required", "ALLOWED_EMAILS and ALLOWED_DOMAINS"])
       expect(output).toContain(expected);
@@ -73,8 +73,8 @@ describe("npm run check: what wrangler dev would run", () => {
 });
 
 describe("npm run check -- --deploy: what wrangler deploy would run", () => {
-  it("ignores .dev.vars: a complete .dev.vars does not hide empty [vars]", () => {
-    const { code, output } = check(project({ ".dev.vars": completeDevVars() }), ["--deploy"]);
+  it("ignores .dev.vars: a complete .dev.vars does not hide empty [vars]", async () => {
+    const { code, output } = await check(project({ ".dev.vars": completeDevVars() }), ["--deploy"]);
     expect(code).toBe(1);
     expect(output).toContain("OIDC_CLIENT_ID: required");
     expect(output).toContain("ALLOWED_EMAILS and ALLOWED_DOMAINS");
@@ -84,10 +84,10 @@ describe("npm run check -- --deploy: what wrangler deploy would run", () => {
     expect(output).not.toContain("s3cret-value");
   });
 
-  it("passes complete [vars], warning about the secrets it cannot see", () => {
+  it("passes complete [vars], warning about the secrets it cannot see", async () => {
     const vars =
       'ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "1234-prod.apps.googleusercontent.com"\nALLOWED_DOMAINS = "example.com"';
-    const { code, output } = check(project({ ".dev.vars": "ALLOWED_DOMAINS=\nORIGIN_URL=ftp://local\n" }, vars), [
+    const { code, output } = await check(project({ ".dev.vars": "ALLOWED_DOMAINS=\nORIGIN_URL=ftp://local\n" }, vars), [
       "--deploy",
     ]);
     expect(output).toContain("configuration OK");
@@ -95,10 +95,10 @@ describe("npm run check -- --deploy: what wrangler deploy would run", () => {
     expect(output).toMatch(/warning: SESSION_KEYS/);
   });
 
-  it("checks a secret given in the environment (about to be put with wrangler secret put)", () => {
+  it("checks a secret given in the environment (about to be put with wrangler secret put)", async () => {
     const vars =
       'ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "1234-prod.apps.googleusercontent.com"\nALLOWED_DOMAINS = "example.com"';
-    const { code, output } = check(project({}, vars), ["--deploy"], {
+    const { code, output } = await check(project({}, vars), ["--deploy"], {
       SESSION_KEYS: "not-json",
       OIDC_CLIENT_SECRET: "env-secret-value",
     });

@@ -24,17 +24,17 @@ describe("npm run check", () => {
       'ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "1234-test.apps.googleusercontent.com"\nALLOWED_DOMAINS = "example.com"',
       `OIDC_CLIENT_SECRET=s3cret\nSESSION_KEYS='${keys}'\n`,
     );
-    const result = check(path);
+    const result = await check(path);
     expect(result).toMatchObject({ code: 0 });
     expect(result.output).toContain("configuration OK");
   });
 
-  it("lists every problem at once, each with a fix, and never prints a secret", () => {
+  it("lists every problem at once, each with a fix, and never prints a secret", async () => {
     const path = project(
       'ORIGIN_URL = "ftp://x"\nACCESS_TOKEN_TTL = "soon"',
       "OIDC_CLIENT_SECRET=do-not-print-me\nSESSION_KEYS=not-json\n",
     );
-    const { code, output } = check(path);
+    const { code, output } = await check(path);
     expect(code).toBe(1);
     for (const expected of [
       "ORIGIN_URL",
@@ -49,16 +49,16 @@ describe("npm run check", () => {
     expect(output).not.toContain("do-not-print-me");
   });
 
-  it("with --deploy, only warns about secrets it cannot see", () => {
+  it("with --deploy, only warns about secrets it cannot see", async () => {
     const path = project(
       'ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "1234-test.apps.googleusercontent.com"\nALLOWED_EMAILS = "a@example.com"',
     );
-    const { code, output } = check(path, "--deploy");
+    const { code, output } = await check(path, "--deploy");
     expect(code).toBe(0);
     expect(output).toMatch(/warning: SESSION_KEYS/);
   });
 
-  it("reports every ACCESS_POLICY mistake with its fix: unknown keys, unreachable rules, a public catch-all, groups without credentials", () => {
+  it("reports every ACCESS_POLICY mistake with its fix: unknown keys, unreachable rules, a public catch-all, groups without credentials", async () => {
     const policy = JSON.stringify([
       { path: "/admin/*", allow: { groups: ["admins@example.com"] } },
       { path: "/admin/*", allow: { emails: ["boss@example.com"] } },
@@ -70,7 +70,7 @@ describe("npm run check", () => {
       `ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "1234-test.apps.googleusercontent.com"\nALLOWED_DOMAINS = "example.com"\nACCESS_POLICY = '''\n${policy}\n'''`,
       "OIDC_CLIENT_SECRET=s\n",
     );
-    const { code, output } = check(path);
+    const { code, output } = await check(path);
     expect(code).toBe(1);
     for (const expected of [
       'ACCESS_POLICY[0] "/admin/*": names groups, but GOOGLE_GROUPS_CREDENTIALS is not set',
@@ -92,7 +92,7 @@ describe("npm run check", () => {
       { path: "/*", allow: { domains: ["example.org"] } },
     ]);
     const vars = `ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "1234-test.apps.googleusercontent.com"\nALLOWED_DOMAINS = "example.com"\nACCESS_POLICY = '${policy}'`;
-    const { code, output } = check(project(vars, `OIDC_CLIENT_SECRET=s3cret\nSESSION_KEYS='${keys}'\n`));
+    const { code, output } = await check(project(vars, `OIDC_CLIENT_SECRET=s3cret\nSESSION_KEYS='${keys}'\n`));
     expect(code).toBe(1);
     for (const expected of [
       'ACCESS_POLICY[0] "/auth/*": never applies: /auth and /.well-known/jwks.json are the worker\'s own routes; remove the rule',
@@ -111,7 +111,7 @@ describe("npm run check", () => {
       { path: "/docs/admin/*", allow: { emails: ["boss@example.com"] } },
     ]);
     const vars = `ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "1234-test.apps.googleusercontent.com"\nALLOWED_DOMAINS = "example.com"\nACCESS_POLICY = '${policy}'`;
-    const { code, output } = check(project(vars, `OIDC_CLIENT_SECRET=s3cret\nSESSION_KEYS='${keys}'\n`));
+    const { code, output } = await check(project(vars, `OIDC_CLIENT_SECRET=s3cret\nSESSION_KEYS='${keys}'\n`));
     expect(code).toBe(0);
     expect(output).toContain("configuration OK");
     expect(output).toContain(
@@ -123,7 +123,7 @@ describe("npm run check", () => {
     const keys = JSON.stringify(await generateKeySet());
     const hosts = "*-app.acme.workers.dev, *.myshopify.com, *-x.s3.amazonaws.com, *.preview.example.com";
     const vars = `ORIGIN_URL = "https://origin.example.com"\nOIDC_CLIENT_ID = "1234-test.apps.googleusercontent.com"\nALLOWED_DOMAINS = "example.com"\nPUBLIC_URL = "https://app.example.com"\nPREVIEW_HOSTS = "${hosts}"`;
-    const { code, output } = check(project(vars, `OIDC_CLIENT_SECRET=s3cret\nSESSION_KEYS='${keys}'\n`));
+    const { code, output } = await check(project(vars, `OIDC_CLIENT_SECRET=s3cret\nSESSION_KEYS='${keys}'\n`));
     expect(code).toBe(1);
     expect(output).toContain('PREVIEW_HOSTS: "*.myshopify.com" is right below "myshopify.com", a public suffix');
     expect(output).toContain(
@@ -133,18 +133,18 @@ describe("npm run check", () => {
     expect(output).not.toContain("*.preview.example.com");
   });
 
-  it("knows the ORIGIN service binding: ORIGIN_URL optional, ORIGIN_AUDIENCE required", () => {
+  it("knows the ORIGIN service binding: ORIGIN_URL optional, ORIGIN_AUDIENCE required", async () => {
     const vars = 'OIDC_CLIENT_ID = "1234-test.apps.googleusercontent.com"\nALLOWED_EMAILS = "a@example.com"';
-    const withoutOrigin = check(project(vars), "--deploy");
+    const withoutOrigin = await check(project(vars), "--deploy");
     expect(withoutOrigin.code).toBe(1);
     expect(withoutOrigin.output).toContain("ORIGIN_URL: required");
     const binding = '\n[[services]]\nbinding = "ORIGIN"\nservice = "my-app-origin"\n';
-    const noAudience = check(project(vars, undefined, binding), "--deploy");
+    const noAudience = await check(project(vars, undefined, binding), "--deploy");
     expect(noAudience.code).toBe(1);
     expect(noAudience.output).not.toContain("ORIGIN_URL");
     expect(noAudience.output).toContain("ORIGIN_AUDIENCE: required with the ORIGIN service binding");
     expect(
-      check(project(`${vars}\nORIGIN_AUDIENCE = "https://origin.example.com"`, undefined, binding), "--deploy"),
+      await check(project(`${vars}\nORIGIN_AUDIENCE = "https://origin.example.com"`, undefined, binding), "--deploy"),
     ).toMatchObject({ code: 0 });
   });
 });

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { generateKeySet } from "../../scripts/keys.mjs";
 import { runCheck } from "../support/run-check";
 
@@ -43,26 +43,30 @@ const exampleSecrets = () => [...EXAMPLE.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map(
 
 describe("the Deploy to Cloudflare button's files", () => {
   const empty = 'name = "t"\nmain = "index.js"\ncompatibility_date = "2026-05-03"\n';
-  const required = namesIn(runCheck(project(empty)).output);
-  // Secrets are what a deploy cannot see: the check names them as warnings there, not problems.
-  const secrets = [...runCheck(project(empty), ["--deploy"]).output.matchAll(REQUIRED_SECRET_WARNING)].map(
-    (match) => match[1]!,
-  );
+  let required: string[] = [];
+  let secrets: string[] = [];
+  beforeAll(async () => {
+    required = namesIn((await runCheck(project(empty))).output);
+    // Secrets are what a deploy cannot see: the check names them as warnings there, not problems.
+    secrets = [...(await runCheck(project(empty), ["--deploy"])).output.matchAll(REQUIRED_SECRET_WARNING)].map(
+      (match) => match[1]!,
+    );
+  });
 
-  it("the check's required names are the ones these files must cover", () => {
+  it("the check's required names are the ones these files must cover", async () => {
     // The settings without which the worker refuses to serve: a sanity check of the derivation.
     expect(required).toEqual(expect.arrayContaining(["ORIGIN_URL", "OIDC_CLIENT_ID", "SESSION_KEYS", "SESSIONS"]));
     expect(secrets).toEqual(expect.arrayContaining(["OIDC_CLIENT_SECRET", "SESSION_KEYS"]));
     expect(secrets.every((name) => required.includes(name))).toBe(true);
   });
 
-  it("describes every variable, secret and binding the check requires in package.json", () => {
+  it("describes every variable, secret and binding the check requires in package.json", async () => {
     for (const name of required) {
       expect(DESCRIBED[name]?.description.length ?? 0, name).toBeGreaterThan(30);
     }
   });
 
-  it("asks for every required secret (.dev.vars.example), and shows every required var in the form", () => {
+  it("asks for every required secret (.dev.vars.example), and shows every required var in the form", async () => {
     expect(exampleSecrets()).toEqual(expect.arrayContaining(secrets));
     const topVars = TOP_LEVEL.slice(TOP_LEVEL.indexOf("\n[vars]"));
     for (const name of required.filter((name) => !secrets.includes(name) && name !== "SESSIONS"))
@@ -72,15 +76,15 @@ describe("the Deploy to Cloudflare button's files", () => {
       expect([name, new RegExp(`^${name} = `, "m").test(topVars)]).toEqual([name, false]);
   });
 
-  it("lets wrangler deploy provision the SESSIONS namespace: a binding with no id, never the placeholder", () => {
+  it("lets wrangler deploy provision the SESSIONS namespace: a binding with no id, never the placeholder", async () => {
     const kv = /\[\[kv_namespaces\]\]\n((?:#.*\n)*)((?:[a-z_]+ = .*\n)*)/.exec(TOP_LEVEL)?.[2] ?? "";
     expect(kv).toBe('binding = "SESSIONS"\n');
   });
 
-  it("names only settings the worker reads", () => {
+  it("names only settings the worker reads", async () => {
     const names = [...new Set([...exampleSecrets(), ...Object.keys(DESCRIBED)])].filter((name) => name !== "SESSIONS");
     const devVars = names.map((name) => `${name}=x`).join("\n");
-    const { output } = runCheck(project(TOP_LEVEL, devVars));
+    const { output } = await runCheck(project(TOP_LEVEL, devVars));
     expect(output).not.toContain("not a name the worker reads");
     expect(Object.keys(DESCRIBED)).toEqual(expect.arrayContaining(names));
   }, 60_000);
@@ -93,7 +97,7 @@ describe("the Deploy to Cloudflare button's files", () => {
     )
       .replace('ALLOWED_DOMAINS = ""', 'ALLOWED_DOMAINS = "example.com"')
       .replace(/^main = .*$/m, 'main = "index.js"');
-    const placeholders = runCheck(project(answered, EXAMPLE));
+    const placeholders = await runCheck(project(answered, EXAMPLE));
     expect(placeholders.code).toBe(1);
     expect(namesIn(placeholders.output)).toEqual(["SESSION_KEYS"]);
 
@@ -102,11 +106,11 @@ describe("the Deploy to Cloudflare button's files", () => {
       /^OIDC_CLIENT_SECRET=.*$/m,
       "OIDC_CLIENT_SECRET=the-real-secret",
     );
-    const passing = runCheck(project(answered, filled));
+    const passing = await runCheck(project(answered, filled));
     expect(passing.output).toContain("configuration OK");
     expect(passing.code).toBe(0);
     // As the button deploys it: secrets at Cloudflare, unseen here, and no KV id to fill in.
-    const deployed = runCheck(project(answered), ["--deploy"], { OIDC_CLIENT_SECRET: "s", SESSION_KEYS: keys });
+    const deployed = await runCheck(project(answered), ["--deploy"], { OIDC_CLIENT_SECRET: "s", SESSION_KEYS: keys });
     expect(deployed.output).toContain("configuration OK");
   }, 120_000);
 });

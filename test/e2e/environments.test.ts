@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { deployPlan } from "../../scripts/deploy.mjs";
 import { generateKeySet } from "../../scripts/keys.mjs";
+import { runCheck } from "../support/run-check";
 
 /**
  * Environments: `npm run check -- --env NAME` checks [env.NAME] alone (wrangler inherits no var
@@ -25,25 +26,20 @@ function envProject(toml: string, files: Record<string, string> = {}) {
 
 const kv = (table: string, id: string) => `[[${table}kv_namespaces]]\nbinding = "SESSIONS"\nid = "${id}"\n`;
 
-function check(...args: string[]): { code: number | null; output: string } {
-  const { OIDC_CLIENT_SECRET: _secret, SESSION_KEYS: _keys, ...env } = process.env;
-  const result = spawnSync("node", ["scripts/check-config.mjs", ...args], {
-    encoding: "utf8",
-    env: { ...env, WRANGLER_SEND_METRICS: "false" },
-  });
-  return { code: result.status, output: result.stdout + result.stderr };
-}
+/** `npm run check` with these arguments, as an operator runs it (in-process: test/support/run-check.ts). */
+const check = (...args: string[]) =>
+  args[0] === "--config" ? runCheck(args[1]!, args.slice(2)) : runCheck("wrangler.toml", args);
 
 describe("npm run check -- --env NAME", () => {
-  it("checks that environment's vars and bindings, not the top level's", () => {
+  it("checks that environment's vars and bindings, not the top level's", async () => {
     const path = envProject(
       `${kv("", "0123456789abcdef0123456789abcdef")}[vars]\n${GOOD_VARS}\n` +
         `[env.staging]\n${kv("env.staging.", "11111111111111111111111111111111")}[env.staging.vars]\nORIGIN_URL = "ftp://staging"\nOIDC_CLIENT_ID = "1234-test.apps.googleusercontent.com"\nALLOWED_EMAILS = "a@example.com"\n` +
         `[env.production]\n${kv("env.production.", "22222222222222222222222222222222")}[env.production.vars]\n${GOOD_VARS}\n`,
     );
-    expect(check("--config", path, "--deploy")).toMatchObject({ code: 0 });
-    expect(check("--config", path, "--deploy", "--env", "production")).toMatchObject({ code: 0 });
-    const staging = check("--config", path, "--deploy", "--env", "staging");
+    expect(await check("--config", path, "--deploy")).toMatchObject({ code: 0 });
+    expect(await check("--config", path, "--deploy", "--env", "production")).toMatchObject({ code: 0 });
+    const staging = await check("--config", path, "--deploy", "--env", "staging");
     expect(staging.code).toBe(1);
     expect(staging.output).toContain("[env.staging.vars]");
     expect(staging.output).toMatch(/ORIGIN_URL: must be http\(s\)/);
@@ -51,32 +47,32 @@ describe("npm run check -- --env NAME", () => {
     expect(staging.output).toContain("npx wrangler secret list --env staging");
   });
 
-  it("inherits nothing: an environment without its own KV binding or vars is refused", () => {
+  it("inherits nothing: an environment without its own KV binding or vars is refused", async () => {
     const path = envProject(
       `${kv("", "0123456789abcdef0123456789abcdef")}[vars]\n${GOOD_VARS}\n[env.staging]\nroutes = []\n`,
     );
-    const { code, output } = check("--config", path, "--deploy", "--env", "staging");
+    const { code, output } = await check("--config", path, "--deploy", "--env", "staging");
     expect(code).toBe(1);
     expect(output).toContain("SESSIONS: no [[kv_namespaces]] binding named SESSIONS");
     expect(output).toContain("ORIGIN_URL: required");
     expect(output).toContain("OIDC_CLIENT_ID: required");
   });
 
-  it("refuses an environment wrangler.toml does not define instead of checking the top level", () => {
+  it("refuses an environment wrangler.toml does not define instead of checking the top level", async () => {
     const path = envProject(
       `${kv("", "0123456789abcdef0123456789abcdef")}[vars]\n${GOOD_VARS}\n[env.staging]\n${kv("env.staging.", "11111111111111111111111111111111")}[env.staging.vars]\n${GOOD_VARS}\n`,
     );
-    const { code, output } = check("--config", path, "--deploy", "--env", "stagign");
+    const { code, output } = await check("--config", path, "--deploy", "--env", "stagign");
     expect(code).toBe(1);
     expect(output).toContain("has no [env.stagign] (environments: staging)");
   });
 
-  it("refuses two environments on one KV namespace", () => {
+  it("refuses two environments on one KV namespace", async () => {
     const shared = "33333333333333333333333333333333";
     const path = envProject(
       `[env.staging]\n${kv("env.staging.", shared)}[env.staging.vars]\n${GOOD_VARS}\n[env.production]\n${kv("env.production.", shared)}[env.production.vars]\n${GOOD_VARS}\n`,
     );
-    const { code, output } = check("--config", path, "--deploy", "--env", "production");
+    const { code, output } = await check("--config", path, "--deploy", "--env", "production");
     expect(code).toBe(1);
     expect(output).toContain("SESSIONS: the same KV namespace as [env.staging]");
   });
@@ -89,12 +85,12 @@ describe("npm run check -- --env NAME", () => {
         ".dev.vars.staging": `OIDC_CLIENT_SECRET=s3cret\nSESSION_KEYS='${keys}'\n`,
       },
     );
-    expect(check("--config", path, "--env", "staging")).toMatchObject({ code: 0 });
+    expect(await check("--config", path, "--env", "staging")).toMatchObject({ code: 0 });
   });
 
-  it("this repository's staging and production lack only what each operator must fill in", () => {
+  it("this repository's staging and production lack only what each operator must fill in", async () => {
     for (const environment of ["staging", "production"]) {
-      const { code, output } = check("--deploy", "--env", environment);
+      const { code, output } = await check("--deploy", "--env", environment);
       expect(code).toBe(1);
       const problems = output
         .split("\n")

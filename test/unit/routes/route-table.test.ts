@@ -21,10 +21,26 @@ describe("the route table", () => {
     expect(refused.status).toBe(401);
     expect(refused.headers.get("www-authenticate")).toMatch(/^Bearer /);
     expect(await refused.text()).toBe("");
+    // A navigation without a session is sent to sign-in, as its GET would be.
+    const navigation = await call("/page", { method: "HEAD", headers: { "sec-fetch-mode": "navigate" } });
+    expect(navigation.status).toBe(302);
+    expect(navigation.headers.get("location")).toMatch(/^\/auth\/login\?return_to=/);
+    expect(await navigation.text()).toBe("");
     const keys = await call("/.well-known/jwks.json", { method: "HEAD" });
     expect(keys.status).toBe(200);
     expect(keys.headers.get("content-type")).toMatch(/^application\/json/);
     expect(await keys.text()).toBe("");
+  });
+
+  it("sends a navigation to an escaped slash to sign-in with that path to return to, and the login route takes it", async () => {
+    const navigate = { headers: { accept: "text/html", "sec-fetch-mode": "navigate" } };
+    const gate = await call("/%2f", navigate);
+    expect(gate.status).toBe(302);
+    const location = gate.headers.get("location")!;
+    expect(location).toBe("/auth/login?return_to=%2F%252f");
+    const login = await call(location, navigate);
+    expect(login.status).toBe(302);
+    expect(new URL(login.headers.get("location")!).origin).toBe("https://issuer.test");
   });
 
   it("answers a method a route does not take with 405 and Allow, from the one error handler", async () => {

@@ -50,6 +50,19 @@ describe("sessions at the gate, on Cloudflare's KV as modelled", () => {
     expect(retry.status).toBe(200);
   });
 
+  it("refuses a session past its lifetime and clears both cookies", async () => {
+    const model = modelKv();
+    const store = createKvSessionStore(model.binding(), 60);
+    const issued = await store.create(ada, Date.now() - 61_000, 60);
+    const response = await callWith({ SESSIONS: model.binding() }, "/x", {
+      headers: { cookie: `__Host-refresh=${issued.credential}` },
+    });
+    expect(response.status).toBe(401);
+    const cookies = setCookies(response);
+    expect(cookies.get("__Host-access")).toMatch(/Max-Age=0/);
+    expect(cookies.get("__Host-refresh")).toMatch(/Max-Age=0/);
+  });
+
   it("a store outage during a refresh answers 503 with Retry-After and keeps the cookies", async () => {
     const model = modelKv();
     const session = await signedIn(ada, model.binding());
