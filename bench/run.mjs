@@ -534,28 +534,9 @@ async function main() {
       summary: `live JS heap after ${memoryResult.steps.map((step) => `${mib(step.heapUsedBytes)}`).join(" -> ")} MiB (warm-up, control, +${opts.memory.distinct} sessions, +${opts.memory.distinct} more); second run ${memoryResult.heap.secondDistinct >= 0 ? "+" : ""}${mib(memoryResult.heap.secondDistinct)} MiB`,
     };
 
-    const analysis = analyse({
-      summaries,
-      micro,
-      bundle: build.bundle,
-      firstRequest,
-      firstRequestAuto,
-      memory,
-      refreshLatency,
-      signIn,
-    });
-    const bundle = build.bundle;
-    const measured = {
-      summaries,
-      micro,
-      bundle,
-      firstRequest,
-      firstRequestAuto,
-      memory,
-      analysis,
-      originCounts,
-      rssAfterRounds,
-    };
+    const figures = { summaries, micro, bundle: build.bundle, firstRequest, firstRequestAuto, memory };
+    const analysis = analyse({ ...figures, refreshLatency, signIn });
+    const measured = { ...figures, analysis, originCounts, rssAfterRounds };
     print({ ...measured, refreshLatency, signIn, rotationChecks, workloadIssuerHits, storeOps });
     missedTarget = opts.check && analysis.held.some((t) => !t.met);
 
