@@ -74,7 +74,10 @@ export default defineConfig({
           environment: "node",
           testTimeout: 30_000,
           hookTimeout: 90_000,
-          // Each file starts its own provider, origin and worker; two at a time fit 2 cores.
+          // Each file starts its own provider and origin; a worker is leased from the broker this
+          // global setup starts (one per configuration, shared across files), or started for the
+          // file when its stack needs one of its own. Two files at a time fit 2 cores.
+          globalSetup: ["./test/support/shared-workers.ts"],
           maxWorkers: 2,
           sequence: { groupOrder: 1 },
         },

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startGoogleDirectory } from "../../demo/google-directory.mjs";
@@ -10,6 +9,10 @@ import { createRiscTransmitter } from "../../demo/risc-transmitter.mjs";
 import { createServiceAccount } from "../../demo/service-account.mjs";
 import { startOriginWorker, startWorker } from "../../demo/worker.mjs";
 import { generateKeySet } from "../../scripts/keys.mjs";
+import { inject } from "vitest";
+import { CLIENT_ID, DEFAULT_VARS, freePort, ORIGIN_AUDIENCE, type WorkerLease } from "./stack-settings";
+
+export { freePort } from "./stack-settings";
 
 export interface OriginRequest {
   method: string;
@@ -104,18 +107,11 @@ export interface StackOptions {
    * not a preview's.
    */
   publicOnLocalhost?: boolean;
-}
-
-/** A port nobody listens on right now (the worker's redirect URI must be known in advance). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+  /**
+   * A worker of this file's own, started cold, instead of a shared one that other files with the
+   * same vars have used before (whose caches, the provider's JWKS for one, are warm).
+   */
+  ownWorker?: boolean;
 }
 
 /**
@@ -123,6 +119,8 @@ export async function freePort(): Promise<number> {
  * Google), the demo origin, and this worker under wrangler's local runtime with real KV.
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const broker = inject("sharedWorkers");
+  if (broker && canShare(options)) return startOnSharedWorker(broker, options);
   const workerPort = await freePort();
   const workerUrl = `http://127.0.0.1:${workerPort}`;
   const publicUrl = options.publicOnLocalhost
@@ -130,7 +128,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     : options.previewHost
       ? workerUrl
       : undefined;
-  const clientId = "e2e-client";
+  const clientId = CLIENT_ID;
   const clientSecret = randomBytes(24).toString("hex");
   const sessionKeys = options.sessionKeys ?? (await generateKeySet("ES256"));
   const providerHits = new Map<string, number>();
@@ -182,11 +180,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const origin = options.originDown
     ? { url: `http://127.0.0.1:${originPort}`, requests: [], socketCloses: [], close: async () => {} }
     : options.origin
-      ? { requests: [], socketCloses: [], ...(await options.origin({ workerUrl, audience: "e2e-origin" })) }
+      ? { requests: [], socketCloses: [], ...(await options.origin({ workerUrl, audience: ORIGIN_AUDIENCE })) }
       : await startOrigin({
           jwksUrl: `${workerUrl}/.well-known/jwks.json`,
           issuer: publicUrl ?? workerUrl,
-          audience: "e2e-origin",
+          audience: ORIGIN_AUDIENCE,
         });
   const directory = options.groups ? await startGoogleDirectory({ groups: options.groups }) : undefined;
   const directoryVars: Record<string, string> = directory
@@ -203,9 +201,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     vars: {
       ORIGIN_URL: viaBinding ? "" : origin.url,
       ...providerVars,
-      ALLOWED_DOMAINS: "*",
-      ORIGIN_AUDIENCE: "e2e-origin",
-      PUBLIC_PATHS: "/healthz,/public/*",
+      ...DEFAULT_VARS,
       ...directoryVars,
       ...(options.previewHost ? { PUBLIC_URL: workerUrl, PREVIEW_HOSTS: `localhost:${workerPort}` } : {}),
       ...(options.publicOnLocalhost ? { PUBLIC_URL: publicUrl! } : {}),
@@ -251,6 +247,78 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await worker.dispose();
       await Promise.all([provider.close(), partner?.close(), origin.close(), directory?.close()]);
       if (registry) rmSync(registry, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Whether a shared worker (test/support/shared-workers.ts) can stand in for this stack's own:
+ * only the worker vars and what the file's own provider and origin do may differ.
+ */
+function canShare(options: StackOptions): boolean {
+  const shareable = new Set(["vars", "idTokenHook", "originDown", "logLevel"]);
+  const differs = Object.entries(options).filter(([name, value]) => value !== undefined && !shareable.has(name));
+  return differs.length === 0 && (options.logLevel ?? "none") === "none";
+}
+
+/**
+ * The stack on a leased shared worker: this file's provider and origin on the ports the worker
+ * knows them by, with the keys and client secret it was started with. `close()` stops them and
+ * hands the worker back.
+ */
+async function startOnSharedWorker(broker: string, options: StackOptions): Promise<Stack> {
+  const call = async (route: string, body: object) => {
+    const response = await fetch(`${broker}${route}`, { method: "POST", body: JSON.stringify(body) });
+    if (!response.ok) throw new Error(`shared worker broker, ${route}: ${await response.text()}`);
+    return response.json();
+  };
+  const lease = (await call("/lease", { vars: options.vars ?? {} })) as WorkerLease;
+  const { workerUrl } = lease;
+  const providerHits = new Map<string, number>();
+  const release = () => call("/release", { id: lease.id });
+  let provider: Awaited<ReturnType<typeof startProvider>> | undefined;
+  let origin: Awaited<ReturnType<typeof startOrigin>> | undefined;
+  try {
+    provider = await startProvider({
+      port: lease.providerPort,
+      keys: lease.providerPrivateJwks,
+      onRequest: (request: { url?: string }) => {
+        const path = new URL(request.url ?? "/", "http://provider").pathname;
+        providerHits.set(path, (providerHits.get(path) ?? 0) + 1);
+      },
+      clients: [
+        { client_id: CLIENT_ID, client_secret: lease.clientSecret, redirect_uris: [`${workerUrl}/auth/callback`] },
+      ],
+      idTokenHook: options.idTokenHook && ((claims: object) => options.idTokenHook!(claims as Record<string, unknown>)),
+    });
+    origin = options.originDown
+      ? undefined
+      : await startOrigin({
+          port: lease.originPort,
+          jwksUrl: `${workerUrl}/.well-known/jwks.json`,
+          issuer: workerUrl,
+          audience: ORIGIN_AUDIENCE,
+        });
+  } catch (error) {
+    await Promise.all([provider?.close(), origin?.close()]);
+    await release();
+    throw error;
+  }
+  return {
+    workerUrl,
+    previewUrl: workerUrl.replace("127.0.0.1", "localhost"),
+    providerUrl: provider.issuer,
+    originUrl: origin?.url ?? `http://127.0.0.1:${lease.originPort}`,
+    clientId: CLIENT_ID,
+    clientSecret: lease.clientSecret,
+    originRequests: (origin?.requests ?? []) as OriginRequest[],
+    originSocketCloses: origin?.socketCloses ?? [],
+    sessionKeys: lease.sessionKeys,
+    providerPrivateJwks: lease.providerPrivateJwks,
+    providerHits,
+    async close() {
+      await Promise.all([provider.close(), origin?.close()]);
+      await release();
     },
   };
 }
