@@ -91,6 +91,8 @@ export default defineConfig({
           // plus wrangler plus two servers is plenty for 2 cores: one file at a time, last.
           testTimeout: 60_000,
           hookTimeout: 120_000,
+          // The same broker of shared workers as the e2e project's (test/support/shared-workers.ts).
+          globalSetup: ["./test/support/shared-workers.ts"],
           maxWorkers: 1,
           sequence: { groupOrder: 2 },
         },

@@ -5,8 +5,9 @@
  * workerd); the provider and the origin are cheap and each file starts its own, on the ports the
  * worker was started with, so a file's hooks and request logs stay its own.
  *
- * A lease asks for the worker vars on top of the defaults; the broker hands out an idle worker
- * started with exactly those vars, or starts another one. Nothing a file leaves in a worker (KV,
+ * A lease asks for the worker vars on top of the defaults (and whether PUBLIC_URL is the worker's
+ * `http://localhost:<port>`, as the browser tests reach it); the broker hands out an idle worker
+ * started with exactly those, or starts another one. Nothing a file leaves in a worker (KV,
  * caches) is wiped: files use their own accounts, and a file that needs a cold worker (one that
  * counts the worker's fetches) asks startStack for a worker of its own.
  */
@@ -17,7 +18,7 @@ import { closeServer, listen } from "../../demo/listen.mjs";
 import { generateRsaKeySet } from "../../demo/provider.mjs";
 import { startWorker } from "../../demo/worker.mjs";
 import { generateKeySet } from "../../scripts/keys.mjs";
-import { freePort, workerSettings, type WorkerLease } from "./stack-settings";
+import { freePort, workerSettings, type WorkerLease, type WorkerRequest } from "./stack-settings";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -31,11 +32,12 @@ interface SharedWorker {
   dispose(): Promise<void>;
 }
 
-async function startSharedWorker(vars: Record<string, string>): Promise<SharedWorker> {
+async function startSharedWorker({ vars, publicOnLocalhost }: WorkerRequest): Promise<SharedWorker> {
   const [workerPort, providerPort, originPort] = await Promise.all([freePort(), freePort(), freePort()]);
   const lease: WorkerLease = {
     id: randomBytes(8).toString("hex"),
     workerUrl: `http://127.0.0.1:${workerPort}`,
+    ...(publicOnLocalhost ? { publicUrl: `http://localhost:${workerPort}` } : {}),
     providerPort,
     originPort,
     clientSecret: randomBytes(24).toString("hex"),
@@ -47,7 +49,7 @@ async function startSharedWorker(vars: Record<string, string>): Promise<SharedWo
     originUrl: `http://127.0.0.1:${originPort}`,
     clientSecret: lease.clientSecret,
     sessionKeys: lease.sessionKeys,
-    vars,
+    vars: { ...vars, ...(lease.publicUrl ? { PUBLIC_URL: lease.publicUrl } : {}) },
   });
   const worker = await startWorker({ port: workerPort, ...settings, logLevel: "none" });
   return { lease, dispose: () => worker.dispose() };
@@ -65,12 +67,12 @@ export default async function startBroker(project: TestProject) {
   const leased = new Set<string>();
   const starting = new Set<Promise<SharedWorker>>();
 
-  async function lease(vars: Record<string, string>): Promise<WorkerLease> {
-    const key = JSON.stringify(Object.fromEntries(Object.entries(vars).sort()));
+  async function lease(request: WorkerRequest): Promise<WorkerLease> {
+    const key = JSON.stringify([Object.entries(request.vars).sort(), request.publicOnLocalhost]);
     const idle = workers.get(key)?.find((worker) => !leased.has(worker.lease.id));
     let worker = idle;
     if (!worker) {
-      const pending = startSharedWorker(vars);
+      const pending = startSharedWorker(request);
       starting.add(pending);
       try {
         worker = await pending;
@@ -85,8 +87,9 @@ export default async function startBroker(project: TestProject) {
 
   const server = createServer((request, response) => {
     const answer = async () => {
-      const body = (await readJson(request)) as { vars?: Record<string, string>; id?: string };
-      if (request.method === "POST" && request.url === "/lease") return lease(body.vars ?? {});
+      const body = (await readJson(request)) as Partial<WorkerRequest> & { id?: string };
+      if (request.method === "POST" && request.url === "/lease")
+        return lease({ vars: body.vars ?? {}, publicOnLocalhost: body.publicOnLocalhost === true });
       if (request.method === "POST" && request.url === "/release") return void leased.delete(String(body.id));
       throw new Error(`no such broker route: ${request.method} ${request.url}`);
     };

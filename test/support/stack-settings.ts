@@ -11,10 +11,20 @@ export const ORIGIN_AUDIENCE = "e2e-origin";
 
 type Jwks = { keys: { kid: string; alg: string }[] };
 
+/** What a test file asks the broker of shared workers for. */
+export interface WorkerRequest {
+  /** Worker vars on top of DEFAULT_VARS and the provider's and origin's. */
+  vars: Record<string, string>;
+  /** PUBLIC_URL is `http://localhost:<port>` (the worker's other name): the browser tests' setting. */
+  publicOnLocalhost: boolean;
+}
+
 /** A shared worker handed to one test file: where it is and the secrets it was started with. */
 export interface WorkerLease {
   id: string;
   workerUrl: string;
+  /** With `publicOnLocalhost`: `http://localhost:<port>`, its PUBLIC_URL. */
+  publicUrl?: string;
   /** The port of OIDC_ISSUER (`http://127.0.0.1:<port>`): the file starts the provider there. */
   providerPort: number;
   /** The port of ORIGIN_URL: the file starts the origin there (or leaves it down). */

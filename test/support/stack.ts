@@ -10,7 +10,14 @@ import { createServiceAccount } from "../../demo/service-account.mjs";
 import { startOriginWorker, startWorker } from "../../demo/worker.mjs";
 import { generateKeySet } from "../../scripts/keys.mjs";
 import { inject } from "vitest";
-import { CLIENT_ID, DEFAULT_VARS, freePort, ORIGIN_AUDIENCE, type WorkerLease } from "./stack-settings";
+import {
+  CLIENT_ID,
+  DEFAULT_VARS,
+  freePort,
+  ORIGIN_AUDIENCE,
+  type WorkerLease,
+  type WorkerRequest,
+} from "./stack-settings";
 
 export { freePort } from "./stack-settings";
 
@@ -252,6 +259,23 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 }
 
 /**
+ * A worker from the broker of shared workers (test/support/shared-workers.ts, whose URL the
+ * project's global setup provides as `sharedWorkers`), and how to hand it back.
+ */
+export async function leaseWorker(
+  broker: string,
+  request: WorkerRequest,
+): Promise<{ lease: WorkerLease; release(): Promise<void> }> {
+  const call = async (route: string, body: object) => {
+    const response = await fetch(`${broker}${route}`, { method: "POST", body: JSON.stringify(body) });
+    if (!response.ok) throw new Error(`shared worker broker, ${route}: ${await response.text()}`);
+    return response.json();
+  };
+  const lease = (await call("/lease", request)) as WorkerLease;
+  return { lease, release: async () => void (await call("/release", { id: lease.id })) };
+}
+
+/**
  * Whether a shared worker (test/support/shared-workers.ts) can stand in for this stack's own:
  * only the worker vars and what the file's own provider and origin do may differ.
  */
@@ -267,15 +291,9 @@ function canShare(options: StackOptions): boolean {
  * hands the worker back.
  */
 async function startOnSharedWorker(broker: string, options: StackOptions): Promise<Stack> {
-  const call = async (route: string, body: object) => {
-    const response = await fetch(`${broker}${route}`, { method: "POST", body: JSON.stringify(body) });
-    if (!response.ok) throw new Error(`shared worker broker, ${route}: ${await response.text()}`);
-    return response.json();
-  };
-  const lease = (await call("/lease", { vars: options.vars ?? {} })) as WorkerLease;
+  const { lease, release } = await leaseWorker(broker, { vars: options.vars ?? {}, publicOnLocalhost: false });
   const { workerUrl } = lease;
   const providerHits = new Map<string, number>();
-  const release = () => call("/release", { id: lease.id });
   let provider: Awaited<ReturnType<typeof startProvider>> | undefined;
   let origin: Awaited<ReturnType<typeof startOrigin>> | undefined;
   try {
