@@ -78,6 +78,9 @@ export default defineConfig({
           // global setup starts (one per configuration, shared across files), or started for the
           // file when its stack needs one of its own. Two files at a time fit 2 cores.
           globalSetup: ["./test/support/shared-workers.ts"],
+          // A file's modules are loaded once per test process, not once per file (oidc-provider,
+          // jose, ws...): the files keep no state at module level that another file could see.
+          isolate: false,
           maxWorkers: 2,
           sequence: { groupOrder: 1 },
         },
@@ -93,6 +96,7 @@ export default defineConfig({
           hookTimeout: 120_000,
           // The same broker of shared workers as the e2e project's (test/support/shared-workers.ts).
           globalSetup: ["./test/support/shared-workers.ts"],
+          isolate: false,
           maxWorkers: 1,
           sequence: { groupOrder: 2 },
         },
