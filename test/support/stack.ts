@@ -280,7 +280,7 @@ export async function leaseWorker(
  * only the worker vars and what the file's own provider and origin do may differ.
  */
 function canShare(options: StackOptions): boolean {
-  const shareable = new Set(["vars", "idTokenHook", "originDown", "logLevel"]);
+  const shareable = new Set(["vars", "idTokenHook", "originDown", "logLevel", "publicOnLocalhost"]);
   const differs = Object.entries(options).filter(([name, value]) => value !== undefined && !shareable.has(name));
   return differs.length === 0 && (options.logLevel ?? "none") === "none";
 }
@@ -291,8 +291,11 @@ function canShare(options: StackOptions): boolean {
  * hands the worker back.
  */
 async function startOnSharedWorker(broker: string, options: StackOptions): Promise<Stack> {
-  const { lease, release } = await leaseWorker(broker, { vars: options.vars ?? {}, publicOnLocalhost: false });
-  const { workerUrl } = lease;
+  const { lease, release } = await leaseWorker(broker, {
+    vars: options.vars ?? {},
+    publicOnLocalhost: options.publicOnLocalhost === true,
+  });
+  const { workerUrl, publicUrl } = lease;
   const providerHits = new Map<string, number>();
   let provider: Awaited<ReturnType<typeof startProvider>> | undefined;
   let origin: Awaited<ReturnType<typeof startOrigin>> | undefined;
@@ -305,7 +308,11 @@ async function startOnSharedWorker(broker: string, options: StackOptions): Promi
         providerHits.set(path, (providerHits.get(path) ?? 0) + 1);
       },
       clients: [
-        { client_id: CLIENT_ID, client_secret: lease.clientSecret, redirect_uris: [`${workerUrl}/auth/callback`] },
+        {
+          client_id: CLIENT_ID,
+          client_secret: lease.clientSecret,
+          redirect_uris: [`${publicUrl ?? workerUrl}/auth/callback`],
+        },
       ],
       idTokenHook: options.idTokenHook && ((claims: object) => options.idTokenHook!(claims as Record<string, unknown>)),
     });
@@ -314,7 +321,7 @@ async function startOnSharedWorker(broker: string, options: StackOptions): Promi
       : await startOrigin({
           port: lease.originPort,
           jwksUrl: `${workerUrl}/.well-known/jwks.json`,
-          issuer: workerUrl,
+          issuer: publicUrl ?? workerUrl,
           audience: ORIGIN_AUDIENCE,
         });
   } catch (error) {
@@ -325,6 +332,7 @@ async function startOnSharedWorker(broker: string, options: StackOptions): Promi
   return {
     workerUrl,
     previewUrl: workerUrl.replace("127.0.0.1", "localhost"),
+    ...(publicUrl ? { publicUrl } : {}),
     providerUrl: provider.issuer,
     originUrl: origin?.url ?? `http://127.0.0.1:${lease.originPort}`,
     clientId: CLIENT_ID,
