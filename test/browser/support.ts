@@ -10,10 +10,8 @@ import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { describe, expect, inject, it } from "vitest";
 import { startOrigin } from "../../demo/origin.mjs";
-import { startProvider } from "../../demo/provider.mjs";
 import { findChromium } from "../../scripts/lib/find-chromium.mjs";
-import { leaseWorker } from "../support/stack";
-import { CLIENT_ID, ORIGIN_AUDIENCE } from "../support/stack-settings";
+import { leaseWorker, startLeasedParts } from "../support/stack";
 
 /** CHROMIUM_PATH, else Chromium or Google Chrome where Linux and macOS put them (scripts/lib/find-chromium.mjs). */
 const BROWSER = findChromium();
@@ -115,48 +113,21 @@ export async function startBrowserStack(options: BrowserStackOptions = {}): Prom
   const broker = inject("sharedWorkers");
   if (!broker) throw new Error("the browser project's global setup (test/support/shared-workers.ts) did not run");
   const { lease, release } = await leaseWorker(broker, { vars: options.vars ?? {}, publicOnLocalhost: true });
+  const { provider, origin } = await startLeasedParts(lease, release, options);
   const workerUrl = lease.publicUrl!;
-  const workerLoopbackUrl = lease.workerUrl;
-  let provider: Awaited<ReturnType<typeof startProvider>> | undefined;
-  let origin: Awaited<ReturnType<typeof startOrigin>> | undefined;
-  try {
-    provider = await startProvider({
-      port: lease.providerPort,
-      keys: lease.providerPrivateJwks,
-      ...(options.providerAccounts ? { accounts: options.providerAccounts } : {}),
-      clients: [
-        { client_id: CLIENT_ID, client_secret: lease.clientSecret, redirect_uris: [`${workerUrl}/auth/callback`] },
-      ],
-    });
-    origin = options.originDown
-      ? undefined
-      : // The origin fetches the worker's JWKS from Node: 127.0.0.1, not localhost (which may be ::1).
-        await startOrigin({
-          port: lease.originPort,
-          jwksUrl: `${workerLoopbackUrl}/.well-known/jwks.json`,
-          issuer: workerUrl,
-          audience: ORIGIN_AUDIENCE,
-          onRequest: options.onOriginRequest,
-        });
-  } catch (error) {
-    await Promise.all([provider?.close(), origin?.close()]);
-    await release();
-    throw error;
-  }
-  const started = provider;
   let providerStopped = false;
   return {
     workerUrl,
-    workerLoopbackUrl,
-    providerUrl: started.issuer,
+    workerLoopbackUrl: lease.workerUrl,
+    providerUrl: provider.issuer,
     originUrl: origin?.url ?? `http://127.0.0.1:${lease.originPort}`,
     originRequests: (origin?.requests ?? []) as BrowserStack["originRequests"],
     async stopProvider() {
-      if (!providerStopped) await started.close();
+      if (!providerStopped) await provider.close();
       providerStopped = true;
     },
     async close() {
-      await Promise.all([providerStopped ? undefined : started.close(), origin?.close()]);
+      await Promise.all([providerStopped ? undefined : provider.close(), origin?.close()]);
       await release();
     },
   };

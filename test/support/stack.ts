@@ -285,54 +285,80 @@ function canShare(options: StackOptions): boolean {
   return differs.length === 0 && (options.logLevel ?? "none") === "none";
 }
 
+/** What a file runs beside a leased worker, and how (test/browser/support.ts uses it too). */
+export interface LeasedPartsOptions {
+  idTokenHook?: StackOptions["idTokenHook"];
+  /** Called first for every request to the provider. */
+  onProviderRequest?: (request: { url?: string }) => void;
+  /** The accounts the provider's account chooser lists. */
+  providerAccounts?: string[];
+  /** The demo origin's test hook: runs before it answers a request. */
+  onOriginRequest?: NonNullable<Parameters<typeof startOrigin>[0]>["onRequest"];
+  /** Leave the origin's port without a listener. */
+  originDown?: boolean;
+}
+
 /**
- * The stack on a leased shared worker: this file's provider and origin on the ports the worker
- * knows them by, with the keys and client secret it was started with. `close()` stops them and
- * hands the worker back.
+ * This file's provider and origin on the ports a leased worker knows them by, with the keys and
+ * client secret it was started with; on failure, what was started is stopped and the worker
+ * handed back.
  */
+export async function startLeasedParts(
+  lease: WorkerLease,
+  release: () => Promise<void>,
+  options: LeasedPartsOptions,
+): Promise<{
+  provider: Awaited<ReturnType<typeof startProvider>>;
+  origin: Awaited<ReturnType<typeof startOrigin>> | undefined;
+}> {
+  const site = lease.publicUrl ?? lease.workerUrl;
+  let provider: Awaited<ReturnType<typeof startProvider>> | undefined;
+  try {
+    provider = await startProvider({
+      port: lease.providerPort,
+      keys: lease.providerPrivateJwks,
+      ...(options.onProviderRequest ? { onRequest: options.onProviderRequest } : {}),
+      ...(options.providerAccounts ? { accounts: options.providerAccounts } : {}),
+      clients: [{ client_id: CLIENT_ID, client_secret: lease.clientSecret, redirect_uris: [`${site}/auth/callback`] }],
+      idTokenHook: options.idTokenHook && ((claims: object) => options.idTokenHook!(claims as Record<string, unknown>)),
+    });
+    const origin = options.originDown
+      ? undefined
+      : // The origin fetches the worker's JWKS from Node: 127.0.0.1, not localhost (which may be ::1).
+        await startOrigin({
+          port: lease.originPort,
+          jwksUrl: `${lease.workerUrl}/.well-known/jwks.json`,
+          issuer: site,
+          audience: ORIGIN_AUDIENCE,
+          onRequest: options.onOriginRequest,
+        });
+    return { provider, origin };
+  } catch (error) {
+    await provider?.close();
+    await release();
+    throw error;
+  }
+}
+
+/** The stack on a leased shared worker; `close()` stops the file's provider and origin and hands the worker back. */
 async function startOnSharedWorker(broker: string, options: StackOptions): Promise<Stack> {
   const { lease, release } = await leaseWorker(broker, {
     vars: options.vars ?? {},
     publicOnLocalhost: options.publicOnLocalhost === true,
   });
-  const { workerUrl, publicUrl } = lease;
   const providerHits = new Map<string, number>();
-  let provider: Awaited<ReturnType<typeof startProvider>> | undefined;
-  let origin: Awaited<ReturnType<typeof startOrigin>> | undefined;
-  try {
-    provider = await startProvider({
-      port: lease.providerPort,
-      keys: lease.providerPrivateJwks,
-      onRequest: (request: { url?: string }) => {
-        const path = new URL(request.url ?? "/", "http://provider").pathname;
-        providerHits.set(path, (providerHits.get(path) ?? 0) + 1);
-      },
-      clients: [
-        {
-          client_id: CLIENT_ID,
-          client_secret: lease.clientSecret,
-          redirect_uris: [`${publicUrl ?? workerUrl}/auth/callback`],
-        },
-      ],
-      idTokenHook: options.idTokenHook && ((claims: object) => options.idTokenHook!(claims as Record<string, unknown>)),
-    });
-    origin = options.originDown
-      ? undefined
-      : await startOrigin({
-          port: lease.originPort,
-          jwksUrl: `${workerUrl}/.well-known/jwks.json`,
-          issuer: publicUrl ?? workerUrl,
-          audience: ORIGIN_AUDIENCE,
-        });
-  } catch (error) {
-    await Promise.all([provider?.close(), origin?.close()]);
-    await release();
-    throw error;
-  }
+  const { provider, origin } = await startLeasedParts(lease, release, {
+    idTokenHook: options.idTokenHook,
+    onProviderRequest: (request) => {
+      const path = new URL(request.url ?? "/", "http://provider").pathname;
+      providerHits.set(path, (providerHits.get(path) ?? 0) + 1);
+    },
+    originDown: options.originDown,
+  });
   return {
-    workerUrl,
-    previewUrl: workerUrl.replace("127.0.0.1", "localhost"),
-    ...(publicUrl ? { publicUrl } : {}),
+    workerUrl: lease.workerUrl,
+    previewUrl: lease.workerUrl.replace("127.0.0.1", "localhost"),
+    ...(lease.publicUrl ? { publicUrl: lease.publicUrl } : {}),
     providerUrl: provider.issuer,
     originUrl: origin?.url ?? `http://127.0.0.1:${lease.originPort}`,
     clientId: CLIENT_ID,
