@@ -74,7 +74,13 @@ export default defineConfig({
           environment: "node",
           testTimeout: 30_000,
           hookTimeout: 90_000,
-          // Each file starts its own provider, origin and worker; two at a time fit 2 cores.
+          // Each file starts its own provider and origin; a worker is leased from the broker this
+          // global setup starts (one per configuration, shared across files), or started for the
+          // file when its stack needs one of its own. Two files at a time fit 2 cores.
+          globalSetup: ["./test/support/shared-workers.ts"],
+          // A file's modules are loaded once per test process, not once per file (oidc-provider,
+          // jose, ws...): the files keep no state at module level that another file could see.
+          isolate: false,
           maxWorkers: 2,
           sequence: { groupOrder: 1 },
         },
@@ -88,6 +94,9 @@ export default defineConfig({
           // plus wrangler plus two servers is plenty for 2 cores: one file at a time, last.
           testTimeout: 60_000,
           hookTimeout: 120_000,
+          // The same broker of shared workers as the e2e project's (test/support/shared-workers.ts).
+          globalSetup: ["./test/support/shared-workers.ts"],
+          isolate: false,
           maxWorkers: 1,
           sequence: { groupOrder: 2 },
         },

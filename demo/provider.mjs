@@ -84,7 +84,8 @@ function publicJwk(jwk) {
   return copy;
 }
 
-async function generateRsaKeySet() {
+/** A private RS256 JWK Set of one fresh key, as startProvider() makes when given no `keys`. */
+export async function generateRsaKeySet() {
   const { privateKey } = await generateKeyPair("RS256", { modulusLength: 2048, extractable: true });
   const jwk = await exportJWK(privateKey);
   return { keys: [{ ...jwk, kid: `local-${randomBytes(6).toString("hex")}`, alg: "RS256", use: "sig" }] };

@@ -3,19 +3,15 @@
  * rule for a missing browser, a local stack whose worker is reached as `http://localhost`,
  * and screenshots.
  */
-import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { startOrigin } from "../../demo/origin.mjs";
-import { startProvider } from "../../demo/provider.mjs";
-import { startWorker } from "../../demo/worker.mjs";
-import { generateKeySet } from "../../scripts/keys.mjs";
 import { findChromium } from "../../scripts/lib/find-chromium.mjs";
-import { freePort } from "../support/stack";
+import { leaseWorker, startLeasedParts } from "../support/stack";
 
 /** CHROMIUM_PATH, else Chromium or Google Chrome where Linux and macOS put them (scripts/lib/find-chromium.mjs). */
 const BROWSER = findChromium();
@@ -110,62 +106,31 @@ export interface BrowserStackOptions {
  * `http://localhost:<port>` while the provider stays on `127.0.0.1`. Cookies are scoped by
  * host, not port: with both on 127.0.0.1 the browser would send the provider's cookies to the
  * worker and the worker's `__Host-` cookies to the provider, which no real deployment does.
+ * The worker is leased from the project's shared workers (one per set of vars); the provider
+ * and the origin are this file's own.
  */
 export async function startBrowserStack(options: BrowserStackOptions = {}): Promise<BrowserStack> {
-  const workerPort = await freePort();
-  const workerUrl = `http://localhost:${workerPort}`;
-  const workerLoopbackUrl = `http://127.0.0.1:${workerPort}`;
-  const clientId = "browser-client";
-  const clientSecret = randomBytes(24).toString("hex");
-  const provider = await startProvider({
-    ...(options.providerAccounts ? { accounts: options.providerAccounts } : {}),
-    clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [`${workerUrl}/auth/callback`] }],
-  });
-  const origin = options.originDown
-    ? { url: `http://127.0.0.1:${await freePort()}`, requests: [], close: async () => {} }
-    : // The origin fetches the worker's JWKS from Node: 127.0.0.1, not localhost (which may be ::1).
-      await startOrigin({
-        jwksUrl: `${workerLoopbackUrl}/.well-known/jwks.json`,
-        issuer: workerUrl,
-        audience: "browser-origin",
-        onRequest: options.onOriginRequest,
-      });
+  const broker = inject("sharedWorkers");
+  if (!broker) throw new Error("the browser project's global setup (test/support/shared-workers.ts) did not run");
+  const { lease, release } = await leaseWorker(broker, { vars: options.vars ?? {}, publicOnLocalhost: true });
+  const { provider, origin } = await startLeasedParts(lease, release, options);
+  const workerUrl = lease.publicUrl!;
   let providerStopped = false;
-  try {
-    const worker = await startWorker({
-      port: workerPort,
-      vars: {
-        ORIGIN_URL: origin.url,
-        PUBLIC_URL: workerUrl,
-        OIDC_ISSUER: provider.issuer,
-        OIDC_CLIENT_ID: clientId,
-        ALLOWED_DOMAINS: "*",
-        ORIGIN_AUDIENCE: "browser-origin",
-        PUBLIC_PATHS: "/healthz,/public/*",
-        ...options.vars,
-      },
-      secrets: { OIDC_CLIENT_SECRET: clientSecret, SESSION_KEYS: JSON.stringify(await generateKeySet("ES256")) },
-      logLevel: "none",
-    });
-    return {
-      workerUrl,
-      workerLoopbackUrl,
-      providerUrl: provider.issuer,
-      originUrl: origin.url,
-      originRequests: origin.requests as BrowserStack["originRequests"],
-      async stopProvider() {
-        if (!providerStopped) await provider.close();
-        providerStopped = true;
-      },
-      async close() {
-        await worker.dispose();
-        await Promise.all([providerStopped ? undefined : provider.close(), origin.close()]);
-      },
-    };
-  } catch (error) {
-    await Promise.all([provider.close(), origin.close()]);
-    throw error;
-  }
+  return {
+    workerUrl,
+    workerLoopbackUrl: lease.workerUrl,
+    providerUrl: provider.issuer,
+    originUrl: origin?.url ?? `http://127.0.0.1:${lease.originPort}`,
+    originRequests: (origin?.requests ?? []) as BrowserStack["originRequests"],
+    async stopProvider() {
+      if (!providerStopped) await provider.close();
+      providerStopped = true;
+    },
+    async close() {
+      await Promise.all([providerStopped ? undefined : provider.close(), origin?.close()]);
+      await release();
+    },
+  };
 }
 
 /** On the local provider's sign-in page: type the e-mail and submit, as a person would. */

@@ -5,7 +5,7 @@ import { startStack, type Stack } from "../support/stack";
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ vars: { PUBLIC_PATHS: "/public/*,/healthz" } });
+  stack = await startStack();
 });
 afterAll(() => stack?.close());
 

@@ -5,7 +5,7 @@ import { startStack, type Stack } from "../support/stack";
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ vars: { ACCESS_TOKEN_TTL: "60" } });
+  stack = await startStack();
 });
 afterAll(() => stack?.close());
 
@@ -25,7 +25,8 @@ describe("sign-in through the local provider, end to end", () => {
     expect(callback.location).toBe("/docs/page?x=1");
     const access = callback.setCookies.find((cookie) => cookie.startsWith("__Host-access="))!;
     const refresh = callback.setCookies.find((cookie) => cookie.startsWith("__Host-refresh="))!;
-    expect(access).toMatch(/; Max-Age=60; Path=\/; Secure; HttpOnly; SameSite=Lax$/);
+    // ACCESS_TOKEN_TTL unset: 15 minutes.
+    expect(access).toMatch(/; Max-Age=900; Path=\/; Secure; HttpOnly; SameSite=Lax$/);
     expect(refresh).toMatch(/; Max-Age=259\d{4}; Path=\/; Secure; HttpOnly; SameSite=Lax$/);
     expect(callback.setCookies.join()).not.toMatch(/Domain=/i);
 

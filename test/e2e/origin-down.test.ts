@@ -6,7 +6,7 @@ let stack: Stack;
 beforeAll(async () => {
   // No grace: a rotated refresh token presented again is theft at once, so a lost successor
   // would sign the person out on the next request.
-  stack = await startStack({ originDown: true, vars: { PUBLIC_URL: "", REFRESH_REUSE_GRACE: "0" } });
+  stack = await startStack({ originDown: true, vars: { REFRESH_REUSE_GRACE: "0" } });
 });
 afterAll(() => stack?.close());
 

@@ -6,6 +6,8 @@ let stack: Stack;
 let flood = 0;
 beforeAll(async () => {
   stack = await startStack({
+    // A cold worker: the first sign-in is its first fetch of the provider's keys.
+    ownWorker: true,
     // ID tokens for "unknown-kid" accounts are signed by a key the provider never published,
     // each time under a new kid: what an attacker (or a broken provider) would send.
     idTokenHook: (claims) =>

@@ -190,7 +190,7 @@ describe("a relayed WebSocket whose session reaches its end", () => {
   });
   afterAll(() => short?.close());
 
-  it("is closed with 4401 when the refresh family expires, and not before", async () => {
+  it("is closed with 4401 when the refresh family expires, and not before; its refresh cookie is then refused", async () => {
     const browser = new Browser();
     await browser.signIn(`${short.workerUrl}/`, "expiring@example.com");
     const signedInAtMs = Date.now();
@@ -201,5 +201,16 @@ describe("a relayed WebSocket whose session reaches its end", () => {
     // The family began before signedInAtMs, so it ended before signedInAtMs + REFRESH_SECONDS.
     expect(closed.atMs - signedInAtMs).toBeLessThan(REFRESH_SECONDS * 1000 + 1500);
     expect(closed.atMs - signedInAtMs).toBeGreaterThan(REFRESH_SECONDS * 1000 - 2500);
+
+    // Past REFRESH_TOKEN_TTL over HTTP too: the refresh cookie is refused and both cookies cleared.
+    const refresh = browser.jar.get(short.workerUrl, "__Host-refresh")!;
+    const response = await fetch(`${short.workerUrl}/api/x`, { headers: { cookie: `__Host-refresh=${refresh}` } });
+    expect(response.status).toBe(401);
+    expect(response.headers.getSetCookie()).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^__Host-access=; Max-Age=0/),
+        expect.stringMatching(/^__Host-refresh=; Max-Age=0/),
+      ]),
+    );
   });
 });

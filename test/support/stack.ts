@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startGoogleDirectory } from "../../demo/google-directory.mjs";
@@ -10,6 +9,17 @@ import { createRiscTransmitter } from "../../demo/risc-transmitter.mjs";
 import { createServiceAccount } from "../../demo/service-account.mjs";
 import { startOriginWorker, startWorker } from "../../demo/worker.mjs";
 import { generateKeySet } from "../../scripts/keys.mjs";
+import { inject } from "vitest";
+import {
+  CLIENT_ID,
+  DEFAULT_VARS,
+  freePort,
+  ORIGIN_AUDIENCE,
+  type WorkerLease,
+  type WorkerRequest,
+} from "./stack-settings";
+
+export { freePort } from "./stack-settings";
 
 export interface OriginRequest {
   method: string;
@@ -104,18 +114,11 @@ export interface StackOptions {
    * not a preview's.
    */
   publicOnLocalhost?: boolean;
-}
-
-/** A port nobody listens on right now (the worker's redirect URI must be known in advance). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+  /**
+   * A worker of this file's own, started cold, instead of a shared one that other files with the
+   * same vars have used before (whose caches, the provider's JWKS for one, are warm).
+   */
+  ownWorker?: boolean;
 }
 
 /**
@@ -123,6 +126,8 @@ export async function freePort(): Promise<number> {
  * Google), the demo origin, and this worker under wrangler's local runtime with real KV.
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const broker = inject("sharedWorkers");
+  if (broker && canShare(options)) return startOnSharedWorker(broker, options);
   const workerPort = await freePort();
   const workerUrl = `http://127.0.0.1:${workerPort}`;
   const publicUrl = options.publicOnLocalhost
@@ -130,7 +135,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     : options.previewHost
       ? workerUrl
       : undefined;
-  const clientId = "e2e-client";
+  const clientId = CLIENT_ID;
   const clientSecret = randomBytes(24).toString("hex");
   const sessionKeys = options.sessionKeys ?? (await generateKeySet("ES256"));
   const providerHits = new Map<string, number>();
@@ -182,11 +187,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const origin = options.originDown
     ? { url: `http://127.0.0.1:${originPort}`, requests: [], socketCloses: [], close: async () => {} }
     : options.origin
-      ? { requests: [], socketCloses: [], ...(await options.origin({ workerUrl, audience: "e2e-origin" })) }
+      ? { requests: [], socketCloses: [], ...(await options.origin({ workerUrl, audience: ORIGIN_AUDIENCE })) }
       : await startOrigin({
           jwksUrl: `${workerUrl}/.well-known/jwks.json`,
           issuer: publicUrl ?? workerUrl,
-          audience: "e2e-origin",
+          audience: ORIGIN_AUDIENCE,
         });
   const directory = options.groups ? await startGoogleDirectory({ groups: options.groups }) : undefined;
   const directoryVars: Record<string, string> = directory
@@ -203,9 +208,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     vars: {
       ORIGIN_URL: viaBinding ? "" : origin.url,
       ...providerVars,
-      ALLOWED_DOMAINS: "*",
-      ORIGIN_AUDIENCE: "e2e-origin",
-      PUBLIC_PATHS: "/healthz,/public/*",
+      ...DEFAULT_VARS,
       ...directoryVars,
       ...(options.previewHost ? { PUBLIC_URL: workerUrl, PREVIEW_HOSTS: `localhost:${workerPort}` } : {}),
       ...(options.publicOnLocalhost ? { PUBLIC_URL: publicUrl! } : {}),
@@ -251,6 +254,123 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await worker.dispose();
       await Promise.all([provider.close(), partner?.close(), origin.close(), directory?.close()]);
       if (registry) rmSync(registry, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A worker from the broker of shared workers (test/support/shared-workers.ts, whose URL the
+ * project's global setup provides as `sharedWorkers`), and how to hand it back.
+ */
+export async function leaseWorker(
+  broker: string,
+  request: WorkerRequest,
+): Promise<{ lease: WorkerLease; release(): Promise<void> }> {
+  const call = async (route: string, body: object) => {
+    const response = await fetch(`${broker}${route}`, { method: "POST", body: JSON.stringify(body) });
+    if (!response.ok) throw new Error(`shared worker broker, ${route}: ${await response.text()}`);
+    return response.json();
+  };
+  const lease = (await call("/lease", request)) as WorkerLease;
+  return { lease, release: async () => void (await call("/release", { id: lease.id })) };
+}
+
+/**
+ * Whether a shared worker (test/support/shared-workers.ts) can stand in for this stack's own:
+ * only the worker vars and what the file's own provider and origin do may differ.
+ */
+function canShare(options: StackOptions): boolean {
+  const shareable = new Set(["vars", "idTokenHook", "originDown", "logLevel", "publicOnLocalhost"]);
+  const differs = Object.entries(options).filter(([name, value]) => value !== undefined && !shareable.has(name));
+  return differs.length === 0 && (options.logLevel ?? "none") === "none";
+}
+
+/** What a file runs beside a leased worker, and how (test/browser/support.ts uses it too). */
+export interface LeasedPartsOptions {
+  idTokenHook?: StackOptions["idTokenHook"];
+  /** Called first for every request to the provider. */
+  onProviderRequest?: (request: { url?: string }) => void;
+  /** The accounts the provider's account chooser lists. */
+  providerAccounts?: string[];
+  /** The demo origin's test hook: runs before it answers a request. */
+  onOriginRequest?: NonNullable<Parameters<typeof startOrigin>[0]>["onRequest"];
+  /** Leave the origin's port without a listener. */
+  originDown?: boolean;
+}
+
+/**
+ * This file's provider and origin on the ports a leased worker knows them by, with the keys and
+ * client secret it was started with; on failure, what was started is stopped and the worker
+ * handed back.
+ */
+export async function startLeasedParts(
+  lease: WorkerLease,
+  release: () => Promise<void>,
+  options: LeasedPartsOptions,
+): Promise<{
+  provider: Awaited<ReturnType<typeof startProvider>>;
+  origin: Awaited<ReturnType<typeof startOrigin>> | undefined;
+}> {
+  const site = lease.publicUrl ?? lease.workerUrl;
+  let provider: Awaited<ReturnType<typeof startProvider>> | undefined;
+  try {
+    provider = await startProvider({
+      port: lease.providerPort,
+      keys: lease.providerPrivateJwks,
+      ...(options.onProviderRequest ? { onRequest: options.onProviderRequest } : {}),
+      ...(options.providerAccounts ? { accounts: options.providerAccounts } : {}),
+      clients: [{ client_id: CLIENT_ID, client_secret: lease.clientSecret, redirect_uris: [`${site}/auth/callback`] }],
+      idTokenHook: options.idTokenHook && ((claims: object) => options.idTokenHook!(claims as Record<string, unknown>)),
+    });
+    const origin = options.originDown
+      ? undefined
+      : // The origin fetches the worker's JWKS from Node: 127.0.0.1, not localhost (which may be ::1).
+        await startOrigin({
+          port: lease.originPort,
+          jwksUrl: `${lease.workerUrl}/.well-known/jwks.json`,
+          issuer: site,
+          audience: ORIGIN_AUDIENCE,
+          onRequest: options.onOriginRequest,
+        });
+    return { provider, origin };
+  } catch (error) {
+    await provider?.close();
+    await release();
+    throw error;
+  }
+}
+
+/** The stack on a leased shared worker; `close()` stops the file's provider and origin and hands the worker back. */
+async function startOnSharedWorker(broker: string, options: StackOptions): Promise<Stack> {
+  const { lease, release } = await leaseWorker(broker, {
+    vars: options.vars ?? {},
+    publicOnLocalhost: options.publicOnLocalhost === true,
+  });
+  const providerHits = new Map<string, number>();
+  const { provider, origin } = await startLeasedParts(lease, release, {
+    idTokenHook: options.idTokenHook,
+    onProviderRequest: (request) => {
+      const path = new URL(request.url ?? "/", "http://provider").pathname;
+      providerHits.set(path, (providerHits.get(path) ?? 0) + 1);
+    },
+    originDown: options.originDown,
+  });
+  return {
+    workerUrl: lease.workerUrl,
+    previewUrl: lease.workerUrl.replace("127.0.0.1", "localhost"),
+    ...(lease.publicUrl ? { publicUrl: lease.publicUrl } : {}),
+    providerUrl: provider.issuer,
+    originUrl: origin?.url ?? `http://127.0.0.1:${lease.originPort}`,
+    clientId: CLIENT_ID,
+    clientSecret: lease.clientSecret,
+    originRequests: (origin?.requests ?? []) as OriginRequest[],
+    originSocketCloses: origin?.socketCloses ?? [],
+    sessionKeys: lease.sessionKeys,
+    providerPrivateJwks: lease.providerPrivateJwks,
+    providerHits,
+    async close() {
+      await Promise.all([provider.close(), origin?.close()]);
+      await release();
     },
   };
 }
