@@ -65,7 +65,15 @@ export default defineConfig({
             },
           })),
         ],
-        test: { name: "workerd", include: ["test/unit/**/*.test.ts"], sequence: { groupOrder: 0 } },
+        test: {
+          name: "workerd",
+          include: ["test/unit/**/*.test.ts"],
+          // Two files at a time, one per core. Each file gets a Miniflare of its own, whose storage
+          // lives in a temporary directory of its own, and the outbound handlers above keep no
+          // state: files cannot see each other's KV, Durable Objects or module state.
+          maxWorkers: 2,
+          sequence: { groupOrder: 0 },
+        },
       },
       {
         test: {
