@@ -1,6 +1,7 @@
 import { isEmailAddress } from "../identity";
 import { parsePublicPath, type PathPattern } from "./public-paths";
 import { jsonVar } from "./env-values";
+import { fix } from "./fixes";
 import { isObject, unknownKeys } from "./json-shapes";
 
 /** Who a rule lets in: any one match admits, among the people `providers` lets through (docs/access-policies.md). */
@@ -47,7 +48,6 @@ const RULE_KEYS = ["path", "methods", "allow", "public", "preflight", "websocket
 const MAX_AGE_RANGE = [60, 31_536_000] as const; // seconds: a minute (clocks may be that far off) to a year
 const WEBSOCKET_MODES = ["relay", "pass-through"];
 const ALLOW_KEYS = ["emails", "domains", "groups", "workloads", "providers"] as const;
-const RULE_EXAMPLE = '{"path": "/admin/*", "allow": {"emails": ["a@example.com"]}}';
 
 type Lists = Record<(typeof ALLOW_KEYS)[number], string[]>;
 
@@ -150,7 +150,7 @@ export function ruleLabel(rule: unknown, index: number): string {
 function parseRule(rule: unknown, index: number, problems: string[]): AccessRule | undefined {
   const label = ruleLabel(rule, index);
   if (!isObject(rule)) {
-    problems.push(`${label}: must be an object like ${RULE_EXAMPLE}`);
+    problems.push(`${label}: must be an object${fix("ruleExample", false)}`);
     return undefined;
   }
   const before = problems.length;
@@ -199,7 +199,7 @@ export function parseAccessPolicyRules(raw: unknown, problems: string[]): Access
   if (!parsed) return [];
   const { value } = parsed;
   if (!Array.isArray(value)) {
-    problems.push(`ACCESS_POLICY: must be a JSON array of rules, e.g. [${RULE_EXAMPLE}]`);
+    problems.push(`ACCESS_POLICY: must be a JSON array of rules${fix("ruleExample", true)}`);
     return [];
   }
   return value.flatMap((rule, index) => parseRule(rule, index, problems) ?? []);

@@ -3,6 +3,7 @@ import type { Env } from "../env";
 import { DEFAULT_PROVIDER_ID } from "../identity";
 import { GOOGLE_ISSUER, isSecureOrLoopback } from "../util/issuer-rules";
 import { httpUrl, jsonVar, required, text } from "./env-values";
+import { fix } from "./fixes";
 import { isObject, unknownKeys } from "./json-shapes";
 
 /**
@@ -33,7 +34,6 @@ export const PROVIDER_ID = /^[a-z][a-z0-9-]{0,31}$/;
 const MAX_PROVIDERS = 16;
 const MAX_LABEL_LENGTH = 64;
 const KEYS = ["id", "label", "issuer", "clientId", "googleStandIn"];
-const EXAMPLE = '[{"id": "google", "label": "Google", "issuer": "https://accounts.google.com", "clientId": "..."}]';
 
 /** OIDC_PROVIDERS' client secrets are named `OIDC_CLIENT_SECRET_<ID>`. */
 export const CLIENT_SECRET_PREFIX = "OIDC_CLIENT_SECRET_";
@@ -64,7 +64,7 @@ function singleProvider(env: Env, problems: string[]): OidcProvider[] {
 
 function parseEntry(env: Env, entry: unknown, label: string, problems: string[]): OidcProvider | undefined {
   if (!isObject(entry)) {
-    problems.push(`${label}: must be an object like ${EXAMPLE.slice(1, -1)}`);
+    problems.push(`${label}: must be an object${fix("providerExample", false)}`);
     return undefined;
   }
   const before = problems.length;
@@ -121,11 +121,13 @@ export function parseOidcProviders(env: Env, problems: string[]): OidcProvider[]
   ];
   if (singleForm.length > 0)
     problems.push(
-      `OIDC_PROVIDERS: set together with ${singleForm.join(", ")}; with OIDC_PROVIDERS each provider has its own issuer, client id and secret (OIDC_CLIENT_SECRET_<ID>), so remove ${singleForm.length > 1 ? "them" : "it"}`,
+      `OIDC_PROVIDERS: set together with ${singleForm.join(", ")}${fix("providersAndSingleForm", singleForm.length)}`,
     );
   const { value } = parsed;
   if (!Array.isArray(value) || value.length === 0 || value.length > MAX_PROVIDERS) {
-    problems.push(`OIDC_PROVIDERS: must be a JSON array of 1 to ${MAX_PROVIDERS} providers, e.g. ${EXAMPLE}`);
+    problems.push(
+      `OIDC_PROVIDERS: must be a JSON array of 1 to ${MAX_PROVIDERS} providers${fix("providerExample", true)}`,
+    );
     return [];
   }
   const providers = value.flatMap((entry, index) => parseEntry(env, entry, `OIDC_PROVIDERS[${index}]`, problems) ?? []);

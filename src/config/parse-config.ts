@@ -1,6 +1,7 @@
 import type { Env } from "../env";
 import { allowFrom, parseAccessPolicyRules } from "./access-policy";
 import { httpsUrlVar, httpUrl, list, listOf, oneOf, required, seconds, text } from "./env-values";
+import { fix } from "./fixes";
 import { parseGroupDirectory, type GroupDirectory } from "./google-groups";
 import { parseOidcProviders, type OidcProvider } from "./oidc-providers";
 import { assemblePolicy, type AccessPolicy } from "./policy-checks";
@@ -123,7 +124,7 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
     // Our own tokens name PUBLIC_URL as their issuer: they must never be taken for a workload's.
     if (publicUrl && workload.issuer.replace(/\/$/, "") === publicUrl.origin)
       problems.push(
-        `TRUSTED_WORKLOADS "${workload.name}": "issuer" is this worker's own PUBLIC_URL; name the workload's platform (e.g. https://token.actions.githubusercontent.com)`,
+        `TRUSTED_WORKLOADS "${workload.name}": "issuer" is this worker's own PUBLIC_URL${fix("workloadOwnIssuer")}`,
       );
   }
   const policy = assemblePolicy(

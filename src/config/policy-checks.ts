@@ -1,4 +1,5 @@
 import { admitsNobody, type AccessRule, type Allow } from "./access-policy";
+import { fix } from "./fixes";
 import { opensWholeSite, type PathPattern } from "./public-paths";
 
 /** The whole policy: every rule, most specific first, the default rule last. */
@@ -61,14 +62,12 @@ function ruleProblems(rule: AccessRule, parts: PolicyParts): string[] {
   const problems: string[] = [];
   if (rule.allow === "public") {
     if (opensWholeSite(rule.pattern))
-      problems.push(
-        `${rule.label}: would make the whole site (or its home page) public; list the public paths instead, e.g. "/healthz" and "/assets/*"`,
-      );
+      problems.push(`${rule.label}: would make the whole site (or its home page) public${fix("wholeSitePublic")}`);
     return problems;
   }
   if (rule.allow.groups.size > 0 && !parts.hasGroupCredentials) {
     problems.push(
-      `${rule.label}: names groups, but GOOGLE_GROUPS_CREDENTIALS is not set, so membership cannot be looked up; set it (docs/access-policies.md, "Google Workspace groups") or allow by "emails"/"domains"`,
+      `${rule.label}: names groups, but GOOGLE_GROUPS_CREDENTIALS is not set${fix("groupsWithoutCredentials")}`,
     );
   }
   const defined = [...parts.workloadNames].join(", ") || "none";
@@ -111,7 +110,7 @@ export function assemblePolicy(parts: PolicyParts, problems: string[]): AccessPo
       if (shared === "every" || shared.length > 0) {
         const which = shared === "every" ? "" : ` for ${shared.join(", ")}`;
         problems.push(
-          `${later.label}: unreachable${which}: ${earlier.label} has the same path${shared === "every" ? "" : " and methods"}, and only one rule can decide a request; merge the two`,
+          `${later.label}: unreachable${which}: ${earlier.label} has the same path${shared === "every" ? "" : " and methods"}${fix("unreachableRule")}`,
         );
         break;
       }
@@ -134,9 +133,7 @@ export function assemblePolicy(parts: PolicyParts, problems: string[]): AccessPo
     ...new Set(parts.policyRules.flatMap((rule) => (rule.allow === "public" ? [] : [...rule.allow.groups]))),
   ].sort();
   if (groups.length > MAX_POLICY_GROUPS) {
-    problems.push(
-      `ACCESS_POLICY: names ${groups.length} groups; at most ${MAX_POLICY_GROUPS} (each is one directory lookup per sign-in and refresh): use a group that contains the others`,
-    );
+    problems.push(`ACCESS_POLICY: names ${groups.length} groups; at most ${MAX_POLICY_GROUPS}${fix("tooManyGroups")}`);
   }
   // Stable sort: equally specific rules keep the order written (they never compete, see above).
   return { rules: [...[...written].sort(bySpecificity), defaultRule], groups, providers: parts.providerIds };

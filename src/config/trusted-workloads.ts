@@ -1,4 +1,5 @@
 import { httpUrl, jsonVar } from "./env-values";
+import { fix } from "./fixes";
 import { isObject, unknownKeys } from "./json-shapes";
 
 /**
@@ -58,9 +59,7 @@ const IDENTIFYING_CLAIMS: { issuer: (issuer: string) => boolean; claims: string[
 
 function parseClaims(value: unknown, label: string, problems: string[]): Record<string, string> | undefined {
   if (!isObject(value)) {
-    problems.push(
-      `${label} "claims": must be an object of claim names to exact string values, e.g. {"repository": "org/app", "ref": "refs/heads/main"}`,
-    );
+    problems.push(`${label} "claims": must be an object of claim names to exact string values${fix("claimsExample")}`);
     return undefined;
   }
   const claims: Record<string, string> = {};
@@ -83,9 +82,7 @@ function parseWorkload(name: string, value: unknown, problems: string[]): Truste
   if (!WORKLOAD_NAME.test(name))
     problems.push(`${label}: the name may hold only letters, digits, ".", "_" and "-" (at most 64)`);
   if (!isObject(value)) {
-    problems.push(
-      `${label}: must be an object like {"issuer": "https://token.actions.githubusercontent.com", "audience": "https://app.example.com", "claims": {"repository": "org/app"}}`,
-    );
+    problems.push(`${label}: must be an object${fix("workloadExample")}`);
     return undefined;
   }
   unknownKeys(value, KEYS, label, problems);
@@ -128,9 +125,7 @@ export function parseTrustedWorkloads(raw: unknown, problems: string[]): Trusted
   if (!parsed) return NONE;
   const { value } = parsed;
   if (!isObject(value)) {
-    problems.push(
-      'TRUSTED_WORKLOADS: must be a JSON object of named workloads, e.g. {"ci-main": {"issuer": "...", "audience": "...", "claims": {...}}}',
-    );
+    problems.push(`TRUSTED_WORKLOADS: must be a JSON object of named workloads${fix("workloadsExample")}`);
     return NONE;
   }
   const entries = Object.entries(value);

@@ -1,0 +1,71 @@
+import { DURATION_UNITS, durationInWords } from "../util/duration-words";
+import { nearestName } from "../util/nearest-name";
+import { GOOGLE_SECRET_PREFIX } from "./client-id";
+import type { FixTexts } from "./fixes";
+import type { NestedKeys } from "./json-shapes";
+
+/**
+ * The long forms of configuration problems (fixes.ts): what to do, with examples and where the
+ * docs say more. Only the commands a person reads problems in (`npm run check`, `npm start`,
+ * `npm run setup`) import this module, so the worker's bundle carries none of it.
+ */
+
+const RULE_EXAMPLE = '{"path": "/admin/*", "allow": {"emails": ["a@example.com"]}}';
+const PROVIDER_EXAMPLE =
+  '[{"id": "google", "label": "Google", "issuer": "https://accounts.google.com", "clientId": "..."}]';
+const SERVICE_ACCOUNT_KEY =
+  "; paste the whole JSON key of a service account (Google Cloud console > IAM > Service accounts > Keys > Add key > JSON)";
+
+/** "; did you mean ...": the allowed key `key` is nearest to, else where it (or a key near it) belongs. */
+function unknownKey(key: string, allowed: readonly string[], nested?: NestedKeys): string {
+  const nearest = nearestName(key, allowed);
+  if (nearest) return `; did you mean "${nearest}"?`;
+  const below = nested && nearestName(key, nested.keys);
+  if (!nested || !below) return "";
+  const inside = `"${nested.key}": {"${below}": [...]}`;
+  return below === key ? `; it belongs inside ${inside}` : `; did you mean "${below}", inside ${inside}?`;
+}
+
+/**
+ * The problem for a duration written with a unit: these settings are seconds (every value is a
+ * plain number, as in wrangler.toml's other lifetimes), so say the number to write instead.
+ */
+function secondsWithUnit(name: string, value: string, min: number, max: number): string | undefined {
+  const match = /^(\d+)\s*([a-z]+)$/i.exec(value);
+  const unit = match && DURATION_UNITS.find((candidate) => candidate.short.test(match[2]!.toLowerCase()));
+  if (!match || !unit) return undefined;
+  const total = Number(match[1]) * unit.seconds;
+  const written = `${name}: "${value}" is not a number of seconds`;
+  if (total > max)
+    return `${written}; ${durationInWords(total)} is ${total} seconds, more than the longest allowed, ${max} (${durationInWords(max)})`;
+  if (total < min) return `${written}; write a number of seconds from ${min} to ${max}`;
+  const words = unit.seconds === 1 ? "" : ` (${durationInWords(total)})`;
+  return `${written}; the value is in seconds: write ${name} = "${total}"${words}`;
+}
+
+export const FIX_TEXTS: FixTexts = {
+  unknownKey,
+  secondsWithUnit,
+  providersAndSingleForm: (count) =>
+    `; with OIDC_PROVIDERS each provider has its own issuer, client id and secret (OIDC_CLIENT_SECRET_<ID>), so remove ${count > 1 ? "them" : "it"}`,
+  groupsWithoutCredentials: () =>
+    ', so membership cannot be looked up; set it (docs/access-policies.md, "Google Workspace groups") or allow by "emails"/"domains"',
+  unreachableRule: () => ", and only one rule can decide a request; merge the two",
+  wholeSitePublic: () => '; list the public paths instead, e.g. "/healthz" and "/assets/*"',
+  secretAsClientId: () =>
+    ` (Google's start with "${GOOGLE_SECRET_PREFIX}"), not the client id; put it in OIDC_CLIENT_SECRET (a secret, never a var), and paste the "Client ID" next to it, which ends in .apps.googleusercontent.com`,
+  notGoogleClientId: () =>
+    ', which looks like 123456789012-abc123def456.apps.googleusercontent.com (Google Cloud console > APIs & Services > Credentials > your OAuth client > "Client ID"); with another provider, set OIDC_ISSUER to its issuer URL',
+  clientIdIsUrl: (google) =>
+    `; the client id is the identifier the provider shows as "Client ID"${google ? " (Google's end in .apps.googleusercontent.com)" : ""}, not its address`,
+  serviceAccountKey: () => SERVICE_ACCOUNT_KEY,
+  tooManyGroups: () => " (each is one directory lookup per sign-in and refresh): use a group that contains the others",
+  workloadExample: () =>
+    ' like {"issuer": "https://token.actions.githubusercontent.com", "audience": "https://app.example.com", "claims": {"repository": "org/app"}}',
+  workloadsExample: () => ', e.g. {"ci-main": {"issuer": "...", "audience": "...", "claims": {...}}}',
+  claimsExample: () => ', e.g. {"repository": "org/app", "ref": "refs/heads/main"}',
+  workloadOwnIssuer: () => "; name the workload's platform (e.g. https://token.actions.githubusercontent.com)",
+  invalidJson: (describedBy) => ` (check commas and quotes; ${describedBy} describes it)`,
+  ruleExample: (list) => (list ? `, e.g. [${RULE_EXAMPLE}]` : ` like ${RULE_EXAMPLE}`),
+  providerExample: (list) => (list ? `, e.g. ${PROVIDER_EXAMPLE}` : ` like ${PROVIDER_EXAMPLE.slice(1, -1)}`),
+};
