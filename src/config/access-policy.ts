@@ -66,7 +66,7 @@ export function allowFrom(lists: Partial<Lists>, label: string, problems: string
   const workloads = lists.workloads ?? [];
   // A provider id is checked against OIDC_PROVIDERS, once, with the rest of the policy (policy-checks.ts).
   const providers = lists.providers;
-  if (providers?.length === 0) problems.push(`${label} "allow.providers": empty; leave it out to admit every provider`);
+  if (providers?.length === 0) problems.push(`${label} "allow.providers": empty${fix("providersEmpty")}`);
   return {
     emails: new Set(emails),
     domains: new Set(domains.filter((domain) => domain !== "*")),
@@ -108,7 +108,7 @@ function parseMethods(value: unknown, label: string, problems: string[]): Set<st
   const methods = stringList(value, `${label} "methods"`, problems);
   if (!methods) return undefined;
   if (methods.length === 0) {
-    problems.push(`${label} "methods": empty; leave "methods" out to match every method`);
+    problems.push(`${label} "methods": empty${fix("methodsEmpty")}`);
     return undefined;
   }
   const bad = methods.filter((method) => !HTTP_METHOD.test(method));
@@ -124,9 +124,7 @@ function parseMethods(value: unknown, label: string, problems: string[]): Set<st
 
 function parseAllow(value: unknown, label: string, problems: string[]): Allow | undefined {
   if (!isObject(value)) {
-    problems.push(
-      `${label} "allow": must be an object with "emails", "domains", "groups", "workloads" and/or "providers"`,
-    );
+    problems.push(`${label} "allow": must be an object${fix("allowShape")}`);
     return undefined;
   }
   unknownKeys(value, ALLOW_KEYS, `${label} "allow"`, problems);
@@ -136,8 +134,7 @@ function parseAllow(value: unknown, label: string, problems: string[]): Allow | 
     if (list) lists[key] = list;
   }
   const allow = allowFrom(lists, label, problems);
-  if (admitsNobody(allow))
-    problems.push(`${label} "allow": admits nobody; name at least one e-mail, domain, group, workload or provider`);
+  if (admitsNobody(allow)) problems.push(`${label} "allow": admits nobody${fix("admitsNobody")}`);
   return allow;
 }
 
@@ -156,7 +153,7 @@ function parseRule(rule: unknown, index: number, problems: string[]): AccessRule
   const before = problems.length;
   unknownKeys(rule, RULE_KEYS, label, problems, { key: "allow", keys: ALLOW_KEYS });
   let pattern: PathPattern | undefined;
-  if (typeof rule.path !== "string") problems.push(`${label}: "path" is required, e.g. "/admin/*" or "/status"`);
+  if (typeof rule.path !== "string") problems.push(`${label}: "path" is required${fix("pathExample")}`);
   else {
     const parsed = parsePublicPath(rule.path);
     if (typeof parsed === "string")
@@ -168,7 +165,7 @@ function parseRule(rule: unknown, index: number, problems: string[]): AccessRule
     problems.push(`${label}: "public" must be true or left out`);
   const isPublic = rule.public === true;
   if (isPublic && rule.allow !== undefined)
-    problems.push(`${label}: has both "public" and "allow"; a public path needs no allowlist, so keep one`);
+    problems.push(`${label}: has both "public" and "allow"${fix("publicAndAllow")}`);
   if (!isPublic && rule.allow === undefined) problems.push(`${label}: needs "allow" (who may pass) or "public": true`);
   const allow = !isPublic && rule.allow !== undefined ? parseAllow(rule.allow, label, problems) : undefined;
   // On a public rule both change nothing: `npm run check` says so (ignored-settings.ts).

@@ -13,8 +13,6 @@ import type { NestedKeys } from "./json-shapes";
 const RULE_EXAMPLE = '{"path": "/admin/*", "allow": {"emails": ["a@example.com"]}}';
 const PROVIDER_EXAMPLE =
   '[{"id": "google", "label": "Google", "issuer": "https://accounts.google.com", "clientId": "..."}]';
-const SERVICE_ACCOUNT_KEY =
-  "; paste the whole JSON key of a service account (Google Cloud console > IAM > Service accounts > Keys > Add key > JSON)";
 
 /** "; did you mean ...": the allowed key `key` is nearest to, else where it (or a key near it) belongs. */
 function unknownKey(key: string, allowed: readonly string[], nested?: NestedKeys): string {
@@ -43,29 +41,72 @@ function secondsWithUnit(name: string, value: string, min: number, max: number):
   return `${written}; the value is in seconds: write ${name} = "${total}"${words}`;
 }
 
+/** An example of each well-known issuer's identifying claim (trusted-workloads.ts), by the claim's name. */
+const IDENTIFYING_CLAIM_EXAMPLES: Record<string, string> = {
+  repository: '"repository": "org/app"',
+  email: '"email": "deployer@project.iam.gserviceaccount.com"',
+};
+
+/** Claims the worker checks itself, whatever an entry says, and why they cannot be required claims. */
+const CHECKED_CLAIMS: Record<string, string> = {
+  iss: 'put the issuer in "issuer"',
+  aud: 'put the audience in "audience"',
+  exp: "the worker checks it on every token",
+  iat: "the worker checks it on every token",
+  nbf: "the worker checks it on every token",
+  email_verified: 'the worker requires email_verified=true itself whenever "email" is required or forwarded',
+};
+
 export const FIX_TEXTS: FixTexts = {
   unknownKey,
   secondsWithUnit,
   providersAndSingleForm: (count) =>
     `; with OIDC_PROVIDERS each provider has its own issuer, client id and secret (OIDC_CLIENT_SECRET_<ID>), so remove ${count > 1 ? "them" : "it"}`,
-  groupsWithoutCredentials: () =>
-    ', so membership cannot be looked up; set it (docs/access-policies.md, "Google Workspace groups") or allow by "emails"/"domains"',
-  unreachableRule: () => ", and only one rule can decide a request; merge the two",
-  wholeSitePublic: () => '; list the public paths instead, e.g. "/healthz" and "/assets/*"',
-  secretAsClientId: () =>
-    ` (Google's start with "${GOOGLE_SECRET_PREFIX}"), not the client id; put it in OIDC_CLIENT_SECRET (a secret, never a var), and paste the "Client ID" next to it, which ends in .apps.googleusercontent.com`,
-  notGoogleClientId: () =>
-    ', which looks like 123456789012-abc123def456.apps.googleusercontent.com (Google Cloud console > APIs & Services > Credentials > your OAuth client > "Client ID"); with another provider, set OIDC_ISSUER to its issuer URL',
   clientIdIsUrl: (google) =>
     `; the client id is the identifier the provider shows as "Client ID"${google ? " (Google's end in .apps.googleusercontent.com)" : ""}, not its address`,
-  serviceAccountKey: () => SERVICE_ACCOUNT_KEY,
-  tooManyGroups: () => " (each is one directory lookup per sign-in and refresh): use a group that contains the others",
-  workloadExample: () =>
-    ' like {"issuer": "https://token.actions.githubusercontent.com", "audience": "https://app.example.com", "claims": {"repository": "org/app"}}',
-  workloadsExample: () => ', e.g. {"ci-main": {"issuer": "...", "audience": "...", "claims": {...}}}',
-  claimsExample: () => ', e.g. {"repository": "org/app", "ref": "refs/heads/main"}',
-  workloadOwnIssuer: () => "; name the workload's platform (e.g. https://token.actions.githubusercontent.com)",
   invalidJson: (describedBy) => ` (check commas and quotes; ${describedBy} describes it)`,
   ruleExample: (list) => (list ? `, e.g. [${RULE_EXAMPLE}]` : ` like ${RULE_EXAMPLE}`),
   providerExample: (list) => (list ? `, e.g. ${PROVIDER_EXAMPLE}` : ` like ${PROVIDER_EXAMPLE.slice(1, -1)}`),
+  undefinedWorkload: (defined) => ` (defined: ${defined}); define it there or remove it here`,
+  unknownProvider: (ids) => ` (ids: ${ids}); add it there or remove it here`,
+  identifyingClaim: (first) =>
+    `, so any caller of this issuer could pass; add one, e.g. ${IDENTIFYING_CLAIM_EXAMPLES[first] ?? `"${first}": "..."`}`,
+  checkedClaim: (name) => `; ${CHECKED_CLAIMS[name] ?? "the worker checks it itself"}`,
+
+  secretAsClientId: ` (Google's start with "${GOOGLE_SECRET_PREFIX}"), not the client id; put it in OIDC_CLIENT_SECRET (a secret, never a var), and paste the "Client ID" next to it, which ends in .apps.googleusercontent.com`,
+  notGoogleClientId:
+    ', which looks like 123456789012-abc123def456.apps.googleusercontent.com (Google Cloud console > APIs & Services > Credentials > your OAuth client > "Client ID"); with another provider, set OIDC_ISSUER to its issuer URL',
+  serviceAccountKey:
+    "; paste the whole JSON key of a service account (Google Cloud console > IAM > Service accounts > Keys > Add key > JSON)",
+  groupsWithoutCredentials:
+    ', so membership cannot be looked up; set it (docs/access-policies.md, "Google Workspace groups") or allow by "emails"/"domains"',
+  unreachableRule: ", and only one rule can decide a request; merge the two",
+  wholeSitePublic: '; list the public paths instead, e.g. "/healthz" and "/assets/*"',
+  tooManyGroups: " (each is one directory lookup per sign-in and refresh): use a group that contains the others",
+  workloadExample:
+    ' like {"issuer": "https://token.actions.githubusercontent.com", "audience": "https://app.example.com", "claims": {"repository": "org/app"}}',
+  workloadsExample: ', e.g. {"ci-main": {"issuer": "...", "audience": "...", "claims": {...}}}',
+  workloadIssuerExample: ', e.g. "https://token.actions.githubusercontent.com"',
+  workloadAudience: ": the audience the workload asks its platform for, e.g. your PUBLIC_URL",
+  workloadOwnIssuer: "; name the workload's platform (e.g. https://token.actions.githubusercontent.com)",
+  claimsExample: ', e.g. {"repository": "org/app", "ref": "refs/heads/main"}',
+  claimsEmpty: "; name the claims that say who the caller is, or any token of the issuer for this audience would pass",
+  claimValue: " (claims are matched exactly, as strings)",
+  tooManyIssuers: " (each one's keys are kept in every isolate)",
+  allowShape: ' with "emails", "domains", "groups", "workloads" and/or "providers"',
+  admitsNobody: "; name at least one e-mail, domain, group, workload or provider",
+  publicAndAllow: "; a public path needs no allowlist, so keep one",
+  pathExample: ', e.g. "/admin/*" or "/status"',
+  methodsEmpty: '; leave "methods" out to match every method',
+  providersEmpty: "; leave it out to admit every provider",
+  originBinding: " ([[services]] in wrangler.toml)",
+  originAudience: " (the `aud` the origin expects in X-Auth-Assertion)",
+  metricsBinding: " ([[analytics_engine_datasets]] in wrangler.toml)",
+  familiesBinding: " (needed by SESSION_STORE=durable-object)",
+  previewNeedsPublicUrl: " (the registered host that runs every sign-in)",
+  wrappingSecretMissing: " (a secret of 32 random bytes, base64url; docs/configuration.md)",
+  wrappingSecretShort: " (43 characters or more)",
+  firstKeyPrivate: ': it signs. Public-only keys may follow it, or set KEY_ROTATION = "auto"',
+  localIssuerOnly: " (an http://localhost or http://127.0.0.1 issuer)",
+  issuerTwice: "; each provider needs its own",
 };

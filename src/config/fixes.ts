@@ -7,44 +7,67 @@ import type { NestedKeys } from "./json-shapes";
  * bundle about a kilobyte. `npm run check`, `npm start` and `npm run setup`, where a person reads
  * each problem, install the long forms (config/fix-texts.ts) before they parse.
  */
-export interface FixTexts {
+export interface FixFunctions {
   /** After `unknown key "x"`: "; did you mean ...", or where the key belongs. */
   unknownKey(key: string, allowed: readonly string[], nested?: NestedKeys): string;
   /** The whole problem for a duration written with a unit ("30d"); undefined: the plain one. */
   secondsWithUnit(name: string, value: string, min: number, max: number): string | undefined;
-  /** After `set together with A, B`: why, and what to remove (`count` names). */
+  /** After `OIDC_PROVIDERS: set together with A, B`: why, and what to remove (`count` names). */
   providersAndSingleForm(count: number): string;
-  /** After `names groups, but GOOGLE_GROUPS_CREDENTIALS is not set`. */
-  groupsWithoutCredentials(): string;
-  /** After `unreachable: X has the same path`. */
-  unreachableRule(): string;
-  /** After `would make the whole site (or its home page) public`. */
-  wholeSitePublic(): string;
-  /** After a client secret found where the client id goes. */
-  secretAsClientId(): string;
-  /** After `not a Google client id`. */
-  notGoogleClientId(): string;
-  /** After `is a URL` for a client id; `google`: the provider is Google. */
+  /** After a client id that `is a URL`; `google`: the provider is Google. */
   clientIdIsUrl(google: boolean): string;
-  /** After a problem with GOOGLE_GROUPS_CREDENTIALS' key. */
-  serviceAccountKey(): string;
-  /** After `ACCESS_POLICY: names N groups; at most M`. */
-  tooManyGroups(): string;
-  /** An example entry, after a TRUSTED_WORKLOADS entry that is not an object. */
-  workloadExample(): string;
-  /** An example, after TRUSTED_WORKLOADS that is not an object. */
-  workloadsExample(): string;
-  /** After `"claims": must be an object`. */
-  claimsExample(): string;
-  /** After `"issuer" is this worker's own PUBLIC_URL`. */
-  workloadOwnIssuer(): string;
   /** After `not valid JSON`: `describedBy` is where the setting is described. */
   invalidJson(describedBy: string): string;
   /** An example rule, after a rule that is not an object (`list`: after ACCESS_POLICY that is not an array). */
   ruleExample(list: boolean): string;
   /** An example entry, after an OIDC_PROVIDERS entry that is not an object (`list`: after a list of the wrong length). */
   providerExample(list: boolean): string;
+  /** After `workload "x" is not defined in TRUSTED_WORKLOADS`: the names it defines. */
+  undefinedWorkload(defined: string): string;
+  /** After `provider "x" is not in OIDC_PROVIDERS`: the ids it has. */
+  unknownProvider(ids: string): string;
+  /** After a workload's `"claims": names none of A, B`: `first` is A. */
+  identifyingClaim(first: string): string;
+  /** After `"claims.x": not allowed here`: who checks claim `name` instead. */
+  checkedClaim(name: string): string;
 }
+
+/** Fixes that are one text, each named for the problem it follows (config/fix-texts.ts has them). */
+export type FixedText =
+  | "secretAsClientId"
+  | "notGoogleClientId"
+  | "serviceAccountKey"
+  | "groupsWithoutCredentials"
+  | "unreachableRule"
+  | "wholeSitePublic"
+  | "tooManyGroups"
+  | "workloadExample"
+  | "workloadsExample"
+  | "workloadIssuerExample"
+  | "workloadAudience"
+  | "workloadOwnIssuer"
+  | "claimsExample"
+  | "claimsEmpty"
+  | "claimValue"
+  | "tooManyIssuers"
+  | "allowShape"
+  | "admitsNobody"
+  | "publicAndAllow"
+  | "pathExample"
+  | "methodsEmpty"
+  | "providersEmpty"
+  | "originBinding"
+  | "originAudience"
+  | "metricsBinding"
+  | "familiesBinding"
+  | "previewNeedsPublicUrl"
+  | "wrappingSecretMissing"
+  | "wrappingSecretShort"
+  | "firstKeyPrivate"
+  | "localIssuerOnly"
+  | "issuerTwice";
+
+export type FixTexts = FixFunctions & Record<FixedText, string>;
 
 let installed: FixTexts | undefined;
 
@@ -56,14 +79,17 @@ export function installFixTexts(texts: FixTexts | undefined): void {
   installed = texts;
 }
 
-type FixArgs<K extends keyof FixTexts> = Parameters<FixTexts[K]>;
+type FixArgs<K extends keyof FixTexts> = FixTexts[K] extends (...values: infer A) => unknown ? A : [];
 
 /** The fix to append to a problem's short form: empty unless the long forms are installed. */
 export function fix<K extends keyof FixTexts>(id: K, ...args: FixArgs<K>): string {
-  return installed ? ((installed[id] as (...values: FixArgs<K>) => string | undefined)(...args) ?? "") : "";
+  return fixedProblem(id, ...args) ?? "";
 }
 
 /** The long form of a problem stated whole, when the long forms are installed. */
 export function fixedProblem<K extends keyof FixTexts>(id: K, ...args: FixArgs<K>): string | undefined {
-  return installed ? (installed[id] as (...values: FixArgs<K>) => string | undefined)(...args) : undefined;
+  const text = installed?.[id];
+  return typeof text === "function"
+    ? (text as unknown as (...values: FixArgs<K>) => string | undefined)(...args)
+    : text;
 }

@@ -86,9 +86,7 @@ function parseEntry(env: Env, entry: unknown, label: string, problems: string[])
   if (googleStandIn !== undefined && googleStandIn !== true)
     problems.push(`${label}: "googleStandIn" must be true or left out`);
   if (googleStandIn === true && !isLocalIssuer(issuer))
-    problems.push(
-      `${label}: "googleStandIn" is only for a local provider (an http://localhost or http://127.0.0.1 issuer)`,
-    );
+    problems.push(`${label}: "googleStandIn" is only for a local provider${fix("localIssuerOnly")}`);
   const secretName = typeof id === "string" && PROVIDER_ID.test(id) ? clientSecretName(id) : undefined;
   // The names are built from a checked id, so only OIDC_CLIENT_SECRET_* can ever be read here.
   const clientSecret = secretName ? text(env, secretName as keyof Env, problems) : undefined;
@@ -138,7 +136,7 @@ export function parseOidcProviders(env: Env, problems: string[]): OidcProvider[]
     // The issuer is what tells one provider's responses from another's (mix-up defence): unique.
     const bare = typeof issuer === "string" ? issuer.replace(/\/$/, "") : undefined;
     if (bare !== undefined && seen.issuer.has(bare))
-      problems.push(`OIDC_PROVIDERS: "issuer" ${String(issuer)} is used twice; each provider needs its own`);
+      problems.push(`OIDC_PROVIDERS: "issuer" ${String(issuer)} is used twice${fix("issuerTwice")}`);
     if (typeof id === "string") seen.id.add(id);
     if (bare !== undefined) seen.issuer.add(bare);
   }

@@ -74,15 +74,13 @@ function ruleProblems(rule: AccessRule, parts: PolicyParts): string[] {
   for (const name of rule.allow.workloads) {
     if (!parts.workloadNames.has(name))
       problems.push(
-        `${rule.label}: workload "${name}" is not defined in TRUSTED_WORKLOADS (defined: ${defined}); define it there or remove it here`,
+        `${rule.label}: workload "${name}" is not defined in TRUSTED_WORKLOADS${fix("undefinedWorkload", defined)}`,
       );
   }
   const ids = [...parts.providerIds].join(", ");
   for (const id of rule.allow.providers ?? []) {
     if (!parts.providerIds.has(id))
-      problems.push(
-        `${rule.label}: provider "${id}" is not in OIDC_PROVIDERS (ids: ${ids}); add it there or remove it here`,
-      );
+      problems.push(`${rule.label}: provider "${id}" is not in OIDC_PROVIDERS${fix("unknownProvider", ids)}`);
   }
   return problems;
 }
