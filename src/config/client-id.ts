@@ -26,12 +26,11 @@ export function clientIdProblems(name: string, raw: string, issuer: string): str
   if (value === "") return [];
   const problems: string[] = [];
   const google = canonicalIssuer(issuer) === GOOGLE_ISSUER;
-  if (value !== raw)
-    problems.push(`${name}: has spaces or a line break around it; remove them (they were pasted with the id)`);
+  if (value !== raw) problems.push(`${name}: has spaces or a line break around it${fix("clientIdSpaces")}`);
   if (value.startsWith(GOOGLE_SECRET_PREFIX))
     return [...problems, `${name}: this is a client secret${fix("secretAsClientId")}`];
   if (URL_LIKE.test(value)) problems.push(`${name}: is a URL${fix("clientIdIsUrl", google)}`);
-  else if (value.endsWith("/")) problems.push(`${name}: ends in "/"; remove it (a client id is compared exactly)`);
+  else if (value.endsWith("/")) problems.push(`${name}: ends in "/"${fix("clientIdSlash")}`);
   if (google && problems.length === 0 && !GOOGLE_CLIENT_ID.test(value))
     problems.push(`${name}: not a Google client id${fix("notGoogleClientId")}`);
   return problems;

@@ -72,6 +72,7 @@ export const FIX_TEXTS: FixTexts = {
   identifyingClaim: (first) =>
     `, so any caller of this issuer could pass; add one, e.g. ${IDENTIFYING_CLAIM_EXAMPLES[first] ?? `"${first}": "..."`}`,
   checkedClaim: (name) => `; ${CHECKED_CLAIMS[name] ?? "the worker checks it itself"}`,
+  previewTooBroad: (fixed) => `: a * needs at least two labels after it that are yours (not "${fixed}")`,
 
   secretAsClientId: ` (Google's start with "${GOOGLE_SECRET_PREFIX}"), not the client id; put it in OIDC_CLIENT_SECRET (a secret, never a var), and paste the "Client ID" next to it, which ends in .apps.googleusercontent.com`,
   notGoogleClientId:
@@ -109,4 +110,8 @@ export const FIX_TEXTS: FixTexts = {
   firstKeyPrivate: ': it signs. Public-only keys may follow it, or set KEY_ROTATION = "auto"',
   localIssuerOnly: " (an http://localhost or http://127.0.0.1 issuer)",
   issuerTwice: "; each provider needs its own",
+  previewHostShape: " (one * in the first label only)",
+  clientIdSpaces: "; remove them (they were pasted with the id)",
+  clientIdSlash: "; remove it (a client id is compared exactly)",
+  nobodyAllowed: " (use ALLOWED_DOMAINS=* to allow every verified account)",
 };

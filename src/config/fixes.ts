@@ -30,6 +30,8 @@ export interface FixFunctions {
   identifyingClaim(first: string): string;
   /** After `"claims.x": not allowed here`: who checks claim `name` instead. */
   checkedClaim(name: string): string;
+  /** After a PREVIEW_HOSTS entry that `is too broad`: `fixed` is what follows its `*`. */
+  previewTooBroad(fixed: string): string;
 }
 
 /** Fixes that are one text, each named for the problem it follows (config/fix-texts.ts has them). */
@@ -65,7 +67,11 @@ export type FixedText =
   | "wrappingSecretShort"
   | "firstKeyPrivate"
   | "localIssuerOnly"
-  | "issuerTwice";
+  | "issuerTwice"
+  | "previewHostShape"
+  | "clientIdSpaces"
+  | "clientIdSlash"
+  | "nobodyAllowed";
 
 export type FixTexts = FixFunctions & Record<FixedText, string>;
 

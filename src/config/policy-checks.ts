@@ -118,7 +118,7 @@ export function assemblePolicy(parts: PolicyParts, problems: string[]): AccessPo
   // Allowlists a catch-all leaves with nothing to decide change nothing: `npm run check` reports them (ignored-settings.ts).
   if (!parts.policyRules.some(isCatchAll) && admitsNobody(parts.defaultAllow)) {
     problems.push(
-      "ALLOWED_EMAILS and ALLOWED_DOMAINS are both empty: refusing to let anyone in (use ALLOWED_DOMAINS=* to allow every verified account)",
+      `ALLOWED_EMAILS and ALLOWED_DOMAINS are both empty: refusing to let anyone in${fix("nobodyAllowed")}`,
     );
   }
   const defaultRule: AccessRule = {
