@@ -14,6 +14,15 @@ const RULE_EXAMPLE = '{"path": "/admin/*", "allow": {"emails": ["a@example.com"]
 const PROVIDER_EXAMPLE =
   '[{"id": "google", "label": "Google", "issuer": "https://accounts.google.com", "clientId": "..."}]';
 
+/** What people append to a number for each unit ("15m", "30d", "1 hour"), by DURATION_UNITS' word. */
+const UNIT_SUFFIXES: Record<string, RegExp> = {
+  second: /^(s|secs?|seconds?)$/,
+  minute: /^(m|mins?|minutes?)$/,
+  hour: /^(h|hrs?|hours?)$/,
+  day: /^(d|days?)$/,
+  week: /^(w|weeks?)$/,
+};
+
 /** "; did you mean ...": the allowed key `key` is nearest to, else where it (or a key near it) belongs. */
 function unknownKey(key: string, allowed: readonly string[], nested?: NestedKeys): string {
   const nearest = nearestName(key, allowed);
@@ -30,7 +39,8 @@ function unknownKey(key: string, allowed: readonly string[], nested?: NestedKeys
  */
 function secondsWithUnit(name: string, value: string, min: number, max: number): string | undefined {
   const match = /^(\d+)\s*([a-z]+)$/i.exec(value);
-  const unit = match && DURATION_UNITS.find((candidate) => candidate.short.test(match[2]!.toLowerCase()));
+  const unit =
+    match && DURATION_UNITS.find((candidate) => UNIT_SUFFIXES[candidate.word]!.test(match[2]!.toLowerCase()));
   if (!match || !unit) return undefined;
   const total = Number(match[1]) * unit.seconds;
   const written = `${name}: "${value}" is not a number of seconds`;
