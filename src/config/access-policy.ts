@@ -192,7 +192,7 @@ function parseRule(rule: unknown, index: number, problems: string[]): AccessRule
  * duplicates, the default rule) is policy-checks.ts's.
  */
 export function parseAccessPolicyRules(raw: unknown, problems: string[]): AccessRule[] {
-  const parsed = jsonVar("ACCESS_POLICY", raw, "schema/access-policy.schema.json", problems);
+  const parsed = jsonVar("ACCESS_POLICY", raw, problems);
   if (!parsed) return [];
   const { value } = parsed;
   if (!Array.isArray(value)) {

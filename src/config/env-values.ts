@@ -6,20 +6,15 @@ import { fix, fixedProblem } from "./fixes";
 
 /**
  * A JSON-valued var (a string, or already parsed when wrangler gives a JSON var): undefined when
- * it is unset or blank, or when it does not parse (a problem naming `name` and `describedBy`).
+ * it is unset or blank, or when it does not parse (a problem naming `name`).
  */
-export function jsonVar(
-  name: string,
-  raw: unknown,
-  describedBy: string,
-  problems: string[],
-): { value: unknown } | undefined {
+export function jsonVar(name: string, raw: unknown, problems: string[]): { value: unknown } | undefined {
   if (raw === undefined || raw === null || (typeof raw === "string" && raw.trim() === "")) return undefined;
   if (typeof raw !== "string") return { value: raw };
   try {
     return { value: JSON.parse(raw) as unknown };
   } catch {
-    problems.push(`${name}: not valid JSON${fix("invalidJson", describedBy)}`);
+    problems.push(`${name}: not valid JSON${fix("invalidJson", name)}`);
     return undefined;
   }
 }

@@ -57,6 +57,13 @@ const IDENTIFYING_CLAIM_EXAMPLES: Record<string, string> = {
   email: '"email": "deployer@project.iam.gserviceaccount.com"',
 };
 
+/** Where each JSON-valued setting is described. */
+const JSON_DESCRIPTIONS: Record<string, string> = {
+  ACCESS_POLICY: "schema/access-policy.schema.json",
+  OIDC_PROVIDERS: "docs/providers.md",
+  TRUSTED_WORKLOADS: "schema/trusted-workloads.schema.json",
+};
+
 /** Claims the worker checks itself, whatever an entry says, and why they cannot be required claims. */
 const CHECKED_CLAIMS: Record<string, string> = {
   iss: 'put the issuer in "issuer"',
@@ -74,7 +81,8 @@ export const FIX_TEXTS: FixTexts = {
     `; with OIDC_PROVIDERS each provider has its own issuer, client id and secret (OIDC_CLIENT_SECRET_<ID>), so remove ${count > 1 ? "them" : "it"}`,
   clientIdIsUrl: (google) =>
     `; the client id is the identifier the provider shows as "Client ID"${google ? " (Google's end in .apps.googleusercontent.com)" : ""}, not its address`,
-  invalidJson: (describedBy) => ` (check commas and quotes; ${describedBy} describes it)`,
+  invalidJson: (name) =>
+    ` (check commas and quotes; ${JSON_DESCRIPTIONS[name] ?? "docs/configuration.md"} describes it)`,
   ruleExample: (list) => (list ? `, e.g. [${RULE_EXAMPLE}]` : ` like ${RULE_EXAMPLE}`),
   providerExample: (list) => (list ? `, e.g. ${PROVIDER_EXAMPLE}` : ` like ${PROVIDER_EXAMPLE.slice(1, -1)}`),
   undefinedWorkload: (defined) => ` (defined: ${defined}); define it there or remove it here`,

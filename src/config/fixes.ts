@@ -16,8 +16,8 @@ export interface FixFunctions {
   providersAndSingleForm(count: number): string;
   /** After a client id that `is a URL`; `google`: the provider is Google. */
   clientIdIsUrl(google: boolean): string;
-  /** After `not valid JSON`: `describedBy` is where the setting is described. */
-  invalidJson(describedBy: string): string;
+  /** After `not valid JSON`: where setting `name` is described. */
+  invalidJson(name: string): string;
   /** An example rule, after a rule that is not an object (`list`: after ACCESS_POLICY that is not an array). */
   ruleExample(list: boolean): string;
   /** An example entry, after an OIDC_PROVIDERS entry that is not an object (`list`: after a list of the wrong length). */

@@ -110,7 +110,7 @@ function parseEntry(env: Env, entry: unknown, label: string, problems: string[])
  */
 export function parseOidcProviders(env: Env, problems: string[]): OidcProvider[] {
   const before = problems.length;
-  const parsed = jsonVar("OIDC_PROVIDERS", env.OIDC_PROVIDERS, "docs/providers.md", problems);
+  const parsed = jsonVar("OIDC_PROVIDERS", env.OIDC_PROVIDERS, problems);
   if (!parsed) return problems.length > before ? [] : singleProvider(env, problems);
   const issuerSet = text(env, "OIDC_ISSUER", problems);
   const singleForm = [

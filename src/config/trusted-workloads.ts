@@ -108,7 +108,7 @@ const NONE: TrustedWorkloads = { workloads: [], names: new Set() };
  * every entry checked, every problem pushed. Unset or blank: no workloads.
  */
 export function parseTrustedWorkloads(raw: unknown, problems: string[]): TrustedWorkloads {
-  const parsed = jsonVar("TRUSTED_WORKLOADS", raw, "schema/trusted-workloads.schema.json", problems);
+  const parsed = jsonVar("TRUSTED_WORKLOADS", raw, problems);
   if (!parsed) return NONE;
   const { value } = parsed;
   if (!isObject(value)) {
