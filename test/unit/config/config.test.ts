@@ -1,4 +1,4 @@
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { installFixTexts } from "../../../src/config/fixes";
 import { FIX_TEXTS } from "../../../src/config/fix-texts";
 import { generateKeySet } from "../../../scripts/keys.mjs";
@@ -8,6 +8,7 @@ import { callWith, echoOriginWorker, testEnv } from "../../support/workerd/helpe
 
 // The long form of each problem, with its fix, as `npm run check` prints it (fixes.test.ts: the worker's short form).
 beforeAll(() => installFixTexts(FIX_TEXTS));
+afterAll(() => installFixTexts(undefined));
 
 afterEach(() => vi.restoreAllMocks());
 

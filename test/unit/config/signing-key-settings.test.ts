@@ -1,5 +1,5 @@
 import { decodeProtectedHeader, importJWK } from "jose";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installFixTexts } from "../../../src/config/fixes";
 import { FIX_TEXTS } from "../../../src/config/fix-texts";
 import { generateKeySet } from "../../../scripts/keys.mjs";
@@ -10,6 +10,7 @@ import { ada, callWith, expectExactlyProblems, ISSUER, testEnv } from "../../sup
 
 // The long form of each problem, with its fix, as `npm run check` prints it (fixes.test.ts: the worker's short form).
 beforeAll(() => installFixTexts(FIX_TEXTS));
+afterAll(() => installFixTexts(undefined));
 
 const SECRET_43 = "q3Zb0Jb9yJm3r1-7O2cJX5bqv2C0xH3cT9f0yB1pK4s";
 const publicOnly = <K extends { d?: string }>({ d: _d, ...rest }: K) => rest;
