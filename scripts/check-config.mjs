@@ -135,13 +135,18 @@ function loadParser() {
 /** The worker's own parser, and the names it reads (CONFIG_NAMES, the one list of them). */
 async function bundleParser() {
   // The worker's parser and its list of names, and the problems and warnings only this check gives
-  // (settings the worker ignores, format suffixes): they cost the worker nothing.
+  // (settings the worker ignores, format suffixes) and the long forms of its problems: they cost
+  // the worker nothing.
   const contents = [
     'export { parseConfig } from "./config/parse-config.ts";',
     'export { CONFIG_NAMES } from "./config/load-config.ts";',
     'export { ignoredSettings } from "./config/ignored-settings.ts";',
     'export { formatSuffixWarnings } from "./policy/format-suffix-warnings.ts";',
     'export { unknownNames } from "./config/unknown-names.ts";',
+    // Each problem in its long form, with its fix: the worker states them briefly (config/fixes.ts).
+    'import { installFixTexts } from "./config/fixes.ts";',
+    'import { FIX_TEXTS } from "./config/fix-texts.ts";',
+    "installFixTexts(FIX_TEXTS);",
   ].join("\n");
   const resolveDir = fileURLToPath(new URL("../src/", import.meta.url));
   const stdin = { contents, resolveDir, loader: "ts", sourcefile: "check-entry.ts" };

@@ -1,6 +1,7 @@
 import { isEmailAddress } from "../identity";
 import { parsePublicPath, type PathPattern } from "./public-paths";
 import { jsonVar } from "./env-values";
+import { fix } from "./fixes";
 import { isObject, unknownKeys } from "./json-shapes";
 
 /** Who a rule lets in: any one match admits, among the people `providers` lets through (docs/access-policies.md). */
@@ -47,7 +48,6 @@ const RULE_KEYS = ["path", "methods", "allow", "public", "preflight", "websocket
 const MAX_AGE_RANGE = [60, 31_536_000] as const; // seconds: a minute (clocks may be that far off) to a year
 const WEBSOCKET_MODES = ["relay", "pass-through"];
 const ALLOW_KEYS = ["emails", "domains", "groups", "workloads", "providers"] as const;
-const RULE_EXAMPLE = '{"path": "/admin/*", "allow": {"emails": ["a@example.com"]}}';
 
 type Lists = Record<(typeof ALLOW_KEYS)[number], string[]>;
 
@@ -66,7 +66,7 @@ export function allowFrom(lists: Partial<Lists>, label: string, problems: string
   const workloads = lists.workloads ?? [];
   // A provider id is checked against OIDC_PROVIDERS, once, with the rest of the policy (policy-checks.ts).
   const providers = lists.providers;
-  if (providers?.length === 0) problems.push(`${label} "allow.providers": empty; leave it out to admit every provider`);
+  if (providers?.length === 0) problems.push(`${label} "allow.providers": empty${fix("providersEmpty")}`);
   return {
     emails: new Set(emails),
     domains: new Set(domains.filter((domain) => domain !== "*")),
@@ -108,7 +108,7 @@ function parseMethods(value: unknown, label: string, problems: string[]): Set<st
   const methods = stringList(value, `${label} "methods"`, problems);
   if (!methods) return undefined;
   if (methods.length === 0) {
-    problems.push(`${label} "methods": empty; leave "methods" out to match every method`);
+    problems.push(`${label} "methods": empty${fix("methodsEmpty")}`);
     return undefined;
   }
   const bad = methods.filter((method) => !HTTP_METHOD.test(method));
@@ -124,9 +124,7 @@ function parseMethods(value: unknown, label: string, problems: string[]): Set<st
 
 function parseAllow(value: unknown, label: string, problems: string[]): Allow | undefined {
   if (!isObject(value)) {
-    problems.push(
-      `${label} "allow": must be an object with "emails", "domains", "groups", "workloads" and/or "providers"`,
-    );
+    problems.push(`${label} "allow": must be an object${fix("allowShape")}`);
     return undefined;
   }
   unknownKeys(value, ALLOW_KEYS, `${label} "allow"`, problems);
@@ -136,8 +134,7 @@ function parseAllow(value: unknown, label: string, problems: string[]): Allow | 
     if (list) lists[key] = list;
   }
   const allow = allowFrom(lists, label, problems);
-  if (admitsNobody(allow))
-    problems.push(`${label} "allow": admits nobody; name at least one e-mail, domain, group, workload or provider`);
+  if (admitsNobody(allow)) problems.push(`${label} "allow": admits nobody${fix("admitsNobody")}`);
   return allow;
 }
 
@@ -150,13 +147,13 @@ export function ruleLabel(rule: unknown, index: number): string {
 function parseRule(rule: unknown, index: number, problems: string[]): AccessRule | undefined {
   const label = ruleLabel(rule, index);
   if (!isObject(rule)) {
-    problems.push(`${label}: must be an object like ${RULE_EXAMPLE}`);
+    problems.push(`${label}: must be an object${fix("ruleExample", false)}`);
     return undefined;
   }
   const before = problems.length;
   unknownKeys(rule, RULE_KEYS, label, problems, { key: "allow", keys: ALLOW_KEYS });
   let pattern: PathPattern | undefined;
-  if (typeof rule.path !== "string") problems.push(`${label}: "path" is required, e.g. "/admin/*" or "/status"`);
+  if (typeof rule.path !== "string") problems.push(`${label}: "path" is required${fix("pathExample")}`);
   else {
     const parsed = parsePublicPath(rule.path);
     if (typeof parsed === "string")
@@ -168,7 +165,7 @@ function parseRule(rule: unknown, index: number, problems: string[]): AccessRule
     problems.push(`${label}: "public" must be true or left out`);
   const isPublic = rule.public === true;
   if (isPublic && rule.allow !== undefined)
-    problems.push(`${label}: has both "public" and "allow"; a public path needs no allowlist, so keep one`);
+    problems.push(`${label}: has both "public" and "allow"${fix("publicAndAllow")}`);
   if (!isPublic && rule.allow === undefined) problems.push(`${label}: needs "allow" (who may pass) or "public": true`);
   const allow = !isPublic && rule.allow !== undefined ? parseAllow(rule.allow, label, problems) : undefined;
   // On a public rule both change nothing: `npm run check` says so (ignored-settings.ts).
@@ -195,11 +192,11 @@ function parseRule(rule: unknown, index: number, problems: string[]): AccessRule
  * duplicates, the default rule) is policy-checks.ts's.
  */
 export function parseAccessPolicyRules(raw: unknown, problems: string[]): AccessRule[] {
-  const parsed = jsonVar("ACCESS_POLICY", raw, "schema/access-policy.schema.json", problems);
+  const parsed = jsonVar("ACCESS_POLICY", raw, problems);
   if (!parsed) return [];
   const { value } = parsed;
   if (!Array.isArray(value)) {
-    problems.push(`ACCESS_POLICY: must be a JSON array of rules, e.g. [${RULE_EXAMPLE}]`);
+    problems.push(`ACCESS_POLICY: must be a JSON array of rules${fix("ruleExample", true)}`);
     return [];
   }
   return value.flatMap((rule, index) => parseRule(rule, index, problems) ?? []);

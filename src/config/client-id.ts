@@ -1,4 +1,5 @@
 import { canonicalIssuer, GOOGLE_ISSUER } from "../util/issuer-rules";
+import { fix } from "./fixes";
 
 /**
  * The shape of an OAuth client id, checked before any sign-in: a wrong one only shows up as the
@@ -12,7 +13,7 @@ import { canonicalIssuer, GOOGLE_ISSUER } from "../util/issuer-rules";
  */
 const GOOGLE_CLIENT_ID = /^\d+-[a-z0-9]+\.apps\.googleusercontent\.com$/i;
 /** What Google's client secrets start with: pasted into the id field, it is a secret in a plain var. */
-const GOOGLE_SECRET_PREFIX = "GOCSPX-";
+export const GOOGLE_SECRET_PREFIX = "GOCSPX-";
 const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\/|^www\./i;
 
 /**
@@ -25,21 +26,12 @@ export function clientIdProblems(name: string, raw: string, issuer: string): str
   if (value === "") return [];
   const problems: string[] = [];
   const google = canonicalIssuer(issuer) === GOOGLE_ISSUER;
-  if (value !== raw)
-    problems.push(`${name}: has spaces or a line break around it; remove them (they were pasted with the id)`);
+  if (value !== raw) problems.push(`${name}: has spaces or a line break around it${fix("clientIdSpaces")}`);
   if (value.startsWith(GOOGLE_SECRET_PREFIX))
-    return [
-      ...problems,
-      `${name}: this is a client secret (Google's start with "${GOOGLE_SECRET_PREFIX}"), not the client id; put it in OIDC_CLIENT_SECRET (a secret, never a var), and paste the "Client ID" next to it, which ends in .apps.googleusercontent.com`,
-    ];
-  if (URL_LIKE.test(value))
-    problems.push(
-      `${name}: is a URL; the client id is the identifier the provider shows as "Client ID"${google ? " (Google's end in .apps.googleusercontent.com)" : ""}, not its address`,
-    );
-  else if (value.endsWith("/")) problems.push(`${name}: ends in "/"; remove it (a client id is compared exactly)`);
+    return [...problems, `${name}: this is a client secret${fix("secretAsClientId")}`];
+  if (URL_LIKE.test(value)) problems.push(`${name}: is a URL${fix("clientIdIsUrl", google)}`);
+  else if (value.endsWith("/")) problems.push(`${name}: ends in "/"${fix("clientIdSlash")}`);
   if (google && problems.length === 0 && !GOOGLE_CLIENT_ID.test(value))
-    problems.push(
-      `${name}: not a Google client id, which looks like 123456789012-abc123def456.apps.googleusercontent.com (Google Cloud console > APIs & Services > Credentials > your OAuth client > "Client ID"); with another provider, set OIDC_ISSUER to its issuer URL`,
-    );
+    problems.push(`${name}: not a Google client id${fix("notGoogleClientId")}`);
   return problems;
 }

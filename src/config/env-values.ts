@@ -1,25 +1,20 @@
 import type { Env } from "../env";
-import { DURATION_UNITS, durationInWords } from "../util/duration-words";
 import { isSecureOrLoopback } from "../util/issuer-rules";
+import { fix, fixedProblem } from "./fixes";
 
 /** Reading single bindings as typed values; every problem is pushed onto `problems`. */
 
 /**
  * A JSON-valued var (a string, or already parsed when wrangler gives a JSON var): undefined when
- * it is unset or blank, or when it does not parse (a problem naming `name` and `describedBy`).
+ * it is unset or blank, or when it does not parse (a problem naming `name`).
  */
-export function jsonVar(
-  name: string,
-  raw: unknown,
-  describedBy: string,
-  problems: string[],
-): { value: unknown } | undefined {
+export function jsonVar(name: string, raw: unknown, problems: string[]): { value: unknown } | undefined {
   if (raw === undefined || raw === null || (typeof raw === "string" && raw.trim() === "")) return undefined;
   if (typeof raw !== "string") return { value: raw };
   try {
     return { value: JSON.parse(raw) as unknown };
   } catch {
-    problems.push(`${name}: not valid JSON (check commas and quotes; ${describedBy} describes it)`);
+    problems.push(`${name}: not valid JSON${fix("invalidJson", name)}`);
     return undefined;
   }
 }
@@ -105,29 +100,14 @@ export function seconds(
   const value = text(env, name, problems);
   if (value === undefined) return fallback;
   if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    // The long form of "30d" says the number of seconds to write instead.
     problems.push(
-      durationWithUnit(name, value, min, max) ?? `${name}: must be a whole number of seconds from ${min} to ${max}`,
+      fixedProblem("secondsWithUnit", name, value, min, max) ??
+        `${name}: must be a whole number of seconds from ${min} to ${max}`,
     );
     return fallback;
   }
   return Number(value);
-}
-
-/**
- * The problem for a duration written with a unit: these settings are seconds (every value is a
- * plain number, as in wrangler.toml's other lifetimes), so say the number to write instead.
- */
-function durationWithUnit(name: keyof Env, value: string, min: number, max: number): string | undefined {
-  const match = /^(\d+)\s*([a-z]+)$/i.exec(value);
-  const unit = match && DURATION_UNITS.find((candidate) => candidate.short.test(match[2]!.toLowerCase()));
-  if (!match || !unit) return undefined;
-  const total = Number(match[1]) * unit.seconds;
-  const written = `${name}: "${value}" is not a number of seconds`;
-  if (total > max)
-    return `${written}; ${durationInWords(total)} is ${total} seconds, more than the longest allowed, ${max} (${durationInWords(max)})`;
-  if (total < min) return `${written}; write a number of seconds from ${min} to ${max}`;
-  const words = unit.seconds === 1 ? "" : ` (${durationInWords(total)})`;
-  return `${written}; the value is in seconds: write ${name} = "${total}"${words}`;
 }
 
 /** One of `choices` (case-insensitive), or `fallback` when unset. */

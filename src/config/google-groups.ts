@@ -1,6 +1,7 @@
 import type { Env } from "../env";
 import { isEmailAddress } from "../identity";
 import { httpsUrlVar, text } from "./env-values";
+import { fix } from "./fixes";
 import { isObject } from "./json-shapes";
 
 export const GOOGLE_API_BASE_URL = "https://admin.googleapis.com";
@@ -36,9 +37,6 @@ async function importRsaPrivateKey(pem: string): Promise<CryptoKey> {
   return crypto.subtle.importKey("pkcs8", der, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, false, ["sign"]);
 }
 
-const FIX =
-  "paste the whole JSON key of a service account (Google Cloud console > IAM > Service accounts > Keys > Add key > JSON)";
-
 /**
  * GOOGLE_GROUPS_CREDENTIALS (a service-account key, JSON) and the variables around it. Undefined
  * when it is not set; every problem is pushed, and none ever quotes the key.
@@ -56,20 +54,25 @@ export async function parseGroupDirectory(env: Env, problems: string[]): Promise
   try {
     key = JSON.parse(raw);
   } catch {
-    problems.push(`GOOGLE_GROUPS_CREDENTIALS: not valid JSON; ${FIX}`);
+    problems.push(`GOOGLE_GROUPS_CREDENTIALS: not valid JSON${fix("serviceAccountKey")}`);
     return undefined;
   }
   if (!isObject(key) || key.type !== "service_account") {
-    problems.push(`GOOGLE_GROUPS_CREDENTIALS: not a service-account key ("type": "service_account"); ${FIX}`);
+    problems.push(
+      `GOOGLE_GROUPS_CREDENTIALS: not a service-account key ("type": "service_account")${fix("serviceAccountKey")}`,
+    );
     return undefined;
   }
   const clientEmail = typeof key.client_email === "string" ? key.client_email : "";
-  if (!isEmailAddress(clientEmail)) problems.push(`GOOGLE_GROUPS_CREDENTIALS: "client_email" missing; ${FIX}`);
+  if (!isEmailAddress(clientEmail))
+    problems.push(`GOOGLE_GROUPS_CREDENTIALS: "client_email" missing${fix("serviceAccountKey")}`);
   let privateKey: CryptoKey | undefined;
   try {
     privateKey = await importRsaPrivateKey(typeof key.private_key === "string" ? key.private_key : "");
   } catch {
-    problems.push(`GOOGLE_GROUPS_CREDENTIALS: "private_key" is not an RSA private key (PKCS#8 PEM); ${FIX}`);
+    problems.push(
+      `GOOGLE_GROUPS_CREDENTIALS: "private_key" is not an RSA private key (PKCS#8 PEM)${fix("serviceAccountKey")}`,
+    );
   }
   if (!privateKey || !apiBaseUrl || !tokenUrl || !isEmailAddress(clientEmail)) return undefined;
   return {

@@ -19,7 +19,7 @@ const IGNORED_ON_PUBLIC: Record<string, string> = {
  */
 export function ignoredSettings(env: Env): string[] {
   const problems: string[] = [];
-  const written = jsonVar("ACCESS_POLICY", env.ACCESS_POLICY, "", [])?.value;
+  const written = jsonVar("ACCESS_POLICY", env.ACCESS_POLICY, [])?.value;
   (Array.isArray(written) ? written : []).forEach((rule, index) => {
     if (!isObject(rule) || rule.public !== true) return;
     for (const [key, why] of Object.entries(IGNORED_ON_PUBLIC))

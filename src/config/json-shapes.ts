@@ -1,4 +1,4 @@
-import { nearestName } from "../util/nearest-name";
+import { fix } from "./fixes";
 
 /** Shapes of the values inside a JSON-valued var (ACCESS_POLICY, TRUSTED_WORKLOADS, keys), checked one way everywhere. */
 
@@ -12,20 +12,10 @@ export interface NestedKeys {
   keys: readonly string[];
 }
 
-/** "; did you mean ...": the allowed key `key` is nearest to, else where it (or a key near it) belongs. */
-function guessFor(key: string, allowed: readonly string[], nested?: NestedKeys): string {
-  const nearest = nearestName(key, allowed);
-  if (nearest) return `; did you mean "${nearest}"?`;
-  const below = nested && nearestName(key, nested.keys);
-  if (!nested || !below) return "";
-  const inside = `"${nested.key}": {"${below}": [...]}`;
-  return below === key ? `; it belongs inside ${inside}` : `; did you mean "${below}", inside ${inside}?`;
-}
-
 /**
- * A problem for each key of `object` outside `allowed`, with the key it was probably meant to be,
- * or where it belongs when it is one of `nested`'s (or near one): a misspelled or misplaced key
- * would otherwise be silently ignored.
+ * A problem for each key of `object` outside `allowed` (a misspelled or misplaced key would otherwise
+ * be silently ignored); the long form adds the key it was probably meant to be, or where it belongs
+ * when it is one of `nested`'s (or near one).
  */
 export function unknownKeys(
   object: Record<string, unknown>,
@@ -36,5 +26,7 @@ export function unknownKeys(
 ): void {
   for (const key of Object.keys(object))
     if (!allowed.includes(key))
-      problems.push(`${label}: unknown key "${key}"${guessFor(key, allowed, nested)} (allowed: ${allowed.join(", ")})`);
+      problems.push(
+        `${label}: unknown key "${key}"${fix("unknownKey", key, allowed, nested)} (allowed: ${allowed.join(", ")})`,
+      );
 }

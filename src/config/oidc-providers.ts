@@ -3,6 +3,7 @@ import type { Env } from "../env";
 import { DEFAULT_PROVIDER_ID } from "../identity";
 import { GOOGLE_ISSUER, isSecureOrLoopback } from "../util/issuer-rules";
 import { httpUrl, jsonVar, required, text } from "./env-values";
+import { fix } from "./fixes";
 import { isObject, unknownKeys } from "./json-shapes";
 
 /**
@@ -33,7 +34,6 @@ export const PROVIDER_ID = /^[a-z][a-z0-9-]{0,31}$/;
 const MAX_PROVIDERS = 16;
 const MAX_LABEL_LENGTH = 64;
 const KEYS = ["id", "label", "issuer", "clientId", "googleStandIn"];
-const EXAMPLE = '[{"id": "google", "label": "Google", "issuer": "https://accounts.google.com", "clientId": "..."}]';
 
 /** OIDC_PROVIDERS' client secrets are named `OIDC_CLIENT_SECRET_<ID>`. */
 export const CLIENT_SECRET_PREFIX = "OIDC_CLIENT_SECRET_";
@@ -64,7 +64,7 @@ function singleProvider(env: Env, problems: string[]): OidcProvider[] {
 
 function parseEntry(env: Env, entry: unknown, label: string, problems: string[]): OidcProvider | undefined {
   if (!isObject(entry)) {
-    problems.push(`${label}: must be an object like ${EXAMPLE.slice(1, -1)}`);
+    problems.push(`${label}: must be an object${fix("providerExample", false)}`);
     return undefined;
   }
   const before = problems.length;
@@ -86,9 +86,7 @@ function parseEntry(env: Env, entry: unknown, label: string, problems: string[])
   if (googleStandIn !== undefined && googleStandIn !== true)
     problems.push(`${label}: "googleStandIn" must be true or left out`);
   if (googleStandIn === true && !isLocalIssuer(issuer))
-    problems.push(
-      `${label}: "googleStandIn" is only for a local provider (an http://localhost or http://127.0.0.1 issuer)`,
-    );
+    problems.push(`${label}: "googleStandIn" is only for a local provider${fix("localIssuerOnly")}`);
   const secretName = typeof id === "string" && PROVIDER_ID.test(id) ? clientSecretName(id) : undefined;
   // The names are built from a checked id, so only OIDC_CLIENT_SECRET_* can ever be read here.
   const clientSecret = secretName ? text(env, secretName as keyof Env, problems) : undefined;
@@ -112,7 +110,7 @@ function parseEntry(env: Env, entry: unknown, label: string, problems: string[])
  */
 export function parseOidcProviders(env: Env, problems: string[]): OidcProvider[] {
   const before = problems.length;
-  const parsed = jsonVar("OIDC_PROVIDERS", env.OIDC_PROVIDERS, "docs/providers.md", problems);
+  const parsed = jsonVar("OIDC_PROVIDERS", env.OIDC_PROVIDERS, problems);
   if (!parsed) return problems.length > before ? [] : singleProvider(env, problems);
   const issuerSet = text(env, "OIDC_ISSUER", problems);
   const singleForm = [
@@ -121,11 +119,13 @@ export function parseOidcProviders(env: Env, problems: string[]): OidcProvider[]
   ];
   if (singleForm.length > 0)
     problems.push(
-      `OIDC_PROVIDERS: set together with ${singleForm.join(", ")}; with OIDC_PROVIDERS each provider has its own issuer, client id and secret (OIDC_CLIENT_SECRET_<ID>), so remove ${singleForm.length > 1 ? "them" : "it"}`,
+      `OIDC_PROVIDERS: set together with ${singleForm.join(", ")}${fix("providersAndSingleForm", singleForm.length)}`,
     );
   const { value } = parsed;
   if (!Array.isArray(value) || value.length === 0 || value.length > MAX_PROVIDERS) {
-    problems.push(`OIDC_PROVIDERS: must be a JSON array of 1 to ${MAX_PROVIDERS} providers, e.g. ${EXAMPLE}`);
+    problems.push(
+      `OIDC_PROVIDERS: must be a JSON array of 1 to ${MAX_PROVIDERS} providers${fix("providerExample", true)}`,
+    );
     return [];
   }
   const providers = value.flatMap((entry, index) => parseEntry(env, entry, `OIDC_PROVIDERS[${index}]`, problems) ?? []);
@@ -136,7 +136,7 @@ export function parseOidcProviders(env: Env, problems: string[]): OidcProvider[]
     // The issuer is what tells one provider's responses from another's (mix-up defence): unique.
     const bare = typeof issuer === "string" ? issuer.replace(/\/$/, "") : undefined;
     if (bare !== undefined && seen.issuer.has(bare))
-      problems.push(`OIDC_PROVIDERS: "issuer" ${String(issuer)} is used twice; each provider needs its own`);
+      problems.push(`OIDC_PROVIDERS: "issuer" ${String(issuer)} is used twice${fix("issuerTwice")}`);
     if (typeof id === "string") seen.id.add(id);
     if (bare !== undefined) seen.issuer.add(bare);
   }

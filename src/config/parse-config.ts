@@ -1,6 +1,7 @@
 import type { Env } from "../env";
 import { allowFrom, parseAccessPolicyRules } from "./access-policy";
 import { httpsUrlVar, httpUrl, list, listOf, oneOf, required, seconds, text } from "./env-values";
+import { fix } from "./fixes";
 import { parseGroupDirectory, type GroupDirectory } from "./google-groups";
 import { parseOidcProviders, type OidcProvider } from "./oidc-providers";
 import { assemblePolicy, type AccessPolicy } from "./policy-checks";
@@ -79,7 +80,7 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
   // A service binding reaches the origin without any address: ORIGIN_URL is then optional.
   const originVia: OriginVia = env.ORIGIN === undefined || env.ORIGIN === null ? "url" : "service-binding";
   if (originVia === "service-binding" && !hasMethod(env.ORIGIN, "fetch"))
-    problems.push("ORIGIN: must be a service binding ([[services]] in wrangler.toml)");
+    problems.push(`ORIGIN: must be a service binding${fix("originBinding")}`);
   const originRaw = originVia === "url" ? required(env, "ORIGIN_URL", problems) : text(env, "ORIGIN_URL", problems);
   const originUrl = originRaw ? httpUrl("ORIGIN_URL", originRaw, problems, false) : undefined;
 
@@ -111,9 +112,7 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
   const audienceRaw = text(env, "ORIGIN_AUDIENCE", problems);
   // Behind a service binding the origin's own URL, if any, says nothing about who it is.
   if (originVia === "service-binding" && audienceRaw === undefined) {
-    problems.push(
-      "ORIGIN_AUDIENCE: required with the ORIGIN service binding (the `aud` the origin expects in X-Auth-Assertion)",
-    );
+    problems.push(`ORIGIN_AUDIENCE: required with the ORIGIN service binding${fix("originAudience")}`);
   }
   const originAudience = audienceRaw ?? originUrl?.origin ?? "";
 
@@ -123,7 +122,7 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
     // Our own tokens name PUBLIC_URL as their issuer: they must never be taken for a workload's.
     if (publicUrl && workload.issuer.replace(/\/$/, "") === publicUrl.origin)
       problems.push(
-        `TRUSTED_WORKLOADS "${workload.name}": "issuer" is this worker's own PUBLIC_URL; name the workload's platform (e.g. https://token.actions.githubusercontent.com)`,
+        `TRUSTED_WORKLOADS "${workload.name}": "issuer" is this worker's own PUBLIC_URL${fix("workloadOwnIssuer")}`,
       );
   }
   const policy = assemblePolicy(
@@ -139,21 +138,19 @@ export async function parseConfig(env: Env): Promise<ConfigResult> {
   );
 
   if (env.AUTH_METRICS !== undefined && env.AUTH_METRICS !== null && !hasMethod(env.AUTH_METRICS, "writeDataPoint")) {
-    problems.push(
-      "AUTH_METRICS: must be an Analytics Engine dataset binding ([[analytics_engine_datasets]] in wrangler.toml)",
-    );
+    problems.push(`AUTH_METRICS: must be an Analytics Engine dataset binding${fix("metricsBinding")}`);
   }
   const previewHosts = listOf(env, "PREVIEW_HOSTS", parsePreviewHost, problems);
   // The relay starts and ends at one registered host: it must be fixed, and never a preview.
   if (previewHosts.length > 0 && !publicUrl)
-    problems.push("PREVIEW_HOSTS: needs PUBLIC_URL (the registered host that runs every sign-in)");
+    problems.push(`PREVIEW_HOSTS: needs PUBLIC_URL${fix("previewNeedsPublicUrl")}`);
   if (publicUrl && previewHosts.some((pattern) => pattern.regex.test(publicUrl.host)))
     problems.push("PREVIEW_HOSTS: must not match PUBLIC_URL's own host");
   const sessionStore = oneOf(env, "SESSION_STORE", ["kv", "durable-object"], "kv", problems);
   const workersPlan = oneOf(env, "WORKERS_PLAN", ["free", "paid"], "free", problems);
   if (sessionStore === "kv" && !hasMethod(env.SESSIONS, "get")) problems.push("SESSIONS: KV namespace binding missing");
   if (sessionStore === "durable-object" && !hasMethod(env.SESSION_FAMILIES, "idFromName")) {
-    problems.push("SESSION_FAMILIES: Durable Object binding missing (needed by SESSION_STORE=durable-object)");
+    problems.push(`SESSION_FAMILIES: Durable Object binding missing${fix("familiesBinding")}`);
   }
 
   if (problems.length > 0 || (originVia === "url" && !originUrl) || providers.length === 0 || !signingKeys) {

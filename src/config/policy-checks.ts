@@ -1,4 +1,5 @@
 import { admitsNobody, type AccessRule, type Allow } from "./access-policy";
+import { fix } from "./fixes";
 import { opensWholeSite, type PathPattern } from "./public-paths";
 
 /** The whole policy: every rule, most specific first, the default rule last. */
@@ -61,29 +62,25 @@ function ruleProblems(rule: AccessRule, parts: PolicyParts): string[] {
   const problems: string[] = [];
   if (rule.allow === "public") {
     if (opensWholeSite(rule.pattern))
-      problems.push(
-        `${rule.label}: would make the whole site (or its home page) public; list the public paths instead, e.g. "/healthz" and "/assets/*"`,
-      );
+      problems.push(`${rule.label}: would make the whole site (or its home page) public${fix("wholeSitePublic")}`);
     return problems;
   }
   if (rule.allow.groups.size > 0 && !parts.hasGroupCredentials) {
     problems.push(
-      `${rule.label}: names groups, but GOOGLE_GROUPS_CREDENTIALS is not set, so membership cannot be looked up; set it (docs/access-policies.md, "Google Workspace groups") or allow by "emails"/"domains"`,
+      `${rule.label}: names groups, but GOOGLE_GROUPS_CREDENTIALS is not set${fix("groupsWithoutCredentials")}`,
     );
   }
   const defined = [...parts.workloadNames].join(", ") || "none";
   for (const name of rule.allow.workloads) {
     if (!parts.workloadNames.has(name))
       problems.push(
-        `${rule.label}: workload "${name}" is not defined in TRUSTED_WORKLOADS (defined: ${defined}); define it there or remove it here`,
+        `${rule.label}: workload "${name}" is not defined in TRUSTED_WORKLOADS${fix("undefinedWorkload", defined)}`,
       );
   }
   const ids = [...parts.providerIds].join(", ");
   for (const id of rule.allow.providers ?? []) {
     if (!parts.providerIds.has(id))
-      problems.push(
-        `${rule.label}: provider "${id}" is not in OIDC_PROVIDERS (ids: ${ids}); add it there or remove it here`,
-      );
+      problems.push(`${rule.label}: provider "${id}" is not in OIDC_PROVIDERS${fix("unknownProvider", ids)}`);
   }
   return problems;
 }
@@ -111,7 +108,7 @@ export function assemblePolicy(parts: PolicyParts, problems: string[]): AccessPo
       if (shared === "every" || shared.length > 0) {
         const which = shared === "every" ? "" : ` for ${shared.join(", ")}`;
         problems.push(
-          `${later.label}: unreachable${which}: ${earlier.label} has the same path${shared === "every" ? "" : " and methods"}, and only one rule can decide a request; merge the two`,
+          `${later.label}: unreachable${which}: ${earlier.label} has the same path${shared === "every" ? "" : " and methods"}${fix("unreachableRule")}`,
         );
         break;
       }
@@ -121,7 +118,7 @@ export function assemblePolicy(parts: PolicyParts, problems: string[]): AccessPo
   // Allowlists a catch-all leaves with nothing to decide change nothing: `npm run check` reports them (ignored-settings.ts).
   if (!parts.policyRules.some(isCatchAll) && admitsNobody(parts.defaultAllow)) {
     problems.push(
-      "ALLOWED_EMAILS and ALLOWED_DOMAINS are both empty: refusing to let anyone in (use ALLOWED_DOMAINS=* to allow every verified account)",
+      `ALLOWED_EMAILS and ALLOWED_DOMAINS are both empty: refusing to let anyone in${fix("nobodyAllowed")}`,
     );
   }
   const defaultRule: AccessRule = {
@@ -134,9 +131,7 @@ export function assemblePolicy(parts: PolicyParts, problems: string[]): AccessPo
     ...new Set(parts.policyRules.flatMap((rule) => (rule.allow === "public" ? [] : [...rule.allow.groups]))),
   ].sort();
   if (groups.length > MAX_POLICY_GROUPS) {
-    problems.push(
-      `ACCESS_POLICY: names ${groups.length} groups; at most ${MAX_POLICY_GROUPS} (each is one directory lookup per sign-in and refresh): use a group that contains the others`,
-    );
+    problems.push(`ACCESS_POLICY: names ${groups.length} groups; at most ${MAX_POLICY_GROUPS}${fix("tooManyGroups")}`);
   }
   // Stable sort: equally specific rules keep the order written (they never compete, see above).
   return { rules: [...[...written].sort(bySpecificity), defaultRule], groups, providers: parts.providerIds };

@@ -1,3 +1,5 @@
+import { fix } from "./fixes";
+
 /**
  * PREVIEW_HOSTS: hosts of preview deployments allowed to sign in through the registered host.
  * A pattern is a host (with `:port` if not the default) whose first label may hold one `*`,
@@ -55,7 +57,7 @@ const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&");
 
 /** Parses one PREVIEW_HOSTS entry; a string is a problem for the log. */
 export function parsePreviewHost(entry: string): HostPattern | string {
-  const problem = `PREVIEW_HOSTS: "${entry}" must be a host like "*-app.example.workers.dev" (one * in the first label only)`;
+  const problem = `PREVIEW_HOSTS: "${entry}" must be a host like "*-app.example.workers.dev"${fix("previewHostShape")}`;
   const lower = entry.toLowerCase();
   const colon = lower.lastIndexOf(":");
   const host = colon < 0 ? lower : lower.slice(0, colon);
@@ -65,10 +67,8 @@ export function parsePreviewHost(entry: string): HostPattern | string {
   const wild = first.includes("*");
   if (!(wild ? WILD_LABEL : LABEL).test(first) || !rest.every((label) => LABEL.test(label))) return problem;
   const fixed = rest.join(".");
-  if (wild && (rest.length < 2 || SHARED_SUFFIXES.has(fixed) || COUNTRY_SECOND_LEVEL.test(fixed))) {
-    const why = `a * needs at least two labels after it that are yours (not "${fixed}")`;
-    return `PREVIEW_HOSTS: "${entry}" is too broad: ${why}`;
-  }
+  if (wild && (rest.length < 2 || SHARED_SUFFIXES.has(fixed) || COUNTRY_SECOND_LEVEL.test(fixed)))
+    return `PREVIEW_HOSTS: "${entry}" is too broad${fix("previewTooBroad", fixed)}`;
   const [before = "", after = ""] = first.split("*");
   const firstPattern = wild ? `${escape(before)}[a-z0-9-]+${escape(after)}` : escape(first);
   const hostPattern = [firstPattern, ...rest.map(escape)].join("\\.");

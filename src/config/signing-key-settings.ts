@@ -1,5 +1,6 @@
 import type { Env } from "../env";
 import { oneOf, required, text } from "./env-values";
+import { fix } from "./fixes";
 import { assembleSessionKeys, parseSessionKeys, type PublishedKey, type SessionKeys } from "./session-keys";
 
 export type KeyRotationMode = "manual" | "auto";
@@ -70,9 +71,7 @@ export async function parseSigningKeySettings(env: Env, problems: string[]): Pro
   problems.push(...(parsed?.problems ?? []));
   const firstPrivate = parsed?.keys?.firstPrivate;
   if (mode === "manual" && parsed?.keys && !firstPrivate)
-    problems.push(
-      'SESSION_KEYS key #1: must be a private key (with "d"): it signs. Public-only keys may follow it, or set KEY_ROTATION = "auto"',
-    );
+    problems.push(`SESSION_KEYS key #1: must be a private key (with "d")${fix("firstKeyPrivate")}`);
   const configuredKeys = parsed?.keys?.published ?? [];
   if (mode === "auto")
     return rotation && (!raw || parsed?.keys) ? { configuredKeys, keyRotation: rotation } : undefined;
@@ -99,15 +98,13 @@ async function parseKeyRotation(
 
   const secret = text(env, "KEY_WRAPPING_SECRET", problems);
   if (secret === undefined) {
-    problems.push(
-      'KEY_WRAPPING_SECRET: required with KEY_ROTATION = "auto" (a secret of 32 random bytes, base64url; docs/configuration.md)',
-    );
+    problems.push(`KEY_WRAPPING_SECRET: required with KEY_ROTATION = "auto"${fix("wrappingSecretMissing")}`);
     return { mode };
   }
   const bytes = base64urlBytes(secret);
   if (!bytes || bytes.length < MIN_WRAPPING_SECRET_BYTES) {
     problems.push(
-      `KEY_WRAPPING_SECRET: must be at least ${MIN_WRAPPING_SECRET_BYTES} random bytes written as base64url (43 characters or more)`,
+      `KEY_WRAPPING_SECRET: must be at least ${MIN_WRAPPING_SECRET_BYTES} random bytes written as base64url${fix("wrappingSecretShort")}`,
     );
     return { mode };
   }

@@ -1,4 +1,5 @@
 import { httpUrl, jsonVar } from "./env-values";
+import { fix } from "./fixes";
 import { isObject, unknownKeys } from "./json-shapes";
 
 /**
@@ -27,14 +28,7 @@ export const MAX_WORKLOAD_ISSUERS = 8;
 const MAX_WORKLOADS = 100;
 const KEYS = ["issuer", "audience", "claims"];
 /** Checked by the worker itself, whatever the entry says: they cannot be "required claims". */
-const CHECKED_CLAIMS: Record<string, string> = {
-  iss: 'put the issuer in "issuer"',
-  aud: 'put the audience in "audience"',
-  exp: "the worker checks it on every token",
-  iat: "the worker checks it on every token",
-  nbf: "the worker checks it on every token",
-  email_verified: 'the worker requires email_verified=true itself whenever "email" is required or forwarded',
-};
+const CHECKED_CLAIMS = new Set(["iss", "aud", "exp", "iat", "nbf", "email_verified"]);
 
 /**
  * Claims that say *who* the caller is, per well-known issuer. Anyone can get a token from these
@@ -42,38 +36,32 @@ const CHECKED_CLAIMS: Record<string, string> = {
  * Google service account can ask for any `--audiences`), so an entry that names none of them
  * would admit every GitHub repository or every service account in the world.
  */
-const IDENTIFYING_CLAIMS: { issuer: (issuer: string) => boolean; claims: string[]; example: string }[] = [
+const IDENTIFYING_CLAIMS: { issuer: (issuer: string) => boolean; claims: string[] }[] = [
   {
     // GitHub Enterprise Cloud can give an enterprise its own issuer below this one.
     issuer: (issuer) => issuer === GITHUB_ACTIONS_ISSUER || issuer.startsWith(`${GITHUB_ACTIONS_ISSUER}/`),
     claims: ["repository", "repository_id", "repository_owner", "repository_owner_id", "sub"],
-    example: '"repository": "org/app"',
   },
   {
     issuer: (issuer) => issuer === "https://accounts.google.com",
     claims: ["email", "sub", "azp"],
-    example: '"email": "deployer@project.iam.gserviceaccount.com"',
   },
 ];
 
 function parseClaims(value: unknown, label: string, problems: string[]): Record<string, string> | undefined {
   if (!isObject(value)) {
-    problems.push(
-      `${label} "claims": must be an object of claim names to exact string values, e.g. {"repository": "org/app", "ref": "refs/heads/main"}`,
-    );
+    problems.push(`${label} "claims": must be an object of claim names to exact string values${fix("claimsExample")}`);
     return undefined;
   }
   const claims: Record<string, string> = {};
   for (const [name, expected] of Object.entries(value)) {
-    if (CHECKED_CLAIMS[name]) problems.push(`${label} "claims.${name}": not allowed here; ${CHECKED_CLAIMS[name]}`);
+    if (CHECKED_CLAIMS.has(name))
+      problems.push(`${label} "claims.${name}": not allowed here${fix("checkedClaim", name)}`);
     else if (typeof expected !== "string" || expected === "")
-      problems.push(`${label} "claims.${name}": must be a non-empty string (claims are matched exactly, as strings)`);
+      problems.push(`${label} "claims.${name}": must be a non-empty string${fix("claimValue")}`);
     else claims[name] = expected;
   }
-  if (Object.keys(value).length === 0)
-    problems.push(
-      `${label} "claims": empty; name the claims that say who the caller is, or any token of the issuer for this audience would pass`,
-    );
+  if (Object.keys(value).length === 0) problems.push(`${label} "claims": empty${fix("claimsEmpty")}`);
   return claims;
 }
 
@@ -83,26 +71,22 @@ function parseWorkload(name: string, value: unknown, problems: string[]): Truste
   if (!WORKLOAD_NAME.test(name))
     problems.push(`${label}: the name may hold only letters, digits, ".", "_" and "-" (at most 64)`);
   if (!isObject(value)) {
-    problems.push(
-      `${label}: must be an object like {"issuer": "https://token.actions.githubusercontent.com", "audience": "https://app.example.com", "claims": {"repository": "org/app"}}`,
-    );
+    problems.push(`${label}: must be an object${fix("workloadExample")}`);
     return undefined;
   }
   unknownKeys(value, KEYS, label, problems);
   const { issuer, audience } = value;
   if (typeof issuer !== "string" || issuer === "")
-    problems.push(`${label}: "issuer" is required, e.g. "${GITHUB_ACTIONS_ISSUER}"`);
+    problems.push(`${label}: "issuer" is required${fix("workloadIssuerExample")}`);
   else httpUrl(`${label} "issuer"`, issuer, problems, true);
   if (typeof audience !== "string" || audience.trim() === "")
-    problems.push(
-      `${label}: "audience" is required: the audience the workload asks its platform for, e.g. your PUBLIC_URL`,
-    );
+    problems.push(`${label}: "audience" is required${fix("workloadAudience")}`);
   const claims = parseClaims(value.claims, label, problems);
   if (claims && typeof issuer === "string") {
     const known = IDENTIFYING_CLAIMS.find((entry) => entry.issuer(issuer));
     if (known && Object.keys(claims).length > 0 && !known.claims.some((claim) => claim in claims)) {
       problems.push(
-        `${label} "claims": names none of ${known.claims.join(", ")}, so any caller of this issuer could pass; add one, e.g. ${known.example}`,
+        `${label} "claims": names none of ${known.claims.join(", ")}${fix("identifyingClaim", known.claims[0]!)}`,
       );
     }
   }
@@ -124,13 +108,11 @@ const NONE: TrustedWorkloads = { workloads: [], names: new Set() };
  * every entry checked, every problem pushed. Unset or blank: no workloads.
  */
 export function parseTrustedWorkloads(raw: unknown, problems: string[]): TrustedWorkloads {
-  const parsed = jsonVar("TRUSTED_WORKLOADS", raw, "schema/trusted-workloads.schema.json", problems);
+  const parsed = jsonVar("TRUSTED_WORKLOADS", raw, problems);
   if (!parsed) return NONE;
   const { value } = parsed;
   if (!isObject(value)) {
-    problems.push(
-      'TRUSTED_WORKLOADS: must be a JSON object of named workloads, e.g. {"ci-main": {"issuer": "...", "audience": "...", "claims": {...}}}',
-    );
+    problems.push(`TRUSTED_WORKLOADS: must be a JSON object of named workloads${fix("workloadsExample")}`);
     return NONE;
   }
   const entries = Object.entries(value);
@@ -140,7 +122,7 @@ export function parseTrustedWorkloads(raw: unknown, problems: string[]): Trusted
   const issuers = new Set(workloads.map((workload) => workload.issuer));
   if (issuers.size > MAX_WORKLOAD_ISSUERS)
     problems.push(
-      `TRUSTED_WORKLOADS: ${issuers.size} issuers; at most ${MAX_WORKLOAD_ISSUERS} (each one's keys are kept in every isolate)`,
+      `TRUSTED_WORKLOADS: ${issuers.size} issuers; at most ${MAX_WORKLOAD_ISSUERS}${fix("tooManyIssuers")}`,
     );
   return { workloads, names: new Set(entries.map(([name]) => name)) };
 }

@@ -1,12 +1,12 @@
-/** Durations as people read and write them: "15 minutes", "30 days", "30d". */
+/** Durations as people read them: "15 minutes", "30 days". */
 
-/** The units, largest last; `short` matches what people append to a number ("15m", "30d", "1 hour"). */
-export const DURATION_UNITS: readonly { word: string; seconds: number; short: RegExp }[] = [
-  { word: "second", seconds: 1, short: /^(s|secs?|seconds?)$/ },
-  { word: "minute", seconds: 60, short: /^(m|mins?|minutes?)$/ },
-  { word: "hour", seconds: 3_600, short: /^(h|hrs?|hours?)$/ },
-  { word: "day", seconds: 86_400, short: /^(d|days?)$/ },
-  { word: "week", seconds: 604_800, short: /^(w|weeks?)$/ },
+/** The units, largest last. */
+export const DURATION_UNITS: readonly { word: string; seconds: number }[] = [
+  { word: "second", seconds: 1 },
+  { word: "minute", seconds: 60 },
+  { word: "hour", seconds: 3_600 },
+  { word: "day", seconds: 86_400 },
+  { word: "week", seconds: 604_800 },
 ];
 
 /** Whole seconds in the largest unit that divides them: 900 is "15 minutes", 2592000 "30 days", 90 "90 seconds". */

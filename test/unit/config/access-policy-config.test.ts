@@ -1,7 +1,13 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { installFixTexts } from "../../../src/config/fixes";
+import { FIX_TEXTS } from "../../../src/config/fix-texts";
 import { parseConfig } from "../../../src/config/parse-config";
 import schema from "../../../schema/access-policy.schema.json";
 import { expectExactlyProblems, serviceAccountKey, testEnv } from "../../support/workerd/helpers";
+
+// The long form of each problem, with its fix, as `npm run check` prints it (fixes.test.ts: the worker's short form).
+beforeAll(() => installFixTexts(FIX_TEXTS));
+afterAll(() => installFixTexts(undefined));
 
 async function problemsFor(policy: unknown, extra: Record<string, unknown> = {}): Promise<string[]> {
   const result = await parseConfig({

@@ -1,8 +1,14 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { installFixTexts } from "../../../src/config/fixes";
+import { FIX_TEXTS } from "../../../src/config/fix-texts";
 import { generateKeySet } from "../../../scripts/keys.mjs";
 import { parseConfig } from "../../../src/config/parse-config";
 import type { Env } from "../../../src/env";
 import { callWith, echoOriginWorker, testEnv } from "../../support/workerd/helpers";
+
+// The long form of each problem, with its fix, as `npm run check` prints it (fixes.test.ts: the worker's short form).
+beforeAll(() => installFixTexts(FIX_TEXTS));
+afterAll(() => installFixTexts(undefined));
 
 afterEach(() => vi.restoreAllMocks());
 

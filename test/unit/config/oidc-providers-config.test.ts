@@ -1,7 +1,13 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { installFixTexts } from "../../../src/config/fixes";
+import { FIX_TEXTS } from "../../../src/config/fix-texts";
 import { parseConfig } from "../../../src/config/parse-config";
 import type { Env } from "../../../src/env";
 import { testEnv } from "../../support/workerd/helpers";
+
+// The long form of each problem, with its fix, as `npm run check` prints it (fixes.test.ts: the worker's short form).
+beforeAll(() => installFixTexts(FIX_TEXTS));
+afterAll(() => installFixTexts(undefined));
 
 /** OIDC_PROVIDERS as the worker parses it (docs/providers.md). */
 

@@ -1,6 +1,12 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { installFixTexts } from "../../../src/config/fixes";
+import { FIX_TEXTS } from "../../../src/config/fix-texts";
 import { parseConfig } from "../../../src/config/parse-config";
 import { callWith, testEnv } from "../../support/workerd/helpers";
+
+// The long form of each problem, with its fix, as `npm run check` prints it (fixes.test.ts: the worker's short form).
+beforeAll(() => installFixTexts(FIX_TEXTS));
+afterAll(() => installFixTexts(undefined));
 
 /**
  * A PUBLIC_PATHS entry of `/*` (everything) or `/` (the root, which operators write

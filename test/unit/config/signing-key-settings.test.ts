@@ -1,10 +1,16 @@
 import { decodeProtectedHeader, importJWK } from "jose";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { installFixTexts } from "../../../src/config/fixes";
+import { FIX_TEXTS } from "../../../src/config/fix-texts";
 import { generateKeySet } from "../../../scripts/keys.mjs";
 import { parseConfig } from "../../../src/config/parse-config";
 import type { Env } from "../../../src/env";
 import { signJwt } from "../../../src/util/sign-jwt";
 import { ada, callWith, expectExactlyProblems, ISSUER, testEnv } from "../../support/workerd/helpers";
+
+// The long form of each problem, with its fix, as `npm run check` prints it (fixes.test.ts: the worker's short form).
+beforeAll(() => installFixTexts(FIX_TEXTS));
+afterAll(() => installFixTexts(undefined));
 
 const SECRET_43 = "q3Zb0Jb9yJm3r1-7O2cJX5bqv2C0xH3cT9f0yB1pK4s";
 const publicOnly = <K extends { d?: string }>({ d: _d, ...rest }: K) => rest;
