@@ -18,9 +18,9 @@ import { callWith, ISSUER, signedIn, testConfig, testEnv } from "../support/work
 /**
  * Whatever a client sends, the worker answers it or refuses it: no address answers 500, no
  * exception escapes, and no answer of the worker's own repeats what was sent or shows a stack.
- * The only 5xx are the documented answers about a dependency (docs/security.md, "Path
- * readings"): 502 when the provider or the origin cannot be reached, 503 when the session
- * store, the directory, the RISC transmitter or a workload issuer cannot; in these tests every
+ * The only 5xx are the documented answers about a dependency
+ * (docs/security.md, "Path readings"): 502 when the provider or the origin cannot be reached,
+ * 503 when the session store, the directory, the RISC transmitter or a workload issuer cannot; in these tests every
  * dependency is up, so none is expected at all. The helpers that read what a client sends keep
  * their promises on any input, and any value of any setting is either served or reported.
  *
