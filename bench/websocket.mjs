@@ -23,11 +23,13 @@ import { COMPATIBILITY_DATE, freePort } from "./stack.mjs";
 import { mintAccessToken, signerFor } from "./tokens.mjs";
 import { cpuNs, newWorkerdChild, workerdChildren } from "./workerd-process.mjs";
 
+// BENCH_SMOKE=1 (the docs' test sets it): the smallest plan, to prove the command runs, not to measure.
+const smoke = process.env.BENCH_SMOKE === "1";
 const { values: args } = parseArgs({
   options: {
-    rounds: { type: "string", default: "5" },
-    messages: { type: "string", default: "2000" },
-    sockets: { type: "string", default: "8" },
+    rounds: { type: "string", default: smoke ? "1" : "5" },
+    messages: { type: "string", default: smoke ? "50" : "2000" },
+    sockets: { type: "string", default: smoke ? "2" : "8" },
   },
 });
 const ROUNDS = Number(args.rounds);
