@@ -378,6 +378,23 @@ export async function runCheckCommand(argv, out = console) {
   return 1;
 }
 
+/**
+ * `npm run check -- --deploy` for setup, in its own process, with the secret values it has just
+ * put as if they were in the environment (as the check reads them there), and only for the check.
+ */
+export async function runCheckWithSecrets(argv, secrets) {
+  const saved = Object.keys(secrets).map((name) => [name, process.env[name]]);
+  Object.assign(process.env, secrets);
+  try {
+    return await runCheckCommand(argv);
+  } finally {
+    for (const [name, value] of saved) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   runCheckCommand(process.argv.slice(2)).then(
     (code) => (process.exitCode = code),

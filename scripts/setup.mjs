@@ -7,10 +7,10 @@
 // checks the result. Run again, it adds only what is missing and never replaces a key secret.
 // With --add-provider ID, it adds a sign-in provider to a set-up environment instead
 // (scripts/setup/add-provider.mjs).
-import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { runCheckWithSecrets } from "./check-config.mjs";
 import { addProvider } from "./setup/add-provider.mjs";
 import { collectAnswers } from "./setup/answers.mjs";
 import { createAsker } from "./setup/ask.mjs";
@@ -43,7 +43,6 @@ stdin, or typed at the prompt (not echoed). See docs/deploying.md.
 Another sign-in provider, for an environment set up already:
 npm run setup -- --env NAME --add-provider ID [--label TEXT] [--issuer URL] [--client-id ID]
   [--client-secret -] [--yes] [--config wrangler.toml]`;
-const CHECK = fileURLToPath(new URL("./check-config.mjs", import.meta.url));
 /**
  * An environment's name: it becomes a TOML table name ([env.NAME]) and part of the Worker's name
  * (`<name>-NAME`), which Cloudflare limits to lowercase letters, digits and dashes.
@@ -120,15 +119,11 @@ export async function setup(argv) {
     const { put, names } = await putSecrets(flags, clientSecret, asker, lines, env);
     writeFileSync(configPath, lines.join("\n"));
     // The values just put are checked as values; the names of all of them, for a misspelled one.
-    const check = spawnSync(
-      process.execPath,
-      [CHECK, "--deploy", "--env", env, "--config", configPath, "--secret-names", names.join(",")],
-      {
-        stdio: "inherit",
-        env: { ...process.env, ...put },
-      },
+    const check = await runCheckWithSecrets(
+      ["--deploy", "--env", env, "--config", configPath, "--secret-names", names.join(",")],
+      put,
     );
-    if (check.status !== 0) {
+    if (check !== 0) {
       console.error(`setup: the check found problems (above); fix them and run setup again`);
       return 1;
     }

@@ -4,15 +4,12 @@
 // default provider's people are known by their bare `sub`). The entries are checked by the
 // worker's own parser; the secrets are put before wrangler.toml changes, so a refusal or a failed
 // `wrangler secret put` leaves the file as it was.
-import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { workerProblems } from "../check-config.mjs";
+import { runCheckWithSecrets, workerProblems } from "../check-config.mjs";
 import { setRawVar, setVars } from "./environment-table.mjs";
 import { tomlLiteral } from "../lib/toml-lines.mjs";
 import { putSecret, secretNames } from "./wrangler-cli.mjs";
 
-const CHECK = fileURLToPath(new URL("../check-config.mjs", import.meta.url));
 const GOOGLE_ISSUER = "https://accounts.google.com";
 /** The single provider's id as an entry: the worker keys its people by bare `sub`, as before. */
 const DEFAULT_ID = "default";
@@ -118,12 +115,11 @@ export async function addProvider({ options, given, configPath, env, flags, aske
     );
 
   const names = [...new Set([...existing, ...Object.keys(secrets)])];
-  const check = spawnSync(
-    process.execPath,
-    [CHECK, "--deploy", "--env", env, "--config", configPath, "--secret-names", names.join(",")],
-    { stdio: "inherit", env: { ...process.env, ...secrets } },
+  const check = await runCheckWithSecrets(
+    ["--deploy", "--env", env, "--config", configPath, "--secret-names", names.join(",")],
+    secrets,
   );
-  if (check.status !== 0) {
+  if (check !== 0) {
     console.error(`setup: the check found problems (above); fix them and run setup again`);
     return 1;
   }
