@@ -1,0 +1,3 @@
+import { yearOfRotations } from "../../support/workerd/key-rotation-year";
+
+yearOfRotations("durable-object");
