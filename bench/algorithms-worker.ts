@@ -2,7 +2,7 @@
 // does (src/util/sign-jwt.ts, jose's jwtVerify) with an ES256 or an Ed25519 key, `count` times in
 // one request, so that the CPU workerd spends per operation can be read from outside.
 import { generateKeyPair, jwtVerify } from "jose";
-import { signJwt } from "../src/util/sign-jwt";
+import { signJwt } from "../src/tokens/our-jwt";
 
 const ALGORITHMS = { ES256: { alg: "ES256" }, EdDSA: { alg: "EdDSA", options: { crv: "Ed25519" } } } as const;
 type Algorithm = keyof typeof ALGORITHMS;

@@ -379,14 +379,19 @@ export async function runCheckCommand(argv, out = console) {
 }
 
 /**
- * `npm run check -- --deploy` for setup, in its own process, with the secret values it has just
- * put as if they were in the environment (as the check reads them there), and only for the check.
+ * Setup's last step: `npm run check -- --deploy` on the environment it has just set up, in its own
+ * process, with the secret values it has just put as if they were in the environment (as the check
+ * reads them there), and only for the check; every secret's name, for a misspelled one. True when
+ * the configuration is OK; else the check has printed the problems and this says what to do.
  */
-export async function runCheckWithSecrets(argv, secrets) {
+export async function checkWhatSetupPut({ env, configPath, secretNames, secrets }) {
   const saved = Object.keys(secrets).map((name) => [name, process.env[name]]);
   Object.assign(process.env, secrets);
   try {
-    return await runCheckCommand(argv);
+    const argv = ["--deploy", "--env", env, "--config", configPath, "--secret-names", secretNames.join(",")];
+    if ((await runCheckCommand(argv)) === 0) return true;
+    console.error(`setup: the check found problems (above); fix them and run setup again`);
+    return false;
   } finally {
     for (const [name, value] of saved) {
       if (value === undefined) delete process.env[name];

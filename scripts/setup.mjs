@@ -10,7 +10,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { runCheckWithSecrets } from "./check-config.mjs";
+import { checkWhatSetupPut } from "./check-config.mjs";
 import { addProvider } from "./setup/add-provider.mjs";
 import { collectAnswers } from "./setup/answers.mjs";
 import { createAsker } from "./setup/ask.mjs";
@@ -118,15 +118,7 @@ export async function setup(argv) {
 
     const { put, names } = await putSecrets(flags, clientSecret, asker, lines, env);
     writeFileSync(configPath, lines.join("\n"));
-    // The values just put are checked as values; the names of all of them, for a misspelled one.
-    const check = await runCheckWithSecrets(
-      ["--deploy", "--env", env, "--config", configPath, "--secret-names", names.join(",")],
-      put,
-    );
-    if (check !== 0) {
-      console.error(`setup: the check found problems (above); fix them and run setup again`);
-      return 1;
-    }
+    if (!(await checkWhatSetupPut({ env, configPath, secretNames: names, secrets: put }))) return 1;
     const prefix = table.readVar(lines, env, "AUTH_PREFIX") || "/auth";
     console.log(`
 In the Google Cloud console (APIs & Services > Credentials > your OAuth client), register:

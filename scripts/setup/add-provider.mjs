@@ -5,7 +5,7 @@
 // worker's own parser; the secrets are put before wrangler.toml changes, so a refusal or a failed
 // `wrangler secret put` leaves the file as it was.
 import { readFileSync, writeFileSync } from "node:fs";
-import { runCheckWithSecrets, workerProblems } from "../check-config.mjs";
+import { checkWhatSetupPut, workerProblems } from "../check-config.mjs";
 import { setRawVar, setVars } from "./environment-table.mjs";
 import { tomlLiteral } from "../lib/toml-lines.mjs";
 import { putSecret, secretNames } from "./wrangler-cli.mjs";
@@ -115,14 +115,7 @@ export async function addProvider({ options, given, configPath, env, flags, aske
     );
 
   const names = [...new Set([...existing, ...Object.keys(secrets)])];
-  const check = await runCheckWithSecrets(
-    ["--deploy", "--env", env, "--config", configPath, "--secret-names", names.join(",")],
-    secrets,
-  );
-  if (check !== 0) {
-    console.error(`setup: the check found problems (above); fix them and run setup again`);
-    return 1;
-  }
+  if (!(await checkWhatSetupPut({ env, configPath, secretNames: names, secrets }))) return 1;
   printNextSteps({
     vars,
     env,

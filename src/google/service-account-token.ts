@@ -3,7 +3,7 @@ import type { GroupDirectory } from "../config/google-groups";
 import { AuthError } from "../errors";
 import { tokenEndpointFailure } from "../log";
 import { BoundedCache } from "../util/bounded-cache";
-import { signJwt } from "../util/sign-jwt";
+import { signJwt } from "../tokens/our-jwt";
 
 /** Read-only membership checks (members.hasMember), and nothing else. */
 export const DIRECTORY_SCOPE = "https://www.googleapis.com/auth/admin.directory.group.member.readonly";

@@ -6,7 +6,7 @@ import type { RouteKind } from "../app/decision-metrics";
 import { rateLimit } from "../app/rate-limit";
 import type { AppEnv } from "../app/request-context";
 import { JWKS_PATH, type Config } from "../config/parse-config";
-import { rejectCrossSite } from "../middleware/cross-site";
+import { AuthError } from "../errors";
 import { requestContext } from "../middleware/request-context";
 import { callbackRoute } from "./callback";
 import { gate } from "./gate";
@@ -19,6 +19,12 @@ import { relayRoute } from "./relay";
 import { riscRoute } from "./risc";
 import { logoutRoute, meRoute, refreshRoute } from "./session-routes";
 import { revokeSessionsRoute, sessionsRoute } from "./your-sessions";
+
+/** Refuses state-changing requests that a browser sent from another site (403; docs/reference.md, "Routes"). */
+const rejectCrossSite: MiddlewareHandler<AppEnv> = async function rejectCrossSite(c, next) {
+  if (c.get("ctx").request.crossSite) throw new AuthError("ERR_CROSS_SITE");
+  await next();
+};
 
 type Chain = [...MiddlewareHandler<AppEnv>[], Handler<AppEnv>];
 type Method = "GET" | "POST";

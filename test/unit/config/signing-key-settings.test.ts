@@ -5,7 +5,7 @@ import { FIX_TEXTS } from "../../../src/config/fix-texts";
 import { generateKeySet } from "../../../scripts/keys.mjs";
 import { parseConfig } from "../../../src/config/parse-config";
 import type { Env } from "../../../src/env";
-import { signJwt } from "../../../src/util/sign-jwt";
+import { signJwt } from "../../../src/tokens/our-jwt";
 import { ada, callWith, expectExactlyProblems, ISSUER, testEnv } from "../../support/workerd/helpers";
 
 // The long form of each problem, with its fix, as `npm run check` prints it (fixes.test.ts: the worker's short form).
