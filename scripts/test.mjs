@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// `npm test`: first what the tests need besides Node (test-setup.mjs), then the static checks
+// (the generated types against wrangler.toml, the type check, prettier and eslint) side by side
+// with the three vitest projects. The tests spend much of their time waiting (on workerd, on
+// servers, on the browser): the checks, run at a lower priority, fill that time instead of adding
+// theirs in front, and never slow a test down. Arguments go to vitest (`npm test -- test/unit`).
+// The checks' output is printed when they end; the exit code is the first failure's, else 0.
+import { spawn } from "node:child_process";
+import { prepareTestTools } from "./test-setup.mjs";
+
+const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+/** Niced where `nice` exists: the checks take what the tests leave idle. */
+const lowPriority = (command, args) => (process.platform === "win32" ? [command, args] : ["nice", [command, ...args]]);
+
+/** Runs a command to its end: its exit code, and its output when `quiet` (else it goes to ours). */
+function run([command, args], { quiet = false } = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: quiet ? ["ignore", "pipe", "pipe"] : "inherit" });
+    let output = "";
+    if (quiet) for (const stream of [child.stdout, child.stderr]) stream.on("data", (chunk) => (output += chunk));
+    child.on("error", (error) => resolve({ code: 1, output: `${output}${error.message}\n` }));
+    child.on("close", (code, signal) => resolve({ code: code ?? (signal ? 1 : 0), output }));
+  });
+}
+
+/** The static checks, one after the other: the first that fails ends them, with its output. */
+async function staticChecks() {
+  const started = Date.now();
+  for (const script of ["typecheck", "lint"]) {
+    const result = await run(lowPriority(npm, ["run", "--silent", script]), { quiet: true });
+    if (result.code !== 0) return { ...result, failed: script };
+  }
+  return { code: 0, output: "", seconds: Math.round((Date.now() - started) / 1000) };
+}
+
+if (!prepareTestTools()) process.exit(1);
+const [checks, tests] = await Promise.all([
+  staticChecks(),
+  run([process.execPath, ["node_modules/vitest/vitest.mjs", "run", ...process.argv.slice(2)]]),
+]);
+if (checks.code === 0) console.log(`\nnpm test: type check and lint passed (${checks.seconds} s, beside the tests)`);
+else console.error(`\nnpm test: \`npm run ${checks.failed}\` failed:\n${checks.output.trimEnd()}`);
+process.exitCode = checks.code || tests.code;
