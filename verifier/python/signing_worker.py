@@ -64,7 +64,9 @@ class SigningWorker:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.jwks_url = f"http://127.0.0.1:{self._server.server_port}/.well-known/jwks.json"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        # shutdown() waits for the serving loop's next poll: at the default half second, that wait
+        # was nearly all of these tests' time.
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
 
     def stall(self):
         self._held = threading.Event()
