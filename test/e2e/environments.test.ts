@@ -151,7 +151,9 @@ describe("npm run deploy -- --env NAME", () => {
   it("wrangler accepts each environment as deployed (dry run): its own bindings, ORIGIN in production", () => {
     for (const environment of ["staging", "production"]) {
       const outdir = mkdtempSync(join(tmpdir(), `dry-run-${environment}-`));
-      const result = spawnSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", outdir, "--env", environment], {
+      // The project's wrangler, as `npx wrangler` finds it, without starting npx (npm's code) first.
+      const wrangler = ["node_modules/wrangler/bin/wrangler.js", "deploy", "--dry-run", "--outdir", outdir];
+      const result = spawnSync(process.execPath, [...wrangler, "--env", environment], {
         encoding: "utf8",
         env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
       });
