@@ -23,7 +23,6 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { describeJsonError, JSON_NAMES } from "./check/json-position.mjs";
 import { valueSources } from "./check/sources.mjs";
 
-process.env.WRANGLER_SEND_METRICS = "false";
 const SECRETS = ["OIDC_CLIENT_SECRET", "SESSION_KEYS"];
 /** With KEY_ROTATION = "auto" the worker needs KEY_WRAPPING_SECRET instead of SESSION_KEYS (then optional). */
 const autoKeys = (vars) =>
@@ -342,10 +341,21 @@ function hintFor(problem, environment, sources = new Map(), configPath = "wrangl
 
 /**
  * `npm run check` with these arguments: what it prints, each line to `out` (stdout: `log`,
- * stderr: `warn` and `error`), and its exit code (1 with problems). The tests run it in-process,
- * so that wrangler's configuration code is loaded once per test file rather than once per check.
+ * stderr: `warn` and `error`), and its exit code: 1 with problems, 2 when the check itself failed
+ * (printed, never thrown). Setup and deploy run it in their own process, and the tests in theirs,
+ * so that wrangler's configuration code is loaded once per process rather than once per check.
  */
 export async function runCheckCommand(argv, out = console) {
+  process.env.WRANGLER_SEND_METRICS = "false";
+  try {
+    return await check(argv, out);
+  } catch (error) {
+    out.error(`check: ${error.message}`);
+    return 2;
+  }
+}
+
+async function check(argv, out) {
   const deploy = argv.includes("--deploy");
   const option = (name) => (argv.indexOf(name) >= 0 ? argv[argv.indexOf(name) + 1] : undefined);
   const environment = option("--env");
@@ -401,11 +411,5 @@ export async function checkWhatSetupPut({ env, configPath, secretNames, secrets 
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  runCheckCommand(process.argv.slice(2)).then(
-    (code) => (process.exitCode = code),
-    (error) => {
-      console.error(`check: ${error.message}`);
-      process.exitCode = 2;
-    },
-  );
+  runCheckCommand(process.argv.slice(2)).then((code) => (process.exitCode = code));
 }

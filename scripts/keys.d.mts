@@ -11,4 +11,5 @@ export interface PrivateSigningJwk {
 export function generateSigningKey(alg?: "ES256" | "EdDSA"): Promise<PrivateSigningJwk>;
 export function generateKeySet(alg?: "ES256" | "EdDSA"): Promise<{ keys: PrivateSigningJwk[] }>;
 export function fetchPublishedKeys(url: string): Promise<Omit<PrivateSigningJwk, "d">[]>;
-export function main(argv: string[]): Promise<number>;
+/** `npm run keys` with `argv`: its exit code. A generated key set goes to `io.stdout` (default: the process's). */
+export function main(argv: string[], io?: { stdout?: { write(text: string): unknown } }): Promise<number>;

@@ -96,11 +96,24 @@ async function replaceKeys(command, retireKid, options) {
   ].join("\n");
 }
 
-export async function main(argv) {
+/**
+ * `npm run keys` with these arguments: its exit code; a failure is printed, never thrown. A
+ * generated key set goes to `stdout` (the process's own unless given: the tests run it in theirs).
+ */
+export async function main(argv, { stdout = process.stdout } = {}) {
+  try {
+    return await keysCommand(argv, stdout);
+  } catch (error) {
+    console.error(`keys: ${error.message}`);
+    return 1;
+  }
+}
+
+async function keysCommand(argv, stdout) {
   const { values: options, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
   const [command, kid] = positionals;
   if (command === "generate" && !options.help) {
-    process.stdout.write(JSON.stringify(await generateKeySet(options.alg)) + "\n");
+    stdout.write(JSON.stringify(await generateKeySet(options.alg)) + "\n");
     return 0;
   }
   const known = (command === "rotate" && !kid) || (command === "retire" && kid);
@@ -113,11 +126,5 @@ export async function main(argv) {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  main(process.argv.slice(2)).then(
-    (code) => (process.exitCode = code),
-    (error) => {
-      console.error(`keys: ${error.message}`);
-      process.exitCode = 1;
-    },
-  );
+  main(process.argv.slice(2)).then((code) => (process.exitCode = code));
 }

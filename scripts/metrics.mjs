@@ -10,7 +10,6 @@
 // Needs CLOUDFLARE_ACCOUNT_ID and CLOUDFLARE_API_TOKEN (a token with Account Analytics: Read).
 import { pathToFileURL } from "node:url";
 
-process.env.WRANGLER_SEND_METRICS = "false";
 const DEFAULT_API = "https://api.cloudflare.com/client/v4";
 
 /**
@@ -82,7 +81,19 @@ async function runQuery(api, account, token, sql) {
   return text;
 }
 
-async function main(argv) {
+/** `npm run metrics` with these arguments: its exit code; a failure is printed, never thrown. */
+export async function main(argv) {
+  process.env.WRANGLER_SEND_METRICS = "false";
+  try {
+    await showDashboard(argv);
+    return 0;
+  } catch (error) {
+    console.error(`metrics: ${error.message}`);
+    return 1;
+  }
+}
+
+async function showDashboard(argv) {
   const option = (name) => (argv.indexOf(name) >= 0 ? argv[argv.indexOf(name) + 1] : undefined);
   const name =
     argv.find((arg, i) => !arg.startsWith("--") && !["--hours", "--env", "--config"].includes(argv[i - 1] ?? "")) ??
@@ -109,8 +120,5 @@ async function main(argv) {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  main(process.argv.slice(2)).catch((error) => {
-    console.error(`metrics: ${error.message}`);
-    process.exitCode = 1;
-  });
+  main(process.argv.slice(2)).then((code) => (process.exitCode = code));
 }

@@ -8,6 +8,7 @@
 // With --add-provider ID, it adds a sign-in provider to a set-up environment instead
 // (scripts/setup/add-provider.mjs).
 import { readFileSync, writeFileSync } from "node:fs";
+import { text } from "node:stream/consumers";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { checkWhatSetupPut } from "./check-config.mjs";
@@ -54,12 +55,26 @@ const NOT_LOGGED_IN = `setup: nothing changed; wrangler is not logged in to a Cl
 "Edit Cloudflare Workers" template, and CLOUDFLARE_ACCOUNT_ID to your account's id.)`;
 
 /** The client secret given without a prompt: from stdin (`--client-secret -`), the flag, or OIDC_CLIENT_SECRET. */
-function givenClientSecret(options) {
-  if (options["client-secret"] === "-") return readFileSync(0, "utf8").trim() || undefined;
+async function givenClientSecret(options, stdin) {
+  if (options["client-secret"] === "-") return (await text(stdin)).trim() || undefined;
   return options["client-secret"] ?? (process.env.OIDC_CLIENT_SECRET || undefined);
 }
 
-export async function setup(argv) {
+/**
+ * `npm run setup` with these arguments: its exit code; a failure is printed, never thrown. Answers
+ * and a piped secret are read from `stdin`, questions written to `stdout` (the process's own unless
+ * given: the tests run setup in their process).
+ */
+export async function setup(argv, { stdin = process.stdin, stdout = process.stdout } = {}) {
+  try {
+    return await setUp(argv, { stdin, stdout });
+  } catch (error) {
+    console.error(`setup: ${error.message}`);
+    return 1;
+  }
+}
+
+async function setUp(argv, io) {
   const { values: options } = parseArgs({ args: argv, options: OPTIONS, strict: true });
   if (options.help || options.env === undefined) {
     console.log(USAGE);
@@ -86,8 +101,12 @@ export async function setup(argv) {
     console.error(`setup: nothing changed; ${accountProblem}`);
     return 1;
   }
-  const clientSecret = givenClientSecret(options);
-  const asker = createAsker({ yes: options.yes || options["client-secret"] === "-" });
+  const clientSecret = await givenClientSecret(options, io.stdin);
+  const asker = createAsker({
+    yes: options.yes || options["client-secret"] === "-",
+    input: io.stdin,
+    output: io.stdout,
+  });
   try {
     if (options["add-provider"] !== undefined) {
       // The new provider's secret: stdin or the flag (OIDC_CLIENT_SECRET is the current provider's).
@@ -185,11 +204,5 @@ async function putSecrets(flags, clientSecret, asker, lines, env) {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  setup(process.argv.slice(2)).then(
-    (code) => (process.exitCode = code),
-    (error) => {
-      console.error(`setup: ${error.message}`);
-      process.exitCode = 1;
-    },
-  );
+  setup(process.argv.slice(2)).then((code) => (process.exitCode = code));
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCheck } from "../support/run-check";
+import { runCheck } from "../support/run-command";
 
 /** `npm run check` on the signing-key settings: KEY_ROTATION, KEY_ROTATION_DAYS, KEY_WRAPPING_SECRET. */
 function project(vars: string, devVars: string, triggers = '[triggers]\ncrons = ["17 * * * *"]\n') {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startProvider } from "../../demo/provider.mjs";
 import { generateKeySet } from "../../scripts/keys.mjs";
-import { runCheck } from "../support/run-check";
+import { runCheck } from "../support/run-command";
 import { freePort } from "../support/stack";
 
 /** `npm run check` over several providers (OIDC_PROVIDERS, docs/providers.md). */

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { generateKeySet } from "../../scripts/keys.mjs";
-import { runCheck } from "../support/run-check";
+import { runCheck } from "../support/run-command";
 
 /**
  * `npm run check` checks what `wrangler dev` would run (.dev.vars over [vars], as

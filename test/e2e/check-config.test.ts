@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { generateKeySet } from "../../scripts/keys.mjs";
-import { runCheck } from "../support/run-check";
+import { runCheck } from "../support/run-command";
 
 function project(vars: string, devVars?: string, tables = "") {
   const dir = mkdtempSync(join(tmpdir(), "check-config-"));

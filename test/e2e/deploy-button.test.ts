@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { generateKeySet } from "../../scripts/keys.mjs";
-import { runCheck } from "../support/run-check";
+import { runCheck } from "../support/run-command";
 
 /**
  * The files the Deploy to Cloudflare button reads, against what `npm run check` requires: the

@@ -1,10 +1,11 @@
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { main } from "../../scripts/deploy.mjs";
 import { generateKeySet } from "../../scripts/keys.mjs";
-import { standInWrangler } from "../support/setup-workspace";
+import { runCommand } from "../support/run-command";
+import { standInCalls, standInWrangler } from "../support/setup-workspace";
 
 /**
  * `npm run deploy -- --env NAME` from an ordinary laptop: the check, the build (wrangler's real
@@ -36,41 +37,36 @@ function project() {
   return { dir, bin, toml: join(dir, "wrangler.toml"), state: join(dir, "account.json"), calls: join(dir, "calls") };
 }
 
-/** Runs `npm run deploy` (scripts/deploy.mjs) with the stand-in first on PATH and none of this shell's secrets. */
-function deploy(space: ReturnType<typeof project>, args: string[], env: Record<string, string> = {}) {
+/**
+ * Runs `npm run deploy` (scripts/deploy.mjs) in this process (test/support/run-command.ts), with
+ * the stand-in first on PATH and none of this shell's secrets. Its steps' commands are processes of
+ * their own, whose output it forwards. `node scripts/deploy.mjs` itself runs in environments.test.ts.
+ */
+async function deploy(space: ReturnType<typeof project>, args: string[], env: Record<string, string> = {}) {
   writeFileSync(space.calls, "");
-  const { OIDC_CLIENT_SECRET: _secret, SESSION_KEYS: _keys, WORKERS_CI: _ci, ...inherited } = process.env;
   const started = performance.now();
-  const result = spawnSync(process.execPath, ["scripts/deploy.mjs", ...args, "--config", space.toml], {
-    encoding: "utf8",
+  const result = await runCommand(main, [...args, "--config", space.toml], {
     env: {
-      ...inherited,
       PATH: `${space.bin}${delimiter}${process.env.PATH}`,
       FAKE_WRANGLER_STATE: space.state,
       FAKE_WRANGLER_CALLS: space.calls,
-      WRANGLER_SEND_METRICS: "false",
       CLOUDFLARE_CF_FETCH_ENABLED: "false",
       ...env,
     },
   });
-  const calls = readFileSync(space.calls, "utf8")
-    .trim()
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => (JSON.parse(line) as { args: string[] }).args.join(" "));
   return {
-    code: result.status,
-    output: result.stdout + result.stderr,
+    code: result.code,
+    output: result.output,
     stderr: result.stderr,
     seconds: (performance.now() - started) / 1000,
-    calls,
+    calls: standInCalls(space.calls).map((call) => call.args.join(" ")),
   };
 }
 
 describe("npm run deploy -- --env NAME", () => {
   it("checks, builds and deploys with no browser, Python or Go, and never runs the tests", async () => {
     const space = project();
-    const result = deploy(space, ["--env", "staging"], {
+    const result = await deploy(space, ["--env", "staging"], {
       // The secrets as `wrangler secret list` would show them, so the check has nothing to warn about.
       OIDC_CLIENT_SECRET: "staging-client-secret",
       SESSION_KEYS: JSON.stringify(await generateKeySet()),
@@ -92,20 +88,22 @@ describe("npm run deploy -- --env NAME", () => {
     ]);
   }, 60_000);
 
-  it("deploys nothing when the build fails", () => {
+  it("deploys nothing when the build fails", async () => {
     const space = project();
     writeFileSync(space.toml, readFileSync(space.toml, "utf8").replace(/^main = .*$/m, 'main = "missing.ts"'));
-    const result = deploy(space, ["--env", "staging"]);
+    const result = await deploy(space, ["--env", "staging"]);
     expect(result.stderr).toContain("deploy: stopped, `wrangler deploy` failed; nothing was deployed");
     expect(result.code).not.toBe(0);
     expect(result.calls).toHaveLength(1);
     expect(existsSync(space.state)).toBe(false);
   }, 60_000);
 
-  it("under Workers Builds (the Deploy to Cloudflare button), deploys the top level, as npx wrangler deploy would", () => {
+  it("under Workers Builds (the Deploy to Cloudflare button), deploys the top level, as npx wrangler deploy would", async () => {
     const space = project();
-    expect(deploy(space, []).stderr).toContain("name the environment: npm run deploy -- --env staging|production");
-    const result = deploy(space, [], { WORKERS_CI: "1" });
+    expect((await deploy(space, [])).stderr).toContain(
+      "name the environment: npm run deploy -- --env staging|production",
+    );
+    const result = await deploy(space, [], { WORKERS_CI: "1" });
     expect(result.output).toContain("configuration OK");
     expect(result.code).toBe(0);
     expect(result.calls.at(-1)).toBe(`deploy --env= --config ${space.toml}`);

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { deployPlan } from "../../scripts/deploy.mjs";
 import { generateKeySet } from "../../scripts/keys.mjs";
-import { runCheck } from "../support/run-check";
+import { runCheck } from "../support/run-command";
 
 /**
  * Environments: `npm run check -- --env NAME` checks [env.NAME] alone (wrangler inherits no var
@@ -26,7 +26,7 @@ function envProject(toml: string, files: Record<string, string> = {}) {
 
 const kv = (table: string, id: string) => `[[${table}kv_namespaces]]\nbinding = "SESSIONS"\nid = "${id}"\n`;
 
-/** `npm run check` with these arguments, as an operator runs it (in-process: test/support/run-check.ts). */
+/** `npm run check` with these arguments, as an operator runs it (in this process: test/support/run-command.ts). */
 const check = (...args: string[]) =>
   args[0] === "--config" ? runCheck(args[1]!, args.slice(2)) : runCheck("wrangler.toml", args);
 
@@ -151,7 +151,9 @@ describe("npm run deploy -- --env NAME", () => {
   it("wrangler accepts each environment as deployed (dry run): its own bindings, ORIGIN in production", () => {
     for (const environment of ["staging", "production"]) {
       const outdir = mkdtempSync(join(tmpdir(), `dry-run-${environment}-`));
-      const result = spawnSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", outdir, "--env", environment], {
+      // The project's wrangler, as `npx wrangler` finds it, without starting npx (npm's code) first.
+      const wrangler = ["node_modules/wrangler/bin/wrangler.js", "deploy", "--dry-run", "--outdir", outdir];
+      const result = spawnSync(process.execPath, [...wrangler, "--env", environment], {
         encoding: "utf8",
         env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
       });

@@ -1,11 +1,12 @@
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { delimiter, join, resolve } from "node:path";
+import { delimiter, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateKeySet } from "../../scripts/keys.mjs";
+import { generateKeySet, main as keys } from "../../scripts/keys.mjs";
+import { runCommand } from "../support/run-command";
 import { standInWrangler } from "../support/setup-workspace";
 
 /**
@@ -39,32 +40,22 @@ function workspace(keyRotation = "manual") {
     .replace('PUBLIC_URL = "https://staging.app.example.com"', `PUBLIC_URL = "${new URL(jwksUrl).origin}"`)
     .replace(/(\[env\.staging\.vars\][\s\S]*?)KEY_ROTATION = "manual"/, `$1KEY_ROTATION = "${keyRotation}"`);
   writeFileSync(join(tree, "wrangler.toml"), toml);
-  // The project's script, run by npm from the tree (npm would put the project's own wrangler first on PATH).
-  const script = { keys: `node ${resolve("scripts/keys.mjs")}` };
-  writeFileSync(join(tree, "package.json"), JSON.stringify({ name: "tree", private: true, scripts: script }));
   const git = (...args: string[]) => execFileSync("git", args, { cwd: tree, encoding: "utf8" });
   git("init", "-q");
   git("add", ".");
   git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "start");
   const env = {
-    ...process.env,
     PATH: `${bin}${delimiter}${process.env.PATH}`,
     FAKE_WRANGLER_STATE: join(outside, "account.json"),
     FAKE_WRANGLER_CALLS: join(outside, "calls.jsonl"),
-    WRANGLER_SEND_METRICS: "false",
   };
   return {
     tree,
-    /**
-     * `npm run keys -- ARGS` from the tree, as the docs show it (npm prints its banner first).
-     * Asynchronous: the key set is served from this process.
-     */
-    npm: (args: string[]) =>
-      new Promise<{ status: number; stdout: string; stderr: string }>((done) =>
-        execFile("npm", ["run", "keys", "--", ...args], { cwd: tree, env, encoding: "utf8" }, (error, stdout, stderr) =>
-          done({ status: error ? Number(error.code) : 0, stdout, stderr }),
-        ),
-      ),
+    /** `npm run keys -- ARGS` from the tree, as the docs show it, run in this process (test/support/run-command.ts). */
+    keys: async (args: string[]) => {
+      const { code, stdout, stderr } = await runCommand(keys, args, { cwd: tree, env });
+      return { status: code, stdout, stderr };
+    },
     stagingKeys: () => {
       const account = JSON.parse(readFileSync(env.FAKE_WRANGLER_STATE, "utf8")) as {
         workers: Record<string, { secrets: Record<string, string> }>;
@@ -89,7 +80,7 @@ describe("npm run keys -- rotate / retire --env NAME", () => {
     const old = (await generateKeySet("EdDSA")).keys[0] as Jwk;
     served = { keys: [publicOnly(old)] };
     const space = workspace();
-    const rotated = await space.npm(["rotate", "--env", "staging"]);
+    const rotated = await space.keys(["rotate", "--env", "staging"]);
     expect(rotated.stderr + rotated.stdout).toContain(`verifies: ${old.kid} (EdDSA, public only)`);
     expect(rotated.status).toBe(0);
     const [fresh, kept, ...rest] = space.stagingKeys().keys;
@@ -105,7 +96,7 @@ describe("npm run keys -- rotate / retire --env NAME", () => {
     // Retiring: the worker now publishes [fresh, old]; old goes, and (the private key being only
     // in the secret) a new key signs, with `fresh` kept to verify.
     served = { keys: [publicOnly(fresh!), publicOnly(old)] };
-    const retired = await space.npm(["retire", old.kid, "--env", "staging"]);
+    const retired = await space.keys(["retire", old.kid, "--env", "staging"]);
     expect(retired.status).toBe(0);
     const after = space.stagingKeys().keys;
     expect(after.map((key) => key.kid)).not.toContain(old.kid);
@@ -118,17 +109,18 @@ describe("npm run keys -- rotate / retire --env NAME", () => {
     const [signing, other] = [(await generateKeySet()).keys[0] as Jwk, (await generateKeySet()).keys[0] as Jwk];
     served = { keys: [publicOnly(signing), publicOnly(other)] };
     const space = workspace();
-    const first = await space.npm(["retire", signing.kid, "--env", "staging"]);
+    const first = await space.keys(["retire", signing.kid, "--env", "staging"]);
     expect(first.status).toBe(1);
     expect(first.stderr).toContain(`${signing.kid} signs now`);
-    expect((await space.npm(["retire", "nope", "--env", "staging"])).stderr).toContain("lists no key nope");
+    expect((await space.keys(["retire", "nope", "--env", "staging"])).stderr).toContain("lists no key nope");
     served = { keys: [signing] };
-    expect((await space.npm(["rotate", "--env", "staging"])).stderr).toContain("publishes a private key");
-    const auto = await workspace("auto").npm(["rotate", "--env", "staging"]);
+    expect((await space.keys(["rotate", "--env", "staging"])).stderr).toContain("publishes a private key");
+    const auto = await workspace("auto").keys(["rotate", "--env", "staging"]);
     expect(auto.status).toBe(1);
     expect(auto.stderr).toContain('KEY_ROTATION = "auto"');
   });
 
+  // As a process of its own, as .dev.vars is filled in: the entry point, its exit status, its real stdout.
   it("generates an ES256 private key set by default and EdDSA on request, on standard output", () => {
     const run = (args: string[]) =>
       JSON.parse(execFileSync("node", ["scripts/keys.mjs", ...args], { encoding: "utf8" })) as { keys: Jwk[] };

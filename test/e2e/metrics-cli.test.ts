@@ -2,7 +2,8 @@ import { spawn } from "node:child_process";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dashboardQueries } from "../../scripts/metrics.mjs";
+import { dashboardQueries, main } from "../../scripts/metrics.mjs";
+import { runCommand } from "../support/run-command";
 
 /** `npm run metrics`: the dashboard of docs/operating.md, sent to a local stand-in for the Analytics Engine SQL API. */
 const received: { url: string; authorization: string | undefined; body: string }[] = [];
@@ -21,16 +22,24 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => api.close(() => resolve())));
 
-function metrics(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
+/** `npm run metrics -- ARGS` against the stand-in, in this process (test/support/run-command.ts); no Cloudflare account but `env`'s. */
+async function metrics(args: string[], env: Record<string, string> = {}) {
+  const { code, output } = await runCommand(main, args, { env: { CLOUDFLARE_API_BASE_URL: apiUrl, ...env } });
+  return { code, output };
+}
+
+/** The same as a process of its own, `node scripts/metrics.mjs`: its entry point, exit status, stdout and stderr. */
+function metricsProcess(args: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     const { CLOUDFLARE_ACCOUNT_ID: _a, CLOUDFLARE_API_TOKEN: _t, ...rest } = process.env;
     const child = spawn(process.execPath, ["scripts/metrics.mjs", ...args], {
-      env: { ...rest, CLOUDFLARE_API_BASE_URL: apiUrl, ...env },
+      env: { ...rest, CLOUDFLARE_API_BASE_URL: apiUrl },
     });
     let output = "";
     child.stdout.on("data", (chunk) => (output += chunk));
     child.stderr.on("data", (chunk) => (output += chunk));
-    child.on("exit", (code) => resolve({ code, output }));
+    // "close", not "exit": by then everything it printed has been read.
+    child.on("close", (code) => resolve({ code, output }));
   });
 }
 
@@ -68,7 +77,7 @@ describe("npm run metrics", () => {
   });
 
   it("refuses to run without credentials, and refuses hours that are not whole numbers", async () => {
-    expect(await metrics(["decisions"])).toMatchObject({
+    expect(await metricsProcess(["decisions"])).toMatchObject({
       code: 1,
       output: expect.stringContaining("CLOUDFLARE_API_TOKEN"),
     });

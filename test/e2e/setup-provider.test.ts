@@ -47,7 +47,7 @@ const putCalls = (calls: { args: string[] }[]) =>
 describe("npm run setup -- --add-provider", () => {
   it('turns the single provider into "default" and adds the new one; a second run appends', async () => {
     const space = setUpStaging();
-    const result = space.run(PARTNER, { input: `${NEW_SECRET}\n`, env: { OIDC_CLIENT_SECRET: OLD_SECRET } });
+    const result = await space.run(PARTNER, { input: `${NEW_SECRET}\n`, env: { OIDC_CLIENT_SECRET: OLD_SECRET } });
     expect(result.output).toContain("configuration OK");
     expect(result.code).toBe(0);
     const vars = (await environment(space.toml, "staging")).vars;
@@ -80,7 +80,7 @@ describe("npm run setup -- --add-provider", () => {
     const deployed = space.account();
     delete secretsOf(deployed, WORKER).OIDC_CLIENT_SECRET;
     writeFileSync(space.state, JSON.stringify(deployed));
-    const second = space.run(
+    const second = await space.run(
       ["--env", "staging", "--add-provider", "corp-sso", "--label", "Corp SSO"].concat([
         "--issuer",
         "https://sso.corp.example/realms/main",
@@ -100,7 +100,7 @@ describe("npm run setup -- --add-provider", () => {
     expect(second.output).not.toContain("secret delete");
   }, 120_000);
 
-  it("refuses a bad id, a taken id or an http issuer before any file or secret changes", () => {
+  it("refuses a bad id, a taken id or an http issuer before any file or secret changes", async () => {
     const space = setUpStaging();
     const before = space.files();
     const cases: [string, string, string][] = [
@@ -113,7 +113,7 @@ describe("npm run setup -- --add-provider", () => {
     for (const [flag, value, expected] of cases) {
       const args = [...PARTNER];
       args[args.indexOf(flag) + 1] = value;
-      const result = space.run(args, { input: `${NEW_SECRET}\n`, env: { OIDC_CLIENT_SECRET: OLD_SECRET } });
+      const result = await space.run(args, { input: `${NEW_SECRET}\n`, env: { OIDC_CLIENT_SECRET: OLD_SECRET } });
       expect([value, result.code]).toEqual([value, 1]);
       expect(result.output).toContain("setup: nothing changed");
       expect(result.output).toContain(expected);
@@ -126,7 +126,7 @@ describe("npm run setup -- --add-provider", () => {
   it("without the current provider's secret, changes nothing and says what to put; then goes on without it", async () => {
     const space = setUpStaging();
     const before = space.files();
-    const refused = space.run(PARTNER, { input: `${NEW_SECRET}\n` });
+    const refused = await space.run(PARTNER, { input: `${NEW_SECRET}\n` });
     expect(refused.code).toBe(1);
     expect(refused.output).toContain("npx wrangler secret put OIDC_CLIENT_SECRET_DEFAULT --env staging");
     expect(putCalls(refused.calls)).toEqual([]);
@@ -136,7 +136,7 @@ describe("npm run setup -- --add-provider", () => {
     const state = space.account();
     secretsOf(state, WORKER).OIDC_CLIENT_SECRET_DEFAULT = OLD_SECRET;
     writeFileSync(space.state, JSON.stringify(state));
-    const result = space.run(PARTNER, { input: `${NEW_SECRET}\n` });
+    const result = await space.run(PARTNER, { input: `${NEW_SECRET}\n` });
     expect(result.output).toContain("configuration OK");
     expect(result.code).toBe(0);
     expect(putCalls(result.calls)).toEqual(["OIDC_CLIENT_SECRET_PARTNER"]);
@@ -151,7 +151,7 @@ describe("npm run setup -- --add-provider", () => {
       ),
     );
     writeFileSync(space.state, JSON.stringify({ namespaces: [], workers: { [WORKER]: { secrets: {} } } }));
-    const result = space.run(PARTNER, { input: `${NEW_SECRET}\n`, env: { OIDC_CLIENT_SECRET: OLD_SECRET } });
+    const result = await space.run(PARTNER, { input: `${NEW_SECRET}\n`, env: { OIDC_CLIENT_SECRET: OLD_SECRET } });
     expect(result.output).toContain("configuration OK");
     expect(result.code).toBe(0);
     const vars = (await environment(space.toml, "staging")).vars;
@@ -179,7 +179,7 @@ describe("npm run setup -- --add-provider", () => {
     ]
       .map((line) => `${line}\n`)
       .join("");
-    const result = space.run(["--env", "staging", "--add-provider="], { input });
+    const result = await space.run(["--env", "staging", "--add-provider="], { input });
     for (const question of ["Provider id", "Label", "Issuer URL", "client id", "current provider", "Client secret at"])
       expect(result.output).toContain(question);
     expect(result.output).toContain("configuration OK");

@@ -6,7 +6,8 @@ import { environment, secretsOf, workspace as setupWorkspace } from "../support/
 /**
  * `npm run setup -- --env NAME` against a stand-in `wrangler` on PATH (test/support/fake-wrangler.mjs:
  * wrangler 4.86's output, a JSON file for the Cloudflare account), on a copy of this repository's
- * wrangler.toml, from nothing to a passing check, then again to repair what went missing.
+ * wrangler.toml, from nothing to a passing check, then again to repair what went missing. Setup
+ * runs in this process (test/support/run-command.ts), but for one test that runs `node scripts/setup.mjs`.
  */
 const REPO_TOML = readFileSync("wrangler.toml", "utf8");
 const SECRET = "client-secret-value-for-tests";
@@ -26,7 +27,7 @@ const ANSWERS = [
 describe("npm run setup -- --env NAME", () => {
   it("takes a new environment to a passing check, then repairs a lost KV id and secret, keeping the keys", async () => {
     const space = workspace();
-    const first = space.run(["--env", "demo", "--yes", ...ANSWERS], { env: { OIDC_CLIENT_SECRET: SECRET } });
+    const first = await space.run(["--env", "demo", "--yes", ...ANSWERS], { env: { OIDC_CLIENT_SECRET: SECRET } });
     expect(first.output).toContain("configuration OK");
     expect(first.code).toBe(0);
     // What to register with Google, and the one command that deploys.
@@ -77,7 +78,7 @@ describe("npm run setup -- --env NAME", () => {
     const state = space.account();
     delete secretsOf(state, "edge-auth-worker-demo").OIDC_CLIENT_SECRET;
     writeFileSync(space.state, JSON.stringify(state));
-    const second = space.run(["--env", "demo", "--yes"], { env: { OIDC_CLIENT_SECRET: SECRET } });
+    const second = await space.run(["--env", "demo", "--yes"], { env: { OIDC_CLIENT_SECRET: SECRET } });
     expect(second.output).toContain("configuration OK");
     expect(second.code).toBe(0);
     expect(second.output).toContain("secret KEY_WRAPPING_SECRET: kept");
@@ -101,7 +102,7 @@ describe("npm run setup -- --env NAME", () => {
       space.state,
       JSON.stringify({ namespaces: [], workers: { "edge-auth-worker-demo": { secrets: { SESSION_KEYS: keys } } } }),
     );
-    const result = space.run(["--env", "demo", "--yes", ...ANSWERS], { env: { OIDC_CLIENT_SECRET: SECRET } });
+    const result = await space.run(["--env", "demo", "--yes", ...ANSWERS], { env: { OIDC_CLIENT_SECRET: SECRET } });
     expect(result.code).toBe(0);
     expect(result.output).toContain('secret SESSION_KEYS: kept (KEY_ROTATION = "manual"');
     expect((await environment(space.toml, "demo")).vars).toMatchObject({ KEY_ROTATION: "manual" });
@@ -114,7 +115,7 @@ describe("npm run setup -- --env NAME", () => {
 
   it("edits an existing [env.NAME] in place: only its answers change, comments and other tables stay", async () => {
     const space = workspace();
-    const result = space.run(
+    const result = await space.run(
       [
         "--env",
         "staging",
@@ -165,7 +166,8 @@ describe("npm run setup -- --env NAME", () => {
         "example.org",
         SECRET,
       ].join("\n") + "\n";
-    const result = space.run(["--env", "demo"], { input });
+    // As a process of its own, once: setup's entry point, its exit status, and answers read from its real stdin.
+    const result = space.spawn(["--env", "demo"], { input });
     expect(result.output).toContain("Public hostname of the worker");
     expect(result.output).toContain("Google OAuth client secret (not shown)");
     // In the order the table of docs/deploying.md, "What it asks", lists them.
@@ -186,7 +188,7 @@ describe("npm run setup -- --env NAME", () => {
     });
   }, 120_000);
 
-  it("reads the client secret from stdin (--client-secret -); the check flags a misspelled secret", () => {
+  it("reads the client secret from stdin (--client-secret -); the check flags a misspelled secret", async () => {
     const space = workspace();
     writeFileSync(
       space.state,
@@ -195,7 +197,9 @@ describe("npm run setup -- --env NAME", () => {
         workers: { "edge-auth-worker-demo": { secrets: { OIDC_CLIENT_SECRTE: "typo" } } },
       }),
     );
-    const result = space.run(["--env", "demo", "--yes", ...ANSWERS, "--client-secret", "-"], { input: `${SECRET}\n` });
+    const result = await space.run(["--env", "demo", "--yes", ...ANSWERS, "--client-secret", "-"], {
+      input: `${SECRET}\n`,
+    });
     expect(secretsOf(space.account(), "edge-auth-worker-demo").OIDC_CLIENT_SECRET).toBe(SECRET);
     expect(result.output).toContain(
       "OIDC_CLIENT_SECRTE (a secret of the Worker): not a name the worker reads; did you mean OIDC_CLIENT_SECRET?",
@@ -203,9 +207,9 @@ describe("npm run setup -- --env NAME", () => {
     expect(result.code).toBe(1);
   }, 120_000);
 
-  it("with --yes and answers missing, lists every one and changes nothing", () => {
+  it("with --yes and answers missing, lists every one and changes nothing", async () => {
     const space = workspace();
-    const result = space.run(["--env", "demo", "--yes", "--public-url", "http://demo.example.org/app"]);
+    const result = await space.run(["--env", "demo", "--yes", "--public-url", "http://demo.example.org/app"]);
     expect(result.code).toBe(1);
     for (const expected of [
       '--public-url: "http://demo.example.org/app" is not an https origin',
@@ -220,11 +224,11 @@ describe("npm run setup -- --env NAME", () => {
     expect(existsSync(space.state)).toBe(false);
   }, 60_000);
 
-  it("without a Cloudflare login, asks nothing, changes no file and says to run npx wrangler login", () => {
+  it("without a Cloudflare login, asks nothing, changes no file and says to run npx wrangler login", async () => {
     const space = workspace();
     writeFileSync(space.state, JSON.stringify({ loggedIn: false, namespaces: [], workers: {} }));
     const before = space.files();
-    const result = space.run(["--env", "demo", "--yes", ...ANSWERS], { env: { OIDC_CLIENT_SECRET: SECRET } });
+    const result = await space.run(["--env", "demo", "--yes", ...ANSWERS], { env: { OIDC_CLIENT_SECRET: SECRET } });
     expect(result.code).toBe(1);
     expect(result.output).toContain("not logged in to a Cloudflare account");
     expect(result.output).toContain("\n  npx wrangler login\n");
@@ -234,7 +238,7 @@ describe("npm run setup -- --env NAME", () => {
     expect(result.calls.map((call) => call.args.join(" "))).toEqual([`whoami --json --config ${space.toml}`]);
   }, 60_000);
 
-  it("with several accounts and none chosen, changes no file and names each account's CLOUDFLARE_ACCOUNT_ID", () => {
+  it("with several accounts and none chosen, changes no file and names each account's CLOUDFLARE_ACCOUNT_ID", async () => {
     const space = workspace();
     const accounts = [
       { id: "11111111111111111111111111111111", name: "Ada's Account" },
@@ -242,25 +246,25 @@ describe("npm run setup -- --env NAME", () => {
     ];
     writeFileSync(space.state, JSON.stringify({ accounts, namespaces: [], workers: {} }));
     const before = space.files();
-    const result = space.run(["--env", "demo", "--yes", ...ANSWERS], { env: { OIDC_CLIENT_SECRET: SECRET } });
+    const result = await space.run(["--env", "demo", "--yes", ...ANSWERS], { env: { OIDC_CLIENT_SECRET: SECRET } });
     expect(result.code).toBe(1);
     expect(result.output).toContain(
       "CLOUDFLARE_ACCOUNT_ID=22222222222222222222222222222222 npm run setup -- --env demo",
     );
     expect(space.files()).toEqual(before);
     // Chosen, setup goes on.
-    const chosen = space.run(["--env", "demo", "--yes", ...ANSWERS], {
+    const chosen = await space.run(["--env", "demo", "--yes", ...ANSWERS], {
       env: { OIDC_CLIENT_SECRET: SECRET, CLOUDFLARE_ACCOUNT_ID: accounts[1]!.id },
     });
     expect(chosen.output).toContain("configuration OK");
     expect(chosen.code).toBe(0);
   }, 120_000);
 
-  it("refuses an --env that is not a plain name before asking wrangler anything", () => {
+  it("refuses an --env that is not a plain name before asking wrangler anything", async () => {
     const space = workspace();
     const before = space.files();
     for (const name of ['x]\n[vars]\nALLOWED_DOMAINS = "*"\n[env.x', "Staging", "prod.eu", "-x", ""]) {
-      const result = space.run([`--env=${name}`, "--yes", ...ANSWERS], { env: { OIDC_CLIENT_SECRET: SECRET } });
+      const result = await space.run([`--env=${name}`, "--yes", ...ANSWERS], { env: { OIDC_CLIENT_SECRET: SECRET } });
       expect([name, result.code]).toEqual([name, 2]);
       expect(result.output).toContain("is not an environment name");
       expect(result.calls).toEqual([]);

@@ -2,6 +2,8 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
+import { setup } from "../../scripts/setup.mjs";
+import { runCommand } from "./run-command";
 
 // `npm run setup` in a temporary directory, against the stand-in `wrangler`
 // (test/support/fake-wrangler.mjs: wrangler 4.86's output, a JSON file for the Cloudflare account).
@@ -18,6 +20,15 @@ export function standInWrangler(dir: string): string {
   return bin;
 }
 
+/** The stand-in's log: one entry per `wrangler` call, its arguments and the size of its stdin. */
+export function standInCalls(path: string): { args: string[]; stdinBytes: number }[] {
+  return readFileSync(path, "utf8")
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { args: string[]; stdinBytes: number });
+}
+
 export interface Account {
   namespaces: { id: string; title: string }[];
   workers: Record<string, { secrets: Record<string, string> }>;
@@ -29,9 +40,27 @@ export function workspace(tomlText: string) {
   const bin = standInWrangler(dir);
   writeFileSync(join(dir, "wrangler.toml"), tomlText);
   const paths = { toml: join(dir, "wrangler.toml"), state: join(dir, "account.json"), calls: join(dir, "calls.jsonl") };
+  type RunOptions = { input?: string; env?: Record<string, string> };
+  /** The environment of a run: the stand-in first on PATH, with its account and its log. */
+  const standIn = (env: Record<string, string>) => ({
+    ...env,
+    PATH: `${bin}${delimiter}${process.env.PATH}`,
+    FAKE_WRANGLER_STATE: paths.state,
+    FAKE_WRANGLER_CALLS: paths.calls,
+  });
   return {
     ...paths,
-    run(args: string[], { input = "", env = {} }: { input?: string; env?: Record<string, string> } = {}) {
+    /** `npm run setup -- --config TOML ARGS`, run in this process (test/support/run-command.ts). */
+    async run(args: string[], { input = "", env = {} }: RunOptions = {}) {
+      writeFileSync(paths.calls, "");
+      const { code, output } = await runCommand(setup, ["--config", paths.toml, ...args], {
+        stdin: input,
+        env: standIn(env),
+      });
+      return { code, output, calls: standInCalls(paths.calls) };
+    },
+    /** The same as a process of its own, `node scripts/setup.mjs`: its entry point, exit status and real stdin. */
+    spawn(args: string[], { input = "", env = {} }: RunOptions = {}) {
       writeFileSync(paths.calls, "");
       const {
         OIDC_CLIENT_SECRET: _secret,
@@ -42,21 +71,9 @@ export function workspace(tomlText: string) {
       const result = spawnSync(process.execPath, ["scripts/setup.mjs", "--config", paths.toml, ...args], {
         encoding: "utf8",
         input,
-        env: {
-          ...inherited,
-          ...env,
-          PATH: `${bin}${delimiter}${process.env.PATH}`,
-          FAKE_WRANGLER_STATE: paths.state,
-          FAKE_WRANGLER_CALLS: paths.calls,
-          WRANGLER_SEND_METRICS: "false",
-        },
+        env: { ...inherited, ...standIn(env), WRANGLER_SEND_METRICS: "false" },
       });
-      const calls = readFileSync(paths.calls, "utf8")
-        .trim()
-        .split("\n")
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as { args: string[]; stdinBytes: number });
-      return { code: result.status, output: result.stdout + result.stderr, calls };
+      return { code: result.status, output: result.stdout + result.stderr, calls: standInCalls(paths.calls) };
     },
     account: (): Account => JSON.parse(readFileSync(paths.state, "utf8")),
     /** Every file of the workspace but the call log, byte for byte. */
