@@ -68,9 +68,15 @@ export default defineConfig({
         test: {
           name: "workerd",
           include: ["test/unit/**/*.test.ts"],
-          // Two files at a time, one per core. Each file gets a Miniflare of its own, whose storage
-          // lives in a temporary directory of its own, and the outbound handlers above keep no
-          // state: files cannot see each other's KV, Durable Objects or module state.
+          // Two files at a time, one per core, in two Miniflares started once for the whole run
+          // (`isolate: false`): starting one takes longer than most files do. The files one of them
+          // runs share its storage (KV, Durable Objects) and the worker's modules with their
+          // per-isolate caches, as the requests of one isolate do in production; the outbound
+          // handlers above keep no state, vitest restores spies after each file, and a test that
+          // fakes the clock restores it. So each test arranges its own state (people, ids, keys,
+          // issuers: `newPerson()` in test/support/workerd/helpers.ts) and never counts on an
+          // empty store or a cold cache.
+          isolate: false,
           maxWorkers: 2,
           sequence: { groupOrder: 0 },
         },

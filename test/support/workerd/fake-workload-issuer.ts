@@ -23,7 +23,7 @@ export const WORKLOAD_CLAIMS = {
   ref: "refs/heads/main",
 };
 
-/** Every fake issuer of this test file, by URL: one fetch stand-in serves them all. */
+/** Every fake issuer made in this test process, by URL: one fetch stand-in serves them all (a test names an issuer of its own). */
 const issuers = new Map<string, (url: string) => Promise<Response | undefined>>();
 const realFetch = globalThis.fetch;
 

@@ -15,6 +15,16 @@ export const ISSUER = "https://app.test";
 export const testEnv = env;
 export const ada: Identity = { provider: "default", sub: "1001", email: "ada@example.com" };
 
+/**
+ * A person no other test has seen: a `sub` of their own, with `email` (default ada's, which the
+ * unit bindings allow). Test files share one store (vitest.config.ts), so a test that reads what
+ * the store keeps per person (their list of sessions, a sign-out everywhere, a RISC event) signs
+ * in as a new person rather than as `ada`, whose sessions other files create too.
+ */
+export function newPerson(email = ada.email): Identity {
+  return { provider: "default", sub: `person-${crypto.randomUUID()}`, email };
+}
+
 export async function testConfig(): Promise<Config> {
   const result = await loadConfig(testEnv);
   if (!result.ok) throw new Error(result.problems.join("; "));

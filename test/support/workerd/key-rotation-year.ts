@@ -77,7 +77,7 @@ export function yearOfRotations(store: "kv" | "durable-object"): void {
   describe(`KEY_ROTATION = auto on the '${store}' store`, () => {
     afterEach(() => vi.useRealTimers());
 
-    // Each test starts with no stored key (storage lasts for the whole file).
+    // Each test starts with no stored key (storage lasts for the whole run, other files' keys included).
     beforeEach(async () => {
       for (const keys of [
         createKvSigningKeyStore(testEnv.SESSIONS),

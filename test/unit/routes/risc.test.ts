@@ -1,27 +1,26 @@
-import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from "jose";
+import { SignJWT, type JWTPayload } from "jose";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ada, callWith, setCookies, signedIn } from "../../support/workerd/helpers";
+import { RISC_ISSUER, RISC_KID, riscSigningKey, riscTransmitterResponse } from "../../support/workerd/risc-transmitter";
 
 /**
  * POST /auth/risc inside workerd, with the clock moved instead of waited for. The provider's
  * transmitter (https://issuer.test, outside this machine) is a fetch stand-in serving its
- * risc-configuration and keys; the e2e tests push real SETs from a real fake transmitter.
+ * risc-configuration and keys (test/support/workerd/risc-transmitter.ts); the e2e tests push real
+ * SETs from a real fake transmitter.
  */
-const ISSUER = "https://issuer.test/";
+const ISSUER = RISC_ISSUER;
 const EVENT = (name: string) => `https://schemas.openid.net/secevent/risc/event-type/${name}`;
 let privateKey: CryptoKey;
 let realFetch: typeof fetch;
 
 beforeAll(async () => {
-  const pair = await generateKeyPair("RS256");
-  privateKey = pair.privateKey;
-  const jwks = { keys: [{ ...(await exportJWK(pair.publicKey)), kid: "risc-1", alg: "RS256", use: "sig" }] };
+  privateKey = await riscSigningKey();
   realFetch = globalThis.fetch;
   vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
     const url = new Request(input, init).url;
-    if (url === "https://issuer.test/.well-known/risc-configuration")
-      return Response.json({ issuer: ISSUER, jwks_uri: "https://issuer.test/risc/jwks" });
-    if (url === "https://issuer.test/risc/jwks") return Response.json(jwks);
+    const transmitter = await riscTransmitterResponse(url);
+    if (transmitter) return transmitter;
     if (url.startsWith("https://down.test/")) throw new TypeError("Network connection lost.");
     // A provider that publishes no RISC configuration at all (most besides Google).
     if (url === "https://no-risc.test/.well-known/risc-configuration")
@@ -35,7 +34,7 @@ let jtis = 0;
 function set(events: Record<string, unknown>, claims: JWTPayload = {}, header: Record<string, unknown> = {}) {
   const nowSeconds = Math.floor(Date.now() / 1000);
   return new SignJWT({ events, ...claims })
-    .setProtectedHeader({ alg: "RS256", kid: "risc-1", typ: "secevent+jwt", ...header })
+    .setProtectedHeader({ alg: "RS256", kid: RISC_KID, typ: "secevent+jwt", ...header })
     .setIssuer((claims.iss as string) ?? ISSUER)
     .setAudience((claims.aud as string) ?? "unit-client")
     .setIssuedAt(claims.iat ?? nowSeconds)
@@ -117,7 +116,7 @@ describe("POST /auth/risc in workerd", () => {
 
   it("refuses what is not a SET: no events, an account event without a subject, the wrong content type, an oversized body", async () => {
     const noEvents = await new SignJWT({})
-      .setProtectedHeader({ alg: "RS256", kid: "risc-1" })
+      .setProtectedHeader({ alg: "RS256", kid: RISC_KID })
       .setIssuer(ISSUER)
       .setAudience("unit-client")
       .setIssuedAt()

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { sessionsPage, type SessionView } from "../../../src/http/sessions-page";
-import { callWith, ISSUER, setCookies, signedIn } from "../../support/workerd/helpers";
+import { callWith, ISSUER, newPerson, setCookies, signedIn } from "../../support/workerd/helpers";
 
 /**
  * After ending a session on GET {AUTH_PREFIX}/sessions, the page says it was ended, and how long
@@ -10,9 +10,11 @@ import { callWith, ISSUER, setCookies, signedIn } from "../../support/workerd/he
 const PAGE = { accept: "text/html", "sec-fetch-mode": "navigate" };
 const POST = { origin: ISSUER, "sec-fetch-site": "same-origin", "content-type": "application/x-www-form-urlencoded" };
 
+/** Two sessions of one new person: the page lists only theirs. */
 async function twoSessions() {
-  const here = await signedIn();
-  const other = await signedIn();
+  const person = newPerson();
+  const here = await signedIn(person);
+  const other = await signedIn(person);
   return { cookie: here.cookie, otherId: other.issued.familyId };
 }
 
@@ -51,7 +53,7 @@ describe("GET /auth/sessions after ending a session", () => {
   });
 
   it("gives the lifetime in the person's units, and none with REVOCATION_CHECK", async () => {
-    const { cookie } = await signedIn();
+    const { cookie } = await signedIn(newPerson());
     expect(await pageText(cookie, "/auth/sessions?ended=1", { ACCESS_TOKEN_TTL: "3600" })).toContain(
       "may stay signed in for up to 1 hour, until",
     );
@@ -74,7 +76,7 @@ describe("GET /auth/sessions after ending a session", () => {
   });
 
   it("says nothing for any other value, and never shows what the address held", async () => {
-    const { cookie } = await signedIn();
+    const { cookie } = await signedIn(newPerson());
     const plain = await pageText(cookie, "/auth/sessions");
     for (const query of ["?ended=0", "?ended=%3Cb%3Eyes%3C%2Fb%3E", "?ended=1&ended=others", "?ended="]) {
       const text = await pageText(cookie, `/auth/sessions${query}`);

@@ -1,10 +1,11 @@
-import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { SignJWT } from "jose";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createKvSessionStore } from "../../../src/session/kv-store";
 import { createCloudflareKv, FREE_PLAN_DAILY_LIMITS, type DailyLimits } from "../../support/cloudflare-kv";
 import { fixedWindowLimiter, RATE_LIMIT, RATE_LIMIT_PERIOD_MS } from "../../support/workerd/fixed-window-limiter";
 import { callWith, setCookies, testEnv } from "../../support/workerd/helpers";
 import { consent } from "../../support/workerd/provider-stub";
+import { RISC_ISSUER, RISC_KID, riscSigningKey, riscTransmitterResponse } from "../../support/workerd/risc-transmitter";
 
 /**
  * The security review's attack on Workers KV's daily quotas, on the model of KV at the Free
@@ -26,7 +27,6 @@ const SAMPLED_EVERY_MINUTES = 10;
 const DAY = Math.floor(Date.now() / 86_400_000) * 86_400_000;
 const ATTACKER_IP = "198.51.100.66";
 const VICTIM_IP = "203.0.113.40";
-const RISC_ISSUER = "https://issuer.test/";
 
 type Jar = Map<string, string>;
 const cookieHeader = (jar: Jar) => [...jar].map(([name, value]) => `${name}=${value}`).join("; ");
@@ -45,16 +45,10 @@ afterEach(() => {
 
 /** The provider's RISC transmitter (its configuration and keys), in front of whatever fetch there is. */
 async function riscTransmitter() {
-  const { privateKey, publicKey } = await generateKeyPair("RS256");
-  const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: "risc-attack", alg: "RS256", use: "sig" }] };
+  const privateKey = await riscSigningKey();
   const before = globalThis.fetch;
-  globalThis.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
-    const url = new Request(input, init).url;
-    if (url === "https://issuer.test/.well-known/risc-configuration")
-      return Response.json({ issuer: RISC_ISSUER, jwks_uri: "https://issuer.test/risc/jwks" });
-    if (url === "https://issuer.test/risc/jwks") return Response.json(jwks);
-    return before(input, init);
-  };
+  globalThis.fetch = async (input: RequestInfo | URL, init?: RequestInit) =>
+    (await riscTransmitterResponse(new Request(input, init).url)) ?? before(input, init);
   const event = (sub: string) =>
     new SignJWT({
       events: {
@@ -63,7 +57,7 @@ async function riscTransmitter() {
         },
       },
     })
-      .setProtectedHeader({ alg: "RS256", kid: "risc-attack", typ: "secevent+jwt" })
+      .setProtectedHeader({ alg: "RS256", kid: RISC_KID, typ: "secevent+jwt" })
       .setIssuer(RISC_ISSUER)
       .setAudience("unit-client")
       .setIssuedAt(Math.floor(Date.now() / 1000))

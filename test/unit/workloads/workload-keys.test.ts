@@ -21,12 +21,8 @@ afterEach(() => vi.useRealTimers());
 afterAll(() => vi.restoreAllMocks());
 
 describe("a workload issuer's keys", () => {
-  let issuer: FakeWorkloadIssuer;
-  beforeAll(async () => {
-    issuer = await fakeWorkloadIssuer("https://flood.workloads.test");
-  });
-
   it("are fetched once for many requests, and a flood of unknown kids refetches them at most once per 30 s", async () => {
+    const issuer = await fakeWorkloadIssuer("https://flood.workloads.test");
     expect((await get(issuer, await issuer.token())).status).toBe(200);
     expect(issuer.hits).toEqual({ discovery: 1, jwks: 1 });
     for (let i = 0; i < 5; i++) expect((await get(issuer, await issuer.token({ jti: String(i) }))).status).toBe(200);
@@ -45,8 +41,10 @@ describe("a workload issuer's keys", () => {
   });
 
   it("follow the issuer's key rotation: a token under a new kid is accepted once the cooldown allows a refetch", async () => {
-    // Well past the last refetch of the test above (each test starts its fake clock at real time).
-    vi.setSystemTime(Date.now() + 120_000);
+    const issuer = await fakeWorkloadIssuer("https://rotating.workloads.test");
+    expect((await get(issuer, await issuer.token())).status).toBe(200);
+    // Past the cooldown of that first fetch.
+    vi.setSystemTime(Date.now() + 31_000);
     await issuer.rotate();
     const before = issuer.hits.jwks;
     expect((await get(issuer, await issuer.token())).status).toBe(200);
