@@ -2,6 +2,7 @@ import type { ErrorHandler } from "hono";
 import type { AppEnv } from "../app/request-context";
 import { AuthError } from "../errors";
 import { errorResponse, internalErrorResponse } from "../http/error-response";
+import { safeReturnTo } from "../http/return-to";
 import { failureFields, logEvent } from "../log";
 
 /**
@@ -23,9 +24,13 @@ export const refusal: ErrorHandler<AppEnv> = (error, c) => {
     const level = error.status >= 500 ? "error" : expected ? "info" : "warn";
     logEvent(level, "request_refused", failureFields(error));
     const { url } = ctx.request;
-    // Only the gate refuses a page with this code: another account comes back to it. (Never one
-    // of our routes, whose query may hold a code.)
-    const returnTo = error.code === "ERR_ACCESS_DENIED" ? { returnTo: url.pathname + url.search } : {};
+    // Only the gate refuses a page with this code: another account comes back to it, as far as a
+    // sign-in would accept it as a return (too long, or not a plain path of ours: the home page),
+    // so the page never repeats a request it could not come back to.
+    const returnTo =
+      error.code === "ERR_ACCESS_DENIED"
+        ? { returnTo: safeReturnTo(url.pathname + url.search, ctx.config.authPrefix) }
+        : {};
     const retry = ctx.retryHref ? { retryHref: ctx.retryHref } : {};
     const audience = { wantsPage, authPrefix: ctx.config.authPrefix, nowMs: ctx.nowMs };
     return errorResponse(error, { ...audience, ...retry, ...returnTo });

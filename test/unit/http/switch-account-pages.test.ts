@@ -25,6 +25,25 @@ describe("changing accounts", () => {
     expect(html).not.toContain('"/eng/plans');
   });
 
+  it("links back only to what a sign-in would accept as a return: a path no return_to could carry comes back to /, and is not repeated on the page", async () => {
+    const { cookie } = await signedIn();
+    const policy = JSON.stringify([{ path: "/*", allow: { emails: ["grace@example.org"] } }]);
+    const long = `state=${"s".repeat(3000)}`;
+    const paths = {
+      long: `/eng/plans?${long}`,
+      "long, //": `//?${long}`,
+      "//": "//evil.example/x",
+      "/\\": "/\\evil.example/x",
+    };
+    for (const [what, path] of Object.entries(paths)) {
+      const response = await callWith({ ACCESS_POLICY: policy }, path, { headers: { ...page, cookie } });
+      expect(response.status, what).toBe(403);
+      const html = await response.text();
+      expect(hrefs(html), what).toContain("/auth/login?prompt=select_account&return_to=%2F");
+      expect(html, what).not.toMatch(/s{100}|evil/);
+    }
+  });
+
   it("says on the signed-out page how it goes with Google, and offers another account; no provider sign-out without one", async () => {
     const response = await callWith({}, "/auth/logout", { headers: page });
     expect(response.status).toBe(200);
