@@ -11,13 +11,33 @@ import { startStack, type Stack } from "../support/stack";
  */
 const CHECK_SECONDS = 2;
 const POLICY = [{ path: "/live/*", allow: { domains: ["*"] }, websocket: "pass-through" }];
+/** Seconds a session lasts in the last test's stack (REFRESH_TOKEN_TTL). */
+const REFRESH_SECONDS = 6;
 let stack: Stack;
+/**
+ * The last test's stack, with its own worker: started with the first one, and ready by the time
+ * it is needed, since the tests before it spend most of their time waiting for the worker's checks.
+ */
+let shortStack: Promise<Stack>;
 beforeAll(async () => {
+  shortStack = startStack({
+    vars: { ACCESS_TOKEN_TTL: String(CHECK_SECONDS), REFRESH_TOKEN_TTL: String(REFRESH_SECONDS) },
+  });
+  // Reported by the beforeAll that awaits it, not as an unhandled rejection first.
+  shortStack.catch(() => {});
   stack = await startStack({
     vars: { ACCESS_TOKEN_TTL: String(CHECK_SECONDS), ACCESS_POLICY: JSON.stringify(POLICY) },
   });
 });
-afterAll(() => stack?.close());
+afterAll(async () => {
+  await Promise.all([
+    stack?.close(),
+    shortStack?.then(
+      (short) => short.close(),
+      () => {},
+    ),
+  ]);
+});
 
 /** A sign-out from the worker's own page, as the browser posts it. */
 const signOut = (browser: Browser) =>
@@ -181,14 +201,10 @@ describe("WebSockets through the gate", () => {
 });
 
 describe("a relayed WebSocket whose session reaches its end", () => {
-  const REFRESH_SECONDS = 6;
   let short: Stack;
   beforeAll(async () => {
-    short = await startStack({
-      vars: { ACCESS_TOKEN_TTL: String(CHECK_SECONDS), REFRESH_TOKEN_TTL: String(REFRESH_SECONDS) },
-    });
+    short = await shortStack;
   });
-  afterAll(() => short?.close());
 
   it("is closed with 4401 when the refresh family expires, and not before; its refresh cookie is then refused", async () => {
     const browser = new Browser();
