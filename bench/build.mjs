@@ -12,6 +12,7 @@ import { mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
+import { loadWrangler } from "../scripts/lib/wrangler.mjs";
 
 const run = promisify(execFile);
 
@@ -64,7 +65,7 @@ export async function bundleWorker(entry, outfile) {
 
 /** compatibility_date, compatibility_flags and minify from wrangler.toml, read by wrangler itself. */
 async function readWranglerConfig() {
-  const { unstable_readConfig } = await import("wrangler");
+  const { unstable_readConfig } = loadWrangler();
   const config = unstable_readConfig({ config: join(ROOT, "wrangler.toml") });
   return {
     compatibilityDate: config.compatibility_date,

@@ -13,15 +13,19 @@
 // messages through the worker (client to origin, origin to client). CPU is the workerd
 // process's own (bench/workerd-process.mjs), so the load generator's is not counted.
 import { execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { Miniflare } from "miniflare";
 import WebSocket from "ws";
 import { generateKeySet } from "../scripts/keys.mjs";
 import { BUILD, ROOT } from "./build.mjs";
 import { COMPATIBILITY_DATE, freePort } from "./stack.mjs";
 import { mintAccessToken, signerFor } from "./tokens.mjs";
 import { cpuNs, newWorkerdChild, workerdChildren } from "./workerd-process.mjs";
+
+// Miniflare is CommonJS: require() loads it without the scan of its bundle for export names that
+// import() makes first, half a second of CPU per process here (see scripts/lib/wrangler.mjs).
+const { Miniflare } = createRequire(import.meta.url)("miniflare");
 
 // BENCH_SMOKE=1 (the docs' test sets it): the smallest plan, to prove the command runs, not to measure.
 const smoke = process.env.BENCH_SMOKE === "1";

@@ -3,6 +3,7 @@
 // persistence, no inspector, no telemetry.
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { loadWrangler } from "../scripts/lib/wrangler.mjs";
 
 const DEFAULT_CONFIG = fileURLToPath(new URL("../wrangler.toml", import.meta.url));
 const ORIGIN_WORKER_CONFIG = fileURLToPath(new URL("./origin-worker/wrangler.toml", import.meta.url));
@@ -75,7 +76,7 @@ export async function startWorker({
  * @returns {Promise<string[]>}
  */
 export async function workerConfigProblems({ vars = {}, secrets = {}, config = DEFAULT_CONFIG, originService } = {}) {
-  const { unstable_readConfig } = await import("wrangler");
+  const { unstable_readConfig } = loadWrangler();
   const { tomlProblem, workerProblems } = await import("../scripts/check-config.mjs");
   let fromToml;
   try {
@@ -117,7 +118,7 @@ export async function startOriginWorker({ privateOriginUrl, registry, logLevel =
 
 async function startDev({ port, logLevel, registry, bindings, testScheduled = false, ...worker }) {
   if (port !== 0) await assertPortFree("127.0.0.1", port);
-  const { unstable_startWorker } = await import("wrangler");
+  const { unstable_startWorker } = loadWrangler();
   const started = await unstable_startWorker({
     ...worker,
     // wrangler reads `.dev.vars` whenever `envFiles` is empty or absent (an empty array does

@@ -22,6 +22,7 @@ import { basename } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { describeJsonError, JSON_NAMES } from "./check/json-position.mjs";
 import { valueSources } from "./check/sources.mjs";
+import { loadWrangler } from "./lib/wrangler.mjs";
 
 const SECRETS = ["OIDC_CLIENT_SECRET", "SESSION_KEYS"];
 /** With KEY_ROTATION = "auto" the worker needs KEY_WRAPPING_SECRET instead of SESSION_KEYS (then optional). */
@@ -236,7 +237,7 @@ export async function checkConfig(options = {}) {
     secretNames = [],
     discover = false,
   } = options;
-  const { unstable_readConfig, unstable_getVarsForDev, experimental_readRawConfig } = await import("wrangler");
+  const { unstable_readConfig, unstable_getVarsForDev, experimental_readRawConfig } = loadWrangler();
   let rawConfig;
   try {
     ({ rawConfig } = experimental_readRawConfig({ config: configPath }));

@@ -103,7 +103,22 @@ function printRequest(request, clientEmail, out) {
   if (request.body) out(`Content-Type: application/json\n\n${JSON.stringify(request.body, null, 2)}`);
 }
 
-export async function main(argv, { out = console.log } = {}) {
+/**
+ * `npm run google` with these arguments: prints each request and Google's answer, and resolves with
+ * the exit code: 0, 1 when the request or Google failed, 2 for a usage error (each printed, never
+ * thrown). The tests run it in their own process, as the other commands of scripts/.
+ */
+export async function main(argv) {
+  try {
+    return (await manageRisc(argv, console.log)) ? 0 : 1;
+  } catch (error) {
+    console.error(`google: ${error.message}`);
+    return error instanceof UsageError ? 2 : 1;
+  }
+}
+
+/** Runs the RISC action argv names; true when Google (or the provider) accepted it, or for a dry run. */
+async function manageRisc(argv, out) {
   const option = (name) => (argv.indexOf(name) >= 0 ? argv[argv.indexOf(name) + 1] : undefined);
   const [area, action] = argv.filter((arg, i) => !arg.startsWith("--") && !argv[i - 1]?.startsWith("--"));
   if (area !== "risc")
@@ -126,7 +141,7 @@ export async function main(argv, { out = console.log } = {}) {
     out(
       `\n(dry run: nothing sent${issuer === GOOGLE_ISSUER ? "" : `; endpoints shown are Google's, --issuer is read only when sending`})`,
     );
-    return;
+    return true;
   }
   const response = await fetch(request.url, {
     method: request.method,
@@ -136,12 +151,9 @@ export async function main(argv, { out = console.log } = {}) {
   });
   const text = await response.text();
   out(`\n-> HTTP ${response.status}${text ? `\n${text}` : ""}`);
-  if (!response.ok) process.exitCode = 1;
+  return response.ok;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  main(process.argv.slice(2)).catch((error) => {
-    console.error(`google: ${error.message}`);
-    process.exitCode = error instanceof UsageError ? 2 : 1;
-  });
+  main(process.argv.slice(2)).then((code) => (process.exitCode = code));
 }

@@ -9,6 +9,7 @@
 //   --print  print the SQL and the equivalent curl command instead of running it
 // Needs CLOUDFLARE_ACCOUNT_ID and CLOUDFLARE_API_TOKEN (a token with Account Analytics: Read).
 import { pathToFileURL } from "node:url";
+import { loadWrangler } from "./lib/wrangler.mjs";
 
 const DEFAULT_API = "https://api.cloudflare.com/client/v4";
 
@@ -57,7 +58,7 @@ FORMAT JSON`,
 
 /** The Analytics Engine dataset wrangler.toml binds as AUTH_METRICS (in [env.NAME] with `env`). */
 export async function metricsDataset({ configPath = "wrangler.toml", env } = {}) {
-  const { unstable_readConfig } = await import("wrangler");
+  const { unstable_readConfig } = loadWrangler();
   const config = unstable_readConfig({ config: configPath, env });
   const binding = (config.analytics_engine_datasets ?? []).find((dataset) => dataset.binding === "AUTH_METRICS");
   if (!binding)

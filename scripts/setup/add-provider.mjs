@@ -9,6 +9,7 @@ import { checkWhatSetupPut, workerProblems } from "../check-config.mjs";
 import { setRawVar, setVars } from "./environment-table.mjs";
 import { tomlLiteral } from "../lib/toml-lines.mjs";
 import { putSecret, secretNames } from "./wrangler-cli.mjs";
+import { loadWrangler } from "../lib/wrangler.mjs";
 
 const GOOGLE_ISSUER = "https://accounts.google.com";
 /** The single provider's id as an entry: the worker keys its people by bare `sub`, as before. */
@@ -19,7 +20,7 @@ export const secretNameOf = (id) => `OIDC_CLIENT_SECRET_${id.toUpperCase().repla
 
 /** The environment's vars as wrangler reads them (multi-line strings included). */
 async function environmentVars(configPath, env) {
-  const { experimental_readRawConfig } = await import("wrangler");
+  const { experimental_readRawConfig } = loadWrangler();
   return experimental_readRawConfig({ config: configPath }).rawConfig.env?.[env]?.vars;
 }
 

@@ -3,12 +3,12 @@
  * Chromium stores them, refresh after the access token expires, sign-out, two tabs, and what a
  * page's own fetch() sees. Same local stack as the e2e tests, with the worker on `localhost`.
  */
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   describeInBrowser,
   expectReadablePage,
-  launchChromium,
+  openBrowser,
   newContext,
   screenshot,
   sessionCookies,
@@ -16,6 +16,7 @@ import {
   startBrowserStack,
   watchCspViolations,
   type BrowserStack,
+  type FileBrowser,
 } from "./support";
 
 /** The access cookie's lifetime (its Max-Age), checked on the cookie Chromium stores: ACCESS_TOKEN_TTL unset, 15 minutes. */
@@ -25,7 +26,7 @@ describeInBrowser("signing in and out in Chromium", () => {
   /** Set by a test: the origin fails the next request it receives. */
   let failNextOriginRequest = false;
   let stack: BrowserStack;
-  let browser: Browser;
+  let browser: FileBrowser;
 
   beforeAll(async () => {
     const onOriginRequest = (_req: unknown, res: { destroy(): void }) => {
@@ -35,7 +36,7 @@ describeInBrowser("signing in and out in Chromium", () => {
       res.destroy();
       return true;
     };
-    [stack, browser] = await Promise.all([startBrowserStack({ onOriginRequest }), launchChromium()]);
+    [stack, browser] = await Promise.all([startBrowserStack({ onOriginRequest }), openBrowser()]);
   });
   afterAll(async () => {
     await browser?.close();

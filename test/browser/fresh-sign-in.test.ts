@@ -2,15 +2,16 @@
  * A rule's maxAge in Chromium (docs/access-policies.md, "A fresh sign-in for sensitive paths"): a sign-in the provider made too long ago is
  * asked for again, a recent one is not, and nobody is asked twice in a row.
  */
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, expect, it, vi } from "vitest";
 import {
   describeInBrowser,
-  launchChromium,
+  openBrowser,
   newContext,
   signInAtProvider,
   startBrowserStack,
   type BrowserStack,
+  type FileBrowser,
 } from "./support";
 
 const MAX_AGE = 300;
@@ -18,12 +19,12 @@ const POLICY = [{ path: "/admin/*", allow: { domains: ["*"] }, maxAge: MAX_AGE }
 
 describeInBrowser("a fresh sign-in for a maxAge rule, in Chromium", () => {
   let stack: BrowserStack;
-  let browser: Browser;
+  let browser: FileBrowser;
 
   beforeAll(async () => {
     [stack, browser] = await Promise.all([
       startBrowserStack({ vars: { ACCESS_POLICY: JSON.stringify(POLICY) } }),
-      launchChromium(),
+      openBrowser(),
     ]);
   });
   afterAll(async () => {

@@ -5,13 +5,13 @@
  * screenshotted for docs/what-people-see.md, "The pages people see".
  */
 import { createHash } from "node:crypto";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { PAGE_CSS, PAGE_CSS_HASH } from "../../src/http/page-shell";
 import {
   describeInBrowser,
   expectReadablePage,
-  launchChromium,
+  openBrowser,
   newContext,
   screenshot,
   sessionCookies,
@@ -20,6 +20,7 @@ import {
   tabThrough,
   watchCspViolations,
   type BrowserStack,
+  type FileBrowser,
 } from "./support";
 
 it("allows the pages' stylesheet in the CSP by its exact hash", () => {
@@ -37,14 +38,14 @@ describeInBrowser("the worker's pages in Chromium", () => {
   let down: BrowserStack;
   /** Only for the provider-unavailable test, which stops its provider: no other test sees that. */
   let providerGoesDown: BrowserStack;
-  let browser: Browser;
+  let browser: FileBrowser;
 
   beforeAll(async () => {
     [allowlisted, down, providerGoesDown, browser] = await Promise.all([
       startBrowserStack({ vars: { ALLOWED_EMAILS: "ada@example.com", ALLOWED_DOMAINS: "" } }),
       startBrowserStack({ originDown: true }),
       startBrowserStack(),
-      launchChromium(),
+      openBrowser(),
     ]);
   });
   afterAll(async () => {

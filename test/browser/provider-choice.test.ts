@@ -2,31 +2,29 @@
  * Choosing a provider in Chromium (docs/providers.md): two real local providers, the worker's page
  * listing both, used with the keyboard, and a sign-in at each ending on the page first asked for.
  */
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startStack, type Stack } from "../support/stack";
 import {
   describeInBrowser,
   expectReadablePage,
-  launchChromium,
+  openBrowser,
   newContext,
   screenshot,
   signInAtProvider,
   tabThrough,
   watchCspViolations,
+  type FileBrowser,
 } from "./support";
 
 describeInBrowser("choosing a provider in Chromium", () => {
   let stack: Stack;
-  let browser: Browser;
+  let browser: FileBrowser;
   /** The worker as the browser sees it: localhost, so its cookies and the providers' (127.0.0.1) stay apart. */
   let site: string;
 
   beforeAll(async () => {
-    [stack, browser] = await Promise.all([
-      startStack({ secondProvider: {}, publicOnLocalhost: true }),
-      launchChromium(),
-    ]);
+    [stack, browser] = await Promise.all([startStack({ secondProvider: {}, publicOnLocalhost: true }), openBrowser()]);
     site = stack.publicUrl!;
   });
   afterAll(async () => {

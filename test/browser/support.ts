@@ -7,7 +7,7 @@ import { mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "playwright-core";
 import { describe, expect, inject, it } from "vitest";
 import { startOrigin } from "../../demo/origin.mjs";
 import { findChromium } from "../../scripts/lib/find-chromium.mjs";
@@ -46,12 +46,55 @@ export function describeInBrowser(name: string, suite: () => void): void {
   });
 }
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: BROWSER.path, args: LAUNCH_ARGS, timeout: 60_000 });
+/**
+ * The test process's one Chromium. The project runs its files one after another in one process,
+ * and a launch is a second or more of a loaded machine's time: the first file launches it, the
+ * next ones open their profiles in it. It ends with the process: Playwright kills it at exit, and
+ * Chromium quits by itself when the pipe to a killed process closes. One that has crashed is
+ * launched again.
+ */
+let processChromium: Promise<Browser> | undefined;
+
+function chromiumOfThisProcess(): Promise<Browser> {
+  const launched = processChromium;
+  if (launched) return launched.then((browser) => (browser.isConnected() ? browser : relaunch()));
+  return relaunch();
+}
+
+function relaunch(): Promise<Browser> {
+  const launching = chromium.launch({ executablePath: BROWSER.path, args: LAUNCH_ARGS, timeout: 60_000 });
+  processChromium = launching;
+  // A failed launch is not kept: the next file tries again (and reports its own failure).
+  launching.catch(() => processChromium === launching && (processChromium = undefined));
+  return launching;
+}
+
+/** A test file's share of the process's Chromium: the browser profiles it opens, and only those. */
+export interface FileBrowser {
+  /** A fresh browser profile (cookie jar, cache), with exactly these options. */
+  newContext(options?: BrowserContextOptions): Promise<BrowserContext>;
+  /** Closes every profile this file opened (and their pages); the browser stays for the next file. */
+  close(): Promise<void>;
+}
+
+export async function openBrowser(): Promise<FileBrowser> {
+  const browser = await chromiumOfThisProcess();
+  const contexts = new Set<BrowserContext>();
+  return {
+    async newContext(options) {
+      const context = await browser.newContext(options);
+      contexts.add(context);
+      context.on("close", () => contexts.delete(context));
+      return context;
+    },
+    async close() {
+      await Promise.all([...contexts].map((context) => context.close()));
+    },
+  };
 }
 
 /** A fresh browser profile (cookie jar, cache) with the screenshot viewport. */
-export function newContext(browser: Browser): Promise<BrowserContext> {
+export function newContext(browser: FileBrowser): Promise<BrowserContext> {
   return browser.newContext({
     viewport: VIEWPORT,
     deviceScaleFactor: 1,

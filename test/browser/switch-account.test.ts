@@ -3,17 +3,18 @@
  * see a page asks for "another account" on the worker's 403 page, picks one in the provider's
  * account chooser (`prompt=select_account`), and lands on the page they wanted.
  */
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   describeInBrowser,
   expectReadablePage,
-  launchChromium,
+  openBrowser,
   newContext,
   screenshot,
   signInAtProvider,
   startBrowserStack,
   type BrowserStack,
+  type FileBrowser,
 } from "./support";
 
 /** /eng/ is for ada and kai only; anyone with a verified e-mail may use the rest. */
@@ -21,14 +22,14 @@ const POLICY = [{ path: "/eng/*", allow: { emails: ["ada@example.com", "kai@exam
 
 describeInBrowser("switching accounts in Chromium", () => {
   let stack: BrowserStack;
-  let browser: Browser;
+  let browser: FileBrowser;
 
   beforeAll(async () => {
     const options = {
       vars: { ACCESS_POLICY: JSON.stringify(POLICY) },
       providerAccounts: ["ada@example.com", "grace@example.org"],
     };
-    [stack, browser] = await Promise.all([startBrowserStack(options), launchChromium()]);
+    [stack, browser] = await Promise.all([startBrowserStack(options), openBrowser()]);
   });
   afterAll(async () => {
     await browser?.close();

@@ -3,12 +3,12 @@
  * profiles signed in as the same person; one lists both and ends the other's; with
  * REVOCATION_CHECK=true the other is signed out at its very next request.
  */
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   describeInBrowser,
   expectReadablePage,
-  launchChromium,
+  openBrowser,
   newContext,
   screenshot,
   sessionCookies,
@@ -16,14 +16,15 @@ import {
   startBrowserStack,
   watchCspViolations,
   type BrowserStack,
+  type FileBrowser,
 } from "./support";
 
 describeInBrowser("your sessions in Chromium", () => {
   let stack: BrowserStack;
-  let browser: Browser;
+  let browser: FileBrowser;
 
   beforeAll(async () => {
-    [stack, browser] = await Promise.all([startBrowserStack({ vars: { REVOCATION_CHECK: "true" } }), launchChromium()]);
+    [stack, browser] = await Promise.all([startBrowserStack({ vars: { REVOCATION_CHECK: "true" } }), openBrowser()]);
   });
   afterAll(async () => {
     await browser?.close();

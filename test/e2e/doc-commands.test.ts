@@ -76,7 +76,10 @@ function markerOf(line: string): Marker {
 
 const scratch = mkdtempSync(join(tmpdir(), "doc-commands-"));
 
-/** Stand-ins on PATH: `wrangler secret put` checks what it would store; the network's tools refuse. */
+/**
+ * Stand-ins on PATH: `wrangler secret put` checks what it would store; the network's tools refuse;
+ * `apt-get install` of what is installed already answers without reading apt's lists.
+ */
 function standIns(): string {
   const bin = join(scratch, "bin");
   mkdirSync(bin, { recursive: true });
@@ -101,6 +104,34 @@ mkdirSync(".secrets", { recursive: true });
 writeFileSync(\`.secrets/\${name}\`, value);
 `,
   );
+  // `apt-get install` of packages that are all installed already changes nothing, but apt reads
+  // every package list first: seconds per block on a loaded machine. dpkg's status answers the
+  // same question at once; anything else (a package missing, not root, another command) is apt's.
+  const apt = spawnSync("sh", ["-c", "command -v apt-get"], { encoding: "utf8" }).stdout.trim();
+  if (apt)
+    writeFileSync(
+      join(bin, "apt-get"),
+      `#!/bin/sh
+if [ "$1" = install ] && [ "$(id -u)" = 0 ]; then
+  packages=""
+  for arg in "$@"; do
+    case "$arg" in
+      install | -y) ;;
+      -*) exec "${apt}" "$@" ;;
+      *) packages="$packages $arg" ;;
+    esac
+  done
+  count=$(echo $packages | wc -w)
+  installed=$(dpkg-query -W -f='\${Status}\n' $packages 2>/dev/null | grep -cx 'install ok installed')
+  if [ "$count" -gt 0 ] && [ "$installed" = "$count" ]; then
+    echo "apt-get install:$packages: already installed (dpkg-query), nothing to do"
+    exit 0
+  fi
+fi
+exec "${apt}" "$@"
+`,
+      { mode: 0o755 },
+    );
   for (const tool of ["curl", "wget", "gcloud"]) {
     writeFileSync(
       join(bin, tool),

@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { experimental_readRawConfig } from "wrangler";
 import { describe, expect, it } from "vitest";
+import { loadWrangler } from "../../scripts/lib/wrangler.mjs";
+
+const { experimental_readRawConfig } = loadWrangler();
 
 /** docs/configuration.md is the one list of settings: every name the worker reads has a row there. */
 const ROOT = join(__dirname, "../..");

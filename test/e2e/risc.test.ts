@@ -6,7 +6,9 @@ import { generateKeyPair } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { subjectFor } from "../../demo/provider.mjs";
 import { RISC_EVENT } from "../../demo/risc-transmitter.mjs";
+import { main } from "../../scripts/google.mjs";
 import { Browser } from "../support/http-client";
+import { runCommand } from "../support/run-command";
 import { startStack, type Stack } from "../support/stack";
 
 /**
@@ -116,20 +118,23 @@ describe("POST /auth/risc", () => {
 });
 
 describe("npm run google -- risc", () => {
-  // Asynchronous: the fake transmitter answers from this very process while the script runs.
-  const run = (...args: string[]) => {
-    const dir = mkdtempSync(join(tmpdir(), "google-cli-"));
-    const key = join(dir, "key.json");
+  const credentialsFile = () => {
+    const key = join(mkdtempSync(join(tmpdir(), "google-cli-")), "key.json");
     writeFileSync(key, stack.risc!.serviceAccount.credentials);
-    return new Promise<{ code: number | null; output: string }>((resolve) => {
+    return key;
+  };
+  /** The command in this process (test/support/run-command.ts): the fake transmitter answers from here too. */
+  const run = (...args: string[]) => runCommand(main, ["risc", ...args, "--credentials", credentialsFile()]);
+  /** The same as a process of its own, `node scripts/google.mjs`: its entry point and its exit status. */
+  const runProcess = (...args: string[]) =>
+    new Promise<{ code: number | null; output: string }>((resolve) => {
       const child = execFile(
         "node",
-        ["scripts/google.mjs", "risc", ...args, "--credentials", key],
+        ["scripts/google.mjs", "risc", ...args, "--credentials", credentialsFile()],
         { encoding: "utf8" },
         (_error, stdout, stderr) => resolve({ code: child.exitCode, output: stdout + stderr }),
       );
     });
-  };
 
   it("registers the receiver with the transmitter, and a verification request comes back to it as a SET the worker accepts", async () => {
     const registered = await run("register", "--url", receiver(), "--issuer", stack.providerUrl);
@@ -156,7 +161,14 @@ describe("npm run google -- risc", () => {
   });
 
   it("refuses a receiver that is not https", async () => {
-    const { code, output } = await run("register", "--url", "http://app.example.com/auth/risc", "--dry-run");
+    expect(await run("register", "--url", "http://app.example.com/auth/risc", "--dry-run")).toMatchObject({
+      code: 2,
+      output: expect.stringContaining("must be https"),
+    });
+  });
+
+  it("as a process of its own, exits with the status its failure calls for", async () => {
+    const { code, output } = await runProcess("register", "--url", "http://app.example.com/auth/risc", "--dry-run");
     expect(code).toBe(2);
     expect(output).toContain("must be https");
   });

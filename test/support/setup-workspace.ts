@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import { setup } from "../../scripts/setup.mjs";
 import { runCommand } from "./run-command";
+import { loadWrangler } from "../../scripts/lib/wrangler.mjs";
 
 // `npm run setup` in a temporary directory, against the stand-in `wrangler`
 // (test/support/fake-wrangler.mjs: wrangler 4.86's output, a JSON file for the Cloudflare account).
@@ -96,7 +97,7 @@ export interface Environment {
 
 /** [env.NAME] of the file as wrangler reads it. */
 export async function environment(path: string, name: string): Promise<Environment> {
-  const { experimental_readRawConfig } = await import("wrangler");
+  const { experimental_readRawConfig } = loadWrangler();
   const found = (
     experimental_readRawConfig({ config: path }).rawConfig.env as Record<string, Environment> | undefined
   )?.[name];

@@ -1,0 +1,2 @@
+// Types for wrangler.mjs.
+export function loadWrangler(): typeof import("wrangler");
