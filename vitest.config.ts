@@ -2,14 +2,24 @@ import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 import { generateKeySet } from "./scripts/keys.mjs";
 import { echoOrigin } from "./test/support/echo-origin.mjs";
+import LongFirstSequencer from "./test/support/long-first-sequencer";
 
 /**
  * Three projects: `workerd` runs unit and route tests inside workerd with miniflare's real KV;
  * `e2e` drives the whole stack over HTTP (real local OpenID provider, real origin, the worker
  * started by wrangler) from Node; `browser` drives the same stack with Chromium.
+ *
+ * They run as one group, two files at a time whatever their project (vitest wants one count for
+ * a group): the e2e and browser files spend much of their time waiting on servers and the
+ * browser, which the others fill, and no project waits for another's last file. The longest files
+ * start first (test/support/long-first-sequencer.ts). Three at a time used more CPU for no
+ * shorter run on 2 cores.
  */
+const WORKERS = 2;
+
 export default defineConfig({
   test: {
+    sequence: { sequencer: LongFirstSequencer },
     projects: [
       {
         plugins: [
@@ -68,8 +78,8 @@ export default defineConfig({
         test: {
           name: "workerd",
           include: ["test/unit/**/*.test.ts"],
-          // Two files at a time, one per core, in two Miniflares started once for the whole run
-          // (`isolate: false`): starting one takes longer than most files do. The files one of them
+          // In at most two Miniflares started once for the whole run (`isolate: false`): starting
+          // one takes longer than most files do. The files one of them
           // runs share its storage (KV, Durable Objects) and the worker's modules with their
           // per-isolate caches, as the requests of one isolate do in production; the outbound
           // handlers above keep no state, vitest restores spies after each file, and a test that
@@ -77,8 +87,7 @@ export default defineConfig({
           // issuers: `newPerson()` in test/support/workerd/helpers.ts) and never counts on an
           // empty store or a cold cache.
           isolate: false,
-          maxWorkers: 2,
-          sequence: { groupOrder: 0 },
+          maxWorkers: WORKERS,
         },
       },
       {
@@ -90,13 +99,12 @@ export default defineConfig({
           hookTimeout: 90_000,
           // Each file starts its own provider and origin; a worker is leased from the broker this
           // global setup starts (one per configuration, shared across files), or started for the
-          // file when its stack needs one of its own. Two files at a time fit 2 cores.
+          // file when its stack needs one of its own.
           globalSetup: ["./test/support/shared-workers.ts"],
           // A file's modules are loaded once per test process, not once per file (oidc-provider,
           // jose, ws...): the files keep no state at module level that another file could see.
           isolate: false,
-          maxWorkers: 2,
-          sequence: { groupOrder: 1 },
+          maxWorkers: WORKERS,
         },
       },
       {
@@ -104,15 +112,14 @@ export default defineConfig({
           name: "browser",
           include: ["test/browser/**/*.test.ts"],
           environment: "node",
-          // Chromium (Debian's, through playwright-core) against the same local stack. A browser
-          // plus wrangler plus two servers is plenty for 2 cores: one file at a time, last.
+          // Chromium (Debian's, through playwright-core) against the same local stack, one browser
+          // per test process (test/browser/support.ts).
           testTimeout: 60_000,
           hookTimeout: 120_000,
           // The same broker of shared workers as the e2e project's (test/support/shared-workers.ts).
           globalSetup: ["./test/support/shared-workers.ts"],
           isolate: false,
-          maxWorkers: 1,
-          sequence: { groupOrder: 2 },
+          maxWorkers: WORKERS,
         },
       },
     ],
