@@ -9,13 +9,10 @@ import LongFirstSequencer from "./test/support/long-first-sequencer";
  * `e2e` drives the whole stack over HTTP (real local OpenID provider, real origin, the worker
  * started by wrangler) from Node; `browser` drives the same stack with Chromium.
  *
- * They run as one group, two files at a time whatever their project (vitest wants one count for
- * a group): the e2e and browser files spend much of their time waiting on servers and the
- * browser, which the others fill, and no project waits for another's last file. The longest files
- * start first (test/support/long-first-sequencer.ts). Three at a time used more CPU for no
- * shorter run on 2 cores.
+ * They run one after the other, `workerd` then `e2e` then `browser`: run beside each other they
+ * finished no sooner on 2 cores, and the browser's files met ports the e2e files' servers had just
+ * taken. Within a project the longest files start first (test/support/long-first-sequencer.ts).
  */
-const WORKERS = 2;
 
 export default defineConfig({
   test: {
@@ -87,7 +84,8 @@ export default defineConfig({
           // issuers: `newPerson()` in test/support/workerd/helpers.ts) and never counts on an
           // empty store or a cold cache.
           isolate: false,
-          maxWorkers: WORKERS,
+          maxWorkers: 2,
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -99,12 +97,13 @@ export default defineConfig({
           hookTimeout: 90_000,
           // Each file starts its own provider and origin; a worker is leased from the broker this
           // global setup starts (one per configuration, shared across files), or started for the
-          // file when its stack needs one of its own.
+          // file when its stack needs one of its own. Two files at a time fit 2 cores.
           globalSetup: ["./test/support/shared-workers.ts"],
           // A file's modules are loaded once per test process, not once per file (oidc-provider,
           // jose, ws...): the files keep no state at module level that another file could see.
           isolate: false,
-          maxWorkers: WORKERS,
+          maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
       {
@@ -113,13 +112,15 @@ export default defineConfig({
           include: ["test/browser/**/*.test.ts"],
           environment: "node",
           // Chromium (Debian's, through playwright-core) against the same local stack, one browser
-          // per test process (test/browser/support.ts).
+          // per test process (test/browser/support.ts). A browser plus wrangler plus two servers is
+          // plenty for 2 cores: one file at a time, last.
           testTimeout: 60_000,
           hookTimeout: 120_000,
           // The same broker of shared workers as the e2e project's (test/support/shared-workers.ts).
           globalSetup: ["./test/support/shared-workers.ts"],
           isolate: false,
-          maxWorkers: WORKERS,
+          maxWorkers: 1,
+          sequence: { groupOrder: 2 },
         },
       },
     ],
