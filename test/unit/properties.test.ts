@@ -13,7 +13,7 @@ import { accessDecision, preflightPasses } from "../../src/policy/access-decisio
 import { isPreviewOrigin } from "../../src/policy/preview-origin";
 import { createApp } from "../../src/routes/route-table";
 import { verifiedAccessToken } from "../../src/tokens/access-token";
-import { callWith, ISSUER, newPerson, signedIn, testConfig, testEnv } from "../support/workerd/helpers";
+import { callWith, ISSUER, newPerson, ORIGIN_PATHS, signedIn, testConfig, testEnv } from "../support/workerd/helpers";
 
 /**
  * Whatever a client sends, the worker answers it or refuses it: no address answers 500, no
@@ -328,6 +328,14 @@ function ownRedirect(response: Response): string | undefined {
   return target.origin === ISSUER ? target.pathname + target.search : undefined;
 }
 
+/**
+ * The echo origin behind the ORIGIN service binding, inside workerd: behind ORIGIN_URL it is
+ * reached through Miniflare's loopback to this process, whose HTTP parser cuts off a request of
+ * more than 16 KB of headers and query ("Network connection lost"), a limit of the test's plumbing
+ * that no origin of a deployment has to share.
+ */
+const THROUGH_BINDING = ORIGIN_PATHS[1].bindings;
+
 /** The echo origin sets this cookie on every answer: an answer without it is the worker's own. */
 const fromOrigin = (response: Response) =>
   response.headers.getSetCookie().some((value) => value.startsWith("origin_a="));
@@ -363,7 +371,7 @@ describe("whatever a client sends, on every route, no answer is a 5xx and none r
             } catch {
               return; // Not a request a client can send: no URL.
             }
-            const bindings = policy ? POLICY_BINDINGS : {};
+            const bindings = { ...THROUGH_BINDING, ...(policy ? POLICY_BINDINGS : {}) };
             const init: RequestInit = { method, headers };
             if (method !== "GET" && method !== "HEAD") init.body = body;
             const what = `${method} ${url.pathname}${url.search}`;
