@@ -35,16 +35,28 @@ export interface WorkerLease {
   providerPrivateJwks: { keys: { kid: string }[] };
 }
 
-/** A port nobody listens on right now (the worker's redirect URI must be known in advance). */
+/**
+ * Ports a test hands to a server that starts later (a worker is configured with its provider's and
+ * origin's ports before they listen) are drawn from below the range the system hands out for
+ * `listen(0)` and for outgoing connections (Linux 32768-60999, macOS and Windows from 49152): a port
+ * from that range, free when drawn, could be handed to another process's server or connection in
+ * the meantime (EADDRINUSE when the test's server starts). Only another draw could take one here.
+ */
+const DRAWN_PORTS = { from: 20_000, to: 32_767 };
+
+/** A port free on 127.0.0.1 now, for a server that listens on it later (DRAWN_PORTS). */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
+  for (let attempt = 1; ; attempt++) {
+    const port = DRAWN_PORTS.from + Math.floor(Math.random() * (DRAWN_PORTS.to - DRAWN_PORTS.from + 1));
+    const free = await new Promise<boolean>((resolve, reject) => {
+      const server = createServer();
+      server.once("error", (error: NodeJS.ErrnoException) =>
+        error.code === "EADDRINUSE" && attempt < 100 ? resolve(false) : reject(error),
+      );
+      server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+  }
 }
 
 /** The worker's vars and secrets for one provider (OIDC_ISSUER) and an origin by URL, `vars` on top. */
