@@ -1,4 +1,4 @@
-import type { Handler, MiddlewareHandler } from "hono";
+import type { Context, Handler, MiddlewareHandler } from "hono";
 import { HonoBase } from "hono/hono-base";
 import type { Params, Result, Router } from "hono/router";
 import { PatternRouter } from "hono/router/pattern-router";
@@ -11,7 +11,6 @@ import { requestContext } from "../middleware/request-context";
 import { callbackRoute } from "./callback";
 import { gate } from "./gate";
 import { healthRoute } from "./health";
-import { jwksRoute } from "./jwks";
 import { loginRoute } from "./login";
 import { logoutPage, methodNotAllowed, notFound } from "./pages";
 import { refusal } from "./refusal";
@@ -25,6 +24,18 @@ const rejectCrossSite: MiddlewareHandler<AppEnv> = async function rejectCrossSit
   if (c.get("ctx").request.crossSite) throw new AuthError("ERR_CROSS_SITE");
   await next();
 };
+
+/**
+ * GET /.well-known/jwks.json: the public halves of every key that verifies (SESSION_KEYS, and with
+ * KEY_ROTATION = "auto" the worker's own, a day before they sign), for origins and anyone else.
+ */
+function jwksRoute(c: Context<AppEnv>) {
+  return c.json(c.var.ctx.keys.publicJwks, 200, {
+    // Short enough that a rotated-in key is seen well before tokens signed with it expire.
+    "Cache-Control": "public, max-age=300",
+    "Access-Control-Allow-Origin": "*",
+  });
+}
 
 type Chain = [...MiddlewareHandler<AppEnv>[], Handler<AppEnv>];
 type Method = "GET" | "POST";
