@@ -1,11 +1,11 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../../scripts/deploy.mjs";
 import { generateKeySet } from "../../scripts/keys.mjs";
 import { runCommand } from "../support/run-command";
-import { standInCalls, standInWrangler } from "../support/setup-workspace";
+import { standInCalls, standInEnv, standInWrangler } from "../support/setup-workspace";
 
 /**
  * `npm run deploy -- --env NAME` from an ordinary laptop: the check, the build (wrangler's real
@@ -47,9 +47,7 @@ async function deploy(space: ReturnType<typeof project>, args: string[], env: Re
   const started = performance.now();
   const result = await runCommand(main, [...args, "--config", space.toml], {
     env: {
-      PATH: `${space.bin}${delimiter}${process.env.PATH}`,
-      FAKE_WRANGLER_STATE: space.state,
-      FAKE_WRANGLER_CALLS: space.calls,
+      ...standInEnv(space.bin, space),
       CLOUDFLARE_CF_FETCH_ENABLED: "false",
       ...env,
     },

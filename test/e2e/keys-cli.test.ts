@@ -3,11 +3,11 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateKeySet, main as keys } from "../../scripts/keys.mjs";
 import { runCommand } from "../support/run-command";
-import { standInWrangler } from "../support/setup-workspace";
+import { standInEnv, standInWrangler } from "../support/setup-workspace";
 
 /**
  * `npm run keys`: rotating and retiring the keys of an environment from its published key set,
@@ -44,11 +44,8 @@ function workspace(keyRotation = "manual") {
   git("init", "-q");
   git("add", ".");
   git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "start");
-  const env = {
-    PATH: `${bin}${delimiter}${process.env.PATH}`,
-    FAKE_WRANGLER_STATE: join(outside, "account.json"),
-    FAKE_WRANGLER_CALLS: join(outside, "calls.jsonl"),
-  };
+  const state = join(outside, "account.json");
+  const env = standInEnv(bin, { state, calls: join(outside, "calls.jsonl") });
   return {
     tree,
     /** `npm run keys -- ARGS` from the tree, as the docs show it, run in this process (test/support/run-command.ts). */
@@ -57,7 +54,7 @@ function workspace(keyRotation = "manual") {
       return { status: code, stdout, stderr };
     },
     stagingKeys: () => {
-      const account = JSON.parse(readFileSync(env.FAKE_WRANGLER_STATE, "utf8")) as {
+      const account = JSON.parse(readFileSync(state, "utf8")) as {
         workers: Record<string, { secrets: Record<string, string> }>;
       };
       return JSON.parse(account.workers["edge-auth-worker-staging"]!.secrets.SESSION_KEYS!) as { keys: Jwk[] };

@@ -21,6 +21,15 @@ export function standInWrangler(dir: string): string {
   return bin;
 }
 
+/** The environment of a command run against the stand-in: first on PATH, with its account (a JSON file) and its log. */
+export function standInEnv(bin: string, files: { state: string; calls: string }): Record<string, string> {
+  return {
+    PATH: `${bin}${delimiter}${process.env.PATH}`,
+    FAKE_WRANGLER_STATE: files.state,
+    FAKE_WRANGLER_CALLS: files.calls,
+  };
+}
+
 /** The stand-in's log: one entry per `wrangler` call, its arguments and the size of its stdin. */
 export function standInCalls(path: string): { args: string[]; stdinBytes: number }[] {
   return readFileSync(path, "utf8")
@@ -42,13 +51,7 @@ export function workspace(tomlText: string) {
   writeFileSync(join(dir, "wrangler.toml"), tomlText);
   const paths = { toml: join(dir, "wrangler.toml"), state: join(dir, "account.json"), calls: join(dir, "calls.jsonl") };
   type RunOptions = { input?: string; env?: Record<string, string> };
-  /** The environment of a run: the stand-in first on PATH, with its account and its log. */
-  const standIn = (env: Record<string, string>) => ({
-    ...env,
-    PATH: `${bin}${delimiter}${process.env.PATH}`,
-    FAKE_WRANGLER_STATE: paths.state,
-    FAKE_WRANGLER_CALLS: paths.calls,
-  });
+  const standIn = (env: Record<string, string>) => ({ ...env, ...standInEnv(bin, paths) });
   return {
     ...paths,
     /** `npm run setup -- --config TOML ARGS`, run in this process (test/support/run-command.ts). */
