@@ -24,8 +24,8 @@ async function fakeGoogle(clientEmail: string, members: Record<string, string[]>
     const url = new URL(request.url);
     if (url.href === "https://oauth2.googleapis.com/token") {
       calls.token++;
-      const form = new URLSearchParams(await request.text());
-      const { payload } = await jwtVerify(form.get("assertion")!, verifyKey, {
+      const form = await request.formData();
+      const { payload } = await jwtVerify(String(form.get("assertion")), verifyKey, {
         issuer: clientEmail,
         audience: url.href,
       });
