@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // `node bench/profile.mjs [--seconds S] [--top N]`: where our worker's CPU goes, per scenario.
+// `node bench/profile.mjs --first [--top N]`: the same for the first request of fresh isolates.
 //
 // Not part of `npm run bench` (which measures; this explains). It runs the unminified build
 // (same code, readable names) on a fresh workerd with the inspector open, drives scenarios
@@ -27,22 +28,87 @@ const option = (name, fallback) => {
 };
 const seconds = option("--seconds", 3);
 const top = option("--top", 22);
+const firstOnly = args.includes("--first");
 
-/** Self time per function (name + file:line), from a V8 CPU profile. */
-function selfTimes(profile) {
+const frameName = (frame) => {
+  const file = frame.url ? frame.url.split("/").pop() : "";
+  return `${frame.functionName || "(anonymous)"}${file ? ` ${file}:${frame.lineNumber + 1}` : ""}`;
+};
+
+/** Self time per function (name + file:line), from a V8 CPU profile; with `inclusive`, the time of its callees too. */
+function selfTimes(profile, { inclusive = false } = {}) {
   const byNode = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parentOf = new Map();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
   const self = new Map();
   let total = 0;
   for (let i = 0; i < profile.samples.length; i++) {
-    const node = byNode.get(profile.samples[i]);
     const dt = profile.timeDeltas[i] ?? 0;
     total += dt;
-    const frame = node.callFrame;
-    const file = frame.url ? frame.url.split("/").pop() : "";
-    const key = `${frame.functionName || "(anonymous)"}${file ? ` ${file}:${frame.lineNumber + 1}` : ""}`;
-    self.set(key, (self.get(key) ?? 0) + dt);
+    // Each function once per sample, however deep its recursion.
+    const counted = new Set();
+    for (let id = profile.samples[i]; id !== undefined; id = inclusive ? parentOf.get(id) : undefined) {
+      const key = frameName(byNode.get(id).callFrame);
+      if (counted.has(key)) continue;
+      counted.add(key);
+      self.set(key, (self.get(key) ?? 0) + dt);
+    }
   }
   return { total, rows: [...self].sort((a, b) => b[1] - a[1]) };
+}
+
+/** Prints a profile's top functions, self time then inclusive, without the idle time around the request. */
+function printTop(profile, label) {
+  const quiet = new Set(["(idle)", "(root)"]);
+  for (const inclusive of [false, true]) {
+    const { rows } = selfTimes(profile, { inclusive });
+    console.log(`  ${label}, ${inclusive ? "inclusive" : "self"} time:`);
+    for (const [name, time] of rows.filter(([name]) => !quiet.has(name)).slice(0, top))
+      console.log(`    ${(time / 1000).toFixed(2).padStart(6)} ms  ${name}`);
+  }
+}
+
+/**
+ * The first gated request of three fresh isolates, each profiled from just before it is sent to
+ * its answer (50 µs sampling): what an isolate compiles and does once, which the bench's
+ * "first request after isolate start" adds up.
+ */
+async function firstRequests(build, keySet, signer, origin) {
+  for (let run = 1; run <= 3; run++) {
+    const port = await freePort();
+    const publicUrl = `http://127.0.0.1:${port}`;
+    const stack = await startWorkerd(
+      [
+        {
+          name: "edge-auth",
+          scriptPath: join(BUILD, "worker-no-minify", "index.js"),
+          kv: true,
+          bindings: workerBindings({ originUrl: origin.url, publicUrl, keySet }),
+          port,
+          compatibilityDate: build.compatibilityDate,
+          compatibilityFlags: build.compatibilityFlags,
+        },
+      ],
+      { inspector: true },
+    );
+    const session = await connectInspector(stack.mf, "edge-auth");
+    try {
+      const sid = randomBytes(16).toString("base64url");
+      const token = await mintAccessToken(signer, publicUrl, { sub: "bench-user", email: "bench@example.com", sid });
+      await session.call("Profiler.enable");
+      await session.call("Profiler.setSamplingInterval", { interval: 50 });
+      await session.call("Profiler.start");
+      const response = await fetch(`${stack.urls["edge-auth"]}/app/first`, {
+        headers: { cookie: `__Host-access=${token}` },
+      });
+      await response.arrayBuffer();
+      const { profile } = await session.call("Profiler.stop");
+      printTop(profile, `(first request, isolate ${run}: HTTP ${response.status})`);
+    } finally {
+      session.close();
+      await stack.mf.dispose();
+    }
+  }
 }
 
 async function main() {
@@ -50,6 +116,10 @@ async function main() {
   const keySet = await generateKeySet("ES256");
   const signer = await signerFor(keySet);
   const origin = await startOrigin();
+  if (firstOnly) {
+    await firstRequests(build, keySet, signer, origin);
+    return origin.stop();
+  }
   const port = await freePort();
   const floorPort = await freePort();
   const publicUrl = `http://127.0.0.1:${port}`;

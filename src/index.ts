@@ -1,5 +1,6 @@
+import { env as isolateEnv } from "cloudflare:workers";
 import { OUTCOME_CONFIG, recordDecision } from "./app/decision-metrics";
-import { loadConfig, loadedConfig } from "./config/load-config";
+import { loadConfig, loadedConfig, preloadConfig } from "./config/load-config";
 import { DEFAULT_AUTH_PREFIX, type Config } from "./config/parse-config";
 import type { Env } from "./env";
 import { pageResponse } from "./http/page-shell";
@@ -13,6 +14,24 @@ import { createApp } from "./routes/route-table";
 export { SessionFamilies } from "./session/session-families";
 
 const apps = new WeakMap<Config, ReturnType<typeof createApp>>();
+
+function appFor(config: Config): ReturnType<typeof createApp> {
+  let app = apps.get(config);
+  if (!app) apps.set(config, (app = createApp(config)));
+  return app;
+}
+
+/**
+ * The configuration parsed, its keys imported and the app built while the isolate starts, not
+ * on its first request: Cloudflare starts an isolate while the TLS handshake of the request that
+ * needs it is under way, so that request no longer waits for this (bench/README.md, "The first
+ * request after isolate start"). Only I/O is left for the request: with KEY_ROTATION = "auto",
+ * reading the keys from the store. An invalid configuration is left for the first request to
+ * report, and nothing that fails here is kept.
+ */
+void preloadConfig(isolateEnv)
+  .then((config) => config && appFor(config))
+  .catch(() => undefined);
 
 /**
  * Where a request goes: with a valid configuration, to the worker's one Hono app
@@ -38,9 +57,7 @@ async function handle(request: Request, env: Env, executionCtx: ExecutionContext
       ? configInvalidHealth()
       : pageResponse(500, misconfiguredPage());
   }
-  let app = apps.get(result.config);
-  if (!app) apps.set(result.config, (app = createApp(result.config)));
-  return app.fetch(request, env, executionCtx);
+  return appFor(result.config).fetch(request, env, executionCtx);
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Env } from "../env";
 import { BoundedCache } from "../util/bounded-cache";
 import { CLIENT_SECRET_PREFIX } from "./oidc-providers";
-import { parseConfig, type ConfigResult } from "./parse-config";
+import { parseConfig, type Config, type ConfigResult } from "./parse-config";
 
 /** Distinct binding sets parsed per isolate; more only in tests that vary the bindings. */
 const MAX_CACHED_CONFIGS = 8;
@@ -56,14 +56,7 @@ export const CONFIG_NAMES = [
 export function loadConfig(env: Env): Promise<ConfigResult> {
   const known = byEnvObject.get(env);
   if (known) return known.result;
-  const bindings = [
-    typeof env.SESSIONS?.get,
-    typeof env.SESSION_FAMILIES?.idFromName,
-    typeof env.ORIGIN?.fetch,
-    typeof env.AUTH_METRICS?.writeDataPoint,
-  ];
-  const providerSecrets = Object.entries(env).filter(([name]) => name.startsWith(CLIENT_SECRET_PREFIX));
-  const key = JSON.stringify([...CONFIG_NAMES.map((name) => env[name]), ...bindings, ...providerSecrets]);
+  const key = valuesKey(env);
   let result = byValues.get(key, 0);
   if (!result) byValues.set(key, (result = parseConfig(env)), Infinity);
   const entry: Loaded = { result };
@@ -73,6 +66,31 @@ export function loadConfig(env: Env): Promise<ConfigResult> {
     () => undefined,
   );
   return result;
+}
+
+/** What makes two env objects the same configuration: every value read, and which bindings are there. */
+function valuesKey(env: Env): string {
+  const bindings = [
+    typeof env.SESSIONS?.get,
+    typeof env.SESSION_FAMILIES?.idFromName,
+    typeof env.ORIGIN?.fetch,
+    typeof env.AUTH_METRICS?.writeDataPoint,
+  ];
+  const providerSecrets = Object.entries(env).filter(([name]) => name.startsWith(CLIENT_SECRET_PREFIX));
+  return JSON.stringify([...CONFIG_NAMES.map((name) => env[name]), ...bindings, ...providerSecrets]);
+}
+
+/**
+ * Parses the configuration before any request asks for it (index.ts, while the isolate starts)
+ * and keeps it for the requests, but only when it is valid: the problems of an invalid one are
+ * left for the first request to find again and report, in its scope and with its answer.
+ */
+export async function preloadConfig(env: Env): Promise<Config | undefined> {
+  const pending = loadConfig(env);
+  const result = await pending;
+  if (result.ok) return result.config;
+  byEnvObject.delete(env);
+  byValues.deleteIf(valuesKey(env), pending);
 }
 
 /**
