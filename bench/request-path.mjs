@@ -18,7 +18,8 @@ import { generateKeySet } from "../scripts/keys.mjs";
 const ROOT = new URL("..", import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "request-path-"));
 const stub = join(dir, "cloudflare-workers.mjs");
-writeFileSync(stub, "export class DurableObject {}\n");
+// The bindings module-level code reads (src/index.ts parses the configuration at isolate start): none here.
+writeFileSync(stub, "export class DurableObject {}\nexport const env = {};\n");
 const outfile = join(dir, "worker.mjs");
 await promisify(execFile)(
   join(ROOT, "node_modules/.bin/esbuild"),
