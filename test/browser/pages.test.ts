@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it, onTestFinished } from "vitest";
 import { PAGE_CSS, PAGE_CSS_HASH } from "../../src/http/page-shell";
 import {
   describeInBrowser,
@@ -34,23 +34,23 @@ it("allows the pages' stylesheet in the CSP by its exact hash", () => {
 describeInBrowser("the worker's pages in Chromium", () => {
   /** Only ada@example.com may sign in: everyone else gets the access-denied page. */
   let allowlisted: BrowserStack;
-  /** The origin does not answer. */
+  /**
+   * The origin does not answer. The provider-unavailable test stops this stack's provider, and
+   * starts it again when it ends.
+   */
   let down: BrowserStack;
-  /** Only for the provider-unavailable test, which stops its provider: no other test sees that. */
-  let providerGoesDown: BrowserStack;
   let browser: FileBrowser;
 
   beforeAll(async () => {
-    [allowlisted, down, providerGoesDown, browser] = await Promise.all([
+    [allowlisted, down, browser] = await Promise.all([
       startBrowserStack({ vars: { ALLOWED_EMAILS: "ada@example.com", ALLOWED_DOMAINS: "" } }),
       startBrowserStack({ originDown: true }),
-      startBrowserStack(),
       openBrowser(),
     ]);
   });
   afterAll(async () => {
     await browser?.close();
-    await Promise.all([allowlisted?.close(), down?.close(), providerGoesDown?.close()]);
+    await Promise.all([allowlisted?.close(), down?.close()]);
   });
 
   async function freshPage(): Promise<{ page: Page; csp: string[] }> {
@@ -177,7 +177,7 @@ describeInBrowser("the worker's pages in Chromium", () => {
     await page.keyboard.press("Enter");
     expect((await posted).status()).toBe(303);
     // The 303 leads to this same address, which now says you are signed out.
-    await expect.poll(() => page.title()).toBe("You are signed out");
+    await page.waitForFunction(() => document.title === "You are signed out");
     expect(page.url()).toBe(`${allowlisted.workerUrl}/auth/logout`);
     const { access, refresh } = await sessionCookies(page.context(), allowlisted.workerUrl);
     expect(access).toBeUndefined();
@@ -242,7 +242,7 @@ describeInBrowser("the worker's pages in Chromium", () => {
 
   it("the provider unavailable at sign-in (502): says so, and Try again leads to a new sign-in, not to the spent callback", async () => {
     const { page, csp } = await freshPage();
-    await page.goto(`${providerGoesDown.workerUrl}/reports`);
+    await page.goto(`${down.workerUrl}/reports`);
     // The provider goes away between its sign-in page and the code exchange. (page.route cannot
     // hold the callback: routes never see a request reached through redirects.) So the form
     // post and the provider's redirect are made with the context's own request API, which
@@ -256,8 +256,9 @@ describeInBrowser("the worker's pages in Chromium", () => {
       .context()
       .request.get(new URL(posted.headers().location!, interaction).href, { maxRedirects: 0 });
     const callbackUrl = new URL(resumed.headers().location!, interaction);
-    expect(callbackUrl.origin + callbackUrl.pathname).toBe(`${providerGoesDown.workerUrl}/auth/callback`);
-    await providerGoesDown.stopProvider();
+    expect(callbackUrl.origin + callbackUrl.pathname).toBe(`${down.workerUrl}/auth/callback`);
+    await down.stopProvider();
+    onTestFinished(() => down.startProviderAgain());
     const response = (await page.goto(callbackUrl.href))!;
     expect(response.status()).toBe(502);
     expectPageHeaders(response.headers());
@@ -266,7 +267,7 @@ describeInBrowser("the worker's pages in Chromium", () => {
     expect(await response.text()).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|code=|Error:/);
     await expectReadablePage(page);
     await screenshot(page, "worker-provider-unavailable");
-    expect((await sessionCookies(page.context(), providerGoesDown.workerUrl)).refresh).toBeUndefined();
+    expect((await sessionCookies(page.context(), down.workerUrl)).refresh).toBeUndefined();
     expect(csp).toEqual([]);
   });
 });

@@ -4,14 +4,13 @@
  * and screenshots.
  */
 import { mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "playwright-core";
 import { describe, expect, inject, it } from "vitest";
 import { startOrigin } from "../../demo/origin.mjs";
 import { findChromium } from "../../scripts/lib/find-chromium.mjs";
-import { leaseWorker, startLeasedParts } from "../support/stack";
+import { leaseWorker, startLeasedParts, startLeasedProvider } from "../support/stack";
 
 /** CHROMIUM_PATH, else Chromium or Google Chrome where Linux and macOS put them (scripts/lib/find-chromium.mjs). */
 const BROWSER = findChromium();
@@ -107,17 +106,21 @@ export function newContext(browser: FileBrowser): Promise<BrowserContext> {
 const SCREENSHOT_DIR = fileURLToPath(new URL("../../docs/screenshots/", import.meta.url));
 
 /**
- * Screenshots of the pages people see. They go to docs/screenshots/ (git-tracked) only when
- * UPDATE_SCREENSHOTS=1, so that an ordinary `npm test` leaves the work tree clean (ports,
- * times and tokens on the pages differ on every run); otherwise to a temporary directory.
+ * Screenshots of the pages people see, for docs/screenshots/ (git-tracked): taken only when
+ * UPDATE_SCREENSHOTS=1. An ordinary run compares nothing with them and must leave the work tree
+ * clean (ports, times and tokens on the pages differ on every run), so it spends no time on them:
+ * a fifth of a second each.
  */
-export async function screenshot(page: Page, name: string): Promise<string> {
-  const dir = process.env.UPDATE_SCREENSHOTS === "1" ? SCREENSHOT_DIR : join(tmpdir(), "edge-auth-worker-screenshots");
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, `${name}.png`);
+export async function screenshot(page: Page, name: string): Promise<void> {
+  if (process.env.UPDATE_SCREENSHOTS !== "1") return;
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
   // The viewport only (not the full page): small files that show what a person sees first.
-  await page.screenshot({ path, animations: "disabled", caret: "hide", scale: "css" });
-  return path;
+  await page.screenshot({
+    path: join(SCREENSHOT_DIR, `${name}.png`),
+    animations: "disabled",
+    caret: "hide",
+    scale: "css",
+  });
 }
 
 export interface BrowserStack {
@@ -131,6 +134,8 @@ export interface BrowserStack {
   originRequests: { method: string; url: string; headers: Record<string, string | string[] | undefined> }[];
   /** Stops the provider (to show what happens when it is down). */
   stopProvider(): Promise<void>;
+  /** Starts it again after stopProvider(): the same issuer, keys and client, no session of before. */
+  startProviderAgain(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -156,9 +161,10 @@ export async function startBrowserStack(options: BrowserStackOptions = {}): Prom
   const broker = inject("sharedWorkers");
   if (!broker) throw new Error("the browser project's global setup (test/support/shared-workers.ts) did not run");
   const { lease, release } = await leaseWorker(broker, { vars: options.vars ?? {}, publicOnLocalhost: true });
-  const { provider, origin } = await startLeasedParts(lease, release, options);
+  const parts = await startLeasedParts(lease, release, options);
+  const { origin } = parts;
+  let provider: typeof parts.provider | undefined = parts.provider;
   const workerUrl = lease.publicUrl!;
-  let providerStopped = false;
   return {
     workerUrl,
     workerLoopbackUrl: lease.workerUrl,
@@ -166,11 +172,14 @@ export async function startBrowserStack(options: BrowserStackOptions = {}): Prom
     originUrl: origin?.url ?? `http://127.0.0.1:${lease.originPort}`,
     originRequests: (origin?.requests ?? []) as BrowserStack["originRequests"],
     async stopProvider() {
-      if (!providerStopped) await provider.close();
-      providerStopped = true;
+      await provider?.close();
+      provider = undefined;
+    },
+    async startProviderAgain() {
+      provider ??= await startLeasedProvider(lease, options);
     },
     async close() {
-      await Promise.all([providerStopped ? undefined : provider.close(), origin?.close()]);
+      await Promise.all([provider?.close(), origin?.close()]);
       await release();
     },
   };

@@ -314,14 +314,7 @@ export async function startLeasedParts(
   const site = lease.publicUrl ?? lease.workerUrl;
   let provider: Awaited<ReturnType<typeof startProvider>> | undefined;
   try {
-    provider = await startProvider({
-      port: lease.providerPort,
-      keys: lease.providerPrivateJwks,
-      ...(options.onProviderRequest ? { onRequest: options.onProviderRequest } : {}),
-      ...(options.providerAccounts ? { accounts: options.providerAccounts } : {}),
-      clients: [{ client_id: CLIENT_ID, client_secret: lease.clientSecret, redirect_uris: [`${site}/auth/callback`] }],
-      idTokenHook: options.idTokenHook && ((claims: object) => options.idTokenHook!(claims as Record<string, unknown>)),
-    });
+    provider = await startLeasedProvider(lease, options);
     const origin = options.originDown
       ? undefined
       : // The origin fetches the worker's JWKS from Node: 127.0.0.1, not localhost (which may be ::1).
@@ -338,6 +331,25 @@ export async function startLeasedParts(
     await release();
     throw error;
   }
+}
+
+/**
+ * The file's provider on the port a leased worker knows it by, with the keys and client secret the
+ * worker was started with (again after a test stopped it, say).
+ */
+export function startLeasedProvider(
+  lease: WorkerLease,
+  options: Pick<LeasedPartsOptions, "idTokenHook" | "onProviderRequest" | "providerAccounts">,
+): ReturnType<typeof startProvider> {
+  const site = lease.publicUrl ?? lease.workerUrl;
+  return startProvider({
+    port: lease.providerPort,
+    keys: lease.providerPrivateJwks,
+    ...(options.onProviderRequest ? { onRequest: options.onProviderRequest } : {}),
+    ...(options.providerAccounts ? { accounts: options.providerAccounts } : {}),
+    clients: [{ client_id: CLIENT_ID, client_secret: lease.clientSecret, redirect_uris: [`${site}/auth/callback`] }],
+    idTokenHook: options.idTokenHook && ((claims: object) => options.idTokenHook!(claims as Record<string, unknown>)),
+  });
 }
 
 /** The stack on a leased shared worker; `close()` stops the file's provider and origin and hands the worker back. */
