@@ -10,7 +10,7 @@ import { chromium, type Browser, type BrowserContext, type BrowserContextOptions
 import { describe, expect, inject, it } from "vitest";
 import { startOrigin } from "../../demo/origin.mjs";
 import { findChromium } from "../../scripts/lib/find-chromium.mjs";
-import { leaseWorker, startLeasedParts, startLeasedProvider } from "../support/stack";
+import { leaseWorker, startLeasedOrigin, startLeasedParts, startLeasedProvider } from "../support/stack";
 
 /** CHROMIUM_PATH, else Chromium or Google Chrome where Linux and macOS put them (scripts/lib/find-chromium.mjs). */
 const BROWSER = findChromium();
@@ -131,18 +131,21 @@ export interface BrowserStack {
   /** The provider's issuer, `http://127.0.0.1:<port>`: another host, so another cookie jar. */
   providerUrl: string;
   originUrl: string;
-  originRequests: { method: string; url: string; headers: Record<string, string | string[] | undefined> }[];
+  /** What the origin received (since it last started: see startOriginAgain()). */
+  readonly originRequests: { method: string; url: string; headers: Record<string, string | string[] | undefined> }[];
   /** Stops the provider (to show what happens when it is down). */
   stopProvider(): Promise<void>;
   /** Starts it again after stopProvider(): the same issuer, keys and client, no session of before. */
   startProviderAgain(): Promise<void>;
+  /** Stops the origin: the worker's connections to ORIGIN_URL are refused, as with an origin that is down. */
+  stopOrigin(): Promise<void>;
+  /** Starts it again after stopOrigin(), on the same port, with an empty `originRequests`. */
+  startOriginAgain(): Promise<void>;
   close(): Promise<void>;
 }
 
 export interface BrowserStackOptions {
   vars?: Record<string, string>;
-  /** Point ORIGIN_URL at a port where nothing listens. */
-  originDown?: boolean;
   /** The demo origin's test hook (see demo/README.md): runs before it answers a request. */
   onOriginRequest?: NonNullable<Parameters<typeof startOrigin>[0]>["onRequest"];
   /** The demo accounts the provider's account chooser lists (`prompt=select_account`). */
@@ -162,21 +165,30 @@ export async function startBrowserStack(options: BrowserStackOptions = {}): Prom
   if (!broker) throw new Error("the browser project's global setup (test/support/shared-workers.ts) did not run");
   const { lease, release } = await leaseWorker(broker, { vars: options.vars ?? {}, publicOnLocalhost: true });
   const parts = await startLeasedParts(lease, release, options);
-  const { origin } = parts;
+  let { origin } = parts;
   let provider: typeof parts.provider | undefined = parts.provider;
   const workerUrl = lease.publicUrl!;
   return {
     workerUrl,
     workerLoopbackUrl: lease.workerUrl,
     providerUrl: provider.issuer,
-    originUrl: origin?.url ?? `http://127.0.0.1:${lease.originPort}`,
-    originRequests: (origin?.requests ?? []) as BrowserStack["originRequests"],
+    originUrl: `http://127.0.0.1:${lease.originPort}`,
+    get originRequests() {
+      return (origin?.requests ?? []) as BrowserStack["originRequests"];
+    },
     async stopProvider() {
       await provider?.close();
       provider = undefined;
     },
     async startProviderAgain() {
       provider ??= await startLeasedProvider(lease, options);
+    },
+    async stopOrigin() {
+      await origin?.close();
+      origin = undefined;
+    },
+    async startOriginAgain() {
+      origin ??= await startLeasedOrigin(lease, options);
     },
     async close() {
       await Promise.all([provider?.close(), origin?.close()]);

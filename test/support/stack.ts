@@ -311,20 +311,10 @@ export async function startLeasedParts(
   provider: Awaited<ReturnType<typeof startProvider>>;
   origin: Awaited<ReturnType<typeof startOrigin>> | undefined;
 }> {
-  const site = lease.publicUrl ?? lease.workerUrl;
   let provider: Awaited<ReturnType<typeof startProvider>> | undefined;
   try {
     provider = await startLeasedProvider(lease, options);
-    const origin = options.originDown
-      ? undefined
-      : // The origin fetches the worker's JWKS from Node: 127.0.0.1, not localhost (which may be ::1).
-        await startOrigin({
-          port: lease.originPort,
-          jwksUrl: `${lease.workerUrl}/.well-known/jwks.json`,
-          issuer: site,
-          audience: ORIGIN_AUDIENCE,
-          onRequest: options.onOriginRequest,
-        });
+    const origin = options.originDown ? undefined : await startLeasedOrigin(lease, options);
     return { provider, origin };
   } catch (error) {
     await provider?.close();
@@ -349,6 +339,21 @@ export function startLeasedProvider(
     ...(options.providerAccounts ? { accounts: options.providerAccounts } : {}),
     clients: [{ client_id: CLIENT_ID, client_secret: lease.clientSecret, redirect_uris: [`${site}/auth/callback`] }],
     idTokenHook: options.idTokenHook && ((claims: object) => options.idTokenHook!(claims as Record<string, unknown>)),
+  });
+}
+
+/** The file's demo origin on the port a leased worker knows it by (ORIGIN_URL). */
+export function startLeasedOrigin(
+  lease: WorkerLease,
+  options: Pick<LeasedPartsOptions, "onOriginRequest">,
+): ReturnType<typeof startOrigin> {
+  // The origin fetches the worker's JWKS from Node: 127.0.0.1, not localhost (which may be ::1).
+  return startOrigin({
+    port: lease.originPort,
+    jwksUrl: `${lease.workerUrl}/.well-known/jwks.json`,
+    issuer: lease.publicUrl ?? lease.workerUrl,
+    audience: ORIGIN_AUDIENCE,
+    onRequest: options.onOriginRequest,
   });
 }
 
