@@ -163,7 +163,11 @@ export interface BrowserStackOptions {
 export async function startBrowserStack(options: BrowserStackOptions = {}): Promise<BrowserStack> {
   const broker = inject("sharedWorkers");
   if (!broker) throw new Error("the browser project's global setup (test/support/shared-workers.ts) did not run");
-  const { lease, release } = await leaseWorker(broker, { vars: options.vars ?? {}, publicOnLocalhost: true });
+  const { lease, release } = await leaseWorker(broker, {
+    vars: options.vars ?? {},
+    publicOnLocalhost: true,
+    secondProvider: false,
+  });
   const parts = await startLeasedParts(lease, release, options);
   let { origin } = parts;
   let provider: typeof parts.provider | undefined = parts.provider;
