@@ -194,22 +194,18 @@ async function startRiscProvider({ providerPort, publicUrl, clientSecret, rsaKey
 }
 
 /**
- * Servers starting side by side, each a promise of something with `close()`. `started(running)`
- * waits for all of them, even when one fails, so that nothing is left running unseen: it adds
- * each one that started to `running` (in the order given here, so that they stop in the same
- * order every time), then resolves to them by name or rejects with the first failure.
+ * Waits for servers starting side by side (by name, each a promise of something with `close()`),
+ * all of them even when one fails, so that none is left running unseen: adds each one that started
+ * to `running` (in the order named, so that they stop in the same order every time), then resolves
+ * to them by name, or rejects with the first failure.
  */
-function startServers(starting) {
-  return {
-    async started(running) {
-      const names = Object.keys(starting);
-      const settled = await Promise.allSettled(Object.values(starting));
-      for (const result of settled) if (result.status === "fulfilled") running.push(result.value.close);
-      const failure = settled.find((result) => result.status === "rejected");
-      if (failure) throw failure.reason;
-      return Object.fromEntries(names.map((name, index) => [name, settled[index].value]));
-    },
-  };
+async function allStarted(starting, running) {
+  const names = Object.keys(starting);
+  const settled = await Promise.allSettled(Object.values(starting));
+  for (const result of settled) if (result.status === "fulfilled") running.push(result.value.close);
+  const failure = settled.find((result) => result.status === "rejected");
+  if (failure) throw failure.reason;
+  return Object.fromEntries(names.map((name, index) => [name, settled[index].value]));
 }
 
 async function main() {
@@ -266,7 +262,7 @@ async function main() {
 
   try {
     // The servers start side by side, and wrangler, a second or more of CPU, loads meanwhile.
-    const servers = startServers({
+    const servers = {
       provider: startRiscProvider({ providerPort, publicUrl, clientSecret, rsaKeys }),
       // A second provider, so the sign-in page offers a choice (docs/providers.md): its people are
       // others than the first one's, even with the same e-mail, and are in no Google group.
@@ -302,9 +298,9 @@ async function main() {
       }).catch((error) => {
         throw busyPort(error, workloadIssuerPort, "WORKLOAD_ISSUER_PORT");
       }),
-    });
+    };
     loadWrangler();
-    const { provider, partner, origin, directory, github } = await servers.started(running);
+    const { provider, partner, origin, directory, github } = await allStarted(servers, running);
     const providers = [
       {
         id: "google",
