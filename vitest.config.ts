@@ -126,14 +126,15 @@ export default defineConfig({
           include: ["test/browser/**/*.test.ts"],
           environment: "node",
           // Chromium (Debian's, through playwright-core) against the same local stack, one browser
-          // per test process (test/browser/support.ts). A browser plus wrangler plus two servers is
-          // plenty for 2 cores: one file at a time, last.
+          // per test process (test/browser/support.ts), last. Two files at a time: a file mostly
+          // waits on the round trips of a sign-in between Chromium, workerd and the provider, and
+          // on the worker its lease starts, which two files overlap on 2 cores.
           testTimeout: 60_000,
           hookTimeout: 120_000,
           // The same broker of shared workers as the e2e project's (test/support/shared-workers.ts).
           globalSetup: ["./test/support/shared-workers.ts"],
           isolate: false,
-          maxWorkers: 1,
+          maxWorkers: 2,
           sequence: { groupOrder: 2 },
         },
       },

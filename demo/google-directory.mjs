@@ -33,9 +33,10 @@ const domainOf = (address) => address.slice(address.lastIndexOf("@") + 1);
  * @param {string} [options.host="127.0.0.1"]
  * @param {number} [options.port=0]
  * @param {Record<string, string[]>} [options.groups]
+ * @param {import("jose").JWK} [options.serviceAccountKey] the private RS256 JWK of the service account it trusts (default: a fresh key)
  * @returns {Promise<{url: string, tokenUrl: string, apiBaseUrl: string, credentials: string, setMembers(group: string, members: string[]): void, setAvailable(up: boolean): void, hits: {token: number, hasMember: number}, close(): Promise<void>}>}
  */
-export async function startGoogleDirectory({ host = "127.0.0.1", port = 0, groups = {} } = {}) {
+export async function startGoogleDirectory({ host = "127.0.0.1", port = 0, groups = {}, serviceAccountKey } = {}) {
   const members = new Map(
     Object.entries(groups).map(([group, list]) => [group.toLowerCase(), new Set(list.map((m) => m.toLowerCase()))]),
   );
@@ -115,7 +116,7 @@ export async function startGoogleDirectory({ host = "127.0.0.1", port = 0, group
   });
   const url = await listen(server, port, host);
   tokenUrl = `${url}/token`;
-  account = await createServiceAccount({ tokenUri: tokenUrl });
+  account = await createServiceAccount({ tokenUri: tokenUrl, key: serviceAccountKey });
 
   return {
     url,

@@ -6,11 +6,12 @@
 // for anything else (in-memory storage, any e-mail signs in without a password).
 import { createHash, randomBytes } from "node:crypto";
 import { createServer } from "node:http";
-import { CompactSign, decodeProtectedHeader, exportJWK, generateKeyPair, importJWK } from "jose";
+import { CompactSign, decodeProtectedHeader, importJWK } from "jose";
 // A memory adapter per provider (so several providers in one test process do not share
 // state); the default one is the same code but prints a "MUST change" warning.
 import { createMemoryAdapter } from "oidc-provider/lib/adapters/memory_adapter.js";
 import { closeServer, listen } from "./listen.mjs";
+import { generateRsaJwk, PRIVATE_MEMBERS } from "./rsa-keys.mjs";
 
 // oidc-provider 9 warns on import that Node 20 is not its supported runtime; it works on
 // Node 20 (the project's pinned runtime), so that one line is filtered out of the output.
@@ -26,9 +27,6 @@ const { default: Provider, interactionPolicy } = await (async () => {
     console.warn = warn;
   }
 })();
-
-/** Private JWK members: removed to publish a key, and never printed. */
-const PRIVATE_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
 
 /** Scopes this provider knows, with the claims each releases (Google's set, plus `hd`). */
 const CLAIMS_BY_SCOPE = { openid: ["sub"], email: ["email", "email_verified", "hd"], profile: ["name"] };
@@ -86,9 +84,7 @@ function publicJwk(jwk) {
 
 /** A private RS256 JWK Set of one fresh key, as startProvider() makes when given no `keys`. */
 export async function generateRsaKeySet() {
-  const { privateKey } = await generateKeyPair("RS256", { modulusLength: 2048, extractable: true });
-  const jwk = await exportJWK(privateKey);
-  return { keys: [{ ...jwk, kid: `local-${randomBytes(6).toString("hex")}`, alg: "RS256", use: "sig" }] };
+  return { keys: [await generateRsaJwk()] };
 }
 
 // The pages' one stylesheet, allowed by its hash in the Content-Security-Policy below.

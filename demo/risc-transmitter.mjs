@@ -4,8 +4,9 @@
 // account's JWT as Google does), and Security Event Tokens signed like Google's, pushed over
 // real HTTP (RFC 8935).
 import { randomBytes, randomUUID } from "node:crypto";
-import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { exportJWK, SignJWT } from "jose";
 import { subjectFor } from "./provider.mjs";
+import { rsaKeyPair } from "./rsa-keys.mjs";
 import { verifyServiceAccountJwt } from "./service-account.mjs";
 
 export const RISC_API_AUDIENCE = "https://risc.googleapis.com/google.identity.risc.v1beta.RiscManagementService";
@@ -34,9 +35,10 @@ async function readJson(req) {
  * @param {object} options
  * @param {string} options.audience the OAuth client id the SETs are for (Google: the project's client ids)
  * @param {{publicKey: CryptoKey, clientEmail: string}} [options.serviceAccount] who may manage the stream
+ * @param {import("jose").JWK} [options.key] the private RS256 JWK it signs with (default: a fresh key)
  */
-export async function createRiscTransmitter({ audience, serviceAccount }) {
-  const { privateKey, publicKey } = await generateKeyPair("RS256");
+export async function createRiscTransmitter({ audience, serviceAccount, key }) {
+  const { privateKey, publicKey } = await rsaKeyPair(key);
   const kid = `risc-${randomBytes(6).toString("hex")}`;
   const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid, alg: "RS256", use: "sig" }] };
   let base = "";

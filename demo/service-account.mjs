@@ -1,19 +1,22 @@
 // A Google service account as the local fakes see it: a key like the Cloud console's JSON
 // download, and the check Google makes of the JWTs the account signs.
 import { randomBytes } from "node:crypto";
-import { exportPKCS8, generateKeyPair, jwtVerify } from "jose";
+import { exportPKCS8, jwtVerify } from "jose";
+import { rsaKeyPair } from "./rsa-keys.mjs";
 
 /**
- * A fresh service account: `credentials` is the JSON key (what GOOGLE_GROUPS_CREDENTIALS and
- * `npm run google` take), `publicKey` checks what it signs.
- * @param {{clientEmail?: string, tokenUri?: string}} [options]
+ * A service account: `credentials` is the JSON key (what GOOGLE_GROUPS_CREDENTIALS and
+ * `npm run google` take), `publicKey` checks what it signs. Its key is `key` (a private RS256
+ * JWK), or a fresh one.
+ * @param {{clientEmail?: string, tokenUri?: string, key?: import("jose").JWK}} [options]
  * @returns {Promise<{credentials: string, clientEmail: string, keyId: string, publicKey: CryptoKey}>}
  */
 export async function createServiceAccount({
   clientEmail = "groups-reader@demo-project.iam.gserviceaccount.com",
   tokenUri = "https://oauth2.googleapis.com/token",
+  key,
 } = {}) {
-  const { privateKey, publicKey } = await generateKeyPair("RS256", { extractable: true });
+  const { privateKey, publicKey } = await rsaKeyPair(key);
   const keyId = randomBytes(20).toString("hex");
   const credentials = JSON.stringify({
     type: "service_account",

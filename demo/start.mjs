@@ -8,8 +8,9 @@
 //   the worker in front of it                       http://localhost:$PORT
 // ORIGIN_VIA=service-binding puts the origin behind a Worker of its own (demo/origin-worker/)
 // that the worker reaches only through its ORIGIN service binding, as in production.
-// Dev signing keys and the client secret live in .demo/ (git-ignored) and are reused
-// across runs, so a browser session survives a restart of the demo.
+// Dev signing keys (the worker's, and the RSA keys of the local provider and fakes) and the
+// client secret live in .demo/ (git-ignored) and are reused across runs, so a browser session
+// survives a restart of the demo, and a start makes no RSA key.
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -17,12 +18,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateKeySet } from "../scripts/keys.mjs";
+import { generateRsaJwk } from "./rsa-keys.mjs";
 import { startGoogleDirectory } from "./google-directory.mjs";
 import { createRiscTransmitter } from "./risc-transmitter.mjs";
 import { createServiceAccount } from "./service-account.mjs";
 import { portProblem } from "./listen.mjs";
 import { startOrigin } from "./origin.mjs";
 import { startProvider } from "./provider.mjs";
+import { loadWrangler } from "../scripts/lib/wrangler.mjs";
 import { startOriginWorker, startWorker, workerConfigProblems } from "./worker.mjs";
 import { startWorkloadIssuer } from "./workload-issuer.mjs";
 
@@ -110,6 +113,31 @@ async function loadOrCreate(name, make, check) {
   return text;
 }
 
+/** Who in the demo signs with an RSA key of its own, kept in .demo/rsa-keys.json. */
+const RSA_KEY_OWNERS = [
+  "provider",
+  "partnerProvider",
+  "riscTransmitter",
+  "riscServiceAccount",
+  "directoryServiceAccount",
+  "workloadIssuer",
+];
+
+/** Each owner's private RS256 JWK, made side by side (on Node's worker threads) on the first run. */
+async function makeRsaKeys() {
+  const keys = await Promise.all(RSA_KEY_OWNERS.map(() => generateRsaJwk()));
+  return JSON.stringify(Object.fromEntries(RSA_KEY_OWNERS.map((owner, index) => [owner, keys[index]])), null, 2) + "\n";
+}
+
+function isRsaKeys(text) {
+  try {
+    const keys = JSON.parse(text);
+    return RSA_KEY_OWNERS.every((owner) => keys?.[owner]?.kty === "RSA" && keys[owner].d && keys[owner].kid);
+  } catch {
+    return false;
+  }
+}
+
 function isKeySet(text) {
   try {
     const set = JSON.parse(text);
@@ -130,6 +158,54 @@ function noteIgnoredLocalFiles() {
     console.log(
       `npm start: ${name} is not read by the demo, which brings its own provider, client, keys and origin (wrangler.toml's [vars] give the rest). To run the worker with ${name}, against your own provider: npm run dev`,
     );
+}
+
+/**
+ * The provider standing in for Google, serving Google's RISC transmitter at its issuer like Google,
+ * and the service account that may manage it (its key in .demo/, for `npm run google -- risc ...`).
+ * The browser talks to the worker as http://localhost:PORT, so that is the redirect URI registered
+ * at the provider (and the worker's PUBLIC_URL); the provider itself is reached directly at its
+ * issuer http://127.0.0.1:PROVIDER_PORT.
+ */
+async function startRiscProvider({ providerPort, publicUrl, clientSecret, rsaKeys }) {
+  const riscAccount = await createServiceAccount({
+    clientEmail: "risc-admin@demo-project.iam.gserviceaccount.com",
+    key: rsaKeys.riscServiceAccount,
+  });
+  const transmitter = await createRiscTransmitter({
+    audience: CLIENT_ID,
+    serviceAccount: riscAccount,
+    key: rsaKeys.riscTransmitter,
+  });
+  await mkdir(STATE_DIR, { recursive: true, mode: 0o700 });
+  await writeFile(`${STATE_DIR}risc-service-account.json`, riscAccount.credentials, { mode: 0o600 });
+  const provider = await startProvider({
+    routes: transmitter.handle,
+    port: providerPort,
+    keys: { keys: [rsaKeys.provider] },
+    // Listed by the account chooser ("Sign in with another account"): two group members, one not.
+    accounts: [...DEMO_MEMBERS, DEMO_OUTSIDER],
+    clients: [{ client_id: CLIENT_ID, client_secret: clientSecret, redirect_uris: [`${publicUrl}/auth/callback`] }],
+  }).catch((error) => {
+    throw busyPort(error, providerPort, "PROVIDER_PORT");
+  });
+  transmitter.bind(provider.issuer);
+  return provider;
+}
+
+/**
+ * Waits for servers starting side by side (by name, each a promise of something with `close()`),
+ * all of them even when one fails, so that none is left running unseen: adds each one that started
+ * to `running` (in the order named, so that they stop in the same order every time), then resolves
+ * to them by name, or rejects with the first failure.
+ */
+async function allStarted(starting, running) {
+  const names = Object.keys(starting);
+  const settled = await Promise.allSettled(Object.values(starting));
+  for (const result of settled) if (result.status === "fulfilled") running.push(result.value.close);
+  const failure = settled.find((result) => result.status === "rejected");
+  if (failure) throw failure.reason;
+  return Object.fromEntries(names.map((name, index) => [name, settled[index].value]));
 }
 
 async function main() {
@@ -174,6 +250,9 @@ async function main() {
     )
   ).trim();
 
+  // Kept like the session keys: a fresh RSA key is a quarter of a second of CPU, and there are six.
+  const rsaKeys = JSON.parse(await loadOrCreate("rsa-keys.json", makeRsaKeys, isRsaKeys));
+
   const running = [];
   const stopAll = async () => {
     for (const stop of running.reverse())
@@ -182,37 +261,46 @@ async function main() {
   };
 
   try {
-    // The browser talks to the worker as http://localhost:PORT, so that is the redirect URI
-    // registered at the provider (and the worker's PUBLIC_URL); the provider itself is
-    // reached directly at its issuer http://127.0.0.1:PROVIDER_PORT.
-    // Google's RISC transmitter, served at the provider's issuer like Google's, and the service
-    // account that may manage it (its key in .demo/, for `npm run google -- risc ...`).
-    const riscAccount = await createServiceAccount({ clientEmail: "risc-admin@demo-project.iam.gserviceaccount.com" });
-    const transmitter = await createRiscTransmitter({ audience: CLIENT_ID, serviceAccount: riscAccount });
-    await mkdir(STATE_DIR, { recursive: true, mode: 0o700 });
-    await writeFile(`${STATE_DIR}risc-service-account.json`, riscAccount.credentials, { mode: 0o600 });
-    const provider = await startProvider({
-      routes: transmitter.handle,
-      port: providerPort,
-      // Listed by the account chooser ("Sign in with another account"): two group members, one not.
-      accounts: [...DEMO_MEMBERS, DEMO_OUTSIDER],
-      clients: [{ client_id: CLIENT_ID, client_secret: clientSecret, redirect_uris: [`${publicUrl}/auth/callback`] }],
-    }).catch((error) => {
-      throw busyPort(error, providerPort, "PROVIDER_PORT");
-    });
-    running.push(provider.close);
-    transmitter.bind(provider.issuer);
-    // A second provider, so the sign-in page offers a choice (docs/providers.md): its people are
-    // others than the first one's, even with the same e-mail, and are in no Google group.
-    const partner = await startProvider({
-      port: partnerProviderPort,
-      clients: [
-        { client_id: PARTNER_CLIENT_ID, client_secret: clientSecret, redirect_uris: [`${publicUrl}/auth/callback`] },
-      ],
-    }).catch((error) => {
-      throw busyPort(error, partnerProviderPort, "PARTNER_PROVIDER_PORT");
-    });
-    running.push(partner.close);
+    // The servers start side by side, and wrangler, a second or more of CPU, loads meanwhile.
+    const servers = {
+      provider: startRiscProvider({ providerPort, publicUrl, clientSecret, rsaKeys }),
+      // A second provider, so the sign-in page offers a choice (docs/providers.md): its people are
+      // others than the first one's, even with the same e-mail, and are in no Google group.
+      partner: startProvider({
+        port: partnerProviderPort,
+        keys: { keys: [rsaKeys.partnerProvider] },
+        clients: [
+          { client_id: PARTNER_CLIENT_ID, client_secret: clientSecret, redirect_uris: [`${publicUrl}/auth/callback`] },
+        ],
+      }).catch((error) => {
+        throw busyPort(error, partnerProviderPort, "PARTNER_PROVIDER_PORT");
+      }),
+      origin: startOrigin({
+        port: originPort,
+        jwksUrl: `${publicUrl}/.well-known/jwks.json`,
+        issuer: publicUrl,
+        audience: viaBinding ? SERVICE_ORIGIN_AUDIENCE : `http://127.0.0.1:${originPort}`,
+      }).catch((error) => {
+        throw busyPort(error, originPort, "ORIGIN_PORT");
+      }),
+      directory: startGoogleDirectory({
+        port: directoryPort,
+        groups: { [DEMO_GROUP]: DEMO_MEMBERS },
+        serviceAccountKey: rsaKeys.directoryServiceAccount,
+      }).catch((error) => {
+        throw busyPort(error, directoryPort, "DIRECTORY_PORT");
+      }),
+      // GitHub Actions, as far as the worker can tell: the issuer of a job's OIDC tokens.
+      github: startWorkloadIssuer({
+        port: workloadIssuerPort,
+        job: { repository: DEMO_REPOSITORY },
+        key: rsaKeys.workloadIssuer,
+      }).catch((error) => {
+        throw busyPort(error, workloadIssuerPort, "WORKLOAD_ISSUER_PORT");
+      }),
+    };
+    loadWrangler();
+    const { provider, partner, origin, directory, github } = await allStarted(servers, running);
     const providers = [
       {
         id: "google",
@@ -223,41 +311,6 @@ async function main() {
       },
       { id: "partner", label: "Partner accounts", issuer: partner.issuer, clientId: PARTNER_CLIENT_ID },
     ];
-
-    const origin = await startOrigin({
-      port: originPort,
-      jwksUrl: `${publicUrl}/.well-known/jwks.json`,
-      issuer: publicUrl,
-      audience: viaBinding ? SERVICE_ORIGIN_AUDIENCE : `http://127.0.0.1:${originPort}`,
-    }).catch((error) => {
-      throw busyPort(error, originPort, "ORIGIN_PORT");
-    });
-    running.push(origin.close);
-
-    const directory = await startGoogleDirectory({ port: directoryPort, groups: { [DEMO_GROUP]: DEMO_MEMBERS } }).catch(
-      (error) => {
-        throw busyPort(error, directoryPort, "DIRECTORY_PORT");
-      },
-    );
-    running.push(directory.close);
-    // Behind the binding: the origin Worker in front of the demo origin, found by the worker
-    // through a dev registry of their own (not wrangler's global one, shared with other sessions).
-    let originService;
-    if (viaBinding) {
-      const registry = await mkdtemp(join(tmpdir(), "edge-auth-demo-registry-"));
-      running.push(() => rm(registry, { recursive: true, force: true }));
-      const originWorker = await startOriginWorker({ privateOriginUrl: origin.url, registry });
-      running.push(originWorker.dispose);
-      originService = { registry, service: originWorker.name, dispose: originWorker.dispose };
-    }
-
-    // GitHub Actions, as far as the worker can tell: the issuer of a job's OIDC tokens.
-    const github = await startWorkloadIssuer({ port: workloadIssuerPort, job: { repository: DEMO_REPOSITORY } }).catch(
-      (error) => {
-        throw busyPort(error, workloadIssuerPort, "WORKLOAD_ISSUER_PORT");
-      },
-    );
-    running.push(github.close);
     // What GitHub gives a job in its environment, for `npm run demo:workload` (demo/workload-call.mjs).
     const job = {
       tokenRequestUrl: github.tokenRequestUrl,
@@ -277,7 +330,6 @@ async function main() {
     const workerOptions = {
       port: workerPort,
       logLevel: process.env.LOG_LEVEL || "log",
-      originService,
       vars: {
         ...(viaBinding ? { ORIGIN_URL: "", ORIGIN_AUDIENCE: SERVICE_ORIGIN_AUDIENCE } : { ORIGIN_URL: origin.url }),
         PUBLIC_URL: publicUrl,
@@ -303,22 +355,32 @@ async function main() {
     };
     // The settings the demo does not give come from wrangler.toml's [vars]: one the worker refuses
     // would answer every page with "Service misconfigured" under a banner saying all is well.
-    const problems = await workerConfigProblems(workerOptions);
+    const problems = await workerConfigProblems({ ...workerOptions, originService: viaBinding });
     if (problems.length > 0)
       throw new StartError(
         `the worker would refuse to serve with wrangler.toml's [vars] and the demo's settings:\n${problems.map((problem) => `  - ${problem}`).join("\n")}\nFix wrangler.toml (npm run check lists the same problems, each with its fix).`,
       );
+
+    // Behind the binding: the origin Worker in front of the demo origin, found by the worker
+    // through a dev registry of their own (not wrangler's global one, shared with other sessions).
+    // It runs before the worker starts, or the worker's bindings would list ORIGIN as not connected.
+    let originWorker;
+    if (viaBinding) {
+      const registry = await mkdtemp(join(tmpdir(), "edge-auth-demo-registry-"));
+      running.push(() => rm(registry, { recursive: true, force: true }));
+      originWorker = await startOriginWorker({ privateOriginUrl: origin.url, registry });
+      running.push(originWorker.dispose);
+      workerOptions.originService = { registry, service: originWorker.name };
+    }
+    // Resolves once the worker runs, after wrangler's "Ready on ...": the banner is the last thing shown.
     const worker = await startWorker(workerOptions).catch((error) => {
       throw busyPort(error, workerPort, "PORT");
     });
-    running.push(worker.dispose);
     // The origin Worker stops before the worker bound to it: stopped the other way round, the
     // registry changes under the origin Worker's dev session, which rebuilds while it is being
     // disposed and prints a build error. (`running` is stopped in reverse order.)
-    if (originService) running.push(running.splice(running.indexOf(originService.dispose), 1)[0]);
-
-    // Let wrangler's own "Ready on ..." line come out first, so the banner is the last thing shown.
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    running.push(worker.dispose);
+    if (originWorker) running.push(running.splice(running.indexOf(originWorker.dispose), 1)[0]);
     console.log(`
 edge-auth-worker demo is running.
 

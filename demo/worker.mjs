@@ -72,7 +72,7 @@ export async function startWorker({
  * them, and stand-ins for the bindings. Empty when it would serve; a wrangler.toml that does not
  * parse is one problem, with its line.
  *
- * @param {{vars?: Record<string, string>, secrets?: Record<string, string>, config?: string, originService?: object}} [options]
+ * @param {{vars?: Record<string, string>, secrets?: Record<string, string>, config?: string, originService?: unknown}} [options] `originService`: anything but undefined or false checks the worker with an ORIGIN binding.
  * @returns {Promise<string[]>}
  */
 export async function workerConfigProblems({ vars = {}, secrets = {}, config = DEFAULT_CONFIG, originService } = {}) {
@@ -146,6 +146,9 @@ async function startDev({ port, logLevel, registry, bindings, testScheduled = fa
     },
   });
   let timer;
+  // Wrangler reports a worker that cannot start as an "error" event of its dev session.
+  let onError;
+  const failed = new Promise((_, reject) => started.raw.once("error", (onError = reject)));
   try {
     const timeout = new Promise((_, reject) => {
       timer = setTimeout(
@@ -153,8 +156,15 @@ async function startDev({ port, logLevel, registry, bindings, testScheduled = fa
         READY_TIMEOUT_MS,
       );
     });
-    await Promise.race([started.ready, timeout]);
-    const url = await Promise.race([started.url, timeout]);
+    const url = await Promise.race([started.url, failed, timeout]);
+    // `ready` and `url` are wrangler's proxy listening on the port, not the worker: the worker's
+    // own workerd is still starting, a second or more, and wrangler says "Ready on ..." only once
+    // it runs. Resolved here once the worker runs, so that whatever a caller prints next comes
+    // after that line and the first request is not held by the proxy. (Wrangler waits for the
+    // same promise before it connects a remote proxy session.)
+    const workerRunning = started.raw.proxy?.localServerReady?.promise;
+    if (!workerRunning) throw new Error("this wrangler does not say when the worker runs (proxy.localServerReady)");
+    await Promise.race([workerRunning, failed, timeout]);
     return {
       url: url.origin,
       worker: started,
@@ -165,5 +175,6 @@ async function startDev({ port, logLevel, registry, bindings, testScheduled = fa
     throw error;
   } finally {
     clearTimeout(timer);
+    started.raw.off("error", onError);
   }
 }

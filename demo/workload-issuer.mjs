@@ -6,6 +6,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { closeServer, listen } from "./listen.mjs";
+import { rsaKeyPair } from "./rsa-keys.mjs";
 
 /** How GitHub dates its tokens: valid from 10 minutes before issue, for 5 minutes after. */
 const NOT_BEFORE_SKEW_SECONDS = 600;
@@ -58,6 +59,7 @@ function sendJson(res, status, body) {
  * @param {string} [options.host="127.0.0.1"]
  * @param {number} [options.port=0]
  * @param {object} [options.job] what githubJobClaims() takes: the job its /token endpoint speaks for
+ * @param {import("jose").JWK} [options.key] the private RS256 JWK it signs with until rotate() (default: a fresh key)
  * @returns {Promise<{
  *   issuer: string,
  *   requestToken: string,
@@ -70,8 +72,8 @@ function sendJson(res, status, body) {
  *   `requestToken` and `tokenRequestUrl` are what GitHub gives a job as $ACTIONS_ID_TOKEN_REQUEST_TOKEN
  *   and $ACTIONS_ID_TOKEN_REQUEST_URL; `hits` counts requests per path.
  */
-export async function startWorkloadIssuer({ host = "127.0.0.1", port = 0, job = {} } = {}) {
-  let key = await generateKeyPair("RS256");
+export async function startWorkloadIssuer({ host = "127.0.0.1", port = 0, job = {}, key: jwk } = {}) {
+  let key = await rsaKeyPair(jwk);
   let kid = randomBytes(8).toString("hex");
   const requestToken = randomBytes(24).toString("base64url");
   const hits = new Map();

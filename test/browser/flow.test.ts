@@ -54,7 +54,7 @@ describeInBrowser("signing in and out in Chromium", () => {
     await page.goto(`${stack.workerUrl}${path}`);
     await signInAtProvider(page, email);
     await page.waitForURL(`${stack.workerUrl}${path}`);
-    await expect.poll(() => page.locator("#email").textContent()).toBe(email);
+    expect(await page.locator("#email").textContent()).toBe(email);
     return { context, page };
   }
 
@@ -67,7 +67,7 @@ describeInBrowser("signing in and out in Chromium", () => {
 
     await page.goto(`${stack.workerUrl}/reports/q3?view=full`);
     expect(page.url().startsWith(`${stack.providerUrl}/interaction/`)).toBe(true);
-    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Sign in");
+    expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Sign in");
     expect(await page.locator("main").textContent()).toContain(new URL(stack.workerUrl).host);
     await expectReadablePage(page);
     // The e-mail field has focus (autofocus), so typing goes straight in.

@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it, onTestFinished } from "vitest";
 import { PAGE_CSS, PAGE_CSS_HASH } from "../../src/http/page-shell";
 import {
   describeInBrowser,
@@ -32,25 +32,22 @@ it("allows the pages' stylesheet in the CSP by its exact hash", () => {
 });
 
 describeInBrowser("the worker's pages in Chromium", () => {
-  /** Only ada@example.com may sign in: everyone else gets the access-denied page. */
+  /**
+   * Only ada@example.com may sign in: everyone else gets the access-denied page. The tests of a
+   * service down stop its origin or its provider, and start it again when they end.
+   */
   let allowlisted: BrowserStack;
-  /** The origin does not answer. */
-  let down: BrowserStack;
-  /** Only for the provider-unavailable test, which stops its provider: no other test sees that. */
-  let providerGoesDown: BrowserStack;
   let browser: FileBrowser;
 
   beforeAll(async () => {
-    [allowlisted, down, providerGoesDown, browser] = await Promise.all([
+    [allowlisted, browser] = await Promise.all([
       startBrowserStack({ vars: { ALLOWED_EMAILS: "ada@example.com", ALLOWED_DOMAINS: "" } }),
-      startBrowserStack({ originDown: true }),
-      startBrowserStack(),
       openBrowser(),
     ]);
   });
   afterAll(async () => {
     await browser?.close();
-    await Promise.all([allowlisted?.close(), down?.close(), providerGoesDown?.close()]);
+    await allowlisted?.close();
   });
 
   async function freshPage(): Promise<{ page: Page; csp: string[] }> {
@@ -177,7 +174,7 @@ describeInBrowser("the worker's pages in Chromium", () => {
     await page.keyboard.press("Enter");
     expect((await posted).status()).toBe(303);
     // The 303 leads to this same address, which now says you are signed out.
-    await expect.poll(() => page.title()).toBe("You are signed out");
+    await page.waitForFunction(() => document.title === "You are signed out");
     expect(page.url()).toBe(`${allowlisted.workerUrl}/auth/logout`);
     const { access, refresh } = await sessionCookies(page.context(), allowlisted.workerUrl);
     expect(access).toBeUndefined();
@@ -217,8 +214,10 @@ describeInBrowser("the worker's pages in Chromium", () => {
 
   it("the origin unavailable (502): a plain page that names nothing internal; Try again reloads the same address; still signed in", async () => {
     const { page, csp } = await freshPage();
-    await page.goto(`${down.workerUrl}/reports`);
-    const final = page.waitForResponse(`${down.workerUrl}/reports`);
+    await allowlisted.stopOrigin();
+    onTestFinished(() => allowlisted.startOriginAgain());
+    await page.goto(`${allowlisted.workerUrl}/reports`);
+    const final = page.waitForResponse(`${allowlisted.workerUrl}/reports`);
     await signInAtProvider(page, "ada@example.com");
     const response = await final;
     expect(response.status()).toBe(502);
@@ -231,18 +230,18 @@ describeInBrowser("the worker's pages in Chromium", () => {
     expect(await page.locator("main").innerText()).toContain("You are still signed in.");
     await expectReadablePage(page);
     await screenshot(page, "worker-origin-unavailable");
-    expect((await sessionCookies(page.context(), down.workerUrl)).refresh).toBeDefined();
+    expect((await sessionCookies(page.context(), allowlisted.workerUrl)).refresh).toBeDefined();
 
-    const retry = page.waitForResponse(`${down.workerUrl}/reports`);
+    const retry = page.waitForResponse(`${allowlisted.workerUrl}/reports`);
     await page.getByRole("link", { name: "Try again" }).click();
     expect((await retry).status()).toBe(502);
-    expect(page.url()).toBe(`${down.workerUrl}/reports`);
+    expect(page.url()).toBe(`${allowlisted.workerUrl}/reports`);
     expect(csp).toEqual([]);
   });
 
   it("the provider unavailable at sign-in (502): says so, and Try again leads to a new sign-in, not to the spent callback", async () => {
     const { page, csp } = await freshPage();
-    await page.goto(`${providerGoesDown.workerUrl}/reports`);
+    await page.goto(`${allowlisted.workerUrl}/reports`);
     // The provider goes away between its sign-in page and the code exchange. (page.route cannot
     // hold the callback: routes never see a request reached through redirects.) So the form
     // post and the provider's redirect are made with the context's own request API, which
@@ -256,8 +255,9 @@ describeInBrowser("the worker's pages in Chromium", () => {
       .context()
       .request.get(new URL(posted.headers().location!, interaction).href, { maxRedirects: 0 });
     const callbackUrl = new URL(resumed.headers().location!, interaction);
-    expect(callbackUrl.origin + callbackUrl.pathname).toBe(`${providerGoesDown.workerUrl}/auth/callback`);
-    await providerGoesDown.stopProvider();
+    expect(callbackUrl.origin + callbackUrl.pathname).toBe(`${allowlisted.workerUrl}/auth/callback`);
+    await allowlisted.stopProvider();
+    onTestFinished(() => allowlisted.startProviderAgain());
     const response = (await page.goto(callbackUrl.href))!;
     expect(response.status()).toBe(502);
     expectPageHeaders(response.headers());
@@ -266,7 +266,7 @@ describeInBrowser("the worker's pages in Chromium", () => {
     expect(await response.text()).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|code=|Error:/);
     await expectReadablePage(page);
     await screenshot(page, "worker-provider-unavailable");
-    expect((await sessionCookies(page.context(), providerGoesDown.workerUrl)).refresh).toBeUndefined();
+    expect((await sessionCookies(page.context(), allowlisted.workerUrl)).refresh).toBeUndefined();
     expect(csp).toEqual([]);
   });
 });

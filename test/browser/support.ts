@@ -4,14 +4,13 @@
  * and screenshots.
  */
 import { mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "playwright-core";
 import { describe, expect, inject, it } from "vitest";
 import { startOrigin } from "../../demo/origin.mjs";
 import { findChromium } from "../../scripts/lib/find-chromium.mjs";
-import { leaseWorker, startLeasedParts } from "../support/stack";
+import { leaseWorker, startLeasedOrigin, startLeasedParts, startLeasedProvider } from "../support/stack";
 
 /** CHROMIUM_PATH, else Chromium or Google Chrome where Linux and macOS put them (scripts/lib/find-chromium.mjs). */
 const BROWSER = findChromium();
@@ -47,9 +46,9 @@ export function describeInBrowser(name: string, suite: () => void): void {
 }
 
 /**
- * The test process's one Chromium. The project runs its files one after another in one process,
- * and a launch is a second or more of a loaded machine's time: the first file launches it, the
- * next ones open their profiles in it. It ends with the process: Playwright kills it at exit, and
+ * The test process's one Chromium. The project runs its files in two processes, each file after
+ * another in its process, and a launch is a second or more of a loaded machine's time: a process's
+ * first file launches it, the next ones open their profiles in it. It ends with the process: Playwright kills it at exit, and
  * Chromium quits by itself when the pipe to a killed process closes. One that has crashed is
  * launched again.
  */
@@ -107,17 +106,21 @@ export function newContext(browser: FileBrowser): Promise<BrowserContext> {
 const SCREENSHOT_DIR = fileURLToPath(new URL("../../docs/screenshots/", import.meta.url));
 
 /**
- * Screenshots of the pages people see. They go to docs/screenshots/ (git-tracked) only when
- * UPDATE_SCREENSHOTS=1, so that an ordinary `npm test` leaves the work tree clean (ports,
- * times and tokens on the pages differ on every run); otherwise to a temporary directory.
+ * Screenshots of the pages people see, for docs/screenshots/ (git-tracked): taken only when
+ * UPDATE_SCREENSHOTS=1. An ordinary run compares nothing with them and must leave the work tree
+ * clean (ports, times and tokens on the pages differ on every run), so it spends no time on them:
+ * a fifth of a second each.
  */
-export async function screenshot(page: Page, name: string): Promise<string> {
-  const dir = process.env.UPDATE_SCREENSHOTS === "1" ? SCREENSHOT_DIR : join(tmpdir(), "edge-auth-worker-screenshots");
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, `${name}.png`);
+export async function screenshot(page: Page, name: string): Promise<void> {
+  if (process.env.UPDATE_SCREENSHOTS !== "1") return;
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
   // The viewport only (not the full page): small files that show what a person sees first.
-  await page.screenshot({ path, animations: "disabled", caret: "hide", scale: "css" });
-  return path;
+  await page.screenshot({
+    path: join(SCREENSHOT_DIR, `${name}.png`),
+    animations: "disabled",
+    caret: "hide",
+    scale: "css",
+  });
 }
 
 export interface BrowserStack {
@@ -128,16 +131,21 @@ export interface BrowserStack {
   /** The provider's issuer, `http://127.0.0.1:<port>`: another host, so another cookie jar. */
   providerUrl: string;
   originUrl: string;
-  originRequests: { method: string; url: string; headers: Record<string, string | string[] | undefined> }[];
+  /** What the origin received (since it last started: see startOriginAgain()). */
+  readonly originRequests: { method: string; url: string; headers: Record<string, string | string[] | undefined> }[];
   /** Stops the provider (to show what happens when it is down). */
   stopProvider(): Promise<void>;
+  /** Starts it again after stopProvider(): the same issuer, keys and client, no session of before. */
+  startProviderAgain(): Promise<void>;
+  /** Stops the origin: the worker's connections to ORIGIN_URL are refused, as with an origin that is down. */
+  stopOrigin(): Promise<void>;
+  /** Starts it again after stopOrigin(), on the same port, with an empty `originRequests`. */
+  startOriginAgain(): Promise<void>;
   close(): Promise<void>;
 }
 
 export interface BrowserStackOptions {
   vars?: Record<string, string>;
-  /** Point ORIGIN_URL at a port where nothing listens. */
-  originDown?: boolean;
   /** The demo origin's test hook (see demo/README.md): runs before it answers a request. */
   onOriginRequest?: NonNullable<Parameters<typeof startOrigin>[0]>["onRequest"];
   /** The demo accounts the provider's account chooser lists (`prompt=select_account`). */
@@ -155,22 +163,39 @@ export interface BrowserStackOptions {
 export async function startBrowserStack(options: BrowserStackOptions = {}): Promise<BrowserStack> {
   const broker = inject("sharedWorkers");
   if (!broker) throw new Error("the browser project's global setup (test/support/shared-workers.ts) did not run");
-  const { lease, release } = await leaseWorker(broker, { vars: options.vars ?? {}, publicOnLocalhost: true });
-  const { provider, origin } = await startLeasedParts(lease, release, options);
+  const { lease, release } = await leaseWorker(broker, {
+    vars: options.vars ?? {},
+    publicOnLocalhost: true,
+    secondProvider: false,
+  });
+  const parts = await startLeasedParts(lease, release, options);
+  let { origin } = parts;
+  let provider: typeof parts.provider | undefined = parts.provider;
   const workerUrl = lease.publicUrl!;
-  let providerStopped = false;
   return {
     workerUrl,
     workerLoopbackUrl: lease.workerUrl,
     providerUrl: provider.issuer,
-    originUrl: origin?.url ?? `http://127.0.0.1:${lease.originPort}`,
-    originRequests: (origin?.requests ?? []) as BrowserStack["originRequests"],
+    originUrl: `http://127.0.0.1:${lease.originPort}`,
+    get originRequests() {
+      return (origin?.requests ?? []) as BrowserStack["originRequests"];
+    },
     async stopProvider() {
-      if (!providerStopped) await provider.close();
-      providerStopped = true;
+      await provider?.close();
+      provider = undefined;
+    },
+    async startProviderAgain() {
+      provider ??= await startLeasedProvider(lease, options);
+    },
+    async stopOrigin() {
+      await origin?.close();
+      origin = undefined;
+    },
+    async startOriginAgain() {
+      origin ??= await startLeasedOrigin(lease, options);
     },
     async close() {
-      await Promise.all([providerStopped ? undefined : provider.close(), origin?.close()]);
+      await Promise.all([provider?.close(), origin?.close()]);
       await release();
     },
   };

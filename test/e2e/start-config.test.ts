@@ -32,8 +32,15 @@ function repositoryCopy(): string {
 }
 
 async function runStart(dir: string): Promise<{ code: number | null; output: string }> {
-  const ports = await Promise.all([1, 2, 3, 4, 5].map(() => freePort()));
-  const names = ["PORT", "PROVIDER_PORT", "ORIGIN_PORT", "DIRECTORY_PORT", "WORKLOAD_ISSUER_PORT"];
+  const names = [
+    "PORT",
+    "PROVIDER_PORT",
+    "ORIGIN_PORT",
+    "DIRECTORY_PORT",
+    "WORKLOAD_ISSUER_PORT",
+    "PARTNER_PROVIDER_PORT",
+  ];
+  const ports = await Promise.all(names.map(() => freePort()));
   const child = spawn(process.execPath, ["demo/start.mjs"], {
     cwd: dir,
     env: {

@@ -32,8 +32,13 @@ interface SharedWorker {
   dispose(): Promise<void>;
 }
 
-async function startSharedWorker({ vars, publicOnLocalhost }: WorkerRequest): Promise<SharedWorker> {
-  const [workerPort, providerPort, originPort] = await Promise.all([freePort(), freePort(), freePort()]);
+async function startSharedWorker({ vars, publicOnLocalhost, secondProvider }: WorkerRequest): Promise<SharedWorker> {
+  const [workerPort, providerPort, originPort, partnerPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    secondProvider ? freePort() : 0,
+  ]);
   const lease: WorkerLease = {
     id: randomBytes(8).toString("hex"),
     workerUrl: `http://127.0.0.1:${workerPort}`,
@@ -43,9 +48,21 @@ async function startSharedWorker({ vars, publicOnLocalhost }: WorkerRequest): Pr
     clientSecret: randomBytes(24).toString("hex"),
     sessionKeys: await generateKeySet("ES256"),
     providerPrivateJwks: await generateRsaKeySet(),
+    ...(secondProvider
+      ? {
+          partner: {
+            port: partnerPort,
+            clientSecret: randomBytes(24).toString("hex"),
+            privateJwks: await generateRsaKeySet(),
+          },
+        }
+      : {}),
   };
   const settings = workerSettings({
     providerIssuer: `http://127.0.0.1:${providerPort}`,
+    ...(lease.partner
+      ? { partner: { issuer: `http://127.0.0.1:${lease.partner.port}`, clientSecret: lease.partner.clientSecret } }
+      : {}),
     originUrl: `http://127.0.0.1:${originPort}`,
     clientSecret: lease.clientSecret,
     sessionKeys: lease.sessionKeys,
@@ -68,7 +85,11 @@ export default async function startBroker(project: TestProject) {
   const starting = new Set<Promise<SharedWorker>>();
 
   async function lease(request: WorkerRequest): Promise<WorkerLease> {
-    const key = JSON.stringify([Object.entries(request.vars).sort(), request.publicOnLocalhost]);
+    const key = JSON.stringify([
+      Object.entries(request.vars).sort(),
+      request.publicOnLocalhost,
+      request.secondProvider,
+    ]);
     const idle = workers.get(key)?.find((worker) => !leased.has(worker.lease.id));
     let worker = idle;
     if (!worker) {
@@ -89,7 +110,11 @@ export default async function startBroker(project: TestProject) {
     const answer = async () => {
       const body = (await readJson(request)) as Partial<WorkerRequest> & { id?: string };
       if (request.method === "POST" && request.url === "/lease")
-        return lease({ vars: body.vars ?? {}, publicOnLocalhost: body.publicOnLocalhost === true });
+        return lease({
+          vars: body.vars ?? {},
+          publicOnLocalhost: body.publicOnLocalhost === true,
+          secondProvider: body.secondProvider === true,
+        });
       if (request.method === "POST" && request.url === "/release") return void leased.delete(String(body.id));
       throw new Error(`no such broker route: ${request.method} ${request.url}`);
     };

@@ -6,6 +6,8 @@
 import { createServer } from "node:net";
 
 export const CLIENT_ID = "e2e-client";
+/** The second provider's client (`secondProvider`): OIDC_PROVIDERS names it "partner". */
+export const PARTNER_CLIENT_ID = "e2e-partner-client";
 /** The origin's audience for the worker's assertions (ORIGIN_AUDIENCE). */
 export const ORIGIN_AUDIENCE = "e2e-origin";
 
@@ -17,6 +19,8 @@ export interface WorkerRequest {
   vars: Record<string, string>;
   /** PUBLIC_URL is `http://localhost:<port>` (the worker's other name): the browser tests' setting. */
   publicOnLocalhost: boolean;
+  /** A second provider: OIDC_PROVIDERS names the file's provider "corp" and this one "partner". */
+  secondProvider: boolean;
 }
 
 /** A shared worker handed to one test file: where it is and the secrets it was started with. */
@@ -33,6 +37,8 @@ export interface WorkerLease {
   sessionKeys: Jwks;
   /** The provider's RS256 keys: the same for every file, so the worker's cached JWKS stays right. */
   providerPrivateJwks: { keys: { kid: string }[] };
+  /** With `secondProvider`: where the file starts the partner provider, and its client's secret and keys. */
+  partner?: { port: number; clientSecret: string; privateJwks: { keys: { kid: string }[] } };
 }
 
 /**
@@ -59,23 +65,45 @@ export async function freePort(): Promise<number> {
   }
 }
 
-/** The worker's vars and secrets for one provider (OIDC_ISSUER) and an origin by URL, `vars` on top. */
+/**
+ * The worker's settings for its providers: one as OIDC_ISSUER, or with a `partner`, both in
+ * OIDC_PROVIDERS, the first as "corp" and the partner as "partner".
+ */
+export function providerSettings(
+  provider: { issuer: string; clientSecret: string },
+  partner?: { issuer: string; clientSecret: string },
+): { vars: Record<string, string>; secrets: Record<string, string> } {
+  if (!partner)
+    return {
+      vars: { OIDC_ISSUER: provider.issuer, OIDC_CLIENT_ID: CLIENT_ID },
+      secrets: { OIDC_CLIENT_SECRET: provider.clientSecret },
+    };
+  return {
+    vars: {
+      OIDC_ISSUER: "",
+      OIDC_CLIENT_ID: "",
+      OIDC_PROVIDERS: JSON.stringify([
+        { id: "corp", label: "Corp accounts", issuer: provider.issuer, clientId: CLIENT_ID },
+        { id: "partner", label: "Partner accounts", issuer: partner.issuer, clientId: PARTNER_CLIENT_ID },
+      ]),
+    },
+    secrets: { OIDC_CLIENT_SECRET_CORP: provider.clientSecret, OIDC_CLIENT_SECRET_PARTNER: partner.clientSecret },
+  };
+}
+
+/** The worker's vars and secrets for its providers (providerSettings) and an origin by URL, `vars` on top. */
 export function workerSettings(stack: {
   providerIssuer: string;
+  partner?: { issuer: string; clientSecret: string };
   originUrl: string;
   clientSecret: string;
   sessionKeys: Jwks;
   vars?: Record<string, string>;
 }): { vars: Record<string, string>; secrets: Record<string, string> } {
+  const providers = providerSettings({ issuer: stack.providerIssuer, clientSecret: stack.clientSecret }, stack.partner);
   return {
-    vars: {
-      ORIGIN_URL: stack.originUrl,
-      OIDC_ISSUER: stack.providerIssuer,
-      OIDC_CLIENT_ID: CLIENT_ID,
-      ...DEFAULT_VARS,
-      ...stack.vars,
-    },
-    secrets: { OIDC_CLIENT_SECRET: stack.clientSecret, SESSION_KEYS: JSON.stringify(stack.sessionKeys) },
+    vars: { ORIGIN_URL: stack.originUrl, ...providers.vars, ...DEFAULT_VARS, ...stack.vars },
+    secrets: { ...providers.secrets, SESSION_KEYS: JSON.stringify(stack.sessionKeys) },
   };
 }
 

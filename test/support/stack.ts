@@ -15,6 +15,8 @@ import {
   DEFAULT_VARS,
   freePort,
   ORIGIN_AUDIENCE,
+  PARTNER_CLIENT_ID,
+  providerSettings,
   type WorkerLease,
   type WorkerRequest,
 } from "./stack-settings";
@@ -153,7 +155,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     idTokenHook: options.idTokenHook && ((claims: object) => options.idTokenHook!(claims as Record<string, unknown>)),
   });
   transmitter?.bind(provider.issuer);
-  const partnerClient = { id: "e2e-partner-client", secret: randomBytes(24).toString("hex") };
+  const partnerClient = { id: PARTNER_CLIENT_ID, secret: randomBytes(24).toString("hex") };
   const second = options.secondProvider;
   const partner = second
     ? await startProvider({
@@ -170,19 +172,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       })
     : undefined;
   // One provider as OIDC_ISSUER/OIDC_CLIENT_ID/OIDC_CLIENT_SECRET, or both in OIDC_PROVIDERS.
-  const providerVars: Record<string, string> = partner
-    ? {
-        OIDC_ISSUER: "",
-        OIDC_CLIENT_ID: "",
-        OIDC_PROVIDERS: JSON.stringify([
-          { id: "corp", label: "Corp accounts", issuer: provider.issuer, clientId },
-          { id: "partner", label: "Partner accounts", issuer: partner.issuer, clientId: partnerClient.id },
-        ]),
-      }
-    : { OIDC_ISSUER: provider.issuer, OIDC_CLIENT_ID: clientId };
-  const providerSecrets: Record<string, string> = partner
-    ? { OIDC_CLIENT_SECRET_CORP: clientSecret, OIDC_CLIENT_SECRET_PARTNER: partnerClient.secret }
-    : { OIDC_CLIENT_SECRET: clientSecret };
+  const { vars: providerVars, secrets: providerSecrets } = providerSettings(
+    { issuer: provider.issuer, clientSecret },
+    partner && { issuer: partner.issuer, clientSecret: partnerClient.secret },
+  );
   const originPort = options.originDown ? await freePort() : 0;
   const origin = options.originDown
     ? { url: `http://127.0.0.1:${originPort}`, requests: [], socketCloses: [], close: async () => {} }
@@ -280,7 +273,7 @@ export async function leaseWorker(
  * only the worker vars and what the file's own provider and origin do may differ.
  */
 function canShare(options: StackOptions): boolean {
-  const shareable = new Set(["vars", "idTokenHook", "originDown", "logLevel", "publicOnLocalhost"]);
+  const shareable = new Set(["vars", "idTokenHook", "originDown", "logLevel", "publicOnLocalhost", "secondProvider"]);
   const differs = Object.entries(options).filter(([name, value]) => value !== undefined && !shareable.has(name));
   return differs.length === 0 && (options.logLevel ?? "none") === "none";
 }
@@ -296,6 +289,8 @@ export interface LeasedPartsOptions {
   onOriginRequest?: NonNullable<Parameters<typeof startOrigin>[0]>["onRequest"];
   /** Leave the origin's port without a listener. */
   originDown?: boolean;
+  /** With a lease that has a partner provider: its ID-token hook. */
+  partnerIdTokenHook?: StackOptions["idTokenHook"];
 }
 
 /**
@@ -309,35 +304,72 @@ export async function startLeasedParts(
   options: LeasedPartsOptions,
 ): Promise<{
   provider: Awaited<ReturnType<typeof startProvider>>;
+  partner: Awaited<ReturnType<typeof startProvider>> | undefined;
   origin: Awaited<ReturnType<typeof startOrigin>> | undefined;
 }> {
-  const site = lease.publicUrl ?? lease.workerUrl;
   let provider: Awaited<ReturnType<typeof startProvider>> | undefined;
+  let partner: Awaited<ReturnType<typeof startProvider>> | undefined;
   try {
-    provider = await startProvider({
-      port: lease.providerPort,
-      keys: lease.providerPrivateJwks,
-      ...(options.onProviderRequest ? { onRequest: options.onProviderRequest } : {}),
-      ...(options.providerAccounts ? { accounts: options.providerAccounts } : {}),
-      clients: [{ client_id: CLIENT_ID, client_secret: lease.clientSecret, redirect_uris: [`${site}/auth/callback`] }],
-      idTokenHook: options.idTokenHook && ((claims: object) => options.idTokenHook!(claims as Record<string, unknown>)),
-    });
-    const origin = options.originDown
-      ? undefined
-      : // The origin fetches the worker's JWKS from Node: 127.0.0.1, not localhost (which may be ::1).
-        await startOrigin({
-          port: lease.originPort,
-          jwksUrl: `${lease.workerUrl}/.well-known/jwks.json`,
-          issuer: site,
-          audience: ORIGIN_AUDIENCE,
-          onRequest: options.onOriginRequest,
-        });
-    return { provider, origin };
+    provider = await startLeasedProvider(lease, options);
+    partner = lease.partner && (await startLeasedPartner(lease, lease.partner, options.partnerIdTokenHook));
+    const origin = options.originDown ? undefined : await startLeasedOrigin(lease, options);
+    return { provider, partner, origin };
   } catch (error) {
-    await provider?.close();
+    await Promise.all([provider?.close(), partner?.close()]);
     await release();
     throw error;
   }
+}
+
+/**
+ * The file's provider on the port a leased worker knows it by, with the keys and client secret the
+ * worker was started with (again after a test stopped it, say).
+ */
+export function startLeasedProvider(
+  lease: WorkerLease,
+  options: Pick<LeasedPartsOptions, "idTokenHook" | "onProviderRequest" | "providerAccounts">,
+): ReturnType<typeof startProvider> {
+  const site = lease.publicUrl ?? lease.workerUrl;
+  return startProvider({
+    port: lease.providerPort,
+    keys: lease.providerPrivateJwks,
+    ...(options.onProviderRequest ? { onRequest: options.onProviderRequest } : {}),
+    ...(options.providerAccounts ? { accounts: options.providerAccounts } : {}),
+    clients: [{ client_id: CLIENT_ID, client_secret: lease.clientSecret, redirect_uris: [`${site}/auth/callback`] }],
+    idTokenHook: options.idTokenHook && ((claims: object) => options.idTokenHook!(claims as Record<string, unknown>)),
+  });
+}
+
+/** The file's second provider, on the port and with the keys and client secret a leased worker knows it by. */
+function startLeasedPartner(
+  lease: WorkerLease,
+  partner: NonNullable<WorkerLease["partner"]>,
+  idTokenHook: StackOptions["idTokenHook"],
+): ReturnType<typeof startProvider> {
+  const site = lease.publicUrl ?? lease.workerUrl;
+  return startProvider({
+    port: partner.port,
+    keys: partner.privateJwks,
+    clients: [
+      { client_id: PARTNER_CLIENT_ID, client_secret: partner.clientSecret, redirect_uris: [`${site}/auth/callback`] },
+    ],
+    idTokenHook: idTokenHook && ((claims: object) => idTokenHook(claims as Record<string, unknown>)),
+  });
+}
+
+/** The file's demo origin on the port a leased worker knows it by (ORIGIN_URL). */
+export function startLeasedOrigin(
+  lease: WorkerLease,
+  options: Pick<LeasedPartsOptions, "onOriginRequest">,
+): ReturnType<typeof startOrigin> {
+  // The origin fetches the worker's JWKS from Node: 127.0.0.1, not localhost (which may be ::1).
+  return startOrigin({
+    port: lease.originPort,
+    jwksUrl: `${lease.workerUrl}/.well-known/jwks.json`,
+    issuer: lease.publicUrl ?? lease.workerUrl,
+    audience: ORIGIN_AUDIENCE,
+    onRequest: options.onOriginRequest,
+  });
 }
 
 /** The stack on a leased shared worker; `close()` stops the file's provider and origin and hands the worker back. */
@@ -345,10 +377,12 @@ async function startOnSharedWorker(broker: string, options: StackOptions): Promi
   const { lease, release } = await leaseWorker(broker, {
     vars: options.vars ?? {},
     publicOnLocalhost: options.publicOnLocalhost === true,
+    secondProvider: options.secondProvider !== undefined,
   });
   const providerHits = new Map<string, number>();
-  const { provider, origin } = await startLeasedParts(lease, release, {
+  const { provider, partner, origin } = await startLeasedParts(lease, release, {
     idTokenHook: options.idTokenHook,
+    partnerIdTokenHook: options.secondProvider?.idTokenHook,
     onProviderRequest: (request) => {
       const path = new URL(request.url ?? "/", "http://provider").pathname;
       providerHits.set(path, (providerHits.get(path) ?? 0) + 1);
@@ -367,9 +401,18 @@ async function startOnSharedWorker(broker: string, options: StackOptions): Promi
     originSocketCloses: origin?.socketCloses ?? [],
     sessionKeys: lease.sessionKeys,
     providerPrivateJwks: lease.providerPrivateJwks,
+    ...(partner && lease.partner
+      ? {
+          partner: {
+            url: partner.issuer,
+            clientId: PARTNER_CLIENT_ID,
+            privateJwks: lease.partner.privateJwks,
+          },
+        }
+      : {}),
     providerHits,
     async close() {
-      await Promise.all([provider.close(), origin?.close()]);
+      await Promise.all([provider.close(), partner?.close(), origin?.close()]);
       await release();
     },
   };
