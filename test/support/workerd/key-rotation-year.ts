@@ -75,7 +75,10 @@ export function yearOfRotations(store: "kv" | "durable-object"): void {
       ? createKvSessionStore(cloudflareKv.binding(), 34_560_000)
       : createDurableObjectSessionStore(testEnv.SESSION_FAMILIES);
   describe(`KEY_ROTATION = auto on the '${store}' store`, () => {
-    afterEach(() => vi.useRealTimers());
+    afterEach(() => {
+      vi.useRealTimers();
+      vi.restoreAllMocks();
+    });
 
     // Each test starts with no stored key (storage lasts for the whole run, other files' keys included).
     beforeEach(async () => {
@@ -89,6 +92,9 @@ export function yearOfRotations(store: "kv" | "durable-object"): void {
     it("runs a year of cron triggers: keys rotate every 30 days, published a day first, kept until their tokens expire, nobody signed out", async () => {
       const start = Date.UTC(2027, 0, 1, 9, 0, 0);
       vi.useFakeTimers({ now: start, toFake: ["Date"] });
+      // The worker's info lines (a few thousand in a year), kept rather than printed: each cron
+      // run's own account of what it made and removed is read where a run is checked.
+      const logged = vi.spyOn(console, "log").mockImplementation(() => {});
       const env = autoBindings(store);
       // A session started before any key exists: the first request must be able to sign.
       let refresh = (await sessions().create(ada, start, 34_560_000)).credential;
@@ -140,9 +146,17 @@ export function yearOfRotations(store: "kv" | "durable-object"): void {
         await jwtVerify(assertion, createLocalJWKSet(now), { issuer: ISSUER, audience: AUDIENCE });
         if (!nearSwitch) continue;
         aroundSwitches.push(at);
-        // A second run at the same moment changes nothing (the cron may fire twice, or be retried).
+        // A second run at the same moment changes nothing (the cron may fire twice, or be retried),
+        // and says so.
+        logged.mockClear();
         await cron(env);
         expect(kids(await jwksAt(env))).toEqual(kids(now));
+        const runs = logged.mock.calls
+          .map(([line]) => JSON.parse(String(line)) as Record<string, unknown>)
+          .filter((line) => line.event === "signing_keys_checked");
+        expect(runs).toHaveLength(1);
+        expect(runs[0]).not.toHaveProperty("created");
+        expect(runs[0]).not.toHaveProperty("removed");
         // Just before the assertion expires, its key is still published.
         vi.setSystemTime(at + (ASSERTION_TTL_SECONDS - 1) * 1000);
         await jwtVerify(assertion, createLocalJWKSet(await jwksAt(env)), { issuer: ISSUER, audience: AUDIENCE });
