@@ -75,7 +75,10 @@ export function yearOfRotations(store: "kv" | "durable-object"): void {
       ? createKvSessionStore(cloudflareKv.binding(), 34_560_000)
       : createDurableObjectSessionStore(testEnv.SESSION_FAMILIES);
   describe(`KEY_ROTATION = auto on the '${store}' store`, () => {
-    afterEach(() => vi.useRealTimers());
+    afterEach(() => {
+      vi.useRealTimers();
+      vi.restoreAllMocks();
+    });
 
     // Each test starts with no stored key (storage lasts for the whole run, other files' keys included).
     beforeEach(async () => {
@@ -89,6 +92,9 @@ export function yearOfRotations(store: "kv" | "durable-object"): void {
     it("runs a year of cron triggers: keys rotate every 30 days, published a day first, kept until their tokens expire, nobody signed out", async () => {
       const start = Date.UTC(2027, 0, 1, 9, 0, 0);
       vi.useFakeTimers({ now: start, toFake: ["Date"] });
+      // The worker's info lines (a few thousand in a year), kept rather than printed: each cron
+      // run's own account of what it made and removed is read where a run is checked.
+      const logged = vi.spyOn(console, "log").mockImplementation(() => {});
       const env = autoBindings(store);
       // A session started before any key exists: the first request must be able to sign.
       let refresh = (await sessions().create(ada, start, 34_560_000)).credential;
@@ -96,12 +102,9 @@ export function yearOfRotations(store: "kv" | "durable-object"): void {
       const published: { at: number; kids: string[] }[] = [];
       const signedWith: { at: number; kid: string }[] = [];
       const everKid = new Set<string>();
-      for (let at = start; at < start + 365 * DAY; at += 7 * HOUR) {
-        vi.setSystemTime(at);
-        // Steps of 7 hours, so that key switches fall between them; the cron runs twice a step.
-        if (at > start) for (let run = 0; run < 2; run++) await cron(env);
-
-        // The access token issued seven hours ago has expired: the refresh cookie brings a new one.
+      const aroundSwitches: number[] = [];
+      /** The access token issued at the last refresh has expired: the refresh cookie brings a new one. */
+      const refreshed = async () => {
         const response = await call(env, "/page", `__Host-refresh=${refresh}`);
         expect(response.status).toBe(200);
         const cookies = setCookies(response);
@@ -110,8 +113,17 @@ export function yearOfRotations(store: "kv" | "durable-object"): void {
         const assertion = ((await response.json()) as { headers: Record<string, string> }).headers["x-auth-assertion"]!;
         const { kid } = decodeProtectedHeader(access);
         expect(decodeProtectedHeader(assertion).kid).toBe(kid);
-        signedWith.push({ at, kid: kid! });
+        signedWith.push({ at: Date.now(), kid: kid! });
+        return { access, assertion };
+      };
+      for (let at = start; at < start + 365 * DAY; at += 7 * HOUR) {
+        vi.setSystemTime(at);
+        // Steps of 7 hours, so that key switches fall between them; the cron runs once a step.
+        if (at > start) await cron(env);
+        // The very first request signs, with no key made before it.
+        let signed = at === start ? await refreshed() : undefined;
 
+        // The key set, every step.
         const now = await jwksAt(env);
         published.push({ at, kids: kids(now) });
         for (const key of now.keys) {
@@ -120,13 +132,34 @@ export function yearOfRotations(store: "kv" | "durable-object"): void {
         }
         // Never more than the previous key, the signing one and the next one.
         expect(now.keys.length).toBeLessThanOrEqual(3);
+
+        // Around a switch: the next key published, the old one still kept, or the key set just
+        // changed (this step's run made or removed a key). There a run does work, the signing key
+        // changes and a key could go too early, so the person refreshes every step and each check
+        // is made. Between switches one key signs alone and nothing is due: they refresh at least
+        // daily, and every step's run (and key set) shows that a run with nothing due changes nothing.
+        const nearSwitch = now.keys.length > 1 || published.at(-2)?.kids.join(" ") !== kids(now).join(" ");
+        if (!signed && (nearSwitch || at - signedWith.at(-1)!.at >= 21 * HOUR)) signed = await refreshed();
+        if (!signed) continue;
+        const { access, assertion } = signed;
         // The origin verifies the assertion against the key set it fetches now.
         await jwtVerify(assertion, createLocalJWKSet(now), { issuer: ISSUER, audience: AUDIENCE });
-
+        if (!nearSwitch) continue;
+        aroundSwitches.push(at);
+        // A second run at the same moment changes nothing (the cron may fire twice, or be retried),
+        // and says so.
+        logged.mockClear();
+        await cron(env);
+        expect(kids(await jwksAt(env))).toEqual(kids(now));
+        const runs = logged.mock.calls
+          .map(([line]) => JSON.parse(String(line)) as Record<string, unknown>)
+          .filter((line) => line.event === "signing_keys_checked");
+        expect(runs).toHaveLength(1);
+        expect(runs[0]).not.toHaveProperty("created");
+        expect(runs[0]).not.toHaveProperty("removed");
         // Just before the assertion expires, its key is still published.
         vi.setSystemTime(at + (ASSERTION_TTL_SECONDS - 1) * 1000);
-        const later = await jwksAt(env);
-        await jwtVerify(assertion, createLocalJWKSet(later), { issuer: ISSUER, audience: AUDIENCE });
+        await jwtVerify(assertion, createLocalJWKSet(await jwksAt(env)), { issuer: ISSUER, audience: AUDIENCE });
         // Just before the access token expires, it is still taken on its own, whatever key signs now.
         vi.setSystemTime(at + (ACCESS_TTL_SECONDS - 1) * 1000);
         expect((await call(env, "/page", `__Host-access=${access}`)).status).toBe(200);
@@ -158,6 +191,10 @@ export function yearOfRotations(store: "kv" | "durable-object"): void {
         if (i < signers.length - 1) {
           expect(gone).toBeDefined();
           expect(gone!.at - lastSigned).toBeLessThanOrEqual(DAY);
+          // The checks around a switch ran on its both sides (the last step this key signed, the
+          // first the next one did) and where this key went.
+          const firstOfNext = signedWith[signedWith.findIndex((entry) => entry.at === lastSigned) + 1]!.at;
+          for (const step of [lastSigned, firstOfNext, gone!.at]) expect(aroundSwitches).toContain(step);
         }
       }
     }, 300_000);
@@ -188,6 +225,9 @@ export function yearOfRotations(store: "kv" | "durable-object"): void {
       await cron(env);
       const next = kids(await jwksAt(env)).filter((kid) => kid !== first.kid);
       expect(next).toHaveLength(1);
+      // The run that made it, run again at the same moment (a cron fired twice), makes no other.
+      await cron(env);
+      expect(kids(await jwksAt(env))).toEqual([next[0], first.kid]);
       // Published, not signing: a request a minute before the switch still gets the old key.
       vi.setSystemTime(switchAt - 60_000);
       const last = await signIn();
@@ -205,6 +245,9 @@ export function yearOfRotations(store: "kv" | "durable-object"): void {
       await cron(env);
       expect(kids(await jwksAt(env))).toEqual([next[0], first.kid]);
       vi.setSystemTime(switchAt + ACCESS_TTL_SECONDS * 1000 + HOUR);
+      await cron(env);
+      expect(kids(await jwksAt(env))).toEqual([next[0]]);
+      // Run again, it removes nothing more and makes nothing: the next switch is 30 days away.
       await cron(env);
       expect(kids(await jwksAt(env))).toEqual([next[0]]);
     }, 60_000);
