@@ -6,6 +6,7 @@
 // theirs in front, and never slow a test down. Arguments go to vitest (`npm test -- test/unit`).
 // The checks' output is printed when they end; the exit code is the first failure's, else 0.
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { prepareTestTools } from "./test-setup.mjs";
 
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
@@ -13,9 +14,9 @@ const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 const lowPriority = (command, args) => (process.platform === "win32" ? [command, args] : ["nice", [command, ...args]]);
 
 /** Runs a command to its end: its exit code, and its output when `quiet` (else it goes to ours). */
-function run([command, args], { quiet = false } = {}) {
+function run([command, args], { quiet = false, env = process.env } = {}) {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: quiet ? ["ignore", "pipe", "pipe"] : "inherit" });
+    const child = spawn(command, args, { stdio: quiet ? ["ignore", "pipe", "pipe"] : "inherit", env });
     let output = "";
     if (quiet) for (const stream of [child.stdout, child.stderr]) stream.on("data", (chunk) => (output += chunk));
     child.on("error", (error) => resolve({ code: 1, output: `${output}${error.message}\n` }));
@@ -33,11 +34,36 @@ async function staticChecks() {
   return { code: 0, output: "", seconds: Math.round((Date.now() - started) / 1000) };
 }
 
+/**
+ * A directory in memory for the tests' temporary files, where Linux has one (/dev/shm) and TMPDIR
+ * names no place of the user's: Miniflare keeps the unit tests' KV and Durable Objects there
+ * (SQLite, which syncs every write to the disk), and the e2e tests their copies of the
+ * repository. On a 2-core machine with a virtual disk it took the workerd project from 55 to 41 s.
+ * Removed when the tests end, or are interrupted.
+ */
+function memoryTmpdir() {
+  if (process.env.TMPDIR || process.platform !== "linux") return undefined;
+  try {
+    return mkdtempSync("/dev/shm/edge-auth-worker-tests-");
+  } catch {
+    return undefined;
+  }
+}
+
 if (!prepareTestTools()) process.exit(1);
+const tmpdir = memoryTmpdir();
+const removeTmpdir = () => tmpdir && rmSync(tmpdir, { recursive: true, force: true });
+for (const signal of ["SIGINT", "SIGTERM"])
+  process.once(signal, () => {
+    removeTmpdir();
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  });
 const [checks, tests] = await Promise.all([
   staticChecks(),
-  run([process.execPath, ["node_modules/vitest/vitest.mjs", "run", ...process.argv.slice(2)]]),
-]);
+  run([process.execPath, ["node_modules/vitest/vitest.mjs", "run", ...process.argv.slice(2)]], {
+    env: tmpdir ? { ...process.env, TMPDIR: tmpdir } : process.env,
+  }),
+]).finally(removeTmpdir);
 if (checks.code === 0) console.log(`\nnpm test: type check and lint passed (${checks.seconds} s, beside the tests)`);
 else console.error(`\nnpm test: \`npm run ${checks.failed}\` failed:\n${checks.output.trimEnd()}`);
 process.exitCode = checks.code || tests.code;
