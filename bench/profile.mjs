@@ -68,6 +68,19 @@ function printTop(profile, label) {
   }
 }
 
+/** Our worker as workerd runs it here: the unminified build (readable names), on `port`. */
+function ourWorker(build, { origin, publicUrl, port, keySet }) {
+  return {
+    name: "edge-auth",
+    scriptPath: join(BUILD, "worker-no-minify", "index.js"),
+    kv: true,
+    bindings: workerBindings({ originUrl: origin.url, publicUrl, keySet }),
+    port,
+    compatibilityDate: build.compatibilityDate,
+    compatibilityFlags: build.compatibilityFlags,
+  };
+}
+
 /**
  * The first gated request of three fresh isolates, each profiled from just before it is sent to
  * its answer (50 µs sampling): what an isolate compiles and does once, which the bench's
@@ -77,20 +90,7 @@ async function firstRequests(build, keySet, signer, origin) {
   for (let run = 1; run <= 3; run++) {
     const port = await freePort();
     const publicUrl = `http://127.0.0.1:${port}`;
-    const stack = await startWorkerd(
-      [
-        {
-          name: "edge-auth",
-          scriptPath: join(BUILD, "worker-no-minify", "index.js"),
-          kv: true,
-          bindings: workerBindings({ originUrl: origin.url, publicUrl, keySet }),
-          port,
-          compatibilityDate: build.compatibilityDate,
-          compatibilityFlags: build.compatibilityFlags,
-        },
-      ],
-      { inspector: true },
-    );
+    const stack = await startWorkerd([ourWorker(build, { origin, publicUrl, port, keySet })], { inspector: true });
     const session = await connectInspector(stack.mf, "edge-auth");
     try {
       const sid = randomBytes(16).toString("base64url");
@@ -125,15 +125,7 @@ async function main() {
   const publicUrl = `http://127.0.0.1:${port}`;
   const stack = await startWorkerd(
     [
-      {
-        name: "edge-auth",
-        scriptPath: join(BUILD, "worker-no-minify", "index.js"),
-        kv: true,
-        bindings: workerBindings({ originUrl: origin.url, publicUrl, keySet }),
-        port,
-        compatibilityDate: build.compatibilityDate,
-        compatibilityFlags: build.compatibilityFlags,
-      },
+      ourWorker(build, { origin, publicUrl, port, keySet }),
       {
         name: "floor-passthrough",
         scriptPath: build.peers.passthrough,
