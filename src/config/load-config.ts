@@ -82,13 +82,14 @@ function valuesKey(env: Env): string {
 
 /**
  * Parses the configuration before any request asks for it (index.ts, while the isolate starts)
- * and keeps it for the requests, but only when it is valid: the problems of an invalid one are
- * left for the first request to find again and report, in its scope and with its answer.
+ * and keeps it for the requests, but only when it is valid: the problems of an invalid one (or a
+ * parse that threw) are left for the first request to find again and report, in its scope and
+ * with its answer.
  */
 export async function preloadConfig(env: Env): Promise<Config | undefined> {
   const pending = loadConfig(env);
-  const result = await pending;
-  if (result.ok) return result.config;
+  const result = await pending.catch(() => undefined);
+  if (result?.ok) return result.config;
   byEnvObject.delete(env);
   byValues.deleteIf(valuesKey(env), pending);
 }
