@@ -47,10 +47,10 @@ export function describeInBrowser(name: string, suite: () => void): void {
 
 /**
  * The test process's one Chromium. The project runs its files in two processes, each file after
- * another in its process, and a launch is a second or more of a loaded machine's time: a process's
- * first file launches it, the next ones open their profiles in it. It ends with the process: Playwright kills it at exit, and
- * Chromium quits by itself when the pipe to a killed process closes. One that has crashed is
- * launched again.
+ * another in its process, and a launch is a second or more of a loaded machine's time: a
+ * process's first file launches it, the next ones open their profiles in it. It ends with the
+ * process: Playwright kills it at exit, and Chromium quits by itself when the pipe to a killed
+ * process closes. One that has crashed is launched again.
  */
 let processChromium: Promise<Browser> | undefined;
 

@@ -321,40 +321,61 @@ export async function startLeasedParts(
   }
 }
 
-/**
- * The file's provider on the port a leased worker knows it by, with the keys and client secret the
- * worker was started with (again after a test stopped it, say).
- */
+/** Who a provider of a leased worker is: its port, its keys, and the worker's client there. */
+interface LeasedParty {
+  port: number;
+  keys: WorkerLease["providerPrivateJwks"];
+  clientId: string;
+  clientSecret: string;
+}
+
+/** A provider on the port, with the keys and the client a leased worker was started with. */
+function startProviderFor(
+  lease: WorkerLease,
+  party: LeasedParty,
+  options: Pick<LeasedPartsOptions, "idTokenHook" | "onProviderRequest" | "providerAccounts">,
+): ReturnType<typeof startProvider> {
+  const site = lease.publicUrl ?? lease.workerUrl;
+  const { idTokenHook } = options;
+  return startProvider({
+    port: party.port,
+    keys: party.keys,
+    ...(options.onProviderRequest ? { onRequest: options.onProviderRequest } : {}),
+    ...(options.providerAccounts ? { accounts: options.providerAccounts } : {}),
+    clients: [
+      { client_id: party.clientId, client_secret: party.clientSecret, redirect_uris: [`${site}/auth/callback`] },
+    ],
+    idTokenHook: idTokenHook && ((claims: object) => idTokenHook(claims as Record<string, unknown>)),
+  });
+}
+
+/** The file's provider, as the leased worker knows it (again after a test stopped it, say). */
 export function startLeasedProvider(
   lease: WorkerLease,
   options: Pick<LeasedPartsOptions, "idTokenHook" | "onProviderRequest" | "providerAccounts">,
 ): ReturnType<typeof startProvider> {
-  const site = lease.publicUrl ?? lease.workerUrl;
-  return startProvider({
+  const party = {
     port: lease.providerPort,
     keys: lease.providerPrivateJwks,
-    ...(options.onProviderRequest ? { onRequest: options.onProviderRequest } : {}),
-    ...(options.providerAccounts ? { accounts: options.providerAccounts } : {}),
-    clients: [{ client_id: CLIENT_ID, client_secret: lease.clientSecret, redirect_uris: [`${site}/auth/callback`] }],
-    idTokenHook: options.idTokenHook && ((claims: object) => options.idTokenHook!(claims as Record<string, unknown>)),
-  });
+    clientId: CLIENT_ID,
+    clientSecret: lease.clientSecret,
+  };
+  return startProviderFor(lease, party, options);
 }
 
-/** The file's second provider, on the port and with the keys and client secret a leased worker knows it by. */
+/** The file's second provider, as the leased worker knows it. */
 function startLeasedPartner(
   lease: WorkerLease,
   partner: NonNullable<WorkerLease["partner"]>,
   idTokenHook: StackOptions["idTokenHook"],
 ): ReturnType<typeof startProvider> {
-  const site = lease.publicUrl ?? lease.workerUrl;
-  return startProvider({
+  const party = {
     port: partner.port,
     keys: partner.privateJwks,
-    clients: [
-      { client_id: PARTNER_CLIENT_ID, client_secret: partner.clientSecret, redirect_uris: [`${site}/auth/callback`] },
-    ],
-    idTokenHook: idTokenHook && ((claims: object) => idTokenHook(claims as Record<string, unknown>)),
-  });
+    clientId: PARTNER_CLIENT_ID,
+    clientSecret: partner.clientSecret,
+  };
+  return startProviderFor(lease, party, { idTokenHook });
 }
 
 /** The file's demo origin on the port a leased worker knows it by (ORIGIN_URL). */
