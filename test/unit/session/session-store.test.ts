@@ -31,8 +31,11 @@ interface Harness {
   outage(on: boolean): void;
 }
 
+/** 09:00 UTC today: KV's daily quotas reset at 00:00 UTC, which a clock started at Date.now() could cross mid-test. */
+const NINE_UTC_TODAY = Math.floor(Date.now() / 86_400_000) * 86_400_000 + 9 * 3_600_000;
+
 function kvHarness(dailyLimits?: Partial<DailyLimits>): Harness & { kv: CloudflareKv } {
-  let now = Date.now();
+  let now = NINE_UTC_TODAY;
   const options = { clock: () => now, ...(dailyLimits && { dailyLimits }) };
   const kv = createCloudflareKv(testEnv.SESSIONS, options);
   return {
