@@ -1,5 +1,8 @@
 import tseslint from "typescript-eslint";
 
+/** The TypeScript programs the typed rules read (scripts/static-checks.mjs builds the same ones for `npm test`). */
+export const TYPED_PROJECTS = ["./tsconfig.json", "./tsconfig.node.json"];
+
 /**
  * typescript-eslint with type information over every TypeScript file: the worker and the tests
  * that run in workerd (tsconfig.json), and the Node side (tsconfig.node.json).
@@ -9,7 +12,7 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { project: ["./tsconfig.json", "./tsconfig.node.json"], tsconfigRootDir: import.meta.dirname },
+      parserOptions: { project: TYPED_PROJECTS, tsconfigRootDir: import.meta.dirname },
     },
     rules: {
       "@typescript-eslint/no-floating-promises": "error",

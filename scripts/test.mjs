@@ -25,21 +25,31 @@ function run([command, args], { quiet = false, env = process.env } = {}) {
 }
 
 /**
- * The static checks, side by side (each is one process at a time: two fill both cores when the
- * tests wait). Each that fails, with its exit code and output.
+ * The static checks, in two lanes side by side (each lane is one process at a time: two fill both
+ * cores when the tests wait): the generated types against wrangler.toml, then the type check and
+ * eslint over programs built once (static-checks.mjs); and prettier. What `npm run typecheck` and
+ * `npm run lint` check. Each that fails, with its output.
  */
 async function staticChecks() {
   const started = Date.now();
+  const lanes = [
+    [
+      ["`npm run types:check`", [npm, ["run", "--silent", "types:check"]]],
+      ["the type check and eslint", [process.execPath, ["scripts/static-checks.mjs"]]],
+    ],
+    [["`prettier --check .`", [process.execPath, ["node_modules/prettier/bin/prettier.cjs", "--check", "."]]]],
+  ];
   const results = await Promise.all(
-    ["typecheck", "lint"].map(async (script) => ({
-      script,
-      ...(await run(lowPriority(npm, ["run", "--silent", script]), { quiet: true })),
-    })),
+    lanes.map(async (lane) => {
+      const failed = [];
+      for (const [name, command] of lane) {
+        const result = await run(lowPriority(...command), { quiet: true });
+        if (result.code !== 0) failed.push({ name, ...result });
+      }
+      return failed;
+    }),
   );
-  return {
-    failures: results.filter((result) => result.code !== 0),
-    seconds: Math.round((Date.now() - started) / 1000),
-  };
+  return { failures: results.flat(), seconds: Math.round((Date.now() - started) / 1000) };
 }
 
 /**
@@ -74,6 +84,5 @@ const [checks, tests] = await Promise.all([
 ]).finally(removeTmpdir);
 if (checks.failures.length === 0)
   console.log(`\nnpm test: type check and lint passed (${checks.seconds} s, beside the tests)`);
-for (const { script, output } of checks.failures)
-  console.error(`\nnpm test: \`npm run ${script}\` failed:\n${output.trimEnd()}`);
+for (const { name, output } of checks.failures) console.error(`\nnpm test: ${name} failed:\n${output.trimEnd()}`);
 process.exitCode = checks.failures[0]?.code || tests.code;
