@@ -3,6 +3,7 @@ import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 import { generateKeySet } from "./scripts/keys.mjs";
 import { echoOrigin } from "./test/support/echo-origin.mjs";
+import { clockStartMs } from "./test/support/clock-start.ts";
 import LongFirstSequencer from "./test/support/long-first-sequencer.ts";
 
 /**
@@ -100,6 +101,9 @@ export default defineConfig({
           isolate: false,
           maxWorkers: 2,
           sequence: { groupOrder: 0 },
+          // TEST_CLOCK_START=23:59:40 starts every test's clock there (test/support/clock-start.ts).
+          setupFiles: ["./test/support/workerd/clock-start.ts"],
+          provide: { clockStartMs: clockStartMs(process.env.TEST_CLOCK_START) },
         },
       },
       {
