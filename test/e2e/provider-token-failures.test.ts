@@ -12,47 +12,57 @@ import { freePort } from "../support/stack";
  * claims that do not fit this sign-in (the full list is in callback-validation.test.ts).
  */
 const PROVIDER_PAGE = "Sign-in service unavailable";
-const CLIENT_ID = "broken-provider-client";
 
-type Worker = Awaited<ReturnType<typeof startWorker>>;
+/**
+ * One worker, two broken providers in OIDC_PROVIDERS (each trusted as the one OIDC_ISSUER
+ * provider is): "steady", whose key set is served, and "keyless", whose key set fails from the
+ * start, so that no key set of its issuer is ever cached. The worker keeps each issuer's keys
+ * (and a failure to fetch them) apart, so the one never helps or hinders the other.
+ */
+const STEADY = { id: "steady", clientId: "broken-provider-client" };
+const KEYLESS = { id: "keyless", clientId: "keyless-provider-client" };
+
+let worker: Awaited<ReturnType<typeof startWorker>>;
 let provider: BrokenProvider;
-let worker: Worker;
-/** A second provider whose key set fails from the start, so no key set is ever cached. */
 let keylessProvider: BrokenProvider;
-let keylessWorker: Worker;
 
-async function workerFor(provider: BrokenProvider): Promise<Worker> {
-  return startWorker({
+beforeAll(async () => {
+  [provider, keylessProvider] = await Promise.all([
+    startBrokenProvider(STEADY.clientId),
+    startBrokenProvider(KEYLESS.clientId, "http-500"),
+  ]);
+  const entry = ({ id, clientId }: typeof STEADY, { issuer }: BrokenProvider) => ({
+    id,
+    label: `${id} accounts`,
+    issuer,
+    clientId,
+    googleStandIn: true,
+  });
+  worker = await startWorker({
     port: await freePort(),
     vars: {
       ORIGIN_URL: `http://127.0.0.1:${await freePort()}`,
-      OIDC_ISSUER: provider.issuer,
-      OIDC_CLIENT_ID: CLIENT_ID,
+      OIDC_ISSUER: "",
+      OIDC_CLIENT_ID: "",
+      OIDC_PROVIDERS: JSON.stringify([entry(STEADY, provider), entry(KEYLESS, keylessProvider)]),
       ALLOWED_DOMAINS: "*",
     },
     secrets: {
-      OIDC_CLIENT_SECRET: randomBytes(16).toString("hex"),
+      OIDC_CLIENT_SECRET_STEADY: randomBytes(16).toString("hex"),
+      OIDC_CLIENT_SECRET_KEYLESS: randomBytes(16).toString("hex"),
       SESSION_KEYS: JSON.stringify(await generateKeySet("ES256")),
     },
     logLevel: "none",
   });
-}
-
-beforeAll(async () => {
-  [provider, keylessProvider] = await Promise.all([
-    startBrokenProvider(CLIENT_ID),
-    startBrokenProvider(CLIENT_ID, "http-500"),
-  ]);
-  [worker, keylessWorker] = await Promise.all([workerFor(provider), workerFor(keylessProvider)]);
 });
 afterAll(async () => {
-  await Promise.all([worker?.dispose(), keylessWorker?.dispose()]);
+  await worker?.dispose();
   await Promise.all([provider?.close(), keylessProvider?.close()]);
 });
 
-/** Starts a sign-in, then comes back to the callback with a code that makes the provider do `mode`. */
-async function callbackWith(mode: TokenMode, on: Worker = worker) {
-  const login = await fetch(`${on.url}/auth/login?return_to=/after`, { redirect: "manual" });
+/** Starts a sign-in at `at`, then comes back to the callback with a code that makes the provider do `mode`. */
+async function callbackWith(mode: TokenMode, at: { id: string } = STEADY) {
+  const login = await fetch(`${worker.url}/auth/login?provider=${at.id}&return_to=/after`, { redirect: "manual" });
   expect(login.status).toBe(302);
   const authorize = new URL(login.headers.get("location")!);
   const state = authorize.searchParams.get("state")!;
@@ -61,7 +71,7 @@ async function callbackWith(mode: TokenMode, on: Worker = worker) {
     .getSetCookie()
     .map((value) => value.split(";")[0])
     .join("; ");
-  const response = await fetch(`${on.url}/auth/callback?code=${mode}.${nonce}&state=${state}`, {
+  const response = await fetch(`${worker.url}/auth/callback?code=${mode}.${nonce}&state=${state}`, {
     redirect: "manual",
     headers: { cookie, accept: "text/html" },
   });
@@ -138,7 +148,7 @@ describe("the provider's key set failing", () => {
     "%s: 502 with the sign-in-service page, no session (the ID token is not at fault)",
     async (mode) => {
       keylessProvider.keySet = mode;
-      const { status, body, sessionCookies } = await callbackWith("ok", keylessWorker);
+      const { status, body, sessionCookies } = await callbackWith("ok", KEYLESS);
       expect(status).toBe(502);
       expect(body).toContain(PROVIDER_PAGE);
       expect(sessionCookies).toEqual([]);

@@ -7,7 +7,7 @@ import { exportJWK, generateKeyPair, SignJWT } from "jose";
  * rewrites ID tokens). Discovery is honest, and so is the JWKS unless `keySet` says how it
  * fails; POST /token reads the `code`, which the
  * test chooses as `<mode>.<nonce>`, and answers as `mode` says. The worker under test is pointed
- * at it through OIDC_ISSUER; the authorization endpoint is never visited (the test calls the
+ * at it through OIDC_ISSUER or an OIDC_PROVIDERS entry; the authorization endpoint is never visited (the test calls the
  * callback itself with the state from the login redirect).
  */
 export type TokenMode = keyof typeof MODES;

@@ -8,8 +8,8 @@
  * A lease asks for the worker vars on top of the defaults (and whether PUBLIC_URL is the worker's
  * `http://localhost:<port>`, as the browser tests reach it); the broker hands out an idle worker
  * started with exactly those, or starts another one. Nothing a file leaves in a worker (KV,
- * caches) is wiped: files use their own accounts, and a file that needs a cold worker (one that
- * counts the worker's fetches) asks startStack for a worker of its own.
+ * caches) is wiped: files use their own accounts, and a file that counts the worker's fetches
+ * allows for caches an earlier file filled (test/e2e/provider-keys.test.ts).
  */
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage } from "node:http";

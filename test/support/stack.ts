@@ -116,11 +116,6 @@ export interface StackOptions {
    * not a preview's.
    */
   publicOnLocalhost?: boolean;
-  /**
-   * A worker of this file's own, started cold, instead of a shared one that other files with the
-   * same vars have used before (whose caches, the provider's JWKS for one, are warm).
-   */
-  ownWorker?: boolean;
 }
 
 /**
