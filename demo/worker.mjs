@@ -45,6 +45,7 @@ async function assertPortFree(host, port) {
  * @param {"none"|"error"|"warn"|"info"|"log"|"debug"} [options.logLevel="warn"] wrangler's own log level; the worker's console output is printed regardless.
  * @param {{registry: string, service: string}} [options.originService] bind ORIGIN to this worker (see startOriginWorker), found through this dev registry directory.
  * @param {boolean} [options.testScheduled=false] serve `/__scheduled`, which runs the cron trigger's handler once (`wrangler dev --test-scheduled`).
+ * @param {boolean} [options.rebuildOnChange=true] rebuild and reload the worker when a source file changes; false bundles it once (see startDev).
  * @returns {Promise<{url: string, worker: object, dispose(): Promise<void>}>}
  */
 export async function startWorker({
@@ -55,6 +56,7 @@ export async function startWorker({
   logLevel = "warn",
   originService,
   testScheduled = false,
+  rebuildOnChange = true,
 } = {}) {
   const bindings = {
     // A local KV namespace; the id only names miniflare's in-memory store.
@@ -63,7 +65,15 @@ export async function startWorker({
   for (const [name, value] of Object.entries(vars)) bindings[name] = { type: "plain_text", value: String(value) };
   for (const [name, value] of Object.entries(secrets)) bindings[name] = { type: "secret_text", value: String(value) };
   if (originService) bindings.ORIGIN = { type: "service", service: originService.service };
-  return startDev({ config, bindings, port, logLevel, registry: originService?.registry, testScheduled });
+  return startDev({
+    config,
+    bindings,
+    port,
+    logLevel,
+    registry: originService?.registry,
+    testScheduled,
+    rebuildOnChange,
+  });
 }
 
 /**
@@ -101,10 +111,10 @@ export async function workerConfigProblems({ vars = {}, secrets = {}, config = D
  * service at `privateOriginUrl`, registered in the dev registry `registry` so that a worker
  * started with `originService: { registry, service: name }` reaches it by its ORIGIN binding.
  *
- * @param {{privateOriginUrl: string, registry: string, logLevel?: string}} options
+ * @param {{privateOriginUrl: string, registry: string, logLevel?: string, rebuildOnChange?: boolean}} options as startWorker's.
  * @returns {Promise<{url: string, name: string, worker: object, dispose(): Promise<void>}>}
  */
-export async function startOriginWorker({ privateOriginUrl, registry, logLevel = "warn" }) {
+export async function startOriginWorker({ privateOriginUrl, registry, logLevel = "warn", rebuildOnChange = true }) {
   const name = "demo-origin-worker";
   const started = await startDev({
     config: ORIGIN_WORKER_CONFIG,
@@ -112,11 +122,22 @@ export async function startOriginWorker({ privateOriginUrl, registry, logLevel =
     port: 0,
     logLevel,
     registry,
+    rebuildOnChange,
   });
   return { ...started, name };
 }
 
-async function startDev({ port, logLevel, registry, bindings, testScheduled = false, ...worker }) {
+/**
+ * Bundling once. Wrangler 4.86 bundles a worker it starts with an esbuild watch context, whatever
+ * `dev.watch` says, and esbuild's watch mode polls every file of the bundle (src/, hono, jose...)
+ * for as long as the worker runs: about 15 ms of CPU a second per worker, measured here, which
+ * the tests' dozen workers, idle most of a run, spent for nothing. With a custom build step
+ * wrangler bundles once (esbuild's plain build, with the same options and dev middleware) and
+ * watches only the step's `watch` path; the step itself does nothing, in sh and cmd alike.
+ */
+const BUNDLE_ONCE = (config) => ({ custom: { command: "exit 0", watch: config } });
+
+async function startDev({ port, logLevel, registry, bindings, testScheduled = false, rebuildOnChange, ...worker }) {
   if (port !== 0) await assertPortFree("127.0.0.1", port);
   const { unstable_startWorker } = loadWrangler();
   const started = await unstable_startWorker({
@@ -129,7 +150,7 @@ async function startDev({ port, logLevel, registry, bindings, testScheduled = fa
     sendMetrics: false,
     // `wrangler dev` derives this from compatibility_flags; the programmatic API does not, and
     // without it warns at every start that node:async_hooks needs nodejs_compat (it has it).
-    build: { nodejsCompatMode: "v2" },
+    build: { nodejsCompatMode: "v2", ...(rebuildOnChange ? {} : BUNDLE_ONCE(worker.config)) },
     dev: {
       server: { hostname: "127.0.0.1", port },
       inspector: false,

@@ -53,6 +53,7 @@ beforeAll(async () => {
       SESSION_KEYS: JSON.stringify(await generateKeySet("ES256")),
     },
     logLevel: "none",
+    rebuildOnChange: false,
   });
 });
 afterAll(async () => {

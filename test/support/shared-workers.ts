@@ -68,7 +68,7 @@ async function startSharedWorker({ vars, publicOnLocalhost, secondProvider }: Wo
     sessionKeys: lease.sessionKeys,
     vars: { ...vars, ...(lease.publicUrl ? { PUBLIC_URL: lease.publicUrl } : {}) },
   });
-  const worker = await startWorker({ port: workerPort, ...settings, logLevel: "none" });
+  const worker = await startWorker({ port: workerPort, ...settings, logLevel: "none", rebuildOnChange: false });
   return { lease, dispose: () => worker.dispose() };
 }
 

@@ -188,7 +188,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const viaBinding = options.originVia === "service-binding";
   const registry = viaBinding ? mkdtempSync(join(tmpdir(), "e2e-registry-")) : undefined;
   const originWorker = registry
-    ? await startOriginWorker({ privateOriginUrl: origin.url, registry, logLevel: "none" })
+    ? await startOriginWorker({ privateOriginUrl: origin.url, registry, logLevel: "none", rebuildOnChange: false })
     : undefined;
   const worker = await startWorker({
     port: workerPort,
@@ -210,6 +210,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     logLevel: options.logLevel ?? "none",
     testScheduled: options.testScheduled ?? false,
+    // A test's worker runs the sources as they were when it started (demo/worker.mjs, BUNDLE_ONCE).
+    rebuildOnChange: false,
   });
   return {
     workerUrl,
