@@ -78,7 +78,9 @@ export class Browser {
       const location = response.headers.get("location") ?? undefined;
       hops.push({ url: current, status: response.status, location, setCookies: response.headers.getSetCookie() });
       if (![301, 302, 303, 307, 308].includes(response.status) || !location) return { response, hops, url: current };
-      await response.body?.cancel();
+      // Read to its end, not cancelled: a cancel can close the connection while workerd still writes
+      // the redirect's small body, which it then logs as a broken pipe.
+      await response.arrayBuffer();
       current = new URL(location, current).href;
       options = { headers: { accept: "text/html", "sec-fetch-mode": "navigate" } };
     }
