@@ -133,7 +133,9 @@ export async function startOriginWorker({ privateOriginUrl, registry, logLevel =
  * for as long as the worker runs: about 15 ms of CPU a second per worker, measured here, which
  * the tests' dozen workers, idle most of a run, spent for nothing. With a custom build step
  * wrangler bundles once (esbuild's plain build, with the same options and dev middleware) and
- * watches only the step's `watch` path; the step itself does nothing, in sh and cmd alike.
+ * watches only the step's `watch` path; the step itself does nothing, in sh and cmd alike. It also
+ * ends a race at dispose: wrangler removes the watched bundle's directory before it stops the
+ * watch, which then rebuilds and prints "Could not resolve .../middleware-loader.entry.ts".
  */
 const BUNDLE_ONCE = (config) => ({ custom: { command: "exit 0", watch: config } });
 

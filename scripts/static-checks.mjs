@@ -39,8 +39,9 @@ if (typeProblems.length > 0) {
   console.error(`type check: ${typeProblems.length} problem(s)`);
 }
 
+const readable = checked.every((c) => c.program);
 let lintProblems = 0;
-if (checked.every((c) => c.program)) {
+if (readable) {
   const eslint = new ESLint({
     overrideConfig: {
       languageOptions: { parserOptions: { project: false, programs: checked.map((c) => c.program) } },
@@ -54,4 +55,4 @@ if (checked.every((c) => c.program)) {
 } else {
   console.error("eslint: not run, a tsconfig could not be read");
 }
-process.exitCode = typeProblems.length > 0 || lintProblems > 0 || !checked.every((c) => c.program) ? 1 : 0;
+process.exitCode = typeProblems.length > 0 || lintProblems > 0 || !readable ? 1 : 0;
