@@ -308,7 +308,14 @@ export async function startLeasedParts(
   let partner: Awaited<ReturnType<typeof startProvider>> | undefined;
   try {
     provider = await startLeasedProvider(lease, options);
-    partner = lease.partner && (await startLeasedPartner(lease, lease.partner, options.partnerIdTokenHook));
+    // The file's second provider, as the leased worker knows it.
+    partner =
+      lease.partner &&
+      (await startProviderFor(
+        lease,
+        { ...lease.partner, clientId: PARTNER_CLIENT_ID },
+        { idTokenHook: options.partnerIdTokenHook },
+      ));
     const origin = options.originDown ? undefined : await startLeasedOrigin(lease, options);
     return { provider, partner, origin };
   } catch (error) {
@@ -318,13 +325,8 @@ export async function startLeasedParts(
   }
 }
 
-/** Who a provider of a leased worker is: its port, its keys, and the worker's client there. */
-interface LeasedParty {
-  port: number;
-  keys: WorkerLease["providerPrivateJwks"];
-  clientId: string;
-  clientSecret: string;
-}
+/** Who a provider of a leased worker is: its port and keys (as the lease names the partner's), and our client there. */
+type LeasedParty = NonNullable<WorkerLease["partner"]> & { clientId: string };
 
 /** A provider on the port, with the keys and the client a leased worker was started with. */
 function startProviderFor(
@@ -336,7 +338,7 @@ function startProviderFor(
   const { idTokenHook } = options;
   return startProvider({
     port: party.port,
-    keys: party.keys,
+    keys: party.privateJwks,
     ...(options.onProviderRequest ? { onRequest: options.onProviderRequest } : {}),
     ...(options.providerAccounts ? { accounts: options.providerAccounts } : {}),
     clients: [
@@ -353,26 +355,11 @@ export function startLeasedProvider(
 ): ReturnType<typeof startProvider> {
   const party = {
     port: lease.providerPort,
-    keys: lease.providerPrivateJwks,
+    privateJwks: lease.providerPrivateJwks,
     clientId: CLIENT_ID,
     clientSecret: lease.clientSecret,
   };
   return startProviderFor(lease, party, options);
-}
-
-/** The file's second provider, as the leased worker knows it. */
-function startLeasedPartner(
-  lease: WorkerLease,
-  partner: NonNullable<WorkerLease["partner"]>,
-  idTokenHook: StackOptions["idTokenHook"],
-): ReturnType<typeof startProvider> {
-  const party = {
-    port: partner.port,
-    keys: partner.privateJwks,
-    clientId: PARTNER_CLIENT_ID,
-    clientSecret: partner.clientSecret,
-  };
-  return startProviderFor(lease, party, { idTokenHook });
 }
 
 /** The file's demo origin on the port a leased worker knows it by (ORIGIN_URL). */
